@@ -1,0 +1,84 @@
+"""The one JSON API (/api/v1): mounts each app's router; domain errors become HTTP here and nowhere else."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from duban.core.errors import DubanError
+from duban.core.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer dbn_…`` with a token made on the account page or by the API."""
+
+    def authenticate(self, request, token: str):
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        row = (ApiToken.objects.select_related("user", "user__profile", "user__profile__unit")
+               .filter(key_hash=digest, revoked_at__isnull=True, user__is_active=True).first())
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="duban 督办 API",
+    version="1",
+    description="督查督办平台接口。每个用户只能看到本单位可见的数据。Every user sees only what their unit may see.",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+def _envelope(request, status: int, code: str, message: str, message_en: str, details=None):
+    body = {"code": code, "message": message, "message_en": message_en}
+    if details is not None:
+        body["details"] = details
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DubanError)
+def _domain_error(request, exc: DubanError):
+    return _envelope(request, exc.status, exc.code, exc.message_zh, exc.message_en, exc.details)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    return _envelope(request, 422, "invalid_input", "输入不合法", "invalid input", exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return _envelope(request, 401, "unauthenticated", "请先登录", "authentication required")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _envelope(request, exc.status_code, "http_error", str(exc), str(exc))
+
+
+def _mount() -> None:
+    from duban.core.api import router as core_router
+    from duban.followup.api import router as followup_router
+    from duban.meetings.api import router as meetings_router
+    from duban.reports.api import router as reports_router
+    from duban.sources.api import router as sources_router
+    from duban.tasks.api import reports_router as progress_router
+    from duban.tasks.api import router as tasks_router
+
+    api.add_router("/", core_router, tags=["units"])
+    api.add_router("/meetings", meetings_router, tags=["meetings"])
+    api.add_router("/tasks", tasks_router, tags=["tasks"])
+    api.add_router("/reports", progress_router, tags=["progress reports"])
+    api.add_router("/", followup_router, tags=["follow-up"])
+    api.add_router("/", reports_router, tags=["reports"])
+    api.add_router("/", sources_router, tags=["sources"])
+
+
+_mount()

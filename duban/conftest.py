@@ -1,0 +1,121 @@
+"""Shared fixtures: a small organisation with one user per role, built through the real actions.
+
+``org`` gives units and users; ``task_in(status)`` drives a task through the real workflow to a state, so no test
+starts from a state the product could never reach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+PASSWORD = "Test-pass-2026!"
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("DUBAN_SHARED_DIR", REPO_DIR.parent / "shared"))
+
+
+def require_tool(ok: bool, what: str) -> None:
+    """Skip for a missing tool on a laptop; under CI a missing tool is a failure, never a skip."""
+    if ok:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required tool missing under CI: {what}")
+    pytest.skip(f"missing tool: {what}")
+
+
+class Org:
+    """Units: office (督查室), safety (市应急管理局) with a child district office, health (市卫健委), other
+    (市教育局). Users: sysadmin, supervisor, leader, lead_admin/lead_staff (safety), coop_staff (health),
+    other_staff (other), child_staff (under safety)."""
+
+    def __init__(self):
+        from duban.core.actions import unit_create, user_create
+        from duban.core.audit import system_actor
+        from duban.core.models import Area, Profile
+
+        system = system_actor()
+        self.system = system
+        self.office = unit_create(actor=system, name="市委督查室")
+        self.safety = unit_create(actor=system, name="市应急管理局", aliases=["应急局"])
+        self.child = unit_create(actor=system, name="市应急管理局临川分局", parent=self.safety)
+        self.health = unit_create(actor=system, name="市卫健委")
+        self.other = unit_create(actor=system, name="市教育局")
+        self.area_safety = Area.objects.create(name="安全生产", sort_order=1)
+        self.area_health = Area.objects.create(name="疫情防控", sort_order=2)
+
+        def user(username, role, unit=None):
+            u = user_create(actor=system, username=username, password=PASSWORD, role=role, unit=unit,
+                            display_name=username)
+            Profile.objects.filter(user=u).update(must_change_password=False)
+            u.refresh_from_db()
+            return u
+
+        self.sysadmin = user("sysadmin", "sysadmin")
+        self.supervisor = user("supervisor", "supervisor", self.office)
+        self.leader = user("leader", "leader")
+        self.lead_admin = user("lead_admin", "unit_admin", self.safety)
+        self.lead_staff = user("lead_staff", "unit_staff", self.safety)
+        self.coop_staff = user("coop_staff", "unit_staff", self.health)
+        self.other_staff = user("other_staff", "unit_staff", self.other)
+        self.child_staff = user("child_staff", "unit_staff", self.child)
+
+    def roles(self) -> dict:
+        return {"sysadmin": self.sysadmin, "supervisor": self.supervisor, "leader": self.leader,
+                "lead_admin": self.lead_admin, "lead_staff": self.lead_staff, "coop_staff": self.coop_staff,
+                "other_staff": self.other_staff}
+
+    def draft_task(self, **kw):
+        from duban.tasks.actions import task_create
+
+        fields = dict(title="排查整治燃气安全隐患", text="要全面排查整治燃气安全隐患。", area_id=self.area_safety.pk,
+                      lead_unit_id=self.safety.pk, coop_unit_ids=[self.health.pk],
+                      deadline=dt.date.today() + dt.timedelta(days=30))
+        fields.update(kw)
+        return task_create(actor=self.supervisor, **fields)
+
+    def task_in(self, status: str, **kw):
+        """A task driven by the real actions to ``status``."""
+        from duban.tasks import actions
+        from duban.tasks.models import Task
+
+        task = self.draft_task(**kw)
+        if status == "draft":
+            return task
+        actions.task_assign(actor=self.supervisor, task_id=task.pk)
+        if status == "returned":
+            actions.task_decline(actor=self.lead_staff, task_id=task.pk, reason="不属于本单位职责")
+        if status in ("accepted", "in_progress", "close_requested", "closed"):
+            actions.task_accept(actor=self.lead_staff, task_id=task.pk)
+        if status == "in_progress":
+            actions.report_submit(actor=self.lead_staff, task_id=task.pk, text="已部署", progress_percent=30)
+        if status in ("close_requested", "closed"):
+            report = actions.report_submit(actor=self.lead_staff, task_id=task.pk, text="已完成",
+                                           progress_percent=100, request_close=True)
+            if status == "closed":
+                actions.report_accept(actor=self.supervisor, report_id=report.pk)
+        if status == "withdrawn":
+            actions.task_withdraw(actor=self.supervisor, task_id=task.pk, reason="重复")
+        return Task.objects.get(pk=task.pk)
+
+
+@pytest.fixture
+def org(db):
+    return Org()
+
+
+@pytest.fixture
+def sample_text() -> str:
+    path = shared_dir() / "samples" / "changzhou-2022-09-29-standing-committee.txt"
+    require_tool(path.exists(), f"shared sample {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def login(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,135 @@
+"""Changes to units, people, tokens and notifications."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from duban.core import permissions as perms
+from duban.core.audit import EventType, audit_log
+from duban.core.errors import InvalidInput, PermissionDenied
+from duban.core.models import ApiToken, Notification, Profile, Role, Unit
+
+
+def _can_manage_org(actor) -> bool:
+    return perms.role_of(actor) == Role.SYSADMIN or getattr(actor, "username", None) == "duban-system"
+
+
+def unit_create_in_txn(*, actor, name: str, parent: Unit | None = None, short_name: str = "",
+                       aliases: list[str] | None = None, sort_order: int = 0, **contacts) -> Unit:
+    if not _can_manage_org(actor):
+        raise PermissionDenied()
+    if not name.strip():
+        raise InvalidInput("单位名称不能为空", "the unit name must not be empty")
+    unit = Unit(name=name.strip(), parent=parent, short_name=short_name, aliases=aliases or [],
+                sort_order=sort_order, **contacts)
+    unit.full_clean(exclude=["parent", "path"])
+    unit.save()
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    audit_log(actor=actor, event_type=EventType.UNIT_CREATED, target_unit=unit, unit=unit,
+              extra={"name": unit.name, "parent_id": parent.pk if parent else None})
+    return unit
+
+
+@transaction.atomic(durable=True)
+def unit_create(*, actor, **fields) -> Unit:
+    """Sysadmins (and set-up, as the system actor) add a unit. Event UNIT_CREATED."""
+    return unit_create_in_txn(actor=actor, **fields)
+
+
+def user_create_in_txn(*, actor, username: str, password: str, role: str, unit: Unit | None = None,
+                       display_name: str = "", email: str = "", must_change_password: bool = True):
+    if not _can_manage_org(actor):
+        raise PermissionDenied()
+    if role not in Role.values:
+        raise InvalidInput("未知角色", "unknown role")
+    if role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit is None:
+        raise InvalidInput("单位用户必须属于一个单位", "a unit user needs a unit")
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput("用户名已存在", "the username is taken")
+    user = User(username=username, email=email, first_name=display_name)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput("；".join(exc.messages), "the password does not meet the policy") from None
+    user.set_password(password)
+    user.save()
+    Profile.objects.create(user=user, unit=unit, role=role, display_name=display_name,
+                           must_change_password=must_change_password)
+    audit_log(actor=actor, event_type=EventType.USER_CREATED, target_user=user, unit=unit,
+              extra={"username": username, "role": role})
+    return user
+
+
+@transaction.atomic(durable=True)
+def user_create(*, actor, **fields):
+    """Sysadmins add a person with a role in a unit. Event USER_CREATED. New users must change the password."""
+    return user_create_in_txn(actor=actor, **fields)
+
+
+@transaction.atomic(durable=True)
+def user_change_password(*, actor, old_password: str, new_password: str, ip_address: str | None = None) -> None:
+    """Anyone changes their own password. Event USER_PASSWORD_CHANGED."""
+    if not actor.check_password(old_password):
+        raise InvalidInput("原密码不正确", "the current password is wrong")
+    if old_password == new_password:
+        raise InvalidInput("新密码不能与原密码相同", "the new password must differ from the old one")
+    try:
+        password_validation.validate_password(new_password, actor)
+    except ValidationError as exc:
+        raise InvalidInput("；".join(exc.messages), "the password does not meet the policy") from None
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    Profile.objects.filter(user=actor).update(must_change_password=False, password_changed_at=timezone.now())
+    audit_log(actor=actor, event_type=EventType.USER_PASSWORD_CHANGED, target_user=actor, ip_address=ip_address)
+
+
+@transaction.atomic(durable=True)
+def user_record_login(*, actor, ip_address: str | None) -> None:
+    """Every successful login is audited with its address. Event USER_LOGGED_IN."""
+    audit_log(actor=actor, event_type=EventType.USER_LOGGED_IN, target_user=actor, ip_address=ip_address)
+
+
+@transaction.atomic(durable=True)
+def user_record_logout(*, actor, ip_address: str | None) -> None:
+    """Event USER_LOGGED_OUT."""
+    audit_log(actor=actor, event_type=EventType.USER_LOGGED_OUT, target_user=actor, ip_address=ip_address)
+
+
+@transaction.atomic(durable=True)
+def user_record_login_failure(*, username: str, ip_address: str | None) -> None:
+    """A failed login is audited as the system actor with the username tried. Event USER_LOGIN_FAILED."""
+    from duban.core.audit import system_actor
+
+    target = get_user_model().objects.filter(username=username[:150]).first()
+    audit_log(actor=system_actor(), event_type=EventType.USER_LOGIN_FAILED, target_user=target,
+              ip_address=ip_address, extra={"username": username[:150]})
+
+
+@transaction.atomic(durable=True)
+def api_token_create(*, actor, name: str) -> str:
+    """Any signed-in person makes an API token for themselves; the plain token is returned once and only its
+    hash is kept. Event API_TOKEN_CREATED."""
+    if perms.role_of(actor) is None:
+        raise PermissionDenied()
+    token = "dbn_" + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(user=actor, name=name[:100] or "token",
+                                  key_hash=hashlib.sha256(token.encode()).hexdigest())
+    audit_log(actor=actor, event_type=EventType.API_TOKEN_CREATED, target_user=actor,
+              extra={"token_id": row.pk, "name": row.name})
+    return token
+
+
+def notification_mark_read(*, actor, notification_ids: list[int] | None = None) -> int:
+    """Reading a notification is the recipient's own business and not audited; returns how many changed."""
+    qs = Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())

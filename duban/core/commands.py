@@ -1,0 +1,77 @@
+"""Core subcommands: serve, demo, migrate, audit."""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("serve", help="启动网页服务 serve the web UI and API",
+                              description="运行数据库迁移，启动网页服务（gunicorn）和催办调度器。")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--no-scheduler", action="store_true", help="不在本进程运行催办调度（另行运行 duban worker）")
+    p.add_argument("--no-migrate", action="store_true")
+    p.set_defaults(handler=serve)
+
+    p = subparsers.add_parser("demo", help="载入演示数据并启动服务 load the demo and serve",
+                              description="迁移数据库、载入演示会议、单位和用户，打印演示账号，然后启动服务。")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务 load only")
+    p.set_defaults(handler=demo)
+
+    p = subparsers.add_parser("migrate", help="升级数据库结构 apply database migrations")
+    p.set_defaults(handler=migrate)
+
+    p = subparsers.add_parser("audit", help="审计日志 audit trail tools")
+    sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    v = sub.add_parser("verify", help="校验审计日志哈希链 verify the audit hash chain")
+    v.set_defaults(handler=audit_verify)
+
+
+def migrate(args=None) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    return 0
+
+
+def serve(args) -> int:
+    from duban.core.server import run_server
+
+    if not args.no_migrate:
+        migrate()
+    return run_server(host=args.host, port=args.port, workers=args.workers, scheduler=not args.no_scheduler)
+
+
+def demo(args) -> int:
+    from duban.demo.loader import DEMO_PASSWORD, load_demo
+
+    migrate()
+    summary = load_demo()
+    print("演示数据已就绪 / demo data ready:", summary.describe())
+    print("演示账号（首次登录须修改密码）/ demo logins (each must set a new password at first login):")
+    for username, role, unit in summary.logins:
+        print(f"  {username:<14} {DEMO_PASSWORD}  {role}{'  ' + unit if unit else ''}")
+    if args.no_serve:
+        return 0
+    print(f"打开 / open http://{args.host}:{args.port}/", flush=True)
+    from duban.core.server import run_server
+
+    return run_server(host=args.host, port=args.port, workers=2, scheduler=True)
+
+
+def audit_verify(args) -> int:
+    from duban.core.audit import audit_verify as verify
+    from duban.core.models import AuditEvent
+
+    broken = verify()
+    total = AuditEvent.objects.count()
+    if broken:
+        print(f"错误：审计日志有 {len(broken)} 条被篡改（编号 {', '.join(map(str, broken[:20]))}）/ "
+              f"error: {len(broken)} audit events fail verification", file=sys.stderr)
+        return 1
+    print(f"审计日志完整：{total} 条 / audit trail intact: {total} events")
+    return 0

@@ -1,0 +1,29 @@
+"""Password rules of 等保三级 beyond Django's built-ins: at least three of four character classes."""
+
+from __future__ import annotations
+
+import string
+
+from django.core.exceptions import ValidationError
+
+
+class CharacterClassValidator:
+    def __init__(self, min_classes: int = 3):
+        self.min_classes = min_classes
+
+    def validate(self, password: str, user=None) -> None:
+        classes = [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(c in string.punctuation or not c.isalnum() for c in password),
+        ]
+        if sum(classes) < self.min_classes:
+            raise ValidationError("密码须包含大写字母、小写字母、数字、符号中的至少三类 / the password needs at least three of: "
+                                  "lower case, upper case, digits, symbols", code="password_classes")
+        if user is not None and user.get_username() and user.get_username().lower() in password.lower():
+            raise ValidationError("密码不能包含用户名 / the password must not contain the username",
+                                  code="password_has_username")
+
+    def get_help_text(self) -> str:
+        return "至少10位，包含大写字母、小写字母、数字、符号中的至少三类，且不含用户名。"

@@ -1,0 +1,36 @@
+"""Reads of units, areas, notifications."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from duban.core import permissions as perms
+from duban.core.errors import NotFound
+from duban.core.models import Area, Notification, Unit
+
+
+def unit_list(*, viewer, active_only: bool = True) -> QuerySet[Unit]:
+    qs = perms.units_visible_to(viewer).select_related("parent")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def unit_get(*, viewer, unit_id: int) -> Unit:
+    unit = perms.units_visible_to(viewer).filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+def area_list(*, viewer) -> QuerySet[Area]:
+    return Area.objects.filter(is_active=True) if perms.role_of(viewer) else Area.objects.none()
+
+
+def notification_list(*, viewer, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient_id=viewer.pk).select_related("task")
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def notification_unread_count(*, viewer) -> int:
+    if not viewer.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient_id=viewer.pk, read_at__isnull=True).count()

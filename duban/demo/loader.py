@@ -1,0 +1,135 @@
+"""The demo: units from the built-in responsibility list, one user per role, and a communique of our own
+writing imported, confirmed and partly worked on, so every page has something to show.
+
+Everything goes through the real actions as the system actor or the demo users, so the demo's audit trail looks
+like a real office's. Loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from duban import extraction
+from duban.core.actions import unit_create_in_txn, user_create_in_txn
+from duban.core.audit import system_actor
+from duban.core.models import Area, Role, Unit
+from duban.meetings.actions import extract_upload, meeting_confirm, meeting_import
+from duban.meetings.models import Meeting
+from duban.tasks import actions as task_actions
+from duban.tasks.models import Task, TaskStatus
+
+DEMO_PASSWORD = "Duban@2026demo"
+OFFICE_UNIT = "市委督查室"
+FALLBACK_LEAD = "市政府办公室"
+DISTRICTS = ("临川区人民政府", "江北区人民政府", "清河县人民政府", "青山县人民政府")
+
+# (username, role, unit name or None, display name)
+DEMO_USERS = (
+    ("admin", Role.SYSADMIN, None, "系统管理员"),
+    ("office", Role.SUPERVISOR, OFFICE_UNIT, "督查室 王明"),
+    ("leader", Role.LEADER, None, "市领导 李华"),
+    ("safety.admin", Role.UNIT_ADMIN, "市应急管理局", "应急局 赵强"),
+    ("safety.staff", Role.UNIT_STAFF, "市应急管理局", "应急局 钱芳"),
+    ("health.staff", Role.UNIT_STAFF, "市卫健委", "卫健委 孙丽"),
+    ("env.staff", Role.UNIT_STAFF, "市生态环境局", "生态环境局 周杰"),
+    ("linchuan.staff", Role.UNIT_STAFF, "临川区人民政府", "临川区 吴涛"),
+)
+
+
+@dataclass
+class DemoSummary:
+    units: int = 0
+    users: int = 0
+    meeting_id: int | None = None
+    tasks: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return f"{self.units} 个单位 units, {self.users} 个用户 users, 会议 meeting #{self.meeting_id}, " \
+               f"{self.tasks} 项督办事项 tasks"
+
+
+def demo_communique() -> str:
+    return resources.files("duban.demo").joinpath("communique.txt").read_text(encoding="utf-8")
+
+
+def ensure_areas() -> None:
+    for order, name in enumerate((a.name for a in extraction.default_areas().areas), start=1):
+        Area.objects.get_or_create(name=name, defaults={"sort_order": order})
+
+
+@transaction.atomic(durable=True)
+def ensure_units_and_users(actor) -> None:
+    existing = set(Unit.objects.values_list("name", flat=True))
+
+    def unit(name, parent=None, aliases=(), order=0):
+        if name not in existing:
+            existing.add(name)
+            unit_create_in_txn(actor=actor, name=name, parent=parent, aliases=list(aliases), sort_order=order)
+        return Unit.objects.get(name=name)
+
+    unit(OFFICE_UNIT, order=0)
+    unit(FALLBACK_LEAD, order=1)
+    for order, item in enumerate(extraction.default_units().units, start=10):
+        parent = unit(item.name, aliases=[a for a in (item.full_name, *item.aliases) if a != item.name], order=order)
+        if item.name == "各辖市区人民政府":
+            for sub_order, district in enumerate(DISTRICTS):
+                unit(district, parent=parent, order=order * 100 + sub_order)
+    User = get_user_model()
+    for username, role, unit_name, display in DEMO_USERS:
+        if not User.objects.filter(username=username).exists():
+            user_create_in_txn(actor=actor, username=username, password=DEMO_PASSWORD, role=role,
+                               unit=Unit.objects.get(name=unit_name) if unit_name else None, display_name=display,
+                               email=f"{username}@demo.duban.local")
+
+
+def _fill_missing_leads(office, meeting: Meeting) -> None:
+    fallback = Unit.objects.get(name=FALLBACK_LEAD)
+    for task in Task.objects.filter(meeting=meeting, status=TaskStatus.DRAFT, lead_unit__isnull=True):
+        task_actions.task_update(actor=office, task_id=task.pk, version=task.version,
+                                 changes={"lead_unit_id": fallback.pk})
+
+
+def _work_on_some_tasks(meeting: Meeting) -> None:
+    """Units sign for their tasks and report, and the office closes one, so lists and charts are not empty."""
+    User = get_user_model()
+    office = User.objects.get(username="office")
+    for username in ("safety.staff", "health.staff", "env.staff", "linchuan.staff"):
+        user = User.objects.get(username=username)
+        tasks = list(Task.objects.filter(meeting=meeting, lead_unit=user.profile.unit).order_by("seq"))
+        for i, task in enumerate(tasks):
+            task_actions.task_accept(actor=user, task_id=task.pk)
+            if i == 0:
+                report = task_actions.report_submit(
+                    actor=user, task_id=task.pk, progress_percent=100, request_close=True,
+                    text="已按要求完成部署，制定工作方案并组织实施，相关台账资料已归档。")
+                task_actions.report_accept(actor=office, report_id=report.pk, comment="同意办结。")
+            elif i == 1:
+                task_actions.report_submit(actor=user, task_id=task.pk, progress_percent=40,
+                                           text="已召开专题会议研究部署，正在分解任务、压实责任。")
+
+
+def load_demo() -> DemoSummary:
+    actor = system_actor()
+    ensure_areas()
+    ensure_units_and_users(actor)
+    User = get_user_model()
+    office = User.objects.get(username="office")
+    text = demo_communique()
+    extracted, decoded = extract_upload(text=text)
+    meeting = Meeting.objects.filter(sha256=extracted["source"]["sha256"]).first()
+    if meeting is None:
+        meeting = meeting_import(actor=office, extracted=extracted, source_text=decoded,
+                                 source_name="江州市委常委会会议（演示）.txt")
+        _fill_missing_leads(office, meeting)
+        meeting_confirm(actor=office, meeting_id=meeting.pk)
+        _work_on_some_tasks(meeting)
+    summary = DemoSummary(units=Unit.objects.count(), users=User.objects.filter(profile__isnull=False).count(),
+                          meeting_id=meeting.pk, tasks=Task.objects.filter(meeting=meeting).count())
+    for username, role, unit_name, _ in DEMO_USERS:
+        summary.logins.append((username, Role(role).label, unit_name or ""))
+    return summary

@@ -1,0 +1,68 @@
+"""Meetings: list, read, import a communique (draft ledger), confirm."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from duban.meetings import actions, selectors
+
+router = Router()
+
+
+class MeetingOut(Schema):
+    id: int
+    title: str
+    body: str
+    date: dt.date | None
+    date_text: str
+    presider: str
+    presider_title: str
+    reports_heard: list[str]
+    sha256: str
+    status: str
+    task_count: int = 0
+    closed_count: int = 0
+
+
+class MeetingImportIn(Schema):
+    text: str
+    year: int | None = None
+    source_name: str = ""
+    allow_duplicate: bool = False
+
+
+@router.get("", response=list[MeetingOut], summary="会议列表 meetings")
+def meeting_list(request):
+    return list(selectors.meeting_list(viewer=request.user)[:500])
+
+
+@router.get("/{meeting_id}", response=MeetingOut, summary="会议 a meeting")
+def meeting_get(request, meeting_id: int):
+    return selectors.meeting_get(viewer=request.user, meeting_id=meeting_id)
+
+
+@router.post("", response={201: MeetingOut}, summary="导入通报文本 import a communique as text")
+def meeting_import(request, payload: MeetingImportIn):
+    extracted, text = actions.extract_upload(text=payload.text, year=payload.year)
+    meeting = actions.meeting_import(actor=request.user, extracted=extracted, source_text=text,
+                                     source_name=payload.source_name, allow_duplicate=payload.allow_duplicate)
+    return 201, meeting
+
+
+@router.post("/upload", response={201: MeetingOut}, summary="上传通报文件 import a .txt or .docx communique")
+def meeting_upload(request, file: File[UploadedFile], year: Form[int | None] = None,
+                   allow_duplicate: Form[bool] = False):
+    data = file.read()
+    extracted, text = actions.extract_upload(data=data, filename=file.name or "", year=year)
+    meeting = actions.meeting_import(actor=request.user, extracted=extracted, source_text=text,
+                                     source_name=file.name or "",
+                                     allow_duplicate=allow_duplicate)
+    return 201, meeting
+
+
+@router.post("/{meeting_id}/confirm", response=MeetingOut, summary="确认并交办 confirm and assign all tasks")
+def meeting_confirm(request, meeting_id: int):
+    return actions.meeting_confirm(actor=request.user, meeting_id=meeting_id)

@@ -1,0 +1,41 @@
+"""A meeting whose decisions are supervised, with the exact text it was extracted from."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MeetingStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    CONFIRMED = "confirmed", _("已确认")
+    WITHDRAWN = "withdrawn", _("已撤销")
+
+
+class Meeting(models.Model):
+    title = models.CharField(_("会议名称"), max_length=200)
+    body = models.CharField(_("会议类型"), max_length=100, blank=True)
+    date = models.DateField(_("会议日期"), null=True, blank=True)
+    date_text = models.CharField(_("原文日期"), max_length=20, blank=True)  # "09-29" when the year is unknown
+    presider = models.CharField(_("主持人"), max_length=50, blank=True)
+    presider_title = models.CharField(_("主持人职务"), max_length=50, blank=True)
+    reports_heard = models.JSONField(_("听取汇报"), default=list, blank=True)
+    source_text = models.TextField(_("原文"))
+    source_name = models.CharField(_("来源文件"), max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    extraction = models.JSONField(default=dict, blank=True)  # the draft as extracted, kept for comparison
+    status = models.CharField(_("状态"), max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("会议")
+        verbose_name_plural = _("会议")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,34 @@
+"""Every read of meetings, starting from the viewer's scoped queryset."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from duban.core import permissions as perms
+from duban.core.errors import NotFound
+from duban.meetings.models import Meeting, MeetingStatus
+from duban.tasks.models import TaskStatus
+
+
+def meeting_list(*, viewer, include_withdrawn: bool = False) -> QuerySet[Meeting]:
+    qs = perms.meetings_visible_to(viewer)
+    if not include_withdrawn:
+        qs = qs.exclude(status=MeetingStatus.WITHDRAWN)
+    visible = perms.tasks_visible_to(viewer).exclude(status=TaskStatus.WITHDRAWN).values("pk")
+    return (qs.defer("source_text", "extraction")
+            .annotate(task_count=Count("tasks", filter=Q(tasks__in=visible), distinct=True),
+                      closed_count=Count("tasks", filter=Q(tasks__in=visible, tasks__status=TaskStatus.CLOSED),
+                                         distinct=True))
+            .order_by("-date", "-id"))
+
+
+def meeting_get(*, viewer, meeting_id: int) -> Meeting:
+    meeting = perms.meetings_visible_to(viewer).filter(pk=meeting_id).first()
+    if meeting is None:
+        raise NotFound()
+    return meeting
+
+
+def meeting_find_by_sha256(*, viewer, sha256: str) -> Meeting | None:
+    return (perms.meetings_visible_to(viewer).filter(sha256=sha256).exclude(status=MeetingStatus.WITHDRAWN)
+            .order_by("id").first())

@@ -1,0 +1,3 @@
+"""URL routes of this app, included under / by duban.urls."""
+
+urlpatterns: list = []

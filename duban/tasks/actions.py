@@ -1,0 +1,415 @@
+"""Every change to a task or a progress report. Each public function is one transaction that authorizes,
+validates, writes, appends one audit event and queues notifications (see docs/audit-events.md).
+
+Entry points run ``atomic(durable=True)``; ``*_in_txn`` helpers join the caller's transaction and are called by
+other actions only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from duban.core import permissions as perms
+from duban.core.audit import EventType, audit_log
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.models import Area, Role, Unit
+from duban.core.notifications import notify
+from duban.tasks.models import (OPEN_STATUSES, Priority, ProgressReport, ReportCycle, ReportStatus, Task, TaskKind,
+                                TaskStatus)
+
+EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
+                   "report_cycle", "report_every", "heading")
+MAX_COOP_UNITS = 10
+
+
+def unit_people(unit_id: int | None, *, roles=(Role.UNIT_ADMIN, Role.UNIT_STAFF)):
+    User = get_user_model()
+    if unit_id is None:
+        return User.objects.none()
+    return User.objects.filter(is_active=True, profile__unit_id=unit_id, profile__role__in=list(roles))
+
+
+def supervisors():
+    return get_user_model().objects.filter(is_active=True, profile__role=Role.SUPERVISOR)
+
+
+def _lock_task(task_id: int) -> Task:
+    try:
+        return Task.objects.select_for_update().select_related("lead_unit", "meeting").get(pk=task_id)
+    except Task.DoesNotExist:
+        raise NotFound() from None
+
+
+def _visible_task(actor, task_id: int) -> Task:
+    """The task as the actor may see it; ``NotFound`` alike for missing and out of scope."""
+    if not perms.tasks_visible_to(actor).filter(pk=task_id).exists():
+        raise NotFound()
+    return _lock_task(task_id)
+
+
+def _bump(task: Task, *, expected_version: int | None = None, **fields) -> None:
+    """Optimistic locking: the row changes only if nobody changed it since ``expected_version`` was read."""
+    version = task.version if expected_version is None else expected_version
+    fields["updated_at"] = timezone.now()
+    updated = Task.objects.filter(pk=task.pk, version=version).update(version=F("version") + 1, **fields)
+    if updated == 0:
+        raise Conflict("该事项已被他人修改，请刷新后重试",
+                       "the task was changed by someone else; reload and try again")
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.version = version + 1
+
+
+def _check_units(lead_unit_id, coop_unit_ids) -> list[int]:
+    ids = [int(u) for u in dict.fromkeys(coop_unit_ids or [])]
+    if lead_unit_id is not None:
+        ids = [u for u in ids if u != int(lead_unit_id)]
+    if len(ids) > MAX_COOP_UNITS:
+        raise InvalidInput(f"配合单位最多 {MAX_COOP_UNITS} 个", f"at most {MAX_COOP_UNITS} cooperating units")
+    wanted = set(ids) | ({int(lead_unit_id)} if lead_unit_id is not None else set())
+    if wanted and Unit.objects.filter(pk__in=wanted, is_active=True).count() != len(wanted):
+        raise InvalidInput("单位不存在或已停用", "unknown or inactive unit")
+    return ids
+
+
+def _check_text(title: str, text: str) -> None:
+    if not (title or "").strip():
+        raise InvalidInput("事项名称不能为空", "the title must not be empty")
+    if not (text or "").strip():
+        raise InvalidInput("事项内容不能为空", "the text must not be empty")
+    if len(title) > 200:
+        raise InvalidInput("事项名称不能超过200字", "the title must be at most 200 characters")
+
+
+def title_from_text(text: str, limit: int = 40) -> str:
+    """A ledger line's name: the directive without its "会议强调，要" lead-in, cut at the first clause."""
+    s = text.strip()
+    for prefix in ("会议强调", "会议要求", "会议指出", "会议提出"):
+        if s.startswith(prefix):
+            s = s[len(prefix):].lstrip("，,：: ")
+    for prefix in ("各级各部门要", "要"):
+        if s.startswith(prefix) and len(s) > len(prefix) + 2:
+            s = s[len(prefix):]
+            break
+    for i, ch in enumerate(s):
+        if ch in "，,；;。！？!?" and i >= 6:
+            s = s[:i]
+            break
+    return s[:limit] or text[:limit]
+
+
+def task_create_in_txn(*, actor, title: str, text: str, meeting=None, kind: str = TaskKind.MEETING, seq: int = 0,
+                       area_id=None, lead_unit_id=None, coop_unit_ids=(), deadline: dt.date | None = None,
+                       deadline_text: str = "", source_start=None, source_end=None, heading: str = "",
+                       priority: int = Priority.NORMAL, report_cycle: str = ReportCycle.ONCE,
+                       report_every: int = 0, extra: dict | None = None) -> Task:
+    """Create a draft task inside the caller's transaction (meeting import, ledger import, other sources)."""
+    if not perms.is_supervisor(actor):
+        raise PermissionDenied()
+    _check_text(title, text)
+    coop_ids = _check_units(lead_unit_id, coop_unit_ids)
+    task = Task(kind=kind, meeting=meeting, seq=seq, title=title, text=text, area_id=area_id,
+                lead_unit_id=lead_unit_id, deadline=deadline, deadline_text=deadline_text, source_start=source_start,
+                source_end=source_end, heading=heading, priority=priority, report_cycle=report_cycle,
+                report_every=report_every, created_by=actor)
+    task.full_clean(exclude=["meeting", "area", "lead_unit", "created_by", "latest_report"])
+    task.save()
+    if coop_ids:
+        task.coop_units.set(coop_ids)
+    audit_log(actor=actor, event_type=EventType.TASK_CREATED, task=task, meeting=meeting,
+              extra={"title": title, "kind": kind, "lead_unit_id": lead_unit_id, "coop_unit_ids": coop_ids,
+                     "deadline": deadline.isoformat() if deadline else None, **(extra or {})})
+    return task
+
+
+@transaction.atomic(durable=True)
+def task_create(*, actor, **fields) -> Task:
+    """Supervisors create a task by hand (立项). Event TASK_CREATED; nobody is told until it is assigned."""
+    return task_create_in_txn(actor=actor, **fields)
+
+
+@transaction.atomic(durable=True)
+def task_update(*, actor, task_id: int, version: int, changes: dict, coop_unit_ids=None) -> Task:
+    """Supervisors edit a task that is not closed. ``version`` is the one the editor read; a stale one is a
+    ``Conflict``. Event TASK_UPDATED with old and new values; the lead unit is told when an assigned task changes."""
+    task = _visible_task(actor, task_id)
+    if not perms.can_edit_task(actor, task):
+        raise PermissionDenied()
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput("不能修改这些字段：" + "、".join(sorted(unknown)), "fields not editable: " + ", ".join(sorted(unknown)))
+    new = {k: v for k, v in changes.items() if getattr(task, k) != v}
+    _check_text(new.get("title", task.title), new.get("text", task.text))
+    if "area_id" in new and new["area_id"] is not None and not Area.objects.filter(pk=new["area_id"]).exists():
+        raise InvalidInput("工作领域不存在", "unknown area")
+    lead = new.get("lead_unit_id", task.lead_unit_id)
+    old_coop = sorted(task.coop_units.values_list("id", flat=True))
+    coop = _check_units(lead, coop_unit_ids if coop_unit_ids is not None else old_coop)
+    if task.status != TaskStatus.DRAFT and "lead_unit_id" in new and lead is None:
+        raise InvalidInput("已交办事项必须有牵头单位", "an assigned task needs a lead unit")
+    old = {k: _jsonable(getattr(task, k)) for k in new}
+    if sorted(coop) == old_coop and not new:
+        return task
+    _bump(task, expected_version=version, **new)
+    if sorted(coop) != old_coop:
+        task.coop_units.set(coop)
+        old["coop_unit_ids"] = old_coop
+        new["coop_unit_ids"] = sorted(coop)
+    audit_log(actor=actor, event_type=EventType.TASK_UPDATED, task=task, meeting=task.meeting,
+              extra={"old": old, "new": {k: _jsonable(v) for k, v in new.items()}})
+    if task.status in OPEN_STATUSES:
+        notify(recipients=unit_people(task.lead_unit_id), kind="task_updated", task=task,
+               title=f"督办事项有变更：{task.title}")
+    return task
+
+
+def _jsonable(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _require_status(task: Task, *allowed: str) -> None:
+    if task.status not in allowed:
+        raise Conflict(f"当前状态“{task.get_status_display()}”不允许此操作",
+                       f"not allowed while the task is {task.status}")
+
+
+@transaction.atomic(durable=True)
+def task_merge(*, actor, task_ids: list[int]) -> Task:
+    """Supervisors merge draft tasks into the first: its text becomes the texts joined, its span the union; the
+    others are withdrawn as merged. Event TASK_MERGED on the kept task, TASK_WITHDRAWN on each merged one."""
+    if len(set(task_ids)) < 2:
+        raise InvalidInput("至少选择两项才能合并", "choose at least two tasks to merge")
+    tasks = [_visible_task(actor, tid) for tid in dict.fromkeys(task_ids)]
+    keep, others = tasks[0], tasks[1:]
+    for task in tasks:
+        if not perms.can_edit_task(actor, task):
+            raise PermissionDenied()
+        _require_status(task, TaskStatus.DRAFT)
+        if task.meeting_id != keep.meeting_id:
+            raise InvalidInput("只能合并同一会议的事项", "only tasks of one meeting can be merged")
+    ordered = sorted(tasks, key=lambda t: (t.source_start is None, t.source_start or 0, t.seq))
+    spans = [(t.source_start, t.source_end) for t in tasks if t.source_start is not None]
+    coop = set(keep.coop_units.values_list("id", flat=True))
+    for other in others:
+        coop |= set(other.coop_units.values_list("id", flat=True))
+        _bump(other, status=TaskStatus.WITHDRAWN)
+        audit_log(actor=actor, event_type=EventType.TASK_WITHDRAWN, task=other, meeting=other.meeting,
+                  extra={"reason": "merged", "into_task_id": keep.pk})
+    _bump(keep, text="".join(t.text for t in ordered),
+          source_start=min(s for s, _ in spans) if spans else None,
+          source_end=max(e for _, e in spans) if spans else None,
+          lead_unit_id=keep.lead_unit_id or next((t.lead_unit_id for t in others if t.lead_unit_id), None),
+          deadline=min((t.deadline for t in tasks if t.deadline), default=None))
+    keep.coop_units.set(_check_units(keep.lead_unit_id, sorted(coop))[:MAX_COOP_UNITS])
+    audit_log(actor=actor, event_type=EventType.TASK_MERGED, task=keep, meeting=keep.meeting,
+              extra={"merged_task_ids": [t.pk for t in others]})
+    return keep
+
+
+@transaction.atomic(durable=True)
+def task_split(*, actor, task_id: int, at: int) -> tuple[Task, Task]:
+    """Supervisors split a draft task at character ``at`` of its text into two drafts; the second is new and
+    inherits area, units and deadline. Event TASK_SPLIT on the first, TASK_CREATED on the second."""
+    task = _visible_task(actor, task_id)
+    if not perms.can_edit_task(actor, task):
+        raise PermissionDenied()
+    _require_status(task, TaskStatus.DRAFT)
+    if not 0 < at < len(task.text):
+        raise InvalidInput("拆分位置必须在内容中间", "the split point must fall inside the text")
+    first, second = task.text[:at], task.text[at:]
+    if not first.strip() or not second.strip():
+        raise InvalidInput("拆分后两部分都不能为空", "both parts must contain text")
+    # Only a text still equal to its source span can split its span too; an edited text keeps the old span.
+    split_source = task.source_start is not None and task.source_end - task.source_start == len(task.text)
+    old_end = task.source_end
+    _bump(task, text=first, title=title_from_text(first),
+          source_end=task.source_start + at if split_source else task.source_end)
+    new = task_create_in_txn(
+        actor=actor, title=title_from_text(second), text=second, meeting=task.meeting, kind=task.kind,
+        seq=task.seq, area_id=task.area_id, lead_unit_id=task.lead_unit_id,
+        coop_unit_ids=list(task.coop_units.values_list("id", flat=True)), deadline=task.deadline,
+        deadline_text=task.deadline_text, source_start=task.source_start + at if split_source else None,
+        source_end=old_end if split_source else None, heading=task.heading, extra={"split_from": task.pk})
+    audit_log(actor=actor, event_type=EventType.TASK_SPLIT, task=task, meeting=task.meeting,
+              extra={"at": at, "new_task_id": new.pk})
+    return task, new
+
+
+@transaction.atomic(durable=True)
+def task_withdraw(*, actor, task_id: int, reason: str) -> Task:
+    """Supervisors drop a draft or cancel an open task (撤销). Nothing is deleted. Event TASK_WITHDRAWN; the lead
+    unit is told if the task had been assigned."""
+    task = _visible_task(actor, task_id)
+    if not perms.can_edit_task(actor, task):
+        raise PermissionDenied()
+    if task.status == TaskStatus.WITHDRAWN:
+        return task
+    was_open = task.status in OPEN_STATUSES
+    old_status = task.status
+    _bump(task, status=TaskStatus.WITHDRAWN)
+    audit_log(actor=actor, event_type=EventType.TASK_WITHDRAWN, task=task, meeting=task.meeting,
+              extra={"reason": reason, "old_status": old_status})
+    if was_open:
+        notify(recipients=unit_people(task.lead_unit_id), kind="task_withdrawn", task=task,
+               title=f"督办事项已撤销：{task.title}", body=reason)
+    return task
+
+
+def task_assign_in_txn(*, actor, task: Task) -> Task:
+    """Assign (交办) a draft or returned task to its lead unit, joining the caller's transaction."""
+    if not perms.can_assign_task(actor, task):
+        raise PermissionDenied()
+    _require_status(task, TaskStatus.DRAFT, TaskStatus.RETURNED)
+    if task.lead_unit_id is None:
+        raise InvalidInput(f"事项“{task.title}”未指定牵头单位", f"task {task.pk} has no lead unit")
+    old_status = task.status
+    _bump(task, status=TaskStatus.ASSIGNED, assigned_at=timezone.now())
+    audit_log(actor=actor, event_type=EventType.TASK_ASSIGNED, task=task, meeting=task.meeting,
+              target_unit=task.lead_unit, extra={"old_status": old_status, "lead_unit_id": task.lead_unit_id})
+    notify(recipients=unit_people(task.lead_unit_id), kind="task_assigned", task=task,
+           title=f"新交办事项：{task.title}",
+           body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
+    return task
+
+
+@transaction.atomic(durable=True)
+def task_assign(*, actor, task_id: int) -> Task:
+    """Supervisors assign a task (交办). Event TASK_ASSIGNED; the lead unit's people are told."""
+    return task_assign_in_txn(actor=actor, task=_visible_task(actor, task_id))
+
+
+@transaction.atomic(durable=True)
+def task_accept(*, actor, task_id: int) -> Task:
+    """The lead unit signs for an assigned task (签收). Repeating it changes nothing. Event TASK_ACCEPTED."""
+    task = _visible_task(actor, task_id)
+    if not perms.can_accept_task(actor, task):
+        raise PermissionDenied()
+    if task.status == TaskStatus.ACCEPTED:
+        return task
+    _require_status(task, TaskStatus.ASSIGNED)
+    _bump(task, status=TaskStatus.ACCEPTED, accepted_at=timezone.now())
+    audit_log(actor=actor, event_type=EventType.TASK_ACCEPTED, task=task, meeting=task.meeting)
+    return task
+
+
+@transaction.atomic(durable=True)
+def task_decline(*, actor, task_id: int, reason: str) -> Task:
+    """The lead unit sends an assignment back (退回), saying why (not its duty, say). Event TASK_DECLINED; the
+    supervision office is told and reassigns."""
+    task = _visible_task(actor, task_id)
+    if not perms.can_accept_task(actor, task):
+        raise PermissionDenied()
+    _require_status(task, TaskStatus.ASSIGNED)
+    if not (reason or "").strip():
+        raise InvalidInput("请填写退回理由", "a reason is required")
+    _bump(task, status=TaskStatus.RETURNED)
+    audit_log(actor=actor, event_type=EventType.TASK_DECLINED, task=task, meeting=task.meeting,
+              extra={"reason": reason})
+    notify(recipients=supervisors(), kind="task_declined", task=task, title=f"交办事项被退回：{task.title}",
+           body=reason)
+    return task
+
+
+@transaction.atomic(durable=True)
+def report_submit(*, actor, task_id: int, text: str, progress_percent: int, request_close: bool = False
+                  ) -> ProgressReport:
+    """Lead or cooperating units report progress; the lead may ask to close (申请办结). The first report moves an
+    accepted task into 办理中. Event REPORT_SUBMITTED (and TASK_CLOSE_REQUESTED); supervisors are told."""
+    task = _visible_task(actor, task_id)
+    if not perms.can_report_on_task(actor, task):
+        raise PermissionDenied()
+    if request_close and not perms.can_request_close(actor, task):
+        raise PermissionDenied("只有牵头单位可以申请办结", "only the lead unit may request closing")
+    _require_status(task, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
+    if not (text or "").strip():
+        raise InvalidInput("请填写进展情况", "the report text is required")
+    if not 0 <= int(progress_percent) <= 100:
+        raise InvalidInput("进度应在0到100之间", "progress must be between 0 and 100")
+    unit = perms.unit_of(actor)
+    report = ProgressReport.objects.create(task=task, unit=unit, author=actor, text=text,
+                                           progress_percent=int(progress_percent), request_close=request_close)
+    fields = {"latest_report_id": report.pk, "progress_percent": max(task.progress_percent, int(progress_percent))
+              if perms.is_lead_member(actor, task) else task.progress_percent}
+    if request_close:
+        fields["status"] = TaskStatus.CLOSE_REQUESTED
+    elif task.status == TaskStatus.ACCEPTED:
+        fields["status"] = TaskStatus.IN_PROGRESS
+    _bump(task, **fields)
+    audit_log(actor=actor, event_type=EventType.REPORT_SUBMITTED, task=task, report=report, meeting=task.meeting,
+              extra={"progress_percent": report.progress_percent, "request_close": request_close})
+    if request_close:
+        audit_log(actor=actor, event_type=EventType.TASK_CLOSE_REQUESTED, task=task, report=report,
+                  meeting=task.meeting)
+    notify(recipients=supervisors(), kind="report_submitted", task=task,
+           title=("申请办结：" if request_close else "新进展：") + task.title, body=text[:500])
+    return report
+
+
+def _reviewable_report(actor, report_id: int) -> ProgressReport:
+    report = perms.reports_visible_to(actor).select_related("task").filter(pk=report_id).first()
+    if report is None:
+        raise NotFound()
+    if not perms.can_review_report(actor, report):
+        raise PermissionDenied()
+    return report
+
+
+@transaction.atomic(durable=True)
+def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport:
+    """Supervisors accept a report; accepting a close request closes the task (办结销号). Events REPORT_ACCEPTED
+    (and TASK_CLOSED); the reporting unit is told. Repeating it changes nothing."""
+    report = _reviewable_report(actor, report_id)
+    if report.status == ReportStatus.ACCEPTED:
+        return report
+    if report.status != ReportStatus.SUBMITTED:
+        raise Conflict("该报告已审核", "the report was already reviewed")
+    task = _lock_task(report.task_id)
+    now = timezone.now()
+    ProgressReport.objects.filter(pk=report.pk).update(status=ReportStatus.ACCEPTED, review_comment=comment,
+                                                       reviewed_by=actor, reviewed_at=now)
+    report.status, report.review_comment, report.reviewed_by, report.reviewed_at = (
+        ReportStatus.ACCEPTED, comment, actor, now)
+    audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
+              target_unit=report.unit, extra={"comment": comment})
+    if report.request_close and task.status == TaskStatus.CLOSE_REQUESTED:
+        _bump(task, status=TaskStatus.CLOSED, closed_at=now, progress_percent=100)
+        audit_log(actor=actor, event_type=EventType.TASK_CLOSED, task=task, report=report, meeting=task.meeting,
+                  target_unit=task.lead_unit)
+    notify(recipients=unit_people(report.unit_id), kind="report_accepted", task=task,
+           title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
+    return report
+
+
+@transaction.atomic(durable=True)
+def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
+    """Supervisors return a report with a reason (退回); a returned close request puts the task back into 办理中
+    and counts against the unit. Events REPORT_RETURNED (and TASK_CLOSE_RETURNED); the unit is told."""
+    report = _reviewable_report(actor, report_id)
+    if report.status == ReportStatus.RETURNED:
+        return report
+    if report.status != ReportStatus.SUBMITTED:
+        raise Conflict("该报告已审核", "the report was already reviewed")
+    if not (reason or "").strip():
+        raise InvalidInput("请填写退回理由", "a reason is required")
+    task = _lock_task(report.task_id)
+    now = timezone.now()
+    ProgressReport.objects.filter(pk=report.pk).update(status=ReportStatus.RETURNED, review_comment=reason,
+                                                       reviewed_by=actor, reviewed_at=now)
+    report.status, report.review_comment, report.reviewed_by, report.reviewed_at = (
+        ReportStatus.RETURNED, reason, actor, now)
+    audit_log(actor=actor, event_type=EventType.REPORT_RETURNED, task=task, report=report, meeting=task.meeting,
+              target_unit=report.unit, extra={"reason": reason})
+    if report.request_close and task.status == TaskStatus.CLOSE_REQUESTED:
+        _bump(task, status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1)
+        audit_log(actor=actor, event_type=EventType.TASK_CLOSE_RETURNED, task=task, report=report,
+                  meeting=task.meeting, extra={"reason": reason})
+    notify(recipients=unit_people(report.unit_id), kind="report_returned", task=task,
+           title=f"进展被退回：{task.title}", body=reason)
+    return report

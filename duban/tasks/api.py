@@ -1,0 +1,172 @@
+"""Tasks and progress reports over JSON, calling the same selectors and actions as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from duban.tasks import actions, selectors
+
+router = Router()
+reports_router = Router()
+
+
+class TaskOut(Schema):
+    id: int
+    kind: str
+    meeting_id: int | None
+    seq: int
+    title: str
+    text: str
+    source_start: int | None
+    source_end: int | None
+    area_id: int | None
+    area: str | None
+    lead_unit_id: int | None
+    lead_unit: str | None
+    coop_unit_ids: list[int]
+    deadline: dt.date | None
+    status: str
+    priority: int
+    progress_percent: int
+    version: int
+
+    @staticmethod
+    def resolve_area(obj) -> str | None:
+        return obj.area.name if obj.area_id else None
+
+    @staticmethod
+    def resolve_lead_unit(obj) -> str | None:
+        return obj.lead_unit.name if obj.lead_unit_id else None
+
+    @staticmethod
+    def resolve_coop_unit_ids(obj) -> list[int]:
+        return [u.pk for u in obj.coop_units.all()]
+
+
+class TaskFilter(Schema):
+    status: str | None = None
+    area_id: int | None = None
+    unit_id: int | None = None
+    meeting_id: int | None = None
+    kind: str | None = None
+    overdue: bool | None = None
+
+
+class TaskPatch(Schema):
+    version: int
+    title: str | None = None
+    text: str | None = None
+    area_id: int | None = None
+    lead_unit_id: int | None = None
+    coop_unit_ids: list[int] | None = None
+    deadline: dt.date | None = None
+    priority: int | None = None
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class ReportIn(Schema):
+    text: str
+    progress_percent: int = 0
+    request_close: bool = False
+
+
+class ReportOut(Schema):
+    id: int
+    task_id: int
+    unit_id: int
+    unit: str
+    text: str
+    progress_percent: int
+    request_close: bool
+    status: str
+    review_comment: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_unit(obj) -> str:
+        return obj.unit.name
+
+
+class ReviewIn(Schema):
+    comment: str = ""
+
+
+@router.get("", response=list[TaskOut], summary="督办事项列表 tasks (filter, paginated)")
+@paginate(PageNumberPagination, page_size=50)
+def task_list(request, filters: Query[TaskFilter]):
+    return selectors.task_list(viewer=request.user, **filters.dict())
+
+
+@router.get("/{task_id}", response=TaskOut, summary="督办事项 a task")
+def task_get(request, task_id: int):
+    return selectors.task_get(viewer=request.user, task_id=task_id)
+
+
+@router.patch("/{task_id}", response=TaskOut, summary="修改事项 edit a task (optimistic locking by version)")
+def task_patch(request, task_id: int, payload: TaskPatch):
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
+    coop = data.pop("coop_unit_ids", None)
+    actions.task_update(actor=request.user, task_id=task_id, version=version, changes=data, coop_unit_ids=coop)
+    return selectors.task_get(viewer=request.user, task_id=task_id)
+
+
+def _step(request, task_id: int, action, **kw):
+    action(actor=request.user, task_id=task_id, **kw)
+    return selectors.task_get(viewer=request.user, task_id=task_id)
+
+
+@router.post("/{task_id}/assign", response=TaskOut, summary="交办 assign")
+def task_assign(request, task_id: int):
+    return _step(request, task_id, actions.task_assign)
+
+
+@router.post("/{task_id}/accept", response=TaskOut, summary="签收 accept")
+def task_accept(request, task_id: int):
+    return _step(request, task_id, actions.task_accept)
+
+
+@router.post("/{task_id}/decline", response=TaskOut, summary="退回交办 send the assignment back")
+def task_decline(request, task_id: int, payload: ReasonIn):
+    return _step(request, task_id, actions.task_decline, reason=payload.reason)
+
+
+@router.post("/{task_id}/withdraw", response=TaskOut, summary="撤销 withdraw")
+def task_withdraw(request, task_id: int, payload: ReasonIn):
+    return _step(request, task_id, actions.task_withdraw, reason=payload.reason)
+
+
+@router.get("/{task_id}/reports", response=list[ReportOut], summary="进展报告 reports of a task")
+def task_reports(request, task_id: int):
+    selectors.task_get(viewer=request.user, task_id=task_id)
+    return list(selectors.report_list(viewer=request.user, task_id=task_id))
+
+
+@router.post("/{task_id}/reports", response={201: ReportOut}, summary="报送进展 submit a progress report")
+def report_submit(request, task_id: int, payload: ReportIn):
+    return 201, actions.report_submit(actor=request.user, task_id=task_id, text=payload.text,
+                                      progress_percent=payload.progress_percent, request_close=payload.request_close)
+
+
+@reports_router.get("", response=list[ReportOut], summary="进展报告列表 progress reports")
+@paginate(PageNumberPagination, page_size=50)
+def report_list(request, status: str | None = None):
+    return selectors.report_list(viewer=request.user, status=status)
+
+
+@reports_router.post("/{report_id}/accept", response=ReportOut, summary="采纳 accept a report")
+def report_accept(request, report_id: int, payload: ReviewIn):
+    actions.report_accept(actor=request.user, report_id=report_id, comment=payload.comment)
+    return selectors.report_get(viewer=request.user, report_id=report_id)
+
+
+@reports_router.post("/{report_id}/return", response=ReportOut, summary="退回 return a report")
+def report_return(request, report_id: int, payload: ReasonIn):
+    actions.report_return(actor=request.user, report_id=report_id, reason=payload.reason)
+    return selectors.report_get(viewer=request.user, report_id=report_id)

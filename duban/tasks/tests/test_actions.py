@@ -1,0 +1,188 @@
+"""The task workflow through its actions: state, one audit event with actor and values, notifications, and no
+trace left by a refused actor."""
+
+from __future__ import annotations
+
+import pytest
+
+from duban.core.audit import EventType
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.models import AuditEvent, Notification
+from duban.tasks import actions
+from duban.tasks.models import ProgressReport, Task, TaskStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def events(task, event_type=None):
+    qs = AuditEvent.objects.filter(task=task)
+    return list(qs.filter(event_type=int(event_type)) if event_type else qs)
+
+
+def test_create_writes_task_and_one_audit_event(org):
+    task = org.draft_task()
+    assert task.status == TaskStatus.DRAFT
+    (event,) = events(task)
+    assert event.event_type == EventType.TASK_CREATED
+    assert event.actor == org.supervisor
+    assert event.extra["lead_unit_id"] == org.safety.pk
+    assert Notification.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["leader", "lead_staff", "other_staff"])
+def test_only_supervisors_create(org, who):
+    before = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        actions.task_create(actor=getattr(org, who), title="x", text="要做某事。")
+    assert Task.objects.count() == 0
+    assert AuditEvent.objects.count() == before
+
+
+def test_assign_notifies_lead_unit_people(org):
+    task = org.draft_task()
+    actions.task_assign(actor=org.supervisor, task_id=task.pk)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.ASSIGNED
+    (event,) = events(task, EventType.TASK_ASSIGNED)
+    assert event.target_unit == org.safety
+    recipients = set(Notification.objects.filter(task=task).values_list("recipient__username", flat=True))
+    assert recipients == {"lead_admin", "lead_staff"}
+
+
+def test_assign_needs_lead_unit(org):
+    task = org.draft_task(lead_unit_id=None, coop_unit_ids=[])
+    with pytest.raises(InvalidInput):
+        actions.task_assign(actor=org.supervisor, task_id=task.pk)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DRAFT
+    assert not events(task, EventType.TASK_ASSIGNED)
+
+
+def test_accept_is_lead_units_and_idempotent(org):
+    task = org.task_in("assigned")
+    with pytest.raises(PermissionDenied):
+        actions.task_accept(actor=org.coop_staff, task_id=task.pk)
+    with pytest.raises(NotFound):
+        actions.task_accept(actor=org.other_staff, task_id=task.pk)
+    actions.task_accept(actor=org.lead_staff, task_id=task.pk)
+    actions.task_accept(actor=org.lead_admin, task_id=task.pk)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.ACCEPTED
+    assert len(events(task, EventType.TASK_ACCEPTED)) == 1
+
+
+def test_child_unit_sees_parent_units_task_not_vice_versa(org):
+    parent_task = org.task_in("assigned")
+    child_task = org.task_in("assigned", lead_unit_id=org.child.pk, coop_unit_ids=[])
+    from duban.core.permissions import tasks_visible_to
+
+    assert set(tasks_visible_to(org.lead_staff).values_list("id", flat=True)) == {parent_task.pk, child_task.pk}
+    assert set(tasks_visible_to(org.child_staff).values_list("id", flat=True)) == {child_task.pk}
+
+
+def test_report_moves_to_in_progress_and_tells_supervisors(org):
+    task = org.task_in("accepted")
+    report = actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="已召开专题会", progress_percent=30)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.IN_PROGRESS
+    assert task.progress_percent == 30
+    assert task.latest_report_id == report.pk
+    (event,) = events(task, EventType.REPORT_SUBMITTED)
+    assert event.report == report and event.extra["progress_percent"] == 30
+    assert Notification.objects.filter(task=task, kind="report_submitted").get().recipient == org.supervisor
+
+
+def test_coop_unit_reports_but_cannot_request_close(org):
+    task = org.task_in("accepted")
+    actions.report_submit(actor=org.coop_staff, task_id=task.pk, text="配合完成", progress_percent=90)
+    task.refresh_from_db()
+    assert task.progress_percent == 0  # only the lead unit's report moves the task's progress
+    with pytest.raises(PermissionDenied):
+        actions.report_submit(actor=org.coop_staff, task_id=task.pk, text="申请", progress_percent=100,
+                              request_close=True)
+
+
+def test_close_request_accepted_closes_task(org):
+    task = org.task_in("close_requested")
+    report = ProgressReport.objects.get(task=task, request_close=True)
+    actions.report_accept(actor=org.supervisor, report_id=report.pk, comment="同意")
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CLOSED and task.closed_at is not None
+    assert len(events(task, EventType.TASK_CLOSED)) == 1
+    actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    assert len(events(task, EventType.REPORT_ACCEPTED)) == 1
+
+
+def test_close_request_returned_goes_back_with_reason(org):
+    task = org.task_in("close_requested")
+    report = ProgressReport.objects.get(task=task, request_close=True)
+    with pytest.raises(InvalidInput):
+        actions.report_return(actor=org.supervisor, report_id=report.pk, reason=" ")
+    actions.report_return(actor=org.supervisor, report_id=report.pk, reason="佐证材料不全")
+    task.refresh_from_db()
+    assert task.status == TaskStatus.IN_PROGRESS and task.returns_count == 1
+    (event,) = events(task, EventType.TASK_CLOSE_RETURNED)
+    assert event.extra == {"reason": "佐证材料不全"}
+    assert Notification.objects.filter(task=task, kind="report_returned", recipient=org.lead_staff).exists()
+
+
+def test_unit_cannot_review_reports(org):
+    task = org.task_in("close_requested")
+    report = ProgressReport.objects.get(task=task, request_close=True)
+    with pytest.raises(PermissionDenied):
+        actions.report_accept(actor=org.lead_admin, report_id=report.pk)
+    with pytest.raises(NotFound):
+        actions.report_accept(actor=org.other_staff, report_id=report.pk)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CLOSE_REQUESTED
+
+
+def test_decline_returns_assignment_to_office(org):
+    task = org.task_in("returned")
+    assert task.status == TaskStatus.RETURNED
+    assert Notification.objects.filter(task=task, kind="task_declined", recipient=org.supervisor).exists()
+    actions.task_assign(actor=org.supervisor, task_id=task.pk)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.ASSIGNED
+
+
+def test_update_with_stale_version_is_a_conflict(org):
+    task = org.draft_task()
+    actions.task_update(actor=org.supervisor, task_id=task.pk, version=task.version, changes={"title": "新名称"})
+    with pytest.raises(Conflict):
+        actions.task_update(actor=org.supervisor, task_id=task.pk, version=task.version,
+                            changes={"title": "另一个名称"})
+    task.refresh_from_db()
+    assert task.title == "新名称" and task.version == 2
+    (event,) = events(task, EventType.TASK_UPDATED)
+    assert event.extra == {"old": {"title": "排查整治燃气安全隐患"}, "new": {"title": "新名称"}}
+
+
+def test_merge_and_split_drafts(org):
+    a = org.draft_task(text="要排查燃气隐患。", source_start=10, source_end=18)
+    b = org.draft_task(text="要整治自建房。", source_start=18, source_end=25, lead_unit_id=None, coop_unit_ids=[])
+    kept = actions.task_merge(actor=org.supervisor, task_ids=[a.pk, b.pk])
+    b.refresh_from_db()
+    assert kept.text == "要排查燃气隐患。要整治自建房。"
+    assert (kept.source_start, kept.source_end) == (10, 25)
+    assert b.status == TaskStatus.WITHDRAWN
+    first, second = actions.task_split(actor=org.supervisor, task_id=kept.pk, at=8)
+    assert (first.text, second.text) == ("要排查燃气隐患。", "要整治自建房。")
+    assert (second.source_start, second.source_end) == (18, 25)
+    assert second.lead_unit_id == org.safety.pk
+
+
+def test_withdraw_never_deletes(org):
+    task = org.task_in("assigned")
+    actions.task_withdraw(actor=org.supervisor, task_id=task.pk, reason="已并入其他事项")
+    assert Task.objects.filter(pk=task.pk, status=TaskStatus.WITHDRAWN).exists()
+    assert len(events(task, EventType.TASK_WITHDRAWN)) == 1
+
+
+def test_leader_reads_but_cannot_act(org):
+    task = org.task_in("close_requested")
+    report = ProgressReport.objects.get(task=task, request_close=True)
+    with pytest.raises(PermissionDenied):
+        actions.report_accept(actor=org.leader, report_id=report.pk)
+    with pytest.raises(PermissionDenied):
+        actions.task_withdraw(actor=org.leader, task_id=task.pk, reason="x")
