@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "duban.followup.commands",
     "duban.reports.commands",
     "duban.sources.commands",
+    "duban.ops.commands",
+    "duban.perf.commands",
 )
 
 

@@ -119,3 +119,25 @@ def sample_text() -> str:
 def login(client, user):
     client.force_login(user)
     return client
+
+
+# --- under CI a skipped test is a failure: a missing tool must not pass quietly ------------------------------
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CI") == "true" and _skipped and exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if os.environ.get("CI") == "true" and _skipped:
+        terminalreporter.write_line(f"CI=true: {len(_skipped)} skipped test(s) count as failures:", red=True)
+        for nodeid in _skipped[:50]:
+            terminalreporter.write_line(f"  {nodeid}", red=True)

@@ -169,12 +169,28 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("DUBAN_STATIC_ROOT", str(REPO_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
+# Without collectstatic (development, tests) serve from the finders and do not warn about a missing STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DUBAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DUBAN_MAX_UPLOAD_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 DUBAN_UNITS_FILE = env("DUBAN_UNITS_FILE")  # a 职责清单 TOML replacing the built-in one
+DUBAN_ATTACHMENT_MAX_BYTES = env_int("DUBAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)  # photos of hazards etc.
+# Follow-up (duban.followup): blue light N working days ahead; yellow when progress trails the elapsed share of
+# time by more than the tolerance (percentage points); the scheduler's period; delivery retries back off
+# base, 2*base, 4*base ... seconds and give up (dead) after the maximum number of attempts.
 DUBAN_REMIND_DAYS = env_int("DUBAN_REMIND_DAYS", 3)
+DUBAN_PROGRESS_TOLERANCE = env_int("DUBAN_PROGRESS_TOLERANCE", 20)
+DUBAN_SCHEDULER_INTERVAL = env_int("DUBAN_SCHEDULER_INTERVAL", 60)
+DUBAN_DELIVERY_MAX_ATTEMPTS = env_int("DUBAN_DELIVERY_MAX_ATTEMPTS", 6)
+DUBAN_DELIVERY_BACKOFF_SECONDS = env_int("DUBAN_DELIVERY_BACKOFF_SECONDS", 60)
+DUBAN_WEBHOOK_TIMEOUT = env_int("DUBAN_WEBHOOK_TIMEOUT", 10)
+EMAIL_TIMEOUT = env_int("DUBAN_SMTP_TIMEOUT", 10)
+# Evaluation rules (考评): a JSON object or the path of a .toml/.json file; keys on_time, per_overdue_workday,
+# per_return, floor (see duban/reports/scoring.py). Empty: 100 on time, -2 per overdue working day, -5 per return, 0.
+DUBAN_SCORE_RULES = env("DUBAN_SCORE_RULES", "")
+DUBAN_LEDGER_MAX_ROWS = env_int("DUBAN_LEDGER_MAX_ROWS", 10000)  # a larger .xlsx ledger is refused with a clear error
 
 EMAIL_HOST = env("DUBAN_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("DUBAN_SMTP_PORT", 25)

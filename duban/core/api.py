@@ -1,8 +1,6 @@
 """Units, areas, the signed-in user and their notifications."""
 
-from __future__ import annotations
-
-from ninja import Router, Schema
+from ninja import Status, Router, Schema
 
 from duban.core import actions, permissions as perms, selectors
 
@@ -56,7 +54,7 @@ def units(request):
     return list(selectors.unit_list(viewer=request.user))
 
 
-@router.get("/units/{unit_id}", response=UnitOut, summary="单位 unit")
+@router.get("/units/{int:unit_id}", response=UnitOut, summary="单位 unit")
 def unit(request, unit_id: int):
     return selectors.unit_get(viewer=request.user, unit_id=unit_id)
 
@@ -89,4 +87,4 @@ def notifications_read(request):
 
 @router.post("/tokens", response={201: TokenOut}, summary="创建API令牌 create an API token")
 def token_create(request, payload: TokenIn):
-    return 201, TokenOut(token=actions.api_token_create(actor=request.user, name=payload.name))
+    return Status(201, TokenOut(token=actions.api_token_create(actor=request.user, name=payload.name)))

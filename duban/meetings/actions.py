@@ -47,7 +47,7 @@ def extract_upload(*, data: bytes | None = None, filename: str = "", text: str |
     text its offsets index. Engine errors become ``InvalidInput`` with the engine's bilingual message."""
     try:
         if text is not None:
-            decoded = extraction.Decoded(extraction.normalise_newlines(text), "utf-8")
+            decoded = extraction.decoding.Decoded(extraction.normalise_newlines(text), "utf-8")
         else:
             suffix = Path(filename or "upload.txt").suffix.lower() or ".txt"
             if suffix not in (".txt", ".docx", ".text"):
@@ -58,15 +58,11 @@ def extract_upload(*, data: bytes | None = None, filename: str = "", text: str |
                 decoded = extraction.read_path(path, max_bytes=settings.DUBAN_MAX_UPLOAD_BYTES)
         if not decoded.text.strip():
             raise extraction.ExtractionError("empty", "内容为空", "the text is empty")
-        meeting_date = None
-        if year is None and decoded.document_date is not None:
-            year = decoded.document_date.year
-        result = extraction.extract_text(decoded.text, year=year, meeting_date=meeting_date, units=_units_list())
+        result = extraction.extract_text(decoded.text, year=year, units=_units_list(), encoding=decoded.encoding,
+                                         document_date=decoded.document_date)
     except extraction.ExtractionError as exc:
         raise InvalidInput(exc.message_zh, exc.message_en) from None
-    extracted = result.to_json()
-    extracted["source"]["encoding"] = decoded.encoding
-    return extracted, decoded.text
+    return result.to_dict(), decoded.text
 
 
 def _meeting_title(found: dict) -> str:
@@ -134,6 +130,9 @@ def meeting_import(*, actor, extracted: dict, source_text: str, source_name: str
             deadline_text=deadline.get("text") or "", source_start=directive["start"], source_end=directive["end"],
             heading=headings[heading_index]["text"] if heading_index is not None and heading_index < len(headings)
             else "")
+    from duban.sources.actions import phrases_collect_in_txn  # here, not at the top: sources imports meetings
+
+    phrases_collect_in_txn(meeting)
     return meeting
 
 

@@ -1,10 +1,8 @@
 """Meetings: list, read, import a communique (draft ledger), confirm."""
 
-from __future__ import annotations
-
 import datetime as dt
 
-from ninja import File, Form, Router, Schema
+from ninja import Status, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from duban.meetings import actions, selectors
@@ -39,7 +37,7 @@ def meeting_list(request):
     return list(selectors.meeting_list(viewer=request.user)[:500])
 
 
-@router.get("/{meeting_id}", response=MeetingOut, summary="会议 a meeting")
+@router.get("/{int:meeting_id}", response=MeetingOut, summary="会议 a meeting")
 def meeting_get(request, meeting_id: int):
     return selectors.meeting_get(viewer=request.user, meeting_id=meeting_id)
 
@@ -49,7 +47,7 @@ def meeting_import(request, payload: MeetingImportIn):
     extracted, text = actions.extract_upload(text=payload.text, year=payload.year)
     meeting = actions.meeting_import(actor=request.user, extracted=extracted, source_text=text,
                                      source_name=payload.source_name, allow_duplicate=payload.allow_duplicate)
-    return 201, meeting
+    return Status(201, meeting)
 
 
 @router.post("/upload", response={201: MeetingOut}, summary="上传通报文件 import a .txt or .docx communique")
@@ -60,9 +58,9 @@ def meeting_upload(request, file: File[UploadedFile], year: Form[int | None] = N
     meeting = actions.meeting_import(actor=request.user, extracted=extracted, source_text=text,
                                      source_name=file.name or "",
                                      allow_duplicate=allow_duplicate)
-    return 201, meeting
+    return Status(201, meeting)
 
 
-@router.post("/{meeting_id}/confirm", response=MeetingOut, summary="确认并交办 confirm and assign all tasks")
+@router.post("/{int:meeting_id}/confirm", response=MeetingOut, summary="确认并交办 confirm and assign all tasks")
 def meeting_confirm(request, meeting_id: int):
     return actions.meeting_confirm(actor=request.user, meeting_id=meeting_id)

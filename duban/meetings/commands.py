@@ -1,5 +1,64 @@
-"""`duban` subcommands of this app, registered by duban.cli."""
+"""`duban import FILE`: a communique (.txt/.docx) becomes a confirmed-or-draft meeting; a ledger (.xlsx) is
+handed to the ledger importer."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 
 def register(subparsers) -> None:
-    """Add this app's subcommands."""
+    p = subparsers.add_parser("import", help="导入会议通报或台账 import a communique (.txt/.docx) or a ledger (.xlsx)",
+                              description="导入会议通报，生成会议和督办事项草稿（以指定用户身份，写入审计日志）。"
+                                          ".xlsx 台账交由台账导入处理。")
+    p.add_argument("path", metavar="FILE")
+    p.add_argument("--user", help="以此用户身份导入（默认：第一个督查室用户）the supervisor to act as")
+    p.add_argument("--year", type=int, help="通报未写年份时使用的年份 the year when the text gives none")
+    p.add_argument("--confirm", action="store_true", help="导入后立即确认交办 assign all tasks right away")
+    p.add_argument("--allow-duplicate", action="store_true", help="同一通报再次导入时仍新建会议")
+    p.add_argument("--assign", action="store_true", help="（台账）导入后交办 assign imported ledger rows")
+    p.set_defaults(handler=import_file)
+
+
+def acting_user(username: str | None):
+    """The person a command acts as: named, or the first supervisor (then sysadmin). Never anonymous."""
+    from django.contrib.auth import get_user_model
+
+    from duban.cli import CommandError
+    from duban.core.models import Role
+
+    User = get_user_model()
+    if username:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"用户不存在：{username}", f"no such active user: {username}")
+        return user
+    for role in (Role.SUPERVISOR, Role.SYSADMIN):
+        user = User.objects.filter(is_active=True, profile__role=role).order_by("id").first()
+        if user is not None:
+            return user
+    raise CommandError("没有督查室用户，请先运行 duban demo 或创建用户", "no supervisor user exists; create one first")
+
+
+def import_file(args) -> int:
+    from duban.cli import CommandError
+    from duban.meetings import actions
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise CommandError(f"文件不存在：{path}", f"no such file: {path}")
+    actor = acting_user(args.user)
+    if path.suffix.lower() == ".xlsx":
+        from duban.reports.ledger import import_ledger
+
+        result = import_ledger(actor=actor, data=path.read_bytes(), filename=path.name, assign=args.assign)
+        print(result.describe() if hasattr(result, "describe") else result)
+        return 0 if not getattr(result, "errors", None) else 1
+    extracted, text = actions.extract_upload(data=path.read_bytes(), filename=path.name, year=args.year)
+    meeting = actions.meeting_import(actor=actor, extracted=extracted, source_text=text, source_name=path.name,
+                                     allow_duplicate=args.allow_duplicate)
+    print(f"已导入会议 #{meeting.pk}：{meeting.title}，{meeting.tasks.count()} 项事项（草稿）"
+          f" / imported meeting {meeting.pk} with {meeting.tasks.count()} draft tasks")
+    if args.confirm:
+        actions.meeting_confirm(actor=actor, meeting_id=meeting.pk)
+        print("已确认交办 / confirmed and assigned")
+    return 0

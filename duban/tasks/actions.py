@@ -40,7 +40,7 @@ def supervisors():
 
 def _lock_task(task_id: int) -> Task:
     try:
-        return Task.objects.select_for_update().select_related("lead_unit", "meeting").get(pk=task_id)
+        return Task.objects.select_for_update(of=("self",)).select_related("lead_unit", "meeting").get(pk=task_id)
     except Task.DoesNotExist:
         raise NotFound() from None
 
@@ -379,9 +379,15 @@ def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport
     audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"comment": comment})
     if report.request_close and task.status == TaskStatus.CLOSE_REQUESTED:
+        from duban.sources.actions import check_can_close_in_txn  # inspection cases need 整改情况 + 是否公开 first
+
+        check_can_close_in_txn(task)
         _bump(task, status=TaskStatus.CLOSED, closed_at=now, progress_percent=100)
         audit_log(actor=actor, event_type=EventType.TASK_CLOSED, task=task, report=report, meeting=task.meeting,
                   target_unit=task.lead_unit)
+        from duban.reports.actions import task_score_in_txn  # here, not at the top: reports imports tasks
+
+        task_score_in_txn(actor=actor, task=task)
     notify(recipients=unit_people(report.unit_id), kind="report_accepted", task=task,
            title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
     return report

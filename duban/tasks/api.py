@@ -1,10 +1,8 @@
 """Tasks and progress reports over JSON, calling the same selectors and actions as the pages."""
 
-from __future__ import annotations
-
 import datetime as dt
 
-from ninja import Query, Router, Schema
+from ninja import Status, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from duban.tasks import actions, selectors
@@ -103,12 +101,12 @@ def task_list(request, filters: Query[TaskFilter]):
     return selectors.task_list(viewer=request.user, **filters.dict())
 
 
-@router.get("/{task_id}", response=TaskOut, summary="督办事项 a task")
+@router.get("/{int:task_id}", response=TaskOut, summary="督办事项 a task")
 def task_get(request, task_id: int):
     return selectors.task_get(viewer=request.user, task_id=task_id)
 
 
-@router.patch("/{task_id}", response=TaskOut, summary="修改事项 edit a task (optimistic locking by version)")
+@router.patch("/{int:task_id}", response=TaskOut, summary="修改事项 edit a task (optimistic locking by version)")
 def task_patch(request, task_id: int, payload: TaskPatch):
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
@@ -122,36 +120,37 @@ def _step(request, task_id: int, action, **kw):
     return selectors.task_get(viewer=request.user, task_id=task_id)
 
 
-@router.post("/{task_id}/assign", response=TaskOut, summary="交办 assign")
+@router.post("/{int:task_id}/assign", response=TaskOut, summary="交办 assign")
 def task_assign(request, task_id: int):
     return _step(request, task_id, actions.task_assign)
 
 
-@router.post("/{task_id}/accept", response=TaskOut, summary="签收 accept")
+@router.post("/{int:task_id}/accept", response=TaskOut, summary="签收 accept")
 def task_accept(request, task_id: int):
     return _step(request, task_id, actions.task_accept)
 
 
-@router.post("/{task_id}/decline", response=TaskOut, summary="退回交办 send the assignment back")
+@router.post("/{int:task_id}/decline", response=TaskOut, summary="退回交办 send the assignment back")
 def task_decline(request, task_id: int, payload: ReasonIn):
     return _step(request, task_id, actions.task_decline, reason=payload.reason)
 
 
-@router.post("/{task_id}/withdraw", response=TaskOut, summary="撤销 withdraw")
+@router.post("/{int:task_id}/withdraw", response=TaskOut, summary="撤销 withdraw")
 def task_withdraw(request, task_id: int, payload: ReasonIn):
     return _step(request, task_id, actions.task_withdraw, reason=payload.reason)
 
 
-@router.get("/{task_id}/reports", response=list[ReportOut], summary="进展报告 reports of a task")
+@router.get("/{int:task_id}/reports", response=list[ReportOut], summary="进展报告 reports of a task")
 def task_reports(request, task_id: int):
     selectors.task_get(viewer=request.user, task_id=task_id)
     return list(selectors.report_list(viewer=request.user, task_id=task_id))
 
 
-@router.post("/{task_id}/reports", response={201: ReportOut}, summary="报送进展 submit a progress report")
+@router.post("/{int:task_id}/reports", response={201: ReportOut}, summary="报送进展 submit a progress report")
 def report_submit(request, task_id: int, payload: ReportIn):
-    return 201, actions.report_submit(actor=request.user, task_id=task_id, text=payload.text,
-                                      progress_percent=payload.progress_percent, request_close=payload.request_close)
+    report = actions.report_submit(actor=request.user, task_id=task_id, text=payload.text,
+                                   progress_percent=payload.progress_percent, request_close=payload.request_close)
+    return Status(201, report)
 
 
 @reports_router.get("", response=list[ReportOut], summary="进展报告列表 progress reports")
@@ -160,13 +159,13 @@ def report_list(request, status: str | None = None):
     return selectors.report_list(viewer=request.user, status=status)
 
 
-@reports_router.post("/{report_id}/accept", response=ReportOut, summary="采纳 accept a report")
+@reports_router.post("/{int:report_id}/accept", response=ReportOut, summary="采纳 accept a report")
 def report_accept(request, report_id: int, payload: ReviewIn):
     actions.report_accept(actor=request.user, report_id=report_id, comment=payload.comment)
     return selectors.report_get(viewer=request.user, report_id=report_id)
 
 
-@reports_router.post("/{report_id}/return", response=ReportOut, summary="退回 return a report")
+@reports_router.post("/{int:report_id}/return", response=ReportOut, summary="退回 return a report")
 def report_return(request, report_id: int, payload: ReasonIn):
     actions.report_return(actor=request.user, report_id=report_id, reason=payload.reason)
     return selectors.report_get(viewer=request.user, report_id=report_id)

@@ -1,0 +1,111 @@
+"""Importing communiques into draft ledgers and confirming them."""
+
+from __future__ import annotations
+
+import pytest
+
+from duban.core.audit import EventType
+from duban.core.errors import InvalidInput, PermissionDenied
+from duban.core.models import AuditEvent, Notification, Unit
+from duban.demo.loader import demo_communique
+from duban.meetings import actions
+from duban.meetings.models import Meeting, MeetingStatus
+from duban.tasks.models import Task, TaskStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_import_sample_makes_a_draft_ledger_with_exact_spans(org, sample_text):
+    extracted, text = actions.extract_upload(text=sample_text, year=2022)  # the text itself gives no year
+    meeting = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text,
+                                     source_name="sample.txt")
+    assert meeting.status == MeetingStatus.DRAFT
+    assert meeting.date is not None and meeting.date.isoformat() == "2022-09-29"
+    assert meeting.title == "2022年9月29日市委常委会会议"
+    assert meeting.presider == "陈金虎"
+    tasks = list(meeting.tasks.order_by("seq"))
+    assert len(tasks) == len(extracted["directives"]) >= 30
+    for task in tasks:
+        assert task.status == TaskStatus.DRAFT
+        assert meeting.source_text[task.source_start:task.source_end] == task.text
+    assert AuditEvent.objects.filter(meeting=meeting, event_type=EventType.MEETING_IMPORTED).count() == 1
+    assert AuditEvent.objects.filter(meeting=meeting, event_type=EventType.TASK_CREATED).count() == len(tasks)
+    assert Notification.objects.count() == 0
+
+
+def test_without_a_year_the_date_stays_month_day(org, sample_text):
+    extracted, text = actions.extract_upload(text=sample_text)
+    meeting = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+    assert meeting.date is None and meeting.date_text == "09-29"
+
+
+def test_same_text_twice_asks_first(org, sample_text):
+    extracted, text = actions.extract_upload(text=sample_text)
+    first = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+    with pytest.raises(actions.DuplicateMeeting) as info:
+        actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+    assert info.value.existing == first
+    assert Meeting.objects.count() == 1
+    second = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text,
+                                    allow_duplicate=True)
+    assert second.pk != first.pk
+    event = AuditEvent.objects.get(meeting=second, event_type=EventType.MEETING_IMPORTED)
+    assert event.extra["duplicate_of"] == first.pk
+
+
+def test_gbk_upload_is_decoded(org):
+    text = demo_communique()
+    extracted, decoded = actions.extract_upload(data=text.encode("gb18030"), filename="通报.txt")
+    assert extracted["source"]["encoding"] == "gb18030"
+    assert decoded == text
+
+
+@pytest.mark.parametrize("data,filename", [(b"", "a.txt"), (b"\x00\x01\x02\xff" * 100, "a.txt"),
+                                           (b"PK\x03\x04broken", "a.docx"), (b"hello", "a.exe")])
+def test_bad_uploads_are_clear_errors(org, data, filename):
+    with pytest.raises(InvalidInput) as info:
+        actions.extract_upload(data=data, filename=filename)
+    assert info.value.message_zh and info.value.message_en
+
+
+def test_text_without_directives_writes_nothing(org):
+    extracted, text = actions.extract_upload(text="会议还研究了其他事项。")
+    with pytest.raises(InvalidInput):
+        actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+    assert Meeting.objects.count() == 0 and Task.objects.count() == 0
+
+
+def test_units_cannot_import(org):
+    extracted, text = actions.extract_upload(text=demo_communique())
+    with pytest.raises(PermissionDenied):
+        actions.meeting_import(actor=org.lead_admin, extracted=extracted, source_text=text)
+    assert Meeting.objects.count() == 0
+
+
+def test_confirm_assigns_all_or_nothing(org):
+    extracted, text = actions.extract_upload(text=demo_communique())
+    meeting = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+    missing = meeting.tasks.filter(lead_unit__isnull=True).count()
+    assert missing > 0  # the org fixture has only a few units, so most suggestions find no unit
+    with pytest.raises(InvalidInput):
+        actions.meeting_confirm(actor=org.supervisor, meeting_id=meeting.pk)
+    assert not meeting.tasks.exclude(status=TaskStatus.DRAFT).exists()
+    meeting.tasks.filter(lead_unit__isnull=True).update(lead_unit=org.safety)
+    actions.meeting_confirm(actor=org.supervisor, meeting_id=meeting.pk)
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CONFIRMED
+    assert not meeting.tasks.exclude(status=TaskStatus.ASSIGNED).exists()
+    assigned = AuditEvent.objects.filter(meeting=meeting, event_type=EventType.TASK_ASSIGNED).count()
+    assert assigned == meeting.tasks.count()
+    for user in (org.lead_staff, org.coop_staff):
+        led = meeting.tasks.filter(lead_unit=user.profile.unit).count()
+        assert Notification.objects.filter(recipient=user, kind="task_assigned").count() == led
+
+
+def test_suggested_units_are_matched_by_name(org):
+    Unit.objects.create(name="市卫健委委员会别名测试", path="/x/")  # a unit that the text never names
+    extracted, text = actions.extract_upload(text=demo_communique())
+    meeting = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+    suggested = {u["name"] for d in extracted["directives"] for u in d["units"] if u["role"] == "lead"}
+    leads = set(meeting.tasks.exclude(lead_unit=None).values_list("lead_unit__name", flat=True))
+    assert leads and leads <= suggested

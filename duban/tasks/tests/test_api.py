@@ -1,0 +1,125 @@
+"""The JSON API over tasks and reports: same rules as the pages, 404 for what a unit may not see."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from duban.core.actions import api_token_create
+from duban.tasks.models import ProgressReport, TaskStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_unit_lists_only_its_tasks(client, org):
+    mine = org.task_in("assigned")
+    theirs = org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[])
+    response = client_for(client, org.lead_staff).get("/api/v1/tasks")
+    assert response.status_code == 200
+    ids = [t["id"] for t in response.json()["items"]]
+    assert ids == [mine.pk]
+    assert client.get(f"/api/v1/tasks/{theirs.pk}").status_code == 404
+    assert client.get(f"/api/v1/tasks/{mine.pk}").json()["lead_unit"] == "市应急管理局"
+
+
+def test_unit_cannot_act_on_another_units_task(client, org):
+    theirs = org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[])
+    c = client_for(client, org.lead_staff)
+    assert c.post(f"/api/v1/tasks/{theirs.pk}/accept").status_code == 404
+    assert c.post(f"/api/v1/tasks/{theirs.pk}/reports", json.dumps({"text": "x", "progress_percent": 10}),
+                  content_type="application/json").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == TaskStatus.ASSIGNED
+
+
+def test_filters_and_pagination(client, org):
+    for _ in range(3):
+        org.task_in("assigned")
+    org.task_in("accepted")
+    c = client_for(client, org.supervisor)
+    body = c.get("/api/v1/tasks", {"status": "accepted"}).json()
+    assert body["count"] == 1
+    body = c.get("/api/v1/tasks", {"unit_id": org.health.pk}).json()  # cooperating unit matches too
+    assert body["count"] == 4
+    body = c.get("/api/v1/tasks", {"area_id": org.area_health.pk}).json()
+    assert body["count"] == 0
+
+
+def test_overdue_filter(client, org):
+    import datetime as dt
+
+    late = org.task_in("assigned", deadline=dt.date.today() - dt.timedelta(days=3))
+    org.task_in("assigned")
+    body = client_for(client, org.supervisor).get("/api/v1/tasks", {"overdue": "true"}).json()
+    assert [t["id"] for t in body["items"]] == [late.pk]
+
+
+def test_whole_loop_over_the_api_with_tokens(client, org):
+    task = org.task_in("assigned")
+    staff_token = api_token_create(actor=org.lead_staff, name="ci")
+    office_token = api_token_create(actor=org.supervisor, name="ci")
+
+    def call(method, path, token, body=None):
+        return getattr(client, method)(path, json.dumps(body) if body is not None else None,
+                                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert call("post", f"/api/v1/tasks/{task.pk}/accept", staff_token).json()["status"] == "accepted"
+    response = call("post", f"/api/v1/tasks/{task.pk}/reports", staff_token,
+                    {"text": "已完成整治", "progress_percent": 100, "request_close": True})
+    assert response.status_code == 201
+    report_id = response.json()["id"]
+    assert call("post", f"/api/v1/reports/{report_id}/accept", staff_token, {}).status_code == 403
+    assert call("post", f"/api/v1/reports/{report_id}/accept", office_token, {"comment": "同意"}).status_code == 200
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CLOSED
+    assert ProgressReport.objects.get(pk=report_id).review_comment == "同意"
+
+
+def test_bad_token_and_anonymous_are_401(client, org):
+    assert client.get("/api/v1/tasks").status_code == 401
+    response = client.get("/api/v1/tasks", HTTP_AUTHORIZATION="Bearer nope")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_stale_version_is_409_with_chinese_message(client, org):
+    task = org.draft_task()
+    c = client_for(client, org.supervisor)
+    ok = c.patch(f"/api/v1/tasks/{task.pk}", json.dumps({"version": task.version, "title": "改名一"}),
+                 content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["version"] == task.version + 1
+    stale = c.patch(f"/api/v1/tasks/{task.pk}", json.dumps({"version": task.version, "title": "改名二"}),
+                    content_type="application/json")
+    assert stale.status_code == 409
+    assert "他人修改" in stale.json()["message"]
+
+
+def test_meeting_import_over_api_detects_duplicates(client, org):
+    from duban.demo.loader import demo_communique
+
+    c = client_for(client, org.supervisor)
+    body = json.dumps({"text": demo_communique()})
+    first = c.post("/api/v1/meetings", body, content_type="application/json")
+    assert first.status_code == 201
+    again = c.post("/api/v1/meetings", body, content_type="application/json")
+    assert again.status_code == 409
+    assert again.json()["details"]["existing_meeting_id"] == first.json()["id"]
+    assert client_for(client, org.lead_staff).get(f"/api/v1/meetings/{first.json()['id']}").status_code == 404
+
+
+def test_upload_rejects_binary_and_writes_nothing(client, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from duban.meetings.models import Meeting
+
+    c = client_for(client, org.supervisor)
+    response = c.post("/api/v1/meetings/upload", {"file": SimpleUploadedFile("x.txt", bytes(range(256)) * 50)})
+    assert response.status_code == 422
+    assert response.json()["message"]
+    assert Meeting.objects.count() == 0
