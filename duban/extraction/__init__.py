@@ -1,0 +1,221 @@
+"""duban.extraction: a meeting communique in, a draft ledger out (see docs/extraction.md).
+
+Pure Python: imports nothing from Django or other duban packages. One module per step:
+decoding → sentences → meeting → headings → directives → areas → units → deadlines → phrases, assembled here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import os
+from dataclasses import dataclass
+from collections import Counter
+
+from .areas import AreaList, default_areas, load_areas
+from .chars import shadow as make_shadow
+from .deadlines import Calendar, default_calendar, find_deadline, official_calendar, weekend_calendar
+from .decoding import DEFAULT_MAX_BYTES, decode_bytes, normalise_newlines, read_path
+from .directives import continues_list, is_directive
+from .errors import ExtractionError
+from .headings import is_heading_sentence, is_title_line, paragraph_heading
+from .meeting import find_meeting, level_of
+from .model import Deadline, Directive, Extraction, Heading, Meeting, Phrase, Source, UnitSuggestion
+from .phrases import find_phrases
+from .sentences import split_paragraphs
+from .trie import KeywordTable
+from .units import UnitList, default_units, load_units
+
+__all__ = [
+    "AreaList", "Calendar", "Deadline", "Directive", "Extraction", "ExtractionError", "Heading", "Meeting", "Phrase",
+    "Source", "UnitList", "UnitSuggestion", "decode_bytes", "default_areas", "default_calendar", "default_units",
+    "extract_file", "extract_text", "load_areas", "load_units", "normalise_newlines", "official_calendar", "read_path",
+    "weekend_calendar",
+]
+
+_OPENING_REACH = 600  # the opening sentence ("…主持召开…会议，…") lies within the first few hundred characters
+
+
+def _area_for_sentence(areas: AreaList, sentence_counts, paragraph_area: str) -> str:
+    # A paragraph keeps one theme (the gold files the praise-free follow-ups of "会议强调，要…" under it), but a
+    # sentence that clearly names another area by two or more keywords ("…坚持和发展‘枫桥经验’，深化信访…") is
+    # filed where it says.
+    if not sentence_counts:
+        return paragraph_area
+    own = areas.best(sentence_counts)
+    if own == paragraph_area:
+        return own
+    paragraph_index = areas.names.index(paragraph_area) if paragraph_area in areas.names else None
+    paragraph_hits = sentence_counts.get(paragraph_index, 0) if paragraph_index is not None else 0
+    top = max(sentence_counts.values())
+    if top >= 2 and top > 2 * paragraph_hits:
+        return own
+    return paragraph_area
+
+
+def _localise(name: str, level: str | None) -> str:
+    """The default list names city units (市…); a county communique gets 县… names."""
+    if level in ("县", "区") and name.startswith(("市", "团市")):
+        return name.replace("市", level, 1)
+    return name
+
+
+@dataclass(frozen=True)
+class _Scanner:
+    """Area and unit keywords in one table, so each sentence is scanned once (the scan is most of the cost).
+
+    A word of one list may hide a word of the other ("市生态环境局" holds "生态环境"), so each word of the joint
+    table carries the area words and unit words found inside it.
+    """
+
+    table: KeywordTable
+    area_hits: dict  # word -> indices of the areas whose keywords it holds
+    unit_words: dict  # word -> unit words it holds
+
+    @classmethod
+    def build(cls, areas: AreaList, units: UnitList) -> "_Scanner":
+        words = set(areas.owner) | set(units.terms)
+        return cls(KeywordTable.build(words),
+                   {word: tuple(areas.owner[found] for _, found in areas.table.finditer(word)) for word in words},
+                   {word: tuple(found for _, found in units.table.finditer(word)) for word in words})
+
+    def scan(self, text: str) -> tuple[Counter, list[str]]:
+        """(hits per area index, unit words in order of appearance) in one pass. findall, not finditer: building
+        a match object per hit cost more than the scan itself."""
+        area_counts: Counter = Counter()
+        unit_found: list[str] = []
+        if self.table.pattern is None:
+            return area_counts, unit_found
+        area_hits, unit_words = self.area_hits, self.unit_words
+        for word in self.table.pattern.findall(text):
+            for index in area_hits[word]:
+                area_counts[index] += 1
+            inner = unit_words[word]
+            if inner:
+                unit_found += inner
+        return area_counts, unit_found
+
+
+_SCANNERS: dict = {}
+
+
+def _scanner(areas: AreaList, units: UnitList) -> _Scanner:
+    key = (id(areas), id(units))
+    if key not in _SCANNERS:
+        _SCANNERS.clear()  # one configuration at a time in practice; do not keep old lists alive
+        _SCANNERS[key] = (areas, units, _Scanner.build(areas, units))
+    return _SCANNERS[key][2]
+
+
+def extract_text(text: str, *, year: int | None = None, meeting_date: dt.date | None = None,
+                 areas: AreaList | None = None, units: UnitList | None = None, calendar: Calendar | None = None,
+                 encoding: str = "utf-8", document_date: dt.date | None = None) -> Extraction:
+    """Extract meeting facts, headings, directives and phrases. Offsets index `result.text` (newlines normalised)."""
+    # Extraction makes no reference cycles, but on a 10 MB text the cyclic collector's full passes over its
+    # millions of small objects made the run about 15% slower per megabyte than on 1 MB; pause it for the call.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _extract(text, year=year, meeting_date=meeting_date, areas=areas, units=units, calendar=calendar,
+                        encoding=encoding, document_date=document_date)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding, document_date) -> Extraction:
+    text = normalise_newlines(text)
+    areas = areas or default_areas()
+    units = units or default_units()
+    calendar = calendar or default_calendar()
+    scanner = _scanner(areas, units)
+    shadow = make_shadow(text)
+    facts = find_meeting(text, shadow, year=year, document_date=document_date, meeting_date=meeting_date)
+    level = level_of(make_shadow(facts.meeting.body)) if facts.meeting.body else None
+
+    headings: list[Heading] = []
+    directives: list[Directive] = []
+    section: tuple[int, str] | None = None  # (heading index, area) carried over paragraphs by a title line
+
+    paragraphs = split_paragraphs(text)
+    for number, paragraph in enumerate(paragraphs):
+        sentences = paragraph.sentences
+        shadows = [shadow[s.start:s.end] for s in sentences]
+        first = sentences[0]
+
+        following = paragraphs[number + 1] if number + 1 < len(paragraphs) else None
+        following_shadow = shadow[following.start:following.end] if following else ""
+        if len(shadows) == 1 and following and (is_title_line(shadows[0]) or (
+                # "要守牢安全底线。" alone on its line heads the paragraphs below it, as a numbered title does,
+                # unless the next line is as short (a list of one-line requests, not a title and its body).
+                is_heading_sentence(shadows[0]) and not following_shadow.startswith("会议")
+                and not is_heading_sentence(shadow[following.sentences[0].start:following.sentences[0].end]))):
+            section = (len(headings), areas.best(areas.score(shadows[0]) or areas.score(following_shadow)))
+            headings.append(Heading(first.start, first.end, first.text, section[1]))
+            continue
+        if shadows[0].startswith("会议"):
+            section = None  # a new agenda item ends the section a title line opened
+
+        flags = [is_directive(sh, opening=s.start < _OPENING_REACH) for s, sh in zip(sentences, shadows)]
+        for index in range(1, len(flags)):
+            if not flags[index] and flags[index - 1] and continues_list(shadows[index]):
+                flags[index] = True
+        if not any(flags):
+            continue
+        scans = {i: scanner.scan(shadows[i]) for i, flag in enumerate(flags) if flag}
+        counts = {i: found[0] for i, found in scans.items()}
+
+        heading_index: int | None = None
+        body_start = 0
+        if paragraph_heading(shadows, flags):
+            heading_counts = areas.score(shadows[0]) or areas.score(shadow[paragraph.start:paragraph.end])
+            heading_index = len(headings)
+            headings.append(Heading(first.start, first.end, first.text, areas.best(heading_counts)))
+            body_start = 1
+            paragraph_area = headings[heading_index].area
+        elif section is not None:
+            heading_index, paragraph_area = section
+        else:
+            # The theme of a paragraph is what it asks for: its facts ("会议指出，…平稳有序") often speak of
+            # something else. When the requests name no area ("会议要求，各相关部门要抓紧细化配套措施…"), the
+            # agenda item they follow ("会议审议通过了《…城市更新…》") does.
+            total: Counter = Counter()
+            for found in counts.values():
+                total.update(found)
+            paragraph_area = areas.best(total or areas.score(shadow[paragraph.start:paragraph.end]))
+
+        for index in range(body_start, len(sentences)):
+            if not flags[index]:
+                continue
+            sentence = sentences[index]
+            if heading_index is not None:
+                area = paragraph_area
+            else:
+                area = _area_for_sentence(areas, counts[index], paragraph_area)
+            suggestions = units.suggest_from(scans[index][1], area, sentence.text, shadows[index])
+            if level in ("县", "区"):
+                suggestions = tuple(UnitSuggestion(_localise(s.name, level), s.role, s.reason) for s in suggestions)
+            directives.append(Directive(
+                start=sentence.start, end=sentence.end, text=sentence.text, area=area, heading=heading_index,
+                units=suggestions, deadline=find_deadline(shadows[index], facts.date, calendar, source=sentence.text),
+            ))
+
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return Extraction(
+        source=Source(digest, len(text), encoding),
+        meeting=facts.meeting,
+        headings=tuple(headings),
+        directives=tuple(directives),
+        phrases=find_phrases(text),
+        text=text,
+    )
+
+
+def extract_file(path: str | os.PathLike, *, year: int | None = None, meeting_date: dt.date | None = None,
+                 areas: AreaList | None = None, units: UnitList | None = None, calendar: Calendar | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> Extraction:
+    """Read a .txt (UTF-8, GB18030/GBK, UTF-16 with BOM) or .docx and extract. Raises ExtractionError on bad input."""
+    decoded = read_path(path, max_bytes=max_bytes)
+    return extract_text(decoded.text, year=year, meeting_date=meeting_date, areas=areas, units=units,
+                        calendar=calendar, encoding=decoded.encoding, document_date=decoded.document_date)

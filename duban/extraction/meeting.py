@@ -1,0 +1,174 @@
+"""Meeting facts from the opening of a communique: date, body, presider and the reports heard.
+
+Everything is matched on the shadow text (simplified, full-width punctuation) and sliced from the source, so a
+traditional-character text keeps its own characters. A fact not found is None, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .deadlines import chinese_number
+from .model import Meeting
+
+_NUM = r"[0-9０-９]{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
+_DATE = re.compile(
+    r"(?:(?P<year>(?:19|20)[0-9]{2}|[二][〇零○][一二三四五六七八九〇零○]{2})年)?"
+    rf"(?P<month>{_NUM})月(?P<day>{_NUM})日(?![前起至以之])"
+)
+# "市委书记陈金虎主持召开…" / "会议由市长林志远主持" / "市委副书记、市长王某主持召开…"
+_PLACE = r"(?:[省市县区州旗镇乡]|自治[州县旗])"
+_ONE_TITLE = (rf"(?:{_PLACE}(?:委|政府|人大常委会|政协)?)?(?:常委、?)?(?:代|常务)?副?"
+              r"(?:书记|市长|县长|区长|州长|省长|镇长|乡长|旗长|主任|主席|秘书长)")
+_PRESIDER = re.compile(rf"(?P<title>{_ONE_TITLE}(?:、{_ONE_TITLE})*)(?P<name>[\u4e00-\u9fff·]{{2,4}}?)(?:同志)?主持")
+_BODY_CORE = (r"(?:市委|县委|区委|州委|省委|旗委|市政府|县政府|区政府|州政府|市人民政府|县人民政府|区人民政府)"
+              r"(?:(?:第)?[0-9一二三四五六七八九十百零〇]+次)?"
+              r"(?:常委会|常务会议|常务会|全体会议|全体（扩大）会议|专题会议|理论学习中心组)")
+_BODY = re.compile(rf"(?:[0-9一二三四五六七八九十]+届)?(?P<body>{_BODY_CORE})(?:（扩大）)?(?P<tail>会议)?")
+_REPORTS = re.compile(r"听取(?:了)?(?P<list>[^，。；！？：\n]{2,300}?)(?:的)?(?:工作)?汇报")
+_LEVEL = re.compile(r"[市县区州省旗]")
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    meeting: Meeting
+    date: dt.date | None  # the full date when the year is known, for resolving deadlines
+
+
+def _opening(shadow: str) -> int:
+    """End of the part that describes the meeting: its first paragraph, or the first 400 characters."""
+    end = shadow.find("\n", 0, 600)
+    first_line_end = end if end > 0 else min(len(shadow), 400)
+    # A title line ("市委常委会召开会议") may precede the paragraph that carries the facts.
+    if first_line_end < 40:
+        second = shadow.find("\n", first_line_end + 1, first_line_end + 600)
+        return second if second > 0 else min(len(shadow), first_line_end + 400)
+    return first_line_end
+
+
+def _year_number(text: str) -> int | None:
+    if text is None:
+        return None
+    if text.isdigit():
+        return int(text)
+    digits = "".join(str(chinese_number(char) if char not in "〇零○" else 0) for char in text)
+    return int(digits) if digits.isdigit() else None
+
+
+def _find_date(shadow: str, end: int):
+    for match in _DATE.finditer(shadow, 0, end):
+        before = shadow[max(0, match.start() - 1):match.start()]
+        if before and before in "至到—-~～":  # a range end, not the meeting day
+            continue
+        month, day = chinese_number(match.group("month")), chinese_number(match.group("day"))
+        if month and day and 1 <= month <= 12 and 1 <= day <= 31:
+            return _year_number(match.group("year")), month, day
+    return None
+
+
+def _clean_item(item: str) -> str:
+    item = item.strip(" \u3000")
+    for prefix in ("关于", "全市", "全县", "全区", "全省", "我市", "我县", "我区"):
+        if item.startswith(prefix) and len(item) > len(prefix) + 1:
+            item = item[len(prefix):]
+    for suffix in ("等有关情况", "等工作情况", "等情况", "有关情况", "工作情况", "进展情况", "情况", "等工作", "等"):
+        if item.endswith(suffix) and len(item) > len(suffix) + 1:
+            item = item[:-len(suffix)]
+            break
+    if item.endswith("工作") and len(item) > 4:
+        item = item[:-2]
+    return item
+
+
+def find_reports(text: str, shadow: str) -> tuple[str, ...] | None:
+    items: list[str] = []
+    for match in _REPORTS.finditer(shadow):
+        start = match.start("list")
+        body = shadow[start:match.end("list")]
+        # "听取了市发改委关于…的汇报": the reporter is not an item.
+        about = body.find("关于")
+        if about >= 0:
+            start += about + 2
+            body = body[about + 2:]
+        position = start
+        for piece in body.split("、"):
+            piece_start = position
+            position += len(piece) + 1
+            cleaned = _clean_item(piece)
+            offset = piece.find(cleaned) if cleaned else -1
+            if offset < 0:
+                continue
+            value = text[piece_start + offset:piece_start + offset + len(cleaned)]
+            if value not in items:
+                items.append(value)
+    return tuple(items) if items else None
+
+
+def find_meeting(text: str, shadow: str, *, year: int | None = None, document_date: dt.date | None = None,
+                 meeting_date: dt.date | None = None) -> MeetingFacts:
+    end = _opening(shadow)
+    date_text: str | None = None
+    full: dt.date | None = None
+    if meeting_date is not None:
+        full = meeting_date
+    else:
+        found = _find_date(shadow, end)
+        if found:
+            found_year, month, day = found
+            chosen = found_year or year
+            if chosen is None and document_date is not None:
+                # A document is written on or after its meeting: a December meeting saved in January is last year's.
+                chosen = document_date.year
+                if (month, day) > (document_date.month, document_date.day):
+                    chosen -= 1
+            if chosen is not None:
+                try:
+                    full = dt.date(chosen, month, day)
+                except ValueError:
+                    full = None
+            if full is None:
+                date_text = f"{month:02d}-{day:02d}"
+    if full is not None:
+        date_text = full.isoformat()
+
+    body = _find_body(text, shadow, end)
+
+    presider = presider_title = None
+    found_presider = _PRESIDER.search(shadow, 0, end)
+    if found_presider:
+        presider = text[found_presider.start("name"):found_presider.end("name")]
+        presider_title = text[found_presider.start("title"):found_presider.end("title")]
+
+    meeting = Meeting(date=date_text, body=body, presider=presider, presider_title=presider_title,
+                      reports_heard=find_reports(text, shadow))
+    return MeetingFacts(meeting, full)
+
+
+def _find_body(text: str, shadow: str, end: int) -> str | None:
+    match = _BODY.search(shadow, 0, end) or _BODY.search(shadow, 0, min(len(shadow), 1000))
+    if not match:
+        return None
+    start, stop = match.start("body"), match.end()
+    shadow_body, source_body = shadow[start:stop], text[start:stop]
+    # Name the body, not the session: "市政府第15次常务会议" and "市人民政府常务会议" are both 市政府常务会议.
+    drop = [m.span() for m in re.finditer(r"第?[0-9一二三四五六七八九十百零〇]+次|（扩大）|(?<=[市县区州])人民(?=政府)",
+                                          shadow_body)]
+    for left, right in reversed(drop):
+        shadow_body = shadow_body[:left] + shadow_body[right:]
+        source_body = source_body[:left] + source_body[right:]
+    traditional = shadow_body != source_body and "會" in source_body
+    if shadow_body.endswith("常委会"):
+        source_body += "會議" if traditional else "会议"
+    elif shadow_body.endswith("常务会"):
+        source_body += "議" if traditional else "议"
+    return source_body
+
+
+def level_of(body: str | None) -> str | None:
+    """'县' for a county body, '区' for a district, '市' for a city; None when unknown."""
+    if not body:
+        return None
+    match = _LEVEL.search(body)
+    return match.group() if match else None

@@ -1,0 +1,119 @@
+"""Frozen dataclasses for what extraction finds, and their JSON shape (docs/extraction.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    sha256: str
+    chars: int
+    encoding: str
+
+    def to_dict(self) -> dict:
+        return {"sha256": self.sha256, "chars": self.chars, "encoding": self.encoding}
+
+
+@dataclass(frozen=True)
+class Meeting:
+    date: str | None = None
+    body: str | None = None
+    presider: str | None = None
+    presider_title: str | None = None
+    reports_heard: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "date": self.date,
+            "body": self.body,
+            "presider": self.presider,
+            "presider_title": self.presider_title,
+            "reports_heard": list(self.reports_heard) if self.reports_heard is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class Heading:
+    start: int
+    end: int
+    text: str
+    area: str
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text, "area": self.area}
+
+
+@dataclass(frozen=True)
+class UnitSuggestion:
+    name: str
+    role: str  # "lead" or "coop"
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "role": self.role, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    text: str
+    date: str | None  # ISO; None when the meeting date (with its year) is unknown
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "date": self.date}
+
+
+@dataclass(frozen=True)
+class Directive:
+    start: int
+    end: int
+    text: str
+    area: str
+    heading: int | None = None
+    units: tuple[UnitSuggestion, ...] = ()
+    deadline: Deadline | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "area": self.area,
+            "heading": self.heading,
+            "units": [unit.to_dict() for unit in self.units],
+            "deadline": self.deadline.to_dict() if self.deadline else None,
+        }
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    source: Source
+    meeting: Meeting
+    headings: tuple[Heading, ...]
+    directives: tuple[Directive, ...]
+    phrases: tuple[Phrase, ...]
+    # The normalised text every offset indexes; kept out of the JSON, which carries its hash instead.
+    text: str = field(default="", repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source.to_dict(),
+            "meeting": self.meeting.to_dict(),
+            "headings": [heading.to_dict() for heading in self.headings],
+            "directives": [directive.to_dict() for directive in self.directives],
+            "phrases": [phrase.to_dict() for phrase in self.phrases],
+        }
+
+    def to_json(self, *, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)

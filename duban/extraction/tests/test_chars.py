@@ -1,0 +1,20 @@
+from duban.extraction.chars import is_traditional, shadow
+
+
+def test_shadow_keeps_length_and_maps_half_width_punctuation():
+    text = "会议强调:要抓好落实,确保(今年)完成;!?"
+    result = shadow(text)
+    assert len(result) == len(text)
+    assert result == "会议强调：要抓好落实，确保（今年）完成；！？"
+
+
+def test_traditional_text_is_matched_in_simplified_characters():
+    text = "會議強調，要紮實推進鄉村全面振興，堅決守住規模性返貧底線。"
+    assert is_traditional(text)
+    assert shadow(text) == "会议强调，要扎实推进乡村全面振兴，坚决守住规模性返贫底线。"
+
+
+def test_simplified_text_is_left_alone():
+    text = "会议强调，要全面覆盖，著力推进。"
+    assert not is_traditional(text)
+    assert shadow(text) == text
