@@ -104,6 +104,12 @@ class Org:
         return Task.objects.get(pk=task.pk)
 
 
+@pytest.fixture(autouse=True)
+def _light_password_hashing(settings):
+    """Production Argon2 costs 100 MB per hash; tests use the same algorithm with tiny costs."""
+    settings.PASSWORD_HASHERS = ["duban.core.passwords.LightArgon2PasswordHasher"]
+
+
 @pytest.fixture
 def org(db):
     return Org()

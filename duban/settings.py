@@ -34,6 +34,8 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DUBAN_DEBUG", True)
 DATA_DIR = Path(env("DUBAN_DATA_DIR", str(REPO_DIR / "var")))
+# The SQLite file, backups and attachments live here; SQLite cannot create the folder itself.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env("DUBAN_SECRET_KEY")
 if not SECRET_KEY:
@@ -123,7 +125,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "duban.core.backends.ProfileModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -7,7 +7,9 @@ test fails when one is undocumented or emitted by no action test.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import json
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -41,9 +43,46 @@ class EventType(enum.IntEnum):
     TASK_CLOSED = 410
     TASK_CLOSE_RETURNED = 411
 
+    # 420-449 follow-up (duban.followup): reminders, escalation, extensions, completion evidence
+    TASK_REMINDED = 420
+    TASK_WARNED = 421
+    TASK_ESCALATED = 422
+    TASK_EXTENSION_REQUESTED = 423
+    TASK_EXTENSION_APPROVED = 424
+    TASK_EXTENSION_REJECTED = 425
+    TASK_CLOSE_EVIDENCE_ADDED = 426
+    DELIVERY_RETRIED = 430
+
+    # 450-469 evaluation (duban.reports)
+    TASK_SCORED = 451
+
     REPORT_SUBMITTED = 501
     REPORT_ACCEPTED = 502
     REPORT_RETURNED = 503
+
+    # 600-609 backup and restore (duban.ops)
+    DATA_BACKED_UP = 600
+    DATA_RESTORED = 601
+
+    # 610-619 ledger, briefing and calendar-feed data operations (duban.reports)
+    LEDGER_IMPORTED = 610
+    LEDGER_EXPORTED = 611
+    BRIEFING_EXPORTED = 612
+    CALENDAR_TOKEN_ROTATED = 613
+
+    # 8xx other sources (duban.sources): instructions, inspection cases, livelihood projects, hazards, attachments
+    INSTRUCTION_CREATED = 801
+    INSTRUCTION_TASK_ADDED = 802
+    CASE_CREATED = 811
+    CASE_RECTIFICATION_RECORDED = 812
+    LIVELIHOOD_CREATED = 821
+    LIVELIHOOD_ACTUAL_RECORDED = 822
+    HAZARD_FOUND = 831
+    HAZARD_RECTIFIED = 832
+    HAZARD_REVIEWED = 833
+    HAZARD_REVIEW_FAILED = 834
+    HAZARD_CLOSED = 835
+    ATTACHMENT_UPLOADED = 841
 
 
 SYSTEM_USERNAME = "duban-system"
@@ -57,21 +96,39 @@ def system_actor():
     return user
 
 
+def _event_row(*, actor, event_type: EventType, unit=None, target_user=None, target_unit=None, meeting=None,
+               task=None, report=None, extra: dict | None = None, ip_address: str | None = None,
+               created_at=None) -> AuditEvent:
+    """An unsaved event with its values as the database will give them back, or verify would flag the row:
+    UTC time, a normalized IP address, and JSON as JSON stores it (tuples become lists, keys strings)."""
+    if unit is None and actor is not None and hasattr(actor, "profile"):
+        unit = actor.profile.unit
+    created_at = (created_at or timezone.now()).astimezone(dt.timezone.utc)
+    ip_address = AuditEvent._meta.get_field("ip_address").get_prep_value(ip_address or None)
+    extra = json.loads(json.dumps(extra or {}, ensure_ascii=False))
+    return AuditEvent(event_type=int(event_type), created_at=created_at, actor=actor, unit=unit,
+                      target_user=target_user, target_unit=target_unit, meeting=meeting, task=task, report=report,
+                      extra=extra, ip_address=ip_address)
+
+
+def _locked_head() -> AuditChainHead:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit events must be written inside an action's transaction")
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    return head
+
+
 def audit_log(*, actor, event_type: EventType, unit=None, target_user=None, target_unit=None, meeting=None,
               task=None, report=None, extra: dict | None = None, ip_address: str | None = None,
               created_at=None) -> AuditEvent:
     """Append one event to the chain. Must run inside the caller's transaction (every action has one), so the row
     exists exactly when the change does."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_log must run inside an action's transaction")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    if unit is None and actor is not None and hasattr(actor, "profile"):
-        unit = actor.profile.unit
-    event = AuditEvent.objects.create(
-        event_type=int(event_type), created_at=created_at or timezone.now(), actor=actor, unit=unit,
-        target_user=target_user, target_unit=target_unit, meeting=meeting, task=task, report=report,
-        extra=extra or {}, ip_address=ip_address, prev_hash=head.last_hash,
-    )
+    head = _locked_head()
+    event = _event_row(actor=actor, event_type=event_type, unit=unit, target_user=target_user,
+                       target_unit=target_unit, meeting=meeting, task=task, report=report, extra=extra,
+                       ip_address=ip_address, created_at=created_at)
+    event.prev_hash = head.last_hash
+    event.save(force_insert=True)
     event.chain_hash = event.content_digest(head.last_hash)
     AuditEvent.objects.filter(pk=event.pk).update(chain_hash=event.chain_hash)
     head.last_event_id = event.pk
@@ -80,12 +137,39 @@ def audit_log(*, actor, event_type: EventType, unit=None, target_user=None, targ
     return event
 
 
+def audit_log_many(events: list[dict], *, batch_size: int = 500) -> list[AuditEvent]:
+    """Append many events (each a dict of ``audit_log``'s arguments) with one lock of the chain head and bulk
+    inserts: for imports of thousands of rows, where one ``audit_log`` per row costs four queries each."""
+    if not events:
+        return []
+    head = _locked_head()
+    rows = [_event_row(**fields) for fields in events]
+    # Both SQLite (3.35+) and PostgreSQL return the new ids from a bulk insert, in insertion order.
+    AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
+    prev = head.last_hash
+    for row in rows:
+        row.prev_hash = prev
+        row.chain_hash = row.content_digest(prev)
+        prev = row.chain_hash
+    AuditEvent.objects.bulk_update(rows, ["prev_hash", "chain_hash"], batch_size=batch_size)
+    head.last_event_id = rows[-1].pk
+    head.last_hash = prev
+    head.save(update_fields=["last_event_id", "last_hash"])
+    return rows
+
+
 def audit_verify() -> list[int]:
-    """Ids of events whose stored hash does not match their content and predecessor (empty when intact)."""
+    """Ids of events whose stored hash does not match their content and predecessor (empty when intact). The
+    chain head must point at the last row, so deleting the newest rows is caught too (their ids are reported)."""
     broken: list[int] = []
     prev = ""
+    last_id = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.prev_hash != prev or event.content_digest(prev) != event.chain_hash:
             broken.append(event.pk)
         prev = event.chain_hash
+        last_id = event.pk
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_event_id, head.last_hash) != (last_id, prev):
+        broken.append(head.last_event_id)
     return broken

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import string
 
+from django.contrib.auth.hashers import Argon2PasswordHasher
+
 from django.core.exceptions import ValidationError
 
 
@@ -27,3 +29,13 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return "至少10位，包含大写字母、小写字母、数字、符号中的至少三类，且不含用户名。"
+
+
+class LightArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 with tiny costs, for the test suite only (``duban/conftest.py``): the production parameters take
+    100 MB and tens of milliseconds per hash, which made user-heavy fixtures dominate the suite's time. Hashes stay
+    argon2 hashes, so the tests still exercise the real algorithm."""
+
+    time_cost = 1
+    memory_cost = 256
+    parallelism = 1

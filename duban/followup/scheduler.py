@@ -1,6 +1,85 @@
-"""The follow-up scheduler that runs beside ``duban serve``."""
+"""The follow-up loop: every ``DUBAN_SCHEDULER_INTERVAL`` seconds evaluate lights → take reminder steps → queue
+deliveries for new notifications → send the due ones.
+
+``duban serve`` runs it in a daemon thread beside the web server (``start_background_scheduler``); ``duban worker``
+runs it in the foreground, and several workers may run at once (the database keeps every step and every message
+to once). A failing pass is logged and the loop goes on: a bad row must not stop reminders for everyone else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+logger = logging.getLogger("duban.followup")
+
+_started: threading.Thread | None = None
+_lock = threading.Lock()
 
 
-def start_background_scheduler() -> None:
-    """Start the reminder loop in a daemon thread (filled in by the follow-up engine)."""
-    return None
+@dataclass
+class PassResult:
+    reminders: int = 0
+    queued: int = 0
+    delivered: dict = field(default_factory=dict)
+
+
+def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, worker: str | None = None
+             ) -> PassResult:
+    """One pass of the loop, as the system actor."""
+    from duban.followup.delivery import deliveries_enqueue, deliveries_send
+    from duban.followup.reminders import reminders_run
+
+    today = today or timezone.localdate(now or timezone.now())
+    result = PassResult()
+    result.reminders = len(reminders_run(today=today))
+    # Each step reads the clock afresh (unless a test fixes it): the reminders' own deliveries are queued at
+    # their commit and must be due for the send step of the same pass.
+    result.queued = deliveries_enqueue(now=now or timezone.now())
+    result.delivered = deliveries_send(now=now or timezone.now(), worker=worker)
+    return result
+
+
+def run_loop(*, interval: float | None = None, stop: threading.Event | None = None, max_passes: int | None = None
+             ) -> int:
+    """Run passes until ``stop`` is set (or ``max_passes`` ran); returns the number of passes."""
+    interval = settings.DUBAN_SCHEDULER_INTERVAL if interval is None else interval
+    stop = stop or threading.Event()
+    passes = 0
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            run_pass()
+        except Exception:  # keep the loop alive; the next pass retries
+            logger.exception("follow-up pass failed")
+        finally:
+            close_old_connections()
+        passes += 1
+        if max_passes is not None and passes >= max_passes:
+            break
+        stop.wait(interval)
+    return passes
+
+
+def start_background_scheduler(*, interval: float | None = None, stop: threading.Event | None = None
+                               ) -> threading.Thread | None:
+    """Start the loop in a daemon thread (once per process). ``DUBAN_SCHEDULER_INTERVAL=0`` turns it off, for
+    deployments that run ``duban worker`` instead."""
+    global _started
+    interval = settings.DUBAN_SCHEDULER_INTERVAL if interval is None else interval
+    if interval <= 0:
+        return None
+    with _lock:
+        if _started is not None and _started.is_alive():
+            return _started
+        thread = threading.Thread(target=run_loop, kwargs={"interval": interval, "stop": stop},
+                                  name="duban-followup", daemon=True)
+        thread.start()
+        _started = thread
+        return thread

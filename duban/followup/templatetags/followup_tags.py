@@ -1,11 +1,35 @@
-"""Template tags for lights (三色督办). ``{% load followup_tags %}{% light_badge task %}`` on every task list."""
+"""Template tags for lights (三色督办) and the follow-up section of a task page.
+
+``{% load followup_tags %}{% light_badge task %}`` on every task list: the light is computed from the task row
+(and its ``latest_report``, which ``duban.tasks.selectors.task_list`` joins), so a list costs no extra query.
+``{% task_followup task %}`` on the task page: light, reminders sent, 督办通知单, extension requests, completion
+request with evidence, and the buttons the viewer may use.
+"""
 
 from django import template
+from django.utils import timezone
+
+from duban.followup.lights import BLUE, GREEN, RED, YELLOW, task_light
 
 register = template.Library()
+
+BADGE_CLASSES = {GREEN: "bg-success", BLUE: "bg-primary", YELLOW: "bg-warning text-dark", RED: "bg-danger"}
 
 
 @register.inclusion_tag("followup/_light_badge.html")
 def light_badge(task, today=None):
-    """The task's light as a small badge (filled in by the follow-up engine)."""
-    return {"light": None}
+    """The task's light as a small badge (nothing for drafts, closed and withdrawn tasks)."""
+    light = task_light(task, today or timezone.localdate())
+    return {"light": light if light.code in BADGE_CLASSES else None,
+            "badge_class": BADGE_CLASSES.get(light.code, "")}
+
+
+@register.inclusion_tag("followup/_task_followup.html", takes_context=True)
+def task_followup(context, task, today=None):
+    """The follow-up section of a task page for the signed-in viewer."""
+    from duban.followup.selectors import task_followup as followup_get
+
+    request = context.get("request")
+    data = followup_get(viewer=request.user, task=task, today=today)
+    return {"f": data, "badge_class": BADGE_CLASSES.get(data.light.code, ""), "request": request,
+            "csrf_token": context.get("csrf_token")}

@@ -1,0 +1,158 @@
+"""Delivery channels: one small interface, one registry, and the built-in channels registered through it.
+
+In-app delivery is the ``Notification`` row itself (the nav badge counts unread rows), so it needs no channel.
+A channel says which ``targets`` a notification has on it (addresses, webhook URLs) and ``send``s one delivery,
+raising ``ChannelError`` when the far end refuses; the worker records the outcome and retries with backoff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+
+
+class ChannelError(Exception):
+    """A send that failed and may succeed later (network, 5xx, robot error code)."""
+
+
+class Channel(Protocol):
+    name: str
+
+    def targets(self, notification) -> list[str]:
+        """Where this notification goes on this channel (empty: not at all)."""
+
+    def group_key(self, notification) -> str:
+        """Deliveries with equal (channel, target, group_key) are one message."""
+
+    def send(self, delivery) -> None:
+        """Send one delivery; raise ``ChannelError`` on failure."""
+
+
+_REGISTRY: dict[str, Channel] = {}
+
+
+def register_channel(channel: Channel) -> Channel:
+    _REGISTRY[channel.name] = channel
+    return channel
+
+
+def get_channel(name: str) -> Channel | None:
+    return _REGISTRY.get(name)
+
+
+def registered_channels() -> list[Channel]:
+    return list(_REGISTRY.values())
+
+
+def _recipient_unit(notification):
+    profile = getattr(notification.recipient, "profile", None)
+    return profile.unit if profile is not None else None
+
+
+def message_text(notification) -> str:
+    lines = [notification.title]
+    if notification.body:
+        lines.append(notification.body)
+    if notification.task_id:
+        lines.append(f"督办事项编号：{notification.task_id}")
+    return "\n".join(lines)
+
+
+class EmailChannel:
+    """Mail over SMTP (``EMAIL_HOST``/``EMAIL_PORT``) to the recipient's own address."""
+
+    name = "email"
+
+    def targets(self, notification) -> list[str]:
+        email = (notification.recipient.email or "").strip()
+        return [email] if email else []
+
+    def group_key(self, notification) -> str:
+        return f"n{notification.pk}"
+
+    def send(self, delivery) -> None:
+        n = delivery.notification
+        try:
+            connection = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
+            EmailMessage(subject=f"[督办] {n.title}", body=message_text(n), to=[delivery.target],
+                         connection=connection).send(fail_silently=False)
+        except (OSError, ValueError) as exc:  # smtplib errors are OSErrors
+            raise ChannelError(f"smtp: {exc}") from exc
+
+
+class WebhookChannel:
+    """A group robot of the recipient's unit (``Unit.webhook_url`` of ``webhook_kind == name``). Staff of one unit
+    share a group, so one notification fanned out to them is posted once."""
+
+    name = ""
+
+    def targets(self, notification) -> list[str]:
+        unit = _recipient_unit(notification)
+        if unit is None or not unit.webhook_url or unit.webhook_kind != self.name:
+            return []
+        return [unit.webhook_url]
+
+    def group_key(self, notification) -> str:
+        group = (notification.payload or {}).get("group")
+        if group:
+            return str(group)[:80]
+        digest = hashlib.sha1("|".join([notification.kind, str(notification.task_id), notification.title,
+                                        notification.body, notification.created_at.date().isoformat()])
+                              .encode("utf-8")).hexdigest()
+        return f"h{digest}"
+
+    def payload(self, notification) -> dict:
+        raise NotImplementedError
+
+    def send(self, delivery) -> None:
+        data = json.dumps(self.payload(delivery.notification), ensure_ascii=False).encode("utf-8")
+        request = urllib.request.Request(delivery.target, data=data, method="POST",
+                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        try:
+            with urllib.request.urlopen(request, timeout=settings.DUBAN_WEBHOOK_TIMEOUT) as response:
+                body = response.read(65536)
+        except urllib.error.HTTPError as exc:
+            raise ChannelError(f"http {exc.code}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise ChannelError(f"network: {exc}") from exc
+        try:
+            answer = json.loads(body or b"{}")
+        except ValueError:
+            answer = {}
+        # Both robots answer 200 with {"errcode": 0, "errmsg": "ok"}; a non-zero code is a refusal.
+        if isinstance(answer, dict) and answer.get("errcode", 0) != 0:
+            raise ChannelError(f"robot errcode {answer.get('errcode')}: {answer.get('errmsg', '')}")
+
+
+def _markdown(notification) -> str:
+    parts = [f"### {notification.title}"]
+    if notification.body:
+        parts.append(notification.body)
+    if notification.task_id:
+        parts.append(f"> 督办事项编号：{notification.task_id}")
+    return "\n".join(parts)
+
+
+class WeComChannel(WebhookChannel):
+    name = "wecom"
+
+    def payload(self, notification) -> dict:
+        return {"msgtype": "markdown", "markdown": {"content": _markdown(notification)}}
+
+
+class DingTalkChannel(WebhookChannel):
+    name = "dingtalk"
+
+    def payload(self, notification) -> dict:
+        return {"msgtype": "markdown", "markdown": {"title": notification.title, "text": _markdown(notification)}}
+
+
+register_channel(EmailChannel())
+register_channel(WeComChannel())
+register_channel(DingTalkChannel())

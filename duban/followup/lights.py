@@ -1,0 +1,116 @@
+"""Lights (三色督办单): a pure function of a task's data and a date, so a light is right at any moment.
+
+green  on track (绿灯·正常)
+blue   a deadline or a report is due within ``DUBAN_REMIND_DAYS`` working days (蓝灯·提醒)
+yellow a report is late, or progress trails the share of time elapsed by more than the tolerance (黄灯·预警)
+red    the deadline has passed (红灯·超期)
+
+Each non-green light carries a ``due_key`` naming the occurrence it is about ("deadline:2026-05-01",
+"report:2026-04-10", "behind:2026-05-01"); the reminder of a stage is sent once per task per due key, so an
+approved extension (a new deadline) or the next report cycle starts a fresh round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from duban.followup.workdays import next_report_due, workdays_until
+from duban.tasks.models import Task, TaskStatus
+
+GREEN, BLUE, YELLOW, RED, NONE = "green", "blue", "yellow", "red", "none"
+LABELS = {GREEN: "绿灯", BLUE: "蓝灯", YELLOW: "黄灯", RED: "红灯", NONE: ""}
+# The stage of follow-up each light triggers (催办 / 预警 / 督办).
+STAGE_OF = {BLUE: "remind", YELLOW: "warn", RED: "escalate"}
+SUPERVISED_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class Light:
+    code: str
+    label: str
+    reason: str
+    due_key: str = ""
+    due_date: dt.date | None = None
+    overdue_days: int = 0
+
+    @property
+    def stage(self) -> str | None:
+        return STAGE_OF.get(self.code)
+
+
+def _local_date(value: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(value) if value is not None else None
+
+
+def report_base_date(task: Task) -> dt.date | None:
+    """The date the current report cycle counts from: the latest report, else the assignment. Reads
+    ``task.latest_report``, so lists must ``select_related("latest_report")`` (``lights_for`` does)."""
+    if task.latest_report_id is not None and task.latest_report is not None:
+        return _local_date(task.latest_report.created_at)
+    return _local_date(task.assigned_at)
+
+
+def task_report_due(task: Task) -> dt.date | None:
+    since = report_base_date(task)
+    if since is None:
+        return None
+    return next_report_due(cycle=task.report_cycle, every=task.report_every, since=since, deadline=task.deadline)
+
+
+def elapsed_percent(task: Task, today: dt.date) -> float | None:
+    """The share of assigned→deadline that has passed, in percent (None without both dates)."""
+    start = _local_date(task.assigned_at)
+    if start is None or task.deadline is None or task.deadline <= start:
+        return None
+    return 100.0 * min(max((today - start).days, 0), (task.deadline - start).days) / (task.deadline - start).days
+
+
+def task_light(task: Task, today: dt.date | None = None, *, remind_days: int | None = None,
+               tolerance: int | None = None) -> Light:
+    """The light of ``task`` on ``today`` (default: the local date). Pure: no query beyond ``task.latest_report``."""
+    today = today or timezone.localdate()
+    remind_days = settings.DUBAN_REMIND_DAYS if remind_days is None else remind_days
+    tolerance = settings.DUBAN_PROGRESS_TOLERANCE if tolerance is None else tolerance
+    if task.status == TaskStatus.CLOSE_REQUESTED:
+        return Light(GREEN, LABELS[GREEN], "已申请办结，待督查室审核")
+    if task.status not in SUPERVISED_STATUSES:
+        return Light(NONE, "", "")
+    deadline = task.deadline
+    if deadline is not None and today > deadline:
+        days = (today - deadline).days
+        return Light(RED, LABELS[RED], f"已超期{days}天（办理时限{deadline.isoformat()}）",
+                     due_key=f"deadline:{deadline.isoformat()}", due_date=deadline, overdue_days=days)
+    report_due = task_report_due(task)
+    if report_due is not None and today > report_due:
+        return Light(YELLOW, LABELS[YELLOW], f"进展报告逾期未报（应于{report_due.isoformat()}前报送）",
+                     due_key=f"report:{report_due.isoformat()}", due_date=report_due)
+    elapsed = elapsed_percent(task, today)
+    if elapsed is not None and task.progress_percent < elapsed - tolerance:
+        return Light(YELLOW, LABELS[YELLOW],
+                     f"进度滞后：已过时限{elapsed:.0f}%，进度仅{task.progress_percent}%",
+                     due_key=f"behind:{deadline.isoformat()}", due_date=deadline)
+    if deadline is not None and workdays_until(today, deadline) <= remind_days:
+        left = workdays_until(today, deadline)
+        text = "今天到期" if left == 0 else f"距办理时限还有{left}个工作日"
+        return Light(BLUE, LABELS[BLUE], f"{text}（{deadline.isoformat()}）",
+                     due_key=f"deadline:{deadline.isoformat()}", due_date=deadline)
+    if report_due is not None and workdays_until(today, report_due) <= remind_days:
+        left = workdays_until(today, report_due)
+        text = "今天应报送进展" if left == 0 else f"距下次报送进展还有{left}个工作日"
+        return Light(BLUE, LABELS[BLUE], f"{text}（{report_due.isoformat()}）",
+                     due_key=f"report:{report_due.isoformat()}", due_date=report_due)
+    return Light(GREEN, LABELS[GREEN], "按期推进")
+
+
+def lights_for(tasks: Iterable[Task], today: dt.date | None = None) -> dict[int, Light]:
+    """Lights of many tasks keyed by task id. A queryset is loaded once with its latest report joined, so a list
+    of any length costs one query."""
+    if hasattr(tasks, "select_related"):
+        tasks = tasks.select_related("latest_report")
+    today = today or timezone.localdate()
+    return {task.pk: task_light(task, today) for task in tasks}

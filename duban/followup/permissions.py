@@ -1,0 +1,20 @@
+"""Who may take which follow-up step, built on the helpers of ``duban.core.permissions``."""
+
+from __future__ import annotations
+
+from duban.core import permissions as perms
+from duban.core.models import Role
+
+
+def can_request_extension(user, task) -> bool:
+    """申请延期 is the lead unit's, like 申请办结."""
+    return perms.is_lead_member(user, task)
+
+
+def can_decide_extension(user, request) -> bool:
+    return perms.is_supervisor(user)
+
+
+def can_manage_deliveries(user) -> bool:
+    """The delivery log shows every recipient's address, so only the sysadmin sees it."""
+    return perms.role_of(user) == Role.SYSADMIN

@@ -1,0 +1,56 @@
+import datetime as dt
+import threading
+
+from duban.cli import main
+from duban.core.models import AuditEvent, Notification
+from duban.followup.models import ReminderSent
+from duban.followup.scheduler import run_loop, run_pass, start_background_scheduler
+from duban.followup.tests.conftest import place_task
+
+D = dt.date
+
+
+def _overdue(org):
+    return place_task(org.task_in("in_progress"), assigned=D(2025, 9, 1), deadline=D(2025, 12, 31), progress=30)
+
+
+def test_remind_dry_run_lists_and_writes_nothing(org, capsys):
+    task = _overdue(org)
+    before = (AuditEvent.objects.count(), Notification.objects.count())
+    assert main(["remind", "--dry-run", "--today", "2026-01-05"]) == 0
+    out = capsys.readouterr().out
+    assert f"{task.pk}\tred\t督办\t市应急管理局\t{task.title}" in out and "共 1 项" in out
+    assert (AuditEvent.objects.count(), Notification.objects.count()) == before
+    assert not ReminderSent.objects.exists()
+
+
+def test_remind_runs_one_pass(org, capsys):
+    _overdue(org)
+    assert main(["remind", "--today", "2026-01-05"]) == 0
+    assert "催办 1 项" in capsys.readouterr().out
+    assert ReminderSent.objects.get().stage == "escalate"
+
+
+def test_remind_rejects_a_bad_date(capsys):
+    try:
+        main(["remind", "--today", "2026-13-01"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_run_pass_and_loop(org):
+    _overdue(org)
+    result = run_pass(today=D(2026, 1, 5))
+    assert result.reminders == 1
+    assert run_loop(interval=0, max_passes=2) == 2  # today's date: the step for this deadline was taken
+
+
+def test_background_scheduler_is_a_daemon_thread_and_can_be_turned_off(settings):
+    settings.DUBAN_SCHEDULER_INTERVAL = 0
+    assert start_background_scheduler() is None
+    stop = threading.Event()
+    stop.set()  # the thread ends at once; we check only that it starts as a daemon
+    thread = start_background_scheduler(interval=3600, stop=stop)
+    assert thread.daemon and thread.name == "duban-followup"
+    thread.join(5)

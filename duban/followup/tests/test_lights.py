@@ -1,0 +1,63 @@
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from duban.followup.lights import lights_for, task_light
+from duban.followup.tests.conftest import place_task
+from duban.tasks.models import Task
+
+D = dt.date
+
+
+def test_one_task_walks_green_blue_yellow_red(org):
+    """Weekly reports, last one on Monday 1 September 2025, so the next is due Monday 8 September."""
+    task = place_task(org.task_in("in_progress"), assigned=D(2025, 9, 1), deadline=D(2025, 12, 31), cycle="weekly",
+                      progress=30, reported=D(2025, 9, 1))
+    green = task_light(task, D(2025, 9, 2))  # 4 working days before the report is due
+    assert (green.code, green.label) == ("green", "绿灯")
+    blue = task_light(task, D(2025, 9, 3))  # 3 working days before
+    assert (blue.code, blue.label, blue.due_key) == ("blue", "蓝灯", "report:2025-09-08")
+    assert "3个工作日" in blue.reason
+    yellow = task_light(task, D(2025, 9, 9))  # the report is a day late
+    assert (yellow.code, yellow.due_key) == ("yellow", "report:2025-09-08")
+    assert "逾期未报" in yellow.reason
+    red = task_light(task, D(2026, 1, 5))
+    assert (red.code, red.overdue_days, red.due_key) == ("red", 5, "deadline:2025-12-31")
+    assert "已超期5天" in red.reason
+
+
+def test_blue_before_the_deadline_counts_working_days_across_holidays(org):
+    task = place_task(org.task_in("accepted"), assigned=D(2025, 9, 1), deadline=D(2025, 10, 10), progress=0)
+    task.progress_percent = 90
+    # 30 Sep → 10 Oct spans the National Day week: only 9 and 10 October are working days.
+    assert task_light(task, D(2025, 9, 30), remind_days=3).code == "blue"
+    assert task_light(task, D(2025, 9, 25), remind_days=3).code == "green"  # 26, 28, 29, 30, 9, 10 → 6 days
+
+
+def test_yellow_when_progress_trails_elapsed_time(org):
+    task = place_task(org.task_in("in_progress"), assigned=D(2025, 9, 1), deadline=D(2025, 11, 30), progress=30)
+    # 60 of 90 days gone (67%): 30% is more than 20 points behind
+    light = task_light(task, D(2025, 10, 31), tolerance=20)
+    assert (light.code, light.due_key) == ("yellow", "behind:2025-11-30")
+    assert task_light(task, D(2025, 9, 30), tolerance=20).code == "green"  # 32% gone, 30% done
+
+
+def test_no_light_for_drafts_closed_withdrawn_and_green_while_awaiting_sign_off(org):
+    assert task_light(org.task_in("draft"), D(2025, 9, 1)).code == "none"
+    assert task_light(org.task_in("closed"), D(2030, 1, 1)).code == "none"
+    assert task_light(org.task_in("withdrawn"), D(2030, 1, 1)).code == "none"
+    assert task_light(org.task_in("close_requested"), D(2030, 1, 1)).code == "green"
+
+
+def test_lights_for_a_list_cost_one_query_however_many_tasks(org):
+    for _ in range(3):
+        org.task_in("in_progress", report_cycle="weekly")
+    with CaptureQueriesContext(connection) as small:
+        lights_for(Task.objects.all(), D(2030, 1, 1))
+    for _ in range(6):
+        org.task_in("in_progress", report_cycle="weekly")
+    with CaptureQueriesContext(connection) as large:
+        lights = lights_for(Task.objects.all(), D(2030, 1, 1))
+    assert len(lights) == 9
+    assert len(small) == len(large) == 1
