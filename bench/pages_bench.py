@@ -1,0 +1,188 @@
+"""Server time and SQL queries of each main page and API list on a seeded database (see `duban seed-bench`).
+
+Runs the real stack in-process with Django's test Client (force_login, every middleware), beside a hello-world view
+behind the same middleware (duban/perf/bench_urls.py), and re-executes each page's own SQL directly to time what the
+database alone needs. Prints, per page: median and p95 wall time, median CPU time of this process (steadier than wall
+time on a shared machine), query count, the raw SQL time, and the ratio page / (hello + raw SQL).
+
+    DATABASE_URL=... .venv/bin/python bench/pages_bench.py --json out.json
+
+Targets (issue 8): ratio <= 1.5, <= 10 queries a page, p95 <= 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
+    os.environ.setdefault("DUBAN_DEBUG", "0")
+    os.environ.setdefault("DUBAN_SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    os.environ.setdefault("DUBAN_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "duban.perf.bench_urls"
+
+
+def percentile(values: list[float], p: float) -> float:
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, round(p / 100 * (len(s) - 1))))
+    return s[k]
+
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
+
+
+def normalize(sql: str) -> str:
+    return _LITERAL.sub("?", sql)
+
+
+def pick_targets():
+    """Ids that make the pages do real work: the busiest meeting, a county with many tasks, a common area."""
+    from django.db.models import Count
+
+    from duban.core.models import Unit
+    from duban.meetings.models import Meeting
+    from duban.tasks.models import Task
+
+    meeting = Meeting.objects.annotate(n=Count("tasks")).order_by("-n", "id").first()
+    county = (Unit.objects.filter(parent__parent__isnull=True, parent__isnull=False, name__endswith="人民政府")
+              .order_by("id").first())
+    leaf = (Task.objects.values("lead_unit_id").annotate(n=Count("id")).order_by("-n").first() or {})
+    area = Task.objects.values("area_id").annotate(n=Count("id")).order_by("-n").first() or {}
+    task = Task.objects.filter(status="in_progress").order_by("-id").values_list("id", flat=True).first()
+    return {"meeting": meeting.pk if meeting else 0, "county": county.pk if county else 0,
+            "unit": leaf.get("lead_unit_id") or 0, "area": area.get("area_id") or 0, "task": task or 0}
+
+
+def pages(t: dict) -> list[tuple[str, str, str]]:
+    """(name, viewer, url). The supervisor sees every task; the county user sees its subtree."""
+    return [
+        ("hello-world", "supervisor", "/bench/hello/"),
+        ("dashboard /", "supervisor", "/"),
+        ("dashboard / (county user)", "county", "/"),
+        ("task list filtered", "supervisor", f"/tasks/?status=in_progress&area={t['area']}"),
+        ("task list (county user)", "county", "/tasks/"),
+        ("unit view", "supervisor", f"/tasks/?unit={t['unit']}"),
+        ("task detail", "supervisor", f"/tasks/{t['task']}/"),
+        ("meeting page", "supervisor", f"/meetings/{t['meeting']}/"),
+        ("search", "supervisor", "/search/?q=燃气"),
+        ("reports dashboard", "supervisor", "/reports/"),
+        ("briefing .docx", "supervisor", f"/reports/briefing/{t['meeting']}.docx"),
+        ("API task list filtered", "supervisor", f"/api/v1/tasks?status=in_progress&area_id={t['area']}"),
+        ("API task list (all)", "supervisor", "/api/v1/tasks"),
+        ("API task list (county user)", "county", "/api/v1/tasks"),
+        ("API task list page 100", "supervisor", "/api/v1/tasks?page=100"),
+    ]
+
+
+def run(iterations: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.core.models import Profile
+
+    t = pick_targets()
+    sup = Profile.objects.select_related("user").filter(role="supervisor").order_by("id").first().user
+    county_user = (Profile.objects.select_related("user").filter(unit_id=t["county"], role="unit_staff")
+                   .order_by("id").first())
+    clients = {}
+    for name, user in (("supervisor", sup), ("county", county_user.user if county_user else sup)):
+        c = Client()
+        c.force_login(user)
+        clients[name] = c
+
+    results = []
+    hello_norm: set[str] = set()
+    hello_median = 0.0
+    for name, viewer, url in pages(t):
+        c = clients[viewer]
+        r = c.get(url)
+        row = {"page": name, "url": url, "viewer": viewer, "status": r.status_code}
+        if r.status_code != 200:
+            row["missing"] = True
+            results.append(row)
+            print(f"{name:<30} {url:<50} status {r.status_code} (page not there yet)", flush=True)
+            continue
+        n = max(3, iterations // 4) if "docx" in url else iterations
+        walls, cpus = [], []
+        for _ in range(n):
+            w0, c0 = time.perf_counter(), time.thread_time()
+            c.get(url)
+            cpus.append(time.thread_time() - c0)
+            walls.append(time.perf_counter() - w0)
+        with CaptureQueriesContext(connection) as ctx:
+            c.get(url)
+        statements = [q["sql"] for q in ctx.captured_queries
+                      if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+        selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+        if name == "hello-world":
+            hello_norm = {normalize(s) for s in statements}
+        own = [s for s in selects if normalize(s) not in hello_norm]
+        raw_times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            with connection.cursor() as cur:
+                for s in own:
+                    cur.execute(s)
+                    cur.fetchall()
+            raw_times.append(time.perf_counter() - t0)
+        med = statistics.median(walls)
+        raw = statistics.median(raw_times)
+        if name == "hello-world":
+            hello_median = med
+            raw = 0.0
+        row.update(
+            n=n, median_ms=med * 1000, p95_ms=percentile(walls, 95) * 1000,
+            cpu_median_ms=statistics.median(cpus) * 1000, queries=len(statements),
+            own_selects=len(own), raw_sql_ms=raw * 1000, bytes=len(r.content),
+            ratio=med / (hello_median + raw) if name != "hello-world" and (hello_median + raw) else 1.0,
+        )
+        results.append(row)
+        print(f"{name:<30} med {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  cpu {row['cpu_median_ms']:6.1f}"
+              f"  q {row['queries']:3d}  raw {row['raw_sql_ms']:6.1f} ms  ratio {row['ratio']:5.2f}", flush=True)
+    return {"vendor": connection.vendor, "targets": t, "pages": results}
+
+
+def markdown(result: dict) -> str:
+    lines = [f"| page ({result['vendor']}) | median ms | p95 ms | CPU ms | queries | raw SQL ms | ratio |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row in result["pages"]:
+        if row.get("missing"):
+            lines.append(f"| {row['page']} `{row['url']}` | not there yet (HTTP {row['status']}) | | | | | |")
+            continue
+        lines.append(f"| {row['page']} | {row['median_ms']:.1f} | {row['p95_ms']:.1f} | {row['cpu_median_ms']:.1f} | "
+                     f"{row['queries']} | {row['raw_sql_ms']:.1f} | {row['ratio']:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--json", help="write the figures here")
+    args = parser.parse_args(argv)
+    setup()
+    result = run(args.iterations)
+    print(markdown(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

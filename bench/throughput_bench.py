@@ -1,0 +1,176 @@
+"""Requests per second of the task-list API served by gunicorn (``duban serve --workers 2``) on loopback, and the
+resident memory of the server processes after every page has been exercised.
+
+The load comes from this Python process (a thread pool of keep-alive HTTP connections to 127.0.0.1, bounded in
+time), so nothing extra needs installing; on a 2-core machine the client takes CPU from the server, which the
+figures include.
+
+    DATABASE_URL=... .venv/bin/python bench/throughput_bench.py --seconds 20 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+ENV = {
+    "DUBAN_DEBUG": "0",
+    "DUBAN_SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+    "DUBAN_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def session_cookie() -> tuple[str, dict]:
+    """A session of the office supervisor (stored in the database the server reads) and page targets."""
+    for k, v in ENV.items():
+        os.environ.setdefault(k, v)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from bench.pages_bench import pages, pick_targets
+    from duban.core.models import Profile
+
+    user = Profile.objects.select_related("user").filter(role="supervisor").order_by("id").first().user
+    c = Client()
+    c.force_login(user)
+    return c.cookies[settings.SESSION_COOKIE_NAME].value, pages(pick_targets())
+
+
+def rss_kb(pid: int) -> dict:
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(("VmRSS", "VmHWM")):
+                k, v = line.split(":")
+                out[k] = int(v.split()[0])
+    return out
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def load(port: int, cookie: str, paths: list[str], seconds: float, threads: int) -> dict:
+    stop = time.monotonic() + seconds
+    lat: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker(i: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, k = [], i
+        while time.monotonic() < stop:
+            path = paths[k % len(paths)]
+            k += threads
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}", "Connection": "keep-alive"})
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            if ok:
+                mine.append(time.perf_counter() - t0)
+            else:
+                with lock:
+                    errors[0] += 1
+        conn.close()
+        with lock:
+            lat.extend(mine)
+
+    t0 = time.perf_counter()
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    lat.sort()
+    return {"requests": len(lat), "errors": errors[0], "seconds": elapsed, "threads": threads,
+            "rps": len(lat) / elapsed,
+            "median_ms": statistics.median(lat) * 1000 if lat else None,
+            "p95_ms": lat[int(0.95 * (len(lat) - 1))] * 1000 if lat else None}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+
+    cookie, page_list = session_cookie()
+    port = free_port()
+    env = dict(os.environ, **ENV)
+    server = subprocess.Popen([sys.executable, "-m", "duban.cli", "serve", "--no-scheduler", "--no-migrate",
+                               "--workers", str(args.workers), "--port", str(port)],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    result: dict = {"workers": args.workers}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("server did not start: " + server.stderr.read().decode()[-2000:])
+                time.sleep(0.3)
+        api = [f"/api/v1/tasks?page={p}" for p in range(1, 21)]
+        api_filtered = [f"/api/v1/tasks?status={s}&page={p}" for s in ("in_progress", "closed", "assigned")
+                        for p in range(1, 4)]
+        load(port, cookie, api[:4], 3, 2)  # warm both workers
+        result["api_task_list"] = load(port, cookie, api, args.seconds, args.threads)
+        print("API task list:", result["api_task_list"], flush=True)
+        result["api_task_list_filtered"] = load(port, cookie, api_filtered, args.seconds / 2, args.threads)
+        print("API task list filtered:", result["api_task_list_filtered"], flush=True)
+        # every page a few times, then the memory of each server process
+        urls = [u for _, viewer, u in page_list if viewer == "supervisor" and not u.startswith("/bench/")]
+        result["pages_exercised"] = load(port, cookie, urls * 3, 5, 2)
+        kids = children(server.pid)
+        result["rss_kb"] = {"master": rss_kb(server.pid), "workers": [rss_kb(k) for k in kids]}
+        print("RSS:", result["rss_kb"], flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,487 @@
+"""A synthetic province-scale database for benchmarks: ``duban seed-bench --tasks 100000``.
+
+Builds 300 units (市 → 区县 → 乡镇/部门, with correct ``Unit.path``), two users per unit plus the office's, 250
+meetings over five years, ``--tasks`` tasks across areas, kinds, statuses and deadlines, five progress reports per
+task and ten audit events per task. Rows go in with bulk statements (``executemany`` on SQLite inside one
+transaction with ``synchronous=OFF``; ``COPY`` on PostgreSQL), with ids chosen here so that foreign keys need no
+round trip.
+
+The audit rows keep a valid hash chain (``duban audit verify`` passes): each row's hash is computed with the model's
+own ``AuditEvent.content_digest``, so the seed cannot drift from what verification checks. This is benchmark data,
+not history: the audit rows are written without actions on purpose (a million actions would take hours), which is
+why this command refuses to run on a database that already holds tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+
+from duban.core.models import Area, AuditChainHead, AuditEvent, Profile, Unit
+from duban.meetings.models import Meeting
+from duban.tasks.models import ProgressReport, Task
+
+BENCH_PASSWORD = "Bench-pass-2026!"
+UTC = dt.timezone.utc
+
+CITY = "江州市"
+CITY_DEPTS = (
+    "市委督查室", "市政府办公室", "市发展和改革委员会", "市教育局", "市科学技术局", "市工业和信息化局", "市公安局",
+    "市民政局", "市司法局", "市财政局", "市人力资源和社会保障局", "市自然资源和规划局", "市生态环境局",
+    "市住房和城乡建设局", "市交通运输局", "市水利局", "市农业农村局", "市商务局", "市文化广电旅游局", "市卫健委",
+    "市退役军人事务局", "市应急管理局", "市审计局", "市国资委", "市市场监督管理局", "市统计局", "市医疗保障局",
+    "市城市管理局", "市林业局", "市信访局", "市数据资源管理局", "市行政审批局", "市机关事务管理局", "市金融工作局",
+    "市乡村振兴局", "市粮食和物资储备局", "市气象局", "市消防救援支队", "市税务局", "市供电公司",
+)
+COUNTIES = ("临川区", "江北区", "东湖区", "青山区", "清河县", "安平县", "宁川县", "云岭县", "永宁县", "泽西县")
+TOWN_STEMS = ("城关", "东风", "红星", "青石", "白沙", "龙泉", "桃源", "双河", "柳林", "金山", "梅岭", "凤凰", "长岗",
+              "新桥", "石门")
+COUNTY_DEPTS = ("应急管理局", "卫生健康局", "教育局", "住房和城乡建设局", "生态环境分局", "农业农村局", "交通运输局",
+                "市场监督管理局", "水利局")
+AREAS = ("安全生产", "生态环保", "乡村振兴", "营商环境", "城市建设", "民生保障", "教育卫生", "疫情防控",
+         "交通运输", "信访维稳", "财政金融", "党的建设")
+VERBS = ("加快推进", "全面排查", "切实抓好", "统筹推进", "扎实开展", "持续深化", "认真落实", "着力解决",
+         "抓紧完成", "研究制定")
+OBJECTS = ("燃气安全隐患整治", "老旧小区改造", "高标准农田建设", "营商环境优化提升", "河湖长制落实", "校园周边安全治理",
+           "重点项目前期工作", "农村人居环境整治", "中小企业纾困帮扶", "城市内涝治理", "养老服务体系建设",
+           "大气污染联防联控", "信访积案化解", "自建房安全专项整治", "医疗卫生服务能力提升", "就业创业帮扶",
+           "森林防灭火工作", "道路交通安全整治", "防汛备汛各项准备", "历史遗留问题处置")
+TAILS = ("确保按期完成目标任务", "形成长效机制", "及时报送工作进展", "压实属地和部门责任", "做到底数清、情况明",
+         "坚决防范重特大事故发生", "让群众有实实在在的获得感", "务求取得实效")
+REPORT_PHRASES = ("已召开专题会议研究部署", "已完成摸底排查", "已制定工作方案并印发", "正在组织实施", "已完成阶段性目标",
+                  "存在资金缺口，正在协调", "已督促各乡镇落实", "已通过验收", "已建立工作台账", "已完成整改销号")
+BODIES = ("市委常委会", "市政府常务会议", "市委全面深化改革委员会会议", "市政府专题会议", "市委财经委员会会议")
+PRESIDERS = (("张建国", "市委书记"), ("李卫东", "市长"), ("王志刚", "常务副市长"), ("陈红", "副市长"))
+
+# kinds other than meeting decisions, which carry no meeting
+OTHER_KINDS = ("instruction", "inspection", "livelihood", "hazard")
+OPEN = ("assigned", "accepted", "in_progress", "close_requested", "returned")
+
+
+@dataclass
+class SeedSummary:
+    units: int = 0
+    users: int = 0
+    meetings: int = 0
+    tasks: int = 0
+    coop_links: int = 0
+    reports: int = 0
+    audit_events: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+    def describe(self) -> str:
+        steps = ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items())
+        return (f"{self.units} units, {self.users} users, {self.meetings} meetings, {self.tasks} tasks, "
+                f"{self.coop_links} cooperation links, {self.reports} reports, {self.audit_events} audit events "
+                f"in {self.total_seconds:.1f}s ({steps})")
+
+
+class _Writer:
+    """Bulk inserts into one model's table: explicit columns, every other concrete column gets its default."""
+
+    def __init__(self, model, columns: list[str]):
+        self.model = model
+        self.vendor = connection.vendor
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        self.columns = list(columns)
+        self.extra_values: list = []
+        for attname, f in fields.items():
+            if attname in columns or (f.primary_key and attname not in columns):
+                continue
+            # A column added by someone after this seed was written still gets its model default.
+            default = f.get_default()  # "" for text columns without a default, None for nullable ones
+            if isinstance(f, models.JSONField):
+                default = json.dumps(default if default is not None else {}, ensure_ascii=False)
+            elif default is not None and self.vendor == "sqlite" and isinstance(default, (dt.date, dt.datetime)):
+                default = _sqlite_value(default)
+            self.columns.append(attname)
+            self.extra_values.append(default)
+        self.db_columns = [fields[c].column for c in self.columns]
+        self.count = 0
+
+    def write(self, rows, *, rebuild_indexes: bool = False) -> int:
+        """Insert ``rows`` (tuples in ``columns`` order). With ``rebuild_indexes`` the table's secondary indexes are
+        dropped first and built again after: one sorted build is several times cheaper than a million updates."""
+        if not rebuild_indexes:
+            return self._write(rows)
+        table = self.model._meta.db_table
+        with connection.cursor() as c:
+            if self.vendor == "postgresql":
+                c.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+                          "(SELECT conname FROM pg_constraint)", [table])
+            else:
+                c.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                          "AND sql IS NOT NULL", [table])
+            indexes = c.fetchall()
+            for name, _ in indexes:
+                c.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        count = self._write(rows)
+        with connection.cursor() as c:
+            for _, sql in indexes:
+                c.execute(sql)
+        return count
+
+    def _write(self, rows) -> int:
+        extra = tuple(self.extra_values)
+        q = connection.ops.quote_name
+        table = q(self.model._meta.db_table)
+        cols = ", ".join(q(c) for c in self.db_columns)
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                raw = cursor.cursor  # the psycopg cursor: COPY is ~5x faster than INSERT batches
+                with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row + extra)
+                        self.count += 1
+            else:
+                marks = ", ".join(["%s"] * len(self.db_columns))
+                sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
+
+                def counted():
+                    for row in rows:
+                        self.count += 1
+                        yield row + extra
+
+                cursor.executemany(sql, counted())
+        return self.count
+
+
+def _sqlite_value(value):
+    if isinstance(value, dt.datetime):
+        # Django stores aware datetimes on SQLite as naive UTC text; the seed's are UTC already
+        if value.utcoffset():
+            value = value.astimezone(UTC)
+        return str(value)[:26 if value.microsecond else 19]
+    return str(value)
+
+
+def _next_id(model) -> int:
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (last or 0) + 1
+
+
+def seed(*, tasks: int = 100_000, seed_value: int = 20261125, today: dt.date | None = None,
+         out=None) -> SeedSummary:
+    """Fill the (migrated, task-free) database. Returns counts and the time of each step."""
+    if Task.objects.exists():
+        raise RuntimeError("seed-bench needs a database without tasks / 数据库中已有督办事项，请使用新数据库")
+    rng = random.Random(seed_value)
+    today = today or dt.date.today()
+    summary = SeedSummary()
+    is_pg = connection.vendor == "postgresql"
+    enc = (lambda v: v) if is_pg else (lambda v: None if v is None else _sqlite_value(v))
+
+    def step(name: str, t0: float) -> float:
+        t1 = time.perf_counter()
+        summary.seconds[name] = t1 - t0
+        if out is not None:
+            print(f"  {name}: {t1 - t0:.1f}s", file=out, flush=True)
+        return t1
+
+    if not is_pg:
+        with connection.cursor() as c:
+            c.execute("PRAGMA synchronous=OFF")
+            # Checked once at the end (foreign_key_check) instead of row by row: with a million deferred checks
+            # SQLite spends most of the seed in them.
+            c.execute("PRAGMA foreign_keys=OFF")
+            c.execute("PRAGMA cache_size=-400000")
+            c.execute("PRAGMA temp_store=MEMORY")
+    t = time.perf_counter()
+    with transaction.atomic():
+        t = _seed_in_txn(rng=rng, today=today, n_tasks=tasks, summary=summary, enc=enc, step=step, t=t)
+    with connection.cursor() as c:
+        c.execute("ANALYZE")
+    step("analyze", t)
+    if not is_pg:
+        with connection.cursor() as c:
+            c.execute("PRAGMA foreign_key_check")
+            broken = c.fetchall()
+            c.execute("PRAGMA foreign_keys=ON")
+            c.execute("PRAGMA synchronous=NORMAL")
+        if broken:
+            raise RuntimeError(f"seed-bench wrote dangling foreign keys: {broken[:5]}")
+        step("fk-check", t)
+    return summary
+
+
+def _seed_in_txn(*, rng, today, n_tasks, summary, enc, step, t):
+    now = dt.datetime.combine(today, dt.time(9), tzinfo=UTC)
+    start_day = today - dt.timedelta(days=5 * 365)
+
+    # --- units: 市 → 区县 → 乡镇/部门, ids chosen here so that paths are known before insert -------------
+    unit_id = _next_id(Unit)
+    units: list[tuple] = []  # (id, name, parent_id, path, sort)
+
+    def add_unit(name, parent):
+        nonlocal unit_id
+        path = f"{parent[3] if parent else '/'}{unit_id}/"
+        row = (unit_id, name, parent[0] if parent else None, path, len(units))
+        units.append(row)
+        unit_id += 1
+        return row
+
+    city = add_unit(CITY, None)
+    depts = [add_unit(name, city) for name in CITY_DEPTS]
+    counties = [add_unit(f"{name}人民政府", city) for name in COUNTIES]
+    per_county = (300 - len(units)) // len(counties)
+    county_children: dict[int, list] = {}
+    for i, county in enumerate(counties):
+        short = COUNTIES[i]
+        kids = [add_unit(f"{short}{d}", county) for d in COUNTY_DEPTS]
+        suffixes = ("镇", "乡", "街道")
+        j = 0
+        while len(kids) < per_county:
+            stem = TOWN_STEMS[j % len(TOWN_STEMS)] + ("" if j < len(TOWN_STEMS) else str(j // len(TOWN_STEMS) + 1))
+            kids.append(add_unit(f"{short}{stem}{suffixes[j % 3]}", county))
+            j += 1
+        county_children[county[0]] = kids
+    while len(units) < 300:
+        county = counties[len(units) % len(counties)]
+        county_children[county[0]].append(add_unit(f"{county[1][:3]}新区管委会{len(units)}", county))
+    w = _Writer(Unit, ["id", "name", "parent_id", "path", "sort_order", "is_active", "short_name"])
+    summary.units = w.write((u[0], u[1], u[2], u[3], u[4], True, "") for u in units)
+    office_unit = depts[0]
+
+    area_ids = []
+    for i, name in enumerate(AREAS):
+        area, _ = Area.objects.get_or_create(name=name, defaults={"sort_order": i})
+        area_ids.append(area.pk)
+
+    # --- users: an admin and a staff member per unit, plus the office's people ----------------------------
+    User = get_user_model()
+    password = make_password(BENCH_PASSWORD)  # one hash for all: argon2 per user would take minutes
+    user_id = _next_id(User)
+    users, profiles = [], []
+    unit_users: dict[int, list[int]] = {}
+
+    def add_user(username, role, unit_row, name):
+        nonlocal user_id
+        users.append((user_id, password, False, username, name, "", "", False, True, enc(now)))
+        profiles.append((user_id, unit_row[0] if unit_row else None, role, name, "", False))
+        if unit_row:
+            unit_users.setdefault(unit_row[0], []).append(user_id)
+        user_id += 1
+        return user_id - 1
+
+    supervisor = add_user("bench-supervisor", "supervisor", office_unit, "督查室 王明")
+    add_user("bench-leader", "leader", None, "市领导 李华")
+    add_user("bench-admin", "sysadmin", None, "系统管理员")
+    for u in units:
+        add_user(f"u{u[0]}-admin", "unit_admin", u, f"{u[1]}管理员")
+        add_user(f"u{u[0]}-staff", "unit_staff", u, f"{u[1]}经办人")
+    w = _Writer(User, ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
+                       "is_staff", "is_active", "date_joined"])
+    summary.users = w.write(iter(users))
+    _Writer(Profile, ["user_id", "unit_id", "role", "display_name", "phone", "must_change_password"]).write(
+        iter(profiles))
+    t = step("units+users", t)
+
+    # --- meetings: 250 over five years ----------------------------------------------------------------------
+    meeting_id = _next_id(Meeting)
+    meetings = []  # (id, date)
+    rows = []
+    per_year: dict[tuple, int] = {}
+    for i in range(250):
+        date = start_day + dt.timedelta(days=int(i * 5 * 365 / 250) + rng.randint(0, 5))
+        body = BODIES[i % len(BODIES)]
+        n = per_year[(body, date.year)] = per_year.get((body, date.year), 0) + 1
+        title = f"{body}{date.year}年第{n}次会议"
+        presider, ptitle = PRESIDERS[i % len(PRESIDERS)]
+        text = (f"{date.year}年{date.month}月{date.day}日，{presider}{ptitle}主持召开{title}。会议听取了有关工作汇报，"
+                f"研究部署了{rng.choice(OBJECTS)}等工作。")
+        created = dt.datetime.combine(date, dt.time(16), tzinfo=UTC)
+        rows.append((meeting_id, title, body, enc(date), f"{date.month:02d}-{date.day:02d}", presider, ptitle,
+                     "[]", text, f"{title}.txt", hashlib.sha256(text.encode()).hexdigest(), "utf-8", "{}",
+                     "confirmed", supervisor, enc(created), enc(created), 1))
+        meetings.append((meeting_id, date))
+        meeting_id += 1
+    w = _Writer(Meeting, ["id", "title", "body", "date", "date_text", "presider", "presider_title", "reports_heard",
+                          "source_text", "source_name", "sha256", "encoding", "extraction", "status",
+                          "created_by_id", "created_at", "confirmed_at", "version"])
+    summary.meetings = w.write(iter(rows))
+
+    # --- tasks ----------------------------------------------------------------------------------------------
+    leaf_units = [u for u in units if u[2] is not None and u[0] != office_unit[0]]
+    task_id0 = _next_id(Task)
+    report_id0 = _next_id(ProgressReport)
+    n_meeting_tasks = int(n_tasks * 0.4)
+    plan = []  # per task: (id, meeting_id, created_date, deadline, status, lead_id, coop_ids, n_reports)
+    seq_of: dict[int, int] = {}
+    for k in range(n_tasks):
+        tid = task_id0 + k
+        if k < n_meeting_tasks:
+            mid, created = meetings[k % len(meetings)]
+        else:
+            mid, created = None, start_day + dt.timedelta(days=rng.randrange(5 * 365))
+        deadline = created + dt.timedelta(days=rng.choice((15, 30, 60, 90, 180, 365)))
+        age = (today - deadline).days
+        r = rng.random()
+        if age > 60:  # long past the deadline: mostly done
+            status = ("closed" if r < 0.88 else "in_progress" if r < 0.94 else "withdrawn" if r < 0.97
+                      else "close_requested")
+        elif age > -30:
+            status = ("closed" if r < 0.45 else "in_progress" if r < 0.75 else "close_requested" if r < 0.85
+                      else "accepted" if r < 0.93 else "assigned" if r < 0.97 else "returned")
+        else:
+            status = ("in_progress" if r < 0.5 else "accepted" if r < 0.75 else "assigned" if r < 0.9
+                      else "draft" if r < 0.96 else "closed")
+        lead = rng.choice(leaf_units)
+        coop_ids = ()
+        c = rng.random()
+        if c < 0.55:
+            coop_ids = tuple({rng.choice(leaf_units)[0] for _ in range(1 if c < 0.4 else 2)} - {lead[0]})
+        plan.append([tid, mid, created, deadline, status, lead[0], coop_ids, 0])
+        if mid:
+            seq_of[mid] = seq_of.get(mid, 0) + 1
+    # five reports per task on average, none on drafts
+    reporting = [p for p in plan if p[4] != "draft"]
+    base, extra = divmod(5 * n_tasks, len(reporting))
+    for i, p in enumerate(reporting):
+        p[7] = base + (1 if i < extra else 0)
+    report_id = report_id0
+    for p in plan:
+        p.append(report_id + p[7] - 1 if p[7] else None)  # latest report id
+        report_id += p[7]
+
+    seq_counter: dict[int, int] = {}
+
+    def task_rows():
+        for tid, mid, created, deadline, status, lead, coop_ids, n_rep, latest in plan:
+            if mid:
+                seq = seq_counter[mid] = seq_counter.get(mid, 0) + 1
+                kind = "meeting"
+            else:
+                seq, kind = 0, OTHER_KINDS[tid % len(OTHER_KINDS)]
+            verb, obj = rng.choice(VERBS), rng.choice(OBJECTS)
+            title = f"{verb}{obj}"
+            text = f"要{title}，{rng.choice(TAILS)}。"
+            created_at = dt.datetime.combine(created, dt.time(10), tzinfo=UTC)
+            assigned = None if status == "draft" else created_at + dt.timedelta(hours=2)
+            accepted = (created_at + dt.timedelta(days=1)) if status not in ("draft", "assigned", "returned") else None
+            closed = (dt.datetime.combine(min(deadline, today), dt.time(15), tzinfo=UTC)
+                      if status == "closed" else None)
+            progress = 100 if status in ("closed", "close_requested") else (rng.randrange(10, 95, 5)
+                                                                          if n_rep else 0)
+            yield (tid, kind, mid, seq, title, text, f"一、{AREAS[tid % len(AREAS)]}", area_ids[tid % len(area_ids)],
+                   lead, enc(deadline), f"{deadline.month}月底前", status, 1 if tid % 7 == 0 else 2, "monthly", 0,
+                   progress, latest, 1 if status == "returned" else 0, supervisor, enc(created_at),
+                   enc(closed or accepted or assigned or created_at), enc(assigned), enc(accepted), enc(closed), 1)
+
+    w = _Writer(Task, ["id", "kind", "meeting_id", "seq", "title", "text", "heading", "area_id", "lead_unit_id",
+                       "deadline", "deadline_text", "status", "priority", "report_cycle", "report_every",
+                       "progress_percent", "latest_report_id", "returns_count", "created_by_id", "created_at",
+                       "updated_at", "assigned_at", "accepted_at", "closed_at", "version"])
+    # latest_report points forward to reports not written yet: Django declares foreign keys DEFERRABLE INITIALLY
+    # DEFERRED on both SQLite and PostgreSQL, so they are checked at commit, when the reports exist.
+    summary.tasks = w.write(task_rows(), rebuild_indexes=True)
+    through = Task.coop_units.through
+    w = _Writer(through, ["task_id", "unit_id"])
+    summary.coop_links = w.write((p[0], u) for p in plan for u in p[6])
+    t = step("meetings+tasks", t)
+
+    # --- progress reports -------------------------------------------------------------------------------------
+    def report_rows():
+        rid = report_id0
+        for tid, mid, created, deadline, status, lead, coop_ids, n_rep, latest in plan:
+            span = max((min(deadline, today) - created).days, n_rep)
+            for j in range(n_rep):
+                last = j == n_rep - 1
+                unit = lead if (j % 3 or not coop_ids) else coop_ids[0]
+                author = unit_users[unit][1]
+                day = created + dt.timedelta(days=span * (j + 1) // (n_rep + 1))
+                at = dt.datetime.combine(day, dt.time(11), tzinfo=UTC)
+                if last and status == "close_requested":
+                    rstatus, reviewer, reviewed = "submitted", None, None
+                else:
+                    rstatus, reviewer, reviewed = "accepted", supervisor, enc(at + dt.timedelta(hours=3))
+                pct = 100 if last and status in ("closed", "close_requested") else min(95, 20 * (j + 1))
+                yield (rid, tid, unit, author, f"{rng.choice(REPORT_PHRASES)}，{rng.choice(REPORT_PHRASES)}。", pct,
+                       last and status in ("closed", "close_requested"), rstatus, "", reviewer, reviewed, enc(at))
+                rid += 1
+
+    w = _Writer(ProgressReport, ["id", "task_id", "unit_id", "author_id", "text", "progress_percent",
+                                 "request_close", "status", "review_comment", "reviewed_by_id", "reviewed_at",
+                                 "created_at"])
+    summary.reports = w.write(report_rows(), rebuild_indexes=True)
+    t = step("reports", t)
+
+    # --- audit events: ten per task, hash-chained ------------------------------------------------------------
+    events = []  # (created_at, event_type, actor, unit, task, report, extra)
+    sup_unit = office_unit[0]
+    for tid, mid, created, deadline, status, lead, coop_ids, n_rep, latest in plan:
+        at = dt.datetime.combine(created, dt.time(10), tzinfo=UTC)
+        events.append((at, 401, supervisor, sup_unit, tid, None, {"status": "draft"}))
+        if status == "draft":
+            continue
+        events.append((at + dt.timedelta(hours=2), 406, supervisor, sup_unit, tid, None,
+                       {"lead_unit_id": lead, "coop_unit_ids": list(coop_ids)}))
+        if status not in ("assigned", "returned"):
+            events.append((at + dt.timedelta(days=1), 407, unit_users[lead][1], lead, tid, None, {}))
+        span = max((min(deadline, today) - created).days, n_rep)
+        for j in range(n_rep):
+            day = created + dt.timedelta(days=span * (j + 1) // (n_rep + 1))
+            events.append((dt.datetime.combine(day, dt.time(11), tzinfo=UTC), 501, unit_users[lead][1], lead, tid,
+                           latest - n_rep + 1 + j, {"progress_percent": min(100, 20 * (j + 1))}))
+        if status == "closed":
+            day = dt.datetime.combine(min(deadline, today), dt.time(15), tzinfo=UTC)
+            events.append((day, 410, supervisor, sup_unit, tid, latest, {"status": ["close_requested", "closed"]}))
+    target = 10 * n_tasks
+    del events[target:]
+    all_users = [u[0] for u in users]
+    user_unit = {p[0]: p[1] for p in profiles}
+    span_s = 5 * 365 * 86400
+    t0 = dt.datetime.combine(start_day, dt.time(0), tzinfo=UTC)
+    while len(events) < target:  # the rest are sign-ins, as in a real office's trail
+        uid = rng.choice(all_users)
+        events.append((t0 + dt.timedelta(seconds=rng.randrange(span_s)), 101, uid, user_unit[uid], None, None,
+                       {"ip": "10.0.0.1"}))
+    events.sort(key=lambda e: e[0])
+    t = step("audit-plan", t)
+
+    head, _ = AuditChainHead.objects.get_or_create(pk=1)
+    prev = head.last_hash
+    first_id = _next_id(AuditEvent)
+    digest = AuditEvent.content_digest
+    ns = SimpleNamespace(target_user_id=None, target_unit_id=None, meeting_id=None, ip_address=None,
+                         backfilled=False)
+    last_id = first_id - 1
+
+    def audit_rows():
+        nonlocal prev, last_id
+        eid = first_id
+        for at, etype, actor, unit, tid, rid, extra in events:
+            ns.pk, ns.event_type, ns.created_at, ns.actor_id, ns.unit_id = eid, etype, at, actor, unit
+            ns.task_id, ns.report_id, ns.extra = tid, rid, extra
+            h = digest(ns, prev)
+            yield (eid, etype, enc(at), actor, unit, tid, rid, json.dumps(extra, ensure_ascii=False), False,
+                   prev, h)
+            prev = h
+            last_id = eid
+            eid += 1
+
+    w = _Writer(AuditEvent, ["id", "event_type", "created_at", "actor_id", "unit_id", "task_id", "report_id",
+                             "extra", "backfilled", "prev_hash", "chain_hash"])
+    summary.audit_events = w.write(audit_rows(), rebuild_indexes=True)
+    AuditChainHead.objects.filter(pk=head.pk).update(last_event_id=last_id, last_hash=prev)
+    t = step("audit", t)
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Unit, User, Profile, Meeting, Task, through,
+                                                                      ProgressReport, AuditEvent]):
+                c.execute(sql)
+    return t
