@@ -1,5 +1,71 @@
-"""JSON API routes of this app, mounted under /api/v1 by duban.api."""
+"""JSON API of reporting, mounted under /api/v1 by duban.api: the dashboard figures and the ranking, scoped to
+the caller like the pages."""
 
-from ninja import Router
+from __future__ import annotations
+
+from ninja import Router, Schema
+
+from duban.reports import selectors
 
 router = Router()
+
+
+class GroupOut(Schema):
+    id: int | None
+    name: str
+    total: int
+    closed: int
+    overdue: int
+    rate: float
+    red: int
+    yellow: int
+    blue: int
+    green: int
+
+
+class WeekOut(Schema):
+    week: str
+    completed: int
+    overdue: int
+
+
+class DashboardOut(Schema):
+    total: int
+    closed: int
+    overdue: int
+    completion_rate: float
+    lights: dict[str, int]
+    by_area: list[GroupOut]
+    by_unit: list[GroupOut]
+    weeks: list[WeekOut]
+
+
+class RankingOut(Schema):
+    rank: int
+    unit_id: int
+    unit: str
+    closed: int
+    average_score: float | None
+    on_time: int
+    on_time_rate: float
+    closed_late: int
+    overdue_open: int
+
+
+@router.get("/stats/dashboard", response=DashboardOut)
+def dashboard(request, meeting: int | None = None, area: int | None = None, unit: int | None = None,
+              date_from: str | None = None, date_to: str | None = None):
+    """Completion and lights by area and unit, and completed/overdue per week (same filters as /reports/)."""
+    filters = selectors.dashboard_filters({"meeting": meeting, "area": area, "unit": unit, "from": date_from,
+                                           "to": date_to})
+    data = selectors.dashboard_stats(viewer=request.user, filters=filters, overdue_limit=0)
+    return {"total": data.total, "closed": data.closed, "overdue": data.overdue,
+            "completion_rate": data.completion_rate, "lights": data.lights, "by_area": data.by_area,
+            "by_unit": data.by_unit, "weeks": [dict(w, week=w["week"].isoformat()) for w in data.weeks]}
+
+
+@router.get("/stats/ranking", response=list[RankingOut])
+def ranking(request, date_from: str | None = None, date_to: str | None = None, meeting: int | None = None):
+    """Lead units ranked by average score of tasks closed in the period (default: this year)."""
+    start, end, meeting_id = selectors.ranking_period({"from": date_from, "to": date_to, "meeting": meeting})
+    return selectors.unit_ranking(viewer=request.user, date_from=start, date_to=end, meeting_id=meeting_id)

@@ -1,5 +1,99 @@
-"""`duban` subcommands of this app, registered by duban.cli."""
+"""`duban report`, `duban export` and `duban import-ledger`: thin shells over reporting's actions.
+
+Reads need a viewer, and the system actor is not one (it sees nothing): these commands act as ``--user``, by
+default the first supervisor (then sysadmin), exactly like ``duban import``. Each run is audited as that person.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 
 def register(subparsers) -> None:
-    """Add this app's subcommands."""
+    p = subparsers.add_parser("report", help="生成会议决定事项落实情况通报 write the briefing for a meeting",
+                              description="生成“关于X月X日…会议决定事项落实情况的通报”（.docx；装有 LibreOffice 时可输出 .pdf）。"
+                                          "以 --user 指定的用户身份读取（默认：第一个督查室用户，其次系统管理员）。")
+    p.add_argument("--meeting", type=int, required=True, metavar="ID", help="会议编号 meeting id")
+    p.add_argument("--format", choices=["docx", "pdf"], default="docx", help="输出格式 output format")
+    p.add_argument("--output", metavar="FILE", help="输出文件（默认 briefing-ID.docx；- 为标准输出）")
+    p.add_argument("--user", metavar="USERNAME", help="以此用户身份读取 the office user to read as")
+    p.set_defaults(handler=report)
+
+    p = subparsers.add_parser("export", help="导出督办台账 export the task ledger as .xlsx",
+                              description="按条件导出督办事项台账（.xlsx：序号、事项、牵头单位、配合单位、时限、进展、状态）。"
+                                          "只导出 --user 可见的事项。")
+    p.add_argument("--status", help="状态，如 assigned、in_progress、closed")
+    p.add_argument("--area", type=int, metavar="ID", help="工作领域编号")
+    p.add_argument("--unit", type=int, metavar="ID", help="单位编号（牵头或配合）")
+    p.add_argument("--meeting", type=int, metavar="ID", help="会议编号")
+    p.add_argument("--overdue", action="store_true", help="只导出逾期事项")
+    p.add_argument("--output", metavar="FILE.xlsx", required=True, help="输出文件")
+    p.add_argument("--user", metavar="USERNAME", help="以此用户身份导出（默认：第一个督查室用户）")
+    p.set_defaults(handler=export)
+
+    p = subparsers.add_parser("import-ledger", help="导入 Excel 督办台账 import an .xlsx ledger as draft tasks",
+                              description="把已有的 Excel 台账导入为草稿事项：全部行无误才导入；重复导入不会重复创建。")
+    p.add_argument("path", metavar="FILE.xlsx")
+    p.add_argument("--user", metavar="USERNAME", help="以此督查室用户身份导入（默认：第一个督查室用户）")
+    p.add_argument("--assign", action="store_true", help="导入后立即交办 assign the new tasks")
+    p.add_argument("--dry-run", action="store_true", help="只检查不导入 check only")
+    p.set_defaults(handler=import_ledger)
+
+
+def _actor(username):
+    from duban.meetings.commands import acting_user
+
+    return acting_user(username)
+
+
+def _write(content: bytes, output: str) -> None:
+    if output == "-":
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    else:
+        Path(output).write_bytes(content)
+
+
+def report(args) -> int:
+    from duban.reports.actions import briefing_export
+
+    content = briefing_export(actor=_actor(args.user), meeting_id=args.meeting, fmt=args.format)
+    output = args.output or f"briefing-{args.meeting}.{args.format}"
+    _write(content, output)
+    if output != "-":
+        print(f"已生成通报：{output} / briefing written to {output}")
+    return 0
+
+
+def export(args) -> int:
+    from duban.reports.actions import ledger_export
+
+    filters = {"status": args.status, "area_id": args.area, "unit_id": args.unit, "meeting_id": args.meeting,
+               "overdue": True if args.overdue else None}
+    content = ledger_export(actor=_actor(args.user), filters=filters)
+    _write(content, args.output)
+    if args.output != "-":
+        print(f"已导出台账：{args.output} / ledger written to {args.output}")
+    return 0
+
+
+def import_ledger(args) -> int:
+    from duban.cli import CommandError
+    from duban.core.errors import InvalidInput
+    from duban.reports.actions import ledger_import
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise CommandError(f"文件不存在：{path}", f"no such file: {path}")
+    try:
+        result = ledger_import(actor=_actor(args.user), data=path.read_bytes(), filename=path.name,
+                               assign=args.assign, dry_run=args.dry_run)
+    except InvalidInput as exc:
+        for item in exc.details or []:
+            where = f"第{item['row']}行" if item["row"] else "文件"
+            column = f"「{item['column']}」" if item["column"] else ""
+            print(f"{where}{column}：{item['message']}", file=sys.stderr)
+        raise
+    print(result.describe())
+    return 0

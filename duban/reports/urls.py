@@ -1,3 +1,19 @@
-"""URL routes of this app, included under / by duban.urls."""
+"""Pages of reporting under /reports/, included under / by duban.urls."""
 
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from duban.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/", views.dashboard, name="dashboard"),
+    re_path(r"^reports/csv/(?P<chart>lights|by_area|by_unit|weeks|overdue)\.csv$", views.chart_csv, name="chart_csv"),
+    path("reports/ranking/", views.ranking, name="ranking"),
+    re_path(r"^reports/ranking\.(?P<fmt>xlsx|csv)$", views.ranking_export, name="ranking_export"),
+    re_path(r"^reports/briefing/(?P<meeting_id>\d+)\.(?P<fmt>docx|pdf)$", views.briefing, name="briefing"),
+    path("reports/ledger/export.xlsx", views.ledger_export, name="ledger_export"),
+    path("reports/ledger/import/", views.ledger_import, name="ledger_import"),
+    path("reports/calendar/", views.calendar, name="calendar"),
+    re_path(r"^reports/ical/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", views.ical_feed, name="ical"),
+]

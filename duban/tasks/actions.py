@@ -127,6 +127,66 @@ def task_create_in_txn(*, actor, title: str, text: str, meeting=None, kind: str 
     return task
 
 
+def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) -> list[Task]:
+    """Create many tasks inside the caller's transaction, as ``task_create_in_txn`` (and ``task_assign_in_txn``
+    with ``assign``) would one by one, with bulk inserts: ledger imports of thousands of rows. Each row holds
+    ``task_create_in_txn``'s keyword arguments. Events TASK_CREATED (and TASK_ASSIGNED) per task; with ``assign``
+    the lead units' people are told, as on a single assignment."""
+    from duban.core.audit import audit_log_many
+    from duban.core.models import Notification
+
+    if not perms.is_supervisor(actor):
+        raise PermissionDenied()
+    wanted = {int(r["lead_unit_id"]) for r in rows if r.get("lead_unit_id") is not None}
+    wanted |= {int(u) for r in rows for u in r.get("coop_unit_ids") or ()}
+    active = set(Unit.objects.filter(pk__in=wanted, is_active=True).values_list("id", flat=True)) if wanted else set()
+    if wanted - active:
+        raise InvalidInput("单位不存在或已停用", "unknown or inactive unit")
+    now = timezone.now()
+    tasks, coop_ids = [], []
+    for fields in rows:
+        fields = dict(fields)
+        extra = fields.pop("extra", None) or {}
+        coop = [int(u) for u in dict.fromkeys(fields.pop("coop_unit_ids", None) or ())
+                if int(u) != fields.get("lead_unit_id")]
+        if len(coop) > MAX_COOP_UNITS:
+            raise InvalidInput(f"配合单位最多 {MAX_COOP_UNITS} 个", f"at most {MAX_COOP_UNITS} cooperating units")
+        _check_text(fields.get("title", ""), fields.get("text", ""))
+        if assign and fields.get("lead_unit_id") is None:
+            raise InvalidInput(f"事项“{fields['title']}”未指定牵头单位", "a task to assign has no lead unit")
+        task = Task(created_by=actor, status=TaskStatus.ASSIGNED if assign else TaskStatus.DRAFT,
+                    assigned_at=now if assign else None, **fields)
+        task.full_clean(exclude=["meeting", "area", "lead_unit", "created_by", "latest_report"])
+        task._audit_extra = extra
+        tasks.append(task)
+        coop_ids.append(coop)
+    Task.objects.bulk_create(tasks, batch_size=500)
+    Task.coop_units.through.objects.bulk_create(
+        [Task.coop_units.through(task_id=t.pk, unit_id=u) for t, coop in zip(tasks, coop_ids) for u in coop],
+        batch_size=500)
+    events = []
+    for task, coop in zip(tasks, coop_ids):
+        events.append(dict(actor=actor, event_type=EventType.TASK_CREATED, task=task, meeting=task.meeting,
+                           extra={"title": task.title, "kind": task.kind, "lead_unit_id": task.lead_unit_id,
+                                  "coop_unit_ids": coop, "deadline": _jsonable(task.deadline), **task._audit_extra}))
+        if assign:
+            events.append(dict(actor=actor, event_type=EventType.TASK_ASSIGNED, task=task, meeting=task.meeting,
+                               target_unit=Unit(pk=task.lead_unit_id),
+                               extra={"old_status": TaskStatus.DRAFT, "lead_unit_id": task.lead_unit_id}))
+    audit_log_many(events)
+    if assign:
+        people: dict[int, list] = {}
+        for user in get_user_model().objects.filter(
+                is_active=True, profile__unit_id__in={t.lead_unit_id for t in tasks},
+                profile__role__in=[Role.UNIT_ADMIN, Role.UNIT_STAFF]).select_related("profile"):
+            people.setdefault(user.profile.unit_id, []).append(user)
+        Notification.objects.bulk_create(
+            [Notification(recipient=user, kind="task_assigned", task=task, title=f"新交办事项：{task.title}"[:200],
+                          body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
+             for task in tasks for user in people.get(task.lead_unit_id, [])], batch_size=500)
+    return tasks
+
+
 @transaction.atomic(durable=True)
 def task_create(*, actor, **fields) -> Task:
     """Supervisors create a task by hand (立项). Event TASK_CREATED; nobody is told until it is assigned."""

@@ -186,3 +186,38 @@ def test_leader_reads_but_cannot_act(org):
         actions.report_accept(actor=org.leader, report_id=report.pk)
     with pytest.raises(PermissionDenied):
         actions.task_withdraw(actor=org.leader, task_id=task.pk, reason="x")
+
+
+def test_bulk_create_matches_one_by_one_effects(org):
+    from django.db import transaction
+
+    from duban.core.audit import audit_verify
+
+    org.draft_task()  # an event before the bulk ones, so the chain must continue from it
+    rows = [dict(title=f"事项{i}", text=f"要完成第{i}项工作。", lead_unit_id=org.safety.pk,
+                 coop_unit_ids=[org.health.pk, org.safety.pk], extra={"row": i}) for i in range(3)]
+    with transaction.atomic():
+        tasks = actions.task_bulk_create_in_txn(actor=org.supervisor, rows=rows, assign=True)
+    assert [t.status for t in tasks] == [TaskStatus.ASSIGNED] * 3
+    for i, task in enumerate(tasks):
+        assert list(task.coop_units.values_list("id", flat=True)) == [org.health.pk]
+        created, assigned = events(task)
+        assert (created.event_type, assigned.event_type) == (EventType.TASK_CREATED, EventType.TASK_ASSIGNED)
+        assert created.actor == org.supervisor and created.extra["row"] == i
+        assert assigned.target_unit == org.safety
+        assert set(Notification.objects.filter(task=task).values_list("recipient__username", flat=True)) == {
+            "lead_admin", "lead_staff"}
+    assert audit_verify() == []
+
+
+def test_bulk_create_refused_or_invalid_leaves_nothing(org):
+    from django.db import transaction
+
+    before = (Task.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(PermissionDenied), transaction.atomic():
+        actions.task_bulk_create_in_txn(actor=org.lead_staff, rows=[dict(title="x", text="要做。")])
+    with pytest.raises(InvalidInput), transaction.atomic():
+        actions.task_bulk_create_in_txn(actor=org.supervisor, assign=True,
+                                        rows=[dict(title="x", text="要做。", lead_unit_id=org.safety.pk),
+                                              dict(title="y", text="要做。")])
+    assert (Task.objects.count(), AuditEvent.objects.count()) == before

@@ -1,0 +1,161 @@
+"""Every change made by reporting: scoring a closed task, importing and exporting ledgers, exporting briefings,
+rotating calendar-feed tokens. Each public function authorizes, validates, writes, appends one audit event (see
+docs/audit-events.md) in one transaction. Exports are reads, but the office must be able to show who took which
+list out of the system, so they are audited like changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from duban.core import permissions as perms
+from duban.core.audit import EventType, audit_log
+from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.reports import ledger as ledger_mod
+from duban.reports import permissions as report_perms
+from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
+from duban.reports.scoring import overdue_workdays, score_rules, score_task
+from duban.tasks.models import Task, TaskStatus
+
+
+def task_score_in_txn(*, actor, task: Task) -> Decimal:
+    """Score a task that has just been closed (办结), joining the caller's transaction (``report_accept``). Only
+    supervisors sign off, so only they score. Event TASK_SCORED with the figures that made the score; nobody is
+    told (the closing itself already told the unit)."""
+    if not perms.can_close_task(actor, task):
+        raise PermissionDenied()
+    if task.status != TaskStatus.CLOSED or task.closed_at is None:
+        raise Conflict("只有已办结的事项才能考评", "only a closed task can be scored")
+    closed_on = timezone.localdate(task.closed_at)
+    rules = score_rules()
+    score = score_task(task, closed_on, rules=rules)
+    old = task.score
+    Task.objects.filter(pk=task.pk).update(score=score)
+    task.score = score
+    audit_log(actor=actor, event_type=EventType.TASK_SCORED, task=task, meeting=task.meeting,
+              target_unit=task.lead_unit,
+              extra={"score": str(score), "old_score": str(old) if old is not None else None,
+                     "closed_on": closed_on.isoformat(),
+                     "deadline": task.deadline.isoformat() if task.deadline else None,
+                     "overdue_workdays": overdue_workdays(task.deadline, closed_on), "returns": task.returns_count,
+                     "rules": rules.as_dict()})
+    return score
+
+
+def _max_rows() -> int:
+    return int(getattr(settings, "DUBAN_LEDGER_MAX_ROWS", 10000))
+
+
+@transaction.atomic(durable=True)
+def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = False, dry_run: bool = False,
+                  today: dt.date | None = None) -> ledger_mod.ImportResult:
+    """Supervisors import an .xlsx ledger: every row becomes a draft task (and is assigned with ``assign``), or,
+    when any row has an error, nothing is written and ``InvalidInput.details`` lists every row's errors in Chinese.
+    Lines imported before (same 事项, 牵头单位, 时限) are skipped; a file with nothing new is a no-op that writes
+    nothing and says so. Event LEDGER_IMPORTED (plus TASK_CREATED and TASK_ASSIGNED per task); with ``assign`` the
+    lead units' people are told of their new tasks. ``dry_run`` checks only."""
+    if not report_perms.can_import_ledger(actor):
+        raise PermissionDenied()
+    if not data:
+        raise InvalidInput("文件为空", "the file is empty")
+    if len(data) > settings.DUBAN_MAX_UPLOAD_BYTES:
+        raise InvalidInput("文件过大", "the file is too large")
+    parsed = ledger_mod.parse_ledger(data, today=today or timezone.localdate(), max_rows=_max_rows())
+    if parsed.errors:
+        shown = "；".join(str(e) for e in parsed.errors[:3])
+        more = f"等{len(parsed.errors)}处问题" if len(parsed.errors) > 3 else ""
+        raise InvalidInput(f"台账有错误，未导入任何事项：{shown}{more}",
+                           f"the ledger has {len(parsed.errors)} error(s); nothing was imported",
+                           details=[e.as_dict() for e in parsed.errors])
+    keys = [row.key for row in parsed.rows]
+    known = set()
+    for start in range(0, len(keys), 500):  # stay under SQLite's parameter limit
+        known |= set(ImportedRow.objects.filter(key__in=keys[start:start + 500]).values_list("key", flat=True))
+    fresh = [row for row in parsed.rows if row.key not in known]
+    skipped = len(parsed.rows) - len(fresh)
+    if not fresh:
+        return ledger_mod.ImportResult(0, skipped, len(parsed.rows), [], [], True,
+                                       f"该台账的{skipped}项均已导入过，本次未新建任何事项")
+    if dry_run:
+        return ledger_mod.ImportResult(0, skipped, len(parsed.rows), [], [], False,
+                                       f"检查通过：将新建{len(fresh)}项，跳过已导入的{skipped}项")
+    from duban.tasks.actions import task_bulk_create_in_txn, title_from_text
+
+    record = LedgerImport.objects.create(actor=actor, filename=filename[:255], sha256=parsed.sha256,
+                                         rows=len(parsed.rows), created_count=len(fresh), skipped_count=skipped)
+    tasks = task_bulk_create_in_txn(actor=actor, assign=assign, rows=[dict(
+        title=row.title if len(row.title) <= 200 else title_from_text(row.title, limit=200), text=row.title,
+        kind="other", seq=row.row, area_id=row.area_id, lead_unit_id=row.lead_unit_id,
+        coop_unit_ids=row.coop_unit_ids, deadline=row.deadline, deadline_text=row.deadline_text,
+        extra={"ledger_import_id": record.pk, "row": row.row}) for row in fresh])
+    imported = [ImportedRow(ledger_import=record, row_number=row.row, key=row.key, task=task)
+                for row, task in zip(fresh, tasks)]
+    task_ids = [task.pk for task in tasks]
+    ImportedRow.objects.bulk_create(imported, batch_size=500)
+    audit_log(actor=actor, event_type=EventType.LEDGER_IMPORTED,
+              extra={"ledger_import_id": record.pk, "filename": filename, "sha256": parsed.sha256,
+                     "rows": len(parsed.rows), "created": len(fresh), "skipped": skipped, "assigned": assign})
+    message = f"已导入{len(fresh)}项" + (f"，跳过已导入的{skipped}项" if skipped else "") + ("并已交办" if assign else "")
+    return ledger_mod.ImportResult(len(fresh), skipped, len(parsed.rows), [], task_ids, False, message)
+
+
+@transaction.atomic(durable=True)
+def ledger_export(*, actor, filters: dict | None = None, today: dt.date | None = None) -> bytes:
+    """Anyone signed in exports the tasks they may see, filtered like /tasks/ (status, area, unit, meeting,
+    overdue), as an .xlsx ledger. Event LEDGER_EXPORTED with the filters and row count; nobody is told."""
+    from duban.reports.selectors import ledger_lines
+
+    if perms.role_of(actor) is None:
+        raise PermissionDenied()
+    filters = dict(filters or {})
+    lines, subtitle = ledger_lines(viewer=actor, today=today, **filters)
+    data = ledger_mod.write_ledger(lines, subtitle=subtitle)
+    audit_log(actor=actor, event_type=EventType.LEDGER_EXPORTED,
+              extra={"filters": {k: v for k, v in filters.items() if v not in (None, "")}, "rows": len(lines)})
+    return data
+
+
+@transaction.atomic(durable=True)
+def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date | None = None) -> bytes:
+    """The office (supervisors, leaders, sysadmins) generates the briefing on a meeting's decisions as .docx (or
+    .pdf through LibreOffice). Event BRIEFING_EXPORTED; nobody is told."""
+    from duban.reports.briefing import briefing_docx, docx_to_pdf
+    from duban.reports.selectors import briefing_data
+
+    if not report_perms.can_export_briefing(actor):
+        raise PermissionDenied()
+    if fmt not in ("docx", "pdf"):
+        raise InvalidInput("格式只能是 docx 或 pdf", "the format must be docx or pdf")
+    data = briefing_data(viewer=actor, meeting_id=meeting_id, today=today)
+    content = briefing_docx(data)
+    if fmt == "pdf":
+        content = docx_to_pdf(content)
+    audit_log(actor=actor, event_type=EventType.BRIEFING_EXPORTED, meeting=data.meeting,
+              extra={"format": fmt, "tasks": data.total})
+    return content
+
+
+@transaction.atomic(durable=True)
+def calendar_token_rotate(*, actor) -> CalendarToken:
+    """Anyone signed in creates, or replaces, the secret token of their own iCalendar feed; the old feed URL stops
+    working at once. Event CALENDAR_TOKEN_ROTATED (the token itself is never logged); nobody is told."""
+    if perms.role_of(actor) is None:
+        raise PermissionDenied()
+    token = secrets.token_urlsafe(32)
+    row = CalendarToken.objects.filter(user=actor).first()
+    if row is None:
+        row = CalendarToken.objects.create(user=actor, token=token)
+        rotated = False
+    else:
+        row.token, row.rotated_at = token, timezone.now()
+        row.save(update_fields=["token", "rotated_at"])
+        rotated = True
+    audit_log(actor=actor, event_type=EventType.CALENDAR_TOKEN_ROTATED, target_user=actor,
+              extra={"rotated": rotated})
+    return row

@@ -1,0 +1,384 @@
+"""The ledger (督办台账) as an .xlsx file: writing any filtered task list in the layout clerks use, and reading an
+existing ledger back into rows that can become draft tasks.
+
+Writing and parsing are pure functions over rows here; the audited doors are ``ledger_export`` and
+``ledger_import`` in ``duban.reports.actions`` (``import_ledger`` below is the entry the communique importer
+routes .xlsx files to).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+COLUMNS = ("序号", "事项", "牵头单位", "配合单位", "时限", "进展", "状态")
+WIDTHS = (6, 50, 18, 24, 14, 40, 10)
+TITLE = "督办事项台账"
+
+# Header synonyms seen in county ledgers → our column. Matched after removing spaces and line breaks.
+HEADER_SYNONYMS = {
+    "序号": "序号", "编号": "序号",
+    "事项": "事项", "督办事项": "事项", "工作任务": "事项", "任务内容": "事项", "重点任务": "事项",
+    "决定事项": "事项", "工作事项": "事项", "任务": "事项", "具体任务": "事项", "事项内容": "事项",
+    "牵头单位": "牵头单位", "责任单位": "牵头单位", "牵头部门": "牵头单位", "主办单位": "牵头单位",
+    "责任部门": "牵头单位", "承办单位": "牵头单位",
+    "配合单位": "配合单位", "协办单位": "配合单位", "配合部门": "配合单位", "协办部门": "配合单位",
+    "参与单位": "配合单位",
+    "时限": "时限", "完成时限": "时限", "办结时限": "时限", "办理时限": "时限", "完成时间": "时限",
+    "截止时间": "时限", "时间节点": "时限",
+    "进展": "进展", "进展情况": "进展", "落实情况": "进展", "办理情况": "进展",
+    "状态": "状态", "办理状态": "状态",
+    "工作领域": "领域", "领域": "领域", "所属领域": "领域",
+}
+REQUIRED = ("事项", "牵头单位")
+HEADER_SCAN_ROWS = 10
+UNIT_SPLIT = re.compile(r"[、，,；;/\s]+")
+OPEN_ENDED = ("长期", "持续", "常态", "长效")
+_FULL_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*(前|之前|以前)?\s*$")
+_YEAR_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*(底|末)?\s*(前|之前|以前)?\s*$")
+
+
+def normalise(text) -> str:
+    return re.sub(r"\s+", "", str(text or ""))
+
+
+@dataclass
+class RowError:
+    row: int  # the spreadsheet row number people see in Excel (0 for the whole file)
+    message: str
+    column: str = ""
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" if self.row else "文件"
+        return f"{where}{'「' + self.column + '」' if self.column else ''}：{self.message}"
+
+
+@dataclass
+class LedgerRow:
+    row: int
+    title: str
+    lead_unit_id: int
+    coop_unit_ids: list[int]
+    deadline: dt.date | None
+    deadline_text: str
+    area_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the line: the same (事项, 牵头单位, 时限) is the same task however often imported."""
+        when = self.deadline.isoformat() if self.deadline else normalise(self.deadline_text)
+        raw = "\x1f".join((normalise(self.title), str(self.lead_unit_id), when))
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ParsedLedger:
+    rows: list[LedgerRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    sha256: str = ""
+    data_rows: int = 0
+
+
+# --- writing -----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LedgerLine:
+    seq: int
+    title: str
+    lead_unit: str
+    coop_units: str
+    deadline: dt.date | None
+    deadline_text: str
+    progress: str
+    status: str
+
+
+def write_ledger(lines, *, title: str = TITLE, subtitle: str = "") -> bytes:
+    """An .xlsx of ``lines``: a merged title row, a bold frozen header, column widths and wrapped text, so it
+    prints on A4 landscape the way clerks lay out their own ledgers."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "督办台账"
+    ws.append([title + (f"（{subtitle}）" if subtitle else "")])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    ws["A1"].font = Font(size=16, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 30
+    ws.append(list(COLUMNS))
+    thin = Side(style="thin")
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    for index, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A3"
+    for line in lines:
+        ws.append([line.seq, line.title, line.lead_unit, line.coop_units,
+                   line.deadline if line.deadline else (line.deadline_text or None), line.progress, line.status])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for (cell,) in ws.iter_rows(min_row=3, min_col=5, max_col=5):
+        if isinstance(cell.value, dt.date):
+            cell.number_format = "yyyy-mm-dd"
+    for column in ("B", "D", "F"):
+        for (cell,) in ws.iter_rows(min_row=3, min_col=ord(column) - 64, max_col=ord(column) - 64):
+            cell.alignment = wrap
+    ws.print_options.gridLines = True
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "2:2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- reading -----------------------------------------------------------------------------------------------------
+
+def parse_deadline(value, *, today: dt.date) -> tuple[dt.date | None, str, str | None]:
+    """(date, original text, error) for one 时限 cell. Dates, "2024-10-31", "2024年10月底前", "10月底前" (the
+    coming one, counted from ``today``) and open-ended "长期坚持" are understood; anything else is an error."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, "", None
+    if isinstance(value, dt.datetime):
+        return value.date(), "", None
+    if isinstance(value, dt.date):
+        return value, "", None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None, "", f"时限“{value}”是数字，不是日期，请填写如“2024-10-31”或“2024年10月底前”"
+    text = str(value).strip()[:50]
+    try:
+        match = _FULL_DATE.match(text)
+        if match:
+            return dt.date(int(match[1]), int(match[2]), int(match[3])), text, None
+        match = _YEAR_MONTH.match(text)
+        if match:
+            year, month = int(match[1]), int(match[2])
+            return dt.date(year, month, calendar.monthrange(year, month)[1]), text, None
+    except (ValueError, OverflowError):
+        return None, text, f"时限“{text}”不是有效日期"
+    if any(word in text for word in OPEN_ENDED):
+        return None, text, None
+    from duban.extraction.deadlines import find_deadline
+
+    try:
+        found = find_deadline(text, today)
+    except Exception:  # the extractor is fuzzed, but a ledger cell must never take the import down
+        found = None
+    if found is not None and found.date:
+        return dt.date.fromisoformat(found.date), text, None
+    return None, text, f"时限“{text}”无法识别为日期，请填写如“2024-10-31”或“2024年10月底前”"
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_row(number: int, cells: dict[str, object], *, units: dict[str, int], areas: dict[str, int],
+              today: dt.date) -> tuple[LedgerRow | None, list[RowError]]:
+    """One data row (column name → raw cell value) → a ledger row or its errors. Never raises."""
+    errors: list[RowError] = []
+    title = _cell_text(cells.get("事项"))
+    if not title:
+        errors.append(RowError(number, "事项不能为空", "事项"))
+    elif len(title) > 2000:
+        errors.append(RowError(number, "事项过长（超过2000字）", "事项"))
+    lead_name = normalise(_cell_text(cells.get("牵头单位")))
+    lead_id = None
+    if not lead_name:
+        errors.append(RowError(number, "牵头单位不能为空", "牵头单位"))
+    else:
+        names = [n for n in UNIT_SPLIT.split(lead_name) if n]
+        lead_id = units.get(names[0]) if names else None
+        if lead_id is None:
+            errors.append(RowError(number, f"牵头单位“{lead_name[:50]}”不存在，请使用单位全称或已登记的简称",
+                                   "牵头单位"))
+    coop_ids: list[int] = []
+    for name in UNIT_SPLIT.split(_cell_text(cells.get("配合单位"))):
+        if not name:
+            continue
+        unit_id = units.get(name)
+        if unit_id is None:
+            errors.append(RowError(number, f"配合单位“{name[:50]}”不存在", "配合单位"))
+        elif unit_id != lead_id and unit_id not in coop_ids:
+            coop_ids.append(unit_id)
+    if len(coop_ids) > 10:
+        errors.append(RowError(number, "配合单位最多10个", "配合单位"))
+    deadline, deadline_text, problem = parse_deadline(cells.get("时限"), today=today)
+    if problem:
+        errors.append(RowError(number, problem, "时限"))
+    area_id = None
+    area_name = normalise(_cell_text(cells.get("领域")))
+    if area_name:
+        area_id = areas.get(area_name)
+        if area_id is None:
+            errors.append(RowError(number, f"工作领域“{area_name[:50]}”不存在", "领域"))
+    if errors:
+        return None, errors
+    return LedgerRow(number, title, lead_id, coop_ids, deadline, deadline_text, area_id), []
+
+
+def unit_lookup() -> dict[str, int]:
+    """Every name a unit goes by (name, short name, aliases) → id; active units only."""
+    from duban.core.models import Unit
+
+    names: dict[str, int] = {}
+    for unit_id, name, short, aliases in Unit.objects.filter(is_active=True).values_list(
+            "id", "name", "short_name", "aliases"):
+        for alias in [short, *(aliases or [])]:
+            if alias:
+                names.setdefault(normalise(alias), unit_id)
+    for unit_id, name in Unit.objects.filter(is_active=True).values_list("id", "name"):
+        names[normalise(name)] = unit_id  # a full name always wins over someone's alias
+    return names
+
+
+def area_lookup() -> dict[str, int]:
+    from duban.core.models import Area
+
+    return {normalise(name): pk for pk, name in Area.objects.filter(is_active=True).values_list("id", "name")}
+
+
+def _sheet_scan(data: bytes) -> tuple[list[str], int]:
+    """Merged ranges of the first sheet (the read-only reader does not expose them) and the number of rows holding
+    a value, read straight from the XML: a regex pass is far quicker than the cell reader, so an oversized ledger
+    is refused in a moment instead of after reading every cell."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = sorted((n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
+                       key=lambda n: int(re.sub(r"\D", "", n)))
+        if not names:
+            return [], 0
+        xml = archive.read(names[0]).decode("utf-8", "replace")
+    merged = re.findall(r'<mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"', xml)
+    rows = sum(1 for m in re.finditer(r"<row\b[^>]*>(.*?)</row>", xml, re.S) if "<v>" in m[1] or "<is>" in m[1])
+    return merged, rows
+
+
+def _range_rows(ref: str) -> tuple[int, int]:
+    parts = [int(re.sub(r"[A-Z]", "", p)) for p in ref.split(":")]
+    return parts[0], parts[-1]
+
+
+def parse_ledger(data: bytes, *, today: dt.date, max_rows: int, units: dict[str, int] | None = None,
+                 areas: dict[str, int] | None = None) -> ParsedLedger:
+    """Read an .xlsx ledger: find the header row among the first rows, map synonyms, then check every row. All
+    problems are collected (in Chinese, by row) rather than stopping at the first, so a clerk fixes the file once."""
+    result = ParsedLedger(sha256=hashlib.sha256(data).hexdigest())
+    try:
+        merged, filled_rows = _sheet_scan(data)
+        if filled_rows > max_rows + HEADER_SCAN_ROWS:
+            result.errors.append(RowError(0, f"台账约有{filled_rows}行数据，超过单次导入上限{max_rows}行，"
+                                             "请拆分后分批导入"))
+            result.data_rows = filled_rows
+            return result
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        result.errors.append(RowError(0, "无法读取文件，请上传 Excel 2007 及以上格式（.xlsx）的台账"))
+        return result
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row, mapping = 0, {}
+        for number, values in enumerate(rows, start=1):
+            found = {}
+            for index, value in enumerate(values or ()):
+                column = HEADER_SYNONYMS.get(normalise(value))
+                if column and column not in found.values():
+                    found[index] = column
+            if "事项" in found.values():
+                header_row, mapping = number, found
+                break
+            if number >= HEADER_SCAN_ROWS:
+                break
+        if not header_row:
+            result.errors.append(RowError(0, "未找到表头：前10行中没有“事项”列（也可写作“工作任务”“任务内容”等）"))
+            return result
+        missing = [c for c in REQUIRED if c not in mapping.values()]
+        if missing:
+            result.errors.append(RowError(header_row, "缺少必需的列：" + "、".join(f"“{c}”" for c in missing)
+                                          + "（牵头单位也可写作“责任单位”“牵头部门”）"))
+            return result
+        raw_rows: list[tuple[int, dict]] = []
+        for number, values in enumerate(rows, start=header_row + 1):
+            if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            if len(raw_rows) >= max_rows:
+                total = len(raw_rows) + 1 + sum(1 for v in rows if v and any(x not in (None, "") for x in v))
+                result.errors.append(RowError(0, f"台账共{total}行数据，超过单次导入上限{max_rows}行，"
+                                                 "请拆分后分批导入"))
+                result.data_rows = total
+                return result
+            raw_rows.append((number, {column: values[index] for index, column in mapping.items()
+                                      if index < len(values)}))
+    finally:
+        workbook.close()
+    result.data_rows = len(raw_rows)
+    if not raw_rows:
+        result.errors.append(RowError(0, "台账中没有数据行"))
+        return result
+    merged_rows: dict[int, str] = {}
+    for ref in merged:
+        first, last = _range_rows(ref)
+        if last > header_row:
+            for number in range(max(first, header_row + 1), last + 1):
+                merged_rows.setdefault(number, ref)
+    units = unit_lookup() if units is None else units
+    areas = area_lookup() if areas is None else areas
+    seen: dict[str, int] = {}
+    for number, cells in raw_rows:
+        if number in merged_rows:
+            result.errors.append(RowError(number, f"存在合并单元格（{merged_rows[number]}），请取消合并并在每一行填写完整"))
+            continue
+        row, errors = parse_row(number, cells, units=units, areas=areas, today=today)
+        result.errors.extend(errors)
+        if row is None:
+            continue
+        if row.key in seen:
+            result.errors.append(RowError(number, f"与第{seen[row.key]}行重复（事项、牵头单位、时限均相同）"))
+            continue
+        seen[row.key] = number
+        result.rows.append(row)
+    return result
+
+
+@dataclass
+class ImportResult:
+    created: int
+    skipped: int
+    rows: int
+    errors: list[RowError]
+    task_ids: list[int]
+    noop: bool
+    message: str
+
+    def describe(self) -> str:
+        english = (f"nothing new: all {self.skipped} row(s) were imported before" if self.noop else
+                   f"{self.created} draft task(s) created, {self.skipped} already imported")
+        return f"{self.message} / {english}"
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "skipped": self.skipped, "rows": self.rows, "noop": self.noop,
+                "message": self.message, "task_ids": self.task_ids, "errors": [e.as_dict() for e in self.errors]}
+
+
+def import_ledger(*, actor, data: bytes, filename: str = "", assign: bool = False,
+                  dry_run: bool = False, today: dt.date | None = None) -> ImportResult:
+    """Import an .xlsx ledger as draft tasks (all rows or none). Raises ``InvalidInput`` whose ``details`` list
+    every row's errors; re-importing the same lines creates nothing and says so. See ``actions.ledger_import``."""
+    from duban.reports.actions import ledger_import
+
+    return ledger_import(actor=actor, data=data, filename=filename, assign=assign, dry_run=dry_run, today=today)

@@ -1,0 +1,88 @@
+"""The briefing .docx: title from the meeting, summary figures, a table per area, overdue items, the ranking —
+read back with python-docx and checked against the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+
+import pytest
+from docx import Document
+
+from duban.conftest import require_tool
+from duban.core.audit import EventType
+from duban.core.errors import NotFound, PermissionDenied
+from duban.core.models import AuditEvent
+from duban.reports.actions import briefing_export
+from duban.reports.briefing import soffice_path
+from duban.reports.selectors import briefing_title
+from duban.tasks.models import Task
+
+from .test_views import meeting_for
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2024, 11, 15)
+
+
+def build(org):
+    meeting = meeting_for(org)
+    closed = org.task_in("closed", meeting=meeting, title="整治燃气隐患", deadline=dt.date.today() + dt.timedelta(days=365))
+    late = org.task_in("in_progress", meeting=meeting, title="完善应急预案", deadline=dt.date(2024, 10, 31))
+    health = org.task_in("assigned", meeting=meeting, title="加强传染病监测", area_id=org.area_health.pk,
+                         lead_unit_id=org.health.pk, coop_unit_ids=[], deadline=dt.date(2024, 12, 31))
+    org.task_in("assigned", title="别的会议的事项")
+    return meeting, closed, late, health
+
+
+def test_title_uses_meeting_date_and_body(org):
+    assert briefing_title(meeting_for(org)) == "关于9月29日市委常委会会议决定事项落实情况的通报"
+    assert briefing_title(meeting_for(org, date=None, date_text="03-05", body="县政府常务会议")) == \
+        "关于3月5日县政府常务会议决定事项落实情况的通报"
+
+
+def test_docx_contents_match_the_database(org):
+    meeting, closed, late, health = build(org)
+    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert doc.paragraphs[0].text == "关于9月29日市委常委会会议决定事项落实情况的通报"
+    assert "共部署决定事项3项" in text and "已办结1项" in text and "正在办理2项" in text
+    assert "逾期未办结1项" in text and "办结率33.3%" in text
+    assert "（一）安全生产（2项）" in text and "（二）疫情防控（1项）" in text
+    area_tables, ranking = doc.tables[:-1], doc.tables[-1]
+    assert len(area_tables) == 2
+    header = [c.text for c in area_tables[0].rows[0].cells]
+    assert header == ["序号", "事项", "牵头单位", "时限", "状态", "最新进展"]
+    safety_rows = {r.cells[1].text: [c.text for c in r.cells] for r in area_tables[0].rows[1:]}
+    db = {t.title: t for t in Task.objects.filter(meeting=meeting).select_related("lead_unit")}
+    assert set(safety_rows) == {"整治燃气隐患", "完善应急预案"}
+    for title, row in safety_rows.items():
+        assert row[2] == db[title].lead_unit.name
+        assert row[3] == db[title].deadline.isoformat()
+        assert row[4] == db[title].get_status_display()
+    assert safety_rows["完善应急预案"][5] == "30%；已部署"
+    assert [c.text for c in area_tables[1].rows[1].cells][1:3] == ["加强传染病监测", "市卫健委"]
+    assert "1. 完善应急预案（牵头单位：市应急管理局，时限：2024-10-31，已逾期15天）" in text
+    assert "别的会议的事项" not in text
+    assert [c.text for c in ranking.rows[0].cells] == ["名次", "单位", "办结数", "平均得分", "按时办结率", "逾期数"]
+    assert [c.text for c in ranking.rows[1].cells][:4] == ["1", "市应急管理局", "1", "100.0"]
+    (event,) = AuditEvent.objects.filter(event_type=EventType.BRIEFING_EXPORTED)
+    assert event.meeting == meeting and event.actor == org.supervisor and event.extra == {"format": "docx",
+                                                                                            "tasks": 3}
+
+
+def test_only_the_office_writes_briefings(org):
+    meeting, *_ = build(org)
+    with pytest.raises(PermissionDenied):
+        briefing_export(actor=org.lead_staff, meeting_id=meeting.pk)
+    with pytest.raises(NotFound):
+        briefing_export(actor=org.leader, meeting_id=meeting.pk + 1000)
+    assert not AuditEvent.objects.filter(event_type=EventType.BRIEFING_EXPORTED).exists()
+
+
+@pytest.mark.slow
+def test_pdf_through_libreoffice(org):
+    require_tool(soffice_path() is not None or shutil.which("soffice") is not None, "libreoffice")
+    meeting, *_ = build(org)
+    pdf = briefing_export(actor=org.supervisor, meeting_id=meeting.pk, fmt="pdf", today=TODAY)
+    assert pdf.startswith(b"%PDF")

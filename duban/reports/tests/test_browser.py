@@ -1,0 +1,74 @@
+"""The /reports/ dashboard in real Chromium: charts render under the strict CSP (no console errors), the page fits
+a phone, and a screenshot lands in test-results/reports-dashboard.png for a human to look at."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from duban.conftest import PASSWORD, REPO_DIR, require_tool
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def busy_org(transactional_db):
+    from duban.conftest import Org
+    from duban.tasks.models import Task
+
+    org = Org()
+    today = dt.date.today()
+    for i in range(4):
+        org.task_in("closed", title=f"已办结事项{i}")
+    for i in range(3):
+        org.task_in("in_progress", title=f"逾期事项{i}", deadline=today - dt.timedelta(days=3 + 9 * i))
+    org.task_in("accepted", title="临期事项", area_id=org.area_health.pk, deadline=today + dt.timedelta(days=1))
+    for i in range(2):
+        org.task_in("assigned", title=f"教育局事项{i}", lead_unit_id=org.other.pk, coop_unit_ids=[],
+                    area_id=org.area_health.pk, deadline=today - dt.timedelta(days=20 * i + 1))
+    # Spread the closings over past weeks so the weekly chart has a shape.
+    for n, task in enumerate(Task.objects.filter(status="closed").order_by("id")):
+        Task.objects.filter(pk=task.pk).update(closed_at=task.closed_at - dt.timedelta(weeks=2 * n))
+    return org
+
+
+def test_reports_dashboard_renders(live_server, busy_org, monkeypatch):
+    require_tool(CHROMIUM.exists(), "chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    out = REPO_DIR / "test-results"
+    out.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+            page.set_default_timeout(20000)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("#id_username", "supervisor")
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_server.url}/")
+            page.goto(f"{live_server.url}/reports/")
+            for chart in ("lights", "weeks", "by_area", "by_unit"):
+                expect(page.locator(f"#chart-{chart} canvas")).to_have_count(1)
+            expect(page.locator("#r-overdue")).to_have_text("5")
+            expect(page.locator("#table-overdue")).to_contain_text("逾期事项0")
+            page.wait_for_timeout(800)  # let the chart animations finish before the picture
+            page.screenshot(path=str(out / "reports-dashboard.png"), full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.wait_for_timeout(300)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+            page.screenshot(path=str(out / "reports-dashboard-phone.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []

@@ -1,0 +1,84 @@
+"""The reporting subcommands through the real entry point (duban.cli.main)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from docx import Document
+from openpyxl import Workbook, load_workbook
+
+from duban.cli import main
+from duban.core.audit import EventType
+from duban.core.models import AuditEvent
+from duban.tasks.models import Task, TaskStatus
+
+from .test_views import meeting_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_report_writes_docx_as_the_default_office_user(org, tmp_path, capsys):
+    meeting = meeting_for(org)
+    org.task_in("assigned", meeting=meeting)
+    out = tmp_path / "brief.docx"
+    assert main(["report", "--meeting", str(meeting.pk), "--output", str(out)]) == 0
+    assert Document(str(out)).paragraphs[0].text == "关于9月29日市委常委会会议决定事项落实情况的通报"
+    assert "已生成通报" in capsys.readouterr().out
+    assert AuditEvent.objects.get(event_type=EventType.BRIEFING_EXPORTED).actor == org.supervisor
+
+
+def test_report_as_unit_user_is_refused_in_one_line(org, tmp_path, capsys):
+    meeting = meeting_for(org)
+    assert main(["report", "--meeting", str(meeting.pk), "--user", "lead_staff",
+                 "--output", str(tmp_path / "x.docx")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "无权" in err[0] and "permission denied" in err[0]
+
+
+def test_export_with_filters(org, tmp_path):
+    org.task_in("assigned", title="逾期的", deadline=dt.date.today() - dt.timedelta(days=1))
+    org.task_in("assigned", title="未逾期")
+    out = tmp_path / "ledger.xlsx"
+    assert main(["export", "--overdue", "--output", str(out), "--user", "lead_staff"]) == 0
+    ws = load_workbook(out).active
+    assert [r[1] for r in ws.iter_rows(min_row=3, values_only=True)] == ["逾期的"]
+    assert AuditEvent.objects.get(event_type=EventType.LEDGER_EXPORTED).actor == org.lead_staff
+
+
+def test_import_ledger_then_again(org, tmp_path, capsys):
+    wb = Workbook()
+    wb.active.append(["任务内容", "牵头部门", "办结时限"])
+    wb.active.append(["建立隐患台账", "市教育局", "2026年12月底前"])
+    path = tmp_path / "old.xlsx"
+    wb.save(path)
+    assert main(["import-ledger", str(path), "--assign"]) == 0
+    assert "已导入1项" in capsys.readouterr().out
+    task = Task.objects.get(title="建立隐患台账")
+    assert task.status == TaskStatus.ASSIGNED and task.deadline == dt.date(2026, 12, 31)
+    assert main(["import-ledger", str(path)]) == 0
+    assert "均已导入过" in capsys.readouterr().out
+    assert Task.objects.count() == 1
+
+
+def test_import_ledger_errors_are_listed(org, tmp_path, capsys):
+    wb = Workbook()
+    wb.active.append(["事项", "责任单位", "完成时限"])
+    wb.active.append(["", "市火星局", "改天"])
+    path = tmp_path / "bad.xlsx"
+    wb.save(path)
+    assert main(["import-ledger", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "第2行「事项」：事项不能为空" in err and "市火星局" in err and "“改天”无法识别为日期" in err
+    assert err.strip().splitlines()[-1].startswith("错误：台账有错误，未导入任何事项")
+
+
+def test_meetings_import_routes_xlsx_here(org, tmp_path, capsys):
+    wb = Workbook()
+    wb.active.append(["事项", "牵头单位"])
+    wb.active.append(["经 duban import 导入", "市教育局"])
+    path = tmp_path / "ledger.xlsx"
+    wb.save(path)
+    assert main(["import", str(path)]) == 0
+    assert "已导入1项" in capsys.readouterr().out
+    assert Task.objects.filter(title="经 duban import 导入").exists()

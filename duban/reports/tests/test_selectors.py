@@ -1,0 +1,132 @@
+"""Dashboard figures and the ranking: right numbers, scoped to the viewer, and a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from duban.reports import selectors
+from duban.reports.selectors import DashboardFilters, dashboard_stats, unit_ranking
+from duban.tasks.models import Task
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def build(org):
+    """Safety: 1 closed, 1 overdue, 1 due in 30 days. Education: 1 overdue. Health (coop only)."""
+    closed = org.task_in("closed")
+    late = org.task_in("in_progress", title="逾期事项", deadline=TODAY - dt.timedelta(days=5))
+    ok = org.task_in("accepted", title="正常事项", area_id=org.area_health.pk)
+    other = org.task_in("assigned", title="教育局逾期", lead_unit_id=org.other.pk, coop_unit_ids=[],
+                        deadline=TODAY - dt.timedelta(days=2))
+    org.draft_task(title="草稿不计")
+    return closed, late, ok, other
+
+
+def test_dashboard_figures_match_the_tasks(org):
+    closed, late, ok, other = build(org)
+    data = dashboard_stats(viewer=org.supervisor, today=TODAY)
+    assert (data.total, data.closed, data.overdue) == (4, 1, 2)
+    assert data.completion_rate == 25.0
+    assert data.lights["red"] == 2 and data.lights["closed"] == 1
+    assert sum(data.lights[c] for c in ("red", "yellow", "blue", "green")) == 3
+    areas = {r["name"]: r for r in data.by_area}
+    assert (areas["安全生产"]["total"], areas["安全生产"]["closed"], areas["安全生产"]["overdue"]) == (3, 1, 2)
+    assert areas["安全生产"]["rate"] == pytest.approx(33.3)
+    assert areas["疫情防控"]["total"] == 1 and areas["疫情防控"]["red"] == 0
+    units = {r["name"]: r for r in data.by_unit}
+    assert units["市应急管理局"]["total"] == 3 and units["市应急管理局"]["red"] == 1
+    assert units["市教育局"]["red"] == 1 and units["市教育局"]["overdue"] == 1
+    assert [t.pk for t in data.overdue_tasks] == [late.pk, other.pk]
+    assert data.overdue_tasks[0].days_overdue == 5
+    this_week = TODAY - dt.timedelta(days=TODAY.weekday())
+    week = {w["week"]: w for w in data.weeks}
+    assert week[this_week]["completed"] == 1
+    assert sum(w["overdue"] for w in data.weeks) == 2
+    assert len(data.weeks) == 12
+
+
+def test_filters_by_area_unit_meeting_and_period(org):
+    build(org)
+    health = dashboard_stats(viewer=org.supervisor, filters=DashboardFilters(area_id=org.area_health.pk))
+    assert health.total == 1
+    edu = dashboard_stats(viewer=org.supervisor, filters=DashboardFilters(unit_id=org.other.pk))
+    assert edu.total == 1 and edu.overdue == 1
+    # The health unit cooperates on the safety tasks made by draft_task's defaults.
+    assert dashboard_stats(viewer=org.supervisor, filters=DashboardFilters(unit_id=org.health.pk)).total == 3
+    period = dashboard_stats(viewer=org.supervisor, filters=DashboardFilters(
+        date_from=TODAY - dt.timedelta(days=10), date_to=TODAY))
+    assert period.total == 2 and period.overdue == 2
+    assert dashboard_stats(viewer=org.supervisor, filters=DashboardFilters(meeting_id=999)).total == 0
+
+
+def test_dashboard_is_scoped_to_the_viewer(org):
+    build(org)
+    mine = dashboard_stats(viewer=org.other_staff)
+    assert mine.total == 1 and [r["name"] for r in mine.by_unit] == ["市教育局"]
+    assert [t.title for t in mine.overdue_tasks] == ["教育局逾期"]
+    lead = dashboard_stats(viewer=org.lead_staff)
+    assert lead.total == 3 and "市教育局" not in {r["name"] for r in lead.by_unit}
+
+
+def test_dashboard_query_count_does_not_grow(org):
+    build(org)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            dashboard_stats(viewer=org.supervisor)
+        return len(ctx)
+
+    first = count()
+    for i in range(6):
+        org.task_in("assigned", title=f"加量{i}", deadline=TODAY - dt.timedelta(days=i + 1),
+                    lead_unit_id=org.other.pk, coop_unit_ids=[])
+    assert count() == first <= 10
+
+
+def test_filter_parsing_errors_are_chinese():
+    from duban.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
+        selectors.dashboard_filters({"from": "2024/1/1"})
+    with pytest.raises(InvalidInput, match="开始日期不能晚于结束日期"):
+        selectors.dashboard_filters({"from": "2024-02-01", "to": "2024-01-01"})
+    with pytest.raises(InvalidInput, match="编号"):
+        selectors.dashboard_filters({"unit": "abc"})
+
+
+def test_ranking(org):
+    on_time = org.task_in("closed", title="按期")
+    late = org.task_in("closed", title="逾期办结", lead_unit_id=org.child.pk, coop_unit_ids=[])
+    Task.objects.filter(pk=late.pk).update(deadline=TODAY - dt.timedelta(days=10), score=Decimal("80"))
+    org.task_in("assigned", title="分局逾期未办", lead_unit_id=org.child.pk, coop_unit_ids=[],
+                deadline=TODAY - dt.timedelta(days=1))
+    org.task_in("assigned", title="卫健委逾期未办", lead_unit_id=org.health.pk, coop_unit_ids=[],
+                deadline=TODAY - dt.timedelta(days=1))
+    rows = unit_ranking(viewer=org.supervisor, date_from=TODAY - dt.timedelta(days=30), date_to=TODAY, today=TODAY)
+    assert [r.unit for r in rows] == ["市应急管理局", "市应急管理局临川分局", "市卫健委"]
+    safety, edu, health = rows
+    assert (safety.rank, safety.closed, safety.average_score, safety.on_time_rate, safety.overdue) == (
+        1, 1, float(Task.objects.get(pk=on_time.pk).score), 100.0, 0)
+    assert (edu.closed, edu.average_score, edu.on_time, edu.closed_late, edu.overdue_open, edu.overdue) == (
+        1, 80.0, 0, 1, 1, 2)
+    assert (health.closed, health.average_score, health.overdue_open) == (0, None, 1)
+    # Out of the period: nothing closed counts.
+    old = unit_ranking(viewer=org.supervisor, date_from=TODAY - dt.timedelta(days=90),
+                       date_to=TODAY - dt.timedelta(days=60), today=TODAY)
+    assert all(r.closed == 0 for r in old)
+    # Scoped: the district office ranks only what it sees.
+    assert [r.unit for r in unit_ranking(viewer=org.child_staff, today=TODAY)] == ["市应急管理局临川分局"]
+    assert unit_ranking(viewer=org.other_staff, today=TODAY) == []
+
+
+def test_ranking_uses_local_close_date(org):
+    task = org.task_in("closed")
+    Task.objects.filter(pk=task.pk).update(closed_at=timezone.now() - dt.timedelta(days=400))
+    assert unit_ranking(viewer=org.supervisor, date_from=TODAY - dt.timedelta(days=30), date_to=TODAY) == []

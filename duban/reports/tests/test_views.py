@@ -1,0 +1,189 @@
+"""Pages and downloads of reporting: who may open what, CSV/xlsx/docx contents, the import page, the feed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from duban.conftest import login
+from duban.core.audit import EventType
+from duban.core.models import AuditEvent
+from duban.reports.actions import calendar_token_rotate
+from duban.tasks.models import Task
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def meeting_for(org, **kw):
+    from duban.meetings.models import Meeting
+
+    fields = dict(title="市委常委会第12次会议", body="市委常委会", date=dt.date(2024, 9, 29), source_text="……",
+                  sha256="0" * 64, created_by=org.supervisor, status="confirmed")
+    fields.update(kw)
+    return Meeting.objects.create(**fields)
+
+
+# One row per (route, role): expected status. Anonymous users are sent to sign in (302).
+ROUTES = {
+    "dashboard": ("/reports/", {"anon": 302, "supervisor": 200, "leader": 200, "lead_staff": 200, "other_staff": 200}),
+    "chart_csv": ("/reports/csv/by_unit.csv", {"anon": 302, "supervisor": 200, "leader": 200, "lead_staff": 200,
+                                               "other_staff": 200}),
+    "ranking": ("/reports/ranking/", {"anon": 302, "supervisor": 200, "leader": 200, "lead_staff": 200,
+                                      "other_staff": 200}),
+    "ranking_export": ("/reports/ranking.xlsx", {"anon": 302, "supervisor": 200, "leader": 200, "lead_staff": 200,
+                                                 "other_staff": 200}),
+    "briefing": ("/reports/briefing/{meeting}.docx", {"anon": 302, "supervisor": 200, "leader": 200,
+                                                      "lead_staff": 403, "other_staff": 403}),
+    "ledger_export": ("/reports/ledger/export.xlsx", {"anon": 302, "supervisor": 200, "leader": 200,
+                                                      "lead_staff": 200, "other_staff": 200}),
+    "ledger_import": ("/reports/ledger/import/", {"anon": 302, "supervisor": 200, "leader": 403,
+                                                  "lead_staff": 403, "other_staff": 403}),
+    "calendar": ("/reports/calendar/", {"anon": 302, "supervisor": 200, "leader": 200, "lead_staff": 200,
+                                        "other_staff": 200}),
+    "ical": ("/reports/ical/not-a-token.ics", {"anon": 404, "supervisor": 404, "leader": 404, "lead_staff": 404,
+                                               "other_staff": 404}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_role_table(client, org, name):
+    meeting = meeting_for(org)
+    org.task_in("in_progress", meeting=meeting)
+    url, expected = ROUTES[name]
+    url = url.format(meeting=meeting.pk)
+    for role, status in expected.items():
+        client.logout()
+        if role != "anon":
+            login(client, getattr(org, role))
+        response = client.get(url)
+        assert response.status_code == status, (name, role, response.status_code)
+
+
+def test_every_route_is_in_the_table():
+    from duban.reports.urls import urlpatterns
+
+    assert {p.name for p in urlpatterns} == set(ROUTES)
+
+
+def test_dashboard_page_shows_tables_csv_links_and_chart_data(client, org):
+    org.task_in("in_progress", title="逾期事项", deadline=TODAY - dt.timedelta(days=3))
+    login(client, org.supervisor)
+    response = client.get("/reports/", {"area": org.area_safety.pk})
+    html = response.content.decode()
+    assert 'id="reports-data"' in html and "duban/reports.js" in html and "vendor/echarts.min.js" in html
+    for chart in ("lights", "by_area", "by_unit", "weeks", "overdue"):
+        assert f'href="/reports/csv/{chart}.csv?area={org.area_safety.pk}"' in html
+        assert f'data-chart="{chart}"' in html
+    assert "逾期事项" in html and "<script>" not in html and 'style="' not in html
+    assert client.get("/reports/", {"from": "bad"}).status_code == 422
+
+
+def test_chart_csv_has_bom_and_matches_the_figures(client, org):
+    org.task_in("closed")
+    org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[], deadline=TODAY - dt.timedelta(days=1))
+    login(client, org.supervisor)
+    response = client.get("/reports/csv/by_unit.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"] and "filename*=utf-8''" in response["Content-Disposition"]
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["牵头单位", "事项数", "已办结", "逾期", "办结率(%)"]
+    body = {r[0]: r for r in rows[1:]}
+    assert body["市应急管理局"][1:5] == ["1", "1", "0", "100.0"]
+    assert body["市教育局"][1:5] == ["1", "0", "1", "0.0"] and body["市教育局"][5] == "1"  # red light
+    overdue = list(csv.reader(io.StringIO(client.get("/reports/csv/overdue.csv").content.decode("utf-8-sig"))))
+    assert overdue[1][1] == "市教育局" and overdue[1][3] == "1"
+    # Another unit sees only its own figures in the CSV too.
+    client.logout()
+    login(client, org.other_staff)
+    rows = list(csv.reader(io.StringIO(client.get("/reports/csv/by_unit.csv").content.decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == ["市教育局"]
+
+
+def test_ranking_exports(client, org):
+    org.task_in("closed")
+    login(client, org.supervisor)
+    page = client.get("/reports/ranking/").content.decode()
+    assert "市应急管理局" in page and 'id="ranking-xlsx"' in page
+    ws = load_workbook(io.BytesIO(client.get("/reports/ranking.xlsx").content)).active
+    assert ws["A1"].value.startswith("单位考评排名")
+    assert [c.value for c in ws[2]][:4] == ["名次", "单位", "办结数", "平均得分"]
+    assert [c.value for c in ws[3]][:4] == [1, "市应急管理局", 1, 100]
+    text = client.get("/reports/ranking.csv").content
+    assert text.startswith(b"\xef\xbb\xbf") and "市应急管理局".encode() in text
+
+
+def test_briefing_of_a_meeting_out_of_scope_is_404(client, org):
+    meeting = meeting_for(org)
+    org.task_in("assigned", meeting=meeting)
+    login(client, org.supervisor)
+    assert client.get(f"/reports/briefing/{meeting.pk + 100}.docx").status_code == 404
+
+
+def test_ledger_export_link_takes_the_task_list_query(client, org):
+    org.task_in("assigned", title="甲")
+    org.task_in("closed", title="乙")
+    login(client, org.lead_staff)
+    response = client.get(reverse("reports:ledger_export") + "?status=closed")
+    ws = load_workbook(io.BytesIO(response.content)).active
+    assert [r[1] for r in ws.iter_rows(min_row=3, values_only=True)] == ["乙"]
+    assert AuditEvent.objects.filter(event_type=EventType.LEDGER_EXPORTED, actor=org.lead_staff).count() == 1
+
+
+def _xlsx(rows) -> bytes:
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(list(row))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_import_page_previews_errors_then_imports(client, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, org.supervisor)
+    bad = _xlsx([("事项", "牵头单位", "时限"), ("事项一", "市火星局", "2024-10-31"), ("", "市教育局", "明年")])
+    response = client.post("/reports/ledger/import/", {"file": SimpleUploadedFile("bad.xlsx", bad)})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "未导入任何事项" in html and "第2行" in html and "市火星局" in html and "第3行" in html
+    assert Task.objects.count() == 0
+    good = _xlsx([("事项", "牵头单位", "时限"), ("事项一", "市教育局", "2024-10-31")])
+    response = client.post("/reports/ledger/import/", {"file": SimpleUploadedFile("good.xlsx", good)})
+    assert "已导入1项" in response.content.decode() and Task.objects.count() == 1
+    response = client.post("/reports/ledger/import/", {"file": SimpleUploadedFile("good.xlsx", good)})
+    assert "均已导入过" in response.content.decode() and Task.objects.count() == 1
+
+
+def test_calendar_page_rotates_and_feed_follows_the_token(client, org):
+    login(client, org.lead_staff)
+    assert "尚未生成订阅地址" in client.get("/reports/calendar/").content.decode()
+    html = client.post("/reports/calendar/").content.decode()
+    row = org.lead_staff.calendar_token
+    assert f"/reports/ical/{row.token}.ics" in html
+    old = row.token
+    client.post("/reports/calendar/")
+    row.refresh_from_db()
+    assert row.token != old
+    client.logout()
+    assert client.get(f"/reports/ical/{old}.ics").status_code == 404
+    assert client.get(f"/reports/ical/{row.token}.ics").status_code == 200
+    events = AuditEvent.objects.filter(event_type=EventType.CALENDAR_TOKEN_ROTATED, actor=org.lead_staff)
+    assert [e.extra["rotated"] for e in events] == [False, True]
+    assert all(row.token not in str(e.extra) for e in events)
+
+
+def test_calendar_token_refused_for_anonymous(org):
+    from django.contrib.auth.models import AnonymousUser
+
+    from duban.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        calendar_token_rotate(actor=AnonymousUser())

@@ -1,0 +1,152 @@
+"""Pages of reporting: thin handlers that parse, call one selector or action, and render or download."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.http import require_GET, require_http_methods
+
+from duban.core.errors import InvalidInput, NotFound, PermissionDenied
+from duban.core.views import page_errors
+from duban.reports import actions, selectors, tables
+from duban.reports import permissions as report_perms
+from duban.reports.ical import deadlines_ics
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+@page_errors
+def dashboard(request):
+    filters = selectors.dashboard_filters(request.GET)
+    data = selectors.dashboard_stats(viewer=request.user, filters=filters)
+    query = urlencode(filters.query())
+    charts = [{"key": key, "title": title, "csv": reverse("reports:chart_csv", args=[key])
+               + (f"?{query}" if query else ""), "table": tables.chart_table(data, key)}
+              for key, title in tables.CHARTS.items()]
+    return render(request, "reports/dashboard.html", {
+        "data": data, "filters": filters, "options": selectors.filter_options(viewer=request.user),
+        "charts": {c["key"]: c for c in charts}, "chart_data": data.charts(),
+    })
+
+
+@login_required
+@require_GET
+@page_errors
+def chart_csv(request, chart: str):
+    filters = selectors.dashboard_filters(request.GET)
+    data = selectors.dashboard_stats(viewer=request.user, filters=filters, overdue_limit=100_000)
+    header, rows = tables.chart_table(data, chart)
+    return download(tables.to_csv(header, rows), f"{tables.CHARTS[chart]}-{data.today.isoformat()}.csv",
+                    "text/csv; charset=utf-8")
+
+
+@login_required
+@require_GET
+@page_errors
+def ranking(request):
+    date_from, date_to, meeting_id = selectors.ranking_period(request.GET)
+    rows = selectors.unit_ranking(viewer=request.user, date_from=date_from, date_to=date_to, meeting_id=meeting_id)
+    query = urlencode({"from": date_from.isoformat(), "to": date_to.isoformat(),
+                       **({"meeting": meeting_id} if meeting_id else {})})
+    return render(request, "reports/ranking.html", {
+        "rows": rows, "date_from": date_from, "date_to": date_to, "meeting_id": meeting_id, "query": query,
+        "options": selectors.filter_options(viewer=request.user), "header": tables.RANKING_HEADER,
+    })
+
+
+@login_required
+@require_GET
+@page_errors
+def ranking_export(request, fmt: str):
+    date_from, date_to, meeting_id = selectors.ranking_period(request.GET)
+    rows = tables.ranking_rows(selectors.unit_ranking(viewer=request.user, date_from=date_from, date_to=date_to,
+                                                      meeting_id=meeting_id))
+    name = f"单位考评排名-{date_from.isoformat()}至{date_to.isoformat()}"
+    if fmt == "csv":
+        return download(tables.to_csv(tables.RANKING_HEADER, rows), f"{name}.csv", "text/csv; charset=utf-8")
+    content = tables.to_xlsx(name, tables.RANKING_HEADER, rows, widths=[6, 24, 8, 10, 10, 14, 10, 12, 10])
+    return download(content, f"{name}.xlsx", XLSX)
+
+
+@login_required
+@require_GET
+@page_errors
+def briefing(request, meeting_id: int, fmt: str):
+    content = actions.briefing_export(actor=request.user, meeting_id=int(meeting_id), fmt=fmt)
+    return download(content, f"会议决定事项落实情况通报-{meeting_id}.{fmt}",
+                    DOCX if fmt == "docx" else "application/pdf")
+
+
+@login_required
+@require_GET
+@page_errors
+def ledger_export(request):
+    """The /tasks/ list as an .xlsx ledger: link here with the list's own query string."""
+    content = actions.ledger_export(actor=request.user, filters=selectors.task_list_filters(request.GET))
+    return download(content, "督办事项台账.xlsx", XLSX)
+
+
+class LedgerImportForm(forms.Form):
+    file = forms.FileField(label="台账文件（.xlsx）")
+    assign = forms.BooleanField(label="导入后立即交办", required=False)
+    dry_run = forms.BooleanField(label="只检查，不导入", required=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def ledger_import(request):
+    if not report_perms.can_import_ledger(request.user):
+        raise PermissionDenied()
+    form = LedgerImportForm(request.POST or None, request.FILES or None)
+    result = error = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = actions.ledger_import(actor=request.user, data=upload.read(), filename=upload.name,
+                                           assign=form.cleaned_data["assign"],
+                                           dry_run=form.cleaned_data["dry_run"])
+        except InvalidInput as exc:
+            error = exc
+    status = 422 if error else 200
+    return render(request, "reports/ledger_import.html", {"form": form, "result": result, "error": error},
+                  status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def calendar(request):
+    if request.method == "POST":
+        actions.calendar_token_rotate(actor=request.user)
+    row = selectors.calendar_token_for(viewer=request.user)
+    url = request.build_absolute_uri(reverse("reports:ical", args=[row.token])) if row else ""
+    return render(request, "reports/calendar.html", {"row": row, "url": url})
+
+
+@require_GET
+def ical_feed(request, token: str):
+    """No session: calendar apps fetch the feed with the secret URL alone. A wrong token is a plain 404."""
+    try:
+        row = selectors.calendar_token_get(token=token)
+    except NotFound:
+        raise Http404() from None
+    tasks = selectors.deadline_feed(viewer=row.user)
+    response = HttpResponse(deadlines_ics(tasks, domain=request.get_host().split(":")[0] or "duban"),
+                            content_type="text/calendar; charset=utf-8")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
