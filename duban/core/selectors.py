@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
-from duban.core.models import Area, Notification, Unit
+from duban.core.models import ApiToken, Area, Notification, Unit
 
 
 def unit_list(*, viewer, active_only: bool = True) -> QuerySet[Unit]:
@@ -34,3 +34,10 @@ def notification_unread_count(*, viewer) -> int:
     if not viewer.is_authenticated:
         return 0
     return Notification.objects.filter(recipient_id=viewer.pk, read_at__isnull=True).count()
+
+
+def api_token_list(*, viewer) -> QuerySet[ApiToken]:
+    """The viewer's own API tokens (never anyone else's), newest first."""
+    if not viewer.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user_id=viewer.pk).order_by("-id")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
-from duban.core.models import Unit
+from duban.core.models import AuditEvent, Unit
 from duban.tasks.models import OPEN_STATUSES, ProgressReport, Task, TaskStatus
 
 
@@ -50,6 +50,14 @@ def task_get(*, viewer, task_id: int) -> Task:
     if task is None:
         raise NotFound()
     return task
+
+
+def task_history(*, viewer, task_id: int) -> QuerySet[AuditEvent]:
+    """The audit trail of one task the viewer may see (``NotFound`` otherwise), oldest first."""
+    if not perms.tasks_visible_to(viewer).filter(pk=task_id).exists():
+        raise NotFound()
+    return (AuditEvent.objects.filter(task_id=task_id).select_related("actor", "actor__profile", "unit", "report")
+            .order_by("id"))
 
 
 def report_list(*, viewer, task_id: int | None = None, status: str | None = None) -> QuerySet[ProgressReport]:

@@ -1,0 +1,163 @@
+"""Pages of the core app (sign-in, password, dashboard, notifications, account) and the helpers every app's
+pages use to turn domain errors into HTTP: ``NotFound`` → 404 page, ``PermissionDenied`` → 403 page,
+``Conflict``/``InvalidInput`` → the message on an error page (views that can do better catch them first and show
+the message next to the form)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from duban.core import actions, selectors
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.signals import client_ip
+from duban.tasks.models import TaskStatus
+from duban.tasks.selectors import task_stats
+
+PAGE_SIZE = 50
+
+
+def page_errors(view):
+    """Map domain errors raised by a page view to HTTP (one place, like ``duban.api`` does for JSON)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404("未找到") from None
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message_zh) from None
+        except (Conflict, InvalidInput) as exc:
+            return render(request, "error.html", {"error": exc}, status=exc.status)
+
+    return wrapper
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    """One page of ``queryset`` (``?page=``); out-of-range pages show the last page."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+# --- sign-in -----------------------------------------------------------------------------------------------
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django 5): a link cannot sign anyone out."""
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="原密码", strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password1 = forms.CharField(label="新密码", strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(label="确认新密码", strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            raise forms.ValidationError("两次输入的新密码不一致")
+        return data
+
+
+@login_required
+def password_change(request):
+    """Change one's own password; the forced change of new and demo accounts lands here too."""
+    form = PasswordChangeForm(request.POST or None)
+    forced = bool(getattr(getattr(request.user, "profile", None), "must_change_password", False))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.user_change_password(actor=request.user, old_password=form.cleaned_data["old_password"],
+                                         new_password=form.cleaned_data["new_password1"],
+                                         ip_address=client_ip(request))
+        except InvalidInput as exc:
+            form.add_error(None, exc.message_zh)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改。")
+            return redirect("dashboard")
+    return render(request, "registration/password_change.html",
+                  {"form": form, "forced": forced, "policy": password_validators_help_texts()})
+
+
+# --- dashboard ---------------------------------------------------------------------------------------------
+
+@login_required
+@page_errors
+def dashboard(request):
+    stats = task_stats(viewer=request.user)
+    status_rows = [{"status": value, "label": label, "count": stats.by_status.get(value, 0)}
+                   for value, label in TaskStatus.choices
+                   if value not in (TaskStatus.DRAFT, TaskStatus.WITHDRAWN)]
+
+    def series(rows, limit=None):
+        rows = rows[:limit] if limit else rows
+        return {"names": [r["name"] for r in rows],
+                "closed": [r["closed"] for r in rows],
+                "overdue": [r["overdue"] for r in rows],
+                "open": [r["total"] - r["closed"] - r["overdue"] for r in rows]}
+
+    chart_data = {"area": series(stats.by_area), "unit": series(stats.by_unit, 15),
+                  "status": [{"name": str(r["label"]), "value": r["count"]} for r in status_rows if r["count"]]}
+    return render(request, "core/dashboard.html", {
+        "stats": stats, "status_rows": status_rows, "chart_data": chart_data,
+        "open_count": stats.total - stats.closed,
+    })
+
+
+# --- notifications -----------------------------------------------------------------------------------------
+
+@login_required
+def notification_list(request):
+    unread_only = request.GET.get("unread") == "1"
+    page = paginate(request, selectors.notification_list(viewer=request.user, unread_only=unread_only))
+    return render(request, "core/notifications.html", {"page": page, "unread_only": unread_only})
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    """Mark one (``id``) or all of one's notifications read, then go to the task it is about (``next=task``)."""
+    raw = request.POST.get("id")
+    ids = [int(raw)] if raw and raw.isdigit() else None
+    actions.notification_mark_read(actor=request.user, notification_ids=ids)
+    task_id = request.POST.get("task")
+    if task_id and task_id.isdigit():
+        return redirect("tasks:detail", task_id=int(task_id))
+    return redirect("notifications")
+
+
+# --- account -----------------------------------------------------------------------------------------------
+
+@login_required
+@page_errors
+def account(request):
+    new_token = None
+    if request.method == "POST":
+        name = (request.POST.get("name") or "").strip() or "token"
+        new_token = actions.api_token_create(actor=request.user, name=name)
+        messages.success(request, "已生成新的 API 令牌，请立即复制保存，离开本页后将无法再次查看。")
+    return render(request, "core/account.html", {
+        "tokens": selectors.api_token_list(viewer=request.user), "new_token": new_token,
+        "profile": getattr(request.user, "profile", None),
+    })

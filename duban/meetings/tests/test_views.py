@@ -1,0 +1,163 @@
+"""Meeting pages through the test client: import (paste, upload, duplicate, bad files), review, edit, confirm."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from duban.conftest import login
+from duban.core.models import AuditEvent
+from duban.demo.loader import demo_communique
+from duban.meetings.models import Meeting, MeetingStatus
+from duban.tasks.models import Task, TaskStatus
+
+pytestmark = pytest.mark.django_db
+
+SHORT = ("2026年3月2日，市委书记许文博主持召开市委常委会会议。\n"
+         "会议强调，要全面排查整治燃气安全隐患，市应急管理局要牵头开展专项检查，3月底前完成。\n"
+         "会议要求，要加强冬春季传染病防控，市卫健委要做好药品储备。\n")
+
+
+def _import(client, text=SHORT, **extra):
+    return client.post("/meetings/import/", {"text": text, **extra})
+
+
+@pytest.mark.parametrize("role,status", [("sysadmin", 200), ("supervisor", 200), ("leader", 403),
+                                         ("lead_staff", 403), ("other_staff", 403)])
+def test_import_page_is_for_the_office(client, org, role, status):
+    login(client, org.roles()[role])
+    assert client.get("/meetings/import/").status_code == status
+    assert client.get("/meetings/").status_code == 200
+
+
+def test_paste_import_makes_a_draft_and_shows_it_for_review(client, org):
+    login(client, org.supervisor)
+    response = _import(client)
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/meetings/{meeting.pk}/"
+    assert meeting.status == MeetingStatus.DRAFT and meeting.source_name == "粘贴文本"
+    tasks = list(Task.objects.filter(meeting=meeting).order_by("seq"))
+    assert len(tasks) == 2
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "许文博" in page and "确认交办" in page
+    for task in tasks:
+        span = meeting.source_text[task.source_start:task.source_end]
+        assert f'<mark id="span-{task.pk}"><span class="span-no">{task.seq}</span>{span}</mark>' in page
+    assert page.count('id="task-row-') == 2
+
+
+def test_source_text_is_escaped(client, org):
+    login(client, org.supervisor)
+    _import(client, SHORT + "<script>alert(1)</script>\n")
+    meeting = Meeting.objects.get()
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_duplicate_import_asks_first(client, org):
+    login(client, org.supervisor)
+    _import(client)
+    events = AuditEvent.objects.count()
+    response = _import(client)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "该通报已导入过" in body and "确认再导入一次" in body
+    assert Meeting.objects.count() == 1 and AuditEvent.objects.count() == events
+    response = _import(client, allow_duplicate="True", source_name="粘贴文本")
+    assert response.status_code == 302
+    assert Meeting.objects.count() == 2
+
+
+def test_upload_docx_and_txt(client, org):
+    import docx
+
+    login(client, org.supervisor)
+    doc = docx.Document()
+    for line in SHORT.splitlines():
+        doc.add_paragraph(line)
+    buf = io.BytesIO()
+    doc.save(buf)
+    upload = SimpleUploadedFile("常委会通报.docx", buf.getvalue())
+    assert client.post("/meetings/import/", {"upload": upload}).status_code == 302
+    assert Meeting.objects.get().source_name == "常委会通报.docx"
+    gbk = SimpleUploadedFile("gbk.txt", SHORT.replace("3月2日", "3月3日").encode("gb18030"))
+    assert client.post("/meetings/import/", {"upload": gbk}).status_code == 302
+    assert Meeting.objects.count() == 2
+
+
+@pytest.mark.parametrize("name,data", [("bad.txt", bytes(range(256)) * 8), ("empty.txt", b""),
+                                       ("picture.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+                                       ("fake.docx", b"not a zip at all")])
+def test_bad_upload_shows_error_and_writes_nothing(client, org, name, data):
+    login(client, org.supervisor)
+    events = AuditEvent.objects.count()
+    response = client.post("/meetings/import/", {"upload": SimpleUploadedFile(name, data)})
+    assert response.status_code == 200
+    assert 'id="import-error"' in response.content.decode()
+    assert Meeting.objects.count() == 0 and Task.objects.count() == 0 and AuditEvent.objects.count() == events
+
+
+def test_nothing_pasted_and_no_directive(client, org):
+    login(client, org.supervisor)
+    assert "请粘贴通报文本或上传文件" in _import(client, "  ").content.decode()
+    assert 'id="import-error"' in _import(client, "今天天气很好。").content.decode()
+    assert Meeting.objects.count() == 0
+
+
+def test_confirm_lists_tasks_without_lead_then_assigns(client, org):
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    for task in Task.objects.filter(meeting=meeting):
+        task.lead_unit = None
+        task.save(update_fields=["lead_unit"])
+    response = client.post(f"/meetings/{meeting.pk}/confirm/", follow=True)
+    assert "以下事项未指定牵头单位" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.DRAFT
+    Task.objects.filter(meeting=meeting).update(lead_unit=org.safety)
+    response = client.post(f"/meetings/{meeting.pk}/confirm/", follow=True)
+    assert "已确认交办" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CONFIRMED
+    assert set(Task.objects.filter(meeting=meeting).values_list("status", flat=True)) == {TaskStatus.ASSIGNED}
+    assert 'id="confirm-button"' not in response.content.decode()
+
+
+def test_merge_selected_tasks(client, org):
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    ids = list(Task.objects.filter(meeting=meeting).order_by("seq").values_list("id", flat=True))
+    response = client.post(f"/meetings/{meeting.pk}/merge/", {"task_ids": ids}, follow=True)
+    assert "已将 2 项合并" in response.content.decode()
+    assert Task.objects.filter(meeting=meeting, status=TaskStatus.DRAFT).count() == 1
+    response = client.post(f"/meetings/{meeting.pk}/merge/", {"task_ids": ids[:1]}, follow=True)
+    assert "至少选择两项" in response.content.decode()
+
+
+def test_unit_users_do_not_see_drafts_and_see_their_confirmed_tasks(client, org):
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    login(client, org.lead_staff)
+    assert client.get(f"/meetings/{meeting.pk}/").status_code == 404
+    login(client, org.supervisor)
+    Task.objects.filter(meeting=meeting).update(lead_unit=org.safety)
+    client.post(f"/meetings/{meeting.pk}/confirm/")
+    login(client, org.lead_staff)
+    page = client.get(f"/meetings/{meeting.pk}/")
+    assert page.status_code == 200 and 'id="confirm-button"' not in page.content.decode()
+    login(client, org.other_staff)
+    assert client.get(f"/meetings/{meeting.pk}/").status_code == 404
+    assert client.post(f"/meetings/{meeting.pk}/confirm/").status_code == 404
+
+
+def test_demo_communique_imports(client, org):
+    login(client, org.supervisor)
+    assert _import(client, demo_communique()).status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.date.isoformat() == "2026-11-10"
+    assert Task.objects.filter(meeting=meeting).count() > 20

@@ -1,0 +1,141 @@
+"""Pages of meetings: the list, importing a communique into a draft ledger, reviewing it (source text with each
+directive highlighted, the draft tasks editable inline) and confirming it (确认交办)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from duban.core import permissions as perms
+from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.views import page_errors, paginate
+from duban.meetings import actions, selectors
+from duban.meetings.models import MeetingStatus
+from duban.tasks import actions as task_actions
+from duban.tasks import selectors as task_selectors
+from duban.tasks.models import TaskStatus
+
+
+@login_required
+@page_errors
+def meeting_list(request):
+    return render(request, "meetings/list.html", {
+        "page": paginate(request, selectors.meeting_list(viewer=request.user)),
+        "can_import": perms.can_import_meeting(request.user),
+    })
+
+
+class ImportForm(forms.Form):
+    text = forms.CharField(label="通报文本", required=False, widget=forms.Textarea(attrs={"rows": 14}))
+    upload = forms.FileField(label="或上传文件（.txt / .docx）", required=False)
+    year = forms.IntegerField(label="会议年份（通报未写年份时填写）", required=False, min_value=1990, max_value=2100)
+    source_name = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
+    allow_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+@login_required
+@page_errors
+def meeting_import(request):
+    """Paste or upload a communique → a draft meeting. A text imported before asks first (``DuplicateMeeting``);
+    a bad upload shows the engine's message and writes nothing."""
+    if not perms.can_import_meeting(request.user):
+        raise PermissionDenied()
+    form = ImportForm(request.POST or None, request.FILES or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        upload = d["upload"]
+        source_name = d["source_name"] or "粘贴文本"
+        try:
+            if upload is not None:
+                if upload.size > settings.DUBAN_MAX_UPLOAD_BYTES:
+                    raise InvalidInput("文件过大", "the file is too large")
+                source_name = upload.name
+                extracted, text = actions.extract_upload(data=upload.read(), filename=upload.name, year=d["year"])
+            elif d["text"].strip():
+                extracted, text = actions.extract_upload(text=d["text"], year=d["year"])
+            else:
+                raise InvalidInput("请粘贴通报文本或上传文件", "paste a communique or upload a file")
+            meeting = actions.meeting_import(actor=request.user, extracted=extracted, source_text=text,
+                                             source_name=source_name, allow_duplicate=d["allow_duplicate"])
+        except actions.DuplicateMeeting as exc:
+            found = extracted.get("meeting") or {}
+            date = found.get("date") or ""
+            year = int(date[:4]) if len(date) == 10 else d["year"]
+            return render(request, "meetings/import_duplicate.html", {
+                "existing": exc.existing, "text": text, "source_name": source_name, "year": year or "",
+                "directives": len(extracted.get("directives") or []),
+            }, status=409)
+        except InvalidInput as exc:
+            error = exc.message_zh
+        else:
+            messages.success(request, f"已导入“{meeting.title}”，识别出 {len(extracted['directives'])} 项部署，请逐项核对后确认交办。")
+            return redirect("meetings:detail", meeting_id=meeting.pk)
+    return render(request, "meetings/import.html", {"form": form, "error": error,
+                                                    "max_mb": settings.DUBAN_MAX_UPLOAD_BYTES // (1024 * 1024)})
+
+
+def source_segments(text: str, tasks) -> list[dict]:
+    """The source text cut into plain runs and the spans of ``tasks`` (each rendered escaped as a <mark>);
+    spans out of range or overlapping an earlier one are skipped rather than garbling the text."""
+    spans = sorted((t for t in tasks if t.source_start is not None and t.source_end is not None
+                    and 0 <= t.source_start < t.source_end <= len(text)), key=lambda t: (t.source_start, t.seq))
+    segments, pos = [], 0
+    for task in spans:
+        if task.source_start < pos:
+            continue
+        if task.source_start > pos:
+            segments.append({"text": text[pos:task.source_start], "task": None})
+        segments.append({"text": text[task.source_start:task.source_end], "task": task})
+        pos = task.source_end
+    if pos < len(text):
+        segments.append({"text": text[pos:], "task": None})
+    return segments
+
+
+@login_required
+@page_errors
+def meeting_detail(request, meeting_id: int):
+    user = request.user
+    meeting = selectors.meeting_get(viewer=user, meeting_id=meeting_id)
+    tasks = list(task_selectors.task_list(viewer=user, meeting_id=meeting.pk).order_by("seq", "id"))
+    is_draft = meeting.status == MeetingStatus.DRAFT
+    can_edit = is_draft and perms.can_edit_meeting(user, meeting)
+    return render(request, "meetings/detail.html", {
+        "meeting": meeting, "tasks": tasks, "segments": source_segments(meeting.source_text, tasks),
+        "is_draft": is_draft, "can_edit": can_edit, "editable": can_edit,
+        "missing_lead": sum(1 for t in tasks if t.status == TaskStatus.DRAFT and t.lead_unit_id is None),
+        "today": task_selectors.today_local(),
+    })
+
+
+@login_required
+@require_POST
+@page_errors
+def meeting_confirm(request, meeting_id: int):
+    try:
+        meeting = actions.meeting_confirm(actor=request.user, meeting_id=meeting_id)
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+    else:
+        messages.success(request, f"已确认交办，各牵头单位已收到通知。（{meeting.title}）")
+    return redirect("meetings:detail", meeting_id=meeting_id)
+
+
+@login_required
+@require_POST
+@page_errors
+def meeting_merge(request, meeting_id: int):
+    selectors.meeting_get(viewer=request.user, meeting_id=meeting_id)
+    ids = [int(v) for v in request.POST.getlist("task_ids") if v.isdigit()]
+    try:
+        kept = task_actions.task_merge(actor=request.user, task_ids=ids)
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+    else:
+        messages.success(request, f"已将 {len(set(ids))} 项合并为“{kept.title}”。")
+    return redirect("meetings:detail", meeting_id=meeting_id)

@@ -1,0 +1,64 @@
+// duban: page behaviour that would otherwise need inline script (the CSP forbids it).
+(function () {
+  "use strict";
+  var token = document.body.getAttribute("data-csrf-token") || "";
+
+  // Every HTMX request carries the CSRF token Django expects.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = token;
+  });
+
+  // Progress bars: widths come from data attributes, since style attributes are not allowed.
+  function applyWidths(root) {
+    (root || document).querySelectorAll("[data-width]").forEach(function (el) {
+      var w = parseFloat(el.getAttribute("data-width"));
+      if (!isNaN(w)) { el.style.width = Math.max(0, Math.min(100, w)) + "%"; }
+    });
+  }
+
+  // A form marked data-busy shows its spinner and disables its buttons while the (slow) request runs.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-busy]")) { return; }
+    form.classList.add("busy");
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+
+  // Buttons that ask first: <button data-confirm="确定…？">.
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest ? event.target.closest("[data-confirm]") : null;
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
+
+  // Hovering or focusing a draft task row highlights its sentence in the source text.
+  function linkSpans(root) {
+    (root || document).querySelectorAll("[data-span-for]").forEach(function (row) {
+      if (row.dataset.spanLinked) { return; }
+      row.dataset.spanLinked = "1";
+      var id = row.getAttribute("data-span-for");
+      var on = function () { var m = document.getElementById("span-" + id); if (m) { m.classList.add("selected"); } };
+      var off = function () { var m = document.getElementById("span-" + id); if (m) { m.classList.remove("selected"); } };
+      row.addEventListener("mouseenter", on);
+      row.addEventListener("mouseleave", off);
+    });
+  }
+
+  // Split page: picking a suggested point fills the number box.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("input[data-split-at]")) {
+      var box = document.getElementById("split-at");
+      if (box) { box.value = el.getAttribute("data-split-at"); }
+    }
+  });
+
+  function init(root) { applyWidths(root); linkSpans(root); }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.body.addEventListener("htmx:afterSwap", function (event) { init(event.detail.target.parentNode || document); });
+  init(document);
+})();

@@ -1,0 +1,364 @@
+"""Pages of the task workflow: the task list and one task (签收, 退回, 报送进展), the review of progress reports
+(采纳, 退回), and the draft-ledger edits used from a meeting's page (edit inline with HTMX, split, drop).
+
+Thin: each handler parses, calls one selector or action from ``duban.tasks``, and renders; domain errors from a
+form's action are shown next to the form, others become 404/403 through ``page_errors``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from duban.core import permissions as perms
+from duban.core.audit import EventType
+from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.selectors import area_list, unit_list
+from duban.core.views import is_htmx, page_errors, paginate
+from duban.meetings.selectors import meeting_list
+from duban.tasks import actions, selectors
+from duban.tasks.models import OPEN_STATUSES, ReportStatus, TaskStatus
+
+# --- the audit trail in the office's words ------------------------------------------------------------------
+
+EVENT_LABELS = {
+    EventType.TASK_CREATED: "立项",
+    EventType.TASK_UPDATED: "修改",
+    EventType.TASK_MERGED: "合并",
+    EventType.TASK_SPLIT: "拆分",
+    EventType.TASK_WITHDRAWN: "撤销",
+    EventType.TASK_ASSIGNED: "交办",
+    EventType.TASK_ACCEPTED: "签收",
+    EventType.TASK_DECLINED: "退回交办",
+    EventType.TASK_CLOSE_REQUESTED: "申请办结",
+    EventType.TASK_CLOSED: "办结销号",
+    EventType.TASK_CLOSE_RETURNED: "办结申请被退回",
+    EventType.REPORT_SUBMITTED: "报送进展",
+    EventType.REPORT_ACCEPTED: "采纳进展",
+    EventType.REPORT_RETURNED: "退回进展",
+    EventType.MEETING_IMPORTED: "导入会议",
+    EventType.MEETING_CONFIRMED: "确认交办",
+}
+FIELD_LABELS = {"title": "事项", "text": "内容", "area_id": "领域", "lead_unit_id": "牵头单位",
+                "coop_unit_ids": "配合单位", "deadline": "时限", "deadline_text": "原文时限", "priority": "优先级",
+                "report_cycle": "报送周期", "report_every": "报送间隔", "heading": "所属部署"}
+
+
+def event_label(event_type: int) -> str:
+    label = EVENT_LABELS.get(event_type)
+    if label:
+        return label
+    try:
+        return EventType(event_type).name.replace("_", " ").lower()
+    except ValueError:
+        return f"事件 {event_type}"
+
+
+def event_detail(event) -> str:
+    extra = event.extra or {}
+    if event.event_type == EventType.TASK_UPDATED:
+        changed = [FIELD_LABELS.get(k, k) for k in (extra.get("new") or {})]
+        return "修改了" + "、".join(changed) if changed else ""
+    if event.event_type == EventType.REPORT_SUBMITTED:
+        return f"进度 {extra.get('progress_percent', 0)}%" + ("，申请办结" if extra.get("request_close") else "")
+    if event.event_type == EventType.TASK_WITHDRAWN and extra.get("reason") == "merged":
+        return f"并入事项 #{extra.get('into_task_id')}"
+    for key in ("reason", "comment"):
+        if extra.get(key):
+            return str(extra[key])
+    return ""
+
+
+# --- list and detail ----------------------------------------------------------------------------------------
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+@login_required
+@page_errors
+def task_list(request):
+    g = request.GET
+    status = g.get("status") if g.get("status") in TaskStatus.values else None
+    overdue = True if g.get("overdue") == "1" else None
+    filters = {"status": status or "", "area": _int(g.get("area")), "unit": _int(g.get("unit")),
+               "meeting": _int(g.get("meeting")), "overdue": overdue}
+    tasks = selectors.task_list(viewer=request.user, status=status, area_id=filters["area"],
+                                unit_id=filters["unit"], meeting_id=filters["meeting"], overdue=overdue)
+    return render(request, "tasks/list.html", {
+        "page": paginate(request, tasks), "filters": filters, "statuses": TaskStatus.choices,
+        "areas": area_list(viewer=request.user), "units": unit_list(viewer=request.user),
+        "meetings": meeting_list(viewer=request.user).only("id", "title", "date"), "today": selectors.today_local(),
+    })
+
+
+@login_required
+@page_errors
+def task_detail(request, task_id: int):
+    user = request.user
+    task = selectors.task_get(viewer=user, task_id=task_id)
+    reports = list(selectors.report_list(viewer=user, task_id=task.pk))
+    history = [{"event": e, "label": event_label(e.event_type), "detail": event_detail(e)}
+               for e in selectors.task_history(viewer=user, task_id=task.pk)]
+    can_accept = task.status == TaskStatus.ASSIGNED and perms.can_accept_task(user, task)
+    can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
+                  and perms.can_report_on_task(user, task))
+    can_review = perms.is_supervisor(user)
+    return render(request, "tasks/detail.html", {
+        "task": task, "reports": reports, "history": history, "today": selectors.today_local(),
+        "can_accept": can_accept, "can_decline": can_accept,
+        "can_report": can_report, "can_request_close": can_report and perms.can_request_close(user, task),
+        "can_review": can_review,
+        "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
+        "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
+    })
+
+
+def _back_to_task(request, task_id: int, error: Exception | None = None, ok: str = ""):
+    if error is not None:
+        messages.error(request, error.message_zh)
+    elif ok:
+        messages.success(request, ok)
+    return redirect("tasks:detail", task_id=task_id)
+
+
+@login_required
+@require_POST
+@page_errors
+def task_accept(request, task_id: int):
+    try:
+        actions.task_accept(actor=request.user, task_id=task_id)
+    except (Conflict, InvalidInput) as exc:
+        return _back_to_task(request, task_id, exc)
+    return _back_to_task(request, task_id, ok="已签收。")
+
+
+@login_required
+@require_POST
+@page_errors
+def task_decline(request, task_id: int):
+    try:
+        actions.task_decline(actor=request.user, task_id=task_id, reason=request.POST.get("reason", "").strip())
+    except (Conflict, InvalidInput) as exc:
+        return _back_to_task(request, task_id, exc)
+    return _back_to_task(request, task_id, ok="已退回督查室。")
+
+
+@login_required
+@require_POST
+@page_errors
+def task_assign(request, task_id: int):
+    try:
+        actions.task_assign(actor=request.user, task_id=task_id)
+    except (Conflict, InvalidInput) as exc:
+        return _back_to_task(request, task_id, exc)
+    return _back_to_task(request, task_id, ok="已重新交办。")
+
+
+class ReportForm(forms.Form):
+    text = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    progress_percent = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100, initial=0)
+    request_close = forms.BooleanField(label="申请办结", required=False)
+
+
+@login_required
+@require_POST
+@page_errors
+def report_submit(request, task_id: int):
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items() if k in form.fields)
+        messages.error(request, errors or "请检查填写内容")
+        return redirect("tasks:detail", task_id=task_id)
+    try:
+        actions.report_submit(actor=request.user, task_id=task_id, text=form.cleaned_data["text"],
+                              progress_percent=form.cleaned_data["progress_percent"],
+                              request_close=form.cleaned_data["request_close"])
+    except (Conflict, InvalidInput) as exc:
+        return _back_to_task(request, task_id, exc)
+    return _back_to_task(request, task_id,
+                         ok="已提交办结申请，等待督查室审核。" if form.cleaned_data["request_close"] else "进展已报送。")
+
+
+# --- reviewing reports ---------------------------------------------------------------------------------------
+
+@login_required
+@page_errors
+def reports_pending(request):
+    reports = selectors.report_list(viewer=request.user, status=ReportStatus.SUBMITTED)
+    return render(request, "tasks/reports_pending.html", {
+        "page": paginate(request, reports), "can_review": perms.is_supervisor(request.user),
+    })
+
+
+def _back_to_reports(request, error=None, ok=""):
+    if error is not None:
+        messages.error(request, error.message_zh)
+    elif ok:
+        messages.success(request, ok)
+    target = request.POST.get("next", "")
+    if target.startswith("/tasks/") and "//" not in target:
+        return redirect(target)
+    return redirect("tasks:reports_pending")
+
+
+@login_required
+@require_POST
+@page_errors
+def report_accept(request, report_id: int):
+    try:
+        report = actions.report_accept(actor=request.user, report_id=report_id,
+                                       comment=request.POST.get("comment", "").strip())
+    except (Conflict, InvalidInput) as exc:
+        return _back_to_reports(request, exc)
+    return _back_to_reports(request, ok="已采纳，事项已办结销号。" if report.request_close else "已采纳。")
+
+
+@login_required
+@require_POST
+@page_errors
+def report_return(request, report_id: int):
+    try:
+        actions.report_return(actor=request.user, report_id=report_id,
+                              reason=request.POST.get("reason", "").strip())
+    except (Conflict, InvalidInput) as exc:
+        return _back_to_reports(request, exc)
+    return _back_to_reports(request, ok="已退回。")
+
+
+# --- editing the draft ledger (from the meeting page) ---------------------------------------------------------
+
+class TaskEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    title = forms.CharField(label="事项", max_length=200)
+    text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}))
+    area = forms.ModelChoiceField(label="领域", queryset=None, required=False, empty_label="（未分类）")
+    lead_unit = forms.ModelChoiceField(label="牵头单位", queryset=None, required=False, empty_label="（未指定）")
+    coop_units = forms.ModelMultipleChoiceField(label="配合单位", queryset=None, required=False)
+    deadline = forms.DateField(label="时限", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = area_list(viewer=viewer)
+        units = unit_list(viewer=viewer)
+        self.fields["lead_unit"].queryset = units
+        self.fields["coop_units"].queryset = units
+        for name, field in self.fields.items():
+            css = "form-select form-select-sm" if isinstance(field, forms.ModelChoiceField) else \
+                "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)
+        self.fields["coop_units"].widget.attrs["class"] += " units-select"
+
+    @classmethod
+    def for_task(cls, task, *, viewer):
+        return cls(viewer=viewer, initial={
+            "version": task.version, "title": task.title, "text": task.text, "area": task.area_id,
+            "lead_unit": task.lead_unit_id, "coop_units": [u.pk for u in task.coop_units.all()],
+            "deadline": task.deadline})
+
+
+def _row_context(request, task, **extra):
+    return {"t": task, "editable": perms.can_edit_task(request.user, task), **extra}
+
+
+@login_required
+@page_errors
+def task_row(request, task_id: int):
+    """One draft-ledger row (HTMX: what "取消" swaps back in)."""
+    task = selectors.task_get(viewer=request.user, task_id=task_id)
+    return render(request, "tasks/_draft_row.html", _row_context(request, task))
+
+
+@login_required
+@page_errors
+def task_edit(request, task_id: int):
+    """Edit a task's title, text, area, units and deadline; HTMX swaps the table row, a plain request gets a page."""
+    user = request.user
+    task = selectors.task_get(viewer=user, task_id=task_id)
+    if not perms.can_edit_task(user, task):
+        raise PermissionDenied()
+    error = ""
+    if request.method == "POST":
+        form = TaskEditForm(request.POST, viewer=user)
+        if form.is_valid():
+            d = form.cleaned_data
+            changes = {"title": d["title"].strip(), "text": d["text"].strip(),
+                       "area_id": d["area"].pk if d["area"] else None,
+                       "lead_unit_id": d["lead_unit"].pk if d["lead_unit"] else None, "deadline": d["deadline"]}
+            try:
+                actions.task_update(actor=user, task_id=task.pk, version=d["version"], changes=changes,
+                                    coop_unit_ids=[u.pk for u in d["coop_units"]])
+            except Conflict as exc:
+                error = exc.message_zh  # 已被他人修改: show the current row so the clerk edits the latest
+                task = selectors.task_get(viewer=user, task_id=task_id)
+                form = TaskEditForm.for_task(task, viewer=user)
+            except InvalidInput as exc:
+                error = exc.message_zh
+            else:
+                task = selectors.task_get(viewer=user, task_id=task_id)
+                if is_htmx(request):
+                    return render(request, "tasks/_draft_row.html", _row_context(request, task, saved=True))
+                messages.success(request, "已保存。")
+                return redirect(_task_home(task))
+    else:
+        form = TaskEditForm.for_task(task, viewer=user)
+    template = "tasks/_edit_row.html" if is_htmx(request) else "tasks/edit.html"
+    return render(request, template, {"t": task, "form": form, "error": error,
+                                      "cancel_url": _task_home(task)})
+
+
+def _task_home(task) -> str:
+    if task.meeting_id:
+        return reverse("meetings:detail", args=[task.meeting_id]) + f"#task-row-{task.pk}"
+    return reverse("tasks:detail", args=[task.pk])
+
+
+def split_points(text: str) -> list[dict]:
+    """Candidate split positions: after each sentence or clause end inside the text."""
+    points = []
+    for i, ch in enumerate(text[:-1]):
+        if ch in "。；;！？!?" and text[i + 1:].strip():
+            points.append({"at": i + 1, "before": text[max(0, i - 11):i + 1], "after": text[i + 1:i + 13]})
+    return points
+
+
+@login_required
+@page_errors
+def task_split(request, task_id: int):
+    user = request.user
+    task = selectors.task_get(viewer=user, task_id=task_id)
+    error = ""
+    if request.method == "POST":
+        at = _int(request.POST.get("at"))
+        try:
+            if at is None:
+                raise InvalidInput("请选择拆分位置", "choose where to split")
+            first, second = actions.task_split(actor=user, task_id=task.pk, at=at)
+        except (Conflict, InvalidInput) as exc:
+            error = exc.message_zh
+        else:
+            messages.success(request, f"已拆分为两项：“{first.title}”和“{second.title}”。")
+            return redirect(_task_home(first))
+    points = split_points(task.text)
+    return render(request, "tasks/split.html", {"task": task, "points": points, "error": error,
+                                                "default_at": points[0]["at"] if points else ""})
+
+
+@login_required
+@require_POST
+@page_errors
+def task_withdraw(request, task_id: int):
+    task = selectors.task_get(viewer=request.user, task_id=task_id)
+    reason = request.POST.get("reason", "").strip() or "审核时删除：非督办事项"
+    try:
+        actions.task_withdraw(actor=request.user, task_id=task.pk, reason=reason)
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+    else:
+        messages.success(request, f"已删除事项“{task.title}”。")
+    if task.meeting_id and task.status == TaskStatus.DRAFT:
+        return redirect("meetings:detail", meeting_id=task.meeting_id)
+    return redirect("tasks:detail", task_id=task.pk)
