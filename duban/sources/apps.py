@@ -1,7 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_search_index(sender, using="default", **kwargs):
+    # Index upkeep, not domain logic: see duban.sources.search.ensure_search_index for why this runs after migrate.
+    from duban.sources.search import ensure_search_index
+
+    ensure_search_index(using)
 
 
 class SourcesConfig(AppConfig):
     name = "duban.sources"
     label = "sources"
     verbose_name = "督办来源 sources"
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="duban.sources.search_index")

@@ -1,0 +1,465 @@
+"""Every change to instructions, inspection cases, livelihood projects, hazards, attachments and phrases.
+
+Each record's tasks are made with ``duban.tasks.actions.task_create_in_txn`` (kind set) inside the same transaction,
+so the workflow (assign, accept, report, close) stays in ``duban.tasks.actions``. Entry points run
+``atomic(durable=True)``; ``*_in_txn`` helpers join the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from duban.core import permissions as core
+from duban.core.audit import EventType, audit_log
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.notifications import notify
+from duban.meetings.models import Meeting
+from duban.sources import permissions as perms
+from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, HazardCategory, HazardSeverity,
+                                  HazardStatus, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
+                                  LivelihoodProject, Phrase, PhraseOccurrence)
+from duban.tasks.actions import supervisors, task_assign_in_txn, task_create_in_txn, title_from_text, unit_people
+from duban.tasks.models import Task, TaskKind, TaskStatus
+
+
+def _require(condition: bool) -> None:
+    if not condition:
+        raise PermissionDenied()
+
+
+def _text(value: str | None, name_zh: str, name_en: str, *, limit: int | None = None) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"{name_zh}不能为空", f"{name_en} must not be empty")
+    if limit is not None and len(value) > limit:
+        raise InvalidInput(f"{name_zh}不能超过{limit}字", f"{name_en} must be at most {limit} characters")
+    return value
+
+
+def _make_task(*, actor, kind: str, title: str, text: str, lead_unit_id=None, coop_unit_ids=(), deadline=None,
+               assign: bool = False, extra: dict | None = None) -> Task:
+    task = task_create_in_txn(actor=actor, kind=kind, title=title[:200], text=text, lead_unit_id=lead_unit_id,
+                              coop_unit_ids=coop_unit_ids or (), deadline=deadline, extra=extra)
+    if assign:
+        task_assign_in_txn(actor=actor, task=task)
+    return task
+
+
+def _bump(model, obj, *, version: int, **fields) -> None:
+    """Optimistic locking: change the row only if nobody changed it since ``version`` was read."""
+    updated = model.objects.filter(pk=obj.pk, version=version).update(version=F("version") + 1, **fields)
+    if updated == 0:
+        raise Conflict("该记录已被他人修改，请刷新后重试", "the record was changed by someone else; reload and try again")
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.version = version + 1
+
+
+# --- leader instructions (领导批示) ----------------------------------------------------------------------------
+
+def _task_spec(spec: dict, default_text: str) -> dict:
+    text = (spec.get("text") or default_text).strip()
+    return dict(title=(spec.get("title") or title_from_text(text)).strip(), text=text,
+                lead_unit_id=spec.get("lead_unit_id"), coop_unit_ids=spec.get("coop_unit_ids") or (),
+                deadline=spec.get("deadline"))
+
+
+@transaction.atomic(durable=True)
+def instruction_create(*, actor, text: str, leader: str, date: dt.date, doc_number: str = "",
+                       tasks: list[dict], assign: bool = False) -> Instruction:
+    """Supervisors register a leader instruction (领导批示) and the tasks made from it (each a dict of title, text,
+    lead_unit_id, coop_unit_ids, deadline; text defaults to the instruction's). Events INSTRUCTION_CREATED and
+    TASK_CREATED per task (TASK_ASSIGNED too when ``assign``; then each lead unit is told)."""
+    _require(perms.can_create_source(actor))
+    text = _text(text, "批示内容", "the instruction text")
+    leader = _text(leader, "批示领导", "the leader", limit=50)
+    if not isinstance(date, dt.date):
+        raise InvalidInput("请填写批示日期", "the date is required")
+    if len(doc_number or "") > 100:
+        raise InvalidInput("文号不能超过100字", "the document number must be at most 100 characters")
+    if not tasks:
+        raise InvalidInput("至少要交办一项任务", "at least one task is required")
+    instruction = Instruction.objects.create(text=text, leader=leader, date=date, doc_number=(doc_number or "").strip(),
+                                             created_by=actor)
+    made = []
+    for spec in tasks:
+        task = _make_task(actor=actor, kind=TaskKind.INSTRUCTION, assign=assign,
+                          extra={"instruction_id": instruction.pk}, **_task_spec(spec, text))
+        InstructionTask.objects.create(instruction=instruction, task=task)
+        made.append(task.pk)
+    audit_log(actor=actor, event_type=EventType.INSTRUCTION_CREATED, task=Task.objects.get(pk=made[0]),
+              extra={"instruction_id": instruction.pk, "leader": leader, "date": date.isoformat(),
+                     "doc_number": instruction.doc_number, "task_ids": made})
+    return instruction
+
+
+@transaction.atomic(durable=True)
+def instruction_add_task(*, actor, instruction_id: int, task: dict, assign: bool = False) -> Task:
+    """Supervisors make one more task from an instruction. Events TASK_CREATED and INSTRUCTION_TASK_ADDED (and
+    TASK_ASSIGNED when ``assign``)."""
+    instruction = perms.instructions_visible_to(actor).filter(pk=instruction_id).first()
+    if instruction is None:
+        raise NotFound()
+    _require(perms.can_create_source(actor))
+    made = _make_task(actor=actor, kind=TaskKind.INSTRUCTION, assign=assign,
+                      extra={"instruction_id": instruction.pk}, **_task_spec(task, instruction.text))
+    InstructionTask.objects.create(instruction=instruction, task=made)
+    audit_log(actor=actor, event_type=EventType.INSTRUCTION_TASK_ADDED, task=made,
+              extra={"instruction_id": instruction.pk})
+    return made
+
+
+# --- inspection cases (督察交办件) -------------------------------------------------------------------------------
+
+@transaction.atomic(durable=True)
+def case_create(*, actor, case_number: str, complaint: str, lead_unit_id: int, batch: str = "",
+                inspection: str = "", reply_due: dt.date | None = None, coop_unit_ids=(), title: str = "",
+                assign: bool = False) -> InspectionCase:
+    """Supervisors register a case handed over by an inspection, with its task (kind inspection, deadline = the
+    required reply date). Case numbers are unique. Events TASK_CREATED and CASE_CREATED."""
+    _require(perms.can_create_source(actor))
+    case_number = _text(case_number, "案件编号", "the case number", limit=50)
+    complaint = _text(complaint, "投诉内容", "the complaint")
+    if InspectionCase.objects.filter(case_number=case_number).exists():
+        raise Conflict(f"案件编号“{case_number}”已存在", f"case number {case_number} already exists")
+    if lead_unit_id is None:
+        raise InvalidInput("请指定承办单位", "a lead unit is required")
+    task = _make_task(actor=actor, kind=TaskKind.INSPECTION, assign=assign, lead_unit_id=lead_unit_id,
+                      coop_unit_ids=coop_unit_ids, deadline=reply_due,
+                      title=(title or "").strip() or f"{(batch or '').strip()}督察交办件{case_number}：{complaint[:30]}",
+                      text=complaint, extra={"case_number": case_number})
+    case = InspectionCase.objects.create(task=task, case_number=case_number, inspection=(inspection or "").strip()[:100],
+                                         batch=(batch or "").strip()[:50], complaint=complaint, reply_due=reply_due)
+    audit_log(actor=actor, event_type=EventType.CASE_CREATED, task=task, target_unit=task.lead_unit,
+              extra={"case_id": case.pk, "case_number": case_number, "batch": case.batch,
+                     "reply_due": reply_due.isoformat() if reply_due else None})
+    return case
+
+
+@transaction.atomic(durable=True)
+def case_record_rectification(*, actor, case_id: int, version: int, rectification: str,
+                              disclose: bool) -> InspectionCase:
+    """Supervisors record the rectification report (整改情况) and whether it is published (是否公开); both are
+    required before the case's task can close. Event CASE_RECTIFICATION_RECORDED with old and new values; the lead
+    unit is told."""
+    case = perms.cases_visible_to(actor).select_related("task").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound()
+    _require(perms.can_record_case(actor, case))
+    rectification = _text(rectification, "整改情况", "the rectification report")
+    if disclose not in (True, False):
+        raise InvalidInput("请选择是否公开", "choose whether to disclose")
+    if case.rectification == rectification and case.disclose == disclose:
+        return case
+    old = {"rectification": case.rectification, "disclose": case.disclose}
+    _bump(InspectionCase, case, version=version, rectification=rectification, disclose=disclose,
+          rectification_at=timezone.now())
+    audit_log(actor=actor, event_type=EventType.CASE_RECTIFICATION_RECORDED, task=case.task,
+              extra={"case_id": case.pk, "old": old, "new": {"rectification": rectification, "disclose": disclose}})
+    notify(recipients=unit_people(case.task.lead_unit_id), kind="case_rectification", task=case.task,
+           title=f"督察交办件{case.case_number}整改情况已登记")
+    return case
+
+
+def check_can_close_in_txn(task: Task) -> None:
+    """Called by ``duban.tasks.actions.report_accept`` before it closes a task, inside its transaction. A task of
+    kind inspection closes only with its case's rectification report and disclosure decision recorded (a case
+    missing altogether is refused too, so an inspection task cannot slip through unrecorded)."""
+    if task.kind != TaskKind.INSPECTION:
+        return
+    case = InspectionCase.objects.filter(task_id=task.pk).first()
+    if case is None or not case.ready_to_close:
+        raise InvalidInput("督察交办件须先登记整改情况和是否公开，才能办结",
+                           "an inspection case closes only after its rectification report and disclosure decision "
+                           "are recorded")
+
+
+# --- livelihood projects (民生实事) ------------------------------------------------------------------------------
+
+def _decimal(value, name_zh: str, name_en: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(f"{name_zh}必须是数字", f"{name_en} must be a number") from None
+    if not number.is_finite():
+        raise InvalidInput(f"{name_zh}必须是数字", f"{name_en} must be a number")
+    return number.quantize(Decimal("0.01"))
+
+
+@transaction.atomic(durable=True)
+def livelihood_create(*, actor, title: str, indicator: str, target, measure_unit: str, lead_unit_id: int,
+                      period_start: dt.date, period_end: dt.date, text: str = "", coop_unit_ids=(),
+                      assign: bool = False) -> LivelihoodProject:
+    """Supervisors register a livelihood project with a numeric target (新增养老床位 1000 张) over a period; its
+    task's deadline is the period's end. Events TASK_CREATED and LIVELIHOOD_CREATED."""
+    _require(perms.can_create_source(actor))
+    title = _text(title, "项目名称", "the title", limit=200)
+    indicator = _text(indicator, "指标", "the indicator", limit=100)
+    measure_unit = _text(measure_unit, "计量单位", "the unit of measure", limit=20)
+    target = _decimal(target, "目标值", "the target")
+    if target <= 0:
+        raise InvalidInput("目标值必须大于0", "the target must be positive")
+    if not (isinstance(period_start, dt.date) and isinstance(period_end, dt.date)) or period_end <= period_start:
+        raise InvalidInput("起止日期不正确", "the period must end after it starts")
+    task = _make_task(actor=actor, kind=TaskKind.LIVELIHOOD, assign=assign, title=title,
+                      text=(text or "").strip() or f"{indicator}{target.normalize():f}{measure_unit}",
+                      lead_unit_id=lead_unit_id, coop_unit_ids=coop_unit_ids, deadline=period_end)
+    project = LivelihoodProject.objects.create(task=task, indicator=indicator, target=target,
+                                               measure_unit=measure_unit, period_start=period_start,
+                                               period_end=period_end)
+    audit_log(actor=actor, event_type=EventType.LIVELIHOOD_CREATED, task=task,
+              extra={"project_id": project.pk, "indicator": indicator, "target": str(target),
+                     "measure_unit": measure_unit, "period": [period_start.isoformat(), period_end.isoformat()]})
+    return project
+
+
+@transaction.atomic(durable=True)
+def livelihood_record_actual(*, actor, project_id: int, month: dt.date, value, note: str = "") -> LivelihoodActual:
+    """Supervisors or the lead unit record what was achieved in a month (one figure per month). Recording a month
+    again is a correction: a new row with the next version, the old one kept. Recording the same value again
+    changes nothing. Event LIVELIHOOD_ACTUAL_RECORDED (``old_value`` set for a correction); supervisors are told of
+    a unit's figure."""
+    project = perms.livelihood_visible_to(actor).select_related("task").filter(pk=project_id).first()
+    if project is None:
+        raise NotFound()
+    _require(perms.can_record_livelihood(actor, project))
+    if not isinstance(month, dt.date):
+        raise InvalidInput("请填写月份", "the month is required")
+    month = month.replace(day=1)
+    if month < project.period_start.replace(day=1) or month > project.period_end:
+        raise InvalidInput("月份不在项目期限内", "the month lies outside the project's period")
+    value = _decimal(value, "完成值", "the value")
+    if value < 0:
+        raise InvalidInput("完成值不能为负数", "the value must not be negative")
+    current = (LivelihoodActual.objects.filter(project=project, month=month).order_by("-version").first())
+    if current is not None and current.value == value:
+        return current
+    row = LivelihoodActual.objects.create(project=project, month=month, value=value, note=(note or "")[:200],
+                                          version=(current.version + 1) if current else 1, recorded_by=actor)
+    audit_log(actor=actor, event_type=EventType.LIVELIHOOD_ACTUAL_RECORDED, task=project.task,
+              extra={"project_id": project.pk, "month": month.isoformat()[:7], "value": str(value),
+                     "version": row.version, "old_value": str(current.value) if current else None})
+    if not core.is_office(actor):
+        notify(recipients=supervisors(), kind="livelihood_actual", task=project.task,
+               title=f"民生实事进度：{project.task.title} {month:%Y-%m} {value.normalize():f}{project.measure_unit}")
+    return row
+
+
+# --- hazards (隐患台账) -----------------------------------------------------------------------------------------
+
+@transaction.atomic(durable=True)
+def hazard_create(*, actor, place: str, category: str, severity: str, description: str, deadline: dt.date,
+                  responsible_person: str, lead_unit_id: int, coop_unit_ids=(), title: str = "",
+                  assign: bool = False) -> Hazard:
+    """Supervisors enter a hazard in the ledger (发现) with its rectification task (kind hazard, deadline = the
+    rectification deadline). Events TASK_CREATED and HAZARD_FOUND (TASK_ASSIGNED too when ``assign``)."""
+    _require(perms.can_create_source(actor))
+    place = _text(place, "隐患地点", "the place", limit=200)
+    description = _text(description, "隐患描述", "the description")
+    responsible_person = _text(responsible_person, "责任人", "the responsible person", limit=50)
+    if category not in HazardCategory.values:
+        raise InvalidInput("隐患类别不正确", "unknown category")
+    if severity not in HazardSeverity.values:
+        raise InvalidInput("隐患等级不正确", "unknown severity")
+    if not isinstance(deadline, dt.date):
+        raise InvalidInput("请填写整改期限", "the rectification deadline is required")
+    if lead_unit_id is None:
+        raise InvalidInput("请指定整改责任单位", "a lead unit is required")
+    label = HazardCategory(category).label
+    task = _make_task(actor=actor, kind=TaskKind.HAZARD, assign=assign, lead_unit_id=lead_unit_id,
+                      coop_unit_ids=coop_unit_ids, deadline=deadline, text=description,
+                      title=(title or "").strip() or f"{place}{label}隐患整改")
+    hazard = Hazard.objects.create(task=task, place=place, category=category, severity=severity,
+                                   description=description, deadline=deadline,
+                                   responsible_person=responsible_person)
+    audit_log(actor=actor, event_type=EventType.HAZARD_FOUND, task=task, target_unit=task.lead_unit,
+              extra={"hazard_id": hazard.pk, "place": place, "category": category, "severity": severity,
+                     "deadline": deadline.isoformat(), "responsible_person": responsible_person})
+    return hazard
+
+
+def _locked_hazard(actor, hazard_id: int) -> Hazard:
+    if not perms.hazards_visible_to(actor).filter(pk=hazard_id).exists():
+        raise NotFound()
+    return Hazard.objects.select_for_update().select_related("task").get(pk=hazard_id)
+
+
+def _move(hazard: Hazard, to: str, *, version: int, **fields) -> str:
+    if to not in HAZARD_TRANSITIONS[hazard.status]:
+        raise Conflict(f"当前状态“{hazard.get_status_display()}”不允许此操作",
+                       f"not allowed while the hazard is {hazard.status}")
+    old = hazard.status
+    _bump(Hazard, hazard, version=version, status=to, **fields)
+    return old
+
+
+@transaction.atomic(durable=True)
+def hazard_rectify(*, actor, hazard_id: int, version: int, rectification: str) -> Hazard:
+    """The lead unit (or the office) reports the rectification (整改), moving 发现 → 整改. Event HAZARD_RECTIFIED;
+    supervisors are told to re-inspect."""
+    hazard = _locked_hazard(actor, hazard_id)
+    _require(perms.can_rectify_hazard(actor, hazard))
+    rectification = _text(rectification, "整改情况", "the rectification report")
+    old = _move(hazard, HazardStatus.RECTIFIED, version=version, rectification=rectification,
+                rectified_at=timezone.now())
+    audit_log(actor=actor, event_type=EventType.HAZARD_RECTIFIED, task=hazard.task,
+              extra={"hazard_id": hazard.pk, "old_status": old, "rectification": rectification})
+    notify(recipients=supervisors(), kind="hazard_rectified", task=hazard.task,
+           title=f"隐患已整改待复查：{hazard.place}", body=rectification[:500])
+    return hazard
+
+
+@transaction.atomic(durable=True)
+def hazard_review(*, actor, hazard_id: int, version: int, passed: bool, note: str = "") -> Hazard:
+    """Supervisors re-inspect (复查): passing moves 整改 → 复查; failing sends it back to 发现 (待整改) and needs a
+    note. Event HAZARD_REVIEWED or HAZARD_REVIEW_FAILED; the lead unit is told."""
+    hazard = _locked_hazard(actor, hazard_id)
+    _require(perms.can_review_hazard(actor, hazard))
+    note = (note or "").strip()
+    if not passed and not note:
+        raise InvalidInput("复查不通过须填写意见", "a failed review needs a note")
+    target = HazardStatus.REVIEWED if passed else HazardStatus.FOUND
+    old = _move(hazard, target, version=version, review_note=note, reviewed_at=timezone.now())
+    audit_log(actor=actor, event_type=EventType.HAZARD_REVIEWED if passed else EventType.HAZARD_REVIEW_FAILED,
+              task=hazard.task, extra={"hazard_id": hazard.pk, "old_status": old, "note": note})
+    notify(recipients=unit_people(hazard.task.lead_unit_id), kind="hazard_reviewed", task=hazard.task,
+           title=("隐患复查通过：" if passed else "隐患复查未通过，请继续整改：") + hazard.place, body=note)
+    return hazard
+
+
+@transaction.atomic(durable=True)
+def hazard_close(*, actor, hazard_id: int, version: int) -> Hazard:
+    """Supervisors strike a reviewed hazard off the ledger (销号). Event HAZARD_CLOSED; the lead unit is told."""
+    hazard = _locked_hazard(actor, hazard_id)
+    _require(perms.can_review_hazard(actor, hazard))
+    old = _move(hazard, HazardStatus.CLOSED, version=version, closed_at=timezone.now())
+    audit_log(actor=actor, event_type=EventType.HAZARD_CLOSED, task=hazard.task,
+              extra={"hazard_id": hazard.pk, "old_status": old})
+    notify(recipients=unit_people(hazard.task.lead_unit_id), kind="hazard_closed", task=hazard.task,
+           title=f"隐患已销号：{hazard.place}")
+    return hazard
+
+
+# --- attachments ---------------------------------------------------------------------------------------------
+
+# Types are told by their first bytes, never by the name or the browser's claim, so a renamed script is refused.
+MAGIC_TYPES = (
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"%PDF-", "application/pdf", ".pdf"),
+)
+
+
+def attachment_dir() -> Path:
+    return Path(settings.DATA_DIR) / "attachments"
+
+
+def sniff_type(data: bytes) -> tuple[str, str] | None:
+    for magic, content_type, suffix in MAGIC_TYPES:
+        if data.startswith(magic):
+            return content_type, suffix
+    return None
+
+
+@transaction.atomic(durable=True)
+def attachment_upload(*, actor, task_id: int, filename: str, data: bytes, hazard_id: int | None = None
+                      ) -> Attachment:
+    """Supervisors and the task's lead or cooperating units attach a JPEG/PNG photo or a PDF (size limited by
+    ``DUBAN_ATTACHMENT_MAX_BYTES``). The file is stored under a random name outside the web root. Event
+    ATTACHMENT_UPLOADED; nobody is told (the report or step it supports tells)."""
+    task = core.tasks_visible_to(actor).filter(pk=task_id).select_related("lead_unit").first()
+    if task is None:
+        raise NotFound()
+    _require(perms.can_attach(actor, task))
+    hazard = None
+    if hazard_id is not None:
+        hazard = Hazard.objects.filter(pk=hazard_id, task_id=task.pk).first()
+        if hazard is None:
+            raise NotFound()
+    limit = settings.DUBAN_ATTACHMENT_MAX_BYTES
+    if not data:
+        raise InvalidInput("文件为空", "the file is empty")
+    if len(data) > limit:
+        raise InvalidInput(f"文件不能超过{limit // (1024 * 1024)}MB", f"the file must be at most {limit} bytes")
+    sniffed = sniff_type(data)
+    if sniffed is None:
+        raise InvalidInput("只接受 JPEG、PNG 图片或 PDF 文件", "only JPEG, PNG or PDF files are accepted")
+    content_type, suffix = sniffed
+    name = Path(filename or "").name.strip()[:200] or f"附件{suffix}"
+    stored = secrets.token_hex(16) + suffix
+    folder = attachment_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / stored
+    path.write_bytes(data)
+    try:
+        attachment = Attachment.objects.create(task=task, hazard=hazard, original_name=name,
+                                               content_type=content_type, size=len(data),
+                                               sha256=hashlib.sha256(data).hexdigest(), stored_name=stored,
+                                               uploaded_by=actor)
+        audit_log(actor=actor, event_type=EventType.ATTACHMENT_UPLOADED, task=task,
+                  extra={"attachment_id": attachment.pk, "hazard_id": hazard_id, "name": name,
+                         "content_type": content_type, "size": len(data), "sha256": attachment.sha256})
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    # This action is the outermost transaction, so once it returns only the commit itself can still fail; a file
+    # left by such a failure is an orphan under a random name that nothing links to, never a row without its file.
+    return attachment
+
+
+# --- policy phrases (提法) ---------------------------------------------------------------------------------------
+
+def phrases_collect_in_txn(meeting: Meeting) -> int:
+    """Index the phrases of ``meeting.extraction["phrases"]``: one ``PhraseOccurrence`` per quotation, with the
+    (not withdrawn) task whose source span contains it. Joins the caller's transaction (``meeting_import`` calls it
+    last). Idempotent: the meeting's occurrences are rebuilt, so a rerun after merging or splitting tasks
+    reassigns them. No audit event: this is an index derived from the imported text, which MEETING_IMPORTED
+    already records. Returns the number of occurrences."""
+    found = [p for p in (meeting.extraction or {}).get("phrases") or []
+             if isinstance(p, dict) and (p.get("text") or "").strip()]
+    PhraseOccurrence.objects.filter(meeting=meeting).delete()  # a derived index, rebuilt; not a business record
+    if not found:
+        return 0
+    texts = sorted({p["text"].strip()[:100] for p in found})
+    existing = {p.text: p for p in Phrase.objects.filter(text__in=texts)}
+    Phrase.objects.bulk_create([Phrase(text=t) for t in texts if t not in existing], ignore_conflicts=True)
+    phrases = {p.text: p.pk for p in Phrase.objects.filter(text__in=texts)}
+    spans = list(Task.objects.filter(meeting=meeting, source_start__isnull=False)
+                 .exclude(status=TaskStatus.WITHDRAWN).values_list("pk", "source_start", "source_end"))
+    rows, seen = [], set()
+    for p in found:
+        start, end = int(p.get("start") or 0), int(p.get("end") or 0)
+        if start in seen:
+            continue
+        seen.add(start)
+        task_id = next((pk for pk, s, e in spans if s <= start and end <= e), None)
+        rows.append(PhraseOccurrence(phrase_id=phrases[p["text"].strip()[:100]], meeting=meeting, task_id=task_id,
+                                     start=start, end=end))
+    PhraseOccurrence.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic(durable=True)
+def phrases_backfill(*, actor, meeting_ids: list[int] | None = None) -> dict:
+    """Rebuild the phrase index of existing meetings (all, or ``meeting_ids``). Sysadmins and supervisors (and the
+    CLI's system actor) may run it. No audit event (a derived index; see ``phrases_collect_in_txn``)."""
+    if not (core.is_supervisor(actor) or actor.username == "duban-system"):
+        raise PermissionDenied()
+    meetings = Meeting.objects.order_by("id").only("id", "extraction")
+    if meeting_ids:
+        meetings = meetings.filter(pk__in=meeting_ids)
+    counts = {"meetings": 0, "occurrences": 0}
+    for meeting in meetings.iterator(chunk_size=200):
+        counts["meetings"] += 1
+        counts["occurrences"] += phrases_collect_in_txn(meeting)
+    return counts
+

@@ -1,0 +1,279 @@
+"""One search box over meetings, tasks, progress reports and inspection cases.
+
+SQLite: FTS5 tables with the trigram tokenizer (``migrations/0002_search_index.py``), ranked by bm25 with titles
+weighted above bodies. PostgreSQL: ``ILIKE`` served by pg_trgm GIN indexes, ranked by trigram similarity to the
+title. Words shorter than three characters (a trigram index cannot look them up; 燃气, 安全 are two) are matched
+with a plain substring filter (``icontains``) on either database.
+
+Every hit comes from the viewer's scoped queryset (``duban.core.permissions``); the index only proposes ids.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
+
+from duban.core import permissions as core
+from duban.sources import permissions as perms
+
+# fts table: (content table, columns); the migration holds the same list (it may not import this module).
+SEARCH_TABLES = {
+    "sources_fts_task": ("tasks_task", ("title", "text")),
+    "sources_fts_report": ("tasks_progressreport", ("text",)),
+    "sources_fts_meeting": ("meetings_meeting", ("title", "source_text")),
+    "sources_fts_case": ("sources_inspectioncase", ("case_number", "complaint", "rectification")),
+}
+
+MAX_QUERY_CHARS = 100
+MAX_TERMS = 5
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str
+    fts: str
+    weights: tuple[float, ...]  # bm25 weight per column, title first
+    title_field: str
+    body_field: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return SEARCH_TABLES[self.fts][1]
+
+
+KINDS = {
+    "meeting": Kind("meeting", "会议", "sources_fts_meeting", (5.0, 1.0), "title", "source_text"),
+    "task": Kind("task", "督办事项", "sources_fts_task", (5.0, 1.0), "title", "text"),
+    "report": Kind("report", "进展报告", "sources_fts_report", (1.0,), "text", "text"),
+    "case": Kind("case", "督察交办件", "sources_fts_case", (5.0, 2.0, 1.0), "case_number", "complaint"),
+}
+
+
+def _scoped(kind: str, viewer) -> QuerySet:
+    if kind == "meeting":
+        return core.meetings_visible_to(viewer).defer("extraction")
+    if kind == "task":
+        return core.tasks_visible_to(viewer).select_related("lead_unit", "meeting")
+    if kind == "report":
+        return core.reports_visible_to(viewer).select_related("task", "unit")
+    return perms.cases_visible_to(viewer).select_related("task", "task__lead_unit")
+
+
+@dataclass
+class Hit:
+    kind: str
+    obj: object
+    title: str
+    snippet: tuple[str, str, str]  # before, match, after: the template escapes each part
+    score: float = 0.0
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass
+class SearchResults:
+    query: str
+    terms: list[str]
+    groups: list[Group]
+    mode: str  # "index" or "substring"
+
+    @property
+    def total(self) -> int:
+        return sum(g.total for g in self.groups)
+
+
+def parse_terms(q: str) -> list[str]:
+    q = (q or "").strip()[:MAX_QUERY_CHARS]
+    terms = [t for t in re.split(r"[\s\u3000,，;；]+", q) if t]
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+
+
+def _fts_match(terms: list[str]) -> str:
+    # Each word as a quoted FTS5 string: no operator or column filter typed into the box is ever interpreted.
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class _ILike(Func):
+    """``column ILIKE '%term%'`` (PostgreSQL), which pg_trgm's GIN index serves; Django's icontains wraps the
+    column in UPPER() and would not use it."""
+
+    arg_joiner = " ILIKE "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _substring_q(kind: Kind, term: str) -> Q:
+    q = Q()
+    for column in kind.columns:
+        q |= Q(**{f"{column}__icontains": term})
+    return q
+
+
+def _ilike_filter(kind: Kind, term: str):
+    pattern = Value("%" + _like_escape(term) + "%")
+    q = Q()
+    for column in kind.columns:
+        q |= Q(_ILike(F(column), pattern))
+    return q
+
+
+def _snippet(text: str, terms: list[str], width: int = 40) -> tuple[str, str, str]:
+    text = re.sub(r"\s+", " ", text or "")
+    lowered = text.lower()
+    for term in terms:
+        i = lowered.find(term.lower())
+        if i >= 0:
+            start = max(0, i - width)
+            end = min(len(text), i + len(term) + width * 2)
+            return (("…" if start else "") + text[start:i], text[i:i + len(term)],
+                    text[i + len(term):end] + ("…" if end < len(text) else ""))
+    return (text[:width * 3] + ("…" if len(text) > width * 3 else ""), "", "")
+
+
+def _title(kind: str, obj) -> str:
+    if kind == "report":
+        return f"{obj.task.title}（{obj.unit.name}进展）"
+    if kind == "case":
+        return f"{obj.case_number} {obj.task.title}"
+    return obj.title
+
+
+def _hit(kind: Kind, obj, terms: list[str], score: float) -> Hit:
+    body = " ".join(str(getattr(obj, c) or "") for c in kind.columns)
+    return Hit(kind=kind.key, obj=obj, title=_title(kind.key, obj), snippet=_snippet(body, terms), score=score)
+
+
+def _search_sqlite(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[str], limit: int, offset: int,
+                   scoped_all: bool) -> Group:
+    match = _fts_match(long_terms)
+    where = f"f.{kind.fts} MATCH %s"
+    params: list = [match]
+    if not scoped_all:
+        sub_sql, sub_params = qs.order_by().values("pk").query.sql_with_params()
+        # The unary + keeps SQLite from handing the IN list to FTS5 as a rowid constraint, which would run the
+        # MATCH once per visible row (seconds at 100k tasks) instead of once, filtered by the materialized list.
+        where += f" AND +f.rowid IN ({sub_sql})"
+        params += list(sub_params)
+    weights = ", ".join(str(w) for w in kind.weights)
+    with connection.cursor() as cursor:
+        # One pass gives the page and (by the window) the total; only a page past the end needs a second count.
+        cursor.execute(f"SELECT id, score, count(*) OVER () FROM (SELECT f.rowid AS id, bm25(f.{kind.fts}, "
+                       f"{weights}) AS score FROM {kind.fts} f WHERE {where}) ORDER BY score, id DESC "
+                       f"LIMIT %s OFFSET %s", params + [limit, offset])
+        rows = cursor.fetchall()
+        if rows:
+            total = rows[0][2]
+        elif offset:
+            cursor.execute(f"SELECT count(*) FROM {kind.fts} f WHERE {where}", params)
+            total = cursor.fetchone()[0]
+        else:
+            total = 0
+    ranked = [(pk, score) for pk, score, _total in rows]
+    objs = {o.pk: o for o in qs.filter(pk__in=[r[0] for r in ranked])}
+    hits = [_hit(kind, objs[pk], terms, -score) for pk, score in ranked if pk in objs]
+    return Group(kind=kind.key, label=kind.label, total=total, hits=hits)
+
+
+def _search_orm(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[str], limit: int, offset: int
+                ) -> Group:
+    if connection.vendor == "postgresql" and long_terms:
+        for term in long_terms:
+            qs = qs.filter(_ilike_filter(kind, term))
+        score = Func(Value(" ".join(long_terms)), F(kind.title_field), function="similarity",
+                     output_field=FloatField())
+    else:
+        for term in long_terms:
+            qs = qs.filter(_substring_q(kind, term))
+        score = Case(When(Q(**{f"{kind.title_field}__icontains": terms[0]}), then=Value(1.0)),
+                     default=Value(0.0), output_field=FloatField())
+    total = qs.count()
+    # "search_score", not "score": Task has a score field (考评得分).
+    rows = list(qs.annotate(search_score=score).order_by("-search_score", "-pk")[offset:offset + limit])
+    return Group(kind=kind.key, label=kind.label, total=total,
+                 hits=[_hit(kind, o, terms, float(o.search_score or 0)) for o in rows])
+
+
+def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, offset: int = 0) -> SearchResults:
+    """Ranked hits per kind (meetings, tasks, progress reports, inspection cases) that the viewer may open."""
+    terms = parse_terms(q)
+    wanted = [k for k in (kinds or KINDS) if k in KINDS]
+    if not terms:
+        return SearchResults(query=q or "", terms=[], groups=[], mode="index")
+    long_terms = [t for t in terms if len(t) >= 3]
+    short_terms = [t for t in terms if len(t) < 3]
+    use_fts = bool(long_terms) and connection.vendor == "sqlite"
+    groups = []
+    for key in wanted:
+        kind = KINDS[key]
+        qs = _scoped(key, viewer)
+        for term in short_terms:
+            qs = qs.filter(_substring_q(kind, term))
+        if use_fts:
+            groups.append(_search_sqlite(kind, qs, long_terms, terms, limit, offset,
+                                         scoped_all=core.is_office(viewer) and not short_terms))
+        else:
+            groups.append(_search_orm(kind, qs, long_terms, terms, limit, offset))
+    mode = "index" if long_terms and connection.vendor in ("sqlite", "postgresql") else "substring"
+    return SearchResults(query=q, terms=terms, groups=groups, mode=mode)
+
+
+# --- keeping the SQLite index healthy ------------------------------------------------------------------------
+
+def _trigger_sql(fts: str, table: str, columns: tuple[str, ...]) -> list[str]:
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    return [
+        (f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, content='{table}', content_rowid='id', "
+         f"tokenize='trigram')"),
+        (f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN "
+         f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"),
+        (f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN "
+         f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"),
+        (f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN "
+         f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+         f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"),
+    ]
+
+
+def ensure_search_index(using: str = "default") -> list[str]:
+    """Recreate missing FTS tables or triggers and rebuild those indexes; returns the fts tables repaired.
+
+    Run after every ``migrate`` (post_migrate, see apps.py): Django's SQLite schema editor rebuilds a table to alter
+    it (a later migration adding a column to tasks_task, say), and dropping the old table drops its triggers, which
+    would leave the index silently stale."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "sqlite":
+        return []
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        present = {row[0] for row in cursor.fetchall()}
+        repaired = []
+        for fts, (table, columns) in SEARCH_TABLES.items():
+            if table not in present:
+                continue  # the migration creating it has not run yet
+            needed = {fts, f"{fts}_ai", f"{fts}_ad", f"{fts}_au"}
+            if needed <= present:
+                continue
+            for sql in _trigger_sql(fts, table, columns):
+                cursor.execute(sql)
+            cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+            repaired.append(fts)
+    return repaired
+

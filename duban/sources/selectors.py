@@ -1,0 +1,227 @@
+"""Every read of instructions, cases, livelihood projects, hazards, attachments and phrases, starting from the
+viewer's scoped queryset (``duban.sources.permissions``, built on ``duban.core.permissions``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Min, Prefetch, QuerySet
+
+from duban.core import permissions as core
+from duban.core.errors import NotFound
+from duban.sources import permissions as perms
+from duban.sources.models import (Attachment, Hazard, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
+                                  LivelihoodProject, Phrase)
+from duban.tasks.models import Task
+
+TASK_RELATED = ("task", "task__lead_unit")
+
+
+def _first(qs: QuerySet, pk: int):
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+# --- instructions ------------------------------------------------------------------------------------------
+
+def instruction_list(*, viewer) -> QuerySet[Instruction]:
+    visible = core.tasks_visible_to(viewer).select_related("lead_unit")
+    links = InstructionTask.objects.filter(task__in=visible.values("pk")).select_related("task", "task__lead_unit")
+    return (perms.instructions_visible_to(viewer).select_related("created_by")
+            .prefetch_related(Prefetch("links", queryset=links, to_attr="visible_links")).order_by("-date", "-id"))
+
+
+def instruction_get(*, viewer, instruction_id: int) -> Instruction:
+    return _first(instruction_list(viewer=viewer), instruction_id)
+
+
+# --- inspection cases ----------------------------------------------------------------------------------------
+
+def case_list(*, viewer, batch: str | None = None) -> QuerySet[InspectionCase]:
+    qs = perms.cases_visible_to(viewer).select_related(*TASK_RELATED)
+    if batch:
+        qs = qs.filter(batch=batch)
+    return qs.order_by("-id")
+
+
+def case_get(*, viewer, case_id: int) -> InspectionCase:
+    return _first(case_list(viewer=viewer), case_id)
+
+
+# --- livelihood projects ---------------------------------------------------------------------------------------
+
+def current_actuals(project: LivelihoodProject) -> list[LivelihoodActual]:
+    """The current figure of each month (its highest version), by month. Uses prefetched rows when present."""
+    latest: dict[dt.date, LivelihoodActual] = {}
+    for row in project.actuals.all():
+        if row.month not in latest or row.version > latest[row.month].version:
+            latest[row.month] = row
+    return [latest[m] for m in sorted(latest)]
+
+
+def livelihood_cumulative(project: LivelihoodProject) -> Decimal:
+    return sum((row.value for row in current_actuals(project)), Decimal("0"))
+
+
+def livelihood_progress(project: LivelihoodProject) -> float:
+    """Cumulative actual / target, as a fraction (1.0 = target met; may exceed 1)."""
+    return float(livelihood_cumulative(project) / project.target) if project.target else 0.0
+
+
+def elapsed_share(project: LivelihoodProject, today: dt.date) -> float:
+    """The share of the project's period that has passed by the end of ``today``, between 0 and 1."""
+    days = (project.period_end - project.period_start).days + 1
+    passed = (today - project.period_start).days + 1
+    return min(1.0, max(0.0, passed / days))
+
+
+# Progress may trail time by this much and stay green (figures arrive a month late), up to twice as much yellow.
+LIGHT_SLACK = 0.10
+
+
+def livelihood_light(project: LivelihoodProject, today: dt.date) -> str:
+    """green / yellow / red: cumulative actual ÷ target against the elapsed share of the period. Green when
+    progress is within 10 points of time (or the target is met), yellow within 25 points, red beyond that or when
+    the period is over and the target not met."""
+    progress = livelihood_progress(project)
+    if progress >= 1:
+        return "green"
+    elapsed = elapsed_share(project, today)
+    if today > project.period_end:
+        return "red"
+    gap = elapsed - progress
+    if gap <= LIGHT_SLACK:
+        return "green"
+    if gap <= 0.25:
+        return "yellow"
+    return "red"
+
+
+@dataclass(frozen=True)
+class LivelihoodRow:
+    project: LivelihoodProject
+    cumulative: Decimal
+    progress: float
+    elapsed: float
+    light: str
+    months: list
+
+
+def livelihood_row(project: LivelihoodProject, today: dt.date) -> LivelihoodRow:
+    return LivelihoodRow(project=project, cumulative=livelihood_cumulative(project),
+                         progress=livelihood_progress(project), elapsed=elapsed_share(project, today),
+                         light=livelihood_light(project, today), months=current_actuals(project))
+
+
+def livelihood_list(*, viewer) -> QuerySet[LivelihoodProject]:
+    return (perms.livelihood_visible_to(viewer).select_related(*TASK_RELATED)
+            .prefetch_related(Prefetch("actuals", queryset=LivelihoodActual.objects.order_by("month", "version")))
+            .order_by("-period_start", "-id"))
+
+
+def livelihood_get(*, viewer, project_id: int) -> LivelihoodProject:
+    return _first(livelihood_list(viewer=viewer), project_id)
+
+
+def livelihood_history(*, viewer, project_id: int) -> QuerySet[LivelihoodActual]:
+    """Every version of every month (corrections included), for the project's history table."""
+    project = livelihood_get(viewer=viewer, project_id=project_id)
+    return project.actuals.select_related("recorded_by").order_by("month", "version")
+
+
+# --- hazards -------------------------------------------------------------------------------------------------
+
+def hazard_list(*, viewer, status: str | None = None, category: str | None = None,
+                severity: str | None = None) -> QuerySet[Hazard]:
+    qs = perms.hazards_visible_to(viewer).select_related(*TASK_RELATED)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if severity:
+        qs = qs.filter(severity=severity)
+    return qs.order_by("status", "deadline", "-id")
+
+
+def hazard_get(*, viewer, hazard_id: int) -> Hazard:
+    return _first(hazard_list(viewer=viewer), hazard_id)
+
+
+# --- attachments -----------------------------------------------------------------------------------------------
+
+def attachment_list(*, viewer, task_id: int | None = None, hazard_id: int | None = None) -> QuerySet[Attachment]:
+    qs = perms.attachments_visible_to(viewer)
+    if task_id is not None:
+        qs = qs.filter(task_id=task_id)
+    if hazard_id is not None:
+        qs = qs.filter(hazard_id=hazard_id)
+    return qs.order_by("id")
+
+
+def attachment_get(*, viewer, attachment_id: int) -> Attachment:
+    """``NotFound`` alike for a missing attachment and one whose task the viewer may not see."""
+    return _first(perms.attachments_visible_to(viewer), attachment_id)
+
+
+# --- phrases -------------------------------------------------------------------------------------------------
+
+def phrase_list(*, viewer, q: str = "") -> QuerySet[Phrase]:
+    """Phrases quoted in meetings the viewer may see, with the number of quotations and of meetings."""
+    occurrences = perms.occurrences_visible_to(viewer)
+    qs = Phrase.objects.filter(pk__in=occurrences.values("phrase_id"))
+    if q:
+        qs = qs.filter(text__icontains=q.strip())
+    return (qs.annotate(uses=Count("occurrences", filter=_occ_filter(occurrences), distinct=True),
+                        meetings=Count("occurrences__meeting", filter=_occ_filter(occurrences), distinct=True),
+                        first_id=Min("occurrences__meeting_id"))
+            .order_by("-meetings", "-uses", "text"))
+
+
+def _occ_filter(occurrences):
+    from django.db.models import Q
+
+    return Q(occurrences__in=occurrences.values("pk"))
+
+
+@dataclass(frozen=True)
+class PhraseTimelineEntry:
+    meeting: object
+    count: int
+    tasks: list[Task]
+    snippets: list[tuple[str, str, str]]
+
+
+def phrase_get(*, viewer, phrase_id: int) -> Phrase:
+    return _first(phrase_list(viewer=viewer), phrase_id)
+
+
+def phrase_timeline(*, viewer, phrase_id: int) -> tuple[Phrase, list[PhraseTimelineEntry]]:
+    """The phrase's quotations grouped by meeting in meeting-date order, with the tasks (visible to the viewer)
+    whose text carries it and a few words of context for each quotation."""
+    phrase = phrase_get(viewer=viewer, phrase_id=phrase_id)
+    visible_tasks = core.tasks_visible_to(viewer).values("pk")
+    occurrences = list(perms.occurrences_visible_to(viewer).filter(phrase=phrase)
+                       .select_related("meeting")
+                       .prefetch_related(Prefetch("task", queryset=Task.objects.filter(pk__in=visible_tasks)
+                                                  .select_related("lead_unit")))
+                       .order_by("meeting__date", "meeting_id", "start"))
+    entries: dict[int, dict] = {}
+    for occ in occurrences:
+        entry = entries.setdefault(occ.meeting_id, {"meeting": occ.meeting, "count": 0, "tasks": {},
+                                                     "snippets": []})
+        entry["count"] += 1
+        if occ.task is not None:  # prefetched from the viewer's tasks only: None when out of scope
+            entry["tasks"][occ.task_id] = occ.task
+        text = occ.meeting.source_text
+        if len(entry["snippets"]) < 3:
+            entry["snippets"].append((text[max(0, occ.start - 30):occ.start], text[occ.start:occ.end],
+                                      text[occ.end:occ.end + 30]))
+    timeline = [PhraseTimelineEntry(meeting=e["meeting"], count=e["count"], tasks=list(e["tasks"].values()),
+                                    snippets=e["snippets"]) for e in entries.values()]
+    timeline.sort(key=lambda e: (e.meeting.date is None, e.meeting.date or dt.date.min, e.meeting.pk))
+    return phrase, timeline
+

@@ -1,0 +1,279 @@
+"""Actions of duban.sources: state change, one audit event, notifications, and no trace when refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from duban.core.audit import EventType
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.models import AuditEvent, Notification
+from duban.sources import actions, selectors
+from duban.sources.models import (Hazard, HazardStatus, InspectionCase, Instruction, LivelihoodActual,
+                                  LivelihoodProject)
+from duban.tasks import actions as task_actions
+from duban.tasks.models import Task, TaskKind, TaskStatus
+
+
+def events(event_type) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(event_type=int(event_type)))
+
+
+def counts():
+    return (Task.objects.count(), AuditEvent.objects.count(), Notification.objects.count(),
+            Instruction.objects.count(), InspectionCase.objects.count(), Hazard.objects.count(),
+            LivelihoodProject.objects.count(), LivelihoodActual.objects.count())
+
+
+# --- instructions --------------------------------------------------------------------------------------------
+
+def test_instruction_create_makes_tasks_of_kind_instruction(org):
+    instruction = actions.instruction_create(
+        actor=org.supervisor, text="请应急局牵头排查全市燃气隐患，月底前报结果。", leader="张市长",
+        date=dt.date(2024, 5, 6), doc_number="市府批〔2024〕12号", assign=True,
+        tasks=[{"lead_unit_id": org.safety.pk, "deadline": dt.date(2024, 5, 31)},
+               {"title": "配合排查医院燃气", "text": "卫健委排查医院燃气", "lead_unit_id": org.health.pk}])
+    tasks = [link.task for link in instruction.links.select_related("task")]
+    assert [t.kind for t in tasks] == [TaskKind.INSTRUCTION] * 2
+    assert [t.status for t in tasks] == [TaskStatus.ASSIGNED] * 2
+    assert tasks[0].text == instruction.text and tasks[1].title == "配合排查医院燃气"
+    [event] = events(EventType.INSTRUCTION_CREATED)
+    assert event.actor == org.supervisor
+    assert event.extra["doc_number"] == "市府批〔2024〕12号" and event.extra["task_ids"] == [t.pk for t in tasks]
+    assert len(events(EventType.TASK_CREATED)) == 2
+    assert set(Notification.objects.filter(kind="task_assigned").values_list("recipient__username", flat=True)) \
+        == {"lead_admin", "lead_staff", "coop_staff"}
+
+
+def test_instruction_add_task_and_refusals(org):
+    instruction = actions.instruction_create(actor=org.supervisor, text="批示内容", leader="李书记",
+                                             date=dt.date(2024, 1, 2), tasks=[{"lead_unit_id": org.safety.pk}])
+    task = actions.instruction_add_task(actor=org.supervisor, instruction_id=instruction.pk,
+                                        task={"title": "第二项", "lead_unit_id": org.other.pk})
+    assert task.kind == TaskKind.INSTRUCTION and instruction.links.count() == 2
+    [event] = events(EventType.INSTRUCTION_TASK_ADDED)
+    assert event.task == task and event.extra == {"instruction_id": instruction.pk}
+    before = counts()
+    with pytest.raises(PermissionDenied):
+        actions.instruction_create(actor=org.lead_staff, text="x", leader="y", date=dt.date(2024, 1, 2),
+                                   tasks=[{"lead_unit_id": org.safety.pk}])
+    with pytest.raises(PermissionDenied):
+        actions.instruction_add_task(actor=org.leader, instruction_id=instruction.pk,
+                                     task={"lead_unit_id": org.safety.pk})
+    with pytest.raises(NotFound):  # a draft task is not the unit's yet, so neither is the instruction
+        actions.instruction_add_task(actor=org.lead_staff, instruction_id=instruction.pk,
+                                     task={"lead_unit_id": org.safety.pk})
+    with pytest.raises(InvalidInput):
+        actions.instruction_create(actor=org.supervisor, text="x", leader="y", date=dt.date(2024, 1, 2), tasks=[])
+    assert counts() == before
+
+
+# --- inspection cases ----------------------------------------------------------------------------------------
+
+def make_case(org, number="HB-2023-001", **kw):
+    fields = dict(case_number=number, complaint="某化工厂夜间偷排废水，河道发黑发臭。", lead_unit_id=org.safety.pk,
+                  batch="第二批", inspection="中央生态环境保护督察", reply_due=dt.date(2030, 7, 1), assign=True)
+    fields.update(kw)
+    return actions.case_create(actor=org.supervisor, **fields)
+
+
+def drive_to_close_request(org, task_id):
+    task_actions.task_accept(actor=org.lead_staff, task_id=task_id)
+    return task_actions.report_submit(actor=org.lead_staff, task_id=task_id, text="已整改完毕", progress_percent=100,
+                                      request_close=True)
+
+
+def test_case_create_unique_number(org):
+    case = make_case(org)
+    assert case.task.kind == TaskKind.INSPECTION and case.task.deadline == dt.date(2030, 7, 1)
+    [event] = events(EventType.CASE_CREATED)
+    assert event.extra["case_number"] == "HB-2023-001" and event.task == case.task
+    before = counts()
+    with pytest.raises(Conflict):
+        make_case(org)
+    assert counts() == before
+
+
+def test_inspection_task_closes_only_after_rectification_and_disclosure(org):
+    case = make_case(org)
+    report = drive_to_close_request(org, case.task_id)
+    before = AuditEvent.objects.count()
+    with pytest.raises(InvalidInput) as exc:
+        task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    assert "整改情况" in exc.value.message_zh
+    assert Task.objects.get(pk=case.task_id).status == TaskStatus.CLOSE_REQUESTED
+    assert AuditEvent.objects.count() == before  # the whole acceptance rolled back
+
+    actions.case_record_rectification(actor=org.supervisor, case_id=case.pk, version=case.version,
+                                      rectification="已关停排污口并完成河道清淤", disclose=True)
+    [event] = events(EventType.CASE_RECTIFICATION_RECORDED)
+    assert event.extra["old"] == {"rectification": "", "disclose": None}
+    assert event.extra["new"] == {"rectification": "已关停排污口并完成河道清淤", "disclose": True}
+    assert set(Notification.objects.filter(kind="case_rectification").values_list("recipient__username", flat=True)) \
+        == {"lead_admin", "lead_staff"}
+    task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    assert Task.objects.get(pk=case.task_id).status == TaskStatus.CLOSED
+
+
+def test_case_rectification_refusals(org):
+    case = make_case(org)
+    before = counts()
+    with pytest.raises(PermissionDenied):
+        actions.case_record_rectification(actor=org.lead_staff, case_id=case.pk, version=1, rectification="x",
+                                          disclose=False)
+    with pytest.raises(NotFound):
+        actions.case_record_rectification(actor=org.other_staff, case_id=case.pk, version=1, rectification="x",
+                                          disclose=False)
+    with pytest.raises(InvalidInput):
+        actions.case_record_rectification(actor=org.supervisor, case_id=case.pk, version=1, rectification=" ",
+                                          disclose=False)
+    with pytest.raises(Conflict):
+        actions.case_record_rectification(actor=org.supervisor, case_id=case.pk, version=7, rectification="x",
+                                          disclose=False)
+    assert counts() == before
+
+
+def test_other_kinds_close_unaffected(org):
+    task = org.task_in("closed")
+    assert task.status == TaskStatus.CLOSED
+
+
+# --- livelihood ----------------------------------------------------------------------------------------------
+
+def make_project(org, **kw):
+    fields = dict(title="新增养老床位1000张", indicator="新增养老床位", target=1000, measure_unit="张",
+                  lead_unit_id=org.safety.pk, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
+                  assign=True)
+    fields.update(kw)
+    return actions.livelihood_create(actor=org.supervisor, **fields)
+
+
+def test_livelihood_actuals_versions_and_progress(org):
+    project = make_project(org)
+    assert project.task.kind == TaskKind.LIVELIHOOD and project.task.deadline == dt.date(2024, 12, 31)
+    [created] = events(EventType.LIVELIHOOD_CREATED)
+    assert created.extra["target"] == "1000.00" and created.extra["measure_unit"] == "张"
+    actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=dt.date(2024, 1, 15),
+                                     value=100)
+    actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, 2, 1),
+                                     value="150")
+    correction = actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk,
+                                                  month=dt.date(2024, 1, 1), value=120, note="更正")
+    assert correction.version == 2
+    assert list(LivelihoodActual.objects.filter(project=project, month=dt.date(2024, 1, 1))
+                .values_list("version", "value")) == [(1, Decimal("100.00")), (2, Decimal("120.00"))]
+    same = actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=dt.date(2024, 1, 1),
+                                            value=120)
+    assert same.pk == correction.pk  # repeating changes nothing
+    recorded = events(EventType.LIVELIHOOD_ACTUAL_RECORDED)
+    assert len(recorded) == 3
+    assert recorded[2].extra == {"project_id": project.pk, "month": "2024-01", "value": "120.00", "version": 2,
+                                 "old_value": "100.00"}
+    assert Notification.objects.filter(kind="livelihood_actual", recipient=org.supervisor).count() == 2
+    fresh = selectors.livelihood_get(viewer=org.lead_staff, project_id=project.pk)
+    assert selectors.livelihood_cumulative(fresh) == Decimal("270.00")
+    assert selectors.livelihood_progress(fresh) == pytest.approx(0.27)
+
+
+def test_livelihood_refusals(org):
+    project = make_project(org)
+    before = counts()
+    with pytest.raises(NotFound):
+        actions.livelihood_record_actual(actor=org.other_staff, project_id=project.pk, month=dt.date(2024, 1, 1),
+                                         value=1)
+    with pytest.raises(PermissionDenied):
+        actions.livelihood_record_actual(actor=org.leader, project_id=project.pk, month=dt.date(2024, 1, 1),
+                                         value=1)
+    with pytest.raises(InvalidInput):
+        actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2025, 1, 1),
+                                         value=1)
+    with pytest.raises(InvalidInput):
+        actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, 1, 1),
+                                         value="-3")
+    with pytest.raises(InvalidInput):
+        make_project(org, target=0)
+    assert counts() == before
+
+
+@pytest.mark.parametrize("actual, today, light", [
+    (500, dt.date(2024, 6, 30), "green"),     # 50% done, 50% of the year gone
+    (420, dt.date(2024, 6, 30), "green"),     # 8 points behind: within the slack
+    (330, dt.date(2024, 6, 30), "yellow"),    # 17 points behind
+    (200, dt.date(2024, 6, 30), "red"),       # 30 points behind
+    (1000, dt.date(2024, 3, 1), "green"),     # target met
+    (900, dt.date(2025, 1, 5), "red"),        # period over, target missed
+    (0, dt.date(2024, 1, 10), "green"),       # barely started
+])
+def test_livelihood_light(org, actual, today, light):
+    project = make_project(org)
+    if actual:
+        actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, 1, 1),
+                                         value=actual)
+    fresh = selectors.livelihood_get(viewer=org.supervisor, project_id=project.pk)
+    assert selectors.livelihood_light(fresh, today) == light
+
+
+# --- hazards -------------------------------------------------------------------------------------------------
+
+def make_hazard(org, **kw):
+    fields = dict(place="新北区某小区地下车库", category="gas", severity="larger", description="燃气管道锈蚀漏气",
+                  deadline=dt.date(2030, 6, 30), responsible_person="王五", lead_unit_id=org.safety.pk,
+                  coop_unit_ids=[org.health.pk], assign=True)
+    fields.update(kw)
+    return actions.hazard_create(actor=org.supervisor, **fields)
+
+
+def test_hazard_closed_loop(org):
+    hazard = make_hazard(org)
+    assert hazard.status == HazardStatus.FOUND and hazard.task.kind == TaskKind.HAZARD
+    [found] = events(EventType.HAZARD_FOUND)
+    assert found.extra["category"] == "gas" and found.target_unit == org.safety
+    hazard = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                                    rectification="已更换管道")
+    assert hazard.status == HazardStatus.RECTIFIED
+    assert Notification.objects.filter(kind="hazard_rectified", recipient=org.supervisor).exists()
+    hazard = actions.hazard_review(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version, passed=False,
+                                   note="阀门未更换")
+    assert hazard.status == HazardStatus.FOUND
+    [failed] = events(EventType.HAZARD_REVIEW_FAILED)
+    assert failed.extra == {"hazard_id": hazard.pk, "old_status": "rectified", "note": "阀门未更换"}
+    hazard = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                                    rectification="阀门已更换")
+    hazard = actions.hazard_review(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version, passed=True)
+    assert hazard.status == HazardStatus.REVIEWED and len(events(EventType.HAZARD_REVIEWED)) == 1
+    hazard = actions.hazard_close(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version)
+    assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.CLOSED
+    [closed] = events(EventType.HAZARD_CLOSED)
+    assert closed.actor == org.supervisor and closed.extra["old_status"] == "reviewed"
+    assert set(Notification.objects.filter(kind="hazard_closed").values_list("recipient__username", flat=True)) \
+        == {"lead_admin", "lead_staff"}
+
+
+def test_hazard_refusals_leave_no_trace(org):
+    hazard = make_hazard(org)
+    before = counts()
+    with pytest.raises(Conflict):  # 发现 cannot jump to 销号
+        actions.hazard_close(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version)
+    with pytest.raises(PermissionDenied):  # a cooperating unit does not report the rectification
+        actions.hazard_rectify(actor=org.coop_staff, hazard_id=hazard.pk, version=hazard.version, rectification="x")
+    with pytest.raises(NotFound):
+        actions.hazard_rectify(actor=org.other_staff, hazard_id=hazard.pk, version=hazard.version,
+                               rectification="x")
+    with pytest.raises(Conflict):
+        actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=99, rectification="x")
+    with pytest.raises(PermissionDenied):
+        actions.hazard_create(actor=org.lead_staff, place="x", category="gas", severity="major", description="x",
+                              deadline=dt.date(2030, 1, 1), responsible_person="x", lead_unit_id=org.safety.pk)
+    with pytest.raises(InvalidInput):
+        make_hazard(org, category="volcano")
+    rectified = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                                       rectification="x")
+    after_rectify = counts()
+    with pytest.raises(PermissionDenied):
+        actions.hazard_review(actor=org.lead_admin, hazard_id=hazard.pk, version=rectified.version, passed=True)
+    with pytest.raises(InvalidInput):  # a failed review needs a note
+        actions.hazard_review(actor=org.supervisor, hazard_id=hazard.pk, version=rectified.version, passed=False)
+    assert counts() == after_rectify
+    assert before[1] + 1 == after_rectify[1]

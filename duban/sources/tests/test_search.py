@@ -1,0 +1,101 @@
+"""Search: substring matches in Chinese, ranking, scoping, the short-word fallback and index upkeep; runs on SQLite
+(FTS5 trigram) and PostgreSQL (pg_trgm)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from duban.sources import actions, search
+from duban.tasks import actions as task_actions
+
+
+def ids(results, kind):
+    group = next(g for g in results.groups if g.kind == kind)
+    return [h.obj.pk for h in group.hits]
+
+
+def total(results, kind):
+    return next(g for g in results.groups if g.kind == kind).total
+
+
+@pytest.fixture
+def corpus(org):
+    gas = org.task_in("in_progress", title="排查整治燃气安全隐患", text="要全面排查整治瓶装燃气安全隐患。")
+    body_only = org.task_in("assigned", title="加强校园管理", text="学校食堂要排查整治燃气安全隐患并建立台账。",
+                            lead_unit_id=org.other.pk, coop_unit_ids=[])
+    unrelated = org.task_in("assigned", title="推进乡村振兴", text="要抓好秋粮收购。")
+    case = actions.case_create(actor=org.supervisor, case_number="ZY-2023-0815", complaint="某码头扬尘污染严重，群众反映强烈。",
+                               lead_unit_id=org.safety.pk, batch="第三批", assign=True)
+    return {"gas": gas, "body_only": body_only, "unrelated": unrelated, "case": case}
+
+
+def test_substring_and_ranking(org, corpus):
+    results = search.search(viewer=org.supervisor, q="燃气安全")
+    assert ids(results, "task") == [corpus["gas"].pk, corpus["body_only"].pk]  # the title hit ranks first
+    results = search.search(viewer=org.supervisor, q="瓶装燃气")  # a substring in the middle of a word
+    assert ids(results, "task") == [corpus["gas"].pk]
+    hit = next(g for g in results.groups if g.kind == "task").hits[0]
+    assert hit.snippet[1] == "瓶装燃气"
+
+
+def test_reports_meetings_and_cases_are_found(org, corpus):
+    task_actions.report_submit(actor=org.lead_staff, task_id=corpus["gas"].pk, text="已完成液化气站专项检查",
+                               progress_percent=60)
+    results = search.search(viewer=org.supervisor, q="液化气站")
+    assert total(results, "report") == 1
+    assert ids(search.search(viewer=org.supervisor, q="扬尘污染"), "case") == [corpus["case"].pk]
+    assert ids(search.search(viewer=org.supervisor, q="ZY-2023"), "case") == [corpus["case"].pk]
+
+
+def test_scoped_to_the_viewer(org, corpus):
+    results = search.search(viewer=org.other_staff, q="燃气安全")
+    assert ids(results, "task") == [corpus["body_only"].pk]
+    assert total(results, "case") == 0
+    results = search.search(viewer=org.lead_staff, q="燃气安全")
+    assert ids(results, "task") == [corpus["gas"].pk]
+    assert ids(results, "case") == [] and total(search.search(viewer=org.lead_staff, q="扬尘污染"), "case") == 1
+    assert search.search(viewer=org.coop_staff, q="扬尘污染").total == 0
+
+
+def test_short_words_fall_back_to_substring(org, corpus):
+    results = search.search(viewer=org.supervisor, q="燃气")
+    assert set(ids(results, "task")) == {corpus["gas"].pk, corpus["body_only"].pk}
+    results = search.search(viewer=org.supervisor, q="台账 燃气安全")  # one short, one long word: both must match
+    assert ids(results, "task") == [corpus["body_only"].pk]
+    assert search.search(viewer=org.other_staff, q="秋粮").total == 0
+
+
+@pytest.mark.parametrize("q", ['"', '燃气" OR "校园', "*", "NEAR(燃气 安全)", "title:燃气安全", "%_%", "a' --"])
+def test_query_syntax_is_never_interpreted(org, corpus, q):
+    search.search(viewer=org.supervisor, q=q)  # no error, whatever was typed
+
+
+def test_index_follows_edits(org, corpus):
+    task = corpus["unrelated"]
+    task_actions.task_update(actor=org.supervisor, task_id=task.pk, version=task.version,
+                             changes={"title": "秋季森林防火检查"})
+    assert ids(search.search(viewer=org.supervisor, q="森林防火"), "task") == [task.pk]
+    assert ids(search.search(viewer=org.supervisor, q="乡村振兴"), "task") == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5 triggers")
+def test_lost_triggers_are_rebuilt(org, corpus):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER sources_fts_task_ai")
+    late = org.task_in("assigned", title="危化品仓库专项整治", text="要开展危化品仓库专项整治。")
+    assert ids(search.search(viewer=org.supervisor, q="危化品仓库"), "task") == []
+    assert search.ensure_search_index() == ["sources_fts_task"]
+    assert ids(search.search(viewer=org.supervisor, q="危化品仓库"), "task") == [late.pk]
+    assert search.ensure_search_index() == []
+
+
+def test_migration_lists_the_same_tables():
+    import importlib
+
+    migration = importlib.import_module("duban.sources.migrations.0002_search_index")
+    assert migration.TABLES == search.SEARCH_TABLES
+
+
+def test_empty_query(org):
+    assert search.search(viewer=org.supervisor, q="   ").groups == []

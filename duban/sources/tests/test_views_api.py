@@ -1,0 +1,184 @@
+"""Pages and JSON API of duban.sources: rendering, scoping (another unit gets 404), attachments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.test import override_settings
+
+from duban.conftest import login
+from duban.sources import actions
+from duban.sources.models import Attachment
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+@pytest.fixture
+def records(org, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    instruction = actions.instruction_create(actor=org.supervisor, text="请抓紧整改燃气隐患", leader="张市长",
+                                             date=dt.date(2024, 5, 6), doc_number="批〔2024〕1号", assign=True,
+                                             tasks=[{"lead_unit_id": org.safety.pk}])
+    case = actions.case_create(actor=org.supervisor, case_number="HB-1", complaint="河道污染", batch="第一批",
+                               lead_unit_id=org.safety.pk, assign=True)
+    project = actions.livelihood_create(actor=org.supervisor, title="新增养老床位1000张", indicator="新增养老床位",
+                                        target=1000, measure_unit="张", lead_unit_id=org.safety.pk,
+                                        period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
+                                        assign=True)
+    hazard = actions.hazard_create(actor=org.supervisor, place="某仓库", category="chemicals", severity="major",
+                                   description="危化品混存", deadline=dt.date(2030, 1, 1), responsible_person="赵六",
+                                   lead_unit_id=org.safety.pk, assign=True)
+    return {"instruction": instruction, "case": case, "project": project, "hazard": hazard}
+
+
+def detail_urls(r):
+    return [f"/sources/instructions/{r['instruction'].pk}/", f"/sources/cases/{r['case'].pk}/",
+            f"/sources/livelihood/{r['project'].pk}/", f"/sources/hazards/{r['hazard'].pk}/"]
+
+
+LIST_URLS = ["/sources/", "/sources/instructions/", "/sources/cases/", "/sources/livelihood/", "/sources/hazards/",
+             "/search/?q=燃气隐患", "/search/?q=燃气&kind=task", "/phrases/"]
+
+
+@pytest.mark.parametrize("role", ["supervisor", "leader", "lead_staff", "other_staff"])
+def test_pages_render_for_every_role(client, org, records, role):
+    login(client, org.roles()[role])
+    for url in LIST_URLS:
+        assert client.get(url).status_code == 200, url
+    for url in detail_urls(records):
+        expected = 404 if role == "other_staff" else 200
+        assert client.get(url).status_code == expected, url
+
+
+def test_lists_hide_other_units_records(client, org, records):
+    login(client, org.other_staff)
+    body = client.get("/sources/").content.decode()
+    assert "某仓库" not in body and "HB-1" not in body and "张市长" not in body
+    login(client, org.lead_staff)
+    body = client.get("/sources/").content.decode()
+    assert "某仓库" in body and "HB-1" in body
+
+
+def test_create_pages_for_supervisors_only(client, org, records):
+    login(client, org.lead_staff)
+    assert client.get("/sources/hazards/new/").status_code == 403
+    login(client, org.supervisor)
+    assert client.get("/sources/hazards/new/").status_code == 200
+    response = client.post("/sources/cases/new/", {"case_number": "HB-2", "complaint": "噪声扰民", "batch": "第一批",
+                                                   "inspection": "", "lead_unit_id": org.safety.pk, "assign": "on"})
+    assert response.status_code == 302
+    response = client.post("/sources/cases/new/", {"case_number": "HB-2", "complaint": "重复", "lead_unit_id": org.safety.pk})
+    assert response.status_code == 200 and "已存在" in response.content.decode()
+
+
+def test_hazard_steps_and_attachments_through_pages(client, org, records):
+    hazard = records["hazard"]
+    login(client, org.lead_staff)
+    upload = io.BytesIO(PNG)
+    upload.name = "现场.png"
+    assert client.post(f"/sources/hazards/{hazard.pk}/attachments/", {"file": upload}).status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.content_type == "image/png" and attachment.original_name == "现场.png"
+    from duban.core.audit import EventType
+    from duban.core.models import AuditEvent
+
+    [event] = AuditEvent.objects.filter(event_type=EventType.ATTACHMENT_UPLOADED)
+    assert event.actor == org.lead_staff and event.task_id == hazard.task_id
+    assert event.extra["sha256"] == attachment.sha256 and event.extra["size"] == len(PNG)
+    assert attachment.stored_name != "现场.png" and (actions.attachment_dir() / attachment.stored_name).read_bytes() == PNG
+    response = client.get(f"/sources/attachments/{attachment.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    assert response["X-Content-Type-Options"] == "nosniff" and response["Content-Type"] == "image/png"
+    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    login(client, org.other_staff)
+    assert client.get(f"/sources/attachments/{attachment.pk}/").status_code == 404
+    login(client, org.lead_staff)
+    response = client.post(f"/sources/hazards/{hazard.pk}/rectify/", {"version": hazard.version, "text": "已分区存放"})
+    assert response.status_code == 302
+    login(client, org.supervisor)
+    client.post(f"/sources/hazards/{hazard.pk}/review/", {"version": hazard.version + 1, "text": "", "passed": "1"})
+    client.post(f"/sources/hazards/{hazard.pk}/close/", {"version": hazard.version + 2})
+    hazard.refresh_from_db()
+    assert hazard.status == "closed"
+
+
+def test_attachment_type_and_size_checked(org, records, settings):
+    task_id = records["hazard"].task_id
+    with pytest.raises(actions.InvalidInput):
+        actions.attachment_upload(actor=org.lead_staff, task_id=task_id, filename="x.jpg", data=b"<script>1</script>")
+    settings.DUBAN_ATTACHMENT_MAX_BYTES = 10
+    with pytest.raises(actions.InvalidInput):
+        actions.attachment_upload(actor=org.lead_staff, task_id=task_id, filename="x.jpg", data=JPEG)
+    with pytest.raises(actions.NotFound):
+        actions.attachment_upload(actor=org.other_staff, task_id=task_id, filename="x.jpg", data=JPEG[:8])
+    assert Attachment.objects.count() == 0
+    assert list(actions.attachment_dir().glob("*")) == [] if actions.attachment_dir().exists() else True
+
+
+def test_api_roundtrip_and_scoping(client, org, records):
+    login(client, org.supervisor)
+    response = client.post("/api/v1/hazards", json.dumps({
+        "place": "某工地", "category": "construction", "severity": "ordinary", "description": "脚手架不稳",
+        "deadline": "2030-03-01", "responsible_person": "钱七", "lead_unit_id": org.safety.pk, "assign": True}),
+        content_type="application/json")
+    assert response.status_code == 201, response.content
+    hazard = response.json()
+    assert hazard["status"] == "found" and hazard["task"]["status"] == "assigned"
+    response = client.post(f"/api/v1/livelihood/{records['project'].pk}/actuals",
+                           json.dumps({"month": "2024-03-01", "value": "250"}), content_type="application/json")
+    assert response.status_code == 201 and response.json()["cumulative"] == "250.00"
+    response = client.post(f"/api/v1/cases/{records['case'].pk}/rectification",
+                           json.dumps({"version": 1, "rectification": "已清淤", "disclose": False}),
+                           content_type="application/json")
+    assert response.json()["ready_to_close"] is True
+    response = client.post(f"/api/v1/instructions/{records['instruction'].pk}/tasks",
+                           json.dumps({"task": {"title": "补充任务", "lead_unit_id": org.health.pk}}),
+                           content_type="application/json")
+    assert response.status_code == 201 and len(response.json()["tasks"]) == 2
+    results = client.get("/api/v1/search", {"q": "脚手架"}).json()
+    assert results["total"] == 1
+    login(client, org.other_staff)
+    for url in [f"/api/v1/hazards/{hazard['id']}", f"/api/v1/cases/{records['case'].pk}",
+                f"/api/v1/livelihood/{records['project'].pk}", f"/api/v1/instructions/{records['instruction'].pk}"]:
+        assert client.get(url).status_code == 404, url
+    assert client.get("/api/v1/hazards").json() == []
+    assert client.get("/api/v1/search", {"q": "脚手架"}).json()["total"] == 0
+    response = client.post("/api/v1/cases", json.dumps({"case_number": "X", "complaint": "x",
+                                                        "lead_unit_id": org.other.pk}), content_type="application/json")
+    assert response.status_code == 403
+
+
+@override_settings(DUBAN_ATTACHMENT_MAX_BYTES=5 * 1024 * 1024)
+def test_api_upload(client, org, records):
+    login(client, org.lead_staff)
+    upload = io.BytesIO(JPEG)
+    upload.name = "photo.jpg"
+    response = client.post(f"/api/v1/hazards/{records['hazard'].pk}/attachments", {"file": upload})
+    assert response.status_code == 201 and response.json()["content_type"] == "image/jpeg"
+    upload = io.BytesIO(b"MZ\x90\x00 not an image")
+    upload.name = "photo.jpg"
+    response = client.post(f"/api/v1/hazards/{records['hazard'].pk}/attachments", {"file": upload})
+    assert response.status_code == 422
+
+
+def test_phrase_pages(client, org, sample_text):
+    from duban import extraction
+    from duban.meetings.actions import meeting_import
+    from duban.sources.models import Phrase
+
+    meeting_import(actor=org.supervisor, extracted=extraction.extract_text(sample_text, year=2022).to_dict(),
+                   source_text=sample_text)
+    login(client, org.supervisor)
+    body = client.get("/phrases/").content.decode()
+    for text in ("六个常有", "532", "四查一帮扶", "两站一场一码头"):
+        assert text in body
+    phrase = Phrase.objects.get(text="两站一场一码头")
+    body = client.get(f"/phrases/{phrase.pk}/").content.decode()
+    assert "phrase-timeline" in body and "2022-09-29" in body
+    assert client.get(f"/api/v1/phrases/{phrase.pk}").json()["timeline"][0]["count"] == 1
+    login(client, org.other_staff)
+    assert client.get(f"/phrases/{phrase.pk}/").status_code == 404

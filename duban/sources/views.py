@@ -1,0 +1,377 @@
+"""Pages for instructions, inspection cases, livelihood projects, hazards, attachments, search and phrases.
+
+Thin: parse (a form), call one action or selector, render. Domain errors become HTTP through
+``duban.core.views.page_errors``; a refused step shows its message on the record's page instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from duban.core import selectors as core_selectors
+from duban.core.errors import Conflict, InvalidInput
+from duban.core.views import page_errors, paginate
+from duban.sources import actions, forms, search as search_module, selectors
+from duban.sources import permissions as perms
+from duban.sources.models import HazardCategory, HazardSeverity, HazardStatus
+
+
+def _today(request) -> dt.date:
+    return timezone.localdate()
+
+
+def _create_page(request, *, form_class, template: str, run, title: str):
+    """GET shows the form; POST runs the action and redirects to the new record, or shows the form again with the
+    action's message."""
+    if not perms.can_create_source(request.user):
+        from duban.core.errors import PermissionDenied
+
+        raise PermissionDenied()
+    form = form_class(request.POST or None)
+    form.set_units(core_selectors.unit_list(viewer=request.user))
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            return redirect(run(form.cleaned_data))
+        except (InvalidInput, Conflict) as exc:
+            error = exc.message_zh
+    return render(request, template, {"form": form, "error": error, "title": title})
+
+
+def _step(request, fn, back: str, **kw):
+    try:
+        fn(actor=request.user, **kw)
+        messages.success(request, "已保存")
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, exc.message_zh)
+    return redirect(back)
+
+
+# --- overview ------------------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+@page_errors
+def sources_index(request):
+    today = _today(request)
+    return render(request, "sources/index.html", {
+        "instructions": selectors.instruction_list(viewer=request.user)[:5],
+        "cases": selectors.case_list(viewer=request.user)[:5],
+        "projects": [selectors.livelihood_row(p, today) for p in selectors.livelihood_list(viewer=request.user)[:5]],
+        "hazards": selectors.hazard_list(viewer=request.user)[:5],
+        "can_create": perms.can_create_source(request.user),
+    })
+
+
+# --- instructions --------------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+@page_errors
+def instruction_list(request):
+    return render(request, "sources/instruction_list.html", {
+        "page": paginate(request, selectors.instruction_list(viewer=request.user)),
+        "can_create": perms.can_create_source(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def instruction_new(request):
+    def run(d):
+        instruction = actions.instruction_create(
+            actor=request.user, text=d["text"], leader=d["leader"], date=d["date"], doc_number=d["doc_number"],
+            assign=d["assign"], tasks=[{"title": d["task_title"], "lead_unit_id": d["lead_unit_id"],
+                                        "coop_unit_ids": d["coop_unit_ids"], "deadline": d["deadline"]}])
+        return reverse("sources:instruction_detail", args=[instruction.pk])
+    return _create_page(request, form_class=forms.InstructionForm, template="sources/form.html", run=run,
+                        title="登记领导批示")
+
+
+@login_required
+@require_GET
+@page_errors
+def instruction_detail(request, instruction_id: int):
+    instruction = selectors.instruction_get(viewer=request.user, instruction_id=instruction_id)
+    form = None
+    if perms.can_create_source(request.user):
+        form = forms.InstructionTaskForm()
+        form.set_units(core_selectors.unit_list(viewer=request.user))
+    return render(request, "sources/instruction_detail.html", {"instruction": instruction, "form": form})
+
+
+@login_required
+@require_POST
+@page_errors
+def instruction_add_task(request, instruction_id: int):
+    back = reverse("sources:instruction_detail", args=[instruction_id])
+    form = forms.InstructionTaskForm(request.POST)
+    form.set_units(core_selectors.unit_list(viewer=request.user))
+    if not form.is_valid():
+        messages.error(request, "请检查输入：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    d = form.cleaned_data
+    return _step(request, actions.instruction_add_task, back, instruction_id=instruction_id, assign=d["assign"],
+                 task={"title": d["title"], "text": d["text"], "lead_unit_id": d["lead_unit_id"],
+                       "coop_unit_ids": d["coop_unit_ids"], "deadline": d["deadline"]})
+
+
+# --- inspection cases ----------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+@page_errors
+def case_list(request):
+    return render(request, "sources/case_list.html", {
+        "page": paginate(request, selectors.case_list(viewer=request.user, batch=request.GET.get("batch") or None)),
+        "can_create": perms.can_create_source(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def case_new(request):
+    def run(d):
+        case = actions.case_create(actor=request.user, case_number=d["case_number"], complaint=d["complaint"],
+                                   lead_unit_id=d["lead_unit_id"], coop_unit_ids=d["coop_unit_ids"],
+                                   batch=d["batch"], inspection=d["inspection"], reply_due=d["reply_due"],
+                                   assign=d["assign"])
+        return reverse("sources:case_detail", args=[case.pk])
+    return _create_page(request, form_class=forms.CaseForm, template="sources/form.html", run=run,
+                        title="登记督察交办件")
+
+
+@login_required
+@require_GET
+@page_errors
+def case_detail(request, case_id: int):
+    case = selectors.case_get(viewer=request.user, case_id=case_id)
+    form = None
+    if perms.can_record_case(request.user, case):
+        form = forms.RectificationForm(initial={"version": case.version, "rectification": case.rectification,
+                                                "disclose": "1" if case.disclose else "0"})
+    return render(request, "sources/case_detail.html", {"case": case, "form": form})
+
+
+@login_required
+@require_POST
+@page_errors
+def case_rectification(request, case_id: int):
+    back = reverse("sources:case_detail", args=[case_id])
+    form = forms.RectificationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写整改情况并选择是否公开")
+        return redirect(back)
+    d = form.cleaned_data
+    return _step(request, actions.case_record_rectification, back, case_id=case_id, version=d["version"],
+                 rectification=d["rectification"], disclose=d["disclose"])
+
+
+# --- livelihood projects -------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+@page_errors
+def livelihood_list(request):
+    today = _today(request)
+    page = paginate(request, selectors.livelihood_list(viewer=request.user))
+    rows = [selectors.livelihood_row(p, today) for p in page.object_list]
+    return render(request, "sources/livelihood_list.html", {
+        "page": page, "rows": rows, "today": today, "can_create": perms.can_create_source(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def livelihood_new(request):
+    def run(d):
+        project = actions.livelihood_create(
+            actor=request.user, title=d["title"], indicator=d["indicator"], target=d["target"],
+            measure_unit=d["measure_unit"], period_start=d["period_start"], period_end=d["period_end"],
+            lead_unit_id=d["lead_unit_id"], coop_unit_ids=d["coop_unit_ids"], assign=d["assign"])
+        return reverse("sources:livelihood_detail", args=[project.pk])
+    return _create_page(request, form_class=forms.LivelihoodForm, template="sources/form.html", run=run,
+                        title="登记民生实事")
+
+
+@login_required
+@require_GET
+@page_errors
+def livelihood_detail(request, project_id: int):
+    today = _today(request)
+    project = selectors.livelihood_get(viewer=request.user, project_id=project_id)
+    row = selectors.livelihood_row(project, today)
+    cumulative, chart = 0, []
+    for actual in row.months:
+        cumulative += float(actual.value)
+        chart.append({"month": actual.month.strftime("%Y-%m"), "value": float(actual.value),
+                      "cumulative": cumulative})
+    return render(request, "sources/livelihood_detail.html", {
+        "row": row, "project": project, "today": today,
+        "history": selectors.livelihood_history(viewer=request.user, project_id=project_id),
+        "chart": {"target": float(project.target), "unit": project.measure_unit, "months": chart},
+        "form": forms.ActualForm() if perms.can_record_livelihood(request.user, project) else None})
+
+
+@login_required
+@require_POST
+@page_errors
+def livelihood_actual(request, project_id: int):
+    back = reverse("sources:livelihood_detail", args=[project_id])
+    form = forms.ActualForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写月份和完成值")
+        return redirect(back)
+    d = form.cleaned_data
+    return _step(request, actions.livelihood_record_actual, back, project_id=project_id, month=d["month"],
+                 value=d["value"], note=d["note"])
+
+
+# --- hazards -------------------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+@page_errors
+def hazard_list(request):
+    filters = {k: request.GET.get(k) or None for k in ("status", "category", "severity")}
+    return render(request, "sources/hazard_list.html", {
+        "page": paginate(request, selectors.hazard_list(viewer=request.user, **filters)), "filters": filters,
+        "statuses": HazardStatus.choices, "categories": HazardCategory.choices, "severities": HazardSeverity.choices,
+        "today": _today(request), "can_create": perms.can_create_source(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def hazard_new(request):
+    def run(d):
+        hazard = actions.hazard_create(
+            actor=request.user, place=d["place"], category=d["category"], severity=d["severity"],
+            description=d["description"], deadline=d["deadline"], responsible_person=d["responsible_person"],
+            lead_unit_id=d["lead_unit_id"], coop_unit_ids=d["coop_unit_ids"], assign=d["assign"])
+        return reverse("sources:hazard_detail", args=[hazard.pk])
+    return _create_page(request, form_class=forms.HazardForm, template="sources/form.html", run=run,
+                        title="登记安全隐患")
+
+
+@login_required
+@require_GET
+@page_errors
+def hazard_detail(request, hazard_id: int):
+    hazard = selectors.hazard_get(viewer=request.user, hazard_id=hazard_id)
+    return render(request, "sources/hazard_detail.html", {
+        "hazard": hazard, "steps": perms.hazard_next_steps(request.user, hazard),
+        "attachments": selectors.attachment_list(viewer=request.user, hazard_id=hazard.pk),
+        "can_attach": perms.can_attach(request.user, hazard.task), "upload_form": forms.AttachmentForm(),
+        "today": _today(request)})
+
+
+@login_required
+@require_POST
+@page_errors
+def hazard_step(request, hazard_id: int, step: str):
+    back = reverse("sources:hazard_detail", args=[hazard_id])
+    form = forms.HazardStepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "页面已过期，请刷新后重试")
+        return redirect(back)
+    d = form.cleaned_data
+    if step == "rectify":
+        return _step(request, actions.hazard_rectify, back, hazard_id=hazard_id, version=d["version"],
+                     rectification=d["text"])
+    if step == "review":
+        return _step(request, actions.hazard_review, back, hazard_id=hazard_id, version=d["version"],
+                     passed=d["passed"] == "1", note=d["text"])
+    if step == "close":
+        return _step(request, actions.hazard_close, back, hazard_id=hazard_id, version=d["version"])
+    raise Http404()
+
+
+@login_required
+@require_POST
+@page_errors
+def hazard_attach(request, hazard_id: int):
+    hazard = selectors.hazard_get(viewer=request.user, hazard_id=hazard_id)
+    back = reverse("sources:hazard_detail", args=[hazard_id])
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择文件")
+        return redirect(back)
+    if upload.size > request_limit():
+        messages.error(request, "文件过大")
+        return redirect(back)
+    return _step(request, actions.attachment_upload, back, task_id=hazard.task_id, hazard_id=hazard.pk,
+                 filename=upload.name, data=upload.read())
+
+
+def request_limit() -> int:
+    from django.conf import settings
+
+    return settings.DUBAN_ATTACHMENT_MAX_BYTES
+
+
+@login_required
+@require_GET
+@page_errors
+def attachment_download(request, attachment_id: int):
+    """The file, only for a viewer who may see its task (404 otherwise, as for a missing one)."""
+    attachment = selectors.attachment_get(viewer=request.user, attachment_id=attachment_id)
+    path = actions.attachment_dir() / attachment.stored_name
+    if not path.is_file():
+        raise Http404("未找到")
+    inline = attachment.content_type.startswith("image/") and request.GET.get("download") != "1"
+    response = FileResponse(path.open("rb"), content_type=attachment.content_type)
+    disposition = "inline" if inline else "attachment"
+    ascii_name = "attachment" + path.suffix
+    response["Content-Disposition"] = (f"{disposition}; filename=\"{ascii_name}\"; "
+                                       f"filename*=UTF-8''{quote(attachment.original_name)}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- search and phrases --------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+@page_errors
+def search_page(request):
+    q = (request.GET.get("q") or "").strip()
+    kind = request.GET.get("kind") or None
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page = 1
+    limit = 20 if kind else 10
+    results = search_module.search(viewer=request.user, q=q, kinds=[kind] if kind else None, limit=limit,
+                                   offset=(page - 1) * limit) if q else None
+    return render(request, "sources/search.html", {"q": q, "kind": kind, "results": results, "page": page,
+                                                   "limit": limit, "kinds": search_module.KINDS})
+
+
+@login_required
+@require_GET
+@page_errors
+def phrase_list(request):
+    q = (request.GET.get("q") or "").strip()
+    return render(request, "sources/phrase_list.html", {
+        "page": paginate(request, selectors.phrase_list(viewer=request.user, q=q), per_page=100), "q": q})
+
+
+@login_required
+@require_GET
+@page_errors
+def phrase_detail(request, phrase_id: int):
+    phrase, timeline = selectors.phrase_timeline(viewer=request.user, phrase_id=phrase_id)
+    chart = [{"date": e.meeting.date.isoformat() if e.meeting.date else e.meeting.date_text,
+              "title": e.meeting.title, "count": e.count} for e in timeline]
+    return render(request, "sources/phrase_detail.html", {"phrase": phrase, "timeline": timeline, "chart": chart})
