@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import hashlib
 
+from django.db import DataError
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
+from ninja.security.session import SessionAuth
 
-from duban.core.errors import DubanError
+from duban.core.errors import DubanError, PermissionDenied
 from duban.core.models import ApiToken
+
+
+def _refuse_until_password_changed(user) -> None:
+    """A new or demo account must set its own password on the web page before it may use the API (等保: no
+    shared default passwords in use); a 403 says so instead of a bare 401."""
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.must_change_password:
+        raise PermissionDenied("请先登录网页修改初始密码，再使用接口",
+                               "change the initial password on the web page before using the API")
 
 
 class TokenAuth(HttpBearer):
@@ -22,16 +33,27 @@ class TokenAuth(HttpBearer):
                .filter(key_hash=digest, revoked_at__isnull=True, user__is_active=True).first())
         if row is None:
             return None
+        _refuse_until_password_changed(row.user)
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         request.user = row.user
         return row.user
+
+
+class PasswordCheckedSessionAuth(SessionAuth):
+    """Django's session (with its CSRF check), refused like a token while the password must be changed."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is not None:
+            _refuse_until_password_changed(user)
+        return user
 
 
 api = NinjaAPI(
     title="duban 督办 API",
     version="1",
     description="督查督办平台接口。每个用户只能看到本单位可见的数据。Every user sees only what their unit may see.",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), PasswordCheckedSessionAuth()],
     urls_namespace="api",
 )
 
@@ -56,6 +78,18 @@ def _validation_error(request, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def _auth_error(request, exc):
     return _envelope(request, 401, "unauthenticated", "请先登录", "authentication required")
+
+
+@api.exception_handler(OverflowError)
+def _number_out_of_range(request, exc):
+    # An id or number beyond the database's integer range (2**63 and up) is bad input, not a server error.
+    return _envelope(request, 422, "invalid_input", "数值超出范围", "a number is out of range")
+
+
+@api.exception_handler(DataError)
+def _data_error(request, exc):
+    # The database refused a value that passed validation (PostgreSQL: integer or text out of range).
+    return _envelope(request, 422, "invalid_input", "数值超出范围或格式不正确", "a value is out of range")
 
 
 @api.exception_handler(HttpError)
