@@ -7,11 +7,13 @@ like a real office's. Loading twice changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from importlib import resources
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from duban import extraction
 from duban.core.actions import unit_create_in_txn, user_create_in_txn
@@ -87,11 +89,19 @@ def ensure_units_and_users(actor) -> None:
                                email=f"{username}@demo.duban.local")
 
 
-def _fill_missing_leads(office, meeting: Meeting) -> None:
+def _complete_drafts(office, meeting: Meeting, today: dt.date) -> None:
+    """What a clerk does while reviewing: give every task a lead unit and a deadline. Deadlines the text does not
+    give are spread around today so the demo shows every light (overdue, due soon, on track)."""
     fallback = Unit.objects.get(name=FALLBACK_LEAD)
-    for task in Task.objects.filter(meeting=meeting, status=TaskStatus.DRAFT, lead_unit__isnull=True):
-        task_actions.task_update(actor=office, task_id=task.pk, version=task.version,
-                                 changes={"lead_unit_id": fallback.pk})
+    spread = (-5, 2, 20, 45)
+    for task in Task.objects.filter(meeting=meeting, status=TaskStatus.DRAFT).order_by("seq"):
+        changes = {}
+        if task.lead_unit_id is None:
+            changes["lead_unit_id"] = fallback.pk
+        if task.deadline is None:
+            changes["deadline"] = today + dt.timedelta(days=spread[task.seq % len(spread)])
+        if changes:
+            task_actions.task_update(actor=office, task_id=task.pk, version=task.version, changes=changes)
 
 
 def _work_on_some_tasks(meeting: Meeting) -> None:
@@ -113,7 +123,7 @@ def _work_on_some_tasks(meeting: Meeting) -> None:
                                            text="已召开专题会议研究部署，正在分解任务、压实责任。")
 
 
-def load_demo() -> DemoSummary:
+def load_demo(*, today: dt.date | None = None) -> DemoSummary:
     actor = system_actor()
     ensure_areas()
     ensure_units_and_users(actor)
@@ -125,7 +135,7 @@ def load_demo() -> DemoSummary:
     if meeting is None:
         meeting = meeting_import(actor=office, extracted=extracted, source_text=decoded,
                                  source_name="江州市委常委会会议（演示）.txt")
-        _fill_missing_leads(office, meeting)
+        _complete_drafts(office, meeting, today or timezone.localdate())
         meeting_confirm(actor=office, meeting_id=meeting.pk)
         _work_on_some_tasks(meeting)
     summary = DemoSummary(units=Unit.objects.count(), users=User.objects.filter(profile__isnull=False).count(),
