@@ -421,6 +421,19 @@ def _reviewable_report(actor, report_id: int) -> ProgressReport:
     return report
 
 
+def _record_review(actor, report: ProgressReport, status: str, comment: str):
+    """Mark a submitted report reviewed; returns its locked task and the review time. A report reviewed already
+    (the other way) is a ``Conflict``."""
+    if report.status != ReportStatus.SUBMITTED:
+        raise Conflict("该报告已审核", "the report was already reviewed")
+    task = _lock_task(report.task_id)
+    now = timezone.now()
+    ProgressReport.objects.filter(pk=report.pk).update(status=status, review_comment=comment, reviewed_by=actor,
+                                                       reviewed_at=now)
+    report.status, report.review_comment, report.reviewed_by, report.reviewed_at = (status, comment, actor, now)
+    return task, now
+
+
 @transaction.atomic(durable=True)
 def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport:
     """Supervisors accept a report; accepting a close request closes the task (办结销号). Events REPORT_ACCEPTED
@@ -428,14 +441,7 @@ def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport
     report = _reviewable_report(actor, report_id)
     if report.status == ReportStatus.ACCEPTED:
         return report
-    if report.status != ReportStatus.SUBMITTED:
-        raise Conflict("该报告已审核", "the report was already reviewed")
-    task = _lock_task(report.task_id)
-    now = timezone.now()
-    ProgressReport.objects.filter(pk=report.pk).update(status=ReportStatus.ACCEPTED, review_comment=comment,
-                                                       reviewed_by=actor, reviewed_at=now)
-    report.status, report.review_comment, report.reviewed_by, report.reviewed_at = (
-        ReportStatus.ACCEPTED, comment, actor, now)
+    task, now = _record_review(actor, report, ReportStatus.ACCEPTED, comment)
     audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"comment": comment})
     if report.request_close and task.status == TaskStatus.CLOSE_REQUESTED:
@@ -460,16 +466,9 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
     report = _reviewable_report(actor, report_id)
     if report.status == ReportStatus.RETURNED:
         return report
-    if report.status != ReportStatus.SUBMITTED:
-        raise Conflict("该报告已审核", "the report was already reviewed")
     if not (reason or "").strip():
         raise InvalidInput("请填写退回理由", "a reason is required")
-    task = _lock_task(report.task_id)
-    now = timezone.now()
-    ProgressReport.objects.filter(pk=report.pk).update(status=ReportStatus.RETURNED, review_comment=reason,
-                                                       reviewed_by=actor, reviewed_at=now)
-    report.status, report.review_comment, report.reviewed_by, report.reviewed_at = (
-        ReportStatus.RETURNED, reason, actor, now)
+    task, now = _record_review(actor, report, ReportStatus.RETURNED, reason)
     audit_log(actor=actor, event_type=EventType.REPORT_RETURNED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"reason": reason})
     if report.request_close and task.status == TaskStatus.CLOSE_REQUESTED:
