@@ -209,6 +209,7 @@ class SearchGroupOut(Schema):
     kind: str
     label: str
     total: int
+    capped: bool = False  # true: at least ``total`` matched; the hits rank the newest of them
     hits: list[SearchHitOut]
 
 
@@ -375,7 +376,7 @@ def search(request, q: str, kind: str | None = None, limit: int = 20, offset: in
     results = search_module.search(viewer=request.user, q=q, kinds=[kind] if kind else None,
                                    limit=max(1, min(limit, 100)), offset=max(0, offset))
     return {"query": results.query, "total": results.total, "groups": [
-        {"kind": g.kind, "label": g.label, "total": g.total,
+        {"kind": g.kind, "label": g.label, "total": g.total, "capped": g.capped,
          "hits": [{"kind": h.kind, "id": h.obj.pk, "title": h.title, "snippet": "".join(h.snippet),
                    "score": h.score} for h in g.hits]} for g in results.groups]}
 
