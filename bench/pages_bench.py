@@ -90,7 +90,7 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def run(iterations: int) -> dict:
+def run(iterations: int, only: str = "") -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -111,6 +111,8 @@ def run(iterations: int) -> dict:
     hello_norm: set[str] = set()
     hello_median = 0.0
     for name, viewer, url in pages(t):
+        if only and name != "hello-world" and not re.search(only, name):
+            continue
         c = clients[viewer]
         r = c.get(url)
         row = {"page": name, "url": url, "viewer": viewer, "status": r.status_code}
@@ -175,9 +177,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--only", default="", help="regex: measure only the pages whose name matches (and hello)")
     args = parser.parse_args(argv)
     setup()
-    result = run(args.iterations)
+    result = run(args.iterations, args.only)
     print(markdown(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -86,7 +86,8 @@ def bench_backend(backend: str, args, out_dir: Path, log) -> dict:
         print(f"seed: {result['seed_s']:.1f}s wall, {result['seed_cpu_s']:.1f}s CPU", flush=True)
         print(f"=== {backend}: pages ===", flush=True)
         pages_json = out_dir / f"pages-{backend}.json"
-        run([PY, "bench/pages_bench.py", "--iterations", str(args.iterations), "--json", str(pages_json)], env, log)
+        run([PY, "bench/pages_bench.py", "--iterations", str(args.iterations), "--json", str(pages_json),
+             "--only", args.only], env, log)
         result["pages"] = json.loads(pages_json.read_text(encoding="utf-8"))
         if not args.skip_throughput:
             print(f"=== {backend}: throughput ===", flush=True)
@@ -107,6 +108,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-verify", action="store_true")
+    parser.add_argument("--only", default="", help="regex of page names for pages_bench (default: all)")
     parser.add_argument("--out", default="/tmp/duban-bench-results")
     args = parser.parse_args(argv)
     out_dir = Path(args.out)

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -156,7 +157,8 @@ def main(argv=None) -> int:
         result["api_task_list_filtered"] = load(port, cookie, api_filtered, args.seconds / 2, args.threads)
         print("API task list filtered:", result["api_task_list_filtered"], flush=True)
         # every page a few times, then the memory of each server process
-        urls = [u for _, viewer, u in page_list if viewer == "supervisor" and not u.startswith("/bench/")]
+        urls = [quote(u, safe="/?=&") for _, viewer, u in page_list  # search has a Chinese query
+                if viewer == "supervisor" and not u.startswith("/bench/")]
         result["pages_exercised"] = load(port, cookie, urls * 3, 5, 2)
         kids = children(server.pid)
         result["rss_kb"] = {"master": rss_kb(server.pid), "workers": [rss_kb(k) for k in kids]}

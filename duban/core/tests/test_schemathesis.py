@@ -16,6 +16,21 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open():
+    """Called as a WSGI app, Django closes the database connection after each request (request_finished →
+    close_old_connections), which on PostgreSQL ends the test's transaction; the test client disconnects it for the
+    same reason, and so do we."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def supervisor_token(org):
     from duban.core.actions import api_token_create
