@@ -207,6 +207,8 @@ def test_bulk_create_matches_one_by_one_effects(org):
         assert assigned.target_unit == org.safety
         assert set(Notification.objects.filter(task=task).values_list("recipient__username", flat=True)) == {
             "lead_admin", "lead_staff"}
+    later = org.draft_task()  # a single event after the bulk ones continues the chain with a higher id
+    assert AuditEvent.objects.filter(task=later).get().pk > max(e.pk for t in tasks for e in events(t))
     assert audit_verify() == []
 
 
