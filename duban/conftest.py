@@ -147,3 +147,24 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(f"CI=true: {len(_skipped)} skipped test(s) count as failures:", red=True)
         for nodeid in _skipped[:50]:
             terminalreporter.write_line(f"  {nodeid}", red=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Before the session's last teardown drops the PostgreSQL test database, end any session a thread or child
+    process of the suite left connected to it; DROP DATABASE refuses while one remains, which would turn a green
+    run into an error at the very end."""
+    if nextitem is not None:
+        return
+    from django.conf import settings as django_settings
+
+    if not django_settings.configured or "postgresql" not in django_settings.DATABASES["default"]["ENGINE"]:
+        return
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        return  # the test database was never set up in this run
+    with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")

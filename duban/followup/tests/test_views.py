@@ -70,7 +70,6 @@ def test_close_request_with_a_file_and_return(client, org):
     evidence = CloseEvidence.objects.get()
     response = client.get(f"/followup/evidence/{evidence.pk}/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"\xff\xd8\xff photo"
-    response.close()
     login(client, org.other_staff)
     assert client.get(f"/followup/evidence/{evidence.pk}/").status_code == 404
     login(client, org.supervisor)
