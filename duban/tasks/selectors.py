@@ -99,9 +99,9 @@ def task_stats(*, viewer, meeting_id: int | None = None, today: dt.date | None =
     overdue = qs.filter(late).count()
     counts = dict(total=Count("id"), closed=Count("id", filter=Q(status=TaskStatus.CLOSED)),
                   overdue=Count("id", filter=late))
-    by_area = [dict(row, name=row.pop("area__name") or "未分类") for row in
+    by_area = [dict(row, name=row.pop("area__name") or "未分类", id=row["area_id"]) for row in
                qs.values("area_id", "area__name").annotate(**counts).order_by("area__sort_order", "area_id")]
-    by_unit = [dict(row, name=row.pop("lead_unit__name") or "未指定") for row in
+    by_unit = [dict(row, name=row.pop("lead_unit__name") or "未指定", id=row["lead_unit_id"]) for row in
                qs.values("lead_unit_id", "lead_unit__name").annotate(**counts).order_by("-total", "lead_unit_id")]
     for row in by_area + by_unit:
         row["rate"] = round(100 * row["closed"] / row["total"], 1) if row["total"] else 0.0
