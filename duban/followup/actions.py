@@ -23,26 +23,13 @@ from duban.followup.lights import SUPERVISED_STATUSES, task_light
 from duban.followup.models import (CloseEvidence, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
                                    ReminderSent, Stage, SupervisionNotice)
 from duban.followup.notices import notice_write
-from duban.tasks.actions import supervisors, unit_people
+from duban.tasks.actions import supervisors, task_lock_in_txn, task_lock_visible_in_txn, unit_people
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
 STAGE_EVENT = {Stage.REMIND: EventType.TASK_REMINDED, Stage.WARN: EventType.TASK_WARNED,
                Stage.ESCALATE: EventType.TASK_ESCALATED}
 STAGE_KIND = {Stage.REMIND: "task_reminded", Stage.WARN: "task_warned", Stage.ESCALATE: "task_escalated"}
 STAGE_TITLE = {Stage.REMIND: "催办提醒", Stage.WARN: "督办预警", Stage.ESCALATE: "超期督办"}
-
-
-def _lock_task(task_id: int) -> Task:
-    try:
-        return Task.objects.select_for_update(of=("self",)).select_related("lead_unit", "latest_report", "meeting").get(pk=task_id)
-    except Task.DoesNotExist:
-        raise NotFound() from None
-
-
-def _visible_task(actor, task_id: int) -> Task:
-    if not perms.tasks_visible_to(actor).filter(pk=task_id).exists():
-        raise NotFound()
-    return _lock_task(task_id)
 
 
 def _enqueue_after_commit(notifications) -> None:
@@ -78,7 +65,7 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
     is inserted first, and a second worker racing for the same step gets an IntegrityError and returns None."""
     if actor.get_username() != SYSTEM_USERNAME and perms.role_of(actor) != Role.SYSADMIN:
         raise PermissionDenied()
-    task = _lock_task(task_id)
+    task = task_lock_in_txn(task_id)
     light = task_light(task, today)
     if light.stage != stage or light.due_key != due_key:
         return None  # the task changed since the pass planned this step
@@ -129,7 +116,7 @@ def extension_request(*, actor, task_id: int, new_deadline: dt.date, reason: str
     """The lead unit asks to extend the deadline (申请延期). One pending request per task. Event
     TASK_EXTENSION_REQUESTED; the supervisors are told."""
     today = today or timezone.localdate()
-    task = _visible_task(actor, task_id)
+    task = task_lock_visible_in_txn(actor, task_id)
     if not fperms.can_request_extension(actor, task):
         raise PermissionDenied("只有牵头单位可以申请延期", "only the lead unit may request an extension")
     if task.status not in SUPERVISED_STATUSES:
@@ -177,7 +164,7 @@ def extension_approve(*, actor, request_id: int, version: int | None = None, com
         return request
     if request.status != ExtensionStatus.PENDING:
         raise Conflict("该申请已审批", "the request was already decided")
-    task = _lock_task(request.task_id)
+    task = task_lock_in_txn(request.task_id)
     if task.status not in SUPERVISED_STATUSES:
         raise Conflict(f"当前状态“{task.get_status_display()}”不能延期", f"no extension while the task is {task.status}")
     old = task.deadline
@@ -207,7 +194,7 @@ def extension_reject(*, actor, request_id: int, reason: str) -> ExtensionRequest
         raise Conflict("该申请已审批", "the request was already decided")
     if not (reason or "").strip():
         raise InvalidInput("请填写不予批准的理由", "a reason is required")
-    task = _lock_task(request.task_id)
+    task = task_lock_in_txn(request.task_id)
     now = timezone.now()
     ExtensionRequest.objects.filter(pk=request.pk).update(status=ExtensionStatus.REJECTED, decided_by=actor,
                                                           decided_at=now, decision_comment=reason.strip())

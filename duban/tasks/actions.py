@@ -38,18 +38,21 @@ def supervisors():
     return get_user_model().objects.filter(is_active=True, profile__role=Role.SUPERVISOR)
 
 
-def _lock_task(task_id: int) -> Task:
+def task_lock_in_txn(task_id: int) -> Task:
+    """The task row locked for this transaction (with what actions read of it), or ``NotFound``. Also used by the
+    follow-up actions, which change the same rows."""
     try:
-        return Task.objects.select_for_update(of=("self",)).select_related("lead_unit", "meeting").get(pk=task_id)
+        return (Task.objects.select_for_update(of=("self",)).select_related("lead_unit", "latest_report", "meeting")
+                .get(pk=task_id))
     except Task.DoesNotExist:
         raise NotFound() from None
 
 
-def _visible_task(actor, task_id: int) -> Task:
+def task_lock_visible_in_txn(actor, task_id: int) -> Task:
     """The task as the actor may see it; ``NotFound`` alike for missing and out of scope."""
     if not perms.tasks_visible_to(actor).filter(pk=task_id).exists():
         raise NotFound()
-    return _lock_task(task_id)
+    return task_lock_in_txn(task_id)
 
 
 def _bump(task: Task, *, expected_version: int | None = None, **fields) -> None:
@@ -199,7 +202,7 @@ def task_create(*, actor, **fields) -> Task:
 def task_update(*, actor, task_id: int, version: int, changes: dict, coop_unit_ids=None) -> Task:
     """Supervisors edit a task that is not closed. ``version`` is the one the editor read; a stale one is a
     ``Conflict``. Event TASK_UPDATED with old and new values; the lead unit is told when an assigned task changes."""
-    task = _visible_task(actor, task_id)
+    task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_edit_task(actor, task):
         raise PermissionDenied()
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -248,7 +251,7 @@ def task_merge(*, actor, task_ids: list[int]) -> Task:
     others are withdrawn as merged. Event TASK_MERGED on the kept task, TASK_WITHDRAWN on each merged one."""
     if len(set(task_ids)) < 2:
         raise InvalidInput("至少选择两项才能合并", "choose at least two tasks to merge")
-    tasks = [_visible_task(actor, tid) for tid in dict.fromkeys(task_ids)]
+    tasks = [task_lock_visible_in_txn(actor, tid) for tid in dict.fromkeys(task_ids)]
     keep, others = tasks[0], tasks[1:]
     for task in tasks:
         if not perms.can_edit_task(actor, task):
@@ -279,7 +282,7 @@ def task_merge(*, actor, task_ids: list[int]) -> Task:
 def task_split(*, actor, task_id: int, at: int) -> tuple[Task, Task]:
     """Supervisors split a draft task at character ``at`` of its text into two drafts; the second is new and
     inherits area, units and deadline. Event TASK_SPLIT on the first, TASK_CREATED on the second."""
-    task = _visible_task(actor, task_id)
+    task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_edit_task(actor, task):
         raise PermissionDenied()
     _require_status(task, TaskStatus.DRAFT)
@@ -308,7 +311,7 @@ def task_split(*, actor, task_id: int, at: int) -> tuple[Task, Task]:
 def task_withdraw(*, actor, task_id: int, reason: str) -> Task:
     """Supervisors drop a draft or cancel an open task (撤销). Nothing is deleted. Event TASK_WITHDRAWN; the lead
     unit is told if the task had been assigned."""
-    task = _visible_task(actor, task_id)
+    task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_edit_task(actor, task):
         raise PermissionDenied()
     if task.status == TaskStatus.WITHDRAWN:
@@ -344,13 +347,13 @@ def task_assign_in_txn(*, actor, task: Task) -> Task:
 @transaction.atomic(durable=True)
 def task_assign(*, actor, task_id: int) -> Task:
     """Supervisors assign a task (交办). Event TASK_ASSIGNED; the lead unit's people are told."""
-    return task_assign_in_txn(actor=actor, task=_visible_task(actor, task_id))
+    return task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, task_id))
 
 
 @transaction.atomic(durable=True)
 def task_accept(*, actor, task_id: int) -> Task:
     """The lead unit signs for an assigned task (签收). Repeating it changes nothing. Event TASK_ACCEPTED."""
-    task = _visible_task(actor, task_id)
+    task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_accept_task(actor, task):
         raise PermissionDenied()
     if task.status == TaskStatus.ACCEPTED:
@@ -365,7 +368,7 @@ def task_accept(*, actor, task_id: int) -> Task:
 def task_decline(*, actor, task_id: int, reason: str) -> Task:
     """The lead unit sends an assignment back (退回), saying why (not its duty, say). Event TASK_DECLINED; the
     supervision office is told and reassigns."""
-    task = _visible_task(actor, task_id)
+    task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_accept_task(actor, task):
         raise PermissionDenied()
     _require_status(task, TaskStatus.ASSIGNED)
@@ -384,7 +387,7 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
                   ) -> ProgressReport:
     """Lead or cooperating units report progress; the lead may ask to close (申请办结). The first report moves an
     accepted task into 办理中. Event REPORT_SUBMITTED (and TASK_CLOSE_REQUESTED); supervisors are told."""
-    task = _visible_task(actor, task_id)
+    task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_report_on_task(actor, task):
         raise PermissionDenied()
     if request_close and not perms.can_request_close(actor, task):
@@ -428,7 +431,7 @@ def _record_review(actor, report: ProgressReport, status: str, comment: str):
     (the other way) is a ``Conflict``."""
     if report.status != ReportStatus.SUBMITTED:
         raise Conflict("该报告已审核", "the report was already reviewed")
-    task = _lock_task(report.task_id)
+    task = task_lock_in_txn(report.task_id)
     now = timezone.now()
     ProgressReport.objects.filter(pk=report.pk).update(status=status, review_comment=comment, reviewed_by=actor,
                                                        reviewed_at=now)
