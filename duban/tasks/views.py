@@ -125,37 +125,35 @@ def _back_to_task(request, task_id: int, error: Exception | None = None, ok: str
     return redirect("tasks:detail", task_id=task_id)
 
 
+def _task_step(request, task_id: int, action, ok: str, **kwargs):
+    """Run one workflow action on the task and go back to its page with the outcome as a message."""
+    try:
+        action(actor=request.user, task_id=task_id, **kwargs)
+    except (Conflict, InvalidInput) as exc:
+        return _back_to_task(request, task_id, exc)
+    return _back_to_task(request, task_id, ok=ok)
+
+
 @login_required
 @require_POST
 @page_errors
 def task_accept(request, task_id: int):
-    try:
-        actions.task_accept(actor=request.user, task_id=task_id)
-    except (Conflict, InvalidInput) as exc:
-        return _back_to_task(request, task_id, exc)
-    return _back_to_task(request, task_id, ok="已签收。")
+    return _task_step(request, task_id, actions.task_accept, "已签收。")
 
 
 @login_required
 @require_POST
 @page_errors
 def task_decline(request, task_id: int):
-    try:
-        actions.task_decline(actor=request.user, task_id=task_id, reason=request.POST.get("reason", "").strip())
-    except (Conflict, InvalidInput) as exc:
-        return _back_to_task(request, task_id, exc)
-    return _back_to_task(request, task_id, ok="已退回督查室。")
+    return _task_step(request, task_id, actions.task_decline, "已退回督查室。",
+                      reason=request.POST.get("reason", "").strip())
 
 
 @login_required
 @require_POST
 @page_errors
 def task_assign(request, task_id: int):
-    try:
-        actions.task_assign(actor=request.user, task_id=task_id)
-    except (Conflict, InvalidInput) as exc:
-        return _back_to_task(request, task_id, exc)
-    return _back_to_task(request, task_id, ok="已重新交办。")
+    return _task_step(request, task_id, actions.task_assign, "已重新交办。")
 
 
 class ReportForm(forms.Form):
