@@ -46,7 +46,8 @@ def _area_for_sentence(areas: AreaList, sentence_counts, paragraph_area: str) ->
     own = areas.best(sentence_counts)
     if own == paragraph_area:
         return own
-    paragraph_index = areas.names.index(paragraph_area) if paragraph_area in areas.names else None
+    names = areas.names
+    paragraph_index = names.index(paragraph_area) if paragraph_area in names else None
     paragraph_hits = sentence_counts.get(paragraph_index, 0) if paragraph_index is not None else 0
     top = max(sentence_counts.values())
     if top >= 2 and top > 2 * paragraph_hits:
@@ -80,17 +81,18 @@ class _Scanner:
                    {word: tuple(areas.owner[found] for _, found in areas.table.finditer(word)) for word in words},
                    {word: tuple(found for _, found in units.table.finditer(word)) for word in words})
 
-    def scan(self, text: str) -> tuple[Counter, list[str]]:
+    def scan(self, text: str) -> tuple[dict, list[str]]:
         """(hits per area index, unit words in order of appearance) in one pass. findall, not finditer: building
-        a match object per hit cost more than the scan itself."""
-        area_counts: Counter = Counter()
+        a match object per hit cost more than the scan itself. Plain dicts, not Counters: a Counter's constructor
+        and its missing-key hook are Python code, and a sentence holds only a few hits."""
+        area_counts: dict[int, int] = {}
         unit_found: list[str] = []
         if self.table.pattern is None:
             return area_counts, unit_found
         area_hits, unit_words = self.area_hits, self.unit_words
         for word in self.table.pattern.findall(text):
             for index in area_hits[word]:
-                area_counts[index] += 1
+                area_counts[index] = area_counts.get(index, 0) + 1
             inner = unit_words[word]
             if inner:
                 unit_found += inner
@@ -145,13 +147,13 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
         first = sentences[0]
 
         following = paragraphs[number + 1] if number + 1 < len(paragraphs) else None
-        following_shadow = shadow[following.start:following.end] if following else ""
         if len(shadows) == 1 and following and (is_title_line(shadows[0]) or (
                 # "要守牢安全底线。" alone on its line heads the paragraphs below it, as a numbered title does,
                 # unless the next line is as short (a list of one-line requests, not a title and its body).
-                is_heading_sentence(shadows[0]) and not following_shadow.startswith("会议")
+                is_heading_sentence(shadows[0]) and not shadow.startswith("会议", following.start)
                 and not is_heading_sentence(shadow[following.sentences[0].start:following.sentences[0].end]))):
-            section = (len(headings), areas.best(areas.score(shadows[0]) or areas.score(following_shadow)))
+            section = (len(headings), areas.best(areas.score(shadows[0])
+                                                 or areas.score(shadow[following.start:following.end])))
             headings.append(Heading(first.start, first.end, first.text, section[1]))
             continue
         if shadows[0].startswith("会议"):
@@ -163,16 +165,15 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
                 flags[index] = True
         if not any(flags):
             continue
-        scans = {i: scanner.scan(shadows[i]) for i, flag in enumerate(flags) if flag}
-        counts = {i: found[0] for i, found in scans.items()}
 
         heading_index: int | None = None
-        body_start = 0
-        if paragraph_heading(shadows, flags):
+        body_start = 1 if paragraph_heading(shadows, flags) else 0
+        # A heading sentence needs no keyword scan: the directives under it take the heading's area.
+        scans = {i: scanner.scan(shadows[i]) for i in range(body_start, len(flags)) if flags[i]}
+        if body_start:
             heading_counts = areas.score(shadows[0]) or areas.score(shadow[paragraph.start:paragraph.end])
             heading_index = len(headings)
             headings.append(Heading(first.start, first.end, first.text, areas.best(heading_counts)))
-            body_start = 1
             paragraph_area = headings[heading_index].area
         elif section is not None:
             heading_index, paragraph_area = section
@@ -181,19 +182,17 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
             # something else. When the requests name no area ("会议要求，各相关部门要抓紧细化配套措施…"), the
             # agenda item they follow ("会议审议通过了《…城市更新…》") does.
             total: Counter = Counter()
-            for found in counts.values():
-                total.update(found)
+            for area_counts, _ in scans.values():
+                total.update(area_counts)
             paragraph_area = areas.best(total or areas.score(shadow[paragraph.start:paragraph.end]))
 
-        for index in range(body_start, len(sentences)):
-            if not flags[index]:
-                continue
+        for index, (area_counts, unit_words) in scans.items():  # the directives, in order
             sentence = sentences[index]
             if heading_index is not None:
                 area = paragraph_area
             else:
-                area = _area_for_sentence(areas, counts[index], paragraph_area)
-            suggestions = units.suggest_from(scans[index][1], area, sentence.text, shadows[index])
+                area = _area_for_sentence(areas, area_counts, paragraph_area)
+            suggestions = units.suggest_from(unit_words, area, sentence.text, shadows[index])
             if level in ("县", "区"):
                 suggestions = tuple(UnitSuggestion(_localise(s.name, level), s.role, s.reason) for s in suggestions)
             directives.append(Directive(

@@ -39,7 +39,7 @@ class AreaList:
 
     def score(self, text: str) -> Counter:
         """Keyword hits per area index."""
-        return self.count(word for _, word in self.table.finditer(text))
+        return self.count(self.table.findall(text))
 
     def count(self, words) -> Counter:
         """Hits per area index for words already found (words that are not area keywords are ignored)."""
@@ -54,6 +54,8 @@ class AreaList:
     def best(self, counts: Counter) -> str:
         if not counts:
             return self.fallback
+        if len(counts) == 1:  # the usual case for one sentence
+            return self.areas[next(iter(counts))].name
         top = max(counts.values())
         return self.areas[min(index for index, count in counts.items() if count == top)].name
 

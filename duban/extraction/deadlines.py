@@ -146,19 +146,31 @@ _FORMS = [
 _PATTERN = re.compile("|".join(f"(?P<{name}>{body})" for name, body in _FORMS))
 # Every form contains an anchor word, and each anchor admits only a few forms: most sentences hold no anchor, and
 # trying the forms that fit one anchor in a window around it is many times faster than scanning with them all.
+# The anchors are keyed by their first character, which no two share, so the anchor pattern is a plain alternation
+# of words: `re` then skips every character that cannot start one (with a named group per anchor it tried the whole
+# alternation at every position, and was twenty times slower).
 _ANCHOR_FORMS = {
-    "month": ("月", ("day", "xun", "month_before", "next_year_month", "month")),
-    "yearend": ("年底|年末|年内|年度内", ("year_end",)),
-    "quarter": ("季度", ("quarter",)),
-    "halfyear": ("半年", ("half",)),
-    "festival": ("国庆|春节|元旦|五一|劳动节|端午|中秋|清明", ("holiday",)),
-    "workday": ("工作日", ("workdays",)),
-    "daycount": ("[日天]之?内", ("days",)),
-    "week": ("本周|下周", ("week",)),
+    "月": ("月", ("day", "xun", "month_before", "next_year_month", "month")),
+    "年": ("年(?:底|末|内|度内)", ("year_end",)),
+    "季": ("季度", ("quarter",)),
+    "半": ("半年", ("half",)),
+    "国": ("国庆", ("holiday",)),
+    "春": ("春节", ("holiday",)),
+    "元": ("元旦", ("holiday",)),
+    "五": ("五一", ("holiday",)),
+    "劳": ("劳动节", ("holiday",)),
+    "端": ("端午", ("holiday",)),
+    "中": ("中秋", ("holiday",)),
+    "清": ("清明", ("holiday",)),
+    "工": ("工作日", ("workdays",)),
+    "日": ("日之?内", ("days",)),
+    "天": ("天之?内", ("days",)),
+    "本": ("本周", ("week",)),
+    "下": ("下周", ("week",)),
 }
-_ANCHOR = re.compile("|".join(f"(?P<{name}>{words})" for name, (words, _) in _ANCHOR_FORMS.items()))
-_FORMS_OF = {name: re.compile("|".join(f"(?P<{form}>{body})" for form, body in _FORMS if form in forms))
-             for name, (_, forms) in _ANCHOR_FORMS.items()}
+_ANCHOR = re.compile("|".join(words for words, _ in _ANCHOR_FORMS.values()))
+_FORMS_OF = {first: re.compile("|".join(f"(?P<{form}>{body})" for form, body in _FORMS if form in forms))
+             for first, (_, forms) in _ANCHOR_FORMS.items()}
 
 def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, _months.monthrange(year, month)[1])
@@ -276,8 +288,9 @@ def _matches(sentence: str) -> Iterator[re.Match]:
     for anchor in _ANCHOR.finditer(sentence):
         if anchor.end() <= done:
             continue
-        match = _FORMS_OF[anchor.lastgroup].search(sentence, max(done, anchor.start() - _REACH_BEFORE),
-                                                   min(len(sentence), anchor.end() + _REACH_AFTER))
+        start = anchor.start()
+        match = _FORMS_OF[sentence[start]].search(sentence, max(done, start - _REACH_BEFORE),
+                                                  min(len(sentence), anchor.end() + _REACH_AFTER))
         if match is not None and match.end() > done:
             yield match
             done = match.end()
@@ -289,6 +302,8 @@ def find_deadline(sentence: str, meeting: dt.date | None, calendar: Calendar | N
 
     `sentence` is matched (a shadow, simplified characters); the text is quoted from `source` when given.
     """
+    if _ANCHOR.search(sentence) is None:
+        return None  # most sentences: answered without building the generator
     source = source if source is not None and len(source) == len(sentence) else sentence
     for match in _matches(sentence):
         words = source[match.start():match.end()]

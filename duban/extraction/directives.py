@@ -48,7 +48,8 @@ _SUBJECT = re.compile(r"^[^，；：]{0,14}?(?:部门|上下|干部|单位|党�
 # 要 inside these words is not a modal ("重要讲话", "九不准要求", "要素保障", "主要指标").
 _YAO_BEFORE = frozenset("重主需纪摘提概首必只紧显政机扼险简纲")
 _YAO_AFTER = frozenset("求素点领务件案地道闻员害职津塞冲")
-_MODALS = re.compile(r"要|务必|必须|(?<![无毋必])须(?!知)|应当|应该|不得|严禁|要求(?=各|全|相关|有关|广大|[市县区]直)")
+# Every branch starts with a plain character (须 looks back after it, not before), so `re` skips fast to them.
+_MODALS = re.compile(r"要|务必|必须|须(?<![无毋必]须)(?!知)|应当|应该|不得|严禁|要求(?=各|全|相关|有关|广大|[市县区]直)")
 _ACHIEVED = re.compile(r"取得了|实现了|完成了|开展了|累计|同比增长|同比下降|已经|已累计|达到了|位居|增长[0-9]|下降[0-9]"
                        r"|了[明显积极重要新良好]")
 _QUOTE = re.compile(r"“[^“”\n]*”|「[^「」\n]*」|\"[^\"\n]*\"|《[^《》\n]*》")

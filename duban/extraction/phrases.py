@@ -15,7 +15,7 @@ _SPEECH = re.compile(r"[。！？]")
 def find_phrases(text: str) -> tuple[Phrase, ...]:
     phrases = []
     for match in _QUOTED.finditer(text):
-        group = next(index for index in (1, 2, 3) if match.group(index) is not None)
+        group = match.lastindex  # each kind of quote has its one group
         inner = match.group(group)
         if not inner.strip() or _SPEECH.search(inner):
             continue

@@ -10,11 +10,17 @@ from typing import NamedTuple
 # Half-width "." ends a sentence only after a CJK character or a closing mark, so "PM2.5" and "1.2万" stay whole.
 # A semicolon ends one only before the next item of a list ("一是…；二是…", "…；要…"): inside one request
 # ("帮助解决…困难;对…问题,要研究…") the gold keeps the clauses together.
+# The pattern opens with the class of every mark that can end a sentence and then tells the three cases apart by
+# looking back: `re` skips fast to characters in a leading class, while an alternation of three cases made it try
+# each case at every character of the text (eight times slower).
+_CLOSERS = r"[”’」』）)\"]*"
 _TERMINATOR = re.compile(
-    r"[。！？!?]+[”’」』）)\"]*"
-    r"|(?<=[\u3400-\u9fff”」）)])\.(?![0-9A-Za-z])[”’」』）)\"]*"
-    r"|[；;][”’」』）)\"]*(?=[ \t\u3000]*(?:[一二三四五六七八九十]+[是要]|其[一二三四五六七八九十]是|第[一二三四五六七八九十]+[，,、]"
-    r"|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|要))")
+    r"[。！？!?.；;]"
+    r"(?:(?<=[。！？!?])[。！？!?]*"
+    r"|(?<=[\u3400-\u9fff”」）)]\.)(?![0-9A-Za-z])"
+    r"|(?<=[；;])(?=" + _CLOSERS + r"[ \t\u3000]*(?:[一二三四五六七八九十]+[是要]|其[一二三四五六七八九十]是"
+    r"|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|要)))"
+    + _CLOSERS)
 _QUOTED = re.compile(r"“[^“”\n]*”|「[^「」\n]*」|\"[^\"\n]*\"")
 _LINE = re.compile(r"[^\n]+")
 _SPACE = " \t\u3000\u00a0\f\v\ufeff"
@@ -39,7 +45,9 @@ class Paragraph(NamedTuple):
 
 def _cuts(line: str) -> list[int]:
     """Offsets (within the line) where a sentence ends."""
-    quotes = [(m.start(), m.end()) for m in _QUOTED.finditer(line)] if ("“" in line or "「" in line or '"' in line) else []
+    if "“" not in line and "「" not in line and '"' not in line:
+        return [match.end() for match in _TERMINATOR.finditer(line)]
+    quotes = [(m.start(), m.end()) for m in _QUOTED.finditer(line)]
     starts = [start for start, _ in quotes]
     cuts = []
     for match in _TERMINATOR.finditer(line):
@@ -59,25 +67,23 @@ def split_paragraphs(text: str) -> tuple[Paragraph, ...]:
     for line_match in _LINE.finditer(text):
         line = line_match.group()
         base = line_match.start()
+        index = len(paragraphs)
         sentences = []
         begin = 0
         for cut in [*_cuts(line), len(line)]:
             piece = line[begin:cut]
             if piece and "\u3400" <= piece[0] <= "\u9fff" and piece[-1] not in _SPACE:
                 # The usual case, a sentence starting with a CJK character: nothing to trim, not punctuation only.
-                sentences.append((base + begin, base + cut))
+                sentences.append(Sentence(base + begin, base + cut, piece, index, len(sentences)))
             else:
                 left = len(piece) - len(piece.lstrip(_SPACE))
                 right = len(piece.rstrip(_SPACE))
                 if right > left and not _only_marks(piece[left:right]):
-                    sentences.append((base + begin + left, base + begin + right))
+                    sentences.append(Sentence(base + begin + left, base + begin + right, piece[left:right], index,
+                                              len(sentences)))
             begin = cut
-        if not sentences:
-            continue
-        index = len(paragraphs)
-        built = tuple(Sentence(start, end, text[start:end], index, position)
-                      for position, (start, end) in enumerate(sentences))
-        paragraphs.append(Paragraph(index, built[0].start, built[-1].end, built))
+        if sentences:
+            paragraphs.append(Paragraph(index, sentences[0].start, sentences[-1].end, tuple(sentences)))
     return tuple(paragraphs)
 
 

@@ -55,21 +55,20 @@ class UnitList:
         `text` is what is matched (the shadow); `source`, of the same length, is what the reason is quoted from.
         """
         source = source if source is not None and len(source) == len(text) else text
-        return self.suggest_from([word for _, word in self.table.finditer(text)], area, source, text)
+        return self.suggest_from(self.table.findall(text), area, source, text)
 
     def suggest_from(self, words: list[str], area: str | None, source: str, text: str | None = None
                      ) -> tuple[UnitSuggestion, ...]:
         """The same, from the words of this list already found in `text` (the shadow of `source`), in order."""
         text = source if text is None else text
+        if not words:  # the common case, skipped cheaply
+            return self._area_default(area)
         scores: dict[int, int] = {}
         reasons: dict[int, str] = {}
         first: dict[int, int] = {}
-        counted: set = set()
         terms = self.terms
-        for order, word in enumerate(words):
-            if word in counted:
-                continue  # a word repeated in one sentence counts once
-            counted.add(word)
+        # A word repeated in one sentence counts once; dict.fromkeys keeps the first occurrences in order.
+        for order, word in enumerate(dict.fromkeys(words)):
             owners = terms.get(word)
             if owners is None:
                 continue
@@ -84,12 +83,17 @@ class UnitList:
                     if weight == _NAMED and previous < _NAMED:  # the unit's own name is the better reason
                         reasons[index] = word
         if not scores:
-            if area in self.area_lead:
-                return (self._suggestion(self.area_lead[area], "lead", area),)
-            return ()
-        ranked = sorted(scores, key=lambda index: (-scores[index], first[index], index))
-        return tuple(self._suggestion(index, "lead" if rank == 0 else "coop", _quoted(reasons[index], text, source))
-                     for rank, index in enumerate(ranked[:1 + MAX_COOPERATING]))
+            return self._area_default(area)
+        ranked = sorted((-score, first[index], index) for index, score in scores.items())
+        same = source is text or source == text
+        return tuple(self._suggestion(index, "lead" if rank == 0 else "coop",
+                                      reasons[index] if same else _quoted(reasons[index], text, source))
+                     for rank, (_, _, index) in enumerate(ranked[:1 + MAX_COOPERATING]))
+
+    def _area_default(self, area: str | None) -> tuple[UnitSuggestion, ...]:
+        """No unit named: the default lead of the directive's area, when the list gives one."""
+        lead = self.area_lead.get(area)
+        return () if lead is None else (self._suggestion(lead, "lead", area),)
 
     def _suggestion(self, index: int, role: str, reason: str) -> UnitSuggestion:
         # The same few hundred (unit, role, reason) triples recur in every text; build each frozen object once.

@@ -74,3 +74,17 @@ def test_chinese_numbers():
     assert [chinese_number(word) for word in ("十", "十二", "二十", "三十一", "15", "１５", "两")] == \
         [10, 12, 20, 31, 15, 15, 2]
     assert chinese_number("甲") is None
+
+
+def test_each_anchor_is_keyed_by_its_own_first_character():
+    # _matches picks an anchor's forms by the anchor's first character, so every anchor must be one word pattern
+    # (no "|" outside parentheses) starting with its key; an anchor breaking this would try the wrong forms.
+    from duban.extraction.deadlines import _ANCHOR_FORMS, _FORMS_OF
+
+    for first, (words, forms) in _ANCHOR_FORMS.items():
+        assert len(first) == 1 and words.startswith(first), first
+        depth = 0
+        for char in words:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            assert not (char == "|" and depth == 0), words
+        assert set(forms) <= set(_FORMS_OF[first].groupindex)
