@@ -110,6 +110,17 @@ def _light_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["duban.core.passwords.LightArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test's database is rolled back to the same audit chain head, so cached dashboard figures (keyed by the
+    head, duban/reports/cache.py) from one test would match the next test's key: start every test cold."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return Org()

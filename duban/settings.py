@@ -152,6 +152,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 SESSION_COOKIE_AGE = env_int("DUBAN_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Database sessions (revocable: delete the row) whose expiry write is skipped while the stored expiry is less than
+# DUBAN_SESSION_REFRESH_SECONDS old: three statements (BEGIN, UPDATE, COMMIT) off most requests; idle expiry stays
+# at most SESSION_COOKIE_AGE (duban/core/backends.py).
+SESSION_ENGINE = "duban.core.backends"
+DUBAN_SESSION_REFRESH_SECONDS = env_int("DUBAN_SESSION_REFRESH_SECONDS", 60)
+# Dashboard figures cached under a key that includes the audit chain head (duban/reports/cache.py); 0 = off.
+DUBAN_STATS_CACHE_SECONDS = env_int("DUBAN_STATS_CACHE_SECONDS", 300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG

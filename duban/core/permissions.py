@@ -47,6 +47,17 @@ def units_in_scope(user) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=unit.path)
 
 
+def _scope_unit_ids(user) -> list[int]:
+    """Ids of ``units_in_scope(user)``; once per request for a user loaded by ``duban.core.backends`` (a fresh user
+    object each request, carrying ``request_memo``), every time for any other user object."""
+    memo = getattr(user, "request_memo", None)
+    if memo is None:
+        return list(units_in_scope(user).values_list("id", flat=True))
+    if "scope_unit_ids" not in memo:
+        memo["scope_unit_ids"] = list(units_in_scope(user).values_list("id", flat=True))
+    return memo["scope_unit_ids"]
+
+
 # --- scoped querysets: the only starting points for reads ---------------------------------------------------
 
 def tasks_visible_to(user) -> QuerySet[Task]:
@@ -56,7 +67,7 @@ def tasks_visible_to(user) -> QuerySet[Task]:
         return Task.objects.none()
     # The unit subtree is resolved to ids once (a few hundred at most), so the task filter is an indexed
     # IN over lead_unit_id instead of a LIKE on every joined row: 4x faster dashboards at 100k tasks.
-    unit_ids = list(units_in_scope(user).values_list("id", flat=True))
+    unit_ids = _scope_unit_ids(user)
     coop = Task.coop_units.through.objects.filter(unit_id__in=unit_ids).values("task_id")
     # Drafts belong to the office until they are assigned.
     return (Task.objects.exclude(status=TaskStatus.DRAFT)
