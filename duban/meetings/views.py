@@ -102,7 +102,11 @@ def source_segments(text: str, tasks) -> list[dict]:
 def meeting_detail(request, meeting_id: int):
     user = request.user
     meeting = selectors.meeting_get(viewer=user, meeting_id=meeting_id)
-    tasks = list(task_selectors.task_list(viewer=user, meeting_id=meeting.pk).order_by("seq", "id"))
+    # Every row's meeting is this one: attach it instead of joining and building it again per row.
+    tasks = list(task_selectors.task_list(viewer=user, meeting_id=meeting.pk).select_related(None)
+                 .select_related("area", "lead_unit", "latest_report").order_by("seq", "id"))
+    for task in tasks:
+        task.meeting = meeting
     is_draft = meeting.status == MeetingStatus.DRAFT
     can_edit = is_draft and perms.can_edit_meeting(user, meeting)
     return render(request, "meetings/detail.html", {

@@ -382,12 +382,13 @@ def _seed_in_txn(*, rng, today, n_tasks, summary, enc, step, t):
             yield (tid, kind, mid, seq, title, text, f"一、{AREAS[tid % len(AREAS)]}", area_ids[tid % len(area_ids)],
                    lead, enc(deadline), f"{deadline.month}月底前", status, 1 if tid % 7 == 0 else 2, "monthly", 0,
                    progress, latest, 1 if status == "returned" else 0, supervisor, enc(created_at),
-                   enc(closed or accepted or assigned or created_at), enc(assigned), enc(accepted), enc(closed), 1)
+                   enc(closed or accepted or assigned or created_at), enc(assigned), enc(accepted), enc(closed), 1,
+                   enc(created) if mid else None)  # a meeting's tasks are created on its date: meeting_date
 
     w = _Writer(Task, ["id", "kind", "meeting_id", "seq", "title", "text", "heading", "area_id", "lead_unit_id",
                        "deadline", "deadline_text", "status", "priority", "report_cycle", "report_every",
                        "progress_percent", "latest_report_id", "returns_count", "created_by_id", "created_at",
-                       "updated_at", "assigned_at", "accepted_at", "closed_at", "version"])
+                       "updated_at", "assigned_at", "accepted_at", "closed_at", "version", "meeting_date"])
     # latest_report points forward to reports not written yet: Django declares foreign keys DEFERRABLE INITIALLY
     # DEFERRED on both SQLite and PostgreSQL, so they are checked at commit, when the reports exist.
     summary.tasks = w.write(task_rows(), rebuild_indexes=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
 from duban.core.models import AuditEvent, Unit
-from duban.tasks.models import OPEN_STATUSES, ProgressReport, Task, TaskStatus
+from duban.tasks.models import LIST_ORDER, OPEN_STATUSES, ProgressReport, Task, TaskStatus
 
 
 def today_local() -> dt.date:
@@ -39,9 +39,12 @@ def task_list(*, viewer, status: str | None = None, area_id: int | None = None, 
     if overdue is not None:
         late = Q(status__in=OPEN_STATUSES, deadline__lt=today or today_local())
         qs = qs.filter(late) if overdue else qs.exclude(late)
+    # The meeting's communique and extraction (kilobytes of text and JSON) and a unit's aliases ride along with
+    # every row otherwise; nothing on a list uses them (they load on access if something does).
     return (qs.select_related("area", "lead_unit", "meeting", "latest_report")
+            .defer("meeting__source_text", "meeting__extraction", "meeting__reports_heard", "lead_unit__aliases")
             .prefetch_related(Prefetch("coop_units", queryset=Unit.objects.only("id", "name")))
-            .order_by("-meeting__date", "meeting_id", "seq", "id"))
+            .order_by(*LIST_ORDER))
 
 
 def task_get(*, viewer, task_id: int) -> Task:
@@ -52,9 +55,12 @@ def task_get(*, viewer, task_id: int) -> Task:
     return task
 
 
-def task_history(*, viewer, task_id: int) -> QuerySet[AuditEvent]:
-    """The audit trail of one task the viewer may see (``NotFound`` otherwise), oldest first."""
-    if not perms.tasks_visible_to(viewer).filter(pk=task_id).exists():
+def task_history(*, viewer, task_id: int | None = None, task: Task | None = None) -> QuerySet[AuditEvent]:
+    """The audit trail of one task the viewer may see (``NotFound`` otherwise), oldest first. Pass ``task`` (as
+    returned by ``task_get`` for this viewer, so already checked) instead of ``task_id`` to skip the second check."""
+    if task is not None:
+        task_id = task.pk
+    elif not perms.tasks_visible_to(viewer).filter(pk=task_id).exists():
         raise NotFound()
     return (AuditEvent.objects.filter(task_id=task_id).select_related("actor", "actor__profile", "unit", "report")
             .order_by("id"))
@@ -88,23 +94,55 @@ class TaskStats:
 
 
 def task_stats(*, viewer, meeting_id: int | None = None, today: dt.date | None = None) -> TaskStats:
-    """Dashboard figures over the tasks the viewer may see (a chart must not count what its viewer cannot open)."""
+    """Dashboard figures over the tasks the viewer may see (a chart must not count what its viewer cannot open).
+    One grouped pass (lead unit, area, status; late by deadline — a scan of the covering
+    ``task_lead_area_status_dl_idx``) and one query for the names, whatever the number of tasks."""
+    from duban.core.models import Area
+
     qs = perms.tasks_visible_to(viewer).exclude(status__in=[TaskStatus.WITHDRAWN, TaskStatus.DRAFT])
     if meeting_id:
         qs = qs.filter(meeting_id=meeting_id)
-    late = Q(status__in=OPEN_STATUSES, deadline__lt=today or today_local())
-    by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+    today = today or today_local()
+    groups = (qs.values_list("lead_unit_id", "area_id", "status")
+              .annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))).order_by())
+    by_status: dict[str, int] = {}
+    areas: dict = {}
+    units: dict = {}
+    overdue = 0
+    for unit_id, area_id, status, n, late in groups:
+        by_status[status] = by_status.get(status, 0) + n
+        late = late if status in OPEN_STATUSES else 0
+        overdue += late
+        closed_n = n if status == TaskStatus.CLOSED else 0
+        for key, tally in ((area_id, areas), (unit_id, units)):
+            row = tally.setdefault(key, [0, 0, 0])
+            row[0] += n
+            row[1] += closed_n
+            row[2] += late
     total = sum(by_status.values())
     closed = by_status.get(TaskStatus.CLOSED, 0)
-    overdue = qs.filter(late).count()
-    counts = dict(total=Count("id"), closed=Count("id", filter=Q(status=TaskStatus.CLOSED)),
-                  overdue=Count("id", filter=late))
-    by_area = [dict(row, name=row.pop("area__name") or "未分类", id=row["area_id"]) for row in
-               qs.values("area_id", "area__name").annotate(**counts).order_by("area__sort_order", "area_id")]
-    by_unit = [dict(row, name=row.pop("lead_unit__name") or "未指定", id=row["lead_unit_id"]) for row in
-               qs.values("lead_unit_id", "lead_unit__name").annotate(**counts).order_by("-total", "lead_unit_id")]
-    for row in by_area + by_unit:
-        row["rate"] = round(100 * row["closed"] / row["total"], 1) if row["total"] else 0.0
+    names = (Area.objects.filter(pk__in=[k for k in areas if k]).values_list(Value("a"), "id", "name", "sort_order")
+             .order_by().union(Unit.objects.filter(pk__in=[k for k in units if k]).values_list(
+                 Value("u"), "id", "name", Value(0, output_field=IntegerField())).order_by(), all=True)) \
+        if areas or units else []
+    area_names, unit_names = {}, {}
+    for kind, pk, name, order in names:
+        if kind == "a":
+            area_names[pk] = (name, order)
+        else:
+            unit_names[pk] = name
+
+    def row_of(key_name: str, pk, name: str, counts: list) -> dict:
+        total_n, closed_n, late = counts
+        return {key_name: pk, "total": total_n, "closed": closed_n, "overdue": late, "name": name, "id": pk,
+                "rate": round(100 * closed_n / total_n, 1) if total_n else 0.0}
+
+    # Unclassified areas and tasks without a lead unit come last.
+    by_area = [row_of("area_id", pk, area_names[pk][0] if pk in area_names else "未分类", counts)
+               for pk, counts in sorted(areas.items(), key=lambda item: (
+                   item[0] is None, area_names.get(item[0], ("", 0))[1], item[0] or 0))]
+    by_unit = [row_of("lead_unit_id", pk, unit_names.get(pk) or "未指定", counts)
+               for pk, counts in sorted(units.items(), key=lambda item: (-item[1][0], item[0] is None, item[0] or 0))]
     return TaskStats(total=total, by_status=by_status, overdue=overdue, closed=closed,
                      completion_rate=round(100 * closed / total, 1) if total else 0.0, by_area=by_area,
                      by_unit=by_unit)

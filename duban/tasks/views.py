@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from duban.core import permissions as perms
@@ -18,7 +20,7 @@ from duban.core.audit import EventType
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.selectors import area_list, unit_list
 from duban.core.views import is_htmx, page_errors, paginate
-from duban.meetings.selectors import meeting_list
+from duban.meetings.selectors import meeting_choices
 from duban.tasks import actions, selectors
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, TaskStatus
 
@@ -89,10 +91,22 @@ def task_list(request):
     tasks = selectors.task_list(viewer=request.user, status=status, area_id=filters["area"],
                                 unit_id=filters["unit"], meeting_id=filters["meeting"], overdue=overdue)
     return render(request, "tasks/list.html", {
-        "page": paginate(request, tasks), "filters": filters, "statuses": TaskStatus.choices,
-        "areas": area_list(viewer=request.user), "units": unit_list(viewer=request.user),
-        "meetings": meeting_list(viewer=request.user).only("id", "title", "date"), "today": selectors.today_local(),
+        "page": paginate(request, tasks, keys_first=True), "filters": filters, "statuses": TaskStatus.choices,
+        "area_options": options(area_list(viewer=request.user).values_list("id", "name"), filters["area"]),
+        "unit_options": options(unit_list(viewer=request.user).select_related(None).values_list("id", "name"),
+                                filters["unit"]),
+        "meeting_options": options(meeting_choices(viewer=request.user).values_list("id", "title"),
+                                   filters["meeting"]),
+        "today": selectors.today_local(),
     })
+
+
+def options(rows, selected) -> str:
+    """``<option>`` elements for a filter drop-down, escaped, the ``selected`` id marked: built here in one pass
+    because 550 units and meetings through the template language cost ~40 ms a task-list page."""
+    return mark_safe("".join(
+        f'<option value="{int(pk)}"{" selected" if pk == selected else ""}>{escape(name)}</option>'
+        for pk, name in rows))
 
 
 @login_required
@@ -102,7 +116,7 @@ def task_detail(request, task_id: int):
     task = selectors.task_get(viewer=user, task_id=task_id)
     reports = list(selectors.report_list(viewer=user, task_id=task.pk))
     history = [{"event": e, "label": event_label(e.event_type), "detail": event_detail(e)}
-               for e in selectors.task_history(viewer=user, task_id=task.pk)]
+               for e in selectors.task_history(viewer=user, task=task)]
     can_accept = task.status == TaskStatus.ASSIGNED and perms.can_accept_task(user, task)
     can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
                   and perms.can_report_on_task(user, task))
