@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from duban.followup.workdays import next_report_due, workdays_until
+from duban.followup.workdays import add_workdays, next_report_due, workdays_until
 from duban.tasks.models import Task, TaskStatus
 
 GREEN, BLUE, YELLOW, RED, NONE = "green", "blue", "yellow", "red", "none"
@@ -114,3 +114,62 @@ def lights_for(tasks: Iterable[Task], today: dt.date | None = None) -> dict[int,
         tasks = tasks.select_related("latest_report")
     today = today or timezone.localdate()
     return {task.pk: task_light(task, today) for task in tasks}
+
+
+class LightCodes:
+    """The light code of many tasks from plain column values, equal to ``task_light(task, today).code`` but O(1) a
+    task after a per-day setup, for tallies over thousands of open tasks (the reports dashboard). Two facts make it
+    cheap: "``workdays_until(today, d) <= remind_days``" is "``d`` before the (remind_days+1)-th working day after
+    today", one date computed once; and a report due depends only on (cycle, every, since), which repeat, so it is
+    memoized. Feed it the values of ``LightCodes.FIELDS`` (``values_list(*LightCodes.FIELDS)``).
+    ``duban/followup/tests/test_lights.py`` checks it against ``task_light`` over generated tasks and dates."""
+
+    FIELDS = ("status", "deadline", "assigned_at", "progress_percent", "report_cycle", "report_every",
+              "latest_report__created_at")
+
+    def __init__(self, today: dt.date, *, remind_days: int | None = None, tolerance: int | None = None):
+        self.today = today
+        self.remind_days = settings.DUBAN_REMIND_DAYS if remind_days is None else remind_days
+        self.tolerance = settings.DUBAN_PROGRESS_TOLERANCE if tolerance is None else tolerance
+        # workdays_until(today, d) counts working days in (today, d]; it is <= n exactly when d comes before the
+        # (n+1)-th working day after today.
+        self.blue_before = add_workdays(today, self.remind_days + 1)
+        self.zone = timezone.get_current_timezone()
+        self._dues: dict = {}
+
+    def _due(self, cycle: str, every: int, since: dt.date) -> dt.date | None:
+        key = (cycle, every, since)
+        try:
+            return self._dues[key]
+        except KeyError:
+            due = self._dues[key] = next_report_due(cycle=cycle, every=every, since=since, deadline=None)
+            return due
+
+    def __call__(self, status, deadline, assigned_at, progress_percent, report_cycle, report_every,
+                 reported_at) -> str:
+        if status == TaskStatus.CLOSE_REQUESTED:
+            return GREEN
+        if status not in SUPERVISED_STATUSES:
+            return NONE
+        today = self.today
+        if deadline is not None and today > deadline:
+            return RED
+        start = assigned_at.astimezone(self.zone).date() if assigned_at is not None else None
+        since = reported_at.astimezone(self.zone).date() if reported_at is not None else start
+        report_due = None
+        if since is not None:
+            report_due = self._due(report_cycle, report_every, since)
+            if report_due is not None and deadline is not None and report_due >= deadline:
+                report_due = None
+        if report_due is not None and today > report_due:
+            return YELLOW
+        if start is not None and deadline is not None and deadline > start:
+            span = (deadline - start).days
+            elapsed = 100.0 * min(max((today - start).days, 0), span) / span
+            if progress_percent < elapsed - self.tolerance:
+                return YELLOW
+        if deadline is not None and deadline < self.blue_before:
+            return BLUE
+        if report_due is not None and report_due < self.blue_before:
+            return BLUE
+        return GREEN

@@ -2,10 +2,11 @@ import datetime as dt
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings as hsettings, strategies as st
 
-from duban.followup.lights import lights_for, task_light
+from duban.followup.lights import LightCodes, lights_for, task_light
 from duban.followup.tests.conftest import place_task
-from duban.tasks.models import Task
+from duban.tasks.models import ProgressReport, ReportCycle, Task, TaskStatus
 
 D = dt.date
 
@@ -61,3 +62,54 @@ def test_lights_for_a_list_cost_one_query_however_many_tasks(org):
         lights = lights_for(Task.objects.all(), D(2030, 1, 1))
     assert len(lights) == 9
     assert len(small) == len(large) == 1
+
+
+# --- the fast path (LightCodes) equals task_light ---------------------------------------------------------------
+
+UTC = dt.timezone.utc
+_days = st.integers(min_value=-400, max_value=400)
+_moment = st.one_of(st.none(), st.tuples(_days, st.integers(min_value=0, max_value=24 * 60 - 1)))
+
+
+def _aware(today: dt.date, moment) -> dt.datetime | None:
+    """A UTC moment ``days`` from ``today`` at ``minute`` of the UTC day (so the local date is sometimes the next day:
+    Asia/Shanghai is UTC+8)."""
+    if moment is None:
+        return None
+    days, minute = moment
+    return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(), UTC) + dt.timedelta(minutes=minute)
+
+
+@hsettings(max_examples=600, deadline=None)
+@given(today=st.dates(min_value=D(2019, 1, 1), max_value=D(2028, 12, 31)),
+       status=st.sampled_from(list(TaskStatus.values)), deadline=st.one_of(st.none(), _days),
+       assigned=_moment, reported=_moment, progress=st.integers(min_value=0, max_value=100),
+       cycle=st.sampled_from(list(ReportCycle.values)), every=st.integers(min_value=-1, max_value=25),
+       remind_days=st.integers(min_value=0, max_value=6), tolerance=st.integers(min_value=0, max_value=60))
+def test_light_codes_equal_task_light(today, status, deadline, assigned, reported, progress, cycle, every,
+                                      remind_days, tolerance):
+    task = Task(status=status, deadline=None if deadline is None else today + dt.timedelta(days=deadline),
+                assigned_at=_aware(today, assigned), progress_percent=progress, report_cycle=cycle,
+                report_every=every)
+    reported_at = _aware(today, reported)
+    if reported_at is not None:
+        task.latest_report = ProgressReport(pk=1, created_at=reported_at)
+    codes = LightCodes(today, remind_days=remind_days, tolerance=tolerance)
+    expected = task_light(task, today, remind_days=remind_days, tolerance=tolerance).code
+    assert codes(status, task.deadline, task.assigned_at, progress, cycle, every, reported_at) == expected
+    # memoized dues must not leak between tasks: ask again after another task
+    assert codes(status, task.deadline, task.assigned_at, progress, cycle, every, reported_at) == expected
+
+
+def test_light_codes_read_the_same_rows_as_lights_for(org):
+    """End to end through the ORM: ``values_list(*LightCodes.FIELDS)`` gives the light ``lights_for`` gives."""
+    tasks = [place_task(org.task_in("in_progress"), assigned=D(2025, 9, 1), deadline=D(2025, 12, 31),
+                        cycle="weekly", progress=30, reported=D(2025, 9, 1)),
+             place_task(org.task_in("accepted"), assigned=D(2025, 9, 1), deadline=D(2025, 10, 10), progress=90),
+             org.task_in("close_requested"), org.task_in("closed"), org.task_in("assigned")]
+    ids = [t.pk for t in tasks]
+    for today in (D(2025, 9, 2), D(2025, 9, 3), D(2025, 9, 9), D(2025, 9, 30), D(2026, 1, 5)):
+        codes = LightCodes(today)
+        fast = {row[0]: codes(*row[1:]) for row in
+                Task.objects.filter(pk__in=ids).values_list("id", *LightCodes.FIELDS)}
+        assert fast == {pk: light.code for pk, light in lights_for(Task.objects.filter(pk__in=ids), today).items()}

@@ -187,3 +187,16 @@ def test_calendar_token_refused_for_anonymous(org):
 
     with pytest.raises(PermissionDenied):
         calendar_token_rotate(actor=AnonymousUser())
+
+
+def test_dashboard_tables_and_filters_are_escaped_and_marked(org, client):
+    """The tables and the filters' options are written in Python (views._chart, views._options): values escaped,
+    the chosen filter selected."""
+    meeting = meeting_for(org, title="<b>会议</b>")
+    org.task_in("in_progress", meeting=meeting, title="<script>x</script>逾期", deadline=dt.date(2020, 1, 1))
+    login(client, org.supervisor)
+    html = client.get("/reports/", {"meeting": meeting.pk, "area": org.area_safety.pk}).content.decode()
+    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;逾期" in html
+    assert "<b>会议</b>" not in html and f'<option value="{meeting.pk}" selected>2024-09-29 &lt;b&gt;会议&lt;/b&gt;' in html
+    assert f'<option value="{org.area_safety.pk}" selected>' in html
+    assert f'<option value="{org.safety.pk}">市应急管理局</option>' in html
