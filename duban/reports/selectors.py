@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Q, QuerySet
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models import Avg, Count, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound
+from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.reports.ledger import LedgerLine
 from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus
 from duban.tasks.selectors import task_list, today_local
@@ -87,32 +90,70 @@ def _late(today: dt.date) -> Q:
     return Q(status__in=OPEN_STATUSES, deadline__lt=today)
 
 
-def _counts(today: dt.date) -> dict:
-    return {"total": Count("id"), "closed": Count("id", filter=Q(status=TaskStatus.CLOSED)),
-            "overdue": Count("id", filter=_late(today))}
+def _group_counts(scoped: QuerySet[Task], today: dt.date) -> list[tuple]:
+    """One grouped pass over the scoped tasks (a scan of the covering ``task_lead_area_status_dl_idx``): per lead
+    unit, area and status, the tasks and those past their deadline. Enough for the totals and for the lights SQL
+    can decide alone: red (supervised and past the deadline, which ``task_light`` checks first) and green while
+    awaiting sign-off."""
+    return list(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
+        n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))).order_by())
 
 
-def _lights(scoped: QuerySet[Task], today: dt.date) -> tuple[dict, dict, dict]:
-    """Lights from the follow-up engine (``duban.followup.lights``), which weighs report cycles and progress as
-    well as deadlines, so the dashboard and every badge agree. Lights are not expressible in SQL, so the open
-    tasks are read once (only the fields a light needs, latest report joined) and tallied: one query, never one
-    per row. Returns the totals, and the tallies by area id and by lead unit id."""
-    from duban.followup.lights import task_light
+def _light_rows(scoped: QuerySet[Task], today: dt.date):
+    """The other lights need report cycles and working days (``duban.followup.lights``): only supervised tasks
+    not yet past their deadline, read as plain values (latest report joined) and classified by ``LightCodes``,
+    which equals ``task_light`` at O(1) a task. One query, never one per row."""
+    return (scoped.filter(status__in=SUPERVISED_STATUSES).filter(Q(deadline__isnull=True) | Q(deadline__gte=today))
+            .values_list("area_id", "lead_unit_id", *LightCodes.FIELDS))
 
-    open_tasks = (scoped.filter(status__in=OPEN_STATUSES).select_related("latest_report")
-                  .only("id", "status", "deadline", "area_id", "lead_unit_id", "assigned_at", "progress_percent",
-                        "report_cycle", "report_every", "latest_report__id", "latest_report__created_at"))
-    totals: dict[str, int] = {}
-    by_area: dict = {}
-    by_unit: dict = {}
-    for task in open_tasks.iterator(chunk_size=2000):
-        code = task_light(task, today).code
-        code = code if code in LIGHT_CODES else "none"
-        totals[code] = totals.get(code, 0) + 1
-        for key, tally in ((task.area_id, by_area), (task.lead_unit_id, by_unit)):
-            bucket = tally.setdefault(key, {})
-            bucket[code] = bucket.get(code, 0) + 1
-    return totals, by_area, by_unit
+
+def _local_start(day: dt.date) -> dt.datetime:
+    """The first instant of a local calendar day (so a range on ``closed_at`` can use an index)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def _weeks(base: QuerySet[Task], week_from: dt.date, week_to: dt.date, today: dt.date) -> tuple[dict, dict]:
+    """Completed (closed in the week, local time) and "fell overdue" (deadline in the week and not closed by then:
+    still open, or closed on a later local day) per Monday, over one query whose bounds are indexable
+    (``closed_at`` ranges instead of a date function on every row)."""
+    fell_to = min(week_to, today - dt.timedelta(days=1))
+    closed_in = Q(status=TaskStatus.CLOSED, closed_at__gte=_local_start(week_from),
+                  closed_at__lt=_local_start(week_to + dt.timedelta(days=1)))
+    fell_in = Q(deadline__gte=week_from, deadline__lte=fell_to) & (
+        Q(status__in=OPEN_STATUSES)
+        | Q(status=TaskStatus.CLOSED, closed_at__gte=_local_start(week_from + dt.timedelta(days=1))))
+    rows = base.filter(closed_in | fell_in).values_list("status", "deadline", "closed_at")
+    zone = timezone.get_current_timezone()
+    completed: dict = {}
+    fell: dict = {}
+    for status, deadline, closed_at in rows:
+        closed_on = closed_at.astimezone(zone).date() if closed_at is not None else None
+        if status == TaskStatus.CLOSED and closed_on is not None and week_from <= closed_on <= week_to:
+            week = closed_on - dt.timedelta(days=closed_on.weekday())
+            completed[week] = completed.get(week, 0) + 1
+        if deadline is not None and week_from <= deadline <= fell_to and (
+                status in OPEN_STATUSES
+                or (status == TaskStatus.CLOSED and closed_on is not None and closed_on > deadline)):
+            week = deadline - dt.timedelta(days=deadline.weekday())
+            fell[week] = fell.get(week, 0) + 1
+    return completed, fell
+
+
+def _names(area_ids, unit_ids) -> tuple[dict, dict]:
+    """Names (and the area order) of the groups, in one small query (areas, and the lead units present)."""
+    from duban.core.models import Area, Unit
+
+    areas = Area.objects.filter(pk__in=[i for i in area_ids if i]).values_list(
+        Value("a"), "id", "name", "sort_order").order_by()
+    units = Unit.objects.filter(pk__in=[i for i in unit_ids if i]).values_list(
+        Value("u"), "id", "name", Value(0, output_field=IntegerField())).order_by()
+    area_names, unit_names = {}, {}
+    for kind, pk, name, order in areas.union(units, all=True):
+        if kind == "a":
+            area_names[pk] = (name, order)
+        else:
+            unit_names[pk] = name
+    return area_names, unit_names
 
 
 @dataclass
@@ -158,47 +199,53 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
         scoped = scoped.filter(deadline__gte=filters.date_from)
     if filters.date_to:
         scoped = scoped.filter(deadline__lte=filters.date_to)
-    counts = _counts(today)
-    totals = scoped.aggregate(**counts)
-    light_totals, area_lights, unit_lights = _lights(scoped, today)
-    lights = {code: light_totals.get(code, 0) for code in LIGHT_CODES}
+    codes = LightCodes(today)
+    empty = {"total": 0, "closed": 0, "overdue": 0, "red": 0, "yellow": 0, "blue": 0, "green": 0}
+    totals = dict(empty)
+    areas: dict = {}
+    units: dict = {}
+    for unit_id, area_id, status, n, late in _group_counts(scoped, today):
+        add = {"total": n, "closed": n if status == TaskStatus.CLOSED else 0,
+               "overdue": late if status in OPEN_STATUSES else 0,
+               "red": late if status in SUPERVISED_STATUSES else 0,
+               "green": n if status == TaskStatus.CLOSE_REQUESTED else 0}
+        for tally in (totals, areas.setdefault(area_id, dict(empty)), units.setdefault(unit_id, dict(empty))):
+            for name, value in add.items():
+                tally[name] += value
+    for area_id, unit_id, *values in _light_rows(scoped, today).iterator(chunk_size=2000):
+        code = codes(*values)
+        if code in LIGHT_CODES:
+            totals[code] += 1
+            areas[area_id][code] += 1
+            units[unit_id][code] += 1
+    lights = {code: totals[code] for code in LIGHT_CODES}
     lights["closed"] = totals["closed"]
+    area_names, unit_names = _names(areas, units)
 
-    def with_lights(row: dict, tally: dict) -> dict:
-        for code in LIGHT_CODES:
-            row[code] = tally.get(row["id"], {}).get(code, 0)
-        return _rate(row)
+    def row_of(pk, name: str, tally: dict) -> dict:
+        return _rate({"id": pk, "name": name, **tally})
 
-    by_area = [with_lights(dict(row, id=row.pop("area_id"), name=row.pop("area__name") or "未分类"), area_lights)
-               for row in scoped.values("area_id", "area__name").annotate(**counts)
-               .order_by("area__sort_order", "area_id")]
-    by_unit = [with_lights(dict(row, id=row.pop("lead_unit_id"), name=row.pop("lead_unit__name") or "未指定"),
-                           unit_lights)
-               for row in scoped.values("lead_unit_id", "lead_unit__name").annotate(**counts)
-               .order_by("-total", "lead_unit_id")]
+    # Unclassified areas and tasks without a lead unit come last.
+    by_area = [row_of(pk, area_names.get(pk, ("未分类", 0))[0] if pk else "未分类", tally)
+               for pk, tally in sorted(areas.items(), key=lambda item: (
+                   item[0] is None, area_names.get(item[0], ("", 0))[1], item[0] or 0))]
+    by_unit = [row_of(pk, unit_names.get(pk, "未指定") if pk else "未指定", tally)
+               for pk, tally in sorted(units.items(), key=lambda item: (-item[1]["total"], item[0] is None,
+                                                                        item[0] or 0))]
     week_to = filters.date_to or today
     week_from = filters.date_from or (week_to - dt.timedelta(weeks=DEFAULT_WEEKS - 1))
-    week_from -= dt.timedelta(days=week_from.weekday())  # weeks start on Monday, as TruncWeek does
-    closed_on = TruncDate("closed_at")
-    completed = dict(
-        base.filter(status=TaskStatus.CLOSED).annotate(day=closed_on)
-        .filter(day__gte=week_from, day__lte=week_to)
-        .annotate(week=TruncWeek("closed_at")).values("week").annotate(n=Count("id")).values_list("week", "n"))
-    # A task "fell overdue" in the week of its deadline if it was not closed by then (still open, or closed late).
-    fell = dict(
-        base.annotate(day=closed_on)
-        .filter(deadline__gte=week_from, deadline__lte=min(week_to, today - dt.timedelta(days=1)))
-        .filter(Q(status__in=OPEN_STATUSES) | Q(status=TaskStatus.CLOSED, day__gt=F("deadline")))
-        .annotate(week=TruncWeek("deadline")).values("week").annotate(n=Count("id")).values_list("week", "n"))
-    completed = {(k.date() if isinstance(k, dt.datetime) else k): v for k, v in completed.items()}
-    fell = {(k.date() if isinstance(k, dt.datetime) else k): v for k, v in fell.items()}
+    week_from -= dt.timedelta(days=week_from.weekday())  # weeks start on Monday
+    completed, fell = _weeks(base, week_from, week_to, today)
     weeks, week = [], week_from
     while week <= week_to:
         weeks.append({"week": week, "completed": completed.get(week, 0), "overdue": fell.get(week, 0)})
         week += dt.timedelta(weeks=1)
+    # The page of late tasks is chosen on the (status, deadline) index alone, then only those rows are read:
+    # sorting the full rows of every late task first cost 0.1 s at 100k tasks.
+    late_ids = base.filter(_late(today)).order_by("deadline", "id").values("id")[:overdue_limit]
     overdue_tasks = list(
-        base.filter(_late(today)).select_related("lead_unit", "area", "meeting")
-        .order_by("deadline", "id")[:overdue_limit])
+        Task.objects.filter(pk__in=late_ids).select_related("lead_unit", "area", "meeting")
+        .order_by("deadline", "id")) if overdue_limit else []
     for task in overdue_tasks:
         task.days_overdue = (today - task.deadline).days
     total = totals["total"]
@@ -272,14 +319,23 @@ def _progress(task: Task) -> str:
 
 def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=None, overdue=None,
                  today: dt.date | None = None) -> tuple[list[LedgerLine], str]:
-    """The rows of an exported ledger, with a subtitle naming the filters. Four queries whatever the size."""
+    """The rows of an exported ledger, with a subtitle naming the filters. Two queries whatever the size, reading
+    plain values (no model instances: a 10 000-row export spent most of its time building them): the tasks'
+    columns, and the names of their cooperating units in the units' own order."""
     qs = task_list(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
-                   overdue=overdue, today=today)
+                   overdue=overdue, today=today).select_related(None).prefetch_related(None)
+    coop: dict[int, list[str]] = {}
+    for task_id, name in (Task.coop_units.through.objects.filter(task_id__in=qs.values("pk"))
+                          .order_by("unit__sort_order", "unit_id").values_list("task_id", "unit__name")):
+        coop.setdefault(task_id, []).append(name)
+    labels = {value: str(label) for value, label in TaskStatus.choices}
     lines = []
-    for index, task in enumerate(qs, start=1):
-        lines.append(LedgerLine(index, task.title, task.lead_unit.name if task.lead_unit else "",
-                                "、".join(u.name for u in task.coop_units.all()), task.deadline, task.deadline_text,
-                                _progress(task), task.get_status_display()))
+    rows = qs.values_list("pk", "title", "lead_unit__name", "deadline", "deadline_text", "progress_percent",
+                          "latest_report__text", "status")
+    for index, (pk, title, lead, deadline, deadline_text, percent, report, status_) in enumerate(rows, start=1):
+        progress = "；".join(p for p in (f"{percent}%" if percent else "", (report or "").strip()) if p)
+        lines.append(LedgerLine(index, title, lead or "", "、".join(coop.get(pk, ())), deadline, deadline_text,
+                                progress, labels.get(status_, status_)))
     parts = []
     if status:
         parts.append(str(TaskStatus(status).label) if status in TaskStatus.values else status)
@@ -321,14 +377,55 @@ def briefing_title(meeting) -> str:
     return f"关于{when}{body}决定事项落实情况的通报"
 
 
+def _ranking_of(tasks: list[Task], today: dt.date) -> list[RankingRow]:
+    """``unit_ranking(viewer=..., meeting_id=...)`` computed from a meeting's tasks already read (the briefing
+    has every one of them in hand; the grouped queries cost 0.4 s on SQLite at 100k tasks, whose planner takes the
+    status index over the meeting's). Same rows and order; the average is exact decimal arithmetic, as PostgreSQL's
+    ``AVG`` of a numeric column."""
+    zone = timezone.get_current_timezone()
+    units: dict[int, dict] = {}
+    for task in tasks:
+        if task.lead_unit_id is None:
+            continue
+        if task.status == TaskStatus.CLOSED:
+            u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
+                                                     "scores": [], "open_late": 0})
+            u["closed"] += 1
+            if task.score is not None:
+                u["scores"].append(Decimal(task.score))
+            closed_on = task.closed_at.astimezone(zone).date() if task.closed_at is not None else None
+            if task.deadline is None or (closed_on is not None and closed_on <= task.deadline):
+                u["on_time"] += 1
+        elif task.status in OPEN_STATUSES and task.deadline is not None and task.deadline < today:
+            u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
+                                                     "scores": [], "open_late": 0})
+            u["open_late"] += 1
+    result = []
+    for unit_id, u in units.items():
+        n_closed, n_on_time, scores = u["closed"], u["on_time"], u["scores"]
+        average = round(float(sum(scores) / len(scores)), 1) if scores else None
+        result.append(RankingRow(0, unit_id, u["name"], n_closed, average, n_on_time,
+                                 round(100 * n_on_time / n_closed, 1) if n_closed else 0.0, n_closed - n_on_time,
+                                 u["open_late"]))
+    result.sort(key=lambda x: (x.average_score is None, -(x.average_score or 0), -x.on_time_rate, x.overdue,
+                               x.unit))
+    for index, row in enumerate(result, start=1):
+        row.rank = index
+    return result
+
+
 def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> BriefingData:
     """Everything the briefing says about one meeting's decisions: summary figures, the items grouped by area,
-    the overdue items and the unit ranking for the meeting. ``NotFound`` for a meeting out of scope."""
+    the overdue items and the unit ranking for the meeting. ``NotFound`` for a meeting out of scope. Two queries
+    (the meeting, its tasks with area, lead unit and latest report): the ranking is counted from the same rows."""
     today = today or today_local()
-    meeting = perms.meetings_visible_to(viewer).filter(pk=meeting_id).first()
+    meeting = (perms.meetings_visible_to(viewer).filter(pk=meeting_id)
+               .defer("source_text", "extraction", "reports_heard").first())
     if meeting is None:
         raise NotFound()
     tasks = list(task_list(viewer=viewer, meeting_id=meeting.pk).exclude(status=TaskStatus.DRAFT)
+                 .select_related(None).select_related("area", "lead_unit", "latest_report")
+                 .defer("text", "lead_unit__aliases").prefetch_related(None)
                  .order_by("area__sort_order", "area_id", "seq", "id"))
     closed = sum(t.status == TaskStatus.CLOSED for t in tasks)
     late = [t for t in tasks if t.status in OPEN_STATUSES and t.deadline and t.deadline < today]
@@ -339,8 +436,7 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
         task.days_overdue = (today - task.deadline).days
     return BriefingData(meeting, briefing_title(meeting), today, len(tasks), closed, len(tasks) - closed,
                         len(late), round(100 * closed / len(tasks), 1) if tasks else 0.0, list(areas.items()),
-                        sorted(late, key=lambda t: (t.deadline, t.pk)),
-                        unit_ranking(viewer=viewer, meeting_id=meeting.pk, today=today))
+                        sorted(late, key=lambda t: (t.deadline, t.pk)), _ranking_of(tasks, today))
 
 
 def latest_progress(task: Task) -> str:

@@ -256,3 +256,20 @@ def test_row_parser_never_crashes(cells):
     assert all(e.row == 5 and e.message for e in errors)
     if row is not None:
         assert row.lead_unit_id in (1, 2) and row.title.strip()
+
+
+def test_written_rows_read_back_with_their_styles():
+    """The data rows are written as sheet XML by hand (not cell by cell through openpyxl): Excel's reader must get
+    the same values and styles openpyxl would have written, markup characters and stray spaces included."""
+    lines = [ledger.LedgerLine(1, " 前后有空格 ", "市应急管理局", "", dt.date(2024, 10, 31), "", "30%；已部署", "办理中"),
+             ledger.LedgerLine(2, "A&B<c>\x01控制字符\r\n换行", "", "市卫健委、市教育局", None, "长期坚持", "", "已交办")]
+    ws = read(ledger.write_ledger(lines, subtitle="导出日期2024-09-01"))
+    assert ws["A1"].value == "督办事项台账（导出日期2024-09-01）"
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert rows == [(1, " 前后有空格 ", "市应急管理局", None, dt.datetime(2024, 10, 31), "30%；已部署", "办理中"),
+                    (2, "A&B<c>控制字符\r\n换行", None, "市卫健委、市教育局", "长期坚持", None, "已交办")]
+    for row in (3, 4):
+        assert all(ws[f"{col}{row}"].alignment.wrap_text for col in "BDF")
+        assert not ws[f"C{row}"].alignment.wrap_text
+    assert ws["E3"].number_format == "yyyy-mm-dd" and ws["E4"].number_format == "General"
+    assert ws.max_row == 4 and ws.print_title_rows == "$2:$2" and ws.page_setup.orientation == "landscape"
