@@ -60,7 +60,16 @@ def _scope_unit_ids(user) -> list[int]:
 
 # --- scoped querysets: the only starting points for reads ---------------------------------------------------
 
-def tasks_visible_to(user) -> QuerySet[Task]:
+def tasks_visible_to(user, *, in_list_order: bool = False) -> QuerySet[Task]:
+    """The tasks ``user`` may see. Two spellings of the same set, for two kinds of read:
+
+    - default, for counts, aggregates and lookups (which read every match anyway): the lead units' index and the
+      cooperation table's index each give their ids (SQLite's MULTI-INDEX OR, PostgreSQL's bitmap/hashed subplan);
+    - ``in_list_order=True``, for a page of a list sorted by ``LIST_ORDER``: the cooperation test is a correlated
+      EXISTS, which no index can drive, so the database walks the list-order index and stops after a page instead
+      of collecting and sorting every match (county user's list at 100k tasks on SQLite: keys 35 ms -> 1 ms).
+      Counting with it would probe every task (~10x slower than the default), hence both.
+    """
     if is_office(user):
         return Task.objects.all()
     if not is_unit_member(user):
@@ -68,10 +77,14 @@ def tasks_visible_to(user) -> QuerySet[Task]:
     # The unit subtree is resolved to ids once (a few hundred at most), so the task filter is an indexed
     # IN over lead_unit_id instead of a LIKE on every joined row: 4x faster dashboards at 100k tasks.
     unit_ids = _scope_unit_ids(user)
-    coop = Task.coop_units.through.objects.filter(unit_id__in=unit_ids).values("task_id")
+    coop = Task.coop_units.through.objects.filter(unit_id__in=unit_ids)
+    if in_list_order:
+        cooperates = Q(Exists(coop.filter(task_id=OuterRef("pk"))))
+    else:
+        cooperates = Q(pk__in=coop.values("task_id"))
     # Drafts belong to the office until they are assigned.
     return (Task.objects.exclude(status=TaskStatus.DRAFT)
-            .filter(Q(lead_unit_id__in=unit_ids) | Q(pk__in=coop)))
+            .filter(Q(lead_unit_id__in=unit_ids) | cooperates))
 
 
 def meetings_visible_to(user) -> QuerySet[Meeting]:

@@ -20,9 +20,12 @@ def today_local() -> dt.date:
 
 def task_list(*, viewer, status: str | None = None, area_id: int | None = None, unit_id: int | None = None,
               meeting_id: int | None = None, kind: str | None = None, overdue: bool | None = None,
-              include_withdrawn: bool = False, today: dt.date | None = None) -> QuerySet[Task]:
-    """Tasks the viewer may see, filtered. ``unit_id`` matches the lead unit or a cooperating unit."""
-    qs = perms.tasks_visible_to(viewer)
+              include_withdrawn: bool = False, today: dt.date | None = None,
+              in_list_order: bool = False) -> QuerySet[Task]:
+    """Tasks the viewer may see, filtered. ``unit_id`` matches the lead unit or a cooperating unit.
+    ``in_list_order``: the same rows with the scope spelled for reading a page in list order (see
+    ``tasks_visible_to``); count with the default spelling."""
+    qs = perms.tasks_visible_to(viewer, in_list_order=in_list_order)
     if status:
         qs = qs.filter(status=status)
     elif not include_withdrawn:

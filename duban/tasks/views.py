@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -19,7 +20,7 @@ from duban.core import permissions as perms
 from duban.core.audit import EventType
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.selectors import area_list, unit_list
-from duban.core.views import is_htmx, page_errors, paginate
+from duban.core.views import PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate
 from duban.meetings.selectors import meeting_choices
 from duban.tasks import actions, selectors
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, TaskStatus
@@ -80,6 +81,19 @@ def _int(value) -> int | None:
     return int(value) if value and str(value).isdigit() else None
 
 
+class ListPaginator(KeysFirstPaginator):
+    """Pages ``object_list`` (a task list with its scope spelled for list order) and counts ``counted`` (the
+    same rows spelled for counting): see ``duban.core.permissions.tasks_visible_to``."""
+
+    def __init__(self, object_list, per_page, *, counted):
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
+
+
 @login_required
 @page_errors
 def task_list(request):
@@ -88,10 +102,12 @@ def task_list(request):
     overdue = True if g.get("overdue") == "1" else None
     filters = {"status": status or "", "area": _int(g.get("area")), "unit": _int(g.get("unit")),
                "meeting": _int(g.get("meeting")), "overdue": overdue}
-    tasks = selectors.task_list(viewer=request.user, status=status, area_id=filters["area"],
-                                unit_id=filters["unit"], meeting_id=filters["meeting"], overdue=overdue)
+    chosen = {"status": status, "area_id": filters["area"], "unit_id": filters["unit"],
+              "meeting_id": filters["meeting"], "overdue": overdue}
+    tasks = selectors.task_list(viewer=request.user, in_list_order=True, **chosen)
+    paginator = ListPaginator(tasks, PAGE_SIZE, counted=selectors.task_list(viewer=request.user, **chosen))
     return render(request, "tasks/list.html", {
-        "page": paginate(request, tasks, keys_first=True), "filters": filters, "statuses": TaskStatus.choices,
+        "page": paginator.get_page(g.get("page")), "filters": filters, "statuses": TaskStatus.choices,
         "area_options": options(area_list(viewer=request.user).values_list("id", "name"), filters["area"]),
         "unit_options": options(unit_list(viewer=request.user).select_related(None).values_list("id", "name"),
                                 filters["unit"]),

@@ -8,6 +8,7 @@ request with evidence, and the buttons the viewer may use.
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 from duban.followup.lights import BLUE, GREEN, RED, YELLOW, task_light
 
@@ -16,12 +17,16 @@ register = template.Library()
 BADGE_CLASSES = {GREEN: "bg-success", BLUE: "bg-primary", YELLOW: "bg-warning text-dark", RED: "bg-danger"}
 
 
-@register.inclusion_tag("followup/_light_badge.html")
+@register.simple_tag
 def light_badge(task, today=None):
-    """The task's light as a small badge (nothing for drafts, closed and withdrawn tasks)."""
+    """The task's light as a small badge (nothing for drafts, closed and withdrawn tasks). Built here rather than
+    through an inclusion template: a list renders it on every row, and a template's render cost ~3x the light
+    itself. The trailing newline keeps the pages byte-for-byte what the former template made."""
     light = task_light(task, today or timezone.localdate())
-    return {"light": light if light.code in BADGE_CLASSES else None,
-            "badge_class": BADGE_CLASSES.get(light.code, "")}
+    if light.code not in BADGE_CLASSES:
+        return "\n"
+    return format_html('<span class="badge light-badge light-{} {}" title="{}" data-light="{}">{}</span>\n',
+                       light.code, BADGE_CLASSES[light.code], light.reason, light.code, light.label)
 
 
 @register.inclusion_tag("followup/_task_followup.html", takes_context=True)
