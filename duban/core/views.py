@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from duban.core import actions, selectors
@@ -127,8 +129,14 @@ def dashboard(request):
     from duban.reports.cache import cached
 
     today = today_local()
-    # Cached under the audit chain's head (never stale: see duban/reports/cache.py).
-    stats = cached("office-dashboard", request.user, (), today, lambda: task_stats(viewer=request.user, today=today))
+    # The figures and their markup (300 unit rows at a province's scale) are rendered once per state of the data,
+    # under the audit chain's head (never stale: see duban/reports/cache.py); the page around them is per request.
+    figures_html = cached("office-dashboard-html", request.user, (), today,
+                          lambda: _dashboard_figures_html(task_stats(viewer=request.user, today=today)))
+    return render(request, "core/dashboard.html", {"figures_html": mark_safe(figures_html)})  # rendered by us
+
+
+def _dashboard_figures_html(stats) -> str:
     status_rows = [{"status": value, "label": label, "count": stats.by_status.get(value, 0)}
                    for value, label in TaskStatus.choices
                    if value not in (TaskStatus.DRAFT, TaskStatus.WITHDRAWN)]
@@ -142,7 +150,7 @@ def dashboard(request):
 
     chart_data = {"area": series(stats.by_area), "unit": series(stats.by_unit, 15),
                   "status": [{"name": str(r["label"]), "value": r["count"]} for r in status_rows if r["count"]]}
-    return render(request, "core/dashboard.html", {
+    return render_to_string("core/_dashboard_figures.html", {
         "stats": stats, "status_rows": status_rows, "chart_data": chart_data,
         "open_count": stats.total - stats.closed,
     })
