@@ -75,6 +75,8 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
         ("hello-world", "supervisor", "/bench/hello/"),
         ("dashboard /", "supervisor", "/"),
         ("dashboard / (county user)", "county", "/"),
+        ("dashboard / (cold)", "supervisor", "/"),
+        ("dashboard / (county user, cold)", "county", "/"),
         ("task list filtered", "supervisor", f"/tasks/?status=in_progress&area={t['area']}"),
         ("task list (county user)", "county", "/tasks/"),
         ("unit view", "supervisor", f"/tasks/?unit={t['unit']}"),
@@ -82,6 +84,7 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
         ("meeting page", "supervisor", f"/meetings/{t['meeting']}/"),
         ("search", "supervisor", "/search/?q=燃气"),
         ("reports dashboard", "supervisor", "/reports/"),
+        ("reports dashboard (cold)", "supervisor", "/reports/"),
         ("briefing .docx", "supervisor", f"/reports/briefing/{t['meeting']}.docx"),
         ("API task list filtered", "supervisor", f"/api/v1/tasks?status=in_progress&area_id={t['area']}"),
         ("API task list (all)", "supervisor", "/api/v1/tasks"),
@@ -91,9 +94,10 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
 
 
 def run(iterations: int, only: str = "") -> dict:
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import override_settings
 
     from duban.core.models import Profile
 
@@ -108,57 +112,67 @@ def run(iterations: int, only: str = "") -> dict:
         clients[name] = c
 
     results = []
-    hello_norm: set[str] = set()
-    hello_median = 0.0
+    hello = {"median": 0.0, "statements": set()}
     for name, viewer, url in pages(t):
         if only and name != "hello-world" and not re.search(only, name):
             continue
-        c = clients[viewer]
-        r = c.get(url)
-        row = {"page": name, "url": url, "viewer": viewer, "status": r.status_code}
-        if r.status_code != 200:
-            row["missing"] = True
-            results.append(row)
-            print(f"{name:<30} {url:<50} status {r.status_code} (page not there yet)", flush=True)
-            continue
-        n = max(3, iterations // 4) if "docx" in url else iterations
-        walls, cpus = [], []
-        for _ in range(n):
-            w0, c0 = time.perf_counter(), time.thread_time()
-            c.get(url)
-            cpus.append(time.thread_time() - c0)
-            walls.append(time.perf_counter() - w0)
-        with CaptureQueriesContext(connection) as ctx:
-            c.get(url)
-        statements = [q["sql"] for q in ctx.captured_queries
-                      if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-        selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
-        if name == "hello-world":
-            hello_norm = {normalize(s) for s in statements}
-        own = [s for s in selects if normalize(s) not in hello_norm]
-        raw_times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            with connection.cursor() as cur:
-                for s in own:
-                    cur.execute(s)
-                    cur.fetchall()
-            raw_times.append(time.perf_counter() - t0)
-        med = statistics.median(walls)
-        raw = statistics.median(raw_times)
-        if name == "hello-world":
-            hello_median = med
-            raw = 0.0
-        row.update(
-            n=n, median_ms=med * 1000, p95_ms=percentile(walls, 95) * 1000,
-            cpu_median_ms=statistics.median(cpus) * 1000, queries=len(statements),
-            own_selects=len(own), raw_sql_ms=raw * 1000, bytes=len(r.content),
-            ratio=med / (hello_median + raw) if name != "hello-world" and (hello_median + raw) else 1.0,
-        )
-        results.append(row)
-        print(f"{name:<30} med {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  cpu {row['cpu_median_ms']:6.1f}"
-              f"  q {row['queries']:3d}  raw {row['raw_sql_ms']:6.1f} ms  ratio {row['ratio']:5.2f}", flush=True)
+        # The dashboards keep their figures in a cache keyed by the audit chain head (duban/reports/cache.py), so
+        # every timed request after the first is a cache hit; the "(cold)" rows time them with the cache off.
+        cache_seconds = 0 if "cold" in name else settings.DUBAN_STATS_CACHE_SECONDS
+        with override_settings(DUBAN_STATS_CACHE_SECONDS=cache_seconds):
+            results.append(measure(name, viewer, url, clients[viewer], iterations, hello))
     return {"vendor": connection.vendor, "targets": t, "pages": results}
+
+
+def measure(name: str, viewer: str, url: str, c, iterations: int, hello: dict) -> dict:
+    """Time one page; ``hello`` carries the hello-world's median and statements to the pages after it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    r = c.get(url)
+    row = {"page": name, "url": url, "viewer": viewer, "status": r.status_code}
+    if r.status_code != 200:
+        row["missing"] = True
+        print(f"{name:<30} {url:<50} status {r.status_code} (page not there yet)", flush=True)
+        return row
+    n = max(3, iterations // 4) if "docx" in url else iterations
+    walls, cpus = [], []
+    for _ in range(n):
+        w0, c0 = time.perf_counter(), time.thread_time()
+        c.get(url)
+        cpus.append(time.thread_time() - c0)
+        walls.append(time.perf_counter() - w0)
+    with CaptureQueriesContext(connection) as ctx:
+        c.get(url)
+    statements = [q["sql"] for q in ctx.captured_queries
+                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    if name == "hello-world":
+        hello["statements"] = {normalize(s) for s in statements}
+    own = [s for s in selects if normalize(s) not in hello["statements"]]
+    raw_times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            for s in own:
+                cur.execute(s)
+                cur.fetchall()
+        raw_times.append(time.perf_counter() - t0)
+    med = statistics.median(walls)
+    raw = statistics.median(raw_times)
+    if name == "hello-world":
+        hello["median"] = med
+        raw = 0.0
+    base = hello["median"] + raw
+    row.update(
+        n=n, median_ms=med * 1000, p95_ms=percentile(walls, 95) * 1000,
+        cpu_median_ms=statistics.median(cpus) * 1000, queries=len(statements),
+        own_selects=len(own), raw_sql_ms=raw * 1000, bytes=len(r.content),
+        ratio=med / base if name != "hello-world" and base else 1.0,
+    )
+    print(f"{name:<30} med {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  cpu {row['cpu_median_ms']:6.1f}"
+          f"  q {row['queries']:3d}  raw {row['raw_sql_ms']:6.1f} ms  ratio {row['ratio']:5.2f}", flush=True)
+    return row
 
 
 def markdown(result: dict) -> str:
