@@ -116,7 +116,7 @@ def run(iterations: int, only: str = "") -> dict:
     for name, viewer, url in pages(t):
         if only and name != "hello-world" and not re.search(only, name):
             continue
-        # The dashboards keep their figures in a cache keyed by the audit chain head (duban/reports/cache.py), so
+        # The dashboards keep their figures in a cache keyed by the audit chain head (duban/core/cache.py), so
         # every timed request after the first is a cache hit; the "(cold)" rows time them with the cache off.
         cache_seconds = 0 if "cold" in name else settings.DUBAN_STATS_CACHE_SECONDS
         with override_settings(DUBAN_STATS_CACHE_SECONDS=cache_seconds):

@@ -113,7 +113,7 @@ def _light_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test's database is rolled back to the same audit chain head, so cached dashboard figures (keyed by the
-    head, duban/reports/cache.py) from one test would match the next test's key: start every test cold."""
+    head, duban/core/cache.py) from one test would match the next test's key: start every test cold."""
     from django.core.cache import cache
 
     cache.clear()

@@ -157,7 +157,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 # at most SESSION_COOKIE_AGE (duban/core/backends.py).
 SESSION_ENGINE = "duban.core.backends"
 DUBAN_SESSION_REFRESH_SECONDS = env_int("DUBAN_SESSION_REFRESH_SECONDS", 60)
-# Dashboard figures cached under a key that includes the audit chain head (duban/reports/cache.py); 0 = off.
+# Dashboard figures cached under a key that includes the audit chain head (duban/core/cache.py); 0 = off.
 DUBAN_STATS_CACHE_SECONDS = env_int("DUBAN_STATS_CACHE_SECONDS", 300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

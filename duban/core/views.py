@@ -126,11 +126,11 @@ def password_change(request):
 @login_required
 @page_errors
 def dashboard(request):
-    from duban.reports.cache import cached
+    from duban.core.cache import cached
 
     today = today_local()
     # The figures and their markup (300 unit rows at a province's scale) are rendered once per state of the data,
-    # under the audit chain's head (never stale: see duban/reports/cache.py); the page around them is per request.
+    # under the audit chain's head (never stale: see duban/core/cache.py); the page around them is per request.
     figures_html = cached("office-dashboard-html", request.user, (), today,
                           lambda: _dashboard_figures_html(task_stats(viewer=request.user, today=today)))
     return render(request, "core/dashboard.html", {"figures_html": mark_safe(figures_html)})  # rendered by us

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from duban.core.errors import InvalidInput, NotFound, PermissionDenied
 from duban.core.views import page_errors
 from duban.reports import actions, selectors, tables
-from duban.reports import cache as stats_cache
+from duban.core import cache as stats_cache
 from duban.reports import permissions as report_perms
 from duban.reports.ical import deadlines_ics
 from duban.tasks.selectors import today_local
@@ -86,7 +86,7 @@ def dashboard_page(*, viewer, filters, today) -> dict:
 def dashboard(request):
     filters = selectors.dashboard_filters(request.GET)
     today = today_local()
-    # Cached under the audit chain's head (never stale: see duban/reports/cache.py).
+    # Cached under the audit chain's head (never stale: see duban/core/cache.py).
     page = stats_cache.cached("reports-dashboard", request.user, (filters,), today,
                               lambda: dashboard_page(viewer=request.user, filters=filters, today=today))
     return render(request, "reports/dashboard.html", {"filters": filters, **page})

@@ -1,4 +1,4 @@
-"""The dashboards' cache (duban/reports/cache.py): never stale after an audited change, never shared between
+"""The dashboards' cache (duban/core/cache.py): never stale after an audited change, never shared between
 scopes or days, and what it saves (queries) measured cold and warm."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from duban.reports import cache as stats_cache
+from duban.core import cache as stats_cache
 from duban.tasks.models import Task
 
 pytestmark = pytest.mark.django_db

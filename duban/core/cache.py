@@ -1,4 +1,4 @@
-"""Cached dashboard figures that are never stale.
+"""Cached figures (dashboards, list counts) that are never stale.
 
 Every change duban makes goes through an action that writes an audit event, and the audit chain's head row
 (``AuditChainHead``: the last event's id and chain hash) moves with every event, under a row lock, in the writer's
