@@ -44,8 +44,10 @@ def add_workdays(day: dt.date, n: int) -> dt.date:
     return day
 
 
+@functools.lru_cache(maxsize=65536)
 def workdays_until(today: dt.date, target: dt.date) -> int:
-    """Working days after ``today`` up to and including ``target`` (0 when ``target`` is today or past)."""
+    """Working days after ``today`` up to and including ``target`` (0 when ``target`` is today or past). Cached:
+    a list's lights ask it for the same few hundred deadlines on every request, and each answer walks the days."""
     if target <= today:
         return 0
     return sum(1 for i in range(1, (target - today).days + 1) if is_workday(today + dt.timedelta(days=i)))

@@ -8,11 +8,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from duban.core import permissions as perms
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.views import page_errors, paginate
+from duban.followup.templatetags.followup_tags import light_badge
 from duban.meetings import actions, selectors
 from duban.meetings.models import MeetingStatus
 from duban.tasks import actions as task_actions
@@ -109,12 +113,37 @@ def meeting_detail(request, meeting_id: int):
         task.meeting = meeting
     is_draft = meeting.status == MeetingStatus.DRAFT
     can_edit = is_draft and perms.can_edit_meeting(user, meeting)
+    today = task_selectors.today_local()
     return render(request, "meetings/detail.html", {
-        "meeting": meeting, "tasks": tasks, "segments": source_segments(meeting.source_text, tasks),
+        "meeting": meeting, "tasks": tasks, "rows": [] if is_draft else task_rows(tasks, today),
+        "segments": source_segments(meeting.source_text, tasks),
         "is_draft": is_draft, "can_edit": can_edit, "editable": can_edit,
         "missing_lead": sum(1 for t in tasks if t.status == TaskStatus.DRAFT and t.lead_unit_id is None),
-        "today": task_selectors.today_local(),
+        "today": today,
     })
+
+
+# One row of a confirmed meeting's task table; every field is escaped (or format_html-built) in task_rows.
+TASK_ROW = (
+    '\n          <tr data-span-for="{pk}"><td>{seq}</td><td class="cell-text"><a href="{url}">{title}</a></td>\n'
+    '            <td class="small">{lead}</td>\n'
+    '            <td class="text-nowrap small{late}">{deadline}</td>\n'
+    '            <td class="text-nowrap"><span class="badge bg-secondary">{status_label}</span> {light}</td></tr>'
+)
+
+
+def task_rows(tasks, today) -> list[str]:
+    """The rows of a confirmed meeting's task table as HTML, built in one pass rather than through per-row
+    lookups, filters, ``{% if %}`` and a tag in the template (most of the page's time at 150 rows). Every
+    user-entered value goes through ``escape``; the light badge is ``format_html``-built."""
+    prefix = reverse("tasks:list")
+    return [mark_safe(TASK_ROW.format(
+        pk=int(t.pk), seq=int(t.seq), url=f"{prefix}{int(t.pk)}/", title=escape(t.title),
+        lead=escape((t.lead_unit.name if t.lead_unit_id is not None else "") or "—"),
+        late=" text-danger" if t.is_open and t.deadline is not None and t.deadline < today else "",
+        deadline=t.deadline.isoformat() if t.deadline else "—",
+        status_label=escape(t.get_status_display()), light=light_badge(t),
+    )) for t in tasks]
 
 
 @login_required
