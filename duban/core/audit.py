@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import json
 
 from django.contrib.auth import get_user_model
@@ -169,11 +170,13 @@ _PLAIN_FIELD_TYPES = {"AutoField", "BigAutoField", "CharField", "TextField", "In
 
 
 def insert_rows_in_txn(model, objs, *, batch_size: int = 2000) -> None:
-    """INSERT model instances whose primary keys are already set (reserved ids) with one prepared statement run
-    over many parameter rows. ``bulk_create`` compiles a multi-row statement per 35 to 66 rows on SQLite (999
-    parameters) and prepares every value through its field; here a plain str/int/bool/None value of a text, number
-    or key column is passed as it is, and every other value (dates, times, JSON, IP addresses) is prepared by its
-    field's ``get_db_prep_save`` as ``bulk_create`` would; auto_now fields take the current time."""
+    """INSERT rows whose primary keys are already set (reserved ids) with one prepared statement run over many
+    parameter rows. A row is a model instance, or a plain dict of column values by attname (no model object to
+    build: for imports of thousands of rows); a column missing from a dict takes its field's default.
+    ``bulk_create`` compiles a multi-row statement per 35 to 66 rows on SQLite (999 parameters) and prepares every
+    value through its field; here a plain str/int/bool/None value of a text, number or key column is passed as it
+    is, and every other value (dates, times, JSON, IP addresses) is prepared by its field's ``get_db_prep_save`` as
+    ``bulk_create`` would; auto_now fields take the current time (also in dicts, which are updated with it)."""
     if not objs:
         return
     db = transaction.get_connection()  # the wrapper itself: the ``connection`` proxy costs a lookup per use
@@ -182,7 +185,22 @@ def insert_rows_in_txn(model, objs, *, batch_size: int = 2000) -> None:
     for field in fields:  # one time for the whole insert (bulk_create takes one per row, microseconds apart)
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             for obj in objs:
-                setattr(obj, field.attname, now)
+                if type(obj) is dict:
+                    obj[field.attname] = now
+                else:
+                    setattr(obj, field.attname, now)
+    if any(type(obj) is dict for obj in objs):
+        missing = {}  # attname → (constant default, callable default)
+        for field in fields:
+            if field.has_default() and callable(field.default):
+                missing[field.attname] = (None, field.get_default)
+            else:
+                missing[field.attname] = (field.get_default(), None)
+        for obj in objs:
+            if type(obj) is dict and len(obj) < len(fields):
+                for name, (constant, factory) in missing.items():
+                    if name not in obj:
+                        obj[name] = factory() if factory else constant
     quote = db.ops.quote_name
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
@@ -202,7 +220,7 @@ def insert_rows_in_txn(model, objs, *, batch_size: int = 2000) -> None:
 
     params = []
     for obj in objs:
-        values = obj.__dict__
+        values = obj if type(obj) is dict else obj.__dict__
         params.append([value if direct and type(value) in plain else prepare(field, value)
                        for name, direct, field in columns for value in (values[name],)])
     with db.cursor() as cursor:
@@ -220,29 +238,70 @@ def insert_rows_in_txn(model, objs, *, batch_size: int = 2000) -> None:
             for start in range(0, len(params), batch_size):
                 cursor.executemany(sql, params[start:start + batch_size])
     for obj in objs:
-        obj._state.adding = False
-        obj._state.db = db.alias
+        if type(obj) is not dict:
+            obj._state.adding = False
+            obj._state.db = db.alias
 
 
-def audit_log_many(events: list[dict], *, batch_size: int = 2000) -> list[AuditEvent]:
-    """Append many events (each a dict of ``audit_log``'s arguments) with one lock of the chain head and one
-    prepared insert: for imports of thousands of rows, where one ``audit_log`` per row costs four queries each.
-    Ids are reserved first, so each row's hash (which covers its id) is computed before the insert."""
+_EVENT_REFERENCES = ("unit", "target_user", "target_unit", "meeting", "task", "report")
+
+
+def audit_log_many(events: list[dict], *, batch_size: int = 2000) -> list[int]:
+    """Append many events with one lock of the chain head and one prepared insert, and return their ids: for
+    imports of thousands of rows, where one ``audit_log`` per row costs four queries each. Each event is a dict of
+    ``audit_log``'s arguments, where a reference may also be given by id (``task_id=``, ``meeting_id=``...).
+
+    No model object is built: each row goes from plain values to its hash and its insert. Ids are reserved first,
+    so each row's hash (which covers its id) is computed before the insert, over the values the database gives
+    back (UTC time, a normalized IP address, ``extra`` as JSON stores it), exactly as ``AuditEvent.content_digest``
+    computes it (``audit_verify`` recomputes it from the stored rows)."""
     if not events:
         return []
     head = _locked_head()
-    rows = [_event_row(**fields) for fields in events]
+    ip_field = AuditEvent._meta.get_field("ip_address")
+    now = timezone.now().astimezone(dt.timezone.utc)
+    units: dict = {}  # actor id → the actor's unit id (the default ``unit``)
+    ips: dict = {}
+    loads, dumps = json.loads, json.dumps
+    rows = []
     prev = head.last_hash
-    for row, pk in zip(rows, _reserve_event_ids(len(rows))):
-        row.pk = pk
-        row.prev_hash = prev
-        row.chain_hash = row.content_digest(prev)
-        prev = row.chain_hash
+    for fields, pk in zip(events, _reserve_event_ids(len(events))):
+        actor = fields["actor"]
+        actor_id = actor.pk if actor is not None else None
+        refs = {}
+        for name in _EVENT_REFERENCES:
+            value = fields.get(name)
+            refs[name] = value.pk if value is not None else fields.get(name + "_id")
+        if refs["unit"] is None and actor is not None:
+            if actor_id not in units:
+                profile = getattr(actor, "profile", None)  # a missing profile raises an AttributeError
+                units[actor_id] = profile.unit_id if profile is not None else None
+            refs["unit"] = units[actor_id]
+        created_at = fields.get("created_at")
+        created_at = now if created_at is None else created_at.astimezone(dt.timezone.utc)
+        ip = fields.get("ip_address") or None
+        if ip is not None:
+            if ip not in ips:
+                ips[ip] = ip_field.get_prep_value(ip)
+            ip = ips[ip]
+        extra = loads(dumps(fields.get("extra") or {}, ensure_ascii=False))  # as JSON stores it
+        event_type = int(fields["event_type"])
+        # AuditEvent.content_digest, on the same values
+        digest = hashlib.sha256(dumps(
+            [pk, event_type, created_at.isoformat(), actor_id, refs["unit"], refs["target_user"],
+             refs["target_unit"], refs["meeting"], refs["task"], refs["report"], extra, ip, False, prev],
+            ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")).hexdigest()
+        rows.append({"id": pk, "event_type": event_type, "created_at": created_at, "actor_id": actor_id,
+                     "unit_id": refs["unit"], "target_user_id": refs["target_user"],
+                     "target_unit_id": refs["target_unit"], "meeting_id": refs["meeting"], "task_id": refs["task"],
+                     "report_id": refs["report"], "extra": extra, "ip_address": ip, "backfilled": False,
+                     "prev_hash": prev, "chain_hash": digest})
+        prev = digest
     insert_rows_in_txn(AuditEvent, rows, batch_size=batch_size)
-    head.last_event_id = rows[-1].pk
+    head.last_event_id = rows[-1]["id"]
     head.last_hash = prev
     head.save(update_fields=["last_event_id", "last_hash"])
-    return rows
+    return [row["id"] for row in rows]
 
 
 def audit_verify() -> list[int]:

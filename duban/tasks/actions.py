@@ -134,11 +134,15 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
     """Create many tasks inside the caller's transaction, as ``task_create_in_txn`` (and ``task_assign_in_txn``
     with ``assign``) would one by one, with bulk inserts: ledger imports of thousands of rows. Each row holds
     ``task_create_in_txn``'s keyword arguments. Events TASK_CREATED (and TASK_ASSIGNED) per task; with ``assign``
-    the lead units' people are told, as on a single assignment."""
+    the lead units' people are told, as on a single assignment.
+
+    Rows go from plain values to their inserts and events (no model object is built per row until the tasks are
+    returned): a ``Task`` and an ``AuditEvent`` object each cost more than checking and inserting the row."""
     from django.core.exceptions import ValidationError
 
     from duban.core.audit import audit_log_many, insert_rows_in_txn, reserve_ids_in_txn
     from duban.core.models import Notification
+    from duban.meetings.models import Meeting
 
     if not perms.is_supervisor(actor):
         raise PermissionDenied()
@@ -148,16 +152,25 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
     if wanted - active:
         raise InvalidInput("单位不存在或已停用", "unknown or inactive unit")
     now = timezone.now()
+    concrete = Task._meta.concrete_fields
+    # Each row as the column values ``Task(**fields)`` would hold: the defaults, then the row's own values.
+    allowed = {"title", "text", "meeting", "meeting_id", "kind", "seq", "area_id", "lead_unit_id", "deadline",
+               "deadline_text", "source_start", "source_end", "heading", "priority", "report_cycle", "report_every"}
+    defaults = {f.attname: f.get_default() for f in concrete if not (f.has_default() and callable(f.default))}
+    factories = [(f.attname, f.get_default) for f in concrete if f.has_default() and callable(f.default)]
+    defaults.update(created_by_id=actor.pk, status=TaskStatus.ASSIGNED if assign else TaskStatus.DRAFT,
+                    assigned_at=now if assign else None)
     # What ``full_clean(exclude=..., validate_constraints=False)`` checks, field by field, with each (field, value)
     # cleaned once: the defaults and repeated values (kind, status, units...) of 10 000 rows are not re-checked.
     excluded = {"meeting", "area", "lead_unit", "created_by", "latest_report"}
-    checked = [f for f in Task._meta.concrete_fields if f.name not in excluded]
+    checked = [f for f in concrete if f.name not in excluded]
     cleaned: dict = {}
+    placeholder = Task()
 
-    def clean(task: Task) -> None:
+    def clean(values: dict) -> None:
         errors = {}
         for f in checked:
-            raw = getattr(task, f.attname)
+            raw = values[f.attname]
             if f.blank and raw in f.empty_values:
                 continue
             try:
@@ -167,19 +180,19 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
                 key = outcome = None
             if outcome is None:
                 try:
-                    outcome = (True, f.clean(raw, task))
+                    outcome = (True, f.clean(raw, placeholder))
                 except ValidationError as e:
                     outcome = (False, e.error_list)
                 if key is not None:
                     cleaned[key] = outcome
             if outcome[0]:
-                setattr(task, f.attname, outcome[1])
+                values[f.attname] = outcome[1]
             else:
                 errors[f.name] = outcome[1]
         if errors:
             raise ValidationError(errors)
 
-    tasks, coop_ids = [], []
+    values_list, coop_ids, extras, meetings = [], [], [], {}
     for fields in rows:
         fields = dict(fields)
         extra = fields.pop("extra", None) or {}
@@ -190,33 +203,57 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
         _check_text(fields.get("title", ""), fields.get("text", ""))
         if assign and fields.get("lead_unit_id") is None:
             raise InvalidInput(f"事项“{fields['title']}”未指定牵头单位", "a task to assign has no lead unit")
-        task = Task(created_by=actor, status=TaskStatus.ASSIGNED if assign else TaskStatus.DRAFT,
-                    assigned_at=now if assign else None, **fields)
+        unknown = set(fields) - allowed
+        if unknown:
+            raise TypeError(f"task_bulk_create_in_txn: unexpected fields {sorted(unknown)}")
+        meeting = fields.pop("meeting", None)
+        if meeting is not None:
+            fields["meeting_id"] = meeting.pk
+            meetings[meeting.pk] = meeting
+        values = dict(defaults)
+        for name, factory in factories:
+            values[name] = factory()
+        values.update(fields)
         # Constraints are left to the database here: Django checks each CheckConstraint with one query per row.
-        clean(task)
-        task._audit_extra = extra
-        tasks.append(task)
+        clean(values)
+        values_list.append(values)
         coop_ids.append(coop)
+        extras.append(extra)
+    # meeting_date: the meeting's date copied onto the task, as Task.objects.bulk_create does
+    wanted_meetings = {v["meeting_id"] for v in values_list if v["meeting_id"] is not None} - set(meetings)
+    if wanted_meetings:
+        meetings.update(Meeting.objects.in_bulk(wanted_meetings))
+    for values in values_list:
+        values["meeting_date"] = meetings[values["meeting_id"]].date if values["meeting_id"] is not None else None
     # Ids first, then one prepared insert per table (``bulk_create`` compiles a statement per 35 tasks on SQLite).
-    for task, pk in zip(tasks, reserve_ids_in_txn(Task, len(tasks))):
-        task.pk = pk
-        task.fill_meeting_date()  # as Task.objects.bulk_create does
-    insert_rows_in_txn(Task, tasks)
+    for values, pk in zip(values_list, reserve_ids_in_txn(Task, len(values_list))):
+        values["id"] = pk
+    insert_rows_in_txn(Task, values_list)
     through = Task.coop_units.through
-    links = [through(task_id=t.pk, unit_id=u) for t, coop in zip(tasks, coop_ids) for u in coop]
+    links = [{"task_id": v["id"], "unit_id": u} for v, coop in zip(values_list, coop_ids) for u in coop]
     for link, pk in zip(links, reserve_ids_in_txn(through, len(links)) if links else ()):
-        link.pk = pk
+        link["id"] = pk
     insert_rows_in_txn(through, links)
     events = []
-    for task, coop in zip(tasks, coop_ids):
-        events.append(dict(actor=actor, event_type=EventType.TASK_CREATED, task=task, meeting=task.meeting,
-                           extra={"title": task.title, "kind": task.kind, "lead_unit_id": task.lead_unit_id,
-                                  "coop_unit_ids": coop, "deadline": _jsonable(task.deadline), **task._audit_extra}))
+    created, assigned = EventType.TASK_CREATED, EventType.TASK_ASSIGNED
+    for values, coop, extra in zip(values_list, coop_ids, extras):
+        events.append({"actor": actor, "event_type": created, "task_id": values["id"],
+                       "meeting_id": values["meeting_id"],
+                       "extra": {"title": values["title"], "kind": values["kind"],
+                                 "lead_unit_id": values["lead_unit_id"], "coop_unit_ids": coop,
+                                 "deadline": _jsonable(values["deadline"]), **extra}})
         if assign:
-            events.append(dict(actor=actor, event_type=EventType.TASK_ASSIGNED, task=task, meeting=task.meeting,
-                               target_unit=Unit(pk=task.lead_unit_id),
-                               extra={"old_status": TaskStatus.DRAFT, "lead_unit_id": task.lead_unit_id}))
+            events.append({"actor": actor, "event_type": assigned, "task_id": values["id"],
+                           "meeting_id": values["meeting_id"], "target_unit_id": values["lead_unit_id"],
+                           "extra": {"old_status": TaskStatus.DRAFT, "lead_unit_id": values["lead_unit_id"]}})
     audit_log_many(events)
+    names = [f.attname for f in concrete]
+    alias = transaction.get_connection().alias
+    tasks = [Task.from_db(alias, names, [values[name] for name in names]) for values in values_list]
+    cache_meeting = Task.meeting.field.set_cached_value
+    for task in tasks:
+        if task.meeting_id is not None:
+            cache_meeting(task, meetings[task.meeting_id])
     if assign:
         people: dict[int, list] = {}
         for user in get_user_model().objects.filter(
