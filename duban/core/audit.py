@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
 import json
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from duban.core.models import AuditChainHead, AuditEvent
+from duban.core.models import AuditChainHead, AuditEvent, event_digest
 
 
 class EventType(enum.IntEnum):
@@ -138,15 +137,11 @@ def audit_log(*, actor, event_type: EventType, unit=None, target_user=None, targ
     return event
 
 
-def _reserve_event_ids(count: int) -> list[int]:
-    """Ids for ``count`` new events, taken while the chain head is locked so they follow every earlier event. The
-    hash covers the id, so knowing ids before the insert saves rewriting every row after it."""
-    return reserve_ids_in_txn(AuditEvent, count)
-
-
 def reserve_ids_in_txn(model, count: int) -> list[int]:
     """``count`` new primary keys of ``model``'s table, for rows inserted with them by ``insert_rows_in_txn`` in
-    the same transaction (PostgreSQL: from the sequence; SQLite: above the highest ever, the write lock held)."""
+    the same transaction (PostgreSQL: from the sequence; SQLite: above the highest ever, the write lock held).
+    Audit events take theirs while the chain head is locked, so they follow every earlier event; the hash covers
+    the id, so knowing ids before the insert saves rewriting every row after it."""
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -253,8 +248,8 @@ def audit_log_many(events: list[dict], *, batch_size: int = 2000) -> list[int]:
 
     No model object is built: each row goes from plain values to its hash and its insert. Ids are reserved first,
     so each row's hash (which covers its id) is computed before the insert, over the values the database gives
-    back (UTC time, a normalized IP address, ``extra`` as JSON stores it), exactly as ``AuditEvent.content_digest``
-    computes it (``audit_verify`` recomputes it from the stored rows)."""
+    back (UTC time, a normalized IP address, ``extra`` as JSON stores it), by ``event_digest`` as
+    ``AuditEvent.content_digest`` does (``audit_verify`` recomputes it from the stored rows)."""
     if not events:
         return []
     head = _locked_head()
@@ -265,7 +260,7 @@ def audit_log_many(events: list[dict], *, batch_size: int = 2000) -> list[int]:
     loads, dumps = json.loads, json.dumps
     rows = []
     prev = head.last_hash
-    for fields, pk in zip(events, _reserve_event_ids(len(events))):
+    for fields, pk in zip(events, reserve_ids_in_txn(AuditEvent, len(events))):
         actor = fields["actor"]
         actor_id = actor.pk if actor is not None else None
         refs = {}
@@ -286,11 +281,9 @@ def audit_log_many(events: list[dict], *, batch_size: int = 2000) -> list[int]:
             ip = ips[ip]
         extra = loads(dumps(fields.get("extra") or {}, ensure_ascii=False))  # as JSON stores it
         event_type = int(fields["event_type"])
-        # AuditEvent.content_digest, on the same values
-        digest = hashlib.sha256(dumps(
-            [pk, event_type, created_at.isoformat(), actor_id, refs["unit"], refs["target_user"],
-             refs["target_unit"], refs["meeting"], refs["task"], refs["report"], extra, ip, False, prev],
-            ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")).hexdigest()
+        digest = event_digest(pk, event_type, created_at, actor_id, refs["unit"], refs["target_user"],
+                              refs["target_unit"], refs["meeting"], refs["task"], refs["report"], extra, ip, False,
+                              prev)
         rows.append({"id": pk, "event_type": event_type, "created_at": created_at, "actor_id": actor_id,
                      "unit_id": refs["unit"], "target_user_id": refs["target_user"],
                      "target_unit_id": refs["target_unit"], "meeting_id": refs["meeting"], "task_id": refs["task"],

@@ -122,13 +122,21 @@ class AuditEvent(models.Model):
 
     def content_digest(self, prev_hash: str) -> str:
         """The hash this row must carry given the previous row's hash."""
-        payload = json.dumps(
-            [self.pk, self.event_type, self.created_at.isoformat(), self.actor_id, self.unit_id, self.target_user_id,
-             self.target_unit_id, self.meeting_id, self.task_id, self.report_id, self.extra, self.ip_address,
-             self.backfilled, prev_hash],
-            ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
-        )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return event_digest(self.pk, self.event_type, self.created_at, self.actor_id, self.unit_id,
+                            self.target_user_id, self.target_unit_id, self.meeting_id, self.task_id, self.report_id,
+                            self.extra, self.ip_address, self.backfilled, prev_hash)
+
+
+def event_digest(pk, event_type, created_at, actor_id, unit_id, target_user_id, target_unit_id, meeting_id, task_id,
+                 report_id, extra, ip_address, backfilled, prev_hash, /) -> str:
+    """The chain hash of an audit event from its stored values (``AuditEvent.content_digest``); also called on
+    plain values by the bulk writers, which build no model object."""
+    payload = json.dumps(
+        [pk, event_type, created_at.isoformat(), actor_id, unit_id, target_user_id, target_unit_id, meeting_id,
+         task_id, report_id, extra, ip_address, backfilled, prev_hash],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 class AuditChainHead(models.Model):

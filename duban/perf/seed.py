@@ -6,8 +6,9 @@ task and ten audit events per task. Rows go in with bulk statements (``executema
 transaction with ``synchronous=OFF``; ``COPY`` on PostgreSQL), with ids chosen here so that foreign keys need no
 round trip.
 
-The audit rows keep a valid hash chain (``duban audit verify`` passes): each row's hash is computed with the model's
-own ``AuditEvent.content_digest``, so the seed cannot drift from what verification checks. This is benchmark data,
+The audit rows keep a valid hash chain (``duban audit verify`` passes): each row's hash is computed by
+``duban.core.models.event_digest``, the function behind ``AuditEvent.content_digest``, so the seed cannot drift from
+what verification checks. This is benchmark data,
 not history: the audit rows are written without actions on purpose (a million actions would take hours), which is
 why this command refuses to run on a database that already holds tasks.
 """
@@ -20,14 +21,13 @@ import json
 import random
 import time
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from duban.core.models import Area, AuditChainHead, AuditEvent, Profile, Unit
+from duban.core.models import Area, AuditChainHead, AuditEvent, Profile, Unit, event_digest
 from duban.meetings.models import Meeting
 from duban.tasks.models import ProgressReport, Task
 
@@ -459,18 +459,13 @@ def _seed_in_txn(*, rng, today, n_tasks, summary, enc, step, t):
     head, _ = AuditChainHead.objects.get_or_create(pk=1)
     prev = head.last_hash
     first_id = _next_id(AuditEvent)
-    digest = AuditEvent.content_digest
-    ns = SimpleNamespace(target_user_id=None, target_unit_id=None, meeting_id=None, ip_address=None,
-                         backfilled=False)
     last_id = first_id - 1
 
     def audit_rows():
         nonlocal prev, last_id
         eid = first_id
         for at, etype, actor, unit, tid, rid, extra in events:
-            ns.pk, ns.event_type, ns.created_at, ns.actor_id, ns.unit_id = eid, etype, at, actor, unit
-            ns.task_id, ns.report_id, ns.extra = tid, rid, extra
-            h = digest(ns, prev)
+            h = event_digest(eid, etype, at, actor, unit, None, None, None, tid, rid, extra, None, False, prev)
             yield (eid, etype, enc(at), actor, unit, tid, rid, json.dumps(extra, ensure_ascii=False), False,
                    prev, h)
             prev = h
