@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -73,6 +74,14 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE, *, keys_first: bool =
     querysets without aggregates (see ``KeysFirstPaginator``)."""
     cls = KeysFirstPaginator if keys_first else Paginator
     return cls(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def select_options(choices, selected) -> str:
+    """A filter drop-down's ``<option>`` elements from ``(id, label)`` pairs, labels escaped, the ``selected`` id
+    marked: built in one pass because 500 units and meetings through the template language cost ~40 ms a page."""
+    return mark_safe("".join(  # escaped here
+        f'<option value="{int(pk)}"{" selected" if pk == selected else ""}>{escape(label)}</option>'
+        for pk, label in choices))
 
 
 # --- sign-in -----------------------------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def task_rows(tasks, today) -> list[str]:
     return [mark_safe(TASK_ROW.format(
         pk=int(t.pk), seq=int(t.seq), url=f"{prefix}{int(t.pk)}/", title=escape(t.title),
         lead=escape((t.lead_unit.name if t.lead_unit_id is not None else "") or "—"),
-        late=" text-danger" if t.is_open and t.deadline is not None and t.deadline < today else "",
+        late=" text-danger" if t.is_late(today) else "",
         deadline=t.deadline.isoformat() if t.deadline else "—",
         status_label=escape(t.get_status_display()), light=light_badge(t),
     )) for t in tasks]

@@ -396,7 +396,7 @@ def _ranking_of(tasks: list[Task], today: dt.date) -> list[RankingRow]:
             closed_on = task.closed_at.astimezone(zone).date() if task.closed_at is not None else None
             if task.deadline is None or (closed_on is not None and closed_on <= task.deadline):
                 u["on_time"] += 1
-        elif task.status in OPEN_STATUSES and task.deadline is not None and task.deadline < today:
+        elif task.is_late(today):
             u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
                                                      "scores": [], "open_late": 0})
             u["open_late"] += 1

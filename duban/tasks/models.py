@@ -159,6 +159,10 @@ class Task(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def is_late(self, today) -> bool:
+        """Still open after its deadline (the database's twin: ``Q(status__in=OPEN_STATUSES, deadline__lt=today)``)."""
+        return self.status in OPEN_STATUSES and self.deadline is not None and self.deadline < today
+
 
 class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", _("待审核")
