@@ -30,6 +30,13 @@ class PassResult:
     delivered: dict = field(default_factory=dict)
 
 
+def import_pass_modules() -> None:
+    """Import what a pass uses (see ``duban.core.server.run_server``: a process that forks must not do it in a
+    thread)."""
+    import duban.followup.delivery  # noqa: F401
+    import duban.followup.reminders  # noqa: F401
+
+
 def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, worker: str | None = None
              ) -> PassResult:
     """One pass of the loop, as the system actor."""
