@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
 
 from duban.core import permissions as core
@@ -54,16 +55,36 @@ KINDS = {
 }
 
 
-def _scoped(kind: str, viewer) -> QuerySet:
+def _shaped(kind: str, qs: QuerySet) -> QuerySet:
+    """The columns and joins a hit of this kind shows."""
     if kind == "meeting":
-        return core.meetings_visible_to(viewer).defer("extraction")
+        return qs.defer("extraction")
     if kind == "task":
         # the task's meeting gives a link title only: not its communique and extraction (kilobytes a hit)
-        return (core.tasks_visible_to(viewer).select_related("lead_unit", "meeting")
+        return (qs.select_related("lead_unit", "meeting")
                 .defer("meeting__source_text", "meeting__extraction", "meeting__reports_heard"))
     if kind == "report":
-        return core.reports_visible_to(viewer).select_related("task", "unit")
-    return perms.cases_visible_to(viewer).select_related("task", "task__lead_unit")
+        return qs.select_related("task", "unit")
+    return qs.select_related("task", "task__lead_unit")
+
+
+def _scoped(kind: str, viewer) -> QuerySet:
+    if kind == "meeting":
+        return _shaped(kind, core.meetings_visible_to(viewer))
+    if kind == "task":
+        return _shaped(kind, core.tasks_visible_to(viewer))
+    if kind == "report":
+        return _shaped(kind, core.reports_visible_to(viewer))
+    return _shaped(kind, perms.cases_visible_to(viewer))
+
+
+def _visible_ids_loaded(kind: str, qs: QuerySet, ids: list[int]) -> QuerySet:
+    """The hits with these ids, which the caller has just read from the viewer's scoped queryset ``qs``.
+
+    Loading them through ``qs`` again would repeat the scope filter, and SQLite then drives the query from it: for
+    a unit whose scope is the whole city, every report of 100k tasks probed against the id list (48 s at 100k). The
+    ids are already in scope, so the primary key alone finds them."""
+    return _shaped(kind, qs.model._default_manager.all()).filter(pk__in=ids)
 
 
 @dataclass
@@ -175,7 +196,14 @@ def _search_sqlite(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[
     match = _fts_match(long_terms)
     where = f"f.{kind.fts} MATCH %s"
     params: list = [match]
-    if not scoped_all:
+    if not scoped_all and len(terms) > len(long_terms):
+        # A short word in the query (its filter is in ``qs``): check it on each row the index proposes, rather
+        # than materializing every row holding it (a scan of the whole table for a two-character word).
+        sub_sql, sub_params = (qs.filter(pk=RawSQL("f.rowid", ())).order_by().values("pk")
+                               .query.sql_with_params())
+        where += f" AND EXISTS ({sub_sql})"
+        params += list(sub_params)
+    elif not scoped_all:
         sub_sql, sub_params = qs.order_by().values("pk").query.sql_with_params()
         # The unary + keeps SQLite from handing the IN list to FTS5 as a rowid constraint, which would run the
         # MATCH once per visible row (seconds at 100k tasks) instead of once, filtered by the materialized list.
@@ -196,13 +224,13 @@ def _search_sqlite(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[
         else:
             total = 0
     ranked = [(pk, score) for pk, score, _total in rows]
-    objs = {o.pk: o for o in qs.filter(pk__in=[r[0] for r in ranked])}
+    objs = {o.pk: o for o in _visible_ids_loaded(kind.key, qs, [r[0] for r in ranked])}
     hits = [_hit(kind, objs[pk], terms, -score) for pk, score in ranked if pk in objs]
     return Group(kind=kind.key, label=kind.label, total=total, hits=hits)
 
 
-def _search_orm(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[str], limit: int, offset: int
-                ) -> Group:
+def _search_orm(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[str], limit: int, offset: int,
+                candidates: RawSQL | None = None) -> Group:
     if connection.vendor == "postgresql" and long_terms:
         for term in long_terms:
             qs = qs.filter(_ilike_filter(kind, term))
@@ -216,17 +244,83 @@ def _search_orm(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[str
     # A common word matches tens of thousands of rows; counting and ranking all of them took 1.7 s at 100k tasks
     # on PostgreSQL. Rank only the newest SEARCH_CANDIDATES matches (a backward scan of the primary key that stops
     # early) and say the total is "at least" that.
-    ids = list(qs.order_by("-pk").values_list("pk", flat=True)[:SEARCH_CANDIDATES + 1])
+    walk = qs if candidates is None else qs.filter(pk__in=candidates)
+    ids = list(walk.order_by("-pk").values_list("pk", flat=True)[:SEARCH_CANDIDATES + 1])
     capped = len(ids) > SEARCH_CANDIDATES
     ids = ids[:SEARCH_CANDIDATES]
     # "search_score", not "score": Task has a score field (考评得分).
-    rows = list(qs.filter(pk__in=ids).annotate(search_score=score).order_by("-search_score", "-pk")
+    rows = list(_visible_ids_loaded(kind.key, qs, ids).annotate(search_score=score)
+                .order_by("-search_score", "-pk")
                 [offset:offset + limit])
     return Group(kind=kind.key, label=kind.label, total=len(ids), capped=capped,
                  hits=[_hit(kind, o, terms, float(o.search_score or 0)) for o in rows])
 
 
 SEARCH_CANDIDATES = 2000
+
+
+def _tail_index(table: str, column: str) -> str:
+    return f"sources_tail_{table}_{column}"
+
+
+def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, tuple]:
+    """SQLite: per FTS table, (rows, [(estimate, word, trigrams)]) for the two-character words the trigram index
+    can look up: the vocabulary's terms starting with each word, with their document counts. One query for every
+    kind (the vocabulary tables are ``fts5vocab`` views of the FTS indexes, migration 0003)."""
+    if connection.vendor != "sqlite":
+        return {}
+    words = [t for t in short_terms if len(t) == 2 and t.lower() == t.upper()]
+    if not words or not kinds:
+        return {}
+    parts, params = [], []
+    for kind in kinds:
+        table = SEARCH_TABLES[kind.fts][0]
+        parts.append(f"SELECT %s, NULL, NULL, max(id) FROM {table}")
+        params.append(kind.fts)
+        for word in words:
+            parts.append(f"SELECT %s, %s, term, doc FROM {kind.fts}_vocab WHERE term > %s AND term <= %s")
+            params += [kind.fts, word, word, word + "\U0010ffff"]
+    found: dict[str, tuple] = {kind.fts: (0, {w: [0, []] for w in words}) for kind in kinds}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for fts, word, term, doc in cursor.fetchall():
+            if word is None:
+                found[fts] = (doc or 0, found[fts][1])
+            else:
+                found[fts][1][word][0] += doc
+                found[fts][1][word][1].append(term)
+    return {fts: (rows, [(estimate, word, trigrams) for word, (estimate, trigrams) in per_word.items()])
+            for fts, (rows, per_word) in found.items()}
+
+
+def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | None:
+    """SQLite: the ids of rows that may hold a two-character word, from the trigram index, or None to walk the
+    table (a common word, or a word this cannot look up).
+
+    A trigram index holds every three characters of a column, so a two-character word followed by any character
+    is in some trigram starting with it: the FTS5 vocabulary lists those (a range of its sorted terms) and one
+    MATCH of them all finds the rows. A word at the very end of a column is followed by nothing: an index on each
+    column's last two characters (``substr(column, -2)``, migration 0003) finds those. The rows are still
+    checked with the exact substring filter, so this only narrows the walk. Only words without upper or lower
+    case (Chinese, digits, punctuation: the index folds case, ``instr`` does not) and only where the candidates
+    are few: for a common word, walking the newest rows stops early anyway (each fifth row holds 安全)."""
+    if not lookup:
+        return None
+    rows, words = lookup
+    estimate, word, trigrams = min(words, key=lambda w: w[0])
+    # Walking the newest rows needs about SEARCH_CANDIDATES * rows / estimate of them for a full page of
+    # candidates; reading candidates costs about four times as much a row.
+    if estimate and 4 * estimate * estimate > SEARCH_CANDIDATES * rows:
+        return None
+    table, columns = SEARCH_TABLES[kind.fts]
+    parts, params = [], []
+    if trigrams:
+        parts.append(f"SELECT rowid FROM {kind.fts} WHERE {kind.fts} MATCH %s")
+        params.append(" OR ".join('"' + t.replace('"', '""') + '"' for t in trigrams))
+    for column in columns:
+        parts.append(f"SELECT id FROM {table} WHERE substr({column}, -2) = %s")
+        params.append(word)
+    return RawSQL(" UNION ".join(parts), params)
 
 
 def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, offset: int = 0) -> SearchResults:
@@ -239,6 +333,7 @@ def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, o
     short_terms = [t for t in terms if len(t) < 3]
     use_fts = bool(long_terms) and connection.vendor == "sqlite"
     groups = []
+    lookups = {} if long_terms else _short_word_lookups([KINDS[k] for k in wanted], short_terms)
     for key in wanted:
         kind = KINDS[key]
         qs = _scoped(key, viewer)
@@ -248,7 +343,8 @@ def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, o
             groups.append(_search_sqlite(kind, qs, long_terms, terms, limit, offset,
                                          scoped_all=core.is_office(viewer) and not short_terms))
         else:
-            groups.append(_search_orm(kind, qs, long_terms, terms, limit, offset))
+            candidates = _short_word_candidates(kind, lookups.get(kind.fts))
+            groups.append(_search_orm(kind, qs, long_terms, terms, limit, offset, candidates))
     mode = "index" if long_terms and connection.vendor in ("sqlite", "postgresql") else "substring"
     return SearchResults(query=q, terms=terms, groups=groups, mode=mode)
 
@@ -277,19 +373,25 @@ def ensure_search_index(using: str = "default") -> list[str]:
 
     Run after every ``migrate`` (post_migrate, see apps.py): Django's SQLite schema editor rebuilds a table to alter
     it (a later migration adding a column to tasks_task, say), and dropping the old table drops its triggers, which
-    would leave the index silently stale."""
+    would leave the index silently stale. Missing column-tail indexes (migration 0003) are recreated too (they
+    need no rebuild and are not in the list returned)."""
     from django.db import connections
 
     conn = connections[using]
     if conn.vendor != "sqlite":
         return []
     with conn.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger', 'index')")
         present = {row[0] for row in cursor.fetchall()}
         repaired = []
         for fts, (table, columns) in SEARCH_TABLES.items():
             if table not in present:
                 continue  # the migration creating it has not run yet
+            if f"{fts}_vocab" not in present:
+                cursor.execute(f"CREATE VIRTUAL TABLE {fts}_vocab USING fts5vocab({fts}, 'row')")
+            tails = {_tail_index(table, column): column for column in columns}
+            for name in set(tails) - present:
+                cursor.execute(f"CREATE INDEX {name} ON {table} (substr({tails[name]}, -2))")
             needed = {fts, f"{fts}_ai", f"{fts}_ad", f"{fts}_au"}
             if needed <= present:
                 continue

@@ -116,3 +116,36 @@ def test_a_common_word_ranks_only_the_newest_candidates(org, corpus, monkeypatch
     monkeypatch.setattr(search, "SEARCH_CANDIDATES", 100)
     group = search.search(viewer=org.supervisor, q="燃气", kinds=["task"]).groups[0]
     assert group.capped is False and group.total == 5
+
+
+def test_two_character_words_are_looked_up_wherever_they_stand(org, corpus):
+    """A two-character word in the middle of a column (a trigram starting with it), ending a column (the column-tail
+    index) and as a whole column: the lookup finds the same rows as reading every row would."""
+    middle = org.task_in("assigned", title="汛期值守", text="做好防汛准备工作。")
+    end = org.task_in("assigned", title="汛期检查", text="各地要切实抓好防汛")
+    whole = org.task_in("assigned", title="防汛", text="见附件。")
+    org.task_in("assigned", title="防范", text="防止汛情。")  # both characters, not the word
+    kind = search.KINDS["task"]
+    if connection.vendor == "sqlite":
+        lookup = search._short_word_lookups([kind], ["防汛"])[kind.fts]
+        assert search._short_word_candidates(kind, lookup) is not None  # looked up, not walked
+    expected = {middle.pk, end.pk, whole.pk}
+    assert set(ids(search.search(viewer=org.supervisor, q="防汛", kinds=["task"]), "task")) == expected
+    assert set(ids(search.search(viewer=org.supervisor, q="防汛 附件", kinds=["task"]), "task")) == {whole.pk}
+    assert ids(search.search(viewer=org.other_staff, q="防汛", kinds=["task"]), "task") == []  # scope still holds
+    task_actions.report_submit(actor=org.lead_staff, task_id=corpus["gas"].pk, text="已落实防汛", progress_percent=40)
+    group = search.search(viewer=org.supervisor, q="防汛", kinds=["report"]).groups[0]
+    assert group.total == 1 and group.hits[0].obj.task_id == corpus["gas"].pk
+
+
+def test_lost_tail_indexes_are_rebuilt(org):
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX sources_tail_tasks_task_text")
+        cursor.execute("DROP TABLE sources_fts_report_vocab")
+    assert search.ensure_search_index() == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name IN ('sources_tail_tasks_task_text', "
+                       "'sources_fts_report_vocab')")
+        assert cursor.fetchone()[0] == 2
