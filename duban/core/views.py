@@ -84,6 +84,15 @@ def select_options(choices, selected) -> str:
         for pk, label in choices))
 
 
+def select_options_marked(options: str, selected: int | None) -> str:
+    """``select_options(choices, selected)`` from ``options = select_options(choices, None)`` (kept, say, in the
+    cache of figures): the same markup, the ``selected`` id marked without building the options again."""
+    if selected is None:
+        return mark_safe(options)  # built by select_options
+    plain = f'<option value="{int(selected)}">'
+    return mark_safe(options.replace(plain, plain[:-1] + " selected>", 1))  # ditto
+
+
 # --- sign-in -----------------------------------------------------------------------------------------------
 
 class LoginView(auth_views.LoginView):

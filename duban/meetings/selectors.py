@@ -8,6 +8,7 @@ from duban.core import permissions as perms
 from duban.core.errors import NotFound
 from duban.meetings.models import Meeting, MeetingStatus
 from duban.tasks.models import TaskStatus
+from duban.tasks.selectors import task_list
 
 
 def meeting_list(*, viewer, include_withdrawn: bool = False) -> QuerySet[Meeting]:
@@ -39,3 +40,16 @@ def meeting_get(*, viewer, meeting_id: int) -> Meeting:
 def meeting_find_by_sha256(*, viewer, sha256: str) -> Meeting | None:
     return (perms.meetings_visible_to(viewer).filter(sha256=sha256).exclude(status=MeetingStatus.WITHDRAWN)
             .order_by("id").first())
+
+
+# A confirmed meeting's table row (and what its light and its span in the source text need), in this order.
+MEETING_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent", "lead_unit__name",
+                      "assigned_at", "report_cycle", "report_every", "latest_report__created_at", "source_start",
+                      "source_end")
+
+
+def meeting_task_rows(*, viewer, meeting: Meeting) -> QuerySet[tuple]:
+    """The tasks of ``meeting`` (from ``meeting_get``) the viewer may see, in the communique's order, as
+    ``MEETING_ROW_FIELDS`` tuples (no model instances: a province's meeting has 150 of them)."""
+    return (task_list(viewer=viewer, meeting_id=meeting.pk).prefetch_related(None).order_by("seq", "id")
+            .values_list(*MEETING_ROW_FIELDS))

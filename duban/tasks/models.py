@@ -161,7 +161,12 @@ class Task(models.Model):
 
     def is_late(self, today) -> bool:
         """Still open after its deadline (the database's twin: ``Q(status__in=OPEN_STATUSES, deadline__lt=today)``)."""
-        return self.status in OPEN_STATUSES and self.deadline is not None and self.deadline < today
+        return is_late(self.status, self.deadline, today)
+
+
+def is_late(status: str, deadline, today) -> bool:
+    """``Task.is_late`` for a row read as plain values."""
+    return status in OPEN_STATUSES and deadline is not None and deadline < today
 
 
 class ReportStatus(models.TextChoices):

@@ -50,6 +50,30 @@ def task_list(*, viewer, status: str | None = None, area_id: int | None = None, 
             .order_by(*LIST_ORDER))
 
 
+# A task-list row's columns (and what its light needs: see ``duban.followup.templatetags.followup_tags``), in
+# this order. Read as plain tuples: a page's 50 tasks built as model instances with their area, lead unit, meeting
+# and latest report (~300 objects) cost more than the rest of the page.
+LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent", "meeting_id", "meeting__title",
+                   "lead_unit__name", "area__name", "assigned_at", "report_cycle", "report_every",
+                   "latest_report__created_at")
+
+
+def task_list_values(tasks: QuerySet[Task]) -> QuerySet[tuple]:
+    """``tasks`` (from ``task_list``: same rows, same order) as ``LIST_ROW_FIELDS`` tuples."""
+    return tasks.prefetch_related(None).values_list(*LIST_ROW_FIELDS)
+
+
+def task_coop_unit_names(*, task_ids) -> dict[int, list[str]]:
+    """The cooperating units' names of each task in ``task_ids`` (tasks already read through the viewer's scope;
+    unit names are visible to every signed-in user), in the units' order, as ``task_list``'s prefetch gives them."""
+    names: dict[int, list[str]] = {}
+    rows = (Task.coop_units.through.objects.filter(task_id__in=task_ids)
+            .order_by("unit__sort_order", "unit_id").values_list("task_id", "unit__name"))
+    for task_id, name in rows:
+        names.setdefault(task_id, []).append(name)
+    return names
+
+
 def task_get(*, viewer, task_id: int) -> Task:
     """One task, or ``NotFound`` whether it is missing or out of the viewer's scope."""
     task = task_list(viewer=viewer, include_withdrawn=True).filter(pk=task_id).first()

@@ -1,0 +1,80 @@
+"""The task list built from plain values (issue 8): the same cells, badges and escaping as from model instances,
+filter options kept in the cache of figures yet never stale nor leaking between scopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from duban.conftest import login
+from duban.core.actions import unit_create
+from duban.core.views import select_options, select_options_marked
+from duban.followup.templatetags.followup_tags import light_badge, light_badge_of_values
+from duban.meetings.models import Meeting
+from duban.tasks import selectors
+from duban.tasks.models import ReportCycle, Task
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = ("draft", "assigned", "accepted", "in_progress", "close_requested", "closed", "returned", "withdrawn")
+
+
+def test_light_from_values_is_the_light_badge_of_the_task(org):
+    today = dt.date.today()
+    for i, status in enumerate(STATUSES):
+        org.task_in(status, title=f"事项{i}", deadline=today + dt.timedelta(days=(i * 7) % 40 - 10))
+    Task.objects.filter(status="accepted").update(report_cycle=ReportCycle.WEEKLY, report_every=0)
+    rows = list(selectors.task_list_values(selectors.task_list(viewer=org.supervisor, include_withdrawn=True)))
+    assert len(rows) == len(STATUSES)
+    for row in rows:
+        task = Task.objects.select_related("latest_report").get(pk=row[0])
+        for day in (today - dt.timedelta(days=60), today, today + dt.timedelta(days=3), today + dt.timedelta(days=90)):
+            (_, _, _, status, deadline, pct, _, _, _, _, assigned_at, cycle, every, reported_at) = row
+            assert light_badge_of_values(status, deadline, assigned_at, pct, cycle, every, reported_at, day) == \
+                light_badge(task, day), (task.status, day)
+
+
+def test_select_options_marked_is_select_options():
+    choices = [(1, "市应急管理局"), (12, "<b>教育局</b>"), (123, "卫健委 & 医保")]
+    plain = select_options(choices, None)
+    for selected in (None, 1, 12, 123, 999):
+        assert select_options_marked(plain, selected) == select_options(choices, selected)
+
+
+def test_rows_show_units_meeting_and_escape_everything(client, org):
+    third = unit_create(actor=org.system, name="市<住建>局")
+    task = org.task_in("in_progress", title="<script>x</script>整治", coop_unit_ids=[org.health.pk, third.pk])
+    meeting = Meeting.objects.create(title="第<1>次常委会", source_text="", date=dt.date(2026, 1, 5), status="confirmed",
+                                     created_by=org.supervisor)
+    Task.objects.filter(pk=task.pk).update(meeting=meeting, seq=3)
+    login(client, org.lead_staff)
+    body = client.get("/tasks/").content.decode()
+    assert "<script>x</script>" not in body and "&lt;script&gt;x&lt;/script&gt;整治" in body
+    assert '<div class="small text-muted">第&lt;1&gt;次常委会</div>' in body
+    # cooperating units in the units' order, escaped
+    assert '<div class="text-muted">配合：市卫健委、市&lt;住建&gt;局</div>' in body
+    assert f'<a href="/tasks/{task.pk}/" class="fw-semibold">' in body
+    assert 'data-light="' in body and "status-in_progress" in body and ">办理中<" in body
+
+
+def test_filter_options_follow_audited_changes(client, org):
+    org.task_in("assigned")
+    login(client, org.supervisor)
+    assert "市生态环境局" not in client.get("/tasks/").content.decode()
+    unit = unit_create(actor=org.sysadmin, name="市生态环境局")  # an audited change moves the chain head
+    body = client.get("/tasks/", {"unit": unit.pk}).content.decode()
+    assert f'<option value="{unit.pk}" selected>市生态环境局</option>' in body
+
+
+def test_meeting_options_are_per_scope(client, org):
+    task = org.task_in("assigned")
+    meeting = Meeting.objects.create(title="只给应急局看的会议", source_text="", status="confirmed",
+                                     created_by=org.supervisor)
+    Task.objects.filter(pk=task.pk).update(meeting=meeting)
+    login(client, org.supervisor)  # fills the office's entry first
+    assert "只给应急局看的会议" in client.get("/tasks/").content.decode()
+    login(client, org.other_staff)
+    assert "只给应急局看的会议" not in client.get("/tasks/").content.decode()
+    login(client, org.lead_staff)
+    assert "只给应急局看的会议" in client.get("/tasks/").content.decode()
