@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -18,7 +19,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.html import escape
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -168,10 +171,38 @@ def _dashboard_figures_html(stats) -> str:
 
     chart_data = {"area": series(stats.by_area), "unit": series(stats.by_unit, 15),
                   "status": [{"name": str(r["label"]), "value": r["count"]} for r in status_rows if r["count"]]}
+    tasks_url = reverse("tasks:list")
+    status_html = "".join(
+        f'<tr><td><a href="{tasks_url}?status={escape(r["status"])}">{escape(r["label"])}</a></td>'
+        f'<td class="text-end">{_cell(r["count"])}</td></tr>' for r in status_rows)
     return render_to_string("core/_dashboard_figures.html", {
-        "stats": stats, "status_rows": status_rows, "chart_data": chart_data,
+        "stats": stats, "status_html": mark_safe(status_html), "chart_data": chart_data,  # escaped here
+        "area_rows": _stats_rows(stats.by_area, tasks_url, "area"),
+        "unit_rows": _stats_rows(stats.by_unit, tasks_url, "unit"),
         "open_count": stats.total - stats.closed,
     })
+
+
+def _cell(value) -> str:
+    """``{{ value }}`` in a template (localized, escaped), with the common case of a plain int made cheap."""
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
+    return conditional_escape(localize(value))
+
+
+def _stats_rows(rows, tasks_url: str, param: str) -> str:
+    """The body rows of ``core/_stats_table.html``, built in one pass: the template loop over 300 units' rows
+    cost ~40 ms of a cold dashboard at 100k tasks (each row links to the task list filtered by it)."""
+    out = []
+    for row in rows:
+        name = escape(row["name"])
+        if row["id"]:
+            name = f'<a href="{tasks_url}?{param}={_cell(row["id"])}">{name}</a>'
+        out.append(f'<tr><td>{name}</td><td class="text-end">{_cell(row["total"])}</td>'
+                   f'<td class="text-end">{_cell(row["closed"])}</td>'
+                   f'<td class="text-end{" text-danger" if row["overdue"] else ""}">{_cell(row["overdue"])}</td>'
+                   f'<td class="text-end">{_cell(row["rate"])}%</td></tr>\n')
+    return mark_safe("".join(out))  # escaped here
 
 
 # --- notifications -----------------------------------------------------------------------------------------

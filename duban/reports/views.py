@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -34,11 +35,19 @@ def download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
+def _text(value) -> str:
+    """``{{ value }}``: localized and escaped; a plain int (most cells) without the localization machinery, which
+    cost ~30 ms for the 3,700 cells of a cold dashboard at 100k tasks."""
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
+    return conditional_escape(localize(value))
+
+
 def _cells(values, tag: str) -> str:
     """One table row's cells as ``_chart_table.html`` used to write them in template loops (each value localized
     and escaped as ``{{ v }}`` does; every column but the first right-aligned)."""
-    return "".join(f"<{tag}>{conditional_escape(localize(v))}</{tag}>" if i == 0 else
-                   f'<{tag} class="text-end">{conditional_escape(localize(v))}</{tag}>' for i, v in enumerate(values))
+    return "".join(f"<{tag}>{_text(v)}</{tag}>" if i == 0 else
+                   f'<{tag} class="text-end">{_text(v)}</{tag}>' for i, v in enumerate(values))
 
 
 def _chart(key: str, title: str, data, query: str) -> dict:

@@ -130,3 +130,53 @@ def test_ranking_uses_local_close_date(org):
     task = org.task_in("closed")
     Task.objects.filter(pk=task.pk).update(closed_at=timezone.now() - dt.timedelta(days=400))
     assert unit_ranking(viewer=org.supervisor, date_from=TODAY - dt.timedelta(days=30), date_to=TODAY) == []
+
+
+def _weeks_by_rule(tasks, week_from, week_to, today):
+    """The weekly series restated per task, as the dashboard defines it (local dates of closing)."""
+    from duban.tasks.models import OPEN_STATUSES
+
+    fell_to = min(week_to, today - dt.timedelta(days=1))
+    completed, fell = {}, {}
+    for t in tasks:
+        closed_on = timezone.localdate(t.closed_at) if t.closed_at else None
+        if t.status == "closed" and closed_on and week_from <= closed_on <= week_to:
+            monday = closed_on - dt.timedelta(days=closed_on.weekday())
+            completed[monday] = completed.get(monday, 0) + 1
+        if t.deadline and week_from <= t.deadline <= fell_to and (
+                t.status in OPEN_STATUSES or (t.status == "closed" and closed_on and closed_on > t.deadline)):
+            monday = t.deadline - dt.timedelta(days=t.deadline.weekday())
+            fell[monday] = fell.get(monday, 0) + 1
+    return completed, fell
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_weekly_series_matches_the_per_task_rule_at_local_midnights(org, seed):
+    """The weeks are counted in SQL over ``closed_at`` ranges; generated tasks closed just before and after local
+    midnights (and on, before and after their deadlines) land in the same weeks as the per-task rule says."""
+    import random
+
+    rnd = random.Random(seed)
+    today = dt.date(2026, 6, 17)
+    model = org.task_in("closed")
+    rows = []
+    for _ in range(80):
+        day = today - dt.timedelta(days=rnd.randint(-3, 100))
+        status = rnd.choice(["closed", "closed", "in_progress", "close_requested", "returned", "withdrawn"])
+        closed_at = None
+        if status == "closed":
+            on = day + dt.timedelta(days=rnd.randint(-3, 3))
+            instant = timezone.make_aware(dt.datetime.combine(on, dt.time()))
+            closed_at = instant + dt.timedelta(seconds=rnd.choice([-1, 0, 1, 3600 * 12]))
+        rows.append(Task(title=f"生成{len(rows)}", meeting_id=model.meeting_id, area_id=model.area_id,
+                         lead_unit_id=model.lead_unit_id, status=status, deadline=day, closed_at=closed_at,
+                         created_by_id=model.created_by_id))
+    Task.objects.bulk_create(rows)
+    for filters in (DashboardFilters(), DashboardFilters(date_from=today - dt.timedelta(days=40),
+                                                         date_to=today + dt.timedelta(days=3))):
+        data = dashboard_stats(viewer=org.supervisor, filters=filters, today=today)
+        tasks = list(Task.objects.exclude(status__in=["draft", "withdrawn"]))
+        completed, fell = _weeks_by_rule(tasks, data.week_from, data.week_to, today)
+        assert {w["week"]: w["completed"] for w in data.weeks if w["completed"]} == completed
+        assert {w["week"]: w["overdue"] for w in data.weeks if w["overdue"]} == fell
+        assert sum(completed.values()) > 0 and sum(fell.values()) > 0
