@@ -55,19 +55,23 @@ def chain_head() -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, "")
 
 
-def cache_key(name: str, viewer, parts: tuple, today: dt.date) -> str:
-    event_id, event_hash = chain_head()
+def cache_key(name: str, viewer, parts: tuple, today: dt.date, head: tuple[int, str] | None = None) -> str:
+    event_id, event_hash = chain_head() if head is None else head
     raw = repr((VERSION, name, scope_of(viewer), parts, today.isoformat(), event_id, event_hash,
                 settings.DUBAN_REMIND_DAYS, settings.DUBAN_PROGRESS_TOLERANCE, settings.TIME_ZONE))
     return "duban:stats:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def cached(name: str, viewer, parts: tuple, today: dt.date, compute: Callable[[], T]) -> T:
-    """``compute()``, or its result for the same key computed earlier (see the module docstring)."""
+def cached(name: str, viewer, parts: tuple, today: dt.date, compute: Callable[[], T], *,
+           head: tuple[int, str] | None = None) -> T:
+    """``compute()``, or its result for the same key computed earlier (see the module docstring). ``head``: the
+    ``chain_head()`` read earlier in the same request, for a view that keeps several figures and makes no change
+    between reading the head and the last of them (a page that only reads): one query for all of them. Read
+    again after any change, or leave it out (each call reads the head)."""
     seconds = timeout_seconds()
     if seconds <= 0:
         return compute()
-    key = cache_key(name, viewer, parts, today)
+    key = cache_key(name, viewer, parts, today, head)
     value = cache.get(key)
     if value is None:
         value = compute()

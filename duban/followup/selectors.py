@@ -102,13 +102,15 @@ class TaskFollowup:
 
 def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFollowup:
     """Everything the follow-up section of a task page shows. ``task`` must be one the viewer may see (it comes
-    from ``task_get``); this checks again so a template cannot leak another unit's task."""
-    if not perms.tasks_visible_to(viewer).filter(pk=task.pk).exists():
+    from ``task_get``); this checks again so a template cannot leak another unit's task, unless ``task_get``
+    read it for this same viewer (``in_scope_of``: the check would repeat the one that read it)."""
+    if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
+            pk=task.pk).exists():
         raise NotFound()
     today = today or timezone.localdate()
     reminders = list(ReminderSent.objects.filter(task_id=task.pk).select_related("notice").order_by("-id")[:50])
-    extensions = list(ExtensionRequest.objects.filter(task_id=task.pk)
-                      .select_related("requested_by", "decided_by").order_by("-id")[:20])
+    # The section shows no one's name: the requesting and deciding users load on access if anything needs them.
+    extensions = list(ExtensionRequest.objects.filter(task_id=task.pk).order_by("-id")[:20])
     pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
     close_request = None
     if task.status == TaskStatus.CLOSE_REQUESTED:

@@ -25,6 +25,23 @@ def task_list(*, viewer, status: str | None = None, area_id: int | None = None, 
     """Tasks the viewer may see, filtered. ``unit_id`` matches the lead unit or a cooperating unit.
     ``in_list_order``: the same rows with the scope spelled for reading a page in list order (see
     ``tasks_visible_to``); count with the default spelling."""
+    qs = _task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
+                        kind=kind, overdue=overdue, include_withdrawn=include_withdrawn, today=today,
+                        in_list_order=in_list_order)
+    return _with_list_joins(qs).order_by(*LIST_ORDER)
+
+
+def _with_list_joins(qs: QuerySet[Task]) -> QuerySet[Task]:
+    # The meeting's communique and extraction (kilobytes of text and JSON) and a unit's aliases ride along with
+    # every row otherwise; nothing on a list uses them (they load on access if something does).
+    return (qs.select_related("area", "lead_unit", "meeting", "latest_report")
+            .defer("meeting__source_text", "meeting__extraction", "meeting__reports_heard", "lead_unit__aliases")
+            .prefetch_related(Prefetch("coop_units", queryset=Unit.objects.only("id", "name"))))
+
+
+def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdue, include_withdrawn, today,
+                   in_list_order) -> QuerySet[Task]:
+    """``task_list``'s rows, unordered and without what rides along (see there)."""
     qs = perms.tasks_visible_to(viewer, in_list_order=in_list_order)
     if status:
         qs = qs.filter(status=status)
@@ -42,12 +59,7 @@ def task_list(*, viewer, status: str | None = None, area_id: int | None = None, 
     if overdue is not None:
         late = Q(status__in=OPEN_STATUSES, deadline__lt=today or today_local())
         qs = qs.filter(late) if overdue else qs.exclude(late)
-    # The meeting's communique and extraction (kilobytes of text and JSON) and a unit's aliases ride along with
-    # every row otherwise; nothing on a list uses them (they load on access if something does).
-    return (qs.select_related("area", "lead_unit", "meeting", "latest_report")
-            .defer("meeting__source_text", "meeting__extraction", "meeting__reports_heard", "lead_unit__aliases")
-            .prefetch_related(Prefetch("coop_units", queryset=Unit.objects.only("id", "name")))
-            .order_by(*LIST_ORDER))
+    return qs
 
 
 # A task-list row's columns (and what its light needs: see ``duban.followup.templatetags.followup_tags``), in
@@ -63,6 +75,24 @@ def task_list_values(tasks: QuerySet[Task]) -> QuerySet[tuple]:
     return tasks.prefetch_related(None).values_list(*LIST_ROW_FIELDS)
 
 
+def task_list_page_values(*, viewer, status: str | None = None, area_id: int | None = None,
+                          unit_id: int | None = None, meeting_id: int | None = None, overdue: bool | None = None,
+                          today: dt.date | None = None) -> QuerySet[tuple]:
+    """``task_list_values(task_list(viewer=..., in_list_order=True, ...))`` (the same statement), built without
+    the joins, deferrals and prefetch that a ``values_list`` drops anyway: a list page builds it on every request."""
+    return (_task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
+                           kind=None, overdue=overdue, include_withdrawn=False, today=today, in_list_order=True)
+            .order_by(*LIST_ORDER).values_list(*LIST_ROW_FIELDS))
+
+
+def task_list_count(*, viewer, status: str | None = None, area_id: int | None = None, unit_id: int | None = None,
+                    meeting_id: int | None = None, overdue: bool | None = None, today: dt.date | None = None) -> int:
+    """``task_list(viewer=..., ...).count()`` (the same statement: a count drops the order and the joins)."""
+    return _task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
+                          kind=None, overdue=overdue, include_withdrawn=False, today=today,
+                          in_list_order=False).count()
+
+
 def task_coop_unit_names(*, task_ids) -> dict[int, list[str]]:
     """The cooperating units' names of each task in ``task_ids`` (tasks already read through the viewer's scope;
     unit names are visible to every signed-in user), in the units' order, as ``task_list``'s prefetch gives them."""
@@ -76,10 +106,21 @@ def task_coop_unit_names(*, task_ids) -> dict[int, list[str]]:
 
 def task_get(*, viewer, task_id: int) -> Task:
     """One task, or ``NotFound`` whether it is missing or out of the viewer's scope."""
-    task = task_list(viewer=viewer, include_withdrawn=True).filter(pk=task_id).first()
+    # ``task_list``'s joins without its order (one row by key: ordering it only costs compiling the SQL).
+    qs = _task_filtered(viewer=viewer, status=None, area_id=None, unit_id=None, meeting_id=None, kind=None,
+                        overdue=None, include_withdrawn=True, today=None, in_list_order=False)
+    task = next(iter(_with_list_joins(qs).filter(pk=task_id)[:1]), None)
     if task is None:
         raise NotFound()
+    task.read_in_scope_of = viewer  # see ``in_scope_of``
     return task
+
+
+def in_scope_of(task: Task, viewer) -> bool:
+    """True when ``task`` was read by ``task_get`` for this very ``viewer`` (the same object, so the same
+    request), that is through the viewer's scope: a later read of the same task needs no second check.
+    Templates cannot set the mark, so a task handed to a template any other way is still checked."""
+    return getattr(task, "read_in_scope_of", None) is viewer
 
 
 def task_history(*, viewer, task_id: int | None = None, task: Task | None = None) -> QuerySet[AuditEvent]:
@@ -91,6 +132,25 @@ def task_history(*, viewer, task_id: int | None = None, task: Task | None = None
         raise NotFound()
     return (AuditEvent.objects.filter(task_id=task_id).select_related("actor", "actor__profile", "unit", "report")
             .order_by("id"))
+
+
+# What a task page shows of each event of its history and each of its reports (``task_history_values``,
+# ``task_report_values``): read as plain values, not as events or reports with their users, profiles and units.
+HISTORY_FIELDS = ("event_type", "extra", "created_at", "actor__username", "actor__first_name",
+                  "actor__profile__display_name", "unit__name")
+REPORT_FIELDS = ("pk", "created_at", "unit__name", "author__username", "author__profile__display_name",
+                 "progress_percent", "request_close", "status", "text", "review_comment")
+
+
+def task_history_values(*, task: Task) -> list[dict]:
+    """``task_history(task=task)`` as ``HISTORY_FIELDS`` dicts, oldest first. ``task`` as returned by ``task_get``
+    for the viewer (so already checked)."""
+    return list(AuditEvent.objects.filter(task_id=task.pk).order_by("id").values(*HISTORY_FIELDS))
+
+
+def task_report_values(*, viewer, task: Task) -> list[dict]:
+    """``report_list(viewer=viewer, task_id=task.pk)`` as ``REPORT_FIELDS`` dicts, newest first."""
+    return list(perms.reports_visible_to(viewer).filter(task_id=task.pk).order_by("-id").values(*REPORT_FIELDS))
 
 
 def report_list(*, viewer, task_id: int | None = None, status: str | None = None) -> QuerySet[ProgressReport]:
