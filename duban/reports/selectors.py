@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Avg, Count, DateField, F, Func, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -90,24 +91,45 @@ def _late(today: dt.date) -> Q:
     return Q(status__in=OPEN_STATUSES, deadline__lt=today)
 
 
+def _plain_rows(qs: QuerySet) -> list[tuple]:
+    """The rows of a ``values_list`` queryset as the database driver returns them: the same SQL, without Django's
+    converters, which cost more than the SQL itself on the dashboard's 16,000 rows (a call per row, and one per
+    datetime: parse, make aware). Only for columns whose driver values are the ORM's or that the caller reads in
+    either form: ints, strings, dates (both drivers give ``date``), and datetimes for ``LightCodes.local_date``
+    (SQLite's driver gives naive UTC, PostgreSQL's aware). On PostgreSQL the cursor reads ``timestamptz`` with
+    psycopg's own loader (compiled), not Django's pure-Python subclass that only swaps in an equal UTC ``tzinfo``:
+    the same instants, a fifth of the time on 10,000 values."""
+    sql, params = qs.query.sql_with_params()
+    connection = connections[qs.db]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg.types.datetime import TimestamptzLoader
+
+            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)  # this cursor only
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _group_counts(scoped: QuerySet[Task], today: dt.date) -> list[tuple]:
     """One grouped pass over the scoped tasks (a scan of the covering ``task_lead_area_status_dl_idx``): per lead
     unit, area and status, the tasks and those past their deadline. Enough for the totals and for the lights SQL
     can decide alone: red (supervised and past the deadline, which ``task_light`` checks first) and green while
-    awaiting sign-off."""
-    return list(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
+    awaiting sign-off. Plain rows: ids, a status string and two counts."""
+    return _plain_rows(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
         n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))).order_by())
 
 
 def _light_rows(scoped: QuerySet[Task], today: dt.date):
     """The other lights need report cycles and working days (``duban.followup.lights``): only supervised tasks
     not yet past their deadline, read as plain values (latest report joined) and classified by ``LightCodes``,
-    which equals ``task_light`` at O(1) a task. One query, never one per row."""
+    which equals ``task_light`` at O(1) a task. One query, never one per row; plain rows (``_plain_rows``):
+    ``LightCodes`` reads the local dates of the driver's datetimes itself, ten times cheaper than the ORM's
+    converters."""
     # Spelled as two (status, deadline) ranges so SQLite walks task_status_deadline_idx for the open tasks not yet
     # due (a MULTI-INDEX OR) instead of reading every supervised task's row to test its deadline.
-    return (scoped.filter(Q(status__in=SUPERVISED_STATUSES, deadline__gte=today)
-                          | Q(status__in=SUPERVISED_STATUSES, deadline__isnull=True))
-            .values_list("area_id", "lead_unit_id", *LightCodes.FIELDS))
+    return _plain_rows(scoped.filter(Q(status__in=SUPERVISED_STATUSES, deadline__gte=today)
+                                     | Q(status__in=SUPERVISED_STATUSES, deadline__isnull=True))
+                       .values_list("area_id", "lead_unit_id", *LightCodes.FIELDS))
 
 
 def _local_start(day: dt.date) -> dt.datetime:
@@ -246,12 +268,18 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     by_area_status: dict = {}
     by_unit_status: dict = {}
     for unit_id, area_id, status, n, late in _group_counts(scoped, today):
-        key = (area_id, status)
-        old = by_area_status.get(key)
-        by_area_status[key] = (n, late) if old is None else (old[0] + n, old[1] + late)
-        key = (unit_id, status)
-        old = by_unit_status.get(key)
-        by_unit_status[key] = (n, late) if old is None else (old[0] + n, old[1] + late)
+        sums = by_area_status.get((area_id, status))
+        if sums is None:
+            by_area_status[(area_id, status)] = [n, late]
+        else:
+            sums[0] += n
+            sums[1] += late
+        sums = by_unit_status.get((unit_id, status))
+        if sums is None:
+            by_unit_status[(unit_id, status)] = [n, late]
+        else:
+            sums[0] += n
+            sums[1] += late
     for groups, tallies, with_totals in ((by_area_status, areas, True), (by_unit_status, units, False)):
         for (pk, status), (n, late) in groups.items():
             add = {"total": n, "closed": n if status == TaskStatus.CLOSED else 0,
@@ -263,8 +291,8 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
                 for name, value in add.items():
                     tally[name] += value
     light_counts: dict = {}
-    for row in _light_rows(scoped, today).iterator(chunk_size=2000):
-        key = (row[0], row[1], codes(*row[2:]))
+    for area_id, unit_id, *values in _light_rows(scoped, today):
+        key = (area_id, unit_id, codes(*values))
         light_counts[key] = light_counts.get(key, 0) + 1
     for (area_id, unit_id, code), n in light_counts.items():
         if code in LIGHT_CODES:
@@ -295,10 +323,12 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
         week += dt.timedelta(weeks=1)
     # The page of late tasks is chosen on the (status, deadline) index alone, then only those rows are read:
     # sorting the full rows of every late task first cost 0.1 s at 100k tasks.
+    # Only the columns the list shows (``tables.chart_table``): a task's full row and its meeting's (the
+    # communique's text and extraction) are kilobytes each.
     late_ids = base.filter(_late(today)).order_by("deadline", "id").values("id")[:overdue_limit]
     overdue_tasks = list(
-        Task.objects.filter(pk__in=late_ids).select_related("lead_unit", "area", "meeting")
-        .order_by("deadline", "id")) if overdue_limit else []
+        Task.objects.filter(pk__in=late_ids).select_related("lead_unit")
+        .only("title", "deadline", "status", "lead_unit__name").order_by("deadline", "id")) if overdue_limit else []
     for task in overdue_tasks:
         task.days_overdue = (today - task.deadline).days
     total = totals["total"]
@@ -544,6 +574,19 @@ def filter_options(*, viewer) -> FilterOptions:
                     .order_by("-date", "-id")[:200])
     areas = list(Area.objects.filter(is_active=True).only("id", "name"))
     units = list(perms.units_visible_to(viewer).filter(is_active=True).only("id", "name"))
+    return FilterOptions(meetings, areas, units)
+
+
+def filter_option_values(*, viewer) -> FilterOptions:
+    """``filter_options`` as plain tuples, for options built in one pass (the dashboard): meetings as
+    ``(id, title, date)``, areas and units as ``(id, name)``, in the same order. Three queries, no model
+    instances."""
+    from duban.core.models import Area
+
+    meetings = list(perms.meetings_visible_to(viewer).exclude(status="withdrawn").order_by("-date", "-id")
+                    .values_list("id", "title", "date")[:200])
+    areas = list(Area.objects.filter(is_active=True).values_list("id", "name"))
+    units = list(perms.units_visible_to(viewer).filter(is_active=True).values_list("id", "name"))
     return FilterOptions(meetings, areas, units)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -10,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
-from django.utils.formats import localize
+from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape, json_script
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
@@ -35,25 +38,40 @@ def download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-def _text(value) -> str:
-    """``{{ value }}``: localized and escaped; a plain int (most cells) without the localization machinery, which
-    cost ~30 ms for the 3,700 cells of a cold dashboard at 100k tasks."""
-    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+def _plain_numbers() -> bool:
+    """Whether ``localize`` writes an int or a float as ``str`` does: no thousands separator and a decimal point
+    (zh-hans). Asked once a page, not once a cell."""
+    return not settings.USE_THOUSAND_SEPARATOR and get_format("DECIMAL_SEPARATOR") == "."
+
+
+def _text(value, plain_numbers: bool = False) -> str:
+    """``{{ value }}``: localized and escaped; a plain str, int or float (the cells of the tables: names, counts
+    and rates) without the localization machinery, which cost ~30 ms for the 3,700 cells of a cold dashboard at
+    100k tasks. For a float ``localize`` gives ``str(value)`` with the locale's decimal separator unless it has an
+    exponent (or is not finite)."""
+    kind = type(value)
+    if kind is str:
+        return html.escape(value)  # what conditional_escape does to a plain str (localize keeps it)
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
         return str(value)
+    if kind is float and plain_numbers:
+        text = repr(value)
+        if "e" not in text and "n" not in text:  # 1e-05, inf, nan: the long way
+            return text
     return conditional_escape(localize(value))
 
 
-def _cells(values, tag: str) -> str:
+def _cells(values, tag: str, plain_numbers: bool = False) -> str:
     """One table row's cells as ``_chart_table.html`` used to write them in template loops (each value localized
     and escaped as ``{{ v }}`` does; every column but the first right-aligned)."""
-    return "".join(f"<{tag}>{_text(v)}</{tag}>" if i == 0 else
-                   f'<{tag} class="text-end">{_text(v)}</{tag}>' for i, v in enumerate(values))
+    return "".join(f"<{tag}>{_text(v, plain_numbers)}</{tag}>" if i == 0 else
+                   f'<{tag} class="text-end">{_text(v, plain_numbers)}</{tag}>' for i, v in enumerate(values))
 
 
-def _chart(key: str, title: str, data, query: str) -> dict:
+def _chart(key: str, title: str, data, query: str, plain_numbers: bool = False) -> dict:
     header, rows = tables.chart_table(data, key)
     if rows:
-        body = "".join(f"<tr>{_cells(row, 'td')}</tr>\n      " for row in rows)
+        body = "".join(f"<tr>{_cells(row, 'td', plain_numbers)}</tr>\n      " for row in rows)
     else:
         body = f'<tr><td colspan="{len(header)}" class="text-muted">暂无数据</td></tr>'
     return {"key": key, "title": title,
@@ -61,22 +79,31 @@ def _chart(key: str, title: str, data, query: str) -> dict:
             "head": mark_safe(_cells(header, "th")), "body": mark_safe(body)}  # escaped in _cells
 
 
+def _meeting_label(date, title: str) -> str:
+    """``{{ date|date:"Y-m-d" }} {{ title|truncatechars:30 }}`` of a meeting filter option, the filters skipped
+    for what they would not change: an ISO date, a short title already in NFC (``truncatechars`` normalizes)."""
+    if len(title) > 30 or not unicodedata.is_normalized("NFC", title):
+        title = truncatechars(title, 30)
+    return f"{date_filter(date, 'Y-m-d') if date is None or date.year < 1000 else date.isoformat()} {title}"
+
+
 def dashboard_page(*, viewer, filters, today) -> dict:
     """What the page shows that depends on the data, as plain values and ready-made HTML: what the cache holds.
     Caching the selectors' results instead (1,200 model instances, and 3,700 table cells rendered by template
     loops on every view) cost 0.1-0.2 s a cached view at 100k tasks; this unpickles a few strings."""
     data = selectors.dashboard_stats(viewer=viewer, filters=filters, today=today)
-    options = selectors.filter_options(viewer=viewer)
+    options = selectors.filter_option_values(viewer=viewer)
     query = urlencode(filters.query())
+    plain = _plain_numbers()
     return {
         "data": {"total": data.total, "closed": data.closed, "overdue": data.overdue,
                  "completion_rate": data.completion_rate, "week_from": data.week_from, "week_to": data.week_to},
         "options": {
-            "meetings": select_options(((m.id, f"{date_filter(m.date, 'Y-m-d')} {truncatechars(m.title, 30)}")
-                                  for m in options.meetings), filters.meeting_id),
-            "areas": select_options(((a.id, a.name) for a in options.areas), filters.area_id),
-            "units": select_options(((u.id, u.name) for u in options.units), filters.unit_id)},
-        "charts": {key: _chart(key, title, data, query) for key, title in tables.CHARTS.items()},
+            "meetings": select_options(((pk, _meeting_label(date, title)) for pk, title, date in options.meetings),
+                                       filters.meeting_id),
+            "areas": select_options(options.areas, filters.area_id),
+            "units": select_options(options.units, filters.unit_id)},
+        "charts": {key: _chart(key, title, data, query, plain) for key, title in tables.CHARTS.items()},
         "chart_json": json_script(data.charts(), "reports-data"),
     }
 
