@@ -146,7 +146,7 @@ def measure(name: str, viewer: str, url: str, c, iterations: int, hello: dict) -
         c.get(url)
     statements = [q["sql"] for q in ctx.captured_queries
                   if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    selects = [s for s in statements if s.lstrip("( \n").upper().startswith(("SELECT", "WITH"))]
     if name == "hello-world":
         hello["statements"] = {normalize(s) for s in statements}
     own = [s for s in selects if normalize(s) not in hello["statements"]]
