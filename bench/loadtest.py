@@ -158,10 +158,12 @@ def machine() -> dict:
             "date": time.strftime("%Y-%m-%d"), "load_average": os.getloadavg()[0]}
 
 
-def run(writers: int, seconds: float, workers: int, database_url: str | None = None) -> dict:
+def run(writers: int, seconds: float, workers: int, database_url: str | None = None,
+        scheduler: bool = False) -> dict:
+    """``scheduler``: serve with its follow-up loop, a pass a second, writing beside the writers."""
     tmp = Path(tempfile.mkdtemp(prefix="duban-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(DUBAN_DATA_DIR=str(tmp), DUBAN_DEBUG="1", PYTHONUNBUFFERED="1")
+    env.update(DUBAN_DATA_DIR=str(tmp), DUBAN_DEBUG="1", PYTHONUNBUFFERED="1", DUBAN_SCHEDULER_INTERVAL="1")
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -169,8 +171,8 @@ def run(writers: int, seconds: float, workers: int, database_url: str | None = N
     port = free_port()
     duban = Path(sys.executable).with_name("duban")
     cmd = [str(duban) if duban.exists() else sys.executable, *([] if duban.exists() else ["-m", "duban.cli"]),
-           "serve", "--host", "127.0.0.1", "--port", str(port), "--no-scheduler", "--no-migrate",
-           "--workers", str(workers)]
+           "serve", "--host", "127.0.0.1", "--port", str(port), *([] if scheduler else ["--no-scheduler"]),
+           "--no-migrate", "--workers", str(workers)]
     log_path = tmp / "server.log"
     log = open(log_path, "wb")
     server = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -11,7 +11,8 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--no-scheduler", action="store_true", help="不在本进程运行催办调度（另行运行 duban worker）")
+    p.add_argument("--no-scheduler", action="store_true",
+                   help="不随服务启动催办调度（另行运行 duban worker） do not start the follow-up loop with the server")
     p.add_argument("--no-migrate", action="store_true")
     p.set_defaults(handler=serve)
 

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 
 def run_server(*, host: str, port: int, workers: int = 2, scheduler: bool = True) -> int:
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.db import connections
     from django.urls import get_resolver
     from gunicorn.app.base import BaseApplication
 
     from duban.wsgi import application
 
-    # Import every module a request or the scheduler uses before the scheduler thread starts: gunicorn forks its
-    # workers from this process, and a fork taken while that thread is half-way through an import leaves the
-    # module half-initialized in every worker (ImportError on the first request).
-    get_resolver().url_patterns  # noqa: B018 (the URLconf imports every app's views and API)
-    if scheduler:
-        from duban.followup.scheduler import import_pass_modules, start_background_scheduler
-
-        import_pass_modules()
-        start_background_scheduler()
+    get_resolver().url_patterns  # noqa: B018 (the URLconf imports every app's views and API once, before forking)
+    # gunicorn forks its workers from this process, so it must hold no database connection and run no thread that
+    # may be inside a transaction when it forks: a worker forked while this process held SQLite's write lock
+    # believes a sibling connection still holds it, and every write then waits out the busy timeout ("database is
+    # locked" at sign-in). The follow-up loop therefore runs as ``duban worker`` in a process of its own.
+    follow_up = None
+    if scheduler and settings.DUBAN_SCHEDULER_INTERVAL > 0:  # 0 turns the loop off
+        follow_up = subprocess.Popen([sys.executable, "-m", "duban.cli", "worker"])
+    connections.close_all()
 
     class _App(BaseApplication):
         def load_config(self):
@@ -30,5 +35,13 @@ def run_server(*, host: str, port: int, workers: int = 2, scheduler: bool = True
         def load(self):
             return application
 
-    _App().run()
+    try:
+        _App().run()
+    finally:
+        if follow_up is not None:
+            follow_up.terminate()
+            try:
+                follow_up.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                follow_up.kill()
     return 0

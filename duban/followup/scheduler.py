@@ -1,8 +1,8 @@
 """The follow-up loop: every ``DUBAN_SCHEDULER_INTERVAL`` seconds evaluate lights → take reminder steps → queue
 deliveries for new notifications → send the due ones.
 
-``duban serve`` runs it in a daemon thread beside the web server (``start_background_scheduler``); ``duban worker``
-runs it in the foreground, and several workers may run at once (the database keeps every step and every message
+``duban worker`` runs it in the foreground; ``duban serve`` starts one as a child process beside the web server
+(never as a thread: see ``duban.core.server``). Several workers may run at once (the database keeps every step and every message
 to once). A failing pass is logged and the loop goes on: a bad row must not stop reminders for everyone else.
 """
 
@@ -19,22 +19,11 @@ from django.utils import timezone
 
 logger = logging.getLogger("duban.followup")
 
-_started: threading.Thread | None = None
-_lock = threading.Lock()
-
-
 @dataclass
 class PassResult:
     reminders: int = 0
     queued: int = 0
     delivered: dict = field(default_factory=dict)
-
-
-def import_pass_modules() -> None:
-    """Import what a pass uses (see ``duban.core.server.run_server``: a process that forks must not do it in a
-    thread)."""
-    import duban.followup.delivery  # noqa: F401
-    import duban.followup.reminders  # noqa: F401
 
 
 def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, worker: str | None = None
@@ -72,21 +61,3 @@ def run_loop(*, interval: float | None = None, stop: threading.Event | None = No
             break
         stop.wait(interval)
     return passes
-
-
-def start_background_scheduler(*, interval: float | None = None, stop: threading.Event | None = None
-                               ) -> threading.Thread | None:
-    """Start the loop in a daemon thread (once per process). ``DUBAN_SCHEDULER_INTERVAL=0`` turns it off, for
-    deployments that run ``duban worker`` instead."""
-    global _started
-    interval = settings.DUBAN_SCHEDULER_INTERVAL if interval is None else interval
-    if interval <= 0:
-        return None
-    with _lock:
-        if _started is not None and _started.is_alive():
-            return _started
-        thread = threading.Thread(target=run_loop, kwargs={"interval": interval, "stop": stop},
-                                  name="duban-followup", daemon=True)
-        thread.start()
-        _started = thread
-        return thread

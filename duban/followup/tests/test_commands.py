@@ -1,10 +1,9 @@
 import datetime as dt
-import threading
 
 from duban.cli import main
 from duban.core.models import AuditEvent, Notification
 from duban.followup.models import ReminderSent
-from duban.followup.scheduler import run_loop, run_pass, start_background_scheduler
+from duban.followup.scheduler import run_loop, run_pass
 from duban.followup.tests.conftest import place_task
 
 D = dt.date
@@ -46,11 +45,3 @@ def test_run_pass_and_loop(org):
     assert run_loop(interval=0, max_passes=2) == 2  # today's date: the step for this deadline was taken
 
 
-def test_background_scheduler_is_a_daemon_thread_and_can_be_turned_off(settings):
-    settings.DUBAN_SCHEDULER_INTERVAL = 0
-    assert start_background_scheduler() is None
-    stop = threading.Event()
-    stop.set()  # the thread ends at once; we check only that it starts as a daemon
-    thread = start_background_scheduler(interval=3600, stop=stop)
-    assert thread.daemon and thread.name == "duban-followup"
-    thread.join(5)
