@@ -2,8 +2,9 @@
 deliveries for new notifications → send the due ones.
 
 ``duban worker`` runs it in the foreground; ``duban serve`` starts one as a child process beside the web server
-(never as a thread: see ``duban.core.server``). Several workers may run at once (the database keeps every step and every message
-to once). A failing pass is logged and the loop goes on: a bad row must not stop reminders for everyone else.
+(never as a thread: see ``duban.core.server``). Several workers may run at once (the database keeps every step and
+every message to once). A failing pass is logged and the loop goes on: a bad row must not stop reminders for
+everyone else.
 """
 
 from __future__ import annotations
