@@ -267,19 +267,18 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     # a few hundred keys, and only those are spread over the five figures.
     by_area_status: dict = {}
     by_unit_status: dict = {}
+
+    def add(groups: dict, key: tuple, n: int, late: int) -> None:
+        sums = groups.get(key)
+        if sums is None:
+            groups[key] = [n, late]
+        else:
+            sums[0] += n
+            sums[1] += late
+
     for unit_id, area_id, status, n, late in _group_counts(scoped, today):
-        sums = by_area_status.get((area_id, status))
-        if sums is None:
-            by_area_status[(area_id, status)] = [n, late]
-        else:
-            sums[0] += n
-            sums[1] += late
-        sums = by_unit_status.get((unit_id, status))
-        if sums is None:
-            by_unit_status[(unit_id, status)] = [n, late]
-        else:
-            sums[0] += n
-            sums[1] += late
+        add(by_area_status, (area_id, status), n, late)
+        add(by_unit_status, (unit_id, status), n, late)
     for groups, tallies, with_totals in ((by_area_status, areas, True), (by_unit_status, units, False)):
         for (pk, status), (n, late) in groups.items():
             add = {"total": n, "closed": n if status == TaskStatus.CLOSED else 0,

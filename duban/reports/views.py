@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import html
 import unicodedata
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
-from django.utils.formats import get_format, localize
-from django.utils.html import conditional_escape, json_script
+from django.utils.html import json_script
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from duban.core.errors import InvalidInput, NotFound, PermissionDenied
-from duban.core.views import page_errors, select_options
+from duban.core.views import numbers_are_plain, page_errors, select_options, template_text
 from duban.reports import actions, selectors, tables
 from duban.core import cache as stats_cache
 from duban.reports import permissions as report_perms
@@ -38,34 +35,12 @@ def download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-def _plain_numbers() -> bool:
-    """Whether ``localize`` writes an int or a float as ``str`` does: no thousands separator and a decimal point
-    (zh-hans). Asked once a page, not once a cell."""
-    return not settings.USE_THOUSAND_SEPARATOR and get_format("DECIMAL_SEPARATOR") == "."
-
-
-def _text(value, plain_numbers: bool = False) -> str:
-    """``{{ value }}``: localized and escaped; a plain str, int or float (the cells of the tables: names, counts
-    and rates) without the localization machinery, which cost ~30 ms for the 3,700 cells of a cold dashboard at
-    100k tasks. For a float ``localize`` gives ``str(value)`` with the locale's decimal separator unless it has an
-    exponent (or is not finite)."""
-    kind = type(value)
-    if kind is str:
-        return html.escape(value)  # what conditional_escape does to a plain str (localize keeps it)
-    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
-        return str(value)
-    if kind is float and plain_numbers:
-        text = repr(value)
-        if "e" not in text and "n" not in text:  # 1e-05, inf, nan: the long way
-            return text
-    return conditional_escape(localize(value))
-
-
 def _cells(values, tag: str, plain_numbers: bool = False) -> str:
     """One table row's cells as ``_chart_table.html`` used to write them in template loops (each value localized
     and escaped as ``{{ v }}`` does; every column but the first right-aligned)."""
-    return "".join(f"<{tag}>{_text(v, plain_numbers)}</{tag}>" if i == 0 else
-                   f'<{tag} class="text-end">{_text(v, plain_numbers)}</{tag}>' for i, v in enumerate(values))
+    return "".join(f"<{tag}>{template_text(v, plain_numbers)}</{tag}>" if i == 0 else
+                   f'<{tag} class="text-end">{template_text(v, plain_numbers)}</{tag}>'
+                   for i, v in enumerate(values))
 
 
 def _chart(key: str, title: str, data, query: str, plain_numbers: bool = False) -> dict:
@@ -94,7 +69,7 @@ def dashboard_page(*, viewer, filters, today) -> dict:
     data = selectors.dashboard_stats(viewer=viewer, filters=filters, today=today)
     options = selectors.filter_option_values(viewer=viewer)
     query = urlencode(filters.query())
-    plain = _plain_numbers()
+    plain = numbers_are_plain()
     return {
         "data": {"total": data.total, "closed": data.closed, "overdue": data.overdue,
                  "completion_rate": data.completion_rate, "week_from": data.week_from, "week_to": data.week_to},

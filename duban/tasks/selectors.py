@@ -70,16 +70,12 @@ LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent
                    "latest_report__created_at")
 
 
-def task_list_values(tasks: QuerySet[Task]) -> QuerySet[tuple]:
-    """``tasks`` (from ``task_list``: same rows, same order) as ``LIST_ROW_FIELDS`` tuples."""
-    return tasks.prefetch_related(None).values_list(*LIST_ROW_FIELDS)
-
-
 def task_list_page_values(*, viewer, status: str | None = None, area_id: int | None = None,
                           unit_id: int | None = None, meeting_id: int | None = None, overdue: bool | None = None,
                           today: dt.date | None = None) -> QuerySet[tuple]:
-    """``task_list_values(task_list(viewer=..., in_list_order=True, ...))`` (the same statement), built without
-    the joins, deferrals and prefetch that a ``values_list`` drops anyway: a list page builds it on every request."""
+    """``task_list(viewer=..., in_list_order=True, ...).values_list(*LIST_ROW_FIELDS)`` (the same statement),
+    built without the joins, deferrals and prefetch that a ``values_list`` drops anyway: a list page builds it on
+    every request."""
     return (_task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
                            kind=None, overdue=overdue, include_withdrawn=False, today=today, in_list_order=True)
             .order_by(*LIST_ORDER).values_list(*LIST_ROW_FIELDS))
@@ -145,12 +141,12 @@ REPORT_FIELDS = ("pk", "created_at", "unit__name", "author__username", "author__
 def task_history_values(*, task: Task) -> list[dict]:
     """``task_history(task=task)`` as ``HISTORY_FIELDS`` dicts, oldest first. ``task`` as returned by ``task_get``
     for the viewer (so already checked)."""
-    return list(AuditEvent.objects.filter(task_id=task.pk).order_by("id").values(*HISTORY_FIELDS))
+    return list(task_history(viewer=None, task=task).values(*HISTORY_FIELDS))
 
 
 def task_report_values(*, viewer, task: Task) -> list[dict]:
     """``report_list(viewer=viewer, task_id=task.pk)`` as ``REPORT_FIELDS`` dicts, newest first."""
-    return list(perms.reports_visible_to(viewer).filter(task_id=task.pk).order_by("-id").values(*REPORT_FIELDS))
+    return list(report_list(viewer=viewer, task_id=task.pk).values(*REPORT_FIELDS))
 
 
 def report_list(*, viewer, task_id: int | None = None, status: str | None = None) -> QuerySet[ProgressReport]:

@@ -200,7 +200,7 @@ TASK_ROW = (
 
 
 def task_list_rows(rows, today) -> list[str]:
-    """The task list's rows as HTML from ``selectors.task_list_values`` tuples, built in one pass: the same cells
+    """The task list's rows as HTML from ``selectors.task_list_page_values`` tuples, built in one pass: the same cells
     through the template language (lookups, filters, ``{% if %}`` chains, a tag a row) cost ~0.5 ms a row, a page
     of 50 rows most of the page's time. Every user-entered value goes through ``quote`` (the standard library's
     ``html.escape``, which Django's ``escape`` wraps), the light badge is ``light_badge_of_values`` (the same

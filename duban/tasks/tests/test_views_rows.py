@@ -25,7 +25,8 @@ def test_light_from_values_is_the_light_badge_of_the_task(org):
     for i, status in enumerate(STATUSES):
         org.task_in(status, title=f"事项{i}", deadline=today + dt.timedelta(days=(i * 7) % 40 - 10))
     Task.objects.filter(status="accepted").update(report_cycle=ReportCycle.WEEKLY, report_every=0)
-    rows = list(selectors.task_list_values(selectors.task_list(viewer=org.supervisor, include_withdrawn=True)))
+    rows = list(selectors.task_list(viewer=org.supervisor, include_withdrawn=True)
+                .values_list(*selectors.LIST_ROW_FIELDS))
     assert len(rows) == len(STATUSES)
     for row in rows:
         task = Task.objects.select_related("latest_report").get(pk=row[0])
