@@ -139,6 +139,7 @@ class LightCodes:
         self.zone = timezone.get_current_timezone()
         self._dues: dict = {}
         self._days: dict = {}
+        self._text_days: dict = {}
 
     def local_date(self, value) -> dt.date | None:
         """The local calendar date of an instant: an aware datetime, or a naive one or an ISO string in UTC (what
@@ -151,11 +152,32 @@ class LightCodes:
         if value is None:
             return None
         if type(value) is str:
-            value = dt.datetime.fromisoformat(value)
+            # SQLite's text of a naive UTC instant: its first 13 characters name the hour, so an hour already
+            # seen needs no parsing.
+            text = value
+            # "YYYY-MM-DD HH:MM:SS" or with ".ffffff": naive (an offset or a "Z" makes other lengths or non-digits)
+            naive = text[16:17] == ":" and (len(text) == 19 or (len(text) == 26 and text[19] == "."
+                                                              and text[20:].isdigit()))
+            day = self._text_days.get(text[:13]) if naive else None
+            if day is not None:
+                return day
+            value = dt.datetime.fromisoformat(text)
+            if naive:
+                day = self._hour_day(value)
+                if day is not False:
+                    self._text_days[text[:13]] = day
+                    return day
         tzinfo = value.tzinfo
         if tzinfo is not None and tzinfo is not dt.timezone.utc:
             if tzinfo.utcoffset(value) != dt.timedelta(0):
                 return value.astimezone(self.zone).date()
+        day = self._hour_day(value)
+        if day is False:
+            return value.replace(tzinfo=dt.timezone.utc).astimezone(self.zone).date()
+        return day
+
+    def _hour_day(self, value: dt.datetime) -> dt.date | bool:
+        """The local date of every instant in ``value``'s UTC hour, or False if they are not all on one."""
         key = (value.year, value.month, value.day, value.hour)
         day = self._days.get(key)
         if day is None:
@@ -163,8 +185,6 @@ class LightCodes:
             first, last = start.astimezone(self.zone), (start + _HOUR_LAST).astimezone(self.zone)
             same = first.date() == last.date() and first.utcoffset() == last.utcoffset()
             day = self._days[key] = first.date() if same else False
-        if day is False:
-            return value.replace(tzinfo=dt.timezone.utc).astimezone(self.zone).date()
         return day
 
     def _due(self, cycle: str, every: int, since: dt.date) -> dt.date | None:

@@ -207,7 +207,9 @@ def seed(*, tasks: int = 100_000, seed_value: int = 20261125, today: dt.date | N
     with transaction.atomic():
         t = _seed_in_txn(rng=rng, today=today, n_tasks=tasks, summary=summary, enc=enc, step=step, t=t)
     with connection.cursor() as c:
-        c.execute("ANALYZE")
+        # PostgreSQL: VACUUM also marks the freshly written pages all-visible, as autovacuum does after inserts
+        # in production, so grouped counts can be answered from an index alone (an index-only scan).
+        c.execute("VACUUM ANALYZE" if is_pg else "ANALYZE")
     step("analyze", t)
     if not is_pg:
         with connection.cursor() as c:

@@ -11,7 +11,8 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
 from duban.core.models import AuditEvent, Unit
-from duban.tasks.models import LIST_ORDER, OPEN_STATUSES, ProgressReport, Task, TaskStatus
+from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, ProgressReport, Task, TaskStatus, count_rows,
+                                count_rows_where)
 
 
 def today_local() -> dt.date:
@@ -187,7 +188,7 @@ def task_stats(*, viewer, meeting_id: int | None = None, today: dt.date | None =
         qs = qs.filter(meeting_id=meeting_id)
     today = today or today_local()
     groups = (qs.values_list("lead_unit_id", "area_id", "status")
-              .annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today))).order_by())
+              .annotate(n=count_rows(), late=count_rows_where(Q(deadline__lt=today))).order_by())
     by_status: dict[str, int] = {}
     areas: dict = {}
     units: dict = {}

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import given, settings as hsettings, strategies as st
 
 from duban.followup.lights import LightCodes, lights_for, task_light
@@ -113,3 +114,33 @@ def test_light_codes_read_the_same_rows_as_lights_for(org):
         fast = {row[0]: codes(*row[1:]) for row in
                 Task.objects.filter(pk__in=ids).values_list("id", *LightCodes.FIELDS)}
         assert fast == {pk: light.code for pk, light in lights_for(Task.objects.filter(pk__in=ids), today).items()}
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(moments=st.lists(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2040, 12, 31)),
+                        min_size=1, max_size=8),
+       zone=st.sampled_from(["Asia/Shanghai", "Asia/Kolkata", "America/New_York", "Australia/Lord_Howe", "UTC"]),
+       within=st.sampled_from(["any", "day", "hour"]))
+def test_local_date_reads_every_form_of_an_instant(moments, zone, within):
+    """``LightCodes.local_date`` of an instant given as SQLite's stored text (naive UTC, with or without
+    microseconds), a naive UTC datetime or an aware one is ``timezone.localdate`` of it, in zones with DST and
+    offsets of half and quarter hours, for instants read in any order (the per-hour memo must not mix them)."""
+    if within == "day":  # several instants of one UTC day, read after each other
+        moments = [m.replace(year=moments[0].year, month=moments[0].month, day=moments[0].day) for m in moments]
+    elif within == "hour":
+        moments = [m.replace(year=moments[0].year, month=moments[0].month, day=moments[0].day,
+                             hour=moments[0].hour) for m in moments]
+    with timezone.override(zone):
+        codes = LightCodes(D(2026, 1, 1))
+        for naive in moments:
+            aware = naive.replace(tzinfo=UTC)
+            expected = timezone.localdate(aware)
+            assert codes.local_date(naive.isoformat(" ")) == expected
+            # text with an offset (which must not be taken for naive UTC, nor fill the memo of its hour)
+            local = aware.astimezone(timezone.get_current_timezone())
+            assert codes.local_date(local.isoformat(" ")) == expected
+            assert codes.local_date(local.isoformat(" ", timespec="microseconds")) == expected
+            assert codes.local_date(aware.isoformat(" ").replace("+00:00", "Z")) == expected
+            assert codes.local_date(naive) == expected
+            assert codes.local_date(aware) == expected
+            assert codes.local_date(aware.astimezone(timezone.get_current_timezone())) == expected
