@@ -3,7 +3,8 @@
 Runs the real stack in-process with Django's test Client (force_login, every middleware), beside a hello-world view
 behind the same middleware (duban/perf/bench_urls.py), and re-executes each page's own SQL directly to time what the
 database alone needs. Prints, per page: median and p95 wall time, median CPU time of this process (steadier than wall
-time on a shared machine), query count, the raw SQL time, and the ratio page / (hello + raw SQL).
+time on a shared machine), query count, the hello-world's median timed interleaved with the page's requests (one
+before each), the raw SQL time, and the ratio page / (hello + raw SQL).
 
     DATABASE_URL=... .venv/bin/python bench/pages_bench.py --json out.json
 
@@ -69,10 +70,13 @@ def pick_targets():
             "unit": leaf.get("lead_unit_id") or 0, "area": area.get("area_id") or 0, "task": task or 0}
 
 
+HELLO_URL = "/bench/hello/"
+
+
 def pages(t: dict) -> list[tuple[str, str, str]]:
     """(name, viewer, url). The supervisor sees every task; the county user sees its subtree."""
     return [
-        ("hello-world", "supervisor", "/bench/hello/"),
+        ("hello-world", "supervisor", HELLO_URL),
         ("dashboard /", "supervisor", "/"),
         ("dashboard / (county user)", "county", "/"),
         ("dashboard / (cold)", "supervisor", "/"),
@@ -136,8 +140,15 @@ def measure(name: str, viewer: str, url: str, c, iterations: int, hello: dict) -
         print(f"{name:<30} {url:<50} status {r.status_code} (page not there yet)", flush=True)
         return row
     n = max(3, iterations // 4) if "docx" in url else iterations
-    walls, cpus = [], []
+    walls, cpus, hellos = [], [], []
     for _ in range(n):
+        if name != "hello-world":
+            # The hello-world again, just before each request of the page and by the same viewer: this shared
+            # machine's speed drifts by up to 2x between minutes, and a ratio against a hello-world timed
+            # minutes earlier would move with it.
+            h0 = time.perf_counter()
+            c.get(HELLO_URL)
+            hellos.append(time.perf_counter() - h0)
         w0, c0 = time.perf_counter(), time.thread_time()
         c.get(url)
         cpus.append(time.thread_time() - c0)
@@ -160,30 +171,33 @@ def measure(name: str, viewer: str, url: str, c, iterations: int, hello: dict) -
         raw_times.append(time.perf_counter() - t0)
     med = statistics.median(walls)
     raw = statistics.median(raw_times)
+    hello_med = statistics.median(hellos) if hellos else med
     if name == "hello-world":
         hello["median"] = med
         raw = 0.0
-    base = hello["median"] + raw
+    base = hello_med + raw
     row.update(
-        n=n, median_ms=med * 1000, p95_ms=percentile(walls, 95) * 1000,
+        n=n, median_ms=med * 1000, p95_ms=percentile(walls, 95) * 1000, hello_ms=hello_med * 1000,
         cpu_median_ms=statistics.median(cpus) * 1000, queries=len(statements),
         own_selects=len(own), raw_sql_ms=raw * 1000, bytes=len(r.content),
         ratio=med / base if name != "hello-world" and base else 1.0,
     )
     print(f"{name:<30} med {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  cpu {row['cpu_median_ms']:6.1f}"
-          f"  q {row['queries']:3d}  raw {row['raw_sql_ms']:6.1f} ms  ratio {row['ratio']:5.2f}", flush=True)
+          f"  q {row['queries']:3d}  hello {row['hello_ms']:5.1f} ms  raw {row['raw_sql_ms']:6.1f} ms"
+          f"  ratio {row['ratio']:5.2f}", flush=True)
     return row
 
 
 def markdown(result: dict) -> str:
-    lines = [f"| page ({result['vendor']}) | median ms | p95 ms | CPU ms | queries | raw SQL ms | ratio |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [f"| page ({result['vendor']}) | median ms | p95 ms | CPU ms | queries | hello-world ms | raw SQL ms "
+             "| ratio |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in result["pages"]:
         if row.get("missing"):
-            lines.append(f"| {row['page']} `{row['url']}` | not there yet (HTTP {row['status']}) | | | | | |")
+            lines.append(f"| {row['page']} `{row['url']}` | not there yet (HTTP {row['status']}) | | | | | | |")
             continue
         lines.append(f"| {row['page']} | {row['median_ms']:.1f} | {row['p95_ms']:.1f} | {row['cpu_median_ms']:.1f} | "
-                     f"{row['queries']} | {row['raw_sql_ms']:.1f} | {row['ratio']:.2f} |")
+                     f"{row['queries']} | {row['hello_ms']:.1f} | {row['raw_sql_ms']:.1f} | {row['ratio']:.2f} |")
     return "\n".join(lines)
 
 
