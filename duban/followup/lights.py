@@ -152,12 +152,11 @@ class LightCodes:
         if value is None:
             return None
         if type(value) is str:
-            # SQLite's text of a naive UTC instant: its first 13 characters name the hour, so an hour already
-            # seen needs no parsing.
+            # The text of a naive UTC instant (SQLite's stored form; PostgreSQL's through to_char): its first 13
+            # characters name the hour, so an hour already seen needs no parsing.
             text = value
-            # "YYYY-MM-DD HH:MM:SS" or with ".ffffff": naive (an offset or a "Z" makes other lengths or non-digits)
-            naive = text[16:17] == ":" and (len(text) == 19 or (len(text) == 26 and text[19] == "."
-                                                              and text[20:].isdigit()))
+            # "YYYY-MM-DD HH:MM:SS" with or without a fraction is naive (an offset or a "Z" would follow)
+            naive = text[16:17] == ":" and (len(text) == 19 or (text[19:20] == "." and text[20:].isdigit()))
             day = self._text_days.get(text[:13]) if naive else None
             if day is not None:
                 return day

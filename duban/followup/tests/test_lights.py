@@ -136,6 +136,8 @@ def test_local_date_reads_every_form_of_an_instant(moments, zone, within):
             aware = naive.replace(tzinfo=UTC)
             expected = timezone.localdate(aware)
             assert codes.local_date(naive.isoformat(" ")) == expected
+            assert codes.local_date(naive.isoformat(" ", timespec="microseconds")) == expected  # PostgreSQL's
+            assert codes.local_date(naive.isoformat(" ", timespec="milliseconds")) == expected
             # text with an offset (which must not be taken for naive UTC, nor fill the memo of its hour)
             local = aware.astimezone(timezone.get_current_timezone())
             assert codes.local_date(local.isoformat(" ")) == expected
