@@ -18,8 +18,8 @@ from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.reports.ledger import LedgerLine
-from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus, count_rows, count_rows_where
-from duban.tasks.selectors import task_list, today_local
+from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus, count_rows
+from duban.tasks.selectors import grouped_task_counts, task_list, today_local
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("closed", "已办结"))
 LIGHT_CODES = ("red", "yellow", "blue", "green")
@@ -108,15 +108,6 @@ def _plain_rows(qs: QuerySet) -> list[tuple]:
             cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)  # this cursor only
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _group_counts(scoped: QuerySet[Task], today: dt.date) -> list[tuple]:
-    """One grouped pass over the scoped tasks (a scan of the covering ``task_lead_area_status_dl_idx``): per lead
-    unit, area and status, the tasks and those past their deadline. Enough for the totals and for the lights SQL
-    can decide alone: red (supervised and past the deadline, which ``task_light`` checks first) and green while
-    awaiting sign-off. Plain rows: ids, a status string and two counts."""
-    return _plain_rows(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
-        n=count_rows(), late=count_rows_where(Q(deadline__lt=today))).order_by())
 
 
 def _light_rows(scoped: QuerySet[Task], today: dt.date):
@@ -281,25 +272,12 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     totals = dict(empty)
     areas: dict = {}
     units: dict = {}
-    # The groups (thousands at a province's scale) are first summed per (area, status) and per (unit, status),
-    # a few hundred keys, and only those are spread over the five figures.
-    by_area_status: dict = {}
-    by_unit_status: dict = {}
-
-    for unit_id, area_id, status, n, late in _group_counts(scoped, today):
-        # inline, not a helper called twice a group: 11,000 groups at 100k tasks
-        sums = by_area_status.get((area_id, status))
-        if sums is None:
-            by_area_status[(area_id, status)] = [n, late]
-        else:
-            sums[0] += n
-            sums[1] += late
-        sums = by_unit_status.get((unit_id, status))
-        if sums is None:
-            by_unit_status[(unit_id, status)] = [n, late]
-        else:
-            sums[0] += n
-            sums[1] += late
+    # Per (area, status) and per (unit, status), a few hundred keys, spread here over the five figures: enough for
+    # the totals and for the lights SQL can decide alone: red (supervised and past the deadline, which
+    # ``task_light`` checks first) and green while awaiting sign-off. The office's unfiltered view reads the
+    # counts the database keeps (``grouped_task_counts``).
+    whole = perms.is_office(viewer) and filters == DashboardFilters()
+    by_area_status, by_unit_status = grouped_task_counts(scoped, today, whole=whole, plain_rows=_plain_rows)
     for groups, tallies, with_totals in ((by_area_status, areas, True), (by_unit_status, units, False)):
         for (pk, status), (n, late) in groups.items():
             add = {"total": n, "closed": n if status == TaskStatus.CLOSED else 0,
