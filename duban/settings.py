@@ -117,7 +117,7 @@ def _database_from_url(url: str | None) -> dict:
         # writers queue on the busy timeout instead of failing with "database is locked" mid-transaction.
         # SQLite's default page cache is 2 MB a connection: a pass over 100k tasks' index re-reads it from the
         # operating system every time.
-        cache_kib = env_int("DUBAN_SQLITE_CACHE_MB", 32) * 1024
+        cache_kib = env_int("DUBAN_SQLITE_CACHE_MB", 16) * 1024
         config["OPTIONS"] = {
             "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
                              f"PRAGMA cache_size=-{cache_kib};"),
