@@ -276,8 +276,9 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     # the totals and for the lights SQL can decide alone: red (supervised and past the deadline, which
     # ``task_light`` checks first) and green while awaiting sign-off. The office's unfiltered view reads the
     # counts the database keeps (``grouped_task_counts``).
-    whole = perms.is_office(viewer) and filters == DashboardFilters()
-    by_area_status, by_unit_status = grouped_task_counts(scoped, today, whole=whole, plain_rows=_plain_rows)
+    by_area_status, by_unit_status = grouped_task_counts(scoped, today, viewer=viewer,
+                                                         unfiltered=filters == DashboardFilters(),
+                                                         plain_rows=_plain_rows)
     for groups, tallies, with_totals in ((by_area_status, areas, True), (by_unit_status, units, False)):
         for (pk, status), (n, late) in groups.items():
             add = {"total": n, "closed": n if status == TaskStatus.CLOSED else 0,

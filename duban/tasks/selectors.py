@@ -177,18 +177,19 @@ class TaskStats:
     by_unit: list[dict]
 
 
-def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, whole: bool,
+def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfiltered: bool,
                         plain_rows=None) -> tuple[dict, dict]:
-    """The tasks of ``scoped`` counted per ``(area_id, status)`` and per ``(lead_unit_id, status)``: two dicts of
-    ``[tasks, late]`` (late: past the deadline, which callers count for open statuses only; it may be 0 for the
-    others). ``plain_rows`` reads a ``values_list`` queryset (default: ``list``).
+    """The tasks of ``scoped`` (the viewer's tasks but drafts and withdrawn ones, perhaps filtered) counted per
+    ``(area_id, status)`` and per ``(lead_unit_id, status)``: two dicts of ``[tasks, late]`` (late: past the
+    deadline, which callers count for open statuses only; it may be 0 for the others). ``plain_rows`` reads a
+    ``values_list`` queryset (default: ``list``).
 
-    ``whole`` is the caller's word that ``scoped`` holds every task but drafts and withdrawn ones (the office's
-    scope, no filter): the counts then come from ``TaskTally``, kept by the database (``duban.tasks.tally``), and
-    the late ones from the open late tasks alone (covering indexes), a few thousand rows in one statement.
-    Otherwise one grouped pass over the covering ``task_lead_area_status_dl_idx``
-    (11,000 groups at 100k tasks), summed here."""
+    For the office (which sees every task) and ``unfiltered`` (the caller's word that ``scoped`` has no filter of
+    its own), the counts come from ``TaskTally``, kept by the database (``duban.tasks.tally``), and the late ones
+    from the open late tasks alone (covering indexes): a few thousand rows in one statement. Otherwise one grouped
+    pass over the covering ``task_lead_area_status_dl_idx`` (11,000 groups at 100k tasks), summed here."""
     read = plain_rows or list
+    whole = unfiltered and perms.is_office(viewer)
     by_area: dict = {}
     by_unit: dict = {}
 
@@ -220,15 +221,15 @@ def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, whole: bool,
 
 def task_stats(*, viewer, meeting_id: int | None = None, today: dt.date | None = None) -> TaskStats:
     """Dashboard figures over the tasks the viewer may see (a chart must not count what its viewer cannot open).
-    One grouped pass (lead unit, area, status; late by deadline — a scan of the covering
-    ``task_lead_area_status_dl_idx``) and one query for the names, whatever the number of tasks."""
+    The counts per area and per lead unit (``grouped_task_counts``: the office's kept counts, or one grouped pass)
+    and one query for the names, whatever the number of tasks."""
     from duban.core.models import Area
 
     qs = perms.tasks_visible_to(viewer).exclude(status__in=[TaskStatus.WITHDRAWN, TaskStatus.DRAFT])
     if meeting_id:
         qs = qs.filter(meeting_id=meeting_id)
     today = today or today_local()
-    by_area, by_unit = grouped_task_counts(qs, today, whole=perms.is_office(viewer) and not meeting_id)
+    by_area, by_unit = grouped_task_counts(qs, today, viewer=viewer, unfiltered=not meeting_id)
     by_status: dict[str, int] = {}
     areas: dict = {}
     units: dict = {}
