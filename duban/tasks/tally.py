@@ -10,8 +10,8 @@ transactions never wait for each other's counts in opposite orders (no deadlock)
 (a progress report) writes no count.
 
 Like the search index's triggers, SQLite's are dropped when Django's schema editor rebuilds ``tasks_task`` (a
-later migration altering it), so ``ensure_task_tally`` runs after every ``migrate`` and recreates them, recounting
-from the tasks. ``recount`` is also what the migration creating the table runs.
+later migration altering it), so ``ensure_task_tally`` runs after every ``migrate`` (and ``flush``) and recreates
+them, recounting from the tasks. ``recount`` is also what the migration creating the table runs.
 """
 
 from __future__ import annotations
@@ -102,17 +102,28 @@ def uninstall(connection) -> None:
 
 
 def ensure_task_tally(using: str = "default") -> bool:
-    """SQLite: recreate missing triggers and recount; True if it had to. PostgreSQL keeps triggers across its
-    ALTER TABLEs."""
+    """Recreate missing triggers (SQLite) and count again when the counts do not add up; True if it had to.
+
+    Runs after every ``migrate`` and every ``flush`` (both send ``post_migrate``): SQLite drops triggers with a
+    rebuilt table, and a flush empties the tables in any order, so deleting the tasks after their counts leaves
+    negative counts behind."""
     from django.db import connections
 
     connection = connections[using]
-    if connection.vendor != "sqlite":
-        return False
+    tables = set(connection.introspection.table_names())
+    if TABLE not in tables or "tasks_task" not in tables:
+        return False  # the migrations creating them have not run yet
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            if not set(_SQLITE_TRIGGERS) <= {row[0] for row in cursor.fetchall()}:
+                install(connection)
+                return True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
-        present = {row[0] for row in cursor.fetchall()}
-    if TABLE not in present or "tasks_task" not in present or set(_SQLITE_TRIGGERS) <= present:
-        return False
-    install(connection)
+        cursor.execute(f"SELECT (SELECT count(*) FROM tasks_task), (SELECT coalesce(sum(n), 0) FROM {TABLE} "
+                       f"WHERE axis = 'area'), (SELECT count(*) FROM {TABLE} WHERE n < 0)")
+        tasks, counted, negative = cursor.fetchone()
+        if tasks == counted and not negative:
+            return False
+        recount(cursor)
     return True
