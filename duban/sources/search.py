@@ -275,8 +275,8 @@ def _tail_index(table: str, column: str) -> str:
     return f"sources_tail_{table}_{column}"
 
 
-# PostgreSQL: the kinds whose every searched column has a bigram index (migration 0004), by FTS table name.
-BIGRAM_INDEXES = {"sources_fts_report": {"text": "sources_bigram_tasks_progressreport_text"}}
+# PostgreSQL: the kinds (by FTS table name) whose every searched column has a bigram index (migration 0004).
+BIGRAM_KINDS = {"sources_fts_report"}
 
 
 def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, tuple]:
@@ -284,13 +284,13 @@ def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, 
 
     SQLite: the trigram vocabulary's terms starting with each word, with their document counts. One query for
     every kind (the vocabulary tables are ``fts5vocab`` views of the FTS indexes, migration 0003).
-    PostgreSQL: for the kinds with a bigram index (``BIGRAM_INDEXES``), the rows holding each word, counted up to a
-    cap (``_bigram_counts``); no trigrams."""
+    PostgreSQL: for the kinds with a bigram index (``BIGRAM_KINDS``), the rows holding each word, counted up to a
+    cap (``_bigram_counts``); no trigrams, and no table size (unused there)."""
     words = [t for t in short_terms if len(t) == 2 and t.lower() == t.upper()]
     if not words or not kinds:
         return {}
     if connection.vendor == "postgresql":
-        return _bigram_counts([k for k in kinds if k.fts in BIGRAM_INDEXES], words)
+        return _bigram_counts([k for k in kinds if k.fts in BIGRAM_KINDS], words)
     if connection.vendor != "sqlite":
         return {}
     parts, params = [], []
@@ -324,22 +324,20 @@ def _bigram_counts(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
         table = SEARCH_TABLES[kind.fts][0]
         for column in kind.columns:
             for word in words:
-                parts.append(f"SELECT %s, %s, (SELECT reltuples FROM pg_class WHERE oid = %s::regclass), count(*) "
-                             f"FROM (SELECT 1 FROM {table} WHERE duban_bigrams({column}) @> ARRAY[%s]::text[] "
-                             f"LIMIT %s) s")
-                params += [kind.fts, word, table, word, BIGRAM_COUNT_CAP + 1]
+                parts.append(f"SELECT %s, %s, count(*) FROM (SELECT 1 FROM {table} "
+                             f"WHERE duban_bigrams({column}) @> ARRAY[%s]::text[] LIMIT %s) s")
+                params += [kind.fts, word, word, BIGRAM_COUNT_CAP + 1]
     if not parts:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows_found = cursor.fetchall()
-    found: dict[str, tuple] = {}
-    for fts, word, table_rows, n in rows_found:
-        rows, per_word = found.get(fts, (max(0, int(table_rows or 0)), {}))
+    found: dict[str, dict] = {}
+    for fts, word, n in rows_found:
+        per_word = found.setdefault(fts, {})
         per_word[word] = per_word.get(word, 0) + n  # a word in several columns: an upper bound
-        found[fts] = (rows, per_word)
-    return {fts: (rows, [(estimate, word, None) for word, estimate in per_word.items()])
-            for fts, (rows, per_word) in found.items()}
+    return {fts: (0, [(estimate, word, None) for word, estimate in per_word.items()])
+            for fts, per_word in found.items()}
 
 
 BIGRAM_COUNT_CAP = 10_000
@@ -349,7 +347,7 @@ def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | None:
     """The ids of rows that may hold a two-character word, from an index, or None to walk the table (a common
     word, or a word this cannot look up).
 
-    PostgreSQL: the bigram index of the kind's columns (``BIGRAM_INDEXES``), which holds exactly the rows with the
+    PostgreSQL: the bigram index of the kind's columns (``BIGRAM_KINDS``), which holds exactly the rows with the
     word. SQLite: a trigram index holds every three characters of a column, so a two-character word followed by any
     character is in some trigram starting with it: the FTS5 vocabulary lists those (a range of its sorted terms) and
     one MATCH of them all finds the rows. A word at the very end of a column is followed by nothing: an index on
