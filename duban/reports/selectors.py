@@ -9,7 +9,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connections
 from django.db.models import Avg, Count, DateField, F, Func, IntegerField, Q, QuerySet, TextField, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -19,7 +18,7 @@ from duban.core.errors import InvalidInput, NotFound
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.reports.ledger import LedgerLine
 from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus, count_rows
-from duban.tasks.selectors import grouped_task_counts, task_list, today_local
+from duban.tasks.selectors import grouped_task_counts, plain_rows, task_list, today_local
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("closed", "已办结"))
 LIGHT_CODES = ("red", "yellow", "blue", "green")
@@ -91,35 +90,16 @@ def _late(today: dt.date) -> Q:
     return Q(status__in=OPEN_STATUSES, deadline__lt=today)
 
 
-def _plain_rows(qs: QuerySet) -> list[tuple]:
-    """The rows of a ``values_list`` queryset as the database driver returns them: the same SQL, without Django's
-    converters, which cost more than the SQL itself on the dashboard's 16,000 rows (a call per row, and one per
-    datetime: parse, make aware). Only for columns whose driver values are the ORM's or that the caller reads in
-    either form: ints, strings, dates (both drivers give ``date``), and datetimes for ``LightCodes.local_date``
-    (SQLite's driver gives naive UTC, PostgreSQL's aware). On PostgreSQL the cursor reads ``timestamptz`` with
-    psycopg's own loader (compiled), not Django's pure-Python subclass that only swaps in an equal UTC ``tzinfo``:
-    the same instants, a fifth of the time on 10,000 values."""
-    sql, params = qs.query.sql_with_params()
-    connection = connections[qs.db]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from psycopg.types.datetime import TimestamptzLoader
-
-            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)  # this cursor only
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _light_rows(scoped: QuerySet[Task], today: dt.date):
     """The other lights need report cycles and working days (``duban.followup.lights``): only supervised tasks
     not yet past their deadline, read as plain values (latest report joined) and classified by ``LightCodes``,
-    which equals ``task_light`` at O(1) a task. One query, never one per row; plain rows (``_plain_rows``):
+    which equals ``task_light`` at O(1) a task. One query, never one per row; plain rows (``plain_rows``):
     ``LightCodes`` reads the local dates of the driver's datetimes itself, ten times cheaper than the ORM's
     converters."""
     # Spelled as two (status, deadline) ranges so SQLite walks task_status_deadline_idx for the open tasks not yet
     # due (a MULTI-INDEX OR) instead of reading every supervised task's row to test its deadline.
     fields = [_UtcText(f) if f in ("assigned_at", "latest_report__created_at") else f for f in LightCodes.FIELDS]
-    return _plain_rows(scoped.filter(Q(status__in=SUPERVISED_STATUSES, deadline__gte=today)
+    return plain_rows(scoped.filter(Q(status__in=SUPERVISED_STATUSES, deadline__gte=today)
                                      | Q(status__in=SUPERVISED_STATUSES, deadline__isnull=True))
                        .values_list("area_id", "lead_unit_id", *fields))
 
@@ -277,8 +257,7 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     # ``task_light`` checks first) and green while awaiting sign-off. The office's unfiltered view reads the
     # counts the database keeps (``grouped_task_counts``).
     by_area_status, by_unit_status = grouped_task_counts(scoped, today, viewer=viewer,
-                                                         unfiltered=filters == DashboardFilters(),
-                                                         plain_rows=_plain_rows)
+                                                         unfiltered=filters == DashboardFilters())
     for groups, tallies, with_totals in ((by_area_status, areas, True), (by_unit_status, units, False)):
         for (pk, status), (n, late) in groups.items():
             add = {"total": n, "closed": n if status == TaskStatus.CLOSED else 0,

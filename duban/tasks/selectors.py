@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
@@ -177,18 +178,35 @@ class TaskStats:
     by_unit: list[dict]
 
 
-def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfiltered: bool,
-                        plain_rows=None) -> tuple[dict, dict]:
+def plain_rows(qs: QuerySet) -> list[tuple]:
+    """The rows of a ``values_list`` queryset as the database driver returns them: the same SQL, without Django's
+    converters, which cost more than the SQL itself on a dashboard's thousands of rows (a call per row, and one per
+    datetime: parse, make aware). Only for columns whose driver values are the ORM's or that the caller reads in
+    either form: ints, strings, dates (both drivers give ``date``), and datetimes for ``LightCodes.local_date``
+    (SQLite's driver gives naive UTC, PostgreSQL's aware). On PostgreSQL the cursor reads ``timestamptz`` with
+    psycopg's own loader (compiled), not Django's pure-Python subclass that only swaps in an equal UTC ``tzinfo``:
+    the same instants, a fifth of the time on 10,000 values."""
+    sql, params = qs.query.sql_with_params()
+    connection = connections[qs.db]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg.types.datetime import TimestamptzLoader
+
+            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)  # this cursor only
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfiltered: bool) -> tuple[dict, dict]:
     """The tasks of ``scoped`` (the viewer's tasks but drafts and withdrawn ones, perhaps filtered) counted per
     ``(area_id, status)`` and per ``(lead_unit_id, status)``: two dicts of ``[tasks, late]`` (late: past the
-    deadline, which callers count for open statuses only; it may be 0 for the others). ``plain_rows`` reads a
-    ``values_list`` queryset (default: ``list``).
+    deadline, which callers count for open statuses only; it may be 0 for the others), read as ``plain_rows``.
 
     For the office (which sees every task) and ``unfiltered`` (the caller's word that ``scoped`` has no filter of
     its own), the counts come from ``TaskTally``, kept by the database (``duban.tasks.tally``), and the late ones
     from the open late tasks alone (covering indexes): a few thousand rows in one statement. Otherwise one grouped
     pass over the covering ``task_lead_area_status_dl_idx`` (11,000 groups at 100k tasks), summed here."""
-    read = plain_rows or list
+    read = plain_rows
     whole = unfiltered and perms.is_office(viewer)
     by_area: dict = {}
     by_unit: dict = {}

@@ -1,8 +1,8 @@
-"""The cold dashboard reads its two big queries as the driver's plain rows (``selectors._plain_rows``) and turns
-datetimes into local dates itself (``LightCodes.local_date``, memoized per UTC hour). Both must give what the ORM
-path gives: ``timezone.localdate`` of the aware instant, whatever the value's form (SQLite: naive UTC, PostgreSQL:
-aware UTC) and the zone (whole-hour, half-hour and 45-minute offsets, transitions at local midnight), and the
-lights of ``task_light`` per task on generated tasks placed around local midnights."""
+"""The cold dashboard reads its two big queries as the driver's plain rows (``duban.tasks.selectors.plain_rows``) and
+turns datetimes into local dates itself (``LightCodes.local_date``, memoized per UTC hour). Both must give what the
+ORM path gives: ``timezone.localdate`` of the aware instant, whatever the value's form (SQLite: naive UTC,
+PostgreSQL: aware UTC) and the zone (whole-hour, half-hour and 45-minute offsets, transitions at local midnight), and
+the lights of ``task_light`` per task on generated tasks placed around local midnights."""
 
 from __future__ import annotations
 
