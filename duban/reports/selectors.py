@@ -94,8 +94,8 @@ def _light_rows(scoped: QuerySet[Task], today: dt.date):
     """The other lights need report cycles and working days (``duban.followup.lights``): only supervised tasks
     not yet past their deadline, read as plain values (latest report joined) and classified by ``LightCodes``,
     which equals ``task_light`` at O(1) a task. One query, never one per row; plain rows (``plain_rows``):
-    ``LightCodes`` reads the local dates of the driver's datetimes itself, ten times cheaper than the ORM's
-    converters."""
+    the two datetimes come as UTC text (``_UtcText``), which ``LightCodes`` dates itself, ten times cheaper than
+    the ORM's converters."""
     # Spelled as two (status, deadline) ranges so SQLite walks task_status_deadline_idx for the open tasks not yet
     # due (a MULTI-INDEX OR) instead of reading every supervised task's row to test its deadline.
     fields = [_UtcText(f) if f in ("assigned_at", "latest_report__created_at") else f for f in LightCodes.FIELDS]
@@ -544,28 +544,29 @@ class FilterOptions:
     units: list
 
 
-def filter_options(*, viewer) -> FilterOptions:
-    """Choices for the dashboard's filters: meetings the viewer may see, areas, active units (three queries)."""
+def _filter_choices(viewer) -> tuple[QuerySet, QuerySet, QuerySet]:
+    """What the dashboard's filters offer: meetings the viewer may see (newest first), areas, active units."""
     from duban.core.models import Area
 
-    meetings = list(perms.meetings_visible_to(viewer).exclude(status="withdrawn").only("id", "title", "date")
-                    .order_by("-date", "-id")[:200])
-    areas = list(Area.objects.filter(is_active=True).only("id", "name"))
-    units = list(perms.units_visible_to(viewer).filter(is_active=True).only("id", "name"))
-    return FilterOptions(meetings, areas, units)
+    return (perms.meetings_visible_to(viewer).exclude(status="withdrawn").order_by("-date", "-id"),
+            Area.objects.filter(is_active=True), perms.units_visible_to(viewer).filter(is_active=True))
+
+
+def filter_options(*, viewer) -> FilterOptions:
+    """Choices for the dashboard's filters (``_filter_choices``): the 200 newest meetings, areas, active units
+    (three queries)."""
+    meetings, areas, units = _filter_choices(viewer)
+    return FilterOptions(list(meetings.only("id", "title", "date")[:200]), list(areas.only("id", "name")),
+                         list(units.only("id", "name")))
 
 
 def filter_option_values(*, viewer) -> FilterOptions:
     """``filter_options`` as plain tuples, for options built in one pass (the dashboard): meetings as
     ``(id, title, date)``, areas and units as ``(id, name)``, in the same order. Three queries, no model
     instances."""
-    from duban.core.models import Area
-
-    meetings = list(perms.meetings_visible_to(viewer).exclude(status="withdrawn").order_by("-date", "-id")
-                    .values_list("id", "title", "date")[:200])
-    areas = list(Area.objects.filter(is_active=True).values_list("id", "name"))
-    units = list(perms.units_visible_to(viewer).filter(is_active=True).values_list("id", "name"))
-    return FilterOptions(meetings, areas, units)
+    meetings, areas, units = _filter_choices(viewer)
+    return FilterOptions(list(meetings.values_list("id", "title", "date")[:200]),
+                         list(areas.values_list("id", "name")), list(units.values_list("id", "name")))
 
 
 def ranking_period(params, *, today: dt.date | None = None) -> tuple[dt.date, dt.date, int | None]:

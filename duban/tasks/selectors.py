@@ -180,19 +180,11 @@ class TaskStats:
 
 def plain_rows(qs: QuerySet) -> list[tuple]:
     """The rows of a ``values_list`` queryset as the database driver returns them: the same SQL, without Django's
-    converters, which cost more than the SQL itself on a dashboard's thousands of rows (a call per row, and one per
-    datetime: parse, make aware). Only for columns whose driver values are the ORM's or that the caller reads in
-    either form: ints, strings, dates (both drivers give ``date``), and datetimes for ``LightCodes.local_date``
-    (SQLite's driver gives naive UTC, PostgreSQL's aware). On PostgreSQL the cursor reads ``timestamptz`` with
-    psycopg's own loader (compiled), not Django's pure-Python subclass that only swaps in an equal UTC ``tzinfo``:
-    the same instants, a fifth of the time on 10,000 values."""
+    converters, which cost more than the SQL itself on a dashboard's thousands of rows (a call per row). Only for
+    columns whose driver values are the ORM's: ints, strings, dates (both drivers give ``date``); a datetime is
+    read as text (``duban.reports.selectors._UtcText``), which ``LightCodes.local_date`` dates itself."""
     sql, params = qs.query.sql_with_params()
-    connection = connections[qs.db]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from psycopg.types.datetime import TimestamptzLoader
-
-            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)  # this cursor only
+    with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -206,7 +198,6 @@ def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfil
     its own), the counts come from ``TaskTally``, kept by the database (``duban.tasks.tally``), and the late ones
     from the open late tasks alone (covering indexes): a few thousand rows in one statement. Otherwise one grouped
     pass over the covering ``task_lead_area_status_dl_idx`` (11,000 groups at 100k tasks), summed here."""
-    read = plain_rows
     whole = unfiltered and perms.is_office(viewer)
     by_area: dict = {}
     by_unit: dict = {}
@@ -220,7 +211,7 @@ def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfil
             sums[1] += late
 
     if not whole:
-        for lead, area, status, n, late in read(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
+        for lead, area, status, n, late in plain_rows(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
                 n=count_rows(), late=count_rows_where(Q(deadline__lt=today))).order_by()):
             add(by_area, (area, status), n, late)
             add(by_unit, (lead, status), n, late)
@@ -231,7 +222,7 @@ def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfil
     late = Task.objects.filter(status__in=OPEN_STATUSES, deadline__lt=today)
     parts = [late.values_list(Value("area"), "area_id", "status", zero).annotate(late=count_rows()).order_by(),
              late.values_list(Value("lead"), "lead_unit_id", "status", zero).annotate(late=count_rows()).order_by()]
-    for axis, key, status, n, late_n in read(kept.union(*parts, all=True)):
+    for axis, key, status, n, late_n in plain_rows(kept.union(*parts, all=True)):
         # 0 keys in the counts: no area, no lead unit
         add(by_area if axis == "area" else by_unit, (key or None, status), n, late_n)
     return by_area, by_unit
