@@ -27,8 +27,10 @@ from duban.sources import permissions as perms
 from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, HazardCategory, HazardSeverity,
                                   HazardStatus, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase, PhraseOccurrence)
-from duban.tasks.actions import supervisors, task_assign_in_txn, task_create_in_txn, title_from_text, unit_people
-from duban.tasks.models import Task, TaskKind, TaskStatus
+from duban.sources.selectors import livelihood_percent, livelihood_progress
+from duban.tasks.actions import (supervisors, task_assign_in_txn, task_close_in_txn, task_create_in_txn,
+                                 task_lock_in_txn, task_progress_set_in_txn, title_from_text, unit_people)
+from duban.tasks.models import OPEN_STATUSES, Task, TaskKind, TaskStatus
 
 
 def _require(condition: bool) -> None:
@@ -171,16 +173,29 @@ def case_record_rectification(*, actor, case_id: int, version: int, rectificatio
 
 
 def check_can_close_in_txn(task: Task) -> None:
-    """Called by ``duban.tasks.actions.report_accept`` before it closes a task, inside its transaction. A task of
-    kind inspection closes only with its case's rectification report and disclosure decision recorded (a case
-    missing altogether is refused too, so an inspection task cannot slip through unrecorded)."""
-    if task.kind != TaskKind.INSPECTION:
-        return
-    case = InspectionCase.objects.filter(task_id=task.pk).first()
-    if case is None or not case.ready_to_close:
-        raise InvalidInput("督察交办件须先登记整改情况和是否公开，才能办结",
-                           "an inspection case closes only after its rectification report and disclosure decision "
-                           "are recorded")
+    """Called by ``duban.tasks.actions.report_accept`` before it closes a task, inside its transaction: a kind's own
+    record owns the fact that its work is done, so the task closes only when that record says so.
+
+    - inspection case: its rectification report and disclosure decision are recorded (a case missing altogether is
+      refused too, so an inspection task cannot slip through unrecorded);
+    - hazard: the hazard is closed by being struck off the ledger (销号), which closes its task itself
+      (``hazard_close``), so a close request on a hazard task is refused while the hazard is open;
+    - livelihood project: the target is met."""
+    if task.kind == TaskKind.INSPECTION:
+        case = InspectionCase.objects.filter(task_id=task.pk).first()
+        if case is None or not case.ready_to_close:
+            raise InvalidInput("督察交办件须先登记整改情况和是否公开，才能办结",
+                               "an inspection case closes only after its rectification report and disclosure "
+                               "decision are recorded")
+    elif task.kind == TaskKind.HAZARD:
+        raise InvalidInput("隐患事项随隐患销号办结：请先完成整改、复查并销号",
+                           "a hazard task closes when the hazard is struck off the ledger after rectification "
+                           "and review")
+    elif task.kind == TaskKind.LIVELIHOOD:
+        project = (LivelihoodProject.objects.filter(task_id=task.pk)
+                   .prefetch_related("actuals").first())
+        if project is None or livelihood_progress(project) < 1:
+            raise InvalidInput("民生实事须达到目标值才能办结", "a livelihood project closes only once its target is met")
 
 
 # --- livelihood projects (民生实事) ------------------------------------------------------------------------------
@@ -245,9 +260,16 @@ def livelihood_record_actual(*, actor, project_id: int, month: dt.date, value, n
         return current
     row = LivelihoodActual.objects.create(project=project, month=month, value=value, note=(note or "")[:200],
                                           version=(current.version + 1) if current else 1, recorded_by=actor)
+    # The project's progress is its task's percent, so the one light rule (and the reminders it drives) follows
+    # the project: a lagging project turns its task yellow.
+    task = task_lock_in_txn(project.task_id)
+    percent = livelihood_percent(project)
+    if task.status in OPEN_STATUSES and task.progress_percent != percent:
+        task_progress_set_in_txn(task=task, percent=percent)
     audit_log(actor=actor, event_type=EventType.LIVELIHOOD_ACTUAL_RECORDED, task=project.task,
               extra={"project_id": project.pk, "month": month.isoformat()[:7], "value": str(value),
-                     "version": row.version, "old_value": str(current.value) if current else None})
+                     "version": row.version, "old_value": str(current.value) if current else None,
+                     "task_percent": percent})
     if not core.is_office(actor):
         notify(recipients=supervisors(), kind="livelihood_actual", task=project.task,
                title=f"民生实事进度：{project.task.title} {month:%Y-%m} {value.normalize():f}{project.measure_unit}")
@@ -288,9 +310,14 @@ def hazard_create(*, actor, place: str, category: str, severity: str, descriptio
 
 
 def _locked_hazard(actor, hazard_id: int) -> Hazard:
-    if not perms.hazards_visible_to(actor).filter(pk=hazard_id).exists():
+    """The hazard and its task, both locked: the task row first, as every action on a task locks it first."""
+    task_id = perms.hazards_visible_to(actor).filter(pk=hazard_id).values_list("task_id", flat=True).first()
+    if task_id is None:
         raise NotFound()
-    return Hazard.objects.select_for_update().select_related("task").get(pk=hazard_id)
+    task = task_lock_in_txn(task_id)
+    hazard = Hazard.objects.select_for_update().get(pk=hazard_id)
+    hazard.task = task
+    return hazard
 
 
 def _move(hazard: Hazard, to: str, *, version: int, **fields) -> str:
@@ -341,9 +368,13 @@ def hazard_close(*, actor, hazard_id: int, version: int) -> Hazard:
     """Supervisors strike a reviewed hazard off the ledger (销号). Event HAZARD_CLOSED; the lead unit is told."""
     hazard = _locked_hazard(actor, hazard_id)
     _require(perms.can_review_hazard(actor, hazard))
-    old = _move(hazard, HazardStatus.CLOSED, version=version, closed_at=timezone.now())
+    now = timezone.now()
+    old = _move(hazard, HazardStatus.CLOSED, version=version, closed_at=now)
     audit_log(actor=actor, event_type=EventType.HAZARD_CLOSED, task=hazard.task,
               extra={"hazard_id": hazard.pk, "old_status": old})
+    task = hazard.task
+    if task.status in OPEN_STATUSES:
+        task_close_in_txn(actor=actor, task=task, now=now)
     notify(recipients=unit_people(hazard.task.lead_unit_id), kind="hazard_closed", task=hazard.task,
            title=f"隐患已销号：{hazard.place}")
     return hazard

@@ -95,6 +95,16 @@ class LivelihoodProject(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator} {self.target}{self.measure_unit}"
 
+    @property
+    def is_level(self) -> bool:
+        """A target measured as a rate (覆盖率 95%) is a level: each month's figure is the value reached so far, not
+        an increment, so the latest figure counts. A count (新增床位 1000 张) is reached by adding months up."""
+        return self.measure_unit.strip() in LEVEL_UNITS
+
+
+# Units of measure that make a target a level rather than a count.
+LEVEL_UNITS = frozenset({"%", "％", "‰", "百分比", "百分点"})
+
 
 class LivelihoodActual(models.Model):
     """What was achieved in one month. A correction adds a row with the next ``version``; the old row stays, so

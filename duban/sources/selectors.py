@@ -11,12 +11,13 @@ from django.db.models import Count, Min, Prefetch, QuerySet
 
 from duban.core import permissions as core
 from duban.core.errors import NotFound
+from duban.followup.lights import task_light
 from duban.sources import permissions as perms
 from duban.sources.models import (Attachment, Hazard, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase)
 from duban.tasks.models import Task
 
-TASK_RELATED = ("task", "task__lead_unit")
+TASK_RELATED = ("task", "task__lead_unit", "task__latest_report")
 
 
 def _first(qs: QuerySet, pk: int):
@@ -64,12 +65,22 @@ def current_actuals(project: LivelihoodProject) -> list[LivelihoodActual]:
 
 
 def livelihood_cumulative(project: LivelihoodProject) -> Decimal:
-    return sum((row.value for row in current_actuals(project)), Decimal("0"))
+    """What the project has reached: the latest month's figure for a level target (a rate), the sum of the months
+    for a count target."""
+    rows = current_actuals(project)
+    if project.is_level:
+        return rows[-1].value if rows else Decimal("0")
+    return sum((row.value for row in rows), Decimal("0"))
 
 
 def livelihood_progress(project: LivelihoodProject) -> float:
-    """Cumulative actual / target, as a fraction (1.0 = target met; may exceed 1)."""
+    """Reached / target, as a fraction (1.0 = target met; may exceed 1)."""
     return float(livelihood_cumulative(project) / project.target) if project.target else 0.0
+
+
+def livelihood_percent(project: LivelihoodProject) -> int:
+    """The project's progress as its task's percent (0–100), which drives the task's light."""
+    return max(0, min(100, int(livelihood_progress(project) * 100)))
 
 
 def elapsed_share(project: LivelihoodProject, today: dt.date) -> float:
@@ -77,28 +88,6 @@ def elapsed_share(project: LivelihoodProject, today: dt.date) -> float:
     days = (project.period_end - project.period_start).days + 1
     passed = (today - project.period_start).days + 1
     return min(1.0, max(0.0, passed / days))
-
-
-# Progress may trail time by this much and stay green (figures arrive a month late), up to twice as much yellow.
-LIGHT_SLACK = 0.10
-
-
-def livelihood_light(project: LivelihoodProject, today: dt.date) -> str:
-    """green / yellow / red: cumulative actual ÷ target against the elapsed share of the period. Green when
-    progress is within 10 points of time (or the target is met), yellow within 25 points, red beyond that or when
-    the period is over and the target not met."""
-    progress = livelihood_progress(project)
-    if progress >= 1:
-        return "green"
-    elapsed = elapsed_share(project, today)
-    if today > project.period_end:
-        return "red"
-    gap = elapsed - progress
-    if gap <= LIGHT_SLACK:
-        return "green"
-    if gap <= 0.25:
-        return "yellow"
-    return "red"
 
 
 @dataclass(frozen=True)
@@ -112,9 +101,11 @@ class LivelihoodRow:
 
 
 def livelihood_row(project: LivelihoodProject, today: dt.date) -> LivelihoodRow:
+    """A project with its figures; its light is its task's light (one rule for every task), which follows the
+    project's progress because recording a figure sets the task's percent."""
     return LivelihoodRow(project=project, cumulative=livelihood_cumulative(project),
                          progress=livelihood_progress(project), elapsed=elapsed_share(project, today),
-                         light=livelihood_light(project, today), months=current_actuals(project))
+                         light=task_light(project.task, today).code, months=current_actuals(project))
 
 
 def livelihood_list(*, viewer) -> QuerySet[LivelihoodProject]:

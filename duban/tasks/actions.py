@@ -492,6 +492,23 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
     return report
 
 
+def task_close_in_txn(*, actor, task: Task, report: ProgressReport | None = None, now=None) -> None:
+    """Close (办结销号) a locked task, joining the caller's transaction: an accepted close request, or a kind's own
+    record reaching its end (a hazard struck off the ledger). Event TASK_CLOSED; the task is scored."""
+    _bump(task, status=TaskStatus.CLOSED, closed_at=now or timezone.now(), progress_percent=100)
+    audit_log(actor=actor, event_type=EventType.TASK_CLOSED, task=task, report=report, meeting=task.meeting,
+              target_unit=task.lead_unit)
+    from duban.reports.actions import task_score_in_txn  # here, not at the top: reports imports tasks
+
+    task_score_in_txn(actor=actor, task=task)
+
+
+def task_progress_set_in_txn(*, task: Task, percent: int) -> None:
+    """Set a locked task's percent from its kind's own figures (a livelihood project's share of its target),
+    joining the caller's transaction, whose action audits the figure."""
+    _bump(task, progress_percent=percent)
+
+
 def _reviewable_report(actor, report_id: int) -> ProgressReport:
     report = perms.reports_visible_to(actor).select_related("task").filter(pk=report_id).first()
     if report is None:
@@ -525,15 +542,10 @@ def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport
     audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"comment": comment})
     if report.request_close and task.status == TaskStatus.CLOSE_REQUESTED:
-        from duban.sources.actions import check_can_close_in_txn  # inspection cases need 整改情况 + 是否公开 first
+        from duban.sources.actions import check_can_close_in_txn  # a kind's own record may block the close
 
         check_can_close_in_txn(task)
-        _bump(task, status=TaskStatus.CLOSED, closed_at=now, progress_percent=100)
-        audit_log(actor=actor, event_type=EventType.TASK_CLOSED, task=task, report=report, meeting=task.meeting,
-                  target_unit=task.lead_unit)
-        from duban.reports.actions import task_score_in_txn  # here, not at the top: reports imports tasks
-
-        task_score_in_txn(actor=actor, task=task)
+        task_close_in_txn(actor=actor, task=task, report=report, now=now)
     notify(recipients=unit_people(report.unit_id), kind="report_accepted", task=task,
            title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
     return report

@@ -170,7 +170,7 @@ def test_livelihood_actuals_versions_and_progress(org):
     recorded = events(EventType.LIVELIHOOD_ACTUAL_RECORDED)
     assert len(recorded) == 3
     assert recorded[2].extra == {"project_id": project.pk, "month": "2024-01", "value": "120.00", "version": 2,
-                                 "old_value": "100.00"}
+                                 "old_value": "100.00", "task_percent": 27}
     assert Notification.objects.filter(kind="livelihood_actual", recipient=org.supervisor).count() == 2
     fresh = selectors.livelihood_get(viewer=org.lead_staff, project_id=project.pk)
     assert selectors.livelihood_cumulative(fresh) == Decimal("270.00")
@@ -197,22 +197,62 @@ def test_livelihood_refusals(org):
     assert counts() == before
 
 
-@pytest.mark.parametrize("actual, today, light", [
-    (500, dt.date(2024, 6, 30), "green"),     # 50% done, 50% of the year gone
-    (420, dt.date(2024, 6, 30), "green"),     # 8 points behind: within the slack
-    (330, dt.date(2024, 6, 30), "yellow"),    # 17 points behind
-    (200, dt.date(2024, 6, 30), "red"),       # 30 points behind
-    (1000, dt.date(2024, 3, 1), "green"),     # target met
-    (900, dt.date(2025, 1, 5), "red"),        # period over, target missed
-    (0, dt.date(2024, 1, 10), "green"),       # barely started
-])
-def test_livelihood_light(org, actual, today, light):
-    project = make_project(org)
-    if actual:
-        actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, 1, 1),
-                                         value=actual)
+def test_livelihood_rate_target_is_a_level_not_a_sum(org):
+    """A rate (覆盖率 95%) reported month by month is the level reached so far: 60, 80, 95 reach the target, they
+    do not add up to 235%."""
+    project = make_project(org, indicator="农村生活污水治理覆盖率", target=95, measure_unit="%")
+    for month, value in ((1, 60), (2, 80), (3, 95)):
+        actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, month, 1),
+                                         value=value)
     fresh = selectors.livelihood_get(viewer=org.supervisor, project_id=project.pk)
-    assert selectors.livelihood_light(fresh, today) == light
+    assert selectors.livelihood_cumulative(fresh) == Decimal("95.00")
+    assert selectors.livelihood_progress(fresh) == pytest.approx(1.0)
+    assert Task.objects.get(pk=project.task_id).progress_percent == 100
+
+
+def test_livelihood_count_target_adds_months_up(org):
+    project = make_project(org)  # 1000 张
+    for month, value in ((1, 100), (2, 150)):
+        actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, month, 1),
+                                         value=value)
+    assert Task.objects.get(pk=project.task_id).progress_percent == 25
+
+
+def _project_running_now(org, **kw):
+    """A project whose period runs from today for 200 days, assigned today, so time elapses from now."""
+    today = dt.date.today()
+    return make_project(org, period_start=today, period_end=today + dt.timedelta(days=200), **kw)
+
+
+@pytest.mark.parametrize("value, expect_behind", [(100, True), (600, False)])
+def test_livelihood_light_is_its_task_light(org, value, expect_behind):
+    """Half the period gone: 10% done lags by more than the tolerance and turns the task yellow (so reminders
+    follow); 60% done does not. The project page shows the task's own light."""
+    from duban.followup.lights import task_light
+
+    project = _project_running_now(org)
+    actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date.today(),
+                                     value=value)
+    halfway = dt.date.today() + dt.timedelta(days=100)
+    task = Task.objects.select_related("latest_report").get(pk=project.task_id)
+    light = task_light(task, halfway)
+    assert (light.code == "yellow") is expect_behind
+    fresh = selectors.livelihood_get(viewer=org.supervisor, project_id=project.pk)
+    assert selectors.livelihood_row(fresh, halfway).light == light.code
+
+
+def test_livelihood_task_closes_only_once_the_target_is_met(org):
+    project = _project_running_now(org)
+    task_actions.task_accept(actor=org.lead_staff, task_id=project.task_id)
+    report = task_actions.report_submit(actor=org.lead_staff, task_id=project.task_id, text="已完成大半",
+                                        progress_percent=100, request_close=True)
+    with pytest.raises(InvalidInput):
+        task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    assert Task.objects.get(pk=project.task_id).status == TaskStatus.CLOSE_REQUESTED
+    actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date.today(),
+                                     value=1000)
+    task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    assert Task.objects.get(pk=project.task_id).status == TaskStatus.CLOSED
 
 
 # --- hazards -------------------------------------------------------------------------------------------------
@@ -247,8 +287,23 @@ def test_hazard_closed_loop(org):
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.CLOSED
     [closed] = events(EventType.HAZARD_CLOSED)
     assert closed.actor == org.supervisor and closed.extra["old_status"] == "reviewed"
+    # 销号 closes the hazard's task in the same action: the ledger and the task never disagree
+    assert Task.objects.get(pk=hazard.task_id).status == TaskStatus.CLOSED
+    [task_closed] = events(EventType.TASK_CLOSED)
+    assert task_closed.task_id == hazard.task_id and task_closed.actor == org.supervisor
     assert set(Notification.objects.filter(kind="hazard_closed").values_list("recipient__username", flat=True)) \
         == {"lead_admin", "lead_staff"}
+
+
+def test_hazard_task_cannot_close_while_the_hazard_is_open(org):
+    hazard = make_hazard(org)
+    task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
+    report = task_actions.report_submit(actor=org.lead_staff, task_id=hazard.task_id, text="已整改",
+                                        progress_percent=100, request_close=True)
+    with pytest.raises(InvalidInput):
+        task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    assert Task.objects.get(pk=hazard.task_id).status == TaskStatus.CLOSE_REQUESTED
+    assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.FOUND
 
 
 def test_hazard_refusals_leave_no_trace(org):
