@@ -50,3 +50,34 @@ def shadow(text: str) -> str:
     if _BOTH_TABLE is None:
         _BOTH_TABLE = {**_t2s_table(), **_PUNCT_TABLE}
     return text.translate(_BOTH_TABLE)
+
+
+def to_simplified(text: str) -> str:
+    """Every traditional character of ``text`` in its simplified form (punctuation unchanged)."""
+    return text.translate(_t2s_table())
+
+
+_S2T: dict[str, list[str]] | None = None
+
+
+def spellings(word: str, *, limit: int = 8) -> list[str]:
+    """The ways ``word`` may be written in either script, ``word`` itself first: its simplified form and its
+    traditional forms (a simplified character may stand for several traditional ones: 发 → 發, 髮), at most
+    ``limit`` of them. Search matches any, so a query in one script finds texts written in the other."""
+    global _S2T
+    if _S2T is None:
+        reverse: dict[str, list[str]] = {}
+        for trad, simp in _t2s_table().items():
+            reverse.setdefault(simp, []).append(chr(trad))
+        _S2T = reverse
+    simplified = to_simplified(word)
+    found = list(dict.fromkeys([word, simplified]))
+    forms = [""]
+    for char in simplified:
+        forms = [f + o for f in forms for o in (_S2T.get(char) or [char])][:limit]
+    for form in forms:
+        if len(found) >= limit:
+            break
+        if form not in found:
+            found.append(form)
+    return found

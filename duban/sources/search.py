@@ -21,6 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
 
 from duban.core import permissions as core
+from duban.extraction.chars import spellings
 from duban.sources import permissions as perms
 
 # fts table: (content table, columns); the migration holds the same list (it may not import this module).
@@ -126,8 +127,12 @@ def parse_terms(q: str) -> list[str]:
 
 
 def _fts_match(terms: list[str]) -> str:
-    # Each word as a quoted FTS5 string: no operator or column filter typed into the box is ever interpreted.
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    # Each word as a quoted FTS5 string: no operator or column filter typed into the box is ever interpreted. A
+    # word matches in either script (``spellings``).
+    def one(term: str) -> str:
+        return "(" + " OR ".join('"' + t.replace('"', '""') + '"' for t in spellings(term)) + ")"
+
+    return " AND ".join(one(t) for t in terms)
 
 
 def _like_escape(term: str) -> str:
@@ -151,6 +156,14 @@ _POSITION_FUNCTION = {"sqlite": "INSTR", "postgresql": "STRPOS"}
 
 
 def _substring_q(kind: Kind, term: str) -> Q:
+    """Rows holding ``term`` in any searched column, written in either script."""
+    q = Q()
+    for spelling in spellings(term):
+        q |= _spelling_q(kind, spelling)
+    return q
+
+
+def _spelling_q(kind: Kind, term: str) -> Q:
     q = Q()
     # SQLite's LIKE folds the case of ASCII letters only, so for a word without any (燃气, 安全) ``instr`` finds
     # exactly the same rows, and faster: no pattern matching per character (a short word scans every row).
@@ -170,17 +183,18 @@ def _substring_q(kind: Kind, term: str) -> Q:
 
 
 def _ilike_filter(kind: Kind, term: str):
-    pattern = Value("%" + _like_escape(term) + "%")
     q = Q()
-    for column in kind.columns:
-        q |= Q(_ILike(F(column), pattern))
+    for spelling in spellings(term):
+        pattern = Value("%" + _like_escape(spelling) + "%")
+        for column in kind.columns:
+            q |= Q(_ILike(F(column), pattern))
     return q
 
 
 def _snippet(text: str, terms: list[str], width: int = 40) -> tuple[str, str, str]:
     text = re.sub(r"\s+", " ", text or "")
     lowered = text.lower()
-    for term in terms:
+    for term in (spelling for term in terms for spelling in spellings(term)):
         i = lowered.find(term.lower())
         if i >= 0:
             start = max(0, i - width)
@@ -286,7 +300,8 @@ def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, 
     every kind (the vocabulary tables are ``fts5vocab`` views of the FTS indexes, migration 0003).
     PostgreSQL: for the kinds with a bigram index (``BIGRAM_KINDS``), the rows holding each word, counted up to a
     cap (``_bigram_counts``); no trigrams, and no table size (unused there)."""
-    words = [t for t in short_terms if len(t) == 2 and t.lower() == t.upper()]
+    # A word with another spelling in the other script is walked, not looked up: the lookups take one spelling.
+    words = [t for t in short_terms if len(t) == 2 and t.lower() == t.upper() and len(spellings(t)) == 1]
     if not words or not kinds:
         return {}
     if connection.vendor == "postgresql":

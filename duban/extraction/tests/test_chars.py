@@ -18,3 +18,14 @@ def test_simplified_text_is_left_alone():
     text = "会议强调，要全面覆盖，著力推进。"
     assert not is_traditional(text)
     assert shadow(text) == text
+
+
+def test_spellings_cover_both_scripts():
+    from duban.extraction.chars import spellings, to_simplified
+
+    assert to_simplified("會議紀要") == "会议纪要"
+    assert spellings("会议") == ["会议", "會議"]
+    assert spellings("會議") == ["會議", "会议"]
+    assert "發展" in spellings("发展") and "髮展" in spellings("发展")  # one simplified form, two traditional
+    assert spellings("安全") == ["安全"]
+    assert len(spellings("发发发发发发")) <= 8

@@ -160,3 +160,22 @@ def test_lost_tail_indexes_are_rebuilt(org):
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name IN ('sources_tail_tasks_task_text', "
                        "'sources_fts_report_vocab')")
         assert cursor.fetchone()[0] == 2
+
+
+@pytest.mark.parametrize("q", ["燃氣安全", "燃氣", "會議紀要", "会议纪要", "纪要"])
+def test_either_script_finds_the_other(org, q):
+    """Communiques arrive in traditional characters as often as in simplified: a query in one script finds text
+    written in the other, whether the word is short (walked) or long (looked up in the index)."""
+    simplified = org.task_in("assigned", title="排查整治燃气安全隐患", text="要全面排查整治燃气安全隐患。")
+    traditional = org.task_in("assigned", title="落實會議紀要事項", text="要按照會議紀要抓好落實。")
+    unrelated = org.task_in("assigned", title="推进乡村振兴", text="要抓好秋粮收购。")
+    found = ids(search.search(viewer=org.supervisor, q=q), "task")
+    expected = simplified.pk if "燃" in q else traditional.pk
+    assert found == [expected]
+    assert unrelated.pk not in found
+
+
+def test_snippet_marks_the_word_in_the_other_script(org):
+    org.task_in("assigned", title="落實會議紀要事項", text="要按照會議紀要抓好落實。")
+    hit = next(g for g in search.search(viewer=org.supervisor, q="会议纪要").groups if g.kind == "task").hits[0]
+    assert hit.snippet[1] == "會議紀要"
