@@ -105,6 +105,9 @@ ROWS: list[Row] = [
     page("GET", "meetings/<int:meeting_id>/merge/", E(302, signed_in=405)),
     # Merging one task with itself is refused as invalid input (a redirect with a message) before the role check.
     page("POST", "meetings/<int:meeting_id>/merge/", E(302, signed_in=302, other_staff=404), data={"task_ids": ["$task_id", "$task_id"]}),
+    page("GET", "meetings/<int:meeting_id>/withdraw/", E(302, signed_in=405)),
+    # The meeting is confirmed: the office is let in and the withdrawal refused on its merits (a redirect).
+    page("POST", "meetings/<int:meeting_id>/withdraw/", E(302, signed_in=403, sup=302, other_staff=404), data={"reason": "重复导入"}),
     page("GET", "meetings/import/", E(302, signed_in=403, sup=200)),
     page("POST", "meetings/import/", E(302, signed_in=403, sup=200)),
     page("GET", "notifications/", E(302, signed_in=200)),
@@ -203,6 +206,7 @@ ROWS: list[Row] = [
     api("POST", "/meetings/upload", E(401, signed_in=403, sup=201), data={"file": "$communique_file"}, multipart=True),
     api("GET", "/meetings/{meeting_id}", E(401, signed_in=200, other_staff=404)),
     api("POST", "/meetings/{meeting_id}/confirm", E(401, signed_in=403, sup=200, other_staff=404)),
+    api("POST", "/meetings/{meeting_id}/withdraw", E(401, signed_in=403, sup=409, other_staff=404), data={"reason": "重复导入"}),
     api("GET", "/notifications", E(401, signed_in=200)),
     api("POST", "/notifications/read", E(401, signed_in=200)),
     api("GET", "/phrases", E(401, signed_in=200)),

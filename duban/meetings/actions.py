@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from duban import extraction
@@ -170,4 +171,34 @@ def meeting_confirm(*, actor, meeting_id: int) -> Meeting:
     meeting.refresh_from_db()
     audit_log(actor=actor, event_type=EventType.MEETING_CONFIRMED, meeting=meeting,
               extra={"assigned": len(drafts)})
+    return meeting
+
+
+@transaction.atomic(durable=True)
+def meeting_withdraw(*, actor, meeting_id: int, reason: str) -> Meeting:
+    """Supervisors withdraw a draft meeting (a wrong file, a duplicate import) with its draft tasks; nothing is
+    deleted. A confirmed meeting's tasks are withdrawn one by one instead, since units already hold them. Events
+    TASK_WITHDRAWN per draft task and MEETING_WITHDRAWN; nobody is told (drafts reached no unit)."""
+    meeting = _locked_meeting(actor, meeting_id)
+    if not perms.can_edit_meeting(actor, meeting):
+        raise PermissionDenied()
+    if meeting.status == MeetingStatus.WITHDRAWN:
+        return meeting
+    if meeting.status != MeetingStatus.DRAFT:
+        raise Conflict("已确认交办的会议不能整体撤销，请逐项撤销事项",
+                       "a confirmed meeting is not withdrawn as a whole; withdraw its tasks one by one")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写撤销理由", "a reason is required")
+    drafts = list(Task.objects.select_for_update().filter(meeting=meeting, status=TaskStatus.DRAFT)
+                  .order_by("seq", "id"))
+    for task in drafts:
+        Task.objects.filter(pk=task.pk).update(status=TaskStatus.WITHDRAWN, version=F("version") + 1,
+                                               updated_at=timezone.now())
+        audit_log(actor=actor, event_type=EventType.TASK_WITHDRAWN, task=task, meeting=meeting,
+                  extra={"reason": reason, "old_status": TaskStatus.DRAFT})
+    Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.WITHDRAWN, version=meeting.version + 1)
+    meeting.refresh_from_db()
+    audit_log(actor=actor, event_type=EventType.MEETING_WITHDRAWN, meeting=meeting,
+              extra={"reason": reason, "tasks_withdrawn": len(drafts)})
     return meeting

@@ -37,6 +37,14 @@ def meeting_get(*, viewer, meeting_id: int) -> Meeting:
     return meeting
 
 
+def meeting_counted_get(*, viewer, meeting_id: int) -> Meeting:
+    """``meeting_get`` with the task counts ``meeting_list`` gives (withdrawn meetings included)."""
+    meeting = meeting_list(viewer=viewer, include_withdrawn=True).filter(pk=meeting_id).first()
+    if meeting is None:
+        raise NotFound()
+    return meeting
+
+
 def meeting_find_by_sha256(*, viewer, sha256: str) -> Meeting | None:
     return (perms.meetings_visible_to(viewer).filter(sha256=sha256).exclude(status=MeetingStatus.WITHDRAWN)
             .order_by("id").first())

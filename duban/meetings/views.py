@@ -202,6 +202,20 @@ def meeting_confirm(request, meeting_id: int):
 @login_required
 @require_POST
 @page_errors
+def meeting_withdraw(request, meeting_id: int):
+    try:
+        meeting = actions.meeting_withdraw(actor=request.user, meeting_id=meeting_id,
+                                           reason=request.POST.get("reason", ""))
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+        return redirect("meetings:detail", meeting_id=meeting_id)
+    messages.success(request, f"已撤销导入的会议“{meeting.title}”及其草稿事项（记录保留）。")
+    return redirect("meetings:list")
+
+
+@login_required
+@require_POST
+@page_errors
 def meeting_merge(request, meeting_id: int):
     selectors.meeting_get(viewer=request.user, meeting_id=meeting_id)
     ids = [int(v) for v in request.POST.getlist("task_ids") if v.isdigit()]

@@ -391,6 +391,9 @@ def task_withdraw(*, actor, task_id: int, reason: str) -> Task:
         raise PermissionDenied()
     if task.status == TaskStatus.WITHDRAWN:
         return task
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写撤销理由", "a reason is required")
     was_open = task.status in OPEN_STATUSES
     old_status = task.status
     _bump(task, status=TaskStatus.WITHDRAWN)

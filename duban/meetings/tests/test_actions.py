@@ -109,3 +109,37 @@ def test_suggested_units_are_matched_by_name(org):
     suggested = {u["name"] for d in extracted["directives"] for u in d["units"] if u["role"] == "lead"}
     leads = set(meeting.tasks.exclude(lead_unit=None).values_list("lead_unit__name", flat=True))
     assert leads and leads <= suggested
+
+
+def test_a_draft_meeting_is_withdrawn_with_its_drafts(org):
+    extracted, text = actions.extract_upload(text=demo_communique())
+    meeting = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+    drafts = meeting.tasks.count()
+    assert drafts > 0
+    with pytest.raises(InvalidInput):  # a reason is required
+        actions.meeting_withdraw(actor=org.supervisor, meeting_id=meeting.pk, reason="  ")
+    with pytest.raises(PermissionDenied):
+        actions.meeting_withdraw(actor=org.leader, meeting_id=meeting.pk, reason="重复导入")
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.DRAFT
+    actions.meeting_withdraw(actor=org.supervisor, meeting_id=meeting.pk, reason="重复导入")
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.WITHDRAWN
+    assert meeting.tasks.count() == drafts  # nothing deleted
+    assert not meeting.tasks.exclude(status=TaskStatus.WITHDRAWN).exists()
+    [withdrawn] = AuditEvent.objects.filter(event_type=EventType.MEETING_WITHDRAWN)
+    assert withdrawn.actor == org.supervisor and withdrawn.extra == {"reason": "重复导入", "tasks_withdrawn": drafts}
+    assert AuditEvent.objects.filter(event_type=EventType.TASK_WITHDRAWN, meeting=meeting).count() == drafts
+    # the same text may be imported again once the first import is withdrawn
+    again = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+    assert again.pk != meeting.pk
+
+
+def test_a_confirmed_meeting_is_not_withdrawn_as_a_whole(org):
+    from duban.core.errors import Conflict
+
+    extracted, text = actions.extract_upload(text=demo_communique())
+    meeting = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+    meeting.tasks.update(lead_unit=org.safety)
+    actions.meeting_confirm(actor=org.supervisor, meeting_id=meeting.pk)
+    with pytest.raises(Conflict):
+        actions.meeting_withdraw(actor=org.supervisor, meeting_id=meeting.pk, reason="错误")
+    assert not meeting.tasks.exclude(status=TaskStatus.ASSIGNED).exists()

@@ -123,3 +123,30 @@ def test_upload_rejects_binary_and_writes_nothing(client, org):
     assert response.status_code == 422
     assert response.json()["message"]
     assert Meeting.objects.count() == 0
+
+
+def test_meeting_responses_count_their_tasks(client, org):
+    """Create, read and confirm answer with the meeting's real task count, as the list does."""
+    c = client_for(client, org.supervisor)
+    text = "市委常委会召开会议\n会议强调，要做好防汛工作。\n会议要求，要抓好安全生产。\n"
+    created = c.post("/api/v1/meetings", json.dumps({"text": text, "year": 2026}), content_type="application/json")
+    assert created.status_code == 201 and created.json()["task_count"] == 2
+    meeting_id = created.json()["id"]
+    assert c.get(f"/api/v1/meetings/{meeting_id}").json()["task_count"] == 2
+    from duban.tasks.models import Task
+
+    Task.objects.filter(meeting_id=meeting_id).update(lead_unit=org.safety)
+    confirmed = c.post(f"/api/v1/meetings/{meeting_id}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json()["task_count"] == 2
+    listed = {m["id"]: m["task_count"] for m in c.get("/api/v1/meetings").json()}
+    assert listed[meeting_id] == 2
+
+
+def test_withdrawal_needs_a_reason(client, org):
+    task = org.task_in("assigned")
+    c = client_for(client, org.supervisor)
+    response = c.post(f"/api/v1/tasks/{task.pk}/withdraw", json.dumps({"reason": "  "}),
+                      content_type="application/json")
+    assert response.status_code == 422 and response.json()["message_en"] == "a reason is required"
+    task.refresh_from_db()
+    assert task.status == TaskStatus.ASSIGNED
