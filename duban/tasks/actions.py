@@ -287,6 +287,8 @@ def task_update(*, actor, task_id: int, version: int, changes: dict, coop_unit_i
     _check_text(new.get("title", task.title), new.get("text", task.text))
     if "area_id" in new and new["area_id"] is not None and not Area.objects.filter(pk=new["area_id"]).exists():
         raise InvalidInput("工作领域不存在", "unknown area")
+    if "report_cycle" in new or "report_every" in new:
+        _check_report_cycle(new.get("report_cycle", task.report_cycle), new.get("report_every", task.report_every))
     lead = new.get("lead_unit_id", task.lead_unit_id)
     old_coop = sorted(task.coop_units.values_list("id", flat=True))
     coop = _check_units(lead, coop_unit_ids if coop_unit_ids is not None else old_coop)
@@ -306,6 +308,21 @@ def task_update(*, actor, task_id: int, version: int, changes: dict, coop_unit_i
         notify(recipients=unit_people(task.lead_unit_id), kind="task_updated", task=task,
                title=f"督办事项有变更：{task.title}")
     return task
+
+
+MAX_REPORT_EVERY = 250  # working days: about a year
+
+
+def _check_report_cycle(cycle: str, every: int) -> None:
+    """A report cycle is one of ``ReportCycle``; "every N working days" needs N between 1 and a year's worth."""
+    if cycle not in ReportCycle.values:
+        raise InvalidInput("报送周期不正确", "unknown report cycle",
+                           details={"choices": list(ReportCycle.values)})
+    if not isinstance(every, int) or not 0 <= every <= MAX_REPORT_EVERY:
+        raise InvalidInput(f"报送间隔应在0到{MAX_REPORT_EVERY}个工作日之间",
+                           f"report_every must be between 0 and {MAX_REPORT_EVERY} working days")
+    if cycle == ReportCycle.WORKDAYS and every < 1:
+        raise InvalidInput("按工作日报送须填写间隔天数", "the 'workdays' cycle needs report_every of at least 1")
 
 
 def _jsonable(value):

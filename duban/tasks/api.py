@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import partial, wraps
 
-from ninja import Status, Query, Router, Schema
+from ninja import Field, Status, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, make_response_paginated, paginate
 from ninja.utils import contribute_operation_args, contribute_operation_callback
 
@@ -79,6 +79,8 @@ class TaskOut(Schema):
     status: str
     priority: int
     progress_percent: int
+    report_cycle: str
+    report_every: int
     version: int
 
     @staticmethod
@@ -136,6 +138,8 @@ class TaskPatch(Schema):
     coop_unit_ids: list[int] | None = None
     deadline: dt.date | None = None
     priority: int | None = None
+    report_cycle: str | None = Field(None, description="once / weekly / biweekly / monthly / workdays")
+    report_every: int | None = Field(None, description="working days between reports, for report_cycle=workdays")
 
 
 class ReasonIn(Schema):

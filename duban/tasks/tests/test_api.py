@@ -150,3 +150,21 @@ def test_withdrawal_needs_a_reason(client, org):
     assert response.status_code == 422 and response.json()["message_en"] == "a reason is required"
     task.refresh_from_db()
     assert task.status == TaskStatus.ASSIGNED
+
+
+def test_report_cycle_is_set_through_the_api(client, org):
+    task = org.task_in("accepted")
+    c = client_for(client, org.supervisor)
+    body = {"version": task.version, "report_cycle": "workdays", "report_every": 5}
+    response = c.patch(f"/api/v1/tasks/{task.pk}", json.dumps(body), content_type="application/json")
+    assert response.status_code == 200
+    assert (response.json()["report_cycle"], response.json()["report_every"]) == ("workdays", 5)
+    task.refresh_from_db()
+    assert (task.report_cycle, task.report_every) == ("workdays", 5)
+    for bad in ({"report_cycle": "hourly"}, {"report_cycle": "workdays", "report_every": 0},
+                {"report_every": 100000}):
+        stale = c.patch(f"/api/v1/tasks/{task.pk}", json.dumps({"version": task.version, **bad}),
+                        content_type="application/json")
+        assert stale.status_code == 422, bad
+    task.refresh_from_db()
+    assert (task.report_cycle, task.report_every) == ("workdays", 5)
