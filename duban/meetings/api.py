@@ -4,6 +4,7 @@ import datetime as dt
 
 from ninja import Status, File, Form, Router, Schema
 from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
 
 from duban.meetings import actions, selectors
 
@@ -33,8 +34,9 @@ class MeetingImportIn(Schema):
 
 
 @router.get("", response=list[MeetingOut], summary="会议列表 meetings")
+@paginate(PageNumberPagination, page_size=100)
 def meeting_list(request):
-    return list(selectors.meeting_list(viewer=request.user)[:500])
+    return selectors.meeting_list(viewer=request.user)
 
 
 @router.get("/{int:meeting_id}", response=MeetingOut, summary="会议 a meeting")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
 
 from duban.sources import actions, search as search_module, selectors
 
@@ -117,6 +118,7 @@ class ActualOut(Schema):
 
 
 class LivelihoodOut(Schema):
+    """A project with its figures (``selectors.livelihood_row``) as of today; its light is its task's light."""
     id: int
     indicator: str
     target: Decimal
@@ -130,13 +132,25 @@ class LivelihoodOut(Schema):
     months: list[ActualOut]
     task: TaskRefOut
 
+    @staticmethod
+    def resolve_cumulative(obj) -> Decimal:
+        return selectors.livelihood_cumulative(obj)
 
-def _livelihood_out(project) -> dict:
-    row = selectors.livelihood_row(project, timezone.localdate())
-    return {"id": project.pk, "indicator": project.indicator, "target": project.target,
-            "measure_unit": project.measure_unit, "period_start": project.period_start,
-            "period_end": project.period_end, "cumulative": row.cumulative, "progress": round(row.progress, 4),
-            "elapsed": round(row.elapsed, 4), "light": row.light, "months": row.months, "task": project.task}
+    @staticmethod
+    def resolve_progress(obj) -> float:
+        return round(selectors.livelihood_progress(obj), 4)
+
+    @staticmethod
+    def resolve_elapsed(obj) -> float:
+        return round(selectors.elapsed_share(obj, timezone.localdate()), 4)
+
+    @staticmethod
+    def resolve_light(obj) -> str:
+        return selectors.livelihood_row(obj, timezone.localdate()).light
+
+    @staticmethod
+    def resolve_months(obj) -> list:
+        return selectors.current_actuals(obj)
 
 
 class HazardIn(Schema):
@@ -243,8 +257,9 @@ class PhraseDetailOut(Schema):
 # --- instructions --------------------------------------------------------------------------------------------
 
 @router.get("/instructions", response=list[InstructionOut], summary="领导批示 instructions")
+@paginate(PageNumberPagination, page_size=100)
 def instruction_list(request):
-    return list(selectors.instruction_list(viewer=request.user)[:500])
+    return selectors.instruction_list(viewer=request.user)
 
 
 @router.post("/instructions", response={201: InstructionOut}, summary="登记领导批示 register an instruction")
@@ -271,8 +286,9 @@ def instruction_add_task(request, instruction_id: int, payload: InstructionTaskI
 # --- cases ---------------------------------------------------------------------------------------------------
 
 @router.get("/cases", response=list[CaseOut], summary="督察交办件 inspection cases")
+@paginate(PageNumberPagination, page_size=100)
 def case_list(request, batch: str | None = None):
-    return list(selectors.case_list(viewer=request.user, batch=batch)[:500])
+    return selectors.case_list(viewer=request.user, batch=batch)
 
 
 @router.post("/cases", response={201: CaseOut}, summary="登记督察交办件 register a case")
@@ -296,34 +312,35 @@ def case_rectification(request, case_id: int, payload: RectificationIn):
 # --- livelihood ----------------------------------------------------------------------------------------------
 
 @router.get("/livelihood", response=list[LivelihoodOut], summary="民生实事 livelihood projects with lights")
+@paginate(PageNumberPagination, page_size=100)
 def livelihood_list(request):
-    return [_livelihood_out(p) for p in selectors.livelihood_list(viewer=request.user)[:500]]
+    return selectors.livelihood_list(viewer=request.user)
 
 
 @router.post("/livelihood", response={201: LivelihoodOut}, summary="登记民生实事 register a project")
 def livelihood_create(request, payload: LivelihoodIn):
     project = actions.livelihood_create(actor=request.user, **payload.dict())
-    return Status(201, _livelihood_out(selectors.livelihood_get(viewer=request.user, project_id=project.pk)))
+    return Status(201, selectors.livelihood_get(viewer=request.user, project_id=project.pk))
 
 
 @router.get("/livelihood/{project_id}", response=LivelihoodOut, summary="民生实事 a project")
 def livelihood_get(request, project_id: int):
-    return _livelihood_out(selectors.livelihood_get(viewer=request.user, project_id=project_id))
+    return selectors.livelihood_get(viewer=request.user, project_id=project_id)
 
 
 @router.post("/livelihood/{project_id}/actuals", response={201: LivelihoodOut},
              summary="报送月度完成值 record a monthly actual (again = correction)")
 def livelihood_actual(request, project_id: int, payload: ActualIn):
     actions.livelihood_record_actual(actor=request.user, project_id=project_id, **payload.dict())
-    return Status(201, _livelihood_out(selectors.livelihood_get(viewer=request.user, project_id=project_id)))
+    return Status(201, selectors.livelihood_get(viewer=request.user, project_id=project_id))
 
 
 # --- hazards -------------------------------------------------------------------------------------------------
 
 @router.get("/hazards", response=list[HazardOut], summary="隐患台账 hazards")
+@paginate(PageNumberPagination, page_size=100)
 def hazard_list(request, status: str | None = None, category: str | None = None, severity: str | None = None):
-    return list(selectors.hazard_list(viewer=request.user, status=status, category=category,
-                                      severity=severity)[:500])
+    return selectors.hazard_list(viewer=request.user, status=status, category=category, severity=severity)
 
 
 @router.post("/hazards", response={201: HazardOut}, summary="登记隐患 enter a hazard (发现)")

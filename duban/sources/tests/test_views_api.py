@@ -145,7 +145,7 @@ def test_api_roundtrip_and_scoping(client, org, records):
     for url in [f"/api/v1/hazards/{hazard['id']}", f"/api/v1/cases/{records['case'].pk}",
                 f"/api/v1/livelihood/{records['project'].pk}", f"/api/v1/instructions/{records['instruction'].pk}"]:
         assert client.get(url).status_code == 404, url
-    assert client.get("/api/v1/hazards").json() == []
+    assert client.get("/api/v1/hazards").json() == {"items": [], "count": 0}
     assert client.get("/api/v1/search", {"q": "脚手架"}).json()["total"] == 0
     response = client.post("/api/v1/cases", json.dumps({"case_number": "X", "complaint": "x",
                                                         "lead_unit_id": org.other.pk}), content_type="application/json")
@@ -182,3 +182,24 @@ def test_phrase_pages(client, org, sample_text):
     assert client.get(f"/api/v1/phrases/{phrase.pk}").json()["timeline"][0]["count"] == 1
     login(client, org.other_staff)
     assert client.get(f"/phrases/{phrase.pk}/").status_code == 404
+
+
+def test_source_lists_are_paged_not_cut(client, org):
+    """The lists of sources and meetings page like every other list: past a page the rest is on the next page,
+    not dropped."""
+    import datetime as dt
+
+    from duban.sources import actions
+
+    for n in range(103):
+        actions.hazard_create(actor=org.supervisor, place=f"地点{n}", category="gas", severity="ordinary",
+                              description="管道锈蚀", deadline=dt.date(2030, 1, 1), responsible_person="王五",
+                              lead_unit_id=org.safety.pk)
+    login(client, org.supervisor)
+    first = client.get("/api/v1/hazards").json()
+    second = client.get("/api/v1/hazards?page=2").json()
+    assert first["count"] == 103 and len(first["items"]) == 100 and len(second["items"]) == 3
+    assert not {h["id"] for h in first["items"]} & {h["id"] for h in second["items"]}
+    for url in ("/api/v1/instructions", "/api/v1/cases", "/api/v1/livelihood", "/api/v1/meetings"):
+        body = client.get(url).json()
+        assert set(body) == {"items", "count"}, url

@@ -138,7 +138,7 @@ def test_meeting_responses_count_their_tasks(client, org):
     Task.objects.filter(meeting_id=meeting_id).update(lead_unit=org.safety)
     confirmed = c.post(f"/api/v1/meetings/{meeting_id}/confirm")
     assert confirmed.status_code == 200 and confirmed.json()["task_count"] == 2
-    listed = {m["id"]: m["task_count"] for m in c.get("/api/v1/meetings").json()}
+    listed = {m["id"]: m["task_count"] for m in c.get("/api/v1/meetings").json()["items"]}
     assert listed[meeting_id] == 2
 
 
