@@ -6,6 +6,7 @@ decoding → sentences → meeting → headings → directives → areas → uni
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from collections import Counter
 
 from .areas import AreaList, default_areas, load_areas
-from .chars import shadow as make_shadow
+from .chars import View, shadow as make_shadow
 from .deadlines import Calendar, default_calendar, find_deadline, official_calendar, weekend_calendar
 from .decoding import DEFAULT_MAX_BYTES, decode_bytes, normalise_newlines, read_path
 from .directives import continues_list, is_directive
@@ -128,6 +129,8 @@ def extract_text(text: str, *, year: int | None = None, meeting_date: dt.date | 
 
 def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding, document_date) -> Extraction:
     text = normalise_newlines(text)
+    view = View(text)
+    source, text = text, view.text  # the rules read the view; what is output is sliced from the source
     areas = areas or default_areas()
     units = units or default_units()
     calendar = calendar or default_calendar()
@@ -200,15 +203,24 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
                 units=suggestions, deadline=find_deadline(shadows[index], facts.date, calendar, source=sentence.text),
             ))
 
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if text is not source:
+        headings = [_in_source(view, heading) for heading in headings]
+        directives = [_in_source(view, directive) for directive in directives]
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
     return Extraction(
-        source=Source(digest, len(text), encoding),
+        source=Source(digest, len(source), encoding),
         meeting=facts.meeting,
         headings=tuple(headings),
         directives=tuple(directives),
-        phrases=find_phrases(text),
-        text=text,
+        phrases=find_phrases(source),
+        text=source,
     )
+
+
+def _in_source(view: View, item):
+    """A heading or directive found in the view, with the offsets and text of the source."""
+    start, end = view.span(item.start, item.end)
+    return dataclasses.replace(item, start=start, end=end, text=view.source[start:end])
 
 
 def extract_file(path: str | os.PathLike, *, year: int | None = None, meeting_date: dt.date | None = None,

@@ -8,6 +8,7 @@ source, and every text we output is sliced from the source, never from the shado
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 _PUNCTUATION = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
@@ -50,3 +51,40 @@ def shadow(text: str) -> str:
     if _BOTH_TABLE is None:
         _BOTH_TABLE = {**_t2s_table(), **_PUNCT_TABLE}
     return text.translate(_BOTH_TABLE)
+
+
+# Conversion junk of traditional-character mirrors: a pinyin reading in brackets after the character it glosses
+# ("區(qū)委", "會(huì)議"). Rules see the text without it; what we output is sliced from the source, junk included.
+_PINYIN_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}[)）]")
+
+
+class View:
+    """The text the rules read (`text`, glosses removed) and the way back to the source's offsets."""
+
+    __slots__ = ("source", "text", "_positions")
+
+    def __init__(self, source: str):
+        self.source = source
+        if "(" not in source and "（" not in source or not _PINYIN_GLOSS.search(source):
+            self.text, self._positions = source, None  # the usual case: nothing to strip, offsets are the same
+            return
+        kept, positions, begin = [], [], 0
+        for match in _PINYIN_GLOSS.finditer(source):
+            kept.append(source[begin:match.start()])
+            positions.extend(range(begin, match.start()))
+            begin = match.end()
+        kept.append(source[begin:])
+        positions.extend(range(begin, len(source) + 1))
+        self.text, self._positions = "".join(kept), positions
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Source offsets of the view's [start, end): the end follows the last character kept."""
+        if self._positions is None:
+            return start, end
+        if end <= start:
+            return self._positions[start], self._positions[start]
+        return self._positions[start], self._positions[end - 1] + 1
+
+    def slice(self, start: int, end: int) -> str:
+        left, right = self.span(start, end)
+        return self.source[left:right]

@@ -36,7 +36,7 @@ def test_missing_facts_are_none():
 def test_traditional_text_keeps_its_characters_and_passive_presider():
     text = "2023年11月2日，市委常委會召開會議，會議由市委書記陳某主持，聽取全市冬季安全生產情況匯報。\n"
     meeting = facts(text).meeting
-    assert meeting.body == "市委常委會會議"
+    assert meeting.body == "市委常委会会议"  # the kind of meeting, in simplified characters
     assert (meeting.presider_title, meeting.presider) == ("市委書記", "陳某")
     assert meeting.reports_heard == ("冬季安全生產",)
 
