@@ -18,9 +18,9 @@ from .areas import AreaList, default_areas, load_areas
 from .chars import View, shadow as make_shadow
 from .deadlines import Calendar, default_calendar, find_deadline, official_calendar, weekend_calendar
 from .decoding import DEFAULT_MAX_BYTES, decode_bytes, normalise_newlines, read_path
-from .directives import continues_list, is_directive
+from .directives import continues_list, core_of, is_attendance, is_directive
 from .errors import ExtractionError
-from .headings import is_heading_sentence, is_title_line, paragraph_heading
+from .headings import is_heading_sentence, is_segment_heading, is_title_line, opens_segment, paragraph_heading
 from .meeting import find_meeting, level_of
 from .model import Deadline, Directive, Extraction, Heading, Meeting, Phrase, Source, UnitSuggestion
 from .phrases import find_phrases
@@ -54,6 +54,32 @@ def _area_for_sentence(areas: AreaList, sentence_counts, paragraph_area: str) ->
     if top >= 2 and top > 2 * paragraph_hits:
         return own
     return paragraph_area
+
+
+def _segment_headings(shadows: list[str], flags: list[bool]) -> list[tuple[int, int]]:
+    """(sentence index of each heading inside the paragraph, end of the segment it heads)."""
+    if len(shadows) < 2:
+        return []
+    starts = [0] + [i for i in range(1, len(shadows)) if opens_segment(shadows[i]) or shadows[i].startswith("会议")]
+    found = []
+    for number, head in enumerate(starts):
+        stop = starts[number + 1] if number + 1 < len(starts) else len(shadows)
+        if stop - head < 2:
+            continue
+        if head == 0 and paragraph_heading(shadows, flags):
+            found.append((head, stop))
+        elif is_segment_heading(shadows[head]) and not _parallel(shadows[head], shadows[head + 1]) and any(
+                flags[i] or not (shadows[i].startswith("会议") or is_attendance(shadows[i]))
+                for i in range(head + 1, stop)):
+            found.append((head, stop))
+    return found
+
+
+def _parallel(first: str, second: str) -> bool:
+    """"会议强调，要抓好安全生产，…。要抓好经济运行，…。": sentences that open alike are items of one list, siblings,
+    not a theme and its elaboration."""
+    a, b = core_of(first)[0], core_of(second)[0]
+    return len(a) >= 3 and a[:3] == b[:3]
 
 
 def _localise(name: str, level: str | None) -> str:
@@ -169,32 +195,44 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
         if not any(flags):
             continue
 
-        heading_index: int | None = None
-        body_start = 1 if paragraph_heading(shadows, flags) else 0
+        # Headings inside the paragraph: its first sentence, or a sentence where someone speaks or a numbered item
+        # starts, when it is a short theme sentence and its segment goes on with work. Every sentence of such a
+        # segment that is not an agenda record or an attendance line elaborates the heading: a directive under it.
+        owner = [None] * len(flags)  # sentence index -> index (in `sentences`) of the heading it falls under
+        segment_heads = _segment_headings(shadows, flags)
+        for head, stop in segment_heads:
+            flags[head] = False
+            for index in range(head + 1, stop):
+                owner[index] = head
+                if not flags[index] and not shadows[index].startswith("会议") and not is_attendance(shadows[index]):
+                    flags[index] = True
+        if not any(flags):
+            continue
         # A heading sentence needs no keyword scan: the directives under it take the heading's area.
-        scans = {i: scanner.scan(shadows[i]) for i in range(body_start, len(flags)) if flags[i]}
-        if body_start:
-            heading_counts = areas.score(shadows[0]) or areas.score(shadow[paragraph.start:paragraph.end])
-            heading_index = len(headings)
-            headings.append(Heading(first.start, first.end, first.text, areas.best(heading_counts)))
-            paragraph_area = headings[heading_index].area
-        elif section is not None:
-            heading_index, paragraph_area = section
-        else:
-            # The theme of a paragraph is what it asks for: its facts ("会议指出，…平稳有序") often speak of
-            # something else. When the requests name no area ("会议要求，各相关部门要抓紧细化配套措施…"), the
-            # agenda item they follow ("会议审议通过了《…城市更新…》") does.
-            total: Counter = Counter()
-            for area_counts, _ in scans.values():
-                total.update(area_counts)
-            paragraph_area = areas.best(total or areas.score(shadow[paragraph.start:paragraph.end]))
+        scans = {i: scanner.scan(shadows[i]) for i in range(len(flags)) if flags[i]}
+        heading_of: dict[int, tuple[int, str]] = {}  # sentence index of a heading -> (heading index, area)
+        for head, stop in segment_heads:
+            counts = areas.score(shadows[head]) or areas.score(
+                shadow[sentences[head].start:sentences[stop - 1].end])
+            heading_of[head] = (len(headings), areas.best(counts))
+            headings.append(Heading(sentences[head].start, sentences[head].end, sentences[head].text,
+                                    heading_of[head][1]))
+        # The theme of a paragraph is what it asks for: its facts ("会议指出，…平稳有序") often speak of
+        # something else. When the requests name no area ("会议要求，各相关部门要抓紧细化配套措施…"), the
+        # agenda item they follow ("会议审议通过了《…城市更新…》") does.
+        total: Counter = Counter()
+        for area_counts, _ in scans.values():
+            total.update(area_counts)
+        paragraph_area = areas.best(total or areas.score(shadow[paragraph.start:paragraph.end]))
 
         for index, (area_counts, unit_words) in scans.items():  # the directives, in order
             sentence = sentences[index]
-            if heading_index is not None:
-                area = paragraph_area
+            if owner[index] is not None:
+                heading_index, area = heading_of[owner[index]]
+            elif section is not None:
+                heading_index, area = section
             else:
-                area = _area_for_sentence(areas, area_counts, paragraph_area)
+                heading_index, area = None, _area_for_sentence(areas, area_counts, paragraph_area)
             suggestions = units.suggest_from(unit_words, area, sentence.text, shadows[index])
             if level in ("县", "区"):
                 suggestions = tuple(UnitSuggestion(_localise(s.name, level), s.role, s.reason) for s in suggestions)
