@@ -18,7 +18,7 @@ from .areas import AreaList, default_areas, load_areas
 from .chars import View, shadow as make_shadow
 from .deadlines import Calendar, default_calendar, find_deadline, official_calendar, weekend_calendar
 from .decoding import DEFAULT_MAX_BYTES, decode_bytes, normalise_newlines, read_path
-from .directives import continues_list, core_of, is_attendance, is_directive
+from .directives import continues_list, core_of, is_attendance, is_continuation, is_directive
 from .errors import ExtractionError
 from .headings import is_heading_sentence, is_segment_heading, is_title_line, opens_segment, paragraph_heading
 from .meeting import find_meeting, level_of
@@ -26,7 +26,7 @@ from .model import Deadline, Directive, Extraction, Heading, Meeting, Phrase, So
 from .phrases import find_phrases
 from .sentences import split_paragraphs
 from .trie import KeywordTable
-from .units import UnitList, default_units, load_units
+from .units import UnitList, default_units, helps, load_units, named_units
 
 __all__ = [
     "AreaList", "Calendar", "Deadline", "Directive", "Extraction", "ExtractionError", "Heading", "Meeting", "Phrase",
@@ -225,6 +225,7 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
             total.update(area_counts)
         paragraph_area = areas.best(total or areas.score(shadow[paragraph.start:paragraph.end]))
 
+        previous_leads: tuple[UnitSuggestion, ...] = ()  # the named leads of the directive before, in this paragraph
         for index, (area_counts, unit_words) in scans.items():  # the directives, in order
             sentence = sentences[index]
             if owner[index] is not None:
@@ -233,9 +234,27 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
                 heading_index, area = section
             else:
                 heading_index, area = None, _area_for_sentence(areas, area_counts, paragraph_area)
-            suggestions = units.suggest_from(unit_words, area, sentence.text, shadows[index])
-            if level in ("县", "区"):
-                suggestions = tuple(UnitSuggestion(_localise(s.name, level), s.role, s.reason) for s in suggestions)
+            offset = sentence.start
+            named = named_units(shadows[index])
+            suggestions = units.named(named, shadows[index],
+                                      lambda start, end: view.slice(offset + start, offset + end)) if named else ()
+            if is_continuation(shadows[index]) and previous_leads:
+                # "同时，做好…" goes on from the numbered item above and takes its unit; "同时，协助X完成…" makes
+                # that unit the partner of X's work.
+                if not suggestions:
+                    suggestions = previous_leads
+                elif helps(shadows[index]):
+                    suggestions = (*suggestions, *(dataclasses.replace(unit, role="coop") for unit in previous_leads))
+            if suggestions:
+                if not is_continuation(shadows[index]):
+                    previous_leads = tuple(unit for unit in suggestions if unit.role == "lead")
+            else:
+                # Suggestions from keywords only where the text names no unit.
+                previous_leads = ()
+                suggestions = units.suggest_from(unit_words, area, sentence.text, shadows[index])
+                if level in ("县", "区"):
+                    suggestions = tuple(UnitSuggestion(_localise(s.name, level), s.role, s.reason)
+                                        for s in suggestions)
             directives.append(Directive(
                 start=sentence.start, end=sentence.end, text=sentence.text, area=area, heading=heading_index,
                 units=suggestions, deadline=find_deadline(shadows[index], facts.date, calendar, source=sentence.text),

@@ -78,12 +78,11 @@ class View:
         self.text, self._positions = "".join(kept), positions
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        """Source offsets of the view's [start, end): the end follows the last character kept."""
+        """Source offsets of the view's [start, end): the end takes in a gloss that follows the last character, as
+        a name keeps its junk ("蓮洲鎮(zhèn)")."""
         if self._positions is None:
             return start, end
-        if end <= start:
-            return self._positions[start], self._positions[start]
-        return self._positions[start], self._positions[end - 1] + 1
+        return self._positions[start], self._positions[max(start, end)]
 
     def slice(self, start: int, end: int) -> str:
         left, right = self.span(start, end)

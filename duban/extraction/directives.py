@@ -119,6 +119,10 @@ def continues_list(sentence: str) -> bool:
     return bool(_LIST_ITEM.match(sentence) or _CONTINUATION.match(sentence))
 
 
+def is_continuation(sentence: str) -> bool:
+    return bool(_CONTINUATION.match(sentence))
+
+
 def is_attendance(sentence: str) -> bool:
     """"区领导…出席会议。", "会议还研究了其他事项。": neither is work, even under a heading."""
     return bool(_ATTENDANCE.search(sentence))

@@ -47,12 +47,15 @@ class Heading:
 
 @dataclass(frozen=True)
 class UnitSuggestion:
-    name: str
+    name: str  # the responsibility list's name; the text's own name when the list has no such unit
     role: str  # "lead" or "coop"
     reason: str
+    written: str | None = None  # the name as the text writes it, when the text names the unit; None for a keyword
+    in_list: bool = True  # False: the text names a unit the responsibility list does not hold
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "role": self.role, "reason": self.reason}
+        return {"name": self.name, "role": self.role, "reason": self.reason, "written": self.written,
+                "in_list": self.in_list}
 
 
 @dataclass(frozen=True)

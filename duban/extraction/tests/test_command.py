@@ -51,7 +51,8 @@ def test_units_option_replaces_the_list(tmp_path):
     units = tmp_path / "units.toml"
     units.write_text('[[unit]]\nname = "县安委办"\naliases = []\nkeywords = ["隐患"]\nareas = []\n', encoding="utf-8")
     data = json.loads(run(path, "--json", "--units", units).stdout.decode("utf-8"))
-    assert data["directives"][0]["units"] == [{"name": "县安委办", "role": "lead", "reason": "隐患"}]
+    assert data["directives"][0]["units"] == [{"name": "县安委办", "role": "lead", "reason": "隐患",
+                                                  "written": None, "in_list": True}]
 
 
 @pytest.mark.parametrize("name, content, words", [

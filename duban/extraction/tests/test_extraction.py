@@ -35,7 +35,12 @@ def test_any_text_extracts_with_exact_spans(text, year):
         assert source[item.start:item.end] == item.text
     for directive in result.directives:
         assert directive.heading is None or 0 <= directive.heading < len(result.headings)
-        assert sum(unit.role == "lead" for unit in directive.units) <= 1 and len(directive.units) <= 4
+        suggested = [unit for unit in directive.units if unit.written is None]
+        if suggested:  # keyword suggestions: one lead at most, never mixed with units the text names
+            assert len(suggested) == len(directive.units)
+            assert sum(unit.role == "lead" for unit in suggested) <= 1 and len(suggested) <= 4
+        for unit in directive.units:
+            assert unit.written is None or unit.written in source
 
 
 def test_small_communique():
