@@ -53,6 +53,10 @@ def _area_for_sentence(areas: AreaList, sentence_counts, paragraph_area: str) ->
     top = max(sentence_counts.values())
     if top >= 2 and top > 2 * paragraph_hits:
         return own
+    if paragraph_hits == 0 and len(sentence_counts) == 1:
+        # Parallel requests of one paragraph each name their own theme ("要抓好经济运行，…。要抓好值班值守，完善
+        # 各类应急预案…。"): a sentence that names one area, and not the paragraph's, is filed where it says.
+        return own
     return paragraph_area
 
 
@@ -223,7 +227,14 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
         total: Counter = Counter()
         for area_counts, _ in scans.values():
             total.update(area_counts)
-        paragraph_area = areas.best(total or areas.score(shadow[paragraph.start:paragraph.end]))
+        paragraph_counts = areas.score(shadow[paragraph.start:paragraph.end])
+        if total and paragraph_counts and list(total.values()).count(max(total.values())) > 1:
+            # Requests that name two themes equally ("要做好疫情形势分析研判，…减少对经济社会发展的影响") are
+            # filed under the one their agenda item names ("会议传达了近期疫情防控会议精神").
+            top = max(total.values())
+            total = Counter({index: top * 100 + paragraph_counts.get(index, 0)
+                             for index, count in total.items() if count == top})
+        paragraph_area = areas.best(total or paragraph_counts)
 
         previous_leads: tuple[UnitSuggestion, ...] = ()  # the named leads of the directive before, in this paragraph
         for index, (area_counts, unit_words) in scans.items():  # the directives, in order

@@ -103,7 +103,7 @@ def add_file(totals: Totals, gold_path: Path) -> None:
         if i not in matched_predicted:
             totals.misses.append((name, "extra", item["text"]))
         elif item["area"] not in gold["directives"][dict(directives.matched)[i]]["areas"]:
-            totals.misses.append((name, "area", f"{item['area']}: {item['text'][:40]}"))
+            totals.misses.append((name, "area", f"{item['area']} not in {gold['directives'][dict(directives.matched)[i]]['areas']}: {item['text'][:40]}"))
     headings = score_headings(result["headings"], gold["headings"])
     totals.headings_found += headings.true_positives
     totals.headings_gold += headings.gold
