@@ -169,6 +169,7 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
     facts = find_meeting(text, shadow, year=year, document_date=document_date, meeting_date=meeting_date)
     level = level_of(make_shadow(facts.meeting.body)) if facts.meeting.body else None
 
+    meeting_area = areas.classify(make_shadow(facts.meeting.body)) if facts.meeting.body else areas.fallback
     headings: list[Heading] = []
     directives: list[Directive] = []
     section: tuple[int, str] | None = None  # (heading index, area) carried over paragraphs by a title line
@@ -216,9 +217,10 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
         scans = {i: scanner.scan(shadows[i]) for i in range(len(flags)) if flags[i]}
         heading_of: dict[int, tuple[int, str]] = {}  # sentence index of a heading -> (heading index, area)
         for head, stop in segment_heads:
-            counts = areas.score(shadows[head]) or areas.score(
-                shadow[sentences[head].start:sentences[stop - 1].end])
-            heading_of[head] = (len(headings), areas.best(counts))
+            # The heading's theme: its own words, else its segment's, else its paragraph's, else the meeting's.
+            counts = (areas.score(shadows[head]) or areas.score(shadow[sentences[head].start:sentences[stop - 1].end])
+                      or areas.score(shadow[paragraph.start:paragraph.end]))
+            heading_of[head] = (len(headings), areas.best(counts) if counts else meeting_area)
             headings.append(Heading(sentences[head].start, sentences[head].end, sentences[head].text,
                                     heading_of[head][1]))
         # The theme of a paragraph is what it asks for: its facts ("会议指出，…平稳有序") often speak of
@@ -235,6 +237,10 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
             total = Counter({index: top * 100 + paragraph_counts.get(index, 0)
                              for index, count in total.items() if count == top})
         paragraph_area = areas.best(total or paragraph_counts)
+        if paragraph_area == areas.fallback:
+            # Nothing in the paragraph names a theme: minutes of a meeting held on one subject
+            # ("…美丽城镇建设工作推进会") are about that subject.
+            paragraph_area = meeting_area
 
         previous_leads: tuple[UnitSuggestion, ...] = ()  # the named leads of the directive before, in this paragraph
         for index, (area_counts, unit_words) in scans.items():  # the directives, in order
