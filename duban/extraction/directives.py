@@ -22,7 +22,7 @@ _AGENDA = re.compile(r"^会议(?:还|并|先后|首先|集中|专题|书面|原�
                      r"|决定|表决|听取了|还研究|举行|召开|由)")
 # A decision that asks for more work ("会议原则同意该《…》，按会议精神修改完善后…印发", "会议同意X提出的《…》，作进一步
 # 修改完善后提请…审议") is a directive; a bare "会议原则同意《…》。" records a vote.
-_AGREED = re.compile(r"^会议(?:研究)?(?:原则)?同意[^，。]*[，]")
+_AGREED = re.compile(r"^会议(?:研究|议定[：，]?|决定[：，]?)?(?:原则)?同意[^，。]*[，]")
 # The numbered item of minutes that hands work to a unit: "（一）由县林业局负责，于7月17日前完成…", "由X牵头，…".
 _ASSIGNED = re.compile(r"^由[^，。；]{2,40}?(?:负责|牵头)")
 # Attendance lines ("区领导…出席会议。") and closings are never work, whatever a heading above them asks.
@@ -60,6 +60,8 @@ _YAO_BEFORE = frozenset("重主需纪摘提概首必只紧显政机扼险简纲"
 _YAO_AFTER = frozenset("求素点领务件案地道闻员害职津塞冲")
 # Every branch starts with a plain character (须 looks back after it, not before), so `re` skips fast to them.
 _MODALS = re.compile(r"要|务必|必须|须(?<![无毋必]须)(?!知)|应当|应该|不得|严禁|要求(?=各|全|相关|有关|广大|[市县区]直)")
+# "…方面则要求在今明两年内完成…": a requirement with its time or place right after it.
+_REQUIRED = re.compile(r"要求(?=在|于)")
 _ACHIEVED = re.compile(r"取得了|实现了|完成了|开展了|累计|同比增长|同比下降|已经|已累计|达到了|位居|增长[0-9]|下降[0-9]"
                        r"|了[明显积极重要新良好]")
 _QUOTE = re.compile(r"“[^“”\n]*”|「[^「」\n]*」|\"[^\"\n]*\"|《[^《》\n]*》")
@@ -80,7 +82,8 @@ def has_modal(text: str) -> bool:
             before = text[i - 1] if i else ""
             after = text[i + 1] if i + 1 < len(text) else ""
             if before in _YAO_BEFORE or after in _YAO_AFTER:
-                if word == "要" and after == "求" and re.match(r"求(?:各|全|相关|有关|广大)", text[i + 1:]):
+                if word == "要" and after == "求" and (re.match(r"求(?:各|全|相关|有关|广大)", text[i + 1:])
+                                                      or _REQUIRED.match(text, i)):
                     return True
                 continue
             if before in "将快就" and i >= 2 and text[i - 2:i] in ("即将", "将要", "快要"):
@@ -150,7 +153,9 @@ def is_directive(sentence: str, *, opening: bool = False) -> bool:
     if verb in ("指出", "认为"):
         return has_modal(core)
     if verb in ("要求", "号召", "部署"):
-        return True  # whatever follows "会议要求，" is a requirement ("会议要求：一是对…实行…")
+        # Whatever follows "会议要求，" is a requirement ("会议要求：一是对…实行…"), unless it only judges
+        # ("会议要求，政府工作报告是对今年工作的回顾盘点，…"): a copula and no modal or request verb.
+        return has_modal(core) or starts_with_cue(core) or "是" not in core[:12]
     if has_modal(core):
         return True
     if _ACHIEVED.search(core):

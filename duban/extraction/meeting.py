@@ -29,13 +29,15 @@ _TITLES = rf"{_ONE_TITLE}(?:[，]?、{_ONE_TITLE})*"
 # - name before the title: "X副县长主持召开…".
 _PRESIDER = re.compile(rf"(?P<title>{_TITLES})(?P<name>[\u4e00-\u9fff·]{{2,4}}?)(?:同志)?"
                        r"(?:在[^，。；\n]{1,30}?)?[，]?主持")
+# "区长李旭召开区政府第63次常务会议": whoever convenes the meeting chairs it.
+_CONVENER = re.compile(rf"(?P<title>{_TITLES})(?P<name>[\u4e00-\u9fff·]{{2,3}}?)(?:同志)?召开")
 _PRESIDER_AFTER = re.compile(rf"(?:^|(?<=[，。：\n\s]))(?P<name>[\u4e00-\u9fff·]{{2,3}}?)(?:同志)?(?P<title>{_TITLES})主持")
 _BODY_CORE = (r"(?:市委|县委|区委|州委|省委|旗委|市政府|县政府|区政府|州政府|市人民政府|县人民政府|区人民政府)"
-              r"(?:(?:第)?[0-9一二三四五六七八九十百零〇]+次)?"
+              r"(?:第?[0-9一二三四五六七八九十]+届)?(?:(?:第)?[0-9一二三四五六七八九十百零〇]+次)?"
               r"(?:常委会|常务会议|常务会|全体会议|全体（扩大）会议|专题会议|理论学习中心组)")
 _BODY = re.compile(rf"(?:[0-9一二三四五六七八九十]+届)?(?P<body>{_BODY_CORE})(?:（扩大）)?(?P<tail>会议)?")
 # "区第十八届人民政府第107次常务会议": the government's term between its level and its name.
-_BODY_TERM = re.compile(r"(?P<level>[市县区州])第[0-9一二三四五六七八九十百]+届(?:人民)?政府(?:第?[0-9一二三四五六七八九十百零〇]+次)?"
+_BODY_TERM = re.compile(r"(?P<level>[市县区州])第?[0-9一二三四五六七八九十百]+届(?:人民)?政府(?:第?[0-9一二三四五六七八九十百零〇]+次)?"
                         r"(?P<kind>常务会议|常务会|全体会议)")
 # "市委召开常委（扩大）会议": the committee named before the verb.
 _BODY_SPLIT = re.compile(r"(?P<level>[市县区州])委(?:员会)?召开(?:第[0-9一二三四五六七八九十]+次)?常委(?:会)?(?P<wide>（扩大）)?会议")
@@ -74,8 +76,11 @@ def _opening(shadow: str) -> int:
 def _presider_reach(shadow: str, end: int) -> int:
     """The presider may be named in the paragraph after the opening ("…召开常委（扩大）会议,传达…。\n市委书记X主持
     会议。"): look one paragraph further, within the opening's reach."""
-    following = shadow.find("\n", end + 1, end + 400)
-    return following if following > 0 else min(len(shadow), end + 400)
+    position = end + 1
+    while position < len(shadow) and shadow[position] in "\n \u3000\t":  # blank lines between
+        position += 1
+    following = shadow.find("\n", position, position + 400)
+    return following if following > 0 else min(len(shadow), position + 400)
 
 
 def _year_number(text: str) -> int | None:
@@ -144,7 +149,8 @@ def find_meeting(text: str, shadow: str, *, year: int | None = None, document_da
     if meeting_date is not None:
         full = meeting_date
     else:
-        found = _find_date(shadow, end)
+        # The date may stand in the paragraph after a long title line.
+        found = _find_date(shadow, end) or _find_date(shadow, _presider_reach(shadow, end))
         if found:
             found_year, month, day = found
             chosen = found_year or year
@@ -168,7 +174,8 @@ def find_meeting(text: str, shadow: str, *, year: int | None = None, document_da
     presider = presider_title = None
     reach = _presider_reach(shadow, end)
     found_presider = (_PRESIDER.search(shadow, 0, end) or _PRESIDER_AFTER.search(shadow, 0, end)
-                      or _PRESIDER.search(shadow, 0, reach) or _PRESIDER_AFTER.search(shadow, 0, reach))
+                      or _PRESIDER.search(shadow, 0, reach) or _PRESIDER_AFTER.search(shadow, 0, reach)
+                      or _CONVENER.search(shadow, 0, reach))
     if found_presider:
         presider = text[found_presider.start("name"):found_presider.end("name")]
         presider_title = text[found_presider.start("title"):found_presider.end("title")]
@@ -191,13 +198,15 @@ def _find_body(text: str, shadow: str, end: int) -> str | None:
     match = _BODY.search(shadow, 0, end)
     named = _NAMED_MEETING.search(shadow, 0, end)
     if not match and named:
-        return named.group("name") or named.group("before")
+        # "交通建设大会战指挥部第一次会议" is the 交通建设大会战指挥部会议: the name without its session number.
+        return re.sub(r"第[0-9一二三四五六七八九十百]+次(?=会议$)", "", named.group("name") or named.group("before"))
     match = match or _BODY.search(shadow, 0, wide)
     if not match:
         return None
     body = shadow[match.start("body"):match.end()]
     # Name the body, not the session: "市政府第15次常务会议" and "市人民政府常务会议" are both 市政府常务会议.
-    body = re.sub(r"第?[0-9一二三四五六七八九十百零〇]+次|（扩大）|(?<=[市县区州])人民(?=政府)", "", body)
+    body = re.sub(r"第?[0-9一二三四五六七八九十]+届|第?[0-9一二三四五六七八九十百零〇]+次|（扩大）|(?<=[市县区州])人民(?=政府)",
+                  "", body)
     return _kind(body)
 
 
