@@ -38,7 +38,7 @@ __all__ = [
 _OPENING_REACH = 600  # the opening sentence ("…主持召开…会议，…") lies within the first few hundred characters
 
 
-def _area_for_sentence(areas: AreaList, sentence_counts, paragraph_area: str) -> str:
+def _area_for_sentence(areas: AreaList, sentence_counts, paragraph_area: str, leading: str | None = None) -> str:
     # A paragraph keeps one theme (the gold files the praise-free follow-ups of "会议强调，要…" under it), but a
     # sentence that clearly names another area by two or more keywords ("…坚持和发展‘枫桥经验’，深化信访…") is
     # filed where it says.
@@ -53,9 +53,10 @@ def _area_for_sentence(areas: AreaList, sentence_counts, paragraph_area: str) ->
     top = max(sentence_counts.values())
     if top >= 2 and top > 2 * paragraph_hits:
         return own
-    if paragraph_hits == 0 and len(sentence_counts) == 1:
+    if paragraph_hits == 0 and len(sentence_counts) == 1 and leading is not None and areas.score(leading):
         # Parallel requests of one paragraph each name their own theme ("要抓好经济运行，…。要抓好值班值守，完善
-        # 各类应急预案…。"): a sentence that names one area, and not the paragraph's, is filed where it says.
+        # 各类应急预案…。"): such a sentence is filed where it says. A theme named only in passing in the last
+        # clause ("…，促进相关区域…") does not move it.
         return own
     return paragraph_area
 
@@ -236,6 +237,10 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
             top = max(total.values())
             total = Counter({index: top * 100 + paragraph_counts.get(index, 0)
                              for index, count in total.items() if count == top})
+        if total and paragraph_counts and max(total.values()) == 1 and max(paragraph_counts.values()) > 2:
+            # Requests that name a theme only in passing ("…促进相关区域…") under an agenda item that names its
+            # own theme again and again ("'城中村'改造是…提升城市功能品质的重要举措") belong to the agenda item.
+            total = paragraph_counts
         paragraph_area = areas.best(total or paragraph_counts)
         if paragraph_area == areas.fallback:
             # Nothing in the paragraph names a theme: minutes of a meeting held on one subject
@@ -250,7 +255,8 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
             elif section is not None:
                 heading_index, area = section
             else:
-                heading_index, area = None, _area_for_sentence(areas, area_counts, paragraph_area)
+                heading_index, area = None, _area_for_sentence(areas, area_counts, paragraph_area,
+                                                                   shadows[index].rsplit("，", 1)[0])
             offset = sentence.start
             named = named_units(shadows[index])
             suggestions = units.named(named, shadows[index],
