@@ -54,9 +54,9 @@ def _area_for_sentence(areas: AreaList, sentence_counts, paragraph_area: str, le
     if top >= 2 and top > 2 * paragraph_hits:
         return own
     if paragraph_hits == 0 and len(sentence_counts) == 1 and leading is not None and areas.score(leading):
-        # Parallel requests of one paragraph each name their own theme ("要抓好经济运行，…。要抓好值班值守，完善
-        # 各类应急预案…。"): such a sentence is filed where it says. A theme named only in passing in the last
-        # clause ("…，促进相关区域…") does not move it.
+        # Parallel requests of one paragraph each name their own theme ("要抓好招商引资，…。要抓好森林防火，落实
+        # 应急值守…。"): such a sentence is filed where it says. A theme named only in passing in the last
+        # clause ("…，带动周边区域…") does not move it.
         return own
     return paragraph_area
 
@@ -81,7 +81,7 @@ def _segment_headings(shadows: list[str], flags: list[bool]) -> list[tuple[int, 
 
 
 def _parallel(first: str, second: str) -> bool:
-    """"会议强调，要抓好安全生产，…。要抓好经济运行，…。": sentences that open alike are items of one list, siblings,
+    """"会议强调，要抓好防汛备汛，…。要抓好招商引资，…。": sentences that open alike are items of one list, siblings,
     not a theme and its elaboration."""
     a, b = core_of(first)[0], core_of(second)[0]
     return len(a) >= 3 and a[:3] == b[:3]
@@ -232,19 +232,19 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
             total.update(area_counts)
         paragraph_counts = areas.score(shadow[paragraph.start:paragraph.end])
         if total and paragraph_counts and list(total.values()).count(max(total.values())) > 1:
-            # Requests that name two themes equally ("要做好疫情形势分析研判，…减少对经济社会发展的影响") are
-            # filed under the one their agenda item names ("会议传达了近期疫情防控会议精神").
+            # Requests that name two themes equally ("要做好疫情监测预警，…降低对经济发展的影响") are
+            # filed under the one their agenda item names ("会议传达了全省疫情防控工作会议精神").
             top = max(total.values())
             total = Counter({index: top * 100 + paragraph_counts.get(index, 0)
                              for index, count in total.items() if count == top})
         if total and paragraph_counts and max(total.values()) == 1 and max(paragraph_counts.values()) > 2:
-            # Requests that name a theme only in passing ("…促进相关区域…") under an agenda item that names its
-            # own theme again and again ("'城中村'改造是…提升城市功能品质的重要举措") belong to the agenda item.
+            # Requests that name a theme only in passing ("…带动周边区域…") under an agenda item that names its
+            # own theme again and again ("老旧小区改造是…补齐城市功能短板的关键") belong to the agenda item.
             total = paragraph_counts
         paragraph_area = areas.best(total or paragraph_counts)
         if paragraph_area == areas.fallback:
             # Nothing in the paragraph names a theme: minutes of a meeting held on one subject
-            # ("…美丽城镇建设工作推进会") are about that subject.
+            # ("…集镇风貌提升工作调度会") are about that subject.
             paragraph_area = meeting_area
 
         previous_leads: tuple[UnitSuggestion, ...] = ()  # the named leads of the directive before, in this paragraph

@@ -79,7 +79,7 @@ class View:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Source offsets of the view's [start, end): the end takes in a gloss that follows the last character, as
-        a name keeps its junk ("蓮洲鎮(zhèn)")."""
+        a name keeps its junk ("某某鎮(zhèn)")."""
         if self._positions is None:
             return start, end
         return self._positions[start], self._positions[max(start, end)]

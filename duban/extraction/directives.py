@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 _PREFIX = re.compile(r"^会议(?:还|同时|并|最后|进一步|再次|特别)?(?P<verb>强调|要求|指出|认为|提出|明确|号召|希望|部署|指示)[，：]?"
-                     # A person speaks as the meeting does: "张三强调，要…", "他强调，…", "许锋强调——".
+                     # A person speaks as the meeting does: "张三强调，要…", "他强调，…", "王五强调——".
                      r"|^(?:他|她|[\u4e00-\u9fff]{2,3})(?:还|同时|并|进一步|再次|特别)?(?P<person_verb>强调|要求|指出)"
                      r"(?:[，：]|——)")
 _AGENDA = re.compile(r"^会议(?:还|并|先后|首先|集中|专题|书面|原则)?(?:传达|学习|听取|审议|研究|讨论|通报|通过|同意|观看|审阅"
@@ -23,7 +23,7 @@ _AGENDA = re.compile(r"^会议(?:还|并|先后|首先|集中|专题|书面|原�
 # A decision that asks for more work ("会议原则同意该《…》，按会议精神修改完善后…印发", "会议同意X提出的《…》，作进一步
 # 修改完善后提请…审议") is a directive; a bare "会议原则同意《…》。" records a vote.
 _AGREED = re.compile(r"^会议(?:研究|议定[：，]?|决定[：，]?)?(?:原则)?同意[^，。]*[，]")
-# The numbered item of minutes that hands work to a unit: "（一）由县林业局负责，于7月17日前完成…", "由X牵头，…".
+# The numbered item of minutes that hands work to a unit: "（二）由县水利局负责，于5月底前完成…", "由X牵头，…".
 _ASSIGNED = re.compile(r"^由[^，。；]{2,40}?(?:负责|牵头)")
 # Attendance lines ("区领导…出席会议。") and closings are never work, whatever a heading above them asks.
 _ATTENDANCE = re.compile(r"(?:出席|列席|参加)(?:了)?(?:会议|本次会议)?[。！]?$|^会议(?:还)?(?:研究|审议|讨论)了其他")
@@ -60,7 +60,7 @@ _YAO_BEFORE = frozenset("重主需纪摘提概首必只紧显政机扼险简纲"
 _YAO_AFTER = frozenset("求素点领务件案地道闻员害职津塞冲")
 # Every branch starts with a plain character (须 looks back after it, not before), so `re` skips fast to them.
 _MODALS = re.compile(r"要|务必|必须|须(?<![无毋必]须)(?!知)|应当|应该|不得|严禁|要求(?=各|全|相关|有关|广大|[市县区]直)")
-# "…方面则要求在今明两年内完成…": a requirement with its time or place right after it.
+# "…方面则要求在年内完成…": a requirement with its time or place right after it.
 _REQUIRED = re.compile(r"要求(?=在|于)")
 _ACHIEVED = re.compile(r"取得了|实现了|完成了|开展了|累计|同比增长|同比下降|已经|已累计|达到了|位居|增长[0-9]|下降[0-9]"
                        r"|了[明显积极重要新良好]")
@@ -112,7 +112,7 @@ def starts_with_cue(core: str) -> bool:
 _LIST_ITEM = re.compile(r"^(?:[二三四五六七八九十]+是|其[二三四五六七八九十]是|第[二三四五六七八九十]+[，、]|（[二三四五六七八九十2-9]）)")
 
 
-# "同时，协助县国土资源局完成…": a sentence that goes on from a request, within its paragraph, adds to it.
+# "同时，协助县自然资源局做好…": a sentence that goes on from a request, within its paragraph, adds to it.
 _CONTINUATION = re.compile(r"^(?:同时|此外|另外|并且|还要)[，,]")
 
 
@@ -154,7 +154,7 @@ def is_directive(sentence: str, *, opening: bool = False) -> bool:
         return has_modal(core)
     if verb in ("要求", "号召", "部署"):
         # Whatever follows "会议要求，" is a requirement ("会议要求：一是对…实行…"), unless it only judges
-        # ("会议要求，政府工作报告是对今年工作的回顾盘点，…"): a copula and no modal or request verb.
+        # ("会议要求，这项改革是全局工作的关键一环，…"): a copula and no modal or request verb.
         return has_modal(core) or starts_with_cue(core) or "是" not in core[:12]
     if has_modal(core):
         return True

@@ -48,10 +48,10 @@ def paragraph_heading(shadows: list[str], flags: list[bool] | None = None) -> bo
 
 # Inside a paragraph, a new theme starts where someone speaks ("会议强调，", "张三要求，") or where a numbered item
 # starts ("一要…", "二是…", "（三）…"): real communiques put several headings in one paragraph
-# ("会议要求，一要确保项目前置手续完整合规。有效发挥…。二要确保…。").
+# ("会议要求，一要确保资金安全规范。严格执行…。二要确保…。").
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[要是]|其[一二三四五六七八九十]是|第[一二三四五六七八九十]+[，、]"
                        r"|（[一二三四五六七八九十0-9]+）)")
-MAX_SPOKEN_HEADING = 26  # a heading after a speaker may carry one comma ("要紧盯目标任务，心无旁骛抓发展")
+MAX_SPOKEN_HEADING = 26  # a heading after a speaker may carry one comma ("要锚定全年目标，一心一意抓落实")
 
 
 def opens_segment(shadow_sentence: str) -> bool:
@@ -63,8 +63,8 @@ def opens_segment(shadow_sentence: str) -> bool:
 
 
 def is_segment_heading(shadow_sentence: str) -> bool:
-    """A short theme sentence that opens a segment: "一要细化安置方案。", "会议要求，一要确保…合规。",
-    "会议强调，要始终坚持理论学习，深刻领会…精神。" (after a speaker, one comma is allowed)."""
+    """A short theme sentence that opens a segment: "一要细化工作方案。", "会议要求，一要确保…规范。",
+    "会议强调，要坚持学用结合，深刻把握…要求。" (after a speaker, one comma is allowed)."""
     body = shadow_sentence.strip(" \u3000").rstrip("。！？!?.；; ")
     prefix = _PREFIX.match(body)
     if prefix:

@@ -25,23 +25,23 @@ _ONE_TITLE = (rf"(?:{_PLACE}(?:委|政府|人大常委会|政协)?)?(?:党组|�
 # Titles are joined by "、" (and, in converted texts, by junk such as ",、").
 _TITLES = rf"{_ONE_TITLE}(?:[，]?、{_ONE_TITLE})*"
 # Where the presider is named, in every common shape of the genre:
-# - title before the name, maybe "同志" and a place between name and verb: "区长X在区政府817会议室,主持召开…";
+# - title before the name, maybe "同志" and a place between name and verb: "区长X在区行政中心三楼会议室,主持召开…";
 # - name before the title: "X副县长主持召开…".
 _PRESIDER = re.compile(rf"(?P<title>{_TITLES})(?P<name>[\u4e00-\u9fff·]{{2,4}}?)(?:同志)?"
                        r"(?:在[^，。；\n]{1,30}?)?[，]?主持")
-# "区长李旭召开区政府第63次常务会议": whoever convenes the meeting chairs it.
+# "县长赵六召开县政府第12次常务会议": whoever convenes the meeting chairs it.
 _CONVENER = re.compile(rf"(?P<title>{_TITLES})(?P<name>[\u4e00-\u9fff·]{{2,3}}?)(?:同志)?召开")
 _PRESIDER_AFTER = re.compile(rf"(?:^|(?<=[，。：\n\s]))(?P<name>[\u4e00-\u9fff·]{{2,3}}?)(?:同志)?(?P<title>{_TITLES})主持")
 _BODY_CORE = (r"(?:市委|县委|区委|州委|省委|旗委|市政府|县政府|区政府|州政府|市人民政府|县人民政府|区人民政府)"
               r"(?:第?[0-9一二三四五六七八九十]+届)?(?:(?:第)?[0-9一二三四五六七八九十百零〇]+次)?"
               r"(?:常委会|常务会议|常务会|全体会议|全体（扩大）会议|专题会议|理论学习中心组)")
 _BODY = re.compile(rf"(?:[0-9一二三四五六七八九十]+届)?(?P<body>{_BODY_CORE})(?:（扩大）)?(?P<tail>会议)?")
-# "区第十八届人民政府第107次常务会议": the government's term between its level and its name.
+# "县第九届人民政府第20次常务会议": the government's term between its level and its name.
 _BODY_TERM = re.compile(r"(?P<level>[市县区州])第?[0-9一二三四五六七八九十百]+届(?:人民)?政府(?:第?[0-9一二三四五六七八九十百零〇]+次)?"
                         r"(?P<kind>常务会议|常务会|全体会议)")
 # "市委召开常委（扩大）会议": the committee named before the verb.
 _BODY_SPLIT = re.compile(r"(?P<level>[市县区州])委(?:员会)?召开(?:第[0-9一二三四五六七八九十]+次)?常委(?:会)?(?P<wide>（扩大）)?会议")
-# Other meetings go by their own name: "…召开拦隆口美丽城镇建设工作推进会。", "地区住房和城乡建设工作会议召开".
+# Other meetings go by their own name: "…召开集镇风貌提升工作调度会。", "全县农业农村工作会议召开".
 _NAMED_MEETING = re.compile(r"召开(?P<name>[^，。；：、！？\n（）]{2,40}?(?:会议|会))(?=[，。；：！？\n]|$)"
                             r"|(?:^|(?<=[，。：\n]))(?P<before>[^，。；：、！？\n（）]{2,40}?会议)召开")
 _REPORTS = re.compile(r"听取(?:了)?(?P<list>[^，。；！？：\n]{2,300}?)(?:的)?(?:工作)?汇报")
@@ -198,7 +198,7 @@ def _find_body(text: str, shadow: str, end: int) -> str | None:
     match = _BODY.search(shadow, 0, end)
     named = _NAMED_MEETING.search(shadow, 0, end)
     if not match and named:
-        # "交通建设大会战指挥部第一次会议" is the 交通建设大会战指挥部会议: the name without its session number.
+        # "防汛抗旱指挥部第二次会议" is the 防汛抗旱指挥部会议: the name without its session number.
         return re.sub(r"第[0-9一二三四五六七八九十百]+次(?=会议$)", "", named.group("name") or named.group("before"))
     match = match or _BODY.search(shadow, 0, wide)
     if not match:

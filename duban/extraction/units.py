@@ -93,7 +93,7 @@ class UnitList:
 
     def named(self, found: list[tuple[int, int, str]], shadow: str, written_of) -> tuple[UnitSuggestion, ...]:
         """Suggestions for the units a sentence names (see `named_units`): the list's unit when the name or an
-        alias matches (a county text's "县林业局" matches the list's "市林业局"), else the text's own name, flagged
+        alias matches (a county text's "县应急管理局" matches the list's "市应急管理局"), else the text's own name, flagged
         as not in the list. `written_of(start, end)` gives the name as the source writes it."""
         suggestions = []
         for start, end, role in found:
@@ -199,13 +199,14 @@ def default_units() -> UnitList:
 _KIND = (r"(?:管委会|指挥部|办公室|分局|公司|集团|中心|协会|街道|政府|公署|党委|党工委|局|委|办|部|厅|镇|乡|组|院|所|站|队|处"
          r"|署|区|县)")
 # "各县（区）": a level in brackets may follow the name.
-_NAME = rf"[\u4e00-\u9fff]{{1,16}}?{_KIND}(?:（[\u4e00-\u9fff]{{1,4}}）)?"
+# A name never starts with a preposition ("由县水利局负责": the unit is 县水利局).
+_NAME = rf"(?!由)[\u4e00-\u9fff]{{1,16}}?{_KIND}(?:（[\u4e00-\u9fff]{{1,4}}）)?"
 _LIST = rf"{_NAME}(?:[、和]{_NAME})*"
 _TRAILER = r"(?:等(?:[0-9一二三四五六七八九十]+个)?(?:相关)?(?:单位|部门|镇街|乡镇)?)?"
 _CLAUSE = r"(?:^|(?<=[，；：。]))"
 # Who is to act: "由X负责/牵头", "X牵头", "X要…" at the start of a clause, "同意X提出的《…》" (the submitter).
 _LEAD_PATTERNS = (
-    # "由X负责", "由X会同Y…", "由兴东集团按程序组织实施": whoever 由 names carries the work out.
+    # "由X负责", "由X会同Y…", "由城投公司按程序组织实施": whoever 由 names carries the work out.
     re.compile(rf"由(?!于)(?P<names>{_LIST}){_TRAILER}(?=负责|牵头|会同|联合|组织|按|根据|抓紧|尽快|做好|对|在|于)"),
     re.compile(rf"{_CLAUSE}(?:[一二三四五六七八九十]+[是要]|（[一二三四五六七八九十0-9]+）|其[一二三四五六七八九十]是)?"
                rf"(?P<names>{_LIST}){_TRAILER}(?:要|务必|必须|须|应当|负责|牵头|抓紧|尽快)"),
@@ -219,7 +220,7 @@ _GENERIC = re.compile(r"^(?:各|有关|相关|全|本|该|这|其|我|此|上级
                       r"|^(?:部门|单位|政府|党委|乡镇|街道)$")
 
 
-_SERVES = re.compile(r"为[^，；。]{1,12}?(?:想办法|出主意|提供|服务)|^要?(?:积极|全力|主动)?(?:支持|配合|服务)")
+_SERVES = re.compile(r"为[^，；。]{1,12}?(?:想办法|出主意|解难题|提供|服务)|^要?(?:积极|全力|主动)?(?:支持|配合|服务)")
 
 
 def _clause_end(text: str, start: int) -> int:
@@ -234,11 +235,14 @@ def _split(names: str) -> list[str]:
     """"A、B和C" -> A, B, C; but "县住房和城乡建设局" is one name: 和 separates only whole names."""
     pieces = []
     for piece in names.split("、"):
-        parts = piece.split("和")
-        if len(parts) > 1 and all(_ONE_NAME.fullmatch(part) for part in parts):
-            pieces += parts
-        else:
-            pieces.append(piece)
+        while True:
+            cut = next((i for i, char in enumerate(piece) if char == "和" and _ONE_NAME.fullmatch(piece[:i])
+                        and _ONE_NAME.fullmatch(piece[i + 1:])), None)
+            if cut is None:
+                break
+            pieces.append(piece[:cut])
+            piece = piece[cut + 1:]
+        pieces.append(piece)
     return pieces
 
 
@@ -263,7 +267,7 @@ def named_units(shadow: str) -> list[tuple[int, int, str]]:
                    for item in _names(match, "lead"))
     coops = sorted(item for match in _COOP_PATTERN.finditer(masked) for item in _names(match, "coop"))
     helped = sorted(item for match in _HELPED_PATTERN.finditer(masked) for item in _names(match, "lead"))
-    # "市发改委、市财政局等要积极…为县区和企业想办法": units whose clause serves others' work are their partners.
+    # "市财政局、市税务局等要主动…为基层和企业解难题": units whose clause serves others' work are their partners.
     leads = [(start, end, "coop" if _SERVES.search(masked, end, _clause_end(masked, end)) else role)
              for start, end, role in leads]
     if helped:

@@ -18,3 +18,15 @@ def test_simplified_text_is_left_alone():
     text = "会议强调，要全面覆盖，著力推进。"
     assert not is_traditional(text)
     assert shadow(text) == text
+
+
+def test_view_drops_pinyin_glosses_and_maps_back_to_the_source():
+    from duban.extraction.chars import View
+
+    source = "會議強(qiáng)調(diào)，由某某鎮(zhèn)負責(zé)。(附件)"
+    view = View(source)
+    assert view.text == "會議強調，由某某鎮負責。(附件)"
+    start = view.text.index("某某鎮")
+    assert view.slice(start, start + 3) == "某某鎮(zhèn)"  # a name keeps its junk
+    assert view.slice(0, len(view.text)) == source
+    assert View("要抓好（一）落实。").text == "要抓好（一）落实。"  # ordinary brackets stay

@@ -45,3 +45,29 @@ def test_reports_from_later_paragraphs_and_about_phrases():
     text = ("5月6日，市长赵六主持召开市政府常务会议。\n会议听取了市发改委关于全市一季度经济运行情况的汇报。"
             "会议听取了防汛工作情况汇报。要积极听取群众意见。\n")
     assert facts(text).meeting.reports_heard == ("一季度经济运行", "防汛")
+
+
+def test_presider_in_the_common_shapes_of_real_texts():
+    cases = {
+        "3月2日，县长赵六在县行政中心三楼会议室，主持召开县政府第12次常务会议。\n": ("县长", "赵六"),
+        "3月2日，赵六副县长主持召开全县春耕生产调度会。\n": ("副县长", "赵六"),
+        "3月2日，县长赵六召开县政府第12次常务会议。\n": ("县长", "赵六"),
+        "3月2日，县委召开常委（扩大）会议，传达学习全省会议精神。\n县委书记钱七主持会议。\n": ("县委书记", "钱七"),
+    }
+    for text, (title, name) in cases.items():
+        meeting = facts(text).meeting
+        assert (meeting.presider_title, meeting.presider) == (title, name), text
+
+
+def test_body_by_kind_without_numbering_or_by_the_meetings_own_name():
+    assert facts("3月2日，县长赵六主持召开县第九届人民政府第20次常务会议。\n").meeting.body == "县政府常务会议"
+    assert facts("3月2日，市长孙八主持召开市政府六届十二次常务会议。\n").meeting.body == "市政府常务会议"
+    assert facts("3月2日，县委召开常委（扩大）会议，研究工作。\n").meeting.body == "县委常委会扩大会议"
+    assert facts("3月2日，副县长赵六主持召开集镇风貌提升工作调度会。\n").meeting.body == "集镇风貌提升工作调度会"
+    assert facts("全县防汛抗旱指挥部第二次会议召开\n3月2日，会议研究部署汛前准备。\n").meeting.body == "全县防汛抗旱指挥部会议"
+
+
+def test_date_after_a_long_title_line_and_with_hao():
+    title = "赵六主持召开县政府常务会议 研究部署全县春耕生产和农村人居环境整治等事宜\n\n"
+    meeting = facts(title + "3月2号上午，县长赵六主持召开县政府常务会议。\n", year=2024).meeting
+    assert meeting.date == "2024-03-02" and meeting.presider == "赵六"
