@@ -105,6 +105,10 @@ ROWS: list[Row] = [
     page("GET", "meetings/<int:meeting_id>/merge/", E(302, signed_in=405)),
     # Merging one task with itself is refused as invalid input (a redirect with a message) before the role check.
     page("POST", "meetings/<int:meeting_id>/merge/", E(302, signed_in=302, other_staff=404), data={"task_ids": ["$task_id", "$task_id"]}),
+    page("GET", "meetings/<int:meeting_id>/date/", E(302, signed_in=405)),
+    # The world's meeting is confirmed: the office is let in and refused on the merits (back to the page).
+    page("POST", "meetings/<int:meeting_id>/date/", E(302, signed_in=403, sup=302, other_staff=404),
+         data={"date": "2026-01-05", "version": "1"}),
     page("GET", "meetings/import/", E(302, signed_in=403, sup=200)),
     page("POST", "meetings/import/", E(302, signed_in=403, sup=200)),
     page("GET", "notifications/", E(302, signed_in=200)),

@@ -31,7 +31,7 @@ from .units import UnitList, default_units, helps, load_units, named_units
 __all__ = [
     "AreaList", "Calendar", "Deadline", "Directive", "Extraction", "ExtractionError", "Heading", "Meeting", "Phrase",
     "Source", "UnitList", "UnitSuggestion", "decode_bytes", "default_areas", "default_calendar", "default_units",
-    "extract_file", "extract_text", "load_areas", "load_units", "normalise_newlines", "official_calendar", "read_path",
+    "extract_file", "extract_text", "load_areas", "resolve_deadline", "load_units", "normalise_newlines", "official_calendar", "read_path",
     "weekend_calendar",
 ]
 
@@ -301,6 +301,13 @@ def _in_source(view: View, item):
     """A heading or directive found in the view, with the offsets and text of the source."""
     start, end = view.span(item.start, item.end)
     return dataclasses.replace(item, start=start, end=end, text=view.source[start:end])
+
+
+def resolve_deadline(text: str, meeting_date: dt.date, calendar: Calendar | None = None) -> dt.date | None:
+    """The date of a deadline as the text states it ("国庆前", "10月底前", "限期5个工作日") for a meeting held on
+    `meeting_date`; None when it cannot be dated."""
+    found = find_deadline(make_shadow(text), meeting_date, calendar or default_calendar(), source=text)
+    return dt.date.fromisoformat(found.date) if found is not None and found.date else None
 
 
 def extract_file(path: str | os.PathLike, *, year: int | None = None, meeting_date: dt.date | None = None,

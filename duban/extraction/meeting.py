@@ -141,6 +141,26 @@ def find_reports(text: str, shadow: str) -> tuple[str, ...] | None:
     return tuple(items) if items else None
 
 
+# Dates that document generators write into every file they make: python-docx's template says 2013-12-23 23:15 UTC.
+_GENERATOR_DATES = frozenset({dt.date(2013, 12, 23)})
+_YEAR_IN_TEXT = re.compile(r"((?:19|20)[0-9]{2})年")
+
+
+def plausible_document_date(stamp: dt.date | None, shadow: str, today: dt.date | None = None) -> dt.date | None:
+    """A document's own date (a .docx's core properties), when it can stand for the meeting's year: not a
+    generator's default, not in the future or before 2000, and consistent with the years the text names (a text
+    that speaks of 2022 and 2023 was not written in 2013). Otherwise None, and the year is asked for."""
+    if stamp is None or stamp in _GENERATOR_DATES:
+        return None
+    today = today or dt.date.today()
+    if not (2000 <= stamp.year <= today.year) or stamp > today + dt.timedelta(days=1):
+        return None
+    named = [int(year) for year in _YEAR_IN_TEXT.findall(shadow[:20000])]
+    if named and not (min(named) <= stamp.year <= max(named) + 1):
+        return None
+    return stamp
+
+
 def find_meeting(text: str, shadow: str, *, year: int | None = None, document_date: dt.date | None = None,
                  meeting_date: dt.date | None = None) -> MeetingFacts:
     end = _opening(shadow)
@@ -154,6 +174,7 @@ def find_meeting(text: str, shadow: str, *, year: int | None = None, document_da
         if found:
             found_year, month, day = found
             chosen = found_year or year
+            document_date = plausible_document_date(document_date, shadow) if chosen is None else None
             if chosen is None and document_date is not None:
                 # A document is written on or after its meeting: a December meeting saved in January is last year's.
                 chosen = document_date.year

@@ -118,5 +118,10 @@ class Extraction:
             "phrases": [phrase.to_dict() for phrase in self.phrases],
         }
 
+    def undated(self) -> list[str]:
+        """The deadlines the text states that could not be dated (the meeting's year is unknown), in order."""
+        return [directive.deadline.text for directive in self.directives
+                if directive.deadline is not None and directive.deadline.date is None]
+
     def to_json(self, *, indent: int | None = 1) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)

@@ -71,3 +71,16 @@ def test_date_after_a_long_title_line_and_with_hao():
     title = "赵六主持召开县政府常务会议 研究部署全县春耕生产和农村人居环境整治等事宜\n\n"
     meeting = facts(title + "3月2号上午，县长赵六主持召开县政府常务会议。\n", year=2024).meeting
     assert meeting.date == "2024-03-02" and meeting.presider == "赵六"
+
+
+def test_a_document_date_counts_only_when_plausible_and_consistent():
+    from duban.extraction.meeting import plausible_document_date
+
+    today = dt.date(2026, 12, 5)
+    assert plausible_document_date(dt.date(2024, 3, 8), shadow("3月2日，要抓好春耕。"), today) == dt.date(2024, 3, 8)
+    # python-docx's template date, the future and texts that name other years are not the meeting's year.
+    assert plausible_document_date(dt.date(2013, 12, 23), shadow("3月2日，要抓好春耕。"), today) is None
+    assert plausible_document_date(dt.date(2027, 1, 2), shadow("3月2日，要抓好春耕。"), today) is None
+    assert plausible_document_date(dt.date(2016, 5, 1), shadow("3月2日，要完成2023年目标任务。"), today) is None
+    assert plausible_document_date(dt.date(2024, 1, 3), shadow("要总结2023年工作，谋划2024年任务。"), today) == \
+        dt.date(2024, 1, 3)
