@@ -124,7 +124,8 @@ class _Scanner:
         area_hits, unit_words = self.area_hits, self.unit_words
         for word in self.table.pattern.findall(text):
             for index in area_hits[word]:
-                area_counts[index] = area_counts.get(index, 0) + 1
+                # A compound term ("安全生产", "疫情防控") says more than a bare word ("安全"): it counts twice.
+                area_counts[index] = area_counts.get(index, 0) + (2 if len(word) >= 4 else 1)
             inner = unit_words[word]
             if inner:
                 unit_found += inner
@@ -254,6 +255,10 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
                 heading_index, area = heading_of[owner[index]]
             elif section is not None:
                 heading_index, area = section
+            elif segment_heads:
+                # A paragraph that holds several headed segments changes theme with them: a request outside them
+                # is filed by its own words, else under the meeting's theme, not the paragraph's mixture.
+                heading_index, area = None, areas.best(area_counts) if area_counts else meeting_area
             else:
                 heading_index, area = None, _area_for_sentence(areas, area_counts, paragraph_area,
                                                                    shadows[index].rsplit("，", 1)[0])

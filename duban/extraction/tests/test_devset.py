@@ -24,8 +24,7 @@ def test_whole_development_set_meets_the_targets(paths):
     assert totals.heading_recall >= 0.95, totals.line("all")
     assert totals.fact_accuracy >= 0.90, totals.line("all")
     assert totals.unit_recall >= 0.90, totals.line("all")
-    # Area accuracy reaches the target on the files the rules were written on (below), not on the whole set.
-    assert totals.area_accuracy >= 0.87, totals.line("all")
+    assert totals.area_accuracy >= 0.90, totals.line("all")
 
 
 def test_files_the_rules_were_written_on(paths):
@@ -38,6 +37,7 @@ def test_files_the_rules_were_written_on(paths):
 def test_held_back_files_meet_the_unseen_targets(paths):
     totals = score_set([path for path in paths if is_unseen(path)])
     assert totals.files == 6
+    assert totals.area_accuracy >= 0.75, totals.line("unseen")  # no target given for unseen areas; kept from falling
     assert totals.f1 >= 0.90, totals.line("unseen")
     assert totals.heading_recall >= 0.85, totals.line("unseen")
     assert totals.fact_accuracy >= 0.85, totals.line("unseen")
