@@ -231,14 +231,17 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
         total: Counter = Counter()
         for area_counts, _ in scans.values():
             total.update(area_counts)
-        paragraph_counts = areas.score(shadow[paragraph.start:paragraph.end])
-        if total and paragraph_counts and list(total.values()).count(max(total.values())) > 1:
+        top = max(total.values()) if total else 0
+        tied = top and list(total.values()).count(top) > 1
+        # The paragraph's own words are read only when the requests leave the theme open (a scan costs).
+        paragraph_counts = areas.score(shadow[paragraph.start:paragraph.end]) if top <= 2 or tied else Counter()
+        if total and paragraph_counts and tied:
             # Requests that name two themes equally ("要做好疫情监测预警，…降低对经济发展的影响") are
             # filed under the one their agenda item names ("会议传达了全省疫情防控工作会议精神").
             top = max(total.values())
             total = Counter({index: top * 100 + paragraph_counts.get(index, 0)
                              for index, count in total.items() if count == top})
-        if total and paragraph_counts and max(total.values()) == 1 and max(paragraph_counts.values()) > 2:
+        if total and paragraph_counts and top <= 2 and max(paragraph_counts.values()) > 2 * top:
             # Requests that name a theme only in passing ("…带动周边区域…") under an agenda item that names its
             # own theme again and again ("老旧小区改造是…补齐城市功能短板的关键") belong to the agenda item.
             total = paragraph_counts

@@ -9,6 +9,7 @@ source, and every text we output is sliced from the source, never from the shado
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from importlib import resources
 
 _PUNCTUATION = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
@@ -61,28 +62,34 @@ _PINYIN_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīí�
 class View:
     """The text the rules read (`text`, glosses removed) and the way back to the source's offsets."""
 
-    __slots__ = ("source", "text", "_positions")
+    __slots__ = ("source", "text", "_cuts", "_removed")
 
     def __init__(self, source: str):
         self.source = source
+        self._cuts: list[int] = []  # view offsets where a gloss was removed, ascending
+        self._removed: list[int] = [0]  # characters removed up to and including each cut
         if "(" not in source and "（" not in source or not _PINYIN_GLOSS.search(source):
-            self.text, self._positions = source, None  # the usual case: nothing to strip, offsets are the same
+            self.text = source  # the usual case: nothing to strip, offsets are the same
             return
-        kept, positions, begin = [], [], 0
+        kept, begin = [], 0
         for match in _PINYIN_GLOSS.finditer(source):
             kept.append(source[begin:match.start()])
-            positions.extend(range(begin, match.start()))
+            self._cuts.append(match.start() - self._removed[-1])
+            self._removed.append(self._removed[-1] + match.end() - match.start())
             begin = match.end()
         kept.append(source[begin:])
-        positions.extend(range(begin, len(source) + 1))
-        self.text, self._positions = "".join(kept), positions
+        self.text = "".join(kept)
+
+    def _source_offset(self, position: int) -> int:
+        # A gloss removed at view offset p followed the character before p: offsets from p on move past it.
+        return position + self._removed[bisect_right(self._cuts, position)]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Source offsets of the view's [start, end): the end takes in a gloss that follows the last character, as
         a name keeps its junk ("某某鎮(zhèn)")."""
-        if self._positions is None:
+        if not self._cuts:
             return start, end
-        return self._positions[start], self._positions[max(start, end)]
+        return self._source_offset(start), self._source_offset(max(start, end))
 
     def slice(self, start: int, end: int) -> str:
         left, right = self.span(start, end)
