@@ -43,6 +43,9 @@ def test_summary_and_year_option(tmp_path):
     done = run(path, "--year", "2021")
     assert done.returncode == 0
     assert "2021-09-29" in done.stdout.decode("utf-8")
+    assert "undated" not in done.stdout.decode("utf-8")
+    without = run(path).stdout.decode("utf-8")  # no year anywhere: the summary says what it could not date
+    assert "09-29" in without and "无法推算" in without and "10月底前" in without
 
 
 def test_units_option_replaces_the_list(tmp_path):
