@@ -283,9 +283,9 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
                 # Suggestions from keywords only where the text names no unit.
                 previous_leads = ()
                 suggestions = units.suggest_from(unit_words, area, sentence.text, shadows[index])
-                if level in ("县", "区"):
-                    suggestions = tuple(UnitSuggestion(_localise(s.name, level), s.role, s.reason)
-                                        for s in suggestions)
+            if level in ("县", "区"):
+                suggestions = tuple(dataclasses.replace(s, name=_localise(s.name, level)) if s.in_list else s
+                                    for s in suggestions)
             directives.append(Directive(
                 start=sentence.start, end=sentence.end, text=sentence.text, area=area, heading=heading_index,
                 units=suggestions, deadline=find_deadline(shadows[index], facts.date, calendar, source=sentence.text),

@@ -223,8 +223,11 @@ _GENERIC = re.compile(r"^(?:各|有关|相关|全|本|该|这|其|我|此|上级
 _SERVES = re.compile(r"为[^，；。]{1,12}?(?:想办法|出主意|解难题|提供|服务)|^要?(?:积极|全力|主动)?(?:支持|配合|服务)")
 
 
+_CLAUSE_END = re.compile(r"[，；。]")
+
+
 def _clause_end(text: str, start: int) -> int:
-    found = re.compile(r"[；。]").search(text, start)
+    found = _CLAUSE_END.search(text, start)
     return found.start() if found else len(text)
 
 

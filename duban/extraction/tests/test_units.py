@@ -106,3 +106,13 @@ def test_keyword_suggestions_only_where_no_unit_is_named():
     assert [u.written for u in named] == ["县林草中心"]
     unnamed = extract_text("会议要求，要加强森林防火巡查和隐患排查。\n").directives[0].units
     assert unnamed and all(u.written is None for u in unnamed)
+
+
+def test_a_county_text_gets_county_names_and_serving_is_judged_per_clause():
+    from duban.extraction import extract_text
+
+    text = ("3月2日，县长赵六主持召开县政府常务会议。\n"
+            "会议要求，县住建局要牵头抓好方案落实，县财政局要积极为项目建设提供资金保障。\n")
+    units = extract_text(text, year=2025).directives[0].units
+    assert [(u.name, u.role, u.written, u.in_list) for u in units] == [
+        ("县住建局", "lead", "县住建局", True), ("县财政局", "coop", "县财政局", True)]
