@@ -1,6 +1,6 @@
 """Throughput of duban.extraction against a naive baseline, on one core.
 
-The corpus is built at run time from the shared sample(s) and the test corpus (never copied into the repository),
+The corpus is built at run time from the shared sample(s), the real texts of realworld/ and the test corpus (never copied into the repository),
 repeated to about 10 MB of UTF-8. The baseline calls every sentence that contains 要 a directive; it shows what the
 real rules cost. Usage: python bench/extraction_bench.py [--mb 10] [--runs 3]
 """
@@ -30,7 +30,8 @@ def naive_directives(text: str) -> list[tuple[int, int]]:
 
 def corpus_text(megabytes: float) -> tuple[str, list[str]]:
     shared = Path(os.environ.get("DUBAN_SHARED_DIR") or REPO_ROOT.parent / "shared") / "samples"
-    sources = sorted(shared.glob("*.txt")) + sorted((REPO_ROOT / "duban/extraction/tests/corpus").glob("*.txt"))
+    sources = (sorted(shared.glob("*.txt")) + sorted((shared / "realworld").glob("*.txt"))
+               + sorted((REPO_ROOT / "duban/extraction/tests/corpus").glob("*.txt")))
     texts = [read_path(path).text for path in sources]
     if not texts:
         sys.exit("no sample texts found")

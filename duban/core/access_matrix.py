@@ -108,6 +108,10 @@ ROWS: list[Row] = [
     page("GET", "meetings/<int:meeting_id>/withdraw/", E(302, signed_in=405)),
     # The meeting is confirmed: the office is let in and the withdrawal refused on its merits (a redirect).
     page("POST", "meetings/<int:meeting_id>/withdraw/", E(302, signed_in=403, sup=302, other_staff=404), data={"reason": "重复导入"}),
+    page("GET", "meetings/<int:meeting_id>/date/", E(302, signed_in=405)),
+    # The world's meeting is confirmed: the office is let in and refused on the merits (back to the page).
+    page("POST", "meetings/<int:meeting_id>/date/", E(302, signed_in=403, sup=302, other_staff=404),
+         data={"date": "2026-01-05", "version": "1"}),
     page("GET", "meetings/import/", E(302, signed_in=403, sup=200)),
     page("POST", "meetings/import/", E(302, signed_in=403, sup=200)),
     page("GET", "notifications/", E(302, signed_in=200)),

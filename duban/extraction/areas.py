@@ -42,13 +42,14 @@ class AreaList:
         return self.count(self.table.findall(text))
 
     def count(self, words) -> Counter:
-        """Hits per area index for words already found (words that are not area keywords are ignored)."""
+        """Hits per area index for words already found (words that are not area keywords are ignored); a keyword
+        of four characters or more counts twice."""
         owner = self.owner
         counts: Counter = Counter()
         for word in words:
             index = owner.get(word)
             if index is not None:
-                counts[index] += 1
+                counts[index] += 2 if len(word) >= 4 else 1  # a compound term says more than a bare word
         return counts
 
     def best(self, counts: Counter) -> str:

@@ -8,6 +8,8 @@ source, and every text we output is sliced from the source, never from the shado
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from importlib import resources
 
 _PUNCTUATION = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"}
@@ -81,3 +83,43 @@ def spellings(word: str, *, limit: int = 8) -> list[str]:
         if form not in found:
             found.append(form)
     return found
+# Conversion junk of traditional-character mirrors: a pinyin reading in brackets after the character it glosses
+# ("區(qū)委", "會(huì)議"). Rules see the text without it; what we output is sliced from the source, junk included.
+_PINYIN_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}[)）]")
+
+
+class View:
+    """The text the rules read (`text`, glosses removed) and the way back to the source's offsets."""
+
+    __slots__ = ("source", "text", "_cuts", "_removed")
+
+    def __init__(self, source: str):
+        self.source = source
+        self._cuts: list[int] = []  # view offsets where a gloss was removed, ascending
+        self._removed: list[int] = [0]  # characters removed up to and including each cut
+        if "(" not in source and "（" not in source or not _PINYIN_GLOSS.search(source):
+            self.text = source  # the usual case: nothing to strip, offsets are the same
+            return
+        kept, begin = [], 0
+        for match in _PINYIN_GLOSS.finditer(source):
+            kept.append(source[begin:match.start()])
+            self._cuts.append(match.start() - self._removed[-1])
+            self._removed.append(self._removed[-1] + match.end() - match.start())
+            begin = match.end()
+        kept.append(source[begin:])
+        self.text = "".join(kept)
+
+    def _source_offset(self, position: int) -> int:
+        # A gloss removed at view offset p followed the character before p: offsets from p on move past it.
+        return position + self._removed[bisect_right(self._cuts, position)]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Source offsets of the view's [start, end): the end takes in a gloss that follows the last character, as
+        a name keeps its junk ("某某鎮(zhèn)")."""
+        if not self._cuts:
+            return start, end
+        return self._source_offset(start), self._source_offset(max(start, end))
+
+    def slice(self, start: int, end: int) -> str:
+        left, right = self.span(start, end)
+        return self.source[left:right]

@@ -32,6 +32,9 @@ def _summary(extraction) -> str:
         lines.append("听取汇报 reports heard: " + "、".join(meeting.reports_heard))
     lines.append(f"来源 source: {extraction.source.chars} chars, {extraction.source.encoding}, "
                  f"sha256 {extraction.source.sha256[:12]}…")
+    undated = extraction.undated()
+    if undated:
+        lines.append("无法推算（缺会议年份，请用 --year）undated without the year: " + "、".join(undated))
     lines.append(f"标题 headings: {len(extraction.headings)}   事项 directives: {len(extraction.directives)}   "
                  f"提法 phrases: {len(extraction.phrases)}")
     for number, directive in enumerate(extraction.directives, 1):

@@ -14,9 +14,19 @@ from __future__ import annotations
 
 import re
 
-_PREFIX = re.compile(r"^会议(?:还|同时|并|最后|进一步|再次|特别)?(?P<verb>强调|要求|指出|认为|提出|明确|号召|希望|部署|指示)[，：]?")
+_PREFIX = re.compile(r"^会议(?:还|同时|并|最后|进一步|再次|特别)?(?P<verb>强调|要求|指出|认为|提出|明确|号召|希望|部署|指示)[，：]?"
+                     # A person speaks as the meeting does: "张三强调，要…", "他强调，…", "王五强调——".
+                     r"|^(?:他|她|[\u4e00-\u9fff]{2,3})(?:还|同时|并|进一步|再次|特别)?(?P<person_verb>强调|要求|指出)"
+                     r"(?:[，：]|——)")
 _AGENDA = re.compile(r"^会议(?:还|并|先后|首先|集中|专题|书面|原则)?(?:传达|学习|听取|审议|研究|讨论|通报|通过|同意|观看|审阅"
                      r"|决定|表决|听取了|还研究|举行|召开|由)")
+# A decision that asks for more work ("会议原则同意该《…》，按会议精神修改完善后…印发", "会议同意X提出的《…》，作进一步
+# 修改完善后提请…审议") is a directive; a bare "会议原则同意《…》。" records a vote.
+_AGREED = re.compile(r"^会议(?:研究|议定[：，]?|决定[：，]?)?(?:原则)?同意[^，。]*[，]")
+# The numbered item of minutes that hands work to a unit: "（二）由县水利局负责，于5月底前完成…", "由X牵头，…".
+_ASSIGNED = re.compile(r"^由[^，。；]{2,40}?(?:负责|牵头)")
+# Attendance lines ("区领导…出席会议。") and closings are never work, whatever a heading above them asks.
+_ATTENDANCE = re.compile(r"(?:出席|列席|参加)(?:了)?(?:会议|本次会议)?[。！]?$|^会议(?:还)?(?:研究|审议|讨论)了其他")
 _OPENING = re.compile(r"主持召开|主持会议|召开[^，。]{0,20}会议|会议由")
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]是|第[一二三四五六七八九十]+[，、]?"
                         r"|（[一二三四五六七八九十0-9]+）|[一二三四五六七八九十]+、|[0-9]+[、．.]"
@@ -50,6 +60,8 @@ _YAO_BEFORE = frozenset("重主需纪摘提概首必只紧显政机扼险简纲"
 _YAO_AFTER = frozenset("求素点领务件案地道闻员害职津塞冲")
 # Every branch starts with a plain character (须 looks back after it, not before), so `re` skips fast to them.
 _MODALS = re.compile(r"要|务必|必须|须(?<![无毋必]须)(?!知)|应当|应该|不得|严禁|要求(?=各|全|相关|有关|广大|[市县区]直)")
+# "…方面则要求在年内完成…": a requirement with its time or place right after it.
+_REQUIRED = re.compile(r"要求(?=在|于)")
 _ACHIEVED = re.compile(r"取得了|实现了|完成了|开展了|累计|同比增长|同比下降|已经|已累计|达到了|位居|增长[0-9]|下降[0-9]"
                        r"|了[明显积极重要新良好]")
 _QUOTE = re.compile(r"“[^“”\n]*”|「[^「」\n]*」|\"[^\"\n]*\"|《[^《》\n]*》")
@@ -70,7 +82,8 @@ def has_modal(text: str) -> bool:
             before = text[i - 1] if i else ""
             after = text[i + 1] if i + 1 < len(text) else ""
             if before in _YAO_BEFORE or after in _YAO_AFTER:
-                if word == "要" and after == "求" and re.match(r"求(?:各|全|相关|有关|广大)", text[i + 1:]):
+                if word == "要" and after == "求" and (re.match(r"求(?:各|全|相关|有关|广大)", text[i + 1:])
+                                                      or _REQUIRED.match(text, i)):
                     return True
                 continue
             if before in "将快就" and i >= 2 and text[i - 2:i] in ("即将", "将要", "快要"):
@@ -84,7 +97,7 @@ def core_of(sentence: str) -> tuple[str, str | None]:
     verb = None
     match = _PREFIX.match(sentence)
     if match:
-        verb = match.group("verb")
+        verb = match.group("verb") or match.group("person_verb")
         sentence = sentence[match.end():]
     match = _NUMBERING.match(sentence)
     if match:
@@ -99,9 +112,23 @@ def starts_with_cue(core: str) -> bool:
 _LIST_ITEM = re.compile(r"^(?:[二三四五六七八九十]+是|其[二三四五六七八九十]是|第[二三四五六七八九十]+[，、]|（[二三四五六七八九十2-9]）)")
 
 
+# "同时，协助县自然资源局做好…": a sentence that goes on from a request, within its paragraph, adds to it.
+_CONTINUATION = re.compile(r"^(?:同时|此外|另外|并且|还要)[，,]")
+
+
 def continues_list(sentence: str) -> bool:
-    """"二是…", "（三）…": the next item of a list whose first item was a request is one too."""
-    return bool(_LIST_ITEM.match(sentence))
+    """"二是…", "（三）…": the next item of a list whose first item was a request is one too; so is a sentence that
+    goes on from a request ("同时，…")."""
+    return bool(_LIST_ITEM.match(sentence) or _CONTINUATION.match(sentence))
+
+
+def is_continuation(sentence: str) -> bool:
+    return bool(_CONTINUATION.match(sentence))
+
+
+def is_attendance(sentence: str) -> bool:
+    """"区领导…出席会议。", "会议还研究了其他事项。": neither is work, even under a heading."""
+    return bool(_ATTENDANCE.search(sentence))
 
 
 def is_directive(sentence: str, *, opening: bool = False) -> bool:
@@ -111,17 +138,24 @@ def is_directive(sentence: str, *, opening: bool = False) -> bool:
     masked = mask_quotes(sentence)
     if opening and _OPENING.search(masked):
         return False
+    if _AGREED.match(masked):
+        return True
     if _AGENDA.match(masked):
-        # "会议听取了…汇报，强调要…": only the request after 强调/要求 makes it a directive.
-        request = re.search(r"(?:强调|要求)[，：]", masked)
+        # "会议听取了…汇报，强调要…", "会议传达学习了…精神，强调要…": only the request after 强调/要求 makes an agenda
+        # record a directive.
+        request = re.search(r"(?:强调|要求)[，：]?", masked)
         return bool(request and has_modal(masked[request.end():]))
     core, verb = core_of(masked)
     if len(core) < 4:
         return False
+    if _ASSIGNED.match(core):
+        return True
     if verb in ("指出", "认为"):
         return has_modal(core)
     if verb in ("要求", "号召", "部署"):
-        return True  # whatever follows "会议要求，" is a requirement ("会议要求：一是对…实行…")
+        # Whatever follows "会议要求，" is a requirement ("会议要求：一是对…实行…"), unless it only judges
+        # ("会议要求，这项改革是全局工作的关键一环，…"): a copula and no modal or request verb.
+        return has_modal(core) or starts_with_cue(core) or "是" not in core[:12]
     if has_modal(core):
         return True
     if _ACHIEVED.search(core):

@@ -16,17 +16,34 @@ from .model import Meeting
 _NUM = r"[0-9０-９]{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 _DATE = re.compile(
     r"(?:(?P<year>(?:19|20)[0-9]{2}|[二][〇零○][一二三四五六七八九〇零○]{2})年)?"
-    rf"(?P<month>{_NUM})月(?P<day>{_NUM})日(?![前起至以之])"
+    rf"(?P<month>{_NUM})月(?P<day>{_NUM})[日号](?![前起至以之])"
 )
 # "市委书记陈金虎主持召开…" / "会议由市长林志远主持" / "市委副书记、市长王某主持召开…"
-_PLACE = r"(?:[省市县区州旗镇乡]|自治[州县旗])"
-_ONE_TITLE = (rf"(?:{_PLACE}(?:委|政府|人大常委会|政协)?)?(?:常委、?)?(?:代|常务)?副?"
-              r"(?:书记|市长|县长|区长|州长|省长|镇长|乡长|旗长|主任|主席|秘书长)")
-_PRESIDER = re.compile(rf"(?P<title>{_ONE_TITLE}(?:、{_ONE_TITLE})*)(?P<name>[\u4e00-\u9fff·]{{2,4}}?)(?:同志)?主持")
+_PLACE = r"(?:[省市县区州旗镇乡]|自治[州县旗]|地区|行政公署)"
+_ONE_TITLE = (rf"(?:{_PLACE}(?:委|政府|人大常委会|政协)?)?(?:党组|党委|党工委)?(?:常委、?)?(?:代|常务|执行)?副?"
+              r"(?:书记|市长|县长|区长|州长|省长|镇长|乡长|旗长|主任|主席|秘书长|专员|常委)")
+# Titles are joined by "、" (and, in converted texts, by junk such as ",、").
+_TITLES = rf"{_ONE_TITLE}(?:[，]?、{_ONE_TITLE})*"
+# Where the presider is named, in every common shape of the genre:
+# - title before the name, maybe "同志" and a place between name and verb: "区长X在区行政中心三楼会议室,主持召开…";
+# - name before the title: "X副县长主持召开…".
+_PRESIDER = re.compile(rf"(?P<title>{_TITLES})(?P<name>[\u4e00-\u9fff·]{{2,4}}?)(?:同志)?"
+                       r"(?:在[^，。；\n]{1,30}?)?[，]?主持")
+# "县长赵六召开县政府第12次常务会议": whoever convenes the meeting chairs it.
+_CONVENER = re.compile(rf"(?P<title>{_TITLES})(?P<name>[\u4e00-\u9fff·]{{2,3}}?)(?:同志)?召开")
+_PRESIDER_AFTER = re.compile(rf"(?:^|(?<=[，。：\n\s]))(?P<name>[\u4e00-\u9fff·]{{2,3}}?)(?:同志)?(?P<title>{_TITLES})主持")
 _BODY_CORE = (r"(?:市委|县委|区委|州委|省委|旗委|市政府|县政府|区政府|州政府|市人民政府|县人民政府|区人民政府)"
-              r"(?:(?:第)?[0-9一二三四五六七八九十百零〇]+次)?"
+              r"(?:第?[0-9一二三四五六七八九十]+届)?(?:(?:第)?[0-9一二三四五六七八九十百零〇]+次)?"
               r"(?:常委会|常务会议|常务会|全体会议|全体（扩大）会议|专题会议|理论学习中心组)")
 _BODY = re.compile(rf"(?:[0-9一二三四五六七八九十]+届)?(?P<body>{_BODY_CORE})(?:（扩大）)?(?P<tail>会议)?")
+# "县第九届人民政府第20次常务会议": the government's term between its level and its name.
+_BODY_TERM = re.compile(r"(?P<level>[市县区州])第?[0-9一二三四五六七八九十百]+届(?:人民)?政府(?:第?[0-9一二三四五六七八九十百零〇]+次)?"
+                        r"(?P<kind>常务会议|常务会|全体会议)")
+# "市委召开常委（扩大）会议": the committee named before the verb.
+_BODY_SPLIT = re.compile(r"(?P<level>[市县区州])委(?:员会)?召开(?:第[0-9一二三四五六七八九十]+次)?常委(?:会)?(?P<wide>（扩大）)?会议")
+# Other meetings go by their own name: "…召开集镇风貌提升工作调度会。", "全县农业农村工作会议召开".
+_NAMED_MEETING = re.compile(r"召开(?P<name>[^，。；：、！？\n（）]{2,40}?(?:会议|会))(?=[，。；：！？\n]|$)"
+                            r"|(?:^|(?<=[，。：\n]))(?P<before>[^，。；：、！？\n（）]{2,40}?会议)召开")
 _REPORTS = re.compile(r"听取(?:了)?(?P<list>[^，。；！？：\n]{2,300}?)(?:的)?(?:工作)?汇报")
 _LEVEL = re.compile(r"[市县区州省旗]")
 
@@ -38,14 +55,32 @@ class MeetingFacts:
 
 
 def _opening(shadow: str) -> int:
-    """End of the part that describes the meeting: its first paragraph, or the first 400 characters."""
-    end = shadow.find("\n", 0, 600)
-    first_line_end = end if end > 0 else min(len(shadow), 400)
-    # A title line ("市委常委会召开会议") may precede the paragraph that carries the facts.
-    if first_line_end < 40:
-        second = shadow.find("\n", first_line_end + 1, first_line_end + 600)
-        return second if second > 0 else min(len(shadow), first_line_end + 400)
-    return first_line_end
+    """End of the part that describes the meeting: its first paragraph (after a title line and blank lines), or
+    the first 400 characters."""
+    position = 0
+    lines = 0
+    while position < len(shadow) and lines < 4:
+        end = shadow.find("\n", position, position + 600)
+        line_end = end if end >= 0 else min(len(shadow), position + 400)
+        line = shadow[position:line_end].strip()
+        lines += 1
+        # A title line ("市委常委会召开会议") or a blank line may precede the paragraph that carries the facts.
+        if line and (len(line) >= 40 or end < 0):
+            return line_end
+        if end < 0:
+            return line_end
+        position = end + 1
+    return min(len(shadow), max(position, 400))
+
+
+def _presider_reach(shadow: str, end: int) -> int:
+    """The presider may be named in the paragraph after the opening ("…召开常委（扩大）会议,传达…。\n市委书记X主持
+    会议。"): look one paragraph further, within the opening's reach."""
+    position = end + 1
+    while position < len(shadow) and shadow[position] in "\n \u3000\t":  # blank lines between
+        position += 1
+    following = shadow.find("\n", position, position + 400)
+    return following if following > 0 else min(len(shadow), position + 400)
 
 
 def _year_number(text: str) -> int | None:
@@ -106,6 +141,26 @@ def find_reports(text: str, shadow: str) -> tuple[str, ...] | None:
     return tuple(items) if items else None
 
 
+# Dates that document generators write into every file they make: python-docx's template says 2013-12-23 23:15 UTC.
+_GENERATOR_DATES = frozenset({dt.date(2013, 12, 23)})
+_YEAR_IN_TEXT = re.compile(r"((?:19|20)[0-9]{2})年")
+
+
+def plausible_document_date(stamp: dt.date | None, shadow: str, today: dt.date | None = None) -> dt.date | None:
+    """A document's own date (a .docx's core properties), when it can stand for the meeting's year: not a
+    generator's default, not in the future or before 2000, and consistent with the years the text names (a text
+    that speaks of 2022 and 2023 was not written in 2013). Otherwise None, and the year is asked for."""
+    if stamp is None or stamp in _GENERATOR_DATES:
+        return None
+    today = today or dt.date.today()
+    if not (2000 <= stamp.year <= today.year) or stamp > today + dt.timedelta(days=1):
+        return None
+    named = [int(year) for year in _YEAR_IN_TEXT.findall(shadow[:20000])]
+    if named and not (min(named) <= stamp.year <= max(named) + 1):
+        return None
+    return stamp
+
+
 def find_meeting(text: str, shadow: str, *, year: int | None = None, document_date: dt.date | None = None,
                  meeting_date: dt.date | None = None) -> MeetingFacts:
     end = _opening(shadow)
@@ -114,10 +169,12 @@ def find_meeting(text: str, shadow: str, *, year: int | None = None, document_da
     if meeting_date is not None:
         full = meeting_date
     else:
-        found = _find_date(shadow, end)
+        # The date may stand in the paragraph after a long title line.
+        found = _find_date(shadow, end) or _find_date(shadow, _presider_reach(shadow, end))
         if found:
             found_year, month, day = found
             chosen = found_year or year
+            document_date = plausible_document_date(document_date, shadow) if chosen is None else None
             if chosen is None and document_date is not None:
                 # A document is written on or after its meeting: a December meeting saved in January is last year's.
                 chosen = document_date.year
@@ -136,7 +193,10 @@ def find_meeting(text: str, shadow: str, *, year: int | None = None, document_da
     body = _find_body(text, shadow, end)
 
     presider = presider_title = None
-    found_presider = _PRESIDER.search(shadow, 0, end)
+    reach = _presider_reach(shadow, end)
+    found_presider = (_PRESIDER.search(shadow, 0, end) or _PRESIDER_AFTER.search(shadow, 0, end)
+                      or _PRESIDER.search(shadow, 0, reach) or _PRESIDER_AFTER.search(shadow, 0, reach)
+                      or _CONVENER.search(shadow, 0, reach))
     if found_presider:
         presider = text[found_presider.start("name"):found_presider.end("name")]
         presider_title = text[found_presider.start("title"):found_presider.end("title")]
@@ -147,23 +207,36 @@ def find_meeting(text: str, shadow: str, *, year: int | None = None, document_da
 
 
 def _find_body(text: str, shadow: str, end: int) -> str | None:
-    match = _BODY.search(shadow, 0, end) or _BODY.search(shadow, 0, min(len(shadow), 1000))
+    """The kind of meeting, in simplified characters and without its numbering (docs: "市政府常务会议", not
+    "市人民政府第15次常務會議"); for other meetings, the meeting's own name."""
+    wide = min(len(shadow), 1000)
+    term = _BODY_TERM.search(shadow, 0, end)
+    if term:
+        return term.group("level") + "政府" + _kind(term.group("kind"))
+    split = _BODY_SPLIT.search(shadow, 0, end)
+    if split:
+        return split.group("level") + "委常委会" + ("扩大会议" if split.group("wide") else "会议")
+    match = _BODY.search(shadow, 0, end)
+    named = _NAMED_MEETING.search(shadow, 0, end)
+    if not match and named:
+        # "防汛抗旱指挥部第二次会议" is the 防汛抗旱指挥部会议: the name without its session number.
+        return re.sub(r"第[0-9一二三四五六七八九十百]+次(?=会议$)", "", named.group("name") or named.group("before"))
+    match = match or _BODY.search(shadow, 0, wide)
     if not match:
         return None
-    start, stop = match.start("body"), match.end()
-    shadow_body, source_body = shadow[start:stop], text[start:stop]
+    body = shadow[match.start("body"):match.end()]
     # Name the body, not the session: "市政府第15次常务会议" and "市人民政府常务会议" are both 市政府常务会议.
-    drop = [m.span() for m in re.finditer(r"第?[0-9一二三四五六七八九十百零〇]+次|（扩大）|(?<=[市县区州])人民(?=政府)",
-                                          shadow_body)]
-    for left, right in reversed(drop):
-        shadow_body = shadow_body[:left] + shadow_body[right:]
-        source_body = source_body[:left] + source_body[right:]
-    traditional = shadow_body != source_body and "會" in source_body
-    if shadow_body.endswith("常委会"):
-        source_body += "會議" if traditional else "会议"
-    elif shadow_body.endswith("常务会"):
-        source_body += "議" if traditional else "议"
-    return source_body
+    body = re.sub(r"第?[0-9一二三四五六七八九十]+届|第?[0-9一二三四五六七八九十百零〇]+次|（扩大）|(?<=[市县区州])人民(?=政府)",
+                  "", body)
+    return _kind(body)
+
+
+def _kind(body: str) -> str:
+    if body.endswith("常委会"):
+        return body + "会议"
+    if body.endswith("常务会"):
+        return body + "议"
+    return body
 
 
 def level_of(body: str | None) -> str | None:

@@ -47,12 +47,15 @@ class Heading:
 
 @dataclass(frozen=True)
 class UnitSuggestion:
-    name: str
+    name: str  # the responsibility list's name; the text's own name when the list has no such unit
     role: str  # "lead" or "coop"
     reason: str
+    written: str | None = None  # the name as the text writes it, when the text names the unit; None for a keyword
+    in_list: bool = True  # False: the text names a unit the responsibility list does not hold
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "role": self.role, "reason": self.reason}
+        return {"name": self.name, "role": self.role, "reason": self.reason, "written": self.written,
+                "in_list": self.in_list}
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,11 @@ class Extraction:
             "directives": [directive.to_dict() for directive in self.directives],
             "phrases": [phrase.to_dict() for phrase in self.phrases],
         }
+
+    def undated(self) -> list[str]:
+        """The deadlines the text states that could not be dated (the meeting's year is unknown), in order."""
+        return [directive.deadline.text for directive in self.directives
+                if directive.deadline is not None and directive.deadline.date is None]
 
     def to_json(self, *, indent: int | None = 1) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)

@@ -66,6 +66,26 @@ def extract_upload(*, data: bytes | None = None, filename: str = "", text: str |
     return result.to_dict(), decoded.text
 
 
+def undated_note(extracted: dict) -> tuple[str, str] | None:
+    """(Chinese, English) note when the meeting's year is unknown: the date as found and the relative deadlines
+    that could not be dated; None when the year is known."""
+    date = (extracted.get("meeting") or {}).get("date") or ""
+    if len(date) == 10:
+        return None
+    undated = [d["deadline"]["text"] for d in extracted.get("directives") or []
+               if d.get("deadline") and not d["deadline"].get("date")]
+    found = f"（原文日期 {date}）" if date else "（原文未写日期）"
+    zh = f"通报未写会议年份{found}，"
+    en = f"the communique gives no year for the meeting{f' (date {date})' if date else ''}; "
+    if undated:
+        zh += f"以下 {len(undated)} 项期限无法推算日期：" + "、".join(undated)
+        en += f"{len(undated)} deadline(s) could not be dated: " + ", ".join(undated)
+    else:
+        zh += "无相对期限需要推算"
+        en += "no relative deadline needed it"
+    return zh, en
+
+
 def _meeting_title(found: dict) -> str:
     body = found.get("body") or "会议"
     date = found.get("date")
@@ -134,6 +154,46 @@ def meeting_import(*, actor, extracted: dict, source_text: str, source_name: str
     from duban.sources.actions import phrases_collect_in_txn  # here, not at the top: sources imports meetings
 
     phrases_collect_in_txn(meeting)
+    return meeting
+
+
+@transaction.atomic(durable=True)
+def meeting_date_set(*, actor, meeting_id: int, date: dt.date, version: int) -> Meeting:
+    """Supervisors set or correct a draft meeting's date (until 交办; the tasks' clocks run from it afterwards).
+    The relative deadlines its tasks state ("国庆前", "年底") are dated again from the new date, except those a
+    person changed by hand. Event MEETING_DATE_CHANGED; nobody is told (a draft has no assignees yet)."""
+    meeting = _locked_meeting(actor, meeting_id)
+    if not perms.can_edit_meeting(actor, meeting):
+        raise PermissionDenied()
+    if meeting.status != MeetingStatus.DRAFT:
+        raise Conflict("会议已确认交办，会议日期不能再修改", "the meeting was confirmed; its date can no longer change")
+    if not dt.date(1990, 1, 1) <= date <= dt.date(2100, 12, 31):
+        raise InvalidInput("会议日期不在合理范围内", "the meeting date is out of range")
+    old = meeting.date
+    if old == date:
+        return meeting
+    calendar = extraction.default_calendar()
+    redated: dict[int, dt.date | None] = {}
+    for task in Task.objects.select_for_update().filter(meeting=meeting, status=TaskStatus.DRAFT).exclude(
+            deadline_text="").only("id", "deadline", "deadline_text"):
+        # A deadline that is still the one the text's words gave (or none, for want of a year) follows the new
+        # date; one a person set by hand is theirs.
+        was = extraction.resolve_deadline(task.deadline_text, old, calendar) if old else None
+        if task.deadline is None or task.deadline == was:
+            new = extraction.resolve_deadline(task.deadline_text, date, calendar)
+            if new != task.deadline:
+                redated[task.pk] = new
+    updated = Meeting.objects.filter(pk=meeting.pk, version=version).update(
+        date=date, date_text=date.isoformat(), title=_meeting_title({"body": meeting.body, "date": date.isoformat()}),
+        version=version + 1)
+    if not updated:
+        raise Conflict("会议已被他人修改，请刷新后重试", "the meeting was changed by someone else; reload and retry")
+    for task_id, new in redated.items():
+        Task.objects.filter(pk=task_id).update(deadline=new, version=F("version") + 1)
+    meeting.refresh_from_db()
+    audit_log(actor=actor, event_type=EventType.MEETING_DATE_CHANGED, meeting=meeting,
+              extra={"old": old.isoformat() if old else meeting.extraction.get("meeting", {}).get("date"),
+                     "new": date.isoformat(), "redated": sorted(redated)})
     return meeting
 
 

@@ -3,6 +3,7 @@ handed to the ledger importer."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
@@ -58,6 +59,12 @@ def import_file(args) -> int:
                                      allow_duplicate=args.allow_duplicate)
     print(f"已导入会议 #{meeting.pk}：{meeting.title}，{meeting.tasks.count()} 项事项（草稿）"
           f" / imported meeting {meeting.pk} with {meeting.tasks.count()} draft tasks")
+    note = actions.undated_note(extracted)
+    if note is not None:
+        # Said, not silently dropped: the clerk sets the year (--year, or the meeting date on its page) and the
+        # relative deadlines are dated again.
+        print(f"注意：{note[0]}；请用 --year 指定年份，或在会议页面填写会议日期"
+              f" / note: {note[1]}; give --year, or set the meeting date on its page", file=sys.stderr)
     if args.confirm:
         actions.meeting_confirm(actor=actor, meeting_id=meeting.pk)
         print("已确认交办 / confirmed and assigned")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/confirm/", views.meeting_confirm, name="confirm"),
     path("meetings/<int:meeting_id>/merge/", views.meeting_merge, name="merge"),
     path("meetings/<int:meeting_id>/withdraw/", views.meeting_withdraw, name="withdraw"),
+    path("meetings/<int:meeting_id>/date/", views.meeting_date_set, name="date"),
 ]

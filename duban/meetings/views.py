@@ -40,6 +40,9 @@ class ImportForm(forms.Form):
     year = forms.IntegerField(label="会议年份（通报未写年份时填写）", required=False, min_value=1990, max_value=2100)
     source_name = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
     allow_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # Set once the page has asked for the year: an empty year then means "import without one" (the meeting's
+    # date stays editable on its page until 交办).
+    year_asked = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 @login_required
@@ -65,6 +68,17 @@ def meeting_import(request):
                 extracted, text = actions.extract_upload(text=d["text"], year=d["year"])
             else:
                 raise InvalidInput("请粘贴通报文本或上传文件", "paste a communique or upload a file")
+            note = (actions.undated_note(extracted) if d["year"] is None and not d["year_asked"]
+                    and extracted.get("directives") else None)
+            if note is not None:
+                # The text gives no year and the document's own date is not plausible: ask, prefilled with this
+                # year, and say what cannot be dated without it.
+                asked = ImportForm(initial={"text": text, "year": task_selectors.today_local().year,
+                                            "source_name": source_name, "year_asked": True,
+                                            "allow_duplicate": d["allow_duplicate"]})
+                return render(request, "meetings/import.html", {
+                    "form": asked, "error": "", "year_note": note[0], "asking_year": True,
+                    "max_mb": settings.DUBAN_MAX_UPLOAD_BYTES // (1024 * 1024)})
             meeting = actions.meeting_import(actor=request.user, extracted=extracted, source_text=text,
                                              source_name=source_name, allow_duplicate=d["allow_duplicate"])
         except actions.DuplicateMeeting as exc:
@@ -152,7 +166,17 @@ def meeting_detail(request, meeting_id: int):
         "missing_lead": sum(1 for t in tasks if t.status == TaskStatus.DRAFT and t.lead_unit_id is None)
         if is_draft else 0,
         "today": today,
+        "undated_note": _undated_note(meeting, tasks) if is_draft and meeting.date is None else "",
     })
+
+
+def _undated_note(meeting, tasks) -> str:
+    """What a draft without a known year could not date, said plainly."""
+    undated = [t.deadline_text for t in tasks if t.deadline is None and t.deadline_text]
+    found = f"（原文日期 {meeting.date_text}）" if meeting.date_text else ""
+    if not undated:
+        return f"通报未写会议年份{found}"
+    return f"通报未写会议年份{found}，以下 {len(undated)} 项时限无法推算日期：" + "、".join(undated)
 
 
 # One row of a confirmed meeting's task table; every field is escaped in task_rows.
@@ -225,4 +249,28 @@ def meeting_merge(request, meeting_id: int):
         messages.error(request, exc.message_zh)
     else:
         messages.success(request, f"已将 {len(set(ids))} 项合并为“{kept.title}”。")
+    return redirect("meetings:detail", meeting_id=meeting_id)
+
+
+class MeetingDateForm(forms.Form):
+    date = forms.DateField(label="会议日期", input_formats=["%Y-%m-%d"])
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+@login_required
+@require_POST
+@page_errors
+def meeting_date_set(request, meeting_id: int):
+    """Set or correct a draft meeting's date; its relative deadlines are dated again."""
+    form = MeetingDateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写正确的会议日期（年-月-日）")
+        return redirect("meetings:detail", meeting_id=meeting_id)
+    try:
+        meeting = actions.meeting_date_set(actor=request.user, meeting_id=meeting_id, date=form.cleaned_data["date"],
+                                           version=form.cleaned_data["version"])
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+    else:
+        messages.success(request, f"会议日期已改为 {meeting.date:%Y年%-m月%-d日}，相对时限已按新日期重新推算。")
     return redirect("meetings:detail", meeting_id=meeting_id)

@@ -8,6 +8,7 @@ other actions only.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -19,6 +20,7 @@ from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
+from duban.extraction.directives import has_modal
 from duban.tasks.models import (OPEN_STATUSES, Priority, ProgressReport, ReportCycle, ReportStatus, Task, TaskKind,
                                 TaskStatus)
 
@@ -89,12 +91,32 @@ def _check_text(title: str, text: str) -> None:
         raise InvalidInput("事项名称不能超过200字", "the title must be at most 200 characters")
 
 
+_CLAUSE = re.compile(r"[^，,；;。！？!?]+")
+_MODAL = re.compile(r"要|必须|务必")
+
+
+def _from_the_request(sentence: str) -> str:
+    """A directive that opens with a clause of fact ("国庆假期即将来临，各级各部门要全面落实…", "本市是交通枢纽，全市
+    要深化…") is named from the clause that asks, after its subject and modal: the fact is not the work."""
+    clauses = list(_CLAUSE.finditer(sentence))
+    if len(clauses) < 2 or has_modal(clauses[0].group()):
+        return sentence
+    for clause in clauses[1:3]:
+        words = clause.group()
+        for modal in _MODAL.finditer(words):
+            if modal.start() <= 12 and has_modal(words[:modal.end()]):
+                return sentence[clause.start() + modal.end():]
+    return sentence
+
+
 def title_from_text(text: str, limit: int = 40) -> str:
-    """A ledger line's name: the directive without its "会议强调，要" lead-in, cut at the first clause."""
+    """A ledger line's name: the directive without its "会议强调，要" lead-in or a leading clause of fact, cut at the
+    first clause."""
     s = text.strip()
     for prefix in ("会议强调", "会议要求", "会议指出", "会议提出"):
         if s.startswith(prefix):
             s = s[len(prefix):].lstrip("，,：: ")
+    s = _from_the_request(s)
     for prefix in ("各级各部门要", "要"):
         if s.startswith(prefix) and len(s) > len(prefix) + 2:
             s = s[len(prefix):]

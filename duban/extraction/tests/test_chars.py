@@ -29,3 +29,13 @@ def test_spellings_cover_both_scripts():
     assert "發展" in spellings("发展") and "髮展" in spellings("发展")  # one simplified form, two traditional
     assert spellings("安全") == ["安全"]
     assert len(spellings("发发发发发发")) <= 8
+def test_view_drops_pinyin_glosses_and_maps_back_to_the_source():
+    from duban.extraction.chars import View
+
+    source = "會議強(qiáng)調(diào)，由某某鎮(zhèn)負責(zé)。(附件)"
+    view = View(source)
+    assert view.text == "會議強調，由某某鎮負責。(附件)"
+    start = view.text.index("某某鎮")
+    assert view.slice(start, start + 3) == "某某鎮(zhèn)"  # a name keeps its junk
+    assert view.slice(0, len(view.text)) == source
+    assert View("要抓好（一）落实。").text == "要抓好（一）落实。"  # ordinary brackets stay

@@ -43,6 +43,9 @@ def test_summary_and_year_option(tmp_path):
     done = run(path, "--year", "2021")
     assert done.returncode == 0
     assert "2021-09-29" in done.stdout.decode("utf-8")
+    assert "undated" not in done.stdout.decode("utf-8")
+    without = run(path).stdout.decode("utf-8")  # no year anywhere: the summary says what it could not date
+    assert "09-29" in without and "无法推算" in without and "10月底前" in without
 
 
 def test_units_option_replaces_the_list(tmp_path):
@@ -51,7 +54,8 @@ def test_units_option_replaces_the_list(tmp_path):
     units = tmp_path / "units.toml"
     units.write_text('[[unit]]\nname = "县安委办"\naliases = []\nkeywords = ["隐患"]\nareas = []\n', encoding="utf-8")
     data = json.loads(run(path, "--json", "--units", units).stdout.decode("utf-8"))
-    assert data["directives"][0]["units"] == [{"name": "县安委办", "role": "lead", "reason": "隐患"}]
+    assert data["directives"][0]["units"] == [{"name": "县安委办", "role": "lead", "reason": "隐患",
+                                                  "written": None, "in_list": True}]
 
 
 @pytest.mark.parametrize("name, content, words", [

@@ -47,3 +47,18 @@ def test_modal_ignores_words_that_only_contain_yao():
     assert has_modal("各地要抓紧落实")
     assert has_modal("会议要求各地抓紧落实")
     assert not has_modal(mask_quotes("坚持“疫情要防住”"))
+
+
+def test_real_minutes_shapes():
+    # Agenda records fused with a requirement, with or without a comma after 强调.
+    assert is_directive("会议传达学习了全省安全生产电视电话会议精神，强调要压实企业主体责任。")
+    assert is_directive("会议听取了全县春耕工作汇报，强调，要抓紧备足农资。")
+    # Decisions that ask for more work; a bare vote is not one.
+    assert is_directive("会议议定：原则同意，按会议要求修改完善后，由县商务局印发实施。")
+    assert is_directive("会议同意县商务局提出的《实施方案》，作进一步修改完善后提请县委审议。")
+    assert not is_directive("会议原则同意《实施方案》。")
+    # Minutes hand work to a unit; a requirement with its time right after it.
+    assert is_directive("（二）由县水利局负责，于5月底前完成渠系改造。")
+    assert is_directive("集镇建设方面则要求在年内完成改造任务。")
+    # "会议要求" followed only by a judgement is not a request.
+    assert not is_directive("会议要求，这项改革是全局工作的关键一环，也是群众关心的大事。")

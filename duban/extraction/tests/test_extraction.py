@@ -35,7 +35,12 @@ def test_any_text_extracts_with_exact_spans(text, year):
         assert source[item.start:item.end] == item.text
     for directive in result.directives:
         assert directive.heading is None or 0 <= directive.heading < len(result.headings)
-        assert sum(unit.role == "lead" for unit in directive.units) <= 1 and len(directive.units) <= 4
+        suggested = [unit for unit in directive.units if unit.written is None]
+        if suggested:  # keyword suggestions: one lead at most, never mixed with units the text names
+            assert len(suggested) == len(directive.units)
+            assert sum(unit.role == "lead" for unit in suggested) <= 1 and len(suggested) <= 4
+        for unit in directive.units:
+            assert unit.written is None or unit.written in source
 
 
 def test_small_communique():
@@ -103,3 +108,20 @@ def test_heading_lines_head_the_paragraphs_below_them():
         ("要加快推进学", 1, "民生实事"),
         ("会议强调，要", None, "党的建设"),
     ]
+
+
+def test_docx_generator_default_date_is_not_the_meetings_year(tmp_path):
+    import docx
+
+    from duban.extraction import extract_file
+
+    document = docx.Document()  # python-docx stamps its template's date, 2013-12-23, on every new file
+    document.add_paragraph("9月29日，市委书记张三主持召开市委常委会会议。")
+    document.add_paragraph("会议强调，要抓好安全生产，国庆前完成隐患排查。")
+    path = tmp_path / "minutes.docx"
+    document.save(path)
+    result = extract_file(path)
+    assert result.meeting.date == "09-29"
+    assert result.directives[0].deadline.text == "国庆前" and result.directives[0].deadline.date is None
+    assert result.undated() == ["国庆前"]
+    assert extract_file(path, year=2022).undated() == []

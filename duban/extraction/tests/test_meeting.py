@@ -36,7 +36,7 @@ def test_missing_facts_are_none():
 def test_traditional_text_keeps_its_characters_and_passive_presider():
     text = "2023年11月2日，市委常委會召開會議，會議由市委書記陳某主持，聽取全市冬季安全生產情況匯報。\n"
     meeting = facts(text).meeting
-    assert meeting.body == "市委常委會會議"
+    assert meeting.body == "市委常委会会议"  # the kind of meeting, in simplified characters
     assert (meeting.presider_title, meeting.presider) == ("市委書記", "陳某")
     assert meeting.reports_heard == ("冬季安全生產",)
 
@@ -45,3 +45,42 @@ def test_reports_from_later_paragraphs_and_about_phrases():
     text = ("5月6日，市长赵六主持召开市政府常务会议。\n会议听取了市发改委关于全市一季度经济运行情况的汇报。"
             "会议听取了防汛工作情况汇报。要积极听取群众意见。\n")
     assert facts(text).meeting.reports_heard == ("一季度经济运行", "防汛")
+
+
+def test_presider_in_the_common_shapes_of_real_texts():
+    cases = {
+        "3月2日，县长赵六在县行政中心三楼会议室，主持召开县政府第12次常务会议。\n": ("县长", "赵六"),
+        "3月2日，赵六副县长主持召开全县春耕生产调度会。\n": ("副县长", "赵六"),
+        "3月2日，县长赵六召开县政府第12次常务会议。\n": ("县长", "赵六"),
+        "3月2日，县委召开常委（扩大）会议，传达学习全省会议精神。\n县委书记钱七主持会议。\n": ("县委书记", "钱七"),
+    }
+    for text, (title, name) in cases.items():
+        meeting = facts(text).meeting
+        assert (meeting.presider_title, meeting.presider) == (title, name), text
+
+
+def test_body_by_kind_without_numbering_or_by_the_meetings_own_name():
+    assert facts("3月2日，县长赵六主持召开县第九届人民政府第20次常务会议。\n").meeting.body == "县政府常务会议"
+    assert facts("3月2日，市长孙八主持召开市政府六届十二次常务会议。\n").meeting.body == "市政府常务会议"
+    assert facts("3月2日，县委召开常委（扩大）会议，研究工作。\n").meeting.body == "县委常委会扩大会议"
+    assert facts("3月2日，副县长赵六主持召开集镇风貌提升工作调度会。\n").meeting.body == "集镇风貌提升工作调度会"
+    assert facts("全县防汛抗旱指挥部第二次会议召开\n3月2日，会议研究部署汛前准备。\n").meeting.body == "全县防汛抗旱指挥部会议"
+
+
+def test_date_after_a_long_title_line_and_with_hao():
+    title = "赵六主持召开县政府常务会议 研究部署全县春耕生产和农村人居环境整治等事宜\n\n"
+    meeting = facts(title + "3月2号上午，县长赵六主持召开县政府常务会议。\n", year=2024).meeting
+    assert meeting.date == "2024-03-02" and meeting.presider == "赵六"
+
+
+def test_a_document_date_counts_only_when_plausible_and_consistent():
+    from duban.extraction.meeting import plausible_document_date
+
+    today = dt.date(2026, 12, 5)
+    assert plausible_document_date(dt.date(2024, 3, 8), shadow("3月2日，要抓好春耕。"), today) == dt.date(2024, 3, 8)
+    # python-docx's template date, the future and texts that name other years are not the meeting's year.
+    assert plausible_document_date(dt.date(2013, 12, 23), shadow("3月2日，要抓好春耕。"), today) is None
+    assert plausible_document_date(dt.date(2027, 1, 2), shadow("3月2日，要抓好春耕。"), today) is None
+    assert plausible_document_date(dt.date(2016, 5, 1), shadow("3月2日，要完成2023年目标任务。"), today) is None
+    assert plausible_document_date(dt.date(2024, 1, 3), shadow("要总结2023年工作，谋划2024年任务。"), today) == \
+        dt.date(2024, 1, 3)

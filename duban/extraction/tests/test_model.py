@@ -22,7 +22,8 @@ def test_json_has_exactly_the_documented_shape():
                                "presider_title": "市委书记", "reports_heard": ["安全生产"]}
     assert data["headings"] == [{"start": 0, "end": 6, "text": "要守牢底线。", "area": "安全生产"}]
     assert data["directives"] == [{"start": 6, "end": 12, "text": "要抓好落实。", "area": "安全生产", "heading": 0,
-                                   "units": [{"name": "市应急管理局", "role": "lead", "reason": "安全"}],
+                                   "units": [{"name": "市应急管理局", "role": "lead", "reason": "安全",
+                                              "written": None, "in_list": True}],
                                    "deadline": {"text": "年底", "date": "2022-12-31"}}]
     assert data["phrases"] == [{"text": "两山", "start": 3, "end": 5}]
     assert "市委" in extraction.to_json()  # not ASCII-escaped

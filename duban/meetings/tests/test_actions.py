@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from duban.core.audit import EventType
-from duban.core.errors import InvalidInput, PermissionDenied
+from duban.core.errors import InvalidInput, NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Notification, Unit
 from duban.demo.loader import demo_communique
 from duban.meetings import actions
@@ -143,3 +143,74 @@ def test_a_confirmed_meeting_is_not_withdrawn_as_a_whole(org):
     with pytest.raises(Conflict):
         actions.meeting_withdraw(actor=org.supervisor, meeting_id=meeting.pk, reason="错误")
     assert not meeting.tasks.exclude(status=TaskStatus.ASSIGNED).exists()
+# --- the meeting's year and date (a text that gives only month and day) ------------------------------------------
+
+UNDATED = ("9月29日，市委书记许文博主持召开市委常委会会议。\n"
+           "会议强调，要全面排查整治燃气安全隐患，市应急管理局要牵头开展专项检查，国庆前完成。\n"
+           "会议要求，市卫健委要做好冬春季药品储备，年底前完成。\n")
+
+
+def _undated_meeting(org):
+    extracted, text = actions.extract_upload(text=UNDATED)
+    return actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=text), extracted
+
+
+def test_undated_note_says_which_deadlines_could_not_be_dated(org):
+    extracted, _ = actions.extract_upload(text=UNDATED)
+    zh, en = actions.undated_note(extracted)
+    assert "09-29" in zh and "2 项期限无法推算日期：国庆前、年底前" in zh
+    assert "2 deadline(s) could not be dated" in en
+    assert actions.undated_note(actions.extract_upload(text=UNDATED, year=2025)[0]) is None
+
+
+def test_setting_the_date_redates_relative_deadlines_and_is_audited(org, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    meeting, _ = _undated_meeting(org)
+    assert meeting.date is None and list(meeting.tasks.values_list("deadline", flat=True)) == [None, None]
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = actions.meeting_date_set(actor=org.supervisor, meeting_id=meeting.pk, date=dt.date(2025, 9, 29),
+                                           version=meeting.version)
+    assert changed.date == dt.date(2025, 9, 29) and changed.title == "2025年9月29日市委常委会会议"
+    deadlines = dict(meeting.tasks.values_list("deadline_text", "deadline"))
+    # 国庆前: the working day before the National Day holiday of 2025 (10-01); 年底前: the last day of the year.
+    assert deadlines == {"国庆前": dt.date(2025, 9, 30), "年底前": dt.date(2025, 12, 31)}
+    event = AuditEvent.objects.get(event_type=EventType.MEETING_DATE_CHANGED)
+    assert event.actor == org.supervisor and event.meeting_id == meeting.pk
+    assert event.extra["old"] == "09-29" and event.extra["new"] == "2025-09-29" and len(event.extra["redated"]) == 2
+    assert Notification.objects.count() == 0
+
+
+def test_a_deadline_set_by_hand_is_kept_when_the_date_moves(org):
+    import datetime as dt
+
+    meeting, _ = _undated_meeting(org)
+    actions.meeting_date_set(actor=org.supervisor, meeting_id=meeting.pk, date=dt.date(2025, 9, 29), version=1)
+    by_hand = meeting.tasks.get(deadline_text="年底前")
+    Task.objects.filter(pk=by_hand.pk).update(deadline=dt.date(2025, 11, 15))
+    actions.meeting_date_set(actor=org.supervisor, meeting_id=meeting.pk, date=dt.date(2026, 9, 29), version=2)
+    deadlines = dict(meeting.tasks.values_list("deadline_text", "deadline"))
+    assert deadlines["年底前"] == dt.date(2025, 11, 15)
+    assert deadlines["国庆前"].year == 2026
+
+
+def test_the_date_is_fixed_after_confirmation_and_refused_actors_leave_no_trace(org):
+    import datetime as dt
+
+    from duban.core.errors import Conflict
+
+    meeting, _ = _undated_meeting(org)
+    events = AuditEvent.objects.count()
+    for refused in (org.lead_staff, org.leader):  # a unit cannot see a draft; the leader reads only
+        with pytest.raises((PermissionDenied, NotFound)):
+            actions.meeting_date_set(actor=refused, meeting_id=meeting.pk, date=dt.date(2025, 9, 29), version=1)
+    with pytest.raises(Conflict):  # a stale version
+        actions.meeting_date_set(actor=org.supervisor, meeting_id=meeting.pk, date=dt.date(2025, 9, 29), version=7)
+    meeting.refresh_from_db()
+    assert meeting.date is None and AuditEvent.objects.count() == events
+    assert set(meeting.tasks.values_list("deadline", flat=True)) == {None}
+    actions.meeting_date_set(actor=org.supervisor, meeting_id=meeting.pk, date=dt.date(2025, 9, 29), version=1)
+    actions.meeting_confirm(actor=org.supervisor, meeting_id=meeting.pk)
+    with pytest.raises(Conflict):
+        actions.meeting_date_set(actor=org.supervisor, meeting_id=meeting.pk, date=dt.date(2024, 9, 29),
+                                 version=Meeting.objects.get(pk=meeting.pk).version)

@@ -45,3 +45,19 @@ def test_import_as_unit_user_is_refused(org, capsys):
         assert main(["import", str(path), "--user", "lead_staff"]) == 2
     assert "无权" in capsys.readouterr().err
     assert Meeting.objects.count() == 0
+
+
+def test_import_without_a_year_says_what_it_could_not_date(org, capsys, tmp_path):
+    import docx
+
+    document = docx.Document()  # python-docx stamps 2013-12-23 on the file: not the meeting's year
+    document.add_paragraph("9月29日，市委书记许文博主持召开市委常委会会议。")
+    document.add_paragraph("会议强调，要全面排查整治燃气安全隐患，市应急管理局要牵头开展专项检查，国庆前完成。")
+    path = tmp_path / "minutes.docx"
+    document.save(path)
+    assert main(["import", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "通报未写会议年份" in err and "国庆前" in err and "--year" in err
+    meeting = Meeting.objects.get()
+    assert meeting.date is None and meeting.date_text == "09-29"
+    assert meeting.tasks.get().deadline is None

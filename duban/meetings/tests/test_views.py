@@ -161,3 +161,35 @@ def test_demo_communique_imports(client, org):
     meeting = Meeting.objects.get()
     assert meeting.date.isoformat() == "2026-11-10"
     assert Task.objects.filter(meeting=meeting).count() > 20
+
+
+UNDATED = SHORT.replace("2026年3月2日", "3月2日").replace("3月底前完成", "年底前完成")
+
+
+def test_import_without_a_year_asks_for_it_prefilled_and_says_what_it_cannot_date(client, org):
+    from duban.tasks.selectors import today_local
+
+    login(client, org.supervisor)
+    response = _import(client, UNDATED)
+    page = response.content.decode()
+    assert response.status_code == 200 and Meeting.objects.count() == 0
+    assert "通报未写会议年份" in page and "年底前" in page
+    assert f'value="{today_local().year}"' in page and 'name="year_asked" value="True"' in page
+    response = _import(client, UNDATED, year="2025", year_asked="True")
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302 and meeting.date.isoformat() == "2025-03-02"
+    assert {t.deadline.isoformat() for t in meeting.tasks.exclude(deadline_text="")} == {"2025-12-31"}
+
+
+def test_import_after_asking_without_a_year_then_set_the_date_on_the_meeting_page(client, org):
+    login(client, org.supervisor)
+    _import(client, UNDATED, year_asked="True")
+    meeting = Meeting.objects.get()
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert 'id="undated-note"' in page and "1 项时限无法推算日期：年底前" in page
+    response = client.post(f"/meetings/{meeting.pk}/date/", {"date": "2025-03-02", "version": meeting.version})
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.date.isoformat() == "2025-03-02"
+    assert meeting.tasks.get(deadline_text="年底前").deadline.isoformat() == "2025-12-31"
+    assert 'id="undated-note"' not in client.get(f"/meetings/{meeting.pk}/").content.decode()

@@ -223,3 +223,11 @@ def test_bulk_create_refused_or_invalid_leaves_nothing(org):
                                         rows=[dict(title="x", text="要做。", lead_unit_id=org.safety.pk),
                                               dict(title="y", text="要做。")])
     assert (Task.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_title_is_named_from_the_request_not_a_leading_clause_of_fact():
+    from duban.tasks.actions import title_from_text
+
+    assert title_from_text("国庆假期即将来临，各级各部门要全面落实安全防范措施，确保平稳。") == "全面落实安全防范措施"
+    assert title_from_text("本市是重要的交通枢纽，全市要深化对外开放，持续优化营商环境。") == "深化对外开放"
+    assert title_from_text("会议强调，要全面排查整治燃气安全隐患，市应急管理局牵头。") == "全面排查整治燃气安全隐患"
