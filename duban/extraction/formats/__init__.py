@@ -132,6 +132,9 @@ def read_document(data: bytes, *, suffix: str = "", limits: Limits = DEFAULT_LIM
         return Read(text=_docx_paragraphs(convert_to_docx(data, kind, limits), limits), kind=DOCX)
     if kind in IMAGE_KINDS:
         if not ocr:
+            from .ocr import check_image
+
+            check_image(data, limits)  # a broken or oversized image is refused now, not in the worker
             raise NeedsOcr(kind)
         from .ocr import open_image, recognise
         from .pdf import doc_number

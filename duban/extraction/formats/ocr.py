@@ -36,9 +36,9 @@ def engine(threads: int = 0):
         return _ENGINE
 
 
-def open_image(data: bytes, limits: Limits):
-    """A PIL image of ``data``, upright, in RGB; refused before decoding when it has too many pixels."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+def _opened(data: bytes, limits: Limits):
+    """``data`` opened (its header read, nothing decoded); refused when it has too many pixels."""
+    from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():  # PIL's own bomb warning: the limit below is ours, in settings
@@ -53,12 +53,33 @@ def open_image(data: bytes, limits: Limits):
         raise ExtractionError("too_many_pixels",
                               f"图片过大（{width}×{height}，上限{limits.max_pixels // 1_000_000}百万像素）",
                               f"the image is {width}x{height}; at most {limits.max_pixels // 1_000_000} MP are read")
+    return image
+
+
+def open_image(data: bytes, limits: Limits):
+    """A PIL image of ``data``, upright, in RGB; refused before decoding when it has too many pixels."""
+    from PIL import Image, ImageOps
+
+    image = _opened(data, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = ImageOps.exif_transpose(image)
             return image.convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise ExtractionError("bad_image", "图片已损坏或无法识别", "the image is damaged or unreadable") from None
+
+
+def check_image(data: bytes, limits: Limits) -> None:
+    """Refuse an image that cannot be decoded or has too many pixels, without decoding all of it."""
+    from PIL import Image
+
+    image = _opened(data, limits)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image.verify()
+    except Exception:  # PIL raises many types for a damaged image
         raise ExtractionError("bad_image", "图片已损坏或无法识别", "the image is damaged or unreadable") from None
 
 
