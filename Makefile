@@ -23,7 +23,7 @@ demo: install
 	$(VENV)/bin/duban demo
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install
 	$(PY) -m pytest -m "not browser and not slow"

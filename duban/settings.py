@@ -194,6 +194,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DUBAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DUBAN_MAX_UPLOAD_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 DUBAN_UNITS_FILE = env("DUBAN_UNITS_FILE")  # a 职责清单 TOML replacing the built-in one
+# Documents read at import (PDF, OFD, old Word, scans): what one file may cost before it is refused.
+DUBAN_MAX_DOCUMENT_PAGES = env_int("DUBAN_MAX_DOCUMENT_PAGES", 300)
+DUBAN_MAX_IMAGE_PIXELS = env_int("DUBAN_MAX_IMAGE_PIXELS", 40_000_000)
+DUBAN_MAX_UNPACKED_BYTES = env_int("DUBAN_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
+DUBAN_MAX_ZIP_MEMBERS = env_int("DUBAN_MAX_ZIP_MEMBERS", 5000)
+DUBAN_CONVERT_SECONDS = env_int("DUBAN_CONVERT_SECONDS", 60)
 DUBAN_ATTACHMENT_MAX_BYTES = env_int("DUBAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)  # photos of hazards etc.
 # Follow-up (duban.followup): blue light N working days ahead; yellow when progress trails the elapsed share of
 # time by more than the tolerance (percentage points); the scheduler's period; delivery retries back off

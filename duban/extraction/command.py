@@ -11,7 +11,8 @@ from .errors import ExtractionError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="PATH", help="communique or minutes: .txt (UTF-8, GB18030/GBK, UTF-16) or .docx")
+    parser.add_argument("path", metavar="PATH", help="communique or minutes: .txt (UTF-8, GB18030/GBK, UTF-16), .docx, .doc, .wps, .rtf, .pdf, .ofd, "
+                             "or a scan or photo (.png .jpg .tif, read by OCR)")
     parser.add_argument("--year", type=int, default=None,
                         help="year of the meeting when the text gives only month and day")
     parser.add_argument("--units", metavar="FILE", default=None,

@@ -10,7 +10,6 @@ import codecs
 import datetime as dt
 import io
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +26,8 @@ class Decoded:
     text: str
     encoding: str  # "utf-8", "gb18030", "utf-16" or "docx"
     document_date: dt.date | None = None  # a .docx's own core-properties date
+    doc_number: str = ""  # 发文字号 found in a laid-out document's head (PDF, OFD)
+    recognised: bool = False  # the text came from OCR: the clerk checks it against the image first
 
 
 def normalise_newlines(text: str) -> str:
@@ -72,7 +73,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     raise _BINARY
 
 
-def _docx_text(data: bytes) -> Decoded:
+def docx_text(data: bytes) -> Decoded:
     try:
         import docx  # python-docx; imported here so plain-text runs never pay for it
     except ImportError as error:  # pragma: no cover - python-docx is a dependency
@@ -90,8 +91,9 @@ def _docx_text(data: bytes) -> Decoded:
     return Decoded(normalise_newlines(text), "docx", stamp.date() if stamp else None)
 
 
-def read_path(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
-    """Read a .txt or .docx from disk. Every failure is an ExtractionError with a bilingual message."""
+def read_path(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES, ocr: bool = True) -> Decoded:
+    """Read a document from disk (``decode_document``). Every failure is an ExtractionError with a bilingual
+    message."""
     path = Path(path)
     if not path.exists():
         raise ExtractionError("not_found", f"文件不存在：{path}", f"no such file: {path}")
@@ -107,17 +109,28 @@ def read_path(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
         raise ExtractionError("unreadable", f"无法读取文件：{error.strerror}", f"cannot read the file: {error.strerror}") from error
     if len(data) > max_bytes:  # the file grew between stat and read
         raise ExtractionError("too_large", "文件过大", "the file is too large")
-    if path.suffix.lower() == ".docx" or (data.startswith(b"PK\x03\x04") and _is_docx_zip(data)):
-        if not data:
-            raise ExtractionError("empty", "文件为空", "the file is empty")
-        return _docx_text(data)
-    text, encoding = decode_bytes(data)
-    return Decoded(text, encoding)
+    return decode_document(data, suffix=path.suffix.lower(), ocr=ocr)
 
 
-def _is_docx_zip(data: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "word/document.xml" in archive.namelist()
-    except zipfile.BadZipFile:
-        return False
+def decode_document(data: bytes, *, suffix: str = "", ocr: bool = True, limits=None, progress=None) -> Decoded:
+    """Any document an office receives, as text: .txt (UTF-8/GBK/UTF-16), .docx, and through ``formats`` PDF,
+    OFD, .doc/.wps/.rtf and page images (OCR; with ``ocr`` False a scan raises ``formats.NeedsOcr``)."""
+    from . import formats
+    from .formats.zipsafe import open_zip
+
+    if not data:
+        raise ExtractionError("empty", "文件为空", "the file is empty")
+    limits = limits or formats.DEFAULT_LIMITS
+    kind = formats.kind_of(data, suffix)
+    if kind == formats.DOCX:
+        open_zip(data, max_unpacked_bytes=limits.max_unpacked_bytes, max_members=limits.max_members, what=" DOCX ")
+        return docx_text(data)
+    if kind is None or kind == formats.ZIP:
+        if kind == formats.ZIP:
+            raise ExtractionError("unsupported", "不支持的文件类型：请上传 .txt、.docx、.doc、.wps、.rtf、.pdf、.ofd 或图片",
+                                  "unsupported file type: upload .txt, .docx, .doc, .wps, .rtf, .pdf, .ofd or an image")
+        text, encoding = decode_bytes(data)
+        return Decoded(text, encoding)
+    read = formats.read_document(data, suffix=suffix, limits=limits, ocr=ocr, progress=progress)
+    return Decoded(normalise_newlines(read.text), read.kind, doc_number=read.doc_number,
+                   recognised=read.recognised)

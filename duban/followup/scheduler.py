@@ -25,6 +25,7 @@ class PassResult:
     reminders: int = 0
     queued: int = 0
     delivered: dict = field(default_factory=dict)
+    scans: int = 0
 
 
 def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, worker: str | None = None
@@ -40,6 +41,9 @@ def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, wo
     # their commit and must be due for the send step of the same pass.
     result.queued = deliveries_enqueue(now=now or timezone.now())
     result.delivered = deliveries_send(now=now or timezone.now(), worker=worker)
+    from duban.meetings.actions import scan_jobs_run  # scans waiting for text recognition, one a pass
+
+    result.scans = scan_jobs_run()
     return result
 
 

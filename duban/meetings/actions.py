@@ -7,20 +7,20 @@ clerk edits, merges, splits or drops (``duban.tasks.actions``) before ``meeting_
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from duban import extraction
+from duban.extraction.formats import NeedsOcr
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Unit
-from duban.meetings.models import Meeting, MeetingStatus
+from duban.meetings.models import Meeting, MeetingStatus, ScanJob, ScanStatus
 from duban.tasks.actions import task_assign_in_txn, task_create_in_txn, title_from_text
 from duban.tasks.models import Task, TaskStatus
 
@@ -43,7 +43,7 @@ def _units_list():
 
 
 def extract_upload(*, data: bytes | None = None, filename: str = "", text: str | None = None,
-                   year: int | None = None) -> tuple[dict, str]:
+                   year: int | None = None, ocr: bool = False) -> tuple[dict, str]:
     """Run the extraction engine on pasted text or uploaded bytes; return its JSON-shaped result and the decoded
     text its offsets index. Engine errors become ``InvalidInput`` with the engine's bilingual message."""
     try:
@@ -51,16 +51,20 @@ def extract_upload(*, data: bytes | None = None, filename: str = "", text: str |
             decoded = extraction.decoding.Decoded(extraction.normalise_newlines(text), "utf-8")
         else:
             suffix = Path(filename or "upload.txt").suffix.lower() or ".txt"
-            if suffix not in (".txt", ".docx", ".text"):
-                raise InvalidInput("只支持 .txt 和 .docx 文件", "only .txt and .docx files are accepted")
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / ("upload" + suffix)
-                path.write_bytes(data or b"")
-                decoded = extraction.read_path(path, max_bytes=settings.DUBAN_MAX_UPLOAD_BYTES)
+            if suffix not in UPLOAD_SUFFIXES:
+                raise InvalidInput("只支持 " + "、".join(UPLOAD_SUFFIXES[1:]) + " 文件",
+                                   "accepted files: " + ", ".join(UPLOAD_SUFFIXES[1:]))
+            if len(data or b"") > settings.DUBAN_MAX_UPLOAD_BYTES:
+                raise InvalidInput("文件过大", "the file is too large")
+            # Without ``ocr`` (a web request) a scan raises ``NeedsOcr``: the caller queues it for the worker
+            # (``scan_job_create``); the command line recognises it on the spot.
+            decoded = extraction.decoding.decode_document(data or b"", suffix=suffix, ocr=ocr, limits=scan_limits())
         if not decoded.text.strip():
             raise extraction.ExtractionError("empty", "内容为空", "the text is empty")
         result = extraction.extract_text(decoded.text, year=year, units=_units_list(), encoding=decoded.encoding,
                                          document_date=decoded.document_date)
+    except NeedsOcr:
+        raise
     except extraction.ExtractionError as exc:
         raise InvalidInput(exc.message_zh, exc.message_en) from None
     return result.to_dict(), decoded.text
@@ -84,6 +88,9 @@ def undated_note(extracted: dict) -> tuple[str, str] | None:
         zh += "无相对期限需要推算"
         en += "no relative deadline needed it"
     return zh, en
+# What an upload may be: text and Word files, PDF and OFD, and scans or photos (recognised in the worker).
+UPLOAD_SUFFIXES = (".text", ".txt", ".docx", ".doc", ".wps", ".rtf", ".pdf", ".ofd", ".png", ".jpg", ".jpeg", ".tif",
+                   ".tiff")
 
 
 def _meeting_title(found: dict) -> str:
@@ -110,6 +117,13 @@ def _unit_index() -> dict[str, int]:
 @transaction.atomic(durable=True)
 def meeting_import(*, actor, extracted: dict, source_text: str, source_name: str = "",
                    allow_duplicate: bool = False) -> Meeting:
+    """``meeting_import_in_txn`` as its own transaction."""
+    return meeting_import_in_txn(actor=actor, extracted=extracted, source_text=source_text, source_name=source_name,
+                                 allow_duplicate=allow_duplicate)
+
+
+def meeting_import_in_txn(*, actor, extracted: dict, source_text: str, source_name: str = "",
+                          allow_duplicate: bool = False) -> Meeting:
     """Supervisors turn an extraction into a draft meeting with one draft task per directive. Importing a text
     already imported raises ``DuplicateMeeting`` unless ``allow_duplicate``. Events MEETING_IMPORTED and one
     TASK_CREATED per task; nobody is told until the ledger is confirmed."""
@@ -262,3 +276,144 @@ def meeting_withdraw(*, actor, meeting_id: int, reason: str) -> Meeting:
     audit_log(actor=actor, event_type=EventType.MEETING_WITHDRAWN, meeting=meeting,
               extra={"reason": reason, "tasks_withdrawn": len(drafts)})
     return meeting
+
+
+# --- scans and photos: text recognition in the worker, checked by the clerk -------------------------------------
+
+def scan_job_create_in_txn(*, actor, data: bytes, filename: str, kind: str, year: int | None) -> ScanJob:
+    if not perms.can_import_meeting(actor):
+        raise PermissionDenied()
+    job = ScanJob.objects.create(filename=(filename or "scan")[:255], data=data, kind=kind, year=year,
+                                 created_by=actor)
+    audit_log(actor=actor, event_type=EventType.SCAN_QUEUED, extra={"scan_job_id": job.pk, "filename": job.filename,
+                                                                      "bytes": len(data)})
+    return job
+
+
+@transaction.atomic(durable=True)
+def scan_job_create(*, actor, data: bytes, filename: str, kind: str, year: int | None = None) -> ScanJob:
+    """Supervisors hand a scan or photo to the worker for text recognition. Event SCAN_QUEUED."""
+    return scan_job_create_in_txn(actor=actor, data=data, filename=filename, kind=kind, year=year)
+
+
+def _locked_scan(actor, job_id: int) -> ScanJob:
+    """Scans are the office's (who may import): anyone else, like a missing id, gets ``NotFound``."""
+    if not perms.can_import_meeting(actor):
+        raise NotFound()
+    job = ScanJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None:
+        raise NotFound()
+    return job
+
+
+@transaction.atomic(durable=True)
+def scan_job_cancel(*, actor, job_id: int) -> ScanJob:
+    """Stop a queued or running recognition (the worker checks between pages). Event SCAN_CANCELLED."""
+    job = _locked_scan(actor, job_id)
+    if job.status in (ScanStatus.CANCELLED, ScanStatus.IMPORTED):
+        return job
+    ScanJob.objects.filter(pk=job.pk).update(status=ScanStatus.CANCELLED, finished_at=timezone.now(),
+                                             version=F("version") + 1)
+    audit_log(actor=actor, event_type=EventType.SCAN_CANCELLED, extra={"scan_job_id": job.pk,
+                                                                       "old_status": job.status})
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic(durable=True)
+def scan_job_import(*, actor, job_id: int, text: str, year: int | None = None, allow_duplicate: bool = False
+                    ) -> Meeting:
+    """The clerk's checked text of a recognised scan becomes a draft meeting, in the same transaction that marks
+    the scan imported. Events MEETING_IMPORTED (with its tasks) and SCAN_IMPORTED."""
+    job = _locked_scan(actor, job_id)
+    if job.status == ScanStatus.IMPORTED:
+        raise Conflict("该扫描件已导入", "this scan was imported already")
+    if job.status != ScanStatus.DONE:
+        raise Conflict("文字识别尚未完成", "text recognition has not finished")
+    extracted, source_text = extract_upload(text=text, year=year or job.year)
+    meeting = meeting_import_in_txn(actor=actor, extracted=extracted, source_text=source_text,
+                                    source_name=job.filename, allow_duplicate=allow_duplicate)
+    ScanJob.objects.filter(pk=job.pk).update(status=ScanStatus.IMPORTED, meeting=meeting, version=F("version") + 1)
+    audit_log(actor=actor, event_type=EventType.SCAN_IMPORTED, meeting=meeting,
+              extra={"scan_job_id": job.pk, "edited": source_text != job.text})
+    return meeting
+
+
+SCAN_STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def _scan_progress(job_id: int, done: int) -> None:
+    """Record pages done; a cancelled job stops the recognition between pages."""
+    with transaction.atomic():
+        if ScanJob.objects.filter(pk=job_id, status=ScanStatus.CANCELLED).exists():
+            raise _Cancelled()
+        ScanJob.objects.filter(pk=job_id).update(pages_done=done)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def scan_jobs_run(*, limit: int = 1) -> int:
+    """The worker's step: recognise the oldest queued scans (``limit`` a pass, so reminders are not held up long).
+    A job is claimed with a status-guarded update, so two workers never run the same one. Each page's progress is
+    committed as it is done; the result and its audit row are one transaction. Events SCAN_RECOGNISED or
+    SCAN_FAILED (as the system actor)."""
+    from duban.core.audit import system_actor
+    from duban.extraction import formats
+
+    done = 0
+    # A job still running long after it started lost its worker (killed, restarted): it is taken up again.
+    stale = Q(status=ScanStatus.RUNNING, started_at__lt=timezone.now() - SCAN_STALE_AFTER)
+    waiting = Q(status=ScanStatus.QUEUED) | stale
+    for job_id in ScanJob.objects.filter(waiting).order_by("id").values_list("pk", flat=True)[:limit]:
+        claimed = ScanJob.objects.filter(Q(pk=job_id) & waiting).update(
+            status=ScanStatus.RUNNING, started_at=timezone.now(), pages_done=0, version=F("version") + 1)
+        if not claimed:
+            continue
+        job = ScanJob.objects.get(pk=job_id)
+        limits = scan_limits()
+        try:
+            data = bytes(job.data)
+            if job.kind == formats.PDF:
+                from duban.extraction.formats.pdf import page_count, render_pages
+
+                pages = render_pages(data, limits)
+                total = page_count(data)
+            else:
+                from duban.extraction.formats.ocr import open_image
+
+                pages = [open_image(data, limits)]
+                total = 1
+            ScanJob.objects.filter(pk=job_id).update(pages_total=total)
+            from duban.extraction.formats.ocr import recognise
+
+            text = recognise(pages, progress=lambda n: _scan_progress(job_id, n))
+            outcome, error = ScanStatus.DONE, ""
+        except _Cancelled:
+            continue
+        except extraction.ExtractionError as exc:
+            text, outcome, error = "", ScanStatus.FAILED, exc.one_line()[:500]
+        with transaction.atomic(durable=True):
+            changed = ScanJob.objects.filter(pk=job_id, status=ScanStatus.RUNNING).update(
+                status=outcome, text=normalise_text(text), error=error, finished_at=timezone.now(),
+                version=F("version") + 1)
+            if changed:
+                audit_log(actor=system_actor(), event_type=EventType.SCAN_RECOGNISED if outcome == ScanStatus.DONE
+                          else EventType.SCAN_FAILED, extra={"scan_job_id": job_id, "chars": len(text),
+                                                            "error": error})
+        done += 1
+    return done
+
+
+def normalise_text(text: str) -> str:
+    return extraction.normalise_newlines(text or "")
+
+
+def scan_limits():
+    """The document limits in force (settings), for readers and the worker alike."""
+    from duban.extraction.formats import Limits
+
+    return Limits(max_pages=settings.DUBAN_MAX_DOCUMENT_PAGES, max_pixels=settings.DUBAN_MAX_IMAGE_PIXELS,
+                  max_unpacked_bytes=settings.DUBAN_MAX_UNPACKED_BYTES, max_members=settings.DUBAN_MAX_ZIP_MEMBERS,
+                  convert_seconds=settings.DUBAN_CONVERT_SECONDS)

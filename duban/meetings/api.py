@@ -2,10 +2,11 @@
 
 import datetime as dt
 
-from ninja import Status, File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
+from duban.extraction.formats import NeedsOcr
 from duban.meetings import actions, selectors
 
 router = Router()
@@ -57,15 +58,61 @@ def meeting_import(request, payload: MeetingImportIn):
     return Status(201, _counted(request, meeting.pk))
 
 
-@router.post("/upload", response={201: MeetingOut}, summary="上传通报文件 import a .txt or .docx communique")
+class ScanOut(Schema):
+    id: int
+    filename: str
+    status: str = Field(description="queued / running / done (text ready to check) / failed / cancelled / imported")
+    pages_total: int
+    pages_done: int
+    text: str
+    error: str
+    meeting_id: int | None
+    year: int | None
+
+
+class ScanImportIn(Schema):
+    text: str
+    year: int | None = None
+    allow_duplicate: bool = False
+
+
+@router.post("/upload", response={201: MeetingOut, 202: ScanOut},
+             summary="上传通报文件 import a communique file (.txt .docx .doc .wps .rtf .pdf .ofd, or a scan)",
+             description="A scan or photo (an image, or a PDF without a text layer) is queued for text recognition "
+                         "in the worker: the answer is 202 with the scan job; poll it, then import its checked "
+                         "text with POST /meetings/scans/{job_id}/import.")
 def meeting_upload(request, file: File[UploadedFile], year: Form[int | None] = None,
                    allow_duplicate: Form[bool] = False):
     data = file.read()
-    extracted, text = actions.extract_upload(data=data, filename=file.name or "", year=year)
+    try:
+        extracted, text = actions.extract_upload(data=data, filename=file.name or "", year=year)
+    except NeedsOcr as scan:
+        job = actions.scan_job_create(actor=request.user, data=data, filename=file.name or "", kind=scan.kind,
+                                      year=year)
+        return Status(202, selectors.scan_get(viewer=request.user, job_id=job.pk))
     meeting = actions.meeting_import(actor=request.user, extracted=extracted, source_text=text,
                                      source_name=file.name or "",
                                      allow_duplicate=allow_duplicate)
     return Status(201, _counted(request, meeting.pk))
+
+
+@router.get("/scans/{int:job_id}", response=ScanOut, summary="扫描件识别进度与结果 a scan's recognition")
+def scan_get(request, job_id: int):
+    return selectors.scan_get(viewer=request.user, job_id=job_id)
+
+
+@router.post("/scans/{int:job_id}/import", response={201: MeetingOut},
+             summary="导入校对后的识别文字 import a scan's checked text")
+def scan_import(request, job_id: int, payload: ScanImportIn):
+    meeting = actions.scan_job_import(actor=request.user, job_id=job_id, text=payload.text, year=payload.year,
+                                      allow_duplicate=payload.allow_duplicate)
+    return Status(201, _counted(request, meeting.pk))
+
+
+@router.post("/scans/{int:job_id}/cancel", response=ScanOut, summary="取消识别 cancel a scan's recognition")
+def scan_cancel(request, job_id: int):
+    actions.scan_job_cancel(actor=request.user, job_id=job_id)
+    return selectors.scan_get(viewer=request.user, job_id=job_id)
 
 
 @router.post("/{int:meeting_id}/confirm", response=MeetingOut, summary="确认并交办 confirm and assign all tasks")

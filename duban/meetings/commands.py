@@ -1,4 +1,4 @@
-"""`duban import FILE`: a communique (.txt/.docx) becomes a confirmed-or-draft meeting; a ledger (.xlsx) is
+"""`duban import FILE`: a communique (.txt/.docx/.doc/.wps/.rtf/.pdf/.ofd, or a scan or photo, read by OCR) becomes a confirmed-or-draft meeting; a ledger (.xlsx) is
 handed to the ledger importer."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("import", help="导入会议通报或台账 import a communique (.txt/.docx) or a ledger (.xlsx)",
+    p = subparsers.add_parser("import", help="导入会议通报或台账 import a communique (.txt .docx .doc .wps .rtf .pdf .ofd, scans) or a ledger (.xlsx)",
                               description="导入会议通报，生成会议和督办事项草稿（以指定用户身份，写入审计日志）。"
                                           ".xlsx 台账交由台账导入处理。")
     p.add_argument("path", metavar="FILE")
@@ -54,7 +54,7 @@ def import_file(args) -> int:
         result = import_ledger(actor=actor, data=path.read_bytes(), filename=path.name, assign=args.assign)
         print(result.describe() if hasattr(result, "describe") else result)
         return 0 if not getattr(result, "errors", None) else 1
-    extracted, text = actions.extract_upload(data=path.read_bytes(), filename=path.name, year=args.year)
+    extracted, text = actions.extract_upload(data=path.read_bytes(), filename=path.name, year=args.year, ocr=True)
     meeting = actions.meeting_import(actor=actor, extracted=extracted, source_text=text, source_name=path.name,
                                      allow_duplicate=args.allow_duplicate)
     print(f"已导入会议 #{meeting.pk}：{meeting.title}，{meeting.tasks.count()} 项事项（草稿）"

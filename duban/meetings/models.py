@@ -39,3 +39,42 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ScanStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("识别中")
+    DONE = "done", _("待校对")
+    FAILED = "failed", _("识别失败")
+    CANCELLED = "cancelled", _("已取消")
+    IMPORTED = "imported", _("已导入")
+
+
+class ScanJob(models.Model):
+    """A scanned or photographed communique waiting for text recognition (OCR), which the worker runs; the clerk
+    then checks the recognised text against the image before it is imported as a draft meeting. The upload is
+    kept in the row itself (bounded by the upload limit), so it is backed up and restored with the database."""
+
+    filename = models.CharField(_("文件名"), max_length=255)
+    data = models.BinaryField()
+    kind = models.CharField(max_length=10)  # pdf, png, jpeg, tiff
+    year = models.PositiveIntegerField(_("会议年份"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=ScanStatus.choices, default=ScanStatus.QUEUED)
+    pages_total = models.PositiveIntegerField(default=0)
+    pages_done = models.PositiveIntegerField(default=0)
+    text = models.TextField(_("识别结果"), blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "id"], name="scanjob_status_idx")]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ScanStatus.QUEUED, ScanStatus.RUNNING)

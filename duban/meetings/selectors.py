@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
-from duban.meetings.models import Meeting, MeetingStatus
+from duban.meetings.models import Meeting, MeetingStatus, ScanJob
 from duban.tasks.models import TaskStatus
 from duban.tasks.selectors import task_list
 
@@ -61,3 +61,47 @@ def meeting_task_rows(*, viewer, meeting: Meeting) -> QuerySet[tuple]:
     ``MEETING_ROW_FIELDS`` tuples (no model instances: a province's meeting has 150 of them)."""
     return (task_list(viewer=viewer, meeting_id=meeting.pk).prefetch_related(None).order_by("seq", "id")
             .values_list(*MEETING_ROW_FIELDS))
+
+
+def scan_get(*, viewer, job_id: int) -> ScanJob:
+    """A scan job: the office's (those who may import), ``NotFound`` for anyone else and for missing ids."""
+    if not perms.can_import_meeting(viewer):
+        raise NotFound()
+    job = ScanJob.objects.filter(pk=job_id).defer("data").first()
+    if job is None:
+        raise NotFound()
+    return job
+
+
+SCAN_PREVIEW_DPI = 110
+SCAN_PREVIEW_PIXELS = 4_000_000
+
+
+def scan_page_png(job: ScanJob, page: int) -> bytes:
+    """Page ``page`` of a scan, rendered small enough to show beside its text."""
+    import io
+
+    from duban.extraction.errors import ExtractionError
+    from duban.extraction.formats import PDF, Limits
+    from duban.extraction.formats.ocr import open_image
+    from duban.extraction.formats.pdf import page_count, render_pages
+
+    data = bytes(ScanJob.objects.filter(pk=job.pk).values_list("data", flat=True).first() or b"")
+    limits = Limits(ocr_dpi=SCAN_PREVIEW_DPI, max_pixels=SCAN_PREVIEW_PIXELS)
+    try:
+        if job.kind == PDF:
+            if not 0 <= page < page_count(data):
+                raise NotFound()
+            image = next(img for i, img in enumerate(render_pages(data, limits)) if i == page)
+        else:
+            if page != 0:
+                raise NotFound()
+            from django.conf import settings
+
+            image = open_image(data, Limits(max_pixels=settings.DUBAN_MAX_IMAGE_PIXELS))
+            image.thumbnail((1400, 2000))
+    except ExtractionError:
+        raise NotFound() from None
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()

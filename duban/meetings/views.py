@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from duban.core import permissions as perms
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.views import page_errors, paginate
+from duban.extraction.formats import NeedsOcr
 from duban.followup.templatetags.followup_tags import light_badge_of_values
 from duban.meetings import actions, selectors
 from duban.meetings.models import MeetingStatus
@@ -36,7 +37,7 @@ def meeting_list(request):
 
 class ImportForm(forms.Form):
     text = forms.CharField(label="通报文本", required=False, widget=forms.Textarea(attrs={"rows": 14}))
-    upload = forms.FileField(label="或上传文件（.txt / .docx）", required=False)
+    upload = forms.FileField(label="或上传文件", required=False)
     year = forms.IntegerField(label="会议年份（通报未写年份时填写）", required=False, min_value=1990, max_value=2100)
     source_name = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
     allow_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -63,7 +64,14 @@ def meeting_import(request):
                 if upload.size > settings.DUBAN_MAX_UPLOAD_BYTES:
                     raise InvalidInput("文件过大", "the file is too large")
                 source_name = upload.name
-                extracted, text = actions.extract_upload(data=upload.read(), filename=upload.name, year=d["year"])
+                data = upload.read()
+                try:
+                    extracted, text = actions.extract_upload(data=data, filename=upload.name, year=d["year"])
+                except NeedsOcr as scan:
+                    job = actions.scan_job_create(actor=request.user, data=data, filename=upload.name,
+                                                  kind=scan.kind, year=d["year"])
+                    messages.info(request, "这是扫描件或图片，正在识别文字，完成后请对照原件校对。")
+                    return redirect("meetings:scan", job_id=job.pk)
             elif d["text"].strip():
                 extracted, text = actions.extract_upload(text=d["text"], year=d["year"])
             else:
@@ -274,3 +282,68 @@ def meeting_date_set(request, meeting_id: int):
     else:
         messages.success(request, f"会议日期已改为 {meeting.date:%Y年%-m月%-d日}，相对时限已按新日期重新推算。")
     return redirect("meetings:detail", meeting_id=meeting_id)
+
+
+# --- scans: recognised by the worker, checked by the clerk beside the image ----------------------------------
+
+@login_required
+@page_errors
+def scan_detail(request, job_id: int):
+    """The recognised text beside the scan, editable; while the worker runs, the page shows its progress and
+    refreshes itself (HTMX polling of ``scan_progress``)."""
+    job = selectors.scan_get(viewer=request.user, job_id=job_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            meeting = actions.scan_job_import(actor=request.user, job_id=job.pk, text=request.POST.get("text", ""),
+                                              year=_year(request.POST.get("year")),
+                                              allow_duplicate=request.POST.get("allow_duplicate") == "on")
+        except actions.DuplicateMeeting as exc:
+            error = f"相同内容已导入过（{exc.existing.title}），如确需再次导入请勾选“仍然导入”。"
+        except (Conflict, InvalidInput) as exc:
+            error = exc.message_zh
+        else:
+            messages.success(request, f"已导入“{meeting.title}”，请逐项核对后确认交办。")
+            return redirect("meetings:detail", meeting_id=meeting.pk)
+    return render(request, "meetings/scan.html", {"job": job, "error": error, "pages": range(job.pages_total or 1),
+                                                  "text": request.POST.get("text", job.text)})
+
+
+@login_required
+@page_errors
+def scan_progress(request, job_id: int):
+    job = selectors.scan_get(viewer=request.user, job_id=job_id)
+    response = render(request, "meetings/_scan_progress.html", {"job": job})
+    if not job.is_open:
+        response["HX-Refresh"] = "true"  # finished: reload the page with the text
+    return response
+
+
+@login_required
+@require_POST
+@page_errors
+def scan_cancel(request, job_id: int):
+    actions.scan_job_cancel(actor=request.user, job_id=job_id)
+    messages.info(request, "已取消文字识别。")
+    return redirect("meetings:import")
+
+
+@login_required
+@page_errors
+def scan_page_image(request, job_id: int, page: int):
+    """Page ``page`` of the scan as a PNG for the clerk to read beside the text (a photo is its own page 0)."""
+    from django.http import HttpResponse
+
+    job = selectors.scan_get(viewer=request.user, job_id=job_id)
+    png = selectors.scan_page_png(job, page)
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _year(value) -> int | None:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return None
+    return year if 1990 <= year <= 2100 else None

@@ -51,6 +51,7 @@ EVENT_LABELS = {
     EventType.MEETING_IMPORTED: "导入会议",
     EventType.MEETING_CONFIRMED: "确认交办",
     EventType.MEETING_WITHDRAWN: "撤销导入",
+    EventType.SCAN_IMPORTED: "扫描件导入",
 }
 FIELD_LABELS = {"title": "事项", "text": "内容", "area_id": "领域", "lead_unit_id": "牵头单位",
                 "coop_unit_ids": "配合单位", "deadline": "时限", "deadline_text": "原文时限", "priority": "优先级",

@@ -65,7 +65,9 @@ def build_world(org) -> dict:
     attachment = sources.attachment_upload(actor=org.lead_staff, task_id=hazard.task_id, filename="photo.png",
                                            data=PNG, hazard_id=hazard.pk)
     calendar = calendar_token_rotate(actor=org.lead_staff)
+    scan = meeting_actions.scan_job_create(actor=org.supervisor, data=PNG, filename="scan.png", kind="png")
     return {
+        "job_id": scan.pk, "page": 0,
         "task_id": task.pk, "meeting_id": meeting.pk, "report_id": report.pk, "unit_id": org.safety.pk,
         "request_id": extension.pk, "instruction_id": instruction.pk, "case_id": case.pk, "project_id": project.pk,
         "hazard_id": hazard.pk, "attachment_id": attachment.pk, "token": calendar.token,
