@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from duban import extraction
@@ -19,6 +18,7 @@ from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Unit
+from duban.core.txn import durable_action
 from duban.meetings.models import Meeting, MeetingStatus
 from duban.tasks.actions import task_assign_in_txn, task_create_in_txn, title_from_text
 from duban.tasks.models import Task, TaskStatus
@@ -86,7 +86,7 @@ def _unit_index() -> dict[str, int]:
     return index
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def meeting_import(*, actor, extracted: dict, source_text: str, source_name: str = "",
                    allow_duplicate: bool = False) -> Meeting:
     """Supervisors turn an extraction into a draft meeting with one draft task per directive. Importing a text
@@ -142,7 +142,7 @@ def _locked_meeting(actor, meeting_id: int) -> Meeting:
     return Meeting.objects.select_for_update().get(pk=meeting_id)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def meeting_confirm(*, actor, meeting_id: int) -> Meeting:
     """Supervisors confirm a reviewed draft: every draft task is assigned to its lead unit at once, or nothing
     is (a task without a lead unit stops the whole confirmation). Events MEETING_CONFIRMED and TASK_ASSIGNED per
