@@ -159,8 +159,11 @@ def machine() -> dict:
 
 
 def run(writers: int, seconds: float, workers: int, database_url: str | None = None,
-        scheduler: bool = False) -> dict:
-    """``scheduler``: serve with its follow-up loop, a pass a second, writing beside the writers."""
+        scheduler: bool = False, during=None) -> dict:
+    """``scheduler``: serve with its follow-up loop, a pass a second, writing beside the writers. ``during``: a
+    function called with the server's environment halfway through the load (a fault to inject, a command to run
+    beside it); what it returns is the report's ``during``. The report also keeps ``env`` and the ``acked``
+    payload ids, for checks after the run."""
     tmp = Path(tempfile.mkdtemp(prefix="duban-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(DUBAN_DATA_DIR=str(tmp), DUBAN_DEBUG="1", PYTHONUNBUFFERED="1", DUBAN_SCHEDULER_INTERVAL="1")
@@ -169,9 +172,8 @@ def run(writers: int, seconds: float, workers: int, database_url: str | None = N
         env["DATABASE_URL"] = database_url
     specs = setup_database(env, writers)
     port = free_port()
-    duban = Path(sys.executable).with_name("duban")
-    cmd = [str(duban) if duban.exists() else sys.executable, *([] if duban.exists() else ["-m", "duban.cli"]),
-           "serve", "--host", "127.0.0.1", "--port", str(port), *([] if scheduler else ["--no-scheduler"]),
+    # ``-m`` from this checkout (the console script imports whichever checkout the environment was installed from)
+    cmd = [sys.executable, "-m", "duban.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *([] if scheduler else ["--no-scheduler"]),
            "--no-migrate", "--workers", str(workers)]
     log_path = tmp / "server.log"
     log = open(log_path, "wb")
@@ -184,6 +186,10 @@ def run(writers: int, seconds: float, workers: int, database_url: str | None = N
         started = time.monotonic()
         for t in threads:
             t.start()
+        during_result = None
+        if during is not None:
+            time.sleep(seconds / 2)
+            during_result = during(env)
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
@@ -215,6 +221,8 @@ def run(writers: int, seconds: float, workers: int, database_url: str | None = N
         "max_ms": round(max(latencies) * 1000, 1) if latencies else 0,
         "audit_events": stored["audit_events"], "audit_broken": stored["audit_broken"], "machine": machine(),
     }
+    if during is not None:
+        report.update(during=during_result, env=env, acked=sorted(acked))
     if report["server_errors_5xx"] or report["lost"]:
         report["server_log_tail"] = server_log
     return report
