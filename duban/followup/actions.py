@@ -293,3 +293,47 @@ def delivery_retry(*, actor, delivery_id: int) -> Delivery:
               target_user=delivery.notification.recipient,
               extra={"delivery_id": delivery.pk, "channel": delivery.channel, "old": old})
     return delivery
+
+
+def _delivery_backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=settings.DUBAN_DELIVERY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+DELIVERY_EVENT = {DeliveryStatus.SENT: EventType.DELIVERY_SENT, DeliveryStatus.FAILED: EventType.DELIVERY_FAILED,
+                  DeliveryStatus.DEAD: EventType.DELIVERY_GAVE_UP}
+DELIVERY_OUTCOME = {DeliveryStatus.SENT: "sent", DeliveryStatus.FAILED: "failed", DeliveryStatus.DEAD: "dead"}
+
+
+@durable_action
+def delivery_record(*, actor, delivery_id: int, worker: str, error: str | None, now: dt.datetime) -> str | None:
+    """The follow-up worker (the system actor) records one attempt of a delivery it claimed: sent, failed (due again
+    after a backoff that doubles) or given up (the last allowed attempt, or a channel nobody registered). The row
+    changes only while this worker's claim on it stands; otherwise another worker took it and records its own
+    attempt (returns None). Events DELIVERY_SENT, DELIVERY_FAILED or DELIVERY_GAVE_UP; nobody is told."""
+    from duban.followup.channels import get_channel
+
+    if not fperms.can_record_delivery(actor):
+        raise PermissionDenied()
+    delivery = Delivery.objects.select_related("notification").filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound()
+    attempts = delivery.attempts + 1
+    if error is None:
+        status, fields = DeliveryStatus.SENT, {"last_error": "", "sent_at": now}
+    else:
+        dead = get_channel(delivery.channel) is None or attempts >= settings.DUBAN_DELIVERY_MAX_ATTEMPTS
+        status = DeliveryStatus.DEAD if dead else DeliveryStatus.FAILED
+        fields = {"last_error": error[:2000], "next_attempt_at": now + _delivery_backoff(attempts)}
+    updated = Delivery.objects.filter(pk=delivery.pk, claimed_by=worker, status__in=[DeliveryStatus.PENDING,
+                                                                                       DeliveryStatus.FAILED]).update(
+        status=status, attempts=attempts, claimed_until=None, **fields)
+    if updated != 1:
+        return None
+    extra = {"delivery_id": delivery.pk, "channel": delivery.channel, "attempt": attempts}
+    if error is not None:
+        extra["error"] = error[:500]
+    if status == DeliveryStatus.FAILED:
+        extra["next_attempt_at"] = fields["next_attempt_at"].isoformat()
+    audit_log(actor=actor, event_type=DELIVERY_EVENT[status], task=delivery.notification.task,
+              target_user=delivery.notification.recipient, extra=extra)
+    return DELIVERY_OUTCOME[status]
