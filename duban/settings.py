@@ -118,9 +118,15 @@ def _database_from_url(url: str | None) -> dict:
         # writers queue on the busy timeout instead of failing with "database is locked" mid-transaction.
         # SQLite's default page cache is 2 MB a connection: a pass over 100k tasks' index re-reads it from the
         # operating system every time.
+        # synchronous=FULL syncs the WAL at every commit, so an acknowledged write survives an operating-system
+        # crash or power cut (NORMAL syncs only at checkpoints: the last commits may vanish). Measured cost on this
+        # workload in bench/RESULTS.md ("SQLite durability"); NORMAL stays available for who accepts the risk.
         cache_kib = env_int("DUBAN_SQLITE_CACHE_MB", 16) * 1024
+        synchronous = (env("DUBAN_SQLITE_SYNCHRONOUS", "FULL") or "FULL").upper()
+        if synchronous not in ("FULL", "EXTRA", "NORMAL"):
+            raise ImproperlyConfigured("DUBAN_SQLITE_SYNCHRONOUS must be FULL, EXTRA or NORMAL")
         config["OPTIONS"] = {
-            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "init_command": (f"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON; "
                              f"PRAGMA cache_size=-{cache_kib};"),
             "transaction_mode": "IMMEDIATE",
             "timeout": env_int("DUBAN_SQLITE_TIMEOUT", 30),

@@ -171,9 +171,9 @@ def test_a_restore_under_write_load_is_refused_and_every_acknowledged_write_is_k
         database_url = _empty_target_url(tmp_path)
     backup = tmp_path / "mid-load.tar"
 
-    def during(env):
-        made = _duban(env, "backup", "--output", str(backup))
-        refused = _duban(env, "restore", str(backup), "--yes")
+    def during(control):
+        made = _duban(control.env, "backup", "--output", str(backup))
+        refused = _duban(control.env, "restore", str(backup), "--yes")
         return {"backup": made.returncode, "restore": refused.returncode, "restore_err": refused.stderr}
 
     report = loadtest.run(writers=4, seconds=6, workers=1, database_url=database_url, during=during)

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError, connection, connections
 
 from duban.core.audit import EventType, audit_verify
@@ -21,7 +22,7 @@ from duban.tasks.models import ProgressReport, ReportStatus, Task, TaskStatus, T
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-needs_postgres = pytest.mark.skipif("connection.vendor != 'postgresql'",
+needs_postgres = pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"],
                                     reason="row locks that wait for each other need PostgreSQL")
 
 
@@ -50,6 +51,23 @@ def _wait_for_lock_waiters(count: int, results: list, timeout: float = 20) -> No
     raise AssertionError(f"{count} sessions never waited on a lock: {results}")
 
 
+def race_behind_task_lock(task_id: int, *actions_at_once) -> list:
+    """Run the actions in threads while this test holds the task's row lock, let go once all of them wait on it (each
+    has read what it read before locking), and return each one's ("ok", value) or ("error", exception)."""
+    from django.db import transaction
+
+    results: list = [None] * len(actions_at_once)
+    threads = [_in_thread(action, results, i) for i, action in enumerate(actions_at_once)]
+    with transaction.atomic():
+        Task.objects.select_for_update().get(pk=task_id)
+        for thread in threads:
+            thread.start()
+        _wait_for_lock_waiters(len(threads), results)
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
 @needs_postgres
 @pytest.mark.parametrize("first,second", [("accept", "return"), ("return", "accept"), ("accept", "accept")])
 def test_two_reviews_of_one_report_at_once_exactly_one_wins(org, first, second):
@@ -59,18 +77,7 @@ def test_two_reviews_of_one_report_at_once_exactly_one_wins(org, first, second):
               "return": lambda: actions.report_return(actor=org.supervisor, report_id=report.pk, reason="材料不全")}
     before_events = AuditEvent.objects.count()
     before_notices = Notification.objects.count()
-    results: list = [None, None]
-    threads = [_in_thread(review[first], results, 0), _in_thread(review[second], results, 1)]
-    # Hold the task's lock so both reviews have read the report as submitted and wait on the task at once.
-    from django.db import transaction
-
-    with transaction.atomic():
-        Task.objects.select_for_update().get(pk=task.pk)
-        for thread in threads:
-            thread.start()
-        _wait_for_lock_waiters(2, results)
-    for thread in threads:
-        thread.join(60)
+    results = race_behind_task_lock(task.pk, review[first], review[second])
 
     outcomes = [kind for kind, _ in results]
     report.refresh_from_db()
