@@ -78,19 +78,16 @@ def fulldisk(writers: int, seconds: float, database_url: str | None) -> dict:
         def during(control):
             ballast = mount / "ballast"
             filled_at = time.monotonic()
-            with open(ballast, "wb") as fh:
-                try:
-                    while True:
-                        fh.write(b"\0" * (1 << 20))
-                        fh.flush()
-                except OSError:
-                    pass
-                try:
-                    while True:  # the last partial megabyte too
-                        fh.write(b"\0" * 4096)
-                        fh.flush()
-                except OSError:
-                    pass
+            fd = os.open(ballast, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                for size in (1 << 20, 4096, 1):  # down to the last byte
+                    try:
+                        while True:
+                            os.write(fd, b"\0" * size)
+                    except OSError:
+                        pass
+            finally:
+                os.close(fd)
             time.sleep(4)
             ballast.unlink()
             freed_at = time.monotonic()
@@ -141,6 +138,7 @@ def main(argv=None) -> int:
     for name in args.scenario or list(SCENARIOS):
         url = fresh_database(args.database_url, f"duban_faults_{name}")
         results[name] = SCENARIOS[name](args.writers, args.seconds, url)
+        print(json.dumps({name: results[name]}, ensure_ascii=False), file=sys.stderr, flush=True)
     results["machine"] = {"cores": os.cpu_count(), "python": sys.version.split()[0], "load": os.getloadavg()[0],
                           "date": time.strftime("%Y-%m-%d")}
     print(json.dumps(results, ensure_ascii=False, indent=1))
