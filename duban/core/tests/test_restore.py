@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -193,3 +194,47 @@ def test_a_restore_under_write_load_is_refused_and_every_acknowledged_write_is_k
     stored = loadtest.count_stored(env)
     assert set(report["acked"]) <= set(stored["ids"])  # ...and every one of them is in the safety copy
     assert stored["audit_broken"] == []
+
+
+def test_restore_in_a_terminal_asks_and_a_no_changes_nothing(org, tmp_path, settings):
+    """``restore --help`` says it asks in a terminal: it does, and anything but yes cancels."""
+    import pty
+
+    _require_pg_tools()
+    settings.DATA_DIR = tmp_path
+    target = backup_create(actor=org.system, output=tmp_path / "ask.tar")
+    unit_create_after(org)
+    env = _child_env(tmp_path, _database_url(tmp_path))
+    primary, secondary = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "duban.cli", "restore", str(target)], env=env, cwd=REPO_DIR,
+                             stdin=secondary, stdout=secondary, stderr=secondary)
+    os.close(secondary)
+    os.write(primary, b"no\n")
+    assert child.wait(timeout=120) == 1
+    shown = b""
+    try:
+        while chunk := os.read(primary, 4096):
+            shown += chunk
+    except OSError:  # the terminal closed with the child
+        pass
+    os.close(primary)
+    text = shown.decode("utf-8", "replace")
+    assert "输入 yes 确认" in text and "已取消" in text
+    assert not list((tmp_path / "backups").glob("pre-restore-*"))
+    if connection.vendor == "postgresql":
+        assert Unit.objects.filter(name="备份之后新建的单位").exists()
+    else:
+        with sqlite3.connect(tmp_path / "asked.sqlite3") as db:
+            assert db.execute("SELECT count(*) FROM core_unit WHERE name = '备份之后新建的单位'").fetchone()[0] == 1
+
+
+def _database_url(tmp_path) -> str:
+    """The suite's database as a child process can open it: PostgreSQL's own; SQLite's (in memory) copied to a file."""
+    if connection.vendor == "postgresql":
+        from duban.ops.backup import _pg_url
+
+        return _pg_url(connection.settings_dict["NAME"])
+    connection.ensure_connection()
+    with sqlite3.connect(tmp_path / "asked.sqlite3") as copy:
+        connection.connection.backup(copy)
+    return f"sqlite:///{tmp_path / 'asked.sqlite3'}"
