@@ -54,5 +54,4 @@ def durable_action(func):
             time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # noqa: S311 - jitter, not a secret
         raise AssertionError("unreachable")
 
-    run.durable_action = True
     return run
