@@ -143,7 +143,7 @@ class Writer(threading.Thread):
                 status = f"error:{type(exc).__name__}"
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            self.results.append((payload, status, time.perf_counter() - start))
+            self.results.append((payload, status, time.perf_counter() - start, time.monotonic()))
         conn.close()
 
 
@@ -158,10 +158,34 @@ def machine() -> dict:
             "date": time.strftime("%Y-%m-%d"), "load_average": os.getloadavg()[0]}
 
 
+class Control:
+    """What ``during`` gets: the server's environment, and the server to kill and start again."""
+
+    def __init__(self, env: dict, start, port: int):
+        self.env, self._start, self.port = env, start, port
+        self.servers = [start()]
+
+    @property
+    def server(self) -> subprocess.Popen:
+        return self.servers[-1]
+
+    def kill9_and_restart(self) -> float:
+        """kill -9 every process of the server (gunicorn's master and workers), start it again; seconds down."""
+        down = time.monotonic()
+        os.killpg(self.server.pid, signal.SIGKILL)
+        self.server.wait()
+        self.servers.append(self._start())
+        wait_for(self.port, self.server)
+        return time.monotonic() - down
+
+
 def run(writers: int, seconds: float, workers: int, database_url: str | None = None,
-        scheduler: bool = False) -> dict:
-    """``scheduler``: serve with its follow-up loop, a pass a second, writing beside the writers."""
-    tmp = Path(tempfile.mkdtemp(prefix="duban-load-"))
+        scheduler: bool = False, during=None, data_dir: Path | None = None) -> dict:
+    """``scheduler``: serve with its follow-up loop, a pass a second, writing beside the writers. ``during``: a
+    function called with a ``Control`` halfway through the load (a fault to inject, a command to run beside it);
+    what it returns is the report's ``during``. The report then also keeps ``env`` and the ``acked`` payload ids,
+    for checks after the run. ``data_dir``: the server's data dir (default: a new temporary one)."""
+    tmp = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="duban-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(DUBAN_DATA_DIR=str(tmp), DUBAN_DEBUG="1", PYTHONUNBUFFERED="1", DUBAN_SCHEDULER_INTERVAL="1")
     env.pop("DATABASE_URL", None)
@@ -169,25 +193,30 @@ def run(writers: int, seconds: float, workers: int, database_url: str | None = N
         env["DATABASE_URL"] = database_url
     specs = setup_database(env, writers)
     port = free_port()
-    duban = Path(sys.executable).with_name("duban")
-    cmd = [str(duban) if duban.exists() else sys.executable, *([] if duban.exists() else ["-m", "duban.cli"]),
-           "serve", "--host", "127.0.0.1", "--port", str(port), *([] if scheduler else ["--no-scheduler"]),
+    # ``-m`` from this checkout (the console script imports whichever checkout the environment was installed from)
+    cmd = [sys.executable, "-m", "duban.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *([] if scheduler else ["--no-scheduler"]),
            "--no-migrate", "--workers", str(workers)]
-    log_path = tmp / "server.log"
+    log_path = Path(tempfile.mkdtemp(prefix="duban-load-log-")) / "server.log"  # not in a data dir that may fill
     log = open(log_path, "wb")
-    server = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    control = Control(env, lambda: subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                                    start_new_session=True), port)
     results: list = []
     try:
-        wait_for(port, server)
+        wait_for(port, control.server)
         stop_at = time.monotonic() + seconds
         threads = [Writer(port, spec, stop_at, results) for spec in specs]
         started = time.monotonic()
         for t in threads:
             t.start()
+        during_result = None
+        if during is not None:
+            time.sleep(seconds / 2)
+            during_result = during(control)
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
     finally:
+        server = control.server
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=30)
@@ -198,10 +227,10 @@ def run(writers: int, seconds: float, workers: int, database_url: str | None = N
         server_log = log_path.read_text(errors="replace")[-2000:]
     stored = count_stored(env)
     stored_counts = collections.Counter(stored["ids"])
-    acked = {p for p, status, _ in results if status == 201}
-    sent = {p for p, _, _ in results}
-    by_status = collections.Counter(str(s) for _, s, _ in results)
-    latencies = sorted(lat for _, s, lat in results if s == 201)
+    acked = {p for p, status, _, _ in results if status == 201}
+    sent = {p for p, _, _, _ in results}
+    by_status = collections.Counter(str(s) for _, s, _, _ in results)
+    latencies = sorted(lat for _, s, lat, _ in results if s == 201)
     q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [0.0] * 99
     report = {
         "writers": writers, "seconds": seconds, "gunicorn_workers": workers, "elapsed": round(elapsed, 1),
@@ -215,6 +244,9 @@ def run(writers: int, seconds: float, workers: int, database_url: str | None = N
         "max_ms": round(max(latencies) * 1000, 1) if latencies else 0,
         "audit_events": stored["audit_events"], "audit_broken": stored["audit_broken"], "machine": machine(),
     }
+    if during is not None:
+        report.update(during=during_result, env=env, acked=sorted(acked),
+                      finished=[(str(status), t) for _, status, _, t in results])
     if report["server_errors_5xx"] or report["lost"]:
         report["server_log_tail"] = server_log
     return report

@@ -118,9 +118,15 @@ def _database_from_url(url: str | None) -> dict:
         # writers queue on the busy timeout instead of failing with "database is locked" mid-transaction.
         # SQLite's default page cache is 2 MB a connection: a pass over 100k tasks' index re-reads it from the
         # operating system every time.
+        # synchronous=FULL syncs the WAL at every commit, so an acknowledged write survives an operating-system
+        # crash or power cut (NORMAL syncs only at checkpoints: the last commits may vanish). Measured cost on this
+        # workload in bench/RESULTS.md ("SQLite durability"); NORMAL stays available for who accepts the risk.
         cache_kib = env_int("DUBAN_SQLITE_CACHE_MB", 16) * 1024
+        synchronous = (env("DUBAN_SQLITE_SYNCHRONOUS", "FULL") or "FULL").upper()
+        if synchronous not in ("FULL", "EXTRA", "NORMAL"):
+            raise ImproperlyConfigured("DUBAN_SQLITE_SYNCHRONOUS must be FULL, EXTRA or NORMAL")
         config["OPTIONS"] = {
-            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "init_command": (f"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON; "
                              f"PRAGMA cache_size=-{cache_kib};"),
             "transaction_mode": "IMMEDIATE",
             "timeout": env_int("DUBAN_SQLITE_TIMEOUT", 30),
@@ -209,8 +215,16 @@ DUBAN_PROGRESS_TOLERANCE = env_int("DUBAN_PROGRESS_TOLERANCE", 20)
 DUBAN_SCHEDULER_INTERVAL = env_int("DUBAN_SCHEDULER_INTERVAL", 60)
 DUBAN_DELIVERY_MAX_ATTEMPTS = env_int("DUBAN_DELIVERY_MAX_ATTEMPTS", 6)
 DUBAN_DELIVERY_BACKOFF_SECONDS = env_int("DUBAN_DELIVERY_BACKOFF_SECONDS", 60)
-DUBAN_WEBHOOK_TIMEOUT = env_int("DUBAN_WEBHOOK_TIMEOUT", 10)
-EMAIL_TIMEOUT = env_int("DUBAN_SMTP_TIMEOUT", 10)
+# Sends wait longer than the far end may take (a sender that gives up first records a failure for a message that
+# arrives, and sends it again): SMTP the longest client timeout RFC 5321 (4.5.3.2) recommends, 10 minutes for the
+# reply to the end of the data; the group robots document no limit, they answer within seconds. Lanes (the SMTP
+# server, each robot) send at once, so a slow one holds only itself; a lane failing this many times in a row rests
+# for the breaker's seconds (doubling, at most an hour).
+DUBAN_WEBHOOK_TIMEOUT = env_int("DUBAN_WEBHOOK_TIMEOUT", 60)
+EMAIL_TIMEOUT = env_int("DUBAN_SMTP_TIMEOUT", 600)
+DUBAN_DELIVERY_CONCURRENCY = env_int("DUBAN_DELIVERY_CONCURRENCY", 8)
+DUBAN_DELIVERY_BREAKER_FAILURES = env_int("DUBAN_DELIVERY_BREAKER_FAILURES", 3)
+DUBAN_DELIVERY_BREAKER_SECONDS = env_int("DUBAN_DELIVERY_BREAKER_SECONDS", 60)
 # Evaluation rules (考评): a JSON object or the path of a .toml/.json file; keys on_time, per_overdue_workday,
 # per_return, floor (see duban/reports/scoring.py). Empty: 100 on time, -2 per overdue working day, -5 per return, 0.
 DUBAN_SCORE_RULES = env("DUBAN_SCORE_RULES", "")

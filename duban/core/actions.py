@@ -7,13 +7,13 @@ import secrets
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import InvalidInput, PermissionDenied
 from duban.core.models import ApiToken, Notification, Profile, Role, Unit
+from duban.core.txn import durable_action
 
 
 def _can_manage_org(actor) -> bool:
@@ -37,7 +37,7 @@ def unit_create_in_txn(*, actor, name: str, parent: Unit | None = None, short_na
     return unit
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def unit_create(*, actor, **fields) -> Unit:
     """Sysadmins (and set-up, as the system actor) add a unit. Event UNIT_CREATED."""
     return unit_create_in_txn(actor=actor, **fields)
@@ -68,13 +68,13 @@ def user_create_in_txn(*, actor, username: str, password: str, role: str, unit: 
     return user
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def user_create(*, actor, **fields):
     """Sysadmins add a person with a role in a unit. Event USER_CREATED. New users must change the password."""
     return user_create_in_txn(actor=actor, **fields)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def user_change_password(*, actor, old_password: str, new_password: str, ip_address: str | None = None) -> None:
     """Anyone changes their own password. Event USER_PASSWORD_CHANGED."""
     if not actor.check_password(old_password):
@@ -91,19 +91,19 @@ def user_change_password(*, actor, old_password: str, new_password: str, ip_addr
     audit_log(actor=actor, event_type=EventType.USER_PASSWORD_CHANGED, target_user=actor, ip_address=ip_address)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def user_record_login(*, actor, ip_address: str | None) -> None:
     """Every successful login is audited with its address. Event USER_LOGGED_IN."""
     audit_log(actor=actor, event_type=EventType.USER_LOGGED_IN, target_user=actor, ip_address=ip_address)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def user_record_logout(*, actor, ip_address: str | None) -> None:
     """Event USER_LOGGED_OUT."""
     audit_log(actor=actor, event_type=EventType.USER_LOGGED_OUT, target_user=actor, ip_address=ip_address)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def user_record_login_failure(*, username: str, ip_address: str | None) -> None:
     """A failed login is audited as the system actor with the username tried. Event USER_LOGIN_FAILED."""
     from duban.core.audit import system_actor
@@ -113,7 +113,7 @@ def user_record_login_failure(*, username: str, ip_address: str | None) -> None:
               ip_address=ip_address, extra={"username": username[:150]})
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def api_token_create(*, actor, name: str) -> str:
     """Any signed-in person makes an API token for themselves; the plain token is returned once and only its
     hash is kept. Event API_TOKEN_CREATED."""

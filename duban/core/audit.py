@@ -77,6 +77,11 @@ class EventType(enum.IntEnum):
     BRIEFING_EXPORTED = 612
     CALENDAR_TOKEN_ROTATED = 613
 
+    # 700-719 notification delivery outcomes (duban.followup.delivery)
+    DELIVERY_SENT = 701
+    DELIVERY_FAILED = 702
+    DELIVERY_GAVE_UP = 703
+
     # 8xx other sources (duban.sources): instructions, inspection cases, livelihood projects, hazards, attachments
     INSTRUCTION_CREATED = 801
     INSTRUCTION_TASK_ADDED = 802

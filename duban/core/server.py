@@ -35,8 +35,11 @@ def run_server(*, host: str, port: int, workers: int = 2, scheduler: bool = True
         def load(self):
             return application
 
+    from duban.core.running import instance_running
+
     try:
-        _App().run()
+        with instance_running():  # gunicorn's workers inherit the lock file: a restore refuses while any lives
+            _App().run()
     finally:
         if follow_up is not None:
             follow_up.terminate()

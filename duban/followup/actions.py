@@ -18,6 +18,7 @@ from duban.core.audit import SYSTEM_USERNAME, EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Role
 from duban.core.notifications import notify
+from duban.core.txn import durable_action
 from duban.followup import permissions as fperms
 from duban.followup.lights import SUPERVISED_STATUSES, task_light
 from duban.followup.models import (CloseEvidence, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
@@ -57,7 +58,7 @@ def stage_recipients(task: Task, stage: str) -> list:
     return heads + list(supervisors())
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.date) -> ReminderSent | None:
     """Take one follow-up step on a task: remind (TASK_REMINDED), warn (TASK_WARNED) or escalate (TASK_ESCALATED,
     with a 督办通知单). Run by the scheduler as the system actor (or a sysadmin by hand). The step is recomputed
@@ -110,7 +111,7 @@ def _bump_task(task: Task, *, expected_version: int, **fields) -> None:
     task.version = expected_version + 1
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def extension_request(*, actor, task_id: int, new_deadline: dt.date, reason: str,
                       today: dt.date | None = None) -> ExtensionRequest:
     """The lead unit asks to extend the deadline (申请延期). One pending request per task. Event
@@ -154,7 +155,22 @@ def _decidable(actor, request_id: int) -> ExtensionRequest:
     return request
 
 
-@transaction.atomic(durable=True)
+def _decide_in_txn(request: ExtensionRequest, status: str, *, actor, comment: str) -> bool:
+    """Decide a pending request, its task locked by the caller (the lock order of every write): the row changes
+    only while it is still pending, so of two decisions at once exactly one is recorded. False when it had been
+    decided the same way meanwhile (nothing to do); a ``Conflict`` when the other way."""
+    now = timezone.now()
+    if ExtensionRequest.objects.filter(pk=request.pk, status=ExtensionStatus.PENDING).update(
+            status=status, decided_by=actor, decided_at=now, decision_comment=comment) != 1:
+        request.refresh_from_db()
+        if request.status == status:
+            return False
+        raise Conflict("该申请已审批", "the request was already decided")
+    request.status, request.decided_by, request.decided_at, request.decision_comment = (status, actor, now, comment)
+    return True
+
+
+@durable_action
 def extension_approve(*, actor, request_id: int, version: int | None = None, comment: str = "") -> ExtensionRequest:
     """Supervisors approve an extension: the task's deadline becomes the requested one (optimistic locking on the
     task ``version`` the approver read). Approving twice changes nothing. Event TASK_EXTENSION_APPROVED with the
@@ -167,13 +183,10 @@ def extension_approve(*, actor, request_id: int, version: int | None = None, com
     task = task_lock_in_txn(request.task_id)
     if task.status not in SUPERVISED_STATUSES:
         raise Conflict(f"当前状态“{task.get_status_display()}”不能延期", f"no extension while the task is {task.status}")
+    if not _decide_in_txn(request, ExtensionStatus.APPROVED, actor=actor, comment=comment):
+        return request
     old = task.deadline
     _bump_task(task, expected_version=task.version if version is None else version, deadline=request.new_deadline)
-    now = timezone.now()
-    ExtensionRequest.objects.filter(pk=request.pk).update(status=ExtensionStatus.APPROVED, decided_by=actor,
-                                                          decided_at=now, decision_comment=comment)
-    request.status, request.decided_by, request.decided_at, request.decision_comment = (
-        ExtensionStatus.APPROVED, actor, now, comment)
     audit_log(actor=actor, event_type=EventType.TASK_EXTENSION_APPROVED, task=task, target_unit=task.lead_unit,
               extra={"request_id": request.pk, "old": {"deadline": _iso(old)},
                      "new": {"deadline": request.new_deadline.isoformat()}, "comment": comment})
@@ -183,7 +196,7 @@ def extension_approve(*, actor, request_id: int, version: int | None = None, com
     return request
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def extension_reject(*, actor, request_id: int, reason: str) -> ExtensionRequest:
     """Supervisors reject an extension with a reason; the deadline stays. Rejecting twice changes nothing. Event
     TASK_EXTENSION_REJECTED; the lead unit's people are told."""
@@ -195,11 +208,8 @@ def extension_reject(*, actor, request_id: int, reason: str) -> ExtensionRequest
     if not (reason or "").strip():
         raise InvalidInput("请填写不予批准的理由", "a reason is required")
     task = task_lock_in_txn(request.task_id)
-    now = timezone.now()
-    ExtensionRequest.objects.filter(pk=request.pk).update(status=ExtensionStatus.REJECTED, decided_by=actor,
-                                                          decided_at=now, decision_comment=reason.strip())
-    request.status, request.decided_by, request.decided_at, request.decision_comment = (
-        ExtensionStatus.REJECTED, actor, now, reason.strip())
+    if not _decide_in_txn(request, ExtensionStatus.REJECTED, actor=actor, comment=reason.strip()):
+        return request
     audit_log(actor=actor, event_type=EventType.TASK_EXTENSION_REJECTED, task=task, target_unit=task.lead_unit,
               extra={"request_id": request.pk, "reason": reason.strip()})
     rows = notify(recipients=unit_people(task.lead_unit_id), kind="extension_rejected", task=task,
@@ -213,7 +223,7 @@ def _safe_name(name: str) -> str:
     return "".join(ch for ch in base if ch.isalnum() or ch in "._-（）()")[:150] or "evidence"
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def evidence_add(*, actor, report_id: int, text: str = "", file_name: str = "",
                  content: bytes | None = None) -> CloseEvidence:
     """The lead unit attaches evidence (佐证材料: a description and/or one file) to its pending completion request.
@@ -264,7 +274,7 @@ def close_request_with_evidence(*, actor, task_id: int, text: str, progress_perc
     return report
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def delivery_retry(*, actor, delivery_id: int) -> Delivery:
     """A sysadmin re-queues a failed or dead delivery for an immediate new round of attempts. Event
     DELIVERY_RETRIED."""
@@ -283,3 +293,47 @@ def delivery_retry(*, actor, delivery_id: int) -> Delivery:
               target_user=delivery.notification.recipient,
               extra={"delivery_id": delivery.pk, "channel": delivery.channel, "old": old})
     return delivery
+
+
+def _delivery_backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=settings.DUBAN_DELIVERY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+DELIVERY_EVENT = {DeliveryStatus.SENT: EventType.DELIVERY_SENT, DeliveryStatus.FAILED: EventType.DELIVERY_FAILED,
+                  DeliveryStatus.DEAD: EventType.DELIVERY_GAVE_UP}
+DELIVERY_OUTCOME = {DeliveryStatus.SENT: "sent", DeliveryStatus.FAILED: "failed", DeliveryStatus.DEAD: "dead"}
+
+
+@durable_action
+def delivery_record(*, actor, delivery_id: int, worker: str, error: str | None, now: dt.datetime) -> str | None:
+    """The follow-up worker (the system actor) records one attempt of a delivery it claimed: sent, failed (due again
+    after a backoff that doubles) or given up (the last allowed attempt, or a channel nobody registered). The row
+    changes only while this worker's claim on it stands; otherwise another worker took it and records its own
+    attempt (returns None). Events DELIVERY_SENT, DELIVERY_FAILED or DELIVERY_GAVE_UP; nobody is told."""
+    from duban.followup.channels import get_channel
+
+    if not fperms.can_record_delivery(actor):
+        raise PermissionDenied()
+    delivery = Delivery.objects.select_related("notification").filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound()
+    attempts = delivery.attempts + 1
+    if error is None:
+        status, fields = DeliveryStatus.SENT, {"last_error": "", "sent_at": now}
+    else:
+        dead = get_channel(delivery.channel) is None or attempts >= settings.DUBAN_DELIVERY_MAX_ATTEMPTS
+        status = DeliveryStatus.DEAD if dead else DeliveryStatus.FAILED
+        fields = {"last_error": error[:2000], "next_attempt_at": now + _delivery_backoff(attempts)}
+    updated = Delivery.objects.filter(pk=delivery.pk, claimed_by=worker, status__in=[DeliveryStatus.PENDING,
+                                                                                       DeliveryStatus.FAILED]).update(
+        status=status, attempts=attempts, claimed_until=None, **fields)
+    if updated != 1:
+        return None
+    extra = {"delivery_id": delivery.pk, "channel": delivery.channel, "attempt": attempts}
+    if error is not None:
+        extra["error"] = error[:500]
+    if status == DeliveryStatus.FAILED:
+        extra["next_attempt_at"] = fields["next_attempt_at"].isoformat()
+    audit_log(actor=actor, event_type=DELIVERY_EVENT[status], task=delivery.notification.task,
+              target_user=delivery.notification.recipient, extra=extra)
+    return DELIVERY_OUTCOME[status]

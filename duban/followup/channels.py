@@ -1,8 +1,20 @@
 """Delivery channels: one small interface, one registry, and the built-in channels registered through it.
 
 In-app delivery is the ``Notification`` row itself (the nav badge counts unread rows), so it needs no channel.
-A channel says which ``targets`` a notification has on it (addresses, webhook URLs) and ``send``s one delivery,
-raising ``ChannelError`` when the far end refuses; the worker records the outcome and retries with backoff.
+A channel says which ``targets`` a notification has on it (addresses, webhook URLs, phone numbers) and ``send``s
+one delivery, raising ``ChannelError`` when the far end refuses; the worker records the outcome and retries with
+backoff. A new channel lives in a module of its own and calls ``register_channel`` at import (the built-in ones
+below do the same). Its contract:
+
+- ``send`` runs in a worker thread, beside the sends of other lanes: it must not use the database. Everything it
+  needs is loaded on ``delivery`` (its notification, the recipient with profile and unit, the task).
+- ``send`` gives up after its own timeout (``DUBAN_WEBHOOK_TIMEOUT``, ``DUBAN_SMTP_TIMEOUT`` or one of its own
+  setting), longer than the far end takes to answer: a sender that gives up before the receiver finishes records a
+  failure for a message that arrives, and sends it again.
+- every message carries ``delivery_key(delivery)`` where the receiver can see it (a header, a field), the same on
+  every attempt, so receivers that keep it drop repeats.
+- ``lane(delivery)`` (optional) names what a failure blocks: deliveries of one lane go one after another and back
+  off together; lanes run at once. Without it the lane is the channel and target.
 """
 
 from __future__ import annotations
@@ -32,6 +44,17 @@ class Channel(Protocol):
 
     def send(self, delivery) -> None:
         """Send one delivery; raise ``ChannelError`` on failure."""
+
+
+def delivery_key(delivery) -> str:
+    """The id a receiver sees on every attempt of one delivery (the same each time: repeats can be dropped)."""
+    return f"duban-delivery-{delivery.pk}"
+
+
+def channel_lane(channel, delivery) -> str:
+    """The lane of a delivery: the channel's own ``lane`` if it has one, else the channel and target."""
+    lane = getattr(channel, "lane", None)
+    return lane(delivery) if lane is not None else f"{delivery.channel}:{delivery.target}"
 
 
 _REGISTRY: dict[str, Channel] = {}
@@ -76,12 +99,20 @@ class EmailChannel:
     def group_key(self, notification) -> str:
         return f"n{notification.pk}"
 
+    def lane(self, delivery) -> str:
+        """Every mail goes through the one SMTP server: when it fails, all mail waits."""
+        return f"email:{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+
     def send(self, delivery) -> None:
         n = delivery.notification
+        key = delivery_key(delivery)
+        # Message-ID is what mail systems drop duplicates by; the same on every attempt of this delivery.
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+        headers = {"Message-ID": f"<{key}@{domain}>", "X-Duban-Delivery-Id": key}
         try:
             connection = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
             EmailMessage(subject=f"[督办] {n.title}", body=message_text(n), to=[delivery.target],
-                         connection=connection).send(fail_silently=False)
+                         connection=connection, headers=headers).send(fail_silently=False)
         except (OSError, ValueError) as exc:  # smtplib errors are OSErrors
             raise ChannelError(f"smtp: {exc}") from exc
 
@@ -112,8 +143,11 @@ class WebhookChannel:
 
     def send(self, delivery) -> None:
         data = json.dumps(self.payload(delivery.notification), ensure_ascii=False).encode("utf-8")
+        # The robots take only their documented JSON fields, so the delivery id travels as headers.
+        key = delivery_key(delivery)
         request = urllib.request.Request(delivery.target, data=data, method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
+                                         headers={"Content-Type": "application/json; charset=utf-8",
+                                                  "X-Duban-Delivery-Id": key, "Idempotency-Key": key})
         try:
             with urllib.request.urlopen(request, timeout=settings.DUBAN_WEBHOOK_TIMEOUT) as response:
                 body = response.read(65536)

@@ -48,7 +48,10 @@ def remind(args) -> int:
                   f"{step.reason}")
         print(f"共 {len(plan)} 项待发送（未写入）/ {len(plan)} steps would be taken (dry run, nothing written)")
         return 0
-    result = run_pass(today=today)
+    from duban.core.running import instance_running
+
+    with instance_running():
+        result = run_pass(today=today)
     print(f"催办 {result.reminders} 项，排队 {result.queued} 条，投递 {result.delivered} / "
           f"{result.reminders} steps taken, {result.queued} deliveries queued, delivered {result.delivered}")
     return 0
@@ -61,5 +64,8 @@ def worker(args) -> int:
 
     interval = settings.DUBAN_SCHEDULER_INTERVAL if args.interval is None else args.interval
     print(f"催办调度已启动，每 {interval:g} 秒一轮 / follow-up worker running every {interval:g} s", flush=True)
-    run_loop(interval=max(interval, 1), max_passes=1 if args.once else None)
+    from duban.core.running import instance_running
+
+    with instance_running():
+        run_loop(interval=max(interval, 1), max_passes=1 if args.once else None)
     return 0

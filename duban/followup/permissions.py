@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from duban.core import permissions as perms
+from duban.core.audit import SYSTEM_USERNAME
 from duban.core.models import Role
 
 
@@ -18,3 +19,8 @@ def can_decide_extension(user, request) -> bool:
 def can_manage_deliveries(user) -> bool:
     """The delivery log shows every recipient's address, so only the sysadmin sees it."""
     return perms.role_of(user) == Role.SYSADMIN
+
+
+def can_record_delivery(user) -> bool:
+    """Delivery outcomes are recorded by the follow-up worker, which acts as the system actor."""
+    return getattr(user, "username", None) == SYSTEM_USERNAME

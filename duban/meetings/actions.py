@@ -20,6 +20,7 @@ from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Unit
+from duban.core.txn import durable_action
 from duban.meetings.models import Meeting, MeetingStatus, ScanJob, ScanStatus
 from duban.tasks.actions import task_assign_in_txn, task_create_in_txn, title_from_text
 from duban.tasks.models import Task, TaskStatus
@@ -114,7 +115,7 @@ def _unit_index() -> dict[str, int]:
     return index
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def meeting_import(*, actor, extracted: dict, source_text: str, source_name: str = "",
                    allow_duplicate: bool = False) -> Meeting:
     """``meeting_import_in_txn`` as its own transaction."""
@@ -171,7 +172,7 @@ def meeting_import_in_txn(*, actor, extracted: dict, source_text: str, source_na
     return meeting
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def meeting_date_set(*, actor, meeting_id: int, date: dt.date, version: int) -> Meeting:
     """Supervisors set or correct a draft meeting's date (until 交办; the tasks' clocks run from it afterwards).
     The relative deadlines its tasks state ("国庆前", "年底") are dated again from the new date, except those a
@@ -217,7 +218,7 @@ def _locked_meeting(actor, meeting_id: int) -> Meeting:
     return Meeting.objects.select_for_update().get(pk=meeting_id)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def meeting_confirm(*, actor, meeting_id: int) -> Meeting:
     """Supervisors confirm a reviewed draft: every draft task is assigned to its lead unit at once, or nothing
     is (a task without a lead unit stops the whole confirmation). Events MEETING_CONFIRMED and TASK_ASSIGNED per
@@ -248,7 +249,7 @@ def meeting_confirm(*, actor, meeting_id: int) -> Meeting:
     return meeting
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def meeting_withdraw(*, actor, meeting_id: int, reason: str) -> Meeting:
     """Supervisors withdraw a draft meeting (a wrong file, a duplicate import) with its draft tasks; nothing is
     deleted. A confirmed meeting's tasks are withdrawn one by one instead, since units already hold them. Events
@@ -290,7 +291,7 @@ def scan_job_create_in_txn(*, actor, data: bytes, filename: str, kind: str, year
     return job
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def scan_job_create(*, actor, data: bytes, filename: str, kind: str, year: int | None = None) -> ScanJob:
     """Supervisors hand a scan or photo to the worker for text recognition. Event SCAN_QUEUED."""
     return scan_job_create_in_txn(actor=actor, data=data, filename=filename, kind=kind, year=year)
@@ -306,7 +307,7 @@ def _locked_scan(actor, job_id: int) -> ScanJob:
     return job
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def scan_job_cancel(*, actor, job_id: int) -> ScanJob:
     """Stop a queued or running recognition (the worker checks between pages). Event SCAN_CANCELLED."""
     job = _locked_scan(actor, job_id)
@@ -320,7 +321,7 @@ def scan_job_cancel(*, actor, job_id: int) -> ScanJob:
     return job
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def scan_job_import(*, actor, job_id: int, text: str, year: int | None = None, allow_duplicate: bool = False
                     ) -> Meeting:
     """The clerk's checked text of a recognised scan becomes a draft meeting, in the same transaction that marks

@@ -11,12 +11,12 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log, insert_rows_in_txn, reserve_ids_in_txn
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.txn import durable_action
 from duban.reports import ledger as ledger_mod
 from duban.reports import permissions as report_perms
 from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
@@ -52,7 +52,7 @@ def _max_rows() -> int:
     return int(getattr(settings, "DUBAN_LEDGER_MAX_ROWS", 10000))
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = False, dry_run: bool = False,
                   today: dt.date | None = None) -> ledger_mod.ImportResult:
     """Supervisors import an .xlsx ledger: every row becomes a draft task (and is assigned with ``assign``), or,
@@ -106,7 +106,7 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
     return ledger_mod.ImportResult(len(fresh), skipped, len(parsed.rows), [], task_ids, False, message)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def ledger_export(*, actor, filters: dict | None = None, today: dt.date | None = None) -> bytes:
     """Anyone signed in exports the tasks they may see, filtered like /tasks/ (status, area, unit, meeting,
     overdue), as an .xlsx ledger. Event LEDGER_EXPORTED with the filters and row count; nobody is told."""
@@ -122,7 +122,7 @@ def ledger_export(*, actor, filters: dict | None = None, today: dt.date | None =
     return data
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date | None = None) -> bytes:
     """The office (supervisors, leaders, sysadmins) generates the briefing on a meeting's decisions as .docx (or
     .pdf through LibreOffice). Event BRIEFING_EXPORTED; nobody is told."""
@@ -142,7 +142,7 @@ def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date
     return content
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def calendar_token_rotate(*, actor) -> CalendarToken:
     """Anyone signed in creates, or replaces, the secret token of their own iCalendar feed; the old feed URL stops
     working at once. Event CALENDAR_TOKEN_ROTATED (the token itself is never logged); nobody is told."""

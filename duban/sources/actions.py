@@ -2,7 +2,8 @@
 
 Each record's tasks are made with ``duban.tasks.actions.task_create_in_txn`` (kind set) inside the same transaction,
 so the workflow (assign, accept, report, close) stays in ``duban.tasks.actions``. Entry points run
-``atomic(durable=True)``; ``*_in_txn`` helpers join the caller's transaction.
+``durable_action`` (``atomic(durable=True)``, run again on a deadlock); ``*_in_txn`` helpers join the caller's
+transaction.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from duban.core import permissions as core
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.notifications import notify
+from duban.core.txn import durable_action
 from duban.meetings.models import Meeting
 from duban.sources import permissions as perms
 from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, HazardCategory, HazardSeverity,
@@ -75,7 +77,7 @@ def _task_spec(spec: dict, default_text: str) -> dict:
                 deadline=spec.get("deadline"))
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def instruction_create(*, actor, text: str, leader: str, date: dt.date, doc_number: str = "",
                        tasks: list[dict], assign: bool = False) -> Instruction:
     """Supervisors register a leader instruction (领导批示) and the tasks made from it (each a dict of title, text,
@@ -104,7 +106,7 @@ def instruction_create(*, actor, text: str, leader: str, date: dt.date, doc_numb
     return instruction
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def instruction_add_task(*, actor, instruction_id: int, task: dict, assign: bool = False) -> Task:
     """Supervisors make one more task from an instruction. Events TASK_CREATED and INSTRUCTION_TASK_ADDED (and
     TASK_ASSIGNED when ``assign``)."""
@@ -122,7 +124,7 @@ def instruction_add_task(*, actor, instruction_id: int, task: dict, assign: bool
 
 # --- inspection cases (督察交办件) -------------------------------------------------------------------------------
 
-@transaction.atomic(durable=True)
+@durable_action
 def case_create(*, actor, case_number: str, complaint: str, lead_unit_id: int, batch: str = "",
                 inspection: str = "", reply_due: dt.date | None = None, coop_unit_ids=(), title: str = "",
                 assign: bool = False) -> InspectionCase:
@@ -147,7 +149,7 @@ def case_create(*, actor, case_number: str, complaint: str, lead_unit_id: int, b
     return case
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def case_record_rectification(*, actor, case_id: int, version: int, rectification: str,
                               disclose: bool) -> InspectionCase:
     """Supervisors record the rectification report (整改情况) and whether it is published (是否公开); both are
@@ -210,7 +212,7 @@ def _decimal(value, name_zh: str, name_en: str) -> Decimal:
     return number.quantize(Decimal("0.01"))
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def livelihood_create(*, actor, title: str, indicator: str, target, measure_unit: str, lead_unit_id: int,
                       period_start: dt.date, period_end: dt.date, text: str = "", coop_unit_ids=(),
                       assign: bool = False) -> LivelihoodProject:
@@ -237,7 +239,7 @@ def livelihood_create(*, actor, title: str, indicator: str, target, measure_unit
     return project
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def livelihood_record_actual(*, actor, project_id: int, month: dt.date, value, note: str = "") -> LivelihoodActual:
     """Supervisors or the lead unit record what was achieved in a month (one figure per month). Recording a month
     again is a correction: a new row with the next version, the old one kept. Recording the same value again
@@ -278,7 +280,7 @@ def livelihood_record_actual(*, actor, project_id: int, month: dt.date, value, n
 
 # --- hazards (隐患台账) -----------------------------------------------------------------------------------------
 
-@transaction.atomic(durable=True)
+@durable_action
 def hazard_create(*, actor, place: str, category: str, severity: str, description: str, deadline: dt.date,
                   responsible_person: str, lead_unit_id: int, coop_unit_ids=(), title: str = "",
                   assign: bool = False) -> Hazard:
@@ -329,7 +331,7 @@ def _move(hazard: Hazard, to: str, *, version: int, **fields) -> str:
     return old
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def hazard_rectify(*, actor, hazard_id: int, version: int, rectification: str) -> Hazard:
     """The lead unit (or the office) reports the rectification (整改), moving 发现 → 整改. Event HAZARD_RECTIFIED;
     supervisors are told to re-inspect."""
@@ -345,7 +347,7 @@ def hazard_rectify(*, actor, hazard_id: int, version: int, rectification: str) -
     return hazard
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def hazard_review(*, actor, hazard_id: int, version: int, passed: bool, note: str = "") -> Hazard:
     """Supervisors re-inspect (复查): passing moves 整改 → 复查; failing sends it back to 发现 (待整改) and needs a
     note. Event HAZARD_REVIEWED or HAZARD_REVIEW_FAILED; the lead unit is told."""
@@ -363,18 +365,18 @@ def hazard_review(*, actor, hazard_id: int, version: int, passed: bool, note: st
     return hazard
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def hazard_close(*, actor, hazard_id: int, version: int) -> Hazard:
     """Supervisors strike a reviewed hazard off the ledger (销号). Event HAZARD_CLOSED; the lead unit is told."""
     hazard = _locked_hazard(actor, hazard_id)
     _require(perms.can_review_hazard(actor, hazard))
     now = timezone.now()
     old = _move(hazard, HazardStatus.CLOSED, version=version, closed_at=now)
+    task = hazard.task
+    if task.status in OPEN_STATUSES:  # the task (and its kept counts) before the audit chain: the lock order
+        task_close_in_txn(actor=actor, task=task, now=now)
     audit_log(actor=actor, event_type=EventType.HAZARD_CLOSED, task=hazard.task,
               extra={"hazard_id": hazard.pk, "old_status": old})
-    task = hazard.task
-    if task.status in OPEN_STATUSES:
-        task_close_in_txn(actor=actor, task=task, now=now)
     notify(recipients=unit_people(hazard.task.lead_unit_id), kind="hazard_closed", task=hazard.task,
            title=f"隐患已销号：{hazard.place}")
     return hazard
@@ -401,7 +403,7 @@ def sniff_type(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def attachment_upload(*, actor, task_id: int, filename: str, data: bytes, hazard_id: int | None = None
                       ) -> Attachment:
     """Supervisors and the task's lead or cooperating units attach a JPEG/PNG photo or a PDF (size limited by
@@ -479,7 +481,7 @@ def phrases_collect_in_txn(meeting: Meeting) -> int:
     return len(rows)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def phrases_backfill(*, actor, meeting_ids: list[int] | None = None) -> dict:
     """Rebuild the phrase index of existing meetings (all, or ``meeting_ids``). Sysadmins and supervisors (and the
     CLI's system actor) may run it. No audit event (a derived index; see ``phrases_collect_in_txn``)."""

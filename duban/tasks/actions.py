@@ -1,8 +1,9 @@
 """Every change to a task or a progress report. Each public function is one transaction that authorizes,
 validates, writes, appends one audit event and queues notifications (see docs/audit-events.md).
 
-Entry points run ``atomic(durable=True)``; ``*_in_txn`` helpers join the caller's transaction and are called by
-other actions only.
+Entry points run ``durable_action`` (``atomic(durable=True)``, run again on a deadlock); ``*_in_txn`` helpers join
+the caller's transaction and are called by other actions only. Locks follow ``duban.core.txn``'s order: the task
+row, then its kept counts (the row's update), then the audit chain (``audit_log`` after every update).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
+from duban.core.txn import durable_action
 from duban.extraction.directives import has_modal
 from duban.tasks.models import (OPEN_STATUSES, Priority, ProgressReport, ReportCycle, ReportStatus, Task, TaskKind,
                                 TaskStatus)
@@ -289,13 +291,13 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
     return tasks
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def task_create(*, actor, **fields) -> Task:
     """Supervisors create a task by hand (立项). Event TASK_CREATED; nobody is told until it is assigned."""
     return task_create_in_txn(actor=actor, **fields)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def task_update(*, actor, task_id: int, version: int, changes: dict, coop_unit_ids=None) -> Task:
     """Supervisors edit a task that is not closed. ``version`` is the one the editor read; a stale one is a
     ``Conflict``. Event TASK_UPDATED with old and new values; the lead unit is told when an assigned task changes."""
@@ -359,7 +361,7 @@ def _require_status(task: Task, *allowed: str) -> None:
                        f"not allowed while the task is {task.status}")
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def task_merge(*, actor, task_ids: list[int]) -> Task:
     """Supervisors merge draft tasks into the first: its text becomes the texts joined, its span the union; the
     others are withdrawn as merged. Event TASK_MERGED on the kept task, TASK_WITHDRAWN on each merged one."""
@@ -379,20 +381,21 @@ def task_merge(*, actor, task_ids: list[int]) -> Task:
     for other in others:
         coop |= set(other.coop_units.values_list("id", flat=True))
         _bump(other, status=TaskStatus.WITHDRAWN)
-        audit_log(actor=actor, event_type=EventType.TASK_WITHDRAWN, task=other, meeting=other.meeting,
-                  extra={"reason": "merged", "into_task_id": keep.pk})
     _bump(keep, text="".join(t.text for t in ordered),
           source_start=min(s for s, _ in spans) if spans else None,
           source_end=max(e for _, e in spans) if spans else None,
           lead_unit_id=keep.lead_unit_id or next((t.lead_unit_id for t in others if t.lead_unit_id), None),
           deadline=min((t.deadline for t in tasks if t.deadline), default=None))
     keep.coop_units.set(_check_units(keep.lead_unit_id, sorted(coop))[:MAX_COOP_UNITS])
+    for other in others:  # the audit chain last: lock order
+        audit_log(actor=actor, event_type=EventType.TASK_WITHDRAWN, task=other, meeting=other.meeting,
+                  extra={"reason": "merged", "into_task_id": keep.pk})
     audit_log(actor=actor, event_type=EventType.TASK_MERGED, task=keep, meeting=keep.meeting,
               extra={"merged_task_ids": [t.pk for t in others]})
     return keep
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def task_split(*, actor, task_id: int, at: int) -> tuple[Task, Task]:
     """Supervisors split a draft task at character ``at`` of its text into two drafts; the second is new and
     inherits area, units and deadline. Event TASK_SPLIT on the first, TASK_CREATED on the second."""
@@ -421,7 +424,7 @@ def task_split(*, actor, task_id: int, at: int) -> tuple[Task, Task]:
     return task, new
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def task_withdraw(*, actor, task_id: int, reason: str) -> Task:
     """Supervisors drop a draft or cancel an open task (撤销). Nothing is deleted. Event TASK_WITHDRAWN; the lead
     unit is told if the task had been assigned."""
@@ -461,13 +464,13 @@ def task_assign_in_txn(*, actor, task: Task) -> Task:
     return task
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def task_assign(*, actor, task_id: int) -> Task:
     """Supervisors assign a task (交办). Event TASK_ASSIGNED; the lead unit's people are told."""
     return task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, task_id))
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def task_accept(*, actor, task_id: int) -> Task:
     """The lead unit signs for an assigned task (签收). Repeating it changes nothing. Event TASK_ACCEPTED."""
     task = task_lock_visible_in_txn(actor, task_id)
@@ -481,7 +484,7 @@ def task_accept(*, actor, task_id: int) -> Task:
     return task
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def task_decline(*, actor, task_id: int, reason: str) -> Task:
     """The lead unit sends an assignment back (退回), saying why (not its duty, say). Event TASK_DECLINED; the
     supervision office is told and reassigns."""
@@ -499,7 +502,7 @@ def task_decline(*, actor, task_id: int, reason: str) -> Task:
     return task
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def report_submit(*, actor, task_id: int, text: str, progress_percent: int, request_close: bool = False
                   ) -> ProgressReport:
     """Lead or cooperating units report progress; the lead may ask to close (申请办结). The first report moves an
@@ -535,9 +538,18 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
 
 
 def task_close_in_txn(*, actor, task: Task, report: ProgressReport | None = None, now=None) -> None:
-    """Close (办结销号) a locked task, joining the caller's transaction: an accepted close request, or a kind's own
-    record reaching its end (a hazard struck off the ledger). Event TASK_CLOSED; the task is scored."""
+    """Close (办结销号) a locked task, joining the caller's transaction: a kind's own record reaching its end (a
+    hazard struck off the ledger). The task row is written before the audit chain (the lock order). Event
+    TASK_CLOSED; the task is scored."""
+    _close_bump(task, now)
+    _close_log(actor=actor, task=task, report=report)
+
+
+def _close_bump(task: Task, now=None) -> None:
     _bump(task, status=TaskStatus.CLOSED, closed_at=now or timezone.now(), progress_percent=100)
+
+
+def _close_log(*, actor, task: Task, report: ProgressReport | None) -> None:
     audit_log(actor=actor, event_type=EventType.TASK_CLOSED, task=task, report=report, meeting=task.meeting,
               target_unit=task.lead_unit)
     from duban.reports.actions import task_score_in_txn  # here, not at the top: reports imports tasks
@@ -561,19 +573,22 @@ def _reviewable_report(actor, report_id: int) -> ProgressReport:
 
 
 def _record_review(actor, report: ProgressReport, status: str, comment: str):
-    """Mark a submitted report reviewed; returns its locked task and the review time. A report reviewed already
-    (the other way) is a ``Conflict``."""
-    if report.status != ReportStatus.SUBMITTED:
-        raise Conflict("该报告已审核", "the report was already reviewed")
+    """Mark a submitted report reviewed; returns its locked task and the review time. The task is locked first
+    (the lock order of every write), then the report is updated only while it is still submitted: of two reviews
+    at once, the second finds it reviewed and gets a ``Conflict`` (or, the same way twice, nothing changes)."""
     task = task_lock_in_txn(report.task_id)
     now = timezone.now()
-    ProgressReport.objects.filter(pk=report.pk).update(status=status, review_comment=comment, reviewed_by=actor,
-                                                       reviewed_at=now)
+    if ProgressReport.objects.filter(pk=report.pk, status=ReportStatus.SUBMITTED).update(
+            status=status, review_comment=comment, reviewed_by=actor, reviewed_at=now) != 1:
+        current = ProgressReport.objects.filter(pk=report.pk).values_list("status", flat=True).first()
+        if current == status:
+            return task, None
+        raise Conflict("该报告已审核", "the report was already reviewed")
     report.status, report.review_comment, report.reviewed_by, report.reviewed_at = (status, comment, actor, now)
     return task, now
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport:
     """Supervisors accept a report; accepting a close request closes the task (办结销号). Events REPORT_ACCEPTED
     (and TASK_CLOSED); the reporting unit is told. Repeating it changes nothing."""
@@ -581,19 +596,25 @@ def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport
     if report.status == ReportStatus.ACCEPTED:
         return report
     task, now = _record_review(actor, report, ReportStatus.ACCEPTED, comment)
-    audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
-              target_unit=report.unit, extra={"comment": comment})
-    if report.request_close and task.status == TaskStatus.CLOSE_REQUESTED:
+    if now is None:  # accepted meanwhile by someone else
+        report.refresh_from_db()
+        return report
+    closing = report.request_close and task.status == TaskStatus.CLOSE_REQUESTED
+    if closing:
         from duban.sources.actions import check_can_close_in_txn  # a kind's own record may block the close
 
         check_can_close_in_txn(task)
-        task_close_in_txn(actor=actor, task=task, report=report, now=now)
+        _close_bump(task, now)  # before the chain: lock order
+    audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
+              target_unit=report.unit, extra={"comment": comment})
+    if closing:
+        _close_log(actor=actor, task=task, report=report)
     notify(recipients=unit_people(report.unit_id), kind="report_accepted", task=task,
            title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
     return report
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
     """Supervisors return a report with a reason (退回); a returned close request puts the task back into 办理中
     and counts against the unit. Events REPORT_RETURNED (and TASK_CLOSE_RETURNED); the unit is told."""
@@ -603,10 +624,15 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
     if not (reason or "").strip():
         raise InvalidInput("请填写退回理由", "a reason is required")
     task, now = _record_review(actor, report, ReportStatus.RETURNED, reason)
+    if now is None:  # returned meanwhile by someone else
+        report.refresh_from_db()
+        return report
+    returning = report.request_close and task.status == TaskStatus.CLOSE_REQUESTED
+    if returning:  # before the chain: lock order
+        _bump(task, status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1)
     audit_log(actor=actor, event_type=EventType.REPORT_RETURNED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"reason": reason})
-    if report.request_close and task.status == TaskStatus.CLOSE_REQUESTED:
-        _bump(task, status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1)
+    if returning:
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_RETURNED, task=task, report=report,
                   meeting=task.meeting, extra={"reason": reason})
     notify(recipients=unit_people(report.unit_id), kind="report_returned", task=task,

@@ -31,3 +31,29 @@ def test_a_sqlite_connection_gets_its_page_cache():
         cursor.execute("PRAGMA cache_size")
         configured = connection.settings_dict["OPTIONS"]["init_command"]
         assert f"PRAGMA cache_size={cursor.fetchone()[0]};" in configured
+
+
+@pytest.mark.django_db  # lets the probe connect (a database of its own, not the suite's)
+def test_sqlite_syncs_every_commit_unless_told_otherwise(monkeypatch, tmp_path):
+    """An acknowledged write must survive an operating-system crash: WAL with synchronous=FULL (2), not NORMAL."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    monkeypatch.delenv("DUBAN_SQLITE_SYNCHRONOUS", raising=False)
+    config = duban_settings._database_from_url(f"sqlite:///{tmp_path / 'sync.sqlite3'}")
+    probe = DatabaseWrapper({**connection.settings_dict, "NAME": config["NAME"], "OPTIONS": config["OPTIONS"]},
+                            alias="sync-probe")
+    try:
+        with probe.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 2  # FULL
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+    finally:
+        probe.close()
+    monkeypatch.setenv("DUBAN_SQLITE_SYNCHRONOUS", "normal")
+    assert "PRAGMA synchronous=NORMAL;" in duban_settings._database_from_url(
+        "sqlite:////tmp/x.sqlite3")["OPTIONS"]["init_command"]
+    monkeypatch.setenv("DUBAN_SQLITE_SYNCHRONOUS", "OFF")
+    with pytest.raises(ImproperlyConfigured):
+        duban_settings._database_from_url("sqlite:////tmp/x.sqlite3")

@@ -103,3 +103,13 @@ def data_dir(settings, tmp_path):
     """Notices and evidence go to a fresh directory per test."""
     settings.DATA_DIR = tmp_path
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _closed_breakers():
+    """Each test starts with every delivery lane's circuit breaker closed (they live in the worker's memory)."""
+    from duban.followup.delivery import breakers_reset
+
+    breakers_reset()
+    yield
+    breakers_reset()

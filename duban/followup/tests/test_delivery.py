@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from duban.core.models import Notification, Unit
-from duban.followup.delivery import deliveries_enqueue, deliveries_send, delivery_claim
+from duban.followup.delivery import claim_lease, deliveries_enqueue, deliveries_send, delivery_claim
 from duban.followup.models import Delivery
 from duban.followup.reminders import reminders_run
 from duban.followup.tests.conftest import place_task
@@ -94,7 +94,8 @@ def test_a_claimed_delivery_is_not_claimed_twice(org):
     now = timezone.now()
     assert delivery_claim(delivery_id=delivery.pk, worker="a", now=now) is True
     assert delivery_claim(delivery_id=delivery.pk, worker="b", now=now) is False
-    assert delivery_claim(delivery_id=delivery.pk, worker="b", now=now + dt.timedelta(minutes=6)) is True
+    assert delivery_claim(delivery_id=delivery.pk, worker="b", now=now + claim_lease() - dt.timedelta(seconds=1)) is False
+    assert delivery_claim(delivery_id=delivery.pk, worker="b", now=now + claim_lease() + dt.timedelta(seconds=1)) is True
 
 
 def test_enqueue_sees_each_notification_once(org):
