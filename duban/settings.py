@@ -1,15 +1,14 @@
 """Every setting of duban, read from the environment (``DUBAN_*`` and ``DATABASE_URL``).
 
-Defaults suit a laptop on 127.0.0.1. With ``DUBAN_DEBUG=0`` a missing secret key or host list stops start-up,
-so a production misconfiguration fails loudly instead of quietly. ``.env.example`` lists every variable.
+Defaults suit a laptop on 127.0.0.1 and are safe to expose: DEBUG is off unless ``DUBAN_DEBUG=1``; without
+``DUBAN_SECRET_KEY`` a random key is made once and kept in the data folder; without ``DUBAN_ALLOWED_HOSTS`` only
+loopback names are served (any other Host header gets a 400). ``.env.example`` lists every variable.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent
@@ -32,21 +31,34 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
-DEBUG = env_bool("DUBAN_DEBUG", True)
+# Debug pages list every URL and show settings and source: only when asked for by name.
+DEBUG = env_bool("DUBAN_DEBUG", False)
+# Served over HTTPS (behind a TLS proxy that sets X-Forwarded-Proto): secure cookies and HSTS.
+DUBAN_HTTPS = env_bool("DUBAN_HTTPS", False)
 DATA_DIR = Path(env("DUBAN_DATA_DIR", str(REPO_DIR / "var")))
 # The SQLite file, backups and attachments live here; SQLite cannot create the folder itself.
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = env("DUBAN_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DUBAN_SECRET_KEY must be set when DUBAN_DEBUG is off")
-    SECRET_KEY = "duban-insecure-development-key-change-me-0123456789"
+
+def secret_file(name: str, nbytes: int = 48) -> str:
+    """A random secret kept in ``DATA_DIR/name`` (made once, readable by the owner only): the default of a secret
+    setting, so a fresh install is never served with a key everyone knows."""
+    import secrets
+
+    path = DATA_DIR / name
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(nbytes))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env("DUBAN_SECRET_KEY") or secret_file("secret_key")
 
 ALLOWED_HOSTS = [h for h in (env("DUBAN_ALLOWED_HOSTS", "") or "").split(",") if h]
 if not ALLOWED_HOSTS:
-    if not DEBUG:
-        raise ImproperlyConfigured("DUBAN_ALLOWED_HOSTS must be set when DUBAN_DEBUG is off")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
 CSRF_TRUSTED_ORIGINS = [o for o in (env("DUBAN_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
 
@@ -58,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # its templates and static files: the API docs page loads Swagger UI from us, not from a CDN
     "duban.core",
     "duban.meetings",
     "duban.tasks",
@@ -77,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "duban.core.middleware.SecurityHeadersMiddleware",
+    "duban.core.error_pages.DatabaseErrorMiddleware",
     "duban.core.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -170,8 +184,14 @@ DUBAN_SESSION_REFRESH_SECONDS = env_int("DUBAN_SESSION_REFRESH_SECONDS", 60)
 DUBAN_STATS_CACHE_SECONDS = env_int("DUBAN_STATS_CACHE_SECONDS", 300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = DUBAN_HTTPS
+CSRF_COOKIE_SECURE = DUBAN_HTTPS
+if DUBAN_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("DUBAN_HSTS_SECONDS", 31536000)
+CSRF_FAILURE_VIEW = "duban.core.error_pages.csrf_failure"
+# Django's admin (a second sign-in page, outside duban's actions and audit) only when asked for.
+DUBAN_ADMIN = env_bool("DUBAN_ADMIN", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -188,7 +208,7 @@ STATIC_ROOT = Path(env("DUBAN_STATIC_ROOT", str(REPO_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 # Without collectstatic (development, tests) serve from the finders and do not warn about a missing STATIC_ROOT.
-WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG or not STATIC_ROOT.is_dir()
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DUBAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
