@@ -7,9 +7,10 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import File, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from duban.core import rules
 from duban.sources import actions, search as search_module, selectors
 
 router = Router()
@@ -372,7 +373,8 @@ def hazard_attach(request, hazard_id: int, file: UploadedFile = File(...)):
 # --- search and phrases --------------------------------------------------------------------------------------
 
 @router.get("/search", response=SearchOut, summary="搜索 search meetings, tasks, reports and cases")
-def search(request, q: str, kind: str | None = None, limit: int = 20, offset: int = 0):
+def search(request, q: str, kind: str | None = None, limit: int = 20,
+           offset: int = Query(0, ge=0, le=rules.MAX_OFFSET)):
     results = search_module.search(viewer=request.user, q=q, kinds=[kind] if kind else None,
                                    limit=max(1, min(limit, 100)), offset=max(0, offset))
     return {"query": results.query, "total": results.total, "groups": [

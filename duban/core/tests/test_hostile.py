@@ -399,3 +399,112 @@ def test_an_unavailable_database_answers_503_json_on_the_api_and_a_chinese_page_
     assert api.status_code == 503
     assert api.json()["code"] == "unavailable" and "数据库" in api.json()["message"]
     assert page.status_code == 503 and "数据库暂时无法访问" in page.content.decode()
+
+
+# --- numbers and dates out of range --------------------------------------------------------------------------
+
+NUMBER_PARAMS = ("page", "page_size", "unit", "meeting", "area", "offset", "limit", "year", "id", "task", "lead_unit")
+DATE_PARAMS = ("from", "to", "deadline", "date_from", "date_to", "due_before", "due_after")
+EXTREME_NUMBERS = ["99999999999999999999", str(2**63), str(2**63 - 1), str(-2**63 - 1), "-1", "0", "1e309", "NaN",
+                   "٣", "0x10", " 7", "1" * 400]
+EXTREME_DATES = ["9999-12-31", "0001-01-01", "10000-01-01", "2026-02-30", "2026-13-01", "-2026-01-01", "29991231"]
+
+
+def _get_routes(world):
+    from duban.core.access_matrix import ROWS
+    from duban.core.tests.test_auth_matrix import _url
+
+    return sorted({_url(r, world) for r in ROWS if r.method == "GET" and not r.skip})
+
+
+def _with_ids(path: str, number: str) -> str:
+    """The same route with every id in its path replaced (ids are whole path segments of digits)."""
+    return re.sub(r"(?<=/)\d+(?=[/.]|$)", number.strip().lstrip("-") if number.strip().lstrip("-").isdigit()
+                  else "99999999999999999999", path)
+
+
+@pytest.mark.slow
+def test_no_route_answers_500_to_extreme_numbers_and_dates(org, settings, tmp_path):
+    """Every GET page and API operation, its ids replaced and every number and date parameter set to extremes
+    (hypothesis picks the combinations): 4xx with a message or a page, never a server error."""
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+
+    from duban.core.tests.test_auth_matrix import build_world
+
+    settings.DATA_DIR = tmp_path
+    world = build_world(org)
+    routes = _get_routes(world)
+    client = Client(raise_request_exception=False)
+    client.force_login(org.supervisor)
+    token = _token(org.supervisor)
+    numbers = st.one_of(st.sampled_from(EXTREME_NUMBERS), st.integers(-2**70, 2**70).map(str))
+    dates = st.one_of(st.sampled_from(EXTREME_DATES), st.dates().map(str))
+
+    @hsettings(max_examples=12, deadline=None, derandomize=True, database=None,
+               suppress_health_check=list(HealthCheck))
+    @given(number=numbers, date=dates)
+    def probe(number, date):
+        query = "&".join([f"{p}={number}" for p in NUMBER_PARAMS] + [f"{p}={date}" for p in DATE_PARAMS] + ["q=a"])
+        for path in routes:
+            for target in (path, _with_ids(path, number)):
+                url = f"{target}{'&' if '?' in target else '?'}{query}"
+                response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}") if target.startswith("/api/") \
+                    else client.get(url)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+                assert response.status_code < 500, (url, response.status_code, response.content[:300])
+                if target.startswith("/api/") and response.status_code >= 400:
+                    assert response.json()["message"], url
+
+    probe()
+
+
+@pytest.mark.parametrize("url", [
+    "/tasks/?unit=99999999999999999999", "/reports/?meeting=99999999999999999999",
+    "/reports/csv/by_unit.csv?unit=99999999999999999999", "/reports/ledger/export.xlsx?meeting=99999999999999999999",
+    "/search/?q=a&page=99999999999999999999", "/api/v1/tasks?page=99999999999999999999",
+    "/api/v1/search?q=a&offset=99999999999999999999", "/api/v1/tasks?page=1&page_size=99999999999999999999",
+])
+def test_the_probes_numbers_get_a_message_not_a_server_error(org, url):
+    client = Client(raise_request_exception=False)
+    client.force_login(org.supervisor)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(org.supervisor)}"} if url.startswith("/api/") else {}
+    response = client.get(url, **headers)
+    assert response.status_code in (200, 400, 404, 422), (url, response.status_code)
+    if response.status_code != 200:
+        text = response.json()["message"] if url.startswith("/api/") else response.content.decode()
+        assert "超出范围" in text or "不合法" in text or "未找到" in text, text[:300]
+
+
+@pytest.mark.parametrize("title", ["第一行\n第二行", "文件\u202etxt.exe", "隔离\u2066字符"])
+def test_titles_with_line_breaks_or_direction_controls_are_refused_alike_in_form_and_api(org, title):
+    task = org.task_in("draft")
+    client = Client()
+    client.force_login(org.supervisor)
+    token = _token(org.supervisor)
+    api = client.patch(f"/api/v1/tasks/{task.pk}", data={"version": task.version, "title": title},
+                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.status_code == 422 and ("换行" in api.json()["message"] or "控制字符" in api.json()["message"])
+    task.refresh_from_db()
+    assert task.title != title
+
+
+def test_a_progress_report_longer_than_the_forms_limit_is_refused_by_the_api_too(org):
+    from duban.core.rules import PROGRESS_TEXT_MAX
+    from duban.tasks.models import ProgressReport
+
+    task = org.task_in("in_progress")
+    client = Client()
+    token = _token(org.lead_staff)
+    before = ProgressReport.objects.count()
+    too_long = client.post(f"/api/v1/tasks/{task.pk}/reports", data={"text": "进" * (PROGRESS_TEXT_MAX + 1),
+                                                                        "progress_percent": 10},
+                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert too_long.status_code == 422 and str(PROGRESS_TEXT_MAX) in too_long.json()["message"]
+    assert ProgressReport.objects.count() == before
+    fits = client.post(f"/api/v1/tasks/{task.pk}/reports", data={"text": "进" * PROGRESS_TEXT_MAX,
+                                                                   "progress_percent": 10},
+                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert fits.status_code in (200, 201), fits.content[:300]
