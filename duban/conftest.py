@@ -105,9 +105,11 @@ class Org:
 
 
 @pytest.fixture(autouse=True)
-def _light_password_hashing(settings):
-    """Production Argon2 costs 100 MB per hash; tests use the same algorithm with tiny costs."""
+def _light_password_hashing(settings, tmp_path_factory):
+    """Production Argon2 costs 100 MB per hash; tests use the same algorithm with tiny costs. Each test also gets
+    its own audit anchor file: a test database starts empty, so anchors of another test's commits do not apply."""
     settings.PASSWORD_HASHERS = ["duban.core.passwords.LightArgon2PasswordHasher"]
+    settings.DUBAN_AUDIT_ANCHOR_FILE = tmp_path_factory.mktemp("anchor") / "audit-anchor.log"
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent
 
@@ -56,6 +58,30 @@ def secret_file(name: str, nbytes: int = 48) -> str:
 
 
 SECRET_KEY = env("DUBAN_SECRET_KEY") or secret_file("secret_key")
+
+
+
+def _audit_keys() -> dict[str, str]:
+    """``DUBAN_AUDIT_KEYS="2026a:secret,2027a:secret"``: every key that ever keyed the audit chain, by id (rows
+    name theirs), so old rows still verify after a rotation. Unset: one key made once in the data folder."""
+    keys = {}
+    for item in (env("DUBAN_AUDIT_KEYS", "") or "").split(","):
+        if item.strip():
+            key_id, _, secret = item.strip().partition(":")
+            if not key_id or len(secret) < 16 or len(key_id) > 32:
+                raise ImproperlyConfigured("DUBAN_AUDIT_KEYS: each entry is ID:SECRET, the secret 16+ characters")
+            keys[key_id] = secret
+    return keys or {"local": secret_file("audit_key")}
+
+
+# The audit chain is keyed (HMAC) with a secret outside the database; a rotation adds a key and names it here.
+DUBAN_AUDIT_KEYS = _audit_keys()
+DUBAN_AUDIT_KEY_ID = env("DUBAN_AUDIT_KEY_ID") or list(DUBAN_AUDIT_KEYS)[-1]
+if DUBAN_AUDIT_KEY_ID not in DUBAN_AUDIT_KEYS:
+    raise ImproperlyConfigured("DUBAN_AUDIT_KEY_ID names no key of DUBAN_AUDIT_KEYS")
+# Every committed audit event's id and hash is appended here, outside the database: ``duban audit verify`` then
+# finds a chain that was cut short, deleted or recomputed. Keep it on another disk or ship it (logrotate, syslog).
+DUBAN_AUDIT_ANCHOR_FILE = Path(env("DUBAN_AUDIT_ANCHOR_FILE") or DATA_DIR / "audit-anchor.log")
 
 ALLOWED_HOSTS = [h for h in (env("DUBAN_ALLOWED_HOSTS", "") or "").split(",") if h]
 if not ALLOWED_HOSTS:

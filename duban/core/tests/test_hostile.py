@@ -508,3 +508,95 @@ def test_a_progress_report_longer_than_the_forms_limit_is_refused_by_the_api_too
                                                                    "progress_percent": 10},
                        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert fits.status_code in (200, 201), fits.content[:300]
+
+
+# --- the audit chain cannot be rewritten from inside the database --------------------------------------------
+
+def _attacker_recomputes_the_chain(key: str | None):
+    """What someone with write access to the database (and not to the key) does after editing a row: recompute
+    every hash from the first row on, the way the code computes them, with the key they guess, and fix the head."""
+    import hashlib
+    import hmac as hmac_module
+    import json
+
+    from duban.core.models import AuditChainHead
+
+    prev = ""
+    for event in AuditEvent.objects.order_by("id"):
+        values = [event.pk, event.event_type, event.created_at.isoformat(), event.actor_id, event.unit_id,
+                  event.target_user_id, event.target_unit_id, event.meeting_id, event.task_id, event.report_id,
+                  event.extra, event.ip_address, event.backfilled, prev]
+        if key is not None:
+            values.append(event.key_id)
+        payload = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+        digest = (hmac_module.new(key.encode(), payload, hashlib.sha256).hexdigest() if key is not None
+                  else hashlib.sha256(payload).hexdigest())
+        AuditEvent.objects.filter(pk=event.pk).update(prev_hash=prev, chain_hash=digest,
+                                                      key_id=event.key_id if key is not None else "")
+        prev = digest
+    last = AuditEvent.objects.order_by("-id").first()
+    AuditChainHead.objects.filter(pk=1).update(last_event_id=last.pk if last else 0, last_hash=prev)
+
+
+@pytest.mark.parametrize("guess", [None, "a-guessed-secret-of-some-length"])
+def test_editing_a_row_and_recomputing_the_chain_without_the_key_is_detected(org, guess):
+    from duban.core.audit import audit_verify
+
+    org.task_in("in_progress")
+    assert audit_verify() == []
+    victim = AuditEvent.objects.order_by("id")[3]
+    AuditEvent.objects.filter(pk=victim.pk).update(extra={"edited": True})
+    _attacker_recomputes_the_chain(guess)
+    assert audit_verify(), "a chain recomputed without the key must not verify"
+
+
+def test_a_deleted_or_truncated_chain_is_found_through_the_anchor_outside_the_database(
+        org, settings, django_capture_on_commit_callbacks, capsys):
+    import argparse
+
+    from duban.core.audit import audit_verify
+    from duban.core.commands import audit_verify as audit_verify_command
+    from duban.core.models import AuditChainHead
+
+    with django_capture_on_commit_callbacks(execute=True):
+        org.task_in("in_progress")
+    anchor = Path(settings.DUBAN_AUDIT_ANCHOR_FILE).read_text().splitlines()
+    assert anchor, "each committed audit write appends the head to the anchor file"
+    last = AuditEvent.objects.order_by("-id").first()
+    assert anchor[-1].split()[1:3] == [str(last.pk), last.chain_hash]
+    assert audit_verify() == []
+
+    # truncation: the newest rows go and the head is set back to the row before them
+    keep = AuditEvent.objects.order_by("-id")[2]
+    AuditEvent.objects.filter(pk__gt=keep.pk).delete()
+    AuditChainHead.objects.filter(pk=1).update(last_event_id=keep.pk, last_hash=keep.chain_hash)
+    assert last.pk in audit_verify()
+
+    # the whole table and its head deleted
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # the rows' foreign keys point out of the table, not into it
+        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table}")
+    AuditChainHead.objects.all().delete()
+    assert AuditEvent.objects.count() == 0
+    assert audit_verify(), "an empty trail after anchored events is not intact"
+    assert audit_verify_command(argparse.Namespace()) == 1
+    assert "intact" not in capsys.readouterr().out
+
+
+def test_a_rotated_key_keeps_old_rows_verifiable_and_a_removed_key_is_reported(org, settings):
+    from duban.core.audit import audit_verify
+
+    before = dict(settings.DUBAN_AUDIT_KEYS)  # the key of the rows the fixture wrote
+    settings.DUBAN_AUDIT_KEYS = {**before, "2026a": "first-secret-0123456789"}
+    settings.DUBAN_AUDIT_KEY_ID = "2026a"
+    org.task_in("accepted")
+    settings.DUBAN_AUDIT_KEYS = {**before, "2026a": "first-secret-0123456789", "2027a": "second-secret-0123456789"}
+    settings.DUBAN_AUDIT_KEY_ID = "2027a"
+    org.task_in("accepted")
+    kinds = set(AuditEvent.objects.values_list("key_id", flat=True))
+    assert {"2026a", "2027a"} <= kinds
+    assert audit_verify() == []
+    settings.DUBAN_AUDIT_KEYS = {**before, "2027a": "second-secret-0123456789"}
+    broken = audit_verify()
+    assert broken and set(AuditEvent.objects.filter(pk__in=broken).values_list("key_id", flat=True)) == {"2026a"}
