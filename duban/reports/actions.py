@@ -142,21 +142,31 @@ def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date
     return content
 
 
+def calendar_token_digest(token: str) -> str:
+    """What is stored of a feed's secret, and looked up by (as for API tokens)."""
+    from duban.core.actions import api_token_digest
+
+    return api_token_digest(token)
+
+
 @transaction.atomic(durable=True)
 def calendar_token_rotate(*, actor) -> CalendarToken:
     """Anyone signed in creates, or replaces, the secret token of their own iCalendar feed; the old feed URL stops
-    working at once. Event CALENDAR_TOKEN_ROTATED (the token itself is never logged); nobody is told."""
+    working at once. Only the token's hash is stored: the returned row's ``plain_token`` is the one chance to show
+    the feed's URL. Event CALENDAR_TOKEN_ROTATED (the token itself is never logged); nobody is told."""
     if perms.role_of(actor) is None:
         raise PermissionDenied()
     token = secrets.token_urlsafe(32)
+    digest = calendar_token_digest(token)
     row = CalendarToken.objects.filter(user=actor).first()
     if row is None:
-        row = CalendarToken.objects.create(user=actor, token=token)
+        row = CalendarToken.objects.create(user=actor, token=digest)
         rotated = False
     else:
-        row.token, row.rotated_at = token, timezone.now()
+        row.token, row.rotated_at = digest, timezone.now()
         row.save(update_fields=["token", "rotated_at"])
         rotated = True
+    row.plain_token = token
     audit_log(actor=actor, event_type=EventType.CALENDAR_TOKEN_ROTATED, target_user=actor,
               extra={"rotated": rotated})
     return row

@@ -600,3 +600,178 @@ def test_a_rotated_key_keeps_old_rows_verifiable_and_a_removed_key_is_reported(o
     settings.DUBAN_AUDIT_KEYS = {**before, "2027a": "second-secret-0123456789"}
     broken = audit_verify()
     assert broken and set(AuditEvent.objects.filter(pk__in=broken).values_list("key_id", flat=True)) == {"2026a"}
+
+
+# --- API tokens ----------------------------------------------------------------------------------------------
+
+def test_a_token_cannot_be_made_before_the_password_change_nor_by_another_token(org):
+    from django.contrib.auth import get_user_model
+
+    from duban.core.actions import user_create
+    from duban.core.models import ApiToken
+
+    fresh = user_create(actor=org.sysadmin, username="newcomer", password="Zq8#mWp2Lx", role="unit_staff",
+                        unit=org.safety)
+    client = Client()
+    client.force_login(get_user_model().objects.get(pk=fresh.pk))
+    page = client.post("/accounts/me/", {"name": "脚本"})
+    assert page.status_code in (302, 403)  # the forced change comes first
+    assert not ApiToken.objects.filter(user=fresh).exists()
+
+    token = _token(org.lead_staff)
+    minted = Client().post("/api/v1/tokens", data={"name": "more"}, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert minted.status_code == 403 and minted.json()["message_en"]
+    assert ApiToken.objects.filter(user=org.lead_staff).count() == 1
+
+
+def test_a_token_expires_after_ninety_days_by_default(org, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from duban.core.models import ApiToken
+
+    assert settings.DUBAN_API_TOKEN_DAYS == 90
+    token = _token(org.lead_staff)
+    row = ApiToken.objects.get(user=org.lead_staff)
+    assert dt.timedelta(days=89) < row.expires_at - timezone.now() <= dt.timedelta(days=90)
+    client = Client()
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    # a token from before expiry existed lasts the default from when it was made
+    ApiToken.objects.filter(pk=row.pk).update(expires_at=None, created_at=timezone.now() - dt.timedelta(days=91))
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_tokens_are_listed_and_revoked_by_their_owner_and_the_admin_only(org):
+    from duban.core.models import ApiToken
+
+    first, second = _token(org.lead_staff), _token(org.lead_staff)
+    rows = list(ApiToken.objects.filter(user=org.lead_staff).order_by("id"))
+    assert all(len(r.key_hash) == 64 and r.key_hash not in (first, second) for r in rows)  # stored hashed
+    owner = Client()
+    owner.force_login(org.lead_staff)
+    listed = owner.get("/api/v1/tokens").json()
+    assert {t["id"] for t in listed} == {r.pk for r in rows} and all("token" not in t for t in listed)
+
+    stranger = Client()
+    stranger.force_login(org.coop_staff)
+    assert stranger.post(f"/api/v1/tokens/{rows[0].pk}/revoke").status_code == 404
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {first}").status_code == 200
+
+    revoked = owner.post(f"/api/v1/tokens/{rows[0].pk}/revoke")
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {first}").status_code == 401
+
+    admin = Client()
+    admin.force_login(org.sysadmin)
+    assert rows[1].pk in {t["id"] for t in admin.get("/api/v1/tokens?everyone=true").json()}
+    page = admin.post("/accounts/me/", {"revoke": rows[1].pk})
+    assert page.status_code == 302
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {second}").status_code == 401
+    assert AuditEvent.objects.filter(event_type=EventType.API_TOKEN_REVOKED).count() == 2
+
+
+def test_token_reads_write_the_last_use_at_most_once_an_hour(org):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from duban.core.models import ApiToken
+
+    token = _token(org.lead_staff)
+    client = Client()
+    client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")  # the first use is noted
+    noted = ApiToken.objects.get(user=org.lead_staff).last_used_at
+    assert noted is not None
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            assert client.get("/api/v1/tasks", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries
+              if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))]
+    assert writes == []
+    ApiToken.objects.filter(user=org.lead_staff).update(last_used_at=timezone.now() - dt.timedelta(hours=2))
+    client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert ApiToken.objects.get(user=org.lead_staff).last_used_at > noted
+
+
+def test_the_django_admin_is_mounted_only_when_enabled(org, tmp_path):
+    client = Client()
+    assert client.get("/admin/").status_code == 404
+    assert client.get("/admin/login/").status_code == 404
+    code = ("from django.test import Client; print(Client().get('/admin/login/').status_code)")
+    assert _settings_in_a_fresh_process({"DUBAN_ADMIN": "1"}, tmp_path, code).splitlines()[-1] == "200"
+
+
+def test_hsts_only_over_https_when_configured(tmp_path):
+    code = ("from django.test import Client; r = Client().get('/accounts/login/', secure=True, "
+            "HTTP_X_FORWARDED_PROTO='https'); print(r.headers.get('Strict-Transport-Security', '-'))")
+    assert _settings_in_a_fresh_process({"DUBAN_HTTPS": "1"}, tmp_path, code).splitlines()[-1].startswith("max-age=")
+    assert _settings_in_a_fresh_process({}, tmp_path, code).splitlines()[-1] == "-"
+
+
+def test_signed_in_answers_are_not_cached(org):
+    client = Client()
+    client.force_login(org.supervisor)
+    for path in ("/", "/tasks/", "/accounts/me/", "/api/v1/me"):
+        assert "no-store" in client.get(path).headers.get("Cache-Control", ""), path
+    assert "no-store" in Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {_token(org.lead_staff)}").headers[
+        "Cache-Control"]
+
+
+# --- sign-in throttling ----------------------------------------------------------------------------------------
+
+def _sign_in(client, username, password, ip):
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_an_attacker_outside_cannot_lock_the_office_out(org, settings):
+    from duban.conftest import PASSWORD
+
+    attacker = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT + 3):
+        _sign_in(attacker, "supervisor", "Wrong#pass99", "203.0.113.9")
+    refused = _sign_in(attacker, "supervisor", PASSWORD, "203.0.113.9")
+    assert refused.status_code in (403, 429) and "_auth_user_id" not in attacker.session
+    office = Client()
+    _sign_in(office, "supervisor", PASSWORD, "10.1.2.3")  # the office's own address
+    assert office.session.get("_auth_user_id") == str(org.supervisor.pk)
+
+
+def test_spraying_one_password_across_accounts_is_stopped_per_address(org, settings):
+    from duban.conftest import PASSWORD
+
+    settings.DUBAN_LOGIN_IP_FAILURE_LIMIT = 6
+    sprayer = Client()
+    names = ["sysadmin", "supervisor", "leader", "lead_admin", "lead_staff", "coop_staff", "other_staff"]
+    answers = [_sign_in(sprayer, name, "Spring#2026x", "198.51.100.4").status_code for name in names]
+    assert answers[-1] == 429, answers
+    # the right password from that address is not even checked now
+    assert _sign_in(sprayer, "child_staff", PASSWORD, "198.51.100.4").status_code == 429
+    assert "_auth_user_id" not in sprayer.session
+    other = Client()
+    _sign_in(other, "child_staff", PASSWORD, "10.9.9.9")
+    assert other.session.get("_auth_user_id") == str(org.child_staff.pk)
+
+
+def test_failures_on_a_locked_account_write_one_audit_row_per_burst_with_a_count(org, settings):
+    import datetime as dt
+
+    from duban.core.models import LoginFailureTally
+
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, "lead_admin", "Wrong#pass99", "203.0.113.50")
+    before = AuditEvent.objects.count()
+    for _ in range(40):  # hammering the locked account
+        _sign_in(client, "lead_admin", "Wrong#pass99", "203.0.113.50")
+    assert AuditEvent.objects.count() - before == 0, "a burst within the minute adds no row each"
+    LoginFailureTally.objects.update(last_reported_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    _sign_in(client, "lead_admin", "Wrong#pass99", "203.0.113.50")
+    rows = AuditEvent.objects.filter(event_type=EventType.USER_LOGIN_FAILURES, extra__username="lead_admin")
+    counts = [r.extra["count"] for r in rows.order_by("id")]
+    assert counts == [1, 41]  # the locking attempt, then the 40 of the burst and the one that reported it
