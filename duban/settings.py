@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "duban.core.uploads.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "duban.core.middleware.SecurityHeadersMiddleware",
@@ -245,6 +246,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DUBAN_MAX_UPLOAD_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 DUBAN_UNITS_FILE = env("DUBAN_UNITS_FILE")  # a 职责清单 TOML replacing the built-in one
 DUBAN_ATTACHMENT_MAX_BYTES = env_int("DUBAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)  # photos of hazards etc.
+# Bodies refused by their Content-Length before they are read (duban/core/uploads.py): from nobody signed in (the
+# sign-in form), and per route for the signed-in (other routes: DUBAN_MAX_UPLOAD_BYTES).
+DUBAN_ANONYMOUS_MAX_BODY_BYTES = env_int("DUBAN_ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
+DUBAN_ROUTE_MAX_BODY_BYTES = [("/sources/hazards/", DUBAN_ATTACHMENT_MAX_BYTES),
+                              ("/api/v1/hazards/", DUBAN_ATTACHMENT_MAX_BYTES)]
+# Zip-based documents (.docx, .xlsx): refused from their directory before anything is unpacked.
+DUBAN_ZIP_MAX_UNPACKED_BYTES = env_int("DUBAN_ZIP_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+DUBAN_ZIP_MAX_MEMBERS = env_int("DUBAN_ZIP_MAX_MEMBERS", 2000)
 # Follow-up (duban.followup): blue light N working days ahead; yellow when progress trails the elapsed share of
 # time by more than the tolerance (percentage points); the scheduler's period; delivery retries back off
 # base, 2*base, 4*base ... seconds and give up (dead) after the maximum number of attempts.

@@ -84,6 +84,11 @@ def server_error(request):
     return response or _answer(request, _PAGES[500], "500.html")
 
 
+def too_large(request):
+    kind = (413, "too_large", "请求内容过大（如上传文件超过上限），未被接收", "the request body is too large")
+    return _answer(request, kind, "400.html", {"exception": kind[2]})
+
+
 def csrf_failure(request, reason: str = ""):
     kind = (403, "csrf_failed", "页面已过期或缺少安全令牌，请刷新后重试", "CSRF verification failed; reload and retry")
     return _answer(request, kind, "403_csrf.html")

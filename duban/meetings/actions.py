@@ -19,6 +19,7 @@ from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Unit
+from duban.core.uploads import check_zip_package
 from duban.meetings.models import Meeting, MeetingStatus
 from duban.tasks.actions import task_assign_in_txn, task_create_in_txn, title_from_text
 from duban.tasks.models import Task, TaskStatus
@@ -52,6 +53,7 @@ def extract_upload(*, data: bytes | None = None, filename: str = "", text: str |
             suffix = Path(filename or "upload.txt").suffix.lower() or ".txt"
             if suffix not in (".txt", ".docx", ".text"):
                 raise InvalidInput("只支持 .txt 和 .docx 文件", "only .txt and .docx files are accepted")
+            check_zip_package(data or b"", kind=".docx")
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / ("upload" + suffix)
                 path.write_bytes(data or b"")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log, insert_rows_in_txn, reserve_ids_in_txn
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.uploads import check_zip_package
 from duban.reports import ledger as ledger_mod
 from duban.reports import permissions as report_perms
 from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
@@ -66,6 +67,7 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
         raise InvalidInput("文件为空", "the file is empty")
     if len(data) > settings.DUBAN_MAX_UPLOAD_BYTES:
         raise InvalidInput("文件过大", "the file is too large")
+    check_zip_package(data, kind=".xlsx")
     parsed = ledger_mod.parse_ledger(data, today=today or timezone.localdate(), max_rows=_max_rows())
     if parsed.errors:
         shown = "；".join(str(e) for e in parsed.errors[:3])

@@ -775,3 +775,99 @@ def test_failures_on_a_locked_account_write_one_audit_row_per_burst_with_a_count
     rows = AuditEvent.objects.filter(event_type=EventType.USER_LOGIN_FAILURES, extra__username="lead_admin")
     counts = [r.extra["count"] for r in rows.order_by("id")]
     assert counts == [1, 41]  # the locking attempt, then the 40 of the burst and the one that reported it
+
+
+# --- uploads: limits before anything is read or unpacked -----------------------------------------------------
+
+def _zip_bomb(member: str, unpacked: int, extra_members: int = 0) -> bytes:
+    """A small zip package whose one member unpacks to ``unpacked`` bytes of zeros (plus empty members)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open(member, "w", force_zip64=True) as out:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(unpacked // len(chunk)):
+                out.write(chunk)
+        for i in range(extra_members):
+            archive.writestr(f"xl/extra{i}.xml", "")
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_ledger_or_communique_is_refused_before_it_is_unpacked(org, settings):
+    import tracemalloc
+
+    from duban.core.errors import InvalidInput
+    from duban.meetings.actions import extract_upload
+    from duban.reports.actions import ledger_import
+    from duban.tasks.models import Task
+
+    settings.DUBAN_ZIP_MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+    bomb = _zip_bomb("xl/worksheets/sheet1.xml", 200 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024  # a small file ...
+    tasks = Task.objects.count()
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidInput, match="解压后过大"):
+            ledger_import(actor=org.supervisor, data=bomb, filename="台账.xlsx")
+        with pytest.raises(InvalidInput, match="解压后过大"):
+            extract_upload(data=_zip_bomb("word/document.xml", 200 * 1024 * 1024), filename="通报.docx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024, peak  # ... refused without inflating it
+    assert Task.objects.count() == tasks
+
+    settings.DUBAN_ZIP_MAX_MEMBERS = 50
+    with pytest.raises(InvalidInput, match="部件过多"):
+        ledger_import(actor=org.supervisor, data=_zip_bomb("xl/workbook.xml", 0, extra_members=60),
+                      filename="台账.xlsx")
+
+
+def test_a_large_body_from_nobody_signed_in_is_refused_before_it_is_read(org, settings, tmp_path):
+    """A 1 GiB multipart POST would be parsed into temporary files by the CSRF check before the redirect to the
+    sign-in page; its declared length answers it first."""
+    import io
+    import tempfile
+
+    from django.core.handlers.wsgi import WSGIRequest
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    monitor = {"read": 0}
+
+    class Body(io.BytesIO):
+        def read(self, *args):
+            data = super().read(*args)
+            monitor["read"] += len(data)
+            return data
+
+    from duban.wsgi import application
+
+    size = 8 * 1024 * 1024  # stands for the gigabyte: the declared length is what is checked
+    body = Body(b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n" + b"a" * size
+                + b"\r\n--x--\r\n")
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/meetings/import/", "SERVER_NAME": "testserver",
+               "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": body, "wsgi.errors": io.StringIO(),
+               "CONTENT_TYPE": "multipart/form-data; boundary=x", "CONTENT_LENGTH": str(len(body.getvalue())),
+               "REMOTE_ADDR": "203.0.113.77"}
+    statuses = []
+    application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    assert statuses and statuses[0].startswith("413"), statuses
+    assert monitor["read"] == 0 and not list(tmp_path.iterdir())
+    assert WSGIRequest  # the path under test is the real WSGI handler
+
+    # the sign-in form itself still fits
+    client = Client()
+    assert client.post("/accounts/login/", {"username": "x", "password": "y"}).status_code == 200
+
+
+def test_a_signed_in_upload_has_its_routes_maximum(org, settings):
+    client = Client()
+    client.force_login(org.supervisor)
+    settings.DUBAN_MAX_UPLOAD_BYTES = 100 * 1024
+    big = client.post("/meetings/import/", data=b"x" * (300 * 1024), content_type="application/octet-stream")
+    assert big.status_code == 413 and "过大" in big.content.decode()
+    api = client.post("/api/v1/meetings/import", data=b"x" * (300 * 1024), content_type="application/json")
+    assert api.status_code == 413 and api.json()["code"] == "too_large"
