@@ -187,6 +187,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "duban.core.passwords.CharacterClassValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# A new password may not be any of the last N (the current one and N - 1 before it).
+DUBAN_PASSWORD_HISTORY = env_int("DUBAN_PASSWORD_HISTORY", 5)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

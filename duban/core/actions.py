@@ -88,9 +88,20 @@ def user_change_password(*, actor, old_password: str, new_password: str, ip_addr
         password_validation.validate_password(new_password, actor)
     except ValidationError as exc:
         raise InvalidInput("；".join(exc.messages), "the password does not meet the policy") from None
+    from django.conf import settings
+    from django.contrib.auth.hashers import check_password
+
+    keep = settings.DUBAN_PASSWORD_HISTORY
+    profile = Profile.objects.select_for_update().filter(user=actor).first()
+    history = list(profile.password_history if profile else [])[: max(keep - 1, 0)]
+    if any(check_password(new_password, old_hash) for old_hash in history):
+        raise InvalidInput(f"新密码不能与最近 {keep} 次使用过的密码相同",
+                           f"the new password must differ from the last {keep} passwords")
+    previous_hash = actor.password
     actor.set_password(new_password)
     actor.save(update_fields=["password"])
-    Profile.objects.filter(user=actor).update(must_change_password=False, password_changed_at=timezone.now())
+    Profile.objects.filter(user=actor).update(must_change_password=False, password_changed_at=timezone.now(),
+                                              password_history=[previous_hash, *history][: max(keep - 1, 0)])
     audit_log(actor=actor, event_type=EventType.USER_PASSWORD_CHANGED, target_user=actor, ip_address=ip_address)
 
 

@@ -871,3 +871,26 @@ def test_a_signed_in_upload_has_its_routes_maximum(org, settings):
     assert big.status_code == 413 and "过大" in big.content.decode()
     api = client.post("/api/v1/meetings/import", data=b"x" * (300 * 1024), content_type="application/json")
     assert api.status_code == 413 and api.json()["code"] == "too_large"
+
+
+def test_none_of_the_last_five_passwords_may_be_chosen_again(org):
+    from django.contrib.auth import get_user_model
+
+    from duban.conftest import PASSWORD
+    from duban.core.actions import user_change_password
+    from duban.core.errors import InvalidInput
+
+    User = get_user_model()
+    chain = [PASSWORD, "Ab3#kLm9Qa1", "Bc4$mNp0Rb2", "Cd5%nPq1Sc3", "De6&pQr2Td4"]
+    for old, new in zip(chain, chain[1:]):
+        user_change_password(actor=User.objects.get(pk=org.lead_staff.pk), old_password=old, new_password=new)
+    current = chain[-1]
+    for reused in chain[:-1]:  # the four before the current one (the current one is refused as "the same")
+        with pytest.raises(InvalidInput, match="最近 5 次"):
+            user_change_password(actor=User.objects.get(pk=org.lead_staff.pk), old_password=current,
+                                 new_password=reused)
+    user_change_password(actor=User.objects.get(pk=org.lead_staff.pk), old_password=current,
+                         new_password="Ef7*qRs3Ue5")
+    # the oldest has now left the window of five
+    user_change_password(actor=User.objects.get(pk=org.lead_staff.pk), old_password="Ef7*qRs3Ue5",
+                         new_password=PASSWORD)
