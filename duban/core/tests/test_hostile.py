@@ -853,7 +853,17 @@ def test_a_large_body_from_nobody_signed_in_is_refused_before_it_is_read(org, se
                "CONTENT_TYPE": "multipart/form-data; boundary=x", "CONTENT_LENGTH": str(len(body.getvalue())),
                "REMOTE_ADDR": "203.0.113.77"}
     statuses = []
-    application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    from django.core import signals
+    from django.db import close_old_connections
+
+    # called as a WSGI app, Django would close the database connection, ending the test's transaction
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     assert statuses and statuses[0].startswith("413"), statuses
     assert monitor["read"] == 0 and not list(tmp_path.iterdir())
     assert WSGIRequest  # the path under test is the real WSGI handler
