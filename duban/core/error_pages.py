@@ -13,7 +13,7 @@ from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 
-from duban.core.errors import error_envelope, is_api_path
+from duban.core.errors import DubanError, error_envelope, is_api_path
 
 logger = logging.getLogger("duban.errors")
 
@@ -46,7 +46,10 @@ def _answer(request, kind, template: str, context: dict | None = None):
 
 
 def refusal_for(exc: BaseException):
-    """The kind of answer a database or number error deserves, or None for a real fault."""
+    """The kind of answer a database or number error deserves, or None for a real fault. A domain error that a
+    view did not map itself is answered with its own status and message."""
+    if isinstance(exc, DubanError):
+        return (exc.status, exc.code, exc.message_zh, exc.message_en)
     if isinstance(exc, (OverflowError, DataError)):
         return OUT_OF_RANGE
     if isinstance(exc, (OperationalError, InterfaceError)):
@@ -61,6 +64,10 @@ def refusal_response(request, exc: BaseException):
     if kind is UNAVAILABLE:
         logger.error("database unavailable on %s: %s", request.path, exc)
         return _answer(request, kind, "503.html")
+    if kind[0] == 404:
+        return _answer(request, kind, "404.html")
+    if kind[0] == 403:
+        return _answer(request, kind, "403.html", {"exception": kind[2]})
     return _answer(request, kind, "400.html", {"exception": kind[2]})
 
 

@@ -252,11 +252,11 @@ def notification_list(request):
 def notification_read(request):
     """Mark one (``id``) or all of one's notifications read, then go to the task it is about (``next=task``)."""
     raw = request.POST.get("id")
-    ids = [int(raw)] if raw and raw.isdigit() else None
+    ids = [check_id(raw)] if raw and raw.isdigit() else None
     actions.notification_mark_read(actor=request.user, notification_ids=ids)
     task_id = request.POST.get("task")
     if task_id and task_id.isdigit():
-        return redirect("tasks:detail", task_id=int(task_id))
+        return redirect("tasks:detail", task_id=check_id(task_id))
     return redirect("notifications")
 
 

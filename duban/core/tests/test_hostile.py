@@ -341,6 +341,10 @@ def test_debug_is_off_unless_asked_for_by_name_and_starts_without_a_configured_s
     assert len(first) >= 50 and "insecure" not in first
     assert _settings_in_a_fresh_process({}, tmp_path, "print(settings.SECRET_KEY)") == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    # the demo over plain http on a laptop can sign in (secure cookies only behind HTTPS)
+    assert _settings_in_a_fresh_process({}, tmp_path, "print(settings.SESSION_COOKIE_SECURE)") == "False"
+    assert _settings_in_a_fresh_process({"DUBAN_HTTPS": "1"}, tmp_path,
+                                        "print(settings.SESSION_COOKIE_SECURE)") == "True"
     example = (Path(__file__).resolve().parents[3] / ".env.example").read_text()
     assert re.search(r"^DUBAN_DEBUG=0?$", example, re.M), "the example deployment must not turn debug on"
 
@@ -459,6 +463,57 @@ def test_no_route_answers_500_to_extreme_numbers_and_dates(org, settings, tmp_pa
                     assert response.json()["message"], url
 
     probe()
+
+
+def _extreme(value, number: int, date: str):
+    """``value`` (a row's form or JSON body) with every number and ISO date replaced."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return number
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return date
+    if isinstance(value, list):
+        return [_extreme(v, number, date) for v in value]
+    if isinstance(value, dict):
+        return {k: _extreme(v, number, date) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)  # each write commits as in production (no test transaction to break)
+def test_no_write_answers_500_to_extreme_numbers_and_dates(settings, tmp_path):
+    """Every POST/PATCH of the access matrix, page and API, its numbers, ids and dates set to extremes."""
+    import json
+
+    from duban.conftest import Org
+    from duban.core.access_matrix import ROWS
+    from duban.core.tests.test_auth_matrix import _url, build_world
+
+    settings.DATA_DIR = tmp_path
+    org = Org()
+    world = build_world(org)
+    client = Client(raise_request_exception=False)
+    token = _token(org.supervisor)
+    failures = []
+    for row in ROWS:
+        if row.method == "GET" or row.skip or row.multipart:
+            continue
+        for number, date in ((2**70, "9999-12-31"), (-2**70, "0001-01-01"), (2**63, "10000-01-01")):
+            body = _extreme(row.data or {}, number, date)
+            url = _url(row, world)
+            if row.api:
+                response = client.generic(row.method, url, json.dumps(body), content_type="application/json",
+                                          HTTP_AUTHORIZATION=f"Bearer {token}")
+            else:
+                client.force_login(org.supervisor)
+                form = {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in body.items()}
+                form.update({k: str(number) for k in ("version", "progress_percent", "lead_unit", "area", "id",
+                                                      "task", "unit", "days")})
+                response = client.post(url, form)
+            if response.status_code >= 500:
+                failures.append((row.method, url, number, response.status_code))
+    assert not failures
 
 
 @pytest.mark.parametrize("url", [
