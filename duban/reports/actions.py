@@ -92,7 +92,8 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
     record = LedgerImport.objects.create(actor=actor, filename=filename[:255], sha256=parsed.sha256,
                                          rows=len(parsed.rows), created_count=len(fresh), skipped_count=skipped)
     tasks = task_bulk_create_in_txn(actor=actor, assign=assign, rows=[dict(
-        title=row.title if len(row.title) <= 200 else title_from_text(row.title, limit=200), text=row.title,
+        title=" ".join(row.title.split()) if len(row.title) <= 200 else title_from_text(row.title, limit=200),
+        text=row.title,
         kind="other", seq=row.row, area_id=row.area_id, lead_unit_id=row.lead_unit_id,
         coop_unit_ids=row.coop_unit_ids, deadline=row.deadline, deadline_text=row.deadline_text,
         extra={"ledger_import_id": record.pk, "row": row.row}) for row in fresh])

@@ -959,3 +959,23 @@ def test_none_of_the_last_five_passwords_may_be_chosen_again(org):
     # the oldest has now left the window of five
     user_change_password(actor=User.objects.get(pk=org.lead_staff.pk), old_password="Ef7*qRs3Ue5",
                          new_password=PASSWORD)
+
+
+def test_titles_made_from_imported_text_become_one_line_instead_of_failing_the_import(org):
+    import datetime as dt
+    import io
+
+    from openpyxl import Workbook
+
+    from duban.reports.ledger import import_ledger
+    from duban.tasks.models import Task
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(("序号", "工作任务", "责任单位", "协办单位", "完成时限", "进展情况"))
+    sheet.append((1, "整治燃气隐患\n（第二批）", "市教育局", "", "2024-11-30", ""))  # Alt+Enter in a cell
+    out = io.BytesIO()
+    book.save(out)
+    import_ledger(actor=org.supervisor, data=out.getvalue(), today=dt.date(2024, 10, 8))
+    task = Task.objects.get(text__startswith="整治燃气隐患")
+    assert task.title == "整治燃气隐患 （第二批）" and "\n" in task.text
