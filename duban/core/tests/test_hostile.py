@@ -979,3 +979,54 @@ def test_titles_made_from_imported_text_become_one_line_instead_of_failing_the_i
     import_ledger(actor=org.supervisor, data=out.getvalue(), today=dt.date(2024, 10, 8))
     task = Task.objects.get(text__startswith="整治燃气隐患")
     assert task.title == "整治燃气隐患 （第二批）" and "\n" in task.text
+
+
+# --- migrations keep what exists working ---------------------------------------------------------------------
+
+def _run_migration_function(module: str, name: str) -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    function = getattr(importlib.import_module(module), name)
+    function(apps, SimpleNamespace(connection=connection))  # the functions use only the editor's connection
+
+
+def test_existing_calendar_feeds_keep_working_once_their_secrets_are_hashed(org):
+    from duban.reports.models import CalendarToken
+
+    CalendarToken.objects.create(user=org.lead_staff, token="an-old-plain-secret-from-before-hashing")
+    client = Client()
+    assert client.get("/reports/ical/an-old-plain-secret-from-before-hashing.ics").status_code == 404
+    _run_migration_function("duban.reports.migrations.0002_harden_calendar_token_hash", "hash_the_calendar_tokens")
+    assert CalendarToken.objects.get(user=org.lead_staff).token != "an-old-plain-secret-from-before-hashing"
+    assert client.get("/reports/ical/an-old-plain-secret-from-before-hashing.ics").status_code == 200
+
+
+def test_an_intact_chain_from_before_keys_is_keyed_and_a_broken_one_is_left_broken(org):
+    from duban.core.audit import audit_verify
+    from duban.core.models import AuditChainHead, event_digest
+
+    def unkey():  # the chain as the code before keys wrote it
+        prev = ""
+        for e in AuditEvent.objects.order_by("id"):
+            digest = event_digest(e.pk, e.event_type, e.created_at, e.actor_id, e.unit_id, e.target_user_id,
+                                  e.target_unit_id, e.meeting_id, e.task_id, e.report_id, e.extra, e.ip_address,
+                                  e.backfilled, prev)
+            AuditEvent.objects.filter(pk=e.pk).update(prev_hash=prev, chain_hash=digest, key_id="")
+            prev = digest
+        AuditChainHead.objects.filter(pk=1).update(last_hash=prev)
+
+    org.task_in("accepted")
+    unkey()
+    assert audit_verify(), "rows without a key do not verify"
+    _run_migration_function("duban.core.migrations.0003_harden_keys_expiry_history", "key_the_existing_chain")
+    assert audit_verify() == []
+
+    unkey()
+    first = AuditEvent.objects.order_by("id").first()
+    AuditEvent.objects.filter(pk=first.pk).update(extra={"edited": True})
+    _run_migration_function("duban.core.migrations.0003_harden_keys_expiry_history", "key_the_existing_chain")
+    assert first.pk in audit_verify()
