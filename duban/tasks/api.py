@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import partial, wraps
 
-from ninja import Query, Router, Schema, Status
+from ninja import Status, Query, Router, Schema
 from ninja.pagination import make_response_paginated, paginate
 from ninja.utils import contribute_operation_args, contribute_operation_callback
 
