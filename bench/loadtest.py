@@ -66,6 +66,7 @@ for w in range({writers}):
     unit = units[(w // 2) % {UNITS}]
     user = user_create(actor=system, username=f"writer{{w}}", password={PASSWORD!r}, role="unit_staff", unit=unit)
     Profile.objects.filter(user=user).update(must_change_password=False)
+    user = type(user).objects.select_related("profile").get(pk=user.pk)  # with the password change recorded
     key = w // 2
     if key not in tasks:
         t = actions.task_create(actor=sup, title=f"压力测试事项{{key}}", text="压力测试", lead_unit_id=unit.pk,

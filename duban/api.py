@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
+import logging
 
-from django.db import DataError
+from django.conf import settings
+from django.db import DatabaseError, DataError
+from django.db.models import Q
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
+from duban.core.actions import api_token_digest
 from duban.core.errors import DubanError, PermissionDenied
 from duban.core.models import ApiToken
+
+logger = logging.getLogger("duban.api")
 
 
 def _refuse_until_password_changed(user) -> None:
@@ -25,18 +31,34 @@ def _refuse_until_password_changed(user) -> None:
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer dbn_…`` with a token made on the account page or by the API."""
+    """``Authorization: Bearer dbn_…`` with a token made on the account page: not revoked, not expired (tokens
+    from before expiry existed expire ``DUBAN_API_TOKEN_DAYS`` after they were made)."""
 
     def authenticate(self, request, token: str):
-        digest = hashlib.sha256(token.encode()).hexdigest()
+        now = timezone.now()
+        unexpired = Q(expires_at__gt=now) | Q(
+            expires_at__isnull=True, created_at__gt=now - dt.timedelta(days=settings.DUBAN_API_TOKEN_DAYS))
         row = (ApiToken.objects.select_related("user", "user__profile", "user__profile__unit")
-               .filter(key_hash=digest, revoked_at__isnull=True, user__is_active=True).first())
+               .filter(unexpired, key_hash=api_token_digest(token), revoked_at__isnull=True,
+                       user__is_active=True).first())
         if row is None:
             return None
         _refuse_until_password_changed(row.user)
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        _note_use(row, now)
         request.user = row.user
+        request.api_token = row
         return row.user
+
+
+def _note_use(row: ApiToken, now) -> None:
+    """A read must not write: the last use is kept to the hour, so a token's reads write at most once an hour,
+    outside any transaction, and a failed write (a full disk, a held lock) never fails the read."""
+    if row.last_used_at is not None and now - row.last_used_at < dt.timedelta(hours=1):
+        return
+    try:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    except DatabaseError as exc:
+        logger.warning("token %s: last use not recorded: %s", row.pk, exc)
 
 
 class PasswordCheckedSessionAuth(SessionAuth):

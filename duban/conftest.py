@@ -104,10 +104,24 @@ class Org:
         return Task.objects.get(pk=task.pk)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_audit_key_for_every_process():
+    """The processes a test starts (a server, a worker, a restore's check) key the audit chain as this one does,
+    as every process of a deployment shares ``DUBAN_AUDIT_KEYS`` (else each would make its own key file in the
+    data dir it was given, and their events would not verify under one key)."""
+    from django.conf import settings
+
+    if not os.environ.get("DUBAN_AUDIT_KEYS"):
+        os.environ["DUBAN_AUDIT_KEYS"] = ",".join(f"{k}:{v}" for k, v in settings.DUBAN_AUDIT_KEYS.items())
+    yield
+
+
 @pytest.fixture(autouse=True)
-def _light_password_hashing(settings):
-    """Production Argon2 costs 100 MB per hash; tests use the same algorithm with tiny costs."""
+def _light_password_hashing(settings, tmp_path_factory):
+    """Production Argon2 costs 100 MB per hash; tests use the same algorithm with tiny costs. Each test also gets
+    its own audit anchor file: a test database starts empty, so anchors of another test's commits do not apply."""
     settings.PASSWORD_HASHERS = ["duban.core.passwords.LightArgon2PasswordHasher"]
+    settings.DUBAN_AUDIT_ANCHOR_FILE = tmp_path_factory.mktemp("anchor") / "audit-anchor.log"
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """Every setting of duban, read from the environment (``DUBAN_*`` and ``DATABASE_URL``).
 
-Defaults suit a laptop on 127.0.0.1. With ``DUBAN_DEBUG=0`` a missing secret key or host list stops start-up,
-so a production misconfiguration fails loudly instead of quietly. ``.env.example`` lists every variable.
+Defaults suit a laptop on 127.0.0.1 and are safe to expose: DEBUG is off unless ``DUBAN_DEBUG=1``; without
+``DUBAN_SECRET_KEY`` a random key is made once and kept in the data folder; without ``DUBAN_ALLOWED_HOSTS`` only
+loopback names are served (any other Host header gets a 400). ``.env.example`` lists every variable.
 """
 
 from __future__ import annotations
@@ -32,21 +33,58 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
-DEBUG = env_bool("DUBAN_DEBUG", True)
+# Debug pages list every URL and show settings and source: only when asked for by name.
+DEBUG = env_bool("DUBAN_DEBUG", False)
+# Served over HTTPS (behind a TLS proxy that sets X-Forwarded-Proto): secure cookies and HSTS.
+DUBAN_HTTPS = env_bool("DUBAN_HTTPS", False)
 DATA_DIR = Path(env("DUBAN_DATA_DIR", str(REPO_DIR / "var")))
 # The SQLite file, backups and attachments live here; SQLite cannot create the folder itself.
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = env("DUBAN_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DUBAN_SECRET_KEY must be set when DUBAN_DEBUG is off")
-    SECRET_KEY = "duban-insecure-development-key-change-me-0123456789"
+
+def secret_file(name: str, nbytes: int = 48) -> str:
+    """A random secret kept in ``DATA_DIR/name`` (made once, readable by the owner only): the default of a secret
+    setting, so a fresh install is never served with a key everyone knows."""
+    import secrets
+
+    path = DATA_DIR / name
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(nbytes))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env("DUBAN_SECRET_KEY") or secret_file("secret_key")
+
+
+
+def _audit_keys() -> dict[str, str]:
+    """``DUBAN_AUDIT_KEYS="2026a:secret,2027a:secret"``: every key that ever keyed the audit chain, by id (rows
+    name theirs), so old rows still verify after a rotation. Unset: one key made once in the data folder."""
+    keys = {}
+    for item in (env("DUBAN_AUDIT_KEYS", "") or "").split(","):
+        if item.strip():
+            key_id, _, secret = item.strip().partition(":")
+            if not key_id or len(secret) < 16 or len(key_id) > 32:
+                raise ImproperlyConfigured("DUBAN_AUDIT_KEYS: each entry is ID:SECRET, the secret 16+ characters")
+            keys[key_id] = secret
+    return keys or {"local": secret_file("audit_key")}
+
+
+# The audit chain is keyed (HMAC) with a secret outside the database; a rotation adds a key and names it here.
+DUBAN_AUDIT_KEYS = _audit_keys()
+DUBAN_AUDIT_KEY_ID = env("DUBAN_AUDIT_KEY_ID") or list(DUBAN_AUDIT_KEYS)[-1]
+if DUBAN_AUDIT_KEY_ID not in DUBAN_AUDIT_KEYS:
+    raise ImproperlyConfigured("DUBAN_AUDIT_KEY_ID names no key of DUBAN_AUDIT_KEYS")
+# Every committed audit event's id and hash is appended here, outside the database: ``duban audit verify`` then
+# finds a chain that was cut short, deleted or recomputed. Keep it on another disk or ship it (logrotate, syslog).
+DUBAN_AUDIT_ANCHOR_FILE = Path(env("DUBAN_AUDIT_ANCHOR_FILE") or DATA_DIR / "audit-anchor.log")
 
 ALLOWED_HOSTS = [h for h in (env("DUBAN_ALLOWED_HOSTS", "") or "").split(",") if h]
 if not ALLOWED_HOSTS:
-    if not DEBUG:
-        raise ImproperlyConfigured("DUBAN_ALLOWED_HOSTS must be set when DUBAN_DEBUG is off")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
 CSRF_TRUSTED_ORIGINS = [o for o in (env("DUBAN_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
 
@@ -58,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # its templates and static files: the API docs page loads Swagger UI from us, not from a CDN
     "duban.core",
     "duban.meetings",
     "duban.tasks",
@@ -74,9 +113,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "duban.core.uploads.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "duban.core.middleware.SecurityHeadersMiddleware",
+    "duban.core.error_pages.DatabaseErrorMiddleware",
     "duban.core.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -152,19 +193,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "duban.core.passwords.CharacterClassValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# A new password may not be any of the last N (the current one and N - 1 before it).
+DUBAN_PASSWORD_HISTORY = env_int("DUBAN_PASSWORD_HISTORY", 5)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# 等保三级: lock an account after five failures; a session dies after 30 idle minutes.
+# 等保三级: five failures lock an account, for 30 minutes, from the address they came from. Locking the account
+# everywhere would let anyone outside lock the office out with five guesses; locking the address would lock a
+# whole county office behind one NAT address for one mistyped password. Spraying across accounts is slowed by a
+# second, higher limit per address (duban.core.views.LoginView), counted from the same attempts.
 AXES_FAILURE_LIMIT = env_int("DUBAN_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("DUBAN_LOGIN_COOLOFF_MINUTES", 30) / 60
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# Lock the account, not the address: a county office sits behind one NAT address, and locking it would lock
-# everyone out because of one mistyped password.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+DUBAN_LOGIN_IP_FAILURE_LIMIT = env_int("DUBAN_LOGIN_IP_FAILURE_LIMIT", 30)
+# Failures on a locked account are audited once a minute per username and address, with their count.
+DUBAN_LOGIN_AUDIT_BURST_SECONDS = env_int("DUBAN_LOGIN_AUDIT_BURST_SECONDS", 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+DUBAN_API_TOKEN_DAYS = env_int("DUBAN_API_TOKEN_DAYS", 90)  # a new API token's validity
 SESSION_COOKIE_AGE = env_int("DUBAN_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 # Database sessions (revocable: delete the row) whose expiry write is skipped while the stored expiry is less than
@@ -176,8 +223,14 @@ DUBAN_SESSION_REFRESH_SECONDS = env_int("DUBAN_SESSION_REFRESH_SECONDS", 60)
 DUBAN_STATS_CACHE_SECONDS = env_int("DUBAN_STATS_CACHE_SECONDS", 300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = DUBAN_HTTPS
+CSRF_COOKIE_SECURE = DUBAN_HTTPS
+if DUBAN_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("DUBAN_HSTS_SECONDS", 31536000)
+CSRF_FAILURE_VIEW = "duban.core.error_pages.csrf_failure"
+# Django's admin (a second sign-in page, outside duban's actions and audit) only when asked for.
+DUBAN_ADMIN = env_bool("DUBAN_ADMIN", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -194,7 +247,7 @@ STATIC_ROOT = Path(env("DUBAN_STATIC_ROOT", str(REPO_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 # Without collectstatic (development, tests) serve from the finders and do not warn about a missing STATIC_ROOT.
-WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG or not STATIC_ROOT.is_dir()
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DUBAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -203,10 +256,16 @@ DUBAN_UNITS_FILE = env("DUBAN_UNITS_FILE")  # a 职责清单 TOML replacing the 
 # Documents read at import (PDF, OFD, old Word, scans): what one file may cost before it is refused.
 DUBAN_MAX_DOCUMENT_PAGES = env_int("DUBAN_MAX_DOCUMENT_PAGES", 300)
 DUBAN_MAX_IMAGE_PIXELS = env_int("DUBAN_MAX_IMAGE_PIXELS", 40_000_000)
-DUBAN_MAX_UNPACKED_BYTES = env_int("DUBAN_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
-DUBAN_MAX_ZIP_MEMBERS = env_int("DUBAN_MAX_ZIP_MEMBERS", 5000)
 DUBAN_CONVERT_SECONDS = env_int("DUBAN_CONVERT_SECONDS", 60)
 DUBAN_ATTACHMENT_MAX_BYTES = env_int("DUBAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)  # photos of hazards etc.
+# Bodies refused by their Content-Length before they are read (duban/core/uploads.py): from nobody signed in (the
+# sign-in form), and per route for the signed-in (other routes: DUBAN_MAX_UPLOAD_BYTES).
+DUBAN_ANONYMOUS_MAX_BODY_BYTES = env_int("DUBAN_ANONYMOUS_MAX_BODY_BYTES", 64 * 1024)
+DUBAN_ROUTE_MAX_BODY_BYTES = [("/sources/hazards/", DUBAN_ATTACHMENT_MAX_BYTES),
+                              ("/api/v1/hazards/", DUBAN_ATTACHMENT_MAX_BYTES)]
+# Zip-based documents (.docx, .xlsx): refused from their directory before anything is unpacked.
+DUBAN_ZIP_MAX_UNPACKED_BYTES = env_int("DUBAN_ZIP_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+DUBAN_ZIP_MAX_MEMBERS = env_int("DUBAN_ZIP_MAX_MEMBERS", 2000)
 # Follow-up (duban.followup): blue light N working days ahead; yellow when progress trails the elapsed share of
 # time by more than the tolerance (percentage points); the scheduler's period; delivery retries back off
 # base, 2*base, 4*base ... seconds and give up (dead) after the maximum number of attempts.

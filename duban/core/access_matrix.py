@@ -80,7 +80,6 @@ ROWS: list[Row] = [
     page("POST", "accounts/me/", E(302, signed_in=200)),
     page("GET", "accounts/password/", E(302, signed_in=200)),
     page("POST", "accounts/password/", E(302, signed_in=200)),
-    page("GET", "admin/", E(302)),
     page("GET", "followup/deliveries/", E(302, signed_in=403, sysadmin=200)),
     page("GET", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=405)),
     page("POST", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=404)),
@@ -248,6 +247,8 @@ ROWS: list[Row] = [
     api("POST", "/tasks/{task_id}/reports", E(401, signed_in=403, lead=201, coop_staff=201, other_staff=404), data={"text": "矩阵报送", "progress_percent": 40}),
     api("POST", "/tasks/{task_id}/withdraw", E(401, signed_in=403, sup=200, other_staff=404), data={"reason": "重复"}),
     api("POST", "/tokens", E(401, signed_in=201)),
+    api("GET", "/tokens", E(401, signed_in=200)),
+    api("POST", "/tokens/{token_id}/revoke", E(401, signed_in=404), params={"token_id": 999999}),
     api("GET", "/units", E(401, signed_in=200)),
     api("GET", "/units/{unit_id}", E(401, signed_in=200)),
 ]

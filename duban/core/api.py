@@ -1,6 +1,8 @@
 """Units, areas, the signed-in user and their notifications."""
 
-from ninja import Status, Router, Schema
+import datetime as dt
+
+from ninja import Field, Router, Schema, Status
 
 from duban.core import actions, permissions as perms, selectors
 
@@ -43,10 +45,21 @@ class NotificationOut(Schema):
 
 class TokenIn(Schema):
     name: str = "token"
+    days: int | None = Field(None, ge=1, le=366)
 
 
 class TokenOut(Schema):
     token: str
+
+
+class TokenInfo(Schema):
+    id: int
+    name: str
+    user_id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
 
 
 @router.get("/units", response=list[UnitOut], summary="单位列表 units")
@@ -85,6 +98,19 @@ def notifications_read(request):
     return {"updated": actions.notification_mark_read(actor=request.user)}
 
 
-@router.post("/tokens", response={201: TokenOut}, summary="创建API令牌 create an API token")
+@router.post("/tokens", response={201: TokenOut},
+             summary="创建API令牌 create an API token (signed in on the web; a token cannot create tokens)")
 def token_create(request, payload: TokenIn):
-    return Status(201, TokenOut(token=actions.api_token_create(actor=request.user, name=payload.name)))
+    token = actions.api_token_create(actor=request.user, name=payload.name, days=payload.days,
+                                     via_token=getattr(request, "api_token", None) is not None)
+    return Status(201, TokenOut(token=token))
+
+
+@router.get("/tokens", response=list[TokenInfo], summary="我的API令牌 my API tokens (a sysadmin: everyone's)")
+def tokens(request, everyone: bool = False):
+    return list(selectors.api_token_list(viewer=request.user, everyone=everyone)[:1000])
+
+
+@router.post("/tokens/{int:token_id}/revoke", response=TokenInfo, summary="停用API令牌 revoke an API token")
+def token_revoke(request, token_id: int):
+    return actions.api_token_revoke(actor=request.user, token_id=token_id)

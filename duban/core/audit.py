@@ -11,11 +11,13 @@ import datetime as dt
 import enum
 import json
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from duban.core.models import AuditChainHead, AuditEvent, event_digest
+from duban.core.anchor import anchor_on_commit, anchors
+from duban.core.models import AuditChainHead, AuditEvent, UnknownAuditKey, event_digest
 
 
 class EventType(enum.IntEnum):
@@ -25,6 +27,8 @@ class EventType(enum.IntEnum):
     USER_PASSWORD_CHANGED = 104
     USER_CREATED = 105
     API_TOKEN_CREATED = 106
+    API_TOKEN_REVOKED = 107
+    USER_LOGIN_FAILURES = 108
 
     UNIT_CREATED = 201
 
@@ -120,7 +124,7 @@ def _event_row(*, actor, event_type: EventType, unit=None, target_user=None, tar
     extra = json.loads(json.dumps(extra or {}, ensure_ascii=False))
     return AuditEvent(event_type=int(event_type), created_at=created_at, actor=actor, unit=unit,
                       target_user=target_user, target_unit=target_unit, meeting=meeting, task=task, report=report,
-                      extra=extra, ip_address=ip_address)
+                      extra=extra, ip_address=ip_address, key_id=settings.DUBAN_AUDIT_KEY_ID)
 
 
 def _locked_head() -> AuditChainHead:
@@ -146,6 +150,7 @@ def audit_log(*, actor, event_type: EventType, unit=None, target_user=None, targ
     head.last_event_id = event.pk
     head.last_hash = event.chain_hash
     head.save(update_fields=["last_event_id", "last_hash"])
+    anchor_on_commit(event.pk, event.chain_hash, restored=event.event_type == EventType.DATA_RESTORED)
     return event
 
 
@@ -288,6 +293,7 @@ def audit_log_many(events: list[dict], *, batch_size: int = 2000) -> list[int]:
     units: dict = {}  # actor id → the actor's unit id (the default ``unit``)
     ips: dict = {}
     loads, dumps = json.loads, json.dumps
+    key_id = settings.DUBAN_AUDIT_KEY_ID
     rows = []
     prev = head.last_hash
     for fields, pk in zip(events, reserve_ids_in_txn(AuditEvent, len(events))):
@@ -313,32 +319,46 @@ def audit_log_many(events: list[dict], *, batch_size: int = 2000) -> list[int]:
         event_type = int(fields["event_type"])
         digest = event_digest(pk, event_type, created_at, actor_id, refs["unit"], refs["target_user"],
                               refs["target_unit"], refs["meeting"], refs["task"], refs["report"], extra, ip, False,
-                              prev)
+                              prev, key_id=key_id)
         rows.append({"id": pk, "event_type": event_type, "created_at": created_at, "actor_id": actor_id,
                      "unit_id": refs["unit"], "target_user_id": refs["target_user"],
                      "target_unit_id": refs["target_unit"], "meeting_id": refs["meeting"], "task_id": refs["task"],
                      "report_id": refs["report"], "extra": extra, "ip_address": ip, "backfilled": False,
-                     "prev_hash": prev, "chain_hash": digest})
+                     "prev_hash": prev, "chain_hash": digest, "key_id": key_id})
         prev = digest
     insert_rows_in_txn(AuditEvent, rows, batch_size=batch_size)
     head.last_event_id = rows[-1]["id"]
     head.last_hash = prev
     head.save(update_fields=["last_event_id", "last_hash"])
+    anchor_on_commit(head.last_event_id, prev)
     return [row["id"] for row in rows]
 
 
 def audit_verify() -> list[int]:
     """Ids of events whose stored hash does not match their content and predecessor (empty when intact). The
-    chain head must point at the last row, so deleting the newest rows is caught too (their ids are reported)."""
+    chain head must point at the last row, so deleting the newest rows is caught too (their ids are reported).
+    Rows are checked with the key they name (a row recomputed without it fails; a row naming no key was written
+    or rewritten without one and fails too), and every head anchored in the file outside the database must still be in the
+    chain with the same hash: a chain cut short or deleted whole reports the anchored ids it lost."""
     broken: list[int] = []
     prev = ""
     last_id = 0
+    hashes: dict[int, str] = {}
+    wanted = dict(anchors())
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        if event.prev_hash != prev or event.content_digest(prev) != event.chain_hash:
+        try:
+            intact = (bool(event.key_id) and event.prev_hash == prev
+                      and event.content_digest(prev) == event.chain_hash)
+        except UnknownAuditKey:
+            intact = False
+        if not intact:
             broken.append(event.pk)
+        if event.pk in wanted:
+            hashes[event.pk] = event.chain_hash
         prev = event.chain_hash
         last_id = event.pk
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_event_id, head.last_hash) != (last_id, prev):
         broken.append(head.last_event_id)
-    return broken
+    broken.extend(event_id for event_id, digest in wanted.items() if hashes.get(event_id) != digest)
+    return sorted(set(broken))

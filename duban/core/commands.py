@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -75,4 +76,9 @@ def audit_verify(args) -> int:
               f"error: {len(broken)} audit events fail verification", file=sys.stderr)
         return 1
     print(f"审计日志完整：{total} 条 / audit trail intact: {total} events")
+    from django.conf import settings
+
+    if not Path(settings.DUBAN_AUDIT_ANCHOR_FILE).exists():
+        print(f"注意：未找到链头锚定文件 {settings.DUBAN_AUDIT_ANCHOR_FILE}，无法核对整表删除或截断 / "
+              "note: no anchor file, so deletion or truncation of the whole trail cannot be checked", file=sys.stderr)
     return 0

@@ -53,3 +53,17 @@ class Conflict(DubanError):
 class InvalidInput(DubanError):
     status = 422
     code = "invalid_input"
+
+
+def is_api_path(path: str) -> bool:
+    """Requests whose errors are answered with the JSON envelope instead of a page."""
+    return path.startswith("/api/v1/") or path == "/api/v1"
+
+
+def error_envelope(status: int, code: str, message_zh: str, message_en: str):
+    """The API's error body ``{code, message, message_en}`` for errors raised outside the API's own handlers
+    (unknown paths, oversized bodies, an unavailable database)."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"code": code, "message": message_zh, "message_en": message_en}, status=status,
+                        json_dumps_params={"ensure_ascii": False})

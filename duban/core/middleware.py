@@ -17,16 +17,29 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith("/api/docs"):
-            # Swagger UI needs inline script; the page holds no data of its own.
+        if request.path.startswith("/api/v1/docs"):
+            # Swagger UI (served from our static files) sets inline styles; its script is a file like ours.
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.replace(
-                "script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
                 "style-src 'self'", "style-src 'self' 'unsafe-inline'"))
         else:
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if _signed_in(request):
+            # A page or answer made for one person stays out of shared and browser caches (back button after
+            # sign-out, a proxy in front of the office).
+            response.headers["Cache-Control"] = "no-store, private"
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+def _signed_in(request) -> bool:
+    if "HTTP_AUTHORIZATION" in request.META:
+        return True
+    user = getattr(request, "user", None)
+    try:
+        return bool(user is not None and user.is_authenticated)
+    except Exception:  # the session could not be read (database unavailable): nothing personal was served
+        return False
 
 
 class PasswordChangeRequiredMiddleware:

@@ -6,6 +6,7 @@ Business records are never deleted: units are deactivated, everything else is wi
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
@@ -63,6 +64,8 @@ class Profile(models.Model):
     phone = models.CharField(_("电话"), max_length=50, blank=True)
     must_change_password = models.BooleanField(default=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    # the hashes of the last passwords (newest first), none of which may be chosen again
+    password_history = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("用户资料")
@@ -115,6 +118,8 @@ class AuditEvent(models.Model):
     backfilled = models.BooleanField(default=False)
     prev_hash = models.CharField(max_length=64, default="")
     chain_hash = models.CharField(max_length=64, default="")
+    # which secret keyed ``chain_hash`` (settings.DUBAN_AUDIT_KEYS); "" for rows written before keys existed
+    key_id = models.CharField(max_length=32, default="", blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -124,19 +129,32 @@ class AuditEvent(models.Model):
         """The hash this row must carry given the previous row's hash."""
         return event_digest(self.pk, self.event_type, self.created_at, self.actor_id, self.unit_id,
                             self.target_user_id, self.target_unit_id, self.meeting_id, self.task_id, self.report_id,
-                            self.extra, self.ip_address, self.backfilled, prev_hash)
+                            self.extra, self.ip_address, self.backfilled, prev_hash, key_id=self.key_id)
+
+
+class UnknownAuditKey(KeyError):
+    """A row names a key id that ``DUBAN_AUDIT_KEYS`` no longer holds: it cannot be verified."""
 
 
 def event_digest(pk, event_type, created_at, actor_id, unit_id, target_user_id, target_unit_id, meeting_id, task_id,
-                 report_id, extra, ip_address, backfilled, prev_hash, /) -> str:
+                 report_id, extra, ip_address, backfilled, prev_hash, /, key_id: str = "") -> str:
     """The chain hash of an audit event from its stored values (``AuditEvent.content_digest``); also called on
-    plain values by the bulk writers, which build no model object."""
-    payload = json.dumps(
-        [pk, event_type, created_at.isoformat(), actor_id, unit_id, target_user_id, target_unit_id, meeting_id,
-         task_id, report_id, extra, ip_address, backfilled, prev_hash],
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    plain values by the bulk writers, which build no model object. With a ``key_id`` it is an HMAC-SHA256 under
+    that key from ``settings.DUBAN_AUDIT_KEYS`` (kept outside the database), so whoever can write the table cannot
+    recompute a valid chain; the key id is part of the keyed content. Without one (rows from before keys) it is
+    the plain SHA-256 of the same content."""
+    values = [pk, event_type, created_at.isoformat(), actor_id, unit_id, target_user_id, target_unit_id, meeting_id,
+              task_id, report_id, extra, ip_address, backfilled, prev_hash]
+    if key_id:
+        values.append(key_id)
+    payload = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    if not key_id:
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    try:
+        key = settings.DUBAN_AUDIT_KEYS[key_id]
+    except KeyError:
+        raise UnknownAuditKey(key_id) from None
+    return hmac.new(key.encode("utf-8"), payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class AuditChainHead(models.Model):
@@ -174,3 +192,17 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # null: tokens made before expiry existed
+
+
+class LoginFailureTally(models.Model):
+    """Failed sign-ins of one username from one address not yet written to the audit trail: a burst of attempts
+    (a locked account hammered from outside) becomes one audit row a minute with its count, not a row each."""
+
+    username = models.CharField(max_length=150)
+    ip_address = models.CharField(max_length=45, default="", blank=True)  # "" when unknown (unique with NULL fails)
+    unreported = models.PositiveIntegerField(default=0)
+    last_reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["username", "ip_address"], name="login_failure_tally_uniq")]

@@ -167,3 +167,15 @@ def can_review_report(user, report: ProgressReport) -> bool:
 
 def can_close_task(user, task: Task) -> bool:
     return is_supervisor(user)
+
+
+def can_create_api_token(user, *, via_token: bool) -> bool:
+    """Signed in on the web with one's own password set: a token never mints another, and an account still on
+    its initial password gets none."""
+    profile = getattr(user, "profile", None)
+    return role_of(user) is not None and not via_token and profile is not None and not profile.must_change_password
+
+
+def can_revoke_api_token(user, token) -> bool:
+    """The token's owner, or a sysadmin for anyone's (a lost laptop, a person who left)."""
+    return token.user_id == user.pk or role_of(user) == Role.SYSADMIN

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
-from duban.core.models import ApiToken, Area, Notification, Unit
+from duban.core.models import ApiToken, Area, Notification, Role, Unit
 
 
 def unit_list(*, viewer, active_only: bool = True) -> QuerySet[Unit]:
@@ -36,8 +36,26 @@ def notification_unread_count(*, viewer) -> int:
     return Notification.objects.filter(recipient_id=viewer.pk, read_at__isnull=True).count()
 
 
-def api_token_list(*, viewer) -> QuerySet[ApiToken]:
-    """The viewer's own API tokens (never anyone else's), newest first."""
+def api_token_list(*, viewer, everyone: bool = False) -> QuerySet[ApiToken]:
+    """The viewer's own API tokens, newest first; ``everyone``: a sysadmin sees every person's (to revoke)."""
     if not viewer.is_authenticated:
         return ApiToken.objects.none()
+    if everyone and perms.role_of(viewer) == Role.SYSADMIN:
+        return ApiToken.objects.select_related("user").order_by("-id")
     return ApiToken.objects.filter(user_id=viewer.pk).order_by("-id")
+
+
+def login_failures_from(*, ip_address: str | None) -> int:
+    """Failed sign-ins from one address within the lock's cool-off time, over every username (django-axes keeps
+    one row per username and address)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    if not ip_address:
+        return 0
+    since = timezone.now() - timezone.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    total = AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=since).aggregate(
+        n=Sum("failures_since_start"))["n"]
+    return total or 0

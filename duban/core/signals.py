@@ -29,7 +29,9 @@ def _on_login(sender, request, user, **kwargs) -> None:
 def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     from duban.core.actions import user_record_login_failure
 
-    user_record_login_failure(username=str(credentials.get("username") or ""), ip_address=client_ip(request))
+    # django-axes's receiver runs first and marks a request refused by (or now reaching) the lock
+    user_record_login_failure(username=str(credentials.get("username") or ""), ip_address=client_ip(request),
+                              locked=bool(getattr(request, "axes_locked_out", False)))
 
 
 @receiver(user_logged_out, dispatch_uid="duban.audit.logout")

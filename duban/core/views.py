@@ -21,6 +21,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
@@ -28,6 +29,7 @@ from django.views.decorators.http import require_POST
 
 from duban.core import actions, selectors
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.rules import check_id
 from duban.core.signals import client_ip
 from duban.tasks.models import TaskStatus
 from duban.tasks.selectors import task_stats, today_local
@@ -100,8 +102,20 @@ def select_options_marked(options: str, selected: int | None) -> str:
 # --- sign-in -----------------------------------------------------------------------------------------------
 
 class LoginView(auth_views.LoginView):
+    """Sign-in. An address with more failures than ``DUBAN_LOGIN_IP_FAILURE_LIMIT`` within the cool-off time (a
+    password sprayed across accounts) is answered 429 without a password being checked."""
+
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        ip = client_ip(request)
+        if selectors.login_failures_from(ip_address=ip) >= settings.DUBAN_LOGIN_IP_FAILURE_LIMIT:
+            actions.user_record_login_failure(username=str(request.POST.get("username") or ""), ip_address=ip,
+                                              locked=True)
+            context = self.get_context_data(form=self.form_class(request), throttled=True)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -238,11 +252,11 @@ def notification_list(request):
 def notification_read(request):
     """Mark one (``id``) or all of one's notifications read, then go to the task it is about (``next=task``)."""
     raw = request.POST.get("id")
-    ids = [int(raw)] if raw and raw.isdigit() else None
+    ids = [check_id(raw)] if raw and raw.isdigit() else None
     actions.notification_mark_read(actor=request.user, notification_ids=ids)
     task_id = request.POST.get("task")
     if task_id and task_id.isdigit():
-        return redirect("tasks:detail", task_id=int(task_id))
+        return redirect("tasks:detail", task_id=check_id(task_id))
     return redirect("notifications")
 
 
@@ -252,11 +266,15 @@ def notification_read(request):
 @page_errors
 def account(request):
     new_token = None
+    if request.method == "POST" and request.POST.get("revoke"):
+        actions.api_token_revoke(actor=request.user, token_id=check_id(request.POST.get("revoke")) or 0)
+        messages.success(request, "令牌已停用。")
+        return redirect("account")
     if request.method == "POST":
         name = (request.POST.get("name") or "").strip() or "token"
         new_token = actions.api_token_create(actor=request.user, name=name)
         messages.success(request, "已生成新的 API 令牌，请立即复制保存，离开本页后将无法再次查看。")
     return render(request, "core/account.html", {
-        "tokens": selectors.api_token_list(viewer=request.user), "new_token": new_token,
-        "profile": getattr(request.user, "profile", None),
+        "tokens": selectors.api_token_list(viewer=request.user, everyone=True), "new_token": new_token,
+        "profile": getattr(request.user, "profile", None), "now": timezone.now(),
     })

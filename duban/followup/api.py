@@ -7,9 +7,10 @@ import datetime as dt
 from django.http import FileResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from duban.core.errors import PermissionDenied
+from duban.core.pagination import BoundedPagination
 from duban.followup import actions, selectors
 from duban.followup.permissions import can_manage_deliveries
 from duban.followup.views import _file
@@ -43,7 +44,7 @@ def task_light(request, task_id: int, today: dt.date | None = None):
 
 
 @router.get("/lights", response=list[LightOut], summary="督办灯列表 open tasks with their lights, reddest first")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def light_list(request, code: str | None = None, unit_id: int | None = None, today: dt.date | None = None):
     return [_light_out(t, light) for t, light in
             selectors.light_list(viewer=request.user, code=code, unit_id=unit_id, today=today)]
@@ -166,7 +167,7 @@ class DeliveryOut(Schema):
 
 
 @router.get("/deliveries", response=list[DeliveryOut], summary="消息投递记录（系统管理员）delivery log, sysadmin only")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def delivery_list(request, status: str | None = None):
     if not can_manage_deliveries(request.user):
         raise PermissionDenied()

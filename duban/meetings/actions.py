@@ -416,5 +416,5 @@ def scan_limits():
     from duban.extraction.formats import Limits
 
     return Limits(max_pages=settings.DUBAN_MAX_DOCUMENT_PAGES, max_pixels=settings.DUBAN_MAX_IMAGE_PIXELS,
-                  max_unpacked_bytes=settings.DUBAN_MAX_UNPACKED_BYTES, max_members=settings.DUBAN_MAX_ZIP_MEMBERS,
+                  max_unpacked_bytes=settings.DUBAN_ZIP_MAX_UNPACKED_BYTES, max_members=settings.DUBAN_ZIP_MAX_MEMBERS,
                   convert_seconds=settings.DUBAN_CONVERT_SECONDS)

@@ -4,8 +4,9 @@ import datetime as dt
 
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from duban.core.pagination import BoundedPagination
 from duban.extraction.formats import NeedsOcr
 from duban.meetings import actions, selectors
 
@@ -35,7 +36,7 @@ class MeetingImportIn(Schema):
 
 
 @router.get("", response=list[MeetingOut], summary="会议列表 meetings")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def meeting_list(request):
     return selectors.meeting_list(viewer=request.user)
 

@@ -299,9 +299,19 @@ def _pg_url(name: str) -> str:
     return f"postgres://{auth}@{cfg.get('HOST') or 'localhost'}:{cfg.get('PORT') or 5432}/{name}"
 
 
-def _verify_backup_chain(database: Path, scratch: Path) -> None:
+def _verify_backup_chain(database: Path, scratch: Path, files: dict[str, Path] | None = None) -> None:
     """Restore the backup's database into a scratch database, migrate it and verify its audit chain in a child
-    process; ``BackupError`` when any event fails (nothing has been replaced yet)."""
+    process; ``BackupError`` when any event fails (nothing has been replaced yet). The chain is checked with the
+    keys it was made with: ``DUBAN_AUDIT_KEYS`` when configured (inherited), else the key file of the data dir
+    the backup was taken from (it travels in the backup), else this data dir's."""
+    child_data = scratch / "data"
+    child_data.mkdir(exist_ok=True)
+    keys = {}
+    carried = (files or {}).get("audit_key")
+    if carried is not None and not os.environ.get("DUBAN_AUDIT_KEYS"):
+        shutil.copyfile(carried, child_data / "audit_key")
+    elif not os.environ.get("DUBAN_AUDIT_KEYS"):
+        keys["DUBAN_AUDIT_KEYS"] = ",".join(f"{k}:{v}" for k, v in settings.DUBAN_AUDIT_KEYS.items())
     if connection.vendor == "sqlite":
         copy = scratch / "verify.sqlite3"
         shutil.copyfile(database, copy)
@@ -317,7 +327,7 @@ def _verify_backup_chain(database: Path, scratch: Path) -> None:
         def cleanup():
             _run([pg_tool("dropdb"), "--if-exists", *args, name], env)
     try:
-        proc = subprocess.run([sys.executable, "-c", _VERIFY_CODE], env=_child_env(url, scratch / "data"),
+        proc = subprocess.run([sys.executable, "-c", _VERIFY_CODE], env={**_child_env(url, child_data), **keys},
                               capture_output=True, text=True, check=False, timeout=3600)
     finally:
         if cleanup:
@@ -384,7 +394,7 @@ def backup_restore(*, actor, source: Path | str) -> dict:
             migrate_database()
         with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=settings.DATA_DIR) as scratch:
             database, files = _unpack(source, Path(scratch))
-            _verify_backup_chain(database, Path(scratch))
+            _verify_backup_chain(database, Path(scratch), files)
             source_sha = _sha256(source)
             safety = backup_create(actor=_actor_here(actor_name), label="pre-restore")
             if connection.vendor == "sqlite":

@@ -22,6 +22,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
@@ -463,19 +464,22 @@ def _seed_in_txn(*, rng, today, n_tasks, summary, enc, step, t):
     first_id = _next_id(AuditEvent)
     last_id = first_id - 1
 
+    key_id = settings.DUBAN_AUDIT_KEY_ID
+
     def audit_rows():
         nonlocal prev, last_id
         eid = first_id
         for at, etype, actor, unit, tid, rid, extra in events:
-            h = event_digest(eid, etype, at, actor, unit, None, None, None, tid, rid, extra, None, False, prev)
+            h = event_digest(eid, etype, at, actor, unit, None, None, None, tid, rid, extra, None, False, prev,
+                             key_id=key_id)
             yield (eid, etype, enc(at), actor, unit, tid, rid, json.dumps(extra, ensure_ascii=False), False,
-                   prev, h)
+                   prev, h, key_id)
             prev = h
             last_id = eid
             eid += 1
 
     w = _Writer(AuditEvent, ["id", "event_type", "created_at", "actor_id", "unit_id", "task_id", "report_id",
-                             "extra", "backfilled", "prev_hash", "chain_hash"])
+                             "extra", "backfilled", "prev_hash", "chain_hash", "key_id"])
     summary.audit_events = w.write(audit_rows(), rebuild_indexes=True)
     AuditChainHead.objects.filter(pk=head.pk).update(last_event_id=last_id, last_hash=prev)
     t = step("audit", t)

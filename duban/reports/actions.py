@@ -17,6 +17,7 @@ from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log, insert_rows_in_txn, reserve_ids_in_txn
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.txn import durable_action
+from duban.core.uploads import check_zip_package
 from duban.reports import ledger as ledger_mod
 from duban.reports import permissions as report_perms
 from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
@@ -66,6 +67,7 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
         raise InvalidInput("文件为空", "the file is empty")
     if len(data) > settings.DUBAN_MAX_UPLOAD_BYTES:
         raise InvalidInput("文件过大", "the file is too large")
+    check_zip_package(data, kind=".xlsx")
     parsed = ledger_mod.parse_ledger(data, today=today or timezone.localdate(), max_rows=_max_rows())
     if parsed.errors:
         shown = "；".join(str(e) for e in parsed.errors[:3])
@@ -90,7 +92,8 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
     record = LedgerImport.objects.create(actor=actor, filename=filename[:255], sha256=parsed.sha256,
                                          rows=len(parsed.rows), created_count=len(fresh), skipped_count=skipped)
     tasks = task_bulk_create_in_txn(actor=actor, assign=assign, rows=[dict(
-        title=row.title if len(row.title) <= 200 else title_from_text(row.title, limit=200), text=row.title,
+        title=" ".join(row.title.split()) if len(row.title) <= 200 else title_from_text(row.title, limit=200),
+        text=row.title,
         kind="other", seq=row.row, area_id=row.area_id, lead_unit_id=row.lead_unit_id,
         coop_unit_ids=row.coop_unit_ids, deadline=row.deadline, deadline_text=row.deadline_text,
         extra={"ledger_import_id": record.pk, "row": row.row}) for row in fresh])
@@ -142,21 +145,31 @@ def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date
     return content
 
 
+def calendar_token_digest(token: str) -> str:
+    """What is stored of a feed's secret, and looked up by (as for API tokens)."""
+    from duban.core.actions import api_token_digest
+
+    return api_token_digest(token)
+
+
 @durable_action
 def calendar_token_rotate(*, actor) -> CalendarToken:
     """Anyone signed in creates, or replaces, the secret token of their own iCalendar feed; the old feed URL stops
-    working at once. Event CALENDAR_TOKEN_ROTATED (the token itself is never logged); nobody is told."""
+    working at once. Only the token's hash is stored: the returned row's ``plain_token`` is the one chance to show
+    the feed's URL. Event CALENDAR_TOKEN_ROTATED (the token itself is never logged); nobody is told."""
     if perms.role_of(actor) is None:
         raise PermissionDenied()
     token = secrets.token_urlsafe(32)
+    digest = calendar_token_digest(token)
     row = CalendarToken.objects.filter(user=actor).first()
     if row is None:
-        row = CalendarToken.objects.create(user=actor, token=token)
+        row = CalendarToken.objects.create(user=actor, token=digest)
         rotated = False
     else:
-        row.token, row.rotated_at = token, timezone.now()
+        row.token, row.rotated_at = digest, timezone.now()
         row.save(update_fields=["token", "rotated_at"])
         rotated = True
+    row.plain_token = token
     audit_log(actor=actor, event_type=EventType.CALENDAR_TOKEN_ROTATED, target_user=actor,
               extra={"rotated": rotated})
     return row

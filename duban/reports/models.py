@@ -41,6 +41,6 @@ class CalendarToken(models.Model):
     """The secret in a person's iCalendar feed URL. Rotating replaces it; the old URL then answers 404."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calendar_token")
-    token = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=64, unique=True)  # the SHA-256 of the feed URL's secret
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)

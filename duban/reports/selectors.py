@@ -513,10 +513,12 @@ def calendar_token_get(*, token: str):
     """The feed's owner for a token, or ``NotFound`` (a wrong token is indistinguishable from a missing one)."""
     from duban.reports.models import CalendarToken
 
+    from duban.reports.actions import calendar_token_digest
+
     if not token or len(token) > 64:
         raise NotFound()
     row = CalendarToken.objects.select_related("user", "user__profile", "user__profile__unit").filter(
-        token=token, user__is_active=True).first()
+        token=calendar_token_digest(token), user__is_active=True).first()
     if row is None:
         raise NotFound()
     return row

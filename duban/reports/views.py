@@ -183,10 +183,10 @@ def ledger_import(request):
 @require_http_methods(["GET", "POST"])
 @page_errors
 def calendar(request):
-    if request.method == "POST":
-        actions.calendar_token_rotate(actor=request.user)
+    new = actions.calendar_token_rotate(actor=request.user) if request.method == "POST" else None
     row = selectors.calendar_token_for(viewer=request.user)
-    url = request.build_absolute_uri(reverse("reports:ical", args=[row.token])) if row else ""
+    # only the token's hash is kept: its URL can be shown right after it is made, never again
+    url = request.build_absolute_uri(reverse("reports:ical", args=[new.plain_token])) if new else ""
     return render(request, "reports/calendar.html", {"row": row, "url": url})
 
 

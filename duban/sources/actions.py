@@ -51,7 +51,8 @@ def _text(value: str | None, name_zh: str, name_en: str, *, limit: int | None = 
 
 def _make_task(*, actor, kind: str, title: str, text: str, lead_unit_id=None, coop_unit_ids=(), deadline=None,
                assign: bool = False, extra: dict | None = None) -> Task:
-    task = task_create_in_txn(actor=actor, kind=kind, title=title[:200], text=text, lead_unit_id=lead_unit_id,
+    # titles made from a complaint or a place may hold line breaks: a title is one line
+    task = task_create_in_txn(actor=actor, kind=kind, title=" ".join(title.split())[:200], text=text, lead_unit_id=lead_unit_id,
                               coop_unit_ids=coop_unit_ids or (), deadline=deadline, extra=extra)
     if assign:
         task_assign_in_txn(actor=actor, task=task)

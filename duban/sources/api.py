@@ -7,10 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import File, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from duban.core.pagination import BoundedPagination
+from duban.core import rules
 from duban.sources import actions, search as search_module, selectors
 
 router = Router()
@@ -257,7 +259,7 @@ class PhraseDetailOut(Schema):
 # --- instructions --------------------------------------------------------------------------------------------
 
 @router.get("/instructions", response=list[InstructionOut], summary="领导批示 instructions")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def instruction_list(request):
     return selectors.instruction_list(viewer=request.user)
 
@@ -286,7 +288,7 @@ def instruction_add_task(request, instruction_id: int, payload: InstructionTaskI
 # --- cases ---------------------------------------------------------------------------------------------------
 
 @router.get("/cases", response=list[CaseOut], summary="督察交办件 inspection cases")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def case_list(request, batch: str | None = None):
     return selectors.case_list(viewer=request.user, batch=batch)
 
@@ -312,7 +314,7 @@ def case_rectification(request, case_id: int, payload: RectificationIn):
 # --- livelihood ----------------------------------------------------------------------------------------------
 
 @router.get("/livelihood", response=list[LivelihoodOut], summary="民生实事 livelihood projects with lights")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def livelihood_list(request):
     return selectors.livelihood_list(viewer=request.user)
 
@@ -338,7 +340,7 @@ def livelihood_actual(request, project_id: int, payload: ActualIn):
 # --- hazards -------------------------------------------------------------------------------------------------
 
 @router.get("/hazards", response=list[HazardOut], summary="隐患台账 hazards")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def hazard_list(request, status: str | None = None, category: str | None = None, severity: str | None = None):
     return selectors.hazard_list(viewer=request.user, status=status, category=category, severity=severity)
 
@@ -389,7 +391,8 @@ def hazard_attach(request, hazard_id: int, file: UploadedFile = File(...)):
 # --- search and phrases --------------------------------------------------------------------------------------
 
 @router.get("/search", response=SearchOut, summary="搜索 search meetings, tasks, reports and cases")
-def search(request, q: str, kind: str | None = None, limit: int = 20, offset: int = 0):
+def search(request, q: str, kind: str | None = None, limit: int = 20,
+           offset: int = Query(0, ge=0, le=rules.MAX_OFFSET)):
     results = search_module.search(viewer=request.user, q=q, kinds=[kind] if kind else None,
                                    limit=max(1, min(limit, 100)), offset=max(0, offset))
     return {"query": results.query, "total": results.total, "groups": [

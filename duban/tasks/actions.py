@@ -17,6 +17,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from duban.core import permissions as perms
+from duban.core import rules
+from duban.core.rules import check_text
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Role, Unit
@@ -89,8 +91,8 @@ def _check_text(title: str, text: str) -> None:
         raise InvalidInput("事项名称不能为空", "the title must not be empty")
     if not (text or "").strip():
         raise InvalidInput("事项内容不能为空", "the text must not be empty")
-    if len(title) > 200:
-        raise InvalidInput("事项名称不能超过200字", "the title must be at most 200 characters")
+    check_text(title, label_zh="事项名称", label_en="title", max_length=rules.TITLE_MAX, single_line=True)
+    check_text(text, label_zh="事项内容", label_en="text")
 
 
 _CLAUSE = re.compile(r"[^，,；;。！？!?]+")
@@ -127,7 +129,7 @@ def title_from_text(text: str, limit: int = 40) -> str:
         if ch in "，,；;。！？!?" and i >= 6:
             s = s[:i]
             break
-    return s[:limit] or text[:limit]
+    return " ".join((s[:limit] or text[:limit]).split())  # a title is one line
 
 
 def task_create_in_txn(*, actor, title: str, text: str, meeting=None, kind: str = TaskKind.MEETING, seq: int = 0,
@@ -515,6 +517,7 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
     _require_status(task, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
     if not (text or "").strip():
         raise InvalidInput("请填写进展情况", "the report text is required")
+    check_text(text, label_zh="进展情况", label_en="report text", max_length=rules.PROGRESS_TEXT_MAX)
     if not 0 <= int(progress_percent) <= 100:
         raise InvalidInput("进度应在0到100之间", "progress must be between 0 and 100")
     unit = perms.unit_of(actor)

@@ -8,6 +8,7 @@ from ninja import Field, Status, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, make_response_paginated, paginate
 from ninja.utils import contribute_operation_args, contribute_operation_callback
 
+from duban.core.pagination import BoundedPagination
 from duban.tasks import actions, selectors
 from duban.tasks.models import Task
 
@@ -15,7 +16,7 @@ router = Router()
 reports_router = Router()
 
 
-class KeysFirstPagination(PageNumberPagination):
+class KeysFirstPagination(BoundedPagination):
     """``PageNumberPagination`` (same parameters, same response) that sorts and slices the primary keys first and
     loads the page's rows in the same statement; see ``duban.core.views.KeysFirstPaginator``. The page's items are
     a plain queryset of the model by those keys, in the list's order: the viewer's scope and the filters are in
@@ -234,7 +235,7 @@ def report_submit(request, task_id: int, payload: ReportIn):
 
 
 @reports_router.get("", response=list[ReportOut], summary="进展报告列表 progress reports")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPagination, page_size=50)
 def report_list(request, status: str | None = None):
     return selectors.report_list(viewer=request.user, status=status)
 

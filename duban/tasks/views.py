@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from duban.core import permissions as perms
+from duban.core import rules
 from duban.core.audit import EventType
 from duban.core.cache import cached, chain_head
 from duban.core.cache import timeout_seconds as cache_timeout_seconds
@@ -297,7 +298,8 @@ def task_assign(request, task_id: int):
 
 
 class ReportForm(forms.Form):
-    text = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    text = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}),
+                           max_length=rules.PROGRESS_TEXT_MAX)
     progress_percent = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100, initial=0)
     request_close = forms.BooleanField(label="申请办结", required=False)
 
@@ -371,7 +373,7 @@ def report_return(request, report_id: int):
 
 class TaskEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    title = forms.CharField(label="事项", max_length=200)
+    title = forms.CharField(label="事项", max_length=rules.TITLE_MAX)
     text = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}))
     area = forms.ModelChoiceField(label="领域", queryset=None, required=False, empty_label="（未分类）")
     lead_unit = forms.ModelChoiceField(label="牵头单位", queryset=None, required=False, empty_label="（未指定）")

@@ -70,7 +70,7 @@ def build_world(org) -> dict:
         "job_id": scan.pk, "page": 0,
         "task_id": task.pk, "meeting_id": meeting.pk, "report_id": report.pk, "unit_id": org.safety.pk,
         "request_id": extension.pk, "instruction_id": instruction.pk, "case_id": case.pk, "project_id": project.pk,
-        "hazard_id": hazard.pk, "attachment_id": attachment.pk, "token": calendar.token,
+        "hazard_id": hazard.pk, "attachment_id": attachment.pk, "token": calendar.plain_token,
         "notice_id": MISSING, "evidence_id": MISSING, "delivery_id": MISSING, "phrase_id": MISSING,
         "chart": "lights", "fmt": "xlsx", "step": "review",
         "hazard_version": hazard.version, "case_version": case.version,

@@ -106,7 +106,9 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(org, clien
     assert "_auth_user_id" not in client.session
     assert client.get("/").status_code == 302  # still not signed in
     failures = AuditEvent.objects.filter(event_type=EventType.USER_LOGIN_FAILED, target_user=org.lead_staff)
-    assert failures.count() == 6  # five wrong passwords and the refused right one
+    assert failures.count() == 4  # four wrong passwords; the fifth locks, and the lock's burst is counted
+    burst = AuditEvent.objects.filter(event_type=EventType.USER_LOGIN_FAILURES, target_user=org.lead_staff)
+    assert burst.count() == 1 and burst.get().extra["count"] == 1
     assert set(failures.values_list("ip_address", flat=True)) == {"10.20.30.40"}
     assert not AuditEvent.objects.filter(event_type=EventType.USER_LOGGED_IN, target_user=org.lead_staff).exists()
     # Another account is not locked by it (the lock is per account, not per address).
@@ -204,18 +206,21 @@ def test_demo_users_must_change_their_password(db):
 
 
 def test_the_api_refuses_a_user_who_must_change_the_password(org, client):
+    from duban.core.errors import PermissionDenied
+
     user = _new_user(org)
-    token = actions.api_token_create(actor=user, name="script")
-    headers = {"Authorization": f"Bearer {token}"}
-    response = client.get("/api/v1/me", headers=headers)
+    with pytest.raises(PermissionDenied, match="修改初始密码"):
+        actions.api_token_create(actor=user, name="script")
+    client.force_login(user)
+    response = client.get("/api/v1/me")
     assert response.status_code == 403
     assert "修改初始密码" in response.json()["message"]
-    # A session is refused alike.
-    client.force_login(user)
-    assert client.get("/api/v1/me").status_code == 403
     client.logout()
 
     actions.user_change_password(actor=user, old_password=GOOD, new_password="Yt5$kLm9Qa")
+    user = get_user_model().objects.get(pk=user.pk)
+    token = actions.api_token_create(actor=user, name="script")
+    headers = {"Authorization": f"Bearer {token}"}
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 200 and response.json()["username"] == "zhangwei"
 

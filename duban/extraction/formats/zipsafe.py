@@ -20,7 +20,7 @@ def open_zip(data: bytes, *, max_unpacked_bytes: int, max_members: int, what: st
                               ) from None
     infos = archive.infolist()
     if len(infos) > max_members:
-        raise ExtractionError("too_many_members", f"{what}文件内含文件过多（超过{max_members}个）",
+        raise ExtractionError("too_many_members", f"{what}文件包含的部件过多（超过{max_members}个）",
                               f"the {what} package holds more than {max_members} files")
     total = sum(info.file_size for info in infos)
     if total > max_unpacked_bytes:

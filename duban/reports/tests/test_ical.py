@@ -18,7 +18,7 @@ def test_feed_lists_visible_deadlines_as_all_day_events(client, org):
     org.task_in("assigned", title="教育局事项", lead_unit_id=org.other.pk, coop_unit_ids=[])
     org.task_in("closed", title="已办结不列")
     org.task_in("assigned", title="无时限", deadline=None)
-    token = calendar_token_rotate(actor=org.lead_staff).token
+    token = calendar_token_rotate(actor=org.lead_staff).plain_token
     response = client.get(f"/reports/ical/{token}.ics")
     assert response.status_code == 200 and response["Content-Type"] == "text/calendar; charset=utf-8"
     raw = response.content
@@ -39,14 +39,14 @@ def test_feed_lists_visible_deadlines_as_all_day_events(client, org):
 
 def test_escaping_of_ascii_separators(client, org):
     task = org.task_in("assigned", title="a,b;c\\d", deadline=dt.date(2024, 10, 31))
-    token = calendar_token_rotate(actor=org.supervisor).token
+    token = calendar_token_rotate(actor=org.supervisor).plain_token
     raw = client.get(f"/reports/ical/{token}.ics").content.decode().replace("\r\n ", "")
     assert "SUMMARY:【督办时限】a\\,b\\;c\\\\d" in raw
     assert str(Calendar.from_ical(raw).walk("VEVENT")[0]["summary"]).endswith(task.title)
 
 
 def test_wrong_or_inactive_token_is_404(client, org):
-    token = calendar_token_rotate(actor=org.other_staff).token
+    token = calendar_token_rotate(actor=org.other_staff).plain_token
     assert client.get(f"/reports/ical/{token[:-1]}x.ics").status_code == 404
     org.other_staff.is_active = False
     org.other_staff.save(update_fields=["is_active"])

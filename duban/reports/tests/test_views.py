@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -166,18 +167,20 @@ def test_calendar_page_rotates_and_feed_follows_the_token(client, org):
     login(client, org.lead_staff)
     assert "尚未生成订阅地址" in client.get("/reports/calendar/").content.decode()
     html = client.post("/reports/calendar/").content.decode()
+    old = re.search(r"/reports/ical/([\w-]+)\.ics", html).group(1)
+    assert old not in client.get("/reports/calendar/").content.decode()  # shown once: only its hash is kept
+    html = client.post("/reports/calendar/").content.decode()
+    new = re.search(r"/reports/ical/([\w-]+)\.ics", html).group(1)
+    assert new != old
     row = org.lead_staff.calendar_token
-    assert f"/reports/ical/{row.token}.ics" in html
-    old = row.token
-    client.post("/reports/calendar/")
     row.refresh_from_db()
-    assert row.token != old
+    assert row.token not in (old, new)
     client.logout()
     assert client.get(f"/reports/ical/{old}.ics").status_code == 404
-    assert client.get(f"/reports/ical/{row.token}.ics").status_code == 200
+    assert client.get(f"/reports/ical/{new}.ics").status_code == 200
     events = AuditEvent.objects.filter(event_type=EventType.CALENDAR_TOKEN_ROTATED, actor=org.lead_staff)
     assert [e.extra["rotated"] for e in events] == [False, True]
-    assert all(row.token not in str(e.extra) for e in events)
+    assert all(new not in str(e.extra) for e in events)
 
 
 def test_calendar_token_refused_for_anonymous(org):
