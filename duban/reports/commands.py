@@ -21,19 +21,22 @@ def register(subparsers) -> None:
     p.set_defaults(handler=report)
 
     p = subparsers.add_parser("export", help="导出督办台账 export the task ledger as .xlsx",
-                              description="按条件导出督办事项台账（.xlsx：序号、事项、牵头单位、配合单位、时限、进展、状态）。"
-                                          "只导出 --user 可见的事项。")
+                              description="按条件导出督办事项台账（.xlsx，默认列见 DUBAN_LEDGER_COLUMNS；含任务编号，"
+                                          "修改后可重新导入以更新事项）。只导出 --user 可见的事项。")
     p.add_argument("--status", help="状态，如 assigned、in_progress、closed")
     p.add_argument("--area", type=int, metavar="ID", help="工作领域编号")
     p.add_argument("--unit", type=int, metavar="ID", help="单位编号（牵头或配合）")
     p.add_argument("--meeting", type=int, metavar="ID", help="会议编号")
     p.add_argument("--overdue", action="store_true", help="只导出逾期事项")
+    p.add_argument("--per-meeting", action="store_true", help="每个会议一个工作表（默认：一个工作表，含来源会议列）")
+    p.add_argument("--columns", metavar="列,列", help="导出的列，逗号分隔（默认：DUBAN_LEDGER_COLUMNS 或全部列）")
     p.add_argument("--output", metavar="FILE.xlsx", required=True, help="输出文件")
     p.add_argument("--user", metavar="USERNAME", help="以此用户身份导出（默认：第一个督查室用户）")
     p.set_defaults(handler=export)
 
     p = subparsers.add_parser("import-ledger", help="导入 Excel 督办台账 import an .xlsx ledger as draft tasks",
-                              description="把已有的 Excel 台账导入为草稿事项：全部行无误才导入；重复导入不会重复创建。")
+                              description="把已有的 Excel 台账导入为草稿事项：全部行无误才导入；重复导入不会重复创建。"
+                                          "带任务编号的行（导出后修改的台账）更新对应事项，不能办理的修改逐行说明原因。")
     p.add_argument("path", metavar="FILE.xlsx")
     p.add_argument("--user", metavar="USERNAME", help="以此督查室用户身份导入（默认：第一个督查室用户）")
     p.add_argument("--assign", action="store_true", help="导入后立即交办 assign the new tasks")
@@ -71,7 +74,8 @@ def export(args) -> int:
 
     filters = {"status": args.status, "area_id": args.area, "unit_id": args.unit, "meeting_id": args.meeting,
                "overdue": True if args.overdue else None}
-    content = ledger_export(actor=_actor(args.user), filters=filters)
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    content = ledger_export(actor=_actor(args.user), filters=filters, per_meeting=args.per_meeting, columns=columns)
     _write(content, args.output)
     if args.output != "-":
         print(f"已导出台账：{args.output} / ledger written to {args.output}")
@@ -95,5 +99,10 @@ def import_ledger(args) -> int:
             column = f"「{item['column']}」" if item["column"] else ""
             print(f"{where}{column}：{item['message']}", file=sys.stderr)
         raise
+    for update in result.updates:
+        changed = "；".join(f"{c['column']}：{c['old']} → {c['new']}" for c in update["changes"])
+        print(f"第{update['row']}行：{changed}")
+    for refusal in result.refused:
+        print(str(refusal), file=sys.stderr)
     print(result.describe())
     return 0

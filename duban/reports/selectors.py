@@ -16,8 +16,8 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
-from duban.reports.ledger import LedgerLine
-from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus, count_rows
+from duban.reports.ledger import OTHER_SOURCE, LedgerLine
+from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.selectors import grouped_task_counts, plain_rows, task_list, today_local
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("closed", "已办结"))
@@ -373,37 +373,81 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
 # --- ledger ------------------------------------------------------------------------------------------------------
 
 def _progress(task: Task) -> str:
-    text = task.latest_report.text.strip() if task.latest_report_id and task.latest_report else ""
+    """The latest report's text after the task's percent; a close request the office returned is said to be
+    returned (the 100% it claimed is not the task's progress), with the office's reason. Reads
+    ``task.latest_report``'s text, status, request_close and review_comment."""
+    report = task.latest_report if task.latest_report_id else None
+    text = report.text.strip() if report is not None else ""
+    if report is not None and report.request_close and report.status == ReportStatus.RETURNED:
+        reason = (report.review_comment or "").strip()
+        return "办结申请已退回" + (f"（{reason}）" if reason else "") + (f"；{text}" if text else "")
     percent = f"{task.progress_percent}%" if task.progress_percent else ""
     return "；".join(p for p in (percent, text) if p)
 
 
+def ledger_source(meeting) -> str:
+    """来源会议/文号 of a task's meeting: its title, with the date when the title does not say it."""
+    if meeting is None:
+        return OTHER_SOURCE
+    when = meeting.date.isoformat() if meeting.date else meeting.date_text
+    return meeting.title if not when or when in meeting.title else f"{meeting.title}（{when}）"
+
+
 def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=None, overdue=None,
                  today: dt.date | None = None) -> tuple[list[LedgerLine], str]:
-    """The rows of an exported ledger, with a subtitle naming the filters. Two queries whatever the size, reading
-    plain values (no model instances: a 10 000-row export spent most of its time building them): the tasks'
-    columns, and the names of their cooperating units in the units' own order."""
+    """The rows of an exported ledger (every column of ``ledger.LEDGER_COLUMNS``), with a subtitle naming the
+    filters. Three queries whatever the size: the tasks with their meeting, area, lead unit and latest report;
+    the names of their cooperating units in the units' own order; the follow-ups (督办次数) per task."""
+    from duban.followup.lights import task_light
+    from duban.followup.models import ReminderSent
+    from duban.reports.ledger import task_key
+
+    today = today or today_local()
     qs = task_list(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
                    overdue=overdue, today=today).select_related(None).prefetch_related(None)
     coop: dict[int, list[str]] = {}
     for task_id, name in (Task.coop_units.through.objects.filter(task_id__in=qs.values("pk"))
                           .order_by("unit__sort_order", "unit_id").values_list("task_id", "unit__name")):
         coop.setdefault(task_id, []).append(name)
+    followups = dict(ReminderSent.objects.filter(task_id__in=qs.values("pk")).values("task_id")
+                     .annotate(n=Count("id")).values_list("task_id", "n"))
     labels = {value: str(label) for value, label in TaskStatus.choices}
     lines = []
-    rows = qs.values_list("pk", "title", "lead_unit__name", "deadline", "deadline_text", "progress_percent",
-                          "latest_report__text", "status")
-    for index, (pk, title, lead, deadline, deadline_text, percent, report, status_) in enumerate(rows, start=1):
-        progress = "；".join(p for p in (f"{percent}%" if percent else "", (report or "").strip()) if p)
-        lines.append(LedgerLine(index, title, lead or "", "、".join(coop.get(pk, ())), deadline, deadline_text,
-                                progress, labels.get(status_, status_)))
+    tasks = (qs.select_related("meeting", "area", "lead_unit", "latest_report")
+             .only("title", "text", "status", "deadline", "deadline_text", "progress_percent", "assigned_at",
+                   "closed_at", "report_cycle", "report_every", "returns_count", "meeting__title", "meeting__date",
+                   "meeting__date_text", "area__name", "lead_unit__name", "latest_report__text",
+                   "latest_report__status", "latest_report__request_close", "latest_report__review_comment",
+                   "latest_report__created_at"))
+    for task in tasks:
+        light = task_light(task, today)
+        source = ledger_source(task.meeting)
+        lines.append(LedgerLine(source, {
+            "任务编号": task_key(task.pk), "来源会议/文号": source, "督办事项": task.title, "督办内容": task.text,
+            "领域": task.area.name if task.area else "", "牵头单位": task.lead_unit.name if task.lead_unit else "",
+            "配合单位": "、".join(coop.get(task.pk, ())), "时限": task.deadline or task.deadline_text,
+            "状态": labels.get(task.status, task.status), "亮灯": light.label,
+            "交办日期": timezone.localdate(task.assigned_at) if task.assigned_at else None,
+            "办结日期": timezone.localdate(task.closed_at) if task.closed_at else None,
+            "最新进展": _progress(task), "责任领导/联系人": "", "督办次数": followups.get(task.pk, 0),
+            "备注": _remark(task)}))
     parts = []
     if status:
         parts.append(str(TaskStatus(status).label) if status in TaskStatus.values else status)
     if overdue:
         parts.append("逾期")
-    parts.append(f"导出日期{(today or today_local()).isoformat()}")
+    parts.append(f"导出日期{today.isoformat()}")
     return lines, "，".join(parts)
+
+
+def _remark(task: Task) -> str:
+    """What a reader of the ledger must not miss: a close request the office sent back, or one pending."""
+    report = task.latest_report if task.latest_report_id else None
+    if report is not None and report.request_close and report.status == ReportStatus.RETURNED:
+        return "办结申请已退回，继续办理"
+    if task.status == TaskStatus.CLOSE_REQUESTED:
+        return "已申请办结，待审核"
+    return ""
 
 
 # --- briefing ----------------------------------------------------------------------------------------------------
@@ -489,7 +533,8 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
                  # the columns the briefing reads: building 600 wide model instances was most of the page
                  .only("meeting_id", "seq", "title", "area_id", "lead_unit_id", "latest_report_id", "deadline",
                        "deadline_text", "status", "progress_percent", "score", "closed_at", "area__name",
-                       "area__sort_order", "lead_unit__name", "latest_report__text").prefetch_related(None)
+                       "area__sort_order", "lead_unit__name", "latest_report__text",
+                       "latest_report__status", "latest_report__request_close", "latest_report__review_comment").prefetch_related(None)
                  .order_by("area__sort_order", "area_id", "seq", "id"))
     closed = sum(t.status == TaskStatus.CLOSED for t in tasks)
     late = [t for t in tasks if t.status in OPEN_STATUSES and t.deadline and t.deadline < today]
@@ -574,3 +619,116 @@ def ranking_period(params, *, today: dt.date | None = None) -> tuple[dt.date, dt
     today = today or today_local()
     filters = dashboard_filters(params)
     return (filters.date_from or dt.date(today.year, 1, 1), filters.date_to or today, filters.meeting_id)
+
+
+# --- ledger re-import ----------------------------------------------------------------------------------------------
+
+@dataclass
+class LedgerChange:
+    """What one line of an edited ledger changes in its task (任务编号): the fields for ``task_update``, the new
+    cooperating units (None: unchanged), the new status (None: unchanged), and the changes as the preview shows
+    them, (column, old, new)."""
+    row: int
+    task_id: int
+    version: int
+    fields: dict = field(default_factory=dict)
+    coop_unit_ids: list[int] | None = None
+    status: str | None = None
+    note: str = ""
+    shown: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "task_id": self.task_id,
+                "changes": [{"column": c, "old": o, "new": n} for c, o, n in self.shown]}
+
+
+# The status changes a ledger line may make, through the action a person would use; any other is refused.
+LEDGER_STATUS_MOVES = {
+    (TaskStatus.DRAFT, TaskStatus.ASSIGNED), (TaskStatus.RETURNED, TaskStatus.ASSIGNED),
+    *((s, TaskStatus.WITHDRAWN) for s in (TaskStatus.DRAFT, TaskStatus.RETURNED, *OPEN_STATUSES)),
+}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def ledger_changes(*, viewer, rows, columns: set[str]) -> tuple[list[LedgerChange], list]:
+    """Compare the lines of an edited ledger that carry a 任务编号 with their tasks as the viewer sees them: the
+    changes to make and, row by row, what cannot be done (unknown or unseen task, a closed task, a status change no
+    action makes, a progress text only the unit may report). ``columns`` are the file's columns: a column the file
+    lacks changes nothing. Two queries for the tasks and their cooperating units."""
+    from duban.reports.ledger import RowError
+
+    ids = [row.task_id for row in rows]
+    tasks = {}
+    for start in range(0, len(ids), 500):  # stay under SQLite's parameter limit
+        chunk = ids[start:start + 500]
+        tasks.update((t.pk, t) for t in perms.tasks_visible_to(viewer).filter(pk__in=chunk)
+                     .select_related("lead_unit", "area", "latest_report"))
+    coop: dict[int, list[int]] = {}
+    for start in range(0, len(ids), 500):
+        for task_id, unit_id in Task.coop_units.through.objects.filter(
+                task_id__in=ids[start:start + 500]).values_list("task_id", "unit_id"):
+            coop.setdefault(task_id, []).append(unit_id)
+    from duban.core.models import Area, Unit
+
+    unit_names = dict(Unit.objects.values_list("id", "name"))
+    area_names = dict(Area.objects.values_list("id", "name"))
+    by_label = {str(label): value for value, label in TaskStatus.choices}
+    changes, refused = [], []
+    for row in rows:
+        task = tasks.get(row.task_id)
+        if task is None:
+            refused.append(RowError(row.row, "任务编号对应的事项不存在或无权查看，本行未导入", "任务编号"))
+            continue
+        change = LedgerChange(row.row, task.pk, task.version, note=row.note)
+        if "事项" in columns and row.title != task.title:
+            change.fields["title"] = row.title
+            change.shown.append(("督办事项", task.title, row.title))
+        if "内容" in columns and row.text and row.text != task.text:
+            change.fields["text"] = row.text
+            change.shown.append(("督办内容", task.text, row.text))
+        if "牵头单位" in columns and row.lead_unit_id != task.lead_unit_id:
+            change.fields["lead_unit_id"] = row.lead_unit_id
+            change.shown.append(("牵头单位", task.lead_unit.name if task.lead_unit else "",
+                                 unit_names.get(row.lead_unit_id, "")))
+        if "配合单位" in columns and sorted(row.coop_unit_ids) != sorted(coop.get(task.pk, [])):
+            change.coop_unit_ids = list(row.coop_unit_ids)
+            change.shown.append(("配合单位", "、".join(unit_names.get(i, "") for i in coop.get(task.pk, [])),
+                                 "、".join(unit_names.get(i, "") for i in row.coop_unit_ids)))
+        if "时限" in columns:
+            if row.deadline is not None and row.deadline != task.deadline:
+                change.fields["deadline"] = row.deadline
+                change.shown.append(("时限", _shown(task.deadline or task.deadline_text), _shown(row.deadline)))
+            elif row.deadline is None and (task.deadline is not None or row.deadline_text != task.deadline_text):
+                change.fields.update(deadline=None, deadline_text=row.deadline_text)
+                change.shown.append(("时限", _shown(task.deadline or task.deadline_text), row.deadline_text))
+        if "领域" in columns and row.area_id is not None and row.area_id != task.area_id:
+            change.fields["area_id"] = row.area_id
+            change.shown.append(("领域", task.area.name if task.area else "", area_names.get(row.area_id, "")))
+        problem = ""
+        if "状态" in columns and row.status and row.status != str(task.get_status_display()):
+            target = by_label.get(row.status)
+            if target is None:
+                problem = f"状态“{row.status[:20]}”不是系统中的状态"
+            elif (task.status, target) not in LEDGER_STATUS_MOVES:
+                problem = (f"状态不能由“{task.get_status_display()}”改为“{row.status}”：签收、报送和办结审核"
+                           "须在系统中由相应人员办理")
+            elif target == TaskStatus.WITHDRAWN and not row.note:
+                problem = "撤销事项须在“备注”中写明理由"
+            else:
+                change.status = target
+                change.shown.append(("状态", str(task.get_status_display()), row.status))
+        if not problem and "进展" in columns and row.progress != _progress(task):
+            problem = "最新进展由承办单位在系统中报送，不能通过台账修改"
+        if not problem and (change.fields or change.coop_unit_ids is not None) and not perms.can_edit_task(
+                viewer, task):
+            problem = f"事项已{task.get_status_display()}，不能修改"
+        if problem:
+            refused.append(RowError(row.row, problem + "，本行未导入"))
+        elif change.shown:
+            changes.append(change)
+    return changes, refused

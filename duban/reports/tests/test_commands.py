@@ -36,13 +36,22 @@ def test_report_as_unit_user_is_refused_in_one_line(org, tmp_path, capsys):
     assert len(err) == 1 and "无权" in err[0] and "permission denied" in err[0]
 
 
+def test_export_per_meeting_and_columns(org, tmp_path):
+    org.task_in("assigned", title="未逾期")
+    out = tmp_path / "ledger.xlsx"
+    assert main(["export", "--per-meeting", "--columns", "督办事项,时限", "--output", str(out)]) == 0
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["其他来源"]
+    assert [c.value for c in wb.active[2]] == ["任务编号", "督办事项", "时限"]
+
+
 def test_export_with_filters(org, tmp_path):
     org.task_in("assigned", title="逾期的", deadline=dt.date.today() - dt.timedelta(days=1))
     org.task_in("assigned", title="未逾期")
     out = tmp_path / "ledger.xlsx"
     assert main(["export", "--overdue", "--output", str(out), "--user", "lead_staff"]) == 0
     ws = load_workbook(out).active
-    assert [r[1] for r in ws.iter_rows(min_row=3, values_only=True)] == ["逾期的"]
+    assert [r[3] for r in ws.iter_rows(min_row=3, values_only=True)] == ["逾期的"]  # 督办事项, after the key
     assert AuditEvent.objects.get(event_type=EventType.LEDGER_EXPORTED).actor == org.lead_staff
 
 
