@@ -69,6 +69,8 @@ class EventType(enum.IntEnum):
     LEDGER_EXPORTED = 611
     BRIEFING_EXPORTED = 612
     CALENDAR_TOKEN_ROTATED = 613
+    CIRCULAR_EXPORTED = 614
+    URGE_SLIP_EXPORTED = 615
 
     # 8xx other sources (duban.sources): instructions, inspection cases, livelihood projects, hazards, attachments
     INSTRUCTION_CREATED = 801

@@ -181,6 +181,31 @@ def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date
 
 
 @transaction.atomic(durable=True)
+def circular_export(*, actor, fmt: str = "docx", today: dt.date | None = None) -> bytes:
+    """The office (those who may write briefings) generates the 督查通报 on overdue items and the units' ranking,
+    over every task it sees, as .docx (or .pdf). Its 发文字号 counts the 督查通报 generated this year. Event
+    CIRCULAR_EXPORTED; nobody is told (the office circulates the signed document)."""
+    from duban.core.models import AuditEvent
+    from duban.reports.briefing import circular_docx, docx_to_pdf
+    from duban.reports.selectors import circular_data
+
+    if not report_perms.can_export_briefing(actor):
+        raise PermissionDenied()
+    if fmt not in ("docx", "pdf"):
+        raise InvalidInput("格式只能是 docx 或 pdf", "the format must be docx or pdf")
+    today = today or timezone.localdate()
+    serial = AuditEvent.objects.filter(event_type=EventType.CIRCULAR_EXPORTED,
+                                       extra__year=today.year).count() + 1
+    data = circular_data(viewer=actor, serial=serial, today=today)
+    content = circular_docx(data)
+    if fmt == "pdf":
+        content = docx_to_pdf(content)
+    audit_log(actor=actor, event_type=EventType.CIRCULAR_EXPORTED,
+              extra={"serial": serial, "year": today.year, "format": fmt, "overdue": len(data.overdue_tasks)})
+    return content
+
+
+@transaction.atomic(durable=True)
 def calendar_token_rotate(*, actor) -> CalendarToken:
     """Anyone signed in creates, or replaces, the secret token of their own iCalendar feed; the old feed URL stops
     working at once. Event CALENDAR_TOKEN_ROTATED (the token itself is never logged); nobody is told."""

@@ -20,6 +20,20 @@ def register(subparsers) -> None:
     p.add_argument("--user", metavar="USERNAME", help="以此用户身份读取 the office user to read as")
     p.set_defaults(handler=report)
 
+    p = subparsers.add_parser("circular", help="生成督查通报 write the 督查通报 on overdue items and the ranking",
+                              description="生成督查通报（逾期未办结事项和单位考评排名，GB/T 9704 公文格式）。")
+    p.add_argument("--format", choices=["docx", "pdf"], default="docx")
+    p.add_argument("--output", metavar="FILE", help="输出文件（默认 circular.docx；- 表示标准输出）")
+    p.add_argument("--user", metavar="USERNAME", help="以此督查室用户身份生成（默认：第一个督查室用户）")
+    p.set_defaults(handler=circular)
+
+    p = subparsers.add_parser("urge", help="生成催办单 write the 催办单 of a task",
+                              description="生成某一督办事项的催办单（GB/T 9704 公文格式，.docx）。")
+    p.add_argument("--task", type=int, required=True, metavar="ID", help="事项编号")
+    p.add_argument("--output", metavar="FILE", help="输出文件（默认 urge-ID.docx；- 表示标准输出）")
+    p.add_argument("--user", metavar="USERNAME", help="以此督查室用户身份生成（默认：第一个督查室用户）")
+    p.set_defaults(handler=urge)
+
     p = subparsers.add_parser("export", help="导出督办台账 export the task ledger as .xlsx",
                               description="按条件导出督办事项台账（.xlsx，默认列见 DUBAN_LEDGER_COLUMNS；含任务编号，"
                                           "修改后可重新导入以更新事项）。只导出 --user 可见的事项。")
@@ -58,15 +72,32 @@ def _write(content: bytes, output: str) -> None:
         Path(output).write_bytes(content)
 
 
+def _document(content: bytes, output: str, name: str, english: str) -> int:
+    _write(content, output)
+    if output != "-":
+        print(f"已生成{name}：{output} / {english} written to {output}")
+    return 0
+
+
 def report(args) -> int:
     from duban.reports.actions import briefing_export
 
     content = briefing_export(actor=_actor(args.user), meeting_id=args.meeting, fmt=args.format)
-    output = args.output or f"briefing-{args.meeting}.{args.format}"
-    _write(content, output)
-    if output != "-":
-        print(f"已生成通报：{output} / briefing written to {output}")
-    return 0
+    return _document(content, args.output or f"briefing-{args.meeting}.{args.format}", "通报", "briefing")
+
+
+def circular(args) -> int:
+    from duban.reports.actions import circular_export
+
+    content = circular_export(actor=_actor(args.user), fmt=args.format)
+    return _document(content, args.output or f"circular.{args.format}", "督查通报", "circular")
+
+
+def urge(args) -> int:
+    from duban.followup.actions import urge_slip_export
+
+    content = urge_slip_export(actor=_actor(args.user), task_id=args.task)
+    return _document(content, args.output or f"urge-{args.task}.docx", "催办单", "urge slip")
 
 
 def export(args) -> int:

@@ -334,6 +334,9 @@ class RankingRow:
         return self.closed_late + self.overdue_open
 
 
+UNRANKED_STATUSES = (TaskStatus.DRAFT, TaskStatus.WITHDRAWN)  # not (or no longer) a unit's task
+
+
 def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date | None = None,
                  meeting_id: int | None = None, today: dt.date | None = None) -> list[RankingRow]:
     """Lead units ranked by the average score of tasks they closed in the period, then by on-time rate: tasks
@@ -352,10 +355,12 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     cutoff = min(date_to, today) if date_to else today
     open_late = dict(base.filter(status__in=OPEN_STATUSES, deadline__lt=cutoff)
                      .values("lead_unit_id").annotate(n=count_rows()).values_list("lead_unit_id", "n"))
-    names = dict(base.filter(lead_unit_id__in=list(open_late)).values_list("lead_unit_id", "lead_unit__name")
-                 .distinct()) if set(open_late) - set(rows) else {}
+    # Every unit leading a task in the period is ranked (one closed in it, or one still open), the ones with
+    # nothing closed or overdue too, after those with scores: a ranking that leaves units out reads as if they
+    # had no tasks.
+    names = dict(base.filter(status__in=OPEN_STATUSES).values_list("lead_unit_id", "lead_unit__name").distinct())
     result = []
-    for unit_id in set(rows) | set(open_late):
+    for unit_id in set(rows) | set(open_late) | set(names):
         r = rows.get(unit_id)
         n_closed = r["closed"] if r else 0
         n_on_time = r["on_time"] if r else 0
@@ -465,6 +470,50 @@ class BriefingData:
     areas: list[tuple[str, list[Task]]] = field(default_factory=list)
     overdue_tasks: list[Task] = field(default_factory=list)
     ranking: list[RankingRow] = field(default_factory=list)
+    meeting_day: str = ""  # 2024年9月29日, never empty (see meeting_day)
+
+
+def meeting_day(meeting) -> str:
+    """The meeting's date as the briefing states it: its date; for a communique that gave only month and day
+    ("09-29"), that day in the year the meeting record was made (the year before, if the day would come after
+    the record); with no date at all, the day the record was made, said to be the record's."""
+    from django.utils import timezone as tz
+
+    if meeting.date:
+        return f"{meeting.date.year}年{meeting.date.month}月{meeting.date.day}日"
+    recorded = tz.localdate(meeting.created_at) if meeting.created_at else today_local()
+    parts = (meeting.date_text or "").split("-")[-2:]
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        month, day = int(parts[0]), int(parts[1])
+        year = recorded.year - 1 if (month, day) > (recorded.month, recorded.day) else recorded.year
+        return f"{year}年{month}月{day}日"
+    return f"{recorded.year}年{recorded.month}月{recorded.day}日（录入日期）"
+
+
+@dataclass
+class CircularData:
+    """What the 督查通报 says: totals, the overdue items (oldest deadline first), the ranking; ``serial`` numbers
+    the 发文字号 (the count of 督查通报 issued before, plus one)."""
+    today: dt.date
+    serial: int
+    total: int
+    closed: int
+    overdue_tasks: list[Task]
+    ranking: list[RankingRow]
+
+
+def circular_data(*, viewer, serial: int, today: dt.date | None = None) -> CircularData:
+    """The 督查通报's content over every task the viewer may see (drafts and withdrawn ones left out)."""
+    today = today or today_local()
+    tasks = task_list(viewer=viewer).exclude(status__in=UNRANKED_STATUSES).select_related(None).prefetch_related(
+        None)
+    counts = tasks.aggregate(total=count_rows(), closed=Count("id", filter=Q(status=TaskStatus.CLOSED)))
+    late = list(tasks.filter(status__in=OPEN_STATUSES, deadline__lt=today).select_related("lead_unit")
+                .order_by("lead_unit__sort_order", "lead_unit_id", "deadline", "id"))
+    for task in late:
+        task.days_overdue = (today - task.deadline).days
+    return CircularData(today, serial, counts["total"], counts["closed"], late,
+                        unit_ranking(viewer=viewer, today=today))
 
 
 def briefing_title(meeting) -> str:
@@ -490,11 +539,11 @@ def _ranking_of(tasks: list[Task], today: dt.date) -> list[RankingRow]:
     zone = timezone.get_current_timezone()
     units: dict[int, dict] = {}
     for task in tasks:
-        if task.lead_unit_id is None:
+        if task.lead_unit_id is None or task.status in UNRANKED_STATUSES:
             continue
+        u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
+                                                 "scores": [], "open_late": 0})
         if task.status == TaskStatus.CLOSED:
-            u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
-                                                     "scores": [], "open_late": 0})
             u["closed"] += 1
             if task.score is not None:
                 u["scores"].append(Decimal(task.score))
@@ -502,8 +551,6 @@ def _ranking_of(tasks: list[Task], today: dt.date) -> list[RankingRow]:
             if task.deadline is None or (closed_on is not None and closed_on <= task.deadline):
                 u["on_time"] += 1
         elif task.is_late(today):
-            u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
-                                                     "scores": [], "open_late": 0})
             u["open_late"] += 1
     result = []
     for unit_id, u in units.items():
@@ -545,7 +592,8 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
         task.days_overdue = (today - task.deadline).days
     return BriefingData(meeting, briefing_title(meeting), today, len(tasks), closed, len(tasks) - closed,
                         len(late), round(100 * closed / len(tasks), 1) if tasks else 0.0, list(areas.items()),
-                        sorted(late, key=lambda t: (t.deadline, t.pk)), _ranking_of(tasks, today))
+                        sorted(late, key=lambda t: (t.deadline, t.pk)), _ranking_of(tasks, today),
+                        meeting_day(meeting))
 
 
 def latest_progress(task: Task) -> str:

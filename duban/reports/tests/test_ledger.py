@@ -56,7 +56,7 @@ def by_header(ws, header_row=2):
 @pytest.mark.django_db
 def test_export_layout_matches_database(org):
     first = org.task_in("in_progress", deadline=dt.date(2024, 10, 31))
-    second = org.task_in("assigned", title="完善应急预案", coop_unit_ids=[], deadline=None, deadline_text="长期坚持")
+    org.task_in("assigned", title="完善应急预案", coop_unit_ids=[], deadline=None, deadline_text="长期坚持")
     data = ledger_export(actor=org.supervisor, today=TODAY)
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["督办台账"]
