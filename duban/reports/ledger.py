@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -190,8 +190,13 @@ def write_ledger(lines, *, title: str = TITLE, subtitle: str = "", columns=None,
     border = Border(top=thin, bottom=thin, left=thin, right=thin)
     header_font = Font(bold=True)
     header_alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    wrapped = Alignment(wrap_text=True, vertical="top")
-    plain = Alignment(vertical="top")
+    # The body cells' three looks as named styles: a cell takes one by name in a fraction of the time that
+    # setting its border and alignment takes (openpyxl hashes each style object per cell; 170,000 cells here).
+    for name, alignment, number_format in (("台账", Alignment(vertical="top"), "General"),
+                                           ("台账换行", Alignment(wrap_text=True, vertical="top"), "General"),
+                                           ("台账日期", Alignment(vertical="top"), "yyyy-mm-dd")):
+        wb.add_named_style(NamedStyle(name=name, border=border, alignment=alignment, number_format=number_format))
+    styles = ["台账换行" if name in WRAPPED_COLUMNS else "台账" for name in columns]
     last = get_column_letter(len(columns))
     taken: set[str] = set()
     for source, group in groups.items():
@@ -220,13 +225,10 @@ def write_ledger(lines, *, title: str = TITLE, subtitle: str = "", columns=None,
         ws.append(header)
         for seq, line in enumerate(group, start=1):
             row = []
-            for name in columns:
+            for name, style in zip(columns, styles):
                 value = seq if name == "序号" else line.values.get(name)
                 cell = WriteOnlyCell(ws, safe_cell("" if value is None else value))
-                cell.border = border
-                cell.alignment = wrapped if name in WRAPPED_COLUMNS else plain
-                if isinstance(value, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
+                cell.style = "台账日期" if isinstance(value, dt.date) else style
                 row.append(cell)
             ws.append(row)
         ws.auto_filter.ref = f"A2:{last}{len(group) + 2}"
