@@ -315,7 +315,9 @@ class GongwenDocument:
             self._cell(cell, str(text), width, HEI, size, center=True)
         centred = [name not in left for name in header]
         for values in rows:
-            for cell, value, width, center in zip(table.add_row().cells, values, widths, centred):
+            row = table.add_row()
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row is never cut by a page break
+            for cell, value, width, center in zip(row.cells, values, widths, centred):
                 self._cell(cell, "" if value is None else str(value), width, BODY_FONT, size, center=center)
 
     @staticmethod

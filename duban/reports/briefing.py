@@ -19,8 +19,8 @@ from duban.core.gongwen import FONTS_CONF, GongwenDocument, Letterhead, chinese_
 from duban.reports.selectors import BriefingData, CircularData, latest_progress
 
 AREA_COLUMNS = ("序号", "事项", "牵头单位", "时限", "状态", "最新进展")
-# 156 mm, the type area: 序号 and a date on one line, a unit's name of up to five characters, 事项 the most
-AREA_WIDTHS_MM = (11, 55, 24, 24, 15, 27)
+# 156 mm, the type area: 序号 and a date on one line, 事项 the most, then the latest progress (often long)
+AREA_WIDTHS_MM = (11, 52, 22, 24, 15, 32)
 RANKING_COLUMNS = ("名次", "单位", "办结数", "平均得分", "按时办结率", "逾期数")
 RANKING_WIDTHS_MM = (14, 52, 20, 22, 26, 22)
 
