@@ -14,16 +14,23 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_MARK = "'"
 
 
+def _marked(text: str) -> bool:
+    """Text that gets (or, read back, has) a mark: it starts like a formula once its leading apostrophes are
+    set aside. Text that itself begins with apostrophes before a formula start gets one more, so that taking one
+    off on the way back always gives the text that was written."""
+    return text.lstrip(TEXT_MARK).startswith(FORMULA_STARTS)
+
+
 def safe_cell(value):
     """``value`` ready for a CSV or .xlsx cell: text starting like a formula gets a leading apostrophe; numbers,
     dates and everything else are unchanged (a negative number is a number, not a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and _marked(value):
         return TEXT_MARK + value
     return value
 
 
 def restore_text(value):
     """The text ``safe_cell`` was given, for a value read back from an exported file."""
-    if isinstance(value, str) and value.startswith(TEXT_MARK) and value[1:2] and value[1] in FORMULA_STARTS:
+    if isinstance(value, str) and value.startswith(TEXT_MARK) and _marked(value):
         return value[1:]
     return value

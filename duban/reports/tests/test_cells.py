@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from hypothesis import given, strategies as st
 from openpyxl import load_workbook
 
 from duban.conftest import login
@@ -26,6 +27,16 @@ HARMLESS = ["落实河长制", "1+1=2", "（一）=号在后", "'单引号开头
 def test_dangerous_text_gets_a_leading_apostrophe_and_comes_back(text):
     assert safe_cell(text) == "'" + text
     assert restore_text(safe_cell(text)) == text
+
+
+@given(st.text(alphabet=st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", "a", "中", " "]), max_size=6))
+def test_restore_gives_back_any_text_and_no_cell_starts_like_a_formula(text):
+    assert restore_text(safe_cell(text)) == text
+    assert not safe_cell(text).startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_text_starting_with_an_apostrophe_before_a_formula_keeps_it():
+    assert safe_cell("'=1") == "''=1" and restore_text("''=1") == "'=1"
 
 
 @pytest.mark.parametrize("value", [*HARMLESS, -5, 3.5, dt.date(2024, 1, 1), None])
