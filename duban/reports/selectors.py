@@ -684,9 +684,10 @@ class LedgerChange:
     status: str | None = None
     note: str = ""
     shown: list[tuple[str, str, str]] = field(default_factory=list)
+    title: str = ""  # the task's title before the change, to name it in the preview
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "task_id": self.task_id,
+        return {"row": self.row, "task_id": self.task_id, "title": self.title,
                 "changes": [{"column": c, "old": o, "new": n} for c, o, n in self.shown]}
 
 
@@ -732,7 +733,7 @@ def ledger_changes(*, viewer, rows, columns: set[str]) -> tuple[list[LedgerChang
         if task is None:
             refused.append(RowError(row.row, "任务编号对应的事项不存在或无权查看，本行未导入", "任务编号"))
             continue
-        change = LedgerChange(row.row, task.pk, task.version, note=row.note)
+        change = LedgerChange(row.row, task.pk, task.version, note=row.note, title=task.title)
         if "事项" in columns and row.title != task.title:
             change.fields["title"] = row.title
             change.shown.append(("督办事项", task.title, row.title))

@@ -154,6 +154,7 @@ def test_import_page_previews_the_changes_of_an_edited_export(client, org):
     out.seek(0)
     page = client.post(reverse("reports:ledger_import"), {"file": out, "dry_run": "on"}).content.decode()
     assert 'id="import-updates"' in page and "2030-01-01" in page and "2030-02-01" in page and "预览" in page
+    assert "<td>改时限的事项</td>" in page
     assert Task.objects.get(pk=task.pk).deadline == dt.date(2030, 1, 1)
 
 
