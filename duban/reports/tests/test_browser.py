@@ -17,6 +17,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def _sign_in(page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "supervisor")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
 @pytest.fixture
 def busy_org(transactional_db):
     from duban.conftest import Org
@@ -53,11 +61,7 @@ def test_reports_dashboard_renders(live_server, busy_org, monkeypatch):
             page.set_default_timeout(20000)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("#id_username", "supervisor")
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/")
+            _sign_in(page, live_server.url)
             page.goto(f"{live_server.url}/reports/")
             for chart in ("lights", "weeks", "by_area", "by_unit"):
                 expect(page.locator(f"#chart-{chart} canvas")).to_have_count(1)
@@ -95,11 +99,7 @@ def test_ledger_round_trip_in_the_browser(live_server, transactional_db, monkeyp
         try:
             page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
             page.set_default_timeout(20000)
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("#id_username", "supervisor")
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/")
+            _sign_in(page, live_server.url)
             page.goto(f"{live_server.url}/tasks/")
             with page.expect_download() as download:
                 page.click("#ledger-export")
