@@ -330,12 +330,16 @@ class GongwenDocument:
         _fonts(p.add_run(text), font, size)
 
     def signature(self, day: dt.date, issuer: str | None = None) -> None:
-        """发文机关署名 and 成文日期, right-aligned four characters in (右空四字), after a blank line."""
-        self.blank()
-        for text in (issuer or self.letterhead.issuer, chinese_date(day)):
+        """发文机关署名 and 成文日期, right-aligned four characters in (右空四字), after a blank line; kept on one
+        page together and with the last paragraph of the text (a page break never parts the office's name from
+        its date, nor leaves them alone on a page, which GB/T 9704 forbids)."""
+        self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        self.doc.add_paragraph().paragraph_format.keep_with_next = True
+        for index, text in enumerate((issuer or self.letterhead.issuer, chinese_date(day))):
             p = self.doc.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             p.paragraph_format.right_indent = Pt(SIZE_3 * 4)
+            p.paragraph_format.keep_with_next = index == 0
             _fonts(p.add_run(text), BODY_FONT, SIZE_3)
 
     # --- 版记 ---------------------------------------------------------------------------------------------------
@@ -343,7 +347,7 @@ class GongwenDocument:
     def record(self, day: dt.date, *, cc: str | None = None) -> None:
         """版记: the 抄送 line (when there is one) and the 印发 line, in 4号 仿宋 between full-width rules."""
         cc = self.letterhead.cc if cc is None else cc
-        self.blank()
+        self.doc.add_paragraph().paragraph_format.keep_with_next = True
         lines = []
         if cc:
             lines.append(("抄送：" + cc.rstrip("。") + "。", False))
@@ -353,6 +357,7 @@ class GongwenDocument:
             p.paragraph_format.left_indent = Pt(SIZE_4)
             p.paragraph_format.right_indent = Pt(SIZE_4)
             p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            p.paragraph_format.keep_with_next = not printed  # the 版记's lines stay on one page
             if index == 0:
                 _border(p, "top", size=8)
             _border(p, "bottom", size=8 if printed else 4)

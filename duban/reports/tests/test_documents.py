@@ -140,6 +140,9 @@ def test_briefing_layout_facts(org, settings):
     assert "二、逾期未办结事项" in texts and "三、单位考评排名" in texts
     # signature, then the 版记: 抄送 and 印发 between rules
     assert "江州市委督查室" in texts and "2024年11月15日" in texts
+    issuer = doc.paragraphs[texts.index("2024年11月15日") - 1]
+    assert issuer.text == "江州市委督查室" and issuer.paragraph_format.keep_with_next  # never parted by a page break
+    assert issuer.alignment == WD_ALIGN_PARAGRAPH.RIGHT and issuer.paragraph_format.right_indent == Pt(64)
     cc = paragraph_with(doc, "抄送：")
     assert cc.text == "抄送：市委办公室，市政府办公室。" and cc.runs[0].font.size == Pt(14)
     printed = paragraph_with(doc, "江州市委督查室\t")
