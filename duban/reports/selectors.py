@@ -421,7 +421,8 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
     tasks = (qs.select_related("meeting", "area", "lead_unit", "latest_report")
              .only("title", "text", "status", "deadline", "deadline_text", "progress_percent", "assigned_at",
                    "closed_at", "report_cycle", "report_every", "returns_count", "meeting__title", "meeting__date",
-                   "meeting__date_text", "area__name", "lead_unit__name", "latest_report__text",
+                   "meeting__date_text", "area__name", "lead_unit__name", "lead_unit__contact_name",
+                   "lead_unit__contact_phone", "latest_report__text",
                    "latest_report__status", "latest_report__request_close", "latest_report__review_comment",
                    "latest_report__created_at"))
     for task in tasks:
@@ -434,7 +435,8 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
             "状态": labels.get(task.status, task.status), "亮灯": light.label,
             "交办日期": timezone.localdate(task.assigned_at) if task.assigned_at else None,
             "办结日期": timezone.localdate(task.closed_at) if task.closed_at else None,
-            "最新进展": _progress(task), "责任领导/联系人": "", "督办次数": followups.get(task.pk, 0),
+            "最新进展": _progress(task), "责任领导/联系人": _contact(task.lead_unit),
+            "督办次数": followups.get(task.pk, 0),
             "备注": _remark(task)}))
     parts = []
     if status:
@@ -443,6 +445,13 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
         parts.append("逾期")
     parts.append(f"导出日期{today.isoformat()}")
     return lines, "，".join(parts)
+
+
+def _contact(unit) -> str:
+    """责任领导/联系人: the lead unit's registered contact and telephone (units record no leader per task)."""
+    if unit is None:
+        return ""
+    return " ".join(p for p in (unit.contact_name, unit.contact_phone) if p)
 
 
 def _remark(task: Task) -> str:

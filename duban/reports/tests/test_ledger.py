@@ -55,6 +55,9 @@ def by_header(ws, header_row=2):
 
 @pytest.mark.django_db
 def test_export_layout_matches_database(org):
+    from duban.core.models import Unit
+
+    Unit.objects.filter(pk=org.safety.pk).update(contact_name="王明", contact_phone="0791-12345678")
     first = org.task_in("in_progress", deadline=dt.date(2024, 10, 31))
     org.task_in("assigned", title="完善应急预案", coop_unit_ids=[], deadline=None, deadline_text="长期坚持")
     data = ledger_export(actor=org.supervisor, today=TODAY)
@@ -82,6 +85,7 @@ def test_export_layout_matches_database(org):
     assert row["时限"].date() == dt.date(2024, 10, 31)
     assert row["最新进展"] == "30%；已部署" and row["状态"] == "办理中" and row["亮灯"] == "绿灯"
     assert row["交办日期"] is not None and row["办结日期"] is None and row["督办次数"] == 0
+    assert row["责任领导/联系人"] == "王明 0791-12345678"
     assert row["督办内容"] == Task.objects.get(pk=first.pk).text
     assert rows["完善应急预案"]["时限"] == "长期坚持" and rows["完善应急预案"]["状态"] == "已交办"
     (event,) = AuditEvent.objects.filter(event_type=EventType.LEDGER_EXPORTED)
@@ -420,3 +424,16 @@ def test_written_rows_read_back_with_their_styles():
     assert ws["B3"].alignment.wrap_text and not ws["C3"].alignment.wrap_text
     assert ws["C3"].number_format == "yyyy-mm-dd"
     assert ws["D4"].data_type == "s"
+
+
+@pytest.mark.django_db
+def test_followups_are_counted_in_the_ledger(org):
+    from duban.followup.reminders import reminders_run
+
+    late = org.task_in("assigned", title="逾期事项", deadline=dt.date(2024, 8, 1))
+    org.task_in("assigned", title="未到期事项", deadline=dt.date(2030, 1, 1))
+    sent = reminders_run(today=TODAY)
+    assert [r.task_id for r in sent] == [late.pk]
+    rows = {r["督办事项"]: r for r in by_header(read(ledger_export(actor=org.supervisor, today=TODAY)))}
+    assert rows["逾期事项"]["督办次数"] == 1 and rows["逾期事项"]["亮灯"] == "红灯"
+    assert rows["未到期事项"]["督办次数"] == 0
