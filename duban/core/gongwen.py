@@ -284,7 +284,9 @@ class GongwenDocument:
         label = heading_label(level, self._counters[level - 1])
         p = self.doc.add_paragraph()
         p.paragraph_format.first_line_indent = Pt(SIZE_3 * 2)
-        p.paragraph_format.keep_with_next = True
+        # 一、 and （一） head what follows and stay with it; 1. and （1） are often whole items (a list of overdue
+        # tasks), which a chain of kept paragraphs would push to the next page together.
+        p.paragraph_format.keep_with_next = level <= 2
         _body_runs(p, label + text, HEADING_FONTS[level], SIZE_3)
         return label
 
