@@ -3,7 +3,8 @@
     .venv/bin/python bench/ledger_bench.py [--rows 10000] [--repeat 3] [--json out.json]
 
 Export: ``duban.reports.actions.ledger_export`` (scoped query, ledger layout, audit event) against openpyxl writing
-the same 10k x 7 values into a bare workbook. Import: ``ledger_import`` (header mapping, per-row validation, one
+the same 10k x 17 values into a bare workbook. Round trip: the export imported as it is (every 任务编号 line
+compared with its task; nothing changes). Import: ``ledger_import`` (header mapping, per-row validation, one
 draft task with its audit event per row, idempotency keys, one transaction) against openpyxl's read-only reader
 iterating the same cells. Both run on a throwaway SQLite database in a temporary directory (or DATABASE_URL).
 CPU time of this process is printed next to wall time: steadier on a shared machine. Target (issue 5): <= 5 s each.
@@ -128,11 +129,20 @@ def main() -> int:
         data = export["result"]
         values = [list(r) for r in load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
         export_raw = timed(lambda: raw_write(values), args.repeat)
-        # Import into the same database: the exported lines are new keys, so every row becomes a task. Each
-        # repetition needs fresh keys, so the titles get a per-run suffix (the file is rewritten outside the timer).
+        # Re-import of the export itself: every line carries its 任务编号 and matches its task, so nothing changes
+        # (each line compared with its task: the round trip's cost).
+        roundtrip = timed(lambda: ledger_import(actor=user, data=data, filename="export.xlsx"), 1)
+        assert roundtrip["result"].noop and not roundtrip["result"].refused, roundtrip["result"].message
+        # Import into the same database as new lines: without the 任务编号 and with fresh titles every row becomes
+        # a task. Each repetition needs fresh keys, so the titles get a per-run suffix (the file is rewritten
+        # outside the timer).
+        header = values[1]
+        key, title = header.index("任务编号"), header.index("督办事项")
         files = []
         for run in range(args.repeat):
-            ws_values = [values[0], values[1]] + [[r[0], f"{r[1]}（第{run}轮）", *r[2:]] for r in values[2:]]
+            ws_values = [values[0], header] + [
+                [None if i == key else f"{v}（第{run}轮）" if i == title else v for i, v in enumerate(r)]
+                for r in values[2:]]
             files.append(raw_write(ws_values))
         before = Task.objects.count()
         runs = iter(files)
@@ -149,13 +159,15 @@ def main() -> int:
         "import": {k: round(v, 3) for k, v in imported.items() if k != "result"},
         "import_raw_openpyxl": {k: round(v, 3) for k, v in import_raw.items() if k != "result"},
         "reimport_noop": {k: round(v, 3) for k, v in noop.items() if k != "result"},
+        "roundtrip_noop": {k: round(v, 3) for k, v in roundtrip.items() if k != "result"},
     }
     figures["export_ratio"] = round(export["wall"] / export_raw["wall"], 2)
     figures["import_ratio"] = round(imported["wall"] / import_raw["wall"], 2)
     m = figures["machine"]
     print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['date']}, load {m['load']:.1f}")
     print(f"{'step':<26}{'wall s':>9}{'cpu s':>9}")
-    for name in ("export", "export_raw_openpyxl", "import", "import_raw_openpyxl", "reimport_noop"):
+    for name in ("export", "export_raw_openpyxl", "import", "import_raw_openpyxl", "reimport_noop",
+                 "roundtrip_noop"):
         print(f"{name:<26}{figures[name]['wall']:>9.2f}{figures[name]['cpu']:>9.2f}")
     print(f"export ratio duban/raw = {figures['export_ratio']}  import ratio duban/raw = {figures['import_ratio']}")
     if args.json:

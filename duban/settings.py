@@ -288,6 +288,18 @@ DUBAN_DELIVERY_BREAKER_SECONDS = env_int("DUBAN_DELIVERY_BREAKER_SECONDS", 60)
 # per_return, floor (see duban/reports/scoring.py). Empty: 100 on time, -2 per overdue working day, -5 per return, 0.
 DUBAN_SCORE_RULES = env("DUBAN_SCORE_RULES", "")
 DUBAN_LEDGER_MAX_ROWS = env_int("DUBAN_LEDGER_MAX_ROWS", 10000)  # a larger .xlsx ledger is refused with a clear error
+# The exported ledger's columns, comma-separated, from 序号 任务编号 来源会议/文号 督办事项 督办内容 领域 牵头单位
+# 配合单位 时限 状态 亮灯 交办日期 办结日期 最新进展 责任领导/联系人 督办次数 备注 (empty: all of them, the set a
+# 督查室 keeps). 任务编号 is always written: it is what lets an edited export update its tasks on import.
+DUBAN_LEDGER_COLUMNS = env("DUBAN_LEDGER_COLUMNS", "")
+# Documents (briefing, 督办通知单, 催办单, 督查通报) in the GB/T 9704 layout: the issuing office (发文机关) and the
+# code of its document numbers (发文字号 代字, as in 督查〔2024〕3号), a red header (红头) or none, and the 抄送 and
+# 印发 lines at the foot (empty 抄送: no line; empty 印发机关: the issuing office).
+DUBAN_DOC_ISSUER = env("DUBAN_DOC_ISSUER", "市委督查室")
+DUBAN_DOC_NUMBER_CODE = env("DUBAN_DOC_NUMBER_CODE", "督查")
+DUBAN_DOC_RED_HEADER = env_bool("DUBAN_DOC_RED_HEADER", False)
+DUBAN_DOC_CC = env("DUBAN_DOC_CC", "")
+DUBAN_DOC_PRINTED_BY = env("DUBAN_DOC_PRINTED_BY", "")
 
 EMAIL_HOST = env("DUBAN_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("DUBAN_SMTP_PORT", 25)

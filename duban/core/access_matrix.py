@@ -69,6 +69,7 @@ def api_key(method, route):
 ROWS: list[Row] = [
     page("GET", "", E(302, signed_in=200)),
     page("GET", r"^reports/briefing/(?P<meeting_id>\d+)\.(?P<fmt>docx|pdf)$", E(302, signed_in=403, sup=200, leader=200), params={"fmt": "docx"}),
+    page("GET", r"^reports/circular\.(?P<fmt>docx|pdf)$", E(302, signed_in=403, sup=200, leader=200), params={"fmt": "docx"}),
     page("GET", r"^reports/csv/(?P<chart>lights|by_area|by_unit|weeks|overdue)\.csv$", E(302, signed_in=200)),
     page("GET", r"^reports/ical/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", E(200)),
     page("GET", r"^reports/ranking\.(?P<fmt>xlsx|csv)$", E(302, signed_in=200), params={"fmt": "xlsx"}),

@@ -80,6 +80,8 @@ class EventType(enum.IntEnum):
     LEDGER_EXPORTED = 611
     BRIEFING_EXPORTED = 612
     CALENDAR_TOKEN_ROTATED = 613
+    CIRCULAR_EXPORTED = 614
+    URGE_SLIP_EXPORTED = 615
 
     # 700-719 notification delivery outcomes (duban.followup.delivery)
     DELIVERY_SENT = 701

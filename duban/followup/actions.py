@@ -23,7 +23,7 @@ from duban.followup import permissions as fperms
 from duban.followup.lights import SUPERVISED_STATUSES, task_light
 from duban.followup.models import (CloseEvidence, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
                                    ReminderSent, Stage, SupervisionNotice)
-from duban.followup.notices import notice_write
+from duban.followup.notices import notice_write, urge_docx
 from duban.tasks.actions import supervisors, task_lock_in_txn, task_lock_visible_in_txn, unit_people
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
@@ -83,7 +83,8 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
         relative = f"notices/{task.pk}/{reminder.pk}-{uuid.uuid4().hex[:8]}.docx"
         notice_write(relative_path=relative, number=number, unit_name=task.lead_unit.name if task.lead_unit else "",
                      task_title=task.title, task_text=task.text, deadline=task.deadline,
-                     overdue_days=light.overdue_days, issued_on=today)
+                     overdue_days=light.overdue_days, issued_on=today,
+                     source=task.meeting.title if task.meeting_id else "")
         notice = SupervisionNotice.objects.create(task=task, unit=task.lead_unit, reminder=reminder, number=number,
                                                   overdue_days=light.overdue_days, file_path=relative)
     ReminderSent.objects.filter(pk=reminder.pk).update(recipient_count=len({u.pk for u in recipients}))
@@ -99,6 +100,30 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
     _enqueue_after_commit(rows)
     reminder.recipient_count = len({u.pk for u in recipients})
     return reminder
+
+
+@durable_action
+def urge_slip_export(*, actor, task_id: int, today: dt.date | None = None) -> bytes:
+    """Supervisors print a 催办单 for a task under supervision (already assigned, not yet closed): the GB/T 9704
+    document with the task's light as the reason; its 发文字号 counts the 催办单 of the year. Event
+    URGE_SLIP_EXPORTED; nobody is told here (the office sends the signed slip; the reminder pass tells the unit
+    in the system)."""
+    from duban.core.models import AuditEvent
+
+    today = today or timezone.localdate()
+    task = task_lock_visible_in_txn(actor, task_id)
+    if not fperms.can_urge_task(actor, task):
+        raise PermissionDenied()
+    if task.status not in SUPERVISED_STATUSES:
+        raise Conflict(f"当前状态“{task.get_status_display()}”无需催办", f"no urging while the task is {task.status}")
+    serial = AuditEvent.objects.filter(event_type=EventType.URGE_SLIP_EXPORTED, extra__year=today.year).count() + 1
+    light = task_light(task, today)
+    content = urge_docx(number=str(serial), unit_name=task.lead_unit.name if task.lead_unit else "",
+                        task_title=task.title, task_text=task.text, deadline=task.deadline, reason=light.reason,
+                        issued_on=today, source=task.meeting.title if task.meeting_id else "")
+    audit_log(actor=actor, event_type=EventType.URGE_SLIP_EXPORTED, task=task, meeting=task.meeting,
+              target_unit=task.lead_unit, extra={"serial": serial, "year": today.year, "reason": light.reason})
+    return content
 
 
 def _bump_task(task: Task, *, expected_version: int, **fields) -> None:

@@ -1,5 +1,6 @@
-"""The 督办通知单 (.docx), written under ``DATA_DIR/notices`` — outside the web root, served only through a view
-that checks the viewer may see the task."""
+"""The 督办通知单 and the 催办单 (.docx in the GB/T 9704-2012 layout of ``duban.core.gongwen``). The 督办通知单 is
+written under ``DATA_DIR/notices`` — outside the web root, served only through a view that checks the viewer may
+see the task."""
 
 from __future__ import annotations
 
@@ -7,43 +8,65 @@ import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+
+from duban.core.gongwen import GongwenDocument, Letterhead, chinese_date
 
 REQUIREMENT = ("该事项已超过办理时限。请你单位接到本通知后，由主要负责同志亲自督促，加快办理进度，"
                "并于3个工作日内将办理情况、超期原因及下一步措施书面报送督查室。")
+URGE_REQUIREMENT = "请你单位抓紧办理，按时限要求报送办理进展；确有困难的，请及时说明情况。"
+NOTICE_CODE = "督办"
+URGE_CODE = "催办"
 
 
 def notice_path(relative: str) -> Path:
     return Path(settings.DATA_DIR) / relative
 
 
+def _deadline_text(deadline: dt.date | None) -> str:
+    return chinese_date(deadline) if deadline else "未定"
+
+
+def _slip(*, title: str, code: str, number: str, unit_name: str, task_title: str, task_text: str, source: str,
+          facts: list[str], requirement: str, issued_on: dt.date, letterhead: Letterhead | None) -> bytes:
+    doc = GongwenDocument(letterhead)
+    serial = f"{code}〔{issued_on.year}〕{int(number)}号"
+    doc.red_header(serial)
+    doc.title(title, number=serial)
+    doc.addressee(unit_name or "有关单位")
+    doc.para(f"{source + '确定的' if source else ''}“{task_title}”事项由你单位牵头办理。" + "".join(facts))
+    doc.heading(1, "督办事项")
+    doc.para(task_text or task_title)
+    doc.heading(1, "督办要求")
+    doc.para(requirement)
+    doc.signature(issued_on)
+    doc.record(issued_on)
+    return doc.save()
+
+
+def notice_docx(*, number: str, unit_name: str, task_title: str, task_text: str, deadline: dt.date | None,
+                overdue_days: int, issued_on: dt.date, source: str = "",
+                letterhead: Letterhead | None = None) -> bytes:
+    """督办通知单 for a task past its deadline."""
+    return _slip(title="督办通知单", code=NOTICE_CODE, number=number, unit_name=unit_name, task_title=task_title,
+                 task_text=task_text, source=source,
+                 facts=[f"办理时限为{_deadline_text(deadline)}，截至{chinese_date(issued_on)}已超期{overdue_days}天。"],
+                 requirement=REQUIREMENT, issued_on=issued_on, letterhead=letterhead)
+
+
+def urge_docx(*, number: str, unit_name: str, task_title: str, task_text: str, deadline: dt.date | None,
+              reason: str, issued_on: dt.date, source: str = "", letterhead: Letterhead | None = None) -> bytes:
+    """催办单 for a task whose deadline or report is near or late (the blue or yellow light's reason)."""
+    return _slip(title="催办单", code=URGE_CODE, number=number, unit_name=unit_name, task_title=task_title,
+                 task_text=task_text, source=source,
+                 facts=[f"办理时限为{_deadline_text(deadline)}。" + (f"{reason.rstrip('。')}。" if reason else "")],
+                 requirement=URGE_REQUIREMENT, issued_on=issued_on, letterhead=letterhead)
+
+
 def notice_write(*, relative_path: str, number: str, unit_name: str, task_title: str, task_text: str,
-                 deadline: dt.date | None, overdue_days: int, issued_on: dt.date) -> Path:
-    """Write the notice and return its absolute path."""
-    doc = Document()
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run("督办通知单")
-    run.bold = True
-    run.font.size = Pt(22)
-    numbering = doc.add_paragraph(f"督办〔{issued_on.year}〕{number}号")
-    numbering.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(f"{unit_name}：")
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, value in (("承办单位", unit_name), ("督办事项", task_title), ("事项内容", task_text),
-                         ("办理时限", deadline.isoformat() if deadline else "未定"),
-                         ("超期天数", f"{overdue_days}天"), ("督办要求", REQUIREMENT)):
-        cells = table.add_row().cells
-        cells[0].text = label
-        cells[1].text = value
-    closing = doc.add_paragraph("督查室")
-    closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    date_line = doc.add_paragraph(f"{issued_on.year}年{issued_on.month}月{issued_on.day}日")
-    date_line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                 deadline: dt.date | None, overdue_days: int, issued_on: dt.date, source: str = "") -> Path:
+    """Write the 督办通知单 and return its absolute path."""
     path = notice_path(relative_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
+    path.write_bytes(notice_docx(number=number, unit_name=unit_name, task_title=task_title, task_text=task_text,
+                                 deadline=deadline, overdue_days=overdue_days, issued_on=issued_on, source=source))
     return path

@@ -56,11 +56,15 @@ def _max_rows() -> int:
 @durable_action
 def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = False, dry_run: bool = False,
                   today: dt.date | None = None) -> ledger_mod.ImportResult:
-    """Supervisors import an .xlsx ledger: every row becomes a draft task (and is assigned with ``assign``), or,
-    when any row has an error, nothing is written and ``InvalidInput.details`` lists every row's errors in Chinese.
-    Lines imported before (same 事项, 牵头单位, 时限) are skipped; a file with nothing new is a no-op that writes
-    nothing and says so. Event LEDGER_IMPORTED (plus TASK_CREATED and TASK_ASSIGNED per task); with ``assign`` the
-    lead units' people are told of their new tasks. ``dry_run`` checks only."""
+    """Supervisors import an .xlsx ledger. A line with a 任务编号 (an exported ledger, edited) updates its task
+    through the actions a person would use (``task_update``, ``task_assign``, ``task_withdraw``, each writing its
+    own event and telling whom it tells); a line whose change no action allows (a status only the unit or the
+    close review may set, a progress text, a closed task) is refused with its reason and changes nothing. Every
+    other line becomes a draft task (and is assigned with ``assign``). When any line is unreadable (unknown unit,
+    bad date...), nothing is written and ``InvalidInput.details`` lists every row's errors in Chinese. Lines
+    imported before (same 事项, 牵头单位, 时限) are skipped; a file that neither creates nor changes anything is a
+    no-op that writes nothing and says so. Event LEDGER_IMPORTED (plus TASK_CREATED and TASK_ASSIGNED per new
+    task). ``dry_run`` checks only and returns the preview of the changes."""
     if not report_perms.can_import_ledger(actor):
         raise PermissionDenied()
     if not data:
@@ -75,53 +79,86 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
         raise InvalidInput(f"台账有错误，未导入任何事项：{shown}{more}",
                            f"the ledger has {len(parsed.errors)} error(s); nothing was imported",
                            details=[e.as_dict() for e in parsed.errors])
-    keys = [row.key for row in parsed.rows]
+    from duban.reports.selectors import ledger_changes
+
+    changes, refused = ledger_changes(viewer=actor, rows=[r for r in parsed.rows if r.task_id],
+                                      columns=parsed.columns)
+    new_rows = [row for row in parsed.rows if not row.task_id]
+    keys = [row.key for row in new_rows]
     known = set()
     for start in range(0, len(keys), 500):  # stay under SQLite's parameter limit
         known |= set(ImportedRow.objects.filter(key__in=keys[start:start + 500]).values_list("key", flat=True))
-    fresh = [row for row in parsed.rows if row.key not in known]
-    skipped = len(parsed.rows) - len(fresh)
-    if not fresh:
-        return ledger_mod.ImportResult(0, skipped, len(parsed.rows), [], [], True,
-                                       f"该台账的{skipped}项均已导入过，本次未新建任何事项")
+    fresh = [row for row in new_rows if row.key not in known]
+    skipped = len(new_rows) - len(fresh)
+    updates = [c.as_dict() for c in changes]
+    refusals = "" if not refused else f"，{len(refused)}行未能更新"
+    if not fresh and not changes:
+        message = (f"该台账的{skipped}项均已导入过，本次未新建任何事项" if skipped else "台账与系统一致，无需更新")
+        return ledger_mod.ImportResult(0, skipped, len(parsed.rows), [], [], True, message + refusals, 0, [],
+                                       refused)
     if dry_run:
         return ledger_mod.ImportResult(0, skipped, len(parsed.rows), [], [], False,
-                                       f"检查通过：将新建{len(fresh)}项，跳过已导入的{skipped}项")
+                                       f"检查通过：将新建{len(fresh)}项，更新{len(changes)}项，跳过已导入的{skipped}项"
+                                       + refusals, 0, updates, refused)
+    _ledger_apply_changes_in_txn(actor=actor, changes=changes)
     from duban.tasks.actions import task_bulk_create_in_txn, title_from_text
 
     record = LedgerImport.objects.create(actor=actor, filename=filename[:255], sha256=parsed.sha256,
                                          rows=len(parsed.rows), created_count=len(fresh), skipped_count=skipped)
     tasks = task_bulk_create_in_txn(actor=actor, assign=assign, rows=[dict(
         title=" ".join(row.title.split()) if len(row.title) <= 200 else title_from_text(row.title, limit=200),
-        text=row.title,
-        kind="other", seq=row.row, area_id=row.area_id, lead_unit_id=row.lead_unit_id,
+        text=row.text or row.title, kind="other", seq=row.row, area_id=row.area_id, lead_unit_id=row.lead_unit_id,
         coop_unit_ids=row.coop_unit_ids, deadline=row.deadline, deadline_text=row.deadline_text,
-        extra={"ledger_import_id": record.pk, "row": row.row}) for row in fresh])
+        extra={"ledger_import_id": record.pk, "row": row.row}) for row in fresh]) if fresh else []
     task_ids = [task.pk for task in tasks]
     # Plain rows with reserved ids through one prepared insert (bulk_create builds and compiles per 200 rows).
-    insert_rows_in_txn(ImportedRow, [
-        {"id": pk, "ledger_import_id": record.pk, "row_number": row.row, "key": row.key, "task_id": task_id}
-        for row, task_id, pk in zip(fresh, task_ids, reserve_ids_in_txn(ImportedRow, len(fresh)))])
+    if fresh:
+        insert_rows_in_txn(ImportedRow, [
+            {"id": pk, "ledger_import_id": record.pk, "row_number": row.row, "key": row.key, "task_id": task_id}
+            for row, task_id, pk in zip(fresh, task_ids, reserve_ids_in_txn(ImportedRow, len(fresh)))])
     audit_log(actor=actor, event_type=EventType.LEDGER_IMPORTED,
               extra={"ledger_import_id": record.pk, "filename": filename, "sha256": parsed.sha256,
-                     "rows": len(parsed.rows), "created": len(fresh), "skipped": skipped, "assigned": assign})
-    message = f"已导入{len(fresh)}项" + (f"，跳过已导入的{skipped}项" if skipped else "") + ("并已交办" if assign else "")
-    return ledger_mod.ImportResult(len(fresh), skipped, len(parsed.rows), [], task_ids, False, message)
+                     "rows": len(parsed.rows), "created": len(fresh), "skipped": skipped, "assigned": assign,
+                     "updated": len(changes), "refused": [e.as_dict() for e in refused]})
+    message = (f"已导入{len(fresh)}项" + (f"，跳过已导入的{skipped}项" if skipped else "")
+               + ("并已交办" if assign and fresh else "") + (f"，更新{len(changes)}项" if changes else "") + refusals)
+    return ledger_mod.ImportResult(len(fresh), skipped, len(parsed.rows), [], task_ids, False, message,
+                                   len(changes), updates, refused)
+
+
+def _ledger_apply_changes_in_txn(*, actor, changes) -> None:
+    """Each line's changes through the task actions, in the caller's transaction: the edit (``task_update``,
+    with the version read when the line was compared, so an edit made meanwhile is a ``Conflict`` and nothing is
+    imported), then the status (``task_assign`` or ``task_withdraw`` with the line's 备注 as the reason)."""
+    from duban.tasks.actions import (task_assign_in_txn, task_lock_visible_in_txn, task_update_in_txn,
+                                     task_withdraw_in_txn)
+
+    for change in changes:
+        if change.fields or change.coop_unit_ids is not None:
+            task_update_in_txn(actor=actor, task_id=change.task_id, version=change.version, changes=change.fields,
+                               coop_unit_ids=change.coop_unit_ids)
+        if change.status == TaskStatus.ASSIGNED:
+            task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id))
+        elif change.status == TaskStatus.WITHDRAWN:
+            task_withdraw_in_txn(actor=actor, task_id=change.task_id, reason=change.note)
 
 
 @durable_action
-def ledger_export(*, actor, filters: dict | None = None, today: dt.date | None = None) -> bytes:
+def ledger_export(*, actor, filters: dict | None = None, today: dt.date | None = None, per_meeting: bool = False,
+                  columns: list[str] | None = None) -> bytes:
     """Anyone signed in exports the tasks they may see, filtered like /tasks/ (status, area, unit, meeting,
-    overdue), as an .xlsx ledger. Event LEDGER_EXPORTED with the filters and row count; nobody is told."""
+    overdue), as an .xlsx ledger: one sheet with a 来源会议/文号 column, or one sheet per meeting; the columns of
+    DUBAN_LEDGER_COLUMNS or ``columns``. Event LEDGER_EXPORTED with the filters and row count; nobody is told."""
     from duban.reports.selectors import ledger_lines
 
     if perms.role_of(actor) is None:
         raise PermissionDenied()
     filters = dict(filters or {})
     lines, subtitle = ledger_lines(viewer=actor, today=today, **filters)
-    data = ledger_mod.write_ledger(lines, subtitle=subtitle)
+    data = ledger_mod.write_ledger(lines, subtitle=subtitle, per_meeting=per_meeting, columns=columns)
     audit_log(actor=actor, event_type=EventType.LEDGER_EXPORTED,
-              extra={"filters": {k: v for k, v in filters.items() if v not in (None, "")}, "rows": len(lines)})
+              extra={"filters": {k: v for k, v in filters.items() if v not in (None, "")}, "rows": len(lines),
+                     "per_meeting": per_meeting})
     return data
 
 
@@ -150,6 +187,31 @@ def calendar_token_digest(token: str) -> str:
     from duban.core.actions import api_token_digest
 
     return api_token_digest(token)
+
+
+@durable_action
+def circular_export(*, actor, fmt: str = "docx", today: dt.date | None = None) -> bytes:
+    """The office (those who may write briefings) generates the 督查通报 on overdue items and the units' ranking,
+    over every task it sees, as .docx (or .pdf). Its 发文字号 counts the 督查通报 generated this year. Event
+    CIRCULAR_EXPORTED; nobody is told (the office circulates the signed document)."""
+    from duban.core.models import AuditEvent
+    from duban.reports.briefing import circular_docx, docx_to_pdf
+    from duban.reports.selectors import circular_data
+
+    if not report_perms.can_export_briefing(actor):
+        raise PermissionDenied()
+    if fmt not in ("docx", "pdf"):
+        raise InvalidInput("格式只能是 docx 或 pdf", "the format must be docx or pdf")
+    today = today or timezone.localdate()
+    serial = AuditEvent.objects.filter(event_type=EventType.CIRCULAR_EXPORTED,
+                                       extra__year=today.year).count() + 1
+    data = circular_data(viewer=actor, serial=serial, today=today)
+    content = circular_docx(data)
+    if fmt == "pdf":
+        content = docx_to_pdf(content)
+    audit_log(actor=actor, event_type=EventType.CIRCULAR_EXPORTED,
+              extra={"serial": serial, "year": today.year, "format": fmt, "overdue": len(data.overdue_tasks)})
+    return content
 
 
 @durable_action

@@ -16,8 +16,8 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
-from duban.reports.ledger import LedgerLine
-from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus, count_rows
+from duban.reports.ledger import OTHER_SOURCE, LedgerLine
+from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.selectors import grouped_task_counts, plain_rows, task_list, today_local
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("closed", "已办结"))
@@ -334,6 +334,9 @@ class RankingRow:
         return self.closed_late + self.overdue_open
 
 
+UNRANKED_STATUSES = (TaskStatus.DRAFT, TaskStatus.WITHDRAWN)  # not (or no longer) a unit's task
+
+
 def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date | None = None,
                  meeting_id: int | None = None, today: dt.date | None = None) -> list[RankingRow]:
     """Lead units ranked by the average score of tasks they closed in the period, then by on-time rate: tasks
@@ -352,10 +355,12 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     cutoff = min(date_to, today) if date_to else today
     open_late = dict(base.filter(status__in=OPEN_STATUSES, deadline__lt=cutoff)
                      .values("lead_unit_id").annotate(n=count_rows()).values_list("lead_unit_id", "n"))
-    names = dict(base.filter(lead_unit_id__in=list(open_late)).values_list("lead_unit_id", "lead_unit__name")
-                 .distinct()) if set(open_late) - set(rows) else {}
+    # Every unit leading a task in the period is ranked (one closed in it, or one still open), the ones with
+    # nothing closed or overdue too, after those with scores: a ranking that leaves units out reads as if they
+    # had no tasks.
+    names = dict(base.filter(status__in=OPEN_STATUSES).values_list("lead_unit_id", "lead_unit__name").distinct())
     result = []
-    for unit_id in set(rows) | set(open_late):
+    for unit_id in set(rows) | set(open_late) | set(names):
         r = rows.get(unit_id)
         n_closed = r["closed"] if r else 0
         n_on_time = r["on_time"] if r else 0
@@ -373,37 +378,90 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
 # --- ledger ------------------------------------------------------------------------------------------------------
 
 def _progress(task: Task) -> str:
-    text = task.latest_report.text.strip() if task.latest_report_id and task.latest_report else ""
+    """The latest report's text after the task's percent; a close request the office returned is said to be
+    returned (the 100% it claimed is not the task's progress), with the office's reason. Reads
+    ``task.latest_report``'s text, status, request_close and review_comment."""
+    report = task.latest_report if task.latest_report_id else None
+    text = report.text.strip() if report is not None else ""
+    if report is not None and report.request_close and report.status == ReportStatus.RETURNED:
+        reason = (report.review_comment or "").strip()
+        return "办结申请已退回" + (f"（{reason}）" if reason else "") + (f"；{text}" if text else "")
     percent = f"{task.progress_percent}%" if task.progress_percent else ""
     return "；".join(p for p in (percent, text) if p)
 
 
+def ledger_source(meeting) -> str:
+    """来源会议/文号 of a task's meeting: its title, with the date when the title does not say it."""
+    if meeting is None:
+        return OTHER_SOURCE
+    when = meeting.date.isoformat() if meeting.date else meeting.date_text
+    return meeting.title if not when or when in meeting.title else f"{meeting.title}（{when}）"
+
+
 def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=None, overdue=None,
                  today: dt.date | None = None) -> tuple[list[LedgerLine], str]:
-    """The rows of an exported ledger, with a subtitle naming the filters. Two queries whatever the size, reading
-    plain values (no model instances: a 10 000-row export spent most of its time building them): the tasks'
-    columns, and the names of their cooperating units in the units' own order."""
+    """The rows of an exported ledger (every column of ``ledger.LEDGER_COLUMNS``), with a subtitle naming the
+    filters. Three queries whatever the size: the tasks with their meeting, area, lead unit and latest report;
+    the names of their cooperating units in the units' own order; the follow-ups (督办次数) per task."""
+    from duban.followup.lights import task_light
+    from duban.followup.models import ReminderSent
+    from duban.reports.ledger import task_key
+
+    today = today or today_local()
     qs = task_list(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
                    overdue=overdue, today=today).select_related(None).prefetch_related(None)
     coop: dict[int, list[str]] = {}
     for task_id, name in (Task.coop_units.through.objects.filter(task_id__in=qs.values("pk"))
                           .order_by("unit__sort_order", "unit_id").values_list("task_id", "unit__name")):
         coop.setdefault(task_id, []).append(name)
+    followups = dict(ReminderSent.objects.filter(task_id__in=qs.values("pk")).values("task_id")
+                     .annotate(n=Count("id")).values_list("task_id", "n"))
     labels = {value: str(label) for value, label in TaskStatus.choices}
     lines = []
-    rows = qs.values_list("pk", "title", "lead_unit__name", "deadline", "deadline_text", "progress_percent",
-                          "latest_report__text", "status")
-    for index, (pk, title, lead, deadline, deadline_text, percent, report, status_) in enumerate(rows, start=1):
-        progress = "；".join(p for p in (f"{percent}%" if percent else "", (report or "").strip()) if p)
-        lines.append(LedgerLine(index, title, lead or "", "、".join(coop.get(pk, ())), deadline, deadline_text,
-                                progress, labels.get(status_, status_)))
+    tasks = (qs.select_related("meeting", "area", "lead_unit", "latest_report")
+             .only("title", "text", "status", "deadline", "deadline_text", "progress_percent", "assigned_at",
+                   "closed_at", "report_cycle", "report_every", "returns_count", "meeting__title", "meeting__date",
+                   "meeting__date_text", "area__name", "lead_unit__name", "lead_unit__contact_name",
+                   "lead_unit__contact_phone", "latest_report__text",
+                   "latest_report__status", "latest_report__request_close", "latest_report__review_comment",
+                   "latest_report__created_at"))
+    for task in tasks:
+        light = task_light(task, today)
+        source = ledger_source(task.meeting)
+        lines.append(LedgerLine(source, {
+            "任务编号": task_key(task.pk), "来源会议/文号": source, "督办事项": task.title, "督办内容": task.text,
+            "领域": task.area.name if task.area else "", "牵头单位": task.lead_unit.name if task.lead_unit else "",
+            "配合单位": "、".join(coop.get(task.pk, ())), "时限": task.deadline or task.deadline_text,
+            "状态": labels.get(task.status, task.status), "亮灯": light.label,
+            "交办日期": timezone.localdate(task.assigned_at) if task.assigned_at else None,
+            "办结日期": timezone.localdate(task.closed_at) if task.closed_at else None,
+            "最新进展": _progress(task), "责任领导/联系人": _contact(task.lead_unit),
+            "督办次数": followups.get(task.pk, 0),
+            "备注": _remark(task)}))
     parts = []
     if status:
         parts.append(str(TaskStatus(status).label) if status in TaskStatus.values else status)
     if overdue:
         parts.append("逾期")
-    parts.append(f"导出日期{(today or today_local()).isoformat()}")
+    parts.append(f"导出日期{today.isoformat()}")
     return lines, "，".join(parts)
+
+
+def _contact(unit) -> str:
+    """责任领导/联系人: the lead unit's registered contact and telephone (units record no leader per task)."""
+    if unit is None:
+        return ""
+    return " ".join(p for p in (unit.contact_name, unit.contact_phone) if p)
+
+
+def _remark(task: Task) -> str:
+    """What a reader of the ledger must not miss: a close request the office sent back, or one pending."""
+    report = task.latest_report if task.latest_report_id else None
+    if report is not None and report.request_close and report.status == ReportStatus.RETURNED:
+        return "办结申请已退回，继续办理"
+    if task.status == TaskStatus.CLOSE_REQUESTED:
+        return "已申请办结，待审核"
+    return ""
 
 
 # --- briefing ----------------------------------------------------------------------------------------------------
@@ -421,6 +479,50 @@ class BriefingData:
     areas: list[tuple[str, list[Task]]] = field(default_factory=list)
     overdue_tasks: list[Task] = field(default_factory=list)
     ranking: list[RankingRow] = field(default_factory=list)
+    meeting_day: str = ""  # 2024年9月29日, never empty (see meeting_day)
+
+
+def meeting_day(meeting) -> str:
+    """The meeting's date as the briefing states it: its date; for a communique that gave only month and day
+    ("09-29"), that day in the year the meeting record was made (the year before, if the day would come after
+    the record); with no date at all, the day the record was made, said to be the record's."""
+    from django.utils import timezone as tz
+
+    if meeting.date:
+        return f"{meeting.date.year}年{meeting.date.month}月{meeting.date.day}日"
+    recorded = tz.localdate(meeting.created_at) if meeting.created_at else today_local()
+    parts = (meeting.date_text or "").split("-")[-2:]
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        month, day = int(parts[0]), int(parts[1])
+        year = recorded.year - 1 if (month, day) > (recorded.month, recorded.day) else recorded.year
+        return f"{year}年{month}月{day}日"
+    return f"{recorded.year}年{recorded.month}月{recorded.day}日（录入日期）"
+
+
+@dataclass
+class CircularData:
+    """What the 督查通报 says: totals, the overdue items (oldest deadline first), the ranking; ``serial`` numbers
+    the 发文字号 (the count of 督查通报 issued before, plus one)."""
+    today: dt.date
+    serial: int
+    total: int
+    closed: int
+    overdue_tasks: list[Task]
+    ranking: list[RankingRow]
+
+
+def circular_data(*, viewer, serial: int, today: dt.date | None = None) -> CircularData:
+    """The 督查通报's content over every task the viewer may see (drafts and withdrawn ones left out)."""
+    today = today or today_local()
+    tasks = task_list(viewer=viewer).exclude(status__in=UNRANKED_STATUSES).select_related(None).prefetch_related(
+        None)
+    counts = tasks.aggregate(total=count_rows(), closed=Count("id", filter=Q(status=TaskStatus.CLOSED)))
+    late = list(tasks.filter(status__in=OPEN_STATUSES, deadline__lt=today).select_related("lead_unit")
+                .order_by("lead_unit__sort_order", "lead_unit_id", "deadline", "id"))
+    for task in late:
+        task.days_overdue = (today - task.deadline).days
+    return CircularData(today, serial, counts["total"], counts["closed"], late,
+                        unit_ranking(viewer=viewer, today=today))
 
 
 def briefing_title(meeting) -> str:
@@ -446,11 +548,11 @@ def _ranking_of(tasks: list[Task], today: dt.date) -> list[RankingRow]:
     zone = timezone.get_current_timezone()
     units: dict[int, dict] = {}
     for task in tasks:
-        if task.lead_unit_id is None:
+        if task.lead_unit_id is None or task.status in UNRANKED_STATUSES:
             continue
+        u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
+                                                 "scores": [], "open_late": 0})
         if task.status == TaskStatus.CLOSED:
-            u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
-                                                     "scores": [], "open_late": 0})
             u["closed"] += 1
             if task.score is not None:
                 u["scores"].append(Decimal(task.score))
@@ -458,8 +560,6 @@ def _ranking_of(tasks: list[Task], today: dt.date) -> list[RankingRow]:
             if task.deadline is None or (closed_on is not None and closed_on <= task.deadline):
                 u["on_time"] += 1
         elif task.is_late(today):
-            u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
-                                                     "scores": [], "open_late": 0})
             u["open_late"] += 1
     result = []
     for unit_id, u in units.items():
@@ -489,7 +589,8 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
                  # the columns the briefing reads: building 600 wide model instances was most of the page
                  .only("meeting_id", "seq", "title", "area_id", "lead_unit_id", "latest_report_id", "deadline",
                        "deadline_text", "status", "progress_percent", "score", "closed_at", "area__name",
-                       "area__sort_order", "lead_unit__name", "latest_report__text").prefetch_related(None)
+                       "area__sort_order", "lead_unit__name", "latest_report__text",
+                       "latest_report__status", "latest_report__request_close", "latest_report__review_comment").prefetch_related(None)
                  .order_by("area__sort_order", "area_id", "seq", "id"))
     closed = sum(t.status == TaskStatus.CLOSED for t in tasks)
     late = [t for t in tasks if t.status in OPEN_STATUSES and t.deadline and t.deadline < today]
@@ -500,7 +601,8 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
         task.days_overdue = (today - task.deadline).days
     return BriefingData(meeting, briefing_title(meeting), today, len(tasks), closed, len(tasks) - closed,
                         len(late), round(100 * closed / len(tasks), 1) if tasks else 0.0, list(areas.items()),
-                        sorted(late, key=lambda t: (t.deadline, t.pk)), _ranking_of(tasks, today))
+                        sorted(late, key=lambda t: (t.deadline, t.pk)), _ranking_of(tasks, today),
+                        meeting_day(meeting))
 
 
 def latest_progress(task: Task) -> str:
@@ -576,3 +678,117 @@ def ranking_period(params, *, today: dt.date | None = None) -> tuple[dt.date, dt
     today = today or today_local()
     filters = dashboard_filters(params)
     return (filters.date_from or dt.date(today.year, 1, 1), filters.date_to or today, filters.meeting_id)
+
+
+# --- ledger re-import ----------------------------------------------------------------------------------------------
+
+@dataclass
+class LedgerChange:
+    """What one line of an edited ledger changes in its task (任务编号): the fields for ``task_update``, the new
+    cooperating units (None: unchanged), the new status (None: unchanged), and the changes as the preview shows
+    them, (column, old, new)."""
+    row: int
+    task_id: int
+    version: int
+    fields: dict = field(default_factory=dict)
+    coop_unit_ids: list[int] | None = None
+    status: str | None = None
+    note: str = ""
+    shown: list[tuple[str, str, str]] = field(default_factory=list)
+    title: str = ""  # the task's title before the change, to name it in the preview
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "task_id": self.task_id, "title": self.title,
+                "changes": [{"column": c, "old": o, "new": n} for c, o, n in self.shown]}
+
+
+# The status changes a ledger line may make, through the action a person would use; any other is refused.
+LEDGER_STATUS_MOVES = {
+    (TaskStatus.DRAFT, TaskStatus.ASSIGNED), (TaskStatus.RETURNED, TaskStatus.ASSIGNED),
+    *((s, TaskStatus.WITHDRAWN) for s in (TaskStatus.DRAFT, TaskStatus.RETURNED, *OPEN_STATUSES)),
+}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def ledger_changes(*, viewer, rows, columns: set[str]) -> tuple[list[LedgerChange], list]:
+    """Compare the lines of an edited ledger that carry a 任务编号 with their tasks as the viewer sees them: the
+    changes to make and, row by row, what cannot be done (unknown or unseen task, a closed task, a status change no
+    action makes, a progress text only the unit may report). ``columns`` are the file's columns: a column the file
+    lacks changes nothing. Two queries for the tasks and their cooperating units."""
+    from duban.reports.ledger import RowError
+
+    ids = [row.task_id for row in rows]
+    tasks = {}
+    for start in range(0, len(ids), 500):  # stay under SQLite's parameter limit
+        chunk = ids[start:start + 500]
+        tasks.update((t.pk, t) for t in perms.tasks_visible_to(viewer).filter(pk__in=chunk)
+                     .select_related("lead_unit", "area", "latest_report"))
+    coop: dict[int, list[int]] = {}
+    for start in range(0, len(ids), 500):
+        for task_id, unit_id in Task.coop_units.through.objects.filter(
+                task_id__in=ids[start:start + 500]).values_list("task_id", "unit_id"):
+            coop.setdefault(task_id, []).append(unit_id)
+    from duban.core.models import Area, Unit
+
+    unit_names = dict(Unit.objects.values_list("id", "name"))
+    area_names = dict(Area.objects.values_list("id", "name"))
+    by_label = {str(label): value for value, label in TaskStatus.choices}
+    changes, refused = [], []
+    for row in rows:
+        task = tasks.get(row.task_id)
+        if task is None:
+            refused.append(RowError(row.row, "任务编号对应的事项不存在或无权查看，本行未导入", "任务编号"))
+            continue
+        change = LedgerChange(row.row, task.pk, task.version, note=row.note, title=task.title)
+        if "事项" in columns and row.title != task.title:
+            change.fields["title"] = row.title
+            change.shown.append(("督办事项", task.title, row.title))
+        if "内容" in columns and row.text and row.text != task.text:
+            change.fields["text"] = row.text
+            change.shown.append(("督办内容", task.text, row.text))
+        if "牵头单位" in columns and row.lead_unit_id != task.lead_unit_id:
+            change.fields["lead_unit_id"] = row.lead_unit_id
+            change.shown.append(("牵头单位", task.lead_unit.name if task.lead_unit else "",
+                                 unit_names.get(row.lead_unit_id, "")))
+        if "配合单位" in columns and sorted(row.coop_unit_ids) != sorted(coop.get(task.pk, [])):
+            change.coop_unit_ids = list(row.coop_unit_ids)
+            change.shown.append(("配合单位", "、".join(unit_names.get(i, "") for i in coop.get(task.pk, [])),
+                                 "、".join(unit_names.get(i, "") for i in row.coop_unit_ids)))
+        if "时限" in columns:
+            if row.deadline is not None and row.deadline != task.deadline:
+                change.fields["deadline"] = row.deadline
+                change.shown.append(("时限", _shown(task.deadline or task.deadline_text), _shown(row.deadline)))
+            elif row.deadline is None and (task.deadline is not None or row.deadline_text != task.deadline_text):
+                change.fields.update(deadline=None, deadline_text=row.deadline_text)
+                change.shown.append(("时限", _shown(task.deadline or task.deadline_text), row.deadline_text))
+        if "领域" in columns and row.area_id is not None and row.area_id != task.area_id:
+            change.fields["area_id"] = row.area_id
+            change.shown.append(("领域", task.area.name if task.area else "", area_names.get(row.area_id, "")))
+        problem = ""
+        if "状态" in columns and row.status and row.status != str(task.get_status_display()):
+            target = by_label.get(row.status)
+            if target is None:
+                problem = f"状态“{row.status[:20]}”不是系统中的状态"
+            elif (task.status, target) not in LEDGER_STATUS_MOVES:
+                problem = (f"状态不能由“{task.get_status_display()}”改为“{row.status}”：签收、报送和办结审核"
+                           "须在系统中由相应人员办理")
+            elif target == TaskStatus.WITHDRAWN and not row.note:
+                problem = "撤销事项须在“备注”中写明理由"
+            else:
+                change.status = target
+                change.shown.append(("状态", str(task.get_status_display()), row.status))
+        if not problem and "进展" in columns and row.progress != _progress(task):
+            problem = "最新进展由承办单位在系统中报送，不能通过台账修改"
+        if not problem and (change.fields or change.coop_unit_ids is not None) and not perms.can_edit_task(
+                viewer, task):
+            problem = f"事项已{task.get_status_display()}，不能修改"
+        if problem:
+            refused.append(RowError(row.row, problem + "，本行未导入"))
+        elif change.shown:
+            changes.append(change)
+    return changes, refused

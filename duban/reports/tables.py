@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from duban.reports.cells import safe_cell
 from duban.reports.selectors import LIGHTS, Dashboard, RankingRow
 
 CHARTS = {
@@ -49,11 +50,12 @@ def ranking_rows(rows: list[RankingRow]) -> list[list]:
 
 
 def to_csv(header, rows) -> bytes:
-    """UTF-8 with a byte-order mark, CRLF line ends: what Excel on Windows opens with Chinese intact."""
+    """UTF-8 with a byte-order mark, CRLF line ends: what Excel on Windows opens with Chinese intact. Cells that
+    read like formulas are neutralised (``cells.safe_cell``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([safe_cell(v) for v in header])
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -65,15 +67,15 @@ def to_xlsx(title: str, header, rows, widths=None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
-    ws.append([title])
+    ws.append([safe_cell(title)])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
     ws["A1"].font = Font(size=14, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append(list(header))
+    ws.append([safe_cell(v) for v in header])
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(list(row))
+        ws.append([safe_cell(v) for v in row])
     for index, width in enumerate(widths or [14] * len(header), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A3"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("reports/ranking/", views.ranking, name="ranking"),
     re_path(r"^reports/ranking\.(?P<fmt>xlsx|csv)$", views.ranking_export, name="ranking_export"),
     re_path(r"^reports/briefing/(?P<meeting_id>\d+)\.(?P<fmt>docx|pdf)$", views.briefing, name="briefing"),
+    re_path(r"^reports/circular\.(?P<fmt>docx|pdf)$", views.circular, name="circular"),
     path("reports/ledger/export.xlsx", views.ledger_export, name="ledger_export"),
     path("reports/ledger/import/", views.ledger_import, name="ledger_import"),
     path("reports/calendar/", views.calendar, name="calendar"),

@@ -117,6 +117,7 @@ def ranking(request):
     return render(request, "reports/ranking.html", {
         "rows": rows, "date_from": date_from, "date_to": date_to, "meeting_id": meeting_id, "query": query,
         "options": selectors.filter_options(viewer=request.user), "header": tables.RANKING_HEADER,
+        "can_circular": report_perms.can_export_briefing(request.user),
     })
 
 
@@ -146,9 +147,19 @@ def briefing(request, meeting_id: int, fmt: str):
 @login_required
 @require_GET
 @page_errors
+def circular(request, fmt: str):
+    content = actions.circular_export(actor=request.user, fmt=fmt)
+    return download(content, f"督查通报.{fmt}", DOCX if fmt == "docx" else "application/pdf")
+
+
+@login_required
+@require_GET
+@page_errors
 def ledger_export(request):
-    """The /tasks/ list as an .xlsx ledger: link here with the list's own query string."""
-    content = actions.ledger_export(actor=request.user, filters=selectors.task_list_filters(request.GET))
+    """The /tasks/ list as an .xlsx ledger: link here with the list's own query string (``sheets=meeting`` for
+    one sheet per meeting)."""
+    content = actions.ledger_export(actor=request.user, filters=selectors.task_list_filters(request.GET),
+                                    per_meeting=request.GET.get("sheets") == "meeting")
     return download(content, "督办事项台账.xlsx", XLSX)
 
 

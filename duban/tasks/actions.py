@@ -303,6 +303,12 @@ def task_create(*, actor, **fields) -> Task:
 def task_update(*, actor, task_id: int, version: int, changes: dict, coop_unit_ids=None) -> Task:
     """Supervisors edit a task that is not closed. ``version`` is the one the editor read; a stale one is a
     ``Conflict``. Event TASK_UPDATED with old and new values; the lead unit is told when an assigned task changes."""
+    return task_update_in_txn(actor=actor, task_id=task_id, version=version, changes=changes,
+                              coop_unit_ids=coop_unit_ids)
+
+
+def task_update_in_txn(*, actor, task_id: int, version: int, changes: dict, coop_unit_ids=None) -> Task:
+    """``task_update`` joining the caller's transaction (a ledger import edits many tasks in one)."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_edit_task(actor, task):
         raise PermissionDenied()
@@ -430,6 +436,11 @@ def task_split(*, actor, task_id: int, at: int) -> tuple[Task, Task]:
 def task_withdraw(*, actor, task_id: int, reason: str) -> Task:
     """Supervisors drop a draft or cancel an open task (撤销). Nothing is deleted. Event TASK_WITHDRAWN; the lead
     unit is told if the task had been assigned."""
+    return task_withdraw_in_txn(actor=actor, task_id=task_id, reason=reason)
+
+
+def task_withdraw_in_txn(*, actor, task_id: int, reason: str) -> Task:
+    """``task_withdraw`` joining the caller's transaction (a ledger import edits many tasks in one)."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_edit_task(actor, task):
         raise PermissionDenied()

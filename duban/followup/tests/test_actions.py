@@ -61,7 +61,8 @@ def test_red_tells_head_and_supervisors_and_writes_a_supervision_notice(org, wee
     assert path.is_file() and not str(path).startswith(str(Path(settings.BASE_DIR) / "static"))
     text = "\n".join([p.text for p in Document(str(path)).paragraphs] +
                      [c.text for t in Document(str(path)).tables for row in t.rows for c in row.cells])
-    for expected in ("督办通知单", "市应急管理局", weekly.title, "2025-12-31", "5天", "督办要求", "2026年1月5日"):
+    for expected in ("督办通知单", "市应急管理局：", weekly.title, "办理时限为2025年12月31日", "已超期5天", "督办要求",
+                     "2026年1月5日"):
         assert expected in text
     [event] = _events(EventType.TASK_ESCALATED)
     assert event.extra["notice_id"] == notice.pk and event.extra["overdue_days"] == 5

@@ -17,6 +17,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def _sign_in(page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "supervisor")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
 @pytest.fixture
 def busy_org(transactional_db):
     from duban.conftest import Org
@@ -53,11 +61,7 @@ def test_reports_dashboard_renders(live_server, busy_org, monkeypatch):
             page.set_default_timeout(20000)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("#id_username", "supervisor")
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/")
+            _sign_in(page, live_server.url)
             page.goto(f"{live_server.url}/reports/")
             for chart in ("lights", "weeks", "by_area", "by_unit"):
                 expect(page.locator(f"#chart-{chart} canvas")).to_have_count(1)
@@ -72,3 +76,52 @@ def test_reports_dashboard_renders(live_server, busy_org, monkeypatch):
         finally:
             browser.close()
     assert errors == []
+
+
+def test_ledger_round_trip_in_the_browser(live_server, transactional_db, monkeypatch, tmp_path):
+    """A clerk downloads the ledger from the task list, changes a deadline in the file, previews the import (the
+    change shown, nothing written), imports it, and the task has the new deadline; nothing new was created."""
+    require_tool(CHROMIUM.exists(), "chromium")
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect, sync_playwright
+
+    from duban.conftest import Org
+    from duban.tasks.models import Task
+
+    org = Org()
+    task = org.task_in("assigned", title="要改时限的事项", deadline=dt.date(2030, 1, 1))
+    before = Task.objects.count()
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    out = REPO_DIR / "test-results"
+    out.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True)
+            page.set_default_timeout(20000)
+            _sign_in(page, live_server.url)
+            page.goto(f"{live_server.url}/tasks/")
+            with page.expect_download() as download:
+                page.click("#ledger-export")
+            path = tmp_path / "ledger.xlsx"
+            download.value.save_as(path)
+            wb = load_workbook(path)
+            ws = wb.active
+            ws.cell(row=3, column=[c.value for c in ws[2]].index("时限") + 1).value = dt.datetime(2030, 3, 1)
+            wb.save(path)
+            page.goto(f"{live_server.url}/reports/ledger/import/")
+            page.set_input_files("#id_file", str(path))
+            page.check("#id_dry_run")
+            page.click("#ledger-import-form button[type=submit]")
+            expect(page.locator("#import-updates")).to_contain_text("2030-03-01")
+            expect(page.locator("#import-updates")).to_contain_text("预览")
+            assert Task.objects.get(pk=task.pk).deadline == dt.date(2030, 1, 1)
+            page.screenshot(path=str(out / "ledger-import-preview.png"), full_page=True)
+            page.set_input_files("#id_file", str(path))
+            page.uncheck("#id_dry_run")
+            page.click("#ledger-import-form button[type=submit]")
+            expect(page.locator("#import-result")).to_contain_text("更新1项")
+        finally:
+            browser.close()
+    assert Task.objects.get(pk=task.pk).deadline == dt.date(2030, 3, 1)
+    assert Task.objects.count() == before

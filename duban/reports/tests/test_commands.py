@@ -36,13 +36,44 @@ def test_report_as_unit_user_is_refused_in_one_line(org, tmp_path, capsys):
     assert len(err) == 1 and "无权" in err[0] and "permission denied" in err[0]
 
 
+def test_circular_and_urge_slip_through_the_command(org, tmp_path):
+    task = org.task_in("assigned", title="要催办的事项", deadline=dt.date.today() - dt.timedelta(days=3))
+    out = tmp_path / "circular.docx"
+    assert main(["circular", "--output", str(out)]) == 0
+    texts = [p.text for p in Document(str(out)).paragraphs]
+    assert "关于重点督办事项落实情况的督查通报" in texts and any(t.startswith("1.要催办的事项") for t in texts)
+    year = dt.date.today().year
+    assert f"督查〔{year}〕1号" in texts
+    assert main(["circular", "--output", str(out)]) == 0  # the next one has the next number
+    assert f"督查〔{year}〕2号" in [p.text for p in Document(str(out)).paragraphs]
+    slip = tmp_path / "urge.docx"
+    assert main(["urge", "--task", str(task.pk), "--output", str(slip)]) == 0
+    texts = [p.text for p in Document(str(slip)).paragraphs]
+    assert "催办单" in texts and f"催办〔{year}〕1号" in texts and "市应急管理局：" in texts
+    assert any("已超期3天" in t for t in texts)  # the light's reason
+    (event,) = AuditEvent.objects.filter(event_type=EventType.URGE_SLIP_EXPORTED)
+    assert event.task_id == task.pk and event.actor == org.supervisor and event.extra["serial"] == 1
+    closed = org.task_in("closed", title="已办结")
+    assert main(["urge", "--task", str(closed.pk), "--output", str(slip)]) != 0
+    assert AuditEvent.objects.filter(event_type=EventType.URGE_SLIP_EXPORTED).count() == 1
+
+
+def test_export_per_meeting_and_columns(org, tmp_path):
+    org.task_in("assigned", title="未逾期")
+    out = tmp_path / "ledger.xlsx"
+    assert main(["export", "--per-meeting", "--columns", "督办事项,时限", "--output", str(out)]) == 0
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["其他来源"]
+    assert [c.value for c in wb.active[2]] == ["任务编号", "督办事项", "时限"]
+
+
 def test_export_with_filters(org, tmp_path):
     org.task_in("assigned", title="逾期的", deadline=dt.date.today() - dt.timedelta(days=1))
     org.task_in("assigned", title="未逾期")
     out = tmp_path / "ledger.xlsx"
     assert main(["export", "--overdue", "--output", str(out), "--user", "lead_staff"]) == 0
     ws = load_workbook(out).active
-    assert [r[1] for r in ws.iter_rows(min_row=3, values_only=True)] == ["逾期的"]
+    assert [r[3] for r in ws.iter_rows(min_row=3, values_only=True)] == ["逾期的"]  # 督办事项, after the key
     assert AuditEvent.objects.get(event_type=EventType.LEDGER_EXPORTED).actor == org.lead_staff
 
 

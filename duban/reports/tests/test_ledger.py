@@ -43,28 +43,82 @@ def read(data: bytes):
 
 # --- export --------------------------------------------------------------------------------------------------
 
+DEFAULT_COLUMNS = ["序号", "任务编号", "来源会议/文号", "督办事项", "督办内容", "领域", "牵头单位", "配合单位", "时限",
+                   "状态", "亮灯", "交办日期", "办结日期", "最新进展", "责任领导/联系人", "督办次数", "备注"]
+
+
+def by_header(ws, header_row=2):
+    """The data rows as dicts keyed by the header's names."""
+    names = [c.value for c in ws[header_row]]
+    return [dict(zip(names, row)) for row in ws.iter_rows(min_row=header_row + 1, values_only=True)]
+
+
 @pytest.mark.django_db
 def test_export_layout_matches_database(org):
+    from duban.core.models import Unit
+
+    Unit.objects.filter(pk=org.safety.pk).update(contact_name="王明", contact_phone="0791-12345678")
     first = org.task_in("in_progress", deadline=dt.date(2024, 10, 31))
-    second = org.task_in("assigned", title="完善应急预案", coop_unit_ids=[], deadline=None, deadline_text="长期坚持")
-    data = ledger_export(actor=org.supervisor)
-    ws = read(data)
+    org.task_in("assigned", title="完善应急预案", coop_unit_ids=[], deadline=None, deadline_text="长期坚持")
+    data = ledger_export(actor=org.supervisor, today=TODAY)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["督办台账"]
+    ws = wb.active
     assert ws["A1"].value.startswith("督办事项台账")
-    assert "A1:G1" in {str(r) for r in ws.merged_cells.ranges}
-    assert [c.value for c in ws[2]] == list(ledger.COLUMNS)
-    assert ws.freeze_panes == "A3"
-    assert ws.column_dimensions["B"].width == 50
-    body = list(ws.iter_rows(min_row=3, values_only=True))
-    expected = {t.pk: t for t in Task.objects.filter(pk__in=[first.pk, second.pk])}
-    assert len(body) == 2
-    by_title = {row[1]: row for row in body}
-    row = by_title[expected[first.pk].title]
-    assert row[2] == "市应急管理局" and row[3] == "市卫健委"
-    assert row[4].date() == dt.date(2024, 10, 31)
-    assert row[5] == "30%；已部署" and row[6] == "办理中"
-    assert by_title["完善应急预案"][4] == "长期坚持" and by_title["完善应急预案"][6] == "已交办"
+    assert "A1:Q1" in {str(r) for r in ws.merged_cells.ranges}
+    # the columns a 督查室's ledger keeps, in that order
+    assert [c.value for c in ws[2]] == DEFAULT_COLUMNS
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:Q4"
+    assert ws.print_title_rows == "$2:$2" and ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 9  # A4 in the format's paper codes
+    widths = {c.value: ws.column_dimensions[c.column_letter].width for c in ws[2]}
+    assert max(widths, key=widths.get) == "督办内容" and widths["督办事项"] > 2 * widths["牵头单位"]
+    # every cell of the table has a border on all four sides
+    for row in ws.iter_rows(min_row=2, max_row=4):
+        for cell in row:
+            assert all(getattr(cell.border, side).style == "thin" for side in ("left", "right", "top", "bottom"))
+    rows = {r["督办事项"]: r for r in by_header(ws)}
+    assert len(rows) == 2
+    row = rows[Task.objects.get(pk=first.pk).title]
+    assert row["任务编号"] == ledger.task_key(first.pk) and row["来源会议/文号"] == "其他来源"
+    assert row["牵头单位"] == "市应急管理局" and row["配合单位"] == "市卫健委"
+    assert row["时限"].date() == dt.date(2024, 10, 31)
+    assert row["最新进展"] == "30%；已部署" and row["状态"] == "办理中" and row["亮灯"] == "绿灯"
+    assert row["交办日期"] is not None and row["办结日期"] is None and row["督办次数"] == 0
+    assert row["责任领导/联系人"] == "王明 0791-12345678"
+    assert row["督办内容"] == Task.objects.get(pk=first.pk).text
+    assert rows["完善应急预案"]["时限"] == "长期坚持" and rows["完善应急预案"]["状态"] == "已交办"
     (event,) = AuditEvent.objects.filter(event_type=EventType.LEDGER_EXPORTED)
     assert event.actor == org.supervisor and event.extra["rows"] == 2
+
+
+@pytest.mark.django_db
+def test_export_columns_are_configurable_and_keep_the_key(org, settings):
+    org.task_in("assigned", title="事项甲")
+    settings.DUBAN_LEDGER_COLUMNS = "督办事项,牵头单位,时限"
+    ws = read(ledger_export(actor=org.supervisor))
+    assert [c.value for c in ws[2]] == ["任务编号", "督办事项", "牵头单位", "时限"]
+    settings.DUBAN_LEDGER_COLUMNS = "督办事项,不存在的列"
+    with pytest.raises(InvalidInput) as excinfo:
+        ledger_export(actor=org.supervisor)
+    assert "不存在的列" in excinfo.value.message
+
+
+@pytest.mark.django_db
+def test_export_one_sheet_per_meeting(org):
+    from duban.meetings.models import Meeting
+
+    meetings = [Meeting.objects.create(title=f"市委常委会第{n}次会议", date=dt.date(2024, 9, n), source_text="x",
+                                       created_by=org.supervisor, status="confirmed") for n in (1, 2)]
+    for n, meeting in enumerate(meetings):
+        task = org.task_in("assigned", title=f"会议事项{n}")
+        Task.objects.filter(pk=task.pk).update(meeting=meeting)
+    org.task_in("assigned", title="手工立项")
+    wb = load_workbook(io.BytesIO(ledger_export(actor=org.supervisor, per_meeting=True)))
+    assert wb.sheetnames == ["市委常委会第1次会议（2024-09-01）", "市委常委会第2次会议（2024-09-02）", "其他来源"]
+    assert [r["督办事项"] for r in by_header(wb["其他来源"])] == ["手工立项"]
+    assert [r["督办事项"] for r in by_header(wb.worksheets[0])] == ["会议事项0"]
+    assert all(ws.auto_filter.ref and ws.freeze_panes == "A3" for ws in wb.worksheets)
 
 
 @pytest.mark.django_db
@@ -72,10 +126,10 @@ def test_export_is_scoped_and_filtered(org):
     mine = org.task_in("assigned", title="本单位事项")
     org.task_in("assigned", title="教育局事项", lead_unit_id=org.other.pk, coop_unit_ids=[])
     org.task_in("closed", title="已办结事项")
-    titles = [r[1] for r in read(ledger_export(actor=org.other_staff)).iter_rows(min_row=3, values_only=True)]
+    titles = [r["督办事项"] for r in by_header(read(ledger_export(actor=org.other_staff)))]
     assert titles == ["教育局事项"]
-    titles = [r[1] for r in read(ledger_export(actor=org.lead_staff, filters={"status": "assigned"}))
-              .iter_rows(min_row=3, values_only=True)]
+    titles = [r["督办事项"] for r in by_header(read(ledger_export(actor=org.lead_staff,
+                                                                 filters={"status": "assigned"})))]
     assert titles == [mine.title]
 
 
@@ -124,15 +178,113 @@ def test_import_adds_only_new_lines_and_can_assign(org):
 
 
 @pytest.mark.django_db
-def test_round_trip_export_then_import(org):
-    originals = [org.task_in("assigned", title=f"事项{i}", deadline=dt.date(2024, 10, i + 1),
-                             lead_unit_id=(org.safety if i % 2 else org.other).pk, coop_unit_ids=[])
-                 for i in range(5)]
-    data = ledger_export(actor=org.supervisor)
+def test_reimporting_an_export_creates_nothing(org):
+    for i in range(5):
+        org.task_in("assigned", title=f"事项{i}", deadline=dt.date(2024, 10, i + 1),
+                    lead_unit_id=(org.safety if i % 2 else org.other).pk, coop_unit_ids=[])
+    before = Task.objects.count()
+    data = ledger_export(actor=org.supervisor, today=TODAY)
+    mark = AuditEvent.objects.latest("pk").pk
     result = import_ledger(actor=org.supervisor, data=data, filename="export.xlsx", today=TODAY)
-    assert result.created == 5
-    back = sorted(Task.objects.filter(pk__in=result.task_ids).values_list("title", "lead_unit_id", "deadline"))
-    assert back == sorted((t.title, t.lead_unit_id, t.deadline) for t in originals)
+    assert result.noop and result.created == 0 and result.updated == 0 and not result.refused
+    assert Task.objects.count() == before
+    assert not AuditEvent.objects.filter(pk__gt=mark).exists()
+
+
+def _edit(data: bytes, edits: dict[tuple[str, str], object]) -> bytes:
+    """The file with the cells at (任务编号, column) set to new values, as a clerk edits it in Excel."""
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.active
+    names = {c.value: c.column for c in ws[2]}
+    rows = {ws.cell(row=r, column=names["任务编号"]).value: r for r in range(3, ws.max_row + 1)}
+    for (key, column), value in edits.items():
+        ws.cell(row=rows[key], column=names[column]).value = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _cells(data: bytes) -> list[tuple]:
+    return [tuple(row) for ws in load_workbook(io.BytesIO(data)).worksheets
+            for row in ws.iter_rows(values_only=True)]
+
+
+@pytest.mark.django_db
+def test_round_trip_export_edit_three_cells_import_export_again(org, django_capture_on_commit_callbacks):
+    a = org.task_in("assigned", title="事项甲", deadline=dt.date(2024, 12, 31))
+    b = org.task_in("in_progress", title="事项乙", deadline=dt.date(2024, 12, 31), coop_unit_ids=[])
+    c = org.task_in("assigned", title="事项丙", deadline=dt.date(2024, 12, 31))
+    before = Task.objects.count()
+    first = ledger_export(actor=org.supervisor, today=TODAY)
+    edited = _edit(first, {(ledger.task_key(a.pk), "时限"): dt.datetime(2025, 1, 20),
+                           (ledger.task_key(b.pk), "配合单位"): "市卫健委、市教育局",
+                           (ledger.task_key(c.pk), "督办事项"): "事项丙（修订）"})
+    preview = import_ledger(actor=org.supervisor, data=edited, dry_run=True, today=TODAY)
+    assert preview.updated == 0 and len(preview.updates) == 3
+    shown = {u["task_id"]: u["changes"] for u in preview.updates}
+    assert shown[a.pk] == [{"column": "时限", "old": "2024-12-31", "new": "2025-01-20"}]
+    assert shown[b.pk] == [{"column": "配合单位", "old": "", "new": "市卫健委、市教育局"}]
+    assert shown[c.pk] == [{"column": "督办事项", "old": "事项丙", "new": "事项丙（修订）"}]
+    assert Task.objects.get(pk=a.pk).deadline == dt.date(2024, 12, 31)  # the preview changed nothing
+    mark = AuditEvent.objects.latest("pk").pk
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_ledger(actor=org.supervisor, data=edited, filename="edited.xlsx", today=TODAY)
+    assert result.created == 0 and result.updated == 3 and not result.refused
+    assert Task.objects.count() == before
+    assert Task.objects.get(pk=a.pk).deadline == dt.date(2025, 1, 20)
+    assert set(Task.objects.get(pk=b.pk).coop_units.values_list("name", flat=True)) == {"市卫健委", "市教育局"}
+    assert Task.objects.get(pk=c.pk).title == "事项丙（修订）"
+    # the same audited action a person uses: one TASK_UPDATED per task, by the importer, plus the import's event
+    events = AuditEvent.objects.filter(pk__gt=mark)
+    updated = events.filter(event_type=EventType.TASK_UPDATED)
+    assert sorted(updated.values_list("task_id", flat=True)) == sorted([a.pk, b.pk, c.pk])
+    assert set(updated.values_list("actor_id", flat=True)) == {org.supervisor.pk}
+    assert events.filter(event_type=EventType.LEDGER_IMPORTED).get().extra["updated"] == 3
+    assert not events.filter(event_type=EventType.TASK_CREATED).exists()
+    assert _cells(ledger_export(actor=org.supervisor, today=TODAY)) == _cells(edited)
+
+
+@pytest.mark.django_db
+def test_reimport_refuses_impossible_changes_row_by_row(org):
+    draft = org.task_in("draft", title="草稿事项")
+    open_ = org.task_in("assigned", title="已交办事项")
+    closed = org.task_in("closed", title="已办结事项")
+    progress = org.task_in("in_progress", title="办理中事项")
+    drop = org.task_in("assigned", title="要撤销的事项")
+    edited = _edit(ledger_export(actor=org.supervisor, today=TODAY), {
+        (ledger.task_key(draft.pk), "状态"): "已交办",  # allowed: task_assign
+        (ledger.task_key(open_.pk), "状态"): "已办结",  # only the close review may close
+        (ledger.task_key(closed.pk), "督办事项"): "改已办结的事项",  # a closed task is not edited
+        (ledger.task_key(progress.pk), "最新进展"): "督查室代填的进展",  # only the unit reports progress
+        (ledger.task_key(drop.pk), "状态"): "已撤销",  # allowed with a reason
+        (ledger.task_key(drop.pk), "备注"): "与另一事项重复",
+    })
+    result = import_ledger(actor=org.supervisor, data=edited, today=TODAY)
+    assert result.updated == 2
+    refused = {e.row: e.message for e in result.refused}
+    assert len(refused) == 3
+    assert any("不能由“已交办”改为“已办结”" in m for m in refused.values())
+    assert any("不能修改" in m for m in refused.values())
+    assert any("最新进展由承办单位" in m for m in refused.values())
+    assert Task.objects.get(pk=draft.pk).status == TaskStatus.ASSIGNED
+    assert Task.objects.get(pk=drop.pk).status == TaskStatus.WITHDRAWN
+    assert AuditEvent.objects.get(event_type=EventType.TASK_WITHDRAWN, task_id=drop.pk).extra["reason"] == (
+        "与另一事项重复")
+    assert Task.objects.get(pk=open_.pk).status == TaskStatus.ASSIGNED
+    assert Task.objects.get(pk=closed.pk).title == "已办结事项"
+
+
+@pytest.mark.django_db
+def test_unknown_or_unseen_task_key_is_refused(org):
+    theirs = org.task_in("assigned", title="教育局事项", lead_unit_id=org.other.pk, coop_unit_ids=[])
+    data = xlsx([("任务编号", "事项", "牵头单位"), (ledger.task_key(999999), "不存在", "市应急管理局"),
+                 (ledger.task_key(theirs.pk), "改名", "市教育局"), ("X12", "乱写", "市应急管理局")])
+    with pytest.raises(InvalidInput) as excinfo:
+        import_ledger(actor=org.supervisor, data=data, today=TODAY)
+    assert any("任务编号“X12”无法识别" in e["message"] for e in excinfo.value.details)
+    data = xlsx([("任务编号", "事项", "牵头单位"), (ledger.task_key(999999), "不存在", "市应急管理局")])
+    result = import_ledger(actor=org.supervisor, data=data, today=TODAY)
+    assert result.created == 0 and [e.column for e in result.refused] == ["任务编号"]
 
 
 @pytest.mark.django_db
@@ -259,17 +411,29 @@ def test_row_parser_never_crashes(cells):
 
 
 def test_written_rows_read_back_with_their_styles():
-    """The data rows are written as sheet XML by hand (not cell by cell through openpyxl): Excel's reader must get
-    the same values and styles openpyxl would have written, markup characters and stray spaces included."""
-    lines = [ledger.LedgerLine(1, " 前后有空格 ", "市应急管理局", "", dt.date(2024, 10, 31), "", "30%；已部署", "办理中"),
-             ledger.LedgerLine(2, "A&B<c>\x01控制字符\r\n换行", "", "市卫健委、市教育局", None, "长期坚持", "", "已交办")]
-    ws = read(ledger.write_ledger(lines, subtitle="导出日期2024-09-01"))
+    """Markup characters, stray spaces and line breaks survive; dates are dates; formula-like text is inert."""
+    lines = [ledger.LedgerLine("会议", {"任务编号": "DB000001", "督办事项": " 前后有空格 ", "牵头单位": "市应急管理局",
+                                     "时限": dt.date(2024, 10, 31), "最新进展": "30%；已部署", "状态": "办理中"}),
+             ledger.LedgerLine("会议", {"任务编号": "DB000002", "督办事项": "A&B<c>控制\r\n换行", "配合单位": "市卫健委、市教育局",
+                                     "时限": "长期坚持", "状态": "已交办", "备注": "=HYPERLINK(\"http://x\",\"点此\")"})]
+    ws = read(ledger.write_ledger(lines, subtitle="导出日期2024-09-01", columns=["督办事项", "时限", "备注"]))
     assert ws["A1"].value == "督办事项台账（导出日期2024-09-01）"
     rows = list(ws.iter_rows(min_row=3, values_only=True))
-    assert rows == [(1, " 前后有空格 ", "市应急管理局", None, dt.datetime(2024, 10, 31), "30%；已部署", "办理中"),
-                    (2, "A&B<c>控制字符\r\n换行", None, "市卫健委、市教育局", "长期坚持", None, "已交办")]
-    for row in (3, 4):
-        assert all(ws[f"{col}{row}"].alignment.wrap_text for col in "BDF")
-        assert not ws[f"C{row}"].alignment.wrap_text
-    assert ws["E3"].number_format == "yyyy-mm-dd" and ws["E4"].number_format == "General"
-    assert ws.max_row == 4 and ws.print_title_rows == "$2:$2" and ws.page_setup.orientation == "landscape"
+    assert rows == [("DB000001", " 前后有空格 ", dt.datetime(2024, 10, 31), None),
+                    ("DB000002", "A&B<c>控制\r\n换行", "长期坚持", "'=HYPERLINK(\"http://x\",\"点此\")")]
+    assert ws["B3"].alignment.wrap_text and not ws["C3"].alignment.wrap_text
+    assert ws["C3"].number_format == "yyyy-mm-dd"
+    assert ws["D4"].data_type == "s"
+
+
+@pytest.mark.django_db
+def test_followups_are_counted_in_the_ledger(org):
+    from duban.followup.reminders import reminders_run
+
+    late = org.task_in("assigned", title="逾期事项", deadline=dt.date(2024, 8, 1))
+    org.task_in("assigned", title="未到期事项", deadline=dt.date(2030, 1, 1))
+    sent = reminders_run(today=TODAY)
+    assert [r.task_id for r in sent] == [late.pk]
+    rows = {r["督办事项"]: r for r in by_header(read(ledger_export(actor=org.supervisor, today=TODAY)))}
+    assert rows["逾期事项"]["督办次数"] == 1 and rows["逾期事项"]["亮灯"] == "红灯"
+    assert rows["未到期事项"]["督办次数"] == 0

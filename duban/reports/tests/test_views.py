@@ -41,6 +41,8 @@ ROUTES = {
                                                  "other_staff": 200}),
     "briefing": ("/reports/briefing/{meeting}.docx", {"anon": 302, "supervisor": 200, "leader": 200,
                                                       "lead_staff": 403, "other_staff": 403}),
+    "circular": ("/reports/circular.docx", {"anon": 302, "supervisor": 200, "leader": 200, "lead_staff": 403,
+                                            "other_staff": 403}),
     "ledger_export": ("/reports/ledger/export.xlsx", {"anon": 302, "supervisor": 200, "leader": 200,
                                                       "lead_staff": 200, "other_staff": 200}),
     "ledger_import": ("/reports/ledger/import/", {"anon": 302, "supervisor": 200, "leader": 403,
@@ -111,7 +113,9 @@ def test_ranking_exports(client, org):
     org.task_in("closed")
     login(client, org.supervisor)
     page = client.get("/reports/ranking/").content.decode()
-    assert "市应急管理局" in page and 'id="ranking-xlsx"' in page
+    assert "市应急管理局" in page and 'id="ranking-xlsx"' in page and 'id="circular-docx"' in page
+    circular = client.get("/reports/circular.docx")
+    assert circular.status_code == 200 and circular.content.startswith(b"PK")
     ws = load_workbook(io.BytesIO(client.get("/reports/ranking.xlsx").content)).active
     assert ws["A1"].value.startswith("单位考评排名")
     assert [c.value for c in ws[2]][:4] == ["名次", "单位", "办结数", "平均得分"]
@@ -127,13 +131,41 @@ def test_briefing_of_a_meeting_out_of_scope_is_404(client, org):
     assert client.get(f"/reports/briefing/{meeting.pk + 100}.docx").status_code == 404
 
 
+def test_ledger_export_one_sheet_per_meeting_from_the_task_list(client, org):
+    org.task_in("assigned", title="甲", meeting=meeting_for(org))
+    org.task_in("assigned", title="乙")
+    login(client, org.supervisor)
+    page = client.get("/tasks/?status=assigned").content.decode()
+    assert 'href="/reports/ledger/export.xlsx?status=assigned&amp;sheets=meeting"' in page
+    response = client.get(reverse("reports:ledger_export") + "?status=assigned&sheets=meeting")
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == ["市委常委会第12次会议（2024-09-29）", "其他来源"]
+
+
+def test_import_page_previews_the_changes_of_an_edited_export(client, org):
+    from duban.reports.actions import ledger_export
+
+    task = org.task_in("assigned", title="改时限的事项", deadline=dt.date(2030, 1, 1))
+    wb = load_workbook(io.BytesIO(ledger_export(actor=org.supervisor)))
+    ws = wb.active
+    ws.cell(row=3, column=[c.value for c in ws[2]].index("时限") + 1).value = dt.datetime(2030, 2, 1)
+    out = io.BytesIO()
+    wb.save(out)
+    login(client, org.supervisor)
+    out.name = "edited.xlsx"
+    out.seek(0)
+    page = client.post(reverse("reports:ledger_import"), {"file": out, "dry_run": "on"}).content.decode()
+    assert 'id="import-updates"' in page and "2030-01-01" in page and "2030-02-01" in page and "预览" in page
+    assert "<td>改时限的事项</td>" in page
+    assert Task.objects.get(pk=task.pk).deadline == dt.date(2030, 1, 1)
+
+
 def test_ledger_export_link_takes_the_task_list_query(client, org):
     org.task_in("assigned", title="甲")
     org.task_in("closed", title="乙")
     login(client, org.lead_staff)
     response = client.get(reverse("reports:ledger_export") + "?status=closed")
     ws = load_workbook(io.BytesIO(response.content)).active
-    assert [r[1] for r in ws.iter_rows(min_row=3, values_only=True)] == ["乙"]
+    assert [r[3] for r in ws.iter_rows(min_row=3, values_only=True)] == ["乙"]  # 督办事项, after the key
     assert AuditEvent.objects.filter(event_type=EventType.LEDGER_EXPORTED, actor=org.lead_staff).count() == 1
 
 
