@@ -6,6 +6,7 @@ so a production misconfiguration fails loudly instead of quietly. ``.env.example
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -190,11 +191,32 @@ WHITENOISE_USE_FINDERS = True
 # Without collectstatic (development, tests) serve from the finders and do not warn about a missing STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Every stored file goes through Django's storage API (``duban.core.files``): by default a folder in the data dir
+# (so backups of the data dir hold the files); ``DUBAN_FILE_STORAGE`` names another backend, e.g.
+# ``storages.backends.s3.S3Storage`` (django-storages) with ``DUBAN_FILE_STORAGE_OPTIONS`` as JSON, so that several
+# app servers share one bucket.
+STORAGES = {
+    "default": {"BACKEND": env("DUBAN_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+                "OPTIONS": json.loads(env("DUBAN_FILE_STORAGE_OPTIONS", "") or "null") or {"location": str(DATA_DIR)}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DUBAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DUBAN_MAX_UPLOAD_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 DUBAN_UNITS_FILE = env("DUBAN_UNITS_FILE")  # a 职责清单 TOML replacing the built-in one
 DUBAN_ATTACHMENT_MAX_BYTES = env_int("DUBAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)  # photos of hazards etc.
+# Progress reports carry photos (a phone camera's JPEG/HEIC), PDFs and Office files, each at most this size.
+DUBAN_REPORT_FILE_MAX_BYTES = env_int("DUBAN_REPORT_FILE_MAX_BYTES", 10 * 1024 * 1024)
+DUBAN_REPORT_MAX_FILES = env_int("DUBAN_REPORT_MAX_FILES", 9)
+# The kinds of task whose close request (申请办结) needs evidence (a description or a file): "all", "none" or a
+# comma-separated list of kinds (meeting, instruction, inspection, livelihood, hazard, other).
+_ALL_KINDS = ("meeting", "instruction", "inspection", "livelihood", "hazard", "other")
+_evidence_kinds = (env("DUBAN_CLOSE_EVIDENCE_KINDS", "all") or "none").strip().lower()
+DUBAN_CLOSE_EVIDENCE_KINDS = (_ALL_KINDS if _evidence_kinds == "all" else () if _evidence_kinds == "none"
+                              else tuple(k.strip() for k in _evidence_kinds.split(",") if k.strip()))
+if set(DUBAN_CLOSE_EVIDENCE_KINDS) - set(_ALL_KINDS):
+    raise ImproperlyConfigured(f"DUBAN_CLOSE_EVIDENCE_KINDS: unknown kinds {sorted(set(DUBAN_CLOSE_EVIDENCE_KINDS) - set(_ALL_KINDS))}")
 # Follow-up (duban.followup): blue light N working days ahead; yellow when progress trails the elapsed share of
 # time by more than the tolerance (percentage points); the scheduler's period; delivery retries back off
 # base, 2*base, 4*base ... seconds and give up (dead) after the maximum number of attempts.

@@ -3,7 +3,8 @@ per role. ``duban/core/tests/test_auth_matrix.py`` walks it with real objects an
 
 The world the rows assume (built by the test through the real actions): a confirmed meeting whose task
 (``task_id``) is led by 市应急管理局 (lead_admin, lead_staff) with 市卫健委 cooperating (coop_staff) and accepted, a
-submitted progress report on it (``report_id``), a pending extension request (``request_id``), a leader instruction,
+submitted progress report on it (``report_id``) and one with a photo (``file_id``), a leader's 批示 proposing an earlier
+deadline (``comment_id``), a pending extension request (``request_id``), a leader instruction,
 inspection case, livelihood project and hazard (with a photo ``attachment_id``), all assigned to the same units;
 市教育局 (other_staff) has nothing to do with any of them. Ids named ``notice_id``, ``evidence_id``,
 ``delivery_id`` and ``phrase_id`` point at nothing, so there the rule is "404 for everyone signed in".
@@ -81,6 +82,10 @@ ROWS: list[Row] = [
     page("GET", "accounts/password/", E(302, signed_in=200)),
     page("POST", "accounts/password/", E(302, signed_in=200)),
     page("GET", "admin/", E(302)),
+    page("GET", "followup/comments/<int:comment_id>/confirm-deadline/", E(302, signed_in=405)),
+    page("POST", "followup/comments/<int:comment_id>/confirm-deadline/", E(302, signed_in=403, sup=302, other_staff=404)),
+    page("GET", "followup/comments/<int:comment_id>/decline-deadline/", E(302, signed_in=405)),
+    page("POST", "followup/comments/<int:comment_id>/decline-deadline/", E(302, signed_in=403, sup=302, other_staff=404), data={"reason": "时限过紧"}),
     page("GET", "followup/deliveries/", E(302, signed_in=403, sysadmin=200)),
     page("GET", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=405)),
     page("POST", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=404)),
@@ -96,6 +101,11 @@ ROWS: list[Row] = [
     page("POST", "followup/reports/<int:report_id>/return/", E(302, signed_in=403, sup=302, other_staff=404), data={"reason": "请补充"}),
     page("GET", "followup/tasks/<int:task_id>/close-request/", E(302, signed_in=405)),
     page("POST", "followup/tasks/<int:task_id>/close-request/", E(302, signed_in=403, lead=302, other_staff=404), data={"text": "已完成", "evidence_text": "见附件"}),
+    page("GET", "followup/tasks/<int:task_id>/comments/", E(302, signed_in=405)),
+    page("POST", "followup/tasks/<int:task_id>/comments/", E(302, signed_in=403, leader=302, other_staff=404), data={"text": "请加快进度"}),
+    page("GET", "followup/tasks/<int:task_id>/watch/", E(302, signed_in=405)),
+    page("POST", "followup/tasks/<int:task_id>/watch/", E(302, signed_in=403, leader=302, other_staff=404), data={"watching": "1"}),
+    page("GET", "followup/watchlist/", E(302, signed_in=200)),
     page("GET", "followup/tasks/<int:task_id>/extension/", E(302, signed_in=405)),
     page("POST", "followup/tasks/<int:task_id>/extension/", E(302, signed_in=403, lead=302, other_staff=404), data={"new_deadline": "2030-01-01", "reason": "工程量大"}),
     page("GET", "meetings/", E(302, signed_in=200)),
@@ -171,6 +181,7 @@ ROWS: list[Row] = [
     page("GET", "tasks/reports/<int:report_id>/return/", E(302, signed_in=405)),
     page("POST", "tasks/reports/<int:report_id>/return/", E(302, signed_in=403, sup=302, other_staff=404), data={"reason": "请补充"}),
     page("GET", "tasks/reports/pending/", E(302, signed_in=200)),
+    page("GET", "tasks/report-files/<int:file_id>/", E(302, signed_in=200, other_staff=404)),
     api("GET", "/areas", E(401, signed_in=200)),
     api("GET", "/cases", E(401, signed_in=200)),
     api("POST", "/cases", E(401, signed_in=403, sup=201), data={"case_number": "DC-2026-099", "complaint": "噪声扰民", "lead_unit_id": "$unit_id"}),
@@ -219,6 +230,12 @@ ROWS: list[Row] = [
     api("PATCH", "/tasks/{task_id}", E(401, signed_in=403, sup=200, other_staff=404), data={"version": "$task_version", "title": "矩阵改名"}),
     api("POST", "/tasks/{task_id}/accept", E(401, signed_in=403, lead=409, other_staff=404)),
     api("POST", "/tasks/{task_id}/assign", E(401, signed_in=403, sup=409, other_staff=404)),
+    api("GET", "/tasks/{task_id}/comments", E(401, signed_in=200, other_staff=404)),
+    api("POST", "/tasks/{task_id}/comments", E(401, signed_in=403, leader=201, other_staff=404), data={"text": "请加快进度"}),
+    api("POST", "/comments/{comment_id}/confirm-deadline", E(401, signed_in=403, sup=200, other_staff=404), data={}),
+    api("POST", "/comments/{comment_id}/decline-deadline", E(401, signed_in=403, sup=200, other_staff=404), data={"reason": "时限过紧"}),
+    api("POST", "/tasks/{task_id}/watch", E(401, signed_in=403, leader=200, other_staff=404), data={"watching": True}),
+    api("GET", "/watchlist", E(401, signed_in=200)),
     api("POST", "/tasks/{task_id}/close-request", E(401, signed_in=403, lead=201, other_staff=404), data={"text": "已完成", "evidence_text": "见附件"}, multipart=True),
     api("POST", "/tasks/{task_id}/decline", E(401, signed_in=403, lead=409, other_staff=404), data={"reason": "不属于本单位职责"}),
     api("GET", "/tasks/{task_id}/extensions", E(401, signed_in=200, other_staff=404)),

@@ -1,12 +1,11 @@
-"""The 督办通知单 (.docx), written under ``DATA_DIR/notices`` — outside the web root, served only through a view
-that checks the viewer may see the task."""
+"""The 督办通知单 (.docx), stored through ``duban.core.files`` under ``notices/`` — outside the web root, served only
+through a view that checks the viewer may see the task."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+import io
 
-from django.conf import settings
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
@@ -15,13 +14,9 @@ REQUIREMENT = ("该事项已超过办理时限。请你单位接到本通知后�
                "并于3个工作日内将办理情况、超期原因及下一步措施书面报送督查室。")
 
 
-def notice_path(relative: str) -> Path:
-    return Path(settings.DATA_DIR) / relative
-
-
-def notice_write(*, relative_path: str, number: str, unit_name: str, task_title: str, task_text: str,
-                 deadline: dt.date | None, overdue_days: int, issued_on: dt.date) -> Path:
-    """Write the notice and return its absolute path."""
+def notice_document(*, number: str, unit_name: str, task_title: str, task_text: str,
+                    deadline: dt.date | None, overdue_days: int, issued_on: dt.date) -> bytes:
+    """The notice as .docx bytes."""
     doc = Document()
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -43,7 +38,6 @@ def notice_write(*, relative_path: str, number: str, unit_name: str, task_title:
     closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     date_line = doc.add_paragraph(f"{issued_on.year}年{issued_on.month}月{issued_on.day}日")
     date_line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    path = notice_path(relative_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
-    return path
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -18,3 +18,18 @@ def can_decide_extension(user, request) -> bool:
 def can_manage_deliveries(user) -> bool:
     """The delivery log shows every recipient's address, so only the sysadmin sees it."""
     return perms.role_of(user) == Role.SYSADMIN
+
+
+def can_comment_on_task(user, task) -> bool:
+    """批示 is a leader's, on any task the leader may see (leaders see every task)."""
+    return perms.role_of(user) == Role.LEADER
+
+
+def can_watch_task(user, task) -> bool:
+    """重点关注 is a leader's watch list."""
+    return perms.role_of(user) == Role.LEADER
+
+
+def can_decide_deadline_change(user, comment) -> bool:
+    """A deadline set in a 批示 takes effect only when the supervision office confirms it."""
+    return perms.is_supervisor(user)

@@ -15,6 +15,11 @@ urlpatterns = [
     path("followup/reports/<int:report_id>/return/", views.close_return, name="close_return"),
     path("followup/notices/<int:notice_id>/", views.notice_download, name="notice_download"),
     path("followup/evidence/<int:evidence_id>/", views.evidence_download, name="evidence_download"),
+    path("followup/tasks/<int:task_id>/comments/", views.task_comment, name="task_comment"),
+    path("followup/comments/<int:comment_id>/confirm-deadline/", views.deadline_confirm, name="deadline_confirm"),
+    path("followup/comments/<int:comment_id>/decline-deadline/", views.deadline_decline, name="deadline_decline"),
+    path("followup/tasks/<int:task_id>/watch/", views.task_watch, name="task_watch"),
+    path("followup/watchlist/", views.watch_list, name="watchlist"),
     path("followup/deliveries/", views.delivery_list, name="deliveries"),
     path("followup/deliveries/<int:delivery_id>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.files import Upload, check_upload, files_follow_transaction, store_upload
 from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
-from duban.tasks.models import (OPEN_STATUSES, Priority, ProgressReport, ReportCycle, ReportStatus, Task, TaskKind,
-                                TaskStatus)
+from duban.tasks.models import (OPEN_STATUSES, Priority, ProgressReport, ReportCycle, ReportFile, ReportStatus, Task,
+                                TaskKind, TaskStatus)
+from duban.tasks.selectors import coop_parts_in
 
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
                    "report_cycle", "report_every", "heading")
@@ -413,10 +416,29 @@ def task_assign_in_txn(*, actor, task: Task) -> Task:
     _bump(task, status=TaskStatus.ASSIGNED, assigned_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.TASK_ASSIGNED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit, extra={"old_status": old_status, "lead_unit_id": task.lead_unit_id})
-    notify(recipients=unit_people(task.lead_unit_id), kind="task_assigned", task=task,
-           title=f"新交办事项：{task.title}",
-           body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
+    task_units_notify_in_txn(task=task, kind="task_assigned", title=f"新交办事项：{task.title}",
+                             body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
     return task
+
+
+def task_units_people(task: Task):
+    """The people of the task's lead unit and of its cooperating units (配合单位)."""
+    units = [task.lead_unit_id, *task.coop_units.values_list("pk", flat=True)]
+    return get_user_model().objects.filter(is_active=True, profile__unit_id__in=[u for u in units if u],
+                                           profile__role__in=[Role.UNIT_ADMIN, Role.UNIT_STAFF])
+
+
+def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "") -> list:
+    """Tell the lead unit and every cooperating unit about the task (交办, 改派), joining the caller's
+    transaction; a cooperating unit's notice says it cooperates. Returns the notification rows."""
+    lead = list(unit_people(task.lead_unit_id))
+    lead_ids = {u.pk for u in lead}
+    coop = [u for u in task_units_people(task) if u.pk not in lead_ids]
+    rows = notify(recipients=lead, kind=kind, task=task, title=title, body=body, payload={"role": "lead"})
+    rows += notify(recipients=coop, kind=kind, task=task, title=f"（配合）{title}",
+                   body=f"牵头单位：{task.lead_unit.name if task.lead_unit_id else '未定'}。{body}",
+                   payload={"role": "coop"})
+    return rows
 
 
 @transaction.atomic(durable=True)
@@ -457,11 +479,46 @@ def task_decline(*, actor, task_id: int, reason: str) -> Task:
     return task
 
 
+def report_uploads_check(files) -> list[Upload]:
+    """Check a report's files (name, bytes) before anything is written: at most ``DUBAN_REPORT_MAX_FILES``, each a
+    photo, PDF or Office file by its content and at most ``DUBAN_REPORT_FILE_MAX_BYTES``."""
+    files = list(files or ())
+    if len(files) > settings.DUBAN_REPORT_MAX_FILES:
+        raise InvalidInput(f"每次最多上传{settings.DUBAN_REPORT_MAX_FILES}个文件",
+                           f"at most {settings.DUBAN_REPORT_MAX_FILES} files per report")
+    return [check_upload(name, content, limit=settings.DUBAN_REPORT_FILE_MAX_BYTES) for name, content in files]
+
+
+def report_files_store_in_txn(*, actor, report: ProgressReport, uploads: list[Upload]) -> list[ReportFile]:
+    """Stage checked uploads (``duban.core.files``) and record them on the report, joining the caller's
+    transaction (which must be a ``files_follow_transaction`` action). Writes no audit row: the caller's event
+    lists the files."""
+    rows = [ReportFile(report=report, task_id=report.task_id, name=u.name, content_type=u.content_type, size=u.size,
+                       sha256=u.sha256, storage_name=store_upload(f"reports/{report.task_id}", u), uploaded_by=actor)
+            for u in uploads]
+    return ReportFile.objects.bulk_create(rows)
+
+
+def files_audit(rows: list[ReportFile]) -> list[dict]:
+    return [{"id": f.pk, "name": f.name, "content_type": f.content_type, "size": f.size, "sha256": f.sha256}
+            for f in rows]
+
+
+def close_evidence_required(task: Task) -> bool:
+    """Whether a close request on this task needs evidence (a description or a file): per kind, as the office set
+    ``DUBAN_CLOSE_EVIDENCE_KINDS``."""
+    return task.kind in settings.DUBAN_CLOSE_EVIDENCE_KINDS
+
+
+@files_follow_transaction
 @transaction.atomic(durable=True)
-def report_submit(*, actor, task_id: int, text: str, progress_percent: int, request_close: bool = False
-                  ) -> ProgressReport:
-    """Lead or cooperating units report progress; the lead may ask to close (申请办结). The first report moves an
-    accepted task into 办理中. Event REPORT_SUBMITTED (and TASK_CLOSE_REQUESTED); supervisors are told."""
+def report_submit(*, actor, task_id: int, text: str, progress_percent: int, request_close: bool = False,
+                  evidence_text: str = "", files=()) -> ProgressReport:
+    """Lead or cooperating units report progress (a cooperating unit's report is its part, 配合意见/配合进展), with
+    photos and documents (``files``: name and bytes); the lead may ask to close (申请办结) — the one path to it,
+    needing evidence (``evidence_text`` or files) for the kinds in ``DUBAN_CLOSE_EVIDENCE_KINDS``. The first report
+    moves an accepted task into 办理中. Event REPORT_SUBMITTED (and TASK_CLOSE_REQUESTED, which records which
+    cooperating units' parts are in); supervisors are told, and on a cooperating unit's part the lead unit too."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_report_on_task(actor, task):
         raise PermissionDenied()
@@ -472,23 +529,37 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
         raise InvalidInput("请填写进展情况", "the report text is required")
     if not 0 <= int(progress_percent) <= 100:
         raise InvalidInput("进度应在0到100之间", "progress must be between 0 and 100")
+    uploads = report_uploads_check(files)
+    evidence_text = (evidence_text or "").strip()
+    if request_close and close_evidence_required(task) and not evidence_text and not uploads:
+        raise InvalidInput("申请办结须提供佐证说明或佐证材料", "a completion request needs evidence (a description or a file)")
     unit = perms.unit_of(actor)
     report = ProgressReport.objects.create(task=task, unit=unit, author=actor, text=text,
-                                           progress_percent=int(progress_percent), request_close=request_close)
+                                           progress_percent=int(progress_percent), request_close=request_close,
+                                           evidence_text=evidence_text if request_close else "")
+    stored = report_files_store_in_txn(actor=actor, report=report, uploads=uploads)
+    lead_member = perms.is_lead_member(actor, task)
     fields = {"latest_report_id": report.pk, "progress_percent": max(task.progress_percent, int(progress_percent))
-              if perms.is_lead_member(actor, task) else task.progress_percent}
+              if lead_member else task.progress_percent}
     if request_close:
         fields["status"] = TaskStatus.CLOSE_REQUESTED
     elif task.status == TaskStatus.ACCEPTED:
         fields["status"] = TaskStatus.IN_PROGRESS
     _bump(task, **fields)
     audit_log(actor=actor, event_type=EventType.REPORT_SUBMITTED, task=task, report=report, meeting=task.meeting,
-              extra={"progress_percent": report.progress_percent, "request_close": request_close})
+              extra={"progress_percent": report.progress_percent, "request_close": request_close,
+                     "files": files_audit(stored)})
     if request_close:
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_REQUESTED, task=task, report=report,
-                  meeting=task.meeting)
-    notify(recipients=supervisors(), kind="report_submitted", task=task,
-           title=("申请办结：" if request_close else "新进展：") + task.title, body=text[:500])
+                  meeting=task.meeting,
+                  extra={"evidence_text": evidence_text, "evidence_files": len(stored),
+                         "coop_parts": {str(k): v for k, v in coop_parts_in(task).items()}})
+    recipients = list(supervisors())
+    if not lead_member:
+        recipients += list(unit_people(task.lead_unit_id))
+    notify(recipients=recipients, kind="report_submitted", task=task,
+           title=("申请办结：" if request_close else ("配合单位报送：" if not lead_member else "新进展：")) + task.title,
+           body=text[:500])
     return report
 
 
@@ -529,8 +600,12 @@ def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport
 
         check_can_close_in_txn(task)
         _bump(task, status=TaskStatus.CLOSED, closed_at=now, progress_percent=100)
+        # Reports still waiting when the task closes have nothing left to review; they leave the review list.
+        pending = ProgressReport.objects.filter(task=task, status=ReportStatus.SUBMITTED)
+        closed_reports = sorted(pending.values_list("pk", flat=True))
+        pending.update(status=ReportStatus.CLOSED, reviewed_by=actor, reviewed_at=now, review_comment="事项已办结")
         audit_log(actor=actor, event_type=EventType.TASK_CLOSED, task=task, report=report, meeting=task.meeting,
-                  target_unit=task.lead_unit)
+                  target_unit=task.lead_unit, extra={"closed_reports": closed_reports})
         from duban.reports.actions import task_score_in_txn  # here, not at the top: reports imports tasks
 
         task_score_in_txn(actor=actor, task=task)
@@ -552,7 +627,10 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
     audit_log(actor=actor, event_type=EventType.REPORT_RETURNED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"reason": reason})
     if report.request_close and task.status == TaskStatus.CLOSE_REQUESTED:
-        _bump(task, status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1)
+        # The returned request's 100% no longer stands: the task shows the lead unit's best report still standing.
+        standing = (ProgressReport.objects.filter(task=task, unit_id=task.lead_unit_id)
+                    .exclude(status=ReportStatus.RETURNED).aggregate(m=Max("progress_percent"))["m"] or 0)
+        _bump(task, status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1, progress_percent=standing)
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_RETURNED, task=task, report=report,
                   meeting=task.meeting, extra={"reason": reason})
     notify(recipients=unit_people(report.unit_id), kind="report_returned", task=task,

@@ -146,6 +146,7 @@ class ReportIn(Schema):
     text: str
     progress_percent: int = 0
     request_close: bool = False
+    evidence_text: str = ""  # a close request's evidence; files go to the multipart close-request endpoint
 
 
 class ReportOut(Schema):
@@ -156,6 +157,7 @@ class ReportOut(Schema):
     text: str
     progress_percent: int
     request_close: bool
+    evidence_text: str
     status: str
     review_comment: str
     created_at: dt.datetime
@@ -225,7 +227,8 @@ def task_reports(request, task_id: int):
 @router.post("/{int:task_id}/reports", response={201: ReportOut}, summary="报送进展 submit a progress report")
 def report_submit(request, task_id: int, payload: ReportIn):
     report = actions.report_submit(actor=request.user, task_id=task_id, text=payload.text,
-                                   progress_percent=payload.progress_percent, request_close=payload.request_close)
+                                   progress_percent=payload.progress_percent, request_close=payload.request_close,
+                                   evidence_text=payload.evidence_text)
     return Status(201, report)
 
 

@@ -23,6 +23,7 @@ from duban.core.audit import EventType
 from duban.core.cache import cached, chain_head
 from duban.core.cache import timeout_seconds as cache_timeout_seconds
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.files import file_response
 from duban.core.selectors import area_list, unit_list
 from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate, select_options,
                               select_options_marked)
@@ -238,8 +239,10 @@ def task_detail(request, task_id: int):
     task = selectors.task_get(viewer=user, task_id=task_id)
     # Only what the page shows, as plain values (not reports and events with their users, profiles and units).
     reports = selectors.task_report_values(viewer=user, task=task)
+    files = selectors.report_files_of(report_ids=[r["pk"] for r in reports])
     for r in reports:
         r["status_label"] = choice_label(ReportStatus, r["status"])
+        r["files"] = files.get(r["pk"], [])
     history = task_history_items(selectors.task_history_values(task=task))
     can_accept = task.status == TaskStatus.ASSIGNED and perms.can_accept_task(user, task)
     can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
@@ -298,6 +301,7 @@ class ReportForm(forms.Form):
     text = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
     progress_percent = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100, initial=0)
     request_close = forms.BooleanField(label="申请办结", required=False)
+    evidence_text = forms.CharField(label="佐证说明", required=False, max_length=5000)
 
 
 @login_required
@@ -312,7 +316,9 @@ def report_submit(request, task_id: int):
     try:
         actions.report_submit(actor=request.user, task_id=task_id, text=form.cleaned_data["text"],
                               progress_percent=form.cleaned_data["progress_percent"],
-                              request_close=form.cleaned_data["request_close"])
+                              request_close=form.cleaned_data["request_close"],
+                              evidence_text=form.cleaned_data["evidence_text"],
+                              files=[(f.name, f.read()) for f in request.FILES.getlist("files") if f.size])
     except (Conflict, InvalidInput) as exc:
         return _back_to_task(request, task_id, exc)
     return _back_to_task(request, task_id,
@@ -325,9 +331,23 @@ def report_submit(request, task_id: int):
 @page_errors
 def reports_pending(request):
     reports = selectors.report_list(viewer=request.user, status=ReportStatus.SUBMITTED)
+    page = paginate(request, reports)
+    files = selectors.report_files_of(report_ids=[r.pk for r in page])
+    for r in page:
+        r.shown_files = files.get(r.pk, [])
     return render(request, "tasks/reports_pending.html", {
-        "page": paginate(request, reports), "can_review": perms.is_supervisor(request.user),
+        "page": page, "can_review": perms.is_supervisor(request.user),
     })
+
+
+@login_required
+@page_errors
+def report_file_download(request, file_id: int):
+    """A report's photo or document, for a viewer who may see the report (404 otherwise). Images and PDFs open
+    in the browser (thumbnails on the review list); ``?download=1`` saves them instead."""
+    found = selectors.report_file_get(viewer=request.user, file_id=file_id)
+    return file_response(found.storage_name, shown=found.name, content_type=found.content_type,
+                         inline=request.GET.get("download") != "1")
 
 
 def _back_to_reports(request, error=None, ok=""):

@@ -82,7 +82,7 @@ def make_case(org, number="HB-2023-001", **kw):
 def drive_to_close_request(org, task_id):
     task_actions.task_accept(actor=org.lead_staff, task_id=task_id)
     return task_actions.report_submit(actor=org.lead_staff, task_id=task_id, text="已整改完毕", progress_percent=100,
-                                      request_close=True)
+                                      request_close=True, evidence_text="整改报告")
 
 
 def test_case_create_unique_number(org):
