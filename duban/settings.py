@@ -226,6 +226,18 @@ DUBAN_SCHEDULER_INTERVAL = env_int("DUBAN_SCHEDULER_INTERVAL", 60)
 DUBAN_DELIVERY_MAX_ATTEMPTS = env_int("DUBAN_DELIVERY_MAX_ATTEMPTS", 6)
 DUBAN_DELIVERY_BACKOFF_SECONDS = env_int("DUBAN_DELIVERY_BACKOFF_SECONDS", 60)
 DUBAN_WEBHOOK_TIMEOUT = env_int("DUBAN_WEBHOOK_TIMEOUT", 10)
+# Person channels (each on only when configured): 企业微信 application messages, 钉钉 work notices, SMS gateway.
+DUBAN_WECOM_API_BASE = env("DUBAN_WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+DUBAN_WECOM_CORPID = env("DUBAN_WECOM_CORPID", "")
+DUBAN_WECOM_SECRET = env("DUBAN_WECOM_SECRET", "")
+DUBAN_WECOM_AGENTID = env("DUBAN_WECOM_AGENTID", "")
+DUBAN_DINGTALK_API_BASE = env("DUBAN_DINGTALK_API_BASE", "https://oapi.dingtalk.com")
+DUBAN_DINGTALK_APPKEY = env("DUBAN_DINGTALK_APPKEY", "")
+DUBAN_DINGTALK_APPSECRET = env("DUBAN_DINGTALK_APPSECRET", "")
+DUBAN_DINGTALK_AGENTID = env("DUBAN_DINGTALK_AGENTID", "")
+DUBAN_SMS_GATEWAY_URL = env("DUBAN_SMS_GATEWAY_URL", "")
+DUBAN_SMS_API_KEY = env("DUBAN_SMS_API_KEY", "")
+DUBAN_SMS_TEMPLATE_ID = env("DUBAN_SMS_TEMPLATE_ID", "")
 EMAIL_TIMEOUT = env_int("DUBAN_SMTP_TIMEOUT", 10)
 # Evaluation rules (考评): a JSON object or the path of a .toml/.json file; keys on_time, per_overdue_workday,
 # per_return, floor (see duban/reports/scoring.py). Empty: 100 on time, -2 per overdue working day, -5 per return, 0.

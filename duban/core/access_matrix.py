@@ -4,7 +4,7 @@ per role. ``duban/core/tests/test_auth_matrix.py`` walks it with real objects an
 The world the rows assume (built by the test through the real actions): a confirmed meeting whose task
 (``task_id``) is led by 市应急管理局 (lead_admin, lead_staff) with 市卫健委 cooperating (coop_staff) and accepted, a
 submitted progress report on it (``report_id``) and one with a photo (``file_id``), a leader's 批示 proposing an earlier
-deadline (``comment_id``), a pending extension request (``request_id``), a leader instruction,
+deadline (``comment_id``), lead_staff's own account (``user_id``), a pending extension request (``request_id``), a leader instruction,
 inspection case, livelihood project and hazard (with a photo ``attachment_id``), all assigned to the same units;
 市教育局 (other_staff) has nothing to do with any of them. Ids named ``notice_id``, ``evidence_id``,
 ``delivery_id`` and ``phrase_id`` point at nothing, so there the rule is "404 for everyone signed in".
@@ -86,6 +86,10 @@ ROWS: list[Row] = [
     page("POST", "followup/comments/<int:comment_id>/confirm-deadline/", E(302, signed_in=403, sup=302, other_staff=404)),
     page("GET", "followup/comments/<int:comment_id>/decline-deadline/", E(302, signed_in=405)),
     page("POST", "followup/comments/<int:comment_id>/decline-deadline/", E(302, signed_in=403, sup=302, other_staff=404), data={"reason": "时限过紧"}),
+    page("GET", "followup/me/contact/", E(302, signed_in=200)),
+    page("POST", "followup/me/contact/", E(302, signed_in=302), data={"mobile": "13800000000"}),
+    page("GET", "followup/users/<int:user_id>/contact/", E(302, signed_in=404, sysadmin=200, lead_staff=200)),
+    page("POST", "followup/users/<int:user_id>/contact/", E(302, signed_in=404, sysadmin=302, lead_staff=302), data={"wecom_userid": "lisi"}),
     page("GET", "followup/deliveries/", E(302, signed_in=403, sysadmin=200)),
     page("GET", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=405)),
     page("POST", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=404)),
@@ -236,6 +240,8 @@ ROWS: list[Row] = [
     api("POST", "/comments/{comment_id}/decline-deadline", E(401, signed_in=403, sup=200, other_staff=404), data={"reason": "时限过紧"}),
     api("POST", "/tasks/{task_id}/watch", E(401, signed_in=403, leader=200, other_staff=404), data={"watching": True}),
     api("GET", "/watchlist", E(401, signed_in=200)),
+    api("GET", "/users/{user_id}/contact", E(401, signed_in=404, sysadmin=200, lead_staff=200)),
+    api("PUT", "/users/{user_id}/contact", E(401, signed_in=404, sysadmin=200, lead_staff=200), data={"mobile": "13800000000"}),
     api("POST", "/tasks/{task_id}/close-request", E(401, signed_in=403, lead=201, other_staff=404), data={"text": "已完成", "evidence_text": "见附件"}, multipart=True),
     api("POST", "/tasks/{task_id}/decline", E(401, signed_in=403, lead=409, other_staff=404), data={"reason": "不属于本单位职责"}),
     api("GET", "/tasks/{task_id}/extensions", E(401, signed_in=200, other_staff=404)),

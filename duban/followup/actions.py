@@ -5,7 +5,9 @@ transaction that authorizes, validates, writes, appends one audit event and queu
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,7 +21,8 @@ from duban.core.notifications import notify
 from duban.followup import permissions as fperms
 from duban.followup.lights import SUPERVISED_STATUSES, task_light
 from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
-                                   LeaderComment, ReminderSent, Stage, SupervisionNotice, TaskWatch)
+                                   LeaderComment, PersonContact, ReminderSent, Stage, SupervisionNotice,
+                                   TaskWatch)
 from duban.followup.notices import notice_document
 from duban.tasks.actions import (files_audit, report_files_store_in_txn, report_uploads_check, supervisors,
                                  task_lock_in_txn, task_lock_visible_in_txn, unit_people)
@@ -384,3 +387,51 @@ def task_watch_set(*, actor, task_id: int, watching: bool) -> bool:
         TaskWatch.objects.filter(pk=current.pk).update(active=watching, updated_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.TASK_WATCHED if watching else EventType.TASK_UNWATCHED, task=task)
     return True
+
+
+# --- where messages reach a person ---------------------------------------------------------------------------
+
+# The notices a person may choose to receive over the person channels (in-app notices always arrive).
+NOTICE_KINDS = {
+    "task_assigned": "新交办事项", "task_reminded": "催办提醒", "task_warned": "督办预警", "task_escalated": "超期督办",
+    "report_submitted": "进展报送", "report_accepted": "进展采纳/办结", "report_returned": "进展退回",
+    "task_commented": "领导批示", "deadline_changed": "时限调整", "extension_approved": "延期批准",
+    "extension_rejected": "延期未批准", "task_withdrawn": "事项撤销",
+}
+PERSON_CHANNELS = {"wecom_app": "企业微信应用消息", "dingtalk_work": "钉钉工作通知", "sms": "短信"}
+MOBILE = re.compile(r"1\d{10}")
+ACCOUNT_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+
+
+@transaction.atomic(durable=True)
+def contact_update(*, actor, user_id: int, version: int | None = None, mobile: str = "", wecom_userid: str = "",
+                   dingtalk_userid: str = "", kinds=(), channels=(), quiet_non_working_days: bool = True):
+    """A person (or the sysadmin for them) sets where messages reach them and which they want. Optimistic locking
+    on ``version`` (None: the current one). Event USER_CONTACT_UPDATED with the old and new values; nobody is
+    told. Returns the contact row."""
+    person = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if person is None or not fperms.can_edit_contact(actor, person):
+        raise NotFound()
+    mobile, wecom_userid, dingtalk_userid = (mobile or "").strip(), (wecom_userid or "").strip(), (
+        dingtalk_userid or "").strip()
+    if mobile and not MOBILE.fullmatch(mobile):
+        raise InvalidInput("手机号应为11位数字，以1开头", "the mobile number must be 11 digits starting with 1")
+    for value in (wecom_userid, dingtalk_userid):
+        if value and not ACCOUNT_ID.fullmatch(value):
+            raise InvalidInput("账号只能包含字母、数字和 _ . @ -，不超过64个字符",
+                               "an account id has at most 64 letters, digits or _ . @ -")
+    kinds, channels = sorted(set(kinds or ())), sorted(set(channels or ()))
+    if set(kinds) - set(NOTICE_KINDS) or set(channels) - set(PERSON_CHANNELS):
+        raise InvalidInput("消息类型或渠道不正确", "unknown notice kind or channel")
+    new = {"mobile": mobile, "wecom_userid": wecom_userid, "dingtalk_userid": dingtalk_userid, "kinds": kinds,
+           "channels": channels, "quiet_non_working_days": bool(quiet_non_working_days)}
+    contact, _ = PersonContact.objects.select_for_update().get_or_create(user=person)
+    old = {name: getattr(contact, name) for name in new}
+    expected = contact.version if version is None else version
+    if PersonContact.objects.filter(pk=contact.pk, version=expected).update(version=F("version") + 1,
+                                                                           updated_at=timezone.now(), **new) == 0:
+        raise Conflict("设置已被他人修改，请刷新后重试", "the settings were changed by someone else; reload")
+    audit_log(actor=actor, event_type=EventType.USER_CONTACT_UPDATED, target_user=person,
+              extra={"old": old, "new": new})
+    contact.refresh_from_db()
+    return contact

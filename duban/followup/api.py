@@ -255,3 +255,38 @@ def task_watch(request, task_id: int, payload: WatchIn):
 @router.get("/watchlist", response=list[LightOut], summary="重点关注列表 the leader's watched tasks with lights")
 def watch_list(request):
     return [_light_out(t, light) for t, light in selectors.watch_list(viewer=request.user)]
+
+
+# --- where messages reach a person ---------------------------------------------------------------------------
+
+class ContactIn(Schema):
+    version: int | None = None
+    mobile: str = Field("", max_length=20)
+    wecom_userid: str = Field("", max_length=64)
+    dingtalk_userid: str = Field("", max_length=64)
+    kinds: list[str] = Field(default_factory=list, max_length=50)
+    channels: list[str] = Field(default_factory=list, max_length=10)
+    quiet_non_working_days: bool = True
+
+
+class ContactOut(Schema):
+    user_id: int
+    version: int
+    mobile: str
+    wecom_userid: str
+    dingtalk_userid: str
+    kinds: list[str]
+    channels: list[str]
+    quiet_non_working_days: bool
+
+
+@router.get("/users/{user_id}/contact", response=ContactOut,
+            summary="消息绑定与偏好 a person's message bindings and preferences (self or sysadmin)")
+def contact_get(request, user_id: int):
+    return selectors.contact_get(viewer=request.user, user_id=user_id)
+
+
+@router.put("/users/{user_id}/contact", response=ContactOut,
+            summary="设置消息绑定与偏好 set a person's message bindings and preferences (self or sysadmin)")
+def contact_put(request, user_id: int, payload: ContactIn):
+    return actions.contact_update(actor=request.user, user_id=user_id, **payload.dict())

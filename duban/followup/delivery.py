@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from duban.core.models import Notification
 from duban.followup.channels import ChannelError, get_channel, registered_channels
+from duban.followup.channels_person import Deferred
 from duban.followup.models import Delivery, DeliveryStatus, NotificationDispatch
 
 # Notifications older than this when first seen (a fresh install, a long outage) stay in-app only: mailing a
@@ -83,7 +84,7 @@ def deliveries_send(*, now: dt.datetime | None = None, worker: str | None = None
         delivery = (Delivery.objects.select_related("notification", "notification__recipient",
                                                     "notification__task").get(pk=delivery_id))
         outcome = delivery_attempt(delivery=delivery, now=now)
-        counts[outcome] += 1
+        counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 
@@ -94,7 +95,11 @@ def delivery_attempt(*, delivery: Delivery, now: dt.datetime) -> str:
     try:
         if channel is None:
             raise ChannelError(f"unknown channel {delivery.channel}")
+        delivery.attempt_at = now  # what "now" is for the channel (quiet hours)
         channel.send(delivery)
+    except Deferred as exc:  # quiet hours: later, without counting an attempt
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=exc.until, claimed_until=None)
+        return "deferred"
     except ChannelError as exc:
         dead = channel is None or attempts >= settings.DUBAN_DELIVERY_MAX_ATTEMPTS
         status = DeliveryStatus.DEAD if dead else DeliveryStatus.FAILED

@@ -170,3 +170,20 @@ class TaskWatch(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "task"], name="task_watch_once")]
+
+
+class PersonContact(models.Model):
+    """Where messages reach one person (their mobile number, 企业微信 userid, 钉钉 userid) and what they want: which
+    kinds of notice (empty: all), over which person channels (empty: all bound), and whether to hold messages on
+    non-working days (per the official calendar) until the next working morning. Set by the person on their account
+    page or by the sysadmin."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contact")
+    mobile = models.CharField(_("手机号"), max_length=20, blank=True)
+    wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)
+    dingtalk_userid = models.CharField(_("钉钉账号"), max_length=64, blank=True)
+    kinds = models.JSONField(default=list, blank=True)  # notification kinds wanted; [] means all
+    channels = models.JSONField(default=list, blank=True)  # person channel names wanted; [] means all bound
+    quiet_non_working_days = models.BooleanField(_("节假日免打扰"), default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)

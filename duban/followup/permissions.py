@@ -33,3 +33,12 @@ def can_watch_task(user, task) -> bool:
 def can_decide_deadline_change(user, comment) -> bool:
     """A deadline set in a 批示 takes effect only when the supervision office confirms it."""
     return perms.is_supervisor(user)
+
+
+def can_edit_contact(user, person) -> bool:
+    """A person binds their own mobile and 企业微信/钉钉 ids; the sysadmin may set anyone's."""
+    if perms.role_of(user) is None:
+        return False
+    if user.pk == person.pk:
+        return True
+    return perms.role_of(user) == Role.SYSADMIN

@@ -196,3 +196,16 @@ def watch_list(*, viewer, today: dt.date | None = None) -> list[tuple[Task, Ligh
     watched = TaskWatch.objects.filter(user=viewer, active=True).values("task_id")
     return reddest_first(list(task_selectors.task_list(viewer=viewer, include_withdrawn=True).filter(pk__in=watched)),
                          today)
+
+
+def contact_get(*, viewer, user_id: int):
+    """Where messages reach ``user_id`` (an unsaved blank when nothing is bound yet), for the person themself or
+    the sysadmin; ``NotFound`` for anyone else."""
+    from django.contrib.auth import get_user_model
+
+    from duban.followup.models import PersonContact
+
+    person = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if person is None or not fperms.can_edit_contact(viewer, person):
+        raise NotFound()
+    return PersonContact.objects.filter(user=person).first() or PersonContact(user=person)

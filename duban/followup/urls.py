@@ -20,6 +20,8 @@ urlpatterns = [
     path("followup/comments/<int:comment_id>/decline-deadline/", views.deadline_decline, name="deadline_decline"),
     path("followup/tasks/<int:task_id>/watch/", views.task_watch, name="task_watch"),
     path("followup/watchlist/", views.watch_list, name="watchlist"),
+    path("followup/me/contact/", views.contact_edit, name="my_contact"),
+    path("followup/users/<int:user_id>/contact/", views.contact_edit, name="user_contact"),
     path("followup/deliveries/", views.delivery_list, name="deliveries"),
     path("followup/deliveries/<int:delivery_id>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

@@ -200,6 +200,33 @@ def watch_list(request):
     return render(request, "followup/watchlist.html", {"rows": selectors.watch_list(viewer=request.user)})
 
 
+# --- where messages reach a person ---------------------------------------------------------------------------
+
+@login_required
+@page_errors
+def contact_edit(request, user_id: int | None = None):
+    """A person's own message settings (``/followup/me/contact/``), or anyone's for the sysadmin."""
+    user_id = request.user.pk if user_id is None else user_id
+    contact = selectors.contact_get(viewer=request.user, user_id=user_id)
+    if request.method == "POST":
+        version = request.POST.get("version", "")
+        try:
+            contact = actions.contact_update(
+                actor=request.user, user_id=user_id, version=int(version) if version.isdigit() else None,
+                mobile=request.POST.get("mobile", ""), wecom_userid=request.POST.get("wecom_userid", ""),
+                dingtalk_userid=request.POST.get("dingtalk_userid", ""), kinds=request.POST.getlist("kinds"),
+                channels=request.POST.getlist("channels"),
+                quiet_non_working_days=request.POST.get("quiet_non_working_days") == "on")
+        except (Conflict, InvalidInput) as exc:
+            messages.error(request, exc.message_zh)
+        else:
+            messages.success(request, "消息设置已保存")
+            return redirect(request.path)
+    return render(request, "followup/contact.html", {
+        "contact": contact, "person": contact.user, "kinds": actions.NOTICE_KINDS.items(),
+        "channels": actions.PERSON_CHANNELS.items()})
+
+
 @login_required
 @page_errors
 def delivery_list(request):

@@ -75,7 +75,7 @@ def build_world(org) -> dict:
         "task_id": task.pk, "meeting_id": meeting.pk, "report_id": report.pk, "unit_id": org.safety.pk,
         "request_id": extension.pk, "instruction_id": instruction.pk, "case_id": case.pk, "project_id": project.pk,
         "hazard_id": hazard.pk, "attachment_id": attachment.pk, "token": calendar.token,
-        "file_id": with_photo.files.get().pk, "comment_id": comment.pk,
+        "file_id": with_photo.files.get().pk, "comment_id": comment.pk, "user_id": org.lead_staff.pk,
         "notice_id": MISSING, "evidence_id": MISSING, "delivery_id": MISSING, "phrase_id": MISSING,
         "chart": "lights", "fmt": "xlsx", "step": "review",
         "hazard_version": hazard.version, "case_version": case.version,
