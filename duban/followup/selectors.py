@@ -158,15 +158,16 @@ class TaskTop:
     can_decide_deadline: bool
 
 
-def task_top(*, viewer, task: Task) -> TaskTop:
-    """``task`` as ``task_get`` returned it for this viewer (checked again otherwise, as ``task_followup`` does)."""
+def task_top(*, viewer, task: Task, commented: bool = True) -> TaskTop:
+    """``task`` as ``task_get`` returned it for this viewer (checked again otherwise, as ``task_followup`` does).
+    ``commented`` False: the caller knows there is no 批示 (from the task's history), so none are read."""
     if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
             pk=task.pk).exists():
         raise NotFound()
     comments = list(LeaderComment.objects.filter(task_id=task.pk).select_related("author__profile")
-                    .order_by("-id")[:20])
+                    .order_by("-id")[:20]) if commented else []
     returned = None
-    if task.status == TaskStatus.IN_PROGRESS:
+    if task.status == TaskStatus.IN_PROGRESS and task.returns_count:  # only a returned close request counts
         last_close = (ProgressReport.objects.filter(task_id=task.pk, request_close=True).order_by("-id")
                       .only("pk", "status", "review_comment", "reviewed_at").first())
         if last_close is not None and last_close.status == ReportStatus.RETURNED:

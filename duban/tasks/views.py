@@ -232,6 +232,9 @@ def task_list_rows(rows, today) -> list[str]:
     return out
 
 
+FILE_EVENTS = frozenset((EventType.REPORT_SUBMITTED, EventType.TASK_CLOSE_EVIDENCE_ADDED))
+
+
 @login_required
 @page_errors
 def task_detail(request, task_id: int):
@@ -239,11 +242,15 @@ def task_detail(request, task_id: int):
     task = selectors.task_get(viewer=user, task_id=task_id)
     # Only what the page shows, as plain values (not reports and events with their users, profiles and units).
     reports = selectors.task_report_values(viewer=user, task=task)
-    files = selectors.report_files_of(report_ids=[r["pk"] for r in reports])
+    events = selectors.task_history_values(task=task)
+    # The history (read anyway) says whether any report has files and whether a leader commented, so a task
+    # without them costs no query for them (the page stays within ten).
+    kinds = {e["event_type"] for e in events if e["event_type"] not in FILE_EVENTS or (e["extra"] or {}).get("files")}
+    files = (selectors.report_files_of(report_ids=[r["pk"] for r in reports]) if kinds & FILE_EVENTS else {})
     for r in reports:
         r["status_label"] = choice_label(ReportStatus, r["status"])
         r["files"] = files.get(r["pk"], [])
-    history = task_history_items(selectors.task_history_values(task=task))
+    history = task_history_items(events)
     can_accept = task.status == TaskStatus.ASSIGNED and perms.can_accept_task(user, task)
     can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
                   and perms.can_report_on_task(user, task))
@@ -255,6 +262,7 @@ def task_detail(request, task_id: int):
         "can_review": can_review,
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
         "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
+        "commented": EventType.TASK_COMMENTED in kinds,
     })
 
 

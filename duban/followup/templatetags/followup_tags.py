@@ -83,11 +83,12 @@ def task_followup(context, task, today=None):
 
 
 @register.inclusion_tag("followup/_task_top.html", takes_context=True)
-def task_top(context, task):
+def task_top(context, task, commented=True):
     """The top of a task page: leaders' 批示 (with a deadline the office is asked to confirm), a returned close
-    request with its reason, and the 重点关注 mark."""
+    request with its reason, and the 重点关注 mark. ``commented`` False (the page's history has no 批示) skips
+    reading the comments."""
     from duban.followup.selectors import task_top as top_get
 
     request = context.get("request")
-    return {"top": top_get(viewer=request.user, task=task), "request": request,
+    return {"top": top_get(viewer=request.user, task=task, commented=commented), "request": request,
             "csrf_token": context.get("csrf_token")}
