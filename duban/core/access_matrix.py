@@ -110,6 +110,7 @@ ROWS: list[Row] = [
     page("GET", "followup/tasks/<int:task_id>/watch/", E(302, signed_in=405)),
     page("POST", "followup/tasks/<int:task_id>/watch/", E(302, signed_in=403, leader=302, other_staff=404), data={"watching": "1"}),
     page("GET", "followup/watchlist/", E(302, signed_in=200)),
+    page("GET", "followup/tasks/<int:task_id>/deliveries/", E(302, signed_in=404, sup=200)),
     page("GET", "followup/tasks/<int:task_id>/extension/", E(302, signed_in=405)),
     page("POST", "followup/tasks/<int:task_id>/extension/", E(302, signed_in=403, lead=302, other_staff=404), data={"new_deadline": "2030-01-01", "reason": "工程量大"}),
     page("GET", "meetings/", E(302, signed_in=200)),

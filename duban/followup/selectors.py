@@ -104,6 +104,7 @@ class TaskFollowup:
     can_decide_extension: bool
     can_request_close: bool
     can_review: bool
+    can_see_deliveries: bool = False
 
 
 def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFollowup:
@@ -139,6 +140,7 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFo
         can_request_close=task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
         and perms.can_request_close(viewer, task),
         can_review=close_request is not None and perms.is_supervisor(viewer),
+        can_see_deliveries=perms.is_supervisor(viewer),
     )
 
 
@@ -210,3 +212,14 @@ def contact_get(*, viewer, user_id: int):
     if person is None or not fperms.can_edit_contact(viewer, person):
         raise NotFound()
     return PersonContact.objects.filter(user=person).first() or PersonContact(user=person)
+
+
+def task_delivery_list(*, viewer, task_id: int) -> list[Delivery]:
+    """How a task's notices went out over the channels (who, which channel, sent or not), for the supervision
+    office; addresses are not shown here (the sysadmin's delivery log has them). ``NotFound`` for others."""
+    task_selectors.task_get(viewer=viewer, task_id=task_id)
+    if not perms.is_supervisor(viewer):
+        raise NotFound()
+    return list(Delivery.objects.filter(notification__task_id=task_id)
+                .select_related("notification", "notification__recipient", "notification__recipient__profile")
+                .order_by("-id")[:500])

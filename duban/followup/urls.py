@@ -22,6 +22,7 @@ urlpatterns = [
     path("followup/watchlist/", views.watch_list, name="watchlist"),
     path("followup/me/contact/", views.contact_edit, name="my_contact"),
     path("followup/users/<int:user_id>/contact/", views.contact_edit, name="user_contact"),
+    path("followup/tasks/<int:task_id>/deliveries/", views.task_deliveries, name="task_deliveries"),
     path("followup/deliveries/", views.delivery_list, name="deliveries"),
     path("followup/deliveries/<int:delivery_id>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

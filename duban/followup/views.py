@@ -229,6 +229,14 @@ def contact_edit(request, user_id: int | None = None):
 
 @login_required
 @page_errors
+def task_deliveries(request, task_id: int):
+    """How the task's notices reached people (channel, person, outcome), for the supervision office."""
+    return render(request, "followup/task_deliveries.html", {
+        "task_id": task_id, "rows": selectors.task_delivery_list(viewer=request.user, task_id=task_id)})
+
+
+@login_required
+@page_errors
 def delivery_list(request):
     if not can_manage_deliveries(request.user):
         raise PermissionDenied()

@@ -154,13 +154,19 @@ def _bind(org, **fields):
     return actions.contact_update(actor=org.lead_staff, user_id=org.lead_staff.pk, **fields)
 
 
-def test_wecom_application_message_fetches_caches_and_refreshes_its_token(org, wecom):
+def test_wecom_application_message_fetches_caches_and_refreshes_its_token(client, org, wecom):
     _bind(org, wecom_userid="LiSi", quiet_non_working_days=False)
-    _assign_to(org, at=WORKDAY)
+    task = _assign_to(org, at=WORKDAY)
     deliveries_enqueue(now=WORKDAY)
     [delivery] = Delivery.objects.filter(channel="wecom_app")
     assert delivery.target == "LiSi"
     assert deliveries_send(now=WORKDAY)["sent"] == 1
+    # shown on the task to the office, without the address
+    login(client, org.supervisor)
+    page = client.get(f"/followup/tasks/{task.pk}/deliveries/").content.decode()
+    assert "wecom_app" in page and "已发送" in page and "LiSi" not in page
+    login(client, org.lead_staff)
+    assert client.get(f"/followup/tasks/{task.pk}/deliveries/").status_code == 404
     [send] = wecom.sends
     assert send["query"]["access_token"] == "token-1"
     assert send["body"]["touser"] == "LiSi" and send["body"]["agentid"] == 1000002
