@@ -40,6 +40,9 @@ def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, wo
     # their commit and must be due for the send step of the same pass.
     result.queued = deliveries_enqueue(now=now or timezone.now())
     result.delivered = deliveries_send(now=now or timezone.now(), worker=worker)
+    from duban.core.files import sweep_stale
+
+    sweep_stale()  # temporaries left by a process killed between writing a file and committing
     return result
 
 
