@@ -97,7 +97,6 @@ class TaskFollowup:
     extensions: list
     pending_extension: ExtensionRequest | None
     close_request: ProgressReport | None
-    close_evidence: CloseEvidence | None  # evidence filed before report files existed
     close_files: list
     coop_parts: list  # (unit name, filed?) for each cooperating unit, shown with the close request
     can_request_extension: bool
@@ -123,7 +122,6 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFo
     if task.status == TaskStatus.CLOSE_REQUESTED:
         close_request = (ProgressReport.objects.filter(task_id=task.pk, request_close=True,
                                                        status=ReportStatus.SUBMITTED).order_by("-id").first())
-    evidence = (CloseEvidence.objects.filter(report=close_request).first() if close_request else None)
     close_files = list(ReportFile.objects.filter(report=close_request)) if close_request else []
     coop_parts = []
     if close_request:
@@ -133,7 +131,7 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFo
     supervised = task.status in SUPERVISED_STATUSES
     return TaskFollowup(
         task=task, light=task_light(task, today), reminders=reminders, extensions=extensions,
-        pending_extension=pending, close_request=close_request, close_evidence=evidence, close_files=close_files,
+        pending_extension=pending, close_request=close_request, close_files=close_files,
         coop_parts=coop_parts,
         can_request_extension=supervised and pending is None and fperms.can_request_extension(viewer, task),
         can_decide_extension=pending is not None and perms.is_supervisor(viewer),

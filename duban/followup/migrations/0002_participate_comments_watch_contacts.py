@@ -5,6 +5,39 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# Types by suffix for evidence filed before report files existed (its type was never checked; download only).
+LEGACY_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+def evidence_to_report_files(apps, schema_editor):
+    """Completion evidence moves onto its report: the text into ``evidence_text``, the file into a ``ReportFile``
+    pointing at the same stored file (size and digest read from the storage when the file is there). Rerunnable:
+    a file already carried over is skipped. The ``CloseEvidence`` rows stay (no business record is deleted)."""
+    import hashlib
+    from pathlib import PurePath
+
+    from django.core.files.storage import default_storage
+
+    CloseEvidence = apps.get_model("followup", "CloseEvidence")
+    ProgressReport = apps.get_model("tasks", "ProgressReport")
+    ReportFile = apps.get_model("tasks", "ReportFile")
+    for evidence in CloseEvidence.objects.select_related("report").order_by("id").iterator(chunk_size=500):
+        report = evidence.report
+        if evidence.text and not report.evidence_text:
+            ProgressReport.objects.filter(pk=report.pk).update(evidence_text=evidence.text)
+        if not evidence.file_path or ReportFile.objects.filter(storage_name=evidence.file_path).exists():
+            continue
+        size, digest = 0, ""
+        if default_storage.exists(evidence.file_path):
+            with default_storage.open(evidence.file_path, "rb") as fh:
+                data = fh.read()
+            size, digest = len(data), hashlib.sha256(data).hexdigest()
+        suffix = PurePath(evidence.file_name).suffix.lower()
+        ReportFile.objects.create(report_id=report.pk, task_id=report.task_id, name=evidence.file_name[:200],
+                                  content_type=LEGACY_TYPES.get(suffix, "application/octet-stream"), size=size,
+                                  sha256=digest, storage_name=evidence.file_path, uploaded_by_id=evidence.added_by_id)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -61,4 +94,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('user', 'task'), name='task_watch_once')],
             },
         ),
+        migrations.RunPython(evidence_to_report_files, migrations.RunPython.noop),
     ]
