@@ -435,3 +435,17 @@ def contact_update(*, actor, user_id: int, version: int | None = None, mobile: s
               extra={"old": old, "new": new})
     contact.refresh_from_db()
     return contact
+
+
+@transaction.atomic(durable=True)
+def person_message_record(*, actor, delivery, sent: bool, error: str = "") -> None:
+    """Record the outcome of one send to a person (企业微信, 钉钉, SMS), by the system actor that runs deliveries.
+    Events PERSON_MESSAGE_SENT / PERSON_MESSAGE_FAILED on the notice's task, naming the person (not the address).
+    Nobody is told."""
+    if actor.get_username() != SYSTEM_USERNAME:
+        raise PermissionDenied()
+    n = delivery.notification
+    audit_log(actor=actor, event_type=EventType.PERSON_MESSAGE_SENT if sent else EventType.PERSON_MESSAGE_FAILED,
+              task=n.task if n.task_id else None, target_user=n.recipient,
+              extra={"delivery_id": delivery.pk, "channel": delivery.channel, "attempt": delivery.attempts + 1,
+                     **({} if sent else {"error": error[:500]})})

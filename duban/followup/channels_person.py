@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from duban.core.audit import system_actor
+from duban.followup.actions import person_message_record
 from duban.followup.channels import ChannelError, message_text
 from duban.followup.workdays import is_workday, next_workday_on_or_after
 
@@ -109,7 +111,12 @@ class PersonChannel:
             until = quiet_until(getattr(delivery, "attempt_at", None) or timezone.now())
             if until is not None:
                 raise Deferred(until)
-        self.deliver(delivery)
+        try:
+            self.deliver(delivery)
+        except ChannelError as exc:
+            person_message_record(actor=system_actor(), delivery=delivery, sent=False, error=str(exc))
+            raise
+        person_message_record(actor=system_actor(), delivery=delivery, sent=True)
 
     def deliver(self, delivery) -> None:
         raise NotImplementedError

@@ -197,6 +197,12 @@ def test_wecom_rate_limit_then_5xx_then_success_is_retried_with_backoff_and_sent
     assert deliveries_send(now=WORKDAY + dt.timedelta(seconds=200))["sent"] == 1
     assert deliveries_send(now=WORKDAY + dt.timedelta(hours=5)).get("sent", 0) == 0  # never sent twice
     assert len(wecom.sends) == 3 and Delivery.objects.get(channel="wecom_app").status == "sent"
+    # each outcome audited, naming the person and not the address
+    failed = AuditEvent.objects.filter(event_type=EventType.PERSON_MESSAGE_FAILED).order_by("id")
+    assert [e.extra["attempt"] for e in failed] == [1, 2] and "45009" in failed[0].extra["error"]
+    [sent] = AuditEvent.objects.filter(event_type=EventType.PERSON_MESSAGE_SENT)
+    assert sent.target_user_id == org.lead_staff.pk and sent.extra["channel"] == "wecom_app"
+    assert "LiSi" not in json.dumps(sent.extra)
 
 
 def test_dingtalk_work_notice_shape_and_expired_token(org, dingtalk):
