@@ -209,8 +209,9 @@ DUBAN_ATTACHMENT_MAX_BYTES = env_int("DUBAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 10
 # Progress reports carry photos (a phone camera's JPEG/HEIC), PDFs and Office files, each at most this size.
 DUBAN_REPORT_FILE_MAX_BYTES = env_int("DUBAN_REPORT_FILE_MAX_BYTES", 10 * 1024 * 1024)
 DUBAN_REPORT_MAX_FILES = env_int("DUBAN_REPORT_MAX_FILES", 9)
-# The kinds of task whose close request (申请办结) needs evidence (a description or a file): "all", "none" or a
-# comma-separated list of kinds (meeting, instruction, inspection, livelihood, hazard, other).
+# Until the office sets its own rule (办结佐证要求 page), the kinds of task whose close request (申请办结) needs
+# evidence (a description or a file): "all", "none" or a comma-separated list of kinds (meeting, instruction,
+# inspection, livelihood, hazard, other).
 _ALL_KINDS = ("meeting", "instruction", "inspection", "livelihood", "hazard", "other")
 _evidence_kinds = (env("DUBAN_CLOSE_EVIDENCE_KINDS", "all") or "none").strip().lower()
 DUBAN_CLOSE_EVIDENCE_KINDS = (_ALL_KINDS if _evidence_kinds == "all" else () if _evidence_kinds == "none"

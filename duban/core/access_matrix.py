@@ -187,6 +187,8 @@ ROWS: list[Row] = [
     page("POST", "tasks/reports/<int:report_id>/return/", E(302, signed_in=403, sup=302, other_staff=404), data={"reason": "请补充"}),
     page("GET", "tasks/reports/pending/", E(302, signed_in=200)),
     page("GET", "tasks/report-files/<int:file_id>/", E(302, signed_in=200, other_staff=404)),
+    page("GET", "tasks/close-evidence-rules/", E(302, signed_in=403, sup=200)),
+    page("POST", "tasks/close-evidence-rules/", E(302, signed_in=403, sup=302), data={"required": ["hazard"]}),
     api("GET", "/areas", E(401, signed_in=200)),
     api("GET", "/cases", E(401, signed_in=200)),
     api("POST", "/cases", E(401, signed_in=403, sup=201), data={"case_number": "DC-2026-099", "complaint": "噪声扰民", "lead_unit_id": "$unit_id"}),

@@ -63,6 +63,7 @@ class EventType(enum.IntEnum):
     REPORT_SUBMITTED = 501
     REPORT_ACCEPTED = 502
     REPORT_RETURNED = 503
+    CLOSE_EVIDENCE_RULE_SET = 504
 
     # 600-609 backup and restore (duban.ops)
     DATA_BACKED_UP = 600

@@ -167,3 +167,8 @@ def can_review_report(user, report: ProgressReport) -> bool:
 
 def can_close_task(user, task: Task) -> bool:
     return is_supervisor(user)
+
+
+def can_configure_close_evidence(user) -> bool:
+    """Which kinds of task need evidence to close is the supervision office's rule."""
+    return is_supervisor(user)

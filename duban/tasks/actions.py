@@ -21,9 +21,9 @@ from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.files import Upload, check_upload, files_follow_transaction, store_upload
 from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
-from duban.tasks.models import (OPEN_STATUSES, Priority, ProgressReport, ReportCycle, ReportFile, ReportStatus, Task,
+from duban.tasks.models import (OPEN_STATUSES, CloseEvidenceRule, Priority, ProgressReport, ReportCycle, ReportFile, ReportStatus, Task,
                                 TaskKind, TaskStatus)
-from duban.tasks.selectors import coop_parts_in
+from duban.tasks.selectors import close_evidence_required_for, coop_parts_in
 
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
                    "report_cycle", "report_every", "heading")
@@ -504,10 +504,24 @@ def files_audit(rows: list[ReportFile]) -> list[dict]:
             for f in rows]
 
 
-def close_evidence_required(task: Task) -> bool:
-    """Whether a close request on this task needs evidence (a description or a file): per kind, as the office set
-    ``DUBAN_CLOSE_EVIDENCE_KINDS``."""
-    return task.kind in settings.DUBAN_CLOSE_EVIDENCE_KINDS
+@transaction.atomic(durable=True)
+def close_evidence_rule_set(*, actor, kind: str, required: bool) -> bool:
+    """The supervision office sets whether close requests on a kind of task need evidence. Setting what is in
+    force changes nothing. Event CLOSE_EVIDENCE_RULE_SET with the old and new rule; nobody is told. Returns whether
+    the rule changed."""
+    if not perms.can_configure_close_evidence(actor):
+        raise PermissionDenied()
+    if kind not in TaskKind.values:
+        raise InvalidInput("事项类型不正确", "unknown kind of task")
+    required = bool(required)
+    list(CloseEvidenceRule.objects.select_for_update().filter(kind=kind))  # two offices at once: one after the other
+    old = close_evidence_required_for(kind)
+    if old == required:
+        return False
+    CloseEvidenceRule.objects.update_or_create(kind=kind, defaults={"required": required, "updated_by": actor})
+    audit_log(actor=actor, event_type=EventType.CLOSE_EVIDENCE_RULE_SET,
+              extra={"kind": kind, "old": {"required": old}, "new": {"required": required}})
+    return True
 
 
 @files_follow_transaction
@@ -531,7 +545,7 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
         raise InvalidInput("进度应在0到100之间", "progress must be between 0 and 100")
     uploads = report_uploads_check(files)
     evidence_text = (evidence_text or "").strip()
-    if request_close and close_evidence_required(task) and not evidence_text and not uploads:
+    if request_close and close_evidence_required_for(task.kind) and not evidence_text and not uploads:
         raise InvalidInput("申请办结须提供佐证说明或佐证材料", "a completion request needs evidence (a description or a file)")
     unit = perms.unit_of(actor)
     report = ProgressReport.objects.create(task=task, unit=unit, author=actor, text=text,

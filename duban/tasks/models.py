@@ -251,6 +251,16 @@ class ReportFile(models.Model):
         return self.content_type == "application/pdf"
 
 
+class CloseEvidenceRule(models.Model):
+    """Whether a close request (申请办结) on a kind of task needs evidence, as the supervision office set it on the
+    evidence rules page; a kind without a row follows ``DUBAN_CLOSE_EVIDENCE_KINDS``."""
+
+    kind = models.CharField(_("类型"), max_length=20, choices=TaskKind.choices, unique=True)
+    required = models.BooleanField(_("须附佐证"))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+
 class TaskTally(models.Model):
     """How many tasks there are per area and status, and per lead unit and status, kept by the database's own
     triggers on ``tasks_task`` (``duban.tasks.tally``), so every write counts: actions, ORM updates, bulk inserts,

@@ -350,6 +350,25 @@ def reports_pending(request):
 
 @login_required
 @page_errors
+def close_evidence_rules(request):
+    """The office's rule: which kinds of task need evidence (a description or a file) to request closing."""
+    rules = selectors.close_evidence_rules(viewer=request.user)
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("required"))
+        changed = 0
+        try:
+            for kind, _label, _required in rules:
+                changed += actions.close_evidence_rule_set(actor=request.user, kind=kind, required=kind in wanted)
+        except InvalidInput as exc:
+            messages.error(request, exc.message_zh)
+        else:
+            messages.success(request, f"已保存（{changed}项改动）" if changed else "没有改动")
+        return redirect("tasks:close_evidence_rules")
+    return render(request, "tasks/close_evidence_rules.html", {"rules": rules})
+
+
+@login_required
+@page_errors
 def report_file_download(request, file_id: int):
     """A report's photo or document, for a viewer who may see the report (404 otherwise). Images and PDFs open
     in the browser (thumbnails on the review list); ``?download=1`` saves them instead."""

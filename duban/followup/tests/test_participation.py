@@ -229,3 +229,34 @@ def test_the_watch_list_holds_what_the_leader_marked_with_lights(client, org):
     assert selectors.watch_list(viewer=org.leader) == [] and len(_events(EventType.TASK_UNWATCHED, task)) == 1
     with pytest.raises(PermissionDenied):
         actions.task_watch_set(actor=org.supervisor, task_id=other.pk, watching=True)
+
+
+def test_the_office_sets_which_kinds_need_evidence_on_its_page(client, org):
+    from duban.tasks.models import CloseEvidenceRule
+
+    task = org.task_in("in_progress")  # a meeting task; by default every kind needs evidence
+    login(client, org.lead_staff)
+    assert client.get("/tasks/close-evidence-rules/").status_code == 403
+    login(client, org.supervisor)
+    page = client.get("/tasks/close-evidence-rules/").content.decode()
+    assert 'id="rule-meeting" checked' in page
+    # keep every kind but meetings
+    kept = ["instruction", "inspection", "livelihood", "hazard", "other"]
+    assert client.post("/tasks/close-evidence-rules/", {"required": kept}).status_code == 302
+    [event] = _events(EventType.CLOSE_EVIDENCE_RULE_SET)
+    assert event.actor_id == org.supervisor.pk and event.extra == {"kind": "meeting", "old": {"required": True},
+                                                                    "new": {"required": False}}
+    client.post("/tasks/close-evidence-rules/", {"required": kept})  # again: no change, no event
+    assert len(_events(EventType.CLOSE_EVIDENCE_RULE_SET)) == 1
+    assert CloseEvidenceRule.objects.get(kind="meeting").required is False
+    login(client, org.lead_staff)
+    response = client.post(f"/api/v1/tasks/{task.pk}/reports", {"text": "已完成", "progress_percent": 100,
+                                                                "request_close": True},
+                           content_type="application/json")
+    assert response.status_code == 201 and Task.objects.get(pk=task.pk).status == "close_requested"
+    hazard = org.task_in("in_progress", kind="hazard")
+    with pytest.raises(InvalidInput):
+        task_actions.report_submit(actor=org.lead_staff, task_id=hazard.pk, text="已完成", progress_percent=100,
+                                   request_close=True)
+    with pytest.raises(PermissionDenied):
+        task_actions.close_evidence_rule_set(actor=org.leader, kind="hazard", required=False)

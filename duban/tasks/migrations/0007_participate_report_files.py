@@ -41,4 +41,14 @@ class Migration(migrations.Migration):
                 'ordering': ['id'],
             },
         ),
+        migrations.CreateModel(
+            name='CloseEvidenceRule',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('meeting', '会议决定事项'), ('instruction', '领导批示'), ('inspection', '督察交办件'), ('livelihood', '民生实事'), ('hazard', '隐患整改'), ('other', '其他')], max_length=20, unique=True, verbose_name='类型')),
+                ('required', models.BooleanField(verbose_name='须附佐证')),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('updated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+        ),
     ]
