@@ -29,6 +29,14 @@ def require_tool(ok: bool, what: str) -> None:
     pytest.skip(f"missing tool: {what}")
 
 
+def use_data_dir(settings, path) -> Path:
+    """Point the data dir and the file storage (``duban.core.files``, which lives in it) at ``path`` for one test."""
+    settings.DATA_DIR = path
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(path)}}}
+    return Path(path)
+
+
 class Org:
     """Units: office (督查室), safety (市应急管理局) with a child district office, health (市卫健委), other
     (市教育局). Users: sysadmin, supervisor, leader, lead_admin/lead_staff (safety), coop_staff (health),
@@ -96,7 +104,7 @@ class Org:
             actions.report_submit(actor=self.lead_staff, task_id=task.pk, text="已部署", progress_percent=30)
         if status in ("close_requested", "closed"):
             report = actions.report_submit(actor=self.lead_staff, task_id=task.pk, text="已完成",
-                                           progress_percent=100, request_close=True)
+                                           progress_percent=100, request_close=True, evidence_text="验收记录")
             if status == "closed":
                 actions.report_accept(actor=self.supervisor, report_id=report.pk)
         if status == "withdrawn":

@@ -7,6 +7,7 @@ loopback names are served (any other Host header gets a 400). ``.env.example`` l
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -249,6 +250,16 @@ WHITENOISE_USE_FINDERS = True
 # Without collectstatic (development, tests) serve from the finders and do not warn about a missing STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = DEBUG or not STATIC_ROOT.is_dir()
 
+# Every stored file goes through Django's storage API (``duban.core.files``): by default a folder in the data dir
+# (so backups of the data dir hold the files); ``DUBAN_FILE_STORAGE`` names another backend, e.g.
+# ``storages.backends.s3.S3Storage`` (django-storages) with ``DUBAN_FILE_STORAGE_OPTIONS`` as JSON, so that several
+# app servers share one bucket.
+STORAGES = {
+    "default": {"BACKEND": env("DUBAN_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+                "OPTIONS": json.loads(env("DUBAN_FILE_STORAGE_OPTIONS", "") or "null") or {"location": str(DATA_DIR)}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DUBAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DUBAN_MAX_UPLOAD_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -266,6 +277,18 @@ DUBAN_ROUTE_MAX_BODY_BYTES = [("/sources/hazards/", DUBAN_ATTACHMENT_MAX_BYTES),
 # Zip-based documents (.docx, .xlsx): refused from their directory before anything is unpacked.
 DUBAN_ZIP_MAX_UNPACKED_BYTES = env_int("DUBAN_ZIP_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
 DUBAN_ZIP_MAX_MEMBERS = env_int("DUBAN_ZIP_MAX_MEMBERS", 2000)
+# Progress reports carry photos (a phone camera's JPEG/HEIC), PDFs and Office files, each at most this size.
+DUBAN_REPORT_FILE_MAX_BYTES = env_int("DUBAN_REPORT_FILE_MAX_BYTES", 10 * 1024 * 1024)
+DUBAN_REPORT_MAX_FILES = env_int("DUBAN_REPORT_MAX_FILES", 9)
+# Until the office sets its own rule (办结佐证要求 page), the kinds of task whose close request (申请办结) needs
+# evidence (a description or a file): "all", "none" or a comma-separated list of kinds (meeting, instruction,
+# inspection, livelihood, hazard, other).
+_ALL_KINDS = ("meeting", "instruction", "inspection", "livelihood", "hazard", "other")
+_evidence_kinds = (env("DUBAN_CLOSE_EVIDENCE_KINDS", "all") or "none").strip().lower()
+DUBAN_CLOSE_EVIDENCE_KINDS = (_ALL_KINDS if _evidence_kinds == "all" else () if _evidence_kinds == "none"
+                              else tuple(k.strip() for k in _evidence_kinds.split(",") if k.strip()))
+if set(DUBAN_CLOSE_EVIDENCE_KINDS) - set(_ALL_KINDS):
+    raise ImproperlyConfigured(f"DUBAN_CLOSE_EVIDENCE_KINDS: unknown kinds {sorted(set(DUBAN_CLOSE_EVIDENCE_KINDS) - set(_ALL_KINDS))}")
 # Follow-up (duban.followup): blue light N working days ahead; yellow when progress trails the elapsed share of
 # time by more than the tolerance (percentage points); the scheduler's period; delivery retries back off
 # base, 2*base, 4*base ... seconds and give up (dead) after the maximum number of attempts.
@@ -284,6 +307,18 @@ EMAIL_TIMEOUT = env_int("DUBAN_SMTP_TIMEOUT", 600)
 DUBAN_DELIVERY_CONCURRENCY = env_int("DUBAN_DELIVERY_CONCURRENCY", 8)
 DUBAN_DELIVERY_BREAKER_FAILURES = env_int("DUBAN_DELIVERY_BREAKER_FAILURES", 3)
 DUBAN_DELIVERY_BREAKER_SECONDS = env_int("DUBAN_DELIVERY_BREAKER_SECONDS", 60)
+# Person channels (each on only when configured): 企业微信 application messages, 钉钉 work notices, SMS gateway.
+DUBAN_WECOM_API_BASE = env("DUBAN_WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+DUBAN_WECOM_CORPID = env("DUBAN_WECOM_CORPID", "")
+DUBAN_WECOM_SECRET = env("DUBAN_WECOM_SECRET", "")
+DUBAN_WECOM_AGENTID = env("DUBAN_WECOM_AGENTID", "")
+DUBAN_DINGTALK_API_BASE = env("DUBAN_DINGTALK_API_BASE", "https://oapi.dingtalk.com")
+DUBAN_DINGTALK_APPKEY = env("DUBAN_DINGTALK_APPKEY", "")
+DUBAN_DINGTALK_APPSECRET = env("DUBAN_DINGTALK_APPSECRET", "")
+DUBAN_DINGTALK_AGENTID = env("DUBAN_DINGTALK_AGENTID", "")
+DUBAN_SMS_GATEWAY_URL = env("DUBAN_SMS_GATEWAY_URL", "")
+DUBAN_SMS_API_KEY = env("DUBAN_SMS_API_KEY", "")
+DUBAN_SMS_TEMPLATE_ID = env("DUBAN_SMS_TEMPLATE_ID", "")
 # Evaluation rules (考评): a JSON object or the path of a .toml/.json file; keys on_time, per_overdue_workday,
 # per_return, floor (see duban/reports/scoring.py). Empty: 100 on time, -2 per overdue working day, -5 per return, 0.
 DUBAN_SCORE_RULES = env("DUBAN_SCORE_RULES", "")

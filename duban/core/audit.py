@@ -63,6 +63,10 @@ class EventType(enum.IntEnum):
     TASK_EXTENSION_REJECTED = 425
     TASK_CLOSE_EVIDENCE_ADDED = 426
     DELIVERY_RETRIED = 430
+    TASK_COMMENTED = 436
+    TASK_WATCHED = 437
+    TASK_UNWATCHED = 438
+    TASK_DEADLINE_CHANGE_CONFIRMED = 439
 
     # 450-469 evaluation (duban.reports)
     TASK_SCORED = 451
@@ -70,6 +74,7 @@ class EventType(enum.IntEnum):
     REPORT_SUBMITTED = 501
     REPORT_ACCEPTED = 502
     REPORT_RETURNED = 503
+    CLOSE_EVIDENCE_RULE_SET = 504
 
     # 600-609 backup and restore (duban.ops)
     DATA_BACKED_UP = 600
@@ -101,6 +106,8 @@ class EventType(enum.IntEnum):
     HAZARD_REVIEW_FAILED = 834
     HAZARD_CLOSED = 835
     ATTACHMENT_UPLOADED = 841
+    TASK_DEADLINE_CHANGE_DECLINED = 842
+    USER_CONTACT_UPDATED = 843
 
 
 SYSTEM_USERNAME = "duban-system"

@@ -179,3 +179,6 @@ def can_create_api_token(user, *, via_token: bool) -> bool:
 def can_revoke_api_token(user, token) -> bool:
     """The token's owner, or a sysadmin for anyone's (a lost laptop, a person who left)."""
     return token.user_id == user.pk or role_of(user) == Role.SYSADMIN
+def can_configure_close_evidence(user) -> bool:
+    """Which kinds of task need evidence to close is the supervision office's rule."""
+    return is_supervisor(user)

@@ -116,7 +116,8 @@ def _work_on_some_tasks(meeting: Meeting) -> None:
             if i == 0:
                 report = task_actions.report_submit(
                     actor=user, task_id=task.pk, progress_percent=100, request_close=True,
-                    text="已按要求完成部署，制定工作方案并组织实施，相关台账资料已归档。")
+                    text="已按要求完成部署，制定工作方案并组织实施，相关台账资料已归档。",
+                    evidence_text="工作方案及实施台账已归档备查。")
                 task_actions.report_accept(actor=office, report_id=report.pk, comment="同意办结。")
             elif i == 1:
                 task_actions.report_submit(actor=user, task_id=task.pk, progress_percent=40,

@@ -5,10 +5,10 @@ transaction that authorizes, validates, writes, appends one audit event and queu
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from pathlib import Path
+import re
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,15 +16,18 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.audit import SYSTEM_USERNAME, EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.files import files_follow_transaction, random_name, stage_file
 from duban.core.models import Role
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.followup import permissions as fperms
 from duban.followup.lights import SUPERVISED_STATUSES, task_light
-from duban.followup.models import (CloseEvidence, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
-                                   ReminderSent, Stage, SupervisionNotice)
-from duban.followup.notices import notice_write, urge_docx
-from duban.tasks.actions import supervisors, task_lock_in_txn, task_lock_visible_in_txn, unit_people
+from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
+                                   LeaderComment, PersonContact, ReminderSent, Stage, SupervisionNotice,
+                                   TaskWatch)
+from duban.followup.notices import notice_docx, urge_docx
+from duban.tasks.actions import (files_audit, report_files_store_in_txn, report_uploads_check, supervisors,
+                                 task_lock_in_txn, task_lock_visible_in_txn, unit_people)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
 STAGE_EVENT = {Stage.REMIND: EventType.TASK_REMINDED, Stage.WARN: EventType.TASK_WARNED,
@@ -58,6 +61,7 @@ def stage_recipients(task: Task, stage: str) -> list:
     return heads + list(supervisors())
 
 
+@files_follow_transaction
 @durable_action
 def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.date) -> ReminderSent | None:
     """Take one follow-up step on a task: remind (TASK_REMINDED), warn (TASK_WARNED) or escalate (TASK_ESCALATED,
@@ -80,11 +84,10 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
     notice = None
     if stage == Stage.ESCALATE:
         number = f"{reminder.pk:04d}"
-        relative = f"notices/{task.pk}/{reminder.pk}-{uuid.uuid4().hex[:8]}.docx"
-        notice_write(relative_path=relative, number=number, unit_name=task.lead_unit.name if task.lead_unit else "",
-                     task_title=task.title, task_text=task.text, deadline=task.deadline,
-                     overdue_days=light.overdue_days, issued_on=today,
-                     source=task.meeting.title if task.meeting_id else "")
+        relative = stage_file(random_name(f"notices/{task.pk}", ".docx"), notice_docx(
+            number=number, unit_name=task.lead_unit.name if task.lead_unit else "", task_title=task.title,
+            task_text=task.text, deadline=task.deadline, overdue_days=light.overdue_days, issued_on=today,
+            source=task.meeting.title if task.meeting_id else ""))
         notice = SupervisionNotice.objects.create(task=task, unit=task.lead_unit, reminder=reminder, number=number,
                                                   overdue_days=light.overdue_days, file_path=relative)
     ReminderSent.objects.filter(pk=reminder.pk).update(recipient_count=len({u.pk for u in recipients}))
@@ -243,59 +246,33 @@ def extension_reject(*, actor, request_id: int, reason: str) -> ExtensionRequest
     return request
 
 
-def _safe_name(name: str) -> str:
-    base = Path(name or "evidence").name
-    return "".join(ch for ch in base if ch.isalnum() or ch in "._-（）()")[:150] or "evidence"
-
-
+@files_follow_transaction
 @durable_action
-def evidence_add(*, actor, report_id: int, text: str = "", file_name: str = "",
-                 content: bytes | None = None) -> CloseEvidence:
-    """The lead unit attaches evidence (佐证材料: a description and/or one file) to its pending completion request.
-    Once per request. Event TASK_CLOSE_EVIDENCE_ADDED; nobody is told (the request itself told the office)."""
+def evidence_add(*, actor, report_id: int, text: str = "", files=()) -> ProgressReport:
+    """The lead unit adds evidence (佐证材料: a description and/or files) to its pending completion request; the text
+    is appended to the request's evidence. Event TASK_CLOSE_EVIDENCE_ADDED; nobody is told (the request itself
+    told the office)."""
     report = (perms.reports_visible_to(actor).select_related("task", "task__lead_unit")
               .filter(pk=report_id).first())
     if report is None:
         raise NotFound()
     if not perms.can_request_close(actor, report.task):
         raise PermissionDenied()
+    task = task_lock_in_txn(report.task_id)
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if not report.request_close or report.status != ReportStatus.SUBMITTED:
         raise Conflict("只能为待审核的办结申请补充佐证", "evidence belongs to a pending completion request")
-    if not (text or "").strip() and not content:
+    text = (text or "").strip()
+    uploads = report_uploads_check(files)
+    if not text and not uploads:
         raise InvalidInput("请填写佐证说明或上传佐证材料", "give a description or a file")
-    if content is not None and len(content) > settings.DUBAN_MAX_UPLOAD_BYTES:
-        raise InvalidInput("文件过大", "the file is too large")
-    if CloseEvidence.objects.filter(report=report).exists():
-        raise Conflict("该办结申请已有佐证材料", "this request already has evidence")
-    relative, shown = "", ""
-    if content:
-        shown = _safe_name(file_name)
-        relative = f"evidence/{report.task_id}/{report.pk}-{uuid.uuid4().hex[:8]}-{shown}"
-        path = Path(settings.DATA_DIR) / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    evidence = CloseEvidence.objects.create(report=report, text=(text or "").strip(), file_name=shown,
-                                            file_path=relative, added_by=actor)
-    audit_log(actor=actor, event_type=EventType.TASK_CLOSE_EVIDENCE_ADDED, task=report.task, report=report,
-              target_unit=report.task.lead_unit,
-              extra={"evidence_id": evidence.pk, "file_name": shown, "bytes": len(content or b"")})
-    return evidence
-
-
-def close_request_with_evidence(*, actor, task_id: int, text: str, progress_percent: int = 100,
-                                evidence_text: str = "", file_name: str = "", content: bytes | None = None
-                                ) -> ProgressReport:
-    """申请办结 with evidence: ``duban.tasks.actions.report_submit(request_close=True)`` then ``evidence_add``.
-    Two transactions (both are durable entry points); the evidence is checked first so a refusal leaves neither."""
-    from duban.tasks.actions import report_submit
-
-    if not (evidence_text or "").strip() and not content:
-        raise InvalidInput("申请办结须提供佐证说明或佐证材料", "a completion request needs evidence")
-    if content is not None and len(content) > settings.DUBAN_MAX_UPLOAD_BYTES:
-        raise InvalidInput("文件过大", "the file is too large")
-    report = report_submit(actor=actor, task_id=task_id, text=text, progress_percent=progress_percent,
-                           request_close=True)
-    evidence_add(actor=actor, report_id=report.pk, text=evidence_text, file_name=file_name, content=content)
+    if text:
+        report.evidence_text = "\n".join(t for t in (report.evidence_text, text) if t)
+        ProgressReport.objects.filter(pk=report.pk, status=ReportStatus.SUBMITTED).update(
+            evidence_text=report.evidence_text)
+    stored = report_files_store_in_txn(actor=actor, report=report, uploads=uploads)
+    audit_log(actor=actor, event_type=EventType.TASK_CLOSE_EVIDENCE_ADDED, task=task, report=report,
+              target_unit=task.lead_unit, extra={"text": text, "files": files_audit(stored)})
     return report
 
 
@@ -362,3 +339,179 @@ def delivery_record(*, actor, delivery_id: int, worker: str, error: str | None, 
     audit_log(actor=actor, event_type=DELIVERY_EVENT[status], task=delivery.notification.task,
               target_user=delivery.notification.recipient, extra=extra)
     return DELIVERY_OUTCOME[status]
+
+
+# --- leaders: 批示 and 重点关注 ----------------------------------------------------------------------------------
+
+def _leader_task(actor, task_id: int) -> Task:
+    if not perms.tasks_visible_to(actor).filter(pk=task_id).exists():
+        raise NotFound()
+    return task_lock_in_txn(task_id)
+
+
+@durable_action
+def task_comment(*, actor, task_id: int, text: str, deadline: dt.date | None = None,
+                 today: dt.date | None = None) -> LeaderComment:
+    """A leader's 批示 on a task. A ``deadline`` (none yet, or earlier than the current one) is a proposal the
+    supervision office confirms (``deadline_change_confirm``); a later one is an extension, which is the lead unit's
+    to request. Event TASK_COMMENTED; the lead unit's people and the supervisors are told."""
+    task = _leader_task(actor, task_id)
+    if not fperms.can_comment_on_task(actor, task):
+        raise PermissionDenied("只有领导可以批示", "only leaders comment (批示)")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("请填写批示内容", "the comment text is required")
+    if len(text) > 2000:
+        raise InvalidInput("批示内容不能超过2000字", "the comment must be at most 2000 characters")
+    today = today or timezone.localdate()
+    if deadline is not None:
+        if deadline < today:
+            raise InvalidInput("批示时限不能早于今天", "the deadline cannot be in the past")
+        if task.deadline is not None and deadline >= task.deadline:
+            raise InvalidInput("批示只能设定或提前办理时限；延期须由牵头单位申请",
+                               "a comment can set or shorten the deadline only; extensions are the lead unit's")
+        if task.status not in SUPERVISED_STATUSES:
+            raise Conflict(f"当前状态“{task.get_status_display()}”不能调整时限",
+                           f"no deadline change while the task is {task.status}")
+    comment = LeaderComment.objects.create(task=task, author=actor, text=text, proposed_deadline=deadline,
+                                           deadline_status=DeadlineChange.PENDING if deadline else "")
+    audit_log(actor=actor, event_type=EventType.TASK_COMMENTED, task=task, target_unit=task.lead_unit,
+              extra={"comment_id": comment.pk, "text": text, "proposed_deadline": _iso(deadline),
+                     "current_deadline": _iso(task.deadline)})
+    body = text + (f"（批示时限：{deadline.isoformat()}，待督查室确认）" if deadline else "")
+    rows = notify(recipients=[*unit_people(task.lead_unit_id), *supervisors()], kind="task_commented", task=task,
+                  title=f"领导批示：{task.title}", body=body)
+    _enqueue_after_commit(rows)
+    return comment
+
+
+def _pending_deadline_change(actor, comment_id: int) -> LeaderComment:
+    comment = (LeaderComment.objects.filter(task__in=perms.tasks_visible_to(actor), pk=comment_id)
+               .select_related("task").first())
+    if comment is None:
+        raise NotFound()
+    if not fperms.can_decide_deadline_change(actor, comment):
+        raise PermissionDenied()
+    return comment
+
+
+@durable_action
+def deadline_change_confirm(*, actor, comment_id: int, version: int | None = None) -> LeaderComment:
+    """The supervision office confirms the deadline a leader's 批示 set: the task's deadline becomes it (optimistic
+    locking on the task ``version`` the office read; status-guarded so a second confirmation changes nothing).
+    Event TASK_DEADLINE_CHANGE_CONFIRMED with the old and new deadline; the lead unit's people are told."""
+    comment = _pending_deadline_change(actor, comment_id)
+    if comment.deadline_status == DeadlineChange.CONFIRMED:
+        return comment
+    task = task_lock_in_txn(comment.task_id)
+    now = timezone.now()
+    if LeaderComment.objects.filter(pk=comment.pk, deadline_status=DeadlineChange.PENDING).update(
+            deadline_status=DeadlineChange.CONFIRMED, decided_by=actor, decided_at=now) == 0:
+        raise Conflict("该时限调整已处理", "the deadline change was already decided")
+    if task.status not in SUPERVISED_STATUSES:
+        raise Conflict(f"当前状态“{task.get_status_display()}”不能调整时限",
+                       f"no deadline change while the task is {task.status}")
+    old = task.deadline
+    _bump_task(task, expected_version=task.version if version is None else version,
+               deadline=comment.proposed_deadline)
+    comment.deadline_status, comment.decided_by, comment.decided_at = DeadlineChange.CONFIRMED, actor, now
+    audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_CHANGE_CONFIRMED, task=task, target_unit=task.lead_unit,
+              extra={"comment_id": comment.pk, "old": {"deadline": _iso(old)},
+                     "new": {"deadline": _iso(comment.proposed_deadline)}})
+    rows = notify(recipients=unit_people(task.lead_unit_id), kind="deadline_changed", task=task,
+                  title=f"办理时限调整：{task.title}",
+                  body=f"根据领导批示，办理时限调整为{comment.proposed_deadline.isoformat()}。")
+    _enqueue_after_commit(rows)
+    return comment
+
+
+@durable_action
+def deadline_change_decline(*, actor, comment_id: int, reason: str) -> LeaderComment:
+    """The supervision office does not adopt a 批示's deadline (saying why to the leader); the deadline stays.
+    Event TASK_DEADLINE_CHANGE_DECLINED; the leader is told."""
+    comment = _pending_deadline_change(actor, comment_id)
+    if comment.deadline_status == DeadlineChange.DECLINED:
+        return comment
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写理由", "a reason is required")
+    task = task_lock_in_txn(comment.task_id)
+    now = timezone.now()
+    if LeaderComment.objects.filter(pk=comment.pk, deadline_status=DeadlineChange.PENDING).update(
+            deadline_status=DeadlineChange.DECLINED, decided_by=actor, decided_at=now,
+            decision_comment=reason) == 0:
+        raise Conflict("该时限调整已处理", "the deadline change was already decided")
+    comment.deadline_status, comment.decided_by, comment.decided_at = DeadlineChange.DECLINED, actor, now
+    comment.decision_comment = reason
+    audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_CHANGE_DECLINED, task=task, target_user=comment.author,
+              extra={"comment_id": comment.pk, "reason": reason})
+    rows = notify(recipients=[comment.author], kind="deadline_change_declined", task=task,
+                  title=f"批示时限未调整：{task.title}", body=reason)
+    _enqueue_after_commit(rows)
+    return comment
+
+
+@durable_action
+def task_watch_set(*, actor, task_id: int, watching: bool) -> bool:
+    """A leader marks (or unmarks) a task 重点关注; setting what is already set changes nothing. Events TASK_WATCHED
+    / TASK_UNWATCHED; nobody is told. Returns whether anything changed."""
+    task = _leader_task(actor, task_id)
+    if not fperms.can_watch_task(actor, task):
+        raise PermissionDenied("只有领导可以设为重点关注", "only leaders keep a watch list")
+    current = TaskWatch.objects.select_for_update().filter(user=actor, task=task).first()
+    if (current is not None and current.active) == watching:
+        return False
+    if current is None:
+        TaskWatch.objects.create(user=actor, task=task, active=True)
+    else:
+        TaskWatch.objects.filter(pk=current.pk).update(active=watching, updated_at=timezone.now())
+    audit_log(actor=actor, event_type=EventType.TASK_WATCHED if watching else EventType.TASK_UNWATCHED, task=task)
+    return True
+
+
+# --- where messages reach a person ---------------------------------------------------------------------------
+
+# The notices a person may choose to receive over the person channels (in-app notices always arrive).
+NOTICE_KINDS = {
+    "task_assigned": "新交办事项", "task_reminded": "催办提醒", "task_warned": "督办预警", "task_escalated": "超期督办",
+    "report_submitted": "进展报送", "report_accepted": "进展采纳/办结", "report_returned": "进展退回",
+    "task_commented": "领导批示", "deadline_changed": "时限调整", "extension_approved": "延期批准",
+    "extension_rejected": "延期未批准", "task_withdrawn": "事项撤销",
+}
+PERSON_CHANNELS = {"wecom_app": "企业微信应用消息", "dingtalk_work": "钉钉工作通知", "sms": "短信"}
+MOBILE = re.compile(r"1\d{10}")
+ACCOUNT_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+
+
+@durable_action
+def contact_update(*, actor, user_id: int, version: int | None = None, mobile: str = "", wecom_userid: str = "",
+                   dingtalk_userid: str = "", kinds=(), channels=(), quiet_non_working_days: bool = True):
+    """A person (or the sysadmin for them) sets where messages reach them and which they want. Optimistic locking
+    on ``version`` (None: the current one). Event USER_CONTACT_UPDATED with the old and new values; nobody is
+    told. Returns the contact row."""
+    person = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if person is None or not fperms.can_edit_contact(actor, person):
+        raise NotFound()
+    mobile, wecom_userid, dingtalk_userid = (mobile or "").strip(), (wecom_userid or "").strip(), (
+        dingtalk_userid or "").strip()
+    if mobile and not MOBILE.fullmatch(mobile):
+        raise InvalidInput("手机号应为11位数字，以1开头", "the mobile number must be 11 digits starting with 1")
+    for value in (wecom_userid, dingtalk_userid):
+        if value and not ACCOUNT_ID.fullmatch(value):
+            raise InvalidInput("账号只能包含字母、数字和 _ . @ -，不超过64个字符",
+                               "an account id has at most 64 letters, digits or _ . @ -")
+    kinds, channels = sorted(set(kinds or ())), sorted(set(channels or ()))
+    if set(kinds) - set(NOTICE_KINDS) or set(channels) - set(PERSON_CHANNELS):
+        raise InvalidInput("消息类型或渠道不正确", "unknown notice kind or channel")
+    new = {"mobile": mobile, "wecom_userid": wecom_userid, "dingtalk_userid": dingtalk_userid, "kinds": kinds,
+           "channels": channels, "quiet_non_working_days": bool(quiet_non_working_days)}
+    contact, _ = PersonContact.objects.select_for_update().get_or_create(user=person)
+    old = {name: getattr(contact, name) for name in new}
+    expected = contact.version if version is None else version
+    if PersonContact.objects.filter(pk=contact.pk, version=expected).update(version=F("version") + 1,
+                                                                           updated_at=timezone.now(), **new) == 0:
+        raise Conflict("设置已被他人修改，请刷新后重试", "the settings were changed by someone else; reload")
+    audit_log(actor=actor, event_type=EventType.USER_CONTACT_UPDATED, target_user=person,
+              extra={"old": old, "new": new})
+    contact.refresh_from_db()
+    return contact

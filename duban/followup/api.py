@@ -5,15 +5,16 @@ evidence, and the delivery log. Handlers call the same selectors and actions as 
 import datetime as dt
 
 from django.http import FileResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from duban.core.errors import PermissionDenied
 from duban.core.pagination import BoundedPagination
+from duban.core.files import file_response
 from duban.followup import actions, selectors
 from duban.followup.permissions import can_manage_deliveries
-from duban.followup.views import _file
+from duban.tasks import actions as task_actions
 
 router = Router()
 
@@ -75,8 +76,8 @@ def reminder_list(request, task_id: int):
 @router.get("/supervision-notices/{notice_id}", summary="下载督办通知单 download a 督办通知单 (.docx)")
 def notice_download(request, notice_id: int) -> FileResponse:
     notice = selectors.notice_get(viewer=request.user, notice_id=notice_id)
-    return _file(notice.file_path, notice.file_name,
-                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return file_response(notice.file_path, shown=notice.file_name,
+                         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 class ExtensionIn(Schema):
@@ -133,24 +134,33 @@ def extension_reject(request, request_id: int, payload: RejectIn):
     return selectors.extension_get(viewer=request.user, request_id=request_id)
 
 
+class ReportFileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class CloseRequestOut(Schema):
     report_id: int
     task_id: int
     status: str
-    evidence_id: int
-    evidence_file: str
+    evidence_text: str
+    files: list[ReportFileOut]
 
 
 @router.post("/tasks/{task_id}/close-request", response={201: CloseRequestOut},
-             summary="申请办结（附佐证）request closing with evidence (multipart form)")
+             summary="申请办结（附佐证）request closing with evidence (multipart form: text, evidence_text, files)")
 def close_request(request, task_id: int, text: Form[str], evidence_text: Form[str] = "",
-                  progress_percent: Form[int] = 100, file: File[UploadedFile] | None = None):
-    report = actions.close_request_with_evidence(
-        actor=request.user, task_id=task_id, text=text, progress_percent=progress_percent,
-        evidence_text=evidence_text, file_name=file.name if file else "", content=file.read() if file else None)
-    evidence = report.close_evidence
+                  progress_percent: Form[int] = 100, files: File[list[UploadedFile]] = None):
+    """The one 申请办结 path (``duban.tasks.actions.report_submit``): evidence is a description and/or files (photos,
+    PDF, Office; told by content), required for the kinds the office configured."""
+    report = task_actions.report_submit(
+        actor=request.user, task_id=task_id, text=text, progress_percent=progress_percent, request_close=True,
+        evidence_text=evidence_text, files=[(f.name, f.read()) for f in files or ()])
     return Status(201, {"report_id": report.pk, "task_id": task_id, "status": "close_requested",
-                        "evidence_id": evidence.pk, "evidence_file": evidence.file_name})
+                        "evidence_text": report.evidence_text, "files": list(report.files.all())})
 
 
 class DeliveryOut(Schema):
@@ -177,3 +187,107 @@ def delivery_list(request, status: str | None = None):
 @router.post("/deliveries/{delivery_id}/retry", response=DeliveryOut, summary="重新发送 re-queue a delivery")
 def delivery_retry(request, delivery_id: int):
     return actions.delivery_retry(actor=request.user, delivery_id=delivery_id)
+
+
+# --- leaders: 批示 and 重点关注 ----------------------------------------------------------------------------------
+
+class CommentIn(Schema):
+    text: str = Field(max_length=2000)
+    deadline: dt.date | None = None
+
+
+class CommentOut(Schema):
+    id: int
+    task_id: int
+    author: str
+    text: str
+    proposed_deadline: dt.date | None
+    deadline_status: str
+    decision_comment: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_author(obj) -> str:
+        return obj.author.get_username()
+
+
+class DeadlineConfirmIn(Schema):
+    version: int | None = None
+
+
+class DeadlineDeclineIn(Schema):
+    reason: str = Field(max_length=2000)
+
+
+class WatchIn(Schema):
+    watching: bool
+
+
+@router.get("/tasks/{task_id}/comments", response=list[CommentOut], summary="领导批示 leaders' comments on a task")
+def comment_list(request, task_id: int):
+    return list(selectors.comment_list(viewer=request.user, task_id=task_id)[:100])
+
+
+@router.post("/tasks/{task_id}/comments", response={201: CommentOut},
+             summary="批示 a leader's comment; a deadline (set or earlier) waits for the office to confirm")
+def comment_create(request, task_id: int, payload: CommentIn):
+    comment = actions.task_comment(actor=request.user, task_id=task_id, text=payload.text, deadline=payload.deadline)
+    return Status(201, comment)
+
+
+@router.post("/comments/{comment_id}/confirm-deadline", response=CommentOut,
+             summary="督查室确认批示时限 the office confirms a 批示's deadline")
+def deadline_confirm(request, comment_id: int, payload: DeadlineConfirmIn):
+    return actions.deadline_change_confirm(actor=request.user, comment_id=comment_id, version=payload.version)
+
+
+@router.post("/comments/{comment_id}/decline-deadline", response=CommentOut,
+             summary="督查室不调整批示时限 the office declines a 批示's deadline, saying why")
+def deadline_decline(request, comment_id: int, payload: DeadlineDeclineIn):
+    return actions.deadline_change_decline(actor=request.user, comment_id=comment_id, reason=payload.reason)
+
+
+@router.post("/tasks/{task_id}/watch", response=WatchIn, summary="重点关注 mark or unmark a task (leaders)")
+def task_watch(request, task_id: int, payload: WatchIn):
+    actions.task_watch_set(actor=request.user, task_id=task_id, watching=payload.watching)
+    return {"watching": payload.watching}
+
+
+@router.get("/watchlist", response=list[LightOut], summary="重点关注列表 the leader's watched tasks with lights")
+def watch_list(request):
+    return [_light_out(t, light) for t, light in selectors.watch_list(viewer=request.user)]
+
+
+# --- where messages reach a person ---------------------------------------------------------------------------
+
+class ContactIn(Schema):
+    version: int | None = None
+    mobile: str = Field("", max_length=20)
+    wecom_userid: str = Field("", max_length=64)
+    dingtalk_userid: str = Field("", max_length=64)
+    kinds: list[str] = Field(default_factory=list, max_length=50)
+    channels: list[str] = Field(default_factory=list, max_length=10)
+    quiet_non_working_days: bool = True
+
+
+class ContactOut(Schema):
+    user_id: int
+    version: int
+    mobile: str
+    wecom_userid: str
+    dingtalk_userid: str
+    kinds: list[str]
+    channels: list[str]
+    quiet_non_working_days: bool
+
+
+@router.get("/users/{user_id}/contact", response=ContactOut,
+            summary="消息绑定与偏好 a person's message bindings and preferences (self or sysadmin)")
+def contact_get(request, user_id: int):
+    return selectors.contact_get(viewer=request.user, user_id=user_id)
+
+
+@router.put("/users/{user_id}/contact", response=ContactOut,
+            summary="设置消息绑定与偏好 set a person's message bindings and preferences (self or sysadmin)")
+def contact_put(request, user_id: int, payload: ContactIn):
+    return actions.contact_update(actor=request.user, user_id=user_id, **payload.dict())

@@ -33,6 +33,15 @@ class ChannelError(Exception):
     """A send that failed and may succeed later (network, 5xx, robot error code)."""
 
 
+class Deferred(ChannelError):
+    """Not now: send again at ``until`` without counting an attempt (a person's quiet hours). Not a failure: the
+    lane goes on and its breaker is not touched."""
+
+    def __init__(self, until):
+        super().__init__(f"held until {until.isoformat()}")
+        self.until = until
+
+
 class Channel(Protocol):
     name: str
 

@@ -32,7 +32,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from duban.core.models import Notification
-from duban.followup.channels import ChannelError, channel_lane, get_channel, registered_channels
+from duban.followup.channels import ChannelError, Deferred, channel_lane, get_channel, registered_channels
 from duban.followup.models import Delivery, DeliveryStatus, NotificationDispatch
 
 # Notifications older than this when first seen (a fresh install, a long outage) stay in-app only: mailing a
@@ -121,13 +121,16 @@ def breakers_reset() -> None:
         _breakers.clear()
 
 
-def _send_one(delivery: Delivery) -> str | None:
-    """Send in a lane thread; the error text, or None when it went. Never touches the database."""
+def _send_one(delivery: Delivery) -> "str | Deferred | None":
+    """Send in a lane thread; the error text, a ``Deferred`` (held), or None when it went. Never touches the
+    database."""
     channel = get_channel(delivery.channel)
     if channel is None:
         return f"unknown channel {delivery.channel}"
     try:
         channel.send(delivery)
+    except Deferred as held:
+        return held
     except ChannelError as exc:
         return str(exc) or type(exc).__name__
     except Exception as exc:  # noqa: BLE001 - a channel's bug fails its message, not the pass
@@ -141,6 +144,9 @@ def _run_lane(items: list[Delivery], deadline: float, out: queue.Queue) -> None:
             out.put(("release", items[index:], None))
             break
         error = _send_one(delivery)
+        if isinstance(error, Deferred):  # held for the person's quiet hours: not an attempt, not a failure
+            out.put(("defer", delivery, error.until))
+            continue
         out.put(("done", delivery, error))
         if error is not None:  # a failing lane waits for the next pass (and its breaker)
             out.put(("release", items[index + 1:], None))
@@ -162,7 +168,8 @@ def deliveries_send(*, now: dt.datetime | None = None, worker: str | None = None
     counts = {"sent": 0, "failed": 0, "dead": 0}
     rows = (Delivery.objects.select_related("notification", "notification__recipient",
                                             "notification__recipient__profile",
-                                            "notification__recipient__profile__unit", "notification__task")
+                                            "notification__recipient__profile__unit",
+                                            "notification__recipient__contact", "notification__task")
             .in_bulk(due))
     lanes: dict[str, list[Delivery]] = {}
     for delivery_id in due:
@@ -174,6 +181,7 @@ def deliveries_send(*, now: dt.datetime | None = None, worker: str | None = None
             continue  # backing off: not claimed, not attempted, due again when the breaker closes
         if not delivery_claim(delivery_id=delivery_id, worker=worker, now=now):
             continue
+        delivery.attempt_at = now  # what "now" is for the channel (a person's quiet hours)
         lanes.setdefault(lane, []).append(delivery)
     if not lanes:
         return counts
@@ -194,6 +202,10 @@ def deliveries_send(*, now: dt.datetime | None = None, worker: str | None = None
                 ended += 1
             elif kind == "release":
                 Delivery.objects.filter(pk__in=[d.pk for d in value], claimed_by=worker).update(claimed_until=None)
+            elif kind == "defer":
+                Delivery.objects.filter(pk=value.pk, claimed_by=worker).update(next_attempt_at=error,
+                                                                                claimed_until=None)
+                counts["deferred"] = counts.get("deferred", 0) + 1
             else:
                 recorded_at = now if clock_fixed else timezone.now()
                 _breaker_record(lane_of[value.pk], error is None, recorded_at)

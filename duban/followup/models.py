@@ -130,3 +130,60 @@ class Delivery(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
         constraints = [models.UniqueConstraint(fields=["channel", "target", "group_key"], name="delivery_once")]
+
+
+class DeadlineChange(models.TextChoices):
+    NONE = "", _("无")
+    PENDING = "pending", _("待督查室确认")
+    CONFIRMED = "confirmed", _("已确认")
+    DECLINED = "declined", _("未采纳")
+
+
+class LeaderComment(models.Model):
+    """A leader's 批示/圈阅 on a task. It may propose a deadline (set one, or an earlier one); the deadline changes
+    only when the supervision office confirms it (``deadline_status``)."""
+
+    task = models.ForeignKey("tasks.Task", on_delete=models.PROTECT, related_name="leader_comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("批示内容"))
+    proposed_deadline = models.DateField(_("批示时限"), null=True, blank=True)
+    deadline_status = models.CharField(max_length=10, choices=DeadlineChange.choices, blank=True, default="")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class TaskWatch(models.Model):
+    """A leader's 重点关注 mark on a task. Unmarking keeps the row (``active`` false): when a task was watched is
+    part of the record."""
+
+    task = models.ForeignKey("tasks.Task", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "task"], name="task_watch_once")]
+
+
+class PersonContact(models.Model):
+    """Where messages reach one person (their mobile number, 企业微信 userid, 钉钉 userid) and what they want: which
+    kinds of notice (empty: all), over which person channels (empty: all bound), and whether to hold messages on
+    non-working days (per the official calendar) until the next working morning. Set by the person on their account
+    page or by the sysadmin."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contact")
+    mobile = models.CharField(_("手机号"), max_length=20, blank=True)
+    wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)
+    dingtalk_userid = models.CharField(_("钉钉账号"), max_length=64, blank=True)
+    kinds = models.JSONField(default=list, blank=True)  # notification kinds wanted; [] means all
+    channels = models.JSONField(default=list, blank=True)  # person channel names wanted; [] means all bound
+    quiet_non_working_days = models.BooleanField(_("节假日免打扰"), default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)

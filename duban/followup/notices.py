@@ -1,13 +1,10 @@
 """The 督办通知单 and the 催办单 (.docx in the GB/T 9704-2012 layout of ``duban.core.gongwen``). The 督办通知单 is
-written under ``DATA_DIR/notices`` — outside the web root, served only through a view that checks the viewer may
-see the task."""
+stored through ``duban.core.files`` under ``notices/`` — outside the web root, served only through a view that
+checks the viewer may see the task."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
-from django.conf import settings
 
 from duban.core.gongwen import GongwenDocument, Letterhead, chinese_date
 
@@ -16,10 +13,6 @@ REQUIREMENT = ("该事项已超过办理时限。请你单位接到本通知后�
 URGE_REQUIREMENT = "请你单位抓紧办理，按时限要求报送办理进展；确有困难的，请及时说明情况。"
 NOTICE_CODE = "督办"
 URGE_CODE = "催办"
-
-
-def notice_path(relative: str) -> Path:
-    return Path(settings.DATA_DIR) / relative
 
 
 def _deadline_text(deadline: dt.date | None) -> str:
@@ -60,13 +53,3 @@ def urge_docx(*, number: str, unit_name: str, task_title: str, task_text: str, d
                  task_text=task_text, source=source,
                  facts=[f"办理时限为{_deadline_text(deadline)}。" + (f"{reason.rstrip('。')}。" if reason else "")],
                  requirement=URGE_REQUIREMENT, issued_on=issued_on, letterhead=letterhead)
-
-
-def notice_write(*, relative_path: str, number: str, unit_name: str, task_title: str, task_text: str,
-                 deadline: dt.date | None, overdue_days: int, issued_on: dt.date, source: str = "") -> Path:
-    """Write the 督办通知单 and return its absolute path."""
-    path = notice_path(relative_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(notice_docx(number=number, unit_name=unit_name, task_title=task_title, task_text=task_text,
-                                 deadline=deadline, overdue_days=overdue_days, issued_on=issued_on, source=source))
-    return path

@@ -29,3 +29,25 @@ def can_manage_deliveries(user) -> bool:
 def can_record_delivery(user) -> bool:
     """Delivery outcomes are recorded by the follow-up worker, which acts as the system actor."""
     return getattr(user, "username", None) == SYSTEM_USERNAME
+def can_comment_on_task(user, task) -> bool:
+    """批示 is a leader's, on any task the leader may see (leaders see every task)."""
+    return perms.role_of(user) == Role.LEADER
+
+
+def can_watch_task(user, task) -> bool:
+    """重点关注 is a leader's watch list."""
+    return perms.role_of(user) == Role.LEADER
+
+
+def can_decide_deadline_change(user, comment) -> bool:
+    """A deadline set in a 批示 takes effect only when the supervision office confirms it."""
+    return perms.is_supervisor(user)
+
+
+def can_edit_contact(user, person) -> bool:
+    """A person binds their own mobile and 企业微信/钉钉 ids; the sysadmin may set anyone's."""
+    if perms.role_of(user) is None:
+        return False
+    if user.pk == person.pk:
+        return True
+    return perms.role_of(user) == Role.SYSADMIN

@@ -44,6 +44,9 @@ def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, wo
     from duban.meetings.actions import scan_jobs_run  # scans waiting for text recognition, one a pass
 
     result.scans = scan_jobs_run()
+    from duban.core.files import sweep_stale
+
+    sweep_stale()  # temporaries left by a process killed between writing a file and committing
     return result
 
 

@@ -12,10 +12,10 @@ from duban.core import permissions as perms
 from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
 from duban.followup.lights import SUPERVISED_STATUSES, Light, lights_for, task_light
-from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, ReminderSent,
-                                   SupervisionNotice)
+from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
+                                   ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
-from duban.tasks.models import ProgressReport, ReportStatus, Task, TaskStatus
+from duban.tasks.models import ProgressReport, ReportFile, ReportStatus, Task, TaskStatus
 
 
 def task_light_get(*, viewer, task_id: int, today: dt.date | None = None) -> tuple[Task, Light]:
@@ -28,11 +28,15 @@ def light_list(*, viewer, code: str | None = None, unit_id: int | None = None, t
     """Open tasks the viewer may see with their lights, reddest first; one query whatever the number of tasks."""
     qs = task_selectors.task_list(viewer=viewer, unit_id=unit_id).filter(
         status__in=[*SUPERVISED_STATUSES, TaskStatus.CLOSE_REQUESTED])
-    tasks = list(qs)
+    return [row for row in reddest_first(list(qs), today) if code is None or row[1].code == code]
+
+
+def reddest_first(tasks: list[Task], today: dt.date | None) -> list[tuple[Task, Light]]:
+    """Tasks with their lights, reddest first, then by deadline."""
     lights = lights_for(tasks, today)
     order = {"red": 0, "yellow": 1, "blue": 2, "green": 3, "none": 4}
-    rows = [(t, lights[t.pk]) for t in tasks if code is None or lights[t.pk].code == code]
-    rows.sort(key=lambda row: (order[row[1].code], row[0].deadline or dt.date.max, row[0].pk))
+    rows = [(t, lights[t.pk]) for t in tasks]
+    rows.sort(key=lambda row: (order.get(row[1].code, 5), row[0].deadline or dt.date.max, row[0].pk))
     return rows
 
 
@@ -93,11 +97,13 @@ class TaskFollowup:
     extensions: list
     pending_extension: ExtensionRequest | None
     close_request: ProgressReport | None
-    close_evidence: CloseEvidence | None
+    close_files: list
+    coop_parts: list  # (unit name, filed?) for each cooperating unit, shown with the close request
     can_request_extension: bool
     can_decide_extension: bool
     can_request_close: bool
     can_review: bool
+    can_see_deliveries: bool = False
 
 
 def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFollowup:
@@ -116,14 +122,102 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFo
     if task.status == TaskStatus.CLOSE_REQUESTED:
         close_request = (ProgressReport.objects.filter(task_id=task.pk, request_close=True,
                                                        status=ReportStatus.SUBMITTED).order_by("-id").first())
-    evidence = (CloseEvidence.objects.filter(report=close_request).first() if close_request else None)
+    close_files = list(ReportFile.objects.filter(report=close_request)) if close_request else []
+    coop_parts = []
+    if close_request:
+        filed = task_selectors.coop_parts_in(task)
+        names = dict(task.coop_units.values_list("pk", "name"))
+        coop_parts = [(names[unit_id], done) for unit_id, done in filed.items()]
     supervised = task.status in SUPERVISED_STATUSES
     return TaskFollowup(
         task=task, light=task_light(task, today), reminders=reminders, extensions=extensions,
-        pending_extension=pending, close_request=close_request, close_evidence=evidence,
+        pending_extension=pending, close_request=close_request, close_files=close_files,
+        coop_parts=coop_parts,
         can_request_extension=supervised and pending is None and fperms.can_request_extension(viewer, task),
         can_decide_extension=pending is not None and perms.is_supervisor(viewer),
         can_request_close=task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
         and perms.can_request_close(viewer, task),
         can_review=close_request is not None and perms.is_supervisor(viewer),
+        can_see_deliveries=perms.is_supervisor(viewer),
     )
+
+
+# --- leaders: 批示 and 重点关注 ----------------------------------------------------------------------------------
+
+@dataclass
+class TaskTop:
+    """What the top of a task page shows: leaders' 批示, a returned close request with its reason, and the
+    buttons the viewer may use."""
+
+    task: Task
+    comments: list
+    returned_close: ProgressReport | None
+    watching: bool
+    can_comment: bool
+    can_watch: bool
+    can_decide_deadline: bool
+
+
+def task_top(*, viewer, task: Task, commented: bool = True) -> TaskTop:
+    """``task`` as ``task_get`` returned it for this viewer (checked again otherwise, as ``task_followup`` does).
+    ``commented`` False: the caller knows there is no 批示 (from the task's history), so none are read."""
+    if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
+            pk=task.pk).exists():
+        raise NotFound()
+    comments = list(LeaderComment.objects.filter(task_id=task.pk).select_related("author__profile")
+                    .order_by("-id")[:20]) if commented else []
+    returned = None
+    if task.status == TaskStatus.IN_PROGRESS and task.returns_count:  # only a returned close request counts
+        last_close = (ProgressReport.objects.filter(task_id=task.pk, request_close=True).order_by("-id")
+                      .only("pk", "status", "review_comment", "reviewed_at").first())
+        if last_close is not None and last_close.status == ReportStatus.RETURNED:
+            returned = last_close
+    watching = (fperms.can_watch_task(viewer, task)
+                and TaskWatch.objects.filter(user=viewer, task_id=task.pk, active=True).exists())
+    return TaskTop(task=task, comments=comments, returned_close=returned, watching=watching,
+                   can_comment=fperms.can_comment_on_task(viewer, task), can_watch=fperms.can_watch_task(viewer, task),
+                   can_decide_deadline=perms.is_supervisor(viewer))
+
+
+def comment_list(*, viewer, task_id: int) -> QuerySet[LeaderComment]:
+    task_selectors.task_get(viewer=viewer, task_id=task_id)
+    return LeaderComment.objects.filter(task_id=task_id).select_related("author").order_by("-id")
+
+
+def comment_get(*, viewer, comment_id: int) -> LeaderComment:
+    found = (LeaderComment.objects.filter(task__in=perms.tasks_visible_to(viewer), pk=comment_id)
+             .select_related("author").first())
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def watch_list(*, viewer, today: dt.date | None = None) -> list[tuple[Task, Light]]:
+    """The viewer's 重点关注 tasks (scoped like every read) with their lights, reddest first."""
+    watched = TaskWatch.objects.filter(user=viewer, active=True).values("task_id")
+    return reddest_first(list(task_selectors.task_list(viewer=viewer, include_withdrawn=True).filter(pk__in=watched)),
+                         today)
+
+
+def contact_get(*, viewer, user_id: int):
+    """Where messages reach ``user_id`` (an unsaved blank when nothing is bound yet), for the person themself or
+    the sysadmin; ``NotFound`` for anyone else."""
+    from django.contrib.auth import get_user_model
+
+    from duban.followup.models import PersonContact
+
+    person = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if person is None or not fperms.can_edit_contact(viewer, person):
+        raise NotFound()
+    return PersonContact.objects.filter(user=person).first() or PersonContact(user=person)
+
+
+def task_delivery_list(*, viewer, task_id: int) -> list[Delivery]:
+    """How a task's notices went out over the channels (who, which channel, sent or not), for the supervision
+    office; addresses are not shown here (the sysadmin's delivery log has them). ``NotFound`` for others."""
+    task_selectors.task_get(viewer=viewer, task_id=task_id)
+    if not perms.is_supervisor(viewer):
+        raise NotFound()
+    return list(Delivery.objects.filter(notification__task_id=task_id)
+                .select_related("notification", "notification__recipient", "notification__recipient__profile")
+                .order_by("-id")[:500])

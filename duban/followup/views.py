@@ -7,17 +7,15 @@ refused or invalid step shows its message on that page.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.files import file_response
 from duban.core.views import page_errors, paginate
 from duban.followup import actions, selectors
 from duban.followup.models import DeliveryStatus
@@ -85,17 +83,23 @@ def extension_reject(request, request_id: int):
     return _step(request, ext.task_id, run, "已不予批准")
 
 
+def uploaded_files(request, field: str = "files") -> list[tuple[str, bytes]]:
+    """The files of a multipart form field as (name, bytes), empty parts skipped."""
+    return [(f.name, f.read()) for f in request.FILES.getlist(field) if f.size]
+
+
 @login_required
 @require_POST
 @page_errors
 def close_request(request, task_id: int):
-    upload = request.FILES.get("file")
+    percent = request.POST.get("progress_percent", "100")
 
     def run():
-        actions.close_request_with_evidence(
+        task_actions.report_submit(
             actor=request.user, task_id=task_id, text=request.POST.get("text", ""),
+            progress_percent=int(percent) if percent.isdigit() else 100, request_close=True,
             evidence_text=request.POST.get("evidence_text", ""),
-            file_name=upload.name if upload else "", content=upload.read() if upload else None)
+            files=uploaded_files(request, "file") + uploaded_files(request))
     return _step(request, task_id, run, "办结申请已提交")
 
 
@@ -123,26 +127,112 @@ def close_return(request, report_id: int):
         actor=request.user, report_id=report_id, reason=request.POST.get("reason", "")), "已退回")
 
 
-def _file(relative: str, name: str, content_type: str):
-    path = (Path(settings.DATA_DIR) / relative).resolve()
-    if not relative or not path.is_file() or Path(settings.DATA_DIR).resolve() not in path.parents:
-        raise Http404("文件不存在")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=content_type)
-
-
 @login_required
 @page_errors
 def notice_download(request, notice_id: int):
     notice = selectors.notice_get(viewer=request.user, notice_id=notice_id)
-    return _file(notice.file_path, notice.file_name,
-                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return file_response(notice.file_path, shown=notice.file_name,
+                         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 @login_required
 @page_errors
 def evidence_download(request, evidence_id: int):
+    """Evidence filed before report files existed (``CloseEvidence``)."""
     evidence = selectors.evidence_get(viewer=request.user, evidence_id=evidence_id)
-    return _file(evidence.file_path, evidence.file_name, "application/octet-stream")
+    return file_response(evidence.file_path, shown=evidence.file_name, content_type="application/octet-stream")
+
+
+# --- leaders: 批示 and 重点关注 ----------------------------------------------------------------------------------
+
+@login_required
+@require_POST
+@page_errors
+def task_comment(request, task_id: int):
+    raw = request.POST.get("deadline") or ""
+
+    def run():
+        actions.task_comment(actor=request.user, task_id=task_id, text=request.POST.get("text", ""),
+                             deadline=_date(raw) if raw else None)
+    return _step(request, task_id, run, "批示已发送")
+
+
+@login_required
+@require_POST
+@page_errors
+def deadline_confirm(request, comment_id: int):
+    comment = selectors.comment_get(viewer=request.user, comment_id=comment_id)
+    version = request.POST.get("version")
+
+    def run():
+        actions.deadline_change_confirm(actor=request.user, comment_id=comment_id,
+                                        version=int(version) if (version or "").isdigit() else None)
+    return _step(request, comment.task_id, run, "已按批示调整办理时限")
+
+
+@login_required
+@require_POST
+@page_errors
+def deadline_decline(request, comment_id: int):
+    comment = selectors.comment_get(viewer=request.user, comment_id=comment_id)
+
+    def run():
+        actions.deadline_change_decline(actor=request.user, comment_id=comment_id,
+                                        reason=request.POST.get("reason", ""))
+    return _step(request, comment.task_id, run, "已告知领导未调整时限")
+
+
+@login_required
+@require_POST
+@page_errors
+def task_watch(request, task_id: int):
+    watching = request.POST.get("watching") == "1"
+
+    def run():
+        actions.task_watch_set(actor=request.user, task_id=task_id, watching=watching)
+    return _step(request, task_id, run, "已设为重点关注" if watching else "已取消重点关注")
+
+
+@login_required
+@page_errors
+def watch_list(request):
+    """The leader's 重点关注 list with lights, reddest first."""
+    return render(request, "followup/watchlist.html", {"rows": selectors.watch_list(viewer=request.user)})
+
+
+# --- where messages reach a person ---------------------------------------------------------------------------
+
+@login_required
+@page_errors
+def contact_edit(request, user_id: int | None = None):
+    """A person's own message settings (``/followup/me/contact/``), or anyone's for the sysadmin."""
+    user_id = request.user.pk if user_id is None else user_id
+    contact = selectors.contact_get(viewer=request.user, user_id=user_id)
+    if request.method == "POST":
+        version = request.POST.get("version", "")
+        try:
+            contact = actions.contact_update(
+                actor=request.user, user_id=user_id, version=int(version) if version.isdigit() else None,
+                mobile=request.POST.get("mobile", ""), wecom_userid=request.POST.get("wecom_userid", ""),
+                dingtalk_userid=request.POST.get("dingtalk_userid", ""), kinds=request.POST.getlist("kinds"),
+                channels=request.POST.getlist("channels"),
+                quiet_non_working_days=request.POST.get("quiet_non_working_days") == "on")
+        except (Conflict, InvalidInput) as exc:
+            messages.error(request, exc.message_zh)
+        else:
+            messages.success(request, "消息设置已保存")
+            return redirect(request.path)
+    return render(request, "followup/contact.html", {
+        "contact": contact, "person": contact.user, "kinds": actions.NOTICE_KINDS.items(),
+        "channels": actions.PERSON_CHANNELS.items()})
+
+
+@login_required
+@page_errors
+def task_deliveries(request, task_id: int):
+    """How the task's notices reached people (channel, person, outcome), for the supervision office."""
+    return render(request, "followup/task_deliveries.html", {
+        "task_id": task_id, "rows": selectors.task_delivery_list(viewer=request.user, task_id=task_id)})
 
 
 @login_required

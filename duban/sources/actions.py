@@ -9,19 +9,16 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from duban.core import permissions as core
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.files import check_upload, files_follow_transaction, store_upload
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.meetings.models import Meeting
@@ -385,31 +382,22 @@ def hazard_close(*, actor, hazard_id: int, version: int) -> Hazard:
 
 # --- attachments ---------------------------------------------------------------------------------------------
 
-# Types are told by their first bytes, never by the name or the browser's claim, so a renamed script is refused.
-MAGIC_TYPES = (
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"%PDF-", "application/pdf", ".pdf"),
-)
+ATTACHMENT_FOLDER = "attachments"
 
 
-def attachment_dir() -> Path:
-    return Path(settings.DATA_DIR) / "attachments"
+def attachment_storage_name(attachment: Attachment) -> str:
+    """Where the file is in the storage (``duban.core.files``)."""
+    return f"{ATTACHMENT_FOLDER}/{attachment.stored_name}"
 
 
-def sniff_type(data: bytes) -> tuple[str, str] | None:
-    for magic, content_type, suffix in MAGIC_TYPES:
-        if data.startswith(magic):
-            return content_type, suffix
-    return None
-
-
+@files_follow_transaction
 @durable_action
 def attachment_upload(*, actor, task_id: int, filename: str, data: bytes, hazard_id: int | None = None
                       ) -> Attachment:
     """Supervisors and the task's lead or cooperating units attach a JPEG/PNG photo or a PDF (size limited by
-    ``DUBAN_ATTACHMENT_MAX_BYTES``). The file is stored under a random name outside the web root. Event
-    ATTACHMENT_UPLOADED; nobody is told (the report or step it supports tells)."""
+    ``DUBAN_ATTACHMENT_MAX_BYTES``; the type told by the content). The file is stored under a random name
+    through ``duban.core.files``, moved into place when the transaction commits. Event ATTACHMENT_UPLOADED;
+    nobody is told (the report or step it supports tells)."""
     task = core.tasks_visible_to(actor).filter(pk=task_id).select_related("lead_unit").first()
     if task is None:
         raise NotFound()
@@ -419,34 +407,14 @@ def attachment_upload(*, actor, task_id: int, filename: str, data: bytes, hazard
         hazard = Hazard.objects.filter(pk=hazard_id, task_id=task.pk).first()
         if hazard is None:
             raise NotFound()
-    limit = settings.DUBAN_ATTACHMENT_MAX_BYTES
-    if not data:
-        raise InvalidInput("文件为空", "the file is empty")
-    if len(data) > limit:
-        raise InvalidInput(f"文件不能超过{limit // (1024 * 1024)}MB", f"the file must be at most {limit} bytes")
-    sniffed = sniff_type(data)
-    if sniffed is None:
-        raise InvalidInput("只接受 JPEG、PNG 图片或 PDF 文件", "only JPEG, PNG or PDF files are accepted")
-    content_type, suffix = sniffed
-    name = Path(filename or "").name.strip()[:200] or f"附件{suffix}"
-    stored = secrets.token_hex(16) + suffix
-    folder = attachment_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / stored
-    path.write_bytes(data)
-    try:
-        attachment = Attachment.objects.create(task=task, hazard=hazard, original_name=name,
-                                               content_type=content_type, size=len(data),
-                                               sha256=hashlib.sha256(data).hexdigest(), stored_name=stored,
-                                               uploaded_by=actor)
-        audit_log(actor=actor, event_type=EventType.ATTACHMENT_UPLOADED, task=task,
-                  extra={"attachment_id": attachment.pk, "hazard_id": hazard_id, "name": name,
-                         "content_type": content_type, "size": len(data), "sha256": attachment.sha256})
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    # This action is the outermost transaction, so once it returns only the commit itself can still fail; a file
-    # left by such a failure is an orphan under a random name that nothing links to, never a row without its file.
+    upload = check_upload(filename, data, limit=settings.DUBAN_ATTACHMENT_MAX_BYTES, office=False)
+    stored = store_upload(ATTACHMENT_FOLDER, upload).removeprefix(ATTACHMENT_FOLDER + "/")
+    attachment = Attachment.objects.create(task=task, hazard=hazard, original_name=upload.name,
+                                           content_type=upload.content_type, size=upload.size,
+                                           sha256=upload.sha256, stored_name=stored, uploaded_by=actor)
+    audit_log(actor=actor, event_type=EventType.ATTACHMENT_UPLOADED, task=task,
+              extra={"attachment_id": attachment.pk, "hazard_id": hazard_id, "name": upload.name,
+                     "content_type": upload.content_type, "size": upload.size, "sha256": upload.sha256})
     return attachment
 
 

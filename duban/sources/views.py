@@ -7,11 +7,10 @@ Thin: parse (a form), call one action or selector, render. Domain errors become 
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from duban.core import selectors as core_selectors
 from duban.core.errors import Conflict, InvalidInput
+from duban.core.files import file_response
 from duban.core.views import page_errors, paginate
 from duban.sources import actions, forms, search as search_module, selectors
 from duban.sources import permissions as perms
@@ -325,18 +325,9 @@ def request_limit() -> int:
 def attachment_download(request, attachment_id: int):
     """The file, only for a viewer who may see its task (404 otherwise, as for a missing one)."""
     attachment = selectors.attachment_get(viewer=request.user, attachment_id=attachment_id)
-    path = actions.attachment_dir() / attachment.stored_name
-    if not path.is_file():
-        raise Http404("未找到")
-    inline = attachment.content_type.startswith("image/") and request.GET.get("download") != "1"
-    response = FileResponse(path.open("rb"), content_type=attachment.content_type)
-    disposition = "inline" if inline else "attachment"
-    ascii_name = "attachment" + path.suffix
-    response["Content-Disposition"] = (f"{disposition}; filename=\"{ascii_name}\"; "
-                                       f"filename*=UTF-8''{quote(attachment.original_name)}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(actions.attachment_storage_name(attachment), shown=attachment.original_name,
+                         content_type=attachment.content_type,
+                         inline=attachment.content_type.startswith("image/") and request.GET.get("download") != "1")
 
 
 # --- search and phrases --------------------------------------------------------------------------------------

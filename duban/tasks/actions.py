@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from duban.core import permissions as perms
@@ -21,12 +22,14 @@ from duban.core import rules
 from duban.core.rules import check_text
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.files import Upload, check_upload, files_follow_transaction, store_upload
 from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.extraction.directives import has_modal
-from duban.tasks.models import (OPEN_STATUSES, Priority, ProgressReport, ReportCycle, ReportStatus, Task, TaskKind,
-                                TaskStatus)
+from duban.tasks.models import (OPEN_STATUSES, CloseEvidenceRule, Priority, ProgressReport, ReportCycle, ReportFile,
+                                ReportStatus, Task, TaskKind, TaskStatus)
+from duban.tasks.selectors import close_evidence_required_for, coop_parts_in
 
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
                    "report_cycle", "report_every", "heading")
@@ -471,10 +474,29 @@ def task_assign_in_txn(*, actor, task: Task) -> Task:
     _bump(task, status=TaskStatus.ASSIGNED, assigned_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.TASK_ASSIGNED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit, extra={"old_status": old_status, "lead_unit_id": task.lead_unit_id})
-    notify(recipients=unit_people(task.lead_unit_id), kind="task_assigned", task=task,
-           title=f"新交办事项：{task.title}",
-           body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
+    task_units_notify_in_txn(task=task, kind="task_assigned", title=f"新交办事项：{task.title}",
+                             body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
     return task
+
+
+def task_units_people(task: Task):
+    """The people of the task's lead unit and of its cooperating units (配合单位)."""
+    units = [task.lead_unit_id, *task.coop_units.values_list("pk", flat=True)]
+    return get_user_model().objects.filter(is_active=True, profile__unit_id__in=[u for u in units if u],
+                                           profile__role__in=[Role.UNIT_ADMIN, Role.UNIT_STAFF])
+
+
+def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "") -> list:
+    """Tell the lead unit and every cooperating unit about the task (交办, 改派), joining the caller's
+    transaction; a cooperating unit's notice says it cooperates. Returns the notification rows."""
+    lead = list(unit_people(task.lead_unit_id))
+    lead_ids = {u.pk for u in lead}
+    coop = [u for u in task_units_people(task) if u.pk not in lead_ids]
+    rows = notify(recipients=lead, kind=kind, task=task, title=title, body=body, payload={"role": "lead"})
+    rows += notify(recipients=coop, kind=kind, task=task, title=f"（配合）{title}",
+                   body=f"牵头单位：{task.lead_unit.name if task.lead_unit_id else '未定'}。{body}",
+                   payload={"role": "coop"})
+    return rows
 
 
 @durable_action
@@ -515,11 +537,60 @@ def task_decline(*, actor, task_id: int, reason: str) -> Task:
     return task
 
 
+def report_uploads_check(files) -> list[Upload]:
+    """Check a report's files (name, bytes) before anything is written: at most ``DUBAN_REPORT_MAX_FILES``, each a
+    photo, PDF or Office file by its content and at most ``DUBAN_REPORT_FILE_MAX_BYTES``."""
+    files = list(files or ())
+    if len(files) > settings.DUBAN_REPORT_MAX_FILES:
+        raise InvalidInput(f"每次最多上传{settings.DUBAN_REPORT_MAX_FILES}个文件",
+                           f"at most {settings.DUBAN_REPORT_MAX_FILES} files per report")
+    return [check_upload(name, content, limit=settings.DUBAN_REPORT_FILE_MAX_BYTES) for name, content in files]
+
+
+def report_files_store_in_txn(*, actor, report: ProgressReport, uploads: list[Upload]) -> list[ReportFile]:
+    """Stage checked uploads (``duban.core.files``) and record them on the report, joining the caller's
+    transaction (which must be a ``files_follow_transaction`` action). Writes no audit row: the caller's event
+    lists the files."""
+    rows = [ReportFile(report=report, task_id=report.task_id, name=u.name, content_type=u.content_type, size=u.size,
+                       sha256=u.sha256, storage_name=store_upload(f"reports/{report.task_id}", u), uploaded_by=actor)
+            for u in uploads]
+    return ReportFile.objects.bulk_create(rows)
+
+
+def files_audit(rows: list[ReportFile]) -> list[dict]:
+    return [{"id": f.pk, "name": f.name, "content_type": f.content_type, "size": f.size, "sha256": f.sha256}
+            for f in rows]
+
+
 @durable_action
-def report_submit(*, actor, task_id: int, text: str, progress_percent: int, request_close: bool = False
-                  ) -> ProgressReport:
-    """Lead or cooperating units report progress; the lead may ask to close (申请办结). The first report moves an
-    accepted task into 办理中. Event REPORT_SUBMITTED (and TASK_CLOSE_REQUESTED); supervisors are told."""
+def close_evidence_rule_set(*, actor, kind: str, required: bool) -> bool:
+    """The supervision office sets whether close requests on a kind of task need evidence. Setting what is in
+    force changes nothing. Event CLOSE_EVIDENCE_RULE_SET with the old and new rule; nobody is told. Returns whether
+    the rule changed."""
+    if not perms.can_configure_close_evidence(actor):
+        raise PermissionDenied()
+    if kind not in TaskKind.values:
+        raise InvalidInput("事项类型不正确", "unknown kind of task")
+    required = bool(required)
+    list(CloseEvidenceRule.objects.select_for_update().filter(kind=kind))  # two offices at once: one after the other
+    old = close_evidence_required_for(kind)
+    if old == required:
+        return False
+    CloseEvidenceRule.objects.update_or_create(kind=kind, defaults={"required": required, "updated_by": actor})
+    audit_log(actor=actor, event_type=EventType.CLOSE_EVIDENCE_RULE_SET,
+              extra={"kind": kind, "old": {"required": old}, "new": {"required": required}})
+    return True
+
+
+@files_follow_transaction
+@durable_action
+def report_submit(*, actor, task_id: int, text: str, progress_percent: int, request_close: bool = False,
+                  evidence_text: str = "", files=()) -> ProgressReport:
+    """Lead or cooperating units report progress (a cooperating unit's report is its part, 配合意见/配合进展), with
+    photos and documents (``files``: name and bytes); the lead may ask to close (申请办结) — the one path to it,
+    needing evidence (``evidence_text`` or files) for the kinds in ``DUBAN_CLOSE_EVIDENCE_KINDS``. The first report
+    moves an accepted task into 办理中. Event REPORT_SUBMITTED (and TASK_CLOSE_REQUESTED, which records which
+    cooperating units' parts are in); supervisors are told, and on a cooperating unit's part the lead unit too."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_report_on_task(actor, task):
         raise PermissionDenied()
@@ -531,41 +602,62 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
     check_text(text, label_zh="进展情况", label_en="report text", max_length=rules.PROGRESS_TEXT_MAX)
     if not 0 <= int(progress_percent) <= 100:
         raise InvalidInput("进度应在0到100之间", "progress must be between 0 and 100")
+    uploads = report_uploads_check(files)
+    evidence_text = (evidence_text or "").strip()
+    if request_close and close_evidence_required_for(task.kind) and not evidence_text and not uploads:
+        raise InvalidInput("申请办结须提供佐证说明或佐证材料", "a completion request needs evidence (a description or a file)")
     unit = perms.unit_of(actor)
     report = ProgressReport.objects.create(task=task, unit=unit, author=actor, text=text,
-                                           progress_percent=int(progress_percent), request_close=request_close)
+                                           progress_percent=int(progress_percent), request_close=request_close,
+                                           evidence_text=evidence_text if request_close else "")
+    stored = report_files_store_in_txn(actor=actor, report=report, uploads=uploads)
+    lead_member = perms.is_lead_member(actor, task)
     fields = {"latest_report_id": report.pk, "progress_percent": max(task.progress_percent, int(progress_percent))
-              if perms.is_lead_member(actor, task) else task.progress_percent}
+              if lead_member else task.progress_percent}
     if request_close:
         fields["status"] = TaskStatus.CLOSE_REQUESTED
     elif task.status == TaskStatus.ACCEPTED:
         fields["status"] = TaskStatus.IN_PROGRESS
     _bump(task, **fields)
     audit_log(actor=actor, event_type=EventType.REPORT_SUBMITTED, task=task, report=report, meeting=task.meeting,
-              extra={"progress_percent": report.progress_percent, "request_close": request_close})
+              extra={"progress_percent": report.progress_percent, "request_close": request_close,
+                     "files": files_audit(stored)})
     if request_close:
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_REQUESTED, task=task, report=report,
-                  meeting=task.meeting)
-    notify(recipients=supervisors(), kind="report_submitted", task=task,
-           title=("申请办结：" if request_close else "新进展：") + task.title, body=text[:500])
+                  meeting=task.meeting,
+                  extra={"evidence_text": evidence_text, "evidence_files": len(stored),
+                         "coop_parts": {str(k): v for k, v in coop_parts_in(task).items()}})
+    recipients = list(supervisors())
+    if not lead_member:
+        recipients += list(unit_people(task.lead_unit_id))
+    notify(recipients=recipients, kind="report_submitted", task=task,
+           title=("申请办结：" if request_close else ("配合单位报送：" if not lead_member else "新进展：")) + task.title,
+           body=text[:500])
     return report
 
 
 def task_close_in_txn(*, actor, task: Task, report: ProgressReport | None = None, now=None) -> None:
     """Close (办结销号) a locked task, joining the caller's transaction: a kind's own record reaching its end (a
-    hazard struck off the ledger). The task row is written before the audit chain (the lock order). Event
+    hazard struck off the ledger). The task's rows are written before the audit chain (the lock order). Event
     TASK_CLOSED; the task is scored."""
-    _close_bump(task, now)
-    _close_log(actor=actor, task=task, report=report)
+    closed_reports = _close_bump(task, now, actor=actor)
+    _close_log(actor=actor, task=task, report=report, closed_reports=closed_reports)
 
 
-def _close_bump(task: Task, now=None) -> None:
-    _bump(task, status=TaskStatus.CLOSED, closed_at=now or timezone.now(), progress_percent=100)
+def _close_bump(task: Task, now=None, *, actor) -> list[int]:
+    """The task closed, and the reports still waiting on it closed too (nothing is left to review; they leave the
+    review list). Returns those reports' ids."""
+    now = now or timezone.now()
+    pending = ProgressReport.objects.filter(task=task, status=ReportStatus.SUBMITTED)
+    closed_reports = sorted(pending.values_list("pk", flat=True))
+    pending.update(status=ReportStatus.CLOSED, reviewed_by=actor, reviewed_at=now, review_comment="事项已办结")
+    _bump(task, status=TaskStatus.CLOSED, closed_at=now, progress_percent=100)
+    return closed_reports
 
 
-def _close_log(*, actor, task: Task, report: ProgressReport | None) -> None:
+def _close_log(*, actor, task: Task, report: ProgressReport | None, closed_reports: list[int]) -> None:
     audit_log(actor=actor, event_type=EventType.TASK_CLOSED, task=task, report=report, meeting=task.meeting,
-              target_unit=task.lead_unit)
+              target_unit=task.lead_unit, extra={"closed_reports": closed_reports})
     from duban.reports.actions import task_score_in_txn  # here, not at the top: reports imports tasks
 
     task_score_in_txn(actor=actor, task=task)
@@ -618,11 +710,11 @@ def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport
         from duban.sources.actions import check_can_close_in_txn  # a kind's own record may block the close
 
         check_can_close_in_txn(task)
-        _close_bump(task, now)  # before the chain: lock order
+        closed_reports = _close_bump(task, now, actor=actor)  # before the chain: lock order
     audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"comment": comment})
     if closing:
-        _close_log(actor=actor, task=task, report=report)
+        _close_log(actor=actor, task=task, report=report, closed_reports=closed_reports)
     notify(recipients=unit_people(report.unit_id), kind="report_accepted", task=task,
            title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
     return report
@@ -643,7 +735,10 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
         return report
     returning = report.request_close and task.status == TaskStatus.CLOSE_REQUESTED
     if returning:  # before the chain: lock order
-        _bump(task, status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1)
+        # The returned request's 100% no longer stands: the task shows the lead unit's best report still standing.
+        standing = (ProgressReport.objects.filter(task=task, unit_id=task.lead_unit_id)
+                    .exclude(status=ReportStatus.RETURNED).aggregate(m=Max("progress_percent"))["m"] or 0)
+        _bump(task, status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1, progress_percent=standing)
     audit_log(actor=actor, event_type=EventType.REPORT_RETURNED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"reason": reason})
     if returning:

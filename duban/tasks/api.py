@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import partial, wraps
 
 from ninja import Field, Status, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, make_response_paginated, paginate
+from ninja.pagination import make_response_paginated, paginate
 from ninja.utils import contribute_operation_args, contribute_operation_callback
 
 from duban.core.pagination import BoundedPagination
@@ -151,6 +151,7 @@ class ReportIn(Schema):
     text: str
     progress_percent: int = 0
     request_close: bool = False
+    evidence_text: str = ""  # a close request's evidence; files go to the multipart close-request endpoint
 
 
 class ReportOut(Schema):
@@ -161,6 +162,7 @@ class ReportOut(Schema):
     text: str
     progress_percent: int
     request_close: bool
+    evidence_text: str
     status: str
     review_comment: str
     created_at: dt.datetime
@@ -230,7 +232,8 @@ def task_reports(request, task_id: int):
 @router.post("/{int:task_id}/reports", response={201: ReportOut}, summary="报送进展 submit a progress report")
 def report_submit(request, task_id: int, payload: ReportIn):
     report = actions.report_submit(actor=request.user, task_id=task_id, text=payload.text,
-                                   progress_percent=payload.progress_percent, request_close=payload.request_close)
+                                   progress_percent=payload.progress_percent, request_close=payload.request_close,
+                                   evidence_text=payload.evidence_text)
     return Status(201, report)
 
 

@@ -194,6 +194,7 @@ class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", _("待审核")
     ACCEPTED = "accepted", _("已采纳")
     RETURNED = "returned", _("已退回")
+    CLOSED = "closed", _("随事项办结")  # still pending when its task was closed: nothing left to review
 
 
 class ProgressReport(models.Model):
@@ -203,6 +204,7 @@ class ProgressReport(models.Model):
     text = models.TextField(_("进展情况"))
     progress_percent = models.PositiveSmallIntegerField(_("进度"), default=0)
     request_close = models.BooleanField(_("申请办结"), default=False)
+    evidence_text = models.TextField(_("佐证说明"), blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED)
     review_comment = models.TextField(_("审核意见"), blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -220,6 +222,43 @@ class ProgressReport(models.Model):
 
     def get_status_display(self) -> str:
         return choice_label(ReportStatus, self.status)
+
+
+class ReportFile(models.Model):
+    """A photo or document attached to a progress report (on a close request: its 佐证材料), kept in the storage
+    (``duban.core.files``) under a random name and served only through a view that checks the viewer may see the
+    report. The type is the one told by the content."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.PROTECT, related_name="files")
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="report_files")
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=255, unique=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/jpeg", "image/png", "image/webp")
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+
+class CloseEvidenceRule(models.Model):
+    """Whether a close request (申请办结) on a kind of task needs evidence, as the supervision office set it on the
+    evidence rules page; a kind without a row follows ``DUBAN_CLOSE_EVIDENCE_KINDS``."""
+
+    kind = models.CharField(_("类型"), max_length=20, choices=TaskKind.choices, unique=True)
+    required = models.BooleanField(_("须附佐证"))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
 
 
 class TaskTally(models.Model):

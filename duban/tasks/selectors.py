@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections
-from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from duban.core import permissions as perms
-from duban.core.errors import NotFound
+from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Unit
-from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, ProgressReport, Task, TaskStatus, TaskTally, count_rows,
-                                count_rows_where)
+from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, CloseEvidenceRule, ProgressReport, ReportFile,
+                                ReportStatus, Task, TaskKind, TaskStatus, TaskTally, count_rows, count_rows_where)
 
 
 def today_local() -> dt.date:
@@ -158,6 +159,44 @@ def report_list(*, viewer, task_id: int | None = None, status: str | None = None
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("unit", "author", "author__profile", "reviewed_by", "task").order_by("-id")
+
+
+def close_evidence_required_for(kind: str) -> bool:
+    """Whether a close request on a task of this kind needs evidence: the office's rule for the kind, else
+    ``DUBAN_CLOSE_EVIDENCE_KINDS``."""
+    rule = CloseEvidenceRule.objects.filter(kind=kind).values_list("required", flat=True).first()
+    return kind in settings.DUBAN_CLOSE_EVIDENCE_KINDS if rule is None else rule
+
+
+def close_evidence_rules(*, viewer) -> list[tuple[str, str, bool]]:
+    """(kind, label, required) for every kind of task, for the office's rules page."""
+    if not perms.can_configure_close_evidence(viewer):
+        raise PermissionDenied()
+    return [(value, str(label), close_evidence_required_for(value)) for value, label in TaskKind.choices]
+
+
+def coop_parts_in(task: Task) -> dict[int, bool]:
+    """For each cooperating unit of the task: has it filed its part (a report not returned)?"""
+    coop = list(task.coop_units.values_list("pk", flat=True))
+    filed = set(ProgressReport.objects.filter(task=task, unit_id__in=coop).exclude(status=ReportStatus.RETURNED)
+                .values_list("unit_id", flat=True))
+    return {unit_id: unit_id in filed for unit_id in coop}
+
+
+def report_file_get(*, viewer, file_id: int) -> ReportFile:
+    """A file of a report the viewer may see; ``NotFound`` alike for missing and out of scope."""
+    found = ReportFile.objects.filter(report__in=perms.reports_visible_to(viewer), pk=file_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def report_files_of(*, report_ids) -> dict[int, list[ReportFile]]:
+    """The files of the given reports (already checked visible), by report id, in one query."""
+    out: dict[int, list[ReportFile]] = {}
+    for f in ReportFile.objects.filter(report_id__in=list(report_ids)).order_by("id"):
+        out.setdefault(f.report_id, []).append(f)
+    return out
 
 
 def report_get(*, viewer, report_id: int) -> ProgressReport:

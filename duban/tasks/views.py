@@ -24,6 +24,7 @@ from duban.core.audit import EventType
 from duban.core.cache import cached, chain_head
 from duban.core.cache import timeout_seconds as cache_timeout_seconds
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.files import file_response
 from duban.core.selectors import area_list, unit_list
 from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate, select_options,
                               select_options_marked)
@@ -234,6 +235,9 @@ def task_list_rows(rows, today) -> list[str]:
     return out
 
 
+FILE_EVENTS = frozenset((EventType.REPORT_SUBMITTED, EventType.TASK_CLOSE_EVIDENCE_ADDED))
+
+
 @login_required
 @page_errors
 def task_detail(request, task_id: int):
@@ -241,9 +245,15 @@ def task_detail(request, task_id: int):
     task = selectors.task_get(viewer=user, task_id=task_id)
     # Only what the page shows, as plain values (not reports and events with their users, profiles and units).
     reports = selectors.task_report_values(viewer=user, task=task)
+    events = selectors.task_history_values(task=task)
+    # The history (read anyway) says whether any report has files and whether a leader commented, so a task
+    # without them costs no query for them (the page stays within ten).
+    kinds = {e["event_type"] for e in events if e["event_type"] not in FILE_EVENTS or (e["extra"] or {}).get("files")}
+    files = (selectors.report_files_of(report_ids=[r["pk"] for r in reports]) if kinds & FILE_EVENTS else {})
     for r in reports:
         r["status_label"] = choice_label(ReportStatus, r["status"])
-    history = task_history_items(selectors.task_history_values(task=task))
+        r["files"] = files.get(r["pk"], [])
+    history = task_history_items(events)
     can_accept = task.status == TaskStatus.ASSIGNED and perms.can_accept_task(user, task)
     can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
                   and perms.can_report_on_task(user, task))
@@ -255,6 +265,7 @@ def task_detail(request, task_id: int):
         "can_review": can_review,
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
         "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
+        "commented": EventType.TASK_COMMENTED in kinds,
     })
 
 
@@ -302,6 +313,7 @@ class ReportForm(forms.Form):
                            max_length=rules.PROGRESS_TEXT_MAX)
     progress_percent = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100, initial=0)
     request_close = forms.BooleanField(label="申请办结", required=False)
+    evidence_text = forms.CharField(label="佐证说明", required=False, max_length=5000)
 
 
 @login_required
@@ -316,7 +328,9 @@ def report_submit(request, task_id: int):
     try:
         actions.report_submit(actor=request.user, task_id=task_id, text=form.cleaned_data["text"],
                               progress_percent=form.cleaned_data["progress_percent"],
-                              request_close=form.cleaned_data["request_close"])
+                              request_close=form.cleaned_data["request_close"],
+                              evidence_text=form.cleaned_data["evidence_text"],
+                              files=[(f.name, f.read()) for f in request.FILES.getlist("files") if f.size])
     except (Conflict, InvalidInput) as exc:
         return _back_to_task(request, task_id, exc)
     return _back_to_task(request, task_id,
@@ -329,9 +343,42 @@ def report_submit(request, task_id: int):
 @page_errors
 def reports_pending(request):
     reports = selectors.report_list(viewer=request.user, status=ReportStatus.SUBMITTED)
+    page = paginate(request, reports)
+    files = selectors.report_files_of(report_ids=[r.pk for r in page])
+    for r in page:
+        r.shown_files = files.get(r.pk, [])
     return render(request, "tasks/reports_pending.html", {
-        "page": paginate(request, reports), "can_review": perms.is_supervisor(request.user),
+        "page": page, "can_review": perms.is_supervisor(request.user),
     })
+
+
+@login_required
+@page_errors
+def close_evidence_rules(request):
+    """The office's rule: which kinds of task need evidence (a description or a file) to request closing."""
+    rules = selectors.close_evidence_rules(viewer=request.user)
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("required"))
+        changed = 0
+        try:
+            for kind, _label, _required in rules:
+                changed += actions.close_evidence_rule_set(actor=request.user, kind=kind, required=kind in wanted)
+        except InvalidInput as exc:
+            messages.error(request, exc.message_zh)
+        else:
+            messages.success(request, f"已保存（{changed}项改动）" if changed else "没有改动")
+        return redirect("tasks:close_evidence_rules")
+    return render(request, "tasks/close_evidence_rules.html", {"rules": rules})
+
+
+@login_required
+@page_errors
+def report_file_download(request, file_id: int):
+    """A report's photo or document, for a viewer who may see the report (404 otherwise). Images and PDFs open
+    in the browser (thumbnails on the review list); ``?download=1`` saves them instead."""
+    found = selectors.report_file_get(viewer=request.user, file_id=file_id)
+    return file_response(found.storage_name, shown=found.name, content_type=found.content_type,
+                         inline=request.GET.get("download") != "1")
 
 
 def _back_to_reports(request, error=None, ok=""):

@@ -72,11 +72,11 @@ def test_a_whole_workflow_writes_one_event_per_step(org):
         actions.report_return(actor=org.supervisor, report_id=report.pk, reason="请补充数据")
     with expect_events(EventType.REPORT_SUBMITTED, EventType.TASK_CLOSE_REQUESTED, actor=staff, task=task):
         report = actions.report_submit(actor=staff, task_id=task.pk, text="已完成", progress_percent=100,
-                                       request_close=True)
+                                       request_close=True, evidence_text="验收记录")
     with expect_events(EventType.REPORT_RETURNED, EventType.TASK_CLOSE_RETURNED, actor=org.supervisor):
         actions.report_return(actor=org.supervisor, report_id=report.pk, reason="佐证不足")
     report = actions.report_submit(actor=staff, task_id=task.pk, text="已完成并补充佐证", progress_percent=100,
-                                   request_close=True)
+                                   request_close=True, evidence_text="补充的验收记录")
     last = AuditEvent.objects.order_by("-id").first().pk
     actions.report_accept(actor=org.supervisor, report_id=report.pk)
     written = [EventType(t).name for t in AuditEvent.objects.filter(id__gt=last).order_by("id")

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import get_resolver
 
+from duban.conftest import use_data_dir
 from duban.core.access_matrix import ROLES, ROWS, Row, api_key, page_key
 
 MISSING = 999999  # an id no row has: the answer must be 404 for everyone signed in
@@ -39,12 +40,17 @@ def build_world(org) -> dict:
     meeting = meeting_actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=decoded)
     for task in Task.objects.filter(meeting=meeting):
         actions.task_update(actor=org.supervisor, task_id=task.pk, version=task.version,
-                            changes={"lead_unit_id": org.safety.pk}, coop_unit_ids=[org.health.pk])
+                            changes={"lead_unit_id": org.safety.pk, "deadline": dt.date.today() + dt.timedelta(days=60)},
+                            coop_unit_ids=[org.health.pk])
     meeting_actions.meeting_confirm(actor=org.supervisor, meeting_id=meeting.pk)
     task = Task.objects.filter(meeting=meeting).order_by("seq", "id").first()
     actions.task_accept(actor=org.lead_staff, task_id=task.pk)
     report = actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="已部署", progress_percent=30)
+    with_photo = actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="现场照片", progress_percent=40,
+                                       files=[("photo.png", PNG)])
     today = dt.date.today()
+    comment = followup.task_comment(actor=org.leader, task_id=task.pk, text="请加快进度",
+                                    deadline=today + dt.timedelta(days=30))
     extension = followup.extension_request(actor=org.lead_staff, task_id=task.pk,
                                            new_deadline=today + dt.timedelta(days=400), reason="工程量大")
     instruction = sources.instruction_create(
@@ -71,6 +77,7 @@ def build_world(org) -> dict:
         "task_id": task.pk, "meeting_id": meeting.pk, "report_id": report.pk, "unit_id": org.safety.pk,
         "request_id": extension.pk, "instruction_id": instruction.pk, "case_id": case.pk, "project_id": project.pk,
         "hazard_id": hazard.pk, "attachment_id": attachment.pk, "token": calendar.plain_token,
+        "file_id": with_photo.files.get().pk, "comment_id": comment.pk, "user_id": org.lead_staff.pk,
         "notice_id": MISSING, "evidence_id": MISSING, "delivery_id": MISSING, "phrase_id": MISSING,
         "chart": "lights", "fmt": "xlsx", "step": "review",
         "hazard_version": hazard.version, "case_version": case.version,
@@ -153,9 +160,10 @@ def observe(clients: dict[str, Client], row: Row, world: dict) -> dict[str, int]
 
 
 @pytest.fixture
-def world(org, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    return build_world(org)
+def world(org, settings, tmp_path, django_capture_on_commit_callbacks):
+    use_data_dir(settings, tmp_path)
+    with django_capture_on_commit_callbacks(execute=True):  # stored files move into place on commit
+        return build_world(org)
 
 
 @pytest.mark.slow

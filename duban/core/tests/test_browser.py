@@ -135,6 +135,7 @@ def test_supervision_loop_in_the_browser(live_server, demo_org, monkeypatch):
         page.fill("#id_text", "已开展冬季安全生产大检查，重大隐患全部挂牌督办并完成整改。")
         page.fill("#id_progress_percent", "100")
         page.check("#id_request_close")
+        page.fill("#id_evidence_text", "整改台账及现场照片已归档。")
         page.click("#report-form button[type=submit]")
         expect(page.locator("#task-status")).to_have_text("申请办结")
 

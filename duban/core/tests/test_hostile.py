@@ -885,7 +885,6 @@ def test_a_large_body_from_nobody_signed_in_is_refused_before_it_is_read(org, se
     """A 1 GiB multipart POST would be parsed into temporary files by the CSRF check before the redirect to the
     sign-in page; its declared length answers it first."""
     import io
-    import tempfile
 
     from django.core.handlers.wsgi import WSGIRequest
 

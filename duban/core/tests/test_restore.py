@@ -16,55 +16,53 @@ import pytest
 from django.db import connection
 
 from duban import cli
-from duban.conftest import REPO_DIR
+from duban.conftest import REPO_DIR, use_data_dir
 from duban.core.audit import EventType, audit_verify
 from duban.core.models import AuditEvent, Unit
 from duban.core.running import instance_running
 from duban.core.tests.test_backup import _require_pg_tools
-from duban.followup.actions import evidence_add
-from duban.followup.models import CloseEvidence
 from duban.ops.backup import backup_create, backup_restore
 from duban.tasks import actions
-from duban.tasks.models import ProgressReport
+from duban.tasks.models import ProgressReport, ReportFile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
-def _close_request_with_file(org):
+def _close_request_with_file(org) -> ReportFile:
+    """A close request with its evidence file, stored through the storage (moved into place on commit)."""
     task = org.task_in("in_progress")
     report = actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="整改完成", progress_percent=100,
-                                   request_close=True)
-    return evidence_add(actor=org.lead_staff, report_id=report.pk, text="验收报告", file_name="验收报告.pdf",
-                        content=PDF)
+                                   request_close=True, evidence_text="验收报告", files=[("验收报告.pdf", PDF)])
+    return ReportFile.objects.get(report=report)
 
 
 def test_backup_keeps_the_data_dir_files_and_restore_brings_them_back_byte_equal(org, tmp_path, settings):
     _require_pg_tools()
-    settings.DATA_DIR = tmp_path
+    use_data_dir(settings, tmp_path)
     evidence = _close_request_with_file(org)
-    stored = tmp_path / evidence.file_path
+    stored = tmp_path / evidence.storage_name
     assert stored.read_bytes() == PDF
     target = backup_create(actor=org.system, output=tmp_path / "with-files.tar")
     with tarfile.open(target) as archive:
         names = archive.getnames()
-    assert "files/" + evidence.file_path in names and "manifest.json" in names
+    assert "files/" + evidence.storage_name in names and "manifest.json" in names
     assert not [n for n in names if n.startswith("files/backups/")]
 
     stored.write_bytes(b"overwritten after the backup")
-    (tmp_path / "evidence" / "later.txt").write_bytes(b"a file the backup does not know")
+    (tmp_path / "reports" / "later.txt").write_bytes(b"a file the backup does not know")
     result = backup_restore(actor=org.system, source=target)
 
     assert stored.read_bytes() == PDF
     assert result["files"] == 1
-    assert (tmp_path / "evidence" / "later.txt").exists()  # kept: a restore deletes nothing it did not bring
-    assert CloseEvidence.objects.get(pk=evidence.pk).file_path == evidence.file_path
+    assert (tmp_path / "reports" / "later.txt").exists()  # kept: a restore deletes nothing it did not bring
+    assert ReportFile.objects.get(pk=evidence.pk).storage_name == evidence.storage_name
     restored = AuditEvent.objects.filter(event_type=EventType.DATA_RESTORED).get()
     assert restored.extra["files"] == 1
     # The safety copy holds the file as it was just before the restore.
     with tarfile.open(restored.extra["pre_restore_backup"]) as archive:
-        assert archive.extractfile("files/" + evidence.file_path).read() == b"overwritten after the backup"
+        assert archive.extractfile("files/" + evidence.storage_name).read() == b"overwritten after the backup"
 
 
 def test_a_backup_with_an_edited_audit_row_is_refused_before_anything_is_replaced(org, tmp_path, settings, capsys):
@@ -138,8 +136,8 @@ def _empty_target_url(tmp_path) -> str | None:
 
 def test_restore_into_an_empty_data_dir_migrates_it_first(org, tmp_path, settings):
     _require_pg_tools()
-    settings.DATA_DIR = tmp_path / "old"
-    settings.DATA_DIR.mkdir()
+    (tmp_path / "old").mkdir()
+    use_data_dir(settings, tmp_path / "old")
     evidence = _close_request_with_file(org)
     target = backup_create(actor=org.system, output=tmp_path / "move.tar")
     fresh = tmp_path / "new"
@@ -150,7 +148,7 @@ def test_restore_into_an_empty_data_dir_migrates_it_first(org, tmp_path, setting
     assert done.returncode == 0, done.stderr
     check = _duban(env, "audit", "verify")
     assert check.returncode == 0, check.stderr
-    assert (fresh / evidence.file_path).read_bytes() == PDF
+    assert (fresh / evidence.storage_name).read_bytes() == PDF
     count = subprocess.run([sys.executable, "-c", "import django; django.setup(); "
                             "from duban.tasks.models import ProgressReport; "
                             "print(ProgressReport.objects.filter(request_close=True).count())"],

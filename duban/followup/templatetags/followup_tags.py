@@ -3,7 +3,8 @@
 ``{% load followup_tags %}{% light_badge task %}`` on every task list: the light is computed from the task row
 (and its ``latest_report``, which ``duban.tasks.selectors.task_list`` joins), so a list costs no extra query.
 ``{% task_followup task %}`` on the task page: light, reminders sent, 督办通知单, extension requests, completion
-request with evidence, and the buttons the viewer may use.
+request with evidence, and the buttons the viewer may use. ``{% task_top task %}`` above it: leaders' 批示, a
+returned close request, 重点关注.
 """
 
 import html
@@ -78,4 +79,16 @@ def task_followup(context, task, today=None):
     request = context.get("request")
     data = followup_get(viewer=request.user, task=task, today=today)
     return {"f": data, "badge_class": BADGE_CLASSES.get(data.light.code, ""), "request": request,
+            "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("followup/_task_top.html", takes_context=True)
+def task_top(context, task, commented=True):
+    """The top of a task page: leaders' 批示 (with a deadline the office is asked to confirm), a returned close
+    request with its reason, and the 重点关注 mark. ``commented`` False (the page's history has no 批示) skips
+    reading the comments."""
+    from duban.followup.selectors import task_top as top_get
+
+    request = context.get("request")
+    return {"top": top_get(viewer=request.user, task=task, commented=commented), "request": request,
             "csrf_token": context.get("csrf_token")}

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from duban.conftest import use_data_dir
+
 
 def aware(day: dt.date, hour: int = 9) -> dt.datetime:
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day, hour))
@@ -101,8 +103,7 @@ def webhook_server():
 @pytest.fixture(autouse=True)
 def data_dir(settings, tmp_path):
     """Notices and evidence go to a fresh directory per test."""
-    settings.DATA_DIR = tmp_path
-    return tmp_path
+    return use_data_dir(settings, tmp_path)
 
 
 @pytest.fixture(autouse=True)

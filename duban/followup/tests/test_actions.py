@@ -9,10 +9,11 @@ from duban.core.audit import EventType
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Notification
 from duban.followup import actions
-from duban.followup.models import CloseEvidence, ExtensionRequest, ReminderSent, SupervisionNotice
+from duban.followup.models import ExtensionRequest, ReminderSent, SupervisionNotice
 from duban.followup.reminders import reminders_plan, reminders_run
 from duban.followup.tests.conftest import place_task
-from duban.tasks.models import Task
+from duban.tasks.actions import report_submit
+from duban.tasks.models import ReportFile, Task
 
 D = dt.date
 
@@ -51,8 +52,10 @@ def test_yellow_warns_the_unit_head(org, weekly):
     assert len(_events(EventType.TASK_WARNED)) == 1
 
 
-def test_red_tells_head_and_supervisors_and_writes_a_supervision_notice(org, weekly):
-    [reminder] = reminders_run(today=D(2026, 1, 5))
+def test_red_tells_head_and_supervisors_and_writes_a_supervision_notice(org, weekly,
+                                                                        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        [reminder] = reminders_run(today=D(2026, 1, 5))
     assert reminder.stage == "escalate"
     assert _recipients("task_escalated") == ["lead_admin", "supervisor"]
     notice = SupervisionNotice.objects.get()
@@ -163,25 +166,46 @@ def test_extension_decisions_are_the_offices(org, weekly):
 
 # --- completion with evidence ---------------------------------------------------------------------------
 
-def test_close_request_with_evidence(org):
+def test_close_request_with_evidence(org, django_capture_on_commit_callbacks):
     task = org.task_in("in_progress")
-    report = actions.close_request_with_evidence(actor=org.lead_staff, task_id=task.pk, text="已全部完成",
-                                                 evidence_text="验收报告", file_name="../验收报告.pdf",
-                                                 content=b"%PDF-1.4 evidence")
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_submit(actor=org.lead_staff, task_id=task.pk, text="已全部完成", progress_percent=100,
+                               request_close=True, evidence_text="验收报告",
+                               files=[("../验收报告.pdf", b"%PDF-1.4 evidence")])
     assert Task.objects.get(pk=task.pk).status == "close_requested"
-    evidence = CloseEvidence.objects.get(report=report)
-    assert evidence.file_name == "验收报告.pdf" and evidence.text == "验收报告"
-    assert (Path(settings.DATA_DIR) / evidence.file_path).read_bytes() == b"%PDF-1.4 evidence"
-    [event] = _events(EventType.TASK_CLOSE_EVIDENCE_ADDED)
+    [stored] = ReportFile.objects.filter(report=report)
+    assert stored.name == "验收报告.pdf" and stored.content_type == "application/pdf"
+    assert report.evidence_text == "验收报告"
+    assert (Path(settings.DATA_DIR) / stored.storage_name).read_bytes() == b"%PDF-1.4 evidence"
+    [event] = _events(EventType.TASK_CLOSE_REQUESTED)
     assert event.report_id == report.pk and event.actor_id == org.lead_staff.pk
+    assert event.extra["evidence_files"] == 1 and event.extra["evidence_text"] == "验收报告"
+    [submitted] = [e for e in _events(EventType.REPORT_SUBMITTED) if e.report_id == report.pk]
+    assert submitted.extra["files"][0]["sha256"] == stored.sha256
+
+
+def test_evidence_added_later_to_a_pending_request(org, django_capture_on_commit_callbacks):
+    task = org.task_in("close_requested")
+    report = task.reports.get(request_close=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.evidence_add(actor=org.lead_staff, report_id=report.pk, text="补充照片",
+                             files=[("现场.jpg", b"\xff\xd8\xff photo")])
+    report.refresh_from_db()
+    assert report.evidence_text == "验收记录\n补充照片" and report.files.get().content_type == "image/jpeg"
+    [event] = _events(EventType.TASK_CLOSE_EVIDENCE_ADDED)
+    assert event.actor_id == org.lead_staff.pk and event.extra["files"][0]["name"] == "现场.jpg"
+    with pytest.raises(PermissionDenied):
+        actions.evidence_add(actor=org.coop_staff, report_id=report.pk, text="x")
+    assert len(_events(EventType.TASK_CLOSE_EVIDENCE_ADDED)) == 1
 
 
 def test_close_request_needs_evidence_and_the_lead_unit(org):
     task = org.task_in("in_progress")
     before = AuditEvent.objects.count()
     with pytest.raises(InvalidInput):
-        actions.close_request_with_evidence(actor=org.lead_staff, task_id=task.pk, text="完成")
+        report_submit(actor=org.lead_staff, task_id=task.pk, text="完成", progress_percent=100, request_close=True)
     with pytest.raises(PermissionDenied):
-        actions.close_request_with_evidence(actor=org.coop_staff, task_id=task.pk, text="完成", evidence_text="x")
+        report_submit(actor=org.coop_staff, task_id=task.pk, text="完成", progress_percent=100, request_close=True,
+                      evidence_text="x")
     assert AuditEvent.objects.count() == before
     assert Task.objects.get(pk=task.pk).status == "in_progress"

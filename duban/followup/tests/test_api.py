@@ -1,13 +1,14 @@
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from duban.conftest import login
 from duban.followup.models import Delivery, ExtensionRequest, SupervisionNotice
 from duban.followup.reminders import reminders_run
 from duban.followup.delivery import deliveries_enqueue
 from duban.followup.tests.conftest import place_task
-from duban.tasks.models import Task
+from duban.tasks.models import ReportFile, Task
 
 D = dt.date
 
@@ -36,8 +37,9 @@ def test_lights_list_is_scoped_and_filtered(client, org, overdue):
     assert client.get("/api/v1/lights").json()["items"] == []
 
 
-def test_reminders_and_notice_download(client, org, overdue):
-    reminders_run(today=D(2026, 1, 5))
+def test_reminders_and_notice_download(client, org, overdue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_run(today=D(2026, 1, 5))
     notice = SupervisionNotice.objects.get()
     login(client, org.lead_staff)
     [row] = client.get(f"/api/v1/tasks/{overdue.pk}/reminders").json()
@@ -76,15 +78,34 @@ def test_extension_over_the_api(client, org, overdue):
     assert client.get(f"/api/v1/tasks/{overdue.pk}/extensions").status_code == 404
 
 
-def test_close_request_with_evidence_over_the_api(client, org):
+def test_close_request_with_evidence_over_the_api(client, org, django_capture_on_commit_callbacks):
     task = org.task_in("in_progress")
     login(client, org.lead_staff)
-    response = client.post(f"/api/v1/tasks/{task.pk}/close-request",
-                           {"text": "已完成", "evidence_text": "现场照片"})
-    assert response.status_code == 201, response.content
-    assert Task.objects.get(pk=task.pk).status == "close_requested"
     response = client.post(f"/api/v1/tasks/{task.pk}/close-request", {"text": "已完成"})
-    assert response.status_code == 422
+    assert response.status_code == 422 and response.json()["message_en"].startswith("a completion request needs")
+    pdf = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.7 the report", content_type="application/pdf")
+    photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff a photo", content_type="image/jpeg")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/tasks/{task.pk}/close-request",
+                               {"text": "已完成", "evidence_text": "现场照片", "files": [pdf, photo]})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [f["name"] for f in body["files"]] == ["验收报告.pdf", "现场.jpg"]
+    assert body["files"][0]["size"] == len(b"%PDF-1.7 the report") and body["evidence_text"] == "现场照片"
+    assert Task.objects.get(pk=task.pk).status == "close_requested"
+    stored = ReportFile.objects.get(pk=body["files"][0]["id"])
+    response = client.get(f"/tasks/report-files/{stored.pk}/")
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 the report"
+    assert response["Content-Disposition"].startswith("inline")  # PDFs open in the browser
+
+
+def test_close_request_files_show_in_the_openapi(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/tasks/{task_id}/close-request"]["post"]["requestBody"]["content"]
+    form = body["multipart/form-data"]["schema"]
+    ref = form.get("$ref")
+    props = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"] if ref else form["properties"]
+    assert props["files"]["type"] == "array" and props["files"]["items"]["format"] == "binary"
 
 
 def test_deliveries_are_the_sysadmins(client, org, overdue):

@@ -5,10 +5,10 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from duban.conftest import login
-from duban.followup.models import CloseEvidence, ExtensionRequest
+from duban.followup.models import ExtensionRequest
 from duban.followup.reminders import reminders_run
 from duban.followup.tests.conftest import place_task
-from duban.tasks.models import Task
+from duban.tasks.models import ReportFile, Task
 
 D = dt.date
 
@@ -60,22 +60,23 @@ def test_extension_request_and_decision_through_the_pages(client, org):
                                                                  "reason": "x"}).status_code == 404
 
 
-def test_close_request_with_a_file_and_return(client, org):
+def test_close_request_with_a_file_and_return(client, org, django_capture_on_commit_callbacks):
     task = org.task_in("in_progress")
     login(client, org.lead_staff)
     upload = SimpleUploadedFile("照片.jpg", b"\xff\xd8\xff photo", content_type="image/jpeg")
-    response = client.post(f"/followup/tasks/{task.pk}/close-request/",
-                           {"text": "已完成整改", "evidence_text": "现场照片", "file": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/followup/tasks/{task.pk}/close-request/",
+                               {"text": "已完成整改", "evidence_text": "现场照片", "files": upload})
     assert response.status_code == 302
-    evidence = CloseEvidence.objects.get()
-    response = client.get(f"/followup/evidence/{evidence.pk}/")
+    stored = ReportFile.objects.get()
+    response = client.get(f"/tasks/report-files/{stored.pk}/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"\xff\xd8\xff photo"
     login(client, org.other_staff)
-    assert client.get(f"/followup/evidence/{evidence.pk}/").status_code == 404
+    assert client.get(f"/tasks/report-files/{stored.pk}/").status_code == 404
     login(client, org.supervisor)
     html = _render(org.supervisor, Task.objects.get(pk=task.pk))
-    assert "照片.jpg" in html and "退回" in html
-    client.post(f"/followup/reports/{evidence.report_id}/return/", {"reason": "照片不清晰"})
+    assert "照片.jpg" in html and "退回" in html and "现场照片" in html
+    client.post(f"/followup/reports/{stored.report_id}/return/", {"reason": "照片不清晰"})
     task.refresh_from_db()
     assert task.status == "in_progress" and task.returns_count == 1
 

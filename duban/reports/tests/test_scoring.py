@@ -68,7 +68,7 @@ def test_closing_scores_the_task_with_one_event(org):
     report = t.reports.get(request_close=True)
     actions.report_return(actor=org.supervisor, report_id=report.pk, reason="材料不全")
     again = actions.report_submit(actor=org.lead_staff, task_id=t.pk, text="已补充", progress_percent=100,
-                                  request_close=True)
+                                  request_close=True, evidence_text="补充材料")
     actions.report_accept(actor=org.supervisor, report_id=again.pk)
     t = Task.objects.get(pk=t.pk)
     expected = max(0, 100 - 2 * overdue_workdays(late, dt.date.today()) - 5)

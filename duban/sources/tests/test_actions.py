@@ -82,7 +82,7 @@ def make_case(org, number="HB-2023-001", **kw):
 def drive_to_close_request(org, task_id):
     task_actions.task_accept(actor=org.lead_staff, task_id=task_id)
     return task_actions.report_submit(actor=org.lead_staff, task_id=task_id, text="已整改完毕", progress_percent=100,
-                                      request_close=True)
+                                      request_close=True, evidence_text="整改报告")
 
 
 def test_case_create_unique_number(org):
@@ -245,7 +245,7 @@ def test_livelihood_task_closes_only_once_the_target_is_met(org):
     project = _project_running_now(org)
     task_actions.task_accept(actor=org.lead_staff, task_id=project.task_id)
     report = task_actions.report_submit(actor=org.lead_staff, task_id=project.task_id, text="已完成大半",
-                                        progress_percent=100, request_close=True)
+                                        progress_percent=100, request_close=True, evidence_text="见附件")
     with pytest.raises(InvalidInput):
         task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
     assert Task.objects.get(pk=project.task_id).status == TaskStatus.CLOSE_REQUESTED
@@ -299,7 +299,7 @@ def test_hazard_task_cannot_close_while_the_hazard_is_open(org):
     hazard = make_hazard(org)
     task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
     report = task_actions.report_submit(actor=org.lead_staff, task_id=hazard.task_id, text="已整改",
-                                        progress_percent=100, request_close=True)
+                                        progress_percent=100, request_close=True, evidence_text="见附件")
     with pytest.raises(InvalidInput):
         task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
     assert Task.objects.get(pk=hazard.task_id).status == TaskStatus.CLOSE_REQUESTED

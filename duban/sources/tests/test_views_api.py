@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
-from duban.conftest import login
+from duban.conftest import login, use_data_dir
 from duban.sources import actions
 from duban.sources.models import Attachment
 
@@ -19,7 +21,7 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 @pytest.fixture
 def records(org, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+    use_data_dir(settings, tmp_path)
     instruction = actions.instruction_create(actor=org.supervisor, text="请抓紧整改燃气隐患", leader="张市长",
                                              date=dt.date(2024, 5, 6), doc_number="批〔2024〕1号", assign=True,
                                              tasks=[{"lead_unit_id": org.safety.pk}])
@@ -75,12 +77,13 @@ def test_create_pages_for_supervisors_only(client, org, records):
     assert response.status_code == 200 and "已存在" in response.content.decode()
 
 
-def test_hazard_steps_and_attachments_through_pages(client, org, records):
+def test_hazard_steps_and_attachments_through_pages(client, org, records, django_capture_on_commit_callbacks):
     hazard = records["hazard"]
     login(client, org.lead_staff)
     upload = io.BytesIO(PNG)
     upload.name = "现场.png"
-    assert client.post(f"/sources/hazards/{hazard.pk}/attachments/", {"file": upload}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/sources/hazards/{hazard.pk}/attachments/", {"file": upload}).status_code == 302
     attachment = Attachment.objects.get()
     assert attachment.content_type == "image/png" and attachment.original_name == "现场.png"
     from duban.core.audit import EventType
@@ -89,7 +92,8 @@ def test_hazard_steps_and_attachments_through_pages(client, org, records):
     [event] = AuditEvent.objects.filter(event_type=EventType.ATTACHMENT_UPLOADED)
     assert event.actor == org.lead_staff and event.task_id == hazard.task_id
     assert event.extra["sha256"] == attachment.sha256 and event.extra["size"] == len(PNG)
-    assert attachment.stored_name != "现场.png" and (actions.attachment_dir() / attachment.stored_name).read_bytes() == PNG
+    stored = Path(settings.DATA_DIR) / actions.attachment_storage_name(attachment)
+    assert attachment.stored_name != "现场.png" and stored.read_bytes() == PNG
     response = client.get(f"/sources/attachments/{attachment.pk}/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
     assert response["X-Content-Type-Options"] == "nosniff" and response["Content-Type"] == "image/png"
@@ -116,7 +120,8 @@ def test_attachment_type_and_size_checked(org, records, settings):
     with pytest.raises(actions.NotFound):
         actions.attachment_upload(actor=org.other_staff, task_id=task_id, filename="x.jpg", data=JPEG[:8])
     assert Attachment.objects.count() == 0
-    assert list(actions.attachment_dir().glob("*")) == [] if actions.attachment_dir().exists() else True
+    assert not (Path(settings.DATA_DIR) / actions.ATTACHMENT_FOLDER).exists()
+    assert not any((Path(settings.DATA_DIR) / "tmp").glob("*"))
 
 
 def test_api_roundtrip_and_scoping(client, org, records):

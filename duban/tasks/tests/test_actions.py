@@ -38,15 +38,18 @@ def test_only_supervisors_create(org, who):
     assert AuditEvent.objects.count() == before
 
 
-def test_assign_notifies_lead_unit_people(org):
+def test_assign_notifies_lead_and_cooperating_units(org):
     task = org.draft_task()
     actions.task_assign(actor=org.supervisor, task_id=task.pk)
     task.refresh_from_db()
     assert task.status == TaskStatus.ASSIGNED
     (event,) = events(task, EventType.TASK_ASSIGNED)
     assert event.target_unit == org.safety
-    recipients = set(Notification.objects.filter(task=task).values_list("recipient__username", flat=True))
-    assert recipients == {"lead_admin", "lead_staff"}
+    told = {n.recipient.username: n for n in Notification.objects.filter(task=task).select_related("recipient")}
+    # the lead unit's two people and the cooperating unit's one (市卫健委); nobody of the unrelated unit
+    assert set(told) == {"lead_admin", "lead_staff", "coop_staff"}
+    assert told["coop_staff"].title.startswith("（配合）") and "市应急管理局" in told["coop_staff"].body
+    assert not told["lead_staff"].title.startswith("（配合）")
 
 
 def test_assign_needs_lead_unit(org):

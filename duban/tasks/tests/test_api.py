@@ -71,7 +71,8 @@ def test_whole_loop_over_the_api_with_tokens(client, org):
 
     assert call("post", f"/api/v1/tasks/{task.pk}/accept", staff_token).json()["status"] == "accepted"
     response = call("post", f"/api/v1/tasks/{task.pk}/reports", staff_token,
-                    {"text": "已完成整治", "progress_percent": 100, "request_close": True})
+                    {"text": "已完成整治", "progress_percent": 100, "request_close": True,
+                     "evidence_text": "整治前后照片已存档"})
     assert response.status_code == 201
     report_id = response.json()["id"]
     assert call("post", f"/api/v1/reports/{report_id}/accept", staff_token, {}).status_code == 403

@@ -117,7 +117,8 @@ def test_report_with_close_request_then_office_accepts(client, org):
     task = org.task_in("accepted")
     login(client, org.lead_staff)
     response = client.post(f"/tasks/{task.pk}/report/", {"text": "已全部完成整改", "progress_percent": 100,
-                                                         "request_close": "on"}, follow=True)
+                                                         "request_close": "on", "evidence_text": "验收单"},
+                           follow=True)
     assert "已提交办结申请" in response.content.decode()
     task.refresh_from_db()
     assert task.status == TaskStatus.CLOSE_REQUESTED

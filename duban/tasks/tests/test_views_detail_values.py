@@ -64,7 +64,7 @@ def busy_task(org):
     actions.report_return(actor=org.supervisor, report_id=second.pk, reason="材料不全 <i>请补充</i>")
     actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="第三次", progress_percent=60)
     actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="已完成 & 申请办结", progress_percent=100,
-                          request_close=True)
+                          request_close=True, evidence_text="验收记录")
     first = ProgressReport.objects.filter(task=task).order_by("id").first()
     actions.report_accept(actor=org.supervisor, report_id=first.pk, comment="同意 \"采纳\"")
     Profile.objects.filter(user=org.lead_staff).update(display_name="")
