@@ -25,8 +25,19 @@ class EventType(enum.IntEnum):
     USER_PASSWORD_CHANGED = 104
     USER_CREATED = 105
     API_TOKEN_CREATED = 106
+    # 120-139 administration of people (duban.core.actions)
+    USER_UPDATED = 120
+    USER_MOVED = 121
+    USER_DEACTIVATED = 122
+    USER_REACTIVATED = 123
+    USER_PASSWORD_RESET = 124
+    USER_UNLOCKED = 125
 
     UNIT_CREATED = 201
+    # 202-219 administration of the unit tree (duban.core.actions)
+    UNIT_RENAMED = 202
+    UNIT_MERGED = 203
+    UNIT_DEACTIVATED = 204
 
     MEETING_IMPORTED = 301
     MEETING_CONFIRMED = 302

@@ -43,6 +43,7 @@ class Unit(models.Model):
                                     choices=[("wecom", "企业微信"), ("dingtalk", "钉钉")])
     sort_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["sort_order", "id"]
@@ -63,6 +64,7 @@ class Profile(models.Model):
     phone = models.CharField(_("电话"), max_length=50, blank=True)
     must_change_password = models.BooleanField(default=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("用户资料")
