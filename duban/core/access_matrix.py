@@ -205,6 +205,16 @@ ROWS: list[Row] = [
     api("POST", "/meetings/{meeting_id}/confirm", E(401, signed_in=403, sup=200, other_staff=404)),
     api("GET", "/notifications", E(401, signed_in=200)),
     api("POST", "/notifications/read", E(401, signed_in=200)),
+    api("GET", "/people", E(401, signed_in=403, sysadmin=200, lead_admin=200)),
+    api("POST", "/people", E(401, signed_in=403, sysadmin=201, lead_admin=201), data={"username": "matrix_person", "password": "Matrix-pass-2026!", "role": "unit_staff", "unit_id": "$unit_id", "display_name": "矩阵"}),
+    # The person is 市卫健委's: the unit admin of 市应急管理局 meets "not found", as for a missing id.
+    api("GET", "/people/{user_id}", E(401, signed_in=403, sysadmin=200, lead_admin=404)),
+    api("PATCH", "/people/{user_id}", E(401, signed_in=403, sysadmin=200, lead_admin=404), data={"version": "$person_version", "display_name": "改名"}),
+    api("POST", "/people/{user_id}/deactivate", E(401, signed_in=403, sysadmin=200, lead_admin=404), data={"reason": "调离"}),
+    api("POST", "/people/{user_id}/move", E(401, signed_in=403, sysadmin=200, lead_admin=404), data={"version": "$person_version", "unit_id": "$other_unit_id"}),
+    api("POST", "/people/{user_id}/password-reset", E(401, signed_in=403, sysadmin=200, lead_admin=404)),
+    api("POST", "/people/{user_id}/reactivate", E(401, signed_in=403, sysadmin=200, lead_admin=404)),
+    api("POST", "/people/{user_id}/unlock", E(401, signed_in=403, sysadmin=200, lead_admin=404)),
     api("GET", "/phrases", E(401, signed_in=200)),
     api("GET", "/phrases/{phrase_id}", E(401, signed_in=404)),
     api("GET", "/reports", E(401, signed_in=200)),
@@ -230,5 +240,11 @@ ROWS: list[Row] = [
     api("POST", "/tasks/{task_id}/withdraw", E(401, signed_in=403, sup=200, other_staff=404), data={"reason": "重复"}),
     api("POST", "/tokens", E(401, signed_in=201)),
     api("GET", "/units", E(401, signed_in=200)),
+    api("POST", "/units", E(401, signed_in=403, sysadmin=201), data={"name": "矩阵新单位", "parent_id": "$unit_id"}),
     api("GET", "/units/{unit_id}", E(401, signed_in=200)),
+    api("PATCH", "/units/{unit_id}", E(401, signed_in=403, sysadmin=200), data={"version": "$unit_version", "contact_phone": "0519-88888888"}),
+    # 市应急管理局 still leads open tasks: retiring it is refused on its merits (merge it instead).
+    api("POST", "/units/{unit_id}/deactivate", E(401, signed_in=403, sysadmin=409), data={"version": "$unit_version"}),
+    api("POST", "/units/{unit_id}/merge", E(401, signed_in=403, sysadmin=200), data={"version": "$unit_version", "into_id": "$other_unit_id"}),
+    api("POST", "/units/{unit_id}/rename", E(401, signed_in=403, sysadmin=200), data={"version": "$unit_version", "name": "市应急管理局（新）"}),
 ]

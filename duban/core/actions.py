@@ -358,6 +358,39 @@ def unit_rename(*, actor, unit_id: int, version: int, name: str, short_name: str
     return Unit.objects.get(pk=unit.pk)
 
 
+UNIT_CONTACT_FIELDS = ("short_name", "head_name", "contact_name", "contact_phone", "contact_email", "webhook_url",
+                      "webhook_kind", "sort_order")
+
+
+@transaction.atomic(durable=True)
+def unit_update(*, actor, unit_id: int, version: int, changes: dict) -> Unit:
+    """The sysadmin edits a unit's contacts and its channel targets: the group robot (``webhook_url`` of
+    ``webhook_kind`` 企业微信/钉钉) that gets its people's notifications, and the contact email. Names change only
+    through ``unit_rename``. Event UNIT_UPDATED (``extra.old``/``extra.new``)."""
+    unit = _managed_unit(actor, unit_id, version)
+    unknown = set(changes) - set(UNIT_CONTACT_FIELDS)
+    if unknown:
+        raise InvalidInput("不能修改这些字段：" + "、".join(sorted(unknown)), "fields not editable here")
+    new = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items() if getattr(unit, k) != v}
+    if not new:
+        return unit
+    for key, value in new.items():
+        setattr(unit, key, value)
+    if unit.webhook_url and not unit.webhook_kind:
+        raise InvalidInput("请选择群机器人类型（企业微信或钉钉）", "choose the robot's kind (wecom or dingtalk)")
+    try:
+        unit.full_clean(exclude=["parent", "path", "name"])
+    except ValidationError as exc:
+        fields = "、".join(str(unit._meta.get_field(k).verbose_name) for k in exc.message_dict if k != "__all__")
+        raise InvalidInput(f"格式不正确：{fields}", "invalid values: " + ", ".join(exc.message_dict),
+                           details=exc.message_dict) from None
+    old = Unit.objects.filter(pk=unit.pk).values(*new).get()
+    _bump_unit(Unit(pk=unit.pk, version=version), **new)
+    audit_log(actor=actor, event_type=EventType.UNIT_UPDATED, target_unit=unit, unit=unit,
+              extra={"old": old, "new": new})
+    return Unit.objects.get(pk=unit.pk)
+
+
 @transaction.atomic(durable=True)
 def unit_merge(*, actor, unit_id: int, into_id: int, version: int) -> dict:
     """机构改革: the sysadmin merges a unit into another. Every task it leads moves to the new unit; where it

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from duban.core import permissions as perms
-from duban.core.errors import NotFound
+from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import ApiToken, Area, Notification, Unit
 
 
@@ -45,9 +45,23 @@ def api_token_list(*, viewer) -> QuerySet[ApiToken]:
 
 # --- administration -----------------------------------------------------------------------------------------
 
+def _people(viewer):
+    """``people_manageable_by`` with profile and unit, each row marked ``locked`` when django-axes has locked the
+    login after too many failed sign-ins (one EXISTS per row in the same statement, no query per person)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    if not perms.can_manage_people(viewer):
+        raise PermissionDenied()
+    attempts = AccessAttempt.objects.filter(username=OuterRef("username"),
+                                            failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    return (perms.people_manageable_by(viewer).select_related("profile", "profile__unit")
+            .annotate(locked=Exists(attempts)))
+
+
 def person_list(*, viewer, query: str = "", unit_id: int | None = None, include_inactive: bool = True):
-    """The people ``viewer`` may manage (``people_manageable_by``), with profile and unit, by unit then name."""
-    qs = perms.people_manageable_by(viewer).select_related("profile", "profile__unit")
+    """The people ``viewer`` may manage, by unit then name; ``query`` matches account, name or phone."""
+    qs = _people(viewer)
     if query:
         qs = qs.filter(Q(username__icontains=query) | Q(profile__display_name__icontains=query)
                        | Q(profile__phone__icontains=query))
@@ -60,20 +74,10 @@ def person_list(*, viewer, query: str = "", unit_id: int | None = None, include_
 
 def person_get(*, viewer, user_id: int):
     """One person ``viewer`` may manage; ``NotFound`` for missing and out of scope alike."""
-    user = perms.people_manageable_by(viewer).select_related("profile", "profile__unit").filter(pk=user_id).first()
+    user = _people(viewer).filter(pk=user_id).first()
     if user is None:
         raise NotFound()
     return user
-
-
-def locked_usernames(usernames) -> set[str]:
-    """Which of ``usernames`` are locked out by too many failed sign-ins (django-axes' attempt records)."""
-    from axes.models import AccessAttempt
-    from django.conf import settings
-
-    return set(AccessAttempt.objects.filter(username__in=list(usernames),
-                                            failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
-               .values_list("username", flat=True))
 
 
 def unit_tree(*, viewer, include_inactive: bool = False) -> list[tuple[Unit, int]]:

@@ -73,6 +73,9 @@ def build_world(org) -> dict:
         "chart": "lights", "fmt": "xlsx", "step": "review",
         "hazard_version": hazard.version, "case_version": case.version,
         "task_version": Task.objects.get(pk=task.pk).version,
+        # administration: a person of 市卫健委 (a unit admin of 市应急管理局 must meet "not found"), another unit
+        "user_id": org.coop_staff.pk, "person_version": org.coop_staff.profile.version,
+        "unit_version": org.safety.version, "other_unit_id": org.other.pk,
     }
 
 
