@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("duban.core.urls")),
+    path("", include("duban.core.manage_urls")),
     path("", include("duban.meetings.urls")),
     path("", include("duban.tasks.urls")),
     path("", include("duban.followup.urls")),

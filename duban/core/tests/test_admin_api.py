@@ -6,17 +6,12 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from duban.conftest import login
 from duban.core.models import Profile, Unit
 
 
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_unit_admin_lists_only_their_subtree_and_manages_it(org):
-    client = as_user(org.lead_admin)
+    client = login(Client(), org.lead_admin)
     listed = client.get("/api/v1/people").json()
     assert {p["username"] for p in listed["items"]} == {"lead_admin", "lead_staff", "child_staff"}
     person = client.get(f"/api/v1/people/{org.child_staff.pk}").json()
@@ -30,7 +25,7 @@ def test_unit_admin_lists_only_their_subtree_and_manages_it(org):
 
 
 def test_unit_admin_may_not_make_an_office_role_and_the_error_is_bilingual(org):
-    client = as_user(org.lead_admin)
+    client = login(Client(), org.lead_admin)
     response = client.post("/api/v1/people", {"username": "x1", "password": "Matrix-pass-2026!",
                                               "role": "supervisor", "unit_id": org.safety.pk},
                            content_type="application/json")
@@ -40,7 +35,7 @@ def test_unit_admin_may_not_make_an_office_role_and_the_error_is_bilingual(org):
 
 
 def test_sysadmin_sets_a_units_robot_and_a_bad_url_is_refused_without_a_write(org):
-    client = as_user(org.sysadmin)
+    client = login(Client(), org.sysadmin)
     unit = Unit.objects.get(pk=org.health.pk)
     bad = client.patch(f"/api/v1/units/{unit.pk}", {"version": unit.version, "webhook_url": "not a url",
                                                     "webhook_kind": "wecom"}, content_type="application/json")
