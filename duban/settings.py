@@ -205,8 +205,9 @@ DUBAN_DELIVERY_MAX_ATTEMPTS = env_int("DUBAN_DELIVERY_MAX_ATTEMPTS", 6)
 DUBAN_DELIVERY_BACKOFF_SECONDS = env_int("DUBAN_DELIVERY_BACKOFF_SECONDS", 60)
 DUBAN_WEBHOOK_TIMEOUT = env_int("DUBAN_WEBHOOK_TIMEOUT", 10)
 EMAIL_TIMEOUT = env_int("DUBAN_SMTP_TIMEOUT", 10)
-# Evaluation rules (考评): a JSON object or the path of a .toml/.json file; keys on_time, per_overdue_workday,
-# per_return, floor (see duban/reports/scoring.py). Empty: 100 on time, -2 per overdue working day, -5 per return, 0.
+# Evaluation rules (考评) before the first version is saved on the 考评规则 page (/reports/score-rules/), which then
+# governs: a JSON object or the path of a .toml/.json file; keys as in duban/reports/scoring.py. Empty or malformed:
+# 100 on time, -2 per overdue working day, -5 per return, 0 (a malformed value never stops a task being closed).
 DUBAN_SCORE_RULES = env("DUBAN_SCORE_RULES", "")
 DUBAN_LEDGER_MAX_ROWS = env_int("DUBAN_LEDGER_MAX_ROWS", 10000)  # a larger .xlsx ledger is refused with a clear error
 

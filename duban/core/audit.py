@@ -67,6 +67,8 @@ class EventType(enum.IntEnum):
 
     # 450-469 evaluation (duban.reports)
     TASK_SCORED = 451
+    SCORE_RULES_CHANGED = 452
+    SCORE_ADJUSTED = 453
 
     REPORT_SUBMITTED = 501
     REPORT_ACCEPTED = 502
