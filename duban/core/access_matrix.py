@@ -133,6 +133,9 @@ ROWS: list[Row] = [
     # Merging one task with itself is refused as invalid input (a redirect with a message) before the role check.
     page("POST", "meetings/<int:meeting_id>/merge/", E(302, signed_in=302, other_staff=404), data={"task_ids": ["$task_id", "$task_id"]}),
     page("GET", "meetings/import/", E(302, signed_in=403, sup=200)),
+    page("GET", "meetings/responsibility/", E(302, signed_in=200)),
+    page("POST", "meetings/responsibility/", E(302, signed_in=403, sup=200), data={"name": "市林业局", "keywords": "候鸟", "sample": "会议强调，要保护候鸟。", "do": "preview"}),
+    page("GET", "meetings/responsibility/export.toml", E(302, signed_in=403, office=200)),
     page("POST", "meetings/import/", E(302, signed_in=403, sup=200)),
     page("GET", "notifications/", E(302, signed_in=200)),
     page("GET", "notifications/read/", E(302, signed_in=405)),

@@ -84,6 +84,10 @@ class EventType(enum.IntEnum):
     BRIEFING_EXPORTED = 612
     CALENDAR_TOKEN_ROTATED = 613
 
+    # 640-649 the responsibility list (duban.meetings)
+    RESPONSIBILITY_LIST_CHANGED = 640
+    RESPONSIBILITY_LIST_EXPORTED = 641
+
     # 8xx other sources (duban.sources): instructions, inspection cases, livelihood projects, hazards, attachments
     INSTRUCTION_CREATED = 801
     INSTRUCTION_TASK_ADDED = 802
