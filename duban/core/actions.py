@@ -45,7 +45,7 @@ def unit_create(*, actor, **fields) -> Unit:
     return unit_create_in_txn(actor=actor, **fields)
 
 
-def user_create_in_txn(*, actor, username: str, password: str, role: str, unit: Unit | None = None,
+def user_create_in_txn(*, actor, username: str, password: str | None, role: str, unit: Unit | None = None,
                        display_name: str = "", email: str = "", phone: str = "", must_change_password: bool = True):
     if role not in Role.values:
         raise InvalidInput("未知角色", "unknown role")
@@ -65,8 +65,11 @@ def user_create_in_txn(*, actor, username: str, password: str, role: str, unit: 
     except ValidationError as exc:
         raise InvalidInput("账号或邮箱格式不正确", "the username or email is not valid",
                            details=exc.message_dict) from None
-    _validate_password(password, user)
-    user.set_password(password)
+    if password is None:  # imported: no one can sign in until an admin resets the password and hands it over
+        user.set_unusable_password()
+    else:
+        _validate_password(password, user)
+        user.set_password(password)
     user.save()
     Profile.objects.create(user=user, unit=unit, role=role, display_name=display_name, phone=phone,
                            must_change_password=must_change_password)
@@ -181,6 +184,11 @@ USER_EDITABLE = ("display_name", "phone", "email", "role")
 def user_update(*, actor, user_id: int, version: int, changes: dict):
     """The sysadmin, or a unit admin for people of their subtree, edits name, phone, email and role. A unit admin
     may give only unit roles. Event USER_UPDATED (``extra.old``/``extra.new``); nobody is told."""
+    return user_update_in_txn(actor=actor, user_id=user_id, version=version, changes=changes)
+
+
+def user_update_in_txn(*, actor, user_id: int, version: int | None, changes: dict):
+    """``user_update`` joining the caller's transaction (the people import); ``version`` None: as read now."""
     user = _managed_person(actor, user_id)
     profile = user.profile
     unknown = set(changes) - set(USER_EDITABLE)
@@ -218,6 +226,11 @@ def user_move(*, actor, user_id: int, version: int, unit_id: int):
     """Move a person to another unit (调动). Their past reports, audit events and tasks stay theirs, under the
     unit they were made in; from now on they work for the new unit. The sysadmin moves anyone anywhere; a unit
     admin only within their subtree. Event USER_MOVED (``extra.old_unit``/``new_unit``, ids and names)."""
+    return user_move_in_txn(actor=actor, user_id=user_id, version=version, unit_id=unit_id)
+
+
+def user_move_in_txn(*, actor, user_id: int, version: int | None, unit_id: int):
+    """``user_move`` joining the caller's transaction (the people import)."""
     user = _managed_person(actor, user_id)
     profile = user.profile
     unit = Unit.objects.filter(pk=unit_id, is_active=True).first()
@@ -367,6 +380,11 @@ def unit_update(*, actor, unit_id: int, version: int, changes: dict) -> Unit:
     """The sysadmin edits a unit's contacts and its channel targets: the group robot (``webhook_url`` of
     ``webhook_kind`` 企业微信/钉钉) that gets its people's notifications, and the contact email. Names change only
     through ``unit_rename``. Event UNIT_UPDATED (``extra.old``/``extra.new``)."""
+    return unit_update_in_txn(actor=actor, unit_id=unit_id, version=version, changes=changes)
+
+
+def unit_update_in_txn(*, actor, unit_id: int, version: int, changes: dict) -> Unit:
+    """``unit_update`` joining the caller's transaction (the units import)."""
     unit = _managed_unit(actor, unit_id, version)
     unknown = set(changes) - set(UNIT_CONTACT_FIELDS)
     if unknown:
@@ -457,3 +475,73 @@ def unit_deactivate(*, actor, unit_id: int, version: int) -> Unit:
     audit_log(actor=actor, event_type=EventType.UNIT_DEACTIVATED, target_unit=unit, unit=unit,
               extra={"name": unit.name})
     return Unit.objects.get(pk=unit.pk)
+
+
+
+# --- bulk import from .xlsx (previewed by duban.core.selectors.*_import_plan) ---------------------------------
+
+def _refuse_errors(plan) -> None:
+    errors = [row for row in plan if row.action == "error"]
+    if errors:
+        raise InvalidInput("；".join(f"第{r.number}行：{r.error}" for r in errors[:20]) + "。未导入任何数据",
+                           f"{len(errors)} rows have errors; nothing was imported",
+                           details=[{"row": r.number, "key": r.key, "error": r.error} for r in errors])
+
+
+@transaction.atomic(durable=True)
+def people_import(*, actor, data: bytes, filename: str = "") -> dict:
+    """Import people from an .xlsx sheet (姓名, 账号, 单位, 角色, 手机): all rows or none. New accounts have no
+    usable password until an admin resets it and hands it over (so no password travels in a spreadsheet); known
+    accounts are edited and moved through the same actions as by hand (USER_CREATED, USER_UPDATED, USER_MOVED
+    each), then one USERS_IMPORTED with the counts. Same rights as adding by hand."""
+    from duban.core.selectors import people_import_plan
+    from duban.core.sheets import PEOPLE_COLUMNS, PEOPLE_REQUIRED, read_sheet
+
+    plan = people_import_plan(viewer=actor, rows=read_sheet(data, PEOPLE_COLUMNS, PEOPLE_REQUIRED))
+    _refuse_errors(plan)
+    User = get_user_model()
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={r.values["unit_id"] for r in plan if r.values})}
+    counts = {"create": 0, "update": 0, "same": 0}
+    for row in plan:
+        counts[row.action] += 1
+        v = row.values
+        if row.action == "create":
+            user_create_in_txn(actor=actor, username=row.key, password=None, role=v["role"],
+                               unit=units.get(v["unit_id"]), display_name=v["display_name"], phone=v["phone"])
+        elif row.action == "update":
+            user = User.objects.get(username=row.key)
+            if "unit_id" in row.changes:
+                user_move_in_txn(actor=actor, user_id=user.pk, version=None, unit_id=v["unit_id"])
+            edits = {k: v[k] for k in ("display_name", "phone", "role") if k in row.changes}
+            if edits:
+                user_update_in_txn(actor=actor, user_id=user.pk, version=None, changes=edits)
+    audit_log(actor=actor, event_type=EventType.USERS_IMPORTED,
+              extra={"filename": filename[:255], "sha256": hashlib.sha256(data).hexdigest(), "rows": len(plan),
+                     "created": counts["create"], "updated": counts["update"], "unchanged": counts["same"]})
+    return counts
+
+
+@transaction.atomic(durable=True)
+def units_import(*, actor, data: bytes, filename: str = "") -> dict:
+    """Import units from an .xlsx sheet (名称, 上级单位, 简称): all rows or none; a parent may be a unit made by an
+    earlier row. Each unit through ``unit_create_in_txn`` (UNIT_CREATED) or ``unit_update_in_txn``
+    (UNIT_UPDATED), then one UNITS_IMPORTED with the counts. The sysadmin's."""
+    from duban.core.selectors import units_import_plan
+    from duban.core.sheets import UNIT_COLUMNS, UNIT_REQUIRED, read_sheet
+
+    plan = units_import_plan(viewer=actor, rows=read_sheet(data, UNIT_COLUMNS, UNIT_REQUIRED))
+    _refuse_errors(plan)
+    counts = {"create": 0, "update": 0, "same": 0}
+    for row in plan:
+        counts[row.action] += 1
+        v = row.values
+        if row.action == "create":
+            parent = Unit.objects.get(name=v["parent"], is_active=True) if v["parent"] else None
+            unit_create_in_txn(actor=actor, name=row.key, parent=parent, short_name=v["short_name"])
+        elif row.action == "update":
+            unit_update_in_txn(actor=actor, unit_id=v["unit_id"], version=v["version"],
+                               changes={"short_name": v["short_name"]})
+    audit_log(actor=actor, event_type=EventType.UNITS_IMPORTED,
+              extra={"filename": filename[:255], "sha256": hashlib.sha256(data).hexdigest(), "rows": len(plan),
+                     "created": counts["create"], "updated": counts["update"], "unchanged": counts["same"]})
+    return counts

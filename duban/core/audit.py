@@ -32,6 +32,7 @@ class EventType(enum.IntEnum):
     USER_REACTIVATED = 123
     USER_PASSWORD_RESET = 124
     USER_UNLOCKED = 125
+    USERS_IMPORTED = 126
 
     UNIT_CREATED = 201
     # 202-219 administration of the unit tree (duban.core.actions)
@@ -39,6 +40,7 @@ class EventType(enum.IntEnum):
     UNIT_MERGED = 203
     UNIT_DEACTIVATED = 204
     UNIT_UPDATED = 205
+    UNITS_IMPORTED = 206
 
     MEETING_IMPORTED = 301
     MEETING_CONFIRMED = 302

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from duban.core import actions, permissions as perms, selectors
-from duban.core.errors import Conflict, InvalidInput
+from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.models import Role
 from duban.core.views import page_errors, paginate
 
@@ -142,8 +142,6 @@ def person_unlock(request, user_id: int):
 # --- units -------------------------------------------------------------------------------------------------
 
 def _require_unit_admin(viewer) -> None:
-    from duban.core.errors import PermissionDenied
-
     if not perms.can_manage_units(viewer):
         raise PermissionDenied()
 
@@ -215,3 +213,66 @@ def unit_deactivate(request, unit_id: int):
     actions.unit_deactivate(actor=request.user, unit_id=unit_id, version=_int(request.POST.get("version")) or 0)
     messages.success(request, "单位已停用。")
     return redirect("manage:unit", unit_id=unit_id)
+
+
+# --- bulk import from .xlsx: preview, then apply all rows or none --------------------------------------------
+
+IMPORTS = {
+    "people": {"title": "批量导入人员", "columns": "姓名、账号、单位、角色、手机", "back": "manage:people",
+               "note": "新账号导入后没有可用密码，请在人员页面逐个“重置密码”并告知本人。"},
+    "units": {"title": "批量导入单位", "columns": "名称、上级单位、简称", "back": "manage:units",
+              "note": "上级单位须已存在或出现在表中靠上的行。"},
+}
+
+
+def _import_page(request, kind: str):
+    import base64
+    import binascii
+
+    from duban.core import sheets
+
+    info = IMPORTS[kind]
+    context = {"kind": kind, **info}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            data = upload.read() if upload else base64.b64decode(request.POST.get("data", ""), validate=True)
+        except binascii.Error:
+            data = b""
+        filename = upload.name if upload else request.POST.get("filename", "")
+        try:
+            if not data:
+                raise InvalidInput("请选择 .xlsx 文件", "choose an .xlsx file")
+            if request.POST.get("do") == "apply":
+                act = actions.people_import if kind == "people" else actions.units_import
+                counts = act(actor=request.user, data=data, filename=filename)
+                messages.success(request, f"已导入：新增 {counts['create']}，修改 {counts['update']}，"
+                                          f"不变 {counts['same']}。")
+                return redirect(info["back"])
+            if kind == "people":
+                rows = sheets.read_sheet(data, sheets.PEOPLE_COLUMNS, sheets.PEOPLE_REQUIRED)
+                plan = selectors.people_import_plan(viewer=request.user, rows=rows)
+            else:
+                rows = sheets.read_sheet(data, sheets.UNIT_COLUMNS, sheets.UNIT_REQUIRED)
+                plan = selectors.units_import_plan(viewer=request.user, rows=rows)
+            context.update(plan=plan, filename=filename, data=base64.b64encode(data).decode(),
+                           errors=sum(r.action == "error" for r in plan),
+                           counts={a: sum(r.action == a for r in plan) for a in ("create", "update", "same")})
+        except (InvalidInput, Conflict) as exc:
+            messages.error(request, exc.message)
+    return render(request, "core/manage_import.html", context)
+
+
+@login_required
+@page_errors
+def people_import(request):
+    if not perms.can_manage_people(request.user):
+        raise PermissionDenied()
+    return _import_page(request, "people")
+
+
+@login_required
+@page_errors
+def units_import(request):
+    _require_unit_admin(request.user)
+    return _import_page(request, "units")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound, PermissionDenied
-from duban.core.models import ApiToken, Area, Notification, Unit
+from duban.core.models import ApiToken, Area, Notification, Role, Unit
 
 
 def unit_list(*, viewer, active_only: bool = True) -> QuerySet[Unit]:
@@ -114,3 +116,117 @@ def unit_name_at(*, unit: Unit, when) -> str:
                                              created_at__gt=when).order_by("id").values_list("extra", flat=True)
                    .first())
     return first_later["old"]["name"] if first_later else unit.name
+
+
+# --- bulk import of people and units (the preview; duban.core.actions applies it) ----------------------------
+
+@dataclass
+class PlanRow:
+    number: int
+    key: str  # the account (people) or the unit name (units)
+    action: str  # "create", "update", "same" or "error"
+    changes: dict = field(default_factory=dict)  # field -> [old, new]
+    error: str = ""
+    values: dict = field(default_factory=dict)  # resolved values for the action: role, unit_id, parent_id ...
+
+
+ROLE_NAMES = {**{str(label): value for value, label in Role.choices}, **{value: value for value in Role.values},
+              "领导": Role.LEADER, "督查室工作人员": Role.SUPERVISOR, "经办人": Role.UNIT_STAFF}
+
+
+def _unit_names() -> dict[str, Unit]:
+    """Active units by name and by unambiguous alias."""
+    units = list(Unit.objects.filter(is_active=True))
+    by_alias: dict[str, list[Unit]] = {}
+    for unit in units:
+        for alias in unit.aliases:
+            by_alias.setdefault(alias, []).append(unit)
+    return {**{a: us[0] for a, us in by_alias.items() if len(us) == 1}, **{u.name: u for u in units}}
+
+
+def people_import_plan(*, viewer, rows: list[tuple[int, dict]]) -> list[PlanRow]:
+    """What importing ``rows`` (姓名, 账号, 单位, 角色, 手机) would do, row by row, for ``viewer``: create, update
+    (with old and new values), leave as is, or an error saying why. A unit admin may only touch people and units
+    of their own subtree, and give only unit roles."""
+    from django.contrib.auth import get_user_model
+
+    if not perms.can_manage_people(viewer):
+        raise PermissionDenied()
+    units = _unit_names()
+    usernames = [r["账号"] for _, r in rows if r["账号"]]
+    existing = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)
+                .select_related("profile", "profile__unit")}
+    manageable = set(perms.people_manageable_by(viewer).filter(username__in=usernames)
+                     .values_list("username", flat=True))
+    seen: set[str] = set()
+    plan = []
+    for number, r in rows:
+        username, name, phone = r["账号"], r["姓名"], r["手机"]
+        role = ROLE_NAMES.get(r["角色"])
+        unit = units.get(r["单位"]) if r["单位"] else None
+
+        def error(zh: str) -> PlanRow:
+            return PlanRow(number, username, "error", error=zh)
+
+        if not username:
+            plan.append(error("缺少账号"))
+        elif username in seen:
+            plan.append(error("账号在表中重复"))
+        elif role is None:
+            plan.append(error(f"未知角色“{r['角色']}”"))
+        elif r["单位"] and unit is None:
+            plan.append(error(f"找不到单位“{r['单位']}”（或已停用）"))
+        elif role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit is None:
+            plan.append(error("单位用户必须填写单位"))
+        elif not perms.can_give_role(viewer, role, unit):
+            plan.append(error("无权授予该角色，或单位不在您的管理范围"))
+        elif username in existing and username not in manageable:
+            plan.append(error("账号已存在，且不在您的管理范围"))
+        else:
+            values = {"role": role, "unit_id": unit.pk if unit else None, "display_name": name, "phone": phone}
+            user = existing.get(username)
+            if user is None:
+                plan.append(PlanRow(number, username, "create", values=values))
+            else:
+                p = user.profile
+                old = {"display_name": p.display_name, "phone": p.phone, "role": p.role, "unit_id": p.unit_id}
+                changes = {k: [old[k], v] for k, v in values.items() if old[k] != v}
+                if "unit_id" in changes:
+                    changes["unit"] = [p.unit.name if p.unit else "", unit.name if unit else ""]
+                plan.append(PlanRow(number, username, "update" if changes else "same", changes, values=values))
+        seen.add(username)
+    return plan
+
+
+def units_import_plan(*, viewer, rows: list[tuple[int, dict]]) -> list[PlanRow]:
+    """What importing ``rows`` (名称, 上级单位, 简称) would do: create a unit (its parent an existing unit or one
+    created by an earlier row), change a short name, leave as is, or an error."""
+    if not perms.can_manage_units(viewer):
+        raise PermissionDenied()
+    units = _unit_names()
+    created: set[str] = set()
+    plan = []
+    for number, r in rows:
+        name, parent_name, short = r["名称"], r["上级单位"], r["简称"]
+        parent = units.get(parent_name) if parent_name else None
+        if not name:
+            plan.append(PlanRow(number, name, "error", error="缺少名称"))
+        elif name in created:
+            plan.append(PlanRow(number, name, "error", error="名称在表中重复"))
+        elif parent_name and parent is None and parent_name not in created:
+            plan.append(PlanRow(number, name, "error", error=f"找不到上级单位“{parent_name}”（须已存在或在上方行中）"))
+        elif name in units:
+            unit = units[name]
+            if unit.name != name:
+                plan.append(PlanRow(number, name, "error", error=f"“{name}”是“{unit.name}”的别名"))
+            elif parent_name and unit.parent_id != (parent.pk if parent else None):
+                plan.append(PlanRow(number, name, "error", error="单位已存在，上级单位不同（调整隶属请逐个处理）"))
+            elif short and short != unit.short_name:
+                plan.append(PlanRow(number, name, "update", {"short_name": [unit.short_name, short]},
+                                    values={"unit_id": unit.pk, "version": unit.version, "short_name": short}))
+            else:
+                plan.append(PlanRow(number, name, "same"))
+        else:
+            created.add(name)
+            plan.append(PlanRow(number, name, "create", values={"parent": parent_name, "short_name": short}))
+    return plan
