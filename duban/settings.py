@@ -136,6 +136,21 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "duban.core.backends.ProfileModelBackend",
 ]
+# Sign-in with the organisation's directory (docs/administration.md). Local accounts are tried first and keep working.
+# LDAP / Active Directory, on when DUBAN_LDAP_URI is set: a person's groups give the role
+# (DUBAN_LDAP_ROLE_GROUPS "role=group DN;..."), an attribute the unit (DUBAN_LDAP_UNIT_ATTR, its value a unit's name).
+DUBAN_LDAP_URI = env("DUBAN_LDAP_URI", "")
+DUBAN_LDAP_ROLE_GROUPS = env("DUBAN_LDAP_ROLE_GROUPS", "")
+DUBAN_LDAP_UNIT_ATTR = env("DUBAN_LDAP_UNIT_ATTR", "ou")
+if DUBAN_LDAP_URI:
+    from duban.core.ldap_config import ldap_settings
+
+    globals().update(ldap_settings(
+        uri=DUBAN_LDAP_URI, bind_dn=env("DUBAN_LDAP_BIND_DN", ""), bind_password=env("DUBAN_LDAP_BIND_PASSWORD", ""),
+        user_base=env("DUBAN_LDAP_USER_BASE", ""), user_filter=env("DUBAN_LDAP_USER_FILTER", "(uid=%(user)s)"),
+        group_base=env("DUBAN_LDAP_GROUP_BASE", ""), group_type=env("DUBAN_LDAP_GROUP_TYPE", "groupOfNames"),
+        timeout=env_int("DUBAN_LDAP_TIMEOUT", 5)))
+    AUTHENTICATION_BACKENDS.append("duban.core.directory.DirectoryBackend")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -545,3 +545,48 @@ def units_import(*, actor, data: bytes, filename: str = "") -> dict:
               extra={"filename": filename[:255], "sha256": hashlib.sha256(data).hexdigest(), "rows": len(plan),
                      "created": counts["create"], "updated": counts["update"], "unchanged": counts["same"]})
     return counts
+
+
+# --- sign-in with the organisation's directory (duban.core.directory) ----------------------------------------
+
+def _unit_by_name(name: str) -> Unit | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    unit = Unit.objects.filter(name=name, is_active=True).first()
+    if unit is None:
+        matches = [u for u in Unit.objects.filter(is_active=True, aliases__icontains=name) if name in u.aliases]
+        unit = matches[0] if len(matches) == 1 else None
+    return unit
+
+
+@transaction.atomic(durable=True)
+def directory_user_sync(*, user, source: str, role: str | None, unit_name: str = "", display_name: str = ""):
+    """After the directory (LDAP/AD or OpenID Connect) has vouched for a person, give their login the role its
+    groups map to and the unit its attribute names, as the system actor; the directory keeps the password, so none
+    is to be changed here. Refused (``InvalidInput``) with no role, a unit role without a known unit, or a login
+    deactivated here. Event USER_DIRECTORY_SYNCED when the profile is made or its role or unit changes."""
+    from duban.core.audit import system_actor
+
+    if not user.is_active:
+        raise InvalidInput("账号已停用，请联系管理员", "the account is deactivated")
+    if role is None:
+        raise InvalidInput("目录中的账号未分配本系统角色，请联系管理员", "the directory gives this person no role here")
+    unit = _unit_by_name(unit_name)
+    if role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit is None:
+        raise InvalidInput(f"目录中的单位“{unit_name}”在本系统中不存在，请联系管理员",
+                           f"the directory's unit {unit_name!r} is not known here")
+    profile = Profile.objects.filter(user=user).first()
+    new = {"role": role, "unit_id": unit.pk if unit else None}
+    if profile is not None and {"role": profile.role, "unit_id": profile.unit_id} == new:
+        return user
+    old = {"role": profile.role, "unit_id": profile.unit_id} if profile else None
+    if profile is None:
+        Profile.objects.create(user=user, role=role, unit=unit, display_name=display_name[:50],
+                               must_change_password=False)
+    else:
+        _bump_profile(profile, None, role=role, unit=unit)
+    audit_log(actor=system_actor(), event_type=EventType.USER_DIRECTORY_SYNCED, target_user=user, unit=unit,
+              extra={"source": source, "old": old, "new": new, "unit_name": unit_name[:100]})
+    user.refresh_from_db()
+    return user

@@ -33,6 +33,7 @@ class EventType(enum.IntEnum):
     USER_PASSWORD_RESET = 124
     USER_UNLOCKED = 125
     USERS_IMPORTED = 126
+    USER_DIRECTORY_SYNCED = 127
 
     UNIT_CREATED = 201
     # 202-219 administration of the unit tree (duban.core.actions)
