@@ -151,6 +151,25 @@ if DUBAN_LDAP_URI:
         group_base=env("DUBAN_LDAP_GROUP_BASE", ""), group_type=env("DUBAN_LDAP_GROUP_TYPE", "groupOfNames"),
         timeout=env_int("DUBAN_LDAP_TIMEOUT", 5)))
     AUTHENTICATION_BACKENDS.append("duban.core.directory.DirectoryBackend")
+# OpenID Connect, on when DUBAN_OIDC_CLIENT_ID is set: the sign-in page offers 统一身份认证登录; claims give the login
+# (DUBAN_OIDC_USERNAME_CLAIM), the role (DUBAN_OIDC_ROLE_CLAIM values mapped by DUBAN_OIDC_ROLE_MAP) and the unit.
+DUBAN_OIDC_ENABLED = bool(env("DUBAN_OIDC_CLIENT_ID", ""))
+OIDC_RP_CLIENT_ID = env("DUBAN_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("DUBAN_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("DUBAN_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("DUBAN_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("DUBAN_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("DUBAN_OIDC_JWKS_ENDPOINT", "") or None
+OIDC_RP_SIGN_ALGO = env("DUBAN_OIDC_SIGN_ALGO", "RS256" if OIDC_OP_JWKS_ENDPOINT else "HS256")
+OIDC_RP_SCOPES = env("DUBAN_OIDC_SCOPES", "openid email profile")
+OIDC_TIMEOUT = env_int("DUBAN_OIDC_TIMEOUT", 5)
+DUBAN_OIDC_USERNAME_CLAIM = env("DUBAN_OIDC_USERNAME_CLAIM", "preferred_username")
+DUBAN_OIDC_ROLE_CLAIM = env("DUBAN_OIDC_ROLE_CLAIM", "groups")
+DUBAN_OIDC_ROLE_MAP = env("DUBAN_OIDC_ROLE_MAP", "")
+DUBAN_OIDC_UNIT_CLAIM = env("DUBAN_OIDC_UNIT_CLAIM", "department")
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+if DUBAN_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("duban.core.directory.OIDCBackend")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

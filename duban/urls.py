@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("duban.core.urls")),
     path("", include("duban.core.manage_urls")),
+    path("", include("duban.core.oidc_urls")),
     path("", include("duban.meetings.urls")),
     path("", include("duban.tasks.urls")),
     path("", include("duban.followup.urls")),

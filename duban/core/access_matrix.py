@@ -144,6 +144,9 @@ ROWS: list[Row] = [
     page("GET", "notifications/", E(302, signed_in=200)),
     page("GET", "notifications/read/", E(302, signed_in=405)),
     page("POST", "notifications/read/", E(302)),
+    # OpenID Connect is off in this world (no DUBAN_OIDC_CLIENT_ID): its routes answer 404 to everyone.
+    page("GET", "oidc/authenticate/", E(404)),
+    page("GET", "oidc/callback/", E(404)),
     page("GET", "phrases/", E(302, signed_in=200)),
     page("GET", "phrases/<int:phrase_id>/", E(302, signed_in=404)),
     page("GET", "reports/", E(302, signed_in=200)),

@@ -429,10 +429,11 @@ def unit_merge(*, actor, unit_id: int, into_id: int, version: int) -> dict:
     Task.objects.filter(pk__in=lead_ids).update(lead_unit_id=into.pk, version=F("version") + 1)
     Coop = Task.coop_units.through
     coop_ids = list(Coop.objects.filter(unit_id=unit.pk).values_list("task_id", flat=True))
-    # A task the new unit already leads or cooperates on keeps one link, not two.
+    # A task the new unit already leads or cooperates on keeps one link, not two: the old unit's link goes, as
+    # ``task_update`` replaces a task's cooperating units (a link, not a record; the event lists the tasks).
     taken = set(Coop.objects.filter(unit_id=into.pk, task_id__in=coop_ids).values_list("task_id", flat=True))
     taken |= set(Task.objects.filter(pk__in=coop_ids, lead_unit_id=into.pk).values_list("pk", flat=True))
-    Coop.objects.filter(unit_id=unit.pk, task_id__in=taken).delete()
+    unit.coop_tasks.remove(*taken)
     Coop.objects.filter(unit_id=unit.pk).update(unit_id=into.pk)
     Task.objects.filter(pk__in=set(coop_ids) - set(lead_ids)).update(version=F("version") + 1)
     member_ids = list(Profile.objects.filter(unit_id=unit.pk).values_list("user_id", flat=True))

@@ -123,6 +123,11 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     authentication_form = SignInForm
 
+    def get_context_data(self, **kwargs):
+        # An OpenID Connect sign-in that failed comes back here with its reason (duban.core.directory).
+        return {**super().get_context_data(**kwargs), "oidc_enabled": settings.DUBAN_OIDC_ENABLED,
+                "directory_error": self.request.session.pop("directory_error", None)}
+
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django 5): a link cannot sign anyone out."""
