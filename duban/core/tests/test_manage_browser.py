@@ -61,5 +61,12 @@ def test_sysadmin_manages_people_and_units_in_the_browser(live_server, demo_peop
         tree = page.locator("#unit-tree").inner_text()
         assert tree.index("各辖市区人民政府") < tree.index("临川区人民政府")
         page.screenshot(path=str(out / "manage-units.png"))
+        # The office's other settings screens render at laptop width with their forms.
+        page.goto(f"{base}/reports/score-rules/")
+        expect(page.locator("#score-rules-form")).to_be_visible()
+        page.screenshot(path=str(out / "score-rules.png"))
+        page.goto(f"{base}/meetings/responsibility/?edit=市应急管理局")
+        expect(page.locator("#re-name")).to_have_value("市应急管理局")
+        page.screenshot(path=str(out / "responsibility.png"))
         browser.close()
     assert errors == []
