@@ -177,8 +177,8 @@ def can_manage_people(user) -> bool:
 
 
 def people_manageable_by(user):
-    """The logins ``user`` may list and change: everyone for the sysadmin (but the system actor), the people of
-    the unit subtree for a unit admin, nobody else. Inactive people stay listed so they can be reactivated."""
+    """The logins ``user`` may list and change: everyone for the sysadmin (but the system actor), the unit staff
+    and unit admins of the unit subtree for a unit admin, nobody else. Inactive people stay listed so they can be reactivated."""
     from django.contrib.auth import get_user_model
 
     from duban.core.audit import SYSTEM_USERNAME
@@ -188,7 +188,9 @@ def people_manageable_by(user):
     if role == Role.SYSADMIN:
         return people
     if role == Role.UNIT_ADMIN and unit_of(user) is not None:
-        return people.filter(profile__unit__path__startswith=unit_of(user).path)
+        # Only unit roles: the office's own people (督查室 staff sit in a unit too) are never a unit admin's.
+        return people.filter(profile__unit__path__startswith=unit_of(user).path,
+                             profile__role__in=(Role.UNIT_ADMIN, Role.UNIT_STAFF))
     return people.none()
 
 

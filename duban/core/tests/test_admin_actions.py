@@ -231,3 +231,13 @@ def test_deactivate_refuses_a_unit_with_work_left_and_retires_an_empty_one(org):
     actions.unit_deactivate(actor=org.sysadmin, unit_id=empty.pk, version=empty.version)
     assert Unit.objects.get(pk=empty.pk).is_active is False
     assert events_since(start)[-1].event_type == EventType.UNIT_DEACTIVATED
+
+
+def test_an_office_units_admin_cannot_touch_the_supervisors_sitting_in_it(org):
+    office_admin = actions.user_create(actor=org.sysadmin, username="office_admin", password=PASSWORD,
+                                       role="unit_admin", unit=org.office)
+    Profile.objects.filter(user=office_admin).update(must_change_password=False)
+    with pytest.raises(NotFound):
+        actions.user_update(actor=office_admin, user_id=org.supervisor.pk, version=version_of(org.supervisor),
+                            changes={"role": "unit_staff"})
+    assert Profile.objects.get(user=org.supervisor).role == "supervisor"
