@@ -58,3 +58,17 @@ def test_unit_tree_page_adds_renames_and_refuses_to_retire_a_busy_unit(org):
     assert Unit.objects.get(pk=safety.pk).is_active
     client.post(f"/manage/units/{safety.pk}/rename/", {"version": safety.version, "name": "市应急管理委员会"})
     assert Unit.objects.get(pk=safety.pk).name == "市应急管理委员会"
+
+
+def test_a_task_page_keeps_the_name_its_unit_had_when_the_task_was_given(org):
+    task = org.task_in("assigned")
+    safety = Unit.objects.get(pk=org.safety.pk)
+    login(Client(), org.sysadmin).post(f"/manage/units/{safety.pk}/rename/",
+                                       {"version": safety.version, "name": "市应急管理委员会"})
+    page = login(Client(), org.supervisor).get(f"/tasks/{task.pk}/").content.decode()
+    lead = page.split('id="task-lead">')[1].split("</dd>")[0]
+    assert "市应急管理委员会" in lead and "交办时名称：市应急管理局" in lead
+    fresh = org.task_in("assigned")
+    lead = login(Client(), org.supervisor).get(f"/tasks/{fresh.pk}/").content.decode().split(
+        'id="task-lead">')[1].split("</dd>")[0]
+    assert "交办时名称" not in lead
