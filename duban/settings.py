@@ -184,6 +184,40 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "duban.core.backends.ProfileModelBackend",
 ]
+# Sign-in with the organisation's directory (docs/administration.md). Local accounts are tried first and keep working.
+# LDAP / Active Directory, on when DUBAN_LDAP_URI is set: a person's groups give the role
+# (DUBAN_LDAP_ROLE_GROUPS "role=group DN;..."), an attribute the unit (DUBAN_LDAP_UNIT_ATTR, its value a unit's name).
+DUBAN_LDAP_URI = env("DUBAN_LDAP_URI", "")
+DUBAN_LDAP_ROLE_GROUPS = env("DUBAN_LDAP_ROLE_GROUPS", "")
+DUBAN_LDAP_UNIT_ATTR = env("DUBAN_LDAP_UNIT_ATTR", "ou")
+if DUBAN_LDAP_URI:
+    from duban.core.ldap_config import ldap_settings
+
+    globals().update(ldap_settings(
+        uri=DUBAN_LDAP_URI, bind_dn=env("DUBAN_LDAP_BIND_DN", ""), bind_password=env("DUBAN_LDAP_BIND_PASSWORD", ""),
+        user_base=env("DUBAN_LDAP_USER_BASE", ""), user_filter=env("DUBAN_LDAP_USER_FILTER", "(uid=%(user)s)"),
+        group_base=env("DUBAN_LDAP_GROUP_BASE", ""), group_type=env("DUBAN_LDAP_GROUP_TYPE", "groupOfNames"),
+        timeout=env_int("DUBAN_LDAP_TIMEOUT", 5)))
+    AUTHENTICATION_BACKENDS.append("duban.core.directory.DirectoryBackend")
+# OpenID Connect, on when DUBAN_OIDC_CLIENT_ID is set: the sign-in page offers 统一身份认证登录; claims give the login
+# (DUBAN_OIDC_USERNAME_CLAIM), the role (DUBAN_OIDC_ROLE_CLAIM values mapped by DUBAN_OIDC_ROLE_MAP) and the unit.
+DUBAN_OIDC_ENABLED = bool(env("DUBAN_OIDC_CLIENT_ID", ""))
+OIDC_RP_CLIENT_ID = env("DUBAN_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("DUBAN_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("DUBAN_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("DUBAN_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("DUBAN_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("DUBAN_OIDC_JWKS_ENDPOINT", "") or None
+OIDC_RP_SIGN_ALGO = env("DUBAN_OIDC_SIGN_ALGO", "RS256" if OIDC_OP_JWKS_ENDPOINT else "HS256")
+OIDC_RP_SCOPES = env("DUBAN_OIDC_SCOPES", "openid email profile")
+OIDC_TIMEOUT = env_int("DUBAN_OIDC_TIMEOUT", 5)
+DUBAN_OIDC_USERNAME_CLAIM = env("DUBAN_OIDC_USERNAME_CLAIM", "preferred_username")
+DUBAN_OIDC_ROLE_CLAIM = env("DUBAN_OIDC_ROLE_CLAIM", "groups")
+DUBAN_OIDC_ROLE_MAP = env("DUBAN_OIDC_ROLE_MAP", "")
+DUBAN_OIDC_UNIT_CLAIM = env("DUBAN_OIDC_UNIT_CLAIM", "department")
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+if DUBAN_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("duban.core.directory.OIDCBackend")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -319,8 +353,9 @@ DUBAN_DINGTALK_AGENTID = env("DUBAN_DINGTALK_AGENTID", "")
 DUBAN_SMS_GATEWAY_URL = env("DUBAN_SMS_GATEWAY_URL", "")
 DUBAN_SMS_API_KEY = env("DUBAN_SMS_API_KEY", "")
 DUBAN_SMS_TEMPLATE_ID = env("DUBAN_SMS_TEMPLATE_ID", "")
-# Evaluation rules (考评): a JSON object or the path of a .toml/.json file; keys on_time, per_overdue_workday,
-# per_return, floor (see duban/reports/scoring.py). Empty: 100 on time, -2 per overdue working day, -5 per return, 0.
+# Evaluation rules (考评) before the first version is saved on the 考评规则 page (/reports/score-rules/), which then
+# governs: a JSON object or the path of a .toml/.json file; keys as in duban/reports/scoring.py. Empty or malformed:
+# 100 on time, -2 per overdue working day, -5 per return, 0 (a malformed value never stops a task being closed).
 DUBAN_SCORE_RULES = env("DUBAN_SCORE_RULES", "")
 DUBAN_LEDGER_MAX_ROWS = env_int("DUBAN_LEDGER_MAX_ROWS", 10000)  # a larger .xlsx ledger is refused with a clear error
 # The exported ledger's columns, comma-separated, from 序号 任务编号 来源会议/文号 督办事项 督办内容 领域 牵头单位

@@ -9,6 +9,8 @@ from duban.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("duban.core.urls")),
+    path("", include("duban.core.manage_urls")),
+    path("", include("duban.core.oidc_urls")),
     path("", include("duban.meetings.urls")),
     path("", include("duban.tasks.urls")),
     path("", include("duban.followup.urls")),

@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
-from duban.core.errors import InvalidInput, NotFound, PermissionDenied
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import ApiToken, LoginFailureTally, Notification, Profile, Role, Unit
 from duban.core.rules import check_text
 from duban.core.txn import durable_action
@@ -46,34 +47,50 @@ def unit_create(*, actor, **fields) -> Unit:
     return unit_create_in_txn(actor=actor, **fields)
 
 
-def user_create_in_txn(*, actor, username: str, password: str, role: str, unit: Unit | None = None,
-                       display_name: str = "", email: str = "", must_change_password: bool = True):
-    if not _can_manage_org(actor):
-        raise PermissionDenied()
+def user_create_in_txn(*, actor, username: str, password: str | None, role: str, unit: Unit | None = None,
+                       display_name: str = "", email: str = "", phone: str = "", must_change_password: bool = True):
     if role not in Role.values:
         raise InvalidInput("未知角色", "unknown role")
+    if not (_can_manage_org(actor) or perms.can_give_role(actor, role, unit)):
+        raise PermissionDenied()
     if role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit is None:
         raise InvalidInput("单位用户必须属于一个单位", "a unit user needs a unit")
+    username = username.strip()
+    if not username:
+        raise InvalidInput("账号不能为空", "the username must not be empty")
     User = get_user_model()
     if User.objects.filter(username=username).exists():
         raise InvalidInput("用户名已存在", "the username is taken")
     user = User(username=username, email=email, first_name=display_name)
     try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise InvalidInput("账号或邮箱格式不正确", "the username or email is not valid",
+                           details=exc.message_dict) from None
+    if password is None:  # imported: no one can sign in until an admin resets the password and hands it over
+        user.set_unusable_password()
+    else:
+        _validate_password(password, user)
+        user.set_password(password)
+    user.save()
+    Profile.objects.create(user=user, unit=unit, role=role, display_name=display_name, phone=phone,
+                           must_change_password=must_change_password)
+    audit_log(actor=actor, event_type=EventType.USER_CREATED, target_user=user, unit=unit,
+              extra={"username": username, "role": role, "unit_id": unit.pk if unit else None})
+    return user
+
+
+def _validate_password(password: str, user) -> None:
+    try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise InvalidInput("；".join(exc.messages), "the password does not meet the policy") from None
-    user.set_password(password)
-    user.save()
-    Profile.objects.create(user=user, unit=unit, role=role, display_name=display_name,
-                           must_change_password=must_change_password)
-    audit_log(actor=actor, event_type=EventType.USER_CREATED, target_user=user, unit=unit,
-              extra={"username": username, "role": role})
-    return user
 
 
 @durable_action
 def user_create(*, actor, **fields):
-    """Sysadmins add a person with a role in a unit. Event USER_CREATED. New users must change the password."""
+    """Sysadmins add a person with any role; unit admins add unit staff and unit admins in their own unit or a
+    unit under it. Event USER_CREATED. New users must change the password at first sign-in."""
     return user_create_in_txn(actor=actor, **fields)
 
 
@@ -84,10 +101,7 @@ def user_change_password(*, actor, old_password: str, new_password: str, ip_addr
         raise InvalidInput("原密码不正确", "the current password is wrong")
     if old_password == new_password:
         raise InvalidInput("新密码不能与原密码相同", "the new password must differ from the old one")
-    try:
-        password_validation.validate_password(new_password, actor)
-    except ValidationError as exc:
-        raise InvalidInput("；".join(exc.messages), "the password does not meet the policy") from None
+    _validate_password(new_password, actor)
     from django.conf import settings
     from django.contrib.auth.hashers import check_password
 
@@ -199,3 +213,446 @@ def notification_mark_read(*, actor, notification_ids: list[int] | None = None) 
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=timezone.now())
+
+
+# --- administration of people -------------------------------------------------------------------------------
+
+def _managed_person(actor, user_id: int):
+    """The person ``actor`` may manage, locked for the change; missing and out of scope alike are ``NotFound``,
+    so a unit admin learns nothing about another unit's people."""
+    if not perms.can_manage_people(actor):
+        raise PermissionDenied()
+    user = perms.people_manageable_by(actor).select_related("profile", "profile__unit").filter(pk=user_id).first()
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def _not_self(actor, user, what_zh: str, what_en: str) -> None:
+    if user.pk == actor.pk:
+        raise InvalidInput(f"不能{what_zh}自己的账号", f"you cannot {what_en} your own account")
+
+
+def _bump_profile(profile: Profile, version: int | None, **changes) -> None:
+    """Write ``changes`` to the profile if nobody changed it since ``version`` (None: the caller read it just now
+    inside this transaction)."""
+    expected = profile.version if version is None else version
+    updated = Profile.objects.filter(pk=profile.pk, version=expected).update(version=F("version") + 1, **changes)
+    if not updated:
+        raise Conflict("此人的资料已被他人修改，请刷新后重试", "the person was changed by someone else; reload")
+
+
+USER_EDITABLE = ("display_name", "phone", "email", "role")
+
+
+@durable_action
+def user_update(*, actor, user_id: int, version: int, changes: dict):
+    """The sysadmin, or a unit admin for people of their subtree, edits name, phone, email and role. A unit admin
+    may give only unit roles. Event USER_UPDATED (``extra.old``/``extra.new``); nobody is told."""
+    return user_update_in_txn(actor=actor, user_id=user_id, version=version, changes=changes)
+
+
+def user_update_in_txn(*, actor, user_id: int, version: int | None, changes: dict):
+    """``user_update`` joining the caller's transaction (the people import); ``version`` None: as read now."""
+    user = _managed_person(actor, user_id)
+    profile = user.profile
+    unknown = set(changes) - set(USER_EDITABLE)
+    if unknown:
+        raise InvalidInput("不能修改这些字段：" + "、".join(sorted(unknown)), "fields not editable here")
+    old = {"display_name": profile.display_name, "phone": profile.phone, "email": user.email, "role": profile.role}
+    new = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items() if old.get(k) != v}
+    if not new:
+        return user
+    role = new.get("role", profile.role)
+    if role not in Role.values:
+        raise InvalidInput("未知角色", "unknown role")
+    if "role" in new and not perms.can_give_role(actor, role, profile.unit):
+        raise PermissionDenied("无权授予该角色", "you may not give this role")
+    if role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and profile.unit is None:
+        raise InvalidInput("单位用户必须属于一个单位", "a unit user needs a unit")
+    if "role" in new:
+        _not_self(actor, user, "修改", "change the role of")
+    if "email" in new:
+        user.email = new["email"]
+        try:
+            user.full_clean(exclude=["password"], validate_unique=False)
+        except ValidationError:
+            raise InvalidInput("邮箱格式不正确", "the email address is not valid") from None
+    _bump_profile(profile, version, **{k: v for k, v in new.items() if k != "email"})
+    get_user_model().objects.filter(pk=user.pk).update(email=user.email, first_name=new.get(
+        "display_name", profile.display_name))
+    audit_log(actor=actor, event_type=EventType.USER_UPDATED, target_user=user, unit=profile.unit,
+              extra={"old": {k: old[k] for k in new}, "new": new})
+    return user
+
+
+@durable_action
+def user_move(*, actor, user_id: int, version: int, unit_id: int):
+    """Move a person to another unit (调动). Their past reports, audit events and tasks stay theirs, under the
+    unit they were made in; from now on they work for the new unit. The sysadmin moves anyone anywhere; a unit
+    admin only within their subtree. Event USER_MOVED (``extra.old_unit``/``new_unit``, ids and names)."""
+    return user_move_in_txn(actor=actor, user_id=user_id, version=version, unit_id=unit_id)
+
+
+def user_move_in_txn(*, actor, user_id: int, version: int | None, unit_id: int):
+    """``user_move`` joining the caller's transaction (the people import)."""
+    user = _managed_person(actor, user_id)
+    profile = user.profile
+    unit = Unit.objects.filter(pk=unit_id, is_active=True).first()
+    if unit is None:
+        raise InvalidInput("目标单位不存在或已停用", "the target unit does not exist or is inactive")
+    if not perms.can_give_role(actor, profile.role, unit):
+        raise NotFound()
+    if profile.unit_id == unit.pk:
+        return user
+    old_unit = profile.unit
+    _bump_profile(profile, version, unit=unit)
+    audit_log(actor=actor, event_type=EventType.USER_MOVED, target_user=user, unit=unit, target_unit=unit,
+              extra={"old_unit": {"id": old_unit.pk, "name": old_unit.name} if old_unit else None,
+                     "new_unit": {"id": unit.pk, "name": unit.name}})
+    return user
+
+
+def _set_active(actor, user_id: int, active: bool):
+    user = _managed_person(actor, user_id)
+    _not_self(actor, user, "停用", "deactivate")
+    if user.is_active == active:
+        return user, False
+    get_user_model().objects.filter(pk=user.pk).update(is_active=active)
+    user.is_active = active
+    return user, True
+
+
+@durable_action
+def user_deactivate(*, actor, user_id: int, reason: str = ""):
+    """Someone left: their login stops working at once (sessions and API tokens included: both check
+    ``is_active``); the account and all it did stay. Never a delete. Event USER_DEACTIVATED; a second call
+    changes nothing and writes nothing."""
+    user, changed = _set_active(actor, user_id, False)
+    if changed:
+        audit_log(actor=actor, event_type=EventType.USER_DEACTIVATED, target_user=user, unit=user.profile.unit,
+                  extra={"reason": reason.strip()[:200]})
+    return user
+
+
+@durable_action
+def user_reactivate(*, actor, user_id: int):
+    """Undo a deactivation. Event USER_REACTIVATED."""
+    user, changed = _set_active(actor, user_id, True)
+    if changed:
+        audit_log(actor=actor, event_type=EventType.USER_REACTIVATED, target_user=user, unit=user.profile.unit)
+    return user
+
+
+@durable_action
+def user_reset_password(*, actor, user_id: int) -> str:
+    """Give a person a new random password, shown once to the admin; they must change it at their next
+    sign-in. Also lifts a lockout, since the admin has just vouched for them. Event USER_PASSWORD_RESET."""
+    user = _managed_person(actor, user_id)
+    _not_self(actor, user, "重置", "reset the password of")
+    password = secrets.token_urlsafe(9) + "-Dx7"
+    user.set_password(password)
+    get_user_model().objects.filter(pk=user.pk).update(password=user.password)
+    _bump_profile(user.profile, None, must_change_password=True)
+    unlocked = _axes_reset(user.username)
+    audit_log(actor=actor, event_type=EventType.USER_PASSWORD_RESET, target_user=user, unit=user.profile.unit,
+              extra={"lockout_cleared": unlocked})
+    return password
+
+
+def _axes_reset(username: str) -> int:
+    from axes.utils import reset
+
+    return reset(username=username)
+
+
+@durable_action
+def user_unlock(*, actor, user_id: int) -> int:
+    """Lift a lockout after too many failed sign-ins (django-axes' own reset). Returns how many failure records
+    were cleared; 0 means the account was not locked and nothing is written. Event USER_UNLOCKED."""
+    user = _managed_person(actor, user_id)
+    cleared = _axes_reset(user.username)
+    if cleared:
+        audit_log(actor=actor, event_type=EventType.USER_UNLOCKED, target_user=user, unit=user.profile.unit,
+                  extra={"cleared": cleared})
+    return cleared
+
+
+@durable_action
+def first_admin_create(*, username: str, password: str, display_name: str = "系统管理员"):
+    """The first administrator of a fresh installation, made by the system actor (``duban createadmin``). Refused
+    once an active sysadmin exists, so the command cannot be used to add a back door later. The password is the
+    one chosen at the console; no change is forced. Event USER_CREATED (``extra.first_admin``)."""
+    from duban.core.audit import system_actor
+
+    if Profile.objects.filter(role=Role.SYSADMIN, user__is_active=True).exists():
+        raise Conflict("已有系统管理员，请由其在“人员管理”中添加账号",
+                       "an administrator exists already; add people through the administration pages")
+    return user_create_in_txn(actor=system_actor(), username=username, password=password, role=Role.SYSADMIN,
+                              display_name=display_name, must_change_password=False)
+
+
+# --- administration of the unit tree ------------------------------------------------------------------------
+
+def _managed_unit(actor, unit_id: int, version: int | None = None) -> Unit:
+    if not perms.can_manage_units(actor):
+        raise PermissionDenied()
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound()
+    if version is not None and unit.version != version:
+        raise Conflict("该单位已被他人修改，请刷新后重试", "the unit was changed by someone else; reload")
+    return unit
+
+
+def _bump_unit(unit: Unit, **changes) -> None:
+    if not Unit.objects.filter(pk=unit.pk, version=unit.version).update(version=F("version") + 1, **changes):
+        raise Conflict("该单位已被他人修改，请刷新后重试", "the unit was changed by someone else; reload")
+
+
+@durable_action
+def unit_rename(*, actor, unit_id: int, version: int, name: str, short_name: str | None = None) -> Unit:
+    """The sysadmin renames a unit (机构更名). The old name becomes an alias, so older communiques still name it
+    and the extractor still finds it; the event keeps old and new names with the time of the change, so the
+    name in force on any date can be told (``duban.core.selectors.unit_name_at``). Event UNIT_RENAMED."""
+    unit = _managed_unit(actor, unit_id, version)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("单位名称不能为空", "the unit name must not be empty")
+    if Unit.objects.filter(name=name).exclude(pk=unit.pk).exists():
+        raise InvalidInput("已有同名单位", "another unit has this name")
+    if name == unit.name and (short_name is None or short_name == unit.short_name):
+        return unit
+    aliases = [a for a in unit.aliases if a != name]
+    if unit.name not in aliases:
+        aliases.append(unit.name)
+    changes = {"name": name[:100], "aliases": aliases}
+    if short_name is not None:
+        changes["short_name"] = short_name.strip()[:50]
+    _bump_unit(unit, **changes)
+    audit_log(actor=actor, event_type=EventType.UNIT_RENAMED, target_unit=unit, unit=unit,
+              extra={"old": {"name": unit.name, "short_name": unit.short_name},
+                     "new": {"name": changes["name"], "short_name": changes.get("short_name", unit.short_name)}})
+    return Unit.objects.get(pk=unit.pk)
+
+
+UNIT_CONTACT_FIELDS = ("short_name", "head_name", "contact_name", "contact_phone", "contact_email", "webhook_url",
+                      "webhook_kind", "sort_order")
+
+
+@durable_action
+def unit_update(*, actor, unit_id: int, version: int, changes: dict) -> Unit:
+    """The sysadmin edits a unit's contacts and its channel targets: the group robot (``webhook_url`` of
+    ``webhook_kind`` 企业微信/钉钉) that gets its people's notifications, and the contact email. Names change only
+    through ``unit_rename``. Event UNIT_UPDATED (``extra.old``/``extra.new``)."""
+    return unit_update_in_txn(actor=actor, unit_id=unit_id, version=version, changes=changes)
+
+
+def unit_update_in_txn(*, actor, unit_id: int, version: int, changes: dict) -> Unit:
+    """``unit_update`` joining the caller's transaction (the units import)."""
+    unit = _managed_unit(actor, unit_id, version)
+    unknown = set(changes) - set(UNIT_CONTACT_FIELDS)
+    if unknown:
+        raise InvalidInput("不能修改这些字段：" + "、".join(sorted(unknown)), "fields not editable here")
+    new = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items() if getattr(unit, k) != v}
+    if not new:
+        return unit
+    for key, value in new.items():
+        setattr(unit, key, value)
+    if unit.webhook_url and not unit.webhook_kind:
+        raise InvalidInput("请选择群机器人类型（企业微信或钉钉）", "choose the robot's kind (wecom or dingtalk)")
+    try:
+        unit.full_clean(exclude=["parent", "path", "name"])
+    except ValidationError as exc:
+        fields = "、".join(str(unit._meta.get_field(k).verbose_name) for k in exc.message_dict if k != "__all__")
+        raise InvalidInput(f"格式不正确：{fields}", "invalid values: " + ", ".join(exc.message_dict),
+                           details=exc.message_dict) from None
+    old = Unit.objects.filter(pk=unit.pk).values(*new).get()
+    _bump_unit(Unit(pk=unit.pk, version=version), **new)
+    audit_log(actor=actor, event_type=EventType.UNIT_UPDATED, target_unit=unit, unit=unit,
+              extra={"old": old, "new": new})
+    return Unit.objects.get(pk=unit.pk)
+
+
+@durable_action
+def unit_merge(*, actor, unit_id: int, into_id: int, version: int) -> dict:
+    """机构改革: the sysadmin merges a unit into another. Every task it leads moves to the new unit; where it
+    cooperates the new unit cooperates instead; its people and sub-units move under the new unit; the old unit
+    is deactivated, its name kept as an alias of the new one. Reports and notices it made stay its own (history).
+    Event UNIT_MERGED (target: the old unit; ``extra`` lists the moved task, person and sub-unit ids)."""
+    from duban.tasks.models import Task
+
+    unit = _managed_unit(actor, unit_id, version)
+    into = Unit.objects.filter(pk=into_id, is_active=True).first()
+    if into is None:
+        raise InvalidInput("合并目标单位不存在或已停用", "the unit to merge into does not exist or is inactive")
+    if into.pk == unit.pk or into.path.startswith(unit.path):
+        raise InvalidInput("不能并入自身或下属单位", "a unit cannot be merged into itself or a unit under it")
+    if not unit.is_active:
+        raise Conflict("该单位已停用", "the unit is inactive already")
+    lead_ids = list(Task.objects.filter(lead_unit_id=unit.pk).values_list("pk", flat=True))
+    Task.objects.filter(pk__in=lead_ids).update(lead_unit_id=into.pk, version=F("version") + 1)
+    Coop = Task.coop_units.through
+    coop_ids = list(Coop.objects.filter(unit_id=unit.pk).values_list("task_id", flat=True))
+    # A task the new unit already leads or cooperates on keeps one link, not two: the old unit's link goes, as
+    # ``task_update`` replaces a task's cooperating units (a link, not a record; the event lists the tasks).
+    taken = set(Coop.objects.filter(unit_id=into.pk, task_id__in=coop_ids).values_list("task_id", flat=True))
+    taken |= set(Task.objects.filter(pk__in=coop_ids, lead_unit_id=into.pk).values_list("pk", flat=True))
+    unit.coop_tasks.remove(*taken)
+    Coop.objects.filter(unit_id=unit.pk).update(unit_id=into.pk)
+    Task.objects.filter(pk__in=set(coop_ids) - set(lead_ids)).update(version=F("version") + 1)
+    member_ids = list(Profile.objects.filter(unit_id=unit.pk).values_list("user_id", flat=True))
+    Profile.objects.filter(unit_id=unit.pk).update(unit_id=into.pk, version=F("version") + 1)
+    child_ids = list(Unit.objects.filter(parent_id=unit.pk).values_list("pk", flat=True))
+    Unit.objects.filter(parent_id=unit.pk).update(parent_id=into.pk)
+    Unit.objects.filter(path__startswith=unit.path).exclude(pk=unit.pk).update(
+        path=Concat(Value(into.path), Substr("path", len(unit.path) + 1)))
+    Unit.objects.filter(pk=into.pk).update(aliases=[*into.aliases, *[a for a in [unit.name, *unit.aliases]
+                                                                     if a not in into.aliases]],
+                                           version=F("version") + 1)
+    _bump_unit(unit, is_active=False)
+    moved = {"task_ids": sorted(set(lead_ids) | set(coop_ids)), "lead_task_ids": sorted(lead_ids),
+             "member_ids": sorted(member_ids), "child_unit_ids": sorted(child_ids)}
+    audit_log(actor=actor, event_type=EventType.UNIT_MERGED, target_unit=unit, unit=into,
+              extra={"into": {"id": into.pk, "name": into.name}, "name": unit.name, **moved})
+    return moved
+
+
+@durable_action
+def unit_deactivate(*, actor, unit_id: int, version: int) -> Unit:
+    """The sysadmin retires an empty unit. A unit that still has open tasks, active people or active sub-units
+    is refused with what is left (merge it instead). Event UNIT_DEACTIVATED."""
+    from duban.tasks.models import OPEN_STATUSES, Task
+
+    unit = _managed_unit(actor, unit_id, version)
+    if not unit.is_active:
+        return unit
+    left = []
+    if Task.objects.filter(lead_unit_id=unit.pk, status__in=OPEN_STATUSES).exists():
+        left.append(("在办事项", "open tasks"))
+    if Profile.objects.filter(unit_id=unit.pk, user__is_active=True).exists():
+        left.append(("在岗人员", "active people"))
+    if Unit.objects.filter(parent_id=unit.pk, is_active=True).exists():
+        left.append(("下属单位", "active sub-units"))
+    if left:
+        raise Conflict("该单位仍有" + "、".join(z for z, _ in left) + "，请先调整或合并",
+                       "the unit still has " + ", ".join(e for _, e in left) + "; move or merge them first")
+    _bump_unit(unit, is_active=False)
+    audit_log(actor=actor, event_type=EventType.UNIT_DEACTIVATED, target_unit=unit, unit=unit,
+              extra={"name": unit.name})
+    return Unit.objects.get(pk=unit.pk)
+
+
+
+# --- bulk import from .xlsx (previewed by duban.core.selectors.*_import_plan) ---------------------------------
+
+def _refuse_errors(plan) -> None:
+    errors = [row for row in plan if row.action == "error"]
+    if errors:
+        raise InvalidInput("；".join(f"第{r.number}行：{r.error}" for r in errors[:20]) + "。未导入任何数据",
+                           f"{len(errors)} rows have errors; nothing was imported",
+                           details=[{"row": r.number, "key": r.key, "error": r.error} for r in errors])
+
+
+@durable_action
+def people_import(*, actor, data: bytes, filename: str = "") -> dict:
+    """Import people from an .xlsx sheet (姓名, 账号, 单位, 角色, 手机): all rows or none. New accounts have no
+    usable password until an admin resets it and hands it over (so no password travels in a spreadsheet); known
+    accounts are edited and moved through the same actions as by hand (USER_CREATED, USER_UPDATED, USER_MOVED
+    each), then one USERS_IMPORTED with the counts. Same rights as adding by hand."""
+    from duban.core.selectors import people_import_plan
+    from duban.core.sheets import PEOPLE_COLUMNS, PEOPLE_REQUIRED, read_sheet
+
+    plan = people_import_plan(viewer=actor, rows=read_sheet(data, PEOPLE_COLUMNS, PEOPLE_REQUIRED))
+    _refuse_errors(plan)
+    User = get_user_model()
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={r.values["unit_id"] for r in plan if r.values})}
+    counts = {"create": 0, "update": 0, "same": 0}
+    for row in plan:
+        counts[row.action] += 1
+        v = row.values
+        if row.action == "create":
+            user_create_in_txn(actor=actor, username=row.key, password=None, role=v["role"],
+                               unit=units.get(v["unit_id"]), display_name=v["display_name"], phone=v["phone"])
+        elif row.action == "update":
+            user = User.objects.get(username=row.key)
+            if "unit_id" in row.changes:
+                user_move_in_txn(actor=actor, user_id=user.pk, version=None, unit_id=v["unit_id"])
+            edits = {k: v[k] for k in ("display_name", "phone", "role") if k in row.changes}
+            if edits:
+                user_update_in_txn(actor=actor, user_id=user.pk, version=None, changes=edits)
+    audit_log(actor=actor, event_type=EventType.USERS_IMPORTED,
+              extra={"filename": filename[:255], "sha256": hashlib.sha256(data).hexdigest(), "rows": len(plan),
+                     "created": counts["create"], "updated": counts["update"], "unchanged": counts["same"]})
+    return counts
+
+
+@durable_action
+def units_import(*, actor, data: bytes, filename: str = "") -> dict:
+    """Import units from an .xlsx sheet (名称, 上级单位, 简称): all rows or none; a parent may be a unit made by an
+    earlier row. Each unit through ``unit_create_in_txn`` (UNIT_CREATED) or ``unit_update_in_txn``
+    (UNIT_UPDATED), then one UNITS_IMPORTED with the counts. The sysadmin's."""
+    from duban.core.selectors import units_import_plan
+    from duban.core.sheets import UNIT_COLUMNS, UNIT_REQUIRED, read_sheet
+
+    plan = units_import_plan(viewer=actor, rows=read_sheet(data, UNIT_COLUMNS, UNIT_REQUIRED))
+    _refuse_errors(plan)
+    counts = {"create": 0, "update": 0, "same": 0}
+    for row in plan:
+        counts[row.action] += 1
+        v = row.values
+        if row.action == "create":
+            parent = Unit.objects.get(name=v["parent"], is_active=True) if v["parent"] else None
+            unit_create_in_txn(actor=actor, name=row.key, parent=parent, short_name=v["short_name"])
+        elif row.action == "update":
+            unit_update_in_txn(actor=actor, unit_id=v["unit_id"], version=v["version"],
+                               changes={"short_name": v["short_name"]})
+    audit_log(actor=actor, event_type=EventType.UNITS_IMPORTED,
+              extra={"filename": filename[:255], "sha256": hashlib.sha256(data).hexdigest(), "rows": len(plan),
+                     "created": counts["create"], "updated": counts["update"], "unchanged": counts["same"]})
+    return counts
+
+
+# --- sign-in with the organisation's directory (duban.core.directory) ----------------------------------------
+
+def _unit_by_name(name: str) -> Unit | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    unit = Unit.objects.filter(name=name, is_active=True).first()
+    if unit is None:
+        matches = [u for u in Unit.objects.filter(is_active=True, aliases__icontains=name) if name in u.aliases]
+        unit = matches[0] if len(matches) == 1 else None
+    return unit
+
+
+@durable_action
+def directory_user_sync(*, user, source: str, role: str | None, unit_name: str = "", display_name: str = ""):
+    """After the directory (LDAP/AD or OpenID Connect) has vouched for a person, give their login the role its
+    groups map to and the unit its attribute names, as the system actor; the directory keeps the password, so none
+    is to be changed here. Refused (``InvalidInput``) with no role, a unit role without a known unit, or a login
+    deactivated here. Event USER_DIRECTORY_SYNCED when the profile is made or its role or unit changes."""
+    from duban.core.audit import system_actor
+
+    if not user.is_active:
+        raise InvalidInput("账号已停用，请联系管理员", "the account is deactivated")
+    if role is None:
+        raise InvalidInput("目录中的账号未分配本系统角色，请联系管理员", "the directory gives this person no role here")
+    unit = _unit_by_name(unit_name)
+    if role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit is None:
+        raise InvalidInput(f"目录中的单位“{unit_name}”在本系统中不存在，请联系管理员",
+                           f"the directory's unit {unit_name!r} is not known here")
+    profile = Profile.objects.filter(user=user).first()
+    new = {"role": role, "unit_id": unit.pk if unit else None}
+    if profile is not None and {"role": profile.role, "unit_id": profile.unit_id} == new:
+        return user
+    old = {"role": profile.role, "unit_id": profile.unit_id} if profile else None
+    if profile is None:
+        Profile.objects.create(user=user, role=role, unit=unit, display_name=display_name[:50],
+                               must_change_password=False)
+    else:
+        _bump_profile(profile, None, role=role, unit=unit)
+    audit_log(actor=system_actor(), event_type=EventType.USER_DIRECTORY_SYNCED, target_user=user, unit=unit,
+              extra={"source": source, "old": old, "new": new, "unit_name": unit_name[:100]})
+    user.refresh_from_db()
+    return user

@@ -29,8 +29,23 @@ class EventType(enum.IntEnum):
     API_TOKEN_CREATED = 106
     API_TOKEN_REVOKED = 107
     USER_LOGIN_FAILURES = 108
+    # 120-139 administration of people (duban.core.actions)
+    USER_UPDATED = 120
+    USER_MOVED = 121
+    USER_DEACTIVATED = 122
+    USER_REACTIVATED = 123
+    USER_PASSWORD_RESET = 124
+    USER_UNLOCKED = 125
+    USERS_IMPORTED = 126
+    USER_DIRECTORY_SYNCED = 127
 
     UNIT_CREATED = 201
+    # 202-219 administration of the unit tree (duban.core.actions)
+    UNIT_RENAMED = 202
+    UNIT_MERGED = 203
+    UNIT_DEACTIVATED = 204
+    UNIT_UPDATED = 205
+    UNITS_IMPORTED = 206
 
     MEETING_IMPORTED = 301
     MEETING_CONFIRMED = 302
@@ -70,6 +85,8 @@ class EventType(enum.IntEnum):
 
     # 450-469 evaluation (duban.reports)
     TASK_SCORED = 451
+    SCORE_RULES_CHANGED = 452
+    SCORE_ADJUSTED = 453
 
     REPORT_SUBMITTED = 501
     REPORT_ACCEPTED = 502
@@ -92,6 +109,10 @@ class EventType(enum.IntEnum):
     DELIVERY_SENT = 701
     DELIVERY_FAILED = 702
     DELIVERY_GAVE_UP = 703
+
+    # 640-649 the responsibility list (duban.meetings)
+    RESPONSIBILITY_LIST_CHANGED = 640
+    RESPONSIBILITY_LIST_EXPORTED = 641
 
     # 8xx other sources (duban.sources): instructions, inspection cases, livelihood projects, hazards, attachments
     INSTRUCTION_CREATED = 801

@@ -44,6 +44,7 @@ class Unit(models.Model):
                                     choices=[("wecom", "企业微信"), ("dingtalk", "钉钉")])
     sort_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["sort_order", "id"]
@@ -66,6 +67,7 @@ class Profile(models.Model):
     password_changed_at = models.DateTimeField(null=True, blank=True)
     # the hashes of the last passwords (newest first), none of which may be chosen again
     password_history = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("用户资料")

@@ -179,6 +179,50 @@ def can_create_api_token(user, *, via_token: bool) -> bool:
 def can_revoke_api_token(user, token) -> bool:
     """The token's owner, or a sysadmin for anyone's (a lost laptop, a person who left)."""
     return token.user_id == user.pk or role_of(user) == Role.SYSADMIN
+
+
 def can_configure_close_evidence(user) -> bool:
     """Which kinds of task need evidence to close is the supervision office's rule."""
     return is_supervisor(user)
+
+
+# --- administration: people and units ------------------------------------------------------------------------
+
+def can_manage_people(user) -> bool:
+    """The sysadmin manages everyone; a unit admin manages the people of their unit and the units under it."""
+    return role_of(user) in (Role.SYSADMIN, Role.UNIT_ADMIN)
+
+
+def people_manageable_by(user):
+    """The logins ``user`` may list and change: everyone for the sysadmin (but the system actor), the unit staff
+    and unit admins of the unit subtree for a unit admin, nobody else. Inactive people stay listed so they can be reactivated."""
+    from django.contrib.auth import get_user_model
+
+    from duban.core.audit import SYSTEM_USERNAME
+
+    people = get_user_model().objects.filter(profile__isnull=False).exclude(username=SYSTEM_USERNAME)
+    role = role_of(user)
+    if role == Role.SYSADMIN:
+        return people
+    if role == Role.UNIT_ADMIN and unit_of(user) is not None:
+        # Only unit roles: the office's own people (督查室 staff sit in a unit too) are never a unit admin's.
+        return people.filter(profile__unit__path__startswith=unit_of(user).path,
+                             profile__role__in=(Role.UNIT_ADMIN, Role.UNIT_STAFF))
+    return people.none()
+
+
+def can_give_role(user, role: str, unit: Unit | None) -> bool:
+    """Which role in which unit ``user`` may give: the sysadmin any; a unit admin only a unit role in a unit of
+    their subtree (never an office role, never a unit outside)."""
+    if role_of(user) == Role.SYSADMIN:
+        return True
+    if role_of(user) != Role.UNIT_ADMIN:
+        return False
+    if role not in (Role.UNIT_ADMIN, Role.UNIT_STAFF):
+        return False
+    return unit is not None and _in_unit_tree(user, unit.pk)
+
+
+def can_manage_units(user) -> bool:
+    """The unit tree is the sysadmin's."""
+    return role_of(user) == Role.SYSADMIN

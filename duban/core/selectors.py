@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from duban.core import permissions as perms
-from duban.core.errors import NotFound
+from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import ApiToken, Area, Notification, Role, Unit
 
 
@@ -59,3 +61,188 @@ def login_failures_from(*, ip_address: str | None) -> int:
     total = AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=since).aggregate(
         n=Sum("failures_since_start"))["n"]
     return total or 0
+# --- administration -----------------------------------------------------------------------------------------
+
+def _people(viewer):
+    """``people_manageable_by`` with profile and unit, each row marked ``locked`` when django-axes has locked the
+    login after too many failed sign-ins (one EXISTS per row in the same statement, no query per person)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    if not perms.can_manage_people(viewer):
+        raise PermissionDenied()
+    attempts = AccessAttempt.objects.filter(username=OuterRef("username"),
+                                            failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    return (perms.people_manageable_by(viewer).select_related("profile", "profile__unit")
+            .annotate(locked=Exists(attempts)))
+
+
+def person_list(*, viewer, query: str = "", unit_id: int | None = None, include_inactive: bool = True):
+    """The people ``viewer`` may manage, by unit then name; ``query`` matches account, name or phone."""
+    qs = _people(viewer)
+    if query:
+        qs = qs.filter(Q(username__icontains=query) | Q(profile__display_name__icontains=query)
+                       | Q(profile__phone__icontains=query))
+    if unit_id:
+        qs = qs.filter(profile__unit_id=unit_id)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("profile__unit__path", "profile__display_name", "id")
+
+
+def person_get(*, viewer, user_id: int):
+    """One person ``viewer`` may manage; ``NotFound`` for missing and out of scope alike."""
+    user = _people(viewer).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def unit_tree(*, viewer, include_inactive: bool = False) -> list[tuple[Unit, int]]:
+    """Units in tree order (each after its parent) with their depth, for the unit administration page."""
+    if not perms.can_manage_units(viewer):
+        return []
+    qs = Unit.objects.all() if include_inactive else Unit.objects.filter(is_active=True)
+    units = list(qs.order_by("path"))
+    by_parent: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        by_parent.setdefault(unit.parent_id, []).append(unit)
+    known = {u.pk for u in units}
+    out: list[tuple[Unit, int]] = []
+
+    def walk(parent_id, depth):
+        for unit in sorted(by_parent.get(parent_id, []), key=lambda u: (u.sort_order, u.pk)):
+            out.append((unit, depth))
+            walk(unit.pk, depth + 1)
+
+    walk(None, 0)
+    for unit in units:  # a unit whose parent is hidden (inactive) still shows, at the top
+        if unit.parent_id is not None and unit.parent_id not in known:
+            out.append((unit, 0))
+            walk(unit.pk, 1)
+    return out
+
+
+def unit_name_at(*, unit: Unit, when) -> str:
+    """The name ``unit`` had at ``when``: its current name unless a later rename (UNIT_RENAMED) says otherwise."""
+    from duban.core.audit import EventType
+    from duban.core.models import AuditEvent
+
+    first_later = (AuditEvent.objects.filter(event_type=EventType.UNIT_RENAMED, target_unit_id=unit.pk,
+                                             created_at__gt=when).order_by("id").values_list("extra", flat=True)
+                   .first())
+    return first_later["old"]["name"] if first_later else unit.name
+
+
+# --- bulk import of people and units (the preview; duban.core.actions applies it) ----------------------------
+
+@dataclass
+class PlanRow:
+    number: int
+    key: str  # the account (people) or the unit name (units)
+    action: str  # "create", "update", "same" or "error"
+    changes: dict = field(default_factory=dict)  # field -> [old, new]
+    error: str = ""
+    values: dict = field(default_factory=dict)  # resolved values for the action: role, unit_id, parent_id ...
+
+
+ROLE_NAMES = {**{str(label): value for value, label in Role.choices}, **{value: value for value in Role.values},
+              "领导": Role.LEADER, "督查室工作人员": Role.SUPERVISOR, "经办人": Role.UNIT_STAFF}
+
+
+def _unit_names() -> dict[str, Unit]:
+    """Active units by name and by unambiguous alias."""
+    units = list(Unit.objects.filter(is_active=True))
+    by_alias: dict[str, list[Unit]] = {}
+    for unit in units:
+        for alias in unit.aliases:
+            by_alias.setdefault(alias, []).append(unit)
+    return {**{a: us[0] for a, us in by_alias.items() if len(us) == 1}, **{u.name: u for u in units}}
+
+
+def people_import_plan(*, viewer, rows: list[tuple[int, dict]]) -> list[PlanRow]:
+    """What importing ``rows`` (姓名, 账号, 单位, 角色, 手机) would do, row by row, for ``viewer``: create, update
+    (with old and new values), leave as is, or an error saying why. A unit admin may only touch people and units
+    of their own subtree, and give only unit roles."""
+    from django.contrib.auth import get_user_model
+
+    if not perms.can_manage_people(viewer):
+        raise PermissionDenied()
+    units = _unit_names()
+    usernames = [r["账号"] for _, r in rows if r["账号"]]
+    existing = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)
+                .select_related("profile", "profile__unit")}
+    manageable = set(perms.people_manageable_by(viewer).filter(username__in=usernames)
+                     .values_list("username", flat=True))
+    seen: set[str] = set()
+    plan = []
+    for number, r in rows:
+        username, name, phone = r["账号"], r["姓名"], r["手机"]
+        role = ROLE_NAMES.get(r["角色"])
+        unit = units.get(r["单位"]) if r["单位"] else None
+
+        def error(zh: str) -> PlanRow:
+            return PlanRow(number, username, "error", error=zh)
+
+        if not username:
+            plan.append(error("缺少账号"))
+        elif username in seen:
+            plan.append(error("账号在表中重复"))
+        elif role is None:
+            plan.append(error(f"未知角色“{r['角色']}”"))
+        elif r["单位"] and unit is None:
+            plan.append(error(f"找不到单位“{r['单位']}”（或已停用）"))
+        elif role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit is None:
+            plan.append(error("单位用户必须填写单位"))
+        elif not perms.can_give_role(viewer, role, unit):
+            plan.append(error("无权授予该角色，或单位不在您的管理范围"))
+        elif username in existing and username not in manageable:
+            plan.append(error("账号已存在，且不在您的管理范围"))
+        else:
+            values = {"role": role, "unit_id": unit.pk if unit else None, "display_name": name, "phone": phone}
+            user = existing.get(username)
+            if user is None:
+                plan.append(PlanRow(number, username, "create", values=values))
+            else:
+                p = user.profile
+                old = {"display_name": p.display_name, "phone": p.phone, "role": p.role, "unit_id": p.unit_id}
+                changes = {k: [old[k], v] for k, v in values.items() if old[k] != v}
+                if "unit_id" in changes:
+                    changes["unit"] = [p.unit.name if p.unit else "", unit.name if unit else ""]
+                plan.append(PlanRow(number, username, "update" if changes else "same", changes, values=values))
+        seen.add(username)
+    return plan
+
+
+def units_import_plan(*, viewer, rows: list[tuple[int, dict]]) -> list[PlanRow]:
+    """What importing ``rows`` (名称, 上级单位, 简称) would do: create a unit (its parent an existing unit or one
+    created by an earlier row), change a short name, leave as is, or an error."""
+    if not perms.can_manage_units(viewer):
+        raise PermissionDenied()
+    units = _unit_names()
+    created: set[str] = set()
+    plan = []
+    for number, r in rows:
+        name, parent_name, short = r["名称"], r["上级单位"], r["简称"]
+        parent = units.get(parent_name) if parent_name else None
+        if not name:
+            plan.append(PlanRow(number, name, "error", error="缺少名称"))
+        elif name in created:
+            plan.append(PlanRow(number, name, "error", error="名称在表中重复"))
+        elif parent_name and parent is None and parent_name not in created:
+            plan.append(PlanRow(number, name, "error", error=f"找不到上级单位“{parent_name}”（须已存在或在上方行中）"))
+        elif name in units:
+            unit = units[name]
+            if unit.name != name:
+                plan.append(PlanRow(number, name, "error", error=f"“{name}”是“{unit.name}”的别名"))
+            elif parent_name and unit.parent_id != (parent.pk if parent else None):
+                plan.append(PlanRow(number, name, "error", error="单位已存在，上级单位不同（调整隶属请逐个处理）"))
+            elif short and short != unit.short_name:
+                plan.append(PlanRow(number, name, "update", {"short_name": [unit.short_name, short]},
+                                    values={"unit_id": unit.pk, "version": unit.version, "short_name": short}))
+            else:
+                plan.append(PlanRow(number, name, "same"))
+        else:
+            created.add(name)
+            plan.append(PlanRow(number, name, "create", values={"parent": parent_name, "short_name": short}))
+    return plan

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -101,12 +102,36 @@ def select_options_marked(options: str, selected: int | None) -> str:
 
 # --- sign-in -----------------------------------------------------------------------------------------------
 
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form that says why a directory sign-in failed (``duban.core.directory``): the directory
+    could not be reached, or it gave the person no role or unknown unit here, instead of "wrong password"."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            refusal = getattr(self.request, "directory_refusal", None)
+            if refusal:
+                raise forms.ValidationError(refusal, code="directory_refused") from None
+            if getattr(self.request, "directory_unreachable", False):
+                raise forms.ValidationError(
+                    "统一身份认证目录暂时无法连接，请稍后再试；本地账号仍可登录 / the directory cannot be reached",
+                    code="directory_unreachable") from None
+            raise
+
+
 class LoginView(auth_views.LoginView):
     """Sign-in. An address with more failures than ``DUBAN_LOGIN_IP_FAILURE_LIMIT`` within the cool-off time (a
     password sprayed across accounts) is answered 429 without a password being checked."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = SignInForm
+
+    def get_context_data(self, **kwargs):
+        # An OpenID Connect sign-in that failed comes back here with its reason (duban.core.directory).
+        return {**super().get_context_data(**kwargs), "oidc_enabled": settings.DUBAN_OIDC_ENABLED,
+                "directory_error": self.request.session.pop("directory_error", None)}
 
     def post(self, request, *args, **kwargs):
         ip = client_ip(request)

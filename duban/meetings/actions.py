@@ -21,7 +21,8 @@ from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Unit
 from duban.core.txn import durable_action
-from duban.meetings.models import Meeting, MeetingStatus, ScanJob, ScanStatus
+from duban.meetings import responsibility
+from duban.meetings.models import Meeting, MeetingStatus, ResponsibilityVersion, ScanJob, ScanStatus
 from duban.tasks.actions import task_assign_in_txn, task_create_in_txn, title_from_text
 from duban.tasks.models import Task, TaskStatus
 
@@ -39,6 +40,13 @@ class DuplicateMeeting(Conflict):
 
 
 def _units_list():
+    """The responsibility list in force: the newest saved version, else the seed TOML (``DUBAN_UNITS_FILE`` or,
+    with None, the engine's packaged default)."""
+    from duban.meetings.selectors import responsibility_in_force
+
+    version_id, entries = responsibility_in_force()
+    if version_id is not None:
+        return responsibility.unit_list(entries, version_id)
     path = getattr(settings, "DUBAN_UNITS_FILE", None)
     return extraction.load_units(path) if path else None
 
@@ -418,3 +426,48 @@ def scan_limits():
     return Limits(max_pages=settings.DUBAN_MAX_DOCUMENT_PAGES, max_pixels=settings.DUBAN_MAX_IMAGE_PIXELS,
                   max_unpacked_bytes=settings.DUBAN_ZIP_MAX_UNPACKED_BYTES, max_members=settings.DUBAN_ZIP_MAX_MEMBERS,
                   convert_seconds=settings.DUBAN_CONVERT_SECONDS)
+
+
+# --- the responsibility list (职责清单) ---------------------------------------------------------------------------
+
+@durable_action
+def responsibility_save(*, actor, entries: list[dict], base_version: int | None, note: str = "",
+                        imported_from: str = "") -> ResponsibilityVersion:
+    """The office saves a new version of the responsibility list (edited on the page, or imported from a TOML
+    file: ``imported_from`` names it). ``base_version`` is the version the editor started from (None: the seed);
+    a newer one saved meanwhile is a ``Conflict``. Extraction uses the new version from the next import on.
+    Event RESPONSIBILITY_LIST_CHANGED (``extra.changed`` lists the units added, removed or edited)."""
+    from duban.meetings.selectors import responsibility_in_force
+
+    if not perms.can_import_meeting(actor):
+        raise PermissionDenied()
+    entries = responsibility.clean_entries(entries)
+    responsibility.unit_list(entries)  # the engine must accept it, or nothing is saved
+    current_id, current = responsibility_in_force()
+    if current_id != base_version:
+        raise Conflict("职责清单已被他人修改，请刷新后重试", "the list was changed by someone else; reload")
+    before = {e["name"]: e for e in current}
+    after = {e["name"]: e for e in entries}
+    changed = {"added": sorted(set(after) - set(before)), "removed": sorted(set(before) - set(after)),
+               "edited": sorted(n for n in set(after) & set(before) if after[n] != before[n])}
+    if not any(changed.values()) and entries == current:
+        raise InvalidInput("没有改动", "nothing changed")
+    row = ResponsibilityVersion.objects.create(entries=entries, note=note.strip()[:200], created_by=actor)
+    audit_log(actor=actor, event_type=EventType.RESPONSIBILITY_LIST_CHANGED,
+              extra={"version": row.pk, "base_version": base_version, "changed": changed, "units": len(entries),
+                     "imported_from": imported_from[:255], "note": row.note})
+    return row
+
+
+@durable_action
+def responsibility_export(*, actor) -> str:
+    """Anyone of the office takes the list out as TOML (the seed and exchange format); audited as data leaving
+    the system. Event RESPONSIBILITY_LIST_EXPORTED."""
+    from duban.meetings.selectors import responsibility_in_force
+
+    if not perms.is_office(actor):
+        raise PermissionDenied()
+    version_id, entries = responsibility_in_force()
+    audit_log(actor=actor, event_type=EventType.RESPONSIBILITY_LIST_EXPORTED,
+              extra={"version": version_id, "units": len(entries)})
+    return responsibility.entries_to_toml(entries)

@@ -78,3 +78,18 @@ class ScanJob(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (ScanStatus.QUEUED, ScanStatus.RUNNING)
+class ResponsibilityVersion(models.Model):
+    """One version of the responsibility list (职责清单) that suggests lead and cooperating units: the whole list
+    as ``entries`` (each ``name``, ``full_name``, ``aliases``, ``keywords``, ``areas``, as in the TOML format).
+    The newest row is in force; older rows are the history. Before the first row, the TOML file
+    (``DUBAN_UNITS_FILE`` or the packaged one) is the seed."""
+
+    entries = models.JSONField(default=list)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("职责清单版本")
+        verbose_name_plural = _("职责清单版本")

@@ -105,3 +105,41 @@ def scan_page_png(job: ScanJob, page: int) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
+# --- the responsibility list (职责清单) ---------------------------------------------------------------------------
+
+def responsibility_in_force() -> tuple[int | None, list[dict]]:
+    """(version id, entries) of the list extraction uses: the newest saved version, else the seed TOML
+    (``DUBAN_UNITS_FILE`` or the packaged default) with id None. The list is not secret: any caller may read it."""
+    from django.conf import settings
+
+    from duban import extraction
+    from duban.meetings.models import ResponsibilityVersion
+    from duban.meetings.responsibility import entries_from_unit_list
+
+    row = ResponsibilityVersion.objects.order_by("-id").values_list("pk", "entries").first()
+    if row is not None:
+        return row
+    path = getattr(settings, "DUBAN_UNITS_FILE", None)
+    return None, entries_from_unit_list(extraction.load_units(path) if path else extraction.default_units())
+
+
+def responsibility_versions(*, viewer, limit: int = 50):
+    from duban.meetings.models import ResponsibilityVersion
+
+    if not perms.is_office(viewer):
+        return ResponsibilityVersion.objects.none()
+    return (ResponsibilityVersion.objects.select_related("created_by", "created_by__profile")
+            .defer("entries").order_by("-id")[:limit])
+
+
+def responsibility_preview(*, viewer, entries: list[dict], text: str) -> list[dict]:
+    """Which suggestions on ``text`` the proposed ``entries`` would change against the list in force."""
+    from duban.core.errors import PermissionDenied
+    from duban.meetings import responsibility
+
+    if not perms.can_import_meeting(viewer):
+        raise PermissionDenied()
+    version_id, current = responsibility_in_force()
+    before = responsibility.unit_list(current, version_id)
+    after = responsibility.unit_list(responsibility.clean_entries(entries))
+    return responsibility.suggestion_changes(text, before, after)

@@ -347,3 +347,83 @@ def _year(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return year if 1990 <= year <= 2100 else None
+# --- the responsibility list (职责清单) ---------------------------------------------------------------------------
+
+def _editable(entry: dict | None) -> dict | None:
+    """An entry for the editor's fields: word lists as text separated by 、."""
+    if entry is None:
+        return None
+    return {k: "、".join(v) if isinstance(v, list) else v for k, v in entry.items()}
+
+
+def _entry_from_post(post) -> dict:
+    return {"name": post.get("name", ""), "full_name": post.get("full_name", ""), "aliases": post.get("aliases", ""),
+            "keywords": post.get("keywords", ""), "areas": post.get("areas", "")}
+
+
+def _proposed(request, current: list[dict]) -> tuple[list[dict], str, str]:
+    """The whole list as it would be after this form: one entry edited, added or removed, or an imported TOML
+    file (then also its name and text, carried in the page from preview to save)."""
+    from duban.meetings import responsibility
+
+    post = request.POST
+    upload = request.FILES.get("file")
+    if upload or post.get("toml"):
+        raw = upload.read() if upload else post["toml"].encode("utf-8")
+        name = upload.name if upload else post.get("filename", "import.toml")
+        return responsibility.entries_from_toml(raw), name, raw.decode("utf-8-sig", "replace")
+    original = post.get("original", "")
+    entries = [e for e in current if e["name"] != original] if original else list(current)
+    if post.get("remove") != "1":
+        entry = _entry_from_post(post)
+        position = next((i for i, e in enumerate(current) if e["name"] == original), len(entries))
+        entries.insert(min(position, len(entries)), entry)
+    return entries, "", ""
+
+
+@login_required
+@page_errors
+def responsibility_list(request):
+    """The 职责清单 page: the list in force, one entry's editor, a TOML import, and a preview on a sample text
+    of the suggestions a change would alter before it is saved."""
+    version_id, current = selectors.responsibility_in_force()
+    can_edit = perms.can_import_meeting(request.user)
+    context = {"entries": current, "version_id": version_id, "can_edit": can_edit,
+               "versions": selectors.responsibility_versions(viewer=request.user),
+               "editing": _editable(next((e for e in current if e["name"] == request.GET.get("edit")), None)),
+               "original": request.GET.get("edit", "")}
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied()
+        base = request.POST.get("base_version") or None
+        base = int(base) if base and base.isdigit() else None
+        try:
+            entries, filename, toml_text = _proposed(request, current)
+            if request.POST.get("do") == "save":
+                row = actions.responsibility_save(actor=request.user, entries=entries, base_version=base,
+                                                  note=request.POST.get("note", ""), imported_from=filename)
+                messages.success(request, f"已保存为第 {row.pk} 版，此后导入的通报按新清单推荐单位。")
+                return redirect("meetings:responsibility")
+            context.update(
+                preview=selectors.responsibility_preview(viewer=request.user, entries=entries,
+                                                         text=request.POST.get("sample", "")),
+                previewed=True, sample=request.POST.get("sample", ""), pending_toml=toml_text, filename=filename,
+                editing=_entry_from_post(request.POST) if not filename else None, remove=request.POST.get("remove"),
+                original=request.POST.get("original", ""), note=request.POST.get("note", ""))
+        except (InvalidInput, Conflict) as exc:
+            messages.error(request, exc.message)
+            context.update(editing=_entry_from_post(request.POST), original=request.POST.get("original", ""),
+                           sample=request.POST.get("sample", ""))
+    return render(request, "meetings/responsibility.html", context)
+
+
+@login_required
+@page_errors
+def responsibility_export(request):
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(actions.responsibility_export(actor=request.user),
+                            content_type="application/toml; charset=utf-8")
+    response.headers["Content-Disposition"] = content_disposition_header(True, "职责清单.toml")
+    return response

@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log, insert_rows_in_txn, reserve_ids_in_txn
-from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.txn import durable_action
 from duban.core.uploads import check_zip_package
 from duban.reports import ledger as ledger_mod
 from duban.reports import permissions as report_perms
 from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
-from duban.reports.scoring import overdue_workdays, score_rules, score_task
+from duban.reports.scoring import RULE_FIELDS, RULE_LABELS, overdue_workdays, rules_for, score_task
 from duban.tasks.models import Task, TaskStatus
 
 
@@ -34,7 +34,7 @@ def task_score_in_txn(*, actor, task: Task) -> Decimal:
     if task.status != TaskStatus.CLOSED or task.closed_at is None:
         raise Conflict("只有已办结的事项才能考评", "only a closed task can be scored")
     closed_on = timezone.localdate(task.closed_at)
-    rules = score_rules()
+    rules, source = rules_for(closed_on)
     score = score_task(task, closed_on, rules=rules)
     old = task.score
     Task.objects.filter(pk=task.pk).update(score=score)
@@ -45,7 +45,7 @@ def task_score_in_txn(*, actor, task: Task) -> Decimal:
                      "closed_on": closed_on.isoformat(),
                      "deadline": task.deadline.isoformat() if task.deadline else None,
                      "overdue_workdays": overdue_workdays(task.deadline, closed_on), "returns": task.returns_count,
-                     "rules": rules.as_dict()})
+                     "rules": rules.as_dict(), "rules_source": source})
     return score
 
 
@@ -234,4 +234,81 @@ def calendar_token_rotate(*, actor) -> CalendarToken:
     row.plain_token = token
     audit_log(actor=actor, event_type=EventType.CALENDAR_TOKEN_ROTATED, target_user=actor,
               extra={"rotated": rotated})
+    return row
+
+
+# --- evaluation rules and manual 加减分 ------------------------------------------------------------------------
+
+RULE_LIMIT = Decimal("1000")
+
+
+def _points(raw, label_zh: str, key: str, *, signed: bool = False) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip()).quantize(Decimal("0.1"))
+    except (ArithmeticError, ValueError):
+        raise InvalidInput(f"{label_zh}必须是数字", f"{key} must be a number") from None
+    if not value.is_finite() or abs(value) > RULE_LIMIT or (value < 0 and not signed):
+        raise InvalidInput(f"{label_zh}超出范围（0～1000）", f"{key} is out of range (0-1000)")
+    return value
+
+
+@durable_action
+def score_rules_set(*, actor, effective_from: dt.date, values: dict, note: str = "",
+                    today: dt.date | None = None):
+    """The office sets a new version of the evaluation rules, in force for tasks closed from ``effective_from``
+    (today or later: a stored score is never silently rescored). Every field is required and checked here, so a
+    saved version can never break closing a task. Event SCORE_RULES_CHANGED (old and new values)."""
+    from duban.reports.models import ScoreRuleSet
+
+    if not report_perms.can_set_score_rules(actor):
+        raise PermissionDenied()
+    today = today or timezone.localdate()
+    if effective_from < today:
+        raise InvalidInput("生效日期不能早于今天（已办结事项的得分不追溯调整）",
+                           "the rules cannot start before today (closed tasks keep their scores)")
+    missing = [k for k in RULE_FIELDS if values.get(k) in (None, "")]
+    if missing:
+        raise InvalidInput("请填写全部规则项", "every rule needs a value: " + ", ".join(missing))
+    new = {k: _points(values[k], RULE_LABELS[k], k) for k in RULE_FIELDS}
+    if new["floor"] > new["on_time"]:
+        raise InvalidInput("最低分不能高于按期办结得分", "the floor cannot exceed the on-time score")
+    old, _source = rules_for(effective_from)
+    row = ScoreRuleSet.objects.create(effective_from=effective_from, note=note.strip()[:200], created_by=actor,
+                                      **new)
+    audit_log(actor=actor, event_type=EventType.SCORE_RULES_CHANGED,
+              extra={"version": row.pk, "effective_from": effective_from.isoformat(), "old": old.as_dict(),
+                     "new": {k: str(v) for k, v in new.items()}, "note": row.note})
+    return row
+
+
+@durable_action
+def score_adjust(*, actor, unit_id: int, points, reason: str, on: dt.date, task_id: int | None = None):
+    """The office adds or deducts points (加减分) for a unit, optionally on one task it leads or cooperates on,
+    with a reason; the ranking of the period containing ``on`` shows it with its author. Event SCORE_ADJUSTED;
+    the unit is not notified (the ranking is published)."""
+    from duban.core.models import Unit
+    from duban.reports.models import ScoreAdjustment
+
+    if not report_perms.can_adjust_score(actor):
+        raise PermissionDenied()
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound()
+    value = _points(points, "分值", "points", signed=True)
+    if value == 0 or abs(value) > 100:
+        raise InvalidInput("分值须在 -100～100 之间且不为 0", "points must be between -100 and 100 and not 0")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写加减分理由", "a reason is required")
+    task = None
+    if task_id is not None:
+        task = perms.tasks_visible_to(actor).filter(pk=task_id).first()
+        if task is None:
+            raise NotFound()
+        if task.lead_unit_id != unit.pk and not task.coop_units.filter(pk=unit.pk).exists():
+            raise InvalidInput("该事项不由此单位承办", "the task is not this unit's")
+    row = ScoreAdjustment.objects.create(unit=unit, task=task, points=value, reason=reason[:200], on=on,
+                                         created_by=actor)
+    audit_log(actor=actor, event_type=EventType.SCORE_ADJUSTED, target_unit=unit, task=task,
+              extra={"adjustment_id": row.pk, "points": str(value), "reason": row.reason, "on": on.isoformat()})
     return row

@@ -3,6 +3,8 @@ the caller like the pages."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ninja import Router, Schema
 
 from duban.reports import selectors
@@ -40,6 +42,14 @@ class DashboardOut(Schema):
     weeks: list[WeekOut]
 
 
+class AdjustmentOut(Schema):
+    task_id: int | None
+    points: float
+    reason: str
+    on: dt.date
+    author: str
+
+
 class RankingOut(Schema):
     rank: int
     unit_id: int
@@ -50,6 +60,10 @@ class RankingOut(Schema):
     on_time_rate: float
     closed_late: int
     overdue_open: int
+    tasks: int
+    adjustment: float
+    total_score: float | None
+    adjustments: list[AdjustmentOut]
 
 
 @router.get("/stats/dashboard", response=DashboardOut)

@@ -44,3 +44,44 @@ class CalendarToken(models.Model):
     token = models.CharField(max_length=64, unique=True)  # the SHA-256 of the feed URL's secret
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
+
+
+class ScoreRuleSet(models.Model):
+    """One version of the evaluation (考评) rules, in force for tasks closed from ``effective_from`` until the day
+    a later version takes over. Never edited: a change is a new version, so every stored score can be explained
+    by the rules that made it."""
+
+    effective_from = models.DateField(_("生效日期"))
+    on_time = models.DecimalField(_("按期办结得分"), max_digits=6, decimal_places=1)
+    per_overdue_workday = models.DecimalField(_("每逾期1个工作日扣分"), max_digits=6, decimal_places=1)
+    per_return = models.DecimalField(_("每退回1次扣分"), max_digits=6, decimal_places=1)
+    floor = models.DecimalField(_("最低分"), max_digits=6, decimal_places=1)
+    per_early_workday = models.DecimalField(_("每提前1个工作日加分"), max_digits=6, decimal_places=1, default=0)
+    max_early_bonus = models.DecimalField(_("提前办结加分上限"), max_digits=6, decimal_places=1, default=0)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+        verbose_name = _("考评规则")
+        verbose_name_plural = _("考评规则")
+
+
+class ScoreAdjustment(models.Model):
+    """A manual 加减分 for a unit (optionally on one of its tasks), with its reason and author; counted in the
+    ranking of the period that contains ``on``."""
+
+    unit = models.ForeignKey("core.Unit", on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey("tasks.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    points = models.DecimalField(_("分值"), max_digits=5, decimal_places=1)
+    reason = models.CharField(_("理由"), max_length=200)
+    on = models.DateField(_("计入日期"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "id"]
+        indexes = [models.Index(fields=["on", "unit"], name="score_adjust_on_unit_idx")]
+        verbose_name = _("考评加减分")
+        verbose_name_plural = _("考评加减分")

@@ -13,3 +13,12 @@ def can_export_briefing(user) -> bool:
 
 def can_import_ledger(user) -> bool:
     return perms.is_supervisor(user)
+
+
+def can_set_score_rules(user) -> bool:
+    """The evaluation rules are the office's (督查室 and the sysadmin); leaders read them."""
+    return perms.is_supervisor(user)
+
+
+def can_adjust_score(user) -> bool:
+    return perms.is_supervisor(user)

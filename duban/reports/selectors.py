@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound
+from duban.core.models import Unit
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
@@ -328,10 +329,18 @@ class RankingRow:
     on_time_rate: float
     closed_late: int
     overdue_open: int
+    tasks: int = 0
+    adjustment: float = 0.0
+    adjustments: list = field(default_factory=list)
 
     @property
     def overdue(self) -> int:
         return self.closed_late + self.overdue_open
+
+    @property
+    def total_score(self) -> float | None:
+        """The average score plus the manual 加减分; none while the unit has closed nothing scored."""
+        return None if self.average_score is None else round(self.average_score + self.adjustment, 1)
 
 
 UNRANKED_STATUSES = (TaskStatus.DRAFT, TaskStatus.WITHDRAWN)  # not (or no longer) a unit's task
@@ -339,8 +348,10 @@ UNRANKED_STATUSES = (TaskStatus.DRAFT, TaskStatus.WITHDRAWN)  # not (or no longe
 
 def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date | None = None,
                  meeting_id: int | None = None, today: dt.date | None = None) -> list[RankingRow]:
-    """Lead units ranked by the average score of tasks they closed in the period, then by on-time rate: tasks
-    closed, on-time rate, closed late, and still open past the deadline. Two grouped queries."""
+    """Every lead unit with tasks in the period (assigned by its end and not closed before its start), ranked by
+    the average score of the tasks it closed in the period plus the manual 加减分 of the period, then by on-time
+    rate: tasks, tasks closed, on-time rate, closed late, still open past the deadline, and each adjustment with
+    its author. Four grouped queries."""
     today = today or today_local()
     base = task_list(viewer=viewer, meeting_id=meeting_id).select_related(None).prefetch_related(None).order_by()
     base = base.filter(lead_unit__isnull=False)
@@ -350,29 +361,57 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     if date_to:
         closed = closed.filter(day__lte=date_to)
     on_time = Q(deadline__isnull=True) | Q(day__lte=F("deadline"))
-    rows = {r["lead_unit_id"]: r for r in closed.values("lead_unit_id", "lead_unit__name").annotate(
+    rows = {r["lead_unit_id"]: r for r in closed.values("lead_unit_id").annotate(
         closed=Count("id"), average=Avg("score"), on_time=Count("id", filter=on_time))}
     cutoff = min(date_to, today) if date_to else today
     open_late = dict(base.filter(status__in=OPEN_STATUSES, deadline__lt=cutoff)
                      .values("lead_unit_id").annotate(n=count_rows()).values_list("lead_unit_id", "n"))
-    # Every unit leading a task in the period is ranked (one closed in it, or one still open), the ones with
-    # nothing closed or overdue too, after those with scores: a ranking that leaves units out reads as if they
-    # had no tasks.
-    names = dict(base.filter(status__in=OPEN_STATUSES).values_list("lead_unit_id", "lead_unit__name").distinct())
+    in_period = base.exclude(status__in=UNRANKED_STATUSES)
+    if date_to:
+        in_period = in_period.filter(Q(assigned_at__isnull=True) | Q(assigned_at__date__lte=date_to))
+    if date_from:
+        in_period = in_period.exclude(closed_at__date__lt=date_from)
+    counts = dict(in_period.values("lead_unit_id").annotate(n=count_rows()).values_list("lead_unit_id", "n"))
+    unit_ids = set(rows) | set(open_late) | set(counts)
+    names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
+    adjustments = _adjustments(base, unit_ids, date_from, date_to, meeting_id)
     result = []
-    for unit_id in set(rows) | set(open_late) | set(names):
+    for unit_id in unit_ids:
         r = rows.get(unit_id)
         n_closed = r["closed"] if r else 0
         n_on_time = r["on_time"] if r else 0
         average = round(float(r["average"]), 1) if r and r["average"] is not None else None
-        result.append(RankingRow(0, unit_id, r["lead_unit__name"] if r else names.get(unit_id, ""), n_closed,
-                                 average, n_on_time, round(100 * n_on_time / n_closed, 1) if n_closed else 0.0,
-                                 n_closed - n_on_time, open_late.get(unit_id, 0)))
-    result.sort(key=lambda x: (x.average_score is None, -(x.average_score or 0), -x.on_time_rate, x.overdue,
+        mine = adjustments.get(unit_id, [])
+        result.append(RankingRow(0, unit_id, names.get(unit_id, ""), n_closed, average, n_on_time,
+                                 round(100 * n_on_time / n_closed, 1) if n_closed else 0.0, n_closed - n_on_time,
+                                 open_late.get(unit_id, 0), counts.get(unit_id, 0),
+                                 round(float(sum(a["points"] for a in mine)), 1), mine))
+    result.sort(key=lambda x: (x.total_score is None, -(x.total_score or 0), -x.on_time_rate, x.overdue,
                                x.unit))
     for index, row in enumerate(result, start=1):
         row.rank = index
     return result
+
+
+def _adjustments(tasks, unit_ids, date_from, date_to, meeting_id) -> dict[int, list[dict]]:
+    """The manual 加减分 of the period for ``unit_ids``: those on a task only where the task is among ``tasks``
+    (the viewer's, the meeting's); those on no task only in a ranking not limited to one meeting."""
+    from duban.reports.models import ScoreAdjustment
+
+    qs = ScoreAdjustment.objects.filter(unit_id__in=unit_ids)
+    if date_from:
+        qs = qs.filter(on__gte=date_from)
+    if date_to:
+        qs = qs.filter(on__lte=date_to)
+    on_tasks = Q(task__in=tasks.values("pk"))
+    qs = qs.filter(on_tasks if meeting_id else on_tasks | Q(task__isnull=True))
+    out: dict[int, list[dict]] = {}
+    for unit_id, task_id, points, reason, on, username, author in qs.values_list(
+            "unit_id", "task_id", "points", "reason", "on", "created_by__username",
+            "created_by__profile__display_name"):
+        out.setdefault(unit_id, []).append({"task_id": task_id, "points": points, "reason": reason, "on": on,
+                                            "author": author or username})
+    return out
 
 
 # --- ledger ------------------------------------------------------------------------------------------------------
@@ -540,18 +579,19 @@ def briefing_title(meeting) -> str:
     return f"关于{when}{body}决定事项落实情况的通报"
 
 
-def _ranking_of(tasks: list[Task], today: dt.date) -> list[RankingRow]:
+def _ranking_of(tasks: list[Task], today: dt.date, meeting_id: int) -> list[RankingRow]:
     """``unit_ranking(viewer=..., meeting_id=...)`` computed from a meeting's tasks already read (the briefing
     has every one of them in hand; the grouped queries cost 0.4 s on SQLite at 100k tasks, whose planner takes the
-    status index over the meeting's). Same rows and order; the average is exact decimal arithmetic, as PostgreSQL's
-    ``AVG`` of a numeric column."""
+    status index over the meeting's), plus one query for the meeting's manual 加减分. Same rows and order; the
+    average is exact decimal arithmetic, as PostgreSQL's ``AVG`` of a numeric column."""
     zone = timezone.get_current_timezone()
     units: dict[int, dict] = {}
     for task in tasks:
         if task.lead_unit_id is None or task.status in UNRANKED_STATUSES:
             continue
         u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
-                                                 "scores": [], "open_late": 0})
+                                                 "scores": [], "open_late": 0, "tasks": 0})
+        u["tasks"] += 1
         if task.status == TaskStatus.CLOSED:
             u["closed"] += 1
             if task.score is not None:
@@ -561,14 +601,17 @@ def _ranking_of(tasks: list[Task], today: dt.date) -> list[RankingRow]:
                 u["on_time"] += 1
         elif task.is_late(today):
             u["open_late"] += 1
+    adjustments = _adjustments(Task.objects.filter(pk__in=[t.pk for t in tasks]), set(units), None, None,
+                               meeting_id) if units else {}
     result = []
     for unit_id, u in units.items():
         n_closed, n_on_time, scores = u["closed"], u["on_time"], u["scores"]
         average = round(float(sum(scores) / len(scores)), 1) if scores else None
+        mine = adjustments.get(unit_id, [])
         result.append(RankingRow(0, unit_id, u["name"], n_closed, average, n_on_time,
                                  round(100 * n_on_time / n_closed, 1) if n_closed else 0.0, n_closed - n_on_time,
-                                 u["open_late"]))
-    result.sort(key=lambda x: (x.average_score is None, -(x.average_score or 0), -x.on_time_rate, x.overdue,
+                                 u["open_late"], u["tasks"], round(float(sum(a["points"] for a in mine)), 1), mine))
+    result.sort(key=lambda x: (x.total_score is None, -(x.total_score or 0), -x.on_time_rate, x.overdue,
                                x.unit))
     for index, row in enumerate(result, start=1):
         row.rank = index
@@ -577,8 +620,9 @@ def _ranking_of(tasks: list[Task], today: dt.date) -> list[RankingRow]:
 
 def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> BriefingData:
     """Everything the briefing says about one meeting's decisions: summary figures, the items grouped by area,
-    the overdue items and the unit ranking for the meeting. ``NotFound`` for a meeting out of scope. Two queries
-    (the meeting, its tasks with area, lead unit and latest report): the ranking is counted from the same rows."""
+    the overdue items and the unit ranking for the meeting. ``NotFound`` for a meeting out of scope. Three queries
+    (the meeting, its tasks with area, lead unit and latest report, the manual 加减分 on them): the ranking is
+    counted from the same rows."""
     today = today or today_local()
     meeting = (perms.meetings_visible_to(viewer).filter(pk=meeting_id)
                .defer("source_text", "extraction", "reports_heard").first())
@@ -601,7 +645,7 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
         task.days_overdue = (today - task.deadline).days
     return BriefingData(meeting, briefing_title(meeting), today, len(tasks), closed, len(tasks) - closed,
                         len(late), round(100 * closed / len(tasks), 1) if tasks else 0.0, list(areas.items()),
-                        sorted(late, key=lambda t: (t.deadline, t.pk)), _ranking_of(tasks, today),
+                        sorted(late, key=lambda t: (t.deadline, t.pk)), _ranking_of(tasks, today, meeting.pk),
                         meeting_day(meeting))
 
 
@@ -792,3 +836,31 @@ def ledger_changes(*, viewer, rows, columns: set[str]) -> tuple[list[LedgerChang
         elif change.shown:
             changes.append(change)
     return changes, refused
+
+
+# --- evaluation rules and manual 加减分 --------------------------------------------------------------------------
+
+def score_rules_in_force(*, day: dt.date | None = None):
+    """The evaluation rules for a task closed on ``day`` (today by default); every signed-in person may read
+    them, since the ranking they explain is shown to all."""
+    from duban.reports.scoring import rules_for
+
+    return rules_for(day or today_local())[0]
+
+
+def score_rule_versions(*, viewer):
+    from duban.reports.models import ScoreRuleSet
+
+    if perms.role_of(viewer) is None:
+        return ScoreRuleSet.objects.none()
+    return ScoreRuleSet.objects.select_related("created_by", "created_by__profile")
+
+
+def score_adjustment_list(*, viewer, limit: int = 200):
+    """The latest manual 加减分 the viewer may see: all for the office, those of their unit subtree otherwise."""
+    from duban.reports.models import ScoreAdjustment
+
+    qs = ScoreAdjustment.objects.select_related("unit", "task", "created_by", "created_by__profile")
+    if not perms.is_office(viewer):
+        qs = qs.filter(unit__in=perms.units_in_scope(viewer))
+    return qs.order_by("-on", "-id")[:limit]

@@ -41,12 +41,14 @@ def chart_table(dashboard: Dashboard, chart: str) -> tuple[list[str], list[list]
     raise KeyError(chart)
 
 
-RANKING_HEADER = ["名次", "单位", "办结数", "平均得分", "按时办结数", "按时办结率(%)", "逾期办结", "逾期未办结", "逾期合计"]
+RANKING_HEADER = ["名次", "单位", "办结数", "平均得分", "按时办结数", "按时办结率(%)", "逾期办结", "逾期未办结", "逾期合计",
+                  "事项数", "加减分", "总分"]
 
 
 def ranking_rows(rows: list[RankingRow]) -> list[list]:
     return [[r.rank, r.unit, r.closed, "" if r.average_score is None else r.average_score, r.on_time,
-             r.on_time_rate, r.closed_late, r.overdue_open, r.overdue] for r in rows]
+             r.on_time_rate, r.closed_late, r.overdue_open, r.overdue, r.tasks, r.adjustment,
+             "" if r.total_score is None else r.total_score] for r in rows]
 
 
 def to_csv(header, rows) -> bytes:

@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from duban.core.rules import check_id
 from duban.core.errors import InvalidInput, NotFound, PermissionDenied
 from duban.core.views import numbers_are_plain, page_errors, select_options, template_text
 from duban.reports import actions, selectors, tables
@@ -118,6 +119,7 @@ def ranking(request):
         "rows": rows, "date_from": date_from, "date_to": date_to, "meeting_id": meeting_id, "query": query,
         "options": selectors.filter_options(viewer=request.user), "header": tables.RANKING_HEADER,
         "can_circular": report_perms.can_export_briefing(request.user),
+        "rules": selectors.score_rules_in_force(), "can_set_rules": report_perms.can_set_score_rules(request.user),
     })
 
 
@@ -131,7 +133,7 @@ def ranking_export(request, fmt: str):
     name = f"单位考评排名-{date_from.isoformat()}至{date_to.isoformat()}"
     if fmt == "csv":
         return download(tables.to_csv(tables.RANKING_HEADER, rows), f"{name}.csv", "text/csv; charset=utf-8")
-    content = tables.to_xlsx(name, tables.RANKING_HEADER, rows, widths=[6, 24, 8, 10, 10, 14, 10, 12, 10])
+    content = tables.to_xlsx(name, tables.RANKING_HEADER, rows, widths=[6, 24, 8, 10, 10, 14, 10, 12, 10, 8, 8, 8])
     return download(content, f"{name}.xlsx", XLSX)
 
 
@@ -213,3 +215,66 @@ def ical_feed(request, token: str):
                             content_type="text/calendar; charset=utf-8")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- evaluation rules and manual 加减分 --------------------------------------------------------------------------
+
+def _date(raw, label_zh: str, key: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        raise InvalidInput(f"{label_zh}格式应为 YYYY-MM-DD", f"{key} must be YYYY-MM-DD") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def score_rules(request):
+    """The 考评规则 page: the rules in force, their versions, the manual 加减分, and the forms that change them."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from duban.reports.scoring import RULE_FIELDS, RULE_LABELS
+
+    if request.method == "POST":
+        try:
+            row = actions.score_rules_set(actor=request.user,
+                                          effective_from=_date(request.POST.get("effective_from"), "生效日期",
+                                                               "effective_from"),
+                                          values={k: request.POST.get(k) for k in RULE_FIELDS},
+                                          note=request.POST.get("note", ""))
+            messages.success(request, f"已保存新规则，自 {row.effective_from:%Y-%m-%d} 起办结的事项按此计分。")
+        except InvalidInput as exc:
+            messages.error(request, exc.message)
+        return redirect("reports:score_rules")
+    rules = selectors.score_rules_in_force()
+    return render(request, "reports/score_rules.html", {
+        "rules": rules, "fields": [(k, RULE_LABELS[k], getattr(rules, k)) for k in RULE_FIELDS],
+        "versions": selectors.score_rule_versions(viewer=request.user),
+        "adjustments": selectors.score_adjustment_list(viewer=request.user),
+        "can_set": report_perms.can_set_score_rules(request.user), "today": today_local(),
+        "units": selectors.filter_options(viewer=request.user).units,
+    })
+
+
+@login_required
+@require_http_methods(["POST"])
+@page_errors
+def score_adjust(request):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    try:
+        unit_id = check_id((request.POST.get("unit_id") or "").strip(), label_zh="单位", label_en="unit")
+        if unit_id is None:
+            raise InvalidInput("请选择单位", "choose a unit")
+        task_id = check_id((request.POST.get("task_id") or "").strip(), label_zh="事项编号", label_en="task id")
+        actions.score_adjust(actor=request.user, unit_id=unit_id, task_id=task_id, points=request.POST.get("points", ""),
+                             reason=request.POST.get("reason", ""),
+                             on=_date(request.POST.get("on"), "计入日期", "on"))
+        messages.success(request, "已记录加减分。")
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    return redirect("reports:score_rules")

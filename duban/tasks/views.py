@@ -25,7 +25,7 @@ from duban.core.cache import cached, chain_head
 from duban.core.cache import timeout_seconds as cache_timeout_seconds
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.files import file_response
-from duban.core.selectors import area_list, unit_list
+from duban.core.selectors import area_list, unit_list, unit_name_at
 from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate, select_options,
                               select_options_marked)
 from duban.followup.templatetags.followup_tags import light_badge_of_values
@@ -258,8 +258,12 @@ def task_detail(request, task_id: int):
     can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
                   and perms.can_report_on_task(user, task))
     can_review = perms.is_supervisor(user)
+    # A unit renamed since the task was made (机构更名) shows the name the task was given to as well.
+    lead_name_then = (unit_name_at(unit=task.lead_unit, when=task.assigned_at or task.created_at)
+                      if task.lead_unit_id else "")
     return render(request, "tasks/detail.html", {
         "task": task, "reports": reports, "history": history, "today": selectors.today_local(),
+        "lead_name_then": lead_name_then if task.lead_unit_id and lead_name_then != task.lead_unit.name else "",
         "can_accept": can_accept, "can_decline": can_accept,
         "can_report": can_report, "can_request_close": can_report and perms.can_request_close(user, task),
         "can_review": can_review,

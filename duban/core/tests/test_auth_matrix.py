@@ -77,11 +77,14 @@ def build_world(org) -> dict:
         "task_id": task.pk, "meeting_id": meeting.pk, "report_id": report.pk, "unit_id": org.safety.pk,
         "request_id": extension.pk, "instruction_id": instruction.pk, "case_id": case.pk, "project_id": project.pk,
         "hazard_id": hazard.pk, "attachment_id": attachment.pk, "token": calendar.plain_token,
-        "file_id": with_photo.files.get().pk, "comment_id": comment.pk, "user_id": org.lead_staff.pk,
+        "file_id": with_photo.files.get().pk, "comment_id": comment.pk,
         "notice_id": MISSING, "evidence_id": MISSING, "delivery_id": MISSING, "phrase_id": MISSING,
         "chart": "lights", "fmt": "xlsx", "step": "review",
         "hazard_version": hazard.version, "case_version": case.version,
         "task_version": Task.objects.get(pk=task.pk).version,
+        # administration: a person of 市卫健委 (a unit admin of 市应急管理局 must meet "not found"), another unit
+        "user_id": org.coop_staff.pk, "person_version": org.coop_staff.profile.version,
+        "unit_version": org.safety.version, "other_unit_id": org.other.pk,
     }
 
 

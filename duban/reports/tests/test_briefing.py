@@ -92,7 +92,9 @@ def test_pdf_through_libreoffice(org):
     assert pdf.startswith(b"%PDF")
 
 
-def test_briefing_ranking_equals_the_ranking_page_and_reads_two_queries(org):
+def test_briefing_ranking_equals_the_ranking_page_and_reads_three_queries(org):
+    from duban.reports.actions import score_adjust
+
     meeting, closed, late, health = build(org)
     on_time = org.task_in("closed", meeting=meeting, title="按时", deadline=dt.date(2030, 1, 1))
     closed_late = org.task_in("closed", meeting=meeting, title="逾期办结", deadline=dt.date(2024, 1, 1))
@@ -102,9 +104,11 @@ def test_briefing_ranking_equals_the_ranking_page_and_reads_two_queries(org):
     Task.objects.filter(pk=on_time.pk).update(score=Decimal("90.0"), lead_unit_id=org.health.pk)
     Task.objects.filter(pk=closed_late.pk).update(lead_unit_id=org.other.pk)
     Task.objects.filter(pk=no_lead.pk).update(lead_unit_id=None)
+    score_adjust(actor=org.supervisor, unit_id=org.health.pk, task_id=on_time.pk, points="3", reason="经验被推广",
+                 on=TODAY)
     with CaptureQueriesContext(connection) as ctx:
         data = briefing_data(viewer=org.supervisor, meeting_id=meeting.pk, today=TODAY)
-    assert len(ctx.captured_queries) == 2
+    assert len(ctx.captured_queries) == 3  # the meeting, its tasks, the manual 加减分 on them
     expected = unit_ranking(viewer=org.supervisor, meeting_id=meeting.pk, today=TODAY)
     # every unit leading a task of the meeting is ranked (市卫健委 has only an open task that is not late)
     assert {r.unit for r in expected} == {"市应急管理局", "市卫健委", "市教育局"}

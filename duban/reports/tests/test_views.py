@@ -49,6 +49,10 @@ ROUTES = {
                                                   "lead_staff": 403, "other_staff": 403}),
     "calendar": ("/reports/calendar/", {"anon": 302, "supervisor": 200, "leader": 200, "lead_staff": 200,
                                         "other_staff": 200}),
+    "score_rules": ("/reports/score-rules/", {"anon": 302, "supervisor": 200, "leader": 200, "lead_staff": 200,
+                                              "other_staff": 200}),
+    "score_adjust": ("/reports/score-rules/adjust/", {"anon": 302, "supervisor": 405, "leader": 405,
+                                                      "lead_staff": 405, "other_staff": 405}),
     "ical": ("/reports/ical/not-a-token.ics", {"anon": 404, "supervisor": 404, "leader": 404, "lead_staff": 404,
                                                "other_staff": 404}),
 }

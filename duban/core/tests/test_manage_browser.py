@@ -1,0 +1,72 @@
+"""Administration in real Chromium at laptop size: the sysadmin adds a person on the people page, resets their
+password and sees it once; the unit tree shows sub-units under their parent. Screenshots in test-results/."""
+
+from __future__ import annotations
+
+import pytest
+
+from duban.conftest import REPO_DIR, require_tool
+from duban.core.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _login
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def demo_people(transactional_db):
+    from duban.core.audit import system_actor
+    from duban.core.models import Profile
+    from duban.demo.loader import ensure_areas, ensure_units_and_users
+
+    ensure_areas()
+    ensure_units_and_users(system_actor())
+    Profile.objects.update(must_change_password=False)
+
+
+def test_sysadmin_manages_people_and_units_in_the_browser(live_server, demo_people, monkeypatch):
+    require_tool(CHROMIUM.exists(), "chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    from duban.demo.loader import DEMO_PASSWORD
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.contrib.auth import get_user_model
+
+    out = REPO_DIR / "test-results"
+    out.mkdir(exist_ok=True)
+    base = live_server.url
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page.set_default_timeout(15000)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        _login(page, base, "admin", DEMO_PASSWORD)
+        page.wait_for_url(f"{base}/")
+        page.click("text=系统管理")
+        page.wait_for_url(f"{base}/manage/people/")
+        expect(page.locator("#people")).to_contain_text("应急局 赵强")
+        page.fill("#pc-name", "周新")
+        page.fill("#pc-username", "zhou.xin")
+        page.fill("#pc-password", "Zhou-xin-2026!")
+        page.locator("#pc-unit").select_option(label="市应急管理局")
+        page.click("#person-create button[type=submit]")
+        expect(page.locator(".alert-success")).to_contain_text("已添加 zhou.xin")
+        page.screenshot(path=str(out / "manage-person.png"), full_page=True)
+        page.click("#reset-password")
+        expect(page.locator("#new-password")).to_contain_text("只显示这一次")
+        password = page.locator("#new-password code").inner_text()
+        assert get_user_model().objects.get(username="zhou.xin").check_password(password)
+        page.goto(f"{base}/manage/people/")
+        page.screenshot(path=str(out / "manage-people.png"), full_page=True)
+        page.goto(f"{base}/manage/units/")
+        tree = page.locator("#unit-tree").inner_text()
+        assert tree.index("各辖市区人民政府") < tree.index("临川区人民政府")
+        page.screenshot(path=str(out / "manage-units.png"))
+        # The office's other settings screens render at laptop width with their forms.
+        page.goto(f"{base}/reports/score-rules/")
+        expect(page.locator("#score-rules-form")).to_be_visible()
+        page.screenshot(path=str(out / "score-rules.png"))
+        page.goto(f"{base}/meetings/responsibility/?edit=市应急管理局")
+        expect(page.locator("#re-name")).to_have_value("市应急管理局")
+        page.screenshot(path=str(out / "responsibility.png"))
+        browser.close()
+    assert errors == []

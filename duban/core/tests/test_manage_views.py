@@ -1,0 +1,74 @@
+"""The administration pages as a person uses them: forms post to the real actions, refusals come back with their
+message on the same page, a reset password is shown once."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from duban.conftest import login
+from duban.core.models import Profile, Unit
+
+
+def test_unit_admin_adds_a_colleague_and_sees_only_their_subtree(org):
+    client = login(Client(), org.lead_admin)
+    page = client.get("/manage/people/").content.decode()
+    assert "lead_staff" in page and "child_staff" in page and "other_staff" not in page
+    assert "督查室" not in page.split('id="pc-role"')[1].split("</select>")[0]  # no office role offered
+    response = client.post("/manage/people/new/", {"username": "zhang3", "password": "Zhang-san-2026!",
+                                                   "role": "unit_staff", "unit": org.child.pk,
+                                                   "display_name": "张三"}, follow=True)
+    assert response.status_code == 200 and "已添加 zhang3" in response.content.decode()
+    assert Profile.objects.get(user__username="zhang3").unit_id == org.child.pk
+
+
+def test_a_refused_form_comes_back_with_the_reason_and_writes_nothing(org):
+    client = login(Client(), org.sysadmin)
+    response = client.post("/manage/people/new/", {"username": "weak", "password": "123", "role": "unit_staff",
+                                                   "unit": org.safety.pk}, follow=True)
+    body = response.content.decode()
+    assert response.status_code == 200 and "alert-danger" in body and "password" in body
+    assert not get_user_model().objects.filter(username="weak").exists()
+    stale = client.post(f"/manage/people/{org.lead_staff.pk}/", {"version": 99, "display_name": "x"}, follow=True)
+    assert "已被他人修改" in stale.content.decode()
+    assert Profile.objects.get(user=org.lead_staff).display_name == "lead_staff"
+
+
+def test_password_reset_is_shown_once_and_not_kept(org):
+    client = login(Client(), org.sysadmin)
+    shown = client.post(f"/manage/people/{org.lead_staff.pk}/password-reset/").content.decode()
+    assert 'id="new-password"' in shown
+    password = shown.split('user-select-all">')[1].split("<")[0]
+    assert get_user_model().objects.get(pk=org.lead_staff.pk).check_password(password)
+    again = client.get(f"/manage/people/{org.lead_staff.pk}/").content.decode()
+    assert password not in again
+
+
+def test_unit_tree_page_adds_renames_and_refuses_to_retire_a_busy_unit(org):
+    org.task_in("assigned")
+    client = login(Client(), org.sysadmin)
+    tree = client.get("/manage/units/").content.decode()
+    assert tree.index("市应急管理局") < tree.index("市应急管理局临川分局")
+    client.post("/manage/units/new/", {"name": "市应急管理局东区分局", "parent": org.safety.pk})
+    new = Unit.objects.get(name="市应急管理局东区分局")
+    assert new.parent_id == org.safety.pk and new.path.startswith(org.safety.path)
+    safety = Unit.objects.get(pk=org.safety.pk)
+    refused = client.post(f"/manage/units/{safety.pk}/deactivate/", {"version": safety.version}, follow=True)
+    assert "在办事项" in refused.content.decode()
+    assert Unit.objects.get(pk=safety.pk).is_active
+    client.post(f"/manage/units/{safety.pk}/rename/", {"version": safety.version, "name": "市应急管理委员会"})
+    assert Unit.objects.get(pk=safety.pk).name == "市应急管理委员会"
+
+
+def test_a_task_page_keeps_the_name_its_unit_had_when_the_task_was_given(org):
+    task = org.task_in("assigned")
+    safety = Unit.objects.get(pk=org.safety.pk)
+    login(Client(), org.sysadmin).post(f"/manage/units/{safety.pk}/rename/",
+                                       {"version": safety.version, "name": "市应急管理委员会"})
+    page = login(Client(), org.supervisor).get(f"/tasks/{task.pk}/").content.decode()
+    lead = page.split('id="task-lead">')[1].split("</dd>")[0]
+    assert "市应急管理委员会" in lead and "交办时名称：市应急管理局" in lead
+    fresh = org.task_in("assigned")
+    lead = login(Client(), org.supervisor).get(f"/tasks/{fresh.pk}/").content.decode().split(
+        'id="task-lead">')[1].split("</dd>")[0]
+    assert "交办时名称" not in lead
