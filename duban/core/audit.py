@@ -52,6 +52,7 @@ class EventType(enum.IntEnum):
     TASK_EXTENSION_REJECTED = 425
     TASK_CLOSE_EVIDENCE_ADDED = 426
     DELIVERY_RETRIED = 430
+    REMINDER_UNDELIVERED = 440
 
     # 450-469 evaluation (duban.reports)
     TASK_SCORED = 451

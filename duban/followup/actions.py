@@ -23,7 +23,8 @@ from duban.followup.lights import SUPERVISED_STATUSES, task_light
 from duban.followup.models import (CloseEvidence, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
                                    ReminderSent, Stage, SupervisionNotice)
 from duban.followup.notices import notice_write
-from duban.tasks.actions import supervisors, task_lock_in_txn, task_lock_visible_in_txn, unit_people
+from duban.tasks.actions import (supervisors, task_lock_in_txn, task_lock_visible_in_txn, unit_people,
+                                 unit_recipients)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
 STAGE_EVENT = {Stage.REMIND: EventType.TASK_REMINDED, Stage.WARN: EventType.TASK_WARNED,
@@ -46,12 +47,12 @@ def _enqueue_after_commit(notifications) -> None:
 
 
 def stage_recipients(task: Task, stage: str) -> list:
-    """Blue reminds the lead unit's staff (its head when it has no staff); yellow warns the unit head; red tells the
-    unit head and the supervision office."""
+    """Blue reminds the lead unit's staff (its head when it has no staff); yellow warns the unit head (its staff
+    when it has no head); red tells the unit head and the supervision office. A unit with nobody in it leaves the
+    step to the office (``unit_recipients``), so a step reaches nobody only when the office is empty too."""
     if stage == Stage.REMIND:
-        staff = list(unit_people(task.lead_unit_id, roles=[Role.UNIT_STAFF]))
-        return staff or list(unit_people(task.lead_unit_id, roles=[Role.UNIT_ADMIN]))
-    heads = list(unit_people(task.lead_unit_id, roles=[Role.UNIT_ADMIN]))
+        return unit_recipients(task.lead_unit_id, first=(Role.UNIT_STAFF,))
+    heads = unit_recipients(task.lead_unit_id, first=(Role.UNIT_ADMIN,))
     if stage == Stage.WARN:
         return heads
     return heads + list(supervisors())
@@ -60,8 +61,8 @@ def stage_recipients(task: Task, stage: str) -> list:
 @transaction.atomic(durable=True)
 def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.date) -> ReminderSent | None:
     """Take one follow-up step on a task: remind (TASK_REMINDED), warn (TASK_WARNED) or escalate (TASK_ESCALATED,
-    with a 督办通知单). Run by the scheduler as the system actor (or a sysadmin by hand). The step is recomputed
-    from the task's light on ``today``; it is taken at most once per task, stage and due key — the reminder row
+    with a 督办通知单); a step with nobody to tell is REMINDER_UNDELIVERED instead. Run by the scheduler as the
+    system actor (or a sysadmin by hand). The step is recomputed from the task's light on ``today``; it is taken at most once per task, stage and due key — the reminder row
     is inserted first, and a second worker racing for the same step gets an IntegrityError and returns None."""
     if actor.get_username() != SYSTEM_USERNAME and perms.role_of(actor) != Role.SYSADMIN:
         raise PermissionDenied()
@@ -86,10 +87,12 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
         notice = SupervisionNotice.objects.create(task=task, unit=task.lead_unit, reminder=reminder, number=number,
                                                   overdue_days=light.overdue_days, file_path=relative)
     ReminderSent.objects.filter(pk=reminder.pk).update(recipient_count=len({u.pk for u in recipients}))
-    audit_log(actor=actor, event_type=STAGE_EVENT[stage], task=task, meeting=task.meeting, unit=task.lead_unit,
+    # A step that reaches nobody is recorded as a failure (its own event), never as sent; the office lists them.
+    event_type = STAGE_EVENT[stage] if recipients else EventType.REMINDER_UNDELIVERED
+    audit_log(actor=actor, event_type=event_type, task=task, meeting=task.meeting, unit=task.lead_unit,
               target_unit=task.lead_unit,
               extra={"due_key": due_key, "light": light.code, "reason": light.reason, "for_date": today.isoformat(),
-                     "recipients": sorted({u.pk for u in recipients}),
+                     "stage": stage, "recipients": sorted({u.pk for u in recipients}),
                      **({"notice_id": notice.pk, "overdue_days": light.overdue_days} if notice else {})})
     rows = notify(recipients=recipients, kind=STAGE_KIND[stage], task=task,
                   title=f"{STAGE_TITLE[stage]}（{light.label}）：{task.title}", body=light.reason,

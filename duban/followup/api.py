@@ -11,7 +11,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from duban.core.errors import PermissionDenied
 from duban.followup import actions, selectors
-from duban.followup.permissions import can_manage_deliveries
+from duban.followup.permissions import can_manage_deliveries, can_see_undelivered
 from duban.followup.views import _file
 
 router = Router()
@@ -69,6 +69,29 @@ class ReminderOut(Schema):
 @router.get("/tasks/{task_id}/reminders", response=list[ReminderOut], summary="催办记录 reminders sent on a task")
 def reminder_list(request, task_id: int):
     return list(selectors.reminder_list(viewer=request.user, task_id=task_id))
+
+
+class UndeliveredOut(ReminderOut):
+    task_id: int
+    task_title: str
+    lead_unit: str | None
+
+    @staticmethod
+    def resolve_task_title(obj) -> str:
+        return obj.task.title
+
+    @staticmethod
+    def resolve_lead_unit(obj) -> str | None:
+        return obj.task.lead_unit.name if obj.task.lead_unit_id else None
+
+
+@router.get("/reminders/undelivered", response=list[UndeliveredOut],
+            summary="无人接收的催办（督查室）follow-up steps that reached nobody, for the office")
+@paginate(PageNumberPagination, page_size=100)
+def reminder_undelivered_list(request):
+    if not can_see_undelivered(request.user):
+        raise PermissionDenied()
+    return selectors.reminders_undelivered(viewer=request.user)
 
 
 @router.get("/supervision-notices/{notice_id}", summary="下载督办通知单 download a 督办通知单 (.docx)")

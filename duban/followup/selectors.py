@@ -41,6 +41,15 @@ def reminder_list(*, viewer, task_id: int) -> QuerySet[ReminderSent]:
     return ReminderSent.objects.filter(task_id=task_id).select_related("notice").order_by("-id")
 
 
+def reminders_undelivered(*, viewer) -> QuerySet[ReminderSent]:
+    """Follow-up steps that reached nobody (REMINDER_UNDELIVERED), newest first: the supervision office's to
+    chase by other means; nobody else sees them."""
+    if not fperms.can_see_undelivered(viewer):
+        return ReminderSent.objects.none()
+    return (ReminderSent.objects.filter(recipient_count=0).select_related("task", "task__lead_unit")
+            .order_by("-id"))
+
+
 def extension_list(*, viewer, task_id: int | None = None, status: str | None = None
                    ) -> QuerySet[ExtensionRequest]:
     qs = ExtensionRequest.objects.filter(task__in=perms.tasks_visible_to(viewer))

@@ -16,5 +16,6 @@ urlpatterns = [
     path("followup/notices/<int:notice_id>/", views.notice_download, name="notice_download"),
     path("followup/evidence/<int:evidence_id>/", views.evidence_download, name="evidence_download"),
     path("followup/deliveries/", views.delivery_list, name="deliveries"),
+    path("followup/undelivered/", views.reminder_undelivered_list, name="undelivered"),
     path("followup/deliveries/<int:delivery_id>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

@@ -27,7 +27,7 @@ from duban.sources import permissions as perms
 from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, HazardCategory, HazardSeverity,
                                   HazardStatus, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase, PhraseOccurrence)
-from duban.tasks.actions import supervisors, task_assign_in_txn, task_create_in_txn, title_from_text, unit_people
+from duban.tasks.actions import supervisors, task_assign_in_txn, task_create_in_txn, title_from_text, unit_recipients
 from duban.tasks.models import Task, TaskKind, TaskStatus
 
 
@@ -165,7 +165,7 @@ def case_record_rectification(*, actor, case_id: int, version: int, rectificatio
           rectification_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.CASE_RECTIFICATION_RECORDED, task=case.task,
               extra={"case_id": case.pk, "old": old, "new": {"rectification": rectification, "disclose": disclose}})
-    notify(recipients=unit_people(case.task.lead_unit_id), kind="case_rectification", task=case.task,
+    notify(recipients=unit_recipients(case.task.lead_unit_id), kind="case_rectification", task=case.task,
            title=f"督察交办件{case.case_number}整改情况已登记")
     return case
 
@@ -331,7 +331,7 @@ def hazard_review(*, actor, hazard_id: int, version: int, passed: bool, note: st
     old = _move(hazard, target, version=version, review_note=note, reviewed_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.HAZARD_REVIEWED if passed else EventType.HAZARD_REVIEW_FAILED,
               task=hazard.task, extra={"hazard_id": hazard.pk, "old_status": old, "note": note})
-    notify(recipients=unit_people(hazard.task.lead_unit_id), kind="hazard_reviewed", task=hazard.task,
+    notify(recipients=unit_recipients(hazard.task.lead_unit_id), kind="hazard_reviewed", task=hazard.task,
            title=("隐患复查通过：" if passed else "隐患复查未通过，请继续整改：") + hazard.place, body=note)
     return hazard
 
@@ -344,7 +344,7 @@ def hazard_close(*, actor, hazard_id: int, version: int) -> Hazard:
     old = _move(hazard, HazardStatus.CLOSED, version=version, closed_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.HAZARD_CLOSED, task=hazard.task,
               extra={"hazard_id": hazard.pk, "old_status": old})
-    notify(recipients=unit_people(hazard.task.lead_unit_id), kind="hazard_closed", task=hazard.task,
+    notify(recipients=unit_recipients(hazard.task.lead_unit_id), kind="hazard_closed", task=hazard.task,
            title=f"隐患已销号：{hazard.place}")
     return hazard
 

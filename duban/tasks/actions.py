@@ -38,6 +38,15 @@ def supervisors():
     return get_user_model().objects.filter(is_active=True, profile__role=Role.SUPERVISOR)
 
 
+def unit_recipients(unit_id: int | None, *, first=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> list:
+    """Who hears about a unit's task, so that no notice reaches nobody: the unit's people of the ``first`` roles;
+    when it has none of those, all its people; when the unit has nobody (or no unit is set), the supervision
+    office. Empty only when the office has nobody either (the caller records that as undelivered)."""
+    people = list(unit_people(unit_id).select_related("profile"))
+    preferred = [user for user in people if user.profile.role in first]
+    return preferred or people or list(supervisors())
+
+
 def task_lock_in_txn(task_id: int) -> Task:
     """The task row locked for this transaction (with what actions read of it), or ``NotFound``. Also used by the
     follow-up actions, which change the same rows."""
@@ -303,7 +312,7 @@ def task_update(*, actor, task_id: int, version: int, changes: dict, coop_unit_i
     audit_log(actor=actor, event_type=EventType.TASK_UPDATED, task=task, meeting=task.meeting,
               extra={"old": old, "new": {k: _jsonable(v) for k, v in new.items()}})
     if task.status in OPEN_STATUSES:
-        notify(recipients=unit_people(task.lead_unit_id), kind="task_updated", task=task,
+        notify(recipients=unit_recipients(task.lead_unit_id), kind="task_updated", task=task,
                title=f"督办事项有变更：{task.title}")
     return task
 
@@ -397,7 +406,7 @@ def task_withdraw(*, actor, task_id: int, reason: str) -> Task:
     audit_log(actor=actor, event_type=EventType.TASK_WITHDRAWN, task=task, meeting=task.meeting,
               extra={"reason": reason, "old_status": old_status})
     if was_open:
-        notify(recipients=unit_people(task.lead_unit_id), kind="task_withdrawn", task=task,
+        notify(recipients=unit_recipients(task.lead_unit_id), kind="task_withdrawn", task=task,
                title=f"督办事项已撤销：{task.title}", body=reason)
     return task
 
@@ -413,7 +422,7 @@ def task_assign_in_txn(*, actor, task: Task) -> Task:
     _bump(task, status=TaskStatus.ASSIGNED, assigned_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.TASK_ASSIGNED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit, extra={"old_status": old_status, "lead_unit_id": task.lead_unit_id})
-    notify(recipients=unit_people(task.lead_unit_id), kind="task_assigned", task=task,
+    notify(recipients=unit_recipients(task.lead_unit_id), kind="task_assigned", task=task,
            title=f"新交办事项：{task.title}",
            body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
     return task
@@ -534,7 +543,7 @@ def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport
         from duban.reports.actions import task_score_in_txn  # here, not at the top: reports imports tasks
 
         task_score_in_txn(actor=actor, task=task)
-    notify(recipients=unit_people(report.unit_id), kind="report_accepted", task=task,
+    notify(recipients=unit_recipients(report.unit_id), kind="report_accepted", task=task,
            title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
     return report
 
@@ -555,6 +564,6 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
         _bump(task, status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1)
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_RETURNED, task=task, report=report,
                   meeting=task.meeting, extra={"reason": reason})
-    notify(recipients=unit_people(report.unit_id), kind="report_returned", task=task,
+    notify(recipients=unit_recipients(report.unit_id), kind="report_returned", task=task,
            title=f"进展被退回：{task.title}", body=reason)
     return report
