@@ -20,8 +20,9 @@ from duban.reports.ledger import LedgerLine
 from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus, count_rows
 from duban.tasks.selectors import grouped_task_counts, plain_rows, task_list, today_local
 
-LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("closed", "已办结"))
-LIGHT_CODES = ("red", "yellow", "blue", "green")
+LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("nodeadline", "无时限"),
+          ("closed", "已办结"))
+LIGHT_CODES = ("red", "yellow", "blue", "green", "nodeadline")
 DEFAULT_WEEKS = 12
 MAX_DAYS = 3 * 366
 
@@ -248,7 +249,7 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     if filters.date_to:
         scoped = scoped.filter(deadline__lte=filters.date_to)
     codes = LightCodes(today)
-    empty = {"total": 0, "closed": 0, "overdue": 0, "red": 0, "yellow": 0, "blue": 0, "green": 0}
+    empty = {"total": 0, "closed": 0, "overdue": 0, "red": 0, "yellow": 0, "blue": 0, "green": 0, "nodeadline": 0}
     totals = dict(empty)
     areas: dict = {}
     units: dict = {}
