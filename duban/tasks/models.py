@@ -71,7 +71,7 @@ class TaskManager(models.Manager):
 
 # The order of every task list: newest meeting first, then the communique's order. ``meeting_date`` is the
 # meeting's date copied onto the task so that the order is one index walk instead of a join and a sort of every
-# matching row (issue 8: 0.5-0.9 s a list at 100k tasks).
+# matching row (0.5-0.9 s a list at 100k tasks).
 LIST_ORDER = ("-meeting_date", "meeting_id", "seq", "id")
 
 

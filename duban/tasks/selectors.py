@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from duban.core import permissions as perms

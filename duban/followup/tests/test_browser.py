@@ -45,7 +45,7 @@ def test_light_badge_and_notification_count(live_server, transactional_db, monke
         page.click("main button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
         page.goto(f"{live_server.url}/tasks/")
-        badge = page.locator(f"[data-light]").first
+        badge = page.locator("[data-light]").first
         expect(badge).to_have_text("红灯")
         expect(badge).to_have_attribute("data-light", "red")
         expect(page.locator("#notif-badge")).to_have_text(str(unread), use_inner_text=False)

@@ -1,4 +1,4 @@
-"""Each main page makes the same number of SQL queries with 10 tasks as with 1000 (issue 8: no query per row).
+"""Each main page makes the same number of SQL queries with 10 tasks as with 1000 (no query per row).
 
 Tasks are made with bulk_create (fast, and enough here: the pages only read), for units the ``org`` users may see,
 each with a cooperating unit and progress reports, so that a page that fetches a relation per row shows it. A page
@@ -44,7 +44,7 @@ PAGES = [
     ("API task list page 2", "supervisor", "/api/v1/tasks?page=2&page_size=5"),
 ]
 
-# Pages that meet issue 8's target of at most 10 statements a request (the others are listed in bench/RESULTS.md).
+# Pages that meet the target of at most 10 statements a request (the others are listed in bench/RESULTS.md).
 AT_MOST_10 = {"task list", "task list (unit)", "task list filtered", "task list by unit", "task detail",
               "task detail (unit)", "meeting page", "meeting page (unit)", "search", "search (unit)",
               "search indexed word", "task list by meeting", "task list overdue", "task list page 2",
@@ -73,7 +73,7 @@ def add_tasks(org, meeting, n: int, *, start: int) -> list[Task]:
     return tasks
 
 
-# Ceiling for any page; the target of issue 8 is 10, and bench/RESULTS.md lists the pages above it and why.
+# Ceiling for any page; the target is 10, and bench/RESULTS.md lists the pages above it and why.
 MAX_QUERIES = 20
 
 
@@ -122,4 +122,4 @@ def test_query_count_does_not_grow_with_tasks(org):
     over = {name: n for name, n in large.items() if n > MAX_QUERIES}
     assert not over, f"pages over {MAX_QUERIES} queries: {over}"
     over_target = {name: n for name, n in large.items() if name in AT_MOST_10 and n > 10}
-    assert not over_target, f"pages over issue 8's 10 queries: {over_target}"
+    assert not over_target, f"pages over the target of 10 queries: {over_target}"
