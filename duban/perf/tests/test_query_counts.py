@@ -88,7 +88,7 @@ def count(client, url: str) -> int:
 
 def test_query_count_does_not_grow_with_tasks(org):
     """One set-up for every page (the org fixture hashes passwords; 1000 tasks take a moment): counts at 10 tasks,
-    then at 1000, compared page by page. Pages whose URL does not resolve yet are left out."""
+    then at 1000, compared page by page. Every page listed must resolve."""
     from django.test import Client
 
     meeting = Meeting.objects.create(title="市委常委会2026年第1次会议", date=dt.date.today(), source_text="会议",
@@ -100,15 +100,15 @@ def test_query_count_does_not_grow_with_tasks(org):
     for viewer in {v for _, v, _ in PAGES}:
         clients[viewer] = Client()
         clients[viewer].force_login(getattr(org, viewer))
-    present = []
-    for name, viewer, template in PAGES:
-        url = template.format(**ids)
+    present = [(name, viewer, template.format(**ids)) for name, viewer, template in PAGES]
+    # Every listed page must still exist: a page that stopped resolving would silently drop out of the check.
+    unresolved = []
+    for name, _, url in present:
         try:
             resolve(url.split("?")[0])
         except Resolver404:
-            continue
-        present.append((name, viewer, url))
-    assert present, "no page to measure"
+            unresolved.append((name, url))
+    assert not unresolved, f"listed pages that no longer resolve: {unresolved}"
 
     small = {name: count(clients[viewer], url) for name, viewer, url in present}
     add_tasks(org, meeting, 990, start=11)
