@@ -10,12 +10,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.audit import SYSTEM_USERNAME, EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.locking import update_versioned_in_txn
 from duban.core.models import Role
 from duban.core.notifications import notify
 from duban.followup import permissions as fperms
@@ -23,7 +23,7 @@ from duban.followup.lights import SUPERVISED_STATUSES, task_light
 from duban.followup.models import (CloseEvidence, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
                                    ReminderSent, Stage, SupervisionNotice)
 from duban.followup.notices import notice_write
-from duban.tasks.actions import (supervisors, task_lock_in_txn, task_lock_visible_in_txn, unit_people,
+from duban.tasks.actions import (TASK_CHANGED, supervisors, task_lock_in_txn, task_lock_visible_in_txn, unit_people,
                                  unit_recipients)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
@@ -103,16 +103,6 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
     return reminder
 
 
-def _bump_task(task: Task, *, expected_version: int, **fields) -> None:
-    """Optimistic locking: the task changes only if nobody changed it since ``expected_version`` was read."""
-    fields["updated_at"] = timezone.now()
-    if Task.objects.filter(pk=task.pk, version=expected_version).update(version=F("version") + 1, **fields) == 0:
-        raise Conflict("该事项已被他人修改，请刷新后重试", "the task was changed by someone else; reload and try again")
-    for name, value in fields.items():
-        setattr(task, name, value)
-    task.version = expected_version + 1
-
-
 @transaction.atomic(durable=True)
 def extension_request(*, actor, task_id: int, new_deadline: dt.date, reason: str,
                       today: dt.date | None = None) -> ExtensionRequest:
@@ -171,7 +161,8 @@ def extension_approve(*, actor, request_id: int, version: int | None = None, com
     if task.status not in SUPERVISED_STATUSES:
         raise Conflict(f"当前状态“{task.get_status_display()}”不能延期", f"no extension while the task is {task.status}")
     old = task.deadline
-    _bump_task(task, expected_version=task.version if version is None else version, deadline=request.new_deadline)
+    update_versioned_in_txn(task, version=task.version if version is None else version, conflict=TASK_CHANGED,
+                            updated_at=timezone.now(), deadline=request.new_deadline)
     now = timezone.now()
     ExtensionRequest.objects.filter(pk=request.pk).update(status=ExtensionStatus.APPROVED, decided_by=actor,
                                                           decided_at=now, decision_comment=comment)

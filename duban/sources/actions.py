@@ -15,12 +15,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from duban.core import permissions as core
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.locking import update_versioned_in_txn
 from duban.core.notifications import notify
 from duban.meetings.models import Meeting
 from duban.sources import permissions as perms
@@ -52,16 +52,6 @@ def _make_task(*, actor, kind: str, title: str, text: str, lead_unit_id=None, co
     if assign:
         task_assign_in_txn(actor=actor, task=task)
     return task
-
-
-def _bump(model, obj, *, version: int, **fields) -> None:
-    """Optimistic locking: change the row only if nobody changed it since ``version`` was read."""
-    updated = model.objects.filter(pk=obj.pk, version=version).update(version=F("version") + 1, **fields)
-    if updated == 0:
-        raise Conflict("该记录已被他人修改，请刷新后重试", "the record was changed by someone else; reload and try again")
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.version = version + 1
 
 
 # --- leader instructions (领导批示) ----------------------------------------------------------------------------
@@ -161,7 +151,7 @@ def case_record_rectification(*, actor, case_id: int, version: int, rectificatio
     if case.rectification == rectification and case.disclose == disclose:
         return case
     old = {"rectification": case.rectification, "disclose": case.disclose}
-    _bump(InspectionCase, case, version=version, rectification=rectification, disclose=disclose,
+    update_versioned_in_txn(case, version=version, rectification=rectification, disclose=disclose,
           rectification_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.CASE_RECTIFICATION_RECORDED, task=case.task,
               extra={"case_id": case.pk, "old": old, "new": {"rectification": rectification, "disclose": disclose}})
@@ -298,7 +288,7 @@ def _move(hazard: Hazard, to: str, *, version: int, **fields) -> str:
         raise Conflict(f"当前状态“{hazard.get_status_display()}”不允许此操作",
                        f"not allowed while the hazard is {hazard.status}")
     old = hazard.status
-    _bump(Hazard, hazard, version=version, status=to, **fields)
+    update_versioned_in_txn(hazard, version=version, status=to, **fields)
     return old
 
 

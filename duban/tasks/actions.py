@@ -11,12 +11,12 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.locking import update_versioned_in_txn
 from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
 from duban.tasks.models import (OPEN_STATUSES, Priority, ProgressReport, ReportCycle, ReportStatus, Task, TaskKind,
@@ -64,17 +64,13 @@ def task_lock_visible_in_txn(actor, task_id: int) -> Task:
     return task_lock_in_txn(task_id)
 
 
+TASK_CHANGED = ("该事项已被他人修改，请刷新后重试", "the task was changed by someone else; reload and try again")
+
+
 def _bump(task: Task, *, expected_version: int | None = None, **fields) -> None:
     """Optimistic locking: the row changes only if nobody changed it since ``expected_version`` was read."""
-    version = task.version if expected_version is None else expected_version
-    fields["updated_at"] = timezone.now()
-    updated = Task.objects.filter(pk=task.pk, version=version).update(version=F("version") + 1, **fields)
-    if updated == 0:
-        raise Conflict("该事项已被他人修改，请刷新后重试",
-                       "the task was changed by someone else; reload and try again")
-    for name, value in fields.items():
-        setattr(task, name, value)
-    task.version = version + 1
+    update_versioned_in_txn(task, version=task.version if expected_version is None else expected_version,
+                            conflict=TASK_CHANGED, updated_at=timezone.now(), **fields)
 
 
 def _check_units(lead_unit_id, coop_unit_ids) -> list[int]:
