@@ -117,3 +117,14 @@ def test_without_a_deadline_a_late_report_is_still_yellow():
 ])
 def test_which_statuses_are_lit(status, expected):
     assert lights(D(2025, 12, 1), deadline=D(2025, 11, 14), status=status) == (expected, expected)
+
+
+def test_on_the_day_of_assignment_no_time_has_passed_so_nothing_is_behind():
+    # with no tolerance at all, 0% done on day 0 is on track; one day later (1% of 100 days) it is behind
+    task = SimpleNamespace(status="assigned", deadline=D(2025, 4, 11), assigned_at=aware(D(2025, 1, 1)),
+                           progress_percent=0, report_cycle="once", report_every=0, latest_report_id=None,
+                           latest_report=None)
+    assert task_light(task, D(2025, 1, 1), remind_days=REMIND_DAYS, tolerance=0).code == "green"
+    assert task_light(task, D(2025, 1, 2), remind_days=REMIND_DAYS, tolerance=0).code == "yellow"
+    codes = LightCodes(D(2025, 1, 1), remind_days=REMIND_DAYS, tolerance=0)
+    assert codes("assigned", D(2025, 4, 11), aware(D(2025, 1, 1)), 0, "once", 0, None) == "green"
