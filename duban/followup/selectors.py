@@ -41,7 +41,7 @@ def light_page(*, viewer, code: str | None = None, unit_id: int | None = None, t
     def keys():
         nonlocal matched
         rows = (qs.select_related(None).prefetch_related(None).order_by()
-                .values_list("pk", "deadline", *LightCodes.FIELDS).iterator(chunk_size=2000))
+                .values_list("pk", "deadline", *LightCodes.columns()).iterator(chunk_size=2000))
         for pk, deadline, *values in rows:
             light = codes(*values)
             if code is None or light == code:

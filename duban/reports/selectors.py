@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, DateField, F, Func, IntegerField, Q, QuerySet, TextField, Value
+from django.db.models import Avg, Count, DateField, F, Func, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -94,31 +94,14 @@ def _light_rows(scoped: QuerySet[Task], today: dt.date):
     """The other lights need report cycles and working days (``duban.followup.lights``): only supervised tasks
     not yet past their deadline, read as plain values (latest report joined) and classified by ``LightCodes``,
     which equals ``task_light`` at O(1) a task. One query, never one per row; plain rows (``plain_rows``):
-    the two datetimes come as UTC text (``_UtcText``), which ``LightCodes`` dates itself, ten times cheaper than
+    the two datetimes come as UTC text (``UtcText``), which ``LightCodes`` dates itself, ten times cheaper than
     the ORM's converters."""
     # Spelled as two (status, deadline) ranges so SQLite walks task_status_deadline_idx for the open tasks not yet
     # due (a MULTI-INDEX OR) instead of reading every supervised task's row to test its deadline.
-    fields = [_UtcText(f) if f in ("assigned_at", "latest_report__created_at") else f for f in LightCodes.FIELDS]
+    fields = LightCodes.columns()
     return plain_rows(scoped.filter(Q(status__in=SUPERVISED_STATUSES, deadline__gte=today)
                                      | Q(status__in=SUPERVISED_STATUSES, deadline__isnull=True))
                        .values_list("area_id", "lead_unit_id", *fields))
-
-
-class _UtcText(Func):
-    """A datetime column as the text of its naive UTC value, "YYYY-MM-DD HH:MM:SS[.ffffff]", which
-    ``LightCodes.local_date`` dates by its first 13 characters (the hour) without parsing: 10,000 values a
-    cold dashboard, where the drivers would build a datetime each (SQLite's by a Python call a value, the
-    converters Django registers by declared type; an expression has none, so SQLite returns the stored text)."""
-
-    output_field = TextField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, template="CAST(%(expressions)s AS text)", **extra_context)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        # to_char, not ::text: the text of a timestamp follows the session's DateStyle
-        return super().as_sql(compiler, connection, template=(
-            "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"), **extra_context)
 
 
 def _local_start(day: dt.date) -> dt.datetime:
