@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from ninja import Field
+from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
 
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2099, 12, 31)
@@ -17,3 +18,12 @@ Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY, description="2000-01-0
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Field(ge=1, le=500)]
 Offset = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class BoundedPagination(PageNumberPagination):
+    """django-ninja's page-number pagination with bounded parameters: a page number past 100,000 or a page
+    size past 500 is a 422, not an offset the database cannot hold (a 500)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=100_000)
+        page_size: int | None = Field(None, ge=1, le=500)

@@ -8,10 +8,10 @@ from typing import Literal
 from django.http import FileResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from duban.core.errors import PermissionDenied
-from duban.core.params import Day, Id
+from duban.core.params import BoundedPagination, Day, Id
 from duban.followup import actions, selectors
 from duban.followup.permissions import can_manage_deliveries, can_see_undelivered
 from duban.followup.views import _file
@@ -45,7 +45,7 @@ def task_light(request, task_id: Id, today: Day | None = None):
     return _light_out(task, light)
 
 
-class LightPagination(PageNumberPagination):
+class LightPagination(BoundedPagination):
     """django-ninja's page-number pagination (same ``page``/``page_size`` parameters, same ``{items, count}``
     response, bounded), for a list the selector pages itself: the handler returns a function of
     (offset, limit) giving the page's rows and the total."""
@@ -108,7 +108,7 @@ class UndeliveredOut(ReminderOut):
 
 @router.get("/reminders/undelivered", response=list[UndeliveredOut],
             summary="无人接收的催办（督查室）follow-up steps that reached nobody, for the office")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def reminder_undelivered_list(request):
     if not can_see_undelivered(request.user):
         raise PermissionDenied()
@@ -210,7 +210,7 @@ class DeliveryOut(Schema):
 
 
 @router.get("/deliveries", response=list[DeliveryOut], summary="消息投递记录（系统管理员）delivery log, sysadmin only")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def delivery_list(request, status: str | None = None):
     if not can_manage_deliveries(request.user):
         raise PermissionDenied()

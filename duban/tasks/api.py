@@ -2,8 +2,9 @@
 
 import datetime as dt
 from ninja import Status, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from duban.core.params import BoundedPagination
 from duban.tasks import actions, selectors
 from duban.tasks.models import Task
 
@@ -11,7 +12,7 @@ router = Router()
 reports_router = Router()
 
 
-class KeysFirstPagination(PageNumberPagination):
+class KeysFirstPagination(BoundedPagination):
     """django-ninja's page-number pagination (same parameters, same response, a custom ``paginate_queryset`` as
     its documentation describes) that sorts and slices the primary keys first and loads the page's rows by them;
     see ``duban.core.views.KeysFirstPaginator``. The page's items are ``TaskOut`` as plain dicts
@@ -206,7 +207,7 @@ def report_submit(request, task_id: int, payload: ReportIn):
 
 
 @reports_router.get("", response=list[ReportOut], summary="进展报告列表 progress reports")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPagination, page_size=50)
 def report_list(request, status: str | None = None):
     return selectors.report_list(viewer=request.user, status=status)
 
