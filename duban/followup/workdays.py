@@ -42,13 +42,6 @@ def workdays_until(today: dt.date, target: dt.date) -> int:
     return deadlines.workdays_after(today, target, is_workday)
 
 
-def workdays_between(start: dt.date, end: dt.date) -> int:
-    """Working days after ``start`` up to and including ``end``; negative when ``end`` is before ``start``."""
-    if end >= start:
-        return workdays_until(start, end)
-    return -workdays_until(end, start)
-
-
 def _add_month(day: dt.date) -> dt.date:
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))

@@ -128,3 +128,16 @@ def test_on_the_day_of_assignment_no_time_has_passed_so_nothing_is_behind():
     assert task_light(task, D(2025, 1, 2), remind_days=REMIND_DAYS, tolerance=0).code == "yellow"
     codes = LightCodes(D(2025, 1, 1), remind_days=REMIND_DAYS, tolerance=0)
     assert codes("assigned", D(2025, 4, 11), aware(D(2025, 1, 1)), 0, "once", 0, None) == "green"
+
+
+@pytest.mark.parametrize("since, due", [
+    (D(2025, 12, 15), D(2026, 1, 15)),  # December's next month is next year's January
+    (D(2025, 1, 31), D(2025, 2, 28)),   # no 31 February: its last day
+    (D(2024, 1, 31), D(2024, 2, 29)),   # a leap year's
+    (D(2025, 3, 31), D(2025, 4, 30)),
+    (D(2025, 11, 3), D(2025, 12, 3)),
+])
+def test_a_monthly_report_is_due_on_the_same_day_next_month(since, due):
+    from duban.followup.workdays import next_report_due
+
+    assert next_report_due(cycle="monthly", every=0, since=since, deadline=None) == due
