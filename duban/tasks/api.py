@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from duban.core.params import BoundedPagination
 from duban.tasks import actions, selectors
-from duban.tasks.models import Task
+from duban.tasks.models import Task, deadline_warning
 
 router = Router()
 reports_router = Router()
@@ -51,6 +51,13 @@ class TaskOut(Schema):
     priority: int
     progress_percent: int
     version: int
+    deadline_warning: str = ""  # non-empty when the deadline falls on a non-working day
+
+    @staticmethod
+    def resolve_deadline_warning(obj) -> str:
+        if isinstance(obj, dict):
+            return obj["deadline_warning"]
+        return obj.deadline_warning
 
     @staticmethod
     def resolve_area(obj) -> str | None:
@@ -73,7 +80,8 @@ class TaskOut(Schema):
 
 # TaskOut's fields read straight from a row: the column of the same name unless named here
 _TASK_OUT_SOURCES = {"area": "area__name", "lead_unit": "lead_unit__name", "coop_unit_ids": "coop_units"}
-_TASK_OUT_COLUMNS = tuple(_TASK_OUT_SOURCES.get(name, name) for name in TaskOut.model_fields)
+_ROW_FIELDS = tuple(name for name in TaskOut.model_fields if name != "deadline_warning")  # not a column
+_TASK_OUT_COLUMNS = tuple(_TASK_OUT_SOURCES.get(name, name) for name in _ROW_FIELDS)
 _ID_AT, _COOP_AT = _TASK_OUT_COLUMNS.index("id"), _TASK_OUT_COLUMNS.index("coop_units")
 
 
@@ -88,7 +96,8 @@ def task_out_rows(tasks) -> list[dict]:
     for row in rows:
         item = items.get(row[_ID_AT])
         if item is None:
-            item = items[row[_ID_AT]] = dict(zip(TaskOut.model_fields, row))
+            item = items[row[_ID_AT]] = dict(zip(_ROW_FIELDS, row))
+            item["deadline_warning"] = deadline_warning(item["deadline"])
             item["coop_unit_ids"] = []
         if row[_COOP_AT] is not None:
             item["coop_unit_ids"].append(row[_COOP_AT])

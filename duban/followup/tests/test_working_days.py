@@ -87,3 +87,14 @@ def test_the_task_page_and_edit_warn_about_a_holiday_deadline(org, client):
     assert "2025-10-02不是工作日" in client.get(f"/tasks/{task.pk}/").content.decode()
     fine = org.task_in("draft", deadline=D(2025, 10, 9))
     assert "不是工作日" not in client.get(f"/tasks/{fine.pk}/").content.decode()
+
+
+def test_the_api_says_when_a_deadline_is_not_a_working_day(org, client):
+    holiday = org.task_in("draft", deadline=D(2025, 10, 2))
+    fine = org.task_in("draft", deadline=D(2025, 10, 11))  # an adjusted working Saturday
+    login(client, org.supervisor)
+    one = client.get(f"/api/v1/tasks/{holiday.pk}").json()
+    assert "2025-10-02不是工作日" in one["deadline_warning"]
+    assert client.get(f"/api/v1/tasks/{fine.pk}").json()["deadline_warning"] == ""
+    rows = {row["id"]: row["deadline_warning"] for row in client.get("/api/v1/tasks").json()["items"]}
+    assert bool(rows[holiday.pk]) and rows[fine.pk] == ""
