@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from duban.core.audit import system_actor
 from duban.followup.actions import reminder_send
-from duban.followup.lights import SUPERVISED_STATUSES, task_light
+from duban.followup.lights import STAGE_OF, SUPERVISED_STATUSES, LightCodes, task_light
 from duban.followup.models import ReminderSent
 from duban.followup.workdays import is_workday
 from duban.tasks.models import Task
@@ -42,18 +42,25 @@ def reminders_due_on(today: dt.date) -> bool:
 
 def reminders_steps(*, today: dt.date, batch: int = 2000) -> Iterator[PlannedReminder]:
     """The steps due on ``today`` and not yet taken, in task order. Reads the supervised tasks in batches of
-    ``batch`` by id range, and the steps already taken for the same id range, so memory and every statement stay
-    the same size however many tasks there are (no parameter list that grows with the data)."""
-    tasks = Task.objects.filter(status__in=SUPERVISED_STATUSES).select_related("latest_report", "lead_unit")
+    ``batch`` by id range as plain columns, classifies them by the light rule (``LightCodes``), and loads as
+    model instances only those whose light calls for a step, with the steps already taken for the same id range:
+    memory and every statement stay the same size however many tasks there are (no parameter list longer than a
+    batch)."""
+    supervised = Task.objects.filter(status__in=SUPERVISED_STATUSES)
+    codes = LightCodes(today)
     after = 0
     while True:
-        chunk = list(tasks.filter(pk__gt=after).order_by("pk")[:batch])
-        if not chunk:
+        rows = list(supervised.filter(pk__gt=after).order_by("pk").values_list("pk", *LightCodes.columns())[:batch])
+        if not rows:
             return
-        first, after = chunk[0].pk, chunk[-1].pk
+        first, after = rows[0][0], rows[-1][0]
+        staged = [pk for pk, *values in rows if codes(*values) in STAGE_OF]
+        if not staged:
+            continue
         taken = set(ReminderSent.objects.filter(task_id__gte=first, task_id__lte=after)
                     .values_list("task_id", "stage", "due_key"))
-        for task in chunk:
+        for task in (Task.objects.filter(pk__in=staged).select_related("latest_report", "lead_unit")
+                     .order_by("pk")):
             light = task_light(task, today)
             if light.stage is None or (task.pk, light.stage, light.due_key) in taken:
                 continue
