@@ -7,7 +7,7 @@ the same 10k x 17 values into a bare workbook. Round trip: the export imported a
 compared with its task; nothing changes). Import: ``ledger_import`` (header mapping, per-row validation, one
 draft task with its audit event per row, idempotency keys, one transaction) against openpyxl's read-only reader
 iterating the same cells. Both run on a throwaway SQLite database in a temporary directory (or DATABASE_URL).
-CPU time of this process is printed next to wall time: steadier on a shared machine. Target (issue 5): <= 5 s each.
+CPU time of this process is printed next to wall time: steadier on a shared machine. Target: <= 5 s each.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import platform
-import re
 import signal
 import socket
 import statistics

@@ -8,7 +8,7 @@ before each), the raw SQL time, and the ratio page / (hello + raw SQL).
 
     DATABASE_URL=... .venv/bin/python bench/pages_bench.py --json out.json
 
-Targets (issue 8): ratio <= 1.5, <= 10 queries a page, p95 <= 200 ms.
+Targets: ratio <= 1.5, <= 10 queries a page, p95 <= 200 ms.
 """
 
 from __future__ import annotations

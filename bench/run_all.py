@@ -1,4 +1,4 @@
-"""The speed benchmark of issue 8 (`make bench`): for SQLite and PostgreSQL, seed a province-scale database
+"""The speed benchmark (`make bench`): for SQLite and PostgreSQL, seed a province-scale database
 (`duban seed-bench`), time each main page and API list against it (bench/pages_bench.py), measure API requests per
 second under gunicorn and the server's memory (bench/throughput_bench.py), and verify the seeded audit chain.
 

@@ -1,4 +1,4 @@
-"""Search speed on 100k tasks (issue 6): builds a fresh database, bulk-creates tasks (and a progress report for every
+"""Search speed on 100k tasks: builds a fresh database, bulk-creates tasks (and a progress report for every
 tenth) whose Chinese texts mix a vocabulary of supervision phrases, then times ``duban.sources.search.search`` for
 the office (everything in scope) and for one unit (scoped), with index words (>= 3 characters), short words (the
 substring fallback) and two words.

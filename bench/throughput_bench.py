@@ -146,7 +146,7 @@ def main(argv=None) -> int:
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("server did not start: " + server.stderr.read().decode()[-2000:])
+                    raise RuntimeError("server did not start: " + server.stderr.read().decode()[-2000:]) from None
                 time.sleep(0.3)
         api = [f"/api/v1/tasks?page={p}" for p in range(1, 21)]
         api_filtered = [f"/api/v1/tasks?status={s}&page={p}" for s in ("in_progress", "closed", "assigned")

@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError, DataError
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -90,6 +91,12 @@ def _envelope(request, status: int, code: str, message: str, message_en: str, de
 @api.exception_handler(DubanError)
 def _domain_error(request, exc: DubanError):
     return _envelope(request, exc.status, exc.code, exc.message_zh, exc.message_en, exc.details)
+
+
+@api.exception_handler(Http404)
+def _http404(request, exc):
+    # Django's own 404 (a stored file that is gone, a get_object_or_404) in the envelope like every other error.
+    return _envelope(request, 404, "not_found", "未找到", "not found")
 
 
 @api.exception_handler(ValidationError)

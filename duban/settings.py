@@ -329,6 +329,9 @@ if set(DUBAN_CLOSE_EVIDENCE_KINDS) - set(_ALL_KINDS):
 DUBAN_REMIND_DAYS = env_int("DUBAN_REMIND_DAYS", 3)
 DUBAN_PROGRESS_TOLERANCE = env_int("DUBAN_PROGRESS_TOLERANCE", 20)
 DUBAN_SCHEDULER_INTERVAL = env_int("DUBAN_SCHEDULER_INTERVAL", 60)
+# The local hour from which the loop takes the day's reminder steps (working days only: a step due on a holiday
+# goes out on the next working morning).
+DUBAN_REMIND_FROM_HOUR = env_int("DUBAN_REMIND_FROM_HOUR", 8)
 DUBAN_DELIVERY_MAX_ATTEMPTS = env_int("DUBAN_DELIVERY_MAX_ATTEMPTS", 6)
 DUBAN_DELIVERY_BACKOFF_SECONDS = env_int("DUBAN_DELIVERY_BACKOFF_SECONDS", 60)
 # Sends wait longer than the far end may take (a sender that gives up first records a failure for a message that

@@ -6,8 +6,9 @@ The world the rows assume (built by the test through the real actions): a confir
 submitted progress report on it (``report_id``) and one with a photo (``file_id``), a leader's 批示 proposing an earlier
 deadline (``comment_id``), lead_staff's own account (``user_id``), a pending extension request (``request_id``), a leader instruction,
 inspection case, livelihood project and hazard (with a photo ``attachment_id``), all assigned to the same units;
-市教育局 (other_staff) has nothing to do with any of them. Ids named ``notice_id``, ``evidence_id``,
-``delivery_id`` and ``phrase_id`` point at nothing, so there the rule is "404 for everyone signed in".
+市教育局 (other_staff) has nothing to do with any of them. A 督办通知单 (``notice_id``), the evidence of a
+completion request (``evidence_id``) and an e-mail delivery (``delivery_id``) exist on other tasks of the same
+units; ``phrase_id`` points at nothing, so there the rule is "404 for everyone signed in".
 
 Reading the statuses: pages send the anonymous to the login page (302); a row outside a person's scope is 404 (not
 403: an id reveals nothing); a person in scope without the right is 403; 409/422 mean the person was let in and
@@ -92,14 +93,15 @@ ROWS: list[Row] = [
     page("GET", "followup/users/<int:user_id>/contact/", E(302, signed_in=404, sysadmin=200, coop_staff=200)),
     page("POST", "followup/users/<int:user_id>/contact/", E(302, signed_in=404, sysadmin=302, coop_staff=302), data={"wecom_userid": "lisi"}),
     page("GET", "followup/deliveries/", E(302, signed_in=403, sysadmin=200)),
+    page("GET", "followup/undelivered/", E(302, signed_in=403, sup=200)),
     page("GET", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=405)),
-    page("POST", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=404)),
-    page("GET", "followup/evidence/<int:evidence_id>/", E(302, signed_in=404)),
+    page("POST", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=404, sysadmin=302)),
+    page("GET", "followup/evidence/<int:evidence_id>/", E(302, signed_in=200, other_staff=404)),
     page("GET", "followup/extensions/<int:request_id>/approve/", E(302, signed_in=405)),
     page("POST", "followup/extensions/<int:request_id>/approve/", E(302, signed_in=403, sup=302, other_staff=404)),
     page("GET", "followup/extensions/<int:request_id>/reject/", E(302, signed_in=405)),
     page("POST", "followup/extensions/<int:request_id>/reject/", E(302, signed_in=403, sup=302, other_staff=404), data={"reason": "理由不充分"}),
-    page("GET", "followup/notices/<int:notice_id>/", E(302, signed_in=404)),
+    page("GET", "followup/notices/<int:notice_id>/", E(302, signed_in=200, other_staff=404)),
     page("GET", "followup/reports/<int:report_id>/accept/", E(302, signed_in=405)),
     page("POST", "followup/reports/<int:report_id>/accept/", E(302, signed_in=403, sup=302, other_staff=404)),
     page("GET", "followup/reports/<int:report_id>/return/", E(302, signed_in=405)),
@@ -252,7 +254,8 @@ ROWS: list[Row] = [
     api("GET", "/cases/{case_id}", E(401, signed_in=200, other_staff=404)),
     api("POST", "/cases/{case_id}/rectification", E(401, signed_in=403, sup=200, other_staff=404), data={"version": "$case_version", "rectification": "已整改", "disclose": True}),
     api("GET", "/deliveries", E(401, signed_in=403, sysadmin=200)),
-    api("POST", "/deliveries/{delivery_id}/retry", E(401, signed_in=404)),
+    api("GET", "/reminders/undelivered", E(401, signed_in=403, sup=200)),
+    api("POST", "/deliveries/{delivery_id}/retry", E(401, signed_in=404, sysadmin=200)),
     api("POST", "/extensions/{request_id}/approve", E(401, signed_in=403, sup=200, other_staff=404), data={"comment": "同意"}),
     api("POST", "/extensions/{request_id}/reject", E(401, signed_in=403, sup=200, other_staff=404), data={"reason": "理由不充分"}),
     api("GET", "/hazards", E(401, signed_in=200)),
@@ -302,7 +305,7 @@ ROWS: list[Row] = [
     api("GET", "/search", E(401, signed_in=200), data={"q": "燃气"}),
     api("GET", "/stats/dashboard", E(401, signed_in=200)),
     api("GET", "/stats/ranking", E(401, signed_in=200)),
-    api("GET", "/supervision-notices/{notice_id}", E(401, signed_in=404)),
+    api("GET", "/supervision-notices/{notice_id}", E(401, signed_in=200, other_staff=404)),
     api("GET", "/tasks", E(401, signed_in=200)),
     api("GET", "/tasks/{task_id}", E(401, signed_in=200, other_staff=404)),
     api("PATCH", "/tasks/{task_id}", E(401, signed_in=403, sup=200, other_staff=404), data={"version": "$task_version", "title": "矩阵改名"}),

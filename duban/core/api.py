@@ -5,7 +5,7 @@ import datetime as dt
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from duban.core.pagination import BoundedPagination
+from duban.core.params import BoundedPagination
 from duban.core import actions, permissions as perms, selectors
 from duban.core.errors import InvalidInput
 

@@ -82,6 +82,7 @@ class EventType(enum.IntEnum):
     TASK_WATCHED = 437
     TASK_UNWATCHED = 438
     TASK_DEADLINE_CHANGE_CONFIRMED = 439
+    REMINDER_UNDELIVERED = 440
 
     # 450-469 evaluation (duban.reports)
     TASK_SCORED = 451

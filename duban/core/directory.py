@@ -10,7 +10,10 @@ directory that cannot be reached only marks the request so the sign-in page can 
 from __future__ import annotations
 
 from django.conf import settings
-from django_auth_ldap.backend import LDAPBackend, ldap_error
+try:
+    from django_auth_ldap.backend import LDAPBackend, ldap_error
+except ImportError:  # the "ldap" extra is not installed: LDAP sign-in is off (settings refuse DUBAN_LDAP_URI then)
+    LDAPBackend = ldap_error = None
 
 from duban.core.backends import ProfileModelBackend
 
@@ -46,10 +49,11 @@ def _on_ldap_error(sender, context, user, request, exception, **kwargs) -> None:
         mark_unreachable(request)
 
 
-ldap_error.connect(_on_ldap_error, dispatch_uid="duban-directory-unreachable")
+if ldap_error is not None:
+    ldap_error.connect(_on_ldap_error, dispatch_uid="duban-directory-unreachable")
 
 
-class DirectoryBackend(LDAPBackend):
+class DirectoryBackend(LDAPBackend or object):
     """django-auth-ldap, then duban's role and unit for the person; sessions are loaded like local ones."""
 
     def authenticate_ldap_user(self, ldap_user, password):

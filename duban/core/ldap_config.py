@@ -10,8 +10,15 @@ def ldap_settings(*, uri: str, bind_dn: str = "", bind_password: str = "", user_
     """django-auth-ldap's ``AUTH_LDAP_*`` settings from plain values (``duban.settings`` passes the
     ``DUBAN_LDAP_*`` environment; tests pass their own slapd's). ``group_type`` "activeDirectory" reads AD's
     nested ``member``/``memberOf`` groups."""
-    import ldap
-    from django_auth_ldap.config import GroupOfNamesType, LDAPSearch, NestedActiveDirectoryGroupType
+    try:
+        import ldap
+        from django_auth_ldap.config import GroupOfNamesType, LDAPSearch, NestedActiveDirectoryGroupType
+    except ImportError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "DUBAN_LDAP_URI is set but LDAP support is not installed: apt-get install libldap2-dev libsasl2-dev, "
+            "then pip install -r requirements-ldap.lock (or pip install 'duban[ldap]')") from None
 
     groups = NestedActiveDirectoryGroupType() if group_type == "activeDirectory" else GroupOfNamesType()
     group_filter = "(objectClass=group)" if group_type == "activeDirectory" else "(objectClass=groupOfNames)"

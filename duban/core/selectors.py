@@ -181,7 +181,7 @@ def people_import_plan(*, viewer, rows: list[tuple[int, dict]]) -> list[PlanRow]
         role = ROLE_NAMES.get(r["角色"])
         unit = units.get(r["单位"]) if r["单位"] else None
 
-        def error(zh: str) -> PlanRow:
+        def error(zh: str, number=number, username=username) -> PlanRow:
             return PlanRow(number, username, "error", error=zh)
 
         if not username:

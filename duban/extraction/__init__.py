@@ -268,7 +268,7 @@ def _extract(text: str, *, year, meeting_date, areas, units, calendar, encoding,
             offset = sentence.start
             named = named_units(shadows[index])
             suggestions = units.named(named, shadows[index],
-                                      lambda start, end: view.slice(offset + start, offset + end)) if named else ()
+                                      lambda start, end, offset=offset: view.slice(offset + start, offset + end)) if named else ()
             if is_continuation(shadows[index]) and previous_leads:
                 # "同时，做好…" goes on from the numbered item above and takes its unit; "同时，协助X完成…" makes
                 # that unit the partner of X's work.

@@ -194,16 +194,26 @@ def _roll(day: dt.date, meeting: dt.date, explicit: bool, build: Callable[[int],
     return day
 
 
-def _add_workdays(start: dt.date, count: int, calendar: Calendar) -> dt.date:
+def add_workdays(start: dt.date, count: int, is_workday: Callable[[dt.date], bool]) -> dt.date:
+    """The ``count``-th working day after ``start`` (``start`` itself not counted; ``start`` when ``count`` <= 0).
+    The one working-day step of duban: lights, reminders and deadlines all count with it."""
     day = start
     left = count
+    if left <= 0:
+        return day
     for _ in range(count * 7 + 60):  # bounded even for a calendar that never returns True
         day += ONE_DAY
-        if calendar.is_workday(day):
+        if is_workday(day):
             left -= 1
             if left <= 0:
                 return day
     return day
+
+
+def workdays_after(start: dt.date, end: dt.date, is_workday: Callable[[dt.date], bool]) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when ``end`` is not after ``start``): the one
+    working-day count of duban (days to a deadline, days overdue)."""
+    return sum(1 for i in range(1, (end - start).days + 1) if is_workday(start + dt.timedelta(days=i)))
 
 
 def _resolve(match: re.Match, meeting: dt.date, calendar: Calendar) -> dt.date | None:
@@ -259,7 +269,7 @@ def _resolve(match: re.Match, meeting: dt.date, calendar: Calendar) -> dt.date |
         return None
     if kind == "workdays":
         count = chinese_number(match.group("wd"))
-        return _add_workdays(meeting, count, calendar) if count and count <= 366 else None
+        return add_workdays(meeting, count, calendar.is_workday) if count and count <= 366 else None
     if kind == "days":
         count = chinese_number(match.group("nd"))
         return meeting + dt.timedelta(days=count) if count and count <= 3660 else None

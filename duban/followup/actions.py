@@ -17,6 +17,7 @@ from duban.core import permissions as perms
 from duban.core.audit import SYSTEM_USERNAME, EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.files import files_follow_transaction, random_name, stage_file
+from duban.core.locking import update_versioned_in_txn
 from duban.core.models import Role
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
@@ -26,8 +27,9 @@ from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, Ext
                                    LeaderComment, PersonContact, ReminderSent, Stage, SupervisionNotice,
                                    TaskWatch)
 from duban.followup.notices import notice_docx, urge_docx
-from duban.tasks.actions import (files_audit, report_files_store_in_txn, report_uploads_check, supervisors,
-                                 task_lock_in_txn, task_lock_visible_in_txn, unit_people)
+from duban.tasks.actions import (TASK_CHANGED, files_audit, report_files_store_in_txn, report_uploads_check,
+                                 supervisors, task_lock_in_txn, task_lock_visible_in_txn, unit_people,
+                                 unit_recipients)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
 STAGE_EVENT = {Stage.REMIND: EventType.TASK_REMINDED, Stage.WARN: EventType.TASK_WARNED,
@@ -50,12 +52,12 @@ def _enqueue_after_commit(notifications) -> None:
 
 
 def stage_recipients(task: Task, stage: str) -> list:
-    """Blue reminds the lead unit's staff (its head when it has no staff); yellow warns the unit head; red tells the
-    unit head and the supervision office."""
+    """Blue reminds the lead unit's staff (its head when it has no staff); yellow warns the unit head (its staff
+    when it has no head); red tells the unit head and the supervision office. A unit with nobody in it leaves the
+    step to the office (``unit_recipients``), so a step reaches nobody only when the office is empty too."""
     if stage == Stage.REMIND:
-        staff = list(unit_people(task.lead_unit_id, roles=[Role.UNIT_STAFF]))
-        return staff or list(unit_people(task.lead_unit_id, roles=[Role.UNIT_ADMIN]))
-    heads = list(unit_people(task.lead_unit_id, roles=[Role.UNIT_ADMIN]))
+        return unit_recipients(task.lead_unit_id, first=(Role.UNIT_STAFF,))
+    heads = unit_recipients(task.lead_unit_id, first=(Role.UNIT_ADMIN,))
     if stage == Stage.WARN:
         return heads
     return heads + list(supervisors())
@@ -65,8 +67,8 @@ def stage_recipients(task: Task, stage: str) -> list:
 @durable_action
 def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.date) -> ReminderSent | None:
     """Take one follow-up step on a task: remind (TASK_REMINDED), warn (TASK_WARNED) or escalate (TASK_ESCALATED,
-    with a 督办通知单). Run by the scheduler as the system actor (or a sysadmin by hand). The step is recomputed
-    from the task's light on ``today``; it is taken at most once per task, stage and due key — the reminder row
+    with a 督办通知单); a step with nobody to tell is REMINDER_UNDELIVERED instead. Run by the scheduler as the
+    system actor (or a sysadmin by hand). The step is recomputed from the task's light on ``today``; it is taken at most once per task, stage and due key — the reminder row
     is inserted first, and a second worker racing for the same step gets an IntegrityError and returns None."""
     if actor.get_username() != SYSTEM_USERNAME and perms.role_of(actor) != Role.SYSADMIN:
         raise PermissionDenied()
@@ -91,10 +93,12 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
         notice = SupervisionNotice.objects.create(task=task, unit=task.lead_unit, reminder=reminder, number=number,
                                                   overdue_days=light.overdue_days, file_path=relative)
     ReminderSent.objects.filter(pk=reminder.pk).update(recipient_count=len({u.pk for u in recipients}))
-    audit_log(actor=actor, event_type=STAGE_EVENT[stage], task=task, meeting=task.meeting, unit=task.lead_unit,
+    # A step that reaches nobody is recorded as a failure (its own event), never as sent; the office lists them.
+    event_type = STAGE_EVENT[stage] if recipients else EventType.REMINDER_UNDELIVERED
+    audit_log(actor=actor, event_type=event_type, task=task, meeting=task.meeting, unit=task.lead_unit,
               target_unit=task.lead_unit,
               extra={"due_key": due_key, "light": light.code, "reason": light.reason, "for_date": today.isoformat(),
-                     "recipients": sorted({u.pk for u in recipients}),
+                     "stage": stage, "recipients": sorted({u.pk for u in recipients}),
                      **({"notice_id": notice.pk, "overdue_days": light.overdue_days} if notice else {})})
     rows = notify(recipients=recipients, kind=STAGE_KIND[stage], task=task,
                   title=f"{STAGE_TITLE[stage]}（{light.label}）：{task.title}", body=light.reason,
@@ -127,16 +131,6 @@ def urge_slip_export(*, actor, task_id: int, today: dt.date | None = None) -> by
     audit_log(actor=actor, event_type=EventType.URGE_SLIP_EXPORTED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit, extra={"serial": serial, "year": today.year, "reason": light.reason})
     return content
-
-
-def _bump_task(task: Task, *, expected_version: int, **fields) -> None:
-    """Optimistic locking: the task changes only if nobody changed it since ``expected_version`` was read."""
-    fields["updated_at"] = timezone.now()
-    if Task.objects.filter(pk=task.pk, version=expected_version).update(version=F("version") + 1, **fields) == 0:
-        raise Conflict("该事项已被他人修改，请刷新后重试", "the task was changed by someone else; reload and try again")
-    for name, value in fields.items():
-        setattr(task, name, value)
-    task.version = expected_version + 1
 
 
 @durable_action
@@ -214,7 +208,8 @@ def extension_approve(*, actor, request_id: int, version: int | None = None, com
     if not _decide_in_txn(request, ExtensionStatus.APPROVED, actor=actor, comment=comment):
         return request
     old = task.deadline
-    _bump_task(task, expected_version=task.version if version is None else version, deadline=request.new_deadline)
+    update_versioned_in_txn(task, version=task.version if version is None else version, conflict=TASK_CHANGED,
+                            updated_at=timezone.now(), deadline=request.new_deadline)
     audit_log(actor=actor, event_type=EventType.TASK_EXTENSION_APPROVED, task=task, target_unit=task.lead_unit,
               extra={"request_id": request.pk, "old": {"deadline": _iso(old)},
                      "new": {"deadline": request.new_deadline.isoformat()}, "comment": comment})
@@ -412,8 +407,8 @@ def deadline_change_confirm(*, actor, comment_id: int, version: int | None = Non
         raise Conflict(f"当前状态“{task.get_status_display()}”不能调整时限",
                        f"no deadline change while the task is {task.status}")
     old = task.deadline
-    _bump_task(task, expected_version=task.version if version is None else version,
-               deadline=comment.proposed_deadline)
+    update_versioned_in_txn(task, version=task.version if version is None else version, conflict=TASK_CHANGED,
+                            updated_at=timezone.now(), deadline=comment.proposed_deadline)
     comment.deadline_status, comment.decided_by, comment.decided_at = DeadlineChange.CONFIRMED, actor, now
     audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_CHANGE_CONFIRMED, task=task, target_unit=task.lead_unit,
               extra={"comment_id": comment.pk, "old": {"deadline": _iso(old)},

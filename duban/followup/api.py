@@ -3,6 +3,7 @@ evidence, and the delivery log. Handlers call the same selectors and actions as 
 
 
 import datetime as dt
+from typing import Literal
 
 from django.http import FileResponse
 from ninja import Field, File, Form, Router, Schema, Status
@@ -10,13 +11,14 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from duban.core.errors import PermissionDenied
-from duban.core.pagination import BoundedPagination
 from duban.core.files import file_response
+from duban.core.params import BoundedPagination, Day, Id
 from duban.followup import actions, selectors
-from duban.followup.permissions import can_manage_deliveries
+from duban.followup.permissions import can_manage_deliveries, can_see_undelivered
 from duban.tasks import actions as task_actions
 
 router = Router()
+LightCode = Literal["red", "yellow", "blue", "green", "nodeadline"]
 
 
 class LightOut(Schema):
@@ -39,16 +41,34 @@ def _light_out(task, light) -> dict:
 
 
 @router.get("/tasks/{task_id}/light", response=LightOut, summary="事项的督办灯 the light of a task")
-def task_light(request, task_id: int, today: dt.date | None = None):
+def task_light(request, task_id: Id, today: Day | None = None):
     task, light = selectors.task_light_get(viewer=request.user, task_id=task_id, today=today)
     return _light_out(task, light)
 
 
+class LightPagination(BoundedPagination):
+    """django-ninja's page-number pagination (same ``page``/``page_size`` parameters, same ``{items, count}``
+    response, bounded), for a list the selector pages itself: the handler returns a function of
+    (offset, limit) giving the page's rows and the total."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=10_000)
+        page_size: int | None = Field(None, ge=1, le=100)
+
+    def paginate_queryset(self, queryset, pagination: Input, **params):
+        size = self._get_page_size(pagination.page_size)
+        rows, count = queryset((pagination.page - 1) * size, size)
+        return {"items": rows, "count": count}
+
+
 @router.get("/lights", response=list[LightOut], summary="督办灯列表 open tasks with their lights, reddest first")
-@paginate(BoundedPagination, page_size=100)
-def light_list(request, code: str | None = None, unit_id: int | None = None, today: dt.date | None = None):
-    return [_light_out(t, light) for t, light in
-            selectors.light_list(viewer=request.user, code=code, unit_id=unit_id, today=today)]
+@paginate(LightPagination, page_size=100)
+def light_list(request, code: LightCode | None = None, unit_id: Id | None = None, today: Day | None = None):
+    def page(offset: int, limit: int):
+        rows, count = selectors.light_page(viewer=request.user, code=code, unit_id=unit_id, today=today,
+                                           offset=offset, limit=limit)
+        return [_light_out(t, light) for t, light in rows], count
+    return page
 
 
 class ReminderOut(Schema):
@@ -71,6 +91,29 @@ class ReminderOut(Schema):
 @router.get("/tasks/{task_id}/reminders", response=list[ReminderOut], summary="催办记录 reminders sent on a task")
 def reminder_list(request, task_id: int):
     return list(selectors.reminder_list(viewer=request.user, task_id=task_id))
+
+
+class UndeliveredOut(ReminderOut):
+    task_id: int
+    task_title: str
+    lead_unit: str | None
+
+    @staticmethod
+    def resolve_task_title(obj) -> str:
+        return obj.task.title
+
+    @staticmethod
+    def resolve_lead_unit(obj) -> str | None:
+        return obj.task.lead_unit.name if obj.task.lead_unit_id else None
+
+
+@router.get("/reminders/undelivered", response=list[UndeliveredOut],
+            summary="无人接收的催办（督查室）follow-up steps that reached nobody, for the office")
+@paginate(BoundedPagination, page_size=100)
+def reminder_undelivered_list(request):
+    if not can_see_undelivered(request.user):
+        raise PermissionDenied()
+    return selectors.reminders_undelivered(viewer=request.user)
 
 
 @router.get("/supervision-notices/{notice_id}", summary="下载督办通知单 download a 督办通知单 (.docx)")

@@ -17,6 +17,7 @@ def _date(value: str) -> dt.date:
 def register(subparsers) -> None:
     p = subparsers.add_parser("remind", help="运行一次催办 run one reminder pass",
                               description="按红黄蓝灯运行一次催办、预警和督办，并投递待发消息。"
+                                          "催办只在工作日进行（按国务院节假日安排，含调休上班日）。"
                                           "--dry-run 只列出现在会发送的内容，不写入任何数据。")
     p.add_argument("--dry-run", action="store_true", help="只列出，不发送不写入 list only, write nothing")
     p.add_argument("--today", type=_date, default=None, help="按此日期评估 evaluate as of YYYY-MM-DD")
@@ -37,10 +38,12 @@ STAGE_NAMES = {"remind": "催办提醒", "warn": "预警", "escalate": "督办"}
 def remind(args) -> int:
     from django.utils import timezone
 
-    from duban.followup.reminders import reminders_plan
+    from duban.followup.reminders import reminders_due_on, reminders_plan
     from duban.followup.scheduler import run_pass
 
     today = args.today or timezone.localdate()
+    if not reminders_due_on(today):
+        print(f"{today.isoformat()} 不是工作日，不发送催办 / not a working day: no reminder steps are taken")
     if args.dry_run:
         plan = reminders_plan(today=today)
         for step in plan:

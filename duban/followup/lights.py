@@ -4,6 +4,10 @@ green  on track (绿灯·正常)
 blue   a deadline or a report is due within ``DUBAN_REMIND_DAYS`` working days (蓝灯·提醒)
 yellow a report is late, or progress trails the share of time elapsed by more than the tolerance (黄灯·预警)
 red    the deadline has passed (红灯·超期)
+nodeadline  no deadline set, and nothing else calls for attention (无时限): not green, since nothing can be late
+
+``light_rule`` is the one statement of these rules; ``task_light`` (a task, with the reason in words) and
+``LightCodes`` (thousands of plain rows, code only) both feed it, so a threshold lives in one place.
 
 Each non-green light carries a ``due_key`` naming the occurrence it is about ("deadline:2026-05-01",
 "report:2026-04-10", "behind:2026-05-01"); the reminder of a stage is sent once per task per due key, so an
@@ -13,17 +17,22 @@ approved extension (a new deadline) or the next report cycle starts a fresh roun
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Func, TextField
 from django.utils import timezone
 
 from duban.followup.workdays import add_workdays, next_report_due, workdays_until
 from duban.tasks.models import Task, TaskStatus
 
 GREEN, BLUE, YELLOW, RED, NONE = "green", "blue", "yellow", "red", "none"
-LABELS = {GREEN: "绿灯", BLUE: "蓝灯", YELLOW: "黄灯", RED: "红灯", NONE: ""}
+NO_DEADLINE = "nodeadline"
+LABELS = {GREEN: "绿灯", BLUE: "蓝灯", YELLOW: "黄灯", RED: "红灯", NO_DEADLINE: "无时限", NONE: ""}
+# Reddest first: the order of the lights list and of anything that ranks by light.
+ORDER = (RED, YELLOW, BLUE, NO_DEADLINE, GREEN, NONE)
 # The stage of follow-up each light triggers (催办 / 预警 / 督办).
 STAGE_OF = {BLUE: "remind", YELLOW: "warn", RED: "escalate"}
 SUPERVISED_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
@@ -63,12 +72,51 @@ def task_report_due(task: Task) -> dt.date | None:
     return next_report_due(cycle=task.report_cycle, every=task.report_every, since=since, deadline=task.deadline)
 
 
+def _elapsed(start: dt.date | None, deadline: dt.date | None, today: dt.date) -> float | None:
+    if start is None or deadline is None or deadline <= start:
+        return None
+    span = (deadline - start).days
+    return 100.0 * min(max((today - start).days, 0), span) / span
+
+
 def elapsed_percent(task: Task, today: dt.date) -> float | None:
     """The share of assigned→deadline that has passed, in percent (None without both dates)."""
-    start = _local_date(task.assigned_at)
-    if start is None or task.deadline is None or task.deadline <= start:
-        return None
-    return 100.0 * min(max((today - start).days, 0), (task.deadline - start).days) / (task.deadline - start).days
+    return _elapsed(_local_date(task.assigned_at), task.deadline, today)
+
+
+@functools.lru_cache(maxsize=256)
+def blue_before(today: dt.date, remind_days: int) -> dt.date:
+    """A date ``d`` is within ``remind_days`` working days of ``today`` (working days in (today, d] <= n) exactly
+    when it comes before the (n+1)-th working day after today."""
+    return add_workdays(today, remind_days + 1)
+
+
+def light_rule(*, today: dt.date, status: str, deadline: dt.date | None, start: dt.date | None,
+               progress_percent: int, report_due: dt.date | None, blue_from: dt.date, tolerance: int
+               ) -> tuple[str, str]:
+    """The light code of a task and what it is about ("deadline", "report", "behind", "closing" or ""), in the
+    order of the rules: awaiting sign-off is green; only supervised tasks have lights; past the deadline is red;
+    a late report, or progress below the elapsed share of time minus ``tolerance`` points, is yellow; a deadline or
+    report due before ``blue_from`` (``blue_before``) is blue; otherwise green, or 无时限 without a deadline.
+    ``report_due`` is the next report's due date, None when there is none before the deadline."""
+    if status == TaskStatus.CLOSE_REQUESTED:
+        return GREEN, "closing"
+    if status not in SUPERVISED_STATUSES:
+        return NONE, ""
+    if deadline is not None and today > deadline:
+        return RED, "deadline"
+    if report_due is not None and today > report_due:
+        return YELLOW, "report"
+    elapsed = _elapsed(start, deadline, today)
+    if elapsed is not None and progress_percent < elapsed - tolerance:
+        return YELLOW, "behind"
+    if deadline is not None and deadline < blue_from:
+        return BLUE, "deadline"
+    if report_due is not None and report_due < blue_from:
+        return BLUE, "report"
+    if deadline is None:
+        return NO_DEADLINE, ""
+    return GREEN, ""
 
 
 def task_light(task: Task, today: dt.date | None = None, *, remind_days: int | None = None,
@@ -77,35 +125,42 @@ def task_light(task: Task, today: dt.date | None = None, *, remind_days: int | N
     today = today or timezone.localdate()
     remind_days = settings.DUBAN_REMIND_DAYS if remind_days is None else remind_days
     tolerance = settings.DUBAN_PROGRESS_TOLERANCE if tolerance is None else tolerance
-    if task.status == TaskStatus.CLOSE_REQUESTED:
-        return Light(GREEN, LABELS[GREEN], "已申请办结，待督查室审核")
-    if task.status not in SUPERVISED_STATUSES:
-        return Light(NONE, "", "")
+    supervised = task.status in SUPERVISED_STATUSES
+    report_due = task_report_due(task) if supervised else None
     deadline = task.deadline
-    if deadline is not None and today > deadline:
+    code, about = light_rule(today=today, status=task.status, deadline=deadline,
+                             start=_local_date(task.assigned_at) if supervised else None,
+                             progress_percent=task.progress_percent, report_due=report_due,
+                             blue_from=blue_before(today, remind_days), tolerance=tolerance)
+    label = LABELS[code]
+    if code == GREEN and about == "closing":
+        return Light(GREEN, label, "已申请办结，待督查室审核")
+    if code == RED:
         days = (today - deadline).days
-        return Light(RED, LABELS[RED], f"已超期{days}天（办理时限{deadline.isoformat()}）",
+        return Light(RED, label, f"已超期{days}天（办理时限{deadline.isoformat()}）",
                      due_key=f"deadline:{deadline.isoformat()}", due_date=deadline, overdue_days=days)
-    report_due = task_report_due(task)
-    if report_due is not None and today > report_due:
-        return Light(YELLOW, LABELS[YELLOW], f"进展报告逾期未报（应于{report_due.isoformat()}前报送）",
+    if code == YELLOW and about == "report":
+        return Light(YELLOW, label, f"进展报告逾期未报（应于{report_due.isoformat()}前报送）",
                      due_key=f"report:{report_due.isoformat()}", due_date=report_due)
-    elapsed = elapsed_percent(task, today)
-    if elapsed is not None and task.progress_percent < elapsed - tolerance:
-        return Light(YELLOW, LABELS[YELLOW],
-                     f"进度滞后：已过时限{elapsed:.0f}%，进度仅{task.progress_percent}%",
+    if code == YELLOW:
+        return Light(YELLOW, label,
+                     f"进度滞后：已过时限{elapsed_percent(task, today):.0f}%，进度仅{task.progress_percent}%",
                      due_key=f"behind:{deadline.isoformat()}", due_date=deadline)
-    if deadline is not None and workdays_until(today, deadline) <= remind_days:
+    if code == BLUE and about == "deadline":
         left = workdays_until(today, deadline)
         text = "今天到期" if left == 0 else f"距办理时限还有{left}个工作日"
-        return Light(BLUE, LABELS[BLUE], f"{text}（{deadline.isoformat()}）",
+        return Light(BLUE, label, f"{text}（{deadline.isoformat()}）",
                      due_key=f"deadline:{deadline.isoformat()}", due_date=deadline)
-    if report_due is not None and workdays_until(today, report_due) <= remind_days:
+    if code == BLUE:
         left = workdays_until(today, report_due)
         text = "今天应报送进展" if left == 0 else f"距下次报送进展还有{left}个工作日"
-        return Light(BLUE, LABELS[BLUE], f"{text}（{report_due.isoformat()}）",
+        return Light(BLUE, label, f"{text}（{report_due.isoformat()}）",
                      due_key=f"report:{report_due.isoformat()}", due_date=report_due)
-    return Light(GREEN, LABELS[GREEN], "按期推进")
+    if code == NO_DEADLINE:
+        return Light(NO_DEADLINE, label, "未设办理时限")
+    if code == GREEN:
+        return Light(GREEN, label, "按期推进")
+    return Light(NONE, "", "")
 
 
 def lights_for(tasks: Iterable[Task], today: dt.date | None = None) -> dict[int, Light]:
@@ -117,25 +172,45 @@ def lights_for(tasks: Iterable[Task], today: dt.date | None = None) -> dict[int,
     return {task.pk: task_light(task, today) for task in tasks}
 
 
+class UtcText(Func):
+    """A datetime column as the text of its naive UTC value, "YYYY-MM-DD HH:MM:SS[.ffffff]", which
+    ``LightCodes.local_date`` dates by its first 13 characters (the hour) without parsing: 10,000 values a
+    cold dashboard, where the drivers would build a datetime each (SQLite's by a Python call a value, the
+    converters Django registers by declared type; an expression has none, so SQLite returns the stored text)."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="CAST(%(expressions)s AS text)", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # to_char, not ::text: the text of a timestamp follows the session's DateStyle
+        return super().as_sql(compiler, connection, template=(
+            "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"), **extra_context)
+
+
 class LightCodes:
-    """The light code of many tasks from plain column values, equal to ``task_light(task, today).code`` but O(1) a
-    task after a per-day setup, for tallies over thousands of open tasks (the reports dashboard). Two facts make it
-    cheap: "``workdays_until(today, d) <= remind_days``" is "``d`` before the (remind_days+1)-th working day after
-    today", one date computed once; and a report due depends only on (cycle, every, since), which repeat, so it is
-    memoized. Feed it the values of ``LightCodes.FIELDS`` (``values_list(*LightCodes.FIELDS)``), or the same
+    """The light code of many tasks from plain column values through ``light_rule`` (as ``task_light``), O(1) a
+    task after a per-day setup, for tallies over thousands of open tasks (the reports dashboard): the blue limit
+    is one date a day (``blue_before``), and a report due depends only on (cycle, every, since), which repeat, so
+    it is memoized. Feed it the values of ``LightCodes.FIELDS`` (``values_list(*LightCodes.FIELDS)``), or the same
     columns as the database driver returns them (``local_date`` takes both forms of the two datetimes).
     ``duban/followup/tests/test_lights.py`` checks it against ``task_light`` over generated tasks and dates."""
 
     FIELDS = ("status", "deadline", "assigned_at", "progress_percent", "report_cycle", "report_every",
               "latest_report__created_at")
 
+    @classmethod
+    def columns(cls) -> list:
+        """``FIELDS`` for ``values_list``, the two datetimes as UTC text (``UtcText``): the cheapest form to read
+        for thousands of rows."""
+        return [UtcText(f) if f in ("assigned_at", "latest_report__created_at") else f for f in cls.FIELDS]
+
     def __init__(self, today: dt.date, *, remind_days: int | None = None, tolerance: int | None = None):
         self.today = today
         self.remind_days = settings.DUBAN_REMIND_DAYS if remind_days is None else remind_days
         self.tolerance = settings.DUBAN_PROGRESS_TOLERANCE if tolerance is None else tolerance
-        # workdays_until(today, d) counts working days in (today, d]; it is <= n exactly when d comes before the
-        # (n+1)-th working day after today.
-        self.blue_before = add_workdays(today, self.remind_days + 1)
+        self.blue_before = blue_before(today, self.remind_days)
         self.zone = timezone.get_current_timezone()
         self._dues: dict = {}
         self._days: dict = {}
@@ -196,13 +271,8 @@ class LightCodes:
 
     def __call__(self, status, deadline, assigned_at, progress_percent, report_cycle, report_every,
                  reported_at) -> str:
-        if status == TaskStatus.CLOSE_REQUESTED:
-            return GREEN
         if status not in SUPERVISED_STATUSES:
-            return NONE
-        today = self.today
-        if deadline is not None and today > deadline:
-            return RED
+            return GREEN if status == TaskStatus.CLOSE_REQUESTED else NONE
         start = self.local_date(assigned_at)
         since = self.local_date(reported_at) if reported_at is not None else start
         report_due = None
@@ -210,15 +280,6 @@ class LightCodes:
             report_due = self._due(report_cycle, report_every, since)
             if report_due is not None and deadline is not None and report_due >= deadline:
                 report_due = None
-        if report_due is not None and today > report_due:
-            return YELLOW
-        if start is not None and deadline is not None and deadline > start:
-            span = (deadline - start).days
-            elapsed = 100.0 * min(max((today - start).days, 0), span) / span
-            if progress_percent < elapsed - self.tolerance:
-                return YELLOW
-        if deadline is not None and deadline < self.blue_before:
-            return BLUE
-        if report_due is not None and report_due < self.blue_before:
-            return BLUE
-        return GREEN
+        return light_rule(today=self.today, status=status, deadline=deadline, start=start,
+                          progress_percent=progress_percent, report_due=report_due, blue_from=self.blue_before,
+                          tolerance=self.tolerance)[0]

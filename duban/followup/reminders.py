@@ -1,4 +1,5 @@
-"""The reminder pass: evaluate every supervised task's light and take the follow-up step it calls for, once.
+"""The reminder pass: evaluate every supervised task's light and take the follow-up step it calls for, once, on
+working days only.
 
 ``reminders_plan`` is a read (it writes nothing, so ``duban remind --dry-run`` can show it); ``reminders_run``
 takes each planned step through the ``reminder_send`` action, which the database keeps to once per task, stage
@@ -8,14 +9,16 @@ and due key however many workers run the pass.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from duban.core.audit import system_actor
 from duban.followup.actions import reminder_send
-from duban.followup.lights import SUPERVISED_STATUSES, task_light
+from duban.followup.lights import STAGE_OF, SUPERVISED_STATUSES, LightCodes, task_light
 from duban.followup.models import ReminderSent
+from duban.followup.workdays import is_workday
 from duban.tasks.models import Task
 
 
@@ -30,22 +33,48 @@ class PlannedReminder:
     reason: str
 
 
-def reminders_plan(*, today: dt.date | None = None) -> list[PlannedReminder]:
-    """The steps due on ``today`` and not yet taken (two queries however many tasks)."""
-    today = today or timezone.localdate()
-    tasks = list(Task.objects.filter(status__in=SUPERVISED_STATUSES)
-                 .select_related("latest_report", "lead_unit").order_by("id"))
-    taken = set(ReminderSent.objects.filter(task_id__in=[t.pk for t in tasks])
-                .values_list("task_id", "stage", "due_key"))
-    plan = []
-    for task in tasks:
-        light = task_light(task, today)
-        if light.stage is None or (task.pk, light.stage, light.due_key) in taken:
+def reminders_due_on(today: dt.date) -> bool:
+    """Reminders, warnings and escalations go out on official working days only (adjusted weekends included,
+    public holidays and ordinary weekends not): a step that falls due on a holiday is taken on the next working
+    day, since the lights are evaluated afresh then and the step is still untaken."""
+    return is_workday(today)
+
+
+def reminders_steps(*, today: dt.date, batch: int = 2000) -> Iterator[PlannedReminder]:
+    """The steps due on ``today`` and not yet taken, in task order. Reads the supervised tasks in batches of
+    ``batch`` by id range as plain columns, classifies them by the light rule (``LightCodes``), and loads as
+    model instances only those whose light calls for a step, with the steps already taken for the same id range:
+    memory and every statement stay the same size however many tasks there are (no parameter list longer than a
+    batch)."""
+    supervised = Task.objects.filter(status__in=SUPERVISED_STATUSES)
+    codes = LightCodes(today)
+    after = 0
+    while True:
+        rows = list(supervised.filter(pk__gt=after).order_by("pk").values_list("pk", *LightCodes.columns())[:batch])
+        if not rows:
+            return
+        first, after = rows[0][0], rows[-1][0]
+        staged = [pk for pk, *values in rows if codes(*values) in STAGE_OF]
+        if not staged:
             continue
-        plan.append(PlannedReminder(task_id=task.pk, task_title=task.title,
-                                    unit=task.lead_unit.name if task.lead_unit else "", stage=light.stage,
-                                    due_key=light.due_key, light=light.code, reason=light.reason))
-    return plan
+        taken = set(ReminderSent.objects.filter(task_id__gte=first, task_id__lte=after)
+                    .values_list("task_id", "stage", "due_key"))
+        for task in (Task.objects.filter(pk__in=staged).select_related("latest_report", "lead_unit")
+                     .order_by("pk")):
+            light = task_light(task, today)
+            if light.stage is None or (task.pk, light.stage, light.due_key) in taken:
+                continue
+            yield PlannedReminder(task_id=task.pk, task_title=task.title,
+                                  unit=task.lead_unit.name if task.lead_unit else "", stage=light.stage,
+                                  due_key=light.due_key, light=light.code, reason=light.reason)
+
+
+def reminders_plan(*, today: dt.date | None = None) -> list[PlannedReminder]:
+    """The steps due on ``today`` and not yet taken; none on a day that is not a working day."""
+    today = today or timezone.localdate()
+    if not reminders_due_on(today):
+        return []
+    return list(reminders_steps(today=today))
 
 
 def reminders_run(*, today: dt.date | None = None, actor=None) -> list[ReminderSent]:
@@ -53,7 +82,9 @@ def reminders_run(*, today: dt.date | None = None, actor=None) -> list[ReminderS
     today = today or timezone.localdate()
     actor = actor or system_actor()
     sent = []
-    for step in reminders_plan(today=today):
+    if not reminders_due_on(today):
+        return sent
+    for step in reminders_steps(today=today):
         reminder = reminder_send(actor=actor, task_id=step.task_id, stage=step.stage, due_key=step.due_key,
                                  today=today)
         if reminder is not None:

@@ -30,13 +30,19 @@ class PassResult:
 
 def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, worker: str | None = None
              ) -> PassResult:
-    """One pass of the loop, as the system actor."""
+    """One pass of the loop, as the system actor. Reminder steps are taken on working days only (``today``, or on
+    the clock from ``DUBAN_REMIND_FROM_HOUR`` local time on); deliveries of what is queued go out at any time."""
     from duban.followup.delivery import deliveries_enqueue, deliveries_send
     from duban.followup.reminders import reminders_run
 
-    today = today or timezone.localdate(now or timezone.now())
     result = PassResult()
-    result.reminders = len(reminders_run(today=today))
+    if today is None:
+        # On its own clock the loop sends reminders from the working morning on, not at midnight.
+        moment = timezone.localtime(now or timezone.now())
+        if moment.hour >= settings.DUBAN_REMIND_FROM_HOUR:
+            result.reminders = len(reminders_run(today=moment.date()))
+    else:
+        result.reminders = len(reminders_run(today=today))
     # Each step reads the clock afresh (unless a test fixes it): the reminders' own deliveries are queued at
     # their commit and must be due for the send step of the same pass.
     result.queued = deliveries_enqueue(now=now or timezone.now())

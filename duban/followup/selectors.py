@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -11,7 +12,7 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
-from duban.followup.lights import SUPERVISED_STATUSES, Light, lights_for, task_light
+from duban.followup.lights import ORDER, SUPERVISED_STATUSES, Light, LightCodes, lights_for, task_light
 from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
                                    ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
@@ -23,26 +24,57 @@ def task_light_get(*, viewer, task_id: int, today: dt.date | None = None) -> tup
     return task, task_light(task, today)
 
 
-def light_list(*, viewer, code: str | None = None, unit_id: int | None = None, today: dt.date | None = None
-               ) -> list[tuple[Task, Light]]:
-    """Open tasks the viewer may see with their lights, reddest first; one query whatever the number of tasks."""
+def light_page(*, viewer, code: str | None = None, unit_id: int | None = None, today: dt.date | None = None,
+               offset: int = 0, limit: int = 100) -> tuple[list[tuple[Task, Light]], int]:
+    """One page of the open tasks the viewer may see with their lights, reddest first (then by deadline, none
+    last, then id), and how many there are. The scope, status and unit filters are SQL; each row's light comes
+    from the one light rule (``LightCodes``) over plain columns streamed in chunks, keeping only the
+    ``offset + limit`` first in order (a heap), so memory is bounded by the page, not the data; the page's tasks
+    are then read by their ids (at most ``limit``) with their lights in words."""
+    today = today or timezone.localdate()
     qs = task_selectors.task_list(viewer=viewer, unit_id=unit_id).filter(
         status__in=[*SUPERVISED_STATUSES, TaskStatus.CLOSE_REQUESTED])
-    return [row for row in reddest_first(list(qs), today) if code is None or row[1].code == code]
+    codes = LightCodes(today)
+    rank = {light: i for i, light in enumerate(ORDER)}
+    matched = 0
+
+    def keys():
+        nonlocal matched
+        rows = (qs.select_related(None).prefetch_related(None).order_by()
+                .values_list("pk", "deadline", *LightCodes.columns()).iterator(chunk_size=2000))
+        for pk, deadline, *values in rows:
+            light = codes(*values)
+            if code is None or light == code:
+                matched += 1
+                yield rank[light], deadline is None, deadline or today, pk
+
+    first = heapq.nsmallest(offset + limit, keys())
+    ids = [key[-1] for key in first[offset:]]
+    tasks = {t.pk: t for t in Task.objects.filter(pk__in=ids).select_related("latest_report", "lead_unit")}
+    return [(tasks[pk], task_light(tasks[pk], today)) for pk in ids], matched
 
 
 def reddest_first(tasks: list[Task], today: dt.date | None) -> list[tuple[Task, Light]]:
     """Tasks with their lights, reddest first, then by deadline."""
     lights = lights_for(tasks, today)
-    order = {"red": 0, "yellow": 1, "blue": 2, "green": 3, "none": 4}
+    rank = {light: i for i, light in enumerate(ORDER)}  # the one order of lights (``light_page`` too)
     rows = [(t, lights[t.pk]) for t in tasks]
-    rows.sort(key=lambda row: (order.get(row[1].code, 5), row[0].deadline or dt.date.max, row[0].pk))
+    rows.sort(key=lambda row: (rank.get(row[1].code, len(rank)), row[0].deadline or dt.date.max, row[0].pk))
     return rows
 
 
 def reminder_list(*, viewer, task_id: int) -> QuerySet[ReminderSent]:
     task_selectors.task_get(viewer=viewer, task_id=task_id)
     return ReminderSent.objects.filter(task_id=task_id).select_related("notice").order_by("-id")
+
+
+def reminders_undelivered(*, viewer) -> QuerySet[ReminderSent]:
+    """Follow-up steps that reached nobody (REMINDER_UNDELIVERED), newest first: the supervision office's to
+    chase by other means; nobody else sees them."""
+    if not fperms.can_see_undelivered(viewer):
+        return ReminderSent.objects.none()
+    return (ReminderSent.objects.filter(recipient_count=0).select_related("task", "task__lead_unit")
+            .order_by("-id"))
 
 
 def extension_list(*, viewer, task_id: int | None = None, status: str | None = None

@@ -24,5 +24,6 @@ urlpatterns = [
     path("followup/users/<int:user_id>/contact/", views.contact_edit, name="user_contact"),
     path("followup/tasks/<int:task_id>/deliveries/", views.task_deliveries, name="task_deliveries"),
     path("followup/deliveries/", views.delivery_list, name="deliveries"),
+    path("followup/undelivered/", views.reminder_undelivered_list, name="undelivered"),
     path("followup/deliveries/<int:delivery_id>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

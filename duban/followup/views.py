@@ -19,7 +19,7 @@ from duban.core.files import file_response
 from duban.core.views import page_errors, paginate
 from duban.followup import actions, selectors
 from duban.followup.models import DeliveryStatus
-from duban.followup.permissions import can_manage_deliveries
+from duban.followup.permissions import can_manage_deliveries, can_see_undelivered
 from duban.tasks import actions as task_actions
 
 
@@ -244,6 +244,15 @@ def delivery_list(request):
     page = paginate(request, selectors.delivery_list(viewer=request.user, status=status))
     return render(request, "followup/deliveries.html",
                   {"page": page, "status": status, "statuses": DeliveryStatus.choices})
+
+
+@login_required
+@page_errors
+def reminder_undelivered_list(request):
+    if not can_see_undelivered(request.user):
+        raise PermissionDenied()
+    page = paginate(request, selectors.reminders_undelivered(viewer=request.user))
+    return render(request, "followup/undelivered.html", {"page": page})
 
 
 @login_required

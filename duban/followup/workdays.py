@@ -1,7 +1,8 @@
 """Working days from the official holiday calendar (国务院办公厅节假日安排), and report due dates.
 
-All calendar access goes through ``is_workday`` so a test can pass any date, and so the years the
-``chinese_calendar`` package does not cover yet fall back to Monday–Friday instead of failing the reminder pass.
+All calendar access goes through ``is_workday``, which is the extraction's official calendar (``chinese_calendar``,
+falling back to Monday–Friday in years it does not cover yet instead of failing the reminder pass), and every
+count through ``duban.extraction.deadlines.add_workdays``/``workdays_after``: one calendar, one way to count.
 """
 
 from __future__ import annotations
@@ -10,22 +11,17 @@ import calendar
 import datetime as dt
 import functools
 
-import chinese_calendar
-
+from duban.extraction import deadlines
+from duban.extraction.deadlines import default_calendar
 from duban.tasks.models import ReportCycle
 
 ONE_DAY = dt.timedelta(days=1)
 
 
-@functools.lru_cache(maxsize=8192)
 def is_workday(day: dt.date) -> bool:
-    """Whether ``day`` is an official working day (adjusted weekends count; public holidays do not). Cached:
-    the package scans its table on every call, and lights ask about the same days for every open task (the
-    reports dashboard spent 35 of 40 s here at 100k tasks)."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # a year the package has no State Council notice for yet
-        return day.weekday() < 5
+    """Whether ``day`` is an official working day (adjusted weekends count; public holidays do not): the
+    calendar of ``duban.extraction`` (cached there; Monday–Friday in years the package does not cover yet)."""
+    return default_calendar().is_workday(day)
 
 
 def next_workday_on_or_after(day: dt.date) -> dt.date:
@@ -36,28 +32,14 @@ def next_workday_on_or_after(day: dt.date) -> dt.date:
 
 def add_workdays(day: dt.date, n: int) -> dt.date:
     """The ``n``-th working day after ``day`` (``day`` itself not counted)."""
-    count = 0
-    while count < n:
-        day += ONE_DAY
-        if is_workday(day):
-            count += 1
-    return day
+    return deadlines.add_workdays(day, n, is_workday)
 
 
 @functools.lru_cache(maxsize=65536)
 def workdays_until(today: dt.date, target: dt.date) -> int:
     """Working days after ``today`` up to and including ``target`` (0 when ``target`` is today or past). Cached:
     a list's lights ask it for the same few hundred deadlines on every request, and each answer walks the days."""
-    if target <= today:
-        return 0
-    return sum(1 for i in range(1, (target - today).days + 1) if is_workday(today + dt.timedelta(days=i)))
-
-
-def workdays_between(start: dt.date, end: dt.date) -> int:
-    """Working days after ``start`` up to and including ``end``; negative when ``end`` is before ``start``."""
-    if end >= start:
-        return workdays_until(start, end)
-    return -workdays_until(end, start)
+    return deadlines.workdays_after(today, target, is_workday)
 
 
 def _add_month(day: dt.date) -> dt.date:

@@ -397,7 +397,7 @@ def scan_jobs_run(*, limit: int = 1) -> int:
             ScanJob.objects.filter(pk=job_id).update(pages_total=total)
             from duban.extraction.formats.ocr import recognise
 
-            text = recognise(pages, progress=lambda n: _scan_progress(job_id, n))
+            text = recognise(pages, progress=lambda n, job_id=job_id: _scan_progress(job_id, n))
             outcome, error = ScanStatus.DONE, ""
         except _Cancelled:
             continue

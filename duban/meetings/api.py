@@ -6,7 +6,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from duban.core.pagination import BoundedPagination
+from duban.core.params import BoundedPagination
 from duban.extraction.formats import NeedsOcr
 from duban.meetings import actions, selectors
 

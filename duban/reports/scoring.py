@@ -20,8 +20,8 @@ from pathlib import Path
 from django.conf import settings
 
 from duban.extraction import default_calendar
+from duban.extraction.deadlines import workdays_after
 
-ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,7 @@ def overdue_workdays(deadline: dt.date | None, closed_on: dt.date, *, is_workday
     """Working days after the deadline up to and including the day of closing (0 when on time or no deadline)."""
     if deadline is None or closed_on <= deadline:
         return 0
-    is_workday = is_workday or default_calendar().is_workday
-    count, day = 0, deadline + ONE_DAY
-    while day <= closed_on:
-        count += bool(is_workday(day))
-        day += ONE_DAY
-    return count
+    return workdays_after(deadline, closed_on, is_workday or default_calendar().is_workday)
 
 
 def score_task(task, closed_on: dt.date, *, rules: ScoreRules | None = None, is_workday=None) -> Decimal:

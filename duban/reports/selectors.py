@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from django.db.models import Avg, Count, DateField, F, Func, IntegerField, Q, QuerySet, TextField, Value
+from django.db.models import Avg, Count, DateField, F, Func, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -21,8 +20,9 @@ from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.selectors import grouped_task_counts, plain_rows, task_list, today_local
 
-LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("closed", "已办结"))
-LIGHT_CODES = ("red", "yellow", "blue", "green")
+LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("nodeadline", "无时限"),
+          ("closed", "已办结"))
+LIGHT_CODES = ("red", "yellow", "blue", "green", "nodeadline")
 DEFAULT_WEEKS = 12
 MAX_DAYS = 3 * 366
 
@@ -95,31 +95,14 @@ def _light_rows(scoped: QuerySet[Task], today: dt.date):
     """The other lights need report cycles and working days (``duban.followup.lights``): only supervised tasks
     not yet past their deadline, read as plain values (latest report joined) and classified by ``LightCodes``,
     which equals ``task_light`` at O(1) a task. One query, never one per row; plain rows (``plain_rows``):
-    the two datetimes come as UTC text (``_UtcText``), which ``LightCodes`` dates itself, ten times cheaper than
+    the two datetimes come as UTC text (``UtcText``), which ``LightCodes`` dates itself, ten times cheaper than
     the ORM's converters."""
     # Spelled as two (status, deadline) ranges so SQLite walks task_status_deadline_idx for the open tasks not yet
     # due (a MULTI-INDEX OR) instead of reading every supervised task's row to test its deadline.
-    fields = [_UtcText(f) if f in ("assigned_at", "latest_report__created_at") else f for f in LightCodes.FIELDS]
+    fields = LightCodes.columns()
     return plain_rows(scoped.filter(Q(status__in=SUPERVISED_STATUSES, deadline__gte=today)
                                      | Q(status__in=SUPERVISED_STATUSES, deadline__isnull=True))
                        .values_list("area_id", "lead_unit_id", *fields))
-
-
-class _UtcText(Func):
-    """A datetime column as the text of its naive UTC value, "YYYY-MM-DD HH:MM:SS[.ffffff]", which
-    ``LightCodes.local_date`` dates by its first 13 characters (the hour) without parsing: 10,000 values a
-    cold dashboard, where the drivers would build a datetime each (SQLite's by a Python call a value, the
-    converters Django registers by declared type; an expression has none, so SQLite returns the stored text)."""
-
-    output_field = TextField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, template="CAST(%(expressions)s AS text)", **extra_context)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        # to_char, not ::text: the text of a timestamp follows the session's DateStyle
-        return super().as_sql(compiler, connection, template=(
-            "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"), **extra_context)
 
 
 def _local_start(day: dt.date) -> dt.datetime:
@@ -249,7 +232,7 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     if filters.date_to:
         scoped = scoped.filter(deadline__lte=filters.date_to)
     codes = LightCodes(today)
-    empty = {"total": 0, "closed": 0, "overdue": 0, "red": 0, "yellow": 0, "blue": 0, "green": 0}
+    empty = {"total": 0, "closed": 0, "overdue": 0, "red": 0, "yellow": 0, "blue": 0, "green": 0, "nodeadline": 0}
     totals = dict(empty)
     areas: dict = {}
     units: dict = {}
@@ -579,50 +562,11 @@ def briefing_title(meeting) -> str:
     return f"关于{when}{body}决定事项落实情况的通报"
 
 
-def _ranking_of(tasks: list[Task], today: dt.date, meeting_id: int) -> list[RankingRow]:
-    """``unit_ranking(viewer=..., meeting_id=...)`` computed from a meeting's tasks already read (the briefing
-    has every one of them in hand; the grouped queries cost 0.4 s on SQLite at 100k tasks, whose planner takes the
-    status index over the meeting's), plus one query for the meeting's manual 加减分. Same rows and order; the
-    average is exact decimal arithmetic, as PostgreSQL's ``AVG`` of a numeric column."""
-    zone = timezone.get_current_timezone()
-    units: dict[int, dict] = {}
-    for task in tasks:
-        if task.lead_unit_id is None or task.status in UNRANKED_STATUSES:
-            continue
-        u = units.setdefault(task.lead_unit_id, {"name": task.lead_unit.name, "closed": 0, "on_time": 0,
-                                                 "scores": [], "open_late": 0, "tasks": 0})
-        u["tasks"] += 1
-        if task.status == TaskStatus.CLOSED:
-            u["closed"] += 1
-            if task.score is not None:
-                u["scores"].append(Decimal(task.score))
-            closed_on = task.closed_at.astimezone(zone).date() if task.closed_at is not None else None
-            if task.deadline is None or (closed_on is not None and closed_on <= task.deadline):
-                u["on_time"] += 1
-        elif task.is_late(today):
-            u["open_late"] += 1
-    adjustments = _adjustments(Task.objects.filter(pk__in=[t.pk for t in tasks]), set(units), None, None,
-                               meeting_id) if units else {}
-    result = []
-    for unit_id, u in units.items():
-        n_closed, n_on_time, scores = u["closed"], u["on_time"], u["scores"]
-        average = round(float(sum(scores) / len(scores)), 1) if scores else None
-        mine = adjustments.get(unit_id, [])
-        result.append(RankingRow(0, unit_id, u["name"], n_closed, average, n_on_time,
-                                 round(100 * n_on_time / n_closed, 1) if n_closed else 0.0, n_closed - n_on_time,
-                                 u["open_late"], u["tasks"], round(float(sum(a["points"] for a in mine)), 1), mine))
-    result.sort(key=lambda x: (x.total_score is None, -(x.total_score or 0), -x.on_time_rate, x.overdue,
-                               x.unit))
-    for index, row in enumerate(result, start=1):
-        row.rank = index
-    return result
-
-
 def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> BriefingData:
     """Everything the briefing says about one meeting's decisions: summary figures, the items grouped by area,
-    the overdue items and the unit ranking for the meeting. ``NotFound`` for a meeting out of scope. Three queries
-    (the meeting, its tasks with area, lead unit and latest report, the manual 加减分 on them): the ranking is
-    counted from the same rows."""
+    the overdue items and the unit ranking for the meeting (``unit_ranking``, the one ranking rule). ``NotFound``
+    for a meeting out of scope. The meeting, its tasks with area, lead unit and latest report, and the ranking's
+    two grouped queries."""
     today = today or today_local()
     meeting = (perms.meetings_visible_to(viewer).filter(pk=meeting_id)
                .defer("source_text", "extraction", "reports_heard").first())
@@ -645,8 +589,8 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
         task.days_overdue = (today - task.deadline).days
     return BriefingData(meeting, briefing_title(meeting), today, len(tasks), closed, len(tasks) - closed,
                         len(late), round(100 * closed / len(tasks), 1) if tasks else 0.0, list(areas.items()),
-                        sorted(late, key=lambda t: (t.deadline, t.pk)), _ranking_of(tasks, today, meeting.pk),
-                        meeting_day(meeting))
+                        sorted(late, key=lambda t: (t.deadline, t.pk)),
+                        unit_ranking(viewer=viewer, meeting_id=meeting.pk, today=today), meeting_day(meeting))
 
 
 def latest_progress(task: Task) -> str:

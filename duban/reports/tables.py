@@ -16,12 +16,12 @@ CHARTS = {
     "weeks": "每周办结与逾期",
     "overdue": "逾期事项清单",
 }
-_GROUP_HEADER = ["事项数", "已办结", "逾期", "办结率(%)", "红灯", "黄灯", "蓝灯", "绿灯"]
+_GROUP_HEADER = ["事项数", "已办结", "逾期", "办结率(%)", "红灯", "黄灯", "蓝灯", "绿灯", "无时限"]
 
 
 def _group_rows(rows) -> list[list]:
     return [[r["name"], r["total"], r["closed"], r["overdue"], r["rate"], r["red"], r["yellow"], r["blue"],
-             r["green"]] for r in rows]
+             r["green"], r["nodeadline"]] for r in rows]
 
 
 def chart_table(dashboard: Dashboard, chart: str) -> tuple[list[str], list[list]]:

@@ -12,13 +12,13 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone
 
 from duban.core import permissions as core
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.files import check_upload, files_follow_transaction, store_upload
+from duban.core.locking import update_versioned_in_txn
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.meetings.models import Meeting
@@ -28,7 +28,7 @@ from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, Hazard
                                   LivelihoodProject, Phrase, PhraseOccurrence)
 from duban.sources.selectors import livelihood_percent, livelihood_progress
 from duban.tasks.actions import (supervisors, task_assign_in_txn, task_close_in_txn, task_create_in_txn,
-                                 task_lock_in_txn, task_progress_set_in_txn, title_from_text, unit_people)
+                                 task_lock_in_txn, task_progress_set_in_txn, title_from_text, unit_recipients)
 from duban.tasks.models import OPEN_STATUSES, Task, TaskKind, TaskStatus
 
 
@@ -54,16 +54,6 @@ def _make_task(*, actor, kind: str, title: str, text: str, lead_unit_id=None, co
     if assign:
         task_assign_in_txn(actor=actor, task=task)
     return task
-
-
-def _bump(model, obj, *, version: int, **fields) -> None:
-    """Optimistic locking: change the row only if nobody changed it since ``version`` was read."""
-    updated = model.objects.filter(pk=obj.pk, version=version).update(version=F("version") + 1, **fields)
-    if updated == 0:
-        raise Conflict("该记录已被他人修改，请刷新后重试", "the record was changed by someone else; reload and try again")
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.version = version + 1
 
 
 # --- leader instructions (领导批示) ----------------------------------------------------------------------------
@@ -163,11 +153,11 @@ def case_record_rectification(*, actor, case_id: int, version: int, rectificatio
     if case.rectification == rectification and case.disclose == disclose:
         return case
     old = {"rectification": case.rectification, "disclose": case.disclose}
-    _bump(InspectionCase, case, version=version, rectification=rectification, disclose=disclose,
+    update_versioned_in_txn(case, version=version, rectification=rectification, disclose=disclose,
           rectification_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.CASE_RECTIFICATION_RECORDED, task=case.task,
               extra={"case_id": case.pk, "old": old, "new": {"rectification": rectification, "disclose": disclose}})
-    notify(recipients=unit_people(case.task.lead_unit_id), kind="case_rectification", task=case.task,
+    notify(recipients=unit_recipients(case.task.lead_unit_id), kind="case_rectification", task=case.task,
            title=f"督察交办件{case.case_number}整改情况已登记")
     return case
 
@@ -325,7 +315,7 @@ def _move(hazard: Hazard, to: str, *, version: int, **fields) -> str:
         raise Conflict(f"当前状态“{hazard.get_status_display()}”不允许此操作",
                        f"not allowed while the hazard is {hazard.status}")
     old = hazard.status
-    _bump(Hazard, hazard, version=version, status=to, **fields)
+    update_versioned_in_txn(hazard, version=version, status=to, **fields)
     return old
 
 
@@ -358,7 +348,7 @@ def hazard_review(*, actor, hazard_id: int, version: int, passed: bool, note: st
     old = _move(hazard, target, version=version, review_note=note, reviewed_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.HAZARD_REVIEWED if passed else EventType.HAZARD_REVIEW_FAILED,
               task=hazard.task, extra={"hazard_id": hazard.pk, "old_status": old, "note": note})
-    notify(recipients=unit_people(hazard.task.lead_unit_id), kind="hazard_reviewed", task=hazard.task,
+    notify(recipients=unit_recipients(hazard.task.lead_unit_id), kind="hazard_reviewed", task=hazard.task,
            title=("隐患复查通过：" if passed else "隐患复查未通过，请继续整改：") + hazard.place, body=note)
     return hazard
 
@@ -375,7 +365,7 @@ def hazard_close(*, actor, hazard_id: int, version: int) -> Hazard:
         task_close_in_txn(actor=actor, task=task, now=now)
     audit_log(actor=actor, event_type=EventType.HAZARD_CLOSED, task=hazard.task,
               extra={"hazard_id": hazard.pk, "old_status": old})
-    notify(recipients=unit_people(hazard.task.lead_unit_id), kind="hazard_closed", task=hazard.task,
+    notify(recipients=unit_recipients(hazard.task.lead_unit_id), kind="hazard_closed", task=hazard.task,
            title=f"隐患已销号：{hazard.place}")
     return hazard
 

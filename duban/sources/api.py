@@ -11,7 +11,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from duban.core.pagination import BoundedPagination
+from duban.core.params import BoundedPagination
 from duban.core import rules
 from duban.sources import actions, search as search_module, selectors
 

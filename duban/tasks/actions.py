@@ -14,7 +14,7 @@ import re
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from duban.core import permissions as perms
@@ -23,6 +23,7 @@ from duban.core.rules import check_text
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.files import Upload, check_upload, files_follow_transaction, store_upload
+from duban.core.locking import update_versioned_in_txn
 from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
@@ -47,6 +48,15 @@ def supervisors():
     return get_user_model().objects.filter(is_active=True, profile__role=Role.SUPERVISOR)
 
 
+def unit_recipients(unit_id: int | None, *, first=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> list:
+    """Who hears about a unit's task, so that no notice reaches nobody: the unit's people of the ``first`` roles;
+    when it has none of those, all its people; when the unit has nobody (or no unit is set), the supervision
+    office. Empty only when the office has nobody either (the caller records that as undelivered)."""
+    people = list(unit_people(unit_id).select_related("profile"))
+    preferred = [user for user in people if user.profile.role in first]
+    return preferred or people or list(supervisors())
+
+
 def task_lock_in_txn(task_id: int) -> Task:
     """The task row locked for this transaction (with what actions read of it), or ``NotFound``. Also used by the
     follow-up actions, which change the same rows."""
@@ -64,17 +74,13 @@ def task_lock_visible_in_txn(actor, task_id: int) -> Task:
     return task_lock_in_txn(task_id)
 
 
+TASK_CHANGED = ("该事项已被他人修改，请刷新后重试", "the task was changed by someone else; reload and try again")
+
+
 def _bump(task: Task, *, expected_version: int | None = None, **fields) -> None:
     """Optimistic locking: the row changes only if nobody changed it since ``expected_version`` was read."""
-    version = task.version if expected_version is None else expected_version
-    fields["updated_at"] = timezone.now()
-    updated = Task.objects.filter(pk=task.pk, version=version).update(version=F("version") + 1, **fields)
-    if updated == 0:
-        raise Conflict("该事项已被他人修改，请刷新后重试",
-                       "the task was changed by someone else; reload and try again")
-    for name, value in fields.items():
-        setattr(task, name, value)
-    task.version = version + 1
+    update_versioned_in_txn(task, version=task.version if expected_version is None else expected_version,
+                            conflict=TASK_CHANGED, updated_at=timezone.now(), **fields)
 
 
 def _check_units(lead_unit_id, coop_unit_ids) -> list[int]:
@@ -340,7 +346,7 @@ def task_update_in_txn(*, actor, task_id: int, version: int, changes: dict, coop
     audit_log(actor=actor, event_type=EventType.TASK_UPDATED, task=task, meeting=task.meeting,
               extra={"old": old, "new": {k: _jsonable(v) for k, v in new.items()}})
     if task.status in OPEN_STATUSES:
-        notify(recipients=unit_people(task.lead_unit_id), kind="task_updated", task=task,
+        notify(recipients=unit_recipients(task.lead_unit_id), kind="task_updated", task=task,
                title=f"督办事项有变更：{task.title}")
     return task
 
@@ -458,7 +464,7 @@ def task_withdraw_in_txn(*, actor, task_id: int, reason: str) -> Task:
     audit_log(actor=actor, event_type=EventType.TASK_WITHDRAWN, task=task, meeting=task.meeting,
               extra={"reason": reason, "old_status": old_status})
     if was_open:
-        notify(recipients=unit_people(task.lead_unit_id), kind="task_withdrawn", task=task,
+        notify(recipients=unit_recipients(task.lead_unit_id), kind="task_withdrawn", task=task,
                title=f"督办事项已撤销：{task.title}", body=reason)
     return task
 
@@ -489,7 +495,7 @@ def task_units_people(task: Task):
 def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "") -> list:
     """Tell the lead unit and every cooperating unit about the task (交办, 改派), joining the caller's
     transaction; a cooperating unit's notice says it cooperates. Returns the notification rows."""
-    lead = list(unit_people(task.lead_unit_id))
+    lead = list(unit_recipients(task.lead_unit_id))  # never nobody: staff, else anyone there, else the office
     lead_ids = {u.pk for u in lead}
     coop = [u for u in task_units_people(task) if u.pk not in lead_ids]
     rows = notify(recipients=lead, kind=kind, task=task, title=title, body=body, payload={"role": "lead"})
@@ -715,7 +721,7 @@ def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport
               target_unit=report.unit, extra={"comment": comment})
     if closing:
         _close_log(actor=actor, task=task, report=report, closed_reports=closed_reports)
-    notify(recipients=unit_people(report.unit_id), kind="report_accepted", task=task,
+    notify(recipients=unit_recipients(report.unit_id), kind="report_accepted", task=task,
            title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
     return report
 
@@ -744,6 +750,6 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
     if returning:
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_RETURNED, task=task, report=report,
                   meeting=task.meeting, extra={"reason": reason})
-    notify(recipients=unit_people(report.unit_id), kind="report_returned", task=task,
+    notify(recipients=unit_recipients(report.unit_id), kind="report_returned", task=task,
            title=f"进展被退回：{task.title}", body=reason)
     return report

@@ -1,26 +1,24 @@
 """Tasks and progress reports over JSON, calling the same selectors and actions as the pages."""
 
 import datetime as dt
-from collections.abc import Callable
-from functools import partial, wraps
 
-from ninja import Field, Status, Query, Router, Schema
-from ninja.pagination import make_response_paginated, paginate
-from ninja.utils import contribute_operation_args, contribute_operation_callback
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
-from duban.core.pagination import BoundedPagination
+from duban.core.params import BoundedPagination
 from duban.tasks import actions, selectors
-from duban.tasks.models import Task
+from duban.tasks.models import Task, deadline_warning
 
 router = Router()
 reports_router = Router()
 
 
 class KeysFirstPagination(BoundedPagination):
-    """``PageNumberPagination`` (same parameters, same response) that sorts and slices the primary keys first and
-    loads the page's rows in the same statement; see ``duban.core.views.KeysFirstPaginator``. The page's items are
-    a plain queryset of the model by those keys, in the list's order: the viewer's scope and the filters are in
-    the keys (compiled once, not twice), and the caller reads what it needs (``task_out_rows``)."""
+    """django-ninja's page-number pagination (same parameters, same response, a custom ``paginate_queryset`` as
+    its documentation describes) that sorts and slices the primary keys first and loads the page's rows by them;
+    see ``duban.core.views.KeysFirstPaginator``. The page's items are ``TaskOut`` as plain dicts
+    (``task_out_rows``: one statement, no model instances), which ninja then validates against the response
+    schema like any other response."""
 
     def paginate_queryset(self, queryset, pagination, request, **params):
         # ``queryset`` may be a pair: the rows in list order and the same rows spelled for counting (see
@@ -32,34 +30,7 @@ class KeysFirstPagination(BoundedPagination):
         items = queryset.model._default_manager.filter(pk__in=keys)
         if queryset.query.order_by:
             items = items.order_by(*queryset.query.order_by)
-        return {self.items_attribute: items, "count": counted.count()}
-
-
-def paginate_rendered(pagination_class, rows: Callable, **params):
-    """``ninja.pagination.paginate`` for a list whose page is built as plain data: the same query parameters
-    (``page``, ``page_size``) and the same ``Paged…`` response schema in the OpenAPI document, but the page's
-    items are ``rows(queryset)`` (the dicts the response schema would give) and the body is rendered once,
-    without building and validating a schema object per item (a 50-task page at 100k tasks on SQLite: ~20 ms
-    -> ~11 ms of CPU a request, a hello-world being ~5 ms).
-    ``duban/tasks/tests/test_api_fast.py`` holds each ``rows`` to its schema."""
-    paginator = pagination_class(**params)
-
-    def decorate(func):
-        @wraps(func)
-        def view(request, **kwargs):
-            from duban.api import api  # it mounts this module's routers
-
-            pagination = kwargs.pop("ninja_pagination", None) or paginator.Input()
-            page = paginator.paginate_queryset(func(request, **kwargs), pagination=pagination, request=request)
-            page[paginator.items_attribute] = rows(page[paginator.items_attribute])
-            return api.create_response(request, page, status=200)
-
-        contribute_operation_args(view, "ninja_pagination", paginator.Input, paginator.InputSource)
-        contribute_operation_callback(view, partial(make_response_paginated, paginator))
-        view._ninja_is_paginated = True
-        return view
-
-    return decorate
+        return {self.items_attribute: task_out_rows(items), "count": counted.count()}
 
 
 class TaskOut(Schema):
@@ -83,23 +54,37 @@ class TaskOut(Schema):
     report_cycle: str
     report_every: int
     version: int
+    deadline_warning: str = ""  # non-empty when the deadline falls on a non-working day
+
+    @staticmethod
+    def resolve_deadline_warning(obj) -> str:
+        if isinstance(obj, dict):
+            return obj["deadline_warning"]
+        return obj.deadline_warning
 
     @staticmethod
     def resolve_area(obj) -> str | None:
+        if isinstance(obj, dict):  # a row of ``task_out_rows``, already resolved
+            return obj["area"]
         return obj.area.name if obj.area_id else None
 
     @staticmethod
     def resolve_lead_unit(obj) -> str | None:
+        if isinstance(obj, dict):
+            return obj["lead_unit"]
         return obj.lead_unit.name if obj.lead_unit_id else None
 
     @staticmethod
     def resolve_coop_unit_ids(obj) -> list[int]:
+        if isinstance(obj, dict):
+            return obj["coop_unit_ids"]
         return [u.pk for u in obj.coop_units.all()]
 
 
 # TaskOut's fields read straight from a row: the column of the same name unless named here
 _TASK_OUT_SOURCES = {"area": "area__name", "lead_unit": "lead_unit__name", "coop_unit_ids": "coop_units"}
-_TASK_OUT_COLUMNS = tuple(_TASK_OUT_SOURCES.get(name, name) for name in TaskOut.model_fields)
+_ROW_FIELDS = tuple(name for name in TaskOut.model_fields if name != "deadline_warning")  # not a column
+_TASK_OUT_COLUMNS = tuple(_TASK_OUT_SOURCES.get(name, name) for name in _ROW_FIELDS)
 _ID_AT, _COOP_AT = _TASK_OUT_COLUMNS.index("id"), _TASK_OUT_COLUMNS.index("coop_units")
 
 
@@ -114,7 +99,8 @@ def task_out_rows(tasks) -> list[dict]:
     for row in rows:
         item = items.get(row[_ID_AT])
         if item is None:
-            item = items[row[_ID_AT]] = dict(zip(TaskOut.model_fields, row))
+            item = items[row[_ID_AT]] = dict(zip(_ROW_FIELDS, row))
+            item["deadline_warning"] = deadline_warning(item["deadline"])
             item["coop_unit_ids"] = []
         if row[_COOP_AT] is not None:
             item["coop_unit_ids"].append(row[_COOP_AT])
@@ -177,7 +163,7 @@ class ReviewIn(Schema):
 
 
 @router.get("", response=list[TaskOut], summary="督办事项列表 tasks (filter, paginated)")
-@paginate_rendered(KeysFirstPagination, task_out_rows, page_size=50)
+@paginate(KeysFirstPagination, page_size=50)
 def task_list(request, filters: Query[TaskFilter]):
     # the rows in list order, and the same rows spelled for counting
     return (selectors.task_list(viewer=request.user, in_list_order=True, **filters.dict()),

@@ -493,6 +493,8 @@ def task_edit(request, task_id: int):
                 if is_htmx(request):
                     return render(request, "tasks/_draft_row.html", _row_context(request, task, saved=True))
                 messages.success(request, "已保存。")
+                if task.deadline_warning:
+                    messages.warning(request, task.deadline_warning)
                 return redirect(_task_home(task))
     else:
         form = TaskEditForm.for_task(task, viewer=user)

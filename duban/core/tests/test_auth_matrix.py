@@ -72,13 +72,14 @@ def build_world(org) -> dict:
                                            data=PNG, hazard_id=hazard.pk)
     calendar = calendar_token_rotate(actor=org.lead_staff)
     scan = meeting_actions.scan_job_create(actor=org.supervisor, data=PNG, filename="scan.png", kind="png")
+    notice, evidence, delivery = _followup_records(org, today)
     return {
         "job_id": scan.pk, "page": 0,
         "task_id": task.pk, "meeting_id": meeting.pk, "report_id": report.pk, "unit_id": org.safety.pk,
         "request_id": extension.pk, "instruction_id": instruction.pk, "case_id": case.pk, "project_id": project.pk,
         "hazard_id": hazard.pk, "attachment_id": attachment.pk, "token": calendar.plain_token,
         "file_id": with_photo.files.get().pk, "comment_id": comment.pk,
-        "notice_id": MISSING, "evidence_id": MISSING, "delivery_id": MISSING, "phrase_id": MISSING,
+        "notice_id": notice.pk, "evidence_id": evidence.pk, "delivery_id": delivery.pk, "phrase_id": MISSING,
         "chart": "lights", "fmt": "xlsx", "step": "review",
         "hazard_version": hazard.version, "case_version": case.version,
         "task_version": Task.objects.get(pk=task.pk).version,
@@ -86,6 +87,36 @@ def build_world(org) -> dict:
         "user_id": org.coop_staff.pk, "person_version": org.coop_staff.profile.version,
         "unit_version": org.safety.version, "other_unit_id": org.other.pk,
     }
+
+
+def _followup_records(org, today: dt.date):
+    """A 督办通知单 (an overdue task of 市应急管理局, escalated), the evidence of a completion request, and a
+    delivery (an e-mail of the escalation to the unit head), each on its own task led by 市应急管理局 with
+    市卫健委 cooperating."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from duban.core.audit import system_actor
+    from duban.followup import actions as followup
+    from duban.followup.delivery import deliveries_enqueue
+    from duban.followup.models import CloseEvidence, Delivery, SupervisionNotice
+    from duban.tasks import actions as task_actions
+    from duban.followup.tests.conftest import place_task
+
+    deadline = today - dt.timedelta(days=3)
+    late = place_task(org.task_in("accepted"), assigned=today - dt.timedelta(days=30), deadline=deadline)
+    get_user_model().objects.filter(pk=org.lead_admin.pk).update(email="lead_admin@example.gov.cn")
+    followup.reminder_send(actor=system_actor(), task_id=late.pk, stage="escalate",
+                           due_key=f"deadline:{deadline.isoformat()}", today=today)
+    deliveries_enqueue(now=timezone.now())
+    closing = org.task_in("accepted")
+    report = task_actions.report_submit(actor=org.lead_staff, task_id=closing.pk, text="已完成", progress_percent=100,
+                                        request_close=True, evidence_text="整改前后照片", files=[("photo.png", PNG)])
+    # Evidence recorded before it moved onto reports (kept, still served): such a row, on this request's file.
+    evidence = CloseEvidence.objects.create(report=report, text="整改前后照片", file_name="photo.png",
+                                            file_path=report.files.get().storage_name, added_by=org.lead_staff)
+    return (SupervisionNotice.objects.get(task=late), evidence,
+            Delivery.objects.get(target="lead_admin@example.gov.cn", notification__kind="task_escalated"))
 
 
 def _url(row: Row, world: dict) -> str:

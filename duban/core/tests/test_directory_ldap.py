@@ -4,6 +4,7 @@ directory gives a clear message, never a 500."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import pytest
@@ -35,6 +36,8 @@ def group(cn: str, *members: str) -> str:
 @pytest.fixture(scope="module")
 def directory(tmp_path_factory):
     require_tool(os.path.exists(slapd.SLAPD), "slapd (Debian package slapd)")
+    require_tool(importlib.util.find_spec("django_auth_ldap") is not None,
+                 "django-auth-ldap (apt-get install libldap2-dev libsasl2-dev; pip install -r requirements-ldap.lock)")
     server = slapd.start(tmp_path_factory.mktemp("slapd"))
     server.add(person("zhangsan", "张三", "市应急管理局") + person("lisi", "李四", "市卫健委")
                + person("wangwu", "王五", "不存在的局") + person("zhaoliu", "赵六", "督查室")

@@ -143,7 +143,7 @@ def test_markup_in_text_fields_stays_inert_in_the_browser(live_server, transacti
                 context.add_cookies([{"name": "sessionid", "value": cookie, "domain": host, "path": "/"}])
                 page = context.new_page()
                 violations = []
-                page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+                page.on("console", lambda m, violations=violations: violations.append(m.text) if "Content Security Policy" in m.text else None)
                 response = page.goto(live_server.url + path)
                 assert response.status == 200, path
                 page.wait_for_load_state("networkidle")

@@ -1,4 +1,4 @@
-"""What every request costs before the page's own work (issue 8): the session engine that skips expiry writes made
+"""What every request costs before the page's own work: the session engine that skips expiry writes made
 less than DUBAN_SESSION_REFRESH_SECONDS ago (sessions still die after 30 idle minutes at most and stay revocable),
 and the nav bar's unread count loaded with the user."""
 

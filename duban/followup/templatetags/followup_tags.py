@@ -13,12 +13,13 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from duban.followup.lights import BLUE, GREEN, RED, SUPERVISED_STATUSES, YELLOW, task_light
+from duban.followup.lights import BLUE, GREEN, NO_DEADLINE, RED, SUPERVISED_STATUSES, YELLOW, task_light
 from duban.tasks.models import TaskStatus
 
 register = template.Library()
 
-BADGE_CLASSES = {GREEN: "bg-success", BLUE: "bg-primary", YELLOW: "bg-warning text-dark", RED: "bg-danger"}
+BADGE_CLASSES = {GREEN: "bg-success", BLUE: "bg-primary", YELLOW: "bg-warning text-dark", RED: "bg-danger",
+                 NO_DEADLINE: "bg-secondary"}
 LIT_STATUSES = frozenset((*SUPERVISED_STATUSES, TaskStatus.CLOSE_REQUESTED))  # the others have no light
 
 

@@ -45,3 +45,11 @@ def test_run_pass_and_loop(org):
     assert run_loop(interval=0, max_passes=2) == 2  # today's date: the step for this deadline was taken
 
 
+
+
+def test_remind_on_a_holiday_says_so_and_takes_no_step(org, capsys):
+    _overdue(org)
+    assert main(["remind", "--today", "2026-01-01"]) == 0  # New Year's Day
+    out = capsys.readouterr().out
+    assert "2026-01-01 不是工作日" in out and "催办 0 项" in out
+    assert not ReminderSent.objects.exists()

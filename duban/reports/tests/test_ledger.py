@@ -432,7 +432,7 @@ def test_followups_are_counted_in_the_ledger(org):
 
     late = org.task_in("assigned", title="逾期事项", deadline=dt.date(2024, 8, 1))
     org.task_in("assigned", title="未到期事项", deadline=dt.date(2030, 1, 1))
-    sent = reminders_run(today=TODAY)
+    sent = reminders_run(today=TODAY + dt.timedelta(days=1))  # reminders go out on working days: Monday
     assert [r.task_id for r in sent] == [late.pk]
     rows = {r["督办事项"]: r for r in by_header(read(ledger_export(actor=org.supervisor, today=TODAY)))}
     assert rows["逾期事项"]["督办次数"] == 1 and rows["逾期事项"]["亮灯"] == "红灯"

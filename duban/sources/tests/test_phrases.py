@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from duban import extraction
+from duban.core.errors import PermissionDenied
 from duban.meetings.actions import meeting_import
 from duban.sources import actions, selectors
 from duban.sources.models import Phrase, PhraseOccurrence
@@ -39,7 +40,7 @@ def test_backfill_is_idempotent(org, sample_meeting):
     actions.phrases_backfill(actor=org.supervisor)
     after = list(PhraseOccurrence.objects.order_by("start").values_list("phrase__text", "start", "task_id"))
     assert after == before
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         actions.phrases_backfill(actor=org.lead_staff)
 
 

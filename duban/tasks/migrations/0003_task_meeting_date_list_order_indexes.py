@@ -1,5 +1,5 @@
 """Task.meeting_date (a copy of the meeting's date, the list's sort key) filled for existing tasks, and the indexes
-that serve the task list's order (issue 8)."""
+that serve the task list's order."""
 
 from django.conf import settings
 from django.db import migrations, models

@@ -1,4 +1,4 @@
-# Indexes of the reports dashboard (issue 8): one covering grouped pass, and closed_at ranges.
+# Indexes of the reports dashboard: one covering grouped pass, and closed_at ranges.
 
 from django.conf import settings
 from django.db import migrations, models

@@ -1,4 +1,4 @@
-"""Indexes that only help when a query's spelling matches them (issue 8)."""
+"""Indexes that only help when a query's spelling matches them."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The task list's sort key (``Task.meeting_date``), the keys-first pagination of the task list and the API, and the
-filter drop-downs built in Python (issue 8): same rows, same order, same escaping as before."""
+filter drop-downs built in Python: same rows, same order, same escaping as before."""
 
 from __future__ import annotations
 

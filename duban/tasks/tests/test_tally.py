@@ -1,5 +1,5 @@
 """``TaskTally``: the database keeps the count of tasks per (lead unit, area, status) through every way tasks are
-written, and the office's dashboards read the same figures from it as from a grouped pass (issue 8)."""
+written, and the office's dashboards read the same figures from it as from a grouped pass."""
 
 from __future__ import annotations
 

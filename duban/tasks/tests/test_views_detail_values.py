@@ -1,4 +1,4 @@
-"""The task page and task list read plain values where they used to read model instances (issue 8): the markup
+"""The task page and task list read plain values where they used to read model instances: the markup
 must be what the former template loops made of the instances, byte for byte, and the shortcuts (the audit chain
 head read once, the follow-up section's scope check skipped for a task ``task_get`` read for the same viewer)
 must not change what anyone sees."""

@@ -1,4 +1,4 @@
-"""The task list built from plain values (issue 8): the same cells, badges and escaping as from model instances,
+"""The task list built from plain values: the same cells, badges and escaping as from model instances,
 filter options kept in the cache of figures yet never stale nor leaking between scopes."""
 
 from __future__ import annotations
