@@ -118,7 +118,7 @@ def test_close_requests_returns_and_accepts_at_once_lose_nothing_and_never_fail(
         def run():
             for n in range(rounds):
                 report = actions.report_submit(actor=org.lead_staff, task_id=task_id, text=f"第{n}次申请办结",
-                                               progress_percent=100, request_close=True)
+                                               progress_percent=100, request_close=True, evidence_text="验收报告")
                 acknowledged[task_id]["submits"] += 1
                 if n < rounds - 1:
                     actions.report_return(actor=org.supervisor, report_id=report.pk, reason=f"第{n}次退回")
