@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "duban.core.middleware.SecurityHeadersMiddleware",
     "duban.core.middleware.PasswordChangeRequiredMiddleware",
+    "duban.core.middleware.SignInRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

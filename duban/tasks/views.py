@@ -255,11 +255,13 @@ def task_detail(request, task_id: int):
     })
 
 
-def _back_to_task(request, task_id: int, error: Exception | None = None, ok: str = ""):
+def _back_to_task(request, task_id: int, error: Exception | None = None, ok: str = "", sent: bool = False):
+    """Back to the task's page with the outcome. ``sent``: the page's kept draft (``data-draft``) arrived and the
+    browser may forget it."""
     if error is not None:
         messages.error(request, error.message_zh)
     elif ok:
-        messages.success(request, ok)
+        messages.success(request, ok, extra_tags="draft-sent" if sent else "")
     return redirect("tasks:detail", task_id=task_id)
 
 
@@ -315,7 +317,7 @@ def report_submit(request, task_id: int):
                               request_close=form.cleaned_data["request_close"])
     except (Conflict, InvalidInput) as exc:
         return _back_to_task(request, task_id, exc)
-    return _back_to_task(request, task_id,
+    return _back_to_task(request, task_id, sent=True,
                          ok="已提交办结申请，等待督查室审核。" if form.cleaned_data["request_close"] else "进展已报送。")
 
 

@@ -82,3 +82,64 @@ def test_editing_only_the_title_keeps_the_deadline(chromium, live_server, live_o
     task = Task.objects.get(pk=task.pk)
     assert task.title == "排查整治燃气安全隐患（修订）"
     assert task.deadline == deadline
+
+
+def draft_meeting(org):
+    """The demo communique imported as a draft ledger by the office."""
+    from duban.demo.loader import demo_communique
+    from duban.meetings.actions import extract_upload, meeting_import
+
+    extracted, text = extract_upload(text=demo_communique())
+    return meeting_import(actor=org.supervisor, extracted=extracted, source_text=text)
+
+
+def _expire_sessions():
+    from django.contrib.sessions.models import Session
+
+    Session.objects.all().delete()
+
+
+def test_a_report_typed_before_the_session_expired_is_sent_after_signing_in(chromium, live_server, live_org):
+    from playwright.sync_api import expect
+
+    task = live_org.task_in("accepted")
+    base = live_server.url
+    page = open_as(chromium, base, "lead_staff", viewport=PHONE)
+    page.goto(f"{base}/tasks/{task.pk}/")
+    text = "已组织全市燃气场所拉网式排查，发现隐患12处，已整改9处。"
+    page.fill("#id_text", text)
+    page.fill("#id_progress_percent", "60")
+    _expire_sessions()  # the clerk went to a meeting; the session died meanwhile
+    page.click("#report-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/accounts/login/\?next=.*"))
+    assert "405" not in page.content()
+    sign_in(page, base, "lead_staff", path="")
+    page.wait_for_url(f"{base}/tasks/{task.pk}/")
+    expect(page.locator("#id_text")).to_have_value(text)
+    expect(page.locator("#id_progress_percent")).to_have_value("60")
+    expect(page.locator(".draft-restored")).to_be_visible()
+    picture(page, "unit-draft-restored.png")
+    page.click("#report-form button[type=submit]")
+    expect(page.locator("#task-status")).to_have_text("办理中")
+    report = task.reports.get()
+    assert (report.text, report.progress_percent) == (text, 60)
+    # Sent: the browser forgets the draft, the next visit starts empty.
+    page.goto(f"{base}/tasks/{task.pk}/")
+    expect(page.locator("#id_text")).to_have_value("")
+    expect(page.locator(".draft-restored")).to_have_count(0)
+
+
+def test_an_inline_edit_after_expiry_goes_to_sign_in_not_into_the_row(chromium, live_server, live_org):
+    from django.urls import reverse
+
+    meeting_id = draft_meeting(live_org).pk
+    base = live_server.url
+    page = open_as(chromium, base, "supervisor")
+    page.goto(base + reverse("meetings:detail", args=[meeting_id]))
+    row = page.locator("tr[id^=task-row-]").first
+    _expire_sessions()
+    row.get_by_role("button", name="编辑").click()
+    page.wait_for_url(re.compile(r".*/accounts/login/\?next=%2Fmeetings%2F" + str(meeting_id) + r"%2F$"))
+    assert page.locator("tr[id^=task-row-]").count() == 0
+    sign_in(page, base, "supervisor", path="")
+    page.wait_for_url(base + reverse("meetings:detail", args=[meeting_id]))
