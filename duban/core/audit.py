@@ -42,6 +42,8 @@ class EventType(enum.IntEnum):
     TASK_CLOSE_REQUESTED = 409
     TASK_CLOSED = 410
     TASK_CLOSE_RETURNED = 411
+    TASK_REASSIGNED = 412
+    TASK_DEADLINE_ADJUSTED = 413
 
     # 420-449 follow-up (duban.followup): reminders, escalation, extensions, completion evidence
     TASK_REMINDED = 420
@@ -52,6 +54,8 @@ class EventType(enum.IntEnum):
     TASK_EXTENSION_REJECTED = 425
     TASK_CLOSE_EVIDENCE_ADDED = 426
     DELIVERY_RETRIED = 430
+    TASK_URGED = 431
+    TASK_NOTICE_ISSUED = 432
 
     # 450-469 evaluation (duban.reports)
     TASK_SCORED = 451

@@ -15,6 +15,16 @@ def can_decide_extension(user, request) -> bool:
     return perms.is_supervisor(user)
 
 
+def can_urge_task(user, task) -> bool:
+    """催办 by hand is the office's; units are reminded, they do not remind."""
+    return perms.is_supervisor(user)
+
+
+def can_issue_notice(user, task) -> bool:
+    """A 督办通知单 on demand is the office's."""
+    return perms.is_supervisor(user)
+
+
 def can_manage_deliveries(user) -> bool:
     """The delivery log shows every recipient's address, so only the sysadmin sees it."""
     return perms.role_of(user) == Role.SYSADMIN

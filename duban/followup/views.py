@@ -53,6 +53,24 @@ def _date(value: str | None) -> dt.date:
 @login_required
 @require_POST
 @page_errors
+def task_urge(request, task_id: int):
+    def run():
+        actions.task_urge(actor=request.user, task_id=task_id, message=request.POST.get("message", ""))
+    return _step(request, task_id, run, "已催办，相关单位已收到通知。")
+
+
+@login_required
+@require_POST
+@page_errors
+def notice_issue(request, task_id: int):
+    def run():
+        actions.notice_issue(actor=request.user, task_id=task_id)
+    return _step(request, task_id, run, "已下发督办通知单，可在“催办记录”中下载。")
+
+
+@login_required
+@require_POST
+@page_errors
 def extension_request(request, task_id: int):
     def run():
         actions.extension_request(actor=request.user, task_id=task_id, new_deadline=_date(request.POST.get(

@@ -20,7 +20,8 @@ from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Unit
 from duban.meetings.models import Meeting, MeetingStatus
-from duban.tasks.actions import task_assign_in_txn, task_create_in_txn, title_from_text
+from duban.tasks.actions import (check_deadline, task_assign_in_txn, task_create_in_txn, task_update_in_txn,
+                                 title_from_text)
 from duban.tasks.models import Task, TaskStatus
 
 
@@ -63,6 +64,18 @@ def extract_upload(*, data: bytes | None = None, filename: str = "", text: str |
     except extraction.ExtractionError as exc:
         raise InvalidInput(exc.message_zh, exc.message_en) from None
     return result.to_dict(), decoded.text
+
+
+class MissingDeadlines(InvalidInput):
+    """Some tasks to assign have no deadline (时限): they would never be reminded nor turn red. The caller lists
+    them and asks once, or gives one deadline for all of them."""
+
+    code = "missing_deadlines"
+
+    def __init__(self, tasks: list[Task]):
+        super().__init__(f"以下 {len(tasks)} 项未设办理时限：" + "；".join(f"{t.seq}. {t.title}" for t in tasks),
+                         f"{len(tasks)} task(s) have no deadline", details={"task_ids": [t.pk for t in tasks]})
+        self.tasks = tasks
 
 
 def _meeting_title(found: dict) -> str:
@@ -143,10 +156,13 @@ def _locked_meeting(actor, meeting_id: int) -> Meeting:
 
 
 @transaction.atomic(durable=True)
-def meeting_confirm(*, actor, meeting_id: int) -> Meeting:
+def meeting_confirm(*, actor, meeting_id: int, allow_missing_deadline: bool = True,
+                    deadline_for_missing: dt.date | None = None) -> Meeting:
     """Supervisors confirm a reviewed draft: every draft task is assigned to its lead unit at once, or nothing
-    is (a task without a lead unit stops the whole confirmation). Events MEETING_CONFIRMED and TASK_ASSIGNED per
-    task; each lead unit is told."""
+    is (a task without a lead unit stops the whole confirmation). ``deadline_for_missing`` first gives the drafts
+    without a deadline that one (TASK_UPDATED each); with ``allow_missing_deadline`` false, drafts still without
+    one stop the confirmation with ``MissingDeadlines`` (the web page asks once). Events MEETING_CONFIRMED and
+    TASK_ASSIGNED per task; each lead unit is told."""
     meeting = _locked_meeting(actor, meeting_id)
     if not perms.can_edit_meeting(actor, meeting):
         raise PermissionDenied()
@@ -163,6 +179,13 @@ def meeting_confirm(*, actor, meeting_id: int) -> Meeting:
                            details={"task_ids": [t.pk for t in missing]})
     if not drafts:
         raise InvalidInput("没有可交办的事项", "there is no draft task to assign")
+    if deadline_for_missing is not None:
+        check_deadline(deadline_for_missing)
+        drafts = [t if t.deadline is not None else task_update_in_txn(
+            actor=actor, task=t, version=t.version, changes={"deadline": deadline_for_missing}) for t in drafts]
+    no_deadline = [t for t in drafts if t.deadline is None]
+    if no_deadline and not allow_missing_deadline:
+        raise MissingDeadlines(no_deadline)
     for task in drafts:
         task_assign_in_txn(actor=actor, task=task)
     Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.CONFIRMED, confirmed_at=timezone.now(),

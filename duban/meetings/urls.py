@@ -12,4 +12,5 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/", views.meeting_detail, name="detail"),
     path("meetings/<int:meeting_id>/confirm/", views.meeting_confirm, name="confirm"),
     path("meetings/<int:meeting_id>/merge/", views.meeting_merge, name="merge"),
+    path("meetings/<int:meeting_id>/bulk-edit/", views.meeting_bulk_edit, name="bulk_edit"),
 ]

@@ -246,6 +246,7 @@ def task_detail(request, task_id: int):
                   and perms.can_report_on_task(user, task))
     can_review = perms.is_supervisor(user)
     return render(request, "tasks/detail.html", {
+        "office": _office_actions(user, task),
         "task": task, "reports": reports, "history": history, "today": selectors.today_local(),
         "can_accept": can_accept, "can_decline": can_accept,
         "can_report": can_report, "can_request_close": can_report and perms.can_request_close(user, task),
@@ -253,6 +254,28 @@ def task_detail(request, task_id: int):
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
         "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
     })
+
+
+def _office_actions(user, task) -> dict:
+    """What the office may do with a task after 交办 (the ``tasks/_office_actions.html`` panel), and the units its
+    改派 form offers; empty for everyone else."""
+    from duban.followup.lights import SUPERVISED_STATUSES
+    from duban.followup.permissions import can_issue_notice, can_urge_task
+
+    reassign = task.status in actions.REASSIGNABLE and perms.can_reassign_task(user, task)
+    supervised = task.status in SUPERVISED_STATUSES
+    office = {
+        "reassign": reassign,
+        "adjust_deadline": task.status in OPEN_STATUSES and perms.can_adjust_deadline(user, task),
+        "urge": supervised and can_urge_task(user, task),
+        "notice": supervised and can_issue_notice(user, task),
+    }
+    if not any(office.values()):
+        return {}
+    if reassign:
+        office["units"] = unit_list(viewer=user).select_related(None).only("id", "name")
+        office["coop_ids"] = set(task.coop_units.values_list("id", flat=True))
+    return office
 
 
 def _back_to_task(request, task_id: int, error: Exception | None = None, ok: str = "", sent: bool = False):
@@ -294,6 +317,49 @@ def task_decline(request, task_id: int):
 @page_errors
 def task_assign(request, task_id: int):
     return _task_step(request, task_id, actions.task_assign, "已重新交办。")
+
+
+class ReassignForm(forms.Form):
+    version = forms.IntegerField()
+    lead_unit = forms.IntegerField(min_value=1, error_messages={"required": "请选择牵头单位"})
+    reason = forms.CharField(max_length=500, required=False)
+
+
+def _form_error(form) -> InvalidInput:
+    return InvalidInput("；".join(str(v[0]) for v in form.errors.values()) or "请检查填写内容", "invalid input")
+
+
+@login_required
+@require_POST
+@page_errors
+def task_reassign(request, task_id: int):
+    """改派 / 重新交办 from the task page."""
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        return _back_to_task(request, task_id, _form_error(form))
+    d = form.cleaned_data
+    coop = [int(v) for v in request.POST.getlist("coop_units") if v.isdigit()]  # the action checks each unit
+    return _task_step(request, task_id, actions.task_reassign, "已改派，相关单位已收到通知。", version=d["version"],
+                      lead_unit_id=d["lead_unit"], coop_unit_ids=coop, reason=d["reason"].strip())
+
+
+class DeadlineAdjustForm(forms.Form):
+    version = forms.IntegerField()
+    deadline = forms.DateField(error_messages={"required": "请选择新的时限", "invalid": "日期格式不正确"})
+    reason = forms.CharField(max_length=500, required=False)
+
+
+@login_required
+@require_POST
+@page_errors
+def task_deadline_adjust(request, task_id: int):
+    """调整时限 from the task page."""
+    form = DeadlineAdjustForm(request.POST)
+    if not form.is_valid():
+        return _back_to_task(request, task_id, _form_error(form))
+    d = form.cleaned_data
+    return _task_step(request, task_id, actions.task_deadline_adjust, "时限已调整，相关单位已收到通知。",
+                      version=d["version"], deadline=d["deadline"], reason=d["reason"].strip())
 
 
 class ReportForm(forms.Form):
