@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "duban.followup",
     "duban.reports",
     "duban.sources",
+    "duban.workbench",
 ]
 
 MIDDLEWARE = [

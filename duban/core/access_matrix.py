@@ -114,6 +114,7 @@ ROWS: list[Row] = [
     page("GET", "meetings/import/", E(302, signed_in=403, sup=200)),
     page("POST", "meetings/import/", E(302, signed_in=403, sup=200)),
     page("GET", "notifications/", E(302, signed_in=200)),
+    page("GET", "workbench/count/", E(302, signed_in=200)),
     page("GET", "notifications/read/", E(302, signed_in=405)),
     page("POST", "notifications/read/", E(302)),
     page("GET", "phrases/", E(302, signed_in=200)),

@@ -6,7 +6,6 @@ from django.urls import path
 from duban.core import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.password_change, name="password_change"),

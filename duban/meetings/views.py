@@ -22,6 +22,7 @@ from duban.followup.templatetags.followup_tags import light_badge_of_values
 from duban.meetings import actions, selectors
 from duban.meetings.models import MeetingStatus
 from duban.tasks import actions as task_actions
+from duban.tasks import palette
 from duban.tasks import selectors as task_selectors
 from duban.tasks.models import TaskStatus, is_late
 
@@ -168,7 +169,7 @@ TASK_ROW = (
     '\n          <tr data-span-for="{pk}"><td>{seq}</td><td class="cell-text"><a href="{url}">{title}</a></td>\n'
     '            <td class="small">{lead}</td>\n'
     '            <td class="text-nowrap small{late}">{deadline}</td>\n'
-    '            <td class="text-nowrap"><span class="badge bg-secondary">{status_label}</span> {light}</td></tr>'
+    '            <td class="text-nowrap"><span class="badge {status_css}">{status_label}</span> {light}</td></tr>'
 )
 
 
@@ -186,7 +187,7 @@ def task_rows(tasks, today) -> list[str]:
         out.append(mark_safe(TASK_ROW.format(  # every part escaped here
             pk=int(pk), seq=int(seq), url=f"{prefix}{int(pk)}/", title=quote(title),
             lead=quote(lead_name or "—"), late=" text-danger" if late else "",
-            deadline=deadline.isoformat() if deadline else "—",
+            deadline=deadline.isoformat() if deadline else "无时限", status_css=palette.status_class(status),
             status_label=labels[status] if status in labels else quote(status),
             light=light_badge_of_values(status, deadline, assigned_at, pct, report_cycle, report_every,
                                         reported_at, today),

@@ -28,7 +28,7 @@ from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_error
                               select_options_marked)
 from duban.followup.templatetags.followup_tags import light_badge_of_values
 from duban.meetings.selectors import meeting_choices
-from duban.tasks import actions, selectors
+from duban.tasks import actions, palette, selectors
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, TaskStatus, choice_label, is_late
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
@@ -189,7 +189,7 @@ TASK_ROW = (
     '      <td class="d-none d-sm-table-cell small">{units}</td>\n'
     '      <td class="d-none d-md-table-cell small">{area}</td>\n'
     '      <td class="d-none d-sm-table-cell text-nowrap small{late_td}">{deadline}</td>\n'
-    '      <td class="text-nowrap"><span class="badge status-{status} bg-secondary-subtle text-body">{status_label}</span>'
+    '      <td class="text-nowrap"><span class="badge status-{status} {status_css}">{status_label}</span>'
     ' {light}</td>\n'
     '      <td class="d-none d-sm-table-cell"><div class="progress progress-thin" role="progressbar"'
     ' aria-valuenow="{pct}" aria-valuemin="0" aria-valuemax="100" aria-label="进度">'
@@ -223,7 +223,8 @@ def task_list_rows(rows, today) -> list[str]:
             meeting=f'<div class="small text-muted">{quote(meeting_title)}</div>' if meeting_id is not None else "",
             lead=lead, units=units, area=quote(area_name or "—"),
             late="text-danger fw-semibold" if late else "", late_td=" text-danger fw-semibold" if late else "",
-            deadline=deadline.isoformat() if deadline else "—", status=quote(status),
+            deadline=deadline.isoformat() if deadline else "无时限", status=quote(status),
+            status_css=palette.status_class(status),
             status_label=labels[status] if status in labels else quote(status),
             light=light_badge_of_values(status, deadline, assigned_at, pct, report_cycle, report_every,
                                         reported_at, today),

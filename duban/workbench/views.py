@@ -1,0 +1,36 @@
+"""工作台: each person's home page (what they must act on, then the figures), and the count the navigation shows.
+
+The navigation's count is fetched by the page after it loaded (``hx-get`` on the badge), so no other page pays
+for it; it is kept in the cache of figures under the audit chain head (``duban.core.cache``: never stale)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+
+from duban.core.cache import cached
+from duban.core.views import dashboard_figures_html, page_errors
+from duban.tasks.selectors import today_local
+from duban.workbench.selectors import workbench_count, workbench_get
+
+
+@login_required
+@page_errors
+def home(request):
+    today = today_local()
+    return render(request, "workbench/home.html", {
+        "wb": workbench_get(viewer=request.user, today=today), "today": today,
+        "figures_html": mark_safe(dashboard_figures_html(request.user, today)),  # rendered by us
+    })
+
+
+@login_required
+def nav_count(request):
+    """The number on the navigation's 工作台 link (plain text; empty when nothing waits)."""
+    today = today_local()
+    # a unit's items and the viewer's own notifications differ per person: the key holds the user
+    n = cached("workbench-count", request.user, (request.user.pk,), today,
+               lambda: workbench_count(viewer=request.user, today=today))
+    return HttpResponse(str(n) if n else "", content_type="text/plain; charset=utf-8")
