@@ -89,6 +89,74 @@ class EventType(enum.IntEnum):
     ATTACHMENT_UPLOADED = 841
 
 
+# Each event in the office's words: the history of a task, exports and anything else a person reads show these,
+# never the English names (a test keeps every member labelled).
+EVENT_LABELS = {
+    EventType.USER_LOGGED_IN: "登录",
+    EventType.USER_LOGIN_FAILED: "登录失败",
+    EventType.USER_LOGGED_OUT: "退出登录",
+    EventType.USER_PASSWORD_CHANGED: "修改密码",
+    EventType.USER_CREATED: "新增用户",
+    EventType.API_TOKEN_CREATED: "创建接口令牌",
+    EventType.UNIT_CREATED: "新增单位",
+    EventType.MEETING_IMPORTED: "导入会议",
+    EventType.MEETING_CONFIRMED: "确认交办",
+    EventType.TASK_CREATED: "立项",
+    EventType.TASK_UPDATED: "修改",
+    EventType.TASK_MERGED: "合并",
+    EventType.TASK_SPLIT: "拆分",
+    EventType.TASK_WITHDRAWN: "撤销",
+    EventType.TASK_ASSIGNED: "交办",
+    EventType.TASK_ACCEPTED: "签收",
+    EventType.TASK_DECLINED: "退回交办",
+    EventType.TASK_CLOSE_REQUESTED: "申请办结",
+    EventType.TASK_CLOSED: "办结销号",
+    EventType.TASK_CLOSE_RETURNED: "办结申请被退回",
+    EventType.TASK_REASSIGNED: "改派",
+    EventType.TASK_DEADLINE_ADJUSTED: "调整时限",
+    EventType.TASK_REMINDED: "催办提醒",
+    EventType.TASK_WARNED: "督办预警",
+    EventType.TASK_ESCALATED: "超期督办",
+    EventType.TASK_EXTENSION_REQUESTED: "申请延期",
+    EventType.TASK_EXTENSION_APPROVED: "批准延期",
+    EventType.TASK_EXTENSION_REJECTED: "不予延期",
+    EventType.TASK_CLOSE_EVIDENCE_ADDED: "补充办结佐证",
+    EventType.DELIVERY_RETRIED: "重发通知",
+    EventType.TASK_URGED: "督查室催办",
+    EventType.TASK_NOTICE_ISSUED: "下发督办通知单",
+    EventType.TASK_SCORED: "办结评分",
+    EventType.REPORT_SUBMITTED: "报送进展",
+    EventType.REPORT_ACCEPTED: "采纳进展",
+    EventType.REPORT_RETURNED: "退回进展",
+    EventType.DATA_BACKED_UP: "数据备份",
+    EventType.DATA_RESTORED: "数据恢复",
+    EventType.LEDGER_IMPORTED: "导入台账",
+    EventType.LEDGER_EXPORTED: "导出台账",
+    EventType.BRIEFING_EXPORTED: "导出通报",
+    EventType.CALENDAR_TOKEN_ROTATED: "更新日历订阅",
+    EventType.INSTRUCTION_CREATED: "登记领导批示",
+    EventType.INSTRUCTION_TASK_ADDED: "批示新增任务",
+    EventType.CASE_CREATED: "登记督察交办件",
+    EventType.CASE_RECTIFICATION_RECORDED: "填报整改情况",
+    EventType.LIVELIHOOD_CREATED: "登记民生实事",
+    EventType.LIVELIHOOD_ACTUAL_RECORDED: "填报月度完成值",
+    EventType.HAZARD_FOUND: "发现隐患",
+    EventType.HAZARD_RECTIFIED: "隐患整改",
+    EventType.HAZARD_REVIEWED: "复查通过",
+    EventType.HAZARD_REVIEW_FAILED: "复查未通过",
+    EventType.HAZARD_CLOSED: "隐患销号",
+    EventType.ATTACHMENT_UPLOADED: "上传附件",
+}
+
+
+def event_label(event_type: int) -> str:
+    """The Chinese name of an event type (its number for a type this version does not know)."""
+    try:
+        return EVENT_LABELS[EventType(event_type)]
+    except (ValueError, KeyError):
+        return f"事件 {event_type}"
+
+
 SYSTEM_USERNAME = "duban-system"
 
 

@@ -10,6 +10,7 @@ from duban.tasks.models import TaskStatus
 
 RED, AMBER, BLUE, GREEN, GREY = "#e03131", "#f08c00", "#1c7ed6", "#2f9e44", "#868e96"
 CYAN, INDIGO, VIOLET, DARK, LIGHT_GREY = "#1098ad", "#4c6ef5", "#7048e8", "#495057", "#ced4da"
+DONE = "#087f5b"  # 已办结: a deep green, apart from the green light of a task still open
 
 NO_DEADLINE = "no-deadline"
 # light code -> (label, badge classes, chart colour)
@@ -27,12 +28,12 @@ STATUSES = {
     TaskStatus.ACCEPTED: ("text-bg-primary", INDIGO),
     TaskStatus.IN_PROGRESS: ("text-bg-primary", BLUE),
     TaskStatus.CLOSE_REQUESTED: ("text-bg-secondary", VIOLET),
-    TaskStatus.CLOSED: ("text-bg-success", GREEN),
+    TaskStatus.CLOSED: ("text-bg-success", DONE),
     TaskStatus.RETURNED: ("text-bg-dark", DARK),
     TaskStatus.WITHDRAWN: ("text-bg-light border", LIGHT_GREY),
 }
 # the stacked series of the charts by area and unit: key -> (label, colour)
-SERIES = {"closed": ("已办结", GREEN), "open": ("办理中", BLUE), "unsigned": ("未签收", CYAN),
+SERIES = {"closed": ("已办结", DONE), "open": ("办理中", BLUE), "unsigned": ("未签收", CYAN),
           "overdue": ("已逾期", RED)}
 
 
@@ -42,6 +43,11 @@ def light_display(code: str, deadline) -> tuple[str, str, str]:
         code = NO_DEADLINE
     label, css, _ = LIGHTS[code]
     return code, label, css
+
+
+def light_colours() -> dict[str, str]:
+    """Chart colours of the lights and of closed tasks, by code (the reports' charts)."""
+    return {**{code: colour for code, (_, _, colour) in LIGHTS.items()}, "closed": DONE}
 
 
 def status_class(status: str) -> str:

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from duban.core import permissions as perms
-from duban.core.audit import EventType
+from duban.core.audit import EventType, event_label
 from duban.core.cache import cached, chain_head
 from duban.core.cache import timeout_seconds as cache_timeout_seconds
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -33,37 +33,9 @@ from duban.tasks.models import OPEN_STATUSES, ReportStatus, TaskStatus, choice_l
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
 
-EVENT_LABELS = {
-    EventType.TASK_CREATED: "立项",
-    EventType.TASK_UPDATED: "修改",
-    EventType.TASK_MERGED: "合并",
-    EventType.TASK_SPLIT: "拆分",
-    EventType.TASK_WITHDRAWN: "撤销",
-    EventType.TASK_ASSIGNED: "交办",
-    EventType.TASK_ACCEPTED: "签收",
-    EventType.TASK_DECLINED: "退回交办",
-    EventType.TASK_CLOSE_REQUESTED: "申请办结",
-    EventType.TASK_CLOSED: "办结销号",
-    EventType.TASK_CLOSE_RETURNED: "办结申请被退回",
-    EventType.REPORT_SUBMITTED: "报送进展",
-    EventType.REPORT_ACCEPTED: "采纳进展",
-    EventType.REPORT_RETURNED: "退回进展",
-    EventType.MEETING_IMPORTED: "导入会议",
-    EventType.MEETING_CONFIRMED: "确认交办",
-}
 FIELD_LABELS = {"title": "事项", "text": "内容", "area_id": "领域", "lead_unit_id": "牵头单位",
                 "coop_unit_ids": "配合单位", "deadline": "时限", "deadline_text": "原文时限", "priority": "优先级",
                 "report_cycle": "报送周期", "report_every": "报送间隔", "heading": "所属部署"}
-
-
-def event_label(event_type: int) -> str:
-    label = EVENT_LABELS.get(event_type)
-    if label:
-        return label
-    try:
-        return EventType(event_type).name.replace("_", " ").lower()
-    except ValueError:
-        return f"事件 {event_type}"
 
 
 class _EventFacts:
@@ -84,7 +56,9 @@ def event_detail(event) -> str:
         return f"进度 {extra.get('progress_percent', 0)}%" + ("，申请办结" if extra.get("request_close") else "")
     if event.event_type == EventType.TASK_WITHDRAWN and extra.get("reason") == "merged":
         return f"并入事项 #{extra.get('into_task_id')}"
-    for key in ("reason", "comment"):
+    if event.event_type == EventType.TASK_DEADLINE_ADJUSTED:
+        return f"{extra.get('old_deadline') or '未定'} → {extra.get('new_deadline')}：{extra.get('reason', '')}"
+    for key in ("reason", "comment", "message"):
         if extra.get(key):
             return str(extra[key])
     return ""
