@@ -29,8 +29,8 @@ from django.views.decorators.http import require_POST
 from duban.core import actions, selectors
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.signals import client_ip
-from duban.tasks.models import TaskStatus
 from duban.tasks import palette
+from duban.tasks.models import TaskStatus
 from duban.tasks.selectors import task_stats, today_local
 
 PAGE_SIZE = 50
