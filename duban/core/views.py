@@ -146,13 +146,14 @@ def password_change(request):
 
 # --- dashboard ---------------------------------------------------------------------------------------------
 
-def dashboard_figures_html(viewer, today) -> str:
+def dashboard_figures_html(viewer, today, *, head=None) -> str:
     """The figures and charts of the home page, for the viewer's scope. Rendered once per state of the data (300
-    unit rows at a province's scale), under the audit chain's head (never stale: see duban/core/cache.py)."""
+    unit rows at a province's scale), under the audit chain's head (never stale: see duban/core/cache.py);
+    ``head``: the chain head read earlier in the same request (``cached``)."""
     from duban.core.cache import cached
 
     return cached("office-dashboard-html", viewer, (), today,
-                  lambda: _dashboard_figures_html(task_stats(viewer=viewer, today=today)))
+                  lambda: _dashboard_figures_html(task_stats(viewer=viewer, today=today)), head=head)
 
 
 def _dashboard_figures_html(stats) -> str:

@@ -32,14 +32,15 @@ def _back(request, task_id: int):
     return redirect(target)
 
 
-def _step(request, task_id: int, run, done: str):
-    """Run one action; a Conflict or InvalidInput becomes a message on the task page."""
+def _step(request, task_id: int, run, done: str, *, sent: bool = False):
+    """Run one action; a Conflict or InvalidInput becomes a message on the task page. ``sent``: the form's kept
+    draft (``data-draft`` in app.js) arrived and the browser may forget it."""
     try:
         run()
     except (Conflict, InvalidInput) as exc:
         messages.error(request, exc.message_zh)
     else:
-        messages.success(request, done)
+        messages.success(request, done, extra_tags="draft-sent" if sent else "")
     return _back(request, task_id)
 
 
@@ -75,7 +76,7 @@ def extension_request(request, task_id: int):
     def run():
         actions.extension_request(actor=request.user, task_id=task_id, new_deadline=_date(request.POST.get(
             "new_deadline")), reason=request.POST.get("reason", ""))
-    return _step(request, task_id, run, "延期申请已提交")
+    return _step(request, task_id, run, "延期申请已提交", sent=True)
 
 
 @login_required
@@ -114,7 +115,7 @@ def close_request(request, task_id: int):
             actor=request.user, task_id=task_id, text=request.POST.get("text", ""),
             evidence_text=request.POST.get("evidence_text", ""),
             file_name=upload.name if upload else "", content=upload.read() if upload else None)
-    return _step(request, task_id, run, "办结申请已提交")
+    return _step(request, task_id, run, "办结申请已提交", sent=True)
 
 
 def _report_task_id(request, report_id: int) -> int:

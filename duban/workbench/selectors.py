@@ -142,6 +142,3 @@ def _leader(viewer, today: dt.date) -> Workbench:
     ], summary={"red_total": red.count(),
                 "by_area": by_area, "by_unit": by_unit})
 
-
-def workbench_count(*, viewer, today: dt.date) -> int:
-    return workbench_get(viewer=viewer, today=today).total

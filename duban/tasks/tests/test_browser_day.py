@@ -127,6 +127,18 @@ def test_a_report_typed_before_the_session_expired_is_sent_after_signing_in(chro
     page.goto(f"{base}/tasks/{task.pk}/")
     expect(page.locator("#id_text")).to_have_value("")
     expect(page.locator(".draft-restored")).to_have_count(0)
+    # The same for the 申请延期 form of the follow-up section.
+    page.fill("#ext-reason", "涉及跨区协调，需延长工期")
+    _expire_sessions()
+    page.fill("#ext-date", (dt.date.today() + dt.timedelta(days=120)).isoformat())
+    page.click("#extension-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/accounts/login/\?next=.*"))
+    sign_in(page, base, "lead_staff", path="")
+    page.wait_for_url(f"{base}/tasks/{task.pk}/")
+    expect(page.locator("#ext-reason")).to_have_value("涉及跨区协调，需延长工期")
+    page.click("#extension-form button[type=submit]")
+    expect(page.locator(".alert-success")).to_contain_text("延期申请已提交")
+    assert task.extension_requests.get().reason == "涉及跨区协调，需延长工期"
 
 
 def test_an_inline_edit_after_expiry_goes_to_sign_in_not_into_the_row(chromium, live_server, live_org):
