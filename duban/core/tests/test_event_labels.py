@@ -47,3 +47,4 @@ def test_a_tasks_history_is_in_chinese(client, org, settings, tmp_path):
         assert f'<span class="fw-semibold">{label}</span>' in history
     assert "请尽快办结" in history and "2025-12-31 → " in history
     assert not re.search(r"task (reminded|escalated|urged)", history)
+
