@@ -18,7 +18,7 @@ from duban.core import permissions as perms
 from duban.core.models import Notification
 from duban.followup.lights import SUPERVISED_STATUSES, task_report_due
 from duban.followup.models import ExtensionRequest, ExtensionStatus
-from duban.tasks.models import OPEN_STATUSES, Priority, ProgressReport, ReportStatus, TaskStatus
+from duban.tasks.models import OPEN_STATUSES, Priority, ReportCycle, ReportStatus, TaskStatus
 
 SHOWN = 8  # rows a section shows; its count says how many there are
 NEW_RED_DAYS = 7  # "新亮红灯": the deadline passed within this many days
@@ -102,8 +102,9 @@ def _unit(viewer, today: dt.date) -> Workbench:
     led = tasks.filter(lead_unit_id__in=unit_ids)
     # Reports due by each task's cycle: the unit's open tasks are read with their latest report (a county unit has
     # tens to a few hundred open tasks), the due date computed by the light rule's own function.
+    # A one-off task reports by its deadline (no report due of its own: ``next_report_due``), so it is not read.
     working = list(tasks.filter(status__in=(TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS))
-                   .select_related("latest_report")
+                   .exclude(report_cycle=ReportCycle.ONCE).select_related("latest_report")
                    .only("id", "title", "status", "deadline", "lead_unit__name", "assigned_at", "report_cycle",
                          "report_every", "latest_report_id", "latest_report__created_at"))
     due = []
