@@ -47,6 +47,11 @@ class PasswordChangeRequiredMiddleware:
         if user is not None and user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES):
             profile = getattr(user, "profile", None)
             if profile is not None and profile.must_change_password:
+                if request.headers.get("HX-Request") == "true":
+                    # a fragment request would paste the password page into the page: leave the page instead
+                    answer = HttpResponse(status=200)
+                    answer["HX-Redirect"] = reverse("password_change")
+                    return answer
                 return redirect(reverse("password_change"))
         return self.get_response(request)
 

@@ -31,7 +31,7 @@ from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.signals import client_ip
 from duban.tasks import palette
 from duban.tasks.models import TaskStatus
-from duban.tasks.selectors import task_stats, today_local
+from duban.tasks.selectors import task_stats
 
 PAGE_SIZE = 50
 

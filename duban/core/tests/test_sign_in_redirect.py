@@ -60,3 +60,15 @@ def test_a_signed_in_htmx_request_is_untouched(client, org):
     response = client.get(f"/tasks/{task.pk}/edit/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "HX-Redirect" not in response
     assert b"<form" in response.content
+
+
+def test_a_user_who_must_change_the_password_gets_no_page_inside_a_fragment(client, org):
+    from duban.core.models import Profile
+
+    Profile.objects.filter(user=org.lead_staff).update(must_change_password=True)
+    client.force_login(org.lead_staff)
+    page = client.get("/accounts/password/").content.decode()
+    assert "workbench-badge" not in page  # nothing on that page asks for another page
+    response = client.get("/workbench/count/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response.content == b""
+    assert response["HX-Redirect"] == "/accounts/password/"
