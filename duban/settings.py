@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "duban.followup",
     "duban.reports",
     "duban.sources",
+    "duban.workbench",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,7 @@ MIDDLEWARE = [
     "duban.core.middleware.SecurityHeadersMiddleware",
     "duban.core.error_pages.DatabaseErrorMiddleware",
     "duban.core.middleware.PasswordChangeRequiredMiddleware",
+    "duban.core.middleware.SignInRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -273,6 +275,8 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISO dates first in every form (duban/formats/zh_Hans/formats.py): <input type="date"> shows nothing else.
+FORMAT_MODULE_PATH = ["duban.formats"]
 TIME_ZONE = env("DUBAN_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

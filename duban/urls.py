@@ -8,6 +8,7 @@ from duban.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("", include("duban.workbench.urls")),
     path("", include("duban.core.urls")),
     path("", include("duban.core.manage_urls")),
     path("", include("duban.core.oidc_urls")),

@@ -68,6 +68,8 @@ class EventType(enum.IntEnum):
     TASK_CLOSE_REQUESTED = 409
     TASK_CLOSED = 410
     TASK_CLOSE_RETURNED = 411
+    TASK_REASSIGNED = 412
+    TASK_DEADLINE_ADJUSTED = 413
 
     # 420-449 follow-up (duban.followup): reminders, escalation, extensions, completion evidence
     TASK_REMINDED = 420
@@ -83,6 +85,8 @@ class EventType(enum.IntEnum):
     TASK_UNWATCHED = 438
     TASK_DEADLINE_CHANGE_CONFIRMED = 439
     REMINDER_UNDELIVERED = 440
+    TASK_URGED = 431
+    TASK_NOTICE_ISSUED = 432
 
     # 450-469 evaluation (duban.reports)
     TASK_SCORED = 451
@@ -130,6 +134,113 @@ class EventType(enum.IntEnum):
     ATTACHMENT_UPLOADED = 841
     TASK_DEADLINE_CHANGE_DECLINED = 842
     USER_CONTACT_UPDATED = 843
+
+
+# Each event in the office's words: the history of a task, exports and anything else a person reads show these,
+# never the English names (a test keeps every member labelled).
+EVENT_LABELS = {
+    EventType.USER_LOGGED_IN: "登录",
+    EventType.USER_LOGIN_FAILED: "登录失败",
+    EventType.USER_LOGGED_OUT: "退出登录",
+    EventType.USER_PASSWORD_CHANGED: "修改密码",
+    EventType.USER_CREATED: "新增用户",
+    EventType.API_TOKEN_CREATED: "创建接口令牌",
+    EventType.UNIT_CREATED: "新增单位",
+    EventType.MEETING_IMPORTED: "导入会议",
+    EventType.MEETING_CONFIRMED: "确认交办",
+    EventType.TASK_CREATED: "立项",
+    EventType.TASK_UPDATED: "修改",
+    EventType.TASK_MERGED: "合并",
+    EventType.TASK_SPLIT: "拆分",
+    EventType.TASK_WITHDRAWN: "撤销",
+    EventType.TASK_ASSIGNED: "交办",
+    EventType.TASK_ACCEPTED: "签收",
+    EventType.TASK_DECLINED: "退回交办",
+    EventType.TASK_CLOSE_REQUESTED: "申请办结",
+    EventType.TASK_CLOSED: "办结销号",
+    EventType.TASK_CLOSE_RETURNED: "办结申请被退回",
+    EventType.TASK_REASSIGNED: "改派",
+    EventType.TASK_DEADLINE_ADJUSTED: "调整时限",
+    EventType.TASK_REMINDED: "催办提醒",
+    EventType.TASK_WARNED: "督办预警",
+    EventType.TASK_ESCALATED: "超期督办",
+    EventType.TASK_EXTENSION_REQUESTED: "申请延期",
+    EventType.TASK_EXTENSION_APPROVED: "批准延期",
+    EventType.TASK_EXTENSION_REJECTED: "不予延期",
+    EventType.TASK_CLOSE_EVIDENCE_ADDED: "补充办结佐证",
+    EventType.DELIVERY_RETRIED: "重发通知",
+    EventType.TASK_URGED: "督查室催办",
+    EventType.TASK_NOTICE_ISSUED: "下发督办通知单",
+    EventType.TASK_SCORED: "办结评分",
+    EventType.REPORT_SUBMITTED: "报送进展",
+    EventType.REPORT_ACCEPTED: "采纳进展",
+    EventType.REPORT_RETURNED: "退回进展",
+    EventType.DATA_BACKED_UP: "数据备份",
+    EventType.DATA_RESTORED: "数据恢复",
+    EventType.LEDGER_IMPORTED: "导入台账",
+    EventType.LEDGER_EXPORTED: "导出台账",
+    EventType.BRIEFING_EXPORTED: "导出通报",
+    EventType.CALENDAR_TOKEN_ROTATED: "更新日历订阅",
+    EventType.INSTRUCTION_CREATED: "登记领导批示",
+    EventType.INSTRUCTION_TASK_ADDED: "批示新增任务",
+    EventType.CASE_CREATED: "登记督察交办件",
+    EventType.CASE_RECTIFICATION_RECORDED: "填报整改情况",
+    EventType.LIVELIHOOD_CREATED: "登记民生实事",
+    EventType.LIVELIHOOD_ACTUAL_RECORDED: "填报月度完成值",
+    EventType.HAZARD_FOUND: "发现隐患",
+    EventType.HAZARD_RECTIFIED: "隐患整改",
+    EventType.HAZARD_REVIEWED: "复查通过",
+    EventType.HAZARD_REVIEW_FAILED: "复查未通过",
+    EventType.HAZARD_CLOSED: "隐患销号",
+    EventType.ATTACHMENT_UPLOADED: "上传附件",
+    EventType.API_TOKEN_REVOKED: "停用接口令牌",
+    EventType.USER_LOGIN_FAILURES: "多次登录失败",
+    EventType.USER_UPDATED: "修改人员信息",
+    EventType.USER_MOVED: "人员调动",
+    EventType.USER_DEACTIVATED: "停用账号",
+    EventType.USER_REACTIVATED: "恢复账号",
+    EventType.USER_PASSWORD_RESET: "重置密码",
+    EventType.USER_UNLOCKED: "解除锁定",
+    EventType.USERS_IMPORTED: "批量导入人员",
+    EventType.USER_DIRECTORY_SYNCED: "统一身份同步",
+    EventType.UNIT_RENAMED: "单位更名",
+    EventType.UNIT_MERGED: "单位合并",
+    EventType.UNIT_DEACTIVATED: "停用单位",
+    EventType.UNIT_UPDATED: "修改单位信息",
+    EventType.UNITS_IMPORTED: "批量导入单位",
+    EventType.MEETING_DATE_CHANGED: "修改会议日期",
+    EventType.MEETING_WITHDRAWN: "撤销导入",
+    EventType.SCAN_QUEUED: "扫描件待识别",
+    EventType.SCAN_RECOGNISED: "扫描件识别完成",
+    EventType.SCAN_FAILED: "扫描件识别失败",
+    EventType.SCAN_CANCELLED: "取消识别",
+    EventType.SCAN_IMPORTED: "扫描件导入",
+    EventType.TASK_COMMENTED: "领导批示",
+    EventType.TASK_WATCHED: "重点关注",
+    EventType.TASK_UNWATCHED: "取消重点关注",
+    EventType.TASK_DEADLINE_CHANGE_CONFIRMED: "确认批示时限",
+    EventType.REMINDER_UNDELIVERED: "催办无人接收",
+    EventType.SCORE_RULES_CHANGED: "修改考评规则",
+    EventType.SCORE_ADJUSTED: "考评加减分",
+    EventType.CLOSE_EVIDENCE_RULE_SET: "设置办结佐证要求",
+    EventType.CIRCULAR_EXPORTED: "生成督查通报",
+    EventType.URGE_SLIP_EXPORTED: "生成催办单",
+    EventType.DELIVERY_SENT: "消息已送达",
+    EventType.DELIVERY_FAILED: "消息发送失败",
+    EventType.DELIVERY_GAVE_UP: "消息发送放弃",
+    EventType.RESPONSIBILITY_LIST_CHANGED: "修改职责清单",
+    EventType.RESPONSIBILITY_LIST_EXPORTED: "导出职责清单",
+    EventType.TASK_DEADLINE_CHANGE_DECLINED: "未采纳批示时限",
+    EventType.USER_CONTACT_UPDATED: "修改消息接收设置",
+}
+
+
+def event_label(event_type: int) -> str:
+    """The Chinese name of an event type (its number for a type this version does not know)."""
+    try:
+        return EVENT_LABELS[EventType(event_type)]
+    except (ValueError, KeyError):
+        return f"事件 {event_type}"
 
 
 SYSTEM_USERNAME = "duban-system"

@@ -128,6 +128,16 @@ def can_assign_task(user, task: Task) -> bool:
     return is_supervisor(user)
 
 
+def can_reassign_task(user, task: Task) -> bool:
+    """改派 and 重新交办 after 交办 are the office's."""
+    return is_supervisor(user)
+
+
+def can_adjust_deadline(user, task: Task) -> bool:
+    """调整时限 by the office (a unit asks for 延期 instead)."""
+    return is_supervisor(user)
+
+
 def _in_unit_tree(user, unit_id: int | None) -> bool:
     unit = unit_of(user)
     if unit is None or unit_id is None:

@@ -32,8 +32,9 @@ from duban.core import actions, selectors
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.rules import check_id
 from duban.core.signals import client_ip
+from duban.tasks import palette
 from duban.tasks.models import TaskStatus
-from duban.tasks.selectors import task_stats, today_local
+from duban.tasks.selectors import task_stats
 
 PAGE_SIZE = 50
 
@@ -184,17 +185,14 @@ def password_change(request):
 
 # --- dashboard ---------------------------------------------------------------------------------------------
 
-@login_required
-@page_errors
-def dashboard(request):
+def dashboard_figures_html(viewer, today, *, head=None) -> str:
+    """The figures and charts of the home page, for the viewer's scope. Rendered once per state of the data (300
+    unit rows at a province's scale), under the audit chain's head (never stale: see duban/core/cache.py);
+    ``head``: the chain head read earlier in the same request (``cached``)."""
     from duban.core.cache import cached
 
-    today = today_local()
-    # The figures and their markup (300 unit rows at a province's scale) are rendered once per state of the data,
-    # under the audit chain's head (never stale: see duban/core/cache.py); the page around them is per request.
-    figures_html = cached("office-dashboard-html", request.user, (), today,
-                          lambda: _dashboard_figures_html(task_stats(viewer=request.user, today=today)))
-    return render(request, "core/dashboard.html", {"figures_html": mark_safe(figures_html)})  # rendered by us
+    return cached("office-dashboard-html", viewer, (), today,
+                  lambda: _dashboard_figures_html(task_stats(viewer=viewer, today=today)), head=head)
 
 
 def _dashboard_figures_html(stats) -> str:
@@ -207,10 +205,15 @@ def _dashboard_figures_html(stats) -> str:
         return {"names": [r["name"] for r in rows],
                 "closed": [r["closed"] for r in rows],
                 "overdue": [r["overdue"] for r in rows],
-                "open": [r["total"] - r["closed"] - r["overdue"] for r in rows]}
+                "unsigned": [r["unsigned"] for r in rows],
+                "open": [r["total"] - r["closed"] - r["overdue"] - r["unsigned"] for r in rows]}
 
     chart_data = {"area": series(stats.by_area), "unit": series(stats.by_unit, 15),
-                  "status": [{"name": str(r["label"]), "value": r["count"]} for r in status_rows if r["count"]]}
+                  "status": [{"name": str(r["label"]), "value": r["count"],
+                              "itemStyle": {"color": palette.status_colour(r["status"])}}
+                             for r in status_rows if r["count"]],
+                  "series": [{"key": key, "name": label, "color": colour}
+                             for key, (label, colour) in palette.SERIES.items()]}
     tasks_url = reverse("tasks:list")
     status_html = "".join(
         f'<tr><td><a href="{tasks_url}?status={escape(r["status"])}">{escape(r["label"])}</a></td>'

@@ -101,7 +101,8 @@ def _complete_drafts(office, meeting: Meeting, today: dt.date) -> None:
         if task.deadline is None:
             changes["deadline"] = today + dt.timedelta(days=spread[task.seq % len(spread)])
         if changes:
-            task_actions.task_update(actor=office, task_id=task.pk, version=task.version, changes=changes)
+            task_actions.task_update(actor=office, task_id=task.pk, version=task.version, changes=changes,
+                                     allow_past_deadline=True)
 
 
 def _work_on_some_tasks(meeting: Meeting) -> None:

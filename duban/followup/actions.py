@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -63,6 +64,18 @@ def stage_recipients(task: Task, stage: str) -> list:
     return heads + list(supervisors())
 
 
+def _notice_in_txn(task: Task, reminder: ReminderSent, light, today: dt.date) -> SupervisionNotice:
+    """Write the 督办通知单 of a follow-up step through the file storage and keep its record, in the caller's
+    transaction (a ``files_follow_transaction`` action): at escalation and on the office's demand."""
+    number = f"{reminder.pk:04d}"
+    relative = stage_file(random_name(f"notices/{task.pk}", ".docx"), notice_docx(
+        number=number, unit_name=task.lead_unit.name if task.lead_unit else "", task_title=task.title,
+        task_text=task.text, deadline=task.deadline, overdue_days=light.overdue_days, issued_on=today,
+        source=task.meeting.title if task.meeting_id else ""))
+    return SupervisionNotice.objects.create(task=task, unit=task.lead_unit, reminder=reminder, number=number,
+                                            overdue_days=light.overdue_days, file_path=relative)
+
+
 @files_follow_transaction
 @durable_action
 def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.date) -> ReminderSent | None:
@@ -83,15 +96,7 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
     except IntegrityError:
         return None
     recipients = stage_recipients(task, stage)
-    notice = None
-    if stage == Stage.ESCALATE:
-        number = f"{reminder.pk:04d}"
-        relative = stage_file(random_name(f"notices/{task.pk}", ".docx"), notice_docx(
-            number=number, unit_name=task.lead_unit.name if task.lead_unit else "", task_title=task.title,
-            task_text=task.text, deadline=task.deadline, overdue_days=light.overdue_days, issued_on=today,
-            source=task.meeting.title if task.meeting_id else ""))
-        notice = SupervisionNotice.objects.create(task=task, unit=task.lead_unit, reminder=reminder, number=number,
-                                                  overdue_days=light.overdue_days, file_path=relative)
+    notice = _notice_in_txn(task, reminder, light, today) if stage == Stage.ESCALATE else None
     ReminderSent.objects.filter(pk=reminder.pk).update(recipient_count=len({u.pk for u in recipients}))
     # A step that reaches nobody is recorded as a failure (its own event), never as sent; the office lists them.
     event_type = STAGE_EVENT[stage] if recipients else EventType.REMINDER_UNDELIVERED
@@ -131,6 +136,75 @@ def urge_slip_export(*, actor, task_id: int, today: dt.date | None = None) -> by
     audit_log(actor=actor, event_type=EventType.URGE_SLIP_EXPORTED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit, extra={"serial": serial, "year": today.year, "reason": light.reason})
     return content
+
+
+URGE_DEFAULT = "请加快办理进度，按时报送办理情况。"
+
+
+def _people_concerned(task: Task) -> list:
+    """The lead and cooperating units' people: whom the office's own 催办 and 通知单 reach."""
+    from duban.tasks.actions import units_people
+
+    return list(units_people([task.lead_unit_id, *task.coop_units.values_list("id", flat=True)]))
+
+
+@durable_action
+def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None = None) -> ReminderSent:
+    """Supervisors remind a task's units now (催办), with a message (a standard one if empty), whatever the light
+    says; recorded with the reminders (``due_key`` "manual:…", never in the way of the scheduled ones) and
+    delivered over the configured channels after commit. Only while the units work on it (已交办, 已签收, 办理中).
+    Event TASK_URGED; the lead and cooperating units' people are told."""
+    task = task_lock_visible_in_txn(actor, task_id)
+    if not fperms.can_urge_task(actor, task):
+        raise PermissionDenied()
+    if task.status not in SUPERVISED_STATUSES:
+        raise Conflict(f"当前状态“{task.get_status_display()}”不需要催办",
+                       f"a task that is {task.status} is not reminded")
+    message = (message or "").strip() or URGE_DEFAULT
+    if len(message) > 500:
+        raise InvalidInput("催办内容不能超过500字", "the message must be at most 500 characters")
+    today = today or timezone.localdate()
+    light = task_light(task, today)
+    recipients = _people_concerned(task)
+    reminder = ReminderSent.objects.create(task=task, stage=Stage.REMIND, due_key=f"manual:{uuid.uuid4().hex[:12]}",
+                                           light=light.code, reason=message[:200], for_date=today,
+                                           recipient_count=len(recipients))
+    audit_log(actor=actor, event_type=EventType.TASK_URGED, task=task, meeting=task.meeting, unit=task.lead_unit,
+              target_unit=task.lead_unit,
+              extra={"message": message, "light": light.code, "recipients": sorted(u.pk for u in recipients)})
+    rows = notify(recipients=recipients, kind="task_urged", task=task, title=f"督查室催办：{task.title}", body=message,
+                  payload={"group": f"reminder:{reminder.pk}", "stage": Stage.REMIND, "light": light.code})
+    _enqueue_after_commit(rows)
+    return reminder
+
+
+@files_follow_transaction
+@durable_action
+def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> SupervisionNotice:
+    """Supervisors issue a 督办通知单 now (on demand, not only at escalation), stored through the file storage and kept
+    with the follow-up records. Only while the units work on it. Event TASK_NOTICE_ISSUED; the lead and cooperating
+    units' people are told, over the configured channels."""
+    task = task_lock_visible_in_txn(actor, task_id)
+    if not fperms.can_issue_notice(actor, task):
+        raise PermissionDenied()
+    if task.status not in SUPERVISED_STATUSES:
+        raise Conflict(f"当前状态“{task.get_status_display()}”不能下发督办通知单",
+                       f"no notice for a task that is {task.status}")
+    today = today or timezone.localdate()
+    light = task_light(task, today)
+    recipients = _people_concerned(task)
+    reminder = ReminderSent.objects.create(task=task, stage=Stage.ESCALATE, due_key=f"notice:{uuid.uuid4().hex[:12]}",
+                                           light=light.code, reason="督查室下发督办通知单", for_date=today,
+                                           recipient_count=len(recipients))
+    notice = _notice_in_txn(task, reminder, light, today)
+    audit_log(actor=actor, event_type=EventType.TASK_NOTICE_ISSUED, task=task, meeting=task.meeting,
+              unit=task.lead_unit, target_unit=task.lead_unit,
+              extra={"notice_id": notice.pk, "number": notice.number, "overdue_days": light.overdue_days})
+    rows = notify(recipients=recipients, kind="notice_issued", task=task, title=f"督办通知单：{task.title}",
+                  body=f"督查室下发督办通知单（编号 {notice.number}），请按要求办理并报送情况。",
+                  payload={"group": f"reminder:{reminder.pk}", "notice_id": notice.pk})
+    _enqueue_after_commit(rows)
+    return notice
 
 
 @durable_action

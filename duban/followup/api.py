@@ -116,6 +116,29 @@ def reminder_undelivered_list(request):
     return selectors.reminders_undelivered(viewer=request.user)
 
 
+class UrgeIn(Schema):
+    message: str = ""
+
+
+@router.post("/tasks/{task_id}/urge", response={201: ReminderOut}, summary="督查室催办 remind the units now")
+def task_urge(request, task_id: int, payload: UrgeIn):
+    return Status(201, actions.task_urge(actor=request.user, task_id=task_id, message=payload.message))
+
+
+class NoticeOut(Schema):
+    id: int
+    task_id: int
+    number: str
+    overdue_days: int
+    created_at: dt.datetime
+
+
+@router.post("/tasks/{task_id}/supervision-notices", response={201: NoticeOut},
+             summary="下发督办通知单 issue a 督办通知单 now")
+def notice_issue(request, task_id: int):
+    return Status(201, actions.notice_issue(actor=request.user, task_id=task_id))
+
+
 @router.get("/supervision-notices/{notice_id}", summary="下载督办通知单 download a 督办通知单 (.docx)")
 def notice_download(request, notice_id: int) -> FileResponse:
     notice = selectors.notice_get(viewer=request.user, notice_id=notice_id)

@@ -27,9 +27,11 @@ from django.utils import timezone
 
 from duban.followup.workdays import add_workdays, next_report_due, workdays_until
 from duban.tasks.models import Task, TaskStatus
+from duban.tasks.palette import NO_DEADLINE as _NO_DEADLINE
 
 GREEN, BLUE, YELLOW, RED, NONE = "green", "blue", "yellow", "red", "none"
-NO_DEADLINE = "nodeadline"
+NO_DEADLINE = _NO_DEADLINE  # 无时限: the palette and this rule share the code
+
 LABELS = {GREEN: "绿灯", BLUE: "蓝灯", YELLOW: "黄灯", RED: "红灯", NO_DEADLINE: "无时限", NONE: ""}
 # Reddest first: the order of the lights list and of anything that ranks by light.
 ORDER = (RED, YELLOW, BLUE, NO_DEADLINE, GREEN, NONE)

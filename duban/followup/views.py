@@ -30,14 +30,15 @@ def _back(request, task_id: int):
     return redirect(target)
 
 
-def _step(request, task_id: int, run, done: str):
-    """Run one action; a Conflict or InvalidInput becomes a message on the task page."""
+def _step(request, task_id: int, run, done: str, *, sent: bool = False):
+    """Run one action; a Conflict or InvalidInput becomes a message on the task page. ``sent``: the form's kept
+    draft (``data-draft`` in app.js) arrived and the browser may forget it."""
     try:
         run()
     except (Conflict, InvalidInput) as exc:
         messages.error(request, exc.message_zh)
     else:
-        messages.success(request, done)
+        messages.success(request, done, extra_tags="draft-sent" if sent else "")
     return _back(request, task_id)
 
 
@@ -51,11 +52,29 @@ def _date(value: str | None) -> dt.date:
 @login_required
 @require_POST
 @page_errors
+def task_urge(request, task_id: int):
+    def run():
+        actions.task_urge(actor=request.user, task_id=task_id, message=request.POST.get("message", ""))
+    return _step(request, task_id, run, "已催办，相关单位已收到通知。")
+
+
+@login_required
+@require_POST
+@page_errors
+def notice_issue(request, task_id: int):
+    def run():
+        actions.notice_issue(actor=request.user, task_id=task_id)
+    return _step(request, task_id, run, "已下发督办通知单，可在“催办记录”中下载。")
+
+
+@login_required
+@require_POST
+@page_errors
 def extension_request(request, task_id: int):
     def run():
         actions.extension_request(actor=request.user, task_id=task_id, new_deadline=_date(request.POST.get(
             "new_deadline")), reason=request.POST.get("reason", ""))
-    return _step(request, task_id, run, "延期申请已提交")
+    return _step(request, task_id, run, "延期申请已提交", sent=True)
 
 
 @login_required
@@ -100,7 +119,7 @@ def close_request(request, task_id: int):
             progress_percent=int(percent) if percent.isdigit() else 100, request_close=True,
             evidence_text=request.POST.get("evidence_text", ""),
             files=uploaded_files(request, "file") + uploaded_files(request))
-    return _step(request, task_id, run, "办结申请已提交")
+    return _step(request, task_id, run, "办结申请已提交", sent=True)
 
 
 def _report_task_id(request, report_id: int) -> int:

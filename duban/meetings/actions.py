@@ -23,7 +23,8 @@ from duban.core.models import Area, Unit
 from duban.core.txn import durable_action
 from duban.meetings import responsibility
 from duban.meetings.models import Meeting, MeetingStatus, ResponsibilityVersion, ScanJob, ScanStatus
-from duban.tasks.actions import task_assign_in_txn, task_create_in_txn, title_from_text
+from duban.tasks.actions import (check_deadline, task_assign_in_txn, task_create_in_txn, task_update_in_txn,
+                                 title_from_text)
 from duban.tasks.models import Task, TaskStatus
 
 
@@ -97,9 +98,23 @@ def undated_note(extracted: dict) -> tuple[str, str] | None:
         zh += "无相对期限需要推算"
         en += "no relative deadline needed it"
     return zh, en
+
+
 # What an upload may be: text and Word files, PDF and OFD, and scans or photos (recognised in the worker).
 UPLOAD_SUFFIXES = (".text", ".txt", ".docx", ".doc", ".wps", ".rtf", ".pdf", ".ofd", ".png", ".jpg", ".jpeg", ".tif",
                    ".tiff")
+
+
+class MissingDeadlines(InvalidInput):
+    """Some tasks to assign have no deadline (时限): they would never be reminded nor turn red. The caller lists
+    them and asks once, or gives one deadline for all of them."""
+
+    code = "missing_deadlines"
+
+    def __init__(self, tasks: list[Task]):
+        super().__init__(f"以下 {len(tasks)} 项未设办理时限：" + "；".join(f"{t.seq}. {t.title}" for t in tasks),
+                         f"{len(tasks)} task(s) have no deadline", details={"task_ids": [t.pk for t in tasks]})
+        self.tasks = tasks
 
 
 def _meeting_title(found: dict) -> str:
@@ -227,10 +242,13 @@ def _locked_meeting(actor, meeting_id: int) -> Meeting:
 
 
 @durable_action
-def meeting_confirm(*, actor, meeting_id: int) -> Meeting:
+def meeting_confirm(*, actor, meeting_id: int, allow_missing_deadline: bool = True,
+                    deadline_for_missing: dt.date | None = None) -> Meeting:
     """Supervisors confirm a reviewed draft: every draft task is assigned to its lead unit at once, or nothing
-    is (a task without a lead unit stops the whole confirmation). Events MEETING_CONFIRMED and TASK_ASSIGNED per
-    task; each lead unit is told."""
+    is (a task without a lead unit stops the whole confirmation). ``deadline_for_missing`` first gives the drafts
+    without a deadline that one (TASK_UPDATED each); with ``allow_missing_deadline`` false, drafts still without
+    one stop the confirmation with ``MissingDeadlines`` (the web page asks once). Events MEETING_CONFIRMED and
+    TASK_ASSIGNED per task; each lead unit is told."""
     meeting = _locked_meeting(actor, meeting_id)
     if not perms.can_edit_meeting(actor, meeting):
         raise PermissionDenied()
@@ -247,6 +265,13 @@ def meeting_confirm(*, actor, meeting_id: int) -> Meeting:
                            details={"task_ids": [t.pk for t in missing]})
     if not drafts:
         raise InvalidInput("没有可交办的事项", "there is no draft task to assign")
+    if deadline_for_missing is not None:
+        check_deadline(deadline_for_missing)
+        drafts = [t if t.deadline is not None else task_update_in_txn(
+            actor=actor, task=t, version=t.version, changes={"deadline": deadline_for_missing}) for t in drafts]
+    no_deadline = [t for t in drafts if t.deadline is None]
+    if no_deadline and not allow_missing_deadline:
+        raise MissingDeadlines(no_deadline)
     for task in drafts:
         task_assign_in_txn(actor=actor, task=task)
     Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.CONFIRMED, confirmed_at=timezone.now(),

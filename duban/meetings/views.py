@@ -16,12 +16,14 @@ from django.views.decorators.http import require_POST
 
 from duban.core import permissions as perms
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.selectors import unit_list
 from duban.core.views import page_errors, paginate
 from duban.extraction.formats import NeedsOcr
 from duban.followup.templatetags.followup_tags import light_badge_of_values
 from duban.meetings import actions, selectors
 from duban.meetings.models import MeetingStatus
 from duban.tasks import actions as task_actions
+from duban.tasks import palette
 from duban.tasks import selectors as task_selectors
 from duban.tasks.models import TaskStatus, is_late
 
@@ -150,8 +152,12 @@ class _Span:
 @login_required
 @page_errors
 def meeting_detail(request, meeting_id: int):
+    return _meeting_page(request, selectors.meeting_get(viewer=request.user, meeting_id=meeting_id))
+
+
+def _meeting_page(request, meeting, *, missing_deadlines=(), status: int = 200):
+    """The meeting's page; ``missing_deadlines``: the tasks 确认交办 found without a deadline, asked about."""
     user = request.user
-    meeting = selectors.meeting_get(viewer=user, meeting_id=meeting_id)
     is_draft = meeting.status == MeetingStatus.DRAFT
     can_edit = is_draft and perms.can_edit_meeting(user, meeting)
     today = task_selectors.today_local()
@@ -173,9 +179,12 @@ def meeting_detail(request, meeting_id: int):
         "is_draft": is_draft, "can_edit": can_edit, "editable": can_edit,
         "missing_lead": sum(1 for t in tasks if t.status == TaskStatus.DRAFT and t.lead_unit_id is None)
         if is_draft else 0,
+        "missing_deadline": sum(1 for t in tasks if t.status == TaskStatus.DRAFT and t.deadline is None)
+        if is_draft else 0,
+        "missing_deadlines": missing_deadlines, "units": unit_list(viewer=user) if can_edit else (),
         "today": today,
         "undated_note": _undated_note(meeting, tasks) if is_draft and meeting.date is None else "",
-    })
+    }, status=status)
 
 
 def _undated_note(meeting, tasks) -> str:
@@ -192,7 +201,7 @@ TASK_ROW = (
     '\n          <tr data-span-for="{pk}"><td>{seq}</td><td class="cell-text"><a href="{url}">{title}</a></td>\n'
     '            <td class="small">{lead}</td>\n'
     '            <td class="text-nowrap small{late}">{deadline}</td>\n'
-    '            <td class="text-nowrap"><span class="badge bg-secondary">{status_label}</span> {light}</td></tr>'
+    '            <td class="text-nowrap"><span class="badge {status_css}">{status_label}</span> {light}</td></tr>'
 )
 
 
@@ -210,7 +219,7 @@ def task_rows(tasks, today) -> list[str]:
         out.append(mark_safe(TASK_ROW.format(  # every part escaped here
             pk=int(pk), seq=int(seq), url=f"{prefix}{int(pk)}/", title=quote(title),
             lead=quote(lead_name or "—"), late=" text-danger" if late else "",
-            deadline=deadline.isoformat() if deadline else "—",
+            deadline=deadline.isoformat() if deadline else "无时限", status_css=palette.status_class(status),
             status_label=labels[status] if status in labels else quote(status),
             light=light_badge_of_values(status, deadline, assigned_at, pct, report_cycle, report_every,
                                         reported_at, today),
@@ -218,16 +227,57 @@ def task_rows(tasks, today) -> list[str]:
     return out
 
 
+class ConfirmForm(forms.Form):
+    """确认交办: the first press refuses tasks without a deadline and lists them; the clerk then assigns them as
+    they are (``without_deadline``) or gives them one deadline."""
+
+    without_deadline = forms.BooleanField(required=False)
+    deadline = forms.DateField(required=False)
+
+
 @login_required
 @require_POST
 @page_errors
 def meeting_confirm(request, meeting_id: int):
+    form = ConfirmForm(request.POST)
+    d = form.cleaned_data if form.is_valid() else {"without_deadline": False, "deadline": None}
     try:
-        meeting = actions.meeting_confirm(actor=request.user, meeting_id=meeting_id)
+        meeting = actions.meeting_confirm(actor=request.user, meeting_id=meeting_id,
+                                          allow_missing_deadline=d["without_deadline"],
+                                          deadline_for_missing=d["deadline"])
+    except actions.MissingDeadlines as exc:
+        return _meeting_page(request, selectors.meeting_get(viewer=request.user, meeting_id=meeting_id),
+                             missing_deadlines=exc.tasks, status=409)
     except (Conflict, InvalidInput) as exc:
         messages.error(request, exc.message_zh)
     else:
         messages.success(request, f"已确认交办，各牵头单位已收到通知。（{meeting.title}）")
+    return redirect("meetings:detail", meeting_id=meeting_id)
+
+
+class BulkEditForm(forms.Form):
+    deadline = forms.DateField(required=False)
+    lead_unit = forms.IntegerField(required=False, min_value=1)
+
+
+@login_required
+@require_POST
+@page_errors
+def meeting_bulk_edit(request, meeting_id: int):
+    """批量修改: one deadline and/or lead unit for the ticked rows of the draft ledger."""
+    selectors.meeting_get(viewer=request.user, meeting_id=meeting_id)
+    ids = [int(v) for v in request.POST.getlist("task_ids") if v.isdigit()]
+    form = BulkEditForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidInput("时限或牵头单位格式不正确", "invalid deadline or lead unit")
+        changed = task_actions.task_bulk_update(actor=request.user, task_ids=ids,
+                                                deadline=form.cleaned_data["deadline"],
+                                                lead_unit_id=form.cleaned_data["lead_unit"])
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+    else:
+        messages.success(request, f"已批量修改 {len(changed)} 项。")
     return redirect("meetings:detail", meeting_id=meeting_id)
 
 

@@ -135,7 +135,8 @@ def _ledger_apply_changes_in_txn(*, actor, changes) -> None:
 
     for change in changes:
         if change.fields or change.coop_unit_ids is not None:
-            task_update_in_txn(actor=actor, task_id=change.task_id, version=change.version, changes=change.fields,
+            task_update_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id),
+                               version=change.version, changes=change.fields,
                                coop_unit_ids=change.coop_unit_ids)
         if change.status == TaskStatus.ASSIGNED:
             task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id))

@@ -18,6 +18,7 @@ from duban.core.models import Unit
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
+from duban.tasks.palette import light_colours
 from duban.tasks.selectors import grouped_task_counts, plain_rows, task_list, today_local
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("nodeadline", "无时限"),
@@ -210,6 +211,7 @@ class Dashboard:
             "lights": [{"code": code, "name": name, "value": self.lights.get(code, 0)} for code, name in LIGHTS],
             "by_area": self.by_area, "by_unit": self.by_unit,
             "weeks": [dict(w, week=w["week"].isoformat()) for w in self.weeks],
+            "palette": light_colours(),
         }
 
 

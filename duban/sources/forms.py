@@ -74,7 +74,7 @@ class LivelihoodForm(TaskFieldsForm):
 
 class ActualForm(forms.Form):
     month = forms.DateField(label="月份", input_formats=["%Y-%m", "%Y-%m-%d"],
-                            widget=forms.DateInput(attrs={"type": "month", "class": "form-control"}))
+                            widget=forms.DateInput(attrs={"type": "month", "class": "form-control"}, format="%Y-%m"))
     value = forms.DecimalField(label="当月完成值", max_digits=14, decimal_places=2,
                                widget=forms.NumberInput(attrs={"class": "form-control", "step": "any"}))
     note = forms.CharField(label="说明", max_length=200, required=False, widget=TEXT)

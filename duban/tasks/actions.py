@@ -44,6 +44,13 @@ def unit_people(unit_id: int | None, *, roles=(Role.UNIT_ADMIN, Role.UNIT_STAFF)
     return User.objects.filter(is_active=True, profile__unit_id=unit_id, profile__role__in=list(roles))
 
 
+def units_people(unit_ids):
+    """The active staff and heads of several units (each person once): the units a change concerns."""
+    ids = {int(u) for u in unit_ids if u is not None}
+    return get_user_model().objects.filter(is_active=True, profile__unit_id__in=ids,
+                                           profile__role__in=[Role.UNIT_ADMIN, Role.UNIT_STAFF])
+
+
 def supervisors():
     return get_user_model().objects.filter(is_active=True, profile__role=Role.SUPERVISOR)
 
@@ -308,17 +315,28 @@ def task_create(*, actor, **fields) -> Task:
     return task_create_in_txn(actor=actor, **fields)
 
 
+def check_deadline(deadline: dt.date | None, *, today: dt.date | None = None) -> None:
+    """A deadline a person sets must not lie in the past (a typo such as 2025 for 2026 would light every task red
+    on the day it is assigned)."""
+    if deadline is not None and deadline < (today or timezone.localdate()):
+        raise InvalidInput(f"时限 {deadline.isoformat()} 早于今天，请选择今天或以后的日期",
+                           f"the deadline {deadline.isoformat()} is in the past")
+
+
 @durable_action
-def task_update(*, actor, task_id: int, version: int, changes: dict, coop_unit_ids=None) -> Task:
+def task_update(*, actor, task_id: int, version: int, changes: dict, coop_unit_ids=None,
+                allow_past_deadline: bool = False) -> Task:
     """Supervisors edit a task that is not closed. ``version`` is the one the editor read; a stale one is a
-    ``Conflict``. Event TASK_UPDATED with old and new values; the lead unit is told when an assigned task changes."""
-    return task_update_in_txn(actor=actor, task_id=task_id, version=version, changes=changes,
-                              coop_unit_ids=coop_unit_ids)
+    ``Conflict``; a deadline moved into the past is refused unless ``allow_past_deadline`` (the demo's overdue
+    examples). Event TASK_UPDATED with old and new values; the lead unit is told when an assigned task changes."""
+    return task_update_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, task_id), version=version,
+                              changes=changes, coop_unit_ids=coop_unit_ids, allow_past_deadline=allow_past_deadline)
 
 
-def task_update_in_txn(*, actor, task_id: int, version: int, changes: dict, coop_unit_ids=None) -> Task:
-    """``task_update`` joining the caller's transaction (a ledger import edits many tasks in one)."""
-    task = task_lock_visible_in_txn(actor, task_id)
+def task_update_in_txn(*, actor, task: Task, version: int, changes: dict, coop_unit_ids=None,
+                       allow_past_deadline: bool = False) -> Task:
+    """``task_update`` on a task locked by the caller, joining the caller's transaction (bulk edits, 确认交办 with
+    one deadline for the tasks that have none)."""
     if not perms.can_edit_task(actor, task):
         raise PermissionDenied()
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -326,6 +344,8 @@ def task_update_in_txn(*, actor, task_id: int, version: int, changes: dict, coop
         raise InvalidInput("不能修改这些字段：" + "、".join(sorted(unknown)), "fields not editable: " + ", ".join(sorted(unknown)))
     new = {k: v for k, v in changes.items() if getattr(task, k) != v}
     _check_text(new.get("title", task.title), new.get("text", task.text))
+    if "deadline" in new and not allow_past_deadline:
+        check_deadline(new["deadline"])
     if "area_id" in new and new["area_id"] is not None and not Area.objects.filter(pk=new["area_id"]).exists():
         raise InvalidInput("工作领域不存在", "unknown area")
     if "report_cycle" in new or "report_every" in new:
@@ -364,6 +384,26 @@ def _check_report_cycle(cycle: str, every: int) -> None:
                            f"report_every must be between 0 and {MAX_REPORT_EVERY} working days")
     if cycle == ReportCycle.WORKDAYS and every < 1:
         raise InvalidInput("按工作日报送须填写间隔天数", "the 'workdays' cycle needs report_every of at least 1")
+
+
+@durable_action
+def task_bulk_update(*, actor, task_ids: list[int], deadline: dt.date | None = None,
+                     lead_unit_id: int | None = None) -> list[Task]:
+    """Supervisors set one deadline and/or one lead unit on many tasks at once (the draft ledger's 批量修改). All
+    or nothing: one refused task (closed, out of scope, a past deadline) changes none. Event TASK_UPDATED per
+    task that changed, as ``task_update`` writes; lead units of assigned tasks are told as there."""
+    ids = list(dict.fromkeys(int(i) for i in task_ids))
+    if not ids:
+        raise InvalidInput("请先勾选事项", "choose at least one task")
+    changes = {}
+    if deadline is not None:
+        changes["deadline"] = deadline
+    if lead_unit_id is not None:
+        changes["lead_unit_id"] = int(lead_unit_id)
+    if not changes:
+        raise InvalidInput("请填写要统一设置的时限或牵头单位", "give a deadline or a lead unit to set")
+    tasks = [task_lock_visible_in_txn(actor, task_id) for task_id in ids]
+    return [task_update_in_txn(actor=actor, task=task, version=task.version, changes=changes) for task in tasks]
 
 
 def _jsonable(value):
@@ -487,9 +527,7 @@ def task_assign_in_txn(*, actor, task: Task) -> Task:
 
 def task_units_people(task: Task):
     """The people of the task's lead unit and of its cooperating units (配合单位)."""
-    units = [task.lead_unit_id, *task.coop_units.values_list("pk", flat=True)]
-    return get_user_model().objects.filter(is_active=True, profile__unit_id__in=[u for u in units if u],
-                                           profile__role__in=[Role.UNIT_ADMIN, Role.UNIT_STAFF])
+    return units_people([task.lead_unit_id, *task.coop_units.values_list("pk", flat=True)])
 
 
 def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "") -> list:
@@ -509,6 +547,76 @@ def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "
 def task_assign(*, actor, task_id: int) -> Task:
     """Supervisors assign a task (交办). Event TASK_ASSIGNED; the lead unit's people are told."""
     return task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, task_id))
+
+
+REASSIGNABLE = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
+
+
+@durable_action
+def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_unit_ids=(), reason: str) -> Task:
+    """Supervisors change the lead and/or cooperating units of an assigned task (改派), or give a task a unit
+    returned a new lead and assign it again in one step (重新交办). A new lead unit must sign again: the task goes
+    back to 已交办 from now; a change of cooperating units alone keeps the status. Not while a close request waits
+    (review it first). Event TASK_REASSIGNED with the old and new units; every unit concerned is told, old and new,
+    lead and cooperating."""
+    task = task_lock_visible_in_txn(actor, task_id)
+    if not perms.can_reassign_task(actor, task):
+        raise PermissionDenied()
+    _require_status(task, *REASSIGNABLE)
+    if not (reason or "").strip():
+        raise InvalidInput("请填写改派理由", "a reason is required")
+    if not lead_unit_id:
+        raise InvalidInput("请选择牵头单位", "choose a lead unit")
+    lead = int(lead_unit_id)
+    coop = sorted(_check_units(lead, coop_unit_ids))
+    old_lead, old_status = task.lead_unit_id, task.status
+    old_coop = sorted(task.coop_units.values_list("id", flat=True))
+    if lead == old_lead and coop == old_coop and old_status != TaskStatus.RETURNED:
+        raise InvalidInput("牵头单位和配合单位都没有变化",
+                           "neither the lead nor the cooperating units changed")
+    fields = {"lead_unit_id": lead}
+    if lead != old_lead or old_status == TaskStatus.RETURNED:
+        fields.update(status=TaskStatus.ASSIGNED, assigned_at=timezone.now(), accepted_at=None)
+    _bump(task, expected_version=version, **fields)
+    if coop != old_coop:
+        task.coop_units.set(coop)
+    audit_log(actor=actor, event_type=EventType.TASK_REASSIGNED, task=task, meeting=task.meeting,
+              target_unit=task.lead_unit,
+              extra={"reason": reason, "old_status": old_status,
+                     "old": {"lead_unit_id": old_lead, "coop_unit_ids": old_coop},
+                     "new": {"lead_unit_id": lead, "coop_unit_ids": coop}})
+    notify(recipients=units_people([old_lead, lead, *old_coop, *coop]), kind="task_reassigned", task=task,
+           title=f"督办事项改派：{task.title}",
+           body=f"牵头单位：{task.lead_unit.name}。改派理由：{reason}")
+    return task
+
+
+@durable_action
+def task_deadline_adjust(*, actor, task_id: int, version: int, deadline: dt.date, reason: str) -> Task:
+    """Supervisors move the deadline of an assigned task (调整时限), saying why; a unit asks for 延期 instead
+    (``duban.followup.actions.extension_request``). The new deadline must not lie in the past. Event
+    TASK_DEADLINE_ADJUSTED; the lead and cooperating units are told."""
+    task = task_lock_visible_in_txn(actor, task_id)
+    if not perms.can_adjust_deadline(actor, task):
+        raise PermissionDenied()
+    _require_status(task, *OPEN_STATUSES)
+    if deadline is None:
+        raise InvalidInput("请选择新的时限", "choose the new deadline")
+    if not (reason or "").strip():
+        raise InvalidInput("请填写调整理由", "a reason is required")
+    check_deadline(deadline)
+    if deadline == task.deadline:
+        raise InvalidInput("新时限与原时限相同", "the deadline did not change")
+    old = task.deadline
+    _bump(task, expected_version=version, deadline=deadline)
+    audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_ADJUSTED, task=task, meeting=task.meeting,
+              target_unit=task.lead_unit,
+              extra={"old_deadline": _jsonable(old), "new_deadline": deadline.isoformat(), "reason": reason})
+    coop = list(task.coop_units.values_list("id", flat=True))
+    notify(recipients=units_people([task.lead_unit_id, *coop]), kind="task_deadline_adjusted", task=task,
+           title=f"办理时限调整：{task.title}",
+           body=f"时限由 {_jsonable(old) or '未定'} 调整为 {deadline.isoformat()}。理由：{reason}")
+    return task
 
 
 @durable_action

@@ -209,6 +209,31 @@ def task_withdraw(request, task_id: int, payload: ReasonIn):
     return _step(request, task_id, actions.task_withdraw, reason=payload.reason)
 
 
+class ReassignIn(Schema):
+    version: int
+    lead_unit_id: int
+    coop_unit_ids: list[int] = []
+    reason: str
+
+
+@router.post("/{int:task_id}/reassign", response=TaskOut, summary="改派 / 重新交办 change the units after 交办")
+def task_reassign(request, task_id: int, payload: ReassignIn):
+    return _step(request, task_id, actions.task_reassign, version=payload.version,
+                 lead_unit_id=payload.lead_unit_id, coop_unit_ids=payload.coop_unit_ids, reason=payload.reason)
+
+
+class DeadlineIn(Schema):
+    version: int
+    deadline: dt.date
+    reason: str
+
+
+@router.post("/{int:task_id}/deadline", response=TaskOut, summary="调整时限 the office moves the deadline")
+def task_deadline_adjust(request, task_id: int, payload: DeadlineIn):
+    return _step(request, task_id, actions.task_deadline_adjust, version=payload.version,
+                 deadline=payload.deadline, reason=payload.reason)
+
+
 @router.get("/{int:task_id}/reports", response=list[ReportOut], summary="进展报告 reports of a task")
 def task_reports(request, task_id: int):
     selectors.task_get(viewer=request.user, task_id=task_id)

@@ -288,10 +288,11 @@ def task_stats(*, viewer, meeting_id: int | None = None, today: dt.date | None =
             if with_totals:
                 by_status[status] = by_status.get(status, 0) + n
                 overdue += late
-            row = tally.setdefault(key, [0, 0, 0])
+            row = tally.setdefault(key, [0, 0, 0, 0])
             row[0] += n
             row[1] += n if status == TaskStatus.CLOSED else 0
             row[2] += late
+            row[3] += n - late if status == TaskStatus.ASSIGNED else 0  # 未签收, its own series (late ones are red)
     total = sum(by_status.values())
     closed = by_status.get(TaskStatus.CLOSED, 0)
     names = (Area.objects.filter(pk__in=[k for k in areas if k]).values_list(Value("a"), "id", "name", "sort_order")
@@ -306,8 +307,9 @@ def task_stats(*, viewer, meeting_id: int | None = None, today: dt.date | None =
             unit_names[pk] = name
 
     def row_of(key_name: str, pk, name: str, counts: list) -> dict:
-        total_n, closed_n, late = counts
-        return {key_name: pk, "total": total_n, "closed": closed_n, "overdue": late, "name": name, "id": pk,
+        total_n, closed_n, late, unsigned = counts
+        return {key_name: pk, "total": total_n, "closed": closed_n, "overdue": late, "unsigned": unsigned,
+                "name": name, "id": pk,
                 "rate": round(100 * closed_n / total_n, 1) if total_n else 0.0}
 
     # Unclassified areas and tasks without a lead unit come last.

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from duban.core import permissions as perms
 from duban.core import rules
-from duban.core.audit import EventType
+from duban.core.audit import EventType, event_label
 from duban.core.cache import cached, chain_head
 from duban.core.cache import timeout_seconds as cache_timeout_seconds
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -30,44 +30,14 @@ from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_error
                               select_options_marked)
 from duban.followup.templatetags.followup_tags import light_badge_of_values
 from duban.meetings.selectors import meeting_choices
-from duban.tasks import actions, selectors
+from duban.tasks import actions, palette, selectors
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, TaskStatus, choice_label, is_late
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
 
-EVENT_LABELS = {
-    EventType.TASK_CREATED: "立项",
-    EventType.TASK_UPDATED: "修改",
-    EventType.TASK_MERGED: "合并",
-    EventType.TASK_SPLIT: "拆分",
-    EventType.TASK_WITHDRAWN: "撤销",
-    EventType.TASK_ASSIGNED: "交办",
-    EventType.TASK_ACCEPTED: "签收",
-    EventType.TASK_DECLINED: "退回交办",
-    EventType.TASK_CLOSE_REQUESTED: "申请办结",
-    EventType.TASK_CLOSED: "办结销号",
-    EventType.TASK_CLOSE_RETURNED: "办结申请被退回",
-    EventType.REPORT_SUBMITTED: "报送进展",
-    EventType.REPORT_ACCEPTED: "采纳进展",
-    EventType.REPORT_RETURNED: "退回进展",
-    EventType.MEETING_IMPORTED: "导入会议",
-    EventType.MEETING_CONFIRMED: "确认交办",
-    EventType.MEETING_WITHDRAWN: "撤销导入",
-    EventType.SCAN_IMPORTED: "扫描件导入",
-}
 FIELD_LABELS = {"title": "事项", "text": "内容", "area_id": "领域", "lead_unit_id": "牵头单位",
                 "coop_unit_ids": "配合单位", "deadline": "时限", "deadline_text": "原文时限", "priority": "优先级",
                 "report_cycle": "报送周期", "report_every": "报送间隔", "heading": "所属部署"}
-
-
-def event_label(event_type: int) -> str:
-    label = EVENT_LABELS.get(event_type)
-    if label:
-        return label
-    try:
-        return EventType(event_type).name.replace("_", " ").lower()
-    except ValueError:
-        return f"事件 {event_type}"
 
 
 class _EventFacts:
@@ -88,7 +58,9 @@ def event_detail(event) -> str:
         return f"进度 {extra.get('progress_percent', 0)}%" + ("，申请办结" if extra.get("request_close") else "")
     if event.event_type == EventType.TASK_WITHDRAWN and extra.get("reason") == "merged":
         return f"并入事项 #{extra.get('into_task_id')}"
-    for key in ("reason", "comment"):
+    if event.event_type == EventType.TASK_DEADLINE_ADJUSTED:
+        return f"{extra.get('old_deadline') or '未定'} → {extra.get('new_deadline')}：{extra.get('reason', '')}"
+    for key in ("reason", "comment", "message"):
         if extra.get(key):
             return str(extra[key])
     return ""
@@ -193,7 +165,7 @@ TASK_ROW = (
     '      <td class="d-none d-sm-table-cell small">{units}</td>\n'
     '      <td class="d-none d-md-table-cell small">{area}</td>\n'
     '      <td class="d-none d-sm-table-cell text-nowrap small{late_td}">{deadline}</td>\n'
-    '      <td class="text-nowrap"><span class="badge status-{status} bg-secondary-subtle text-body">{status_label}</span>'
+    '      <td class="text-nowrap"><span class="badge status-{status} {status_css}">{status_label}</span>'
     ' {light}</td>\n'
     '      <td class="d-none d-sm-table-cell"><div class="progress progress-thin" role="progressbar"'
     ' aria-valuenow="{pct}" aria-valuemin="0" aria-valuemax="100" aria-label="进度">'
@@ -227,7 +199,8 @@ def task_list_rows(rows, today) -> list[str]:
             meeting=f'<div class="small text-muted">{quote(meeting_title)}</div>' if meeting_id is not None else "",
             lead=lead, units=units, area=quote(area_name or "—"),
             late="text-danger fw-semibold" if late else "", late_td=" text-danger fw-semibold" if late else "",
-            deadline=deadline.isoformat() if deadline else "—", status=quote(status),
+            deadline=deadline.isoformat() if deadline else "无时限", status=quote(status),
+            status_css=palette.status_class(status),
             status_label=labels[status] if status in labels else quote(status),
             light=light_badge_of_values(status, deadline, assigned_at, pct, report_cycle, report_every,
                                         reported_at, today),
@@ -262,6 +235,7 @@ def task_detail(request, task_id: int):
     lead_name_then = (unit_name_at(unit=task.lead_unit, when=task.assigned_at or task.created_at)
                       if task.lead_unit_id else "")
     return render(request, "tasks/detail.html", {
+        "office": _office_actions(user, task),
         "task": task, "reports": reports, "history": history, "today": selectors.today_local(),
         "lead_name_then": lead_name_then if task.lead_unit_id and lead_name_then != task.lead_unit.name else "",
         "can_accept": can_accept, "can_decline": can_accept,
@@ -273,11 +247,35 @@ def task_detail(request, task_id: int):
     })
 
 
-def _back_to_task(request, task_id: int, error: Exception | None = None, ok: str = ""):
+def _office_actions(user, task) -> dict:
+    """What the office may do with a task after 交办 (the ``tasks/_office_actions.html`` panel), and the units its
+    改派 form offers; empty for everyone else."""
+    from duban.followup.lights import SUPERVISED_STATUSES
+    from duban.followup.permissions import can_issue_notice, can_urge_task
+
+    reassign = task.status in actions.REASSIGNABLE and perms.can_reassign_task(user, task)
+    supervised = task.status in SUPERVISED_STATUSES
+    office = {
+        "reassign": reassign,
+        "adjust_deadline": task.status in OPEN_STATUSES and perms.can_adjust_deadline(user, task),
+        "urge": supervised and can_urge_task(user, task),
+        "notice": supervised and can_issue_notice(user, task),
+    }
+    if not any(office.values()):
+        return {}
+    if reassign:
+        office["units"] = unit_list(viewer=user).select_related(None).only("id", "name")
+        office["coop_ids"] = {u.pk for u in task.coop_units.all()}  # prefetched with the task
+    return office
+
+
+def _back_to_task(request, task_id: int, error: Exception | None = None, ok: str = "", sent: bool = False):
+    """Back to the task's page with the outcome. ``sent``: the page's kept draft (``data-draft``) arrived and the
+    browser may forget it."""
     if error is not None:
         messages.error(request, error.message_zh)
     elif ok:
-        messages.success(request, ok)
+        messages.success(request, ok, extra_tags="draft-sent" if sent else "")
     return redirect("tasks:detail", task_id=task_id)
 
 
@@ -312,6 +310,49 @@ def task_assign(request, task_id: int):
     return _task_step(request, task_id, actions.task_assign, "已重新交办。")
 
 
+class ReassignForm(forms.Form):
+    version = forms.IntegerField()
+    lead_unit = forms.IntegerField(min_value=1, error_messages={"required": "请选择牵头单位"})
+    reason = forms.CharField(max_length=500, required=False)
+
+
+def _form_error(form) -> InvalidInput:
+    return InvalidInput("；".join(str(v[0]) for v in form.errors.values()) or "请检查填写内容", "invalid input")
+
+
+@login_required
+@require_POST
+@page_errors
+def task_reassign(request, task_id: int):
+    """改派 / 重新交办 from the task page."""
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        return _back_to_task(request, task_id, _form_error(form))
+    d = form.cleaned_data
+    coop = [int(v) for v in request.POST.getlist("coop_units") if v.isdigit()]  # the action checks each unit
+    return _task_step(request, task_id, actions.task_reassign, "已改派，相关单位已收到通知。", version=d["version"],
+                      lead_unit_id=d["lead_unit"], coop_unit_ids=coop, reason=d["reason"].strip())
+
+
+class DeadlineAdjustForm(forms.Form):
+    version = forms.IntegerField()
+    deadline = forms.DateField(error_messages={"required": "请选择新的时限", "invalid": "日期格式不正确"})
+    reason = forms.CharField(max_length=500, required=False)
+
+
+@login_required
+@require_POST
+@page_errors
+def task_deadline_adjust(request, task_id: int):
+    """调整时限 from the task page."""
+    form = DeadlineAdjustForm(request.POST)
+    if not form.is_valid():
+        return _back_to_task(request, task_id, _form_error(form))
+    d = form.cleaned_data
+    return _task_step(request, task_id, actions.task_deadline_adjust, "时限已调整，相关单位已收到通知。",
+                      version=d["version"], deadline=d["deadline"], reason=d["reason"].strip())
+
+
 class ReportForm(forms.Form):
     text = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}),
                            max_length=rules.PROGRESS_TEXT_MAX)
@@ -337,7 +378,7 @@ def report_submit(request, task_id: int):
                               files=[(f.name, f.read()) for f in request.FILES.getlist("files") if f.size])
     except (Conflict, InvalidInput) as exc:
         return _back_to_task(request, task_id, exc)
-    return _back_to_task(request, task_id,
+    return _back_to_task(request, task_id, sent=True,
                          ok="已提交办结申请，等待督查室审核。" if form.cleaned_data["request_close"] else "进展已报送。")
 
 

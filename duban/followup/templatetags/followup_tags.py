@@ -13,13 +13,11 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from duban.followup.lights import BLUE, GREEN, NO_DEADLINE, RED, SUPERVISED_STATUSES, YELLOW, task_light
+from duban.followup.lights import SUPERVISED_STATUSES, task_light
 from duban.tasks.models import TaskStatus
+from duban.tasks.palette import LIGHTS, light_display
 
 register = template.Library()
-
-BADGE_CLASSES = {GREEN: "bg-success", BLUE: "bg-primary", YELLOW: "bg-warning text-dark", RED: "bg-danger",
-                 NO_DEADLINE: "bg-secondary"}
 LIT_STATUSES = frozenset((*SUPERVISED_STATUSES, TaskStatus.CLOSE_REQUESTED))  # the others have no light
 
 
@@ -33,12 +31,12 @@ def light_badge(task, today=None):
 
 def _badge(light) -> str:
     """What ``format_html`` made of the light (every part escaped), without its per-argument overhead: the
-    code and label are constants, the reason plain text."""
-    if light.code not in BADGE_CLASSES:
+    code and label are constants, the reason plain text. Label and colour from the one palette."""
+    if light.code not in LIGHTS:
         return "\n"
-    code = light.code
-    return mark_safe(f'<span class="badge light-badge light-{code} {BADGE_CLASSES[code]}" '  # escaped here
-                     f'title="{html.escape(light.reason)}" data-light="{code}">{html.escape(light.label)}</span>\n')
+    code, label, css = light_display(light.code)
+    return mark_safe(f'<span class="badge light-badge light-{code} {css}" '  # escaped here
+                     f'title="{html.escape(light.reason)}" data-light="{code}">{html.escape(label)}</span>\n')
 
 
 class _Reported:
@@ -79,7 +77,8 @@ def task_followup(context, task, today=None):
 
     request = context.get("request")
     data = followup_get(viewer=request.user, task=task, today=today)
-    return {"f": data, "badge_class": BADGE_CLASSES.get(data.light.code, ""), "request": request,
+    shown = light_display(data.light.code) if data.light.code in LIGHTS else ("", "", "")
+    return {"f": data, "light_code": shown[0], "light_label": shown[1], "badge_class": shown[2], "request": request,
             "csrf_token": context.get("csrf_token")}
 
 

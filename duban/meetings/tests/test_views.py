@@ -118,7 +118,7 @@ def test_confirm_lists_tasks_without_lead_then_assigns(client, org):
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.DRAFT
     Task.objects.filter(meeting=meeting).update(lead_unit=org.safety)
-    response = client.post(f"/meetings/{meeting.pk}/confirm/", follow=True)
+    response = client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"}, follow=True)
     assert "已确认交办" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.CONFIRMED
@@ -146,7 +146,7 @@ def test_unit_users_do_not_see_drafts_and_see_their_confirmed_tasks(client, org)
     assert client.get(f"/meetings/{meeting.pk}/").status_code == 404
     login(client, org.supervisor)
     Task.objects.filter(meeting=meeting).update(lead_unit=org.safety)
-    client.post(f"/meetings/{meeting.pk}/confirm/")
+    client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"})
     login(client, org.lead_staff)
     page = client.get(f"/meetings/{meeting.pk}/")
     assert page.status_code == 200 and 'id="confirm-button"' not in page.content.decode()

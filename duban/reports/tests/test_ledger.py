@@ -216,13 +216,13 @@ def test_round_trip_export_edit_three_cells_import_export_again(org, django_capt
     c = org.task_in("assigned", title="事项丙", deadline=dt.date(2024, 12, 31))
     before = Task.objects.count()
     first = ledger_export(actor=org.supervisor, today=TODAY)
-    edited = _edit(first, {(ledger.task_key(a.pk), "时限"): dt.datetime(2025, 1, 20),
+    edited = _edit(first, {(ledger.task_key(a.pk), "时限"): dt.datetime(2035, 1, 20),
                            (ledger.task_key(b.pk), "配合单位"): "市卫健委、市教育局",
                            (ledger.task_key(c.pk), "督办事项"): "事项丙（修订）"})
     preview = import_ledger(actor=org.supervisor, data=edited, dry_run=True, today=TODAY)
     assert preview.updated == 0 and len(preview.updates) == 3
     shown = {u["task_id"]: u["changes"] for u in preview.updates}
-    assert shown[a.pk] == [{"column": "时限", "old": "2024-12-31", "new": "2025-01-20"}]
+    assert shown[a.pk] == [{"column": "时限", "old": "2024-12-31", "new": "2035-01-20"}]
     assert shown[b.pk] == [{"column": "配合单位", "old": "", "new": "市卫健委、市教育局"}]
     assert shown[c.pk] == [{"column": "督办事项", "old": "事项丙", "new": "事项丙（修订）"}]
     assert Task.objects.get(pk=a.pk).deadline == dt.date(2024, 12, 31)  # the preview changed nothing
@@ -231,7 +231,7 @@ def test_round_trip_export_edit_three_cells_import_export_again(org, django_capt
         result = import_ledger(actor=org.supervisor, data=edited, filename="edited.xlsx", today=TODAY)
     assert result.created == 0 and result.updated == 3 and not result.refused
     assert Task.objects.count() == before
-    assert Task.objects.get(pk=a.pk).deadline == dt.date(2025, 1, 20)
+    assert Task.objects.get(pk=a.pk).deadline == dt.date(2035, 1, 20)
     assert set(Task.objects.get(pk=b.pk).coop_units.values_list("name", flat=True)) == {"市卫健委", "市教育局"}
     assert Task.objects.get(pk=c.pk).title == "事项丙（修订）"
     # the same audited action a person uses: one TASK_UPDATED per task, by the importer, plus the import's event

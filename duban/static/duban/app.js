@@ -57,7 +57,55 @@
     }
   });
 
-  function init(root) { applyWidths(root); linkSpans(root); }
+  // Text typed into a form marked data-draft="key" stays in this browser until the server confirms it was sent
+  // (the next page carries data-draft-sent): an expired session, a sign-in, a lost connection lose nothing.
+  var DRAFT = "duban-draft:", PENDING = "duban-draft-pending";
+  function store(kind) { try { return window[kind]; } catch (e) { return null; } }
+  function draftFields(form) {
+    return Array.prototype.filter.call(form.elements, function (f) {
+      return f.name && f.name !== "csrfmiddlewaretoken" && f.type !== "hidden" && f.type !== "password"
+        && f.type !== "file" && f.type !== "submit" && f.type !== "button";
+    });
+  }
+  function saveDraft(form) {
+    var data = {}, local = store("localStorage");
+    draftFields(form).forEach(function (f) { data[f.name] = f.type === "checkbox" ? f.checked : f.value; });
+    if (local) { local.setItem(DRAFT + form.getAttribute("data-draft"), JSON.stringify(data)); }
+  }
+  function keepDrafts(root) {
+    var local = store("localStorage"), session = store("sessionStorage");
+    if (!local) { return; }
+    var pending = session && session.getItem(PENDING);
+    if (pending && document.querySelector("[data-draft-sent]")) {
+      local.removeItem(DRAFT + pending);
+      session.removeItem(PENDING);
+    }
+    (root || document).querySelectorAll("form[data-draft]").forEach(function (form) {
+      if (form.dataset.draftKept) { return; }
+      form.dataset.draftKept = "1";
+      var key = form.getAttribute("data-draft"), saved = local.getItem(DRAFT + key);
+      if (saved) {
+        var data = {};
+        try { data = JSON.parse(saved) || {}; } catch (e) { data = {}; }
+        draftFields(form).forEach(function (f) {
+          if (!(f.name in data)) { return; }
+          if (f.type === "checkbox") { f.checked = !!data[f.name]; } else { f.value = data[f.name]; }
+        });
+        var note = document.createElement("div");
+        note.className = "small text-warning-emphasis mb-2 draft-restored";
+        note.textContent = "已恢复您上次填写但尚未提交的内容。";
+        form.insertBefore(note, form.firstChild);
+      }
+      form.addEventListener("input", function () { saveDraft(form); });
+      form.addEventListener("change", function () { saveDraft(form); });
+      form.addEventListener("submit", function () {
+        saveDraft(form);
+        if (session) { session.setItem(PENDING, key); }
+      });
+    });
+  }
+
+  function init(root) { applyWidths(root); linkSpans(root); keepDrafts(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.body.addEventListener("htmx:afterSwap", function (event) { init(event.detail.target.parentNode || document); });
   init(document);

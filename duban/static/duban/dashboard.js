@@ -4,7 +4,8 @@
   var node = document.getElementById("dashboard-data");
   if (!node || !window.echarts) { return; }
   var data = JSON.parse(node.textContent);
-  var colors = { closed: "#2f9e44", open: "#1c7ed6", overdue: "#e03131" };
+  // Series, labels and colours come from the one palette (duban/tasks/palette.py): red is overdue only.
+  var kinds = data.series || [];
   var charts = [];
 
   function bar(id, series, horizontal) {
@@ -15,9 +16,9 @@
     var category = { type: "category", data: names, axisLabel: { interval: 0, width: 90, overflow: "truncate" } };
     var value = { type: "value", minInterval: 1 };
     if (!horizontal) { category.axisLabel.rotate = names.length > 6 ? 35 : 0; }
-    function s(name, key) {
-      return { name: name, type: "bar", stack: "total", data: series[key], itemStyle: { color: colors[key] },
-               emphasis: { focus: "series" } };
+    function s(kind) {
+      return { name: kind.name, type: "bar", stack: "total", data: series[kind.key],
+               itemStyle: { color: kind.color }, emphasis: { focus: "series" } };
     }
     chart.setOption({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
@@ -25,7 +26,7 @@
       grid: { left: 8, right: 16, bottom: 8, top: 32, containLabel: true },
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? Object.assign(category, { inverse: true }) : value,
-      series: [s("已办结", "closed"), s("办理中", "open"), s("已逾期", "overdue")]
+      series: kinds.map(s)
     });
     charts.push(chart);
   }

@@ -5,8 +5,8 @@
   var node = document.getElementById("reports-data");
   if (!node || !window.echarts) { return; }
   var data = JSON.parse(node.textContent);
-  var lightColors = { red: "#e03131", yellow: "#f2c94c", blue: "#1c7ed6", green: "#2f9e44", nodeadline: "#adb5bd",
-                      closed: "#868e96" };
+  // Colours from the one palette (duban/tasks/palette.py): red is overdue only.
+  var lightColors = data.palette;
   var charts = [];
 
   function init(id) {

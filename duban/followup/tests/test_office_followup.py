@@ -1,0 +1,115 @@
+"""The office's follow-up by hand: 催办 now (with a message, over the configured channels) and a 督办通知单 on
+demand. Each test checks the state, one audit event, who is told, and that a refused actor leaves no trace."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from docx import Document
+
+from duban.conftest import login
+from duban.core.audit import EventType
+from duban.core.errors import Conflict, PermissionDenied
+from duban.core.models import AuditEvent, Notification
+from duban.followup import actions
+from duban.followup.models import NotificationDispatch, ReminderSent, SupervisionNotice
+from duban.followup.reminders import reminders_run
+from duban.followup.tests.conftest import place_task
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+def _told(kind):
+    return sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+def _trace():
+    return AuditEvent.objects.count(), Notification.objects.count(), ReminderSent.objects.count()
+
+
+def test_urging_now_tells_lead_and_cooperating_units_and_queues_delivery(org, django_capture_on_commit_callbacks):
+    task = org.task_in("accepted")
+    with django_capture_on_commit_callbacks(execute=True):
+        reminder = actions.task_urge(actor=org.supervisor, task_id=task.pk, message="请本周五前报送排查进展")
+    assert (reminder.task_id, reminder.stage, reminder.reason) == (task.pk, "remind", "请本周五前报送排查进展")
+    assert reminder.due_key.startswith("manual:")
+    [event] = AuditEvent.objects.filter(event_type=EventType.TASK_URGED)
+    assert (event.actor_id, event.task_id, event.target_unit_id) == (org.supervisor.pk, task.pk, org.safety.pk)
+    assert event.extra["message"] == "请本周五前报送排查进展"
+    assert _told("task_urged") == ["coop_staff", "lead_admin", "lead_staff"]
+    sent = Notification.objects.filter(kind="task_urged")
+    # the channels' enqueue pass ran after commit for every one of them
+    assert NotificationDispatch.objects.filter(notification__in=sent).count() == sent.count() == 3
+
+
+def test_an_empty_message_sends_the_standard_words(org):
+    task = org.task_in("in_progress")
+    actions.task_urge(actor=org.supervisor, task_id=task.pk, message="  ")
+    assert Notification.objects.filter(kind="task_urged").first().body == actions.URGE_DEFAULT
+
+
+def test_a_manual_reminder_does_not_stop_the_scheduled_one(org):
+    task = place_task(org.task_in("in_progress"), assigned=D(2025, 9, 1), deadline=D(2025, 12, 31),
+                      cycle="weekly", progress=30, reported=D(2025, 9, 1))
+    actions.task_urge(actor=org.supervisor, task_id=task.pk, message="先催一次", today=D(2025, 9, 3))
+    sent = reminders_run(today=D(2025, 9, 3), actor=org.system)
+    assert [(r.stage, r.due_key) for r in sent] == [("remind", "report:2025-09-08")]
+
+
+@pytest.mark.parametrize("who", ["leader", "lead_admin", "coop_staff"])
+def test_only_the_office_urges(org, who):
+    task = org.task_in("accepted")
+    before = _trace()
+    with pytest.raises(PermissionDenied):
+        actions.task_urge(actor=org.roles()[who], task_id=task.pk, message="x")
+    assert _trace() == before
+
+
+@pytest.mark.parametrize("status", ["close_requested", "closed", "returned"])
+def test_no_urging_when_the_units_are_not_working_on_it(org, status):
+    task = org.task_in(status)
+    before = _trace()
+    with pytest.raises(Conflict):
+        actions.task_urge(actor=org.supervisor, task_id=task.pk, message="x")
+    assert _trace() == before
+
+
+def test_a_notice_on_demand_is_written_kept_and_announced(org, django_capture_on_commit_callbacks):
+    task = org.task_in("in_progress")
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = actions.notice_issue(actor=org.supervisor, task_id=task.pk)
+    notice = SupervisionNotice.objects.get(pk=notice.pk)
+    assert (notice.task_id, notice.unit_id) == (task.pk, org.safety.pk)
+    path = Path(settings.DATA_DIR) / notice.file_path
+    doc = Document(str(path))
+    text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+    deadline = f"{task.deadline.year}年{task.deadline.month}月{task.deadline.day}日"  # 公文 dates in Chinese
+    for expected in ("督办通知单", "市应急管理局", task.title, deadline):
+        assert expected in text
+    [event] = AuditEvent.objects.filter(event_type=EventType.TASK_NOTICE_ISSUED)
+    assert (event.actor_id, event.task_id, event.extra["notice_id"]) == (org.supervisor.pk, task.pk, notice.pk)
+    assert _told("notice_issued") == ["coop_staff", "lead_admin", "lead_staff"]
+    assert NotificationDispatch.objects.filter(notification__kind="notice_issued").count() == 3
+
+
+def test_a_notice_refused_leaves_no_trace(org):
+    task = org.task_in("accepted")
+    before = _trace()
+    with pytest.raises(PermissionDenied):
+        actions.notice_issue(actor=org.lead_admin, task_id=task.pk)
+    assert _trace() == before and not SupervisionNotice.objects.exists()
+
+
+def test_urge_and_notice_from_the_task_page(org, client):
+    task = org.task_in("accepted")
+    login(client, org.supervisor)
+    page = client.post(f"/followup/tasks/{task.pk}/urge/", {"message": "请加快"}, follow=True).content.decode()
+    assert "已催办" in page and "请加快" in page  # the reminder list shows it
+    page = client.post(f"/followup/tasks/{task.pk}/notice/", follow=True).content.decode()
+    assert "已下发督办通知单" in page
+    notice = SupervisionNotice.objects.get(task=task)
+    assert f"/followup/notices/{notice.pk}/" in page

@@ -1,0 +1,152 @@
+"""The office's actions after 交办: 改派 (and 重新交办 of a returned task in one step) and 调整时限. Each test checks
+the four effects: the state, one audit event with actor, targets and old/new values, who is told, and that a
+refused actor leaves no trace."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from duban.conftest import login
+from duban.core.audit import EventType
+from duban.core.errors import Conflict, InvalidInput, PermissionDenied
+from duban.core.models import AuditEvent, Notification
+from duban.tasks import actions
+from duban.tasks.models import Task, TaskStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def _told(kind):
+    return sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+def _trace():
+    return AuditEvent.objects.count(), Notification.objects.count()
+
+
+def test_reassigning_the_lead_unit_sends_the_task_back_to_be_signed(org):
+    task = org.task_in("in_progress")
+    before_events = AuditEvent.objects.count()
+    actions.task_reassign(actor=org.supervisor, task_id=task.pk, version=task.version, lead_unit_id=org.other.pk,
+                          coop_unit_ids=[org.health.pk], reason="职责调整，由教育局牵头")
+    task = Task.objects.get(pk=task.pk)
+    assert (task.lead_unit_id, task.status, task.accepted_at) == (org.other.pk, TaskStatus.ASSIGNED, None)
+    assert list(task.coop_units.values_list("id", flat=True)) == [org.health.pk]
+    event = AuditEvent.objects.latest("id")
+    assert AuditEvent.objects.count() == before_events + 1
+    assert (event.event_type, event.actor_id, event.task_id, event.target_unit_id) == (
+        EventType.TASK_REASSIGNED, org.supervisor.pk, task.pk, org.other.pk)
+    assert event.extra == {"reason": "职责调整，由教育局牵头", "old_status": "in_progress",
+                           "old": {"lead_unit_id": org.safety.pk, "coop_unit_ids": [org.health.pk]},
+                           "new": {"lead_unit_id": org.other.pk, "coop_unit_ids": [org.health.pk]}}
+    # old lead, new lead and the cooperating unit: every unit concerned
+    assert _told("task_reassigned") == ["coop_staff", "lead_admin", "lead_staff", "other_staff"]
+    # the new lead unit signs; the old one no longer may
+    actions.task_accept(actor=org.other_staff, task_id=task.pk)
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.ACCEPTED
+
+
+def test_changing_only_the_cooperating_units_keeps_the_status(org):
+    task = org.task_in("accepted")
+    actions.task_reassign(actor=org.supervisor, task_id=task.pk, version=task.version, lead_unit_id=org.safety.pk,
+                          coop_unit_ids=[org.other.pk], reason="增加教育局配合")
+    task = Task.objects.get(pk=task.pk)
+    assert task.status == TaskStatus.ACCEPTED and task.accepted_at is not None
+    assert list(task.coop_units.values_list("id", flat=True)) == [org.other.pk]
+    # the cooperating unit dropped and the one added are both told
+    assert _told("task_reassigned") == ["coop_staff", "lead_admin", "lead_staff", "other_staff"]
+
+
+def test_a_returned_task_is_reassigned_in_one_step(org, client):
+    task = org.task_in("returned")
+    login(client, org.supervisor)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'id="reassign-form"' in page and "重新交办" in page
+    response = client.post(f"/tasks/{task.pk}/reassign/", {"version": task.version, "lead_unit": org.health.pk,
+                                                           "reason": "卫健委职责"}, follow=True)
+    assert "已改派" in response.content.decode()
+    task = Task.objects.get(pk=task.pk)
+    assert (task.status, task.lead_unit_id) == (TaskStatus.ASSIGNED, org.health.pk)
+    assert AuditEvent.objects.get(task=task, event_type=EventType.TASK_REASSIGNED).extra["old_status"] == "returned"
+    assert "coop_staff" in _told("task_reassigned")
+
+
+@pytest.mark.parametrize("who,error", [("leader", PermissionDenied), ("lead_admin", PermissionDenied)])
+def test_reassign_refused_leaves_no_trace(org, who, error):
+    task = org.task_in("accepted")
+    before = _trace()
+    with pytest.raises(error):
+        actions.task_reassign(actor=org.roles()[who], task_id=task.pk, version=task.version,
+                              lead_unit_id=org.other.pk, reason="越权")
+    assert _trace() == before and Task.objects.get(pk=task.pk).lead_unit_id == org.safety.pk
+
+
+def test_reassign_needs_a_reason_a_change_and_the_version_read(org):
+    task = org.task_in("accepted")
+    before = _trace()
+    with pytest.raises(InvalidInput):
+        actions.task_reassign(actor=org.supervisor, task_id=task.pk, version=task.version,
+                              lead_unit_id=org.other.pk, reason=" ")
+    with pytest.raises(InvalidInput):
+        actions.task_reassign(actor=org.supervisor, task_id=task.pk, version=task.version,
+                              lead_unit_id=org.safety.pk, coop_unit_ids=[org.health.pk], reason="没变")
+    with pytest.raises(Conflict):
+        actions.task_reassign(actor=org.supervisor, task_id=task.pk, version=task.version - 1,
+                              lead_unit_id=org.other.pk, reason="旧页面")
+    assert _trace() == before
+
+
+def test_a_waiting_close_request_is_not_reassigned(org):
+    task = org.task_in("close_requested")
+    with pytest.raises(Conflict):
+        actions.task_reassign(actor=org.supervisor, task_id=task.pk, version=task.version,
+                              lead_unit_id=org.other.pk, reason="改派")
+
+
+def test_adjusting_the_deadline_tells_lead_and_cooperating_units(org):
+    task = org.task_in("accepted")
+    new = dt.date.today() + dt.timedelta(days=90)
+    actions.task_deadline_adjust(actor=org.supervisor, task_id=task.pk, version=task.version, deadline=new,
+                                 reason="市委调整工作安排")
+    assert Task.objects.get(pk=task.pk).deadline == new
+    [event] = AuditEvent.objects.filter(event_type=EventType.TASK_DEADLINE_ADJUSTED)
+    assert (event.actor_id, event.task_id, event.target_unit_id) == (org.supervisor.pk, task.pk, org.safety.pk)
+    assert event.extra == {"old_deadline": task.deadline.isoformat(), "new_deadline": new.isoformat(),
+                           "reason": "市委调整工作安排"}
+    assert _told("task_deadline_adjusted") == ["coop_staff", "lead_admin", "lead_staff"]
+    assert new.isoformat() in Notification.objects.filter(kind="task_deadline_adjusted").first().body
+
+
+@pytest.mark.parametrize("days,reason,error", [(-1, "补录", InvalidInput), (90, "", InvalidInput)])
+def test_adjusting_to_a_past_deadline_or_without_reason_is_refused(org, days, reason, error):
+    task = org.task_in("accepted")
+    before = _trace()
+    with pytest.raises(error):
+        actions.task_deadline_adjust(actor=org.supervisor, task_id=task.pk, version=task.version,
+                                     deadline=dt.date.today() + dt.timedelta(days=days), reason=reason)
+    assert _trace() == before and Task.objects.get(pk=task.pk).deadline == task.deadline
+
+
+def test_units_cannot_adjust_deadlines(org, client):
+    task = org.task_in("accepted")
+    before = _trace()
+    with pytest.raises(PermissionDenied):
+        actions.task_deadline_adjust(actor=org.lead_admin, task_id=task.pk, version=task.version,
+                                     deadline=dt.date.today() + dt.timedelta(days=90), reason="自己延")
+    assert _trace() == before
+    login(client, org.lead_admin)
+    assert 'id="office-actions"' not in client.get(f"/tasks/{task.pk}/").content.decode()
+
+
+def test_the_office_panel_offers_each_action_on_an_open_task(org, client):
+    task = org.task_in("in_progress")
+    login(client, org.supervisor)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    for marker in ('id="reassign-form"', 'id="deadline-form"', 'id="urge-form"', 'id="notice-submit"'):
+        assert marker in page
+    assert f'value="{task.deadline.isoformat()}"' in page
+    response = client.post(f"/tasks/{task.pk}/deadline/", {"version": task.version, "deadline": "2020-01-01",
+                                                           "reason": "x"}, follow=True)
+    assert "早于今天" in response.content.decode()

@@ -1,0 +1,145 @@
+"""What each person must act on today (工作台), read from the viewer's scoped querysets.
+
+The office: progress reports to review, extension requests to decide, assignments units sent back, tasks newly
+red, tasks due within three days, open tasks without a deadline. A unit: tasks to sign for, reports due by each
+task's report cycle, deadlines coming up, close requests the office returned, and what the office changed or
+urged lately. A leader: the tasks marked important, and the red (overdue) tasks by area and by lead unit.
+
+Each list is a handful of rows and its full count, so the page costs the same number of queries at any size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Window
+
+from duban.core import permissions as perms
+from duban.core.models import Notification
+from duban.followup.lights import SUPERVISED_STATUSES, task_report_due
+from duban.followup.models import ExtensionRequest, ExtensionStatus
+from duban.tasks.models import OPEN_STATUSES, Priority, ReportCycle, ReportStatus, TaskStatus
+
+SHOWN = 8  # rows a section shows; its count says how many there are
+NEW_RED_DAYS = 7  # "新亮红灯": the deadline passed within this many days
+SOON_DAYS = 3  # the office's "三日内到期"
+UNIT_SOON_DAYS = 7  # a unit's "即将到期" and reports due
+OFFICE_NEWS = ("task_reassigned", "task_deadline_adjusted", "task_urged", "notice_issued", "task_updated",
+               "task_withdrawn", "report_returned")
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    count: int
+    rows: list = field(default_factory=list)
+    more_url: str = ""
+    empty: str = "暂无"
+
+
+@dataclass
+class Workbench:
+    role: str  # "office", "unit", "leader" or ""
+    sections: list[Section]
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """What the navigation counts: the items waiting for this person (news and summaries excluded)."""
+        return sum(s.count for s in self.sections if s.key not in ("news", "important"))
+
+
+def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂无") -> Section:
+    """The first rows and the count of all in one statement (a window count is taken before the LIMIT)."""
+    rows = list(qs.annotate(matching=Window(Count("pk")))[:SHOWN])
+    return Section(key, title, rows[0].matching if rows else 0, rows, more_url, empty)
+
+
+def _open_tasks(viewer):
+    return (perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES)
+            .select_related("lead_unit").only("id", "title", "status", "deadline", "lead_unit__name", "version"))
+
+
+def workbench_get(*, viewer, today: dt.date) -> Workbench:
+    if perms.is_supervisor(viewer):
+        return _office(viewer, today)
+    if perms.is_unit_member(viewer):
+        return _unit(viewer, today)
+    if perms.is_office(viewer):
+        return _leader(viewer, today)
+    return Workbench("", [])
+
+
+def _office(viewer, today: dt.date) -> Workbench:
+    reports = (perms.reports_visible_to(viewer).filter(status=ReportStatus.SUBMITTED)
+               .select_related("task", "unit").only("id", "request_close", "progress_percent", "created_at",
+                                                    "task__id", "task__title", "unit__name")
+               .order_by("-request_close", "created_at"))
+    extensions = (ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING,
+                                                  task__in=perms.tasks_visible_to(viewer))
+                  .select_related("task", "unit").order_by("created_at"))
+    tasks = _open_tasks(viewer)
+    return Workbench("office", [
+        _section("reports", "待审核进展", reports, more_url="/tasks/reports/pending/", empty="没有待审核的进展"),
+        _section("extensions", "待审批延期", extensions, empty="没有待审批的延期申请"),
+        _section("returned", "被退回交办", tasks.filter(status=TaskStatus.RETURNED).order_by("-updated_at"),
+                 more_url="/tasks/?status=returned", empty="没有被退回的事项"),
+        _section("new_red", "新亮红灯", tasks.filter(deadline__lt=today,
+                                                  deadline__gte=today - dt.timedelta(days=NEW_RED_DAYS))
+                 .order_by("-deadline", "id"), more_url="/tasks/?overdue=1", empty=f"近{NEW_RED_DAYS}天没有新超期的事项"),
+        _section("due_soon", "三日内到期", tasks.filter(status__in=SUPERVISED_STATUSES, deadline__gte=today,
+                                                      deadline__lte=today + dt.timedelta(days=SOON_DAYS))
+                 .order_by("deadline", "id"), empty="三日内没有到期的事项"),
+        _section("no_deadline", "无时限事项", tasks.filter(deadline__isnull=True).order_by("id"),
+                 empty="所有在办事项都有时限"),
+    ])
+
+
+def _unit(viewer, today: dt.date) -> Workbench:
+    unit_ids = list(perms.units_in_scope(viewer).values_list("id", flat=True))
+    tasks = _open_tasks(viewer)
+    led = tasks.filter(lead_unit_id__in=unit_ids)
+    # Reports due by each task's cycle: the unit's open tasks are read with their latest report (a county unit has
+    # tens to a few hundred open tasks), the due date computed by the light rule's own function.
+    # A one-off task reports by its deadline (no report due of its own: ``next_report_due``), so it is not read.
+    working = list(tasks.filter(status__in=(TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS))
+                   .exclude(report_cycle=ReportCycle.ONCE).select_related("latest_report")
+                   .only("id", "title", "status", "deadline", "lead_unit__name", "assigned_at", "report_cycle",
+                         "report_every", "latest_report_id", "latest_report__created_at"))
+    due = []
+    for task in working:
+        when = task_report_due(task)
+        if when is not None and when <= today + dt.timedelta(days=UNIT_SOON_DAYS):
+            task.report_due = when
+            due.append(task)
+    due.sort(key=lambda t: (t.report_due, t.pk))
+    news = (Notification.objects.filter(recipient_id=viewer.pk, kind__in=OFFICE_NEWS,
+                                        created_at__date__gte=today - dt.timedelta(days=14))
+            .select_related("task").order_by("-id"))
+    return Workbench("unit", [
+        _section("to_sign", "待签收", led.filter(status=TaskStatus.ASSIGNED).order_by("deadline", "id"),
+                 more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
+        Section("to_report", "待报送", len(due), due[:SHOWN], empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
+        _section("due_soon", "即将到期", tasks.filter(status__in=SUPERVISED_STATUSES,
+                                                    deadline__lte=today + dt.timedelta(days=UNIT_SOON_DAYS))
+                 .order_by("deadline", "id"), more_url="/tasks/?overdue=1", empty="近期没有到期的事项"),
+        _section("close_returned", "被退回的办结申请",
+                 led.filter(status=TaskStatus.IN_PROGRESS, latest_report__request_close=True,
+                            latest_report__status=ReportStatus.RETURNED)
+                 .order_by("-updated_at"), empty="没有被退回的办结申请"),
+        _section("news", "督查室最新要求", news, more_url="/notifications/", empty="近两周没有新的要求"),
+    ])
+
+
+def _leader(viewer, today: dt.date) -> Workbench:
+    tasks = _open_tasks(viewer)
+    red = perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES, deadline__lt=today)
+    by_area = list(red.values("area__name").annotate(n=Count("id")).order_by("-n", "area__name")[:10])
+    by_unit = list(red.values("lead_unit__name").annotate(n=Count("id")).order_by("-n", "lead_unit__name")[:10])
+    important = tasks.filter(priority__in=(Priority.URGENT, Priority.HIGH)).order_by("priority", "deadline", "id")
+    return Workbench("leader", [
+        _section("important", "重点关注", important, more_url="/tasks/", empty="没有标为重要或紧急的事项"),
+    ], summary={"red_total": red.count(),
+                "by_area": by_area, "by_unit": by_unit})
+

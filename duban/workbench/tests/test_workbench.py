@@ -1,0 +1,163 @@
+"""工作台: each role's home lists what that person must act on, each item one click from its action, with the
+count in the navigation; the same number of queries at any size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from duban.conftest import login
+from duban.followup import actions as followup_actions
+from duban.followup.tests.conftest import place_task
+from duban.tasks import actions
+from duban.tasks.models import Priority, Task
+from duban.workbench.selectors import workbench_get
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def _section(wb, key):
+    return next(s for s in wb.sections if s.key == key)
+
+
+def _ids(section):
+    return [row.pk for row in section.rows]
+
+
+@pytest.fixture
+def day(org):
+    """One task in each situation the office and the units must act on."""
+    t = {}
+    t["to_sign"] = org.task_in("assigned", title="待签收的事项")
+    t["returned"] = org.task_in("returned", title="被退回的事项")
+    t["report"] = org.task_in("in_progress", title="有新进展的事项")
+    t["close"] = org.task_in("close_requested", title="申请办结的事项")
+    t["new_red"] = org.task_in("accepted", title="刚超期的事项")
+    Task.objects.filter(pk=t["new_red"].pk).update(deadline=TODAY - dt.timedelta(days=2))
+    t["old_red"] = org.task_in("accepted", title="早已超期的事项")
+    Task.objects.filter(pk=t["old_red"].pk).update(deadline=TODAY - dt.timedelta(days=40))
+    t["soon"] = org.task_in("accepted", title="三日内到期的事项")
+    Task.objects.filter(pk=t["soon"].pk).update(deadline=TODAY + dt.timedelta(days=2))
+    t["no_deadline"] = org.task_in("accepted", title="没有时限的事项", deadline=None)
+    t["far"] = org.task_in("accepted", title="时间充裕的事项")
+    t["close_returned"] = org.task_in("close_requested", title="办结被退回的事项")
+    actions.report_return(actor=org.supervisor, report_id=t["close_returned"].latest_report_id, reason="佐证不足")
+    followup_actions.extension_request(actor=org.lead_staff, task_id=t["far"].pk,
+                                       new_deadline=TODAY + dt.timedelta(days=90), reason="工程量大")
+    return t
+
+
+def test_the_office_sees_what_waits_for_it(org, day):
+    wb = workbench_get(viewer=org.supervisor, today=TODAY)
+    assert wb.role == "office"
+    reports = _section(wb, "reports")
+    assert {r.task_id for r in reports.rows} == {day["report"].pk, day["close"].pk}
+    assert reports.rows[0].request_close  # close requests first
+    assert [e.task_id for e in _section(wb, "extensions").rows] == [day["far"].pk]
+    assert _ids(_section(wb, "returned")) == [day["returned"].pk]
+    assert _ids(_section(wb, "new_red")) == [day["new_red"].pk]  # not the one red for 40 days
+    assert _ids(_section(wb, "due_soon")) == [day["soon"].pk]
+    assert _ids(_section(wb, "no_deadline")) == [day["no_deadline"].pk]
+    assert wb.total == 2 + 1 + 1 + 1 + 1 + 1
+
+
+def test_a_unit_sees_what_waits_for_it(org, day):
+    wb = workbench_get(viewer=org.lead_staff, today=TODAY)
+    assert wb.role == "unit"
+    assert _ids(_section(wb, "to_sign")) == [day["to_sign"].pk]
+    due = _section(wb, "due_soon")
+    assert _ids(due)[:3] == [day["old_red"].pk, day["new_red"].pk, day["soon"].pk]
+    assert day["far"].pk not in _ids(due) and day["no_deadline"].pk not in _ids(due)
+    assert _ids(_section(wb, "close_returned")) == [day["close_returned"].pk]
+    # another unit sees none of it
+    other = workbench_get(viewer=org.other_staff, today=TODAY)
+    assert all(s.count == 0 for s in other.sections)
+
+
+def test_reports_due_follow_each_tasks_cycle(org):
+    weekly = place_task(org.task_in("in_progress", title="每周报送"), assigned=TODAY - dt.timedelta(days=30),
+                        deadline=TODAY + dt.timedelta(days=60), cycle="weekly",
+                        reported=TODAY - dt.timedelta(days=6))
+    monthly = place_task(org.task_in("in_progress", title="每月报送"), assigned=TODAY - dt.timedelta(days=3),
+                         deadline=TODAY + dt.timedelta(days=200), cycle="monthly",
+                         reported=TODAY - dt.timedelta(days=1))
+    rows = _section(workbench_get(viewer=org.lead_staff, today=TODAY), "to_report").rows
+    assert [t.pk for t in rows] == [weekly.pk]  # the monthly one is due in about a month
+    assert rows[0].report_due <= TODAY + dt.timedelta(days=7)
+    assert monthly.pk not in [t.pk for t in rows]
+
+
+def test_a_unit_sees_the_offices_changes_in_its_workbench(org, client):
+    task = org.task_in("accepted")
+    actions.task_deadline_adjust(actor=org.supervisor, task_id=task.pk, version=task.version,
+                                 deadline=TODAY + dt.timedelta(days=100), reason="统筹安排")
+    followup_actions.task_urge(actor=org.supervisor, task_id=task.pk, message="请周五前报送")
+    login(client, org.coop_staff)
+    page = client.get("/").content.decode()
+    news = page[page.index('id="wb-news"'):]
+    assert "办理时限调整" in news and "督查室催办" in news and "请周五前报送" in news
+
+
+def test_the_leader_sees_important_tasks_and_red_by_area_and_unit(org, day, client):
+    Task.objects.filter(pk=day["soon"].pk).update(priority=Priority.URGENT)
+    wb = workbench_get(viewer=org.leader, today=TODAY)
+    assert wb.role == "leader"
+    assert _ids(_section(wb, "important")) == [day["soon"].pk]
+    assert wb.summary["red_total"] == 2
+    assert wb.summary["by_unit"] == [{"lead_unit__name": "市应急管理局", "n": 2}]
+    assert wb.summary["by_area"] == [{"area__name": "安全生产", "n": 2}]
+    login(client, org.leader)
+    page = client.get("/").content.decode()
+    assert 'id="wb-red-total">2<' in page and 'id="stat-total"' in page
+
+
+def test_each_item_links_to_where_it_is_acted_on(org, day, client):
+    login(client, org.supervisor)
+    page = client.get("/").content.decode()
+    close_report = day["close"].latest_report_id
+    assert f'action="/followup/reports/{close_report}/accept/"' in page  # 同意办结 right there
+    assert f'href="/tasks/{day["returned"].pk}/"' in page
+    assert f'href="/tasks/{day["far"].pk}/#task-followup"' in page
+    assert 'class="badge text-bg-secondary no-deadline">无时限<' in page
+    assert re.search(r"（逾期2天）", page)
+
+
+def test_the_office_approves_a_close_request_from_the_workbench(org, day, client):
+    login(client, org.supervisor)
+    report = day["close"].latest_report_id
+    response = client.post(f"/followup/reports/{report}/accept/", {"next": "/"})
+    assert response["Location"] == "/"
+    assert Task.objects.get(pk=day["close"].pk).status == "closed"
+
+
+def test_the_navigation_count(org, day, client):
+    login(client, org.lead_staff)
+    expected = workbench_get(viewer=org.lead_staff, today=TODAY).total
+    assert expected > 0
+    assert client.get("/workbench/count/").content.decode() == str(expected)
+    assert 'hx-get="/workbench/count/"' in client.get("/tasks/").content.decode()
+    login(client, org.other_staff)
+    assert client.get("/workbench/count/").content.decode() == ""
+
+
+@pytest.mark.parametrize("viewer", ["supervisor", "lead_staff", "leader"])
+def test_the_workbench_costs_the_same_queries_at_any_size(org, client, viewer):
+    user = getattr(org, viewer)
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            workbench_get(viewer=user, today=TODAY)
+        return len(ctx.captured_queries)
+
+    for i in range(3):
+        org.task_in("in_progress", title=f"事项{i}")
+    queries()  # the user's profile is loaded once
+    small = queries()
+    for i in range(12):
+        org.task_in(("in_progress", "returned", "close_requested")[i % 3], title=f"更多事项{i}")
+    assert queries() == small
