@@ -225,6 +225,7 @@ def test_a_working_day(chromium, live_server, live_org):
     unit.fill("#id_text", "冬季安全生产大检查已完成，问题全部整改到位。")
     unit.fill("#id_progress_percent", "100")
     unit.check("#id_request_close")
+    unit.fill("#id_evidence_text", "检查记录和整改台账已归档")  # a close request carries its evidence
     unit.click("#report-form button[type=submit]")
     expect(unit.locator("#task-status")).to_have_text("申请办结")
 
