@@ -176,6 +176,9 @@ def _database_from_url(url: str | None) -> dict:
             "timeout": env_int("DUBAN_SQLITE_TIMEOUT", 30),
         }
         config["TEST"] = {"NAME": env("DUBAN_TEST_SQLITE", None)}
+    else:
+        # Each process names its sessions, so a restore can tell its own (and its threads') from a server's.
+        config.setdefault("OPTIONS", {})["application_name"] = f"duban-{os.getpid()}"
     return config
 
 

@@ -356,12 +356,14 @@ def migrate_database() -> None:
 
 def _refuse_other_sessions() -> None:
     """PostgreSQL: app servers on other hosts are beyond the lock file; any other session connected to the database
-    means someone may write during the restore."""
+    means someone may write during the restore. Sessions of this very process (its other threads, named alike in
+    ``duban.settings``) are not another server."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                       "AND application_name IS DISTINCT FROM current_setting('application_name')")
         others = cursor.fetchone()[0]
     if others:
         raise InstanceRunning(f"数据库还有 {others} 个其他连接；{STOP_HINT_ZH}",

@@ -27,16 +27,6 @@ from duban.tasks.models import ProgressReport, ReportFile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-@pytest.fixture(autouse=True)
-def _no_leftover_sessions():
-    """A restore refuses while another session is connected (a server or worker still running): end the sessions
-    an earlier test's threads or child processes left on the test database, so that rule is met here."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-
-
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
