@@ -19,14 +19,14 @@ from pathlib import Path
 
 from duban.extraction import extract_file
 from duban.extraction.tests.golds import load
-from duban.extraction.tests.scoring import score_directives, score_headings
+from duban.extraction.tests.scoring import Rates, score_directives, score_headings
 
 # Held back from rule writing and looked at only after the rules were fixed (chosen before any error was read).
 UNSEEN = ("06-jinshan", "12-ziyang", "18-shanwei", "23-panzhihua", "27-nanxian", "29-bagongshan")
 
 
 @dataclass
-class Totals:
+class Totals(Rates):
     files: int = 0
     true_positives: int = 0
     predicted: int = 0
@@ -39,19 +39,6 @@ class Totals:
     units_found: int = 0
     units_gold: int = 0
     misses: list = field(default_factory=list)  # (file, what, detail) for reading errors
-
-    @property
-    def precision(self) -> float:
-        return self.true_positives / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.true_positives / self.gold if self.gold else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     @property
     def area_accuracy(self) -> float:

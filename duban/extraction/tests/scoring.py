@@ -12,13 +12,13 @@ from dataclasses import dataclass
 MIN_OVERLAP = 0.5
 
 
-@dataclass(frozen=True)
-class Score:
+class Rates:
+    """Precision, recall and F1 of ``true_positives`` among ``predicted`` against ``gold`` (one file's score, or
+    the pooled totals of many)."""
+
     true_positives: int
     predicted: int
     gold: int
-    area_right: int
-    matched: list  # (predicted index, gold index)
 
     @property
     def precision(self) -> float:
@@ -32,6 +32,15 @@ class Score:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True)
+class Score(Rates):
+    true_positives: int
+    predicted: int
+    gold: int
+    area_right: int
+    matched: list  # (predicted index, gold index)
 
     @property
     def area_accuracy(self) -> float:
