@@ -3,7 +3,8 @@
 The office: progress reports to review, extension requests to decide, assignments units sent back, tasks newly
 red, tasks due within three days, open tasks without a deadline. A unit: tasks to sign for, reports due by each
 task's report cycle, deadlines coming up, close requests the office returned, and what the office changed or
-urged lately. A leader: the tasks marked important, and the red (overdue) tasks by area and by lead unit.
+urged lately. A leader: the tasks they follow (重点关注) with their lights, reddest first, the tasks marked
+important or urgent, and the red (overdue) tasks by area and by lead unit.
 
 Each list is a handful of rows and its full count, so the page costs the same number of queries at any size."""
 
@@ -18,6 +19,7 @@ from duban.core import permissions as perms
 from duban.core.models import Notification
 from duban.followup.lights import SUPERVISED_STATUSES, task_report_due
 from duban.followup.models import ExtensionRequest, ExtensionStatus
+from duban.followup.selectors import watch_list
 from duban.tasks.models import OPEN_STATUSES, Priority, ReportCycle, ReportStatus, TaskStatus
 
 SHOWN = 8  # rows a section shows; its count says how many there are
@@ -47,7 +49,7 @@ class Workbench:
     @property
     def total(self) -> int:
         """What the navigation counts: the items waiting for this person (news and summaries excluded)."""
-        return sum(s.count for s in self.sections if s.key not in ("news", "important"))
+        return sum(s.count for s in self.sections if s.key not in ("news", "important", "watch"))
 
 
 def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂无") -> Section:
@@ -138,8 +140,12 @@ def _leader(viewer, today: dt.date) -> Workbench:
     by_area = list(red.values("area__name").annotate(n=Count("id")).order_by("-n", "area__name")[:10])
     by_unit = list(red.values("lead_unit__name").annotate(n=Count("id")).order_by("-n", "lead_unit__name")[:10])
     important = tasks.filter(priority__in=(Priority.URGENT, Priority.HIGH)).order_by("priority", "deadline", "id")
+    # The leader's own 重点关注 marks: a leader follows tens of tasks, read with their lights in one pass.
+    watched = watch_list(viewer=viewer, today=today)
     return Workbench("leader", [
-        _section("important", "重点关注", important, more_url="/tasks/", empty="没有标为重要或紧急的事项"),
+        Section("watch", "重点关注", len(watched), watched[:SHOWN], more_url="/followup/watchlist/",
+                empty="尚未设置重点关注事项，在事项页面点“重点关注”加入"),
+        _section("important", "重要紧急事项", important, more_url="/tasks/", empty="没有标为重要或紧急的事项"),
     ], summary={"red_total": red.count(),
                 "by_area": by_area, "by_unit": by_unit})
 

@@ -116,6 +116,24 @@ def test_the_leader_sees_important_tasks_and_red_by_area_and_unit(org, day, clie
     assert 'id="wb-red-total">2<' in page and 'id="stat-total"' in page
 
 
+def test_the_leader_follows_the_tasks_they_marked_reddest_first(org, day, client):
+    """重点关注 on the leader's 工作台 is the leader's own marks, each with its light, an overdue task before one on
+    time; a mark taken off leaves the list, and tasks the leader did not mark are not in it."""
+    for key in ("far", "old_red"):
+        followup_actions.task_watch_set(actor=org.leader, task_id=day[key].pk, watching=True)
+    followup_actions.task_watch_set(actor=org.leader, task_id=day["soon"].pk, watching=True)
+    followup_actions.task_watch_set(actor=org.leader, task_id=day["soon"].pk, watching=False)
+    watch = _section(workbench_get(viewer=org.leader, today=TODAY), "watch")
+    assert watch.count == 2
+    assert [task.pk for task, _light in watch.rows] == [day["old_red"].pk, day["far"].pk]
+    assert [light.code for _task, light in watch.rows] == ["red", "green"]
+    login(client, org.leader)
+    page = client.get("/").content.decode()
+    section = page[page.index('id="wb-watch"'):page.index('id="wb-important"')]
+    assert "早已超期的事项" in section and "时间充裕的事项" in section and "三日内到期的事项" not in section
+    assert "红灯" in section and 'href="/followup/watchlist/"' in section
+
+
 def test_each_item_links_to_where_it_is_acted_on(org, day, client):
     login(client, org.supervisor)
     page = client.get("/").content.decode()
