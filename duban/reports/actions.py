@@ -21,7 +21,8 @@ from duban.core.uploads import check_zip_package
 from duban.reports import ledger as ledger_mod
 from duban.reports import permissions as report_perms
 from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
-from duban.reports.scoring import RULE_FIELDS, RULE_LABELS, overdue_workdays, rules_for, score_task
+from duban.reports.scoring import RULE_FIELDS, overdue_workdays, rules_for, rules_from, score_task
+from duban.reports.scoring import points as rule_points
 from duban.tasks.models import Task, TaskStatus
 
 
@@ -240,19 +241,6 @@ def calendar_token_rotate(*, actor) -> CalendarToken:
 
 # --- evaluation rules and manual 加减分 ------------------------------------------------------------------------
 
-RULE_LIMIT = Decimal("1000")
-
-
-def _points(raw, label_zh: str, key: str, *, signed: bool = False) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip()).quantize(Decimal("0.1"))
-    except (ArithmeticError, ValueError):
-        raise InvalidInput(f"{label_zh}必须是数字", f"{key} must be a number") from None
-    if not value.is_finite() or abs(value) > RULE_LIMIT or (value < 0 and not signed):
-        raise InvalidInput(f"{label_zh}超出范围（0～1000）", f"{key} is out of range (0-1000)")
-    return value
-
-
 @durable_action
 def score_rules_set(*, actor, effective_from: dt.date, values: dict, note: str = "",
                     today: dt.date | None = None):
@@ -270,9 +258,8 @@ def score_rules_set(*, actor, effective_from: dt.date, values: dict, note: str =
     missing = [k for k in RULE_FIELDS if values.get(k) in (None, "")]
     if missing:
         raise InvalidInput("请填写全部规则项", "every rule needs a value: " + ", ".join(missing))
-    new = {k: _points(values[k], RULE_LABELS[k], k) for k in RULE_FIELDS}
-    if new["floor"] > new["on_time"]:
-        raise InvalidInput("最低分不能高于按期办结得分", "the floor cannot exceed the on-time score")
+    checked = rules_from({k: values[k] for k in RULE_FIELDS})
+    new = {k: getattr(checked, k) for k in RULE_FIELDS}
     old, _source = rules_for(effective_from)
     row = ScoreRuleSet.objects.create(effective_from=effective_from, note=note.strip()[:200], created_by=actor,
                                       **new)
@@ -295,7 +282,7 @@ def score_adjust(*, actor, unit_id: int, points, reason: str, on: dt.date, task_
     unit = Unit.objects.filter(pk=unit_id).first()
     if unit is None:
         raise NotFound()
-    value = _points(points, "分值", "points", signed=True)
+    value = rule_points(points, "分值", "points", signed=True)
     if value == 0 or abs(value) > 100:
         raise InvalidInput("分值须在 -100～100 之间且不为 0", "points must be between -100 and 100 and not 0")
     reason = (reason or "").strip()
