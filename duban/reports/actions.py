@@ -58,9 +58,10 @@ def _max_rows() -> int:
 def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = False, dry_run: bool = False,
                   today: dt.date | None = None) -> ledger_mod.ImportResult:
     """Supervisors import an .xlsx ledger. A line with a 任务编号 (an exported ledger, edited) updates its task
-    through the actions a person would use (``task_update``, ``task_assign``, ``task_withdraw``, each writing its
-    own event and telling whom it tells); a line whose change no action allows (a status only the unit or the
-    close review may set, a progress text, a closed task) is refused with its reason and changes nothing. Every
+    through the actions a person would use (``task_update``, ``task_assign``, ``task_withdraw``, and for an
+    edited 最新进展 ``report_submit`` as the office's entry for the lead unit, each writing its own event and
+    telling whom it tells); a line whose change no action allows (a status only the unit or the close review may
+    set, progress on a task nobody works on yet, a closed task) is refused with its reason and changes nothing. Every
     other line becomes a draft task (and is assigned with ``assign``). When any line is unreadable (unknown unit,
     bad date...), nothing is written and ``InvalidInput.details`` lists every row's errors in Chinese. Lines
     imported before (same 事项, 牵头单位, 时限) are skipped; a file that neither creates nor changes anything is a
@@ -130,15 +131,20 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
 def _ledger_apply_changes_in_txn(*, actor, changes) -> None:
     """Each line's changes through the task actions, in the caller's transaction: the edit (``task_update``,
     with the version read when the line was compared, so an edit made meanwhile is a ``Conflict`` and nothing is
-    imported), then the status (``task_assign`` or ``task_withdraw`` with the line's 备注 as the reason)."""
-    from duban.tasks.actions import (task_assign_in_txn, task_lock_visible_in_txn, task_update_in_txn,
-                                     task_withdraw_in_txn)
+    imported), the 最新进展 (``report_submit`` for the lead unit, 由督查室代录), then the status (``task_assign``
+    or ``task_withdraw`` with the line's 备注 as the reason)."""
+    from duban.tasks.actions import (report_submit_in_txn, task_assign_in_txn, task_lock_visible_in_txn,
+                                     task_update_in_txn, task_withdraw_in_txn)
 
     for change in changes:
         if change.fields or change.coop_unit_ids is not None:
             task_update_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id),
                                version=change.version, changes=change.fields,
                                coop_unit_ids=change.coop_unit_ids)
+        if change.progress is not None:
+            percent, text = change.progress
+            report_submit_in_txn(actor=actor, task_id=change.task_id, text=text, progress_percent=percent,
+                                 for_unit=True)
         if change.status == TaskStatus.ASSIGNED:
             task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id))
         elif change.status == TaskStatus.WITHDRAWN:

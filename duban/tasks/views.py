@@ -55,7 +55,8 @@ def event_detail(event) -> str:
         changed = [FIELD_LABELS.get(k, k) for k in (extra.get("new") or {})]
         return "修改了" + "、".join(changed) if changed else ""
     if event.event_type == EventType.REPORT_SUBMITTED:
-        return f"进度 {extra.get('progress_percent', 0)}%" + ("，申请办结" if extra.get("request_close") else "")
+        return (f"进度 {extra.get('progress_percent', 0)}%" + ("，申请办结" if extra.get("request_close") else "")
+                + ("，由督查室代录" if extra.get("entered_by_office") else ""))
     if event.event_type == EventType.TASK_WITHDRAWN and extra.get("reason") == "merged":
         return f"并入事项 #{extra.get('into_task_id')}"
     if event.event_type == EventType.TASK_DEADLINE_ADJUSTED:
