@@ -505,6 +505,8 @@ class BriefingData:
     overdue_tasks: list[Task] = field(default_factory=list)
     ranking: list[RankingRow] = field(default_factory=list)
     meeting_day: str = ""  # 2024年9月29日, never empty (see meeting_day)
+    # leaders' 批示 on the items: (task, its comments oldest first), in the order the items are listed
+    comments: list[tuple[Task, list]] = field(default_factory=list)
 
 
 def meeting_day(meeting) -> str:
@@ -567,9 +569,9 @@ def briefing_title(meeting) -> str:
 
 def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> BriefingData:
     """Everything the briefing says about one meeting's decisions: summary figures, the items grouped by area,
-    the overdue items and the unit ranking for the meeting (``unit_ranking``, the one ranking rule). ``NotFound``
-    for a meeting out of scope. The meeting, its tasks with area, lead unit and latest report, and the ranking's
-    two grouped queries."""
+    the overdue items, the unit ranking for the meeting (``unit_ranking``, the one ranking rule) and the leaders'
+    批示 on the items. ``NotFound`` for a meeting out of scope. The meeting, its tasks with area, lead unit and
+    latest report, the ranking's two grouped queries, and the 批示 with their authors."""
     today = today or today_local()
     meeting = (perms.meetings_visible_to(viewer).filter(pk=meeting_id)
                .defer("source_text", "extraction", "reports_heard").first())
@@ -593,7 +595,21 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
     return BriefingData(meeting, briefing_title(meeting), today, len(tasks), closed, len(tasks) - closed,
                         len(late), round(100 * closed / len(tasks), 1) if tasks else 0.0, list(areas.items()),
                         sorted(late, key=lambda t: (t.deadline, t.pk)),
-                        unit_ranking(viewer=viewer, meeting_id=meeting.pk, today=today), meeting_day(meeting))
+                        unit_ranking(viewer=viewer, meeting_id=meeting.pk, today=today), meeting_day(meeting),
+                        _briefing_comments(meeting.pk, [t for area_tasks in areas.values() for t in area_tasks]))
+
+
+def _briefing_comments(meeting_id: int, tasks: list[Task]) -> list[tuple[Task, list]]:
+    """Leaders' 批示 on the listed tasks (already scoped to the viewer), with their authors: one query."""
+    from duban.followup.models import LeaderComment
+
+    listed = {t.pk: t for t in tasks}
+    found: dict[int, list] = {}
+    for comment in (LeaderComment.objects.filter(task__meeting_id=meeting_id).select_related("author__profile")
+                    .order_by("created_at", "id")):
+        if comment.task_id in listed:
+            found.setdefault(comment.task_id, []).append(comment)
+    return [(task, found[task.pk]) for task in tasks if task.pk in found]
 
 
 def latest_progress(task: Task) -> str:
