@@ -179,3 +179,32 @@ def test_the_workbench_costs_the_same_queries_at_any_size(org, client, viewer):
     for i in range(12):
         org.task_in(("in_progress", "returned", "close_requested")[i % 3], title=f"更多事项{i}")
     assert queries() == small
+
+
+def test_a_cooperating_unit_is_asked_for_its_part_until_it_files_it(org, client):
+    # 市卫健委 cooperates on the tasks led by 市应急管理局 (org's default), and leads one of its own.
+    working = org.task_in("in_progress", title="需要配合的事项")
+    org.task_in("assigned", title="牵头单位尚未签收")  # nobody reports before the lead unit accepts
+    own = org.task_in("assigned", title="卫健委牵头的事项", lead_unit_id=org.health.pk, coop_unit_ids=[])
+    actions.task_accept(actor=org.coop_staff, task_id=own.pk)  # its own task: reported as the lead, not a part
+    wb = workbench_get(viewer=org.coop_staff, today=TODAY)
+    assert _ids(_section(wb, "coop")) == [working.pk]
+    assert _section(wb, "coop").count == 1 and wb.total >= 1
+    login(client, org.coop_staff)
+    page = client.get("/").content.decode()
+    assert f'href="/tasks/{working.pk}/#report-form"' in page[page.index('id="wb-coop"'):]
+    report = actions.report_submit(actor=org.coop_staff, task_id=working.pk, text="配合意见：已完成演练",
+                                   progress_percent=0)
+    assert _section(workbench_get(viewer=org.coop_staff, today=TODAY), "coop").count == 0
+    actions.report_return(actor=org.supervisor, report_id=report.pk, reason="请写明演练时间")
+    assert _ids(_section(workbench_get(viewer=org.coop_staff, today=TODAY), "coop")) == [working.pk]  # returned
+    assert _section(workbench_get(viewer=org.lead_staff, today=TODAY), "coop").count == 0  # the lead's own
+
+
+def test_a_leaders_comment_reaches_the_lead_units_workbench(org, client):
+    task = org.task_in("in_progress")
+    followup_actions.task_comment(actor=org.leader, task_id=task.pk, text="请市应急管理局加快进度，月底前报结果")
+    login(client, org.lead_staff)
+    page = client.get("/").content.decode()
+    news = page[page.index('id="wb-news"'):]
+    assert "领导批示" in news and "月底前报结果" in news
