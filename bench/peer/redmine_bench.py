@@ -553,9 +553,12 @@ def main(argv=None) -> int:
                 seed_s = run([PY, "-m", "duban.cli", "seed-bench", "--no-migrate", "--tasks", str(args.tasks)],
                              env, log)
                 print(f"=== {backend}: Redmine {redmine_version()}, copy, measure ===", flush=True)
-                run([PY, str(Path(__file__).resolve()), "--one", backend, "--out", str(out_dir), "--runs",
-                     str(args.runs), "--iterations", str(args.iterations), "--seconds", str(args.seconds),
-                     "--threads", str(args.threads)], env, log)
+                # its progress goes to peer-<engine>.log as it happens (a run takes minutes)
+                with open(out_dir / f"peer-{backend}.log", "w", encoding="utf-8") as progress:
+                    subprocess.run([PY, str(Path(__file__).resolve()), "--one", backend, "--out", str(out_dir),
+                                    "--runs", str(args.runs), "--iterations", str(args.iterations), "--seconds",
+                                    str(args.seconds), "--threads", str(args.threads)],
+                                   cwd=REPO, env=env, stdout=progress, stderr=subprocess.STDOUT, check=True)
             r = json.loads((out_dir / f"peer-{backend}.json").read_text(encoding="utf-8"))
             r.update(tasks=args.tasks, seed_s=seed_s, engine_s=time.perf_counter() - t0)
             (out_dir / f"peer-{backend}.json").write_text(json.dumps(r, ensure_ascii=False, indent=1),
