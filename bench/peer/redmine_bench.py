@@ -455,6 +455,8 @@ def one_engine(args) -> dict:
         print("rows (duban, Redmine):", result["rows"], "copy", f"{result['copy_total_s']:.1f}s", flush=True)
         ports = {"duban": free_port(), "duban_cold": free_port(), "redmine": free_port()}
         env = dict(os.environ, **ENV)
+        if backend != "sqlite":  # as docs/deployment.md says for PostgreSQL (Redmine keeps a pool of 5)
+            env.setdefault("DUBAN_DB_CONN_MAX_AGE", "60")
         serve = [PY, "-m", "duban.cli", "serve", "--no-scheduler", "--no-migrate", "--port"]
         procs = {
             "duban": stack.enter_context(server([*serve, str(ports["duban"]), "--workers", "2"], REPO, env,
