@@ -122,6 +122,14 @@ def _check_copy(r: str):
         assert count(f"SELECT COUNT(*) FROM {r}.{child} c LEFT JOIN {r}.{parent} p ON p.id = c.{column} "
                      f"WHERE c.{column} IS NOT NULL AND p.id IS NULL") == 0, (child, column)
 
+    # the people are the same people: a watcher is a cooperating unit's member, a journal's author the report's
+    watchers = _rows(f"SELECT w.watchable_id, p.unit_id FROM {r}.watchers w JOIN {r}.users u ON u.id = w.user_id "
+                     f"JOIN auth_user a ON a.username = u.login JOIN core_profile p ON p.user_id = a.id")
+    assert sorted(watchers) == sorted(_rows("SELECT task_id, unit_id FROM tasks_task_coop_units"))
+    authors = _rows(f"SELECT j.id, a.id FROM {r}.journals j JOIN {r}.users u ON u.id = j.user_id "
+                    f"JOIN auth_user a ON a.username = u.login")
+    assert sorted(authors) == sorted(_rows("SELECT id, author_id FROM tasks_progressreport"))
+
     # a nested set: each project inside its parent, the top one around all 2n numbers
     projects = {pid: (parent, lft, rgt) for pid, parent, lft, rgt in _rows(f"SELECT id, parent_id, lft, rgt "
                                                                          f"FROM {r}.projects")}
