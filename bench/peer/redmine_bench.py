@@ -15,8 +15,9 @@ For each engine (SQLite, then PostgreSQL on a throwaway loopback cluster, see be
     .venv/bin/python bench/peer/redmine_bench.py                                # both engines, 100k tasks
     .venv/bin/python bench/peer/redmine_bench.py --backends sqlite --tasks 20000 --runs 1
 
-Figures go to /tmp/duban-peer-results/peer-<engine>.json (--out) and a Markdown table to stdout. Needs root (apt-get,
-and Redmine's instance directory); nothing of Redmine is kept in this repository.
+Figures go to /tmp/duban-peer-results/peer-<engine>.json (--out) and a Markdown table to stdout; each engine's
+progress to peer-<engine>.log and Redmine's own request log (time in views and in SQL) to redmine-<engine>.log there.
+Needs root (apt-get, and Redmine's instance directory); nothing of Redmine is kept in this repository.
 """
 
 from __future__ import annotations
