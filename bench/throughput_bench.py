@@ -78,7 +78,10 @@ def children(pid: int) -> list[int]:
         return []
 
 
-def load(port: int, cookie: str, paths: list[str], seconds: float, threads: int) -> dict:
+def load(port: int, cookie: str, paths: list[str], seconds: float, threads: int, headers: dict | None = None) -> dict:
+    """``threads`` keep-alive clients requesting ``paths`` in turn for ``seconds``; signed in by the session
+    ``cookie`` or, when given, by ``headers`` instead (another server's API key)."""
+    headers = headers or {"Cookie": f"sessionid={cookie}"}
     stop = time.monotonic() + seconds
     lat: list[float] = []
     errors = [0]
@@ -92,7 +95,7 @@ def load(port: int, cookie: str, paths: list[str], seconds: float, threads: int)
             k += threads
             t0 = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}", "Connection": "keep-alive"})
+                conn.request("GET", path, headers={**headers, "Connection": "keep-alive"})
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 200
