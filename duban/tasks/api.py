@@ -160,6 +160,8 @@ class ReportOut(Schema):
 
 class ReviewIn(Schema):
     comment: str = ""
+    # signing off a task whose sub-tasks are not all closed needs the office's reason
+    override_reason: str = ""
 
 
 @router.get("", response=list[TaskOut], summary="督办事项列表 tasks (filter, paginated)")
@@ -256,7 +258,8 @@ def report_list(request, status: str | None = None):
 
 @reports_router.post("/{int:report_id}/accept", response=ReportOut, summary="采纳 accept a report")
 def report_accept(request, report_id: int, payload: ReviewIn):
-    actions.report_accept(actor=request.user, report_id=report_id, comment=payload.comment)
+    actions.report_accept(actor=request.user, report_id=report_id, comment=payload.comment,
+                          override_reason=payload.override_reason)
     return selectors.report_get(viewer=request.user, report_id=report_id)
 
 

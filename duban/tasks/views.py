@@ -230,7 +230,7 @@ def task_detail(request, task_id: int):
     can_accept = task.status == TaskStatus.ASSIGNED and perms.can_accept_task(user, task)
     can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
                   and perms.can_report_on_task(user, task))
-    can_review = perms.is_supervisor(user)
+    can_review = perms.supervises_task(user, task)
     # A unit renamed since the task was made (机构更名) shows the name the task was given to as well.
     lead_name_then = (unit_name_at(unit=task.lead_unit, when=task.assigned_at or task.created_at)
                       if task.lead_unit_id else "")
@@ -392,6 +392,7 @@ def reports_pending(request):
     files = selectors.report_files_of(report_ids=[r.pk for r in page])
     for r in page:
         r.shown_files = files.get(r.pk, [])
+        r.can_review = perms.can_review_report(request.user, r)  # a level's office reviews only what it issued
     return render(request, "tasks/reports_pending.html", {
         "page": page, "can_review": perms.is_supervisor(request.user),
     })
@@ -443,7 +444,8 @@ def _back_to_reports(request, error=None, ok=""):
 def report_accept(request, report_id: int):
     try:
         report = actions.report_accept(actor=request.user, report_id=report_id,
-                                       comment=request.POST.get("comment", "").strip())
+                                       comment=request.POST.get("comment", "").strip(),
+                                       override_reason=request.POST.get("override_reason", ""))
     except (Conflict, InvalidInput) as exc:
         return _back_to_reports(request, exc)
     return _back_to_reports(request, ok="已采纳，事项已办结销号。" if report.request_close else "已采纳。")
