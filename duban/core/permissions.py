@@ -203,9 +203,7 @@ SPLITTABLE_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_P
 
 def can_split_task(user, task: Task) -> bool:
     """分解下达: the office once the task is assigned (at 交办), or later the receiving (lead) unit's own
-    supervision office, for its part."""
-    if task.status not in SPLITTABLE_STATUSES:
-        return False
+    supervision office, for its part (when: ``SPLITTABLE_STATUSES``, the action's status guard)."""
     if supervises_task(user, task):
         return True
     if not is_unit_supervisor(user):

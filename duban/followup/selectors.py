@@ -138,6 +138,7 @@ class TaskFollowup:
     can_request_close: bool
     can_review: bool
     can_see_deliveries: bool = False
+    open_subtasks: int = 0  # a close request on a split task: its sub-tasks still open (sign-off needs a reason)
 
 
 def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFollowup:
@@ -173,6 +174,8 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFo
         and perms.can_request_close(viewer, task),
         can_review=close_request is not None and perms.supervises_task(viewer, task),
         can_see_deliveries=perms.is_supervisor(viewer),
+        open_subtasks=(Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).count()
+                       if close_request and task.tree_path else 0),
     )
 
 
@@ -268,6 +271,10 @@ class TreeNode:
     subtasks: int = 0  # its sub-tasks (withdrawn ones left out) and how many of them are closed
     closed: int = 0
     visible: bool = True  # False: in the tree but outside the viewer's scope (shown without a link or names)
+
+    @property
+    def indent(self) -> range:
+        return range(self.depth)
 
 
 @dataclass

@@ -633,6 +633,10 @@ def task_decompose(*, actor, task_id: int, version: int, parts: list[dict], roll
     if len(root_path) + 12 > Task._meta.get_field("tree_path").max_length:
         raise InvalidInput("分解层级过深", "the task tree is too deep to split further")
     issuing_unit_id = None if perms.is_supervisor(actor) else perms.unit_of(actor).pk
+    if issuing_unit_id is not None:  # a level issues to the units below it, never to another level's
+        named = {p["lead_unit_id"] for p in checked} | {u for p in checked for u in p["coop_unit_ids"]}
+        if perms.units_in_scope(actor).filter(pk__in=named).exclude(pk=issuing_unit_id).count() != len(named):
+            raise InvalidInput("只能分解给本单位下属的单位", "sub-tasks go to the units under the issuing unit")
     _bump(task, expected_version=version, tree_path=root_path, rollup_mode=rollup_mode)
     now = timezone.now()
     children = []

@@ -6,6 +6,7 @@ form's action are shown next to the form, others become 404/403 through ``page_e
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape as quote
 
 from django import forms
@@ -31,7 +32,7 @@ from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_error
 from duban.followup.templatetags.followup_tags import light_badge_of_values
 from duban.meetings.selectors import meeting_choices
 from duban.tasks import actions, palette, selectors
-from duban.tasks.models import OPEN_STATUSES, ReportStatus, TaskStatus, choice_label, is_late
+from duban.tasks.models import OPEN_STATUSES, ReportStatus, RollupMode, TaskStatus, choice_label, is_late
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
 
@@ -244,7 +245,17 @@ def task_detail(request, task_id: int):
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
         "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
         "commented": EventType.TASK_COMMENTED in kinds,
+        "split": _split_form(user, task),
     })
+
+
+def _split_form(user, task) -> dict:
+    """What the 分解下达 form offers: the units a sub-task may go to, blank rows, the roll-up modes; empty for a
+    viewer who may not split the task."""
+    if task.status not in perms.SPLITTABLE_STATUSES or not perms.can_split_task(user, task):
+        return {}
+    return {"units": selectors.split_unit_choices(viewer=user), "rows": range(SPLIT_ROWS),
+            "modes": RollupMode.choices, "max_deadline": task.deadline}
 
 
 def _office_actions(user, task) -> dict:
@@ -332,6 +343,33 @@ def task_reassign(request, task_id: int):
     coop = [int(v) for v in request.POST.getlist("coop_units") if v.isdigit()]  # the action checks each unit
     return _task_step(request, task_id, actions.task_reassign, "已改派，相关单位已收到通知。", version=d["version"],
                       lead_unit_id=d["lead_unit"], coop_unit_ids=coop, reason=d["reason"].strip())
+
+
+SPLIT_ROWS = 6  # the split form's blank rows; the API takes any number up to ``actions.MAX_SUBTASKS``
+
+
+@login_required
+@require_POST
+@page_errors
+def task_decompose(request, task_id: int):
+    """分解下达 from the task page: rows of a lead unit, its cooperating units and a deadline."""
+    parts = []
+    try:
+        for i in range(actions.MAX_SUBTASKS):
+            lead = request.POST.get(f"lead_{i}", "")
+            if f"lead_{i}" not in request.POST:
+                break
+            deadline = request.POST.get(f"deadline_{i}", "").strip()
+            parts.append({"lead_unit_id": int(lead) if lead.isdigit() else None,
+                          "coop_unit_ids": [int(v) for v in request.POST.getlist(f"coop_{i}") if v.isdigit()],
+                          "deadline": dt.date.fromisoformat(deadline) if deadline else None,
+                          "title": request.POST.get(f"title_{i}", "").strip()})
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return _back_to_task(request, task_id, InvalidInput("日期或版本格式不正确", "a date or the version is malformed"))
+    parts = [p for p in parts if p["lead_unit_id"] or p["deadline"] or p["coop_unit_ids"] or p["title"]]
+    return _task_step(request, task_id, actions.task_decompose, "已分解下达，各单位已收到通知。", version=version,
+                      parts=parts, rollup_mode=request.POST.get("rollup_mode", "worst"))
 
 
 class DeadlineAdjustForm(forms.Form):

@@ -92,3 +92,18 @@ def task_top(context, task, commented=True):
     request = context.get("request")
     return {"top": top_get(viewer=request.user, task=task, commented=commented), "request": request,
             "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("followup/_task_tree.html", takes_context=True)
+def task_tree(context, task, today=None):
+    """The tree of sub-tasks on a task page (分解下达): the levels above the viewer may see, the task and its
+    subtree with each node's light and progress, rolled up from below. Nothing for a task never split."""
+    from duban.followup.selectors import task_tree as tree_get
+
+    request = context.get("request")
+    tree = tree_get(viewer=request.user, task=task, today=today)
+    if tree is None:
+        return {"tree": None}
+    rows = [(node, *light_display(node.light.code)) if node.light.code in LIGHTS else (node, "", "", "")
+            for node in tree.nodes]
+    return {"tree": tree, "rows": rows, "top": rows[0]}

@@ -77,8 +77,13 @@ def test_a_district_office_splits_its_part_further_and_issues_it(lv):
     assert town_a.issuing_unit_id == lv.district.pk and town_b.issuing_unit_id == lv.district.pk
     assert town_a.tree_path == f"/{city.pk}/{part.pk}/{town_a.pk}/"
     # and again below: the township's own 督查室 splits its part (any depth)
+    from duban.core.actions import unit_create
+
+    village = unit_create(actor=lv.org.system, name="上顿渡镇前进村", parent=lv.town_a)
     actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
-    (leaf,) = lv.split(lv.town_a_sup, town_a, lv.org.other)
+    with pytest.raises(InvalidInput):  # a level issues only to the units below it
+        lv.split(lv.town_a_sup, town_a, lv.org.other)
+    (leaf,) = lv.split(lv.town_a_sup, town_a, village)
     leaf.refresh_from_db()
     assert leaf.tree_path == f"{town_a.tree_path}{leaf.pk}/" and leaf.issuing_unit_id == lv.town_a.pk
 
@@ -160,3 +165,131 @@ def test_a_subtask_deadline_cannot_be_moved_past_the_parents(lv):
                                      deadline=dt.date.today() + dt.timedelta(days=41), reason="工作量大")
     actions.task_deadline_adjust(actor=lv.district_sup, task_id=town_a.pk, version=town_a.version,
                                  deadline=dt.date.today() + dt.timedelta(days=39), reason="提前完成")
+
+
+# --- roll-up --------------------------------------------------------------------------------------------------
+
+def _tree(viewer, task):
+    from duban.followup.selectors import task_tree
+
+    return task_tree(viewer=viewer, task=Task.objects.get(pk=task.pk))
+
+
+def _close(lv, task, *, staff, supervisor):
+    actions.task_accept(actor=staff, task_id=task.pk)
+    report = actions.report_submit(actor=staff, task_id=task.pk, text="完成", progress_percent=100,
+                                   request_close=True, evidence_text="台账")
+    actions.report_accept(actor=supervisor, report_id=report.pk)
+
+
+def test_a_parent_rolls_up_its_childrens_progress_and_worst_light(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    tree = _tree(lv.org.supervisor, city)
+    nodes = {n.task.pk: n for n in tree.nodes}
+    assert [n.task.pk for n in tree.nodes] == [city.pk, part.pk, town_a.pk, town_b.pk, part2.pk]  # depth first
+    assert [nodes[pk].depth for pk in (city.pk, part.pk, town_a.pk)] == [0, 1, 2]
+    assert nodes[city.pk].subtasks == 2 and nodes[part.pk].subtasks == 2
+    _close(lv, town_a, staff=lv.town_a_staff, supervisor=lv.district_sup)
+    # one township of two closed: the district's part is at the mean, 50%; the city's at the mean of 50 and 0
+    nodes = {n.task.pk: n for n in _tree(lv.org.supervisor, city).nodes}
+    assert nodes[town_a.pk].progress == 100
+    assert nodes[part.pk].progress == 50 and nodes[part.pk].closed == 1
+    assert nodes[city.pk].progress == 25
+
+
+def test_a_late_township_turns_the_city_red_under_the_worst_light_only(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    Task.objects.filter(pk=town_b.pk).update(deadline=dt.date.today() - dt.timedelta(days=1))  # overdue below
+    nodes = {n.task.pk: n for n in _tree(lv.org.supervisor, city).nodes}
+    assert nodes[town_b.pk].light.code == "red"
+    assert nodes[part.pk].light.code == "red" and nodes[city.pk].light.code == "red"
+    Task.objects.filter(pk=city.pk).update(rollup_mode="share")
+    Task.objects.filter(pk=part.pk).update(rollup_mode="share")
+    nodes = {n.task.pk: n for n in _tree(lv.org.supervisor, city).nodes}
+    # by share closed the parents follow their own deadline (60 days off) with 0% done: not red
+    assert nodes[city.pk].light.code != "red" and nodes[city.pk].progress == 0
+
+
+def test_all_closed_mode_reaches_100_only_when_every_child_is_closed(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    Task.objects.filter(pk=part.pk).update(rollup_mode="all")
+    _close(lv, town_a, staff=lv.town_a_staff, supervisor=lv.district_sup)
+    assert {n.task.pk: n for n in _tree(lv.district_sup, part).nodes}[part.pk].progress == 0  # town B at 0
+    _close(lv, town_b, staff=lv.town_b_staff, supervisor=lv.district_sup)
+    node = _tree(lv.district_sup, part).nodes[0]
+    assert node.progress == 100 and node.closed == 2 and node.light.code in ("green", "blue")
+
+
+def test_a_township_sees_its_own_branch_only(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    tree = _tree(lv.town_a_staff, town_a)
+    assert tree.ancestors == []  # the levels above are not the township's to read
+    with pytest.raises(NotFound):
+        _tree(lv.town_a_staff, town_b)
+    district = _tree(lv.district_staff, part)
+    assert [n.visible for n in district.nodes] == [True, True, True]
+    assert [a.pk for a in district.ancestors] == []  # the city's task is led by 各辖市区, not by the district
+
+
+# --- pages and API ----------------------------------------------------------------------------------------------
+
+def test_the_task_page_shows_the_tree_and_the_split_form(lv, client):
+    from duban.conftest import login
+
+    city, part, part2, town_a, town_b = lv.world()
+    login(client, lv.org.supervisor)
+    page = client.get(f"/tasks/{city.pk}/").content.decode()
+    assert 'id="task-tree"' in page and 'id="rollup"' in page
+    assert page.count('class="list-group-item px-0 tree-node') == 4
+    assert "临川区上顿渡镇人民政府" in page and "东乡区人民政府" in page
+    login(client, lv.district_sup)
+    page = client.get(f"/tasks/{part.pk}/").content.decode()
+    assert 'id="split-form"' in page  # split already, and may add more: the lead unit's own office
+    login(client, lv.town_a_staff)
+    page = client.get(f"/tasks/{town_a.pk}/").content.decode()
+    assert 'id="split-form"' not in page and 'id="task-tree"' in page and "温泉镇" not in page
+
+
+def test_the_district_office_splits_from_its_page(lv, client):
+    from duban.conftest import login
+
+    city = lv.city_task()
+    part, _ = lv.split(lv.org.supervisor, city, lv.district, lv.district2)
+    login(client, lv.district_sup)
+    page = client.get(f"/tasks/{part.pk}/").content.decode()
+    assert 'id="split-form"' in page
+    assert "临川区上顿渡镇人民政府" in page and "东乡区人民政府" not in page.split('id="split-form"')[1]
+    part.refresh_from_db()
+    response = client.post(f"/tasks/{part.pk}/decompose/", {
+        "version": part.version, "lead_0": lv.town_a.pk, "deadline_0": part.deadline.isoformat(),
+        "lead_1": lv.town_b.pk, "deadline_1": "", "lead_2": "", "deadline_2": "", "rollup_mode": "share"})
+    assert response.status_code == 302
+    children = Task.objects.filter(parent=part).order_by("pk")
+    assert [c.lead_unit_id for c in children] == [lv.town_a.pk, lv.town_b.pk]
+    assert Task.objects.get(pk=part.pk).rollup_mode == "share"
+    late = (part.deadline + dt.timedelta(days=1)).isoformat()
+    part.refresh_from_db()
+    response = client.post(f"/tasks/{part.pk}/decompose/", {"version": part.version, "lead_0": lv.town_a.pk,
+                                                             "deadline_0": late}, follow=True)
+    assert "晚于上级任务时限" in response.content.decode()
+    assert Task.objects.filter(parent=part).count() == 2
+
+
+def test_the_api_splits_and_refuses_a_late_deadline(lv, client):
+    from duban.conftest import login
+
+    city = lv.city_task(days=30)
+    login(client, lv.org.supervisor)
+    url = f"/api/v1/tasks/{city.pk}/decompose"
+    late = (city.deadline + dt.timedelta(days=1)).isoformat()
+    response = client.post(url, {"version": city.version, "parts": [{"lead_unit_id": lv.district.pk,
+                                                                     "deadline": late}]},
+                           content_type="application/json")
+    assert response.status_code == 422 and "晚于" in response.json()["message"]
+    response = client.post(url, {"version": city.version, "parts": [
+        {"lead_unit_id": lv.district.pk, "coop_unit_ids": [lv.district2.pk]}, {"lead_unit_id": lv.district2.pk}]},
+        content_type="application/json")
+    assert response.status_code == 201
+    body = response.json()
+    assert [t["lead_unit_id"] for t in body] == [lv.district.pk, lv.district2.pk]
+    assert body[0]["parent_id"] == city.pk and body[0]["coop_unit_ids"] == [lv.district2.pk]
