@@ -106,6 +106,16 @@ def tasks_visible_to(user, *, in_list_order: bool = False) -> QuerySet[Task]:
             .filter(Q(lead_unit_id__in=unit_ids) | cooperates | Q(issuing_unit_id__in=unit_ids)))
 
 
+def tasks_supervised_by(user) -> QuerySet[Task]:
+    """The tasks whose supervision ``user`` runs, ``supervises_task`` as a queryset (a 工作台's reviews and
+    extension requests): the office's are those no unit issued, a unit's 督查室's those its unit issued."""
+    if is_supervisor(user):
+        return Task.objects.filter(issuing_unit__isnull=True)
+    if is_unit_supervisor(user):
+        return Task.objects.filter(issuing_unit_id=unit_of(user).pk)
+    return Task.objects.none()
+
+
 def meetings_visible_to(user) -> QuerySet[Meeting]:
     if is_office(user):
         return Meeting.objects.all()

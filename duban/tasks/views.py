@@ -235,8 +235,9 @@ def task_detail(request, task_id: int):
     # A unit renamed since the task was made (机构更名) shows the name the task was given to as well.
     lead_name_then = (unit_name_at(unit=task.lead_unit, when=task.assigned_at or task.created_at)
                       if task.lead_unit_id else "")
+    office = _office_actions(user, task)
     return render(request, "tasks/detail.html", {
-        "office": _office_actions(user, task),
+        "office": office,
         "task": task, "reports": reports, "history": history, "today": selectors.today_local(),
         "lead_name_then": lead_name_then if task.lead_unit_id and lead_name_then != task.lead_unit.name else "",
         "can_accept": can_accept, "can_decline": can_accept,
@@ -245,16 +246,19 @@ def task_detail(request, task_id: int):
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
         "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
         "commented": EventType.TASK_COMMENTED in kinds,
-        "split": _split_form(user, task),
+        "split": _split_form(user, task, office.get("units")),
     })
 
 
-def _split_form(user, task) -> dict:
+def _split_form(user, task, office_units=None) -> dict:
     """What the 分解下达 form offers: the units a sub-task may go to, blank rows, the roll-up modes; empty for a
-    viewer who may not split the task."""
+    viewer who may not split the task. The office may name any active unit, the list its 改派 form has read
+    already (``office_units``: one query less on the page)."""
     if task.status not in perms.SPLITTABLE_STATUSES or not perms.can_split_task(user, task):
         return {}
-    return {"units": selectors.split_unit_choices(viewer=user), "rows": range(SPLIT_ROWS),
+    units = (office_units if office_units is not None and perms.is_supervisor(user)
+             else selectors.split_unit_choices(viewer=user))
+    return {"units": units, "rows": range(SPLIT_ROWS),
             "modes": RollupMode.choices, "max_deadline": task.deadline}
 
 

@@ -293,3 +293,48 @@ def test_the_api_splits_and_refuses_a_late_deadline(lv, client):
     body = response.json()
     assert [t["lead_unit_id"] for t in body] == [lv.district.pk, lv.district2.pk]
     assert body[0]["parent_id"] == city.pk and body[0]["coop_unit_ids"] == [lv.district2.pk]
+
+
+# --- each level's own follow-up -------------------------------------------------------------------------------
+
+def test_escalation_of_a_subtask_reaches_the_office_that_issued_it_first(lv, settings, tmp_path):
+    from duban.conftest import use_data_dir
+    from duban.core.audit import system_actor
+    from duban.followup.actions import reminder_send
+    from duban.followup.tests.conftest import place_task
+
+    use_data_dir(settings, tmp_path)
+    city, part, part2, town_a, town_b = lv.world()
+    today = dt.date(2026, 6, 10)  # a Wednesday
+    deadline = today - dt.timedelta(days=3)
+    place_task(town_a, assigned=today - dt.timedelta(days=30), deadline=deadline)
+    place_task(part2, assigned=today - dt.timedelta(days=30), deadline=deadline)
+    sub = reminder_send(actor=system_actor(), task_id=town_a.pk, stage="escalate",
+                        due_key=f"deadline:{deadline.isoformat()}", today=today)
+    top = reminder_send(actor=system_actor(), task_id=part2.pk, stage="escalate",
+                        due_key=f"deadline:{deadline.isoformat()}", today=today)
+    told = {r.pk: set(Notification.objects.filter(kind="task_escalated", task_id=r.task_id)
+                      .values_list("recipient_id", flat=True)) for r in (sub, top)}
+    # the township's part: the township's people and the district's 督查室, which issued it; not the city office
+    assert lv.district_sup.pk in told[sub.pk] and lv.town_a_staff.pk in told[sub.pk]
+    assert lv.org.supervisor.pk not in told[sub.pk]
+    # a part the office issued escalates to the office
+    assert lv.org.supervisor.pk in told[top.pk] and lv.district_sup.pk not in told[top.pk]
+
+
+def test_each_level_has_its_own_workbench(lv):
+    from duban.workbench.selectors import workbench_get
+
+    city, part, part2, town_a, town_b = lv.world()
+    actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
+    report = actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="完成", progress_percent=100,
+                                   request_close=True, evidence_text="台账")
+    today = dt.date.today()
+    district = {s.key: s for s in workbench_get(viewer=lv.district_sup, today=today).sections}
+    assert [r.pk for r in district["reports"].rows] == [report.pk]
+    assert "to_sign" in district  # and its unit's own work: the district's part waits to be signed for
+    assert {t.pk for t in district["to_sign"].rows} == {part.pk, town_b.pk}  # town A signed already
+    office = {s.key: s for s in workbench_get(viewer=lv.org.supervisor, today=today).sections}
+    assert report.pk not in [r.pk for r in office["reports"].rows]  # not the city's to review
+    staff = {s.key: s for s in workbench_get(viewer=lv.district_staff, today=today).sections}
+    assert "reports" not in staff
