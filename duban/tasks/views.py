@@ -236,7 +236,11 @@ def task_detail(request, task_id: int):
     lead_name_then = (unit_name_at(unit=task.lead_unit, when=task.assigned_at or task.created_at)
                       if task.lead_unit_id else "")
     office = _office_actions(user, task)
+    from duban.followup.selectors import task_tree  # here, as in ``_office_actions``: follow-up reads tasks
+
+    tree = task_tree(viewer=user, task=task)  # None (and no query) for a task never split
     return render(request, "tasks/detail.html", {
+        "tree": tree, "rolled": tree.top if tree is not None and tree.top.subtasks else None,
         "office": office,
         "task": task, "reports": reports, "history": history, "today": selectors.today_local(),
         "lead_name_then": lead_name_then if task.lead_unit_id and lead_name_then != task.lead_unit.name else "",
