@@ -27,7 +27,7 @@ def visible_ids(user) -> set[int]:
 
 def test_the_office_splits_a_city_task_into_the_districts(lv, django_capture_on_commit_callbacks):
     city = lv.city_task()
-    before = AuditEvent.objects.count()
+    before = AuditEvent.objects.latest("pk").pk
     parts = lv.split(lv.org.supervisor, city, lv.district, lv.district2)
     city.refresh_from_db()
     assert city.tree_path == f"/{city.pk}/"
@@ -119,7 +119,7 @@ def test_scope_follows_the_unit_tree(lv):
 def test_each_level_supervises_what_it_issued(lv, django_capture_on_commit_callbacks):
     city, part, part2, town_a, town_b = lv.world()
     actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
-    before = Notification.objects.count()
+    before = Notification.objects.latest("pk").pk
     report = actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="已排查", progress_percent=100,
                                    request_close=True, evidence_text="排查台账")
     # the close request goes to the district's 督查室, which issued the sub-task, not to the city office
@@ -142,11 +142,11 @@ def test_a_parent_is_not_signed_off_while_a_subtask_is_open_unless_overridden(lv
     actions.task_accept(actor=lv.district_staff, task_id=part.pk)
     report = actions.report_submit(actor=lv.district_staff, task_id=part.pk, text="全区完成", progress_percent=100,
                                    request_close=True, evidence_text="汇总表")
-    before = AuditEvent.objects.count()
+    before = AuditEvent.objects.latest("pk").pk
     with pytest.raises(Conflict) as exc:
         actions.report_accept(actor=lv.org.supervisor, report_id=report.pk)
     assert "子任务未办结" in exc.value.message_zh and "sub-task" in exc.value.message_en
-    assert AuditEvent.objects.count() == before
+    assert AuditEvent.objects.latest("pk").pk == before
     assert Task.objects.get(pk=part.pk).status == TaskStatus.CLOSE_REQUESTED
     actions.report_accept(actor=lv.org.supervisor, report_id=report.pk, override_reason="乡镇已完成，系统外报结")
     assert Task.objects.get(pk=part.pk).status == TaskStatus.CLOSED
@@ -338,3 +338,37 @@ def test_each_level_has_its_own_workbench(lv):
     assert report.pk not in [r.pk for r in office["reports"].rows]  # not the city's to review
     staff = {s.key: s for s in workbench_get(viewer=lv.district_staff, today=today).sections}
     assert "reports" not in staff
+
+
+# --- the ledger across levels -------------------------------------------------------------------------------------
+
+def test_the_ledger_names_each_subtasks_parent_and_round_trips_it(lv, django_capture_on_commit_callbacks):
+    import io
+
+    from openpyxl import load_workbook
+
+    from duban.reports import ledger
+    from duban.reports.actions import ledger_export, ledger_import
+    from duban.reports.tests.test_ledger import _edit, by_header
+
+    city, part, part2, town_a, town_b = lv.world()
+    data = ledger_export(actor=lv.org.supervisor)
+    rows = {r["任务编号"]: r for r in by_header(load_workbook(io.BytesIO(data)).active)}
+    assert rows[ledger.task_key(city.pk)]["上级任务编号"] in (None, "")
+    assert rows[ledger.task_key(part.pk)]["上级任务编号"] == ledger.task_key(city.pk)
+    assert rows[ledger.task_key(town_a.pk)]["上级任务编号"] == ledger.task_key(part.pk)
+    # the same file back: nothing to change; the district's ledger holds its part and the townships' only
+    result = ledger_import(actor=lv.org.supervisor, data=data)
+    assert result.created == 0 and result.updated == 0 and not result.refused
+    # a sub-task moved under another parent in Excel is refused, with its reason, and changes nothing
+    moved = _edit(data, {(ledger.task_key(town_a.pk), "上级任务编号"): ledger.task_key(part2.pk)})
+    result = ledger_import(actor=lv.org.supervisor, data=moved)
+    assert [e.row for e in result.refused] and "上级任务" in result.refused[0].message
+    assert Task.objects.get(pk=town_a.pk).parent_id == part.pk
+    # a new line naming a parent cannot make a sub-task: the whole file is refused
+    new_line = _edit(data, {(ledger.task_key(town_a.pk), "任务编号"): None})
+    with pytest.raises(InvalidInput) as exc:
+        ledger_import(actor=lv.org.supervisor, data=new_line)
+    assert "分解下达" in str(exc.value.details)
+    district_rows = by_header(load_workbook(io.BytesIO(ledger_export(actor=lv.district_sup))).active)
+    assert {r["任务编号"] for r in district_rows} == {ledger.task_key(t.pk) for t in (part, town_a, town_b)}
