@@ -571,11 +571,18 @@ MAX_SUBTASKS = 50  # one per district or township of a city: far more is a ledge
 
 
 def check_subtask_deadline(task: Task, deadline: dt.date | None) -> None:
-    """A sub-task's deadline may not fall after its parent's (the level above must report on time): refused with
-    a message, wherever a sub-task's deadline is set (分解, 调整时限, 延期)."""
-    if task.parent_id is None or deadline is None:
+    """A sub-task's deadline may not fall after its parent's (the level above must report on time), nor a
+    parent's before an open sub-task's: refused with a message wherever a deadline in a tree is set (分解,
+    调整时限, 延期)."""
+    if deadline is None or not task.tree_path:
         return
-    _within_parent(deadline, Task.objects.filter(pk=task.parent_id).values_list("deadline", flat=True).first())
+    if task.parent_id is not None:
+        _within_parent(deadline, Task.objects.filter(pk=task.parent_id).values_list("deadline", flat=True).first())
+    latest = (Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES, deadline__gt=deadline)
+              .order_by("-deadline").values_list("deadline", flat=True).first())
+    if latest is not None:
+        raise InvalidInput(f"时限 {deadline.isoformat()} 早于未办结子任务的时限 {latest.isoformat()}，请先调整子任务",
+                           f"the deadline {deadline.isoformat()} is before an open sub-task's {latest.isoformat()}")
 
 
 def _within_parent(deadline: dt.date | None, parent_deadline: dt.date | None) -> None:

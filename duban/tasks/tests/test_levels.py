@@ -44,6 +44,10 @@ def test_the_office_splits_a_city_task_into_the_districts(lv, django_capture_on_
     assert events[0].extra["parent_id"] == city.pk and events[0].target_unit_id == lv.district.pk
     assert events[2].task_id == city.pk and events[2].extra["child_ids"] == [p.pk for p in parts]
     assert all(e.actor_id == lv.org.supervisor.pk for e in events)
+    # the kept counts follow (the database's triggers see every insert)
+    from duban.tasks.tests.test_tally import counted, recounted
+
+    assert counted() == recounted()
     # the districts' people are told as on 交办
     told = set(Notification.objects.filter(kind="task_assigned", task__in=parts).values_list("recipient_id", "task_id"))
     assert (lv.district_staff.pk, parts[0].pk) in told and (lv.district2_staff.pk, parts[1].pk) in told
@@ -165,6 +169,12 @@ def test_a_subtask_deadline_cannot_be_moved_past_the_parents(lv):
                                      deadline=dt.date.today() + dt.timedelta(days=41), reason="工作量大")
     actions.task_deadline_adjust(actor=lv.district_sup, task_id=town_a.pk, version=town_a.version,
                                  deadline=dt.date.today() + dt.timedelta(days=39), reason="提前完成")
+    # nor a parent's before its open sub-tasks'
+    part.refresh_from_db()
+    with pytest.raises(InvalidInput) as exc:
+        actions.task_deadline_adjust(actor=lv.org.supervisor, task_id=part.pk, version=part.version,
+                                     deadline=dt.date.today() + dt.timedelta(days=20), reason="提前")
+    assert "子任务" in exc.value.message_zh
 
 
 # --- roll-up --------------------------------------------------------------------------------------------------
