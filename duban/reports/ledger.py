@@ -112,9 +112,10 @@ class ParsedLedger:
 # Every column the exported ledger can have, with its width in characters; the default set is all of them, the
 # columns a 督查室's 督办台账 keeps. 事项 and 督办内容 get the most room.
 LEDGER_COLUMNS = {
-    "序号": 6, "任务编号": 11, "上级任务编号": 11, "来源会议/文号": 22, "督办事项": 36, "督办内容": 50, "领域": 12, "牵头单位": 16,
+    "序号": 6, "任务编号": 11, "来源会议/文号": 22, "督办事项": 36, "督办内容": 50, "领域": 12, "牵头单位": 16,
     "配合单位": 20, "时限": 12, "状态": 9, "亮灯": 6, "交办日期": 12, "办结日期": 12, "最新进展": 40,
     "责任领导/联系人": 14, "督办次数": 8, "备注": 20,
+    "上级任务编号": 11,  # a sub-task's parent (分解下达); empty for a task split from nothing
 }
 KEY_COLUMN = "任务编号"
 OTHER_SOURCE = "其他来源"  # 来源会议/文号 of a task from no meeting
