@@ -14,7 +14,6 @@ from django.test import Client
 
 from duban.core.audit import EventType
 from duban.core.models import AuditEvent
-from duban.tasks import actions
 from duban.tasks.tests.levels_world import make_levels
 
 ROLES = ("anonymous", "supervisor", "leader", "district_sup", "district_staff", "town_a_staff", "town_b_staff",
@@ -59,12 +58,8 @@ def levels(org, django_capture_on_commit_callbacks):
     tasks = {"city": city, "part": part, "part2": part2, "town_a": town_a, "town_b": town_b}
     # close requests waiting: on a township's part (its sub-task, the district's to sign off) and on the
     # district's part, whose townships are still open (the office's, and only with a reason)
-    actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
-    town_report = actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="已完成", progress_percent=100,
-                                        request_close=True, evidence_text="台账")
-    actions.task_accept(actor=lv.district_staff, task_id=part.pk)
-    part_report = actions.report_submit(actor=lv.district_staff, task_id=part.pk, text="全区完成",
-                                        progress_percent=100, request_close=True, evidence_text="汇总表")
+    town_report = lv.ask_to_close(lv.town_a_staff, town_a)
+    part_report = lv.ask_to_close(lv.district_staff, part)
     clients = {"anonymous": Client()}
     users = {"supervisor": org.supervisor, "leader": org.leader, "district_sup": lv.district_sup,
              "district_staff": lv.district_staff, "town_a_staff": lv.town_a_staff, "town_b_staff": lv.town_b_staff,

@@ -45,6 +45,15 @@ class Levels:
         return actions.task_decompose(actor=actor, task_id=task.pk, version=task.version,
                                       parts=[{"lead_unit_id": u.pk, "deadline": deadline} for u in units], **kw)
 
+    @staticmethod
+    def ask_to_close(staff, task):
+        """The lead unit signs for its task and asks to close it (申请办结) with evidence; returns the request."""
+        from duban.tasks import actions
+
+        actions.task_accept(actor=staff, task_id=task.pk)
+        return actions.report_submit(actor=staff, task_id=task.pk, text="已完成", progress_percent=100,
+                                     request_close=True, evidence_text="台账")
+
     def world(self, days: int = 60):
         """The city task split to both districts by the office, 临川区's part split to its two townships by
         its 督查室: returns (city, district part, sibling district part, town A part, town B part)."""

@@ -143,9 +143,7 @@ def test_each_level_supervises_what_it_issued(lv, django_capture_on_commit_callb
 
 def test_a_parent_is_not_signed_off_while_a_subtask_is_open_unless_overridden(lv):
     city, part, part2, town_a, town_b = lv.world()
-    actions.task_accept(actor=lv.district_staff, task_id=part.pk)
-    report = actions.report_submit(actor=lv.district_staff, task_id=part.pk, text="全区完成", progress_percent=100,
-                                   request_close=True, evidence_text="汇总表")
+    report = lv.ask_to_close(lv.district_staff, part)
     before = AuditEvent.objects.latest("pk").pk
     with pytest.raises(Conflict) as exc:
         actions.report_accept(actor=lv.org.supervisor, report_id=report.pk)
@@ -186,10 +184,7 @@ def _tree(viewer, task):
 
 
 def _close(lv, task, *, staff, supervisor):
-    actions.task_accept(actor=staff, task_id=task.pk)
-    report = actions.report_submit(actor=staff, task_id=task.pk, text="完成", progress_percent=100,
-                                   request_close=True, evidence_text="台账")
-    actions.report_accept(actor=supervisor, report_id=report.pk)
+    actions.report_accept(actor=supervisor, report_id=lv.ask_to_close(staff, task).pk)
 
 
 def test_a_parent_rolls_up_its_childrens_progress_and_worst_light(lv):
@@ -336,9 +331,7 @@ def test_each_level_has_its_own_workbench(lv):
     from duban.workbench.selectors import workbench_get
 
     city, part, part2, town_a, town_b = lv.world()
-    actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
-    report = actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="完成", progress_percent=100,
-                                   request_close=True, evidence_text="台账")
+    report = lv.ask_to_close(lv.town_a_staff, town_a)
     today = dt.date.today()
     district = {s.key: s for s in workbench_get(viewer=lv.district_sup, today=today).sections}
     assert [r.pk for r in district["reports"].rows] == [report.pk]
