@@ -18,7 +18,6 @@ Target (benchmark, not a timed test): p95 under 200 ms.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import random
 import statistics
