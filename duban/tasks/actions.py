@@ -611,6 +611,17 @@ def _subtask_part(task: Task, part: dict, seen: set[int], today: dt.date) -> dic
     return {"lead_unit_id": lead, "coop_unit_ids": coop, "deadline": deadline, "title": title, "text": text}
 
 
+def _check_below_issuer(issuing_unit_id: int | None, unit_ids: set[int]) -> None:
+    """A level's office gives its sub-tasks (分解, 改派) to the units below its own, never to another level's; the
+    office (no issuing unit) to any."""
+    if issuing_unit_id is None or not unit_ids:
+        return
+    issuer = Unit.objects.get(pk=issuing_unit_id)
+    below = Unit.objects.filter(pk__in=unit_ids, path__startswith=issuer.path).exclude(pk=issuer.pk).count()
+    if below != len(unit_ids):
+        raise InvalidInput(f"子任务只能交给{issuer.name}下属的单位", "sub-tasks go to the units under the issuing unit")
+
+
 @durable_action
 def task_decompose(*, actor, task_id: int, version: int, parts: list[dict], rollup_mode: str = RollupMode.WORST,
                    today: dt.date | None = None) -> list[Task]:
@@ -640,10 +651,8 @@ def task_decompose(*, actor, task_id: int, version: int, parts: list[dict], roll
     if len(root_path) + 12 > Task._meta.get_field("tree_path").max_length:
         raise InvalidInput("分解层级过深", "the task tree is too deep to split further")
     issuing_unit_id = None if perms.is_supervisor(actor) else perms.unit_of(actor).pk
-    if issuing_unit_id is not None:  # a level issues to the units below it, never to another level's
-        named = {p["lead_unit_id"] for p in checked} | {u for p in checked for u in p["coop_unit_ids"]}
-        if perms.units_in_scope(actor).filter(pk__in=named).exclude(pk=issuing_unit_id).count() != len(named):
-            raise InvalidInput("只能分解给本单位下属的单位", "sub-tasks go to the units under the issuing unit")
+    _check_below_issuer(issuing_unit_id,
+                        {p["lead_unit_id"] for p in checked} | {u for p in checked for u in p["coop_unit_ids"]})
     _bump(task, expected_version=version, tree_path=root_path, rollup_mode=rollup_mode)
     now = timezone.now()
     children = []
@@ -695,6 +704,7 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
         raise InvalidInput("请选择牵头单位", "choose a lead unit")
     lead = int(lead_unit_id)
     coop = sorted(_check_units(lead, coop_unit_ids))
+    _check_below_issuer(task.issuing_unit_id, {lead, *coop})
     old_lead, old_status = task.lead_unit_id, task.status
     old_coop = sorted(task.coop_units.values_list("id", flat=True))
     if lead == old_lead and coop == old_coop and old_status != TaskStatus.RETURNED:

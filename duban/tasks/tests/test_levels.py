@@ -375,3 +375,31 @@ def test_the_ledger_names_each_subtasks_parent_and_round_trips_it(lv, django_cap
     assert "分解下达" in str(exc.value.details)
     district_rows = by_header(load_workbook(io.BytesIO(ledger_export(actor=lv.district_sup))).active)
     assert {r["任务编号"] for r in district_rows} == {ledger.task_key(t.pk) for t in (part, town_a, town_b)}
+
+
+def test_a_district_office_urges_and_reassigns_what_it_issued_and_the_city_does_not(lv, settings, tmp_path):
+    from duban.conftest import use_data_dir
+    from duban.followup.actions import task_urge
+
+    use_data_dir(settings, tmp_path)
+    city, part, part2, town_a, town_b = lv.world()
+    with pytest.raises(PermissionDenied):
+        task_urge(actor=lv.org.supervisor, task_id=town_a.pk, message="请加快")
+    task_urge(actor=lv.district_sup, task_id=town_a.pk, message="请加快")
+    assert AuditEvent.objects.filter(event_type=EventType.TASK_URGED, task=town_a,
+                                     actor=lv.district_sup).count() == 1
+    # a township sends its part back: the district's office hears of it and gives it to the other township
+    before = Notification.objects.latest("pk").pk
+    actions.task_decline(actor=lv.town_a_staff, task_id=town_a.pk, reason="不属于本镇")
+    assert set(Notification.objects.filter(pk__gt=before).values_list("recipient_id", flat=True)) == {
+        lv.district_sup.pk}
+    town_a.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        actions.task_reassign(actor=lv.org.supervisor, task_id=town_a.pk, version=town_a.version,
+                              lead_unit_id=lv.town_b.pk, reason="改由温泉镇")
+    actions.task_reassign(actor=lv.district_sup, task_id=town_a.pk, version=town_a.version,
+                          lead_unit_id=lv.town_b.pk, reason="改由温泉镇")
+    assert Task.objects.get(pk=town_a.pk).status == TaskStatus.ASSIGNED
+    with pytest.raises(InvalidInput):  # only to the units below the district
+        actions.task_reassign(actor=lv.district_sup, task_id=town_a.pk, version=town_a.version + 1,
+                              lead_unit_id=lv.district2.pk, reason="改由东乡区")
