@@ -282,8 +282,9 @@ def _office_actions(user, task) -> dict:
     }
     if not any(office.values()):
         return {}
-    if reassign:
-        office["units"] = unit_list(viewer=user).select_related(None).only("id", "name")
+    if reassign:  # a level's own office gives its sub-tasks only to the units below it
+        office["units"] = (unit_list(viewer=user).select_related(None).only("id", "name") if perms.is_supervisor(user)
+                           else selectors.split_unit_choices(viewer=user))
         office["coop_ids"] = {u.pk for u in task.coop_units.all()}  # prefetched with the task
     return office
 
