@@ -369,7 +369,7 @@ DUBAN_SMS_TEMPLATE_ID = env("DUBAN_SMS_TEMPLATE_ID", "")
 DUBAN_SCORE_RULES = env("DUBAN_SCORE_RULES", "")
 DUBAN_LEDGER_MAX_ROWS = env_int("DUBAN_LEDGER_MAX_ROWS", 10000)  # a larger .xlsx ledger is refused with a clear error
 # The exported ledger's columns, comma-separated, from 序号 任务编号 来源会议/文号 督办事项 督办内容 领域 牵头单位
-# 配合单位 时限 状态 亮灯 交办日期 办结日期 最新进展 责任领导/联系人 督办次数 备注 (empty: all of them, the set a
+# 配合单位 时限 状态 亮灯 交办日期 办结日期 最新进展 责任领导/联系人 督办次数 备注 上级任务编号 (empty: all of them, the set a
 # 督查室 keeps). 任务编号 is always written: it is what lets an edited export update its tasks on import.
 DUBAN_LEDGER_COLUMNS = env("DUBAN_LEDGER_COLUMNS", "")
 # Documents (briefing, 督办通知单, 催办单, 督查通报) in the GB/T 9704 layout: the issuing office (发文机关) and the

@@ -238,6 +238,9 @@ ROWS: list[Row] = [
     page("POST", "tasks/<int:task_id>/accept/", E(302, signed_in=403, lead=302, other_staff=404)),
     page("GET", "tasks/<int:task_id>/assign/", E(302, signed_in=405)),
     page("POST", "tasks/<int:task_id>/assign/", E(302, signed_in=403, sup=302, other_staff=404)),
+    # 分解下达: the office (and a lead unit's own 督查室, walked in test_levels_matrix.py); version 999 is stale
+    page("GET", "tasks/<int:task_id>/decompose/", E(302, signed_in=405)),
+    page("POST", "tasks/<int:task_id>/decompose/", E(302, signed_in=403, sup=302, other_staff=404), data={"version": "999", "lead_0": "$unit_id"}),
     page("GET", "tasks/<int:task_id>/deadline/", E(302, signed_in=405)),
     page("POST", "tasks/<int:task_id>/deadline/", E(302, signed_in=403, sup=302, other_staff=404), data={"version": "999", "deadline": "2030-01-01", "reason": "矩阵"}),
     page("GET", "tasks/<int:task_id>/decline/", E(302, signed_in=405)),
@@ -341,6 +344,7 @@ ROWS: list[Row] = [
     api("GET", "/tasks/{task_id}/reminders", E(401, signed_in=200, other_staff=404)),
     api("GET", "/tasks/{task_id}/reports", E(401, signed_in=200, other_staff=404)),
     api("POST", "/tasks/{task_id}/reassign", E(401, signed_in=403, sup=409, other_staff=404), data={"version": 999, "lead_unit_id": "$unit_id", "reason": "矩阵"}),
+    api("POST", "/tasks/{task_id}/decompose", E(401, signed_in=403, sup=409, other_staff=404), data={"version": 999, "parts": [{"lead_unit_id": "$unit_id"}]}),
     api("POST", "/tasks/{task_id}/deadline", E(401, signed_in=403, sup=409, other_staff=404), data={"version": 999, "deadline": "2030-01-01", "reason": "矩阵"}),
     api("POST", "/tasks/{task_id}/urge", E(401, signed_in=403, sup=201, other_staff=404), data={"message": "矩阵催办"}),
     api("POST", "/tasks/{task_id}/supervision-notices", E(401, signed_in=403, sup=201, other_staff=404)),

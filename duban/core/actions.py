@@ -15,7 +15,7 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from duban.core.models import ApiToken, LoginFailureTally, Notification, Profile, Role, Unit
+from duban.core.models import ApiToken, LoginFailureTally, Notification, Profile, Role, UNIT_ROLES, Unit
 from duban.core.rules import check_text
 from duban.core.txn import durable_action
 
@@ -53,7 +53,7 @@ def user_create_in_txn(*, actor, username: str, password: str | None, role: str,
         raise InvalidInput("未知角色", "unknown role")
     if not (_can_manage_org(actor) or perms.can_give_role(actor, role, unit)):
         raise PermissionDenied()
-    if role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit is None:
+    if role in UNIT_ROLES and unit is None:
         raise InvalidInput("单位用户必须属于一个单位", "a unit user needs a unit")
     username = username.strip()
     if not username:
@@ -268,7 +268,7 @@ def user_update_in_txn(*, actor, user_id: int, version: int | None, changes: dic
         raise InvalidInput("未知角色", "unknown role")
     if "role" in new and not perms.can_give_role(actor, role, profile.unit):
         raise PermissionDenied("无权授予该角色", "you may not give this role")
-    if role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and profile.unit is None:
+    if role in UNIT_ROLES and profile.unit is None:
         raise InvalidInput("单位用户必须属于一个单位", "a unit user needs a unit")
     if "role" in new:
         _not_self(actor, user, "修改", "change the role of")
@@ -639,7 +639,7 @@ def directory_user_sync(*, user, source: str, role: str | None, unit_name: str =
     if role is None:
         raise InvalidInput("目录中的账号未分配本系统角色，请联系管理员", "the directory gives this person no role here")
     unit = _unit_by_name(unit_name)
-    if role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit is None:
+    if role in UNIT_ROLES and unit is None:
         raise InvalidInput(f"目录中的单位“{unit_name}”在本系统中不存在，请联系管理员",
                            f"the directory's unit {unit_name!r} is not known here")
     profile = Profile.objects.filter(user=user).first()

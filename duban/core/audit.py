@@ -56,6 +56,10 @@ class EventType(enum.IntEnum):
     SCAN_FAILED = 313
     SCAN_CANCELLED = 314
     SCAN_IMPORTED = 315
+    # 330-339 levels of supervision (duban.tasks): 分解下达 and the roll-up's sign-off
+    TASK_DECOMPOSED = 330
+    SUBTASK_ISSUED = 331
+    TASK_CLOSED_OVER_OPEN_SUBTASKS = 332
 
     TASK_CREATED = 401
     TASK_UPDATED = 402
@@ -152,6 +156,9 @@ EVENT_LABELS = {
     EventType.TASK_UPDATED: "修改",
     EventType.TASK_MERGED: "合并",
     EventType.TASK_SPLIT: "拆分",
+    EventType.TASK_DECOMPOSED: "分解下达",
+    EventType.SUBTASK_ISSUED: "下达子任务",
+    EventType.TASK_CLOSED_OVER_OPEN_SUBTASKS: "子任务未办结时办结",
     EventType.TASK_WITHDRAWN: "撤销",
     EventType.TASK_ASSIGNED: "交办",
     EventType.TASK_ACCEPTED: "签收",

@@ -17,13 +17,16 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     SYSADMIN = "sysadmin", _("系统管理员")
     SUPERVISOR = "supervisor", _("督查室")
-    LEADER = "leader", _("领导（只读）")
+    LEADER = "leader", _("领导")
     UNIT_ADMIN = "unit_admin", _("单位管理员")
     UNIT_STAFF = "unit_staff", _("单位经办人")
+    # A unit's own supervision office (a district's 督查室): a unit role that also supervises the sub-tasks its unit
+    # issued (分解下达), while the city's office (SUPERVISOR) supervises everything.
+    UNIT_SUPERVISOR = "unit_supervisor", _("本级督查室")
 
 
 OFFICE_ROLES = frozenset({Role.SYSADMIN, Role.SUPERVISOR, Role.LEADER})
-UNIT_ROLES = frozenset({Role.UNIT_ADMIN, Role.UNIT_STAFF})
+UNIT_ROLES = frozenset({Role.UNIT_ADMIN, Role.UNIT_STAFF, Role.UNIT_SUPERVISOR})
 
 
 class Unit(models.Model):
@@ -74,7 +77,8 @@ class Profile(models.Model):
         verbose_name_plural = _("用户资料")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role__in=["unit_admin", "unit_staff"]) | models.Q(unit__isnull=False),
+                condition=(~models.Q(role__in=["unit_admin", "unit_staff", "unit_supervisor"])
+                           | models.Q(unit__isnull=False)),
                 name="profile_unit_role_has_unit",
             )
         ]

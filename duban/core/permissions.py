@@ -2,14 +2,16 @@
 action asks a ``can_*`` predicate here, so access control lives in one module.
 
 Scope of tasks: the supervision office, leaders and sysadmins see all of them; a unit's people see the tasks their
-unit (or a unit under it) leads or cooperates on.
+unit (or a unit under it) leads or cooperates on, and the sub-tasks their unit (or one under it) issued. Levels: a
+unit's own supervision office (``Role.UNIT_SUPERVISOR``, a district's 督查室) is a unit role that also supervises
+the sub-tasks its unit issued (``supervises_task``); the level above reads the subtree and supervises only its own.
 """
 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from duban.core.models import OFFICE_ROLES, Role, Unit
+from duban.core.models import OFFICE_ROLES, UNIT_ROLES, Role, Unit
 from duban.meetings.models import Meeting
 from duban.tasks.models import ProgressReport, Task, TaskStatus
 
@@ -36,7 +38,23 @@ def is_supervisor(user) -> bool:
 
 
 def is_unit_member(user) -> bool:
-    return role_of(user) in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit_of(user) is not None
+    return role_of(user) in UNIT_ROLES and unit_of(user) is not None
+
+
+def is_unit_supervisor(user) -> bool:
+    """A unit's own supervision office (本级督查室): a member of its unit that supervises what its unit issued."""
+    return role_of(user) == Role.UNIT_SUPERVISOR and unit_of(user) is not None
+
+
+def supervises_task(user, task: Task) -> bool:
+    """Who runs the supervision of a task (edits, reviews, signs off, reminds): the office for every task it
+    issued (all but the sub-tasks a unit issued), a unit's own supervision office for the sub-tasks its unit
+    issued. Each level supervises its own; the levels above read those sub-tasks only."""
+    if task.issuing_unit_id is None:
+        return is_supervisor(user)
+    if not is_unit_supervisor(user):
+        return False
+    return task.issuing_unit_id == unit_of(user).pk
 
 
 def units_in_scope(user) -> QuerySet[Unit]:
@@ -82,9 +100,20 @@ def tasks_visible_to(user, *, in_list_order: bool = False) -> QuerySet[Task]:
         cooperates = Q(Exists(coop.filter(task_id=OuterRef("pk"))))
     else:
         cooperates = Q(pk__in=coop.values("task_id"))
-    # Drafts belong to the office until they are assigned.
+    # Drafts belong to the office until they are assigned. The sub-tasks a unit of the subtree issued are its own
+    # to supervise, whoever leads them.
     return (Task.objects.exclude(status=TaskStatus.DRAFT)
-            .filter(Q(lead_unit_id__in=unit_ids) | cooperates))
+            .filter(Q(lead_unit_id__in=unit_ids) | cooperates | Q(issuing_unit_id__in=unit_ids)))
+
+
+def tasks_supervised_by(user) -> QuerySet[Task]:
+    """The tasks whose supervision ``user`` runs, ``supervises_task`` as a queryset (a 工作台's reviews and
+    extension requests): the office's are those no unit issued, a unit's 督查室's those its unit issued."""
+    if is_supervisor(user):
+        return Task.objects.filter(issuing_unit__isnull=True)
+    if is_unit_supervisor(user):
+        return Task.objects.filter(issuing_unit_id=unit_of(user).pk)
+    return Task.objects.none()
 
 
 def meetings_visible_to(user) -> QuerySet[Meeting]:
@@ -119,23 +148,23 @@ def can_edit_meeting(user, meeting: Meeting) -> bool:
 
 
 def can_edit_task(user, task: Task) -> bool:
-    if not is_supervisor(user):
+    if not supervises_task(user, task):
         return False
     return task.status not in (TaskStatus.CLOSED, TaskStatus.WITHDRAWN)
 
 
 def can_assign_task(user, task: Task) -> bool:
-    return is_supervisor(user)
+    return supervises_task(user, task)
 
 
 def can_reassign_task(user, task: Task) -> bool:
-    """改派 and 重新交办 after 交办 are the office's."""
-    return is_supervisor(user)
+    """改派 and 重新交办 after 交办 are the supervising office's."""
+    return supervises_task(user, task)
 
 
 def can_adjust_deadline(user, task: Task) -> bool:
-    """调整时限 by the office (a unit asks for 延期 instead)."""
-    return is_supervisor(user)
+    """调整时限 by the supervising office (a unit asks for 延期 instead)."""
+    return supervises_task(user, task)
 
 
 def _in_unit_tree(user, unit_id: int | None) -> bool:
@@ -178,11 +207,24 @@ def can_enter_report_for_unit(user, task: Task) -> bool:
 
 
 def can_review_report(user, report: ProgressReport) -> bool:
-    return is_supervisor(user)
+    return supervises_task(user, report.task)
 
 
 def can_close_task(user, task: Task) -> bool:
-    return is_supervisor(user)
+    return supervises_task(user, task)
+
+
+SPLITTABLE_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
+
+
+def can_split_task(user, task: Task) -> bool:
+    """分解下达: the office once the task is assigned (at 交办), or later the receiving (lead) unit's own
+    supervision office, for its part (when: ``SPLITTABLE_STATUSES``, the action's status guard)."""
+    if supervises_task(user, task):
+        return True
+    if not is_unit_supervisor(user):
+        return False
+    return task.lead_unit_id == unit_of(user).pk
 
 
 def can_create_api_token(user, *, via_token: bool) -> bool:

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound, PermissionDenied
-from duban.core.models import ApiToken, Area, Notification, Role, Unit
+from duban.core.models import ApiToken, Area, Notification, Role, UNIT_ROLES, Unit
 
 
 def unit_list(*, viewer, active_only: bool = True) -> QuerySet[Unit]:
@@ -192,7 +192,7 @@ def people_import_plan(*, viewer, rows: list[tuple[int, dict]]) -> list[PlanRow]
             plan.append(error(f"未知角色“{r['角色']}”"))
         elif r["单位"] and unit is None:
             plan.append(error(f"找不到单位“{r['单位']}”（或已停用）"))
-        elif role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit is None:
+        elif role in UNIT_ROLES and unit is None:
             plan.append(error("单位用户必须填写单位"))
         elif not perms.can_give_role(viewer, role, unit):
             plan.append(error("无权授予该角色，或单位不在您的管理范围"))

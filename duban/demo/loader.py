@@ -28,6 +28,9 @@ DEMO_PASSWORD = "Duban@2026demo"
 OFFICE_UNIT = "市委督查室"
 FALLBACK_LEAD = "市政府办公室"
 DISTRICTS = ("临川区人民政府", "江北区人民政府", "清河县人民政府", "青山县人民政府")
+ALL_DISTRICTS = "各辖市区人民政府"
+# Two levels below the city: a district's townships, which the district's own 督查室 supervises.
+TOWNSHIPS = {"临川区人民政府": ("临川区上顿渡镇人民政府", "临川区温泉镇人民政府")}
 
 # (username, role, unit name or None, display name)
 DEMO_USERS = (
@@ -39,6 +42,8 @@ DEMO_USERS = (
     ("health.staff", Role.UNIT_STAFF, "市卫健委", "卫健委 孙丽"),
     ("env.staff", Role.UNIT_STAFF, "市生态环境局", "生态环境局 周杰"),
     ("linchuan.staff", Role.UNIT_STAFF, "临川区人民政府", "临川区 吴涛"),
+    ("linchuan.office", Role.UNIT_SUPERVISOR, "临川区人民政府", "临川区督查室 陈静"),
+    ("shangdundu.staff", Role.UNIT_STAFF, "临川区上顿渡镇人民政府", "上顿渡镇 刘洋"),
 )
 
 
@@ -78,9 +83,11 @@ def ensure_units_and_users(actor) -> None:
     unit(FALLBACK_LEAD, order=1)
     for order, item in enumerate(extraction.default_units().units, start=10):
         parent = unit(item.name, aliases=[a for a in (item.full_name, *item.aliases) if a != item.name], order=order)
-        if item.name == "各辖市区人民政府":
+        if item.name == ALL_DISTRICTS:
             for sub_order, district in enumerate(DISTRICTS):
-                unit(district, parent=parent, order=order * 100 + sub_order)
+                below = unit(district, parent=parent, order=order * 100 + sub_order)
+                for town_order, town in enumerate(TOWNSHIPS.get(district, ())):
+                    unit(town, parent=below, order=(order * 100 + sub_order) * 100 + town_order)
     User = get_user_model()
     for username, role, unit_name, display in DEMO_USERS:
         if not User.objects.filter(username=username).exists():
@@ -125,6 +132,37 @@ def _work_on_some_tasks(meeting: Meeting) -> None:
                                            text="已召开专题会议研究部署，正在分解任务、压实责任。")
 
 
+def _split_across_levels(meeting: Meeting, today: dt.date) -> None:
+    """A directive to 各辖市区 split by the office to every district (分解下达), and 临川区's part split again by
+    the district's own 督查室 to its two townships; one township has signed for its part and reported, so the
+    city's task page shows a tree with lights rolled up from below."""
+    User = get_user_model()
+    office = User.objects.get(username="office")
+    districts = Unit.objects.get(name=ALL_DISTRICTS)
+    task = task_actions.task_create(
+        actor=office, meeting=meeting, seq=Task.objects.filter(meeting=meeting).count() + 1,
+        title="开展城镇燃气安全隐患排查整治", text="各辖市区要开展城镇燃气安全隐患排查整治，逐户排查、闭环整改，按期报送进展。",
+        lead_unit_id=districts.pk, deadline=today + dt.timedelta(days=40), heading="守牢冬季安全生产底线")
+    task_actions.task_assign(actor=office, task_id=task.pk)
+    task.refresh_from_db()
+    parts = task_actions.task_decompose(
+        actor=office, task_id=task.pk, version=task.version, today=today,
+        parts=[{"lead_unit_id": u.pk, "deadline": today + dt.timedelta(days=30)}
+               for u in Unit.objects.filter(name__in=DISTRICTS).order_by("sort_order", "id")])
+    linchuan = next(p for p in parts if p.lead_unit.name == "临川区人民政府")
+    task_actions.task_accept(actor=User.objects.get(username="linchuan.staff"), task_id=linchuan.pk)
+    linchuan.refresh_from_db()
+    towns = Unit.objects.filter(name__in=TOWNSHIPS["临川区人民政府"]).order_by("sort_order", "id")
+    task_actions.task_decompose(
+        actor=User.objects.get(username="linchuan.office"), task_id=linchuan.pk, version=linchuan.version,
+        today=today, parts=[{"lead_unit_id": u.pk, "deadline": today + dt.timedelta(days=20)} for u in towns])
+    town_staff = User.objects.get(username="shangdundu.staff")
+    town_part = Task.objects.get(parent=linchuan, lead_unit=town_staff.profile.unit)
+    task_actions.task_accept(actor=town_staff, task_id=town_part.pk)
+    task_actions.report_submit(actor=town_staff, task_id=town_part.pk, progress_percent=60,
+                               text="已完成辖区内餐饮场所燃气管道排查，正在督促整改。")
+
+
 def load_demo(*, today: dt.date | None = None) -> DemoSummary:
     actor = system_actor()
     ensure_areas()
@@ -140,6 +178,7 @@ def load_demo(*, today: dt.date | None = None) -> DemoSummary:
         _complete_drafts(office, meeting, today or timezone.localdate())
         meeting_confirm(actor=office, meeting_id=meeting.pk)
         _work_on_some_tasks(meeting)
+        _split_across_levels(meeting, today or timezone.localdate())
     summary = DemoSummary(units=Unit.objects.count(), users=User.objects.filter(profile__isnull=False).count(),
                           meeting_id=meeting.pk, tasks=Task.objects.filter(meeting=meeting).count())
     for username, role, unit_name, _ in DEMO_USERS:

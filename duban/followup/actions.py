@@ -28,9 +28,9 @@ from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, Ext
                                    LeaderComment, PersonContact, ReminderSent, Stage, SupervisionNotice,
                                    TaskWatch)
 from duban.followup.notices import notice_docx, urge_docx
-from duban.tasks.actions import (TASK_CHANGED, files_audit, report_files_store_in_txn, report_uploads_check,
-                                 supervisors, task_lock_in_txn, task_lock_visible_in_txn, unit_people,
-                                 unit_recipients)
+from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_audit, report_files_store_in_txn,
+                                 report_uploads_check, supervisors, task_lock_in_txn, task_lock_visible_in_txn,
+                                 task_supervisors, unit_people, unit_recipients)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
 STAGE_EVENT = {Stage.REMIND: EventType.TASK_REMINDED, Stage.WARN: EventType.TASK_WARNED,
@@ -54,14 +54,15 @@ def _enqueue_after_commit(notifications) -> None:
 
 def stage_recipients(task: Task, stage: str) -> list:
     """Blue reminds the lead unit's staff (its head when it has no staff); yellow warns the unit head (its staff
-    when it has no head); red tells the unit head and the supervision office. A unit with nobody in it leaves the
+    when it has no head); red tells the unit head and the office that supervises the task: for a sub-task, the
+    supervision office of the unit that issued it first (``task_supervisors``). A unit with nobody in it leaves the
     step to the office (``unit_recipients``), so a step reaches nobody only when the office is empty too."""
     if stage == Stage.REMIND:
         return unit_recipients(task.lead_unit_id, first=(Role.UNIT_STAFF,))
     heads = unit_recipients(task.lead_unit_id, first=(Role.UNIT_ADMIN,))
     if stage == Stage.WARN:
         return heads
-    return heads + list(supervisors())
+    return heads + task_supervisors(task)
 
 
 def _notice_in_txn(task: Task, reminder: ReminderSent, light, today: dt.date) -> SupervisionNotice:
@@ -231,7 +232,7 @@ def extension_request(*, actor, task_id: int, new_deadline: dt.date, reason: str
     audit_log(actor=actor, event_type=EventType.TASK_EXTENSION_REQUESTED, task=task, target_unit=task.lead_unit,
               extra={"request_id": request.pk, "old_deadline": _iso(task.deadline),
                      "new_deadline": new_deadline.isoformat(), "reason": request.reason})
-    rows = notify(recipients=supervisors(), kind="extension_requested", task=task,
+    rows = notify(recipients=task_supervisors(task), kind="extension_requested", task=task,
                   title=f"申请延期：{task.title}", body=f"申请延至{new_deadline.isoformat()}。理由：{request.reason}")
     _enqueue_after_commit(rows)
     return request
@@ -279,6 +280,7 @@ def extension_approve(*, actor, request_id: int, version: int | None = None, com
     task = task_lock_in_txn(request.task_id)
     if task.status not in SUPERVISED_STATUSES:
         raise Conflict(f"当前状态“{task.get_status_display()}”不能延期", f"no extension while the task is {task.status}")
+    check_subtask_deadline(task, request.new_deadline)
     if not _decide_in_txn(request, ExtensionStatus.APPROVED, actor=actor, comment=comment):
         return request
     old = task.deadline

@@ -121,6 +121,36 @@ def light_rule(*, today: dt.date, status: str, deadline: dt.date | None, start: 
     return GREEN, ""
 
 
+def rollup_rule(*, mode: str, today: dt.date, status: str, deadline: dt.date | None, start: dt.date | None,
+                children: list[tuple[str, str, int]], blue_from: dt.date, tolerance: int) -> tuple[str, int]:
+    """The light code and progress of a task split into sub-tasks, from its children's ``(status, light code,
+    progress)`` (withdrawn ones left out by the caller), by the parent's roll-up ``mode``:
+
+    - "all" (全部办结): progress 100 once every child is closed, else the least advanced child's;
+    - "share" (按办结比例): progress is the share of children closed;
+    - "worst" (取最差灯色): progress is the children's mean, and the light is no better than the worst child's.
+
+    The light itself is ``light_rule`` on the parent's own status, deadline and start with the rolled-up
+    progress (reports come from the children, so no report of its own is due). A parent outside supervision
+    (closed, awaiting sign-off) keeps its own light."""
+    closed = [c for c in children if c[0] == TaskStatus.CLOSED]
+    progress = [100 if c[0] == TaskStatus.CLOSED else c[2] for c in children]
+    if not children:
+        rolled = 0
+    elif mode == "share":
+        rolled = round(100 * len(closed) / len(children))
+    elif mode == "all":
+        rolled = 100 if len(closed) == len(children) else min(progress)
+    else:
+        rolled = round(sum(progress) / len(progress))
+    code, _ = light_rule(today=today, status=status, deadline=deadline, start=start, progress_percent=rolled,
+                         report_due=None, blue_from=blue_from, tolerance=tolerance)
+    if mode == "worst" and status in SUPERVISED_STATUSES:
+        lit = [c[1] for c in children if c[1] != NONE]
+        code = min([code, *lit], key=ORDER.index)
+    return code, rolled
+
+
 def task_light(task: Task, today: dt.date | None = None, *, remind_days: int | None = None,
                tolerance: int | None = None) -> Light:
     """The light of ``task`` on ``today`` (default: the local date). Pure: no query beyond ``task.latest_report``."""

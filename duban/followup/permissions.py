@@ -13,17 +13,18 @@ def can_request_extension(user, task) -> bool:
 
 
 def can_decide_extension(user, request) -> bool:
-    return perms.is_supervisor(user)
+    """The office that supervises the task (a sub-task's: the unit that issued it) decides."""
+    return perms.supervises_task(user, request.task)
 
 
 def can_urge_task(user, task) -> bool:
-    """催办 by hand is the office's; units are reminded, they do not remind."""
-    return perms.is_supervisor(user)
+    """催办 by hand is the supervising office's; units are reminded, they do not remind."""
+    return perms.supervises_task(user, task)
 
 
 def can_issue_notice(user, task) -> bool:
-    """A 督办通知单 on demand is the office's."""
-    return perms.is_supervisor(user)
+    """A 督办通知单 on demand is the supervising office's."""
+    return perms.supervises_task(user, task)
 
 
 def can_manage_deliveries(user) -> bool:

@@ -6,17 +6,19 @@ import datetime as dt
 import heapq
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
-from duban.followup.lights import ORDER, SUPERVISED_STATUSES, Light, LightCodes, lights_for, task_light
+from duban.followup.lights import (LABELS, ORDER, SUPERVISED_STATUSES, Light, LightCodes, blue_before,
+                                   lights_for, rollup_rule, task_light)
 from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
                                    ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
-from duban.tasks.models import ProgressReport, ReportFile, ReportStatus, Task, TaskStatus
+from duban.tasks.models import OPEN_STATUSES, ProgressReport, ReportFile, ReportStatus, Task, TaskStatus
 
 
 def task_light_get(*, viewer, task_id: int, today: dt.date | None = None) -> tuple[Task, Light]:
@@ -136,6 +138,7 @@ class TaskFollowup:
     can_request_close: bool
     can_review: bool
     can_see_deliveries: bool = False
+    open_subtasks: int = 0  # a close request on a split task: its sub-tasks still open (sign-off needs a reason)
 
 
 def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFollowup:
@@ -166,11 +169,13 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFo
         pending_extension=pending, close_request=close_request, close_files=close_files,
         coop_parts=coop_parts,
         can_request_extension=supervised and pending is None and fperms.can_request_extension(viewer, task),
-        can_decide_extension=pending is not None and perms.is_supervisor(viewer),
+        can_decide_extension=pending is not None and perms.supervises_task(viewer, task),
         can_request_close=task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
         and perms.can_request_close(viewer, task),
-        can_review=close_request is not None and perms.is_supervisor(viewer),
+        can_review=close_request is not None and perms.supervises_task(viewer, task),
         can_see_deliveries=perms.is_supervisor(viewer),
+        open_subtasks=(Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).count()
+                       if close_request and task.tree_path else 0),
     )
 
 
@@ -253,3 +258,84 @@ def task_delivery_list(*, viewer, task_id: int) -> list[Delivery]:
     return list(Delivery.objects.filter(notification__task_id=task_id)
                 .select_related("notification", "notification__recipient", "notification__recipient__profile")
                 .order_by("-id")[:500])
+
+
+# --- levels: a task's tree of sub-tasks and its roll-up -------------------------------------------------------
+
+@dataclass
+class TreeNode:
+    task: Task
+    depth: int  # 0 for the task the page shows
+    light: Light  # a task with sub-tasks: rolled up from them
+    progress: int
+    subtasks: int = 0  # its sub-tasks (withdrawn ones left out) and how many of them are closed
+    closed: int = 0
+    visible: bool = True  # False: in the tree but outside the viewer's scope (shown without a link or names)
+
+    @property
+    def indent(self) -> range:
+        return range(self.depth)
+
+
+@dataclass
+class TaskTree:
+    ancestors: list[Task]  # from the root down to the parent, those the viewer may see
+    nodes: list[TreeNode]  # the task and its subtree, depth first
+    open_subtasks: int  # direct sub-tasks still open (a close needs the office's reason while any are)
+
+    @property
+    def top(self) -> TreeNode:
+        return self.nodes[0]
+
+
+def _path_key(task: Task) -> tuple[int, ...]:
+    return tuple(int(part) for part in task.tree_path.strip("/").split("/"))
+
+
+def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree | None:
+    """The tree a task belongs to as its page shows it: the ancestors the viewer may see, then the task and its
+    whole subtree with each node's light and progress, a node with sub-tasks rolled up from them by its
+    ``rollup_mode`` (``rollup_rule``, bottom up). None for a task never split nor split from another. Reads by
+    the materialized path: one prefix query for the subtree, one for which of it the viewer may see, one for the
+    ancestors (no walk per level)."""
+    if not task.tree_path:
+        return None
+    if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
+            pk=task.pk).exists():
+        raise NotFound()
+    today = today or timezone.localdate()
+    subtree = list(Task.objects.filter(tree_path__startswith=task.tree_path).exclude(status=TaskStatus.WITHDRAWN)
+                   .select_related("lead_unit", "latest_report"))
+    ids = [t.pk for t in subtree]
+    visible = set(perms.tasks_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    above = [int(part) for part in task.tree_path.strip("/").split("/")[:-1]]
+    ancestors = sorted(perms.tasks_visible_to(viewer).filter(pk__in=above).only("id", "title", "tree_path"),
+                       key=_path_key)
+    children: dict[int, list[Task]] = {}
+    for t in subtree:
+        children.setdefault(t.parent_id, []).append(t)
+    blue_from = blue_before(today, settings.DUBAN_REMIND_DAYS)
+    base = task.tree_path.count("/")
+    rolled: dict[int, TreeNode] = {}
+    for t in sorted(subtree, key=lambda t: -t.tree_path.count("/")):  # deepest first: children before parents
+        kids = [rolled[c.pk] for c in children.get(t.pk, ())]
+        depth = t.tree_path.count("/") - base
+        if not kids:
+            rolled[t.pk] = TreeNode(t, depth, task_light(t, today),
+                                    100 if t.status == TaskStatus.CLOSED else t.progress_percent, visible=t.pk in visible)
+            continue
+        supervised = t.status in SUPERVISED_STATUSES
+        code, progress = rollup_rule(
+            mode=t.rollup_mode, today=today, status=t.status, deadline=t.deadline,
+            start=timezone.localdate(t.assigned_at) if supervised and t.assigned_at else None,
+            children=[(k.task.status, k.light.code, k.progress) for k in kids], blue_from=blue_from,
+            tolerance=settings.DUBAN_PROGRESS_TOLERANCE)
+        closed = sum(1 for k in kids if k.task.status == TaskStatus.CLOSED)
+        # outside supervision (awaiting sign-off, closed) a parent keeps its own light, as ``rollup_rule`` says
+        light = (Light(code, LABELS[code], f"由{len(kids)}项子任务汇总：已办结{closed}项") if supervised
+                 else task_light(t, today))
+        rolled[t.pk] = TreeNode(t, depth, light, 100 if t.status == TaskStatus.CLOSED else progress,
+                                subtasks=len(kids), closed=closed, visible=t.pk in visible)
+    nodes = sorted(rolled.values(), key=lambda n: _path_key(n.task))
+    open_subtasks = sum(1 for c in children.get(task.pk, ()) if c.status in OPEN_STATUSES)
+    return TaskTree(ancestors=ancestors, nodes=nodes, open_subtasks=open_subtasks)

@@ -133,7 +133,8 @@ def _report_task_id(request, report_id: int) -> int:
 @page_errors
 def close_accept(request, report_id: int):
     task_id = _report_task_id(request, report_id)
-    return _step(request, task_id, lambda: task_actions.report_accept(actor=request.user, report_id=report_id),
+    return _step(request, task_id, lambda: task_actions.report_accept(
+        actor=request.user, report_id=report_id, override_reason=request.POST.get("override_reason", "")),
                  "已同意办结")
 
 

@@ -42,6 +42,7 @@ HEADER_SYNONYMS = {
     "状态": "状态", "办理状态": "状态",
     "工作领域": "领域", "领域": "领域", "所属领域": "领域",
     "任务编号": "任务编号",
+    "上级任务编号": "上级任务编号",
     "督办内容": "内容", "事项全文": "内容",
     "最新进展": "进展",
     "备注": "备注",
@@ -86,6 +87,7 @@ class LedgerRow:
     status: str = ""  # 状态 as written
     progress: str = ""  # 最新进展 as written
     note: str = ""  # 备注
+    parent_id: int | None = None  # from 上级任务编号: the task a sub-task was split from (分解下达)
 
     @functools.cached_property
     def key(self) -> str:
@@ -113,6 +115,7 @@ LEDGER_COLUMNS = {
     "序号": 6, "任务编号": 11, "来源会议/文号": 22, "督办事项": 36, "督办内容": 50, "领域": 12, "牵头单位": 16,
     "配合单位": 20, "时限": 12, "状态": 9, "亮灯": 6, "交办日期": 12, "办结日期": 12, "最新进展": 40,
     "责任领导/联系人": 14, "督办次数": 8, "备注": 20,
+    "上级任务编号": 11,  # a sub-task's parent (分解下达); empty for a task split from nothing
 }
 KEY_COLUMN = "任务编号"
 OTHER_SOURCE = "其他来源"  # 来源会议/文号 of a task from no meeting
@@ -328,11 +331,20 @@ def parse_row(number: int, cells: dict[str, object], *, units: dict[str, int], a
         if task_id is None:
             errors.append(RowError(number, f"任务编号“{key[:20]}”无法识别（应为导出台账中的“{task_key(1)}”形式）",
                                    "任务编号"))
+    parent_id = None
+    parent_key = _cell_text(cells.get("上级任务编号"))
+    if parent_key:
+        parent_id = task_id_of_key(parent_key)
+        if parent_id is None:
+            errors.append(RowError(number, f"上级任务编号“{parent_key[:20]}”无法识别", "上级任务编号"))
+        elif task_id is None:
+            # A sub-task is issued by a level's 督查室 through 分解下达, which a ledger line cannot stand for.
+            errors.append(RowError(number, "台账不能新建子任务，请在上级事项页面“分解下达”", "上级任务编号"))
     if errors:
         return None, errors
     return LedgerRow(number, title, lead_id, coop_ids, deadline, deadline_text, area_id, task_id,
                      _cell_text(cells.get("内容")), _cell_text(cells.get("状态")), _cell_text(cells.get("进展")),
-                     _cell_text(cells.get("备注"))), []
+                     _cell_text(cells.get("备注")), parent_id), []
 
 
 def unit_lookup() -> dict[str, int]:

@@ -444,7 +444,7 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
     labels = {value: str(label) for value, label in TaskStatus.choices}
     lines = []
     tasks = (qs.select_related("meeting", "area", "lead_unit", "latest_report")
-             .only("title", "text", "status", "deadline", "deadline_text", "progress_percent", "assigned_at",
+             .only("title", "text", "status", "deadline", "deadline_text", "progress_percent", "assigned_at", "parent",
                    "closed_at", "report_cycle", "report_every", "returns_count", "meeting__title", "meeting__date",
                    "meeting__date_text", "area__name", "lead_unit__name", "lead_unit__contact_name",
                    "lead_unit__contact_phone", "latest_report__text",
@@ -454,7 +454,8 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
         light = task_light(task, today)
         source = ledger_source(task.meeting)
         lines.append(LedgerLine(source, {
-            "任务编号": task_key(task.pk), "来源会议/文号": source, "督办事项": task.title, "督办内容": task.text,
+            "任务编号": task_key(task.pk), "上级任务编号": task_key(task.parent_id) if task.parent_id else "",
+            "来源会议/文号": source, "督办事项": task.title, "督办内容": task.text,
             "领域": task.area.name if task.area else "", "牵头单位": task.lead_unit.name if task.lead_unit else "",
             "配合单位": "、".join(coop.get(task.pk, ())), "时限": task.deadline or task.deadline_text,
             "状态": labels.get(task.status, task.status), "亮灯": light.label,
@@ -810,7 +811,9 @@ def ledger_changes(*, viewer, rows, columns: set[str]) -> tuple[list[LedgerChang
             change.fields["area_id"] = row.area_id
             change.shown.append(("领域", task.area.name if task.area else "", area_names.get(row.area_id, "")))
         problem = ""
-        if "状态" in columns and row.status and row.status != str(task.get_status_display()):
+        if "上级任务编号" in columns and row.parent_id != task.parent_id:
+            problem = "上级任务不能通过台账修改（分解下达在事项页面办理）"
+        if not problem and "状态" in columns and row.status and row.status != str(task.get_status_display()):
             target = by_label.get(row.status)
             if target is None:
                 problem = f"状态“{row.status[:20]}”不是系统中的状态"

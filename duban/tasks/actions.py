@@ -29,7 +29,7 @@ from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.extraction.directives import has_modal
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenceRule, Priority, ProgressReport,
-                                ReportCycle, ReportFile, ReportStatus, Task, TaskKind, TaskStatus)
+                                ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus)
 from duban.tasks.selectors import close_evidence_required_for, coop_parts_in
 
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
@@ -53,6 +53,18 @@ def units_people(unit_ids):
 
 def supervisors():
     return get_user_model().objects.filter(is_active=True, profile__role=Role.SUPERVISOR)
+
+
+def task_supervisors(task: Task) -> list:
+    """Who supervises ``task`` and hears what its units send up (reports, close requests, 退回, 延期, 督办): for a
+    sub-task, the supervision office of the unit that issued it (本级督查室); for any other task, or when that
+    unit has nobody in the role, the supervision office."""
+    if task.issuing_unit_id is not None:
+        own = list(get_user_model().objects.filter(is_active=True, profile__unit_id=task.issuing_unit_id,
+                                                   profile__role=Role.UNIT_SUPERVISOR))
+        if own:
+            return own
+    return list(supervisors())
 
 
 def unit_recipients(unit_id: int | None, *, first=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> list:
@@ -520,9 +532,15 @@ def task_assign_in_txn(*, actor, task: Task) -> Task:
     _bump(task, status=TaskStatus.ASSIGNED, assigned_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.TASK_ASSIGNED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit, extra={"old_status": old_status, "lead_unit_id": task.lead_unit_id})
-    task_units_notify_in_txn(task=task, kind="task_assigned", title=f"新交办事项：{task.title}",
-                             body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
+    task_assigned_notify_in_txn(task=task)
     return task
+
+
+def task_assigned_notify_in_txn(*, task: Task) -> list:
+    """The 交办 notice to the task's lead and cooperating units (a task assigned, a sub-task issued), joining the
+    caller's transaction."""
+    return task_units_notify_in_txn(task=task, kind="task_assigned", title=f"新交办事项：{task.title}",
+                                    body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
 
 
 def task_units_people(task: Task):
@@ -549,6 +567,123 @@ def task_assign(*, actor, task_id: int) -> Task:
     return task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, task_id))
 
 
+MAX_SUBTASKS = 50  # one per district or township of a city: far more is a ledger import, not a split
+
+
+def check_subtask_deadline(task: Task, deadline: dt.date | None) -> None:
+    """A sub-task's deadline may not fall after its parent's (the level above must report on time), nor a
+    parent's before an open sub-task's: refused with a message wherever a deadline in a tree is set (分解,
+    调整时限, 延期)."""
+    if deadline is None or not task.tree_path:
+        return
+    if task.parent_id is not None:
+        _within_parent(deadline, Task.objects.filter(pk=task.parent_id).values_list("deadline", flat=True).first())
+    latest = (Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES, deadline__gt=deadline)
+              .order_by("-deadline").values_list("deadline", flat=True).first())
+    if latest is not None:
+        raise InvalidInput(f"时限 {deadline.isoformat()} 早于未办结子任务的时限 {latest.isoformat()}，请先调整子任务",
+                           f"the deadline {deadline.isoformat()} is before an open sub-task's {latest.isoformat()}")
+
+
+def _within_parent(deadline: dt.date | None, parent_deadline: dt.date | None) -> None:
+    if deadline is not None and parent_deadline is not None and deadline > parent_deadline:
+        raise InvalidInput(f"子任务时限 {deadline.isoformat()} 晚于上级任务时限 {parent_deadline.isoformat()}",
+                           f"the sub-task's deadline {deadline.isoformat()} is after its parent's "
+                           f"{parent_deadline.isoformat()}")
+
+
+def _subtask_part(task: Task, part: dict, seen: set[int], today: dt.date) -> dict:
+    """One listed part of a split, checked: a lead unit (each unit once), its cooperating units, a deadline no
+    later than the parent's (the parent's when none is given), a title and text (the parent's by default)."""
+    if not part.get("lead_unit_id"):
+        raise InvalidInput("每个子任务都须选择牵头单位", "every sub-task needs a lead unit")
+    lead = int(part["lead_unit_id"])
+    if lead in seen:
+        raise InvalidInput("同一单位只能分到一个子任务", "a unit may lead only one sub-task of a split")
+    seen.add(lead)
+    coop = _check_units(lead, part.get("coop_unit_ids") or ())
+    deadline = part.get("deadline") or task.deadline
+    _within_parent(deadline, task.deadline)
+    check_deadline(deadline, today=today)
+    title = (part.get("title") or task.title).strip()
+    text = (part.get("text") or task.text).strip()
+    _check_text(title, text)
+    return {"lead_unit_id": lead, "coop_unit_ids": coop, "deadline": deadline, "title": title, "text": text}
+
+
+def _check_below_issuer(issuing_unit_id: int | None, unit_ids: set[int]) -> None:
+    """A level's office gives its sub-tasks (分解, 改派) to the units below its own, never to another level's; the
+    office (no issuing unit) to any."""
+    if issuing_unit_id is None or not unit_ids:
+        return
+    issuer = Unit.objects.get(pk=issuing_unit_id)
+    below = Unit.objects.filter(pk__in=unit_ids, path__startswith=issuer.path).exclude(pk=issuer.pk).count()
+    if below != len(unit_ids):
+        raise InvalidInput(f"子任务只能交给{issuer.name}下属的单位", "sub-tasks go to the units under the issuing unit")
+
+
+@durable_action
+def task_decompose(*, actor, task_id: int, version: int, parts: list[dict], rollup_mode: str = RollupMode.WORST,
+                   today: dt.date | None = None) -> list[Task]:
+    """Split an assigned task into sub-tasks (分解下达), one per listed unit (``parts``: ``lead_unit_id``,
+    ``coop_unit_ids``, ``deadline``, optional ``title`` and ``text``), each assigned at once to its lead unit with
+    a deadline no later than the parent's. Who may: the office once the task is assigned, or the lead unit's own
+    supervision office (``can_split_task``), whose unit then issues and supervises the sub-tasks (the office's
+    own split issues them as the office). Sub-tasks may split again, to any depth. ``rollup_mode`` says how the
+    parent takes its progress and light from them. All parts or none; ``version`` is the parent's as read.
+    Events SUBTASK_ISSUED per sub-task, then TASK_DECOMPOSED on the parent; each sub-task's units are told as on
+    交办."""
+    task = task_lock_visible_in_txn(actor, task_id)
+    if not perms.can_split_task(actor, task):
+        raise PermissionDenied()
+    _require_status(task, *perms.SPLITTABLE_STATUSES)
+    if rollup_mode not in RollupMode.values:
+        raise InvalidInput("汇总方式不正确", "unknown roll-up mode", details={"choices": list(RollupMode.values)})
+    parts = [p for p in (parts or ()) if any(p.values())]
+    if not parts:
+        raise InvalidInput("请至少列出一个子任务的牵头单位", "list at least one sub-task")
+    if len(parts) > MAX_SUBTASKS:
+        raise InvalidInput(f"一次最多分解为{MAX_SUBTASKS}个子任务", f"at most {MAX_SUBTASKS} sub-tasks at once")
+    today = today or timezone.localdate()
+    seen: set[int] = set()
+    checked = [_subtask_part(task, part, seen, today) for part in parts]
+    root_path = task.tree_path or f"/{task.pk}/"
+    if len(root_path) + 12 > Task._meta.get_field("tree_path").max_length:
+        raise InvalidInput("分解层级过深", "the task tree is too deep to split further")
+    issuing_unit_id = None if perms.is_supervisor(actor) else perms.unit_of(actor).pk
+    _check_below_issuer(issuing_unit_id,
+                        {p["lead_unit_id"] for p in checked} | {u for p in checked for u in p["coop_unit_ids"]})
+    _bump(task, expected_version=version, tree_path=root_path, rollup_mode=rollup_mode)
+    now = timezone.now()
+    children = []
+    for part in checked:
+        child = Task(kind=task.kind, meeting=task.meeting, seq=task.seq, title=part["title"], text=part["text"],
+                     heading=task.heading, area_id=task.area_id, lead_unit_id=part["lead_unit_id"],
+                     deadline=part["deadline"], priority=task.priority, report_cycle=task.report_cycle,
+                     report_every=task.report_every, created_by=actor, status=TaskStatus.ASSIGNED, assigned_at=now,
+                     parent=task, issuing_unit_id=issuing_unit_id)
+        child.full_clean(exclude=["meeting", "area", "lead_unit", "created_by", "latest_report", "parent",
+                                  "issuing_unit"])
+        child.save()
+        child.tree_path = f"{root_path}{child.pk}/"
+        Task.objects.filter(pk=child.pk).update(tree_path=child.tree_path)
+        if part["coop_unit_ids"]:
+            child.coop_units.set(part["coop_unit_ids"])
+        children.append((child, part))
+    for child, part in children:  # the audit chain after every row: lock order
+        audit_log(actor=actor, event_type=EventType.SUBTASK_ISSUED, task=child, meeting=task.meeting,
+                  target_unit=child.lead_unit,
+                  extra={"parent_id": task.pk, "lead_unit_id": part["lead_unit_id"],
+                         "coop_unit_ids": part["coop_unit_ids"], "deadline": _jsonable(part["deadline"]),
+                         "issuing_unit_id": issuing_unit_id})
+    audit_log(actor=actor, event_type=EventType.TASK_DECOMPOSED, task=task, meeting=task.meeting,
+              extra={"child_ids": [c.pk for c, _ in children], "rollup_mode": rollup_mode,
+                     "issuing_unit_id": issuing_unit_id})
+    for child, _ in children:
+        task_assigned_notify_in_txn(task=child)
+    return [child for child, _ in children]
+
+
 REASSIGNABLE = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
 
 
@@ -569,6 +704,7 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
         raise InvalidInput("请选择牵头单位", "choose a lead unit")
     lead = int(lead_unit_id)
     coop = sorted(_check_units(lead, coop_unit_ids))
+    _check_below_issuer(task.issuing_unit_id, {lead, *coop})
     old_lead, old_status = task.lead_unit_id, task.status
     old_coop = sorted(task.coop_units.values_list("id", flat=True))
     if lead == old_lead and coop == old_coop and old_status != TaskStatus.RETURNED:
@@ -605,6 +741,7 @@ def task_deadline_adjust(*, actor, task_id: int, version: int, deadline: dt.date
     if not (reason or "").strip():
         raise InvalidInput("请填写调整理由", "a reason is required")
     check_deadline(deadline)
+    check_subtask_deadline(task, deadline)
     if deadline == task.deadline:
         raise InvalidInput("新时限与原时限相同", "the deadline did not change")
     old = task.deadline
@@ -646,7 +783,7 @@ def task_decline(*, actor, task_id: int, reason: str) -> Task:
     _bump(task, status=TaskStatus.RETURNED)
     audit_log(actor=actor, event_type=EventType.TASK_DECLINED, task=task, meeting=task.meeting,
               extra={"reason": reason})
-    notify(recipients=supervisors(), kind="task_declined", task=task, title=f"交办事项被退回：{task.title}",
+    notify(recipients=task_supervisors(task), kind="task_declined", task=task, title=f"交办事项被退回：{task.title}",
            body=reason)
     return task
 
@@ -756,7 +893,7 @@ def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: in
                   meeting=task.meeting,
                   extra={"evidence_text": evidence_text, "evidence_files": len(stored),
                          "coop_parts": {str(k): v for k, v in coop_parts_in(task).items()}})
-    recipients = list(supervisors())
+    recipients = task_supervisors(task)
     if for_unit or not lead_member:
         recipients += list(unit_people(task.lead_unit_id))
     prefix = ("申请办结：" if request_close else "督查室代录进展：" if for_unit
@@ -824,9 +961,11 @@ def _record_review(actor, report: ProgressReport, status: str, comment: str):
 
 
 @durable_action
-def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport:
-    """Supervisors accept a report; accepting a close request closes the task (办结销号). Events REPORT_ACCEPTED
-    (and TASK_CLOSED); the reporting unit is told. Repeating it changes nothing."""
+def report_accept(*, actor, report_id: int, comment: str = "", override_reason: str = "") -> ProgressReport:
+    """The office that supervises the task accepts a report; accepting a close request closes the task (办结销号).
+    A task split into sub-tasks is not signed off while one of them is open, unless the office gives
+    ``override_reason`` (then TASK_CLOSED_OVER_OPEN_SUBTASKS records it). Events REPORT_ACCEPTED (and TASK_CLOSED);
+    the reporting unit is told. Repeating it changes nothing."""
     report = _reviewable_report(actor, report_id)
     if report.status == ReportStatus.ACCEPTED:
         return report
@@ -839,14 +978,29 @@ def report_accept(*, actor, report_id: int, comment: str = "") -> ProgressReport
         from duban.sources.actions import check_can_close_in_txn  # a kind's own record may block the close
 
         check_can_close_in_txn(task)
+        open_subtasks = _open_subtasks_check(task, override_reason)
         closed_reports = _close_bump(task, now, actor=actor)  # before the chain: lock order
     audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"comment": comment})
+    if closing and open_subtasks:
+        audit_log(actor=actor, event_type=EventType.TASK_CLOSED_OVER_OPEN_SUBTASKS, task=task, report=report,
+                  meeting=task.meeting, extra={"reason": override_reason.strip(), "open_subtask_ids": open_subtasks})
     if closing:
         _close_log(actor=actor, task=task, report=report, closed_reports=closed_reports)
     notify(recipients=unit_recipients(report.unit_id), kind="report_accepted", task=task,
            title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
     return report
+
+
+def _open_subtasks_check(task: Task, override_reason: str) -> list[int]:
+    """The ids of the task's sub-tasks still open; refused while there are any and no reason overrides (a parent
+    is signed off when its parts are, or by the office's explicit, audited decision)."""
+    open_ids = sorted(Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).values_list("pk", flat=True))
+    if open_ids and not (override_reason or "").strip():
+        raise Conflict(f"该事项还有{len(open_ids)}项子任务未办结；如确需办结，请填写理由",
+                       f"{len(open_ids)} sub-task(s) are still open; give a reason to sign off anyway",
+                       details={"open_subtask_ids": open_ids})
+    return open_ids
 
 
 @durable_action

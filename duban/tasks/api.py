@@ -54,6 +54,8 @@ class TaskOut(Schema):
     report_cycle: str
     report_every: int
     version: int
+    parent_id: int | None = None  # the task it was split from (分解下达)
+    issuing_unit_id: int | None = None  # the unit whose supervision office issued it; None: the office
     deadline_warning: str = ""  # non-empty when the deadline falls on a non-working day
 
     @staticmethod
@@ -162,6 +164,8 @@ class ReportOut(Schema):
 
 class ReviewIn(Schema):
     comment: str = ""
+    # signing off a task whose sub-tasks are not all closed needs the office's reason
+    override_reason: str = ""
 
 
 @router.get("", response=list[TaskOut], summary="督办事项列表 tasks (filter, paginated)")
@@ -224,6 +228,28 @@ def task_reassign(request, task_id: int, payload: ReassignIn):
                  lead_unit_id=payload.lead_unit_id, coop_unit_ids=payload.coop_unit_ids, reason=payload.reason)
 
 
+class SubtaskIn(Schema):
+    lead_unit_id: int
+    coop_unit_ids: list[int] = []
+    deadline: dt.date | None = Field(None, description="no later than the parent's; the parent's when left out")
+    title: str = ""
+    text: str = ""
+
+
+class DecomposeIn(Schema):
+    version: int
+    parts: list[SubtaskIn]
+    rollup_mode: str = Field("worst", description="worst / share / all: how the parent rolls up its sub-tasks")
+
+
+@router.post("/{int:task_id}/decompose", response={201: list[TaskOut]}, summary="分解下达 split into sub-tasks")
+def task_decompose(request, task_id: int, payload: DecomposeIn):
+    children = actions.task_decompose(actor=request.user, task_id=task_id, version=payload.version,
+                                      parts=[part.dict() for part in payload.parts], rollup_mode=payload.rollup_mode)
+    made = selectors.task_list(viewer=request.user).filter(pk__in=[c.pk for c in children])
+    return Status(201, task_out_rows(made))
+
+
 class DeadlineIn(Schema):
     version: int
     deadline: dt.date
@@ -258,7 +284,8 @@ def report_list(request, status: str | None = None):
 
 @reports_router.post("/{int:report_id}/accept", response=ReportOut, summary="采纳 accept a report")
 def report_accept(request, report_id: int, payload: ReviewIn):
-    actions.report_accept(actor=request.user, report_id=report_id, comment=payload.comment)
+    actions.report_accept(actor=request.user, report_id=report_id, comment=payload.comment,
+                          override_reason=payload.override_reason)
     return selectors.report_get(viewer=request.user, report_id=report_id)
 
 

@@ -77,6 +77,13 @@ class TaskManager(models.Manager):
 LIST_ORDER = ("-meeting_date", "meeting_id", "seq", "id")
 
 
+class RollupMode(models.TextChoices):
+    """How a task split into sub-tasks (分解下达) takes its progress and light from them."""
+    WORST = "worst", _("取最差灯色")
+    SHARE = "share", _("按办结比例")
+    ALL = "all", _("全部办结")
+
+
 class Task(models.Model):
     kind = models.CharField(_("类型"), max_length=20, choices=TaskKind.choices, default=TaskKind.MEETING)
     meeting = models.ForeignKey("meetings.Meeting", null=True, blank=True, on_delete=models.PROTECT,
@@ -113,6 +120,16 @@ class Task(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Levels (分解下达): a sub-task points at the task it was split from. ``tree_path`` is the chain of task ids
+    # from the root ("/<root>/<child>/.../"), set by the action that splits, so a task's whole subtree is one
+    # indexed prefix query; a task never split and split from nothing keeps "". ``issuing_unit`` is the unit whose
+    # supervision office (本级督查室) issued the sub-task and supervises it; None is the top-level office.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    tree_path = models.CharField(max_length=255, db_index=True, default="", blank=True, editable=False)
+    issuing_unit = models.ForeignKey("core.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="issued_tasks")
+    rollup_mode = models.CharField(_("汇总方式"), max_length=10, choices=RollupMode.choices,
+                                   default=RollupMode.WORST)
 
     class Meta:
         ordering = ["meeting_id", "seq", "id"]

@@ -325,3 +325,15 @@ def task_stats(*, viewer, meeting_id: int | None = None, today: dt.date | None =
     return TaskStats(total=total, by_status=by_status, overdue=overdue, closed=closed,
                      completion_rate=round(100 * closed / total, 1) if total else 0.0, by_area=by_area,
                      by_unit=by_unit)
+
+
+def split_unit_choices(*, viewer) -> QuerySet[Unit]:
+    """The units a viewer's 分解下达 may name: any active unit for the office, the active units below its own for a
+    unit's supervision office (``task_decompose`` refuses any other)."""
+    units = Unit.objects.filter(is_active=True).only("id", "name", "path").order_by("path", "sort_order", "id")
+    if perms.is_supervisor(viewer):
+        return units
+    own = perms.unit_of(viewer)
+    if not perms.is_unit_supervisor(viewer):
+        return units.none()
+    return units.filter(path__startswith=own.path).exclude(pk=own.pk)

@@ -23,5 +23,6 @@ urlpatterns = [
     path("tasks/<int:task_id>/row/", views.task_row, name="row"),
     path("tasks/<int:task_id>/edit/", views.task_edit, name="edit"),
     path("tasks/<int:task_id>/split/", views.task_split, name="split"),
+    path("tasks/<int:task_id>/decompose/", views.task_decompose, name="decompose"),
     path("tasks/<int:task_id>/withdraw/", views.task_withdraw, name="withdraw"),
 ]

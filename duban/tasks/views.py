@@ -6,6 +6,7 @@ form's action are shown next to the form, others become 404/403 through ``page_e
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape as quote
 
 from django import forms
@@ -31,7 +32,8 @@ from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_error
 from duban.followup.templatetags.followup_tags import light_badge_of_values
 from duban.meetings.selectors import meeting_choices
 from duban.tasks import actions, palette, selectors
-from duban.tasks.models import OPEN_STATUSES, REPORTABLE_STATUSES, ReportStatus, TaskStatus, choice_label, is_late
+from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ReportStatus, RollupMode, TaskStatus,
+                                choice_label, is_late)
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
 
@@ -231,12 +233,17 @@ def task_detail(request, task_id: int):
     can_accept = task.status == TaskStatus.ASSIGNED and perms.can_accept_task(user, task)
     can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
                   and perms.can_report_on_task(user, task))
-    can_review = perms.is_supervisor(user)
+    can_review = perms.supervises_task(user, task)
     # A unit renamed since the task was made (机构更名) shows the name the task was given to as well.
     lead_name_then = (unit_name_at(unit=task.lead_unit, when=task.assigned_at or task.created_at)
                       if task.lead_unit_id else "")
+    office = _office_actions(user, task)
+    from duban.followup.selectors import task_tree  # here, as in ``_office_actions``: follow-up reads tasks
+
+    tree = task_tree(viewer=user, task=task)  # None (and no query) for a task never split
     return render(request, "tasks/detail.html", {
-        "office": _office_actions(user, task),
+        "tree": tree, "rolled": tree.top if tree is not None and tree.top.subtasks else None,
+        "office": office,
         "task": task, "reports": reports, "history": history, "today": selectors.today_local(),
         "lead_name_then": lead_name_then if task.lead_unit_id and lead_name_then != task.lead_unit.name else "",
         "can_accept": can_accept, "can_decline": can_accept,
@@ -245,7 +252,20 @@ def task_detail(request, task_id: int):
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
         "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
         "commented": EventType.TASK_COMMENTED in kinds,
+        "split": _split_form(user, task, office.get("units")),
     })
+
+
+def _split_form(user, task, office_units=None) -> dict:
+    """What the 分解下达 form offers: the units a sub-task may go to, blank rows, the roll-up modes; empty for a
+    viewer who may not split the task. The office may name any active unit, the list its 改派 form has read
+    already (``office_units``: one query less on the page)."""
+    if task.status not in perms.SPLITTABLE_STATUSES or not perms.can_split_task(user, task):
+        return {}
+    units = (office_units if office_units is not None and perms.is_supervisor(user)
+             else selectors.split_unit_choices(viewer=user))
+    return {"units": units, "rows": range(SPLIT_ROWS),
+            "modes": RollupMode.choices, "max_deadline": task.deadline}
 
 
 def _office_actions(user, task) -> dict:
@@ -265,8 +285,9 @@ def _office_actions(user, task) -> dict:
     }
     if not any(office.values()):
         return {}
-    if reassign:
-        office["units"] = unit_list(viewer=user).select_related(None).only("id", "name")
+    if reassign:  # a level's own office gives its sub-tasks only to the units below it
+        office["units"] = (unit_list(viewer=user).select_related(None).only("id", "name") if perms.is_supervisor(user)
+                           else selectors.split_unit_choices(viewer=user))
         office["coop_ids"] = {u.pk for u in task.coop_units.all()}  # prefetched with the task
     return office
 
@@ -336,6 +357,33 @@ def task_reassign(request, task_id: int):
                       lead_unit_id=d["lead_unit"], coop_unit_ids=coop, reason=d["reason"].strip())
 
 
+SPLIT_ROWS = 6  # the split form's blank rows; the API takes any number up to ``actions.MAX_SUBTASKS``
+
+
+@login_required
+@require_POST
+@page_errors
+def task_decompose(request, task_id: int):
+    """分解下达 from the task page: rows of a lead unit, its cooperating units and a deadline."""
+    parts = []
+    try:
+        for i in range(actions.MAX_SUBTASKS):
+            lead = request.POST.get(f"lead_{i}", "")
+            if f"lead_{i}" not in request.POST:
+                break
+            deadline = request.POST.get(f"deadline_{i}", "").strip()
+            parts.append({"lead_unit_id": int(lead) if lead.isdigit() else None,
+                          "coop_unit_ids": [int(v) for v in request.POST.getlist(f"coop_{i}") if v.isdigit()],
+                          "deadline": dt.date.fromisoformat(deadline) if deadline else None,
+                          "title": request.POST.get(f"title_{i}", "").strip()})
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return _back_to_task(request, task_id, InvalidInput("日期或版本格式不正确", "a date or the version is malformed"))
+    parts = [p for p in parts if p["lead_unit_id"] or p["deadline"] or p["coop_unit_ids"] or p["title"]]
+    return _task_step(request, task_id, actions.task_decompose, "已分解下达，各单位已收到通知。", version=version,
+                      parts=parts, rollup_mode=request.POST.get("rollup_mode", "worst"))
+
+
 class DeadlineAdjustForm(forms.Form):
     version = forms.IntegerField()
     deadline = forms.DateField(error_messages={"required": "请选择新的时限", "invalid": "日期格式不正确"})
@@ -397,6 +445,7 @@ def reports_pending(request):
     files = selectors.report_files_of(report_ids=[r.pk for r in page])
     for r in page:
         r.shown_files = files.get(r.pk, [])
+        r.can_review = perms.can_review_report(request.user, r)  # a level's office reviews only what it issued
     return render(request, "tasks/reports_pending.html", {
         "page": page, "can_review": perms.is_supervisor(request.user),
     })
@@ -448,7 +497,8 @@ def _back_to_reports(request, error=None, ok=""):
 def report_accept(request, report_id: int):
     try:
         report = actions.report_accept(actor=request.user, report_id=report_id,
-                                       comment=request.POST.get("comment", "").strip())
+                                       comment=request.POST.get("comment", "").strip(),
+                                       override_reason=request.POST.get("override_reason", ""))
     except (Conflict, InvalidInput) as exc:
         return _back_to_reports(request, exc)
     return _back_to_reports(request, ok="已采纳，事项已办结销号。" if report.request_close else "已采纳。")

@@ -70,6 +70,8 @@ def _open_tasks(viewer):
 def workbench_get(*, viewer, today: dt.date) -> Workbench:
     if perms.is_supervisor(viewer):
         return _office(viewer, today)
+    if perms.is_unit_supervisor(viewer):
+        return _unit_supervisor(viewer, today)
     if perms.is_unit_member(viewer):
         return _unit(viewer, today)
     if perms.is_office(viewer):
@@ -77,20 +79,42 @@ def workbench_get(*, viewer, today: dt.date) -> Workbench:
     return Workbench("", [])
 
 
-def _office(viewer, today: dt.date) -> Workbench:
-    reports = (perms.reports_visible_to(viewer).filter(status=ReportStatus.SUBMITTED)
+def _review_sections(viewer, tasks) -> list[Section]:
+    """What the supervising office must decide on the tasks it supervises (``perms.tasks_supervised_by``):
+    reports to review, extension requests, assignments sent back."""
+    supervised = perms.tasks_supervised_by(viewer)
+    reports = (perms.reports_visible_to(viewer).filter(status=ReportStatus.SUBMITTED, task__in=supervised)
                .select_related("task", "unit").only("id", "request_close", "progress_percent", "created_at",
                                                     "task__id", "task__title", "unit__name")
                .order_by("-request_close", "created_at"))
     extensions = (ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING,
-                                                  task__in=perms.tasks_visible_to(viewer))
+                                                  task__in=perms.tasks_visible_to(viewer).filter(pk__in=supervised))
                   .select_related("task", "unit").order_by("created_at"))
-    tasks = _open_tasks(viewer)
-    return Workbench("office", [
+    return [
         _section("reports", "待审核进展", reports, more_url="/tasks/reports/pending/", empty="没有待审核的进展"),
         _section("extensions", "待审批延期", extensions, empty="没有待审批的延期申请"),
-        _section("returned", "被退回交办", tasks.filter(status=TaskStatus.RETURNED).order_by("-updated_at"),
-                 more_url="/tasks/?status=returned", empty="没有被退回的事项"),
+        _section("returned", "被退回交办", tasks.filter(status=TaskStatus.RETURNED, pk__in=supervised)
+                 .order_by("-updated_at"), more_url="/tasks/?status=returned", empty="没有被退回的事项"),
+    ]
+
+
+def _unit_supervisor(viewer, today: dt.date) -> Workbench:
+    """A unit's own 督查室 (a district's): what it must decide on the sub-tasks its unit issued, the issued ones
+    newly red, then its unit's own work as any unit's."""
+    issued = _open_tasks(viewer).filter(issuing_unit_id=perms.unit_of(viewer).pk)
+    own = _unit(viewer, today)
+    return Workbench("unit", [
+        *_review_sections(viewer, issued),
+        _section("issued_red", "下达事项超期", issued.filter(deadline__lt=today).order_by("deadline", "id"),
+                 empty="本级下达的事项没有超期"),
+        *own.sections,
+    ])
+
+
+def _office(viewer, today: dt.date) -> Workbench:
+    tasks = _open_tasks(viewer)
+    return Workbench("office", [
+        *_review_sections(viewer, tasks),
         _section("new_red", "新亮红灯", tasks.filter(deadline__lt=today,
                                                   deadline__gte=today - dt.timedelta(days=NEW_RED_DAYS))
                  .order_by("-deadline", "id"), more_url="/tasks/?overdue=1", empty=f"近{NEW_RED_DAYS}天没有新超期的事项"),

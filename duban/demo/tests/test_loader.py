@@ -35,3 +35,27 @@ def test_demo_has_units_one_user_per_role_and_work_under_way():
     again = load_demo(today=today)
     assert (again.meeting_id, again.units, again.users) == (summary.meeting_id, summary.units, summary.users)
     assert Task.objects.count() == tasks.count()
+
+
+def test_demo_has_a_directive_split_to_the_districts_and_further():
+    from duban.core import permissions as perms
+
+    today = dt.date(2026, 11, 25)
+    load_demo(today=today)
+    User = get_user_model()
+    district_office = User.objects.get(username="linchuan.office")
+    township = User.objects.get(username="shangdundu.staff")
+    assert district_office.profile.role == Role.UNIT_SUPERVISOR
+    city = Task.objects.get(lead_unit__name="各辖市区人民政府", parent__isnull=True, tree_path__gt="")
+    districts = Task.objects.filter(parent=city)
+    assert districts.count() == 4 and not districts.exclude(issuing_unit__isnull=True).exists()
+    linchuan = districts.get(lead_unit__name="临川区人民政府")
+    towns = Task.objects.filter(parent=linchuan)
+    assert towns.count() == 2 and set(towns.values_list("issuing_unit__name", flat=True)) == {"临川区人民政府"}
+    assert all(t.tree_path == f"/{city.pk}/{linchuan.pk}/{t.pk}/" for t in towns)
+    # the township sees its own part only; the district's 督查室 supervises the townships' parts
+    mine = towns.get(lead_unit=township.profile.unit)
+    assert set(perms.tasks_visible_to(township).filter(tree_path__startswith=city.tree_path)
+               .values_list("pk", flat=True)) == {mine.pk}
+    assert all(perms.supervises_task(district_office, t) for t in towns)
+    assert mine.status == TaskStatus.IN_PROGRESS

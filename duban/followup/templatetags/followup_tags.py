@@ -71,12 +71,15 @@ def light_badge_of_values(status, deadline, assigned_at, progress_percent, repor
 
 
 @register.inclusion_tag("followup/_task_followup.html", takes_context=True)
-def task_followup(context, task, today=None):
-    """The follow-up section of a task page for the signed-in viewer."""
+def task_followup(context, task, today=None, rolled=None):
+    """The follow-up section of a task page for the signed-in viewer; ``rolled``: the task's node in its tree
+    when it has sub-tasks, whose light (rolled up from them) the section shows."""
     from duban.followup.selectors import task_followup as followup_get
 
     request = context.get("request")
     data = followup_get(viewer=request.user, task=task, today=today)
+    if rolled is not None:
+        data.light = rolled.light
     shown = light_display(data.light.code) if data.light.code in LIGHTS else ("", "", "")
     return {"f": data, "light_code": shown[0], "light_label": shown[1], "badge_class": shown[2], "request": request,
             "csrf_token": context.get("csrf_token")}
@@ -92,3 +95,19 @@ def task_top(context, task, commented=True):
     request = context.get("request")
     return {"top": top_get(viewer=request.user, task=task, commented=commented), "request": request,
             "csrf_token": context.get("csrf_token")}
+
+
+@register.simple_tag
+def light_of(light):
+    """A light already computed (a task's roll-up from its sub-tasks) as ``light_badge`` shows one."""
+    return _badge(light)
+
+
+@register.inclusion_tag("followup/_task_tree.html")
+def task_tree(tree):
+    """The tree of sub-tasks on a task page (分解下达), as ``duban.followup.selectors.task_tree`` read it for the
+    viewer: the levels above the viewer may see, the task and its subtree with each node's light and progress,
+    rolled up from below."""
+    rows = [(node, *light_display(node.light.code)) if node.light.code in LIGHTS else (node, "", "", "")
+            for node in tree.nodes]
+    return {"tree": tree, "rows": rows, "top": rows[0]}

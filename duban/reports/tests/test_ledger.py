@@ -44,7 +44,8 @@ def read(data: bytes):
 # --- export --------------------------------------------------------------------------------------------------
 
 DEFAULT_COLUMNS = ["序号", "任务编号", "来源会议/文号", "督办事项", "督办内容", "领域", "牵头单位", "配合单位", "时限",
-                   "状态", "亮灯", "交办日期", "办结日期", "最新进展", "责任领导/联系人", "督办次数", "备注"]
+                   "状态", "亮灯", "交办日期", "办结日期", "最新进展", "责任领导/联系人", "督办次数", "备注",
+                   "上级任务编号"]
 
 
 def by_header(ws, header_row=2):
@@ -65,10 +66,10 @@ def test_export_layout_matches_database(org):
     assert wb.sheetnames == ["督办台账"]
     ws = wb.active
     assert ws["A1"].value.startswith("督办事项台账")
-    assert "A1:Q1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:R1" in {str(r) for r in ws.merged_cells.ranges}
     # the columns a 督查室's ledger keeps, in that order
     assert [c.value for c in ws[2]] == DEFAULT_COLUMNS
-    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:Q4"
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:R4"
     assert ws.print_title_rows == "$2:$2" and ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9  # A4 in the format's paper codes
     widths = {c.value: ws.column_dimensions[c.column_letter].width for c in ws[2]}

@@ -1,0 +1,127 @@
+"""Supervision across levels, in real Chromium: the city's office splits a task it assigned to 各辖市区 into the
+districts; the district's own 督查室 splits its part to two townships; the townships sign for their parts and ask
+to close them; the district's 督查室 signs them off; the city, on a phone, sees the roll-up and its light change.
+Screenshots go to test-results/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from duban.conftest import PASSWORD, REPO_DIR, require_tool, use_data_dir
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 390, "height": 844}
+
+
+def _sign_in(browser, base, username, errors, viewport=None):
+    """A fresh browser context (its own cookies) signed in as ``username``."""
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def _split(page, units: list[str]) -> None:
+    """Open the task page's 分解下达 panel, list one unit per row and send it."""
+    page.click("#split-panel summary")
+    for i, name in enumerate(units):
+        page.select_option(f"#split-lead-{i}", label=name)
+    page.click("#split-submit")
+    page.locator(".alert-success").wait_for()
+
+
+def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, transactional_db, settings, tmp_path,
+                                                                  monkeypatch):
+    require_tool(CHROMIUM.exists(), "chromium")
+    from django.utils import timezone
+    from playwright.sync_api import expect, sync_playwright
+
+    from duban.conftest import Org
+    from duban.tasks import actions
+    from duban.tasks.models import Task
+    from duban.tasks.tests.levels_world import make_levels
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    use_data_dir(settings, tmp_path)
+    lv = make_levels(Org())
+    # The city assigned (交办) the directive to 各辖市区 three weeks into a four-week deadline, nothing done yet:
+    # 75% of the time gone at 0% is behind (黄灯) by the light rule.
+    city = lv.city_task(days=10)
+    Task.objects.filter(pk=city.pk).update(assigned_at=timezone.now() - dt.timedelta(days=30))
+    base = live_server.url
+    out = REPO_DIR / "test-results"
+    out.mkdir(exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+        # 1. The city's office splits its task into the districts.
+        page = _sign_in(browser, base, "supervisor", errors)
+        page.goto(f"{base}/tasks/{city.pk}/")
+        _split(page, ["临川区人民政府", "东乡区人民政府"])
+        expect(page.locator("#task-tree .tree-node")).to_have_count(2)
+        expect(page.locator("#rollup")).to_have_attribute("data-light", "yellow")
+        part = Task.objects.get(parent=city, lead_unit=lv.district)
+        part2 = Task.objects.get(parent=city, lead_unit=lv.district2)
+
+        # 2. The district's 督查室 splits its part to its two townships (the sibling district is not offered).
+        page = _sign_in(browser, base, "district_sup", errors)
+        page.goto(f"{base}/tasks/{part.pk}/")
+        expect(page.locator("#split-lead-0 option", has_text="东乡区人民政府")).to_have_count(0)
+        _split(page, ["临川区上顿渡镇人民政府", "临川区温泉镇人民政府"])
+        expect(page.locator("#task-tree .tree-node")).to_have_count(2)
+        page.screenshot(path=str(out / "levels-district-split.png"), full_page=True)
+
+        # 3. Each township signs for its part and asks to close it; neither sees the other's.
+        for username, town in (("town_a_staff", lv.town_a), ("town_b_staff", lv.town_b)):
+            mine = Task.objects.get(parent=part, lead_unit=town)
+            page = _sign_in(browser, base, username, errors)
+            page.goto(f"{base}/tasks/{mine.pk}/")
+            page.click("#accept-button")
+            expect(page.locator("#task-status")).to_have_text("已签收")
+            page.fill("#close-text", "辖区燃气隐患已全部排查整改。")
+            page.fill("#close-evidence", "排查整改台账")
+            page.click("#close-form button[type=submit]")
+            expect(page.locator("#task-status")).to_have_text("申请办结")
+            other = Task.objects.exclude(pk=mine.pk).get(parent=part)
+            seen = len(errors)
+            assert page.goto(f"{base}/tasks/{other.pk}/").status == 404
+            del errors[seen:]  # the 404 just asked for, reported by the console too
+
+        # the sibling district reports its progress meanwhile
+        actions.task_accept(actor=lv.district2_staff, task_id=part2.pk)
+        actions.report_submit(actor=lv.district2_staff, task_id=part2.pk, text="已排查六成", progress_percent=60)
+
+        # 4. The district's 督查室 signs both off from its 工作台's list of close requests.
+        page = _sign_in(browser, base, "district_sup", errors)
+        expect(page.locator("#wb-reports .wb-item")).to_have_count(2)
+        for town in (lv.town_a, lv.town_b):
+            mine = Task.objects.get(parent=part, lead_unit=town)
+            page.goto(f"{base}/tasks/{mine.pk}/")
+            page.click("#close-request button.btn-success")
+            expect(page.locator("#task-status")).to_have_text("已办结")
+
+        # 5. The city, on a phone, sees the townships closed under the district and its own light change.
+        page = _sign_in(browser, base, "supervisor", errors, viewport=PHONE)
+        page.goto(f"{base}/tasks/{city.pk}/")
+        expect(page.locator("#task-tree .tree-node")).to_have_count(4)
+        expect(page.locator("#task-tree .tree-node[data-status=closed]")).to_have_count(2)
+        expect(page.locator("#rollup")).to_have_attribute("data-light", "green")
+        expect(page.locator("#rollup")).to_have_attribute("data-progress", "80")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
+        page.screenshot(path=str(out / "levels-city-rollup-phone.png"), full_page=True)
+        browser.close()
+    assert not errors, errors

@@ -1,0 +1,405 @@
+"""Levels of supervision: 分解下达 into sub-tasks, each level supervising what it issued, scope along the unit
+tree, and the roll-up of a parent from its children."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from duban.core import permissions as perms
+from duban.core.audit import EventType
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.models import AuditEvent, Notification
+from duban.tasks import actions
+from duban.tasks.models import Task, TaskStatus
+from duban.tasks.tests.levels_world import make_levels
+
+
+@pytest.fixture
+def lv(org):
+    return make_levels(org)
+
+
+def visible_ids(user) -> set[int]:
+    return set(perms.tasks_visible_to(user).values_list("pk", flat=True))
+
+
+def test_the_office_splits_a_city_task_into_the_districts(lv, django_capture_on_commit_callbacks):
+    city = lv.city_task()
+    before = AuditEvent.objects.latest("pk").pk
+    parts = lv.split(lv.org.supervisor, city, lv.district, lv.district2)
+    city.refresh_from_db()
+    assert city.tree_path == f"/{city.pk}/"
+    assert [p.lead_unit_id for p in parts] == [lv.district.pk, lv.district2.pk]
+    for part in Task.objects.filter(pk__in=[p.pk for p in parts]):
+        assert part.parent_id == city.pk
+        assert part.tree_path == f"/{city.pk}/{part.pk}/"
+        assert part.issuing_unit_id is None  # the office issued it
+        assert part.status == TaskStatus.ASSIGNED and part.assigned_at is not None
+        assert part.deadline == city.deadline
+    events = list(AuditEvent.objects.filter(pk__gt=before).order_by("pk"))
+    assert [e.event_type for e in events] == [EventType.SUBTASK_ISSUED, EventType.SUBTASK_ISSUED,
+                                              EventType.TASK_DECOMPOSED]
+    assert events[0].extra["parent_id"] == city.pk and events[0].target_unit_id == lv.district.pk
+    assert events[2].task_id == city.pk and events[2].extra["child_ids"] == [p.pk for p in parts]
+    assert all(e.actor_id == lv.org.supervisor.pk for e in events)
+    # the kept counts follow (the database's triggers see every insert)
+    from duban.tasks.tests.test_tally import counted, recounted
+
+    assert counted() == recounted()
+    # the districts' people are told as on 交办
+    told = set(Notification.objects.filter(kind="task_assigned", task__in=parts).values_list("recipient_id", "task_id"))
+    assert (lv.district_staff.pk, parts[0].pk) in told and (lv.district2_staff.pk, parts[1].pk) in told
+
+
+def test_a_subtask_deadline_after_the_parents_is_refused_and_nothing_is_written(lv):
+    city = lv.city_task(days=30)
+    before = (AuditEvent.objects.count(), Task.objects.count(), Notification.objects.count())
+    with pytest.raises(InvalidInput) as exc:
+        lv.split(lv.org.supervisor, city, lv.district, lv.district2, days=31)
+    assert "晚于上级任务时限" in exc.value.message_zh and "after its parent" in exc.value.message_en
+    assert (AuditEvent.objects.count(), Task.objects.count(), Notification.objects.count()) == before
+    assert Task.objects.get(pk=city.pk).tree_path == ""
+
+
+def test_a_split_lists_each_unit_once_and_needs_a_lead(lv):
+    city = lv.city_task()
+    with pytest.raises(InvalidInput):
+        lv.split(lv.org.supervisor, city, lv.district, lv.district)
+    with pytest.raises(InvalidInput):
+        actions.task_decompose(actor=lv.org.supervisor, task_id=city.pk, version=city.version,
+                               parts=[{"deadline": city.deadline}])
+    with pytest.raises(Conflict):  # a stale version: someone changed the task meanwhile
+        actions.task_decompose(actor=lv.org.supervisor, task_id=city.pk, version=city.version - 1,
+                               parts=[{"lead_unit_id": lv.district.pk}])
+    assert not Task.objects.filter(parent=city).exists()
+
+
+def test_a_district_office_splits_its_part_further_and_issues_it(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    assert town_a.issuing_unit_id == lv.district.pk and town_b.issuing_unit_id == lv.district.pk
+    assert town_a.tree_path == f"/{city.pk}/{part.pk}/{town_a.pk}/"
+    # and again below: the township's own 督查室 splits its part (any depth)
+    from duban.core.actions import unit_create
+
+    village = unit_create(actor=lv.org.system, name="上顿渡镇前进村", parent=lv.town_a)
+    actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
+    with pytest.raises(InvalidInput):  # a level issues only to the units below it
+        lv.split(lv.town_a_sup, town_a, lv.org.other)
+    (leaf,) = lv.split(lv.town_a_sup, town_a, village)
+    leaf.refresh_from_db()
+    assert leaf.tree_path == f"{town_a.tree_path}{leaf.pk}/" and leaf.issuing_unit_id == lv.town_a.pk
+
+
+def test_who_may_split(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    with pytest.raises(PermissionDenied):  # the district's staff: not its supervision office
+        lv.split(lv.district_staff, part, lv.town_a)
+    with pytest.raises(NotFound):  # another district's part is out of scope
+        lv.split(lv.district_sup, part2, lv.town_a)
+    with pytest.raises(PermissionDenied):  # the level above reads the townships' parts but did not issue them
+        lv.split(lv.org.supervisor, town_a, lv.org.other)
+    with pytest.raises(PermissionDenied):  # a leader reads only
+        lv.split(lv.org.leader, city, lv.org.other)
+
+
+def test_scope_follows_the_unit_tree(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    everything = {city.pk, part.pk, part2.pk, town_a.pk, town_b.pk}
+    assert everything <= visible_ids(lv.org.supervisor)
+    assert everything <= visible_ids(lv.org.leader)
+    assert visible_ids(lv.district_sup) & everything == {part.pk, town_a.pk, town_b.pk}
+    assert visible_ids(lv.district_staff) & everything == {part.pk, town_a.pk, town_b.pk}
+    assert visible_ids(lv.town_a_staff) & everything == {town_a.pk}  # never a sibling's, nor the levels above
+    assert visible_ids(lv.town_b_staff) & everything == {town_b.pk}
+    assert visible_ids(lv.district2_staff) & everything == {part2.pk}
+    assert visible_ids(lv.org.other_staff) & everything == set()
+    # the list order spelling of the scope agrees
+    assert set(perms.tasks_visible_to(lv.town_a_staff, in_list_order=True).values_list("pk", flat=True)) & everything \
+        == {town_a.pk}
+
+
+def test_each_level_supervises_what_it_issued(lv, django_capture_on_commit_callbacks):
+    city, part, part2, town_a, town_b = lv.world()
+    actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
+    before = Notification.objects.latest("pk").pk
+    report = actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="已排查", progress_percent=100,
+                                   request_close=True, evidence_text="排查台账")
+    # the close request goes to the district's 督查室, which issued the sub-task, not to the city office
+    told = set(Notification.objects.filter(pk__gt=before).values_list("recipient_id", flat=True))
+    assert lv.district_sup.pk in told and lv.org.supervisor.pk not in told
+    with pytest.raises(PermissionDenied):  # the city reads the township's part but does not sign it off
+        actions.report_accept(actor=lv.org.supervisor, report_id=report.pk)
+    with pytest.raises(PermissionDenied):
+        actions.report_accept(actor=lv.district_staff, report_id=report.pk)
+    actions.report_accept(actor=lv.district_sup, report_id=report.pk)
+    assert Task.objects.get(pk=town_a.pk).status == TaskStatus.CLOSED
+    closed = AuditEvent.objects.get(task=town_a, event_type=EventType.TASK_CLOSED)
+    assert closed.actor_id == lv.district_sup.pk
+    # the district's part, issued by the office, is the office's to supervise
+    assert perms.supervises_task(lv.org.supervisor, part) and not perms.supervises_task(lv.district_sup, part)
+
+
+def test_a_parent_is_not_signed_off_while_a_subtask_is_open_unless_overridden(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    report = lv.ask_to_close(lv.district_staff, part)
+    before = AuditEvent.objects.latest("pk").pk
+    with pytest.raises(Conflict) as exc:
+        actions.report_accept(actor=lv.org.supervisor, report_id=report.pk)
+    assert "子任务未办结" in exc.value.message_zh and "sub-task" in exc.value.message_en
+    assert AuditEvent.objects.latest("pk").pk == before
+    assert Task.objects.get(pk=part.pk).status == TaskStatus.CLOSE_REQUESTED
+    actions.report_accept(actor=lv.org.supervisor, report_id=report.pk, override_reason="乡镇已完成，系统外报结")
+    assert Task.objects.get(pk=part.pk).status == TaskStatus.CLOSED
+    events = list(AuditEvent.objects.filter(pk__gt=before).values_list("event_type", flat=True))
+    assert EventType.TASK_CLOSED_OVER_OPEN_SUBTASKS in events and EventType.TASK_CLOSED in events
+    override = AuditEvent.objects.get(event_type=EventType.TASK_CLOSED_OVER_OPEN_SUBTASKS)
+    assert override.extra["reason"] == "乡镇已完成，系统外报结"
+    assert override.extra["open_subtask_ids"] == sorted([town_a.pk, town_b.pk])
+
+
+def test_a_subtask_deadline_cannot_be_moved_past_the_parents(lv):
+    city, part, part2, town_a, town_b = lv.world(days=40)
+    town_a.refresh_from_db()
+    with pytest.raises(InvalidInput):
+        actions.task_deadline_adjust(actor=lv.district_sup, task_id=town_a.pk, version=town_a.version,
+                                     deadline=dt.date.today() + dt.timedelta(days=41), reason="工作量大")
+    actions.task_deadline_adjust(actor=lv.district_sup, task_id=town_a.pk, version=town_a.version,
+                                 deadline=dt.date.today() + dt.timedelta(days=39), reason="提前完成")
+    # nor a parent's before its open sub-tasks'
+    part.refresh_from_db()
+    with pytest.raises(InvalidInput) as exc:
+        actions.task_deadline_adjust(actor=lv.org.supervisor, task_id=part.pk, version=part.version,
+                                     deadline=dt.date.today() + dt.timedelta(days=20), reason="提前")
+    assert "子任务" in exc.value.message_zh
+
+
+# --- roll-up --------------------------------------------------------------------------------------------------
+
+def _tree(viewer, task):
+    from duban.followup.selectors import task_tree
+
+    return task_tree(viewer=viewer, task=Task.objects.get(pk=task.pk))
+
+
+def _close(lv, task, *, staff, supervisor):
+    actions.report_accept(actor=supervisor, report_id=lv.ask_to_close(staff, task).pk)
+
+
+def test_a_parent_rolls_up_its_childrens_progress_and_worst_light(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    tree = _tree(lv.org.supervisor, city)
+    nodes = {n.task.pk: n for n in tree.nodes}
+    assert [n.task.pk for n in tree.nodes] == [city.pk, part.pk, town_a.pk, town_b.pk, part2.pk]  # depth first
+    assert [nodes[pk].depth for pk in (city.pk, part.pk, town_a.pk)] == [0, 1, 2]
+    assert nodes[city.pk].subtasks == 2 and nodes[part.pk].subtasks == 2
+    _close(lv, town_a, staff=lv.town_a_staff, supervisor=lv.district_sup)
+    # one township of two closed: the district's part is at the mean, 50%; the city's at the mean of 50 and 0
+    nodes = {n.task.pk: n for n in _tree(lv.org.supervisor, city).nodes}
+    assert nodes[town_a.pk].progress == 100
+    assert nodes[part.pk].progress == 50 and nodes[part.pk].closed == 1
+    assert nodes[city.pk].progress == 25
+
+
+def test_a_late_township_turns_the_city_red_under_the_worst_light_only(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    Task.objects.filter(pk=town_b.pk).update(deadline=dt.date.today() - dt.timedelta(days=1))  # overdue below
+    nodes = {n.task.pk: n for n in _tree(lv.org.supervisor, city).nodes}
+    assert nodes[town_b.pk].light.code == "red"
+    assert nodes[part.pk].light.code == "red" and nodes[city.pk].light.code == "red"
+    Task.objects.filter(pk=city.pk).update(rollup_mode="share")
+    Task.objects.filter(pk=part.pk).update(rollup_mode="share")
+    nodes = {n.task.pk: n for n in _tree(lv.org.supervisor, city).nodes}
+    # by share closed the parents follow their own deadline (60 days off) with 0% done: not red
+    assert nodes[city.pk].light.code != "red" and nodes[city.pk].progress == 0
+
+
+def test_all_closed_mode_reaches_100_only_when_every_child_is_closed(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    Task.objects.filter(pk=part.pk).update(rollup_mode="all")
+    _close(lv, town_a, staff=lv.town_a_staff, supervisor=lv.district_sup)
+    assert {n.task.pk: n for n in _tree(lv.district_sup, part).nodes}[part.pk].progress == 0  # town B at 0
+    _close(lv, town_b, staff=lv.town_b_staff, supervisor=lv.district_sup)
+    node = _tree(lv.district_sup, part).nodes[0]
+    assert node.progress == 100 and node.closed == 2 and node.light.code in ("green", "blue")
+
+
+def test_a_township_sees_its_own_branch_only(lv):
+    city, part, part2, town_a, town_b = lv.world()
+    tree = _tree(lv.town_a_staff, town_a)
+    assert tree.ancestors == []  # the levels above are not the township's to read
+    with pytest.raises(NotFound):
+        _tree(lv.town_a_staff, town_b)
+    district = _tree(lv.district_staff, part)
+    assert [n.visible for n in district.nodes] == [True, True, True]
+    assert [a.pk for a in district.ancestors] == []  # the city's task is led by 各辖市区, not by the district
+
+
+# --- pages and API ----------------------------------------------------------------------------------------------
+
+def test_the_task_page_shows_the_tree_and_the_split_form(lv, client):
+    from duban.conftest import login
+
+    city, part, part2, town_a, town_b = lv.world()
+    login(client, lv.org.supervisor)
+    page = client.get(f"/tasks/{city.pk}/").content.decode()
+    assert 'id="task-tree"' in page and 'id="rollup"' in page
+    assert page.count('class="list-group-item px-0 tree-node') == 4
+    assert "临川区上顿渡镇人民政府" in page and "东乡区人民政府" in page
+    login(client, lv.district_sup)
+    page = client.get(f"/tasks/{part.pk}/").content.decode()
+    assert 'id="split-form"' in page  # split already, and may add more: the lead unit's own office
+    login(client, lv.town_a_staff)
+    page = client.get(f"/tasks/{town_a.pk}/").content.decode()
+    assert 'id="split-form"' not in page and 'id="task-tree"' in page and "温泉镇" not in page
+
+
+def test_the_district_office_splits_from_its_page(lv, client):
+    from duban.conftest import login
+
+    city = lv.city_task()
+    part, _ = lv.split(lv.org.supervisor, city, lv.district, lv.district2)
+    login(client, lv.district_sup)
+    page = client.get(f"/tasks/{part.pk}/").content.decode()
+    assert 'id="split-form"' in page
+    assert "临川区上顿渡镇人民政府" in page and "东乡区人民政府" not in page.split('id="split-form"')[1]
+    part.refresh_from_db()
+    response = client.post(f"/tasks/{part.pk}/decompose/", {
+        "version": part.version, "lead_0": lv.town_a.pk, "deadline_0": part.deadline.isoformat(),
+        "lead_1": lv.town_b.pk, "deadline_1": "", "lead_2": "", "deadline_2": "", "rollup_mode": "share"})
+    assert response.status_code == 302
+    children = Task.objects.filter(parent=part).order_by("pk")
+    assert [c.lead_unit_id for c in children] == [lv.town_a.pk, lv.town_b.pk]
+    assert Task.objects.get(pk=part.pk).rollup_mode == "share"
+    late = (part.deadline + dt.timedelta(days=1)).isoformat()
+    part.refresh_from_db()
+    response = client.post(f"/tasks/{part.pk}/decompose/", {"version": part.version, "lead_0": lv.town_a.pk,
+                                                             "deadline_0": late}, follow=True)
+    assert "晚于上级任务时限" in response.content.decode()
+    assert Task.objects.filter(parent=part).count() == 2
+
+
+def test_the_api_splits_and_refuses_a_late_deadline(lv, client):
+    from duban.conftest import login
+
+    city = lv.city_task(days=30)
+    login(client, lv.org.supervisor)
+    url = f"/api/v1/tasks/{city.pk}/decompose"
+    late = (city.deadline + dt.timedelta(days=1)).isoformat()
+    response = client.post(url, {"version": city.version, "parts": [{"lead_unit_id": lv.district.pk,
+                                                                     "deadline": late}]},
+                           content_type="application/json")
+    assert response.status_code == 422 and "晚于" in response.json()["message"]
+    response = client.post(url, {"version": city.version, "parts": [
+        {"lead_unit_id": lv.district.pk, "coop_unit_ids": [lv.district2.pk]}, {"lead_unit_id": lv.district2.pk}]},
+        content_type="application/json")
+    assert response.status_code == 201
+    body = response.json()
+    assert [t["lead_unit_id"] for t in body] == [lv.district.pk, lv.district2.pk]
+    assert body[0]["parent_id"] == city.pk and body[0]["coop_unit_ids"] == [lv.district2.pk]
+
+
+# --- each level's own follow-up -------------------------------------------------------------------------------
+
+def test_escalation_of_a_subtask_reaches_the_office_that_issued_it_first(lv, settings, tmp_path):
+    from duban.conftest import use_data_dir
+    from duban.core.audit import system_actor
+    from duban.followup.actions import reminder_send
+    from duban.followup.tests.conftest import place_task
+
+    use_data_dir(settings, tmp_path)
+    city, part, part2, town_a, town_b = lv.world()
+    today = dt.date(2026, 6, 10)  # a Wednesday
+    deadline = today - dt.timedelta(days=3)
+    place_task(town_a, assigned=today - dt.timedelta(days=30), deadline=deadline)
+    place_task(part2, assigned=today - dt.timedelta(days=30), deadline=deadline)
+    sub = reminder_send(actor=system_actor(), task_id=town_a.pk, stage="escalate",
+                        due_key=f"deadline:{deadline.isoformat()}", today=today)
+    top = reminder_send(actor=system_actor(), task_id=part2.pk, stage="escalate",
+                        due_key=f"deadline:{deadline.isoformat()}", today=today)
+    told = {r.pk: set(Notification.objects.filter(kind="task_escalated", task_id=r.task_id)
+                      .values_list("recipient_id", flat=True)) for r in (sub, top)}
+    # the township's part: the township's people and the district's 督查室, which issued it; not the city office
+    assert lv.district_sup.pk in told[sub.pk] and lv.town_a_staff.pk in told[sub.pk]
+    assert lv.org.supervisor.pk not in told[sub.pk]
+    # a part the office issued escalates to the office
+    assert lv.org.supervisor.pk in told[top.pk] and lv.district_sup.pk not in told[top.pk]
+
+
+def test_each_level_has_its_own_workbench(lv):
+    from duban.workbench.selectors import workbench_get
+
+    city, part, part2, town_a, town_b = lv.world()
+    report = lv.ask_to_close(lv.town_a_staff, town_a)
+    today = dt.date.today()
+    district = {s.key: s for s in workbench_get(viewer=lv.district_sup, today=today).sections}
+    assert [r.pk for r in district["reports"].rows] == [report.pk]
+    assert "to_sign" in district  # and its unit's own work: the district's part waits to be signed for
+    assert {t.pk for t in district["to_sign"].rows} == {part.pk, town_b.pk}  # town A signed already
+    office = {s.key: s for s in workbench_get(viewer=lv.org.supervisor, today=today).sections}
+    assert report.pk not in [r.pk for r in office["reports"].rows]  # not the city's to review
+    staff = {s.key: s for s in workbench_get(viewer=lv.district_staff, today=today).sections}
+    assert "reports" not in staff
+
+
+# --- the ledger across levels -------------------------------------------------------------------------------------
+
+def test_the_ledger_names_each_subtasks_parent_and_round_trips_it(lv, django_capture_on_commit_callbacks):
+    import io
+
+    from openpyxl import load_workbook
+
+    from duban.reports import ledger
+    from duban.reports.actions import ledger_export, ledger_import
+    from duban.reports.tests.test_ledger import _edit, by_header
+
+    city, part, part2, town_a, town_b = lv.world()
+    data = ledger_export(actor=lv.org.supervisor)
+    rows = {r["任务编号"]: r for r in by_header(load_workbook(io.BytesIO(data)).active)}
+    assert rows[ledger.task_key(city.pk)]["上级任务编号"] in (None, "")
+    assert rows[ledger.task_key(part.pk)]["上级任务编号"] == ledger.task_key(city.pk)
+    assert rows[ledger.task_key(town_a.pk)]["上级任务编号"] == ledger.task_key(part.pk)
+    # the same file back: nothing to change; the district's ledger holds its part and the townships' only
+    result = ledger_import(actor=lv.org.supervisor, data=data)
+    assert result.created == 0 and result.updated == 0 and not result.refused
+    # a sub-task moved under another parent in Excel is refused, with its reason, and changes nothing
+    moved = _edit(data, {(ledger.task_key(town_a.pk), "上级任务编号"): ledger.task_key(part2.pk)})
+    result = ledger_import(actor=lv.org.supervisor, data=moved)
+    assert [e.row for e in result.refused] and "上级任务" in result.refused[0].message
+    assert Task.objects.get(pk=town_a.pk).parent_id == part.pk
+    # a new line naming a parent cannot make a sub-task: the whole file is refused
+    new_line = _edit(data, {(ledger.task_key(town_a.pk), "任务编号"): None})
+    with pytest.raises(InvalidInput) as exc:
+        ledger_import(actor=lv.org.supervisor, data=new_line)
+    assert "分解下达" in str(exc.value.details)
+    district_rows = by_header(load_workbook(io.BytesIO(ledger_export(actor=lv.district_sup))).active)
+    assert {r["任务编号"] for r in district_rows} == {ledger.task_key(t.pk) for t in (part, town_a, town_b)}
+
+
+def test_a_district_office_urges_and_reassigns_what_it_issued_and_the_city_does_not(lv, settings, tmp_path):
+    from duban.conftest import use_data_dir
+    from duban.followup.actions import task_urge
+
+    use_data_dir(settings, tmp_path)
+    city, part, part2, town_a, town_b = lv.world()
+    with pytest.raises(PermissionDenied):
+        task_urge(actor=lv.org.supervisor, task_id=town_a.pk, message="请加快")
+    task_urge(actor=lv.district_sup, task_id=town_a.pk, message="请加快")
+    assert AuditEvent.objects.filter(event_type=EventType.TASK_URGED, task=town_a,
+                                     actor=lv.district_sup).count() == 1
+    # a township sends its part back: the district's office hears of it and gives it to the other township
+    before = Notification.objects.latest("pk").pk
+    actions.task_decline(actor=lv.town_a_staff, task_id=town_a.pk, reason="不属于本镇")
+    assert set(Notification.objects.filter(pk__gt=before).values_list("recipient_id", flat=True)) == {
+        lv.district_sup.pk}
+    town_a.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        actions.task_reassign(actor=lv.org.supervisor, task_id=town_a.pk, version=town_a.version,
+                              lead_unit_id=lv.town_b.pk, reason="改由温泉镇")
+    actions.task_reassign(actor=lv.district_sup, task_id=town_a.pk, version=town_a.version,
+                          lead_unit_id=lv.town_b.pk, reason="改由温泉镇")
+    assert Task.objects.get(pk=town_a.pk).status == TaskStatus.ASSIGNED
+    with pytest.raises(InvalidInput):  # only to the units below the district
+        actions.task_reassign(actor=lv.district_sup, task_id=town_a.pk, version=town_a.version + 1,
+                              lead_unit_id=lv.district2.pk, reason="改由东乡区")
