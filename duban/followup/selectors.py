@@ -304,8 +304,12 @@ def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree |
             pk=task.pk).exists():
         raise NotFound()
     today = today or timezone.localdate()
-    subtree = list(Task.objects.filter(tree_path__startswith=task.tree_path).exclude(status=TaskStatus.WITHDRAWN)
+    # A withdrawn sub-task leaves the tree with everything below it; the task shown is always its top, withdrawn
+    # or not.
+    subtree = list(Task.objects.filter(tree_path__startswith=task.tree_path)
                    .select_related("lead_unit", "latest_report"))
+    gone = [t.tree_path for t in subtree if t.status == TaskStatus.WITHDRAWN and t.pk != task.pk]
+    subtree = [t for t in subtree if not any(t.tree_path.startswith(path) for path in gone)]
     ids = [t.pk for t in subtree]
     visible = set(perms.tasks_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
     above = [int(part) for part in task.tree_path.strip("/").split("/")[:-1]]

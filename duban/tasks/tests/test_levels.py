@@ -236,6 +236,24 @@ def test_a_township_sees_its_own_branch_only(lv):
     assert [a.pk for a in district.ancestors] == []  # the city's task is led by 各辖市区, not by the district
 
 
+def test_a_withdrawn_part_leaves_the_tree_with_its_branch_and_a_withdrawn_task_still_shows_its_own(lv, client):
+    """撤销 keeps the record: a withdrawn sub-task and what lies below it leave its parent's tree, and the page of a
+    withdrawn task still shows the task itself at the top of its tree."""
+    from duban.conftest import login
+    from duban.tasks import actions
+
+    city, part, part2, town_a, town_b = lv.world()
+    actions.task_withdraw(actor=lv.org.supervisor, task_id=part.pk, reason="并入东乡区办理")
+    assert [n.task.pk for n in _tree(lv.org.supervisor, city).nodes] == [city.pk, part2.pk]
+    actions.task_withdraw(actor=lv.org.supervisor, task_id=city.pk, reason="上级决定撤销")
+    assert _tree(lv.org.supervisor, city).top.task.pk == city.pk
+    withdrawn_part = _tree(lv.org.supervisor, part)
+    assert withdrawn_part.top.task.pk == part.pk
+    login(client, lv.org.supervisor)
+    for task in (city, part):
+        assert client.get(f"/tasks/{task.pk}/").status_code == 200
+
+
 # --- pages and API ----------------------------------------------------------------------------------------------
 
 def test_the_task_page_shows_the_tree_and_the_split_form(lv, client):
