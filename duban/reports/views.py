@@ -68,7 +68,7 @@ def dashboard_page(*, viewer, filters, today) -> dict:
     Caching the selectors' results instead (1,200 model instances, and 3,700 table cells rendered by template
     loops on every view) cost 0.1-0.2 s a cached view at 100k tasks; this unpickles a few strings."""
     data = selectors.dashboard_stats(viewer=viewer, filters=filters, today=today)
-    options = selectors.filter_option_values(viewer=viewer)
+    options = selectors.filter_option_values(viewer=viewer, subtree_id=filters.subtree_id)
     subtrees = selectors.subtree_choices(viewer=viewer)
     query = urlencode(filters.query())
     plain = numbers_are_plain()

@@ -169,3 +169,24 @@ def test_a_circular_outside_ones_own_subtree_is_refused_and_leaves_no_trace(worl
     with pytest.raises(PermissionDenied):
         circular_export(actor=getattr(world, who), subtree_id=unit.pk if unit else None)
     assert AuditEvent.objects.count() == before
+
+
+def test_the_subtree_dashboard_makes_as_many_queries_at_three_times_the_tasks(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(viewer) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            dashboard_stats(viewer=viewer, filters=DashboardFilters(subtree_id=world.district.pk))
+        return len(ctx.captured_queries)
+
+    for who in ("district_staff", "district_sup"):  # once first: the viewer's profile and unit load on first use
+        queries(getattr(world, who))
+    before = {who: queries(getattr(world, who)) for who in ("district_staff", "district_sup")}
+    before["office"] = queries(world.org.supervisor)
+    for _ in range(3):  # three more splits: three more tasks each in the district's subtree, at three levels
+        world.world()
+    assert figures(world.org.supervisor, world.district)["total"] == 4 + 3 * 3
+    after = {who: queries(getattr(world, who)) for who in ("district_staff", "district_sup")}
+    after["office"] = queries(world.org.supervisor)
+    assert after == before
