@@ -175,6 +175,7 @@ def run(iterations: int) -> list[dict]:
              page(office, f"/api/v1/stats/dashboard?subtree={county.pk}")),
             (f"GET /reports/ranking/?subtree=<{county.name}>, office",
              page(office, f"/reports/ranking/?subtree={county.pk}")),
+            ("GET /reports/ (the city: no subtree, the kept counts), office", page(office, "/reports/")),
             (f"dashboard_stats, subtree {city.name} (every task), office",
              lambda i=0: dashboard_stats(viewer=sup, filters=DashboardFilters(subtree_id=city.pk))),
             (f"GET /reports/?subtree=<{city.name}>, office", page(office, f"/reports/?subtree={city.pk}")),
