@@ -190,3 +190,28 @@ def test_the_subtree_dashboard_makes_as_many_queries_at_three_times_the_tasks(wo
     after = {who: queries(getattr(world, who)) for who in ("district_staff", "district_sup")}
     after["office"] = queries(world.org.supervisor)
     assert after == before
+
+
+def test_the_meeting_briefing_for_a_subtree(org, client):
+    from duban.reports.actions import briefing_export
+    from duban.reports.tests.test_views import meeting_for
+
+    meeting = meeting_for(org)
+    org.task_in("assigned", meeting=meeting, title="应急局的事项")
+    org.task_in("assigned", meeting=meeting, title="临川分局的事项", lead_unit_id=org.child.pk, coop_unit_ids=[])
+    org.task_in("assigned", meeting=meeting, title="教育局的事项", lead_unit_id=org.other.pk, coop_unit_ids=[])
+    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk,
+                                              subtree_id=org.safety.pk)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "部署的决定事项中，由市应急管理局及其所属单位牵头的共2项" in text
+    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "临川分局的事项" in cells and "应急局的事项" in cells and "教育局的事项" not in cells
+    event = AuditEvent.objects.filter(event_type=EventType.BRIEFING_EXPORTED).latest("pk")
+    assert event.extra["subtree"] == org.safety.pk and event.extra["tasks"] == 2
+    login(client, org.supervisor)
+    response = client.get(f"/reports/briefing/{meeting.pk}.docx", {"subtree": org.safety.pk})
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    # under a subtree the dashboard offers the meetings of the subtree's tasks
+    options = selectors.filter_option_values(viewer=org.supervisor, subtree_id=org.child.pk)
+    assert [m[0] for m in options.meetings] == [meeting.pk]
+    assert selectors.filter_option_values(viewer=org.supervisor, subtree_id=org.health.pk).meetings == []
