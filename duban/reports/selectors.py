@@ -128,11 +128,13 @@ def dashboard_filters(params) -> DashboardFilters:
 
 
 def task_list_filters(params) -> dict:
-    """The /tasks/ query string (status, area, unit, meeting, overdue) as ``task_list`` keywords."""
+    """The /tasks/ query string (status, area, unit, meeting, overdue) as ``task_list`` keywords, and the
+    reports' ``subtree`` (``ledger_lines``)."""
     overdue = params.get("overdue")
     return {"status": (params.get("status") or None), "area_id": _int(params.get("area")),
             "unit_id": _int(params.get("unit")), "meeting_id": _int(params.get("meeting")),
-            "overdue": None if overdue in (None, "") else overdue in ("1", "true", "yes", "on")}
+            "overdue": None if overdue in (None, "") else overdue in ("1", "true", "yes", "on"),
+            "subtree_id": subtree_param(params)}
 
 
 def _base(viewer, filters: DashboardFilters, subtree: Subtree | None = None) -> QuerySet[Task]:
@@ -483,10 +485,11 @@ def ledger_source(meeting) -> str:
 
 
 def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=None, overdue=None,
-                 today: dt.date | None = None) -> tuple[list[LedgerLine], str]:
+                 subtree_id: int | None = None, today: dt.date | None = None) -> tuple[list[LedgerLine], str]:
     """The rows of an exported ledger (every column of ``ledger.LEDGER_COLUMNS``), with a subtitle naming the
-    filters. Three queries whatever the size: the tasks with their meeting, area, lead unit and latest report;
-    the names of their cooperating units in the units' own order; the follow-ups (督办次数) per task."""
+    filters; with ``subtree_id``, the tasks led in that unit subtree (``Subtree``). Three queries whatever the size
+    (two more for a subtree): the tasks with their meeting, area, lead unit and latest report; the names of their
+    cooperating units in the units' own order; the follow-ups (督办次数) per task."""
     from duban.followup.lights import task_light
     from duban.followup.models import ReminderSent
     from duban.reports.ledger import task_key
@@ -494,6 +497,9 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
     today = today or today_local()
     qs = task_list(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
                    overdue=overdue, today=today).select_related(None).prefetch_related(None)
+    subtree = subtree_get(viewer=viewer, unit_id=subtree_id)
+    if subtree is not None:
+        qs = subtree.narrow(qs)
     coop: dict[int, list[str]] = {}
     for task_id, name in (Task.coop_units.through.objects.filter(task_id__in=qs.values("pk"))
                           .order_by("unit__sort_order", "unit_id").values_list("task_id", "unit__name")):
@@ -523,7 +529,7 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
             "最新进展": _progress(task), "责任领导/联系人": _contact(task.lead_unit),
             "督办次数": followups.get(task.pk, 0),
             "备注": _remark(task)}))
-    parts = []
+    parts = [f"{subtree.name}及其所属单位牵头"] if subtree else []
     if status:
         parts.append(str(TaskStatus(status).label) if status in TaskStatus.values else status)
     if overdue:

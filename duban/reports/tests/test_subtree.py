@@ -215,3 +215,23 @@ def test_the_meeting_briefing_for_a_subtree(org, client):
     options = selectors.filter_option_values(viewer=org.supervisor, subtree_id=org.child.pk)
     assert [m[0] for m in options.meetings] == [meeting.pk]
     assert selectors.filter_option_values(viewer=org.supervisor, subtree_id=org.health.pk).meetings == []
+
+
+def test_the_ledger_for_a_subtree_holds_the_tasks_led_there(world, client):
+    from openpyxl import load_workbook
+
+    from duban.reports.ledger import task_key
+
+    login(client, world.org.supervisor)
+    response = client.get("/reports/ledger/export.xlsx", {"subtree": world.district.pk})
+    ws = load_workbook(io.BytesIO(response.content)).active
+    header = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "序号")
+    rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=3, values_only=True) if r and r[1]]
+    city, part, _, town_a, town_b = world.tasks
+    # the district's part and its townships' (with their parent named), and the township's own task: no directive
+    assert {r["任务编号"] for r in rows} >= {task_key(t.pk) for t in (part, town_a, town_b)}
+    assert len(rows) == 4 and task_key(city.pk) not in {r["任务编号"] for r in rows}
+    assert {r["上级任务编号"] for r in rows if r["任务编号"] == task_key(town_a.pk)} == {task_key(part.pk)}
+    assert "临川区人民政府及其所属单位牵头" in str(ws.cell(1, 1).value)
+    event = AuditEvent.objects.filter(event_type=EventType.LEDGER_EXPORTED).latest("pk")
+    assert event.extra["filters"]["subtree_id"] == world.district.pk and event.extra["rows"] == 4
