@@ -171,22 +171,25 @@ def ledger_export(*, actor, filters: dict | None = None, today: dt.date | None =
 
 
 @durable_action
-def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date | None = None) -> bytes:
+def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date | None = None,
+                    subtree_id: int | None = None) -> bytes:
     """The office (supervisors, leaders, sysadmins) generates the briefing on a meeting's decisions as .docx (or
-    .pdf through LibreOffice). Event BRIEFING_EXPORTED; nobody is told."""
+    .pdf through LibreOffice); for a subtree of units (``subtree_id``, the tasks led there), so may a unit's own
+    supervision office within its unit's subtree. Event BRIEFING_EXPORTED (with the subtree); nobody is told."""
     from duban.reports.briefing import briefing_docx, docx_to_pdf
-    from duban.reports.selectors import briefing_data
+    from duban.reports.selectors import briefing_data, subtree_get
 
-    if not report_perms.can_export_briefing(actor):
+    subtree = subtree_get(viewer=actor, unit_id=subtree_id)
+    if not report_perms.can_export_briefing(actor, subtree.unit_ids if subtree else ()):
         raise PermissionDenied()
     if fmt not in ("docx", "pdf"):
         raise InvalidInput("格式只能是 docx 或 pdf", "the format must be docx or pdf")
-    data = briefing_data(viewer=actor, meeting_id=meeting_id, today=today)
+    data = briefing_data(viewer=actor, meeting_id=meeting_id, today=today, subtree=subtree)
     content = briefing_docx(data)
     if fmt == "pdf":
         content = docx_to_pdf(content)
     audit_log(actor=actor, event_type=EventType.BRIEFING_EXPORTED, meeting=data.meeting,
-              extra={"format": fmt, "tasks": data.total})
+              extra={"format": fmt, "tasks": data.total, **({"subtree": subtree.unit_id} if subtree else {})})
     return content
 
 
@@ -198,27 +201,33 @@ def calendar_token_digest(token: str) -> str:
 
 
 @durable_action
-def circular_export(*, actor, fmt: str = "docx", today: dt.date | None = None) -> bytes:
+def circular_export(*, actor, fmt: str = "docx", today: dt.date | None = None,
+                    subtree_id: int | None = None) -> bytes:
     """The office (those who may write briefings) generates the 督查通报 on overdue items and the units' ranking,
-    over every task it sees, as .docx (or .pdf). Its 发文字号 counts the 督查通报 generated this year. Event
-    CIRCULAR_EXPORTED; nobody is told (the office circulates the signed document)."""
+    over every task it sees, as .docx (or .pdf); or over the tasks led in a subtree of units (``subtree_id``),
+    which a unit's own supervision office may also do within its unit's subtree. Its 发文字号 counts the 督查通报
+    generated this year for the same scope (each level numbers its own). Event CIRCULAR_EXPORTED (with the
+    subtree); nobody is told (the office circulates the signed document)."""
     from duban.core.models import AuditEvent
     from duban.reports.briefing import circular_docx, docx_to_pdf
-    from duban.reports.selectors import circular_data
+    from duban.reports.selectors import circular_data, subtree_get
 
-    if not report_perms.can_export_briefing(actor):
+    subtree = subtree_get(viewer=actor, unit_id=subtree_id)
+    if not report_perms.can_export_briefing(actor, subtree.unit_ids if subtree else ()):
         raise PermissionDenied()
     if fmt not in ("docx", "pdf"):
         raise InvalidInput("格式只能是 docx 或 pdf", "the format must be docx or pdf")
     today = today or timezone.localdate()
-    serial = AuditEvent.objects.filter(event_type=EventType.CIRCULAR_EXPORTED,
-                                       extra__year=today.year).count() + 1
-    data = circular_data(viewer=actor, serial=serial, today=today)
+    issued = AuditEvent.objects.filter(event_type=EventType.CIRCULAR_EXPORTED, extra__year=today.year)
+    issued = issued.filter(extra__subtree=subtree.unit_id) if subtree else issued.exclude(extra__has_key="subtree")
+    serial = issued.count() + 1
+    data = circular_data(viewer=actor, serial=serial, today=today, subtree=subtree)
     content = circular_docx(data)
     if fmt == "pdf":
         content = docx_to_pdf(content)
     audit_log(actor=actor, event_type=EventType.CIRCULAR_EXPORTED,
-              extra={"serial": serial, "year": today.year, "format": fmt, "overdue": len(data.overdue_tasks)})
+              extra={"serial": serial, "year": today.year, "format": fmt, "overdue": len(data.overdue_tasks),
+                     **({"subtree": subtree.unit_id} if subtree else {})})
     return content
 
 

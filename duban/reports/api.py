@@ -68,10 +68,11 @@ class RankingOut(Schema):
 
 @router.get("/stats/dashboard", response=DashboardOut)
 def dashboard(request, meeting: int | None = None, area: int | None = None, unit: int | None = None,
-              date_from: str | None = None, date_to: str | None = None):
-    """Completion and lights by area and unit, and completed/overdue per week (same filters as /reports/)."""
+              date_from: str | None = None, date_to: str | None = None, subtree: int | None = None):
+    """Completion and lights by area and unit, and completed/overdue per week (same filters as /reports/);
+    ``subtree``: a unit id, the figures of the tasks led by it or a unit under it."""
     filters = selectors.dashboard_filters({"meeting": meeting, "area": area, "unit": unit, "from": date_from,
-                                           "to": date_to})
+                                           "to": date_to, "subtree": subtree})
     data = selectors.dashboard_stats(viewer=request.user, filters=filters, overdue_limit=0)
     return {"total": data.total, "closed": data.closed, "overdue": data.overdue,
             "completion_rate": data.completion_rate, "lights": data.lights, "by_area": data.by_area,
@@ -79,7 +80,11 @@ def dashboard(request, meeting: int | None = None, area: int | None = None, unit
 
 
 @router.get("/stats/ranking", response=list[RankingOut])
-def ranking(request, date_from: str | None = None, date_to: str | None = None, meeting: int | None = None):
-    """Lead units ranked by average score of tasks closed in the period (default: this year)."""
+def ranking(request, date_from: str | None = None, date_to: str | None = None, meeting: int | None = None,
+            subtree: int | None = None):
+    """Lead units ranked by average score of tasks closed in the period (default: this year); ``subtree``: a
+    unit id, the units of its subtree only."""
     start, end, meeting_id = selectors.ranking_period({"from": date_from, "to": date_to, "meeting": meeting})
-    return selectors.unit_ranking(viewer=request.user, date_from=start, date_to=end, meeting_id=meeting_id)
+    scope = selectors.subtree_get(viewer=request.user, unit_id=selectors.subtree_param({"subtree": subtree}))
+    return selectors.unit_ranking(viewer=request.user, date_from=start, date_to=end, meeting_id=meeting_id,
+                                  subtree=scope)

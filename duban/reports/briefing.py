@@ -63,15 +63,22 @@ def _overdue_items(doc: GongwenDocument, tasks) -> None:
         doc.para("无逾期未办结事项。")
 
 
+def _scope_words(scope: str) -> str:
+    """A report taken for a subtree of units says so where it gives its totals (empty for the whole)."""
+    return f"由{scope}及其所属单位牵头的" if scope else ""
+
+
 def briefing_docx(data: BriefingData, *, letterhead: Letterhead | None = None) -> bytes:
     doc = GongwenDocument(letterhead)
     meeting = data.meeting
     number = doc.letterhead.number(data.today.year, meeting.pk)
     doc.red_header(number)
     doc.title(data.title, number=number)
-    doc.para(f"{data.meeting_day}召开的{meeting.body or '会议'}共部署决定事项{data.total}项。截至"
-             f"{chinese_date(data.today)}，已办结{data.closed}项，正在办理{data.in_progress}项，其中逾期未办结"
-             f"{data.overdue}项，办结率{data.completion_rate}%。现将落实情况通报如下。")
+    body = meeting.body or "会议"
+    counted = (f"部署的决定事项中，{_scope_words(data.scope)}共{data.total}项" if data.scope
+               else f"共部署决定事项{data.total}项")
+    doc.para(f"{data.meeting_day}召开的{body}{counted}。截至{chinese_date(data.today)}，已办结{data.closed}项，"
+             f"正在办理{data.in_progress}项，其中逾期未办结{data.overdue}项，办结率{data.completion_rate}%。现将落实情况通报如下。")
     doc.heading(1, "总体落实情况")
     labels: dict[str, str] = {}  # a status's label, translated once
     for area, tasks in data.areas:
@@ -114,8 +121,8 @@ def circular_docx(data: CircularData, *, letterhead: Letterhead | None = None) -
     doc.red_header(number)
     doc.title("关于重点督办事项落实情况的督查通报", number=number)
     doc.addressee("各有关单位")
-    doc.para(f"截至{chinese_date(data.today)}，纳入督办的事项共{data.total}项，已办结{data.closed}项，"
-             f"逾期未办结{len(data.overdue_tasks)}项。现将逾期事项和各单位考评排名通报如下。")
+    doc.para(f"截至{chinese_date(data.today)}，{_scope_words(data.scope) or '纳入督办的'}事项共{data.total}项，"
+             f"已办结{data.closed}项，逾期未办结{len(data.overdue_tasks)}项。现将逾期事项和各单位考评排名通报如下。")
     doc.heading(1, "逾期未办结事项")
     by_unit: dict[str, list] = {}
     for task in data.overdue_tasks:

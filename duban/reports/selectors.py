@@ -17,6 +17,7 @@ from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound
 from duban.core.models import Unit
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
+from duban.meetings.models import Meeting
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.palette import light_colours
@@ -36,13 +37,64 @@ class DashboardFilters:
     unit_id: int | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    subtree_id: int | None = None  # a unit: the figures of the tasks led by it or a unit under it (``Subtree``)
 
     def query(self) -> dict:
         """The filters as query-string values (for CSV links)."""
         out = {"meeting": self.meeting_id, "area": self.area_id, "unit": self.unit_id,
                "from": self.date_from.isoformat() if self.date_from else None,
-               "to": self.date_to.isoformat() if self.date_to else None}
+               "to": self.date_to.isoformat() if self.date_to else None, "subtree": self.subtree_id}
         return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+# --- reports for a subtree of units (the city over its districts, a district over its townships) ---------------
+
+@dataclass(frozen=True)
+class Subtree:
+    """A unit and every unit under it (``Unit.path`` prefix), as a report's scope. The counting rule, the same for
+    every report: a task counts once, at its own lead unit, so it is in a subtree when its lead unit is. A task
+    split into sub-tasks (分解下达) counts once as the directive, at the unit that leads it; each sub-task counts at
+    its own lead unit. So the figures of sibling subtrees add up to their parent's, and nothing is counted twice
+    or copied up. A subtree never widens what a viewer sees: it only narrows the viewer's own tasks."""
+    unit_id: int
+    name: str
+    unit_ids: tuple[int, ...]
+
+    def narrow(self, tasks: QuerySet[Task]) -> QuerySet[Task]:
+        return tasks.filter(lead_unit_id__in=self.unit_ids)
+
+
+def subtree_param(params) -> int | None:
+    """The ``subtree`` parameter of a report's query string (a unit id), or None."""
+    return _int(params.get("subtree"))
+
+
+def subtree_get(*, viewer, unit_id: int | None) -> Subtree | None:
+    """The subtree under ``unit_id`` (None for none), by the ``Unit.path`` prefix: two indexed queries, no walk.
+    A unit the viewer may not see, or none with that id, is a clear error."""
+    if unit_id is None:
+        return None
+    unit = perms.units_visible_to(viewer).filter(pk=unit_id).values_list("name", "path").first()
+    if unit is None:
+        raise InvalidInput("所选范围的单位不存在", "the unit of the report's scope does not exist")
+    name, path = unit
+    ids = tuple(Unit.objects.filter(path__startswith=path).values_list("id", flat=True)) if path else (unit_id,)
+    return Subtree(unit_id, name, ids)
+
+
+def subtree_choices(*, viewer) -> list[tuple[int, str]]:
+    """The subtrees a report may be taken for, as ``(id, label)`` in tree order, each label indented by its depth:
+    the active units that have units under them (the city, its districts, ...); for a unit's people, those in their
+    own unit's subtree. One query."""
+    units = Unit.objects.filter(is_active=True, children__isnull=False).distinct()
+    if not perms.is_office(viewer):
+        own = perms.unit_of(viewer)
+        if own is None:
+            return []
+        units = units.filter(path__startswith=own.path)
+    rows = sorted(units.values_list("id", "name", "path"), key=lambda r: [int(p) for p in r[2].strip("/").split("/")
+                                                                           if p])
+    return [(pk, "\u3000" * max(path.count("/") - 2, 0) + name) for pk, name, path in rows]
 
 
 def _int(value) -> int | None:
@@ -67,7 +119,7 @@ def _date(value) -> dt.date | None:
 def dashboard_filters(params) -> DashboardFilters:
     """Parse ``meeting``, ``area``, ``unit``, ``from``, ``to`` from a query dict."""
     filters = DashboardFilters(_int(params.get("meeting")), _int(params.get("area")), _int(params.get("unit")),
-                               _date(params.get("from")), _date(params.get("to")))
+                               _date(params.get("from")), _date(params.get("to")), subtree_param(params))
     if filters.date_from and filters.date_to:
         if filters.date_from > filters.date_to:
             raise InvalidInput("开始日期不能晚于结束日期", "the start date is after the end date")
@@ -77,15 +129,19 @@ def dashboard_filters(params) -> DashboardFilters:
 
 
 def task_list_filters(params) -> dict:
-    """The /tasks/ query string (status, area, unit, meeting, overdue) as ``task_list`` keywords."""
+    """The /tasks/ query string (status, area, unit, meeting, overdue) as ``task_list`` keywords, and the
+    reports' ``subtree`` (``ledger_lines``)."""
     overdue = params.get("overdue")
     return {"status": (params.get("status") or None), "area_id": _int(params.get("area")),
             "unit_id": _int(params.get("unit")), "meeting_id": _int(params.get("meeting")),
-            "overdue": None if overdue in (None, "") else overdue in ("1", "true", "yes", "on")}
+            "overdue": None if overdue in (None, "") else overdue in ("1", "true", "yes", "on"),
+            "subtree_id": subtree_param(params)}
 
 
-def _base(viewer, filters: DashboardFilters) -> QuerySet[Task]:
+def _base(viewer, filters: DashboardFilters, subtree: Subtree | None = None) -> QuerySet[Task]:
     qs = task_list(viewer=viewer, meeting_id=filters.meeting_id, area_id=filters.area_id, unit_id=filters.unit_id)
+    if subtree is not None:
+        qs = subtree.narrow(qs)
     return qs.select_related(None).prefetch_related(None).order_by().exclude(status=TaskStatus.DRAFT)
 
 
@@ -205,6 +261,7 @@ class Dashboard:
     overdue_tasks: list
     week_from: dt.date
     week_to: dt.date
+    scope: str = ""  # the subtree's unit, when the figures are taken for one
 
     def charts(self) -> dict:
         """Figures for the charts (JSON-ready)."""
@@ -225,10 +282,12 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
                     overdue_limit: int = 200) -> Dashboard:
     """Completion and lights by area and by lead unit, completed and overdue per week, and the overdue list. A
     period (``from``/``to``) limits the area/unit figures to tasks due in it and sets the weeks shown (default:
-    the twelve weeks up to today). A fixed number of queries whatever the number of tasks."""
+    the twelve weeks up to today). ``subtree``: only the tasks led in that unit subtree (``Subtree``). A fixed
+    number of queries whatever the number of tasks."""
     filters = filters or DashboardFilters()
     today = today or today_local()
-    base = _base(viewer, filters)
+    subtree = subtree_get(viewer=viewer, unit_id=filters.subtree_id)
+    base = _base(viewer, filters, subtree)
     scoped = base
     if filters.date_from:
         scoped = scoped.filter(deadline__gte=filters.date_from)
@@ -299,7 +358,7 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     total = totals["total"]
     return Dashboard(filters, today, total, totals["closed"], totals["overdue"],
                      round(100 * totals["closed"] / total, 1) if total else 0.0, lights, by_area, by_unit, weeks,
-                     overdue_tasks, week_from, week_to)
+                     overdue_tasks, week_from, week_to, subtree.name if subtree else "")
 
 
 # --- ranking -----------------------------------------------------------------------------------------------------
@@ -333,19 +392,22 @@ UNRANKED_STATUSES = (TaskStatus.DRAFT, TaskStatus.WITHDRAWN)  # not (or no longe
 
 
 def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                 meeting_id: int | None = None, today: dt.date | None = None) -> list[RankingRow]:
+                 meeting_id: int | None = None, today: dt.date | None = None,
+                 subtree: Subtree | None = None) -> list[RankingRow]:
     """Every lead unit with tasks in the period (assigned by its end and not closed before its start), ranked by
     the average score of the tasks it closed in the period plus the manual 加减分 of the period, then by on-time
     rate: tasks, tasks closed, on-time rate, closed late, still open past the deadline, and each adjustment with
-    its author. Four grouped queries."""
+    its author. ``subtree``: the units of that subtree only, each with the tasks it leads. Four grouped queries."""
     today = today or today_local()
     base = task_list(viewer=viewer, meeting_id=meeting_id).select_related(None).prefetch_related(None).order_by()
-    base = base.filter(lead_unit__isnull=False)
+    base = base.filter(lead_unit__isnull=False) if subtree is None else subtree.narrow(base)
+    # the period as closed_at ranges from local midnights (the local day of closing, as ``day`` says), so the
+    # (lead unit, status, closed_at) index finds the tasks closed in it without dating every closed task
     closed = base.filter(status=TaskStatus.CLOSED).annotate(day=TruncDate("closed_at"))
     if date_from:
-        closed = closed.filter(day__gte=date_from)
+        closed = closed.filter(closed_at__gte=_local_start(date_from))
     if date_to:
-        closed = closed.filter(day__lte=date_to)
+        closed = closed.filter(closed_at__lt=_local_start(date_to + dt.timedelta(days=1)))
     on_time = Q(deadline__isnull=True) | Q(day__lte=F("deadline"))
     rows = {r["lead_unit_id"]: r for r in closed.values("lead_unit_id").annotate(
         closed=Count("id"), average=Avg("score"), on_time=Count("id", filter=on_time))}
@@ -424,10 +486,11 @@ def ledger_source(meeting) -> str:
 
 
 def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=None, overdue=None,
-                 today: dt.date | None = None) -> tuple[list[LedgerLine], str]:
+                 subtree_id: int | None = None, today: dt.date | None = None) -> tuple[list[LedgerLine], str]:
     """The rows of an exported ledger (every column of ``ledger.LEDGER_COLUMNS``), with a subtitle naming the
-    filters. Three queries whatever the size: the tasks with their meeting, area, lead unit and latest report;
-    the names of their cooperating units in the units' own order; the follow-ups (督办次数) per task."""
+    filters; with ``subtree_id``, the tasks led in that unit subtree (``Subtree``). Three queries whatever the size
+    (two more for a subtree): the tasks with their meeting, area, lead unit and latest report; the names of their
+    cooperating units in the units' own order; the follow-ups (督办次数) per task."""
     from duban.followup.lights import task_light
     from duban.followup.models import ReminderSent
     from duban.reports.ledger import task_key
@@ -435,6 +498,9 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
     today = today or today_local()
     qs = task_list(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
                    overdue=overdue, today=today).select_related(None).prefetch_related(None)
+    subtree = subtree_get(viewer=viewer, unit_id=subtree_id)
+    if subtree is not None:
+        qs = subtree.narrow(qs)
     coop: dict[int, list[str]] = {}
     for task_id, name in (Task.coop_units.through.objects.filter(task_id__in=qs.values("pk"))
                           .order_by("unit__sort_order", "unit_id").values_list("task_id", "unit__name")):
@@ -464,7 +530,7 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
             "最新进展": _progress(task), "责任领导/联系人": _contact(task.lead_unit),
             "督办次数": followups.get(task.pk, 0),
             "备注": _remark(task)}))
-    parts = []
+    parts = [f"{subtree.name}及其所属单位牵头"] if subtree else []
     if status:
         parts.append(str(TaskStatus(status).label) if status in TaskStatus.values else status)
     if overdue:
@@ -508,6 +574,7 @@ class BriefingData:
     meeting_day: str = ""  # 2024年9月29日, never empty (see meeting_day)
     # leaders' 批示 on the items: (task, its comments oldest first), in the order the items are listed
     comments: list[tuple[Task, list]] = field(default_factory=list)
+    scope: str = ""  # the subtree's unit, when the briefing is taken for one
 
 
 def meeting_day(meeting) -> str:
@@ -537,20 +604,25 @@ class CircularData:
     closed: int
     overdue_tasks: list[Task]
     ranking: list[RankingRow]
+    scope: str = ""  # the subtree's unit, when the circular is taken for one
 
 
-def circular_data(*, viewer, serial: int, today: dt.date | None = None) -> CircularData:
-    """The 督查通报's content over every task the viewer may see (drafts and withdrawn ones left out)."""
+def circular_data(*, viewer, serial: int, today: dt.date | None = None,
+                  subtree: Subtree | None = None) -> CircularData:
+    """The 督查通报's content over every task the viewer may see (drafts and withdrawn ones left out), or over
+    those led in ``subtree``."""
     today = today or today_local()
     tasks = task_list(viewer=viewer).exclude(status__in=UNRANKED_STATUSES).select_related(None).prefetch_related(
         None)
+    if subtree is not None:
+        tasks = subtree.narrow(tasks)
     counts = tasks.aggregate(total=count_rows(), closed=Count("id", filter=Q(status=TaskStatus.CLOSED)))
     late = list(tasks.filter(status__in=OPEN_STATUSES, deadline__lt=today).select_related("lead_unit")
                 .order_by("lead_unit__sort_order", "lead_unit_id", "deadline", "id"))
     for task in late:
         task.days_overdue = (today - task.deadline).days
     return CircularData(today, serial, counts["total"], counts["closed"], late,
-                        unit_ranking(viewer=viewer, today=today))
+                        unit_ranking(viewer=viewer, today=today, subtree=subtree), subtree.name if subtree else "")
 
 
 def briefing_title(meeting) -> str:
@@ -568,17 +640,22 @@ def briefing_title(meeting) -> str:
     return f"关于{when}{body}决定事项落实情况的通报"
 
 
-def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> BriefingData:
+def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None,
+                  subtree: Subtree | None = None) -> BriefingData:
     """Everything the briefing says about one meeting's decisions: summary figures, the items grouped by area,
     the overdue items, the unit ranking for the meeting (``unit_ranking``, the one ranking rule) and the leaders'
-    批示 on the items. ``NotFound`` for a meeting out of scope. The meeting, its tasks with area, lead unit and
-    latest report, the ranking's two grouped queries, and the 批示 with their authors."""
+    批示 on the items, over the tasks led in ``subtree`` when one is given. ``NotFound`` for a meeting out of
+    scope. The meeting, its tasks with area, lead unit and latest report, the ranking's two grouped queries, and
+    the 批示 with their authors."""
     today = today or today_local()
     meeting = (perms.meetings_visible_to(viewer).filter(pk=meeting_id)
                .defer("source_text", "extraction", "reports_heard").first())
     if meeting is None:
         raise NotFound()
-    tasks = list(task_list(viewer=viewer, meeting_id=meeting.pk).exclude(status=TaskStatus.DRAFT)
+    scoped = task_list(viewer=viewer, meeting_id=meeting.pk)
+    if subtree is not None:
+        scoped = subtree.narrow(scoped)
+    tasks = list(scoped.exclude(status=TaskStatus.DRAFT)
                  .select_related(None).select_related("area", "lead_unit", "latest_report")
                  # the columns the briefing reads: building 600 wide model instances was most of the page
                  .only("meeting_id", "seq", "title", "area_id", "lead_unit_id", "latest_report_id", "deadline",
@@ -596,8 +673,10 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
     return BriefingData(meeting, briefing_title(meeting), today, len(tasks), closed, len(tasks) - closed,
                         len(late), round(100 * closed / len(tasks), 1) if tasks else 0.0, list(areas.items()),
                         sorted(late, key=lambda t: (t.deadline, t.pk)),
-                        unit_ranking(viewer=viewer, meeting_id=meeting.pk, today=today), meeting_day(meeting),
-                        _briefing_comments(meeting.pk, [t for area_tasks in areas.values() for t in area_tasks]))
+                        unit_ranking(viewer=viewer, meeting_id=meeting.pk, today=today, subtree=subtree),
+                        meeting_day(meeting),
+                        _briefing_comments(meeting.pk, [t for area_tasks in areas.values() for t in area_tasks]),
+                        subtree.name if subtree else "")
 
 
 def _briefing_comments(meeting_id: int, tasks: list[Task]) -> list[tuple[Task, list]]:
@@ -656,11 +735,17 @@ class FilterOptions:
     units: list
 
 
-def _filter_choices(viewer) -> tuple[QuerySet, QuerySet, QuerySet]:
-    """What the dashboard's filters offer: meetings the viewer may see (newest first), areas, active units."""
+def _filter_choices(viewer, subtree: Subtree | None = None) -> tuple[QuerySet, QuerySet, QuerySet]:
+    """What the dashboard's filters offer: meetings the viewer may see (newest first), areas, active units. Under a
+    ``subtree``, the meetings of the viewer's tasks led there (a subset of those the viewer may see, read from the
+    lead units' covering index instead of testing every meeting against the viewer's whole scope)."""
     from duban.core.models import Area
 
-    return (perms.meetings_visible_to(viewer).exclude(status="withdrawn").order_by("-date", "-id"),
+    meetings = perms.meetings_visible_to(viewer)
+    if subtree is not None:
+        meetings = Meeting.objects.filter(pk__in=subtree.narrow(task_list(viewer=viewer)).order_by()
+                                          .values("meeting_id"))
+    return (meetings.exclude(status="withdrawn").order_by("-date", "-id"),
             Area.objects.filter(is_active=True), perms.units_visible_to(viewer).filter(is_active=True))
 
 
@@ -672,11 +757,11 @@ def filter_options(*, viewer) -> FilterOptions:
                          list(units.only("id", "name")))
 
 
-def filter_option_values(*, viewer) -> FilterOptions:
+def filter_option_values(*, viewer, subtree_id: int | None = None) -> FilterOptions:
     """``filter_options`` as plain tuples, for options built in one pass (the dashboard): meetings as
-    ``(id, title, date)``, areas and units as ``(id, name)``, in the same order. Three queries, no model
-    instances."""
-    meetings, areas, units = _filter_choices(viewer)
+    ``(id, title, date)``, areas and units as ``(id, name)``, in the same order; the meetings of a subtree's tasks
+    under ``subtree_id``. Three queries (five with a subtree), no model instances."""
+    meetings, areas, units = _filter_choices(viewer, subtree_get(viewer=viewer, unit_id=subtree_id))
     return FilterOptions(list(meetings.values_list("id", "title", "date")[:200]),
                          list(areas.values_list("id", "name")), list(units.values_list("id", "name")))
 

@@ -68,17 +68,20 @@ def dashboard_page(*, viewer, filters, today) -> dict:
     Caching the selectors' results instead (1,200 model instances, and 3,700 table cells rendered by template
     loops on every view) cost 0.1-0.2 s a cached view at 100k tasks; this unpickles a few strings."""
     data = selectors.dashboard_stats(viewer=viewer, filters=filters, today=today)
-    options = selectors.filter_option_values(viewer=viewer)
+    options = selectors.filter_option_values(viewer=viewer, subtree_id=filters.subtree_id)
+    subtrees = selectors.subtree_choices(viewer=viewer)
     query = urlencode(filters.query())
     plain = numbers_are_plain()
     return {
         "data": {"total": data.total, "closed": data.closed, "overdue": data.overdue,
-                 "completion_rate": data.completion_rate, "week_from": data.week_from, "week_to": data.week_to},
+                 "completion_rate": data.completion_rate, "week_from": data.week_from, "week_to": data.week_to,
+                 "scope": data.scope},
         "options": {
             "meetings": select_options(((pk, _meeting_label(date, title)) for pk, title, date in options.meetings),
                                        filters.meeting_id),
             "areas": select_options(options.areas, filters.area_id),
-            "units": select_options(options.units, filters.unit_id)},
+            "units": select_options(options.units, filters.unit_id),
+            "subtrees": select_options(subtrees, filters.subtree_id) if subtrees else ""},
         "charts": {key: _chart(key, title, data, query, plain) for key, title in tables.CHARTS.items()},
         "chart_json": json_script(data.charts(), "reports-data"),
     }
@@ -112,13 +115,19 @@ def chart_csv(request, chart: str):
 @page_errors
 def ranking(request):
     date_from, date_to, meeting_id = selectors.ranking_period(request.GET)
-    rows = selectors.unit_ranking(viewer=request.user, date_from=date_from, date_to=date_to, meeting_id=meeting_id)
+    subtree = selectors.subtree_get(viewer=request.user, unit_id=selectors.subtree_param(request.GET))
+    rows = selectors.unit_ranking(viewer=request.user, date_from=date_from, date_to=date_to, meeting_id=meeting_id,
+                                  subtree=subtree)
+    scope = {"subtree": subtree.unit_id} if subtree else {}
     query = urlencode({"from": date_from.isoformat(), "to": date_to.isoformat(),
-                       **({"meeting": meeting_id} if meeting_id else {})})
+                       **({"meeting": meeting_id} if meeting_id else {}), **scope})
     return render(request, "reports/ranking.html", {
         "rows": rows, "date_from": date_from, "date_to": date_to, "meeting_id": meeting_id, "query": query,
         "options": selectors.filter_options(viewer=request.user), "header": tables.RANKING_HEADER,
-        "can_circular": report_perms.can_export_briefing(request.user),
+        "subtree": subtree, "circular_query": urlencode(scope),
+        "subtrees": select_options(selectors.subtree_choices(viewer=request.user),
+                                   subtree.unit_id if subtree else None),
+        "can_circular": report_perms.can_export_briefing(request.user, subtree.unit_ids if subtree else ()),
         "rules": selectors.score_rules_in_force(), "can_set_rules": report_perms.can_set_score_rules(request.user),
     })
 
@@ -128,8 +137,9 @@ def ranking(request):
 @page_errors
 def ranking_export(request, fmt: str):
     date_from, date_to, meeting_id = selectors.ranking_period(request.GET)
+    subtree = selectors.subtree_get(viewer=request.user, unit_id=selectors.subtree_param(request.GET))
     rows = tables.ranking_rows(selectors.unit_ranking(viewer=request.user, date_from=date_from, date_to=date_to,
-                                                      meeting_id=meeting_id))
+                                                      meeting_id=meeting_id, subtree=subtree))
     name = f"单位考评排名-{date_from.isoformat()}至{date_to.isoformat()}"
     if fmt == "csv":
         return download(tables.to_csv(tables.RANKING_HEADER, rows), f"{name}.csv", "text/csv; charset=utf-8")
@@ -141,7 +151,8 @@ def ranking_export(request, fmt: str):
 @require_GET
 @page_errors
 def briefing(request, meeting_id: int, fmt: str):
-    content = actions.briefing_export(actor=request.user, meeting_id=int(meeting_id), fmt=fmt)
+    content = actions.briefing_export(actor=request.user, meeting_id=int(meeting_id), fmt=fmt,
+                                      subtree_id=selectors.subtree_param(request.GET))
     return download(content, f"会议决定事项落实情况通报-{meeting_id}.{fmt}",
                     DOCX if fmt == "docx" else "application/pdf")
 
@@ -150,7 +161,7 @@ def briefing(request, meeting_id: int, fmt: str):
 @require_GET
 @page_errors
 def circular(request, fmt: str):
-    content = actions.circular_export(actor=request.user, fmt=fmt)
+    content = actions.circular_export(actor=request.user, fmt=fmt, subtree_id=selectors.subtree_param(request.GET))
     return download(content, f"督查通报.{fmt}", DOCX if fmt == "docx" else "application/pdf")
 
 
