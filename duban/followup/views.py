@@ -42,6 +42,18 @@ def _step(request, task_id: int, run, done: str, *, sent: bool = False):
     return _back(request, task_id)
 
 
+def _review(request, task_id: int, action, done: str, **fields):
+    """A review of something on a task (a close request, an extension request, a leader's new deadline): ``action``
+    by the signed-in user with ``fields``, then back to the task page with ``done`` or the refusal."""
+    return _step(request, task_id, lambda: action(actor=request.user, **fields), done)
+
+
+def _version(request) -> int | None:
+    """The posted ``version`` the reviewer saw (optimistic locking), if it is a number."""
+    version = request.POST.get("version") or ""
+    return int(version) if version.isdigit() else None
+
+
 def _date(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value or "")
@@ -82,13 +94,8 @@ def extension_request(request, task_id: int):
 @page_errors
 def extension_approve(request, request_id: int):
     ext = selectors.extension_get(viewer=request.user, request_id=request_id)
-    version = request.POST.get("version")
-
-    def run():
-        actions.extension_approve(actor=request.user, request_id=request_id,
-                                  version=int(version) if (version or "").isdigit() else None,
-                                  comment=request.POST.get("comment", ""))
-    return _step(request, ext.task_id, run, "已批准延期")
+    return _review(request, ext.task_id, actions.extension_approve, "已批准延期", request_id=request_id,
+                   version=_version(request), comment=request.POST.get("comment", ""))
 
 
 @login_required
@@ -96,10 +103,8 @@ def extension_approve(request, request_id: int):
 @page_errors
 def extension_reject(request, request_id: int):
     ext = selectors.extension_get(viewer=request.user, request_id=request_id)
-
-    def run():
-        actions.extension_reject(actor=request.user, request_id=request_id, reason=request.POST.get("reason", ""))
-    return _step(request, ext.task_id, run, "已不予批准")
+    return _review(request, ext.task_id, actions.extension_reject, "已不予批准", request_id=request_id,
+                   reason=request.POST.get("reason", ""))
 
 
 def uploaded_files(request, field: str = "files") -> list[tuple[str, bytes]]:
@@ -132,18 +137,16 @@ def _report_task_id(request, report_id: int) -> int:
 @require_POST
 @page_errors
 def close_accept(request, report_id: int):
-    task_id = _report_task_id(request, report_id)
-    return _step(request, task_id, lambda: task_actions.report_accept(actor=request.user, report_id=report_id),
-                 "已同意办结")
+    return _review(request, _report_task_id(request, report_id), task_actions.report_accept, "已同意办结",
+                   report_id=report_id)
 
 
 @login_required
 @require_POST
 @page_errors
 def close_return(request, report_id: int):
-    task_id = _report_task_id(request, report_id)
-    return _step(request, task_id, lambda: task_actions.report_return(
-        actor=request.user, report_id=report_id, reason=request.POST.get("reason", "")), "已退回")
+    return _review(request, _report_task_id(request, report_id), task_actions.report_return, "已退回",
+                   report_id=report_id, reason=request.POST.get("reason", ""))
 
 
 @login_required
@@ -181,12 +184,8 @@ def task_comment(request, task_id: int):
 @page_errors
 def deadline_confirm(request, comment_id: int):
     comment = selectors.comment_get(viewer=request.user, comment_id=comment_id)
-    version = request.POST.get("version")
-
-    def run():
-        actions.deadline_change_confirm(actor=request.user, comment_id=comment_id,
-                                        version=int(version) if (version or "").isdigit() else None)
-    return _step(request, comment.task_id, run, "已按批示调整办理时限")
+    return _review(request, comment.task_id, actions.deadline_change_confirm, "已按批示调整办理时限",
+                   comment_id=comment_id, version=_version(request))
 
 
 @login_required
@@ -194,11 +193,8 @@ def deadline_confirm(request, comment_id: int):
 @page_errors
 def deadline_decline(request, comment_id: int):
     comment = selectors.comment_get(viewer=request.user, comment_id=comment_id)
-
-    def run():
-        actions.deadline_change_decline(actor=request.user, comment_id=comment_id,
-                                        reason=request.POST.get("reason", ""))
-    return _step(request, comment.task_id, run, "已告知领导未调整时限")
+    return _review(request, comment.task_id, actions.deadline_change_decline, "已告知领导未调整时限",
+                   comment_id=comment_id, reason=request.POST.get("reason", ""))
 
 
 @login_required
