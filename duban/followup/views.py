@@ -16,30 +16,24 @@ from django.views.decorators.http import require_POST
 
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.files import file_response
-from duban.core.views import page_errors, paginate
+from duban.core.views import page_errors, page_step, paginate
 from duban.followup import actions, selectors
 from duban.followup.models import DeliveryStatus
 from duban.followup.permissions import can_manage_deliveries, can_see_undelivered
 from duban.tasks import actions as task_actions
 
 
-def _back(request, task_id: int):
+def _back(request, task_id: int) -> str:
     target = request.POST.get("next") or f"/tasks/{task_id}/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = f"/tasks/{task_id}/"
-    return redirect(target)
+    return target
 
 
 def _step(request, task_id: int, run, done: str, *, sent: bool = False):
     """Run one action; a Conflict or InvalidInput becomes a message on the task page. ``sent``: the form's kept
     draft (``data-draft`` in app.js) arrived and the browser may forget it."""
-    try:
-        run()
-    except (Conflict, InvalidInput) as exc:
-        messages.error(request, exc.message_zh)
-    else:
-        messages.success(request, done, extra_tags="draft-sent" if sent else "")
-    return _back(request, task_id)
+    return page_step(request, run, done, _back(request, task_id), extra_tags="draft-sent" if sent else "")
 
 
 def _review(request, task_id: int, action, done: str, **fields):

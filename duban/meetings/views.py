@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from duban.core import permissions as perms
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.selectors import unit_list
-from duban.core.views import page_errors, paginate
+from duban.core.views import page_errors, page_step, paginate
 from duban.extraction.formats import NeedsOcr
 from duban.meetings import actions, selectors
 from duban.meetings.models import MeetingStatus
@@ -235,17 +236,14 @@ def meeting_bulk_edit(request, meeting_id: int):
     selectors.meeting_get(viewer=request.user, meeting_id=meeting_id)
     ids = [int(v) for v in request.POST.getlist("task_ids") if v.isdigit()]
     form = BulkEditForm(request.POST)
-    try:
+
+    def run():
         if not form.is_valid():
             raise InvalidInput("时限或牵头单位格式不正确", "invalid deadline or lead unit")
-        changed = task_actions.task_bulk_update(actor=request.user, task_ids=ids,
-                                                deadline=form.cleaned_data["deadline"],
-                                                lead_unit_id=form.cleaned_data["lead_unit"])
-    except (Conflict, InvalidInput) as exc:
-        messages.error(request, exc.message_zh)
-    else:
-        messages.success(request, f"已批量修改 {len(changed)} 项。")
-    return redirect("meetings:detail", meeting_id=meeting_id)
+        return task_actions.task_bulk_update(actor=request.user, task_ids=ids, deadline=form.cleaned_data["deadline"],
+                                             lead_unit_id=form.cleaned_data["lead_unit"])
+    return page_step(request, run, lambda changed: f"已批量修改 {len(changed)} 项。",
+                     reverse("meetings:detail", args=[meeting_id]))
 
 
 @login_required
@@ -268,13 +266,9 @@ def meeting_withdraw(request, meeting_id: int):
 def meeting_merge(request, meeting_id: int):
     selectors.meeting_get(viewer=request.user, meeting_id=meeting_id)
     ids = [int(v) for v in request.POST.getlist("task_ids") if v.isdigit()]
-    try:
-        kept = task_actions.task_merge(actor=request.user, task_ids=ids)
-    except (Conflict, InvalidInput) as exc:
-        messages.error(request, exc.message_zh)
-    else:
-        messages.success(request, f"已将 {len(set(ids))} 项合并为“{kept.title}”。")
-    return redirect("meetings:detail", meeting_id=meeting_id)
+    return page_step(request, lambda: task_actions.task_merge(actor=request.user, task_ids=ids),
+                     lambda kept: f"已将 {len(set(ids))} 项合并为“{kept.title}”。",
+                     reverse("meetings:detail", args=[meeting_id]))
 
 
 class MeetingDateForm(forms.Form):
@@ -291,14 +285,10 @@ def meeting_date_set(request, meeting_id: int):
     if not form.is_valid():
         messages.error(request, "请填写正确的会议日期（年-月-日）")
         return redirect("meetings:detail", meeting_id=meeting_id)
-    try:
-        meeting = actions.meeting_date_set(actor=request.user, meeting_id=meeting_id, date=form.cleaned_data["date"],
-                                           version=form.cleaned_data["version"])
-    except (Conflict, InvalidInput) as exc:
-        messages.error(request, exc.message_zh)
-    else:
-        messages.success(request, f"会议日期已改为 {meeting.date:%Y年%-m月%-d日}，相对时限已按新日期重新推算。")
-    return redirect("meetings:detail", meeting_id=meeting_id)
+    return page_step(request, lambda: actions.meeting_date_set(
+        actor=request.user, meeting_id=meeting_id, date=form.cleaned_data["date"], version=form.cleaned_data["version"]),
+        lambda meeting: f"会议日期已改为 {meeting.date:%Y年%-m月%-d日}，相对时限已按新日期重新推算。",
+        reverse("meetings:detail", args=[meeting_id]))
 
 
 # --- scans: recognised by the worker, checked by the clerk beside the image ----------------------------------
