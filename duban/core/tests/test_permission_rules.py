@@ -1,0 +1,51 @@
+"""Permission rules read from their text, each allowed and refused case on one setup: who reports on a task (its
+lead and cooperating units, nobody else), who sees a meeting (the office all; a unit the meetings of tasks it may
+see), and who may mint an API token (a signed-in person with their own password, never through a token)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from duban.conftest import login
+from duban.core import permissions as perms
+from duban.core.models import Profile
+from duban.meetings.actions import meeting_confirm
+from duban.meetings.models import Meeting
+
+pytestmark = pytest.mark.django_db
+
+COMMUNIQUE = ("2026年3月2日，市委书记许文博主持召开市委常委会会议。\n"
+              "会议强调，要全面排查整治燃气安全隐患，市应急管理局要牵头开展专项检查，3月底前完成。\n"
+              "会议要求，要加强冬春季传染病防控，市卫健委要做好药品储备。\n")
+
+
+def test_only_the_lead_and_cooperating_units_report_on_a_task(org):
+    task = org.task_in("accepted", lead_unit_id=org.safety.pk, coop_unit_ids=[org.health.pk])
+    for user in (org.lead_staff, org.lead_admin, org.coop_staff):
+        assert perms.can_report_on_task(user, task), user
+    for user in (org.supervisor, org.sysadmin, org.leader, org.other_staff, org.child_staff):
+        assert not perms.can_report_on_task(user, task), user
+        assert not perms.is_coop_member(user, task), user
+    assert perms.is_coop_member(org.coop_staff, task) and not perms.is_coop_member(org.lead_staff, task)
+
+
+def test_a_unit_sees_the_meetings_of_the_tasks_it_may_see(client, org):
+    login(client, org.supervisor)
+    client.post("/meetings/import/", {"text": COMMUNIQUE})
+    meeting = Meeting.objects.get()
+    meeting_confirm(actor=org.supervisor, meeting_id=meeting.pk)  # 市应急管理局 and 市卫健委 lead one task each
+    for user in (org.supervisor, org.sysadmin, org.leader, org.lead_staff, org.coop_staff):
+        assert list(perms.meetings_visible_to(user)) == [meeting], user
+    for user in (org.other_staff, AnonymousUser()):
+        assert not perms.meetings_visible_to(user).exists(), user
+
+
+def test_an_api_token_is_minted_by_a_person_with_their_own_password_and_never_by_a_token(org):
+    assert perms.can_create_api_token(org.lead_staff, via_token=False)
+    assert not perms.can_create_api_token(org.lead_staff, via_token=True)  # a token never mints another
+    assert not perms.can_create_api_token(AnonymousUser(), via_token=False)
+    Profile.objects.filter(user=org.lead_staff).update(must_change_password=True)
+    org.lead_staff.refresh_from_db()
+    assert not perms.can_create_api_token(org.lead_staff, via_token=False)  # still on the initial password
+    assert not perms.can_create_api_token(org.lead_staff, via_token=True)
