@@ -19,6 +19,7 @@ from duban.core.models import Notification
 from duban.followup.lights import SUPERVISED_STATUSES, task_report_due
 from duban.followup.models import ExtensionRequest, ExtensionStatus
 from duban.tasks.models import OPEN_STATUSES, Priority, ReportCycle, ReportStatus, TaskStatus
+from duban.tasks.selectors import task_stats
 
 SHOWN = 8  # rows a section shows; its count says how many there are
 NEW_RED_DAYS = 7  # "新亮红灯": the deadline passed within this many days
@@ -134,12 +135,12 @@ def _unit(viewer, today: dt.date) -> Workbench:
 
 def _leader(viewer, today: dt.date) -> Workbench:
     tasks = _open_tasks(viewer)
-    red = perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES, deadline__lt=today)
-    by_area = list(red.values("area__name").annotate(n=Count("id")).order_by("-n", "area__name")[:10])
-    by_unit = list(red.values("lead_unit__name").annotate(n=Count("id")).order_by("-n", "lead_unit__name")[:10])
+    stats = task_stats(viewer=viewer, today=today)  # the dashboard's figures: its overdue tasks are the red ones
+
+    def most_red(rows: list[dict]) -> list[dict]:
+        return sorted((row for row in rows if row["overdue"]), key=lambda row: (-row["overdue"], row["name"]))[:10]
     important = tasks.filter(priority__in=(Priority.URGENT, Priority.HIGH)).order_by("priority", "deadline", "id")
     return Workbench("leader", [
         _section("important", "重点关注", important, more_url="/tasks/", empty="没有标为重要或紧急的事项"),
-    ], summary={"red_total": red.count(),
-                "by_area": by_area, "by_unit": by_unit})
+    ], summary={"red_total": stats.overdue, "by_area": most_red(stats.by_area), "by_unit": most_red(stats.by_unit)})
 
