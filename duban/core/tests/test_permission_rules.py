@@ -1,6 +1,8 @@
 """Permission rules read from their text, each allowed and refused case on one setup: who reports on a task (its
-lead and cooperating units, nobody else), who sees a meeting (the office all; a unit the meetings of tasks it may
-see), and who may mint an API token (a signed-in person with their own password, never through a token)."""
+lead and cooperating units, nobody else), who leads it (the lead unit and the units above it, never a task without
+one), who sees a meeting (the office all; a unit the meetings of tasks it may see), what a unit sees through the
+web (its tasks and its sub-units', nobody else's), and who may mint an API token (a signed-in person with their own
+password, never through a token)."""
 
 from __future__ import annotations
 
@@ -49,3 +51,30 @@ def test_an_api_token_is_minted_by_a_person_with_their_own_password_and_never_by
     org.lead_staff.refresh_from_db()
     assert not perms.can_create_api_token(org.lead_staff, via_token=False)  # still on the initial password
     assert not perms.can_create_api_token(org.lead_staff, via_token=True)
+
+
+def test_the_lead_unit_and_the_units_above_it_lead_a_task_and_nobody_leads_one_without_a_lead(org):
+    led_by_child = org.task_in("assigned", lead_unit_id=org.child.pk, coop_unit_ids=[])
+    assert perms.is_lead_member(org.child_staff, led_by_child)
+    assert perms.is_lead_member(org.lead_staff, led_by_child)  # 市应急管理局 is above its district office
+    led_by_safety = org.task_in("assigned", coop_unit_ids=[])
+    assert perms.is_lead_member(org.lead_staff, led_by_safety) and not perms.is_lead_member(org.child_staff,
+                                                                                          led_by_safety)
+    assert not perms.is_lead_member(org.other_staff, led_by_safety)
+    without_lead = org.draft_task(lead_unit_id=None, coop_unit_ids=[])
+    for user in (org.lead_staff, org.child_staff, org.other_staff):
+        assert not perms.is_lead_member(user, without_lead), user
+    # The office sits in a unit of its own, and is no unit member for that.
+    assert not perms.is_unit_member(org.supervisor) and perms.is_unit_member(org.child_staff)
+
+
+def test_a_unit_sees_its_tasks_and_its_sub_units_through_the_web(client, org):
+    own = org.task_in("assigned", title="本局事项", coop_unit_ids=[])
+    child = org.task_in("assigned", title="分局事项", lead_unit_id=org.child.pk, coop_unit_ids=[])
+    other = org.task_in("assigned", title="教育局事项", lead_unit_id=org.other.pk, coop_unit_ids=[])
+    for user, expected in ((org.lead_staff, {own.pk, child.pk}), (org.child_staff, {child.pk}),
+                           (org.other_staff, {other.pk}), (org.supervisor, {own.pk, child.pk, other.pk})):
+        login(client, user)
+        for _ in range(2):  # the second request of a signed-in user: its scope is read again, per request
+            items = client.get("/api/v1/tasks").json()["items"]
+            assert {item["id"] for item in items} == expected, user
