@@ -78,3 +78,27 @@ def test_a_unit_sees_its_tasks_and_its_sub_units_through_the_web(client, org):
         for _ in range(2):  # the second request of a signed-in user: its scope is read again, per request
             items = client.get("/api/v1/tasks").json()["items"]
             assert {item["id"] for item in items} == expected, user
+
+
+def test_a_deactivated_account_or_a_login_without_a_profile_has_no_role_and_sees_nothing(org):
+    from django.contrib.auth import get_user_model
+
+    bare = get_user_model().objects.create_user(username="bare", password="Bare-pass-2026!")
+    assert (perms.role_of(bare), perms.unit_of(bare)) == (None, None)
+    assert not perms.units_visible_to(bare).exists() and not perms.tasks_visible_to(bare).exists()
+    org.task_in("assigned")
+    assert perms.units_visible_to(org.lead_staff).count() == 5  # unit names are no secret to a signed-in user
+    get_user_model().objects.filter(pk=org.lead_staff.pk).update(is_active=False)
+    org.lead_staff.refresh_from_db()
+    assert perms.role_of(org.lead_staff) is None
+    assert not perms.tasks_visible_to(org.lead_staff).exists() and not perms.units_visible_to(org.lead_staff).exists()
+
+
+def test_people_are_managed_by_the_sysadmin_and_a_unit_admin_for_the_unit_roles_of_their_subtree(org):
+    def usernames(user) -> set[str]:
+        return set(perms.people_manageable_by(user).values_list("username", flat=True))
+
+    assert usernames(org.lead_admin) == {"lead_admin", "lead_staff", "child_staff"}
+    assert {"supervisor", "leader", "coop_staff", "other_staff", "lead_admin"} <= usernames(org.sysadmin)
+    for user in (org.lead_staff, org.child_staff, org.supervisor, org.leader):
+        assert usernames(user) == set(), user
