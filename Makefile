@@ -47,7 +47,7 @@ lint: install
 	$(PY) -m ruff check --no-cache duban bench scripts
 	DUBAN_DATA_DIR="$$(mktemp -d)" $(PY) -m django makemigrations --check --dry-run --settings=duban.settings
 
-# Mutation testing of the rule modules (see bench/mutation.md): long; MUTATE_MAX_CHILDREN bounds the CPU it takes.
+# Mutation testing of the rule modules (kill rates: bench/RESULTS.md); long: MUTATE_MAX_CHILDREN bounds its CPU.
 mutate: install
 	$(PY) scripts/mutate.py
 

@@ -14,25 +14,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from benchenv import django_setup as setup
 
-
-def setup():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
-    os.environ.setdefault("DUBAN_DEBUG", "0")
-    os.environ.setdefault("DUBAN_SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
-    os.environ.setdefault("DUBAN_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-    import django
-
-    django.setup()
 
 
 def timed(call, repeat: int) -> tuple[float, float, float]:

@@ -24,14 +24,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-ENV = {
-    "DUBAN_DEBUG": "0",
-    "DUBAN_SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-    "DUBAN_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-}
+from benchenv import ENV, REPO, django_setup
 
 
 def free_port() -> int:
@@ -42,12 +35,7 @@ def free_port() -> int:
 
 def session_cookie() -> tuple[str, dict]:
     """A session of the office supervisor (stored in the database the server reads) and page targets."""
-    for k, v in ENV.items():
-        os.environ.setdefault(k, v)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
-    import django
-
-    django.setup()
+    django_setup()
     from django.conf import settings
     from django.test import Client
 

@@ -149,6 +149,15 @@ def org(db):
 
 
 @pytest.fixture
+def demo_people_db(transactional_db):
+    """The demo's units and people in a database a live server sees (browser tests); none is asked to change the
+    password first (``duban.core.tests.browser.demo_people``)."""
+    from duban.core.tests.browser import demo_people
+
+    demo_people()
+
+
+@pytest.fixture
 def sample_text() -> str:
     path = shared_dir() / "samples" / "changzhou-2022-09-29-standing-committee.txt"
     require_tool(path.exists(), f"shared sample {path}")

@@ -56,6 +56,19 @@ def page_errors(view):
     return wrapper
 
 
+def page_step(request, run, done, back: str, *, extra_tags: str = ""):
+    """One action from a form post, then a redirect to ``back``: the action's refusal (``Conflict``,
+    ``InvalidInput``) becomes an error message there, otherwise ``done`` (a text, or a function of what ``run``
+    returned) a success message."""
+    try:
+        result = run()
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+    else:
+        messages.success(request, done(result) if callable(done) else done, extra_tags=extra_tags)
+    return redirect(back)
+
+
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 

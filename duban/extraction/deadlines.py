@@ -188,9 +188,10 @@ def _year_of(match: re.Match, meeting: dt.date) -> tuple[int, bool]:
 
 
 def _roll(day: dt.date, meeting: dt.date, explicit: bool, build: Callable[[int], dt.date]) -> dt.date:
-    # "3月底前" said in November means next March: a deadline before the meeting makes no sense.
+    # "3月底前" said in November means next March: a deadline before the meeting makes no sense. The next year is
+    # the meeting's: "1月前" is the last day of the year before (build(2023) is 2022-12-31).
     if not explicit and day < meeting:
-        return build(day.year + 1)
+        return build(meeting.year + 1)
     return day
 
 

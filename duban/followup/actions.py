@@ -30,7 +30,7 @@ from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, Ext
 from duban.followup.notices import notice_docx, urge_docx
 from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_audit, report_files_store_in_txn,
                                  report_uploads_check, supervisors, task_lock_in_txn, task_lock_visible_in_txn,
-                                 task_supervisors, unit_people, unit_recipients)
+                                 task_supervisors, task_units_people, unit_people, unit_recipients)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
 STAGE_EVENT = {Stage.REMIND: EventType.TASK_REMINDED, Stage.WARN: EventType.TASK_WARNED,
@@ -142,13 +142,6 @@ def urge_slip_export(*, actor, task_id: int, today: dt.date | None = None) -> by
 URGE_DEFAULT = "请加快办理进度，按时报送办理情况。"
 
 
-def _people_concerned(task: Task) -> list:
-    """The lead and cooperating units' people: whom the office's own 催办 and 通知单 reach."""
-    from duban.tasks.actions import units_people
-
-    return list(units_people([task.lead_unit_id, *task.coop_units.values_list("id", flat=True)]))
-
-
 @durable_action
 def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None = None) -> ReminderSent:
     """Supervisors remind a task's units now (催办), with a message (a standard one if empty), whatever the light
@@ -166,7 +159,7 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
         raise InvalidInput("催办内容不能超过500字", "the message must be at most 500 characters")
     today = today or timezone.localdate()
     light = task_light(task, today)
-    recipients = _people_concerned(task)
+    recipients = list(task_units_people(task))  # whom the office's own 催办 and 通知单 reach
     reminder = ReminderSent.objects.create(task=task, stage=Stage.REMIND, due_key=f"manual:{uuid.uuid4().hex[:12]}",
                                            light=light.code, reason=message[:200], for_date=today,
                                            recipient_count=len(recipients))
@@ -193,7 +186,7 @@ def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> Superv
                        f"no notice for a task that is {task.status}")
     today = today or timezone.localdate()
     light = task_light(task, today)
-    recipients = _people_concerned(task)
+    recipients = list(task_units_people(task))
     reminder = ReminderSent.objects.create(task=task, stage=Stage.ESCALATE, due_key=f"notice:{uuid.uuid4().hex[:12]}",
                                            light=light.code, reason="督查室下发督办通知单", for_date=today,
                                            recipient_count=len(recipients))

@@ -42,6 +42,29 @@ class Deferred(ChannelError):
         self.until = until
 
 
+def http_json(method: str, url: str, *, payload: dict | None = None, headers: dict | None = None,
+              lenient: bool = False) -> dict:
+    """One JSON request; a 5xx, 429, other HTTP error or network failure is a ``ChannelError`` (retried later).
+    An answer that is not JSON is one too, unless ``lenient`` (a group robot's plain 200: nothing to read)."""
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8") if payload is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=settings.DUBAN_WEBHOOK_TIMEOUT) as response:
+            body = response.read(65536)
+    except urllib.error.HTTPError as exc:
+        raise ChannelError(f"http {exc.code}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise ChannelError(f"network: {exc}") from exc
+    try:
+        answer = json.loads(body or b"{}")
+    except ValueError as exc:
+        if lenient:
+            return {}
+        raise ChannelError("the provider's answer is not JSON") from exc
+    return answer if isinstance(answer, dict) else {}
+
+
 class Channel(Protocol):
     name: str
 
@@ -151,25 +174,12 @@ class WebhookChannel:
         raise NotImplementedError
 
     def send(self, delivery) -> None:
-        data = json.dumps(self.payload(delivery.notification), ensure_ascii=False).encode("utf-8")
         # The robots take only their documented JSON fields, so the delivery id travels as headers.
         key = delivery_key(delivery)
-        request = urllib.request.Request(delivery.target, data=data, method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8",
-                                                  "X-Duban-Delivery-Id": key, "Idempotency-Key": key})
-        try:
-            with urllib.request.urlopen(request, timeout=settings.DUBAN_WEBHOOK_TIMEOUT) as response:
-                body = response.read(65536)
-        except urllib.error.HTTPError as exc:
-            raise ChannelError(f"http {exc.code}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise ChannelError(f"network: {exc}") from exc
-        try:
-            answer = json.loads(body or b"{}")
-        except ValueError:
-            answer = {}
+        answer = http_json("POST", delivery.target, payload=self.payload(delivery.notification),
+                           headers={"X-Duban-Delivery-Id": key, "Idempotency-Key": key}, lenient=True)
         # Both robots answer 200 with {"errcode": 0, "errmsg": "ok"}; a non-zero code is a refusal.
-        if isinstance(answer, dict) and answer.get("errcode", 0) != 0:
+        if answer.get("errcode", 0) != 0:
             raise ChannelError(f"robot errcode {answer.get('errcode')}: {answer.get('errmsg', '')}")
 
 

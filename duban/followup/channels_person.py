@@ -9,7 +9,6 @@ through ``duban.followup.channels.register_channel`` like the built-in channels,
 from __future__ import annotations
 
 import datetime as dt
-import json
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from duban.followup.channels import ChannelError, Deferred, message_text
+from duban.followup.channels import ChannelError, Deferred, http_json, message_text
 from duban.followup.workdays import is_workday, next_workday_on_or_after
 
 QUIET_UNTIL_HOUR = 8  # held messages go out at 08:30 on the next working day
@@ -49,25 +48,6 @@ def quiet_until(now: dt.datetime) -> dt.datetime | None:
     day = next_workday_on_or_after(local.date())
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day, QUIET_UNTIL_HOUR, QUIET_UNTIL_MINUTE),
                                ZoneInfo(settings.TIME_ZONE))
-
-
-def http_json(method: str, url: str, *, payload: dict | None = None, headers: dict | None = None) -> dict:
-    """One JSON request; a 5xx, 429, other HTTP error or network failure is a ``ChannelError`` (retried later)."""
-    data = json.dumps(payload, ensure_ascii=False).encode("utf-8") if payload is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=settings.DUBAN_WEBHOOK_TIMEOUT) as response:
-            body = response.read(65536)
-    except urllib.error.HTTPError as exc:
-        raise ChannelError(f"http {exc.code}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise ChannelError(f"network: {exc}") from exc
-    try:
-        answer = json.loads(body or b"{}")
-    except ValueError as exc:
-        raise ChannelError("the provider's answer is not JSON") from exc
-    return answer if isinstance(answer, dict) else {}
 
 
 class PersonChannel:

@@ -16,30 +16,36 @@ from django.views.decorators.http import require_POST
 
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.files import file_response
-from duban.core.views import page_errors, paginate
+from duban.core.views import page_errors, page_step, paginate
 from duban.followup import actions, selectors
 from duban.followup.models import DeliveryStatus
 from duban.followup.permissions import can_manage_deliveries, can_see_undelivered
 from duban.tasks import actions as task_actions
 
 
-def _back(request, task_id: int):
+def _back(request, task_id: int) -> str:
     target = request.POST.get("next") or f"/tasks/{task_id}/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = f"/tasks/{task_id}/"
-    return redirect(target)
+    return target
 
 
 def _step(request, task_id: int, run, done: str, *, sent: bool = False):
     """Run one action; a Conflict or InvalidInput becomes a message on the task page. ``sent``: the form's kept
     draft (``data-draft`` in app.js) arrived and the browser may forget it."""
-    try:
-        run()
-    except (Conflict, InvalidInput) as exc:
-        messages.error(request, exc.message_zh)
-    else:
-        messages.success(request, done, extra_tags="draft-sent" if sent else "")
-    return _back(request, task_id)
+    return page_step(request, run, done, _back(request, task_id), extra_tags="draft-sent" if sent else "")
+
+
+def _review(request, task_id: int, action, done: str, **fields):
+    """A review of something on a task (a close request, an extension request, a leader's new deadline): ``action``
+    by the signed-in user with ``fields``, then back to the task page with ``done`` or the refusal."""
+    return _step(request, task_id, lambda: action(actor=request.user, **fields), done)
+
+
+def _version(request) -> int | None:
+    """The posted ``version`` the reviewer saw (optimistic locking), if it is a number."""
+    version = request.POST.get("version") or ""
+    return int(version) if version.isdigit() else None
 
 
 def _date(value: str | None) -> dt.date:
@@ -82,13 +88,8 @@ def extension_request(request, task_id: int):
 @page_errors
 def extension_approve(request, request_id: int):
     ext = selectors.extension_get(viewer=request.user, request_id=request_id)
-    version = request.POST.get("version")
-
-    def run():
-        actions.extension_approve(actor=request.user, request_id=request_id,
-                                  version=int(version) if (version or "").isdigit() else None,
-                                  comment=request.POST.get("comment", ""))
-    return _step(request, ext.task_id, run, "已批准延期")
+    return _review(request, ext.task_id, actions.extension_approve, "已批准延期", request_id=request_id,
+                   version=_version(request), comment=request.POST.get("comment", ""))
 
 
 @login_required
@@ -96,10 +97,8 @@ def extension_approve(request, request_id: int):
 @page_errors
 def extension_reject(request, request_id: int):
     ext = selectors.extension_get(viewer=request.user, request_id=request_id)
-
-    def run():
-        actions.extension_reject(actor=request.user, request_id=request_id, reason=request.POST.get("reason", ""))
-    return _step(request, ext.task_id, run, "已不予批准")
+    return _review(request, ext.task_id, actions.extension_reject, "已不予批准", request_id=request_id,
+                   reason=request.POST.get("reason", ""))
 
 
 def uploaded_files(request, field: str = "files") -> list[tuple[str, bytes]]:
@@ -132,19 +131,16 @@ def _report_task_id(request, report_id: int) -> int:
 @require_POST
 @page_errors
 def close_accept(request, report_id: int):
-    task_id = _report_task_id(request, report_id)
-    return _step(request, task_id, lambda: task_actions.report_accept(
-        actor=request.user, report_id=report_id, override_reason=request.POST.get("override_reason", "")),
-                 "已同意办结")
+    return _review(request, _report_task_id(request, report_id), task_actions.report_accept, "已同意办结",
+                   report_id=report_id, override_reason=request.POST.get("override_reason", ""))
 
 
 @login_required
 @require_POST
 @page_errors
 def close_return(request, report_id: int):
-    task_id = _report_task_id(request, report_id)
-    return _step(request, task_id, lambda: task_actions.report_return(
-        actor=request.user, report_id=report_id, reason=request.POST.get("reason", "")), "已退回")
+    return _review(request, _report_task_id(request, report_id), task_actions.report_return, "已退回",
+                   report_id=report_id, reason=request.POST.get("reason", ""))
 
 
 @login_required
@@ -182,12 +178,8 @@ def task_comment(request, task_id: int):
 @page_errors
 def deadline_confirm(request, comment_id: int):
     comment = selectors.comment_get(viewer=request.user, comment_id=comment_id)
-    version = request.POST.get("version")
-
-    def run():
-        actions.deadline_change_confirm(actor=request.user, comment_id=comment_id,
-                                        version=int(version) if (version or "").isdigit() else None)
-    return _step(request, comment.task_id, run, "已按批示调整办理时限")
+    return _review(request, comment.task_id, actions.deadline_change_confirm, "已按批示调整办理时限",
+                   comment_id=comment_id, version=_version(request))
 
 
 @login_required
@@ -195,11 +187,8 @@ def deadline_confirm(request, comment_id: int):
 @page_errors
 def deadline_decline(request, comment_id: int):
     comment = selectors.comment_get(viewer=request.user, comment_id=comment_id)
-
-    def run():
-        actions.deadline_change_decline(actor=request.user, comment_id=comment_id,
-                                        reason=request.POST.get("reason", ""))
-    return _step(request, comment.task_id, run, "已告知领导未调整时限")
+    return _review(request, comment.task_id, actions.deadline_change_decline, "已告知领导未调整时限",
+                   comment_id=comment_id, reason=request.POST.get("reason", ""))
 
 
 @login_required

@@ -51,8 +51,8 @@ def next_report_due(*, cycle: str, every: int, since: dt.date, deadline: dt.date
     """When the next progress report is due, counting from ``since`` (the last report, or the assignment).
 
     Weekly, biweekly and monthly dues that land on a holiday move to the next working day; "every N working days"
-    counts working days. A one-off task reports by its deadline, so it has no separate report due. A due after the
-    deadline is the deadline's business, not a report's, so it is dropped.
+    counts working days. A one-off task reports by its deadline, so it has no separate report due. A due on or after
+    the deadline is the deadline's business, not a report's, so it is dropped.
     """
     if cycle == ReportCycle.WEEKLY:
         due = next_workday_on_or_after(since + dt.timedelta(days=7))

@@ -8,7 +8,7 @@ from duban.core import permissions as perms
 from duban.core.errors import NotFound
 from duban.meetings.models import Meeting, MeetingStatus, ScanJob
 from duban.tasks.models import TaskStatus
-from duban.tasks.selectors import task_list
+from duban.tasks.selectors import LIST_ROW_FIELDS, task_list
 
 
 def meeting_list(*, viewer, include_withdrawn: bool = False) -> QuerySet[Meeting]:
@@ -51,9 +51,7 @@ def meeting_find_by_sha256(*, viewer, sha256: str) -> Meeting | None:
 
 
 # A confirmed meeting's table row (and what its light and its span in the source text need), in this order.
-MEETING_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent", "lead_unit__name",
-                      "assigned_at", "report_cycle", "report_every", "latest_report__created_at", "source_start",
-                      "source_end")
+MEETING_ROW_FIELDS = (*LIST_ROW_FIELDS, "source_start", "source_end")
 
 
 def meeting_task_rows(*, viewer, meeting: Meeting) -> QuerySet[tuple]:

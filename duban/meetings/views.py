@@ -17,15 +17,14 @@ from django.views.decorators.http import require_POST
 from duban.core import permissions as perms
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.selectors import unit_list
-from duban.core.views import page_errors, paginate
+from duban.core.views import page_errors, page_step, paginate
 from duban.extraction.formats import NeedsOcr
-from duban.followup.templatetags.followup_tags import light_badge_of_values
 from duban.meetings import actions, selectors
 from duban.meetings.models import MeetingStatus
 from duban.tasks import actions as task_actions
-from duban.tasks import palette
 from duban.tasks import selectors as task_selectors
-from duban.tasks.models import TaskStatus, is_late
+from duban.tasks.models import TaskStatus
+from duban.tasks.views import task_list_rows
 
 
 @login_required
@@ -169,9 +168,9 @@ def _meeting_page(request, meeting, *, missing_deadlines=(), status: int = 200):
             task.meeting = meeting
         rows, spans = [], tasks
     else:
-        # A confirmed meeting's table shows a few columns of each task: plain values, no model instances.
+        # A confirmed meeting's table shows the task list's row of each task: plain values, no model instances.
         tasks = list(selectors.meeting_task_rows(viewer=user, meeting=meeting))
-        rows = task_rows(tasks, today)
+        rows = task_list_rows(tasks, today, in_meeting=True)
         spans = [_Span(t[0], t[1], t[-2], t[-1]) for t in tasks]
     return render(request, "meetings/detail.html", {
         "meeting": meeting, "tasks": tasks, "rows": rows,
@@ -194,37 +193,6 @@ def _undated_note(meeting, tasks) -> str:
     if not undated:
         return f"通报未写会议年份{found}"
     return f"通报未写会议年份{found}，以下 {len(undated)} 项时限无法推算日期：" + "、".join(undated)
-
-
-# One row of a confirmed meeting's task table; every field is escaped in task_rows.
-TASK_ROW = (
-    '\n          <tr data-span-for="{pk}"><td>{seq}</td><td class="cell-text"><a href="{url}">{title}</a></td>\n'
-    '            <td class="small">{lead}</td>\n'
-    '            <td class="text-nowrap small{late}">{deadline}</td>\n'
-    '            <td class="text-nowrap"><span class="badge {status_css}">{status_label}</span> {light}</td></tr>'
-)
-
-
-def task_rows(tasks, today) -> list[str]:
-    """The rows of a confirmed meeting's task table as HTML from ``selectors.meeting_task_rows`` tuples, built in
-    one pass rather than through per-row lookups, filters, ``{% if %}`` and a tag in the template (most of the
-    page's time at 150 rows). Every user-entered value goes through ``quote`` (``html.escape``, which Django's
-    ``escape`` wraps); the light badge is ``light_badge_of_values`` (the same as ``{% light_badge task %}``)."""
-    prefix = reverse("tasks:list")
-    labels = {value: quote(str(label)) for value, label in TaskStatus.choices}  # in the active language
-    out = []
-    for (pk, seq, title, status, deadline, pct, lead_name, assigned_at, report_cycle, report_every, reported_at,
-         _start, _end) in tasks:
-        late = is_late(status, deadline, today)
-        out.append(mark_safe(TASK_ROW.format(  # every part escaped here
-            pk=int(pk), seq=int(seq), url=f"{prefix}{int(pk)}/", title=quote(title),
-            lead=quote(lead_name or "—"), late=" text-danger" if late else "",
-            deadline=deadline.isoformat() if deadline else "无时限", status_css=palette.status_class(status),
-            status_label=labels[status] if status in labels else quote(status),
-            light=light_badge_of_values(status, deadline, assigned_at, pct, report_cycle, report_every,
-                                        reported_at, today),
-        )))
-    return out
 
 
 class ConfirmForm(forms.Form):
@@ -268,17 +236,14 @@ def meeting_bulk_edit(request, meeting_id: int):
     selectors.meeting_get(viewer=request.user, meeting_id=meeting_id)
     ids = [int(v) for v in request.POST.getlist("task_ids") if v.isdigit()]
     form = BulkEditForm(request.POST)
-    try:
+
+    def run():
         if not form.is_valid():
             raise InvalidInput("时限或牵头单位格式不正确", "invalid deadline or lead unit")
-        changed = task_actions.task_bulk_update(actor=request.user, task_ids=ids,
-                                                deadline=form.cleaned_data["deadline"],
-                                                lead_unit_id=form.cleaned_data["lead_unit"])
-    except (Conflict, InvalidInput) as exc:
-        messages.error(request, exc.message_zh)
-    else:
-        messages.success(request, f"已批量修改 {len(changed)} 项。")
-    return redirect("meetings:detail", meeting_id=meeting_id)
+        return task_actions.task_bulk_update(actor=request.user, task_ids=ids, deadline=form.cleaned_data["deadline"],
+                                             lead_unit_id=form.cleaned_data["lead_unit"])
+    return page_step(request, run, lambda changed: f"已批量修改 {len(changed)} 项。",
+                     reverse("meetings:detail", args=[meeting_id]))
 
 
 @login_required
@@ -301,13 +266,9 @@ def meeting_withdraw(request, meeting_id: int):
 def meeting_merge(request, meeting_id: int):
     selectors.meeting_get(viewer=request.user, meeting_id=meeting_id)
     ids = [int(v) for v in request.POST.getlist("task_ids") if v.isdigit()]
-    try:
-        kept = task_actions.task_merge(actor=request.user, task_ids=ids)
-    except (Conflict, InvalidInput) as exc:
-        messages.error(request, exc.message_zh)
-    else:
-        messages.success(request, f"已将 {len(set(ids))} 项合并为“{kept.title}”。")
-    return redirect("meetings:detail", meeting_id=meeting_id)
+    return page_step(request, lambda: task_actions.task_merge(actor=request.user, task_ids=ids),
+                     lambda kept: f"已将 {len(set(ids))} 项合并为“{kept.title}”。",
+                     reverse("meetings:detail", args=[meeting_id]))
 
 
 class MeetingDateForm(forms.Form):
@@ -324,14 +285,10 @@ def meeting_date_set(request, meeting_id: int):
     if not form.is_valid():
         messages.error(request, "请填写正确的会议日期（年-月-日）")
         return redirect("meetings:detail", meeting_id=meeting_id)
-    try:
-        meeting = actions.meeting_date_set(actor=request.user, meeting_id=meeting_id, date=form.cleaned_data["date"],
-                                           version=form.cleaned_data["version"])
-    except (Conflict, InvalidInput) as exc:
-        messages.error(request, exc.message_zh)
-    else:
-        messages.success(request, f"会议日期已改为 {meeting.date:%Y年%-m月%-d日}，相对时限已按新日期重新推算。")
-    return redirect("meetings:detail", meeting_id=meeting_id)
+    return page_step(request, lambda: actions.meeting_date_set(
+        actor=request.user, meeting_id=meeting_id, date=form.cleaned_data["date"], version=form.cleaned_data["version"]),
+        lambda meeting: f"会议日期已改为 {meeting.date:%Y年%-m月%-d日}，相对时限已按新日期重新推算。",
+        reverse("meetings:detail", args=[meeting_id]))
 
 
 # --- scans: recognised by the worker, checked by the clerk beside the image ----------------------------------

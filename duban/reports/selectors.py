@@ -21,7 +21,7 @@ from duban.meetings.models import Meeting
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.palette import light_colours
-from duban.tasks.selectors import grouped_task_counts, plain_rows, task_list, today_local
+from duban.tasks.selectors import plain_rows, task_list, task_stats, today_local
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("nodeadline", "无时限"),
           ("closed", "已办结"))
@@ -229,23 +229,6 @@ def _weeks(base: QuerySet[Task], week_from: dt.date, week_to: dt.date, today: dt
     return completed, fell
 
 
-def _names(area_ids, unit_ids) -> tuple[dict, dict]:
-    """Names (and the area order) of the groups, in one small query (areas, and the lead units present)."""
-    from duban.core.models import Area, Unit
-
-    areas = Area.objects.filter(pk__in=[i for i in area_ids if i]).values_list(
-        Value("a"), "id", "name", "sort_order").order_by()
-    units = Unit.objects.filter(pk__in=[i for i in unit_ids if i]).values_list(
-        Value("u"), "id", "name", Value(0, output_field=IntegerField())).order_by()
-    area_names, unit_names = {}, {}
-    for kind, pk, name, order in areas.union(units, all=True):
-        if kind == "a":
-            area_names[pk] = (name, order)
-        else:
-            unit_names[pk] = name
-    return area_names, unit_names
-
-
 @dataclass
 class Dashboard:
     filters: DashboardFilters
@@ -273,11 +256,6 @@ class Dashboard:
         }
 
 
-def _rate(row: dict) -> dict:
-    row["rate"] = round(100 * row["closed"] / row["total"], 1) if row["total"] else 0.0
-    return row
-
-
 def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: dt.date | None = None,
                     overdue_limit: int = 200) -> Dashboard:
     """Completion and lights by area and by lead unit, completed and overdue per week, and the overdue list. A
@@ -293,50 +271,33 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
         scoped = scoped.filter(deadline__gte=filters.date_from)
     if filters.date_to:
         scoped = scoped.filter(deadline__lte=filters.date_to)
-    codes = LightCodes(today)
-    empty = {"total": 0, "closed": 0, "overdue": 0, "red": 0, "yellow": 0, "blue": 0, "green": 0, "nodeadline": 0}
-    totals = dict(empty)
-    areas: dict = {}
-    units: dict = {}
-    # Per (area, status) and per (unit, status), a few hundred keys, spread here over the five figures: enough for
-    # the totals and for the lights SQL can decide alone: red (supervised and past the deadline, which
-    # ``task_light`` checks first) and green while awaiting sign-off. The office's unfiltered view reads the
-    # counts the database keeps (``grouped_task_counts``).
-    by_area_status, by_unit_status = grouped_task_counts(scoped, today, viewer=viewer,
-                                                         unfiltered=filters == DashboardFilters())
-    for groups, tallies, with_totals in ((by_area_status, areas, True), (by_unit_status, units, False)):
+    # The figures of the home page (one implementation), then the lights per area and unit: red (supervised and
+    # past the deadline, which ``task_light`` checks first) and green while awaiting sign-off from the same grouped
+    # counts, the others through the light rule (``LightCodes``) over the supervised tasks not yet due.
+    stats = task_stats(viewer=viewer, tasks=scoped, unfiltered=filters == DashboardFilters(), today=today)
+    areas = {row["id"]: row for row in stats.by_area}
+    units = {row["id"]: row for row in stats.by_unit}
+    lights = dict.fromkeys(LIGHT_CODES, 0)
+    for row in (*stats.by_area, *stats.by_unit):
+        row.update(dict.fromkeys(LIGHT_CODES, 0))
+    for groups, rows, with_totals in zip(stats.counts, (areas, units), (True, False)):
         for (pk, status), (n, late) in groups.items():
-            add = {"total": n, "closed": n if status == TaskStatus.CLOSED else 0,
-                   "overdue": late if status in OPEN_STATUSES else 0,
-                   "red": late if status in SUPERVISED_STATUSES else 0,
-                   "green": n if status == TaskStatus.CLOSE_REQUESTED else 0}
-            for tally in ((totals, tallies.setdefault(pk, dict(empty))) if with_totals
-                          else (tallies.setdefault(pk, dict(empty)),)):
-                for name, value in add.items():
-                    tally[name] += value
+            for code, add in (("red", late if status in SUPERVISED_STATUSES else 0),
+                              ("green", n if status == TaskStatus.CLOSE_REQUESTED else 0)):
+                rows[pk][code] += add
+                if with_totals:
+                    lights[code] += add
+    codes = LightCodes(today)
     light_counts: dict = {}
     for area_id, unit_id, *values in _light_rows(scoped, today):
         key = (area_id, unit_id, codes(*values))
         light_counts[key] = light_counts.get(key, 0) + 1
     for (area_id, unit_id, code), n in light_counts.items():
         if code in LIGHT_CODES:
-            totals[code] += n
+            lights[code] += n
             areas[area_id][code] += n
             units[unit_id][code] += n
-    lights = {code: totals[code] for code in LIGHT_CODES}
-    lights["closed"] = totals["closed"]
-    area_names, unit_names = _names(areas, units)
-
-    def row_of(pk, name: str, tally: dict) -> dict:
-        return _rate({"id": pk, "name": name, **tally})
-
-    # Unclassified areas and tasks without a lead unit come last.
-    by_area = [row_of(pk, area_names.get(pk, ("未分类", 0))[0] if pk else "未分类", tally)
-               for pk, tally in sorted(areas.items(), key=lambda item: (
-                   item[0] is None, area_names.get(item[0], ("", 0))[1], item[0] or 0))]
-    by_unit = [row_of(pk, unit_names.get(pk, "未指定") if pk else "未指定", tally)
-               for pk, tally in sorted(units.items(), key=lambda item: (-item[1]["total"], item[0] is None,
-                                                                        item[0] or 0))]
+    lights["closed"] = stats.closed
     week_to = filters.date_to or today
     week_from = filters.date_from or (week_to - dt.timedelta(weeks=DEFAULT_WEEKS - 1))
     week_from -= dt.timedelta(days=week_from.weekday())  # weeks start on Monday
@@ -355,10 +316,9 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
         .only("title", "deadline", "status", "lead_unit__name").order_by("deadline", "id")) if overdue_limit else []
     for task in overdue_tasks:
         task.days_overdue = (today - task.deadline).days
-    total = totals["total"]
-    return Dashboard(filters, today, total, totals["closed"], totals["overdue"],
-                     round(100 * totals["closed"] / total, 1) if total else 0.0, lights, by_area, by_unit, weeks,
-                     overdue_tasks, week_from, week_to, subtree.name if subtree else "")
+    return Dashboard(filters, today, stats.total, stats.closed, stats.overdue, stats.completion_rate, lights,
+                     stats.by_area, stats.by_unit, weeks, overdue_tasks, week_from, week_to,
+                     subtree.name if subtree else "")
 
 
 # --- ranking -----------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from duban.core import selectors as core_selectors
 from duban.core.errors import Conflict, InvalidInput
 from duban.core.files import file_response
-from duban.core.views import page_errors, paginate
+from duban.core.views import page_errors, page_step, paginate
 from duban.sources import actions, forms, search as search_module, selectors
 from duban.sources import permissions as perms
 from duban.sources.models import HazardCategory, HazardSeverity, HazardStatus
@@ -48,12 +48,7 @@ def _create_page(request, *, form_class, template: str, run, title: str):
 
 
 def _step(request, fn, back: str, **kw):
-    try:
-        fn(actor=request.user, **kw)
-        messages.success(request, "已保存")
-    except (InvalidInput, Conflict) as exc:
-        messages.error(request, exc.message_zh)
-    return redirect(back)
+    return page_step(request, lambda: fn(actor=request.user, **kw), "已保存", back)
 
 
 # --- overview ------------------------------------------------------------------------------------------------

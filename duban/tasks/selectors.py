@@ -212,6 +212,10 @@ def report_get(*, viewer, report_id: int) -> ProgressReport:
 
 @dataclass(frozen=True)
 class TaskStats:
+    """Dashboard figures (``task_stats``). Each row of ``by_area`` and ``by_unit``: ``id`` (None: no area, no
+    lead unit), ``name``, ``total``, ``closed``, ``overdue`` (open and past the deadline), ``unsigned`` (awaiting
+    sign-off and not late: late ones are red) and ``rate`` (closed per cent of total). ``counts``: the
+    ``grouped_task_counts`` they were summed from, for figures that other rules add per status (the lights)."""
     total: int
     by_status: dict[str, int]
     overdue: int
@@ -219,6 +223,7 @@ class TaskStats:
     completion_rate: float
     by_area: list[dict]
     by_unit: list[dict]
+    counts: tuple[dict, dict] = ({}, {})
 
 
 def plain_rows(qs: QuerySet) -> list[tuple]:
@@ -271,22 +276,30 @@ def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfil
     return by_area, by_unit
 
 
-def task_stats(*, viewer, meeting_id: int | None = None, today: dt.date | None = None) -> TaskStats:
-    """Dashboard figures over the tasks the viewer may see (a chart must not count what its viewer cannot open).
-    The counts per area and per lead unit (``grouped_task_counts``: the office's kept counts, or one grouped pass)
-    and one query for the names, whatever the number of tasks."""
+def percent(part: int, whole: int) -> float:
+    """``part`` as a per cent of ``whole`` to one decimal (0.0 of nothing): completion rates."""
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def task_stats(*, viewer, tasks: QuerySet[Task] | None = None, unfiltered: bool = False,
+               today: dt.date | None = None) -> TaskStats:
+    """Dashboard figures over the tasks the viewer may see (a chart must not count what its viewer cannot open),
+    drafts and withdrawn tasks left out: the home page's and the reports dashboard's (which adds the lights).
+    ``tasks``: the viewer's tasks filtered further (from ``task_list``), else all of them; ``unfiltered``: the
+    caller's word that ``tasks`` has no filter of its own (the office's figures then come from the kept counts).
+    The counts per area and per lead unit (``grouped_task_counts``) and one query for the names, whatever the
+    number of tasks."""
     from duban.core.models import Area
 
-    qs = perms.tasks_visible_to(viewer).exclude(status__in=[TaskStatus.WITHDRAWN, TaskStatus.DRAFT])
-    if meeting_id:
-        qs = qs.filter(meeting_id=meeting_id)
+    qs = perms.tasks_visible_to(viewer) if tasks is None else tasks
+    qs = qs.exclude(status__in=[TaskStatus.WITHDRAWN, TaskStatus.DRAFT])
     today = today or today_local()
-    by_area, by_unit = grouped_task_counts(qs, today, viewer=viewer, unfiltered=not meeting_id)
+    grouped = grouped_task_counts(qs, today, viewer=viewer, unfiltered=tasks is None or unfiltered)
     by_status: dict[str, int] = {}
     areas: dict = {}
     units: dict = {}
     overdue = 0
-    for groups, tally, with_totals in ((by_area, areas, True), (by_unit, units, False)):
+    for groups, tally, with_totals in zip(grouped, (areas, units), (True, False)):
         for (key, status), (n, late) in groups.items():
             late = late if status in OPEN_STATUSES else 0
             if with_totals:
@@ -310,21 +323,19 @@ def task_stats(*, viewer, meeting_id: int | None = None, today: dt.date | None =
         else:
             unit_names[pk] = name
 
-    def row_of(key_name: str, pk, name: str, counts: list) -> dict:
+    def row_of(pk, name: str, counts: list) -> dict:
         total_n, closed_n, late, unsigned = counts
-        return {key_name: pk, "total": total_n, "closed": closed_n, "overdue": late, "unsigned": unsigned,
-                "name": name, "id": pk,
-                "rate": round(100 * closed_n / total_n, 1) if total_n else 0.0}
+        return {"id": pk, "name": name, "total": total_n, "closed": closed_n, "overdue": late,
+                "unsigned": unsigned, "rate": percent(closed_n, total_n)}
 
     # Unclassified areas and tasks without a lead unit come last.
-    by_area = [row_of("area_id", pk, area_names[pk][0] if pk in area_names else "未分类", counts)
+    by_area = [row_of(pk, area_names[pk][0] if pk in area_names else "未分类", counts)
                for pk, counts in sorted(areas.items(), key=lambda item: (
                    item[0] is None, area_names.get(item[0], ("", 0))[1], item[0] or 0))]
-    by_unit = [row_of("lead_unit_id", pk, unit_names.get(pk) or "未指定", counts)
+    by_unit = [row_of(pk, unit_names.get(pk) or "未指定", counts)
                for pk, counts in sorted(units.items(), key=lambda item: (-item[1][0], item[0] is None, item[0] or 0))]
     return TaskStats(total=total, by_status=by_status, overdue=overdue, closed=closed,
-                     completion_rate=round(100 * closed / total, 1) if total else 0.0, by_area=by_area,
-                     by_unit=by_unit)
+                     completion_rate=percent(closed, total), by_area=by_area, by_unit=by_unit, counts=grouped)
 
 
 def split_unit_choices(*, viewer) -> QuerySet[Unit]:

@@ -157,9 +157,9 @@ def _filter_options(viewer) -> dict[str, str]:
     }
 
 
-# One task-list row; every field is escaped in task_list_rows.
+# One task row (the task list's, a confirmed meeting's table); every field is escaped in task_list_rows.
 TASK_ROW = (
-    '\n    <tr>\n'
+    '\n    <tr{attrs}>\n'
     '      <td class="d-none d-sm-table-cell text-nowrap small text-muted">{seq}</td>\n'
     '      <td class="cell-text"><a href="{url}" class="fw-semibold">{title}</a>\n'
     '        {meeting}\n'
@@ -178,19 +178,20 @@ TASK_ROW = (
 )
 
 
-def task_list_rows(rows, today) -> list[str]:
-    """The task list's rows as HTML from ``selectors.task_list_page_values`` tuples, built in one pass: the same cells
-    through the template language (lookups, filters, ``{% if %}`` chains, a tag a row) cost ~0.5 ms a row, a page
-    of 50 rows most of the page's time. Every user-entered value goes through ``quote`` (the standard library's
+def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
+    """Task rows as HTML from ``selectors.LIST_ROW_FIELDS`` tuples (``task_list_page_values``; values after them
+    are passed over), built in one pass: the same cells through the template language (lookups, filters,
+    ``{% if %}`` chains, a tag a row) cost ~0.5 ms a row, a page of 50 rows most of the page's time. Every user-entered value goes through ``quote`` (the standard library's
     ``html.escape``, which Django's ``escape`` wraps), the light badge is ``light_badge_of_values`` (the same
-    badge as ``{% light_badge task %}``)."""
+    badge as ``{% light_badge task %}``). ``in_meeting``: the rows of one meeting's table, which needs no meeting
+    line and ties each row to its sentence in the communique (``data-span-for``)."""
     rows = list(rows)
     coops = selectors.task_coop_unit_names(task_ids=[row[0] for row in rows])
     labels = {value: quote(str(label)) for value, label in TaskStatus.choices}  # in the active language
     prefix = reverse("tasks:list")
     out = []
     for (pk, seq, title, status, deadline, pct, meeting_id, meeting_title, lead_name, area_name, assigned_at,
-         report_cycle, report_every, reported_at) in rows:
+         report_cycle, report_every, reported_at, *_) in rows:
         lead = quote(lead_name or "—")
         units = lead
         if pk in coops:
@@ -198,8 +199,10 @@ def task_list_rows(rows, today) -> list[str]:
         late = is_late(status, deadline, today)
         pct = int(pct)
         out.append(mark_safe(TASK_ROW.format(  # every part escaped above
+            attrs=f' data-span-for="{int(pk)}"' if in_meeting else "",
             seq=int(seq) if seq else "", url=f"{prefix}{int(pk)}/", title=quote(title),
-            meeting=f'<div class="small text-muted">{quote(meeting_title)}</div>' if meeting_id is not None else "",
+            meeting=f'<div class="small text-muted">{quote(meeting_title)}</div>'
+            if meeting_id is not None and not in_meeting else "",
             lead=lead, units=units, area=quote(area_name or "—"),
             late="text-danger fw-semibold" if late else "", late_td=" text-danger fw-semibold" if late else "",
             deadline=deadline.isoformat() if deadline else "无时限", status=quote(status),

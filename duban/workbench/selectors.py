@@ -23,7 +23,7 @@ from duban.followup.models import ExtensionRequest, ExtensionStatus
 from duban.followup.selectors import watch_list
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, Priority, ReportCycle, ReportStatus, Task,
                                 TaskStatus)
-from duban.tasks.selectors import parts_filed_by
+from duban.tasks.selectors import parts_filed_by, task_stats
 
 SHOWN = 8  # rows a section shows; its count says how many there are
 NEW_RED_DAYS = 7  # "新亮红灯": the deadline passed within this many days
@@ -169,9 +169,10 @@ def _unit(viewer, today: dt.date) -> Workbench:
 
 def _leader(viewer, today: dt.date) -> Workbench:
     tasks = _open_tasks(viewer)
-    red = perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES, deadline__lt=today)
-    by_area = list(red.values("area__name").annotate(n=Count("id")).order_by("-n", "area__name")[:10])
-    by_unit = list(red.values("lead_unit__name").annotate(n=Count("id")).order_by("-n", "lead_unit__name")[:10])
+    stats = task_stats(viewer=viewer, today=today)  # the dashboard's figures: its overdue tasks are the red ones
+
+    def most_red(rows: list[dict]) -> list[dict]:
+        return sorted((row for row in rows if row["overdue"]), key=lambda row: (-row["overdue"], row["name"]))[:10]
     important = tasks.filter(priority__in=(Priority.URGENT, Priority.HIGH)).order_by("priority", "deadline", "id")
     # The leader's own 重点关注 marks: a leader follows tens of tasks, read with their lights in one pass.
     watched = watch_list(viewer=viewer, today=today)
@@ -179,6 +180,5 @@ def _leader(viewer, today: dt.date) -> Workbench:
         Section("watch", "重点关注", len(watched), watched[:SHOWN], more_url="/followup/watchlist/",
                 empty="尚未设置重点关注事项，在事项页面点“重点关注”加入"),
         _section("important", "重要紧急事项", important, more_url="/tasks/", empty="没有标为重要或紧急的事项"),
-    ], summary={"red_total": red.count(),
-                "by_area": by_area, "by_unit": by_unit})
+    ], summary={"red_total": stats.overdue, "by_area": most_red(stats.by_area), "by_unit": most_red(stats.by_unit)})
 

@@ -5,37 +5,19 @@ it; the clerk accepts; the dashboard counts it. Screenshots land in test-results
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from duban.conftest import REPO_DIR, require_tool
+from duban.core.tests.browser import SCREENSHOTS, chromium_page, demo_people, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 NEW_PASSWORD = "Jiang-Zhou-2027#"
 
 
 @pytest.fixture
 def demo_org(transactional_db):
-    from duban.core.audit import system_actor
-    from duban.core.models import Profile
-    from duban.demo.loader import ensure_areas, ensure_units_and_users
-
-    ensure_areas()
-    ensure_units_and_users(system_actor())
-    # The clerk walks the forced change in the browser; the unit user has done so already.
-    Profile.objects.filter(user__username="safety.staff").update(must_change_password=False)
-
-
-def _login(page, base, username, password):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
+    demo_people(forced=("office",))  # the clerk walks the forced change in the browser
 
 
 def _logout(page):
@@ -47,29 +29,20 @@ def _logout(page):
 
 
 def test_supervision_loop_in_the_browser(live_server, demo_org, monkeypatch):
-    require_tool(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from duban.demo.loader import DEMO_PASSWORD, demo_communique
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below are plain synchronous reads.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from duban.meetings.models import Meeting
     from duban.tasks import actions as task_actions
     from duban.tasks.models import Task, TaskStatus
 
-    out = REPO_DIR / "test-results"
-    out.mkdir(exist_ok=True)
+    out = SCREENSHOTS
     base = live_server.url
-    console_errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-        page.set_default_timeout(15000)
+    with chromium_page(monkeypatch) as (page, console_errors):
         page.on("dialog", lambda dialog: dialog.accept())
-        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
         # 1. The clerk signs in and must first set a password of their own.
-        _login(page, base, "office", DEMO_PASSWORD)
+        sign_in(page, base, "office", DEMO_PASSWORD)
         page.wait_for_url(f"{base}/accounts/password/")
         expect(page.locator("#password-policy")).to_contain_text("至少10位")
         page.fill("#id_old_password", DEMO_PASSWORD)
@@ -125,7 +98,7 @@ def test_supervision_loop_in_the_browser(live_server, demo_org, monkeypatch):
         _logout(page)
 
         # 5. The unit signs for its task and reports with a close request.
-        _login(page, base, "safety.staff", DEMO_PASSWORD)
+        sign_in(page, base, "safety.staff", DEMO_PASSWORD)
         page.wait_for_url(f"{base}/")
         page.goto(f"{base}/tasks/")
         own = Task.objects.filter(meeting=meeting, lead_unit__name="市应急管理局").count()
@@ -142,7 +115,8 @@ def test_supervision_loop_in_the_browser(live_server, demo_org, monkeypatch):
         page.click("#report-form button[type=submit]")
         expect(page.locator("#task-status")).to_have_text("申请办结")
 
-        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN")
+        phone = page.context.browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                              locale="zh-CN")
         phone.context.add_cookies(page.context.cookies())
         phone.goto(f"{base}/tasks/")
         expect(phone.locator(".navbar-toggler")).to_be_visible()
@@ -151,7 +125,7 @@ def test_supervision_loop_in_the_browser(live_server, demo_org, monkeypatch):
         _logout(page)
 
         # 6. The clerk accepts the close request.
-        _login(page, base, "office", NEW_PASSWORD)
+        sign_in(page, base, "office", NEW_PASSWORD)
         page.wait_for_url(f"{base}/")
         page.goto(f"{base}/tasks/reports/pending/")
         page.locator("#pending-reports .list-group-item").filter(has_text=first.title).get_by_role(
@@ -168,5 +142,4 @@ def test_supervision_loop_in_the_browser(live_server, demo_org, monkeypatch):
         expect(page.locator("#chart-unit canvas")).to_have_count(1)
         page.wait_for_timeout(600)  # let the chart animation settle before the picture
         page.screenshot(path=str(out / "dashboard.png"), full_page=True)
-        browser.close()
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors

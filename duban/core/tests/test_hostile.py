@@ -12,11 +12,9 @@ from django.test import Client
 from duban.conftest import require_tool
 from duban.core.audit import EventType
 from duban.core.models import AuditEvent
+from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 # --- security headers ----------------------------------------------------------------------------------------

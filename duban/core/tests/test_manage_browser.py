@@ -5,41 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from duban.conftest import REPO_DIR, require_tool
-from duban.core.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _login
+from duban.core.tests.browser import SCREENSHOTS, chromium_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def demo_people(transactional_db):
-    from duban.core.audit import system_actor
-    from duban.core.models import Profile
-    from duban.demo.loader import ensure_areas, ensure_units_and_users
-
-    ensure_areas()
-    ensure_units_and_users(system_actor())
-    Profile.objects.update(must_change_password=False)
-
-
-def test_sysadmin_manages_people_and_units_in_the_browser(live_server, demo_people, monkeypatch):
-    require_tool(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import expect, sync_playwright
+def test_sysadmin_manages_people_and_units_in_the_browser(live_server, demo_people_db, monkeypatch):
+    from django.contrib.auth import get_user_model
+    from playwright.sync_api import expect
 
     from duban.demo.loader import DEMO_PASSWORD
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.contrib.auth import get_user_model
 
-    out = REPO_DIR / "test-results"
-    out.mkdir(exist_ok=True)
+    out = SCREENSHOTS
     base = live_server.url
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-        page.set_default_timeout(15000)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        _login(page, base, "admin", DEMO_PASSWORD)
+    with chromium_page(monkeypatch, height=768) as (page, errors):
+        sign_in(page, base, "admin", DEMO_PASSWORD)
         page.wait_for_url(f"{base}/")
         page.click("text=系统管理")
         page.wait_for_url(f"{base}/manage/people/")
@@ -68,5 +48,4 @@ def test_sysadmin_manages_people_and_units_in_the_browser(live_server, demo_peop
         page.goto(f"{base}/meetings/responsibility/?edit=市应急管理局")
         expect(page.locator("#re-name")).to_have_value("市应急管理局")
         page.screenshot(path=str(out / "responsibility.png"))
-        browser.close()
     assert errors == []

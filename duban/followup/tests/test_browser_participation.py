@@ -6,17 +6,14 @@ the lead unit sees why at the top of its page; a leader writes a 批示 with an 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from duban.conftest import PASSWORD, REPO_DIR, require_tool, use_data_dir
+from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 # A real 1x1 PNG, so the browser can draw the thumbnail.
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -30,10 +27,7 @@ def _sign_in(browser, base, username, errors, device=DESKTOP):
     page = browser.new_context(**device).new_page()
     page.set_default_timeout(15000)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
+    sign_in(page, base, username, PASSWORD)
     page.wait_for_url(f"{base}/")
     return page
 

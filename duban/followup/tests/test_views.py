@@ -60,6 +60,27 @@ def test_extension_request_and_decision_through_the_pages(client, org):
                                                                  "reason": "x"}).status_code == 404
 
 
+def test_a_review_page_passes_the_version_the_reviewer_saw_and_the_reason(client, org):
+    """An approval made on a page that shows an older task is refused with a message and changes nothing; a
+    rejection keeps the reviewer's reason."""
+    task = org.task_in("in_progress")
+    login(client, org.lead_staff)
+    client.post(f"/followup/tasks/{task.pk}/extension/", {"new_deadline": "2099-12-31", "reason": "资金未到位"})
+    request = ExtensionRequest.objects.get()
+    seen = Task.objects.get(pk=task.pk).version
+    Task.objects.filter(pk=task.pk).update(version=seen + 1)  # someone else changed the task meanwhile
+    login(client, org.supervisor)
+    response = client.post(f"/followup/extensions/{request.pk}/approve/", {"version": seen}, follow=True)
+    assert "该事项已被他人修改" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == "pending" and Task.objects.get(pk=task.pk).deadline != D(2099, 12, 31)
+    response = client.post(f"/followup/extensions/{request.pk}/reject/", {"reason": "理由不充分"}, follow=True)
+    assert "已不予批准" in response.content.decode()
+    request.refresh_from_db()
+    assert (request.status, request.decision_comment, request.decided_by) == ("rejected", "理由不充分",
+                                                                              org.supervisor)
+
+
 def test_close_request_with_a_file_and_return(client, org, django_capture_on_commit_callbacks):
     task = org.task_in("in_progress")
     login(client, org.lead_staff)

@@ -38,3 +38,17 @@ def test_next_report_due_per_cycle():
     assert next_report_due(cycle="once", every=0, since=since, deadline=deadline) is None
     # a due on or after the deadline belongs to the deadline
     assert next_report_due(cycle="weekly", every=0, since=since, deadline=D(2025, 10, 5)) is None
+
+
+def test_next_report_due_at_the_edges_of_its_rules():
+    deadline = D(2025, 12, 31)
+    friday = D(2025, 9, 26)  # the next working day is Sunday 28 September (worked in exchange)
+    # every N working days: one working day is the next one; none is no cycle at all
+    assert next_report_due(cycle="workdays", every=1, since=friday, deadline=deadline) == D(2025, 9, 28)
+    assert next_report_due(cycle="workdays", every=0, since=friday, deadline=deadline) is None
+    # a one-off task has no report due, whatever number rides along
+    assert next_report_due(cycle="once", every=5, since=friday, deadline=deadline) is None
+    # a weekly due on the deadline day itself belongs to the deadline; one day before it is a report's
+    since = D(2025, 9, 24)  # a Wednesday: due the next working day on or after 1 October, 9 October
+    assert next_report_due(cycle="weekly", every=0, since=since, deadline=D(2025, 10, 9)) is None
+    assert next_report_due(cycle="weekly", every=0, since=since, deadline=D(2025, 10, 10)) == D(2025, 10, 9)

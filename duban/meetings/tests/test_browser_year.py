@@ -4,55 +4,29 @@ meeting's date stays editable on its page, re-dating the relative deadlines. Scr
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from duban.conftest import REPO_DIR, require_tool
+from duban.core.tests.browser import SCREENSHOTS, chromium_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TEXT = ("9月29日，市委书记许文博主持召开市委常委会会议。\n"
         "会议强调，要全面排查整治燃气安全隐患，市应急管理局要牵头开展专项检查，国庆前完成。\n"
         "会议要求，市卫健委要做好冬春季药品储备，年底前完成。\n")
 
 
-@pytest.fixture
-def office(transactional_db):
-    from duban.core.audit import system_actor
-    from duban.core.models import Profile
-    from duban.demo.loader import ensure_areas, ensure_units_and_users
-
-    ensure_areas()
-    ensure_units_and_users(system_actor())
-    Profile.objects.filter(user__username="office").update(must_change_password=False)
-
-
-def test_year_is_asked_and_the_date_redates_deadlines(live_server, office, monkeypatch):
-    require_tool(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import expect, sync_playwright
+def test_year_is_asked_and_the_date_redates_deadlines(live_server, demo_people_db, monkeypatch):
+    from playwright.sync_api import expect
 
     from duban.demo.loader import DEMO_PASSWORD
     from duban.meetings.models import Meeting
     from duban.tasks.selectors import today_local
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    out = REPO_DIR / "test-results"
-    out.mkdir(exist_ok=True)
+    out = SCREENSHOTS
     base = live_server.url
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-        page.set_default_timeout(15000)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(f"{base}/accounts/login/")
-        page.fill("#id_username", "office")
-        page.fill("#id_password", DEMO_PASSWORD)
-        page.click("main button[type=submit]")
+    with chromium_page(monkeypatch) as (page, errors):
+        sign_in(page, base, "office", DEMO_PASSWORD)
         page.wait_for_url(f"{base}/")
 
         page.goto(f"{base}/meetings/import/")
@@ -72,7 +46,6 @@ def test_year_is_asked_and_the_date_redates_deadlines(live_server, office, monke
         expect(page.locator("#meeting-facts")).to_contain_text("2025年9月29日")
         expect(page.locator("#undated-note")).to_have_count(0)
         page.screenshot(path=str(out / "meeting-date-set.png"), full_page=True)
-        browser.close()
     meeting = Meeting.objects.get()
     assert sorted(str(d) for d in meeting.tasks.values_list("deadline", flat=True)) == ["2025-09-30", "2025-12-31"]
     assert errors == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -153,6 +154,29 @@ def test_unit_users_do_not_see_drafts_and_see_their_confirmed_tasks(client, org)
     login(client, org.other_staff)
     assert client.get(f"/meetings/{meeting.pk}/").status_code == 404
     assert client.post(f"/meetings/{meeting.pk}/confirm/").status_code == 404
+
+
+def test_a_confirmed_meeting_shows_each_task_in_the_task_list_row(client, org):
+    """The same row as on the task list (units, area, deadline, status and light, progress), tied to its sentence
+    in the communique and without the meeting's title, which the page already shows."""
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    Task.objects.filter(meeting=meeting).update(lead_unit=org.safety, area=org.area_safety)
+    Task.objects.get(meeting=meeting, seq=1).coop_units.set([org.health])
+    client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"})
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    listed = client.get(f"/tasks/?meeting={meeting.pk}").content.decode()
+    tied = dict(re.findall(r'<tr data-span-for="(\d+)">(.*?)</tr>', page, re.S))
+    plain = {re.search(r'href="/tasks/(\d+)/"', row)[1]: row for row in re.findall(r"<tr>(.*?)</tr>", listed, re.S)
+             if 'href="/tasks/' in row}
+    ids = {str(pk) for pk in Task.objects.filter(meeting=meeting).values_list("pk", flat=True)}
+    assert set(tied) == set(plain) == ids and len(ids) == 2
+    title_line = f'<div class="small text-muted">{meeting.title}</div>'
+    for pk, row in tied.items():
+        assert title_line in plain[pk] and title_line not in row
+        assert row == plain[pk].replace(title_line, "")
+    assert "配合：市卫健委" in page and "安全生产" in page and "data-span-for" not in listed
 
 
 def test_demo_communique_imports(client, org):

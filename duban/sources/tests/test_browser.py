@@ -1,27 +1,18 @@
 """The source pages at phone width in real Chromium: each fits a 390-pixel screen without sideways scrolling."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from duban.conftest import PASSWORD, REPO_DIR, require_tool
+from duban.conftest import PASSWORD
+from duban.core.tests.browser import SCREENSHOTS, chromium_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 def test_source_pages_fit_a_phone(live_server, transactional_db, monkeypatch):
-    require_tool(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import sync_playwright
-
     from duban.conftest import Org
     from duban.sources import actions
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     org = Org()
     today = dt.date.today()
     hazard = actions.hazard_create(actor=org.supervisor, place="临川区城南农贸市场二层商铺", category="gas",
@@ -38,17 +29,10 @@ def test_source_pages_fit_a_phone(live_server, transactional_db, monkeypatch):
     pages = ["/sources/", "/sources/hazards/", f"/sources/hazards/{hazard.pk}/", "/sources/livelihood/",
              f"/sources/livelihood/{project.pk}/", "/sources/cases/", f"/sources/cases/{case.pk}/",
              "/sources/instructions/", "/search/?q=扬尘污染", "/phrases/"]
-    out = REPO_DIR / "test-results"
-    out.mkdir(exist_ok=True)
+    out = SCREENSHOTS
     too_wide = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", "supervisor")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
+    with chromium_page(monkeypatch, width=390, height=844) as (page, _errors):
+        sign_in(page, live_server.url, "supervisor", PASSWORD)
         page.wait_for_url(f"{live_server.url}/")
         for path in pages:
             response = page.goto(live_server.url + path)
@@ -58,5 +42,4 @@ def test_source_pages_fit_a_phone(live_server, transactional_db, monkeypatch):
                 too_wide[path] = width
         page.goto(f"{live_server.url}/sources/hazards/{hazard.pk}/")
         page.screenshot(path=str(out / "sources-hazard-phone.png"), full_page=True)
-        browser.close()
     assert too_wide == {}

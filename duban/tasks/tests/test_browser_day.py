@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
 from duban.conftest import PASSWORD, REPO_DIR, require_tool
+from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 GUIDE_IMAGES = REPO_DIR / "docs" / "guide" / "img"
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 900}

@@ -92,7 +92,7 @@ def test_the_office_dashboards_give_the_same_figures_from_the_counts(org):
     assert (figures.total, figures.overdue) == (office.count(), late) and late > 0
     stats = task_stats(viewer=org.supervisor, today=today)
     assert (stats.total, stats.overdue) == (office.count(), late)
-    assert {row["area_id"]: row["total"] for row in stats.by_area} == dict(
+    assert {row["id"]: row["total"] for row in stats.by_area} == dict(
         office.values_list("area_id").annotate(n=Count("id")).order_by())
 
 

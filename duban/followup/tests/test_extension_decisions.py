@@ -1,0 +1,70 @@
+"""An extension request is decided once: the stored row says how, by whom, when and why; deciding it again the
+same way changes nothing, the other way is refused; and a decision taken from a request read before another
+reviewer decided it (two reviews at once) records nothing of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from duban.core.audit import EventType
+from duban.core.errors import Conflict
+from duban.core.models import AuditEvent
+from duban.followup import actions
+from duban.followup.models import ExtensionRequest, ExtensionStatus
+
+pytestmark = pytest.mark.django_db
+
+NEW_DEADLINE = dt.date.today() + dt.timedelta(days=90)
+
+
+def requested(org) -> ExtensionRequest:
+    task = org.task_in("in_progress")
+    return actions.extension_request(actor=org.lead_staff, task_id=task.pk, new_deadline=NEW_DEADLINE,
+                                     reason="资金未到位")
+
+
+def decisions(request) -> int:
+    return AuditEvent.objects.filter(task_id=request.task_id, event_type__in=[
+        EventType.TASK_EXTENSION_APPROVED, EventType.TASK_EXTENSION_REJECTED]).count()
+
+
+def test_an_approval_is_stored_with_who_when_and_why_and_once(org):
+    request = requested(org)
+    before = timezone.now()
+    actions.extension_approve(actor=org.supervisor, request_id=request.pk, comment="同意，务必按期完成")
+    row = ExtensionRequest.objects.get(pk=request.pk)
+    assert (row.status, row.decided_by, row.decision_comment) == (ExtensionStatus.APPROVED, org.supervisor,
+                                                                 "同意，务必按期完成")
+    assert before <= row.decided_at <= timezone.now()
+    assert row.task.deadline == NEW_DEADLINE and decisions(request) == 1
+    actions.extension_approve(actor=org.supervisor, request_id=request.pk)  # again: nothing changes
+    assert decisions(request) == 1 and ExtensionRequest.objects.get(pk=request.pk).decided_at == row.decided_at
+    with pytest.raises(Conflict):
+        actions.extension_reject(actor=org.supervisor, request_id=request.pk, reason="改变主意")
+    assert ExtensionRequest.objects.get(pk=request.pk).status == ExtensionStatus.APPROVED and decisions(request) == 1
+
+
+def test_a_rejection_is_stored_with_its_reason_and_the_deadline_stays(org):
+    request = requested(org)
+    deadline = request.task.deadline
+    actions.extension_reject(actor=org.sysadmin, request_id=request.pk, reason="理由不充分")
+    row = ExtensionRequest.objects.get(pk=request.pk)
+    assert (row.status, row.decided_by, row.decision_comment) == (ExtensionStatus.REJECTED, org.sysadmin,
+                                                                 "理由不充分")
+    assert row.decided_at is not None and row.task.deadline == deadline and decisions(request) == 1
+
+
+def test_a_decision_from_a_request_read_before_another_was_taken_records_nothing(org):
+    request = requested(org)
+    stale = ExtensionRequest.objects.get(pk=request.pk)  # read while pending, as a second reviewer's page was
+    actions.extension_reject(actor=org.supervisor, request_id=request.pk, reason="理由不充分")
+    decided = ExtensionRequest.objects.get(pk=request.pk)
+    assert actions._decide_in_txn(stale, ExtensionStatus.REJECTED, actor=org.sysadmin, comment="另一意见") is False
+    with pytest.raises(Conflict):
+        actions._decide_in_txn(stale, ExtensionStatus.APPROVED, actor=org.sysadmin, comment="同意")
+    row = ExtensionRequest.objects.get(pk=request.pk)
+    assert (row.status, row.decided_by, row.decision_comment, row.decided_at) == (
+        ExtensionStatus.REJECTED, org.supervisor, "理由不充分", decided.decided_at)
