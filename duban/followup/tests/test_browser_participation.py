@@ -65,10 +65,13 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         # 2. The lead unit asks to close with evidence; the close request counts the cooperating part.
         page = _sign_in(browser, base, "lead_staff", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
-        page.fill("#close-text", "燃气隐患已全部整改完毕。")
-        page.fill("#close-evidence", "整改前后照片")
-        page.set_input_files("#close-file", str(photo))
-        page.click("#close-form button[type=submit]")
+        assert page.locator("form[action$='/close-request/']").count() == 0  # one way to ask: the report form
+        page.fill("#id_text", "燃气隐患已全部整改完毕。")
+        page.fill("#id_progress_percent", "100")
+        page.check("#id_request_close")
+        page.fill("#id_evidence_text", "整改前后照片")
+        page.set_input_files("#id_files", str(photo))
+        page.click("#report-form button[type=submit]")
         expect(page.locator("#task-status")).to_have_text("申请办结")
         expect(page.locator("#coop-parts")).to_contain_text("市卫健委 已报送")
 
@@ -77,9 +80,8 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         page.goto(f"{base}/tasks/{task.pk}/")
         thumb = page.locator("#close-request .report-thumb")
         expect(thumb).to_be_visible()
-        assert thumb.evaluate(  # the image really loaded (waiting for it: visible comes before loaded)
-            "img => img.complete ? img.naturalWidth : new Promise(done => img.addEventListener("
-            "'load', () => done(img.naturalWidth)))") == 1
+        # the image really loaded (visible comes before loaded); a wait with the page's timeout, never forever
+        page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=thumb.element_handle())
         page.screenshot(path=str(out / "participate-close-request.png"), full_page=True)
         page.fill("#close-request input[name=reason]", "请补充验收单")
         page.click("#close-request form.d-flex button[type=submit]")
