@@ -19,6 +19,7 @@ from duban import extraction
 from duban.core.actions import unit_create_in_txn, user_create_in_txn
 from duban.core.audit import system_actor
 from duban.core.models import Area, Role, Unit
+from duban.followup.workdays import add_workdays
 from duban.meetings.actions import extract_upload, meeting_confirm, meeting_import
 from duban.meetings.models import Meeting
 from duban.tasks import actions as task_actions
@@ -135,19 +136,20 @@ def _work_on_some_tasks(meeting: Meeting) -> None:
 def _split_across_levels(meeting: Meeting, today: dt.date) -> None:
     """A directive to 各辖市区 split by the office to every district (分解下达), and 临川区's part split again by
     the district's own 督查室 to its two townships; one township has signed for its part and reported, so the
-    city's task page shows a tree with lights rolled up from below."""
+    city's task page shows a tree with lights rolled up from below. Deadlines are counted in working days, so none
+    falls on a weekend or a holiday."""
     User = get_user_model()
     office = User.objects.get(username="office")
     districts = Unit.objects.get(name=ALL_DISTRICTS)
     task = task_actions.task_create(
         actor=office, meeting=meeting, seq=Task.objects.filter(meeting=meeting).count() + 1,
         title="开展城镇燃气安全隐患排查整治", text="各辖市区要开展城镇燃气安全隐患排查整治，逐户排查、闭环整改，按期报送进展。",
-        lead_unit_id=districts.pk, deadline=today + dt.timedelta(days=40), heading="守牢冬季安全生产底线")
+        lead_unit_id=districts.pk, deadline=add_workdays(today, 28), heading="守牢冬季安全生产底线")
     task_actions.task_assign(actor=office, task_id=task.pk)
     task.refresh_from_db()
     parts = task_actions.task_decompose(
         actor=office, task_id=task.pk, version=task.version, today=today,
-        parts=[{"lead_unit_id": u.pk, "deadline": today + dt.timedelta(days=30)}
+        parts=[{"lead_unit_id": u.pk, "deadline": add_workdays(today, 20)}
                for u in Unit.objects.filter(name__in=DISTRICTS).order_by("sort_order", "id")])
     linchuan = next(p for p in parts if p.lead_unit.name == "临川区人民政府")
     task_actions.task_accept(actor=User.objects.get(username="linchuan.staff"), task_id=linchuan.pk)
@@ -155,7 +157,7 @@ def _split_across_levels(meeting: Meeting, today: dt.date) -> None:
     towns = Unit.objects.filter(name__in=TOWNSHIPS["临川区人民政府"]).order_by("sort_order", "id")
     task_actions.task_decompose(
         actor=User.objects.get(username="linchuan.office"), task_id=linchuan.pk, version=linchuan.version,
-        today=today, parts=[{"lead_unit_id": u.pk, "deadline": today + dt.timedelta(days=20)} for u in towns])
+        today=today, parts=[{"lead_unit_id": u.pk, "deadline": add_workdays(today, 14)} for u in towns])
     town_staff = User.objects.get(username="shangdundu.staff")
     town_part = Task.objects.get(parent=linchuan, lead_unit=town_staff.profile.unit)
     task_actions.task_accept(actor=town_staff, task_id=town_part.pk)
