@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Window
+from django.db.models import Count, IntegerField, Subquery, Value
 
 from duban.core import permissions as perms
 from duban.core.models import Notification
@@ -51,8 +51,11 @@ class Workbench:
 
 
 def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂无") -> Section:
-    """The first rows and the count of all in one statement (a window count is taken before the LIMIT)."""
-    rows = list(qs.annotate(matching=Window(Count("pk")))[:SHOWN])
+    """The first rows and the count of all in one statement. The count is a subquery of the bare filtered rows
+    (computed once, from an index where one fits), not a window over the page's joins: a window counts after the
+    joins, so it joined every matching row (the office's 32,000 reports to review at a million tasks: 1.3 s)."""
+    bare = qs.order_by().values(one=Value(1)).annotate(n=Count("*")).values("n")
+    rows = list(qs.annotate(matching=Subquery(bare, output_field=IntegerField()))[:SHOWN])
     return Section(key, title, rows[0].matching if rows else 0, rows, more_url, empty)
 
 
