@@ -107,7 +107,7 @@ def budget_ms(name: str) -> float | None:
     dashboards with their cache off 300 ms; every page at most ``MAX_QUERIES`` statements."""
     if name == "hello-world" or "docx" in name or name.startswith("search"):
         return None
-    if "(cold)" in name:
+    if "cold" in name:
         return 300.0
     if name.startswith(("task list", "unit view", "task detail", "meeting page", "API task list")):
         return 100.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import threading
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
@@ -41,6 +42,18 @@ class OwaspArgon2PasswordHasher(Argon2PasswordHasher):
     time_cost = 2
     memory_cost = 19 * 1024  # KiB
     parallelism = 1
+    # At most this many hashes at once in a process; the others wait their turn. A gunicorn worker has 4 threads:
+    # four sign-ins at once would add 4 × 19 MiB to a worker already holding its page caches, and two hashes per
+    # worker already keep both cores of a two-core server busy.
+    at_once = threading.BoundedSemaphore(2)
+
+    def encode(self, password, salt):
+        with self.at_once:
+            return super().encode(password, salt)
+
+    def verify(self, password, encoded):
+        with self.at_once:
+            return super().verify(password, encoded)
 
 
 class LightArgon2PasswordHasher(Argon2PasswordHasher):

@@ -62,3 +62,42 @@ def test_a_hash_with_django_defaults_is_upgraded_at_sign_in(client, org, setting
     again = client.post("/accounts/login/", {"username": "lead_staff", "password": PASSWORD})
     assert again.status_code == 302
     assert User.objects.get(pk=user.pk).password == upgraded  # already current: not hashed again
+
+
+_AFTER_SIGN_INS = """
+import sys, threading
+from django.conf import settings
+settings.configure()
+from duban.core.passwords import OwaspArgon2PasswordHasher
+from duban.core.server import _return_freed_blocks
+if sys.argv[1] == "returned":
+    assert _return_freed_blocks()
+def rss_kb():
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
+hasher = OwaspArgon2PasswordHasher()
+hasher.encode("warm-up-2026!", hasher.salt())
+before = rss_kb()
+for _ in range(3):  # three rounds of four threads signing in at once, as a gunicorn worker's threads do
+    threads = [threading.Thread(target=hasher.encode, args=("Any-pass-2026!", hasher.salt())) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+print(rss_kb() - before)
+"""
+
+
+@pytest.mark.nodb
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the resident size from /proc")
+def test_a_server_process_gives_back_the_memory_of_each_password_hash():
+    """``duban serve`` sets glibc to return big freed blocks: after sign-ins a worker is back near its resting size,
+    where otherwise each of its threads keeps a 19 MiB argon2 block for good."""
+    import subprocess
+    import sys
+
+    def grown_kb(mode: str) -> int:
+        out = subprocess.run([sys.executable, "-c", _AFTER_SIGN_INS, mode], capture_output=True, text=True,
+                             check=True, cwd=Path(__file__).resolve().parents[3])
+        return int(out.stdout.split()[-1])
+
+    mib = 1024
+    assert grown_kb("kept") >= 2 * 19 * mib  # the failure this guards against, shown here
+    assert grown_kb("returned") < 19 * mib
