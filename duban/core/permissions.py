@@ -79,7 +79,11 @@ def tasks_visible_to(user, *, in_list_order: bool = False) -> QuerySet[Task]:
     unit_ids = _scope_unit_ids(user)
     coop = Task.coop_units.through.objects.filter(unit_id__in=unit_ids)
     if in_list_order:
-        cooperates = Q(Exists(coop.filter(task_id=OuterRef("pk"))))
+        # ``task_id`` between the task's id and itself, not ``=``: PostgreSQL turns an EXISTS correlated by equality
+        # into a hash of every cooperation row of the scope, built before the first task is tested (a county at a
+        # million tasks: 58,000 rows, 80 ms for a page); a range cannot be hashed, so each task walked is one probe
+        # of the (task_id, unit_id) index (16 ms for the page). Same rows on every database.
+        cooperates = Q(Exists(coop.filter(task_id__gte=OuterRef("pk"), task_id__lte=OuterRef("pk"))))
     else:
         cooperates = Q(pk__in=coop.values("task_id"))
     # Drafts belong to the office until they are assigned.

@@ -44,3 +44,12 @@ def test_the_review_queue_is_read_in_index_order(db):
     plan = _plan(queue)
     assert "Sort Key" not in plan, plan
     assert "report_review_queue_idx" in plan
+
+
+def test_a_unit_members_list_tests_cooperation_task_by_task(org):
+    """A unit's list walks the list's index and tests each task for cooperation with one index probe; a hashed
+    subplan would first collect every cooperation row of the scope (58,000 for a county at a million tasks)."""
+    page = selectors.task_list_page_values(viewer=org.lead_staff)[:50]
+    plan = _plan(page)
+    assert "Sort Key" not in plan, plan
+    assert "SubPlan" in plan and "hashed SubPlan" not in plan, plan
