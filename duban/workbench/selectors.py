@@ -100,7 +100,7 @@ def _office(viewer, today: dt.date) -> Workbench:
 
 
 def _unit(viewer, today: dt.date) -> Workbench:
-    unit_ids = list(perms.units_in_scope(viewer).values_list("id", flat=True))
+    unit_ids = perms.scope_unit_ids(viewer)
     tasks = _open_tasks(viewer)
     led = tasks.filter(lead_unit_id__in=unit_ids)
     # Reports due by each task's cycle: the unit's open tasks are read with their latest report (a county unit has
