@@ -110,6 +110,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-verify", action="store_true")
     parser.add_argument("--only", default="", help="regex of page names for pages_bench (default: all)")
     parser.add_argument("--out", default="/tmp/duban-bench-results")
+    parser.add_argument("--no-guard", action="store_true", help="do not fail on a page over its ratio guard")
     args = parser.parse_args(argv)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -118,7 +119,7 @@ def main(argv=None) -> int:
         for backend in args.backends.split(","):
             summary["runs"].append(bench_backend(backend.strip(), args, out_dir, log))
     (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
-    from bench.pages_bench import markdown
+    from bench.pages_bench import guard, markdown
 
     print("\n## machine\n", summary["machine"])
     for r in summary["runs"]:
@@ -131,6 +132,11 @@ def main(argv=None) -> int:
             rss = max([w["VmRSS"] for w in tp["rss_kb"]["workers"]] or [0]) / 1024
             print(f"\nAPI task list: {a['rps']:.0f} req/s (median {a['median_ms']:.0f} ms, p95 {a['p95_ms']:.0f} ms, "
                   f"{a['errors']} errors, {a['threads']} client threads); largest worker RSS {rss:.0f} MB")
+    over = [line for r in summary["runs"] for line in guard(r["pages"])]
+    if over:
+        print("\nRegression guard: page / (hello-world + raw SQL) over bench/pages_bench.py RATIO_GUARD:", *over,
+              sep="\n  ")
+        return 0 if args.no_guard else 1
     return 0
 
 

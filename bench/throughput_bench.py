@@ -121,10 +121,13 @@ def run_clients(port: int, threads: int, seconds: float, send, ok_status: int) -
             "p95_ms": lat[int(0.95 * (len(lat) - 1))] * 1000 if lat else None}
 
 
-def load(port: int, cookie: str, paths: list[str], seconds: float, threads: int) -> dict:
+def load(port: int, cookie: str, paths: list[str], seconds: float, threads: int, headers: dict | None = None) -> dict:
+    """``threads`` keep-alive clients requesting ``paths`` in turn for ``seconds``; signed in by the session
+    ``cookie`` or, when given, by ``headers`` instead (another server's API key)."""
+    headers = headers or {"Cookie": f"sessionid={cookie}"}
+
     def get(conn, k: int) -> int:
-        conn.request("GET", paths[k % len(paths)],
-                     headers={"Cookie": f"sessionid={cookie}", "Connection": "keep-alive"})
+        conn.request("GET", paths[k % len(paths)], headers={**headers, "Connection": "keep-alive"})
         resp = conn.getresponse()
         resp.read()
         return resp.status

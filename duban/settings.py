@@ -366,8 +366,8 @@ DUBAN_SMS_GATEWAY_URL = env("DUBAN_SMS_GATEWAY_URL", "")
 DUBAN_SMS_API_KEY = env("DUBAN_SMS_API_KEY", "")
 DUBAN_SMS_TEMPLATE_ID = env("DUBAN_SMS_TEMPLATE_ID", "")
 # Evaluation rules (考评) before the first version is saved on the 考评规则 page (/reports/score-rules/), which then
-# governs: a JSON object or the path of a .toml/.json file; keys as in duban/reports/scoring.py. Empty or malformed:
-# 100 on time, -2 per overdue working day, -5 per return, 0 (a malformed value never stops a task being closed).
+# governs: a JSON object or the path of a .toml/.json file (read at start-up); keys as in duban/reports/scoring.py.
+# Empty: 100 on time, -2 per overdue working day, -5 per return, 0. Malformed: start-up stops, naming this setting.
 DUBAN_SCORE_RULES = env("DUBAN_SCORE_RULES", "")
 DUBAN_LEDGER_MAX_ROWS = env_int("DUBAN_LEDGER_MAX_ROWS", 10000)  # a larger .xlsx ledger is refused with a clear error
 # The exported ledger's columns, comma-separated, from 序号 任务编号 来源会议/文号 督办事项 督办内容 领域 牵头单位

@@ -175,6 +175,12 @@ def can_request_close(user, task: Task) -> bool:
     return is_lead_member(user, task)
 
 
+def can_enter_report_for_unit(user, task: Task) -> bool:
+    """The supervision office records progress a lead unit gave it another way (a telephoned update, an edited
+    ledger): 由督查室代录, shown as such. Never a close request: 申请办结 is the unit's own."""
+    return is_supervisor(user) and task.lead_unit_id is not None
+
+
 def can_review_report(user, report: ProgressReport) -> bool:
     return is_supervisor(user)
 

@@ -38,6 +38,15 @@ def check_text(value: str, *, label_zh: str, label_en: str, max_length: int = TE
     return value
 
 
+def check_report(text: str, progress_percent) -> None:
+    """A progress report's text (required, within its limit) and percent (0 to 100), wherever a report is made."""
+    if not (text or "").strip():
+        raise InvalidInput("请填写进展情况", "the report text is required")
+    check_text(text, label_zh="进展情况", label_en="report text", max_length=PROGRESS_TEXT_MAX)
+    if not 0 <= int(progress_percent) <= 100:
+        raise InvalidInput("进度应在0到100之间", "progress must be between 0 and 100")
+
+
 def check_id(value, *, label_zh: str = "编号", label_en: str = "id") -> int | None:
     """A positive id from a query string ("" and None: no filter); anything else is refused with a message."""
     if value in (None, ""):

@@ -555,7 +555,7 @@ ACCOUNT_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 @durable_action
 def contact_update(*, actor, user_id: int, version: int | None = None, mobile: str = "", wecom_userid: str = "",
                    dingtalk_userid: str = "", kinds=(), channels=(), quiet_non_working_days: bool = True):
-    """A person (or the sysadmin for them) sets where messages reach them and which they want. Optimistic locking
+    """A person (or whoever manages their account, for them) sets where messages reach them and which they want. Optimistic locking
     on ``version`` (None: the current one). Event USER_CONTACT_UPDATED with the old and new values; nobody is
     told. Returns the contact row."""
     person = get_user_model().objects.filter(pk=user_id, is_active=True).first()

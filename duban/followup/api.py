@@ -348,12 +348,12 @@ class ContactOut(Schema):
 
 
 @router.get("/users/{user_id}/contact", response=ContactOut,
-            summary="消息绑定与偏好 a person's message bindings and preferences (self or sysadmin)")
+            summary="消息绑定与偏好 a person's message bindings and preferences (self or whoever manages the account)")
 def contact_get(request, user_id: int):
     return selectors.contact_get(viewer=request.user, user_id=user_id)
 
 
 @router.put("/users/{user_id}/contact", response=ContactOut,
-            summary="设置消息绑定与偏好 set a person's message bindings and preferences (self or sysadmin)")
+            summary="设置消息绑定与偏好 set a person's message bindings and preferences (self or whoever manages the account)")
 def contact_put(request, user_id: int, payload: ContactIn):
     return actions.contact_update(actor=request.user, user_id=user_id, **payload.dict())

@@ -52,12 +52,13 @@ def can_decide_deadline_change(user, comment) -> bool:
 
 
 def can_edit_contact(user, person) -> bool:
-    """A person binds their own mobile and 企业微信/钉钉 ids; the sysadmin may set anyone's."""
+    """A person binds their own mobile and 企业微信/钉钉 ids; so may whoever manages their account (the sysadmin for
+    anyone, a unit admin for the people of their unit subtree), who sets up the accounts in the first place."""
     if perms.role_of(user) is None:
         return False
     if user.pk == person.pk:
         return True
-    return perms.role_of(user) == Role.SYSADMIN
+    return perms.can_manage_people(user) and perms.people_manageable_by(user).filter(pk=person.pk).exists()
 
 
 def can_see_undelivered(user) -> bool:

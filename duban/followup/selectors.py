@@ -233,7 +233,7 @@ def watch_list(*, viewer, today: dt.date | None = None) -> list[tuple[Task, Ligh
 
 def contact_get(*, viewer, user_id: int):
     """Where messages reach ``user_id`` (an unsaved blank when nothing is bound yet), for the person themself or
-    the sysadmin; ``NotFound`` for anyone else."""
+    whoever manages their account (``can_edit_contact``); ``NotFound`` for anyone else."""
     from django.contrib.auth import get_user_model
 
     from duban.followup.models import PersonContact

@@ -224,7 +224,8 @@ def watch_list(request):
 @login_required
 @page_errors
 def contact_edit(request, user_id: int | None = None):
-    """A person's own message settings (``/followup/me/contact/``), or anyone's for the sysadmin."""
+    """A person's own message settings (``/followup/me/contact/``), or those of a person whose account the viewer
+    manages (``/followup/users/<id>/contact/``, linked from 人员管理)."""
     user_id = request.user.pk if user_id is None else user_id
     contact = selectors.contact_get(viewer=request.user, user_id=user_id)
     if request.method == "POST":

@@ -21,7 +21,8 @@ from duban.core.uploads import check_zip_package
 from duban.reports import ledger as ledger_mod
 from duban.reports import permissions as report_perms
 from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
-from duban.reports.scoring import RULE_FIELDS, RULE_LABELS, overdue_workdays, rules_for, score_task
+from duban.reports.scoring import RULE_FIELDS, overdue_workdays, rules_for, rules_from, score_task
+from duban.reports.scoring import points as rule_points
 from duban.tasks.models import Task, TaskStatus
 
 
@@ -57,9 +58,10 @@ def _max_rows() -> int:
 def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = False, dry_run: bool = False,
                   today: dt.date | None = None) -> ledger_mod.ImportResult:
     """Supervisors import an .xlsx ledger. A line with a 任务编号 (an exported ledger, edited) updates its task
-    through the actions a person would use (``task_update``, ``task_assign``, ``task_withdraw``, each writing its
-    own event and telling whom it tells); a line whose change no action allows (a status only the unit or the
-    close review may set, a progress text, a closed task) is refused with its reason and changes nothing. Every
+    through the actions a person would use (``task_update``, ``task_assign``, ``task_withdraw``, and for an
+    edited 最新进展 ``report_submit`` as the office's entry for the lead unit, each writing its own event and
+    telling whom it tells); a line whose change no action allows (a status only the unit or the close review may
+    set, progress on a task nobody works on yet, a closed task) is refused with its reason and changes nothing. Every
     other line becomes a draft task (and is assigned with ``assign``). When any line is unreadable (unknown unit,
     bad date...), nothing is written and ``InvalidInput.details`` lists every row's errors in Chinese. Lines
     imported before (same 事项, 牵头单位, 时限) are skipped; a file that neither creates nor changes anything is a
@@ -129,15 +131,20 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
 def _ledger_apply_changes_in_txn(*, actor, changes) -> None:
     """Each line's changes through the task actions, in the caller's transaction: the edit (``task_update``,
     with the version read when the line was compared, so an edit made meanwhile is a ``Conflict`` and nothing is
-    imported), then the status (``task_assign`` or ``task_withdraw`` with the line's 备注 as the reason)."""
-    from duban.tasks.actions import (task_assign_in_txn, task_lock_visible_in_txn, task_update_in_txn,
-                                     task_withdraw_in_txn)
+    imported), the 最新进展 (``report_submit`` for the lead unit, 由督查室代录), then the status (``task_assign``
+    or ``task_withdraw`` with the line's 备注 as the reason)."""
+    from duban.tasks.actions import (report_submit_in_txn, task_assign_in_txn, task_lock_visible_in_txn,
+                                     task_update_in_txn, task_withdraw_in_txn)
 
     for change in changes:
         if change.fields or change.coop_unit_ids is not None:
             task_update_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id),
                                version=change.version, changes=change.fields,
                                coop_unit_ids=change.coop_unit_ids)
+        if change.progress is not None:
+            percent, text = change.progress
+            report_submit_in_txn(actor=actor, task_id=change.task_id, text=text, progress_percent=percent,
+                                 for_unit=True)
         if change.status == TaskStatus.ASSIGNED:
             task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id))
         elif change.status == TaskStatus.WITHDRAWN:
@@ -240,19 +247,6 @@ def calendar_token_rotate(*, actor) -> CalendarToken:
 
 # --- evaluation rules and manual 加减分 ------------------------------------------------------------------------
 
-RULE_LIMIT = Decimal("1000")
-
-
-def _points(raw, label_zh: str, key: str, *, signed: bool = False) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip()).quantize(Decimal("0.1"))
-    except (ArithmeticError, ValueError):
-        raise InvalidInput(f"{label_zh}必须是数字", f"{key} must be a number") from None
-    if not value.is_finite() or abs(value) > RULE_LIMIT or (value < 0 and not signed):
-        raise InvalidInput(f"{label_zh}超出范围（0～1000）", f"{key} is out of range (0-1000)")
-    return value
-
-
 @durable_action
 def score_rules_set(*, actor, effective_from: dt.date, values: dict, note: str = "",
                     today: dt.date | None = None):
@@ -270,9 +264,8 @@ def score_rules_set(*, actor, effective_from: dt.date, values: dict, note: str =
     missing = [k for k in RULE_FIELDS if values.get(k) in (None, "")]
     if missing:
         raise InvalidInput("请填写全部规则项", "every rule needs a value: " + ", ".join(missing))
-    new = {k: _points(values[k], RULE_LABELS[k], k) for k in RULE_FIELDS}
-    if new["floor"] > new["on_time"]:
-        raise InvalidInput("最低分不能高于按期办结得分", "the floor cannot exceed the on-time score")
+    checked = rules_from({k: values[k] for k in RULE_FIELDS})
+    new = {k: getattr(checked, k) for k in RULE_FIELDS}
     old, _source = rules_for(effective_from)
     row = ScoreRuleSet.objects.create(effective_from=effective_from, note=note.strip()[:200], created_by=actor,
                                       **new)
@@ -295,7 +288,7 @@ def score_adjust(*, actor, unit_id: int, points, reason: str, on: dt.date, task_
     unit = Unit.objects.filter(pk=unit_id).first()
     if unit is None:
         raise NotFound()
-    value = _points(points, "分值", "points", signed=True)
+    value = rule_points(points, "分值", "points", signed=True)
     if value == 0 or abs(value) > 100:
         raise InvalidInput("分值须在 -100～100 之间且不为 0", "points must be between -100 and 100 and not 0")
     reason = (reason or "").strip()

@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from django.utils import timezone
+
 from duban.core.errors import InvalidInput
 from duban.core.gongwen import FONTS_CONF, GongwenDocument, Letterhead, chinese_date
 from duban.reports.selectors import BriefingData, CircularData, latest_progress
@@ -79,6 +81,9 @@ def briefing_docx(data: BriefingData, *, letterhead: Letterhead | None = None) -
              labels.get(t.status) or labels.setdefault(t.status, str(t.get_status_display())),
              latest_progress(t)) for i, t in enumerate(tasks, start=1)], AREA_WIDTHS_MM,
             left=("事项", "最新进展"))
+    if data.comments:
+        doc.heading(1, "领导批示")
+        _leader_comments(doc, data.comments)
     doc.heading(1, "逾期未办结事项")
     _overdue_items(doc, data.overdue_tasks)
     doc.heading(1, "单位考评排名")
@@ -86,6 +91,20 @@ def briefing_docx(data: BriefingData, *, letterhead: Letterhead | None = None) -
     doc.signature(data.today)
     doc.record(data.today)
     return doc.save()
+
+
+def _leader_comments(doc: GongwenDocument, commented) -> None:
+    """Each item a leader commented on, then each 批示 as the leader wrote it: who, on which day, the text, and
+    a deadline it set with what the office made of it."""
+    for task, comments in commented:
+        doc.heading(3, f"{task.title}（牵头单位：{_lead(task)}）")
+        for c in comments:
+            profile = getattr(c.author, "profile", None)
+            who = str(profile) if profile is not None else c.author.get_username()
+            when = chinese_date(timezone.localdate(c.created_at))
+            deadline = (f"（批示时限：{chinese_date(c.proposed_deadline)}，{c.get_deadline_status_display()}）"
+                        if c.proposed_deadline else "")
+            doc.para(f"{who}{when}批示：“{c.text}”{deadline}")
 
 
 def circular_docx(data: CircularData, *, letterhead: Letterhead | None = None) -> bytes:

@@ -11,6 +11,7 @@ version sets one. Working days come from the official holiday calendar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import tomllib
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
+from duban.core.errors import InvalidInput
 from duban.extraction import default_calendar
 from duban.extraction.deadlines import workdays_after
 
@@ -42,6 +45,46 @@ RULE_LABELS = {"on_time": "按期办结得分", "per_overdue_workday": "每逾�
                "floor": "最低分", "per_early_workday": "每提前1个工作日加分", "max_early_bonus": "提前办结加分上限"}
 
 
+RULE_LIMIT = Decimal("1000")
+
+
+class ScoreRulesInvalid(ImproperlyConfigured):
+    """``DUBAN_SCORE_RULES`` cannot be read: start-up stops with this (``ReportsConfig.ready``), so a typo is
+    found when the server starts, not when a task is closed."""
+
+    def __init__(self, message_zh: str, message_en: str):
+        self.message_zh = f"DUBAN_SCORE_RULES 配置有误：{message_zh}"
+        self.message_en = f"DUBAN_SCORE_RULES is invalid: {message_en}"
+        super().__init__(f"{self.message_zh} / {self.message_en}")
+
+
+def points(raw, label_zh: str, key: str, *, signed: bool = False) -> Decimal:
+    """One figure of the rules (or a manual 加减分): a number to one decimal, at most 1000 either way, negative
+    only when ``signed``. ``InvalidInput`` otherwise."""
+    try:
+        value = Decimal(str(raw).strip()).quantize(Decimal("0.1"))
+    except (ArithmeticError, ValueError):
+        raise InvalidInput(f"{label_zh}必须是数字", f"{key} must be a number") from None
+    if not value.is_finite() or abs(value) > RULE_LIMIT or (value < 0 and not signed):
+        raise InvalidInput(f"{label_zh}超出范围（0～1000）", f"{key} is out of range (0-1000)")
+    return value
+
+
+def rules_from(values: dict) -> ScoreRules:
+    """The rules a mapping sets (keys it leaves out keep the default): the one check of rule values, for a
+    version saved on the page and for ``DUBAN_SCORE_RULES`` alike. Unknown keys, figures that are not numbers or
+    out of range, and a floor above the on-time score are ``InvalidInput``."""
+    if not isinstance(values, dict):
+        raise InvalidInput("应为键值对象", "expected an object of rule names and figures")
+    unknown = sorted(set(values) - set(RULE_FIELDS))
+    if unknown:
+        raise InvalidInput("未知的规则项 " + "、".join(map(str, unknown)), f"unknown keys {unknown}")
+    rules = ScoreRules(**{k: points(v, RULE_LABELS[k], k) for k, v in values.items()})
+    if rules.floor > rules.on_time:
+        raise InvalidInput("最低分不能高于按期办结得分", "the floor cannot exceed the on-time score")
+    return rules
+
+
 def _load(raw) -> dict:
     if not raw:
         return {}
@@ -57,29 +100,43 @@ def _load(raw) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+@functools.lru_cache(maxsize=8)
+def _setting_rules(raw: str) -> ScoreRules:
+    try:
+        data = _load(raw)
+    except json.JSONDecodeError as exc:
+        raise ScoreRulesInvalid(f"不是有效的 JSON（第{exc.lineno}行第{exc.colno}列）",
+                                f"not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScoreRulesInvalid("不是有效的 TOML 文件", f"not a valid TOML file ({exc})") from None
+    except OSError as exc:
+        raise ScoreRulesInvalid(f"无法读取文件 {raw}", f"cannot read the file {raw} ({exc.strerror})") from None
+    try:
+        return rules_from(data)
+    except InvalidInput as exc:
+        raise ScoreRulesInvalid(exc.message_zh, exc.message_en) from None
+
+
 def score_rules() -> ScoreRules:
-    """The configured rules; unknown keys are an error so a typo does not silently score with defaults."""
-    data = _load(getattr(settings, "DUBAN_SCORE_RULES", None))
-    unknown = set(data) - set(ScoreRules.__dataclass_fields__)
-    if unknown:
-        raise ValueError(f"DUBAN_SCORE_RULES: unknown keys {sorted(unknown)}")
-    return ScoreRules(**{k: Decimal(str(v)) for k, v in data.items()})
+    """The rules of ``settings.DUBAN_SCORE_RULES`` (the defaults when empty), read once per value: a file named
+    there is read when the server starts (``ReportsConfig.ready`` calls this), so what was checked then is what
+    scores. ``ScoreRulesInvalid`` for anything ``rules_from`` refuses or that cannot be read."""
+    raw = getattr(settings, "DUBAN_SCORE_RULES", None)
+    if isinstance(raw, dict):
+        return _setting_rules(json.dumps(raw))
+    return _setting_rules(str(raw or "").strip())
 
 
 def rules_for(day: dt.date) -> tuple[ScoreRules, str]:
     """The rules in force on ``day`` and where they come from (``"v<id>"``, ``"env"`` or ``"default"``). Closing a
-    task must never fail because of its score: versions are checked when saved, and a malformed
-    ``DUBAN_SCORE_RULES`` falls back to the defaults here (the audit event names the source)."""
+    task never fails because of its score: versions are checked when saved, and ``DUBAN_SCORE_RULES`` when the
+    server starts."""
     from duban.reports.models import ScoreRuleSet
 
     row = ScoreRuleSet.objects.filter(effective_from__lte=day).order_by("-effective_from", "-id").first()
     if row is not None:
         return ScoreRules(**{k: getattr(row, k) for k in RULE_FIELDS}), f"v{row.pk}"
-    try:
-        rules = score_rules()
-    except (ValueError, TypeError, ArithmeticError, OSError):
-        return ScoreRules(), "default"
-    return rules, "env" if getattr(settings, "DUBAN_SCORE_RULES", None) else "default"
+    return score_rules(), "env" if getattr(settings, "DUBAN_SCORE_RULES", None) else "default"
 
 
 def early_workdays(deadline: dt.date | None, closed_on: dt.date, *, is_workday=None) -> int:

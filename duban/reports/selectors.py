@@ -6,6 +6,7 @@ an export or a feed never counts what its viewer may not open, and every figure 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, DateField, F, Func, IntegerField, Q, QuerySet, Value
@@ -504,6 +505,8 @@ class BriefingData:
     overdue_tasks: list[Task] = field(default_factory=list)
     ranking: list[RankingRow] = field(default_factory=list)
     meeting_day: str = ""  # 2024年9月29日, never empty (see meeting_day)
+    # leaders' 批示 on the items: (task, its comments oldest first), in the order the items are listed
+    comments: list[tuple[Task, list]] = field(default_factory=list)
 
 
 def meeting_day(meeting) -> str:
@@ -566,9 +569,9 @@ def briefing_title(meeting) -> str:
 
 def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> BriefingData:
     """Everything the briefing says about one meeting's decisions: summary figures, the items grouped by area,
-    the overdue items and the unit ranking for the meeting (``unit_ranking``, the one ranking rule). ``NotFound``
-    for a meeting out of scope. The meeting, its tasks with area, lead unit and latest report, and the ranking's
-    two grouped queries."""
+    the overdue items, the unit ranking for the meeting (``unit_ranking``, the one ranking rule) and the leaders'
+    批示 on the items. ``NotFound`` for a meeting out of scope. The meeting, its tasks with area, lead unit and
+    latest report, the ranking's two grouped queries, and the 批示 with their authors."""
     today = today or today_local()
     meeting = (perms.meetings_visible_to(viewer).filter(pk=meeting_id)
                .defer("source_text", "extraction", "reports_heard").first())
@@ -592,7 +595,21 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None) -> B
     return BriefingData(meeting, briefing_title(meeting), today, len(tasks), closed, len(tasks) - closed,
                         len(late), round(100 * closed / len(tasks), 1) if tasks else 0.0, list(areas.items()),
                         sorted(late, key=lambda t: (t.deadline, t.pk)),
-                        unit_ranking(viewer=viewer, meeting_id=meeting.pk, today=today), meeting_day(meeting))
+                        unit_ranking(viewer=viewer, meeting_id=meeting.pk, today=today), meeting_day(meeting),
+                        _briefing_comments(meeting.pk, [t for area_tasks in areas.values() for t in area_tasks]))
+
+
+def _briefing_comments(meeting_id: int, tasks: list[Task]) -> list[tuple[Task, list]]:
+    """Leaders' 批示 on the listed tasks (already scoped to the viewer), with their authors: one query."""
+    from duban.followup.models import LeaderComment
+
+    listed = {t.pk: t for t in tasks}
+    found: dict[int, list] = {}
+    for comment in (LeaderComment.objects.filter(task__meeting_id=meeting_id).select_related("author__profile")
+                    .order_by("created_at", "id")):
+        if comment.task_id in listed:
+            found.setdefault(comment.task_id, []).append(comment)
+    return [(task, found[task.pk]) for task in tasks if task.pk in found]
 
 
 def latest_progress(task: Task) -> str:
@@ -683,6 +700,7 @@ class LedgerChange:
     fields: dict = field(default_factory=dict)
     coop_unit_ids: list[int] | None = None
     status: str | None = None
+    progress: tuple[int, str] | None = None  # (percent, text) the office enters for the lead unit
     note: str = ""
     shown: list[tuple[str, str, str]] = field(default_factory=list)
     title: str = ""  # the task's title before the change, to name it in the preview
@@ -705,10 +723,42 @@ def _shown(value) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
+# 最新进展 as the ledger writes it (``_progress``): the percent, then the latest report's text.
+_PROGRESS_CELL = re.compile(r"^\s*(\d{1,3})\s*[%％]\s*[；;]?\s*(.*)$", re.S)
+
+
+def _ledger_progress(viewer, task: Task, cell: str, change: LedgerChange) -> str:
+    """An edited 最新进展 is progress the office enters for the lead unit (由督查室代录, ``report_submit`` with
+    ``for_unit``): "60%；已完成招标" reports 60% and the text, a text alone keeps the task's percent. Records it on
+    ``change`` and returns "", or says why the line cannot be taken: no emptying (reports are never deleted), only
+    while the unit is working on the task, the percent never below the task's (it only grows), and the report
+    rules every report keeps."""
+    from duban.core.rules import check_report
+    from duban.tasks.models import REPORTABLE_STATUSES
+
+    match = _PROGRESS_CELL.match(cell)
+    percent, text = (int(match[1]), match[2].strip()) if match else (task.progress_percent, cell.strip())
+    if not text:
+        return "最新进展须写明进展情况（已报送的进展不会删除）"
+    if not perms.can_enter_report_for_unit(viewer, task):
+        return "事项没有牵头单位，不能代录最新进展"
+    if task.status not in REPORTABLE_STATUSES:
+        return f"事项{task.get_status_display()}，不能录入最新进展（牵头单位签收后、申请办结前才能报送进展）"
+    try:
+        check_report(text, percent)
+    except InvalidInput as exc:
+        return f"最新进展：{exc.message_zh}"
+    if percent < task.progress_percent:
+        return f"最新进展的进度{percent}%低于系统中的{task.progress_percent}%（进度只增不减）"
+    change.progress = (percent, text)
+    change.shown.append(("最新进展", _progress(task), cell))
+    return ""
+
+
 def ledger_changes(*, viewer, rows, columns: set[str]) -> tuple[list[LedgerChange], list]:
     """Compare the lines of an edited ledger that carry a 任务编号 with their tasks as the viewer sees them: the
     changes to make and, row by row, what cannot be done (unknown or unseen task, a closed task, a status change no
-    action makes, a progress text only the unit may report). ``columns`` are the file's columns: a column the file
+    action makes, progress the office cannot enter for the unit: ``_ledger_progress``). ``columns`` are the file's columns: a column the file
     lacks changes nothing. Two queries for the tasks and their cooperating units."""
     from duban.reports.ledger import RowError
 
@@ -773,7 +823,7 @@ def ledger_changes(*, viewer, rows, columns: set[str]) -> tuple[list[LedgerChang
                 change.status = target
                 change.shown.append(("状态", str(task.get_status_display()), row.status))
         if not problem and "进展" in columns and row.progress != _progress(task):
-            problem = "最新进展由承办单位在系统中报送，不能通过台账修改"
+            problem = _ledger_progress(viewer, task, row.progress, change)
         if not problem and (change.fields or change.coop_unit_ids is not None) and not perms.can_edit_task(
                 viewer, task):
             problem = f"事项已{task.get_status_display()}，不能修改"

@@ -28,8 +28,8 @@ from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.extraction.directives import has_modal
-from duban.tasks.models import (OPEN_STATUSES, CloseEvidenceRule, Priority, ProgressReport, ReportCycle, ReportFile,
-                                ReportStatus, Task, TaskKind, TaskStatus)
+from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenceRule, Priority, ProgressReport,
+                                ReportCycle, ReportFile, ReportStatus, Task, TaskKind, TaskStatus)
 from duban.tasks.selectors import close_evidence_required_for, coop_parts_in
 
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
@@ -699,33 +699,47 @@ def close_evidence_rule_set(*, actor, kind: str, required: bool) -> bool:
 @files_follow_transaction
 @durable_action
 def report_submit(*, actor, task_id: int, text: str, progress_percent: int, request_close: bool = False,
-                  evidence_text: str = "", files=()) -> ProgressReport:
+                  evidence_text: str = "", files=(), for_unit: bool = False) -> ProgressReport:
     """Lead or cooperating units report progress (a cooperating unit's report is its part, 配合意见/配合进展), with
     photos and documents (``files``: name and bytes); the lead may ask to close (申请办结) — the one path to it,
     needing evidence (``evidence_text`` or files) for the kinds in ``DUBAN_CLOSE_EVIDENCE_KINDS``. The first report
-    moves an accepted task into 办理中. Event REPORT_SUBMITTED (and TASK_CLOSE_REQUESTED, which records which
-    cooperating units' parts are in); supervisors are told, and on a cooperating unit's part the lead unit too."""
+    moves an accepted task into 办理中. With ``for_unit`` the supervision office records the lead unit's progress
+    on its behalf (由督查室代录): the report is the lead unit's, marked as entered by the office, and needs no
+    review of the office's own. Event REPORT_SUBMITTED (and TASK_CLOSE_REQUESTED, which records which cooperating
+    units' parts are in); supervisors are told, and on a cooperating unit's part or the office's entry the lead
+    unit too."""
+    return report_submit_in_txn(actor=actor, task_id=task_id, text=text, progress_percent=progress_percent,
+                                request_close=request_close, evidence_text=evidence_text, files=files,
+                                for_unit=for_unit)
+
+
+def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: int, request_close: bool = False,
+                         evidence_text: str = "", files=(), for_unit: bool = False) -> ProgressReport:
+    """``report_submit`` joining the caller's transaction (an edited ledger's 最新进展 is the office's entry for
+    the unit); files only when the caller is a ``files_follow_transaction`` action."""
     task = task_lock_visible_in_txn(actor, task_id)
-    if not perms.can_report_on_task(actor, task):
+    if for_unit:
+        if not perms.can_enter_report_for_unit(actor, task) or request_close:
+            raise PermissionDenied("督查室只能代录牵头单位的进展，不能代为申请办结",
+                                   "the office may enter a lead unit's progress, never a completion request")
+    elif not perms.can_report_on_task(actor, task):
         raise PermissionDenied()
     if request_close and not perms.can_request_close(actor, task):
         raise PermissionDenied("只有牵头单位可以申请办结", "only the lead unit may request closing")
-    _require_status(task, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
-    if not (text or "").strip():
-        raise InvalidInput("请填写进展情况", "the report text is required")
-    check_text(text, label_zh="进展情况", label_en="report text", max_length=rules.PROGRESS_TEXT_MAX)
-    if not 0 <= int(progress_percent) <= 100:
-        raise InvalidInput("进度应在0到100之间", "progress must be between 0 and 100")
+    _require_status(task, *REPORTABLE_STATUSES)
+    rules.check_report(text, progress_percent)
     uploads = report_uploads_check(files)
     evidence_text = (evidence_text or "").strip()
     if request_close and close_evidence_required_for(task.kind) and not evidence_text and not uploads:
         raise InvalidInput("申请办结须提供佐证说明或佐证材料", "a completion request needs evidence (a description or a file)")
-    unit = perms.unit_of(actor)
+    unit = task.lead_unit if for_unit else perms.unit_of(actor)
+    office_entry = {"entered_by_office": True, "status": ReportStatus.ACCEPTED, "reviewed_by": actor,
+                    "reviewed_at": timezone.now()} if for_unit else {}
     report = ProgressReport.objects.create(task=task, unit=unit, author=actor, text=text,
                                            progress_percent=int(progress_percent), request_close=request_close,
-                                           evidence_text=evidence_text if request_close else "")
+                                           evidence_text=evidence_text if request_close else "", **office_entry)
     stored = report_files_store_in_txn(actor=actor, report=report, uploads=uploads)
-    lead_member = perms.is_lead_member(actor, task)
+    lead_member = for_unit or perms.is_lead_member(actor, task)
     fields = {"latest_report_id": report.pk, "progress_percent": max(task.progress_percent, int(progress_percent))
               if lead_member else task.progress_percent}
     if request_close:
@@ -734,19 +748,20 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
         fields["status"] = TaskStatus.IN_PROGRESS
     _bump(task, **fields)
     audit_log(actor=actor, event_type=EventType.REPORT_SUBMITTED, task=task, report=report, meeting=task.meeting,
+              target_unit=unit if for_unit else None,
               extra={"progress_percent": report.progress_percent, "request_close": request_close,
-                     "files": files_audit(stored)})
+                     "files": files_audit(stored), **({"entered_by_office": True} if for_unit else {})})
     if request_close:
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_REQUESTED, task=task, report=report,
                   meeting=task.meeting,
                   extra={"evidence_text": evidence_text, "evidence_files": len(stored),
                          "coop_parts": {str(k): v for k, v in coop_parts_in(task).items()}})
     recipients = list(supervisors())
-    if not lead_member:
+    if for_unit or not lead_member:
         recipients += list(unit_people(task.lead_unit_id))
-    notify(recipients=recipients, kind="report_submitted", task=task,
-           title=("申请办结：" if request_close else ("配合单位报送：" if not lead_member else "新进展：")) + task.title,
-           body=text[:500])
+    prefix = ("申请办结：" if request_close else "督查室代录进展：" if for_unit
+              else "配合单位报送：" if not lead_member else "新进展：")
+    notify(recipients=recipients, kind="report_submitted", task=task, title=prefix + task.title, body=text[:500])
     return report
 
 

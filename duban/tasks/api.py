@@ -138,6 +138,7 @@ class ReportIn(Schema):
     progress_percent: int = 0
     request_close: bool = False
     evidence_text: str = ""  # a close request's evidence; files go to the multipart close-request endpoint
+    for_unit: bool = False  # the supervision office records the lead unit's progress for it (由督查室代录)
 
 
 class ReportOut(Schema):
@@ -149,6 +150,7 @@ class ReportOut(Schema):
     progress_percent: int
     request_close: bool
     evidence_text: str
+    entered_by_office: bool  # 由督查室代录: the office recorded it for the unit
     status: str
     review_comment: str
     created_at: dt.datetime
@@ -247,7 +249,7 @@ def task_reports(request, task_id: int):
 def report_submit(request, task_id: int, payload: ReportIn):
     report = actions.report_submit(actor=request.user, task_id=task_id, text=payload.text,
                                    progress_percent=payload.progress_percent, request_close=payload.request_close,
-                                   evidence_text=payload.evidence_text)
+                                   evidence_text=payload.evidence_text, for_unit=payload.for_unit)
     return Status(201, report)
 
 

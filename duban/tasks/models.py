@@ -27,6 +27,8 @@ class TaskStatus(models.TextChoices):
 
 OPEN_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS, TaskStatus.CLOSE_REQUESTED,
                  TaskStatus.RETURNED)
+# A progress report is taken once the lead unit has accepted the task, until it asks to close it.
+REPORTABLE_STATUSES = (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
 
 
 class TaskKind(models.TextChoices):
@@ -223,6 +225,9 @@ class ProgressReport(models.Model):
     progress_percent = models.PositiveSmallIntegerField(_("进度"), default=0)
     request_close = models.BooleanField(_("申请办结"), default=False)
     evidence_text = models.TextField(_("佐证说明"), blank=True)
+    # 由督查室代录: the supervision office entered it for the lead unit (``unit``), e.g. from an edited ledger;
+    # ``author`` is the office's person.
+    entered_by_office = models.BooleanField(_("由督查室代录"), default=False)
     status = models.CharField(_("状态"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED)
     review_comment = models.TextField(_("审核意见"), blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

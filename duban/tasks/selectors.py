@@ -138,7 +138,7 @@ def task_history(*, viewer, task_id: int | None = None, task: Task | None = None
 HISTORY_FIELDS = ("event_type", "extra", "created_at", "actor__username", "actor__first_name",
                   "actor__profile__display_name", "unit__name")
 REPORT_FIELDS = ("pk", "created_at", "unit__name", "author__username", "author__profile__display_name",
-                 "progress_percent", "request_close", "status", "text", "review_comment")
+                 "progress_percent", "request_close", "status", "text", "review_comment", "entered_by_office")
 
 
 def task_history_values(*, task: Task) -> list[dict]:
@@ -175,11 +175,15 @@ def close_evidence_rules(*, viewer) -> list[tuple[str, str, bool]]:
     return [(value, str(label), close_evidence_required_for(value)) for value, label in TaskKind.choices]
 
 
+def parts_filed_by(unit_ids) -> QuerySet[ProgressReport]:
+    """The reports that count as these units' part of a task (配合意见/配合进展): any not returned."""
+    return ProgressReport.objects.filter(unit_id__in=unit_ids).exclude(status=ReportStatus.RETURNED)
+
+
 def coop_parts_in(task: Task) -> dict[int, bool]:
-    """For each cooperating unit of the task: has it filed its part (a report not returned)?"""
+    """For each cooperating unit of the task: has it filed its part (``parts_filed_by``)?"""
     coop = list(task.coop_units.values_list("pk", flat=True))
-    filed = set(ProgressReport.objects.filter(task=task, unit_id__in=coop).exclude(status=ReportStatus.RETURNED)
-                .values_list("unit_id", flat=True))
+    filed = set(parts_filed_by(coop).filter(task=task).values_list("unit_id", flat=True))
     return {unit_id: unit_id in filed for unit_id in coop}
 
 

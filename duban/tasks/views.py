@@ -31,7 +31,7 @@ from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_error
 from duban.followup.templatetags.followup_tags import light_badge_of_values
 from duban.meetings.selectors import meeting_choices
 from duban.tasks import actions, palette, selectors
-from duban.tasks.models import OPEN_STATUSES, ReportStatus, TaskStatus, choice_label, is_late
+from duban.tasks.models import OPEN_STATUSES, REPORTABLE_STATUSES, ReportStatus, TaskStatus, choice_label, is_late
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
 
@@ -55,7 +55,8 @@ def event_detail(event) -> str:
         changed = [FIELD_LABELS.get(k, k) for k in (extra.get("new") or {})]
         return "修改了" + "、".join(changed) if changed else ""
     if event.event_type == EventType.REPORT_SUBMITTED:
-        return f"进度 {extra.get('progress_percent', 0)}%" + ("，申请办结" if extra.get("request_close") else "")
+        return (f"进度 {extra.get('progress_percent', 0)}%" + ("，申请办结" if extra.get("request_close") else "")
+                + ("，由督查室代录" if extra.get("entered_by_office") else ""))
     if event.event_type == EventType.TASK_WITHDRAWN and extra.get("reason") == "merged":
         return f"并入事项 #{extra.get('into_task_id')}"
     if event.event_type == EventType.TASK_DEADLINE_ADJUSTED:
@@ -260,6 +261,7 @@ def _office_actions(user, task) -> dict:
         "adjust_deadline": task.status in OPEN_STATUSES and perms.can_adjust_deadline(user, task),
         "urge": supervised and can_urge_task(user, task),
         "notice": supervised and can_issue_notice(user, task),
+        "enter_report": task.status in REPORTABLE_STATUSES and perms.can_enter_report_for_unit(user, task),
     }
     if not any(office.values()):
         return {}
@@ -359,6 +361,7 @@ class ReportForm(forms.Form):
     progress_percent = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100, initial=0)
     request_close = forms.BooleanField(label="申请办结", required=False)
     evidence_text = forms.CharField(label="佐证说明", required=False, max_length=5000)
+    for_unit = forms.BooleanField(label="由督查室代录", required=False)  # the office's panel, for the lead unit
 
 
 @login_required
@@ -375,11 +378,13 @@ def report_submit(request, task_id: int):
                               progress_percent=form.cleaned_data["progress_percent"],
                               request_close=form.cleaned_data["request_close"],
                               evidence_text=form.cleaned_data["evidence_text"],
-                              files=[(f.name, f.read()) for f in request.FILES.getlist("files") if f.size])
+                              files=[(f.name, f.read()) for f in request.FILES.getlist("files") if f.size],
+                              for_unit=form.cleaned_data["for_unit"])
     except (Conflict, InvalidInput) as exc:
         return _back_to_task(request, task_id, exc)
     return _back_to_task(request, task_id, sent=True,
-                         ok="已提交办结申请，等待督查室审核。" if form.cleaned_data["request_close"] else "进展已报送。")
+                         ok="已提交办结申请，等待督查室审核。" if form.cleaned_data["request_close"] else
+                         "已代录进展，并通知牵头单位。" if form.cleaned_data["for_unit"] else "进展已报送。")
 
 
 # --- reviewing reports ---------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 The office: progress reports to review, extension requests to decide, assignments units sent back, tasks newly
 red, tasks due within three days, open tasks without a deadline. A unit: tasks to sign for, reports due by each
-task's report cycle, deadlines coming up, close requests the office returned, and what the office changed or
-urged lately. A leader: the tasks marked important, and the red (overdue) tasks by area and by lead unit.
+task's report cycle, the tasks it cooperates on whose part it has not filed, deadlines coming up, close requests
+the office returned, and what the office changed or urged and leaders commented (批示) lately. A leader: the tasks
+they follow (重点关注) with their lights, reddest first, the tasks marked important or urgent, and the red (overdue)
+tasks by area and by lead unit.
 
 Each list is a handful of rows and its full count, so the page costs the same number of queries at any size."""
 
@@ -18,14 +20,18 @@ from duban.core import permissions as perms
 from duban.core.models import Notification
 from duban.followup.lights import SUPERVISED_STATUSES, task_report_due
 from duban.followup.models import ExtensionRequest, ExtensionStatus
-from duban.tasks.models import OPEN_STATUSES, Priority, ReportCycle, ReportStatus, TaskStatus
+from duban.followup.selectors import watch_list
+from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, Priority, ReportCycle, ReportStatus, Task,
+                                TaskStatus)
+from duban.tasks.selectors import parts_filed_by
 
 SHOWN = 8  # rows a section shows; its count says how many there are
 NEW_RED_DAYS = 7  # "新亮红灯": the deadline passed within this many days
 SOON_DAYS = 3  # the office's "三日内到期"
 UNIT_SOON_DAYS = 7  # a unit's "即将到期" and reports due
+# What the office and the leaders asked of a unit lately: changes, urging, returns, and leaders' 批示.
 OFFICE_NEWS = ("task_reassigned", "task_deadline_adjusted", "task_urged", "notice_issued", "task_updated",
-               "task_withdrawn", "report_returned")
+               "task_withdrawn", "report_returned", "task_commented")
 
 
 @dataclass
@@ -47,7 +53,7 @@ class Workbench:
     @property
     def total(self) -> int:
         """What the navigation counts: the items waiting for this person (news and summaries excluded)."""
-        return sum(s.count for s in self.sections if s.key not in ("news", "important"))
+        return sum(s.count for s in self.sections if s.key not in ("news", "important", "watch"))
 
 
 def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂无") -> Section:
@@ -117,6 +123,10 @@ def _unit(viewer, today: dt.date) -> Workbench:
             task.report_due = when
             due.append(task)
     due.sort(key=lambda t: (t.report_due, t.pk))
+    # Tasks the unit cooperates on (not leads) while the lead unit works on them, its part not yet filed.
+    coop_open = (tasks.filter(status__in=REPORTABLE_STATUSES, pk__in=Task.coop_units.through.objects.filter(
+        unit_id__in=unit_ids).values("task_id")).exclude(lead_unit_id__in=unit_ids)
+        .exclude(pk__in=parts_filed_by(unit_ids).values("task_id")).order_by("deadline", "id"))
     news = (Notification.objects.filter(recipient_id=viewer.pk, kind__in=OFFICE_NEWS,
                                         created_at__date__gte=today - dt.timedelta(days=14))
             .select_related("task").order_by("-id"))
@@ -124,6 +134,7 @@ def _unit(viewer, today: dt.date) -> Workbench:
         _section("to_sign", "待签收", led.filter(status=TaskStatus.ASSIGNED).order_by("deadline", "id"),
                  more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
         Section("to_report", "待报送", len(due), due[:SHOWN], empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
+        _section("coop", "待报送配合意见", coop_open, empty="没有待报送配合意见的事项"),
         _section("due_soon", "即将到期", tasks.filter(status__in=SUPERVISED_STATUSES,
                                                     deadline__lte=today + dt.timedelta(days=UNIT_SOON_DAYS))
                  .order_by("deadline", "id"), more_url="/tasks/?overdue=1", empty="近期没有到期的事项"),
@@ -131,7 +142,7 @@ def _unit(viewer, today: dt.date) -> Workbench:
                  led.filter(status=TaskStatus.IN_PROGRESS, latest_report__request_close=True,
                             latest_report__status=ReportStatus.RETURNED)
                  .order_by("-updated_at"), empty="没有被退回的办结申请"),
-        _section("news", "督查室最新要求", news, more_url="/notifications/", empty="近两周没有新的要求"),
+        _section("news", "督查室最新要求和领导批示", news, more_url="/notifications/", empty="近两周没有新的要求"),
     ])
 
 
@@ -141,8 +152,12 @@ def _leader(viewer, today: dt.date) -> Workbench:
     by_area = list(red.values("area__name").annotate(n=Count("id")).order_by("-n", "area__name")[:10])
     by_unit = list(red.values("lead_unit__name").annotate(n=Count("id")).order_by("-n", "lead_unit__name")[:10])
     important = tasks.filter(priority__in=(Priority.URGENT, Priority.HIGH)).order_by("priority", "deadline", "id")
+    # The leader's own 重点关注 marks: a leader follows tens of tasks, read with their lights in one pass.
+    watched = watch_list(viewer=viewer, today=today)
     return Workbench("leader", [
-        _section("important", "重点关注", important, more_url="/tasks/", empty="没有标为重要或紧急的事项"),
+        Section("watch", "重点关注", len(watched), watched[:SHOWN], more_url="/followup/watchlist/",
+                empty="尚未设置重点关注事项，在事项页面点“重点关注”加入"),
+        _section("important", "重要紧急事项", important, more_url="/tasks/", empty="没有标为重要或紧急的事项"),
     ], summary={"red_total": red.count(),
                 "by_area": by_area, "by_unit": by_unit})
 

@@ -22,9 +22,12 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
        b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
-def _sign_in(browser, base, username, errors):
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+
+
+def _sign_in(browser, base, username, errors, device=DESKTOP):
     """A fresh browser context (its own cookies) signed in as ``username``."""
-    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    page = browser.new_context(**device).new_page()
     page.set_default_timeout(15000)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{base}/accounts/login/")
@@ -80,7 +83,9 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         page.goto(f"{base}/tasks/{task.pk}/")
         thumb = page.locator("#close-request .report-thumb")
         expect(thumb).to_be_visible()
-        assert thumb.evaluate("img => img.naturalWidth") == 1  # the image really loaded
+        assert thumb.evaluate(  # the image really loaded (waiting for it: visible comes before loaded)
+            "img => img.complete ? img.naturalWidth : new Promise(done => img.addEventListener("
+            "'load', () => done(img.naturalWidth)))") == 1
         page.screenshot(path=str(out / "participate-close-request.png"), full_page=True)
         page.fill("#close-request input[name=reason]", "请补充验收单")
         page.click("#close-request form.d-flex button[type=submit]")

@@ -289,3 +289,40 @@ def test_binding_is_validated_audited_and_the_persons_own(client, org):
     assert response.status_code == 200 and "已被他人修改" in response.content.decode()  # a stale version
     client.post("/followup/me/contact/", {"version": "2", "mobile": "13900139000", "quiet_non_working_days": "on"})
     assert client.get(f"/api/v1/users/{org.lead_staff.pk}/contact").json()["mobile"] == "13900139000"
+
+
+def test_the_people_page_links_each_person_to_their_message_settings(client, org):
+    """Whoever manages an account sets where its messages go: the sysadmin for anyone, a unit admin for the people
+    of their unit; the person list links each (active) person there, and the link opens."""
+    from django.contrib.auth import get_user_model
+
+    from duban.core.actions import user_deactivate
+    from duban.core.audit import SYSTEM_USERNAME
+
+    user_deactivate(actor=org.sysadmin, user_id=org.other_staff.pk, reason="调离")
+    login(client, org.sysadmin)
+    page = client.get("/manage/people/").content.decode()
+    for person in get_user_model().objects.filter(profile__isnull=False, is_active=True).exclude(username=SYSTEM_USERNAME):
+        assert f'href="/followup/users/{person.pk}/contact/"' in page
+    assert f'href="/followup/users/{org.other_staff.pk}/contact/"' not in page  # 已停用: nothing to reach
+    assert client.get(f"/followup/users/{org.coop_staff.pk}/contact/").status_code == 200
+
+    login(client, org.lead_admin)  # 市应急管理局's unit admin
+    page = client.get("/manage/people/").content.decode()
+    assert f'href="/followup/users/{org.lead_staff.pk}/contact/"' in page
+    assert f'href="/followup/users/{org.coop_staff.pk}/contact/"' not in page  # another unit's person
+    detail = client.get(f"/manage/people/{org.lead_staff.pk}/").content.decode()
+    assert f'href="/followup/users/{org.lead_staff.pk}/contact/"' in detail
+    form = client.get(f"/followup/users/{org.lead_staff.pk}/contact/")
+    assert form.status_code == 200 and "人员管理" in form.content.decode()
+    done = client.post(f"/followup/users/{org.lead_staff.pk}/contact/", {"mobile": "13800138001",
+                                                                         "wecom_userid": "zhangsan"})
+    assert done.status_code == 302
+    [event] = AuditEvent.objects.filter(event_type=EventType.USER_CONTACT_UPDATED)
+    assert (event.actor_id, event.target_user_id) == (org.lead_admin.pk, org.lead_staff.pk)
+    assert event.extra["new"]["mobile"] == "13800138001" and event.extra["new"]["wecom_userid"] == "zhangsan"
+    assert client.get(f"/followup/users/{org.coop_staff.pk}/contact/").status_code == 404
+    with pytest.raises(NotFound):
+        actions.contact_update(actor=org.lead_admin, user_id=org.supervisor.pk, mobile="13800138002")
+    login(client, org.lead_staff)
+    assert client.get(f"/followup/users/{org.lead_admin.pk}/contact/").status_code == 404  # staff manage nobody

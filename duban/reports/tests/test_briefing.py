@@ -75,6 +75,34 @@ def test_docx_contents_match_the_database(org):
                                                                                             "tasks": 3}
 
 
+def test_leaders_comments_are_in_the_briefing_with_name_date_and_text(org):
+    from duban.core.models import Profile
+    from duban.followup.actions import task_comment
+
+    meeting, closed, late, health = build(org)
+    Profile.objects.filter(user=org.leader).update(display_name="张副市长")
+    task_comment(actor=org.leader, task_id=late.pk, text="请市应急管理局加快进度，月底前报结果")
+    soon = org.task_in("accepted", meeting=meeting, title="完善监测网络", deadline=dt.date.today() + dt.timedelta(
+        days=60))
+    task_comment(actor=org.leader, task_id=soon.pk, text="请提前完成", deadline=dt.date.today() + dt.timedelta(days=10))
+    other = org.task_in("assigned", title="别的会议的事项二")
+    task_comment(actor=org.leader, task_id=other.pk, text="不属于本次会议的批示")
+    day = dt.date.today()
+    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY)))
+    text = [p.text for p in doc.paragraphs]
+    section = text.index("二、领导批示")
+    assert text[section + 1] == "1.完善应急预案（牵头单位：市应急管理局）"
+    assert text[section + 2] == f"张副市长{day.year}年{day.month}月{day.day}日批示：“请市应急管理局加快进度，月底前报结果”"
+    assert text[section + 3] == "2.完善监测网络（牵头单位：市应急管理局）"
+    deadline = dt.date.today() + dt.timedelta(days=10)
+    assert text[section + 4].startswith(f"张副市长{day.year}年{day.month}月{day.day}日批示：“请提前完成”")
+    assert f"批示时限：{deadline.year}年{deadline.month}月{deadline.day}日，待督查室确认" in text[section + 4]
+    assert text[section + 5] == "三、逾期未办结事项"
+    assert "不属于本次会议的批示" not in "\n".join(text)
+    assert "领导批示" not in "\n".join(p.text for p in Document(io.BytesIO(briefing_export(
+        actor=org.supervisor, meeting_id=meeting_for(org, title="另一次会议", sha256="1" * 64).pk, today=TODAY))).paragraphs)
+
+
 def test_only_the_office_writes_briefings(org):
     meeting, *_ = build(org)
     with pytest.raises(PermissionDenied):
@@ -109,7 +137,8 @@ def test_briefing_ranks_units_by_the_ranking_rule_in_a_fixed_number_of_queries(o
                  on=TODAY)
     with CaptureQueriesContext(connection) as ctx:
         data = briefing_data(viewer=org.supervisor, meeting_id=meeting.pk, today=TODAY)
-    assert len(ctx.captured_queries) <= 7  # the meeting, its tasks, the ranking's grouped counts and the manual 加减分
+    # the meeting, its tasks, the ranking's grouped counts, the manual 加减分 and the leaders' 批示
+    assert len(ctx.captured_queries) <= 8
     # By average score, highest first: 市卫健委 90.0, 市应急管理局 85.5, then 市教育局, whose one task closed
     # years after its deadline and scored the floor, 0.
     assert [(r.rank, r.unit, r.average_score) for r in data.ranking] == [

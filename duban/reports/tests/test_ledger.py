@@ -245,17 +245,96 @@ def test_round_trip_export_edit_three_cells_import_export_again(org, django_capt
 
 
 @pytest.mark.django_db
+def test_round_trip_with_the_latest_progress_entered_for_the_unit(org, django_capture_on_commit_callbacks):
+    # The rule: an edited 最新进展 is progress the office enters on the lead unit's behalf (由督查室代录), through
+    # the report a unit makes; the export afterwards says what the edited file says.
+    a = org.task_in("assigned", title="事项甲", deadline=dt.date(2024, 12, 31))
+    b = org.task_in("in_progress", title="事项乙", deadline=dt.date(2024, 12, 31))
+    c = org.task_in("accepted", title="事项丙", deadline=dt.date(2024, 12, 31))
+    first = ledger_export(actor=org.supervisor, today=TODAY)
+    edited = _edit(first, {(ledger.task_key(a.pk), "时限"): dt.datetime(2035, 1, 20),
+                           (ledger.task_key(b.pk), "最新进展"): "60%；已完成招标，正在施工",
+                           (ledger.task_key(c.pk), "督办事项"): "事项丙（修订）"})
+    preview = import_ledger(actor=org.supervisor, data=edited, dry_run=True, today=TODAY)
+    assert {u["task_id"]: u["changes"] for u in preview.updates}[b.pk] == [
+        {"column": "最新进展", "old": "30%；已部署", "new": "60%；已完成招标，正在施工"}]
+    assert not b.reports.filter(author=org.supervisor).exists()  # the preview entered nothing
+    mark = AuditEvent.objects.latest("pk").pk
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_ledger(actor=org.supervisor, data=edited, filename="edited.xlsx", today=TODAY)
+    assert result.updated == 3 and not result.refused and result.created == 0
+    assert _cells(ledger_export(actor=org.supervisor, today=TODAY)) == _cells(edited)
+    entry = b.reports.get(author=org.supervisor)
+    assert (entry.unit_id, entry.text, entry.progress_percent, entry.entered_by_office) == (
+        org.safety.pk, "已完成招标，正在施工", 60, True)
+    assert not entry.request_close and entry.status == "accepted"  # the office's own entry awaits no review
+    assert Task.objects.get(pk=b.pk).progress_percent == 60
+    submitted = AuditEvent.objects.filter(pk__gt=mark, event_type=EventType.REPORT_SUBMITTED).get()
+    assert (submitted.actor_id, submitted.task_id, submitted.report_id) == (org.supervisor.pk, b.pk, entry.pk)
+    assert submitted.extra["entered_by_office"] is True and submitted.extra["progress_percent"] == 60
+    told = set(Notification.objects.filter(task_id=b.pk, title__startswith="督查室代录进展").values_list(
+        "recipient_id", flat=True))
+    assert {org.lead_admin.pk, org.lead_staff.pk} <= told
+    from django.test import Client
+
+    from duban.conftest import login
+
+    page = login(Client(), org.lead_staff).get(f"/tasks/{b.pk}/").content.decode()
+    assert "由督查室代录" in page and "已完成招标，正在施工" in page
+
+
+@pytest.mark.django_db
+def test_latest_progress_the_office_cannot_enter_is_refused_row_by_row(org):
+    unaccepted = org.task_in("assigned", title="未签收事项")
+    lower = org.task_in("in_progress", title="进度倒退")
+    emptied = org.task_in("in_progress", title="清空进展")
+    text_only = org.task_in("in_progress", title="只改文字")
+    edited = _edit(ledger_export(actor=org.supervisor, today=TODAY), {
+        (ledger.task_key(unaccepted.pk), "最新进展"): "20%；已开会部署",  # the unit has not accepted it
+        (ledger.task_key(lower.pk), "最新进展"): "10%；重新统计",  # below the 30% already reported
+        (ledger.task_key(emptied.pk), "最新进展"): None,  # a report is never deleted
+        (ledger.task_key(text_only.pk), "最新进展"): "已部署，并已完成摸底",  # the percent stays 30
+    })
+    result = import_ledger(actor=org.supervisor, data=edited, today=TODAY)
+    assert result.updated == 1
+    refused = sorted(e.message for e in result.refused)
+    assert len(refused) == 3
+    assert any("已交办，不能录入最新进展" in m for m in refused)
+    assert any("进度10%低于系统中的30%" in m for m in refused)
+    assert any("须写明进展情况" in m for m in refused)
+    assert [r.text for r in unaccepted.reports.all()] == []
+    assert lower.reports.count() == emptied.reports.count() == 1
+    entry = text_only.reports.get(entered_by_office=True)
+    assert (entry.text, entry.progress_percent) == ("已部署，并已完成摸底", 30)
+
+
+@pytest.mark.django_db
+def test_only_the_office_enters_progress_for_a_unit_and_never_a_close_request(org):
+    from duban.tasks.actions import report_submit
+
+    task = org.task_in("in_progress")
+    with pytest.raises(PermissionDenied):
+        report_submit(actor=org.coop_staff, task_id=task.pk, text="代牵头单位报", progress_percent=50, for_unit=True)
+    with pytest.raises(PermissionDenied):
+        report_submit(actor=org.supervisor, task_id=task.pk, text="已完成", progress_percent=100,
+                      request_close=True, evidence_text="验收", for_unit=True)
+    with pytest.raises(PermissionDenied):
+        report_submit(actor=org.supervisor, task_id=task.pk, text="不代录", progress_percent=50)
+    assert task.reports.count() == 1 and Task.objects.get(pk=task.pk).status == TaskStatus.IN_PROGRESS
+
+
+@pytest.mark.django_db
 def test_reimport_refuses_impossible_changes_row_by_row(org):
     draft = org.task_in("draft", title="草稿事项")
     open_ = org.task_in("assigned", title="已交办事项")
     closed = org.task_in("closed", title="已办结事项")
-    progress = org.task_in("in_progress", title="办理中事项")
+    progress = org.task_in("assigned", title="未签收事项")
     drop = org.task_in("assigned", title="要撤销的事项")
     edited = _edit(ledger_export(actor=org.supervisor, today=TODAY), {
         (ledger.task_key(draft.pk), "状态"): "已交办",  # allowed: task_assign
         (ledger.task_key(open_.pk), "状态"): "已办结",  # only the close review may close
         (ledger.task_key(closed.pk), "督办事项"): "改已办结的事项",  # a closed task is not edited
-        (ledger.task_key(progress.pk), "最新进展"): "督查室代填的进展",  # only the unit reports progress
+        (ledger.task_key(progress.pk), "最新进展"): "督查室代填的进展",  # not yet accepted: nobody reports
         (ledger.task_key(drop.pk), "状态"): "已撤销",  # allowed with a reason
         (ledger.task_key(drop.pk), "备注"): "与另一事项重复",
     })
@@ -265,7 +344,7 @@ def test_reimport_refuses_impossible_changes_row_by_row(org):
     assert len(refused) == 3
     assert any("不能由“已交办”改为“已办结”" in m for m in refused.values())
     assert any("不能修改" in m for m in refused.values())
-    assert any("最新进展由承办单位" in m for m in refused.values())
+    assert any("不能录入最新进展" in m for m in refused.values())
     assert Task.objects.get(pk=draft.pk).status == TaskStatus.ASSIGNED
     assert Task.objects.get(pk=drop.pk).status == TaskStatus.WITHDRAWN
     assert AuditEvent.objects.get(event_type=EventType.TASK_WITHDRAWN, task_id=drop.pk).extra["reason"] == (

@@ -76,14 +76,6 @@ def test_bad_rules_are_refused_without_a_trace(org, change, fragment):
     assert not AuditEvent.objects.filter(event_type=EventType.SCORE_RULES_CHANGED).exists()
 
 
-def test_a_typo_in_the_environment_never_breaks_closing(org, settings):
-    settings.DUBAN_SCORE_RULES = '{"per_retrun": 5'
-    task = closed_after_one_return(org)
-    assert task.status == "closed" and task.score == Decimal("95.0")
-    scored = AuditEvent.objects.filter(event_type=EventType.TASK_SCORED, task=task).get()
-    assert scored.extra["rules_source"] == "default"
-
-
 def test_adjustments_show_in_the_ranking_with_reason_and_author(org):
     task = org.task_in("closed")
     actions.score_adjust(actor=org.supervisor, unit_id=org.safety.pk, task_id=task.pk, points="-4.5",

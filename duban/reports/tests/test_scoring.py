@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from duban.core.audit import EventType
 from duban.core.errors import Conflict, PermissionDenied
@@ -57,8 +62,40 @@ def test_rules_from_settings_json_and_toml(settings, tmp_path):
     settings.DUBAN_SCORE_RULES = str(path)
     assert score_task(task(None, returns=1), dt.date(2025, 3, 7)) == Decimal("110")
     settings.DUBAN_SCORE_RULES = '{"per_overdue_day": 3}'
-    with pytest.raises(ValueError):
+    with pytest.raises(ImproperlyConfigured, match="DUBAN_SCORE_RULES"):
         score_rules()
+
+
+def _django_check(tmp_path, rules: str) -> subprocess.CompletedProcess:
+    """``django check`` in a fresh interpreter, as a server starts, with ``DUBAN_SCORE_RULES=rules``."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "duban.settings", "DUBAN_DATA_DIR": str(tmp_path),
+           "DUBAN_SCORE_RULES": rules}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "django", "check"], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[3])
+
+
+@pytest.mark.parametrize("rules, says", [
+    ('{"per_retrun": 5}', "per_retrun"),  # a misspelt key
+    ('{"per_return": 5', "JSON"),  # a missing brace
+    ('{"floor": "abc"}', "最低分必须是数字"),
+    ('{"on_time": 60, "floor": 80}', "最低分不能高于按期办结得分"),
+    ("/nowhere/score.toml", "/nowhere/score.toml"),  # a file that is not there
+])
+def test_malformed_rules_in_the_environment_stop_start_up(tmp_path, rules, says):
+    done = _django_check(tmp_path, rules)
+    assert done.returncode != 0
+    assert "DUBAN_SCORE_RULES 配置有误" in done.stderr and "DUBAN_SCORE_RULES is invalid" in done.stderr
+    assert says in done.stderr
+
+
+def test_well_formed_rules_in_the_environment_start(tmp_path):
+    path = tmp_path / "score.toml"
+    path.write_text("[score]\non_time = 100\nper_return = 4\n", encoding="utf-8")
+    for rules in ('{"per_return": 3, "floor": 60}', str(path), ""):
+        done = _django_check(tmp_path, rules)
+        assert done.returncode == 0, done.stderr
+        assert "no issues" in done.stdout
 
 
 @pytest.mark.django_db

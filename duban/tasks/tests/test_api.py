@@ -169,3 +169,19 @@ def test_report_cycle_is_set_through_the_api(client, org):
         assert stale.status_code == 422, bad
     task.refresh_from_db()
     assert (task.report_cycle, task.report_every) == ("workdays", 5)
+
+
+def test_the_office_enters_a_units_progress_over_the_api(client, org):
+    task = org.task_in("in_progress")
+    body = json.dumps({"text": "电话报告：已完成八成", "progress_percent": 80, "for_unit": True})
+    refused = client_for(client, org.lead_staff).post(f"/api/v1/tasks/{task.pk}/reports", body,
+                                                      content_type="application/json")
+    assert refused.status_code == 403
+    response = client_for(client, org.supervisor).post(f"/api/v1/tasks/{task.pk}/reports", body,
+                                                       content_type="application/json")
+    assert response.status_code == 201
+    out = response.json()
+    assert out["entered_by_office"] is True and out["unit"] == "市应急管理局" and out["progress_percent"] == 80
+    assert ProgressReport.objects.get(pk=out["id"]).author_id == org.supervisor.pk
+    listed = client.get(f"/api/v1/tasks/{task.pk}/reports").json()
+    assert [r["entered_by_office"] for r in listed] == [True, False]  # newest first; the unit's own is not

@@ -150,3 +150,31 @@ def test_the_office_panel_offers_each_action_on_an_open_task(org, client):
     response = client.post(f"/tasks/{task.pk}/deadline/", {"version": task.version, "deadline": "2020-01-01",
                                                            "reason": "x"}, follow=True)
     assert "早于今天" in response.content.decode()
+
+
+def test_the_office_enters_a_units_progress_on_its_page(client, org):
+    """Progress a lead unit gave by telephone: the office records it as the unit's report, marked 由督查室代录,
+    through the unit's own report action; a unit cannot use the office's door, and the office cannot report as
+    itself."""
+    task = org.task_in("accepted")
+    login(client, org.lead_staff)
+    assert 'id="enter-report-form"' not in client.get(f"/tasks/{task.pk}/").content.decode()
+    refused = client.post(f"/tasks/{task.pk}/report/", {"text": "冒充督查室", "progress_percent": 10, "for_unit": "on"})
+    assert refused.status_code == 403 and not task.reports.exists()
+    login(client, org.supervisor)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'id="enter-report-form"' in page and "市应急管理局的进展情况" in page
+    assert client.post(f"/tasks/{task.pk}/report/", {"text": "督查室自己报", "progress_percent": 10}).status_code == 403
+    mark = AuditEvent.objects.latest("pk").pk
+    done = client.post(f"/tasks/{task.pk}/report/", {"text": "电话报告：已完成摸排", "progress_percent": 20,
+                                                     "for_unit": "on"}, follow=True)
+    assert "已代录进展" in done.content.decode() and "由督查室代录" in done.content.decode()
+    [report] = task.reports.all()
+    assert (report.unit_id, report.author_id, report.entered_by_office, report.progress_percent) == (
+        org.safety.pk, org.supervisor.pk, True, 20)
+    task = Task.objects.get(pk=task.pk)
+    assert task.status == TaskStatus.IN_PROGRESS and task.progress_percent == 20 and task.latest_report_id == report.pk
+    [event] = AuditEvent.objects.filter(pk__gt=mark, event_type=EventType.REPORT_SUBMITTED)
+    assert event.actor_id == org.supervisor.pk and event.extra["entered_by_office"] is True
+    assert set(Notification.objects.filter(title__startswith="督查室代录进展").values_list("recipient_id", flat=True)) >= {
+        org.lead_admin.pk, org.lead_staff.pk}

@@ -116,6 +116,24 @@ def test_the_leader_sees_important_tasks_and_red_by_area_and_unit(org, day, clie
     assert 'id="wb-red-total">2<' in page and 'id="stat-total"' in page
 
 
+def test_the_leader_follows_the_tasks_they_marked_reddest_first(org, day, client):
+    """重点关注 on the leader's 工作台 is the leader's own marks, each with its light, an overdue task before one on
+    time; a mark taken off leaves the list, and tasks the leader did not mark are not in it."""
+    for key in ("far", "old_red"):
+        followup_actions.task_watch_set(actor=org.leader, task_id=day[key].pk, watching=True)
+    followup_actions.task_watch_set(actor=org.leader, task_id=day["soon"].pk, watching=True)
+    followup_actions.task_watch_set(actor=org.leader, task_id=day["soon"].pk, watching=False)
+    watch = _section(workbench_get(viewer=org.leader, today=TODAY), "watch")
+    assert watch.count == 2
+    assert [task.pk for task, _light in watch.rows] == [day["old_red"].pk, day["far"].pk]
+    assert [light.code for _task, light in watch.rows] == ["red", "green"]
+    login(client, org.leader)
+    page = client.get("/").content.decode()
+    section = page[page.index('id="wb-watch"'):page.index('id="wb-important"')]
+    assert "早已超期的事项" in section and "时间充裕的事项" in section and "三日内到期的事项" not in section
+    assert "红灯" in section and 'href="/followup/watchlist/"' in section
+
+
 def test_each_item_links_to_where_it_is_acted_on(org, day, client):
     login(client, org.supervisor)
     page = client.get("/").content.decode()
@@ -175,3 +193,32 @@ def test_a_section_counts_every_item_though_it_shows_eight(org):
     assert _section(workbench_get(viewer=org.other_staff, today=TODAY), "to_sign").count == 1
     office = _section(workbench_get(viewer=org.supervisor, today=TODAY), "no_deadline")
     assert office.count == SHOWN + 4 and len(office.rows) == SHOWN
+
+
+def test_a_cooperating_unit_is_asked_for_its_part_until_it_files_it(org, client):
+    # 市卫健委 cooperates on the tasks led by 市应急管理局 (org's default), and leads one of its own.
+    working = org.task_in("in_progress", title="需要配合的事项")
+    org.task_in("assigned", title="牵头单位尚未签收")  # nobody reports before the lead unit accepts
+    own = org.task_in("assigned", title="卫健委牵头的事项", lead_unit_id=org.health.pk, coop_unit_ids=[])
+    actions.task_accept(actor=org.coop_staff, task_id=own.pk)  # its own task: reported as the lead, not a part
+    wb = workbench_get(viewer=org.coop_staff, today=TODAY)
+    assert _ids(_section(wb, "coop")) == [working.pk]
+    assert _section(wb, "coop").count == 1 and wb.total >= 1
+    login(client, org.coop_staff)
+    page = client.get("/").content.decode()
+    assert f'href="/tasks/{working.pk}/#report-form"' in page[page.index('id="wb-coop"'):]
+    report = actions.report_submit(actor=org.coop_staff, task_id=working.pk, text="配合意见：已完成演练",
+                                   progress_percent=0)
+    assert _section(workbench_get(viewer=org.coop_staff, today=TODAY), "coop").count == 0
+    actions.report_return(actor=org.supervisor, report_id=report.pk, reason="请写明演练时间")
+    assert _ids(_section(workbench_get(viewer=org.coop_staff, today=TODAY), "coop")) == [working.pk]  # returned
+    assert _section(workbench_get(viewer=org.lead_staff, today=TODAY), "coop").count == 0  # the lead's own
+
+
+def test_a_leaders_comment_reaches_the_lead_units_workbench(org, client):
+    task = org.task_in("in_progress")
+    followup_actions.task_comment(actor=org.leader, task_id=task.pk, text="请市应急管理局加快进度，月底前报结果")
+    login(client, org.lead_staff)
+    page = client.get("/").content.decode()
+    news = page[page.index('id="wb-news"'):]
+    assert "领导批示" in news and "月底前报结果" in news

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0007_participate_report_files'),
+        ('tasks', '0008_finish_report_entered_by_office'),
     ]
 
     operations = [
