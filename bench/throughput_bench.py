@@ -66,52 +66,70 @@ def children(pid: int) -> list[int]:
         return []
 
 
-def load(port: int, cookie: str, paths: list[str], seconds: float, threads: int, headers: dict | None = None) -> dict:
-    """``threads`` keep-alive clients requesting ``paths`` in turn for ``seconds``; signed in by the session
-    ``cookie`` or, when given, by ``headers`` instead (another server's API key)."""
-    headers = headers or {"Cookie": f"sessionid={cookie}"}
+def run_clients(port: int, threads: int, seconds: float, send, ok_status: int) -> dict:
+    """``threads`` clients, each on its own keep-alive connection, call ``send(conn, k)`` (which makes one request
+    and returns its HTTP status) until ``seconds`` have passed; ``k`` runs from the client's index in steps of
+    ``threads``, so the clients share out the work. Latencies are kept of the requests answered ``ok_status``."""
     stop = time.monotonic() + seconds
     lat: list[float] = []
-    errors = [0]
+    statuses: dict[int, int] = {}
     lock = threading.Lock()
 
-    def worker(i: int):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    def client(i: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine, k = [], i
         while time.monotonic() < stop:
-            path = paths[k % len(paths)]
-            k += threads
             t0 = time.perf_counter()
             try:
-                conn.request("GET", path, headers={**headers, "Connection": "keep-alive"})
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
+                status = send(conn, k)
             except (OSError, http.client.HTTPException):
-                ok = False
+                status = 0
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            if ok:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            k += threads
+            if status == ok_status:
                 mine.append(time.perf_counter() - t0)
-            else:
-                with lock:
-                    errors[0] += 1
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
         conn.close()
         with lock:
             lat.extend(mine)
 
     t0 = time.perf_counter()
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    ts = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
     elapsed = time.perf_counter() - t0
     lat.sort()
-    return {"requests": len(lat), "errors": errors[0], "seconds": elapsed, "threads": threads,
-            "rps": len(lat) / elapsed,
+    return {"requests": len(lat), "errors": sum(n for st, n in statuses.items() if st != ok_status),
+            "statuses": statuses, "seconds": elapsed, "threads": threads, "rps": len(lat) / elapsed,
             "median_ms": statistics.median(lat) * 1000 if lat else None,
             "p95_ms": lat[int(0.95 * (len(lat) - 1))] * 1000 if lat else None}
+
+
+def load(port: int, cookie: str, paths: list[str], seconds: float, threads: int, headers: dict | None = None) -> dict:
+    """``threads`` keep-alive clients requesting ``paths`` in turn for ``seconds``; signed in by the session
+    ``cookie`` or, when given, by ``headers`` instead (another server's API key)."""
+    headers = headers or {"Cookie": f"sessionid={cookie}"}
+
+    def get(conn, k: int) -> int:
+        conn.request("GET", paths[k % len(paths)], headers={**headers, "Connection": "keep-alive"})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+
+    return run_clients(port, threads, seconds, get, 200)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM (gunicorn's graceful stop), SIGKILL if it has not stopped within 30 s."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def main(argv=None) -> int:
@@ -155,11 +173,7 @@ def main(argv=None) -> int:
         result["rss_kb"] = {"master": rss_kb(server.pid), "workers": [rss_kb(k) for k in kids]}
         print("RSS:", result["rss_kb"], flush=True)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
     return 0

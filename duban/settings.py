@@ -223,8 +223,10 @@ DUBAN_OIDC_UNIT_CLAIM = env("DUBAN_OIDC_UNIT_CLAIM", "department")
 LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
 if DUBAN_OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("duban.core.directory.OIDCBackend")
+# argon2id at OWASP's parameters (docs/settings.md, "Password hashing"); hashes with Django's heavier defaults are
+# upgraded at their next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "duban.core.passwords.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -22,7 +22,7 @@ class ProfileModelBackend(ModelBackend):
                 .annotate(unread_notifications_at_load=Coalesce(Subquery(unread), 0)).filter(pk=user_id).first())
         if user is None or not self.user_can_authenticate(user):
             return None
-        user.request_memo = {}  # this object lives for one request: see permissions._scope_unit_ids
+        user.request_memo = {}  # this object lives for one request: see permissions.scope_unit_ids
         return user
 
 

@@ -65,7 +65,7 @@ def units_in_scope(user) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=unit.path)
 
 
-def _scope_unit_ids(user) -> list[int]:
+def scope_unit_ids(user) -> list[int]:
     """Ids of ``units_in_scope(user)``; once per request for a user loaded by ``duban.core.backends`` (a fresh user
     object each request, carrying ``request_memo``), every time for any other user object."""
     memo = getattr(user, "request_memo", None)
@@ -94,10 +94,14 @@ def tasks_visible_to(user, *, in_list_order: bool = False) -> QuerySet[Task]:
         return Task.objects.none()
     # The unit subtree is resolved to ids once (a few hundred at most), so the task filter is an indexed
     # IN over lead_unit_id instead of a LIKE on every joined row: 4x faster dashboards at 100k tasks.
-    unit_ids = _scope_unit_ids(user)
+    unit_ids = scope_unit_ids(user)
     coop = Task.coop_units.through.objects.filter(unit_id__in=unit_ids)
     if in_list_order:
-        cooperates = Q(Exists(coop.filter(task_id=OuterRef("pk"))))
+        # ``task_id`` between the task's id and itself, not ``=``: PostgreSQL turns an EXISTS correlated by equality
+        # into a hash of every cooperation row of the scope, built before the first task is tested (a county at a
+        # million tasks: 58,000 rows, 80 ms for a page); a range cannot be hashed, so each task walked is one probe
+        # of the (task_id, unit_id) index (16 ms for the page). Same rows on every database.
+        cooperates = Q(Exists(coop.filter(task_id__gte=OuterRef("pk"), task_id__lte=OuterRef("pk"))))
     else:
         cooperates = Q(pk__in=coop.values("task_id"))
     # Drafts belong to the office until they are assigned. The sub-tasks a unit of the subtree issued are its own

@@ -23,6 +23,7 @@ def run_server(*, host: str, port: int, workers: int = 2, scheduler: bool = True
     if scheduler and settings.DUBAN_SCHEDULER_INTERVAL > 0:  # 0 turns the loop off
         follow_up = subprocess.Popen([sys.executable, "-m", "duban.cli", "worker"])
     connections.close_all()
+    _return_freed_blocks()
 
     class _App(BaseApplication):
         def load_config(self):
@@ -48,3 +49,20 @@ def run_server(*, host: str, port: int, workers: int = 2, scheduler: bool = True
             except subprocess.TimeoutExpired:
                 follow_up.kill()
     return 0
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+
+
+def _return_freed_blocks(threshold: int = 1 << 20) -> bool:
+    """Have glibc map every block of ``threshold`` bytes or more on its own and give it back when freed (its
+    documented ``mallopt(M_MMAP_THRESHOLD)``; workers forked from here inherit it). Otherwise glibc raises that
+    threshold after the first such block is freed and keeps the next ones in each thread's arena: every password
+    hash (19 MiB of argon2 memory) then stayed in the worker for good, once per thread (4 × 19 MiB), whether or not
+    anyone signed in again. Returns False where the C library has no ``mallopt`` (not glibc)."""
+    import ctypes
+
+    try:
+        return bool(ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, threshold))
+    except (OSError, AttributeError):
+        return False

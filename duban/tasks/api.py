@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from duban.core.cache import cached
 from duban.core.params import BoundedPagination
 from duban.tasks import actions, selectors
 from duban.tasks.models import Task, deadline_warning
@@ -21,16 +22,15 @@ class KeysFirstPagination(BoundedPagination):
     schema like any other response."""
 
     def paginate_queryset(self, queryset, pagination, request, **params):
-        # ``queryset`` may be a pair: the rows in list order and the same rows spelled for counting (see
-        # ``duban.core.permissions.tasks_visible_to``)
-        queryset, counted = queryset if isinstance(queryset, tuple) else (queryset, queryset)
+        # ``queryset`` may be a pair: the rows in list order and their count, a function (see ``task_list``)
+        queryset, counted = queryset if isinstance(queryset, tuple) else (queryset, queryset.count)
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
         keys = queryset.prefetch_related(None).values("pk")[offset:offset + page_size]
         items = queryset.model._default_manager.filter(pk__in=keys)
         if queryset.query.order_by:
             items = items.order_by(*queryset.query.order_by)
-        return {self.items_attribute: task_out_rows(items), "count": counted.count()}
+        return {self.items_attribute: task_out_rows(items), "count": counted()}
 
 
 class TaskOut(Schema):
@@ -171,9 +171,12 @@ class ReviewIn(Schema):
 @router.get("", response=list[TaskOut], summary="督办事项列表 tasks (filter, paginated)")
 @paginate(KeysFirstPagination, page_size=50)
 def task_list(request, filters: Query[TaskFilter]):
-    # the rows in list order, and the same rows spelled for counting
-    return (selectors.task_list(viewer=request.user, in_list_order=True, **filters.dict()),
-            selectors.task_list(viewer=request.user, **filters.dict()))
+    # the rows in list order, and their count from the same rows spelled for counting, kept in the cache of
+    # figures as the task list page keeps its own (a county's 100,000 tasks at a province's scale: 640 ms a count)
+    chosen = filters.dict()
+    return (selectors.task_list(viewer=request.user, in_list_order=True, **chosen),
+            lambda: cached("api-task-list-count", request.user, tuple(sorted(chosen.items())),
+                           selectors.today_local(), selectors.task_list(viewer=request.user, **chosen).count))
 
 
 @router.get("/{int:task_id}", response=TaskOut, summary="督办事项 a task")

@@ -163,6 +163,9 @@ class Task(models.Model):
             models.Index(fields=["status", "area", *LIST_ORDER], name="task_status_area_order_idx"),
             # the weekly "completed" of a unit subtree: closed_at ranges per lead unit (600k tasks: 70 -> 12 ms)
             models.Index(fields=["lead_unit", "status", "closed_at"], name="task_lead_status_closed_idx"),
+            # a status alone (the open items, 待签收 ...): without it the list sorts every task of that status
+            # (a million tasks, PostgreSQL: 130k rows in progress) to show the first 50
+            models.Index(fields=["status", *LIST_ORDER], name="task_status_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress_percent__lte=100), name="task_progress_le_100"),
@@ -261,6 +264,12 @@ class ProgressReport(models.Model):
         verbose_name_plural = _("进展报告")
         constraints = [
             models.CheckConstraint(condition=models.Q(progress_percent__lte=100), name="report_progress_le_100"),
+        ]
+        indexes = [
+            # the office's review queue (工作台 待审核进展) in its order, and its count, from the few reports waiting
+            # instead of a scan of every report (a million tasks: 5 million reports, 1.3 s)
+            models.Index(fields=["-request_close", "created_at", "id"], condition=models.Q(status="submitted"),
+                         name="report_review_queue_idx"),
         ]
 
     def get_status_display(self) -> str:

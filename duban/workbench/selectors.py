@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Window
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 
 from duban.core import permissions as perms
 from duban.core.models import Notification
@@ -57,8 +57,11 @@ class Workbench:
 
 
 def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂无") -> Section:
-    """The first rows and the count of all in one statement (a window count is taken before the LIMIT)."""
-    rows = list(qs.annotate(matching=Window(Count("pk")))[:SHOWN])
+    """The first rows and the count of all in one statement. The count is a subquery of the bare filtered rows
+    (computed once, from an index where one fits), not a window over the page's joins: a window counts after the
+    joins, so it joined every matching row (the office's 32,000 reports to review at a million tasks: 1.3 s)."""
+    bare = qs.order_by().values(one=Value(1)).annotate(n=Count("*")).values("n")
+    rows = list(qs.annotate(matching=Subquery(bare, output_field=IntegerField()))[:SHOWN])
     return Section(key, title, rows[0].matching if rows else 0, rows, more_url, empty)
 
 
@@ -127,7 +130,7 @@ def _office(viewer, today: dt.date) -> Workbench:
 
 
 def _unit(viewer, today: dt.date) -> Workbench:
-    unit_ids = list(perms.units_in_scope(viewer).values_list("id", flat=True))
+    unit_ids = perms.scope_unit_ids(viewer)
     tasks = _open_tasks(viewer)
     led = tasks.filter(lead_unit_id__in=unit_ids)
     # Reports due by each task's cycle: the unit's open tasks are read with their latest report (a county unit has
@@ -144,10 +147,13 @@ def _unit(viewer, today: dt.date) -> Workbench:
             task.report_due = when
             due.append(task)
     due.sort(key=lambda t: (t.report_due, t.pk))
-    # Tasks the unit cooperates on (not leads) while the lead unit works on them, its part not yet filed.
+    # Tasks the unit cooperates on (not leads) while the lead unit works on them, its part not yet filed. "Not
+    # filed" is a NOT EXISTS per task (an anti-join on the reports' task index), not NOT IN over the unit's reports:
+    # a county's 500,000 reports at a million tasks do not fit in PostgreSQL's work_mem as a hash, and an unhashed
+    # NOT IN rescans them for every task (the county's 工作台 ran for over ten minutes).
     coop_open = (tasks.filter(status__in=REPORTABLE_STATUSES, pk__in=Task.coop_units.through.objects.filter(
         unit_id__in=unit_ids).values("task_id")).exclude(lead_unit_id__in=unit_ids)
-        .exclude(pk__in=parts_filed_by(unit_ids).values("task_id")).order_by("deadline", "id"))
+        .exclude(Exists(parts_filed_by(unit_ids).filter(task_id=OuterRef("pk")))).order_by("deadline", "id"))
     news = (Notification.objects.filter(recipient_id=viewer.pk, kind__in=OFFICE_NEWS,
                                         created_at__date__gte=today - dt.timedelta(days=14))
             .select_related("task").order_by("-id"))

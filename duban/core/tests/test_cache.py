@@ -38,6 +38,17 @@ def test_an_audited_change_is_seen_at_once(org, url, element):
     assert figure(c, url, element) == 2
 
 
+def test_the_api_list_count_is_seen_at_once_and_per_scope_and_filter(org):
+    org.task_in("in_progress")
+    office, other = client_for(org.supervisor), client_for(org.other_staff)
+    assert office.get("/api/v1/tasks").json()["count"] == 1
+    assert office.get("/api/v1/tasks").json()["count"] == 1  # from the cache
+    org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[])
+    assert office.get("/api/v1/tasks").json()["count"] == 2
+    assert office.get("/api/v1/tasks?status=assigned").json()["count"] == 1
+    assert other.get("/api/v1/tasks").json()["count"] == 1
+
+
 def test_the_cache_is_used_and_keyed_on_scope_and_day(org):
     org.task_in("in_progress")
     org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[])

@@ -181,6 +181,20 @@ def test_the_workbench_costs_the_same_queries_at_any_size(org, client, viewer):
     assert queries() == small
 
 
+def test_a_section_counts_every_item_though_it_shows_eight(org):
+    """The count is of all the items waiting, in the viewer's scope; the rows are the first eight of them."""
+    from duban.workbench.selectors import SHOWN
+
+    ours = [org.task_in("assigned", title=f"待签收的事项{i}", deadline=None) for i in range(SHOWN + 3)]
+    org.task_in("assigned", title="另一单位待签收的事项", deadline=None, lead_unit_id=org.other.pk, coop_unit_ids=[])
+    to_sign = _section(workbench_get(viewer=org.lead_staff, today=TODAY), "to_sign")
+    assert to_sign.count == SHOWN + 3  # not the other unit's
+    assert _ids(to_sign) == sorted(t.pk for t in ours)[:SHOWN]
+    assert _section(workbench_get(viewer=org.other_staff, today=TODAY), "to_sign").count == 1
+    office = _section(workbench_get(viewer=org.supervisor, today=TODAY), "no_deadline")
+    assert office.count == SHOWN + 4 and len(office.rows) == SHOWN
+
+
 def test_a_cooperating_unit_is_asked_for_its_part_until_it_files_it(org, client):
     # 市卫健委 cooperates on the tasks led by 市应急管理局 (org's default), and leads one of its own.
     working = org.task_in("in_progress", title="需要配合的事项")
