@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from bench.pages_bench import RATIO_GUARD, guard, pages
+from duban.conftest import REPO_DIR
+
+# The benchmark scripts import their neighbours (``benchenv``) as a script run from bench/ does.
+sys.path.insert(0, str(REPO_DIR / "bench"))
+from bench.pages_bench import RATIO_GUARD, guard, pages  # noqa: E402
 
 pytestmark = pytest.mark.nodb
 
