@@ -27,8 +27,8 @@ from duban.tasks.models import Task, TaskStatus
 
 
 def task_score_in_txn(*, actor, task: Task) -> Decimal:
-    """Score a task that has just been closed (办结), joining the caller's transaction (``report_accept``). Only
-    supervisors sign off, so only they score. Event TASK_SCORED with the figures that made the score; nobody is
+    """Score a task that has just been closed (办结), joining the closing transaction (the receiver of
+    ``duban.tasks.signals.task_closed``). Only supervisors sign off, so only they score. Event TASK_SCORED with the figures that made the score; nobody is
     told (the closing itself already told the unit)."""
     if not perms.can_close_task(actor, task):
         raise PermissionDenied()

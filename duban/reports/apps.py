@@ -1,5 +1,13 @@
 from django.apps import AppConfig
 
+from duban.tasks.signals import task_closed
+
+
+def _score(sender, actor, task, **kwargs):
+    from duban.reports.actions import task_score_in_txn
+
+    task_score_in_txn(actor=actor, task=task)
+
 
 class ReportsConfig(AppConfig):
     name = "duban.reports"
@@ -12,3 +20,4 @@ class ReportsConfig(AppConfig):
         from duban.reports.scoring import score_rules
 
         score_rules()
+        task_closed.connect(_score, dispatch_uid="duban.reports.score")  # a closed task is scored

@@ -163,7 +163,7 @@ def case_record_rectification(*, actor, case_id: int, version: int, rectificatio
 
 
 def check_can_close_in_txn(task: Task) -> None:
-    """Called by ``duban.tasks.actions.report_accept`` before it closes a task, inside its transaction: a kind's own
+    """Run by ``duban.tasks.signals.task_closing`` before a task is closed, inside its transaction: a kind's own
     record owns the fact that its work is done, so the task closes only when that record says so.
 
     - inspection case: its rectification report and disclosure decision are recorded (a case missing altogether is

@@ -1,6 +1,14 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from duban.tasks.signals import task_closing
+
+
+def _check_can_close(sender, task, **kwargs):
+    from duban.sources.actions import check_can_close_in_txn
+
+    check_can_close_in_txn(task)
+
 
 def _ensure_search_index(sender, using="default", **kwargs):
     # Index upkeep, not domain logic: see duban.sources.search.ensure_search_index for why this runs after migrate.
@@ -16,3 +24,5 @@ class SourcesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="duban.sources.search_index")
+        # A hazard, a case or a livelihood project decides whether its task may close (``duban.tasks.signals``).
+        task_closing.connect(_check_can_close, dispatch_uid="duban.sources.check_can_close")

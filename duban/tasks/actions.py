@@ -31,6 +31,7 @@ from duban.extraction.directives import has_modal
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenceRule, Priority, ProgressReport,
                                 ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus)
 from duban.tasks.selectors import close_evidence_required_for, coop_parts_in
+from duban.tasks.signals import task_closed, task_closing
 
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
                    "report_cycle", "report_every", "heading")
@@ -924,9 +925,7 @@ def _close_bump(task: Task, now=None, *, actor) -> list[int]:
 def _close_log(*, actor, task: Task, report: ProgressReport | None, closed_reports: list[int]) -> None:
     audit_log(actor=actor, event_type=EventType.TASK_CLOSED, task=task, report=report, meeting=task.meeting,
               target_unit=task.lead_unit, extra={"closed_reports": closed_reports})
-    from duban.reports.actions import task_score_in_txn  # here, not at the top: reports imports tasks
-
-    task_score_in_txn(actor=actor, task=task)
+    task_closed.send(sender=Task, actor=actor, task=task)  # the score (reports)
 
 
 def task_progress_set_in_txn(*, task: Task, percent: int) -> None:
@@ -975,9 +974,7 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
         return report
     closing = report.request_close and task.status == TaskStatus.CLOSE_REQUESTED
     if closing:
-        from duban.sources.actions import check_can_close_in_txn  # a kind's own record may block the close
-
-        check_can_close_in_txn(task)
+        task_closing.send(sender=Task, task=task)  # a kind's own record may refuse the close (sources)
         open_subtasks = _open_subtasks_check(task, override_reason)
         closed_reports = _close_bump(task, now, actor=actor)  # before the chain: lock order
     audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
