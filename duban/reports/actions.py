@@ -20,6 +20,7 @@ from duban.core.txn import durable_action
 from duban.core.uploads import check_zip_package
 from duban.reports import ledger as ledger_mod
 from duban.reports import permissions as report_perms
+from duban.reports.ical import calendar_token_digest
 from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
 from duban.reports.scoring import RULE_FIELDS, overdue_workdays, rules_for, rules_from, score_task
 from duban.reports.scoring import points as rule_points
@@ -193,11 +194,6 @@ def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date
     return content
 
 
-def calendar_token_digest(token: str) -> str:
-    """What is stored of a feed's secret, and looked up by (as for API tokens)."""
-    from duban.core.actions import api_token_digest
-
-    return api_token_digest(token)
 
 
 @durable_action

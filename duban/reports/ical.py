@@ -13,6 +13,13 @@ from icalendar import Calendar, Event
 PRODID = "-//duban//督办 deadlines//ZH"
 
 
+def calendar_token_digest(token: str) -> str:
+    """What is stored of a feed's secret, and looked up by (as for API tokens)."""
+    from duban.core.actions import api_token_digest
+
+    return api_token_digest(token)
+
+
 def deadlines_ics(tasks, *, domain: str = "duban", stamp: dt.datetime | None = None) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)

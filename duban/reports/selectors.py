@@ -18,6 +18,7 @@ from duban.core.errors import InvalidInput, NotFound
 from duban.core.models import Unit
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.meetings.models import Meeting
+from duban.reports.ical import calendar_token_digest
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.palette import light_colours
@@ -661,8 +662,6 @@ def latest_progress(task: Task) -> str:
 def calendar_token_get(*, token: str):
     """The feed's owner for a token, or ``NotFound`` (a wrong token is indistinguishable from a missing one)."""
     from duban.reports.models import CalendarToken
-
-    from duban.reports.actions import calendar_token_digest
 
     if not token or len(token) > 64:
         raise NotFound()
