@@ -228,3 +228,18 @@ def test_output_is_escaped(client, org):
     body = client.get(f"/tasks/{task.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
     assert "<b>粗体</b>" not in body
+
+
+def test_the_breadcrumb_numbers_only_an_item_of_a_meeting(client, org):
+    """A meeting's item is "第 N 项" in the breadcrumb; a task with no item number (a 批示, a case, one made by hand)
+    is named by its title, never "第 0 项"."""
+    numbered = org.task_in("assigned", title="会议部署的事项")
+    Task.objects.filter(pk=numbered.pk).update(seq=7)
+    unnumbered = org.task_in("assigned", title="领导批示交办的事项")
+    Task.objects.filter(pk=unnumbered.pk).update(seq=0)
+    login(client, org.supervisor)
+    crumb = 'aria-current="page">'
+    page = client.get(f"/tasks/{numbered.pk}/").content.decode()
+    assert f"{crumb}第 7 项<" in page
+    page = client.get(f"/tasks/{unnumbered.pk}/").content.decode()
+    assert f"{crumb}领导批示交办的事项<" in page and "第 0 项" not in page
