@@ -4,7 +4,12 @@ handed to the ledger importer."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+# Files `duban import` hands to an app above this one, by suffix (the ledger's .xlsx, added by the reports app's
+# ``register``), so that meetings imports none of them. A handler takes the parsed arguments and returns the exit code.
+FILE_IMPORTERS: dict[str, Callable] = {}
 
 
 def register(subparsers) -> None:
@@ -47,13 +52,10 @@ def import_file(args) -> int:
     path = Path(args.path)
     if not path.is_file():
         raise CommandError(f"文件不存在：{path}", f"no such file: {path}")
+    handler = FILE_IMPORTERS.get(path.suffix.lower())
+    if handler is not None:
+        return handler(args)
     actor = acting_user(args.user)
-    if path.suffix.lower() == ".xlsx":
-        from duban.reports.ledger import import_ledger
-
-        result = import_ledger(actor=actor, data=path.read_bytes(), filename=path.name, assign=args.assign)
-        print(result.describe() if hasattr(result, "describe") else result)
-        return 0 if not getattr(result, "errors", None) else 1
     extracted, text = actions.extract_upload(data=path.read_bytes(), filename=path.name, year=args.year, ocr=True)
     meeting = actions.meeting_import(actor=actor, extracted=extracted, source_text=text, source_name=path.name,
                                      allow_duplicate=args.allow_duplicate)

@@ -56,6 +56,14 @@ def register(subparsers) -> None:
     p.add_argument("--assign", action="store_true", help="导入后立即交办 assign the new tasks")
     p.add_argument("--dry-run", action="store_true", help="只检查不导入 check only")
     p.set_defaults(handler=import_ledger)
+    from duban.meetings.commands import FILE_IMPORTERS
+
+    FILE_IMPORTERS[".xlsx"] = _import_ledger_file  # `duban import 台账.xlsx` does what `duban import-ledger` does
+
+
+def _import_ledger_file(args) -> int:
+    args.dry_run = False
+    return import_ledger(args)
 
 
 def _actor(username):

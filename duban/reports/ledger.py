@@ -2,8 +2,7 @@
 existing ledger back into rows that can become draft tasks.
 
 Writing and parsing are pure functions over rows here; the audited doors are ``ledger_export`` and
-``ledger_import`` in ``duban.reports.actions`` (``import_ledger`` below is the entry the communique importer
-routes .xlsx files to).
+``ledger_import`` in ``duban.reports.actions`` (which `duban import` also reaches for an .xlsx file).
 """
 
 from __future__ import annotations
@@ -498,12 +497,3 @@ class ImportResult:
         return {"created": self.created, "skipped": self.skipped, "rows": self.rows, "noop": self.noop,
                 "message": self.message, "task_ids": self.task_ids, "errors": [e.as_dict() for e in self.errors],
                 "updated": self.updated, "updates": self.updates, "refused": [e.as_dict() for e in self.refused]}
-
-
-def import_ledger(*, actor, data: bytes, filename: str = "", assign: bool = False,
-                  dry_run: bool = False, today: dt.date | None = None) -> ImportResult:
-    """Import an .xlsx ledger as draft tasks (all rows or none). Raises ``InvalidInput`` whose ``details`` list
-    every row's errors; re-importing the same lines creates nothing and says so. See ``actions.ledger_import``."""
-    from duban.reports.actions import ledger_import
-
-    return ledger_import(actor=actor, data=data, filename=filename, assign=assign, dry_run=dry_run, today=today)

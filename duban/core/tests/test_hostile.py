@@ -964,7 +964,7 @@ def test_titles_made_from_imported_text_become_one_line_instead_of_failing_the_i
 
     from openpyxl import Workbook
 
-    from duban.reports.ledger import import_ledger
+    from duban.reports.actions import ledger_import
     from duban.tasks.models import Task
 
     book = Workbook()
@@ -973,7 +973,7 @@ def test_titles_made_from_imported_text_become_one_line_instead_of_failing_the_i
     sheet.append((1, "整治燃气隐患\n（第二批）", "市教育局", "", "2024-11-30", ""))  # Alt+Enter in a cell
     out = io.BytesIO()
     book.save(out)
-    import_ledger(actor=org.supervisor, data=out.getvalue(), today=dt.date(2024, 10, 8))
+    ledger_import(actor=org.supervisor, data=out.getvalue(), today=dt.date(2024, 10, 8))
     task = Task.objects.get(text__startswith="整治燃气隐患")
     assert task.title == "整治燃气隐患 （第二批）" and "\n" in task.text
 

@@ -15,7 +15,7 @@ from duban.conftest import login
 from duban.reports import tables
 from duban.reports.actions import ledger_export
 from duban.reports.cells import restore_text, safe_cell
-from duban.reports.ledger import import_ledger
+from duban.reports.actions import ledger_import
 from duban.tasks.models import Task
 
 # The starts that make Excel, WPS or LibreOffice evaluate a cell (OWASP "CSV Injection").
@@ -76,5 +76,5 @@ def test_ledger_export_is_inert_and_reimports_unchanged(org):
     column = [c.value for c in ws[2]].index("督办事项") + 1
     cells = [ws.cell(row=r, column=column) for r in range(3, ws.max_row + 1)]
     assert all(c.data_type == "s" and c.value.startswith("'") for c in cells)
-    result = import_ledger(actor=org.supervisor, data=data)
+    result = ledger_import(actor=org.supervisor, data=data)
     assert result.noop and not result.refused  # the apostrophe is taken off again: no title "changed"

@@ -16,7 +16,8 @@ from duban.core.errors import InvalidInput, PermissionDenied
 from duban.core.models import AuditEvent, Notification
 from duban.reports import ledger
 from duban.reports.actions import ledger_export
-from duban.reports.ledger import import_ledger, parse_deadline, parse_row
+from duban.reports.actions import ledger_import
+from duban.reports.ledger import parse_deadline, parse_row
 from duban.reports.models import ImportedRow, LedgerImport
 from duban.tasks.models import Task, TaskStatus
 
@@ -145,7 +146,7 @@ def test_import_with_synonyms_creates_drafts_once(org):
                  (1, "开展燃气安全专项整治", "市应急管理局", "市卫健委、市教育局", "2024年10月底前", ""),
                  (2, "完善学校安全制度", "市教育局", None, dt.datetime(2024, 12, 31), ""),
                  (3, "健全应急物资储备", "应急局", "", "长期坚持", "")], title="2024年重点工作督办台账")
-    result = import_ledger(actor=org.supervisor, data=data, filename="台账.xlsx", today=TODAY)
+    result = ledger_import(actor=org.supervisor, data=data, filename="台账.xlsx", today=TODAY)
     assert (result.created, result.skipped, result.noop) == (3, 0, False)
     tasks = {t.title: t for t in Task.objects.filter(pk__in=result.task_ids)}
     gas = tasks["开展燃气安全专项整治"]
@@ -160,17 +161,17 @@ def test_import_with_synonyms_creates_drafts_once(org):
     assert Notification.objects.count() == 0
     # The same file again: nothing new, and it says so.
     before = (Task.objects.count(), AuditEvent.objects.count(), LedgerImport.objects.count())
-    again = import_ledger(actor=org.supervisor, data=data, filename="台账.xlsx", today=TODAY)
+    again = ledger_import(actor=org.supervisor, data=data, filename="台账.xlsx", today=TODAY)
     assert again.noop and again.created == 0 and again.skipped == 3 and "均已导入过" in again.message
     assert (Task.objects.count(), AuditEvent.objects.count(), LedgerImport.objects.count()) == before
 
 
 @pytest.mark.django_db
 def test_import_adds_only_new_lines_and_can_assign(org):
-    import_ledger(actor=org.supervisor, data=xlsx([HEADER, (1, "事项甲", "市教育局", "", "2024-11-30", "")]),
+    ledger_import(actor=org.supervisor, data=xlsx([HEADER, (1, "事项甲", "市教育局", "", "2024-11-30", "")]),
                   today=TODAY)
     data = xlsx([HEADER, (1, "事项甲", "市教育局", "", "2024-11-30", ""), (2, "事项乙", "市教育局", "", "", "")])
-    result = import_ledger(actor=org.supervisor, data=data, assign=True, today=TODAY)
+    result = ledger_import(actor=org.supervisor, data=data, assign=True, today=TODAY)
     assert (result.created, result.skipped) == (1, 1)
     new = Task.objects.get(pk=result.task_ids[0])
     assert new.title == "事项乙" and new.status == TaskStatus.ASSIGNED
@@ -186,7 +187,7 @@ def test_reimporting_an_export_creates_nothing(org):
     before = Task.objects.count()
     data = ledger_export(actor=org.supervisor, today=TODAY)
     mark = AuditEvent.objects.latest("pk").pk
-    result = import_ledger(actor=org.supervisor, data=data, filename="export.xlsx", today=TODAY)
+    result = ledger_import(actor=org.supervisor, data=data, filename="export.xlsx", today=TODAY)
     assert result.noop and result.created == 0 and result.updated == 0 and not result.refused
     assert Task.objects.count() == before
     assert not AuditEvent.objects.filter(pk__gt=mark).exists()
@@ -220,7 +221,7 @@ def test_round_trip_export_edit_three_cells_import_export_again(org, django_capt
     edited = _edit(first, {(ledger.task_key(a.pk), "时限"): dt.datetime(2035, 1, 20),
                            (ledger.task_key(b.pk), "配合单位"): "市卫健委、市教育局",
                            (ledger.task_key(c.pk), "督办事项"): "事项丙（修订）"})
-    preview = import_ledger(actor=org.supervisor, data=edited, dry_run=True, today=TODAY)
+    preview = ledger_import(actor=org.supervisor, data=edited, dry_run=True, today=TODAY)
     assert preview.updated == 0 and len(preview.updates) == 3
     shown = {u["task_id"]: u["changes"] for u in preview.updates}
     assert shown[a.pk] == [{"column": "时限", "old": "2024-12-31", "new": "2035-01-20"}]
@@ -229,7 +230,7 @@ def test_round_trip_export_edit_three_cells_import_export_again(org, django_capt
     assert Task.objects.get(pk=a.pk).deadline == dt.date(2024, 12, 31)  # the preview changed nothing
     mark = AuditEvent.objects.latest("pk").pk
     with django_capture_on_commit_callbacks(execute=True):
-        result = import_ledger(actor=org.supervisor, data=edited, filename="edited.xlsx", today=TODAY)
+        result = ledger_import(actor=org.supervisor, data=edited, filename="edited.xlsx", today=TODAY)
     assert result.created == 0 and result.updated == 3 and not result.refused
     assert Task.objects.count() == before
     assert Task.objects.get(pk=a.pk).deadline == dt.date(2035, 1, 20)
@@ -256,13 +257,13 @@ def test_round_trip_with_the_latest_progress_entered_for_the_unit(org, django_ca
     edited = _edit(first, {(ledger.task_key(a.pk), "时限"): dt.datetime(2035, 1, 20),
                            (ledger.task_key(b.pk), "最新进展"): "60%；已完成招标，正在施工",
                            (ledger.task_key(c.pk), "督办事项"): "事项丙（修订）"})
-    preview = import_ledger(actor=org.supervisor, data=edited, dry_run=True, today=TODAY)
+    preview = ledger_import(actor=org.supervisor, data=edited, dry_run=True, today=TODAY)
     assert {u["task_id"]: u["changes"] for u in preview.updates}[b.pk] == [
         {"column": "最新进展", "old": "30%；已部署", "new": "60%；已完成招标，正在施工"}]
     assert not b.reports.filter(author=org.supervisor).exists()  # the preview entered nothing
     mark = AuditEvent.objects.latest("pk").pk
     with django_capture_on_commit_callbacks(execute=True):
-        result = import_ledger(actor=org.supervisor, data=edited, filename="edited.xlsx", today=TODAY)
+        result = ledger_import(actor=org.supervisor, data=edited, filename="edited.xlsx", today=TODAY)
     assert result.updated == 3 and not result.refused and result.created == 0
     assert _cells(ledger_export(actor=org.supervisor, today=TODAY)) == _cells(edited)
     entry = b.reports.get(author=org.supervisor)
@@ -296,7 +297,7 @@ def test_latest_progress_the_office_cannot_enter_is_refused_row_by_row(org):
         (ledger.task_key(emptied.pk), "最新进展"): None,  # a report is never deleted
         (ledger.task_key(text_only.pk), "最新进展"): "已部署，并已完成摸底",  # the percent stays 30
     })
-    result = import_ledger(actor=org.supervisor, data=edited, today=TODAY)
+    result = ledger_import(actor=org.supervisor, data=edited, today=TODAY)
     assert result.updated == 1
     refused = sorted(e.message for e in result.refused)
     assert len(refused) == 3
@@ -339,7 +340,7 @@ def test_reimport_refuses_impossible_changes_row_by_row(org):
         (ledger.task_key(drop.pk), "状态"): "已撤销",  # allowed with a reason
         (ledger.task_key(drop.pk), "备注"): "与另一事项重复",
     })
-    result = import_ledger(actor=org.supervisor, data=edited, today=TODAY)
+    result = ledger_import(actor=org.supervisor, data=edited, today=TODAY)
     assert result.updated == 2
     refused = {e.row: e.message for e in result.refused}
     assert len(refused) == 3
@@ -360,10 +361,10 @@ def test_unknown_or_unseen_task_key_is_refused(org):
     data = xlsx([("任务编号", "事项", "牵头单位"), (ledger.task_key(999999), "不存在", "市应急管理局"),
                  (ledger.task_key(theirs.pk), "改名", "市教育局"), ("X12", "乱写", "市应急管理局")])
     with pytest.raises(InvalidInput) as excinfo:
-        import_ledger(actor=org.supervisor, data=data, today=TODAY)
+        ledger_import(actor=org.supervisor, data=data, today=TODAY)
     assert any("任务编号“X12”无法识别" in e["message"] for e in excinfo.value.details)
     data = xlsx([("任务编号", "事项", "牵头单位"), (ledger.task_key(999999), "不存在", "市应急管理局")])
-    result = import_ledger(actor=org.supervisor, data=data, today=TODAY)
+    result = ledger_import(actor=org.supervisor, data=data, today=TODAY)
     assert result.created == 0 and [e.column for e in result.refused] == ["任务编号"]
 
 
@@ -378,7 +379,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(org):
                  (6, "好的事项", "市教育局", "", "2024-10-31", "")])
     before = (Task.objects.count(), AuditEvent.objects.count())
     with pytest.raises(InvalidInput) as info:
-        import_ledger(actor=org.supervisor, data=data, today=TODAY)
+        ledger_import(actor=org.supervisor, data=data, today=TODAY)
     assert (Task.objects.count(), AuditEvent.objects.count()) == before
     errors = {(e["row"], e["column"]): e["message"] for e in info.value.details}
     assert errors[(2, "事项")] == "事项不能为空"
@@ -399,19 +400,19 @@ def test_every_bad_row_is_listed_and_nothing_is_written(org):
 ])
 def test_wrong_headers_are_explained(org, rows, needle):
     with pytest.raises(InvalidInput) as info:
-        import_ledger(actor=org.supervisor, data=xlsx(rows), today=TODAY)
+        ledger_import(actor=org.supervisor, data=xlsx(rows), today=TODAY)
     assert needle in info.value.message_zh
 
 
 @pytest.mark.django_db
 def test_not_an_xlsx_and_merged_cells(org):
     with pytest.raises(InvalidInput) as info:
-        import_ledger(actor=org.supervisor, data=b"PK\x03\x04 not really", today=TODAY)
+        ledger_import(actor=org.supervisor, data=b"PK\x03\x04 not really", today=TODAY)
     assert "无法读取文件" in info.value.message_zh
     data = xlsx([HEADER, (1, "事项一", "市教育局", "", "2024-10-31", ""), (2, "事项二", None, "", "2024-10-31", "")],
                 title="台账", merge="C3:C4")
     with pytest.raises(InvalidInput) as info:
-        import_ledger(actor=org.supervisor, data=data, today=TODAY)
+        ledger_import(actor=org.supervisor, data=data, today=TODAY)
     rows = {e["row"] for e in info.value.details if "合并单元格（C3:C4）" in e["message"]}
     assert rows == {3, 4}
     assert Task.objects.count() == 0
@@ -421,7 +422,7 @@ def test_not_an_xlsx_and_merged_cells(org):
 def test_duplicate_lines_in_one_file(org):
     data = xlsx([HEADER, (1, "事项一", "市教育局", "", "2024-10-31", ""), (2, "事项一", "市教育局", "", "2024-10-31", "")])
     with pytest.raises(InvalidInput) as info:
-        import_ledger(actor=org.supervisor, data=data, today=TODAY)
+        ledger_import(actor=org.supervisor, data=data, today=TODAY)
     assert info.value.details == [{"row": 3, "column": "", "message": "与第2行重复（事项、牵头单位、时限均相同）"}]
 
 
@@ -430,7 +431,7 @@ def test_only_supervisors_import(org):
     data = xlsx([HEADER, (1, "事项一", "市教育局", "", "2024-10-31", "")])
     for user in (org.leader, org.lead_admin, org.other_staff):
         with pytest.raises(PermissionDenied):
-            import_ledger(actor=user, data=data, today=TODAY)
+            ledger_import(actor=user, data=data, today=TODAY)
     assert Task.objects.count() == 0 and not ImportedRow.objects.exists()
     assert not AuditEvent.objects.filter(event_type=EventType.LEDGER_IMPORTED).exists()
 
@@ -438,7 +439,7 @@ def test_only_supervisors_import(org):
 @pytest.mark.django_db
 def test_dry_run_writes_nothing(org):
     data = xlsx([HEADER, (1, "事项一", "市教育局", "", "2024-10-31", "")])
-    result = import_ledger(actor=org.supervisor, data=data, dry_run=True, today=TODAY)
+    result = ledger_import(actor=org.supervisor, data=data, dry_run=True, today=TODAY)
     assert "将新建1项" in result.message and Task.objects.count() == 0
 
 
@@ -456,7 +457,7 @@ def test_row_limit_gives_a_clear_error_fast(org, settings):
     data = out.getvalue()
     started = time.perf_counter()
     with pytest.raises(InvalidInput) as info:
-        import_ledger(actor=org.supervisor, data=data, today=TODAY)
+        ledger_import(actor=org.supervisor, data=data, today=TODAY)
     assert time.perf_counter() - started < 5
     assert "台账约有20001行数据，超过单次导入上限10000行" in info.value.message_zh
     assert Task.objects.count() == 0
