@@ -35,6 +35,9 @@ def _database_url(tmp_path) -> tuple[str, str | None]:
     connection.ensure_connection()
     with sqlite3.connect(path) as target:
         connection.connection.backup(target)
+        # A served database is in WAL mode already (the mode is kept in the file); switching a copy over needs the
+        # file to itself, which two processes starting at once would race for ("database is locked").
+        target.execute("PRAGMA journal_mode=WAL")
     return f"sqlite:///{path}", path
 
 
