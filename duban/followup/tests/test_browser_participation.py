@@ -23,7 +23,10 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
 
 
 def _sign_in(browser, base, username, errors, device=DESKTOP):
-    """A fresh browser context (its own cookies) signed in as ``username``."""
+    """A fresh browser context (its own cookies) signed in as ``username``; the contexts of earlier sign-ins are
+    closed first, so one walk never keeps a browser of five phones open."""
+    for context in browser.contexts:
+        context.close()
     page = browser.new_context(**device).new_page()
     page.set_default_timeout(15000)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
