@@ -47,6 +47,25 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     page.click("main button[type=submit]")
 
 
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+
+
+def signed_in_page(browser, base: str, username: str, errors: list[str], **context):
+    """A page in a fresh browser context (its own cookies, ``DESKTOP`` unless ``context`` says otherwise) signed in
+    as ``username`` with the tests' ``PASSWORD``, its console's errors collected in ``errors``. The contexts of
+    earlier sign-ins are closed first, so a walk through several people never keeps a browser of them all open."""
+    from duban.conftest import PASSWORD
+
+    for earlier in browser.contexts:
+        earlier.close()
+    page = browser.new_context(**{**DESKTOP, **context}).new_page()
+    page.set_default_timeout(15000)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, base, username, PASSWORD)
+    page.wait_for_url(f"{base}/")
+    return page
+
+
 def demo_people(*, forced: tuple[str, ...] = ()) -> None:
     """The demo's areas, units and people (password ``duban.demo.loader.DEMO_PASSWORD``); all but the ``forced``
     usernames have already changed theirs, so only those meet the forced password change."""

@@ -9,30 +9,14 @@ import datetime as dt
 
 import pytest
 
-from duban.conftest import PASSWORD, REPO_DIR, require_tool, use_data_dir
-from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
+from duban.conftest import REPO_DIR, require_tool, use_data_dir
+from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # A real 1x1 PNG, so the browser can draw the thumbnail.
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
-
-
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
-
-
-def _sign_in(browser, base, username, errors, device=DESKTOP):
-    """A fresh browser context (its own cookies) signed in as ``username``; the contexts of earlier sign-ins are
-    closed first, so one walk never keeps a browser of five phones open."""
-    for context in browser.contexts:
-        context.close()
-    page = browser.new_context(**device).new_page()
-    page.set_default_timeout(15000)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    sign_in(page, base, username, PASSWORD)
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 def test_everyone_takes_part_in_the_browser(live_server, transactional_db, settings, tmp_path, monkeypatch):
@@ -56,7 +40,7 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
         # 1. The cooperating unit files its part with a photo.
-        page = _sign_in(browser, base, "coop_staff", errors)
+        page = signed_in_page(browser, base, "coop_staff", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
         page.fill("#id_text", "配合意见：卫健部门已完成应急医疗保障演练。")
         page.fill("#id_progress_percent", "0")
@@ -66,7 +50,7 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         expect(page.locator(".report-thumb").first).to_be_visible()
 
         # 2. The lead unit asks to close with evidence; the close request counts the cooperating part.
-        page = _sign_in(browser, base, "lead_staff", errors)
+        page = signed_in_page(browser, base, "lead_staff", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
         assert page.locator("form[action$='/close-request/']").count() == 0  # one way to ask: the report form
         page.fill("#id_text", "燃气隐患已全部整改完毕。")
@@ -79,7 +63,7 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         expect(page.locator("#coop-parts")).to_contain_text("市卫健委 已报送")
 
         # 3. The office sees the evidence inline and returns the request with a reason.
-        page = _sign_in(browser, base, "supervisor", errors)
+        page = signed_in_page(browser, base, "supervisor", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
         thumb = page.locator("#close-request .report-thumb")
         expect(thumb).to_be_visible()
@@ -90,13 +74,13 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         page.click("#close-request form.d-flex button[type=submit]")
         expect(page.locator("#task-status")).to_have_text("办理中")
 
-        page = _sign_in(browser, base, "lead_staff", errors)
+        page = signed_in_page(browser, base, "lead_staff", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
         expect(page.locator("#close-returned")).to_contain_text("请补充验收单")
 
         # 4. A leader writes a 批示 with an earlier deadline and marks the task 重点关注.
         earlier = Task.objects.get(pk=task.pk).deadline - dt.timedelta(days=3)
-        page = _sign_in(browser, base, "leader", errors)
+        page = signed_in_page(browser, base, "leader", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
         page.fill("#comment-text", "请市应急管理局加快进度，提前报结果。")
         page.fill("#comment-deadline", earlier.isoformat())
@@ -109,11 +93,11 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         expect(page.locator("#watch-list [data-light]")).to_have_count(1)
 
         # 5. The office confirms the deadline; the lead unit sees the 批示 at the top of its page.
-        page = _sign_in(browser, base, "supervisor", errors)
+        page = signed_in_page(browser, base, "supervisor", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
         page.click("#leader-comments button.btn-success")
         expect(page.locator("#leader-comments")).to_contain_text("已确认")
-        page = _sign_in(browser, base, "lead_staff", errors)
+        page = signed_in_page(browser, base, "lead_staff", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
         expect(page.locator("#leader-comments")).to_contain_text("提前报结果")
         page.screenshot(path=str(out / "participate-task-top.png"), full_page=True)

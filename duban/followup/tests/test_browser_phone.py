@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from duban.conftest import REPO_DIR, require_tool, use_data_dir
-from duban.followup.tests.test_browser_participation import CHROMIUM, CHROMIUM_ARGS, PNG, _sign_in
+from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_page
+from duban.followup.tests.test_browser_participation import PNG
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -61,7 +62,7 @@ def test_participation_on_a_phone(live_server, transactional_db, settings, tmp_p
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
         # 1. The cooperating unit's clerk opens the task from the home page and files its part with a photo.
-        page = _sign_in(browser, base, "coop_staff", errors, PHONE)
+        page = signed_in_page(browser, base, "coop_staff", errors, **PHONE)
         _fits(page, "cooperating unit's home")
         asked = page.locator("#wb-coop .wb-item a")
         expect(asked).to_have_text(task.title)  # its home asks for the part
@@ -84,7 +85,7 @@ def test_participation_on_a_phone(live_server, transactional_db, settings, tmp_p
         expect(page.locator("#wb-coop .wb-count")).to_have_text("0")  # filed: nothing more asked
 
         # 2. The lead unit asks to close with evidence.
-        page = _sign_in(browser, base, "lead_staff", errors, PHONE)
+        page = signed_in_page(browser, base, "lead_staff", errors, **PHONE)
         page.goto(f"{base}/tasks/{task.pk}/")
         _fits(page, "task page for the lead unit")
         page.screenshot(path=str(out / "phone-lead-task.png"), full_page=True)
@@ -100,7 +101,7 @@ def test_participation_on_a_phone(live_server, transactional_db, settings, tmp_p
         _fits(page, "task page after the close request")
 
         # 3. The office returns it with a reason, from a phone too.
-        page = _sign_in(browser, base, "supervisor", errors, PHONE)
+        page = signed_in_page(browser, base, "supervisor", errors, **PHONE)
         page.goto(f"{base}/tasks/{task.pk}/")
         _fits(page, "close request for the office")
         expect(page.locator("#close-request .report-thumb")).to_be_visible()
@@ -110,7 +111,7 @@ def test_participation_on_a_phone(live_server, transactional_db, settings, tmp_p
         expect(page.locator("#task-status")).to_have_text("办理中")
 
         # 4. A leader writes a 批示.
-        page = _sign_in(browser, base, "leader", errors, PHONE)
+        page = signed_in_page(browser, base, "leader", errors, **PHONE)
         page.goto(f"{base}/tasks/{task.pk}/")
         _fits(page, "task page for a leader")
         page.fill("#comment-text", "请市应急管理局加快进度，月底前报结果。")
@@ -120,7 +121,7 @@ def test_participation_on_a_phone(live_server, transactional_db, settings, tmp_p
         page.screenshot(path=str(out / "phone-leader-comment.png"), full_page=True)
 
         # 5. The lead unit's clerk sees the returned request and the 批示 at the top, and the home page's count.
-        page = _sign_in(browser, base, "lead_staff", errors, PHONE)
+        page = signed_in_page(browser, base, "lead_staff", errors, **PHONE)
         _fits(page, "lead unit's home")
         expect(page.locator("#wb-news")).to_contain_text("月底前报结果")  # the 批示 on its home
         page.screenshot(path=str(out / "phone-lead-home.png"), full_page=True)

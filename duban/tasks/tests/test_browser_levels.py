@@ -6,32 +6,15 @@ Screenshots go to test-results/."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from duban.conftest import PASSWORD, REPO_DIR, require_tool, use_data_dir
+from duban.conftest import REPO_DIR, require_tool, use_data_dir
+from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
-
-
-def _sign_in(browser, base, username, errors, viewport=None):
-    """A fresh browser context (its own cookies) signed in as ``username``."""
-    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 def _split(page, units: list[str]) -> None:
@@ -69,7 +52,7 @@ def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, tr
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
         # 1. The city's office splits its task into the districts.
-        page = _sign_in(browser, base, "supervisor", errors)
+        page = signed_in_page(browser, base, "supervisor", errors)
         page.goto(f"{base}/tasks/{city.pk}/")
         _split(page, ["临川区人民政府", "东乡区人民政府"])
         expect(page.locator("#task-tree .tree-node")).to_have_count(2)
@@ -78,7 +61,7 @@ def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, tr
         part2 = Task.objects.get(parent=city, lead_unit=lv.district2)
 
         # 2. The district's 督查室 splits its part to its two townships (the sibling district is not offered).
-        page = _sign_in(browser, base, "district_sup", errors)
+        page = signed_in_page(browser, base, "district_sup", errors)
         page.goto(f"{base}/tasks/{part.pk}/")
         expect(page.locator("#split-lead-0 option", has_text="东乡区人民政府")).to_have_count(0)
         _split(page, ["临川区上顿渡镇人民政府", "临川区温泉镇人民政府"])
@@ -88,7 +71,7 @@ def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, tr
         # 3. Each township signs for its part and asks to close it; neither sees the other's.
         for username, town in (("town_a_staff", lv.town_a), ("town_b_staff", lv.town_b)):
             mine = Task.objects.get(parent=part, lead_unit=town)
-            page = _sign_in(browser, base, username, errors)
+            page = signed_in_page(browser, base, username, errors)
             page.goto(f"{base}/tasks/{mine.pk}/")
             page.click("#accept-button")
             expect(page.locator("#task-status")).to_have_text("已签收")
@@ -108,7 +91,7 @@ def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, tr
         actions.report_submit(actor=lv.district2_staff, task_id=part2.pk, text="已排查六成", progress_percent=60)
 
         # 4. The district's 督查室 signs both off from its 工作台's list of close requests.
-        page = _sign_in(browser, base, "district_sup", errors)
+        page = signed_in_page(browser, base, "district_sup", errors)
         expect(page.locator("#wb-reports .wb-item")).to_have_count(2)
         for town in (lv.town_a, lv.town_b):
             mine = Task.objects.get(parent=part, lead_unit=town)
@@ -117,7 +100,7 @@ def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, tr
             expect(page.locator("#task-status")).to_have_text("已办结")
 
         # 5. The city, on a phone, sees the townships closed under the district and its own light change.
-        page = _sign_in(browser, base, "supervisor", errors, viewport=PHONE)
+        page = signed_in_page(browser, base, "supervisor", errors, viewport=PHONE)
         page.goto(f"{base}/tasks/{city.pk}/")
         expect(page.locator("#task-tree .tree-node")).to_have_count(4)
         expect(page.locator("#task-tree .tree-node[data-status=closed]")).to_have_count(2)
