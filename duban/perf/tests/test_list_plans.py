@@ -9,22 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
 
+from duban.core.tests.plans import scale_plan
 from duban.tasks import selectors
 from duban.tasks.models import ProgressReport, ReportStatus
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db]
-
-
-def _plan(qs) -> str:
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as c:
-        c.execute("SET LOCAL enable_seqscan = off")
-        c.execute("SET LOCAL enable_bitmapscan = off")
-        c.execute("SET LOCAL enable_sort = off")
-        c.execute("EXPLAIN " + sql, params)
-        return "\n".join(row[0] for row in c.fetchall())
 
 
 @pytest.mark.parametrize("filters", [{}, {"status": "in_progress"}, {"status": "assigned", "area_id": 1}])
@@ -32,7 +22,7 @@ def test_a_task_list_page_is_read_in_index_order(org, filters):
     if "area_id" in filters:
         filters["area_id"] = org.area_safety.pk
     page = selectors.task_list_page_values(viewer=org.supervisor, **filters)[:50]
-    plan = _plan(page)
+    plan = scale_plan(page)
     assert "Sort Key" not in plan, plan
     if "status" in filters:
         # the status is matched in the index, not by reading the whole list's index and dropping other statuses
@@ -43,7 +33,7 @@ def test_a_task_list_page_is_read_in_index_order(org, filters):
 def test_the_review_queue_is_read_in_index_order(db):
     queue = (ProgressReport.objects.filter(status=ReportStatus.SUBMITTED)
              .order_by("-request_close", "created_at", "id").values("id")[:8])
-    plan = _plan(queue)
+    plan = scale_plan(queue)
     assert "Sort Key" not in plan, plan
     assert "report_review_queue_idx" in plan
 
@@ -52,6 +42,6 @@ def test_a_unit_members_list_tests_cooperation_task_by_task(org):
     """A unit's list walks the list's index and tests each task for cooperation with one index probe; a hashed
     subplan would first collect every cooperation row of the scope (58,000 for a county at a million tasks)."""
     page = selectors.task_list_page_values(viewer=org.lead_staff)[:50]
-    plan = _plan(page)
+    plan = scale_plan(page)
     assert "Sort Key" not in plan, plan
     assert "SubPlan" in plan and "hashed SubPlan" not in plan, plan
