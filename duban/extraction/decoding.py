@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,21 +73,10 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 
 def docx_text(data: bytes) -> Decoded:
-    try:
-        import docx  # python-docx; imported here so plain-text runs never pay for it
-    except ImportError as error:  # pragma: no cover - python-docx is a dependency
-        raise ExtractionError("bad_docx", "无法读取 .docx：未安装 python-docx",
-                              "cannot read .docx: python-docx is not installed") from error
-    try:
-        document = docx.Document(io.BytesIO(data))
-        text = "\n".join(paragraph.text for paragraph in document.paragraphs)
-        properties = document.core_properties
-        stamp = properties.created or properties.modified
-    except Exception as error:  # python-docx raises many unrelated types for a damaged package
-        raise ExtractionError("bad_docx", ".docx 文件已损坏或无法解析", "the .docx file is damaged or unreadable") from error
-    if not text.strip():
-        raise ExtractionError("empty", "文件为空", "the file is empty")
-    return Decoded(normalise_newlines(text), "docx", stamp.date() if stamp else None)
+    from .formats.docx import read_docx
+
+    text, date = read_docx(data)
+    return Decoded(normalise_newlines(text), "docx", date)
 
 
 def read_path(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES, ocr: bool = True) -> Decoded:

@@ -148,8 +148,8 @@ def read_document(data: bytes, *, suffix: str = "", limits: Limits = DEFAULT_LIM
 
 
 def _docx_paragraphs(data: bytes, limits: Limits) -> str:
-    from ..decoding import docx_text
+    from .docx import read_docx
     from .zipsafe import open_zip
 
     open_zip(data, max_unpacked_bytes=limits.max_unpacked_bytes, max_members=limits.max_members, what=" DOCX ")
-    return docx_text(data).text
+    return read_docx(data)[0]
