@@ -28,6 +28,7 @@ from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, Ext
                                    LeaderComment, PersonContact, ReminderSent, Stage, SupervisionNotice,
                                    TaskWatch)
 from duban.followup.notices import notice_docx, urge_docx
+from duban.followup.queueing import deliveries_enqueue
 from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_audit, report_files_store_in_txn,
                                  report_uploads_check, supervisors, task_lock_in_txn, task_lock_visible_in_txn,
                                  task_supervisors, task_units_people, unit_people, unit_recipients)
@@ -44,12 +45,7 @@ def _enqueue_after_commit(notifications) -> None:
     if not ids:
         return
 
-    def enqueue():
-        from duban.followup.delivery import deliveries_enqueue
-
-        deliveries_enqueue(notification_ids=ids)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(lambda: deliveries_enqueue(notification_ids=ids))
 
 
 def stage_recipients(task: Task, stage: str) -> list:

@@ -1,4 +1,5 @@
-"""Delivering notifications over channels: queue ``Delivery`` rows for new notifications, then send the due ones.
+"""Delivering notifications over channels: send the due ``Delivery`` rows (``queueing`` queues them for new
+notifications).
 
 Both passes run in ``duban worker`` (or ``duban remind``), never in a user's request. Several workers may run them
 at once: queueing inserts a unique ``NotificationDispatch`` first, and sending claims a row with one conditional
@@ -27,17 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from duban.core.models import Notification
-from duban.followup.channels import ChannelError, Deferred, channel_lane, get_channel, registered_channels
-from duban.followup.models import Delivery, DeliveryStatus, NotificationDispatch
+from duban.followup.channels import ChannelError, Deferred, channel_lane, get_channel
+from duban.followup.models import Delivery, DeliveryStatus
 
-# Notifications older than this when first seen (a fresh install, a long outage) stay in-app only: mailing a
-# backlog of stale reminders helps nobody.
-ENQUEUE_LOOKBACK = dt.timedelta(days=2)
 RETRYABLE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 BREAKER_MAX_OPEN = dt.timedelta(hours=1)
 
@@ -50,32 +46,6 @@ def claim_lease() -> dt.timedelta:
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:80]
-
-
-def deliveries_enqueue(*, notification_ids: list[int] | None = None, now: dt.datetime | None = None,
-                       limit: int = 500) -> int:
-    """Queue deliveries for notifications not yet dispatched; returns the number of deliveries created."""
-    now = now or timezone.now()
-    dispatched = NotificationDispatch.objects.filter(notification_id=OuterRef("pk"))
-    qs = Notification.objects.filter(~Exists(dispatched), created_at__gte=now - ENQUEUE_LOOKBACK)
-    if notification_ids is not None:
-        qs = qs.filter(pk__in=notification_ids)
-    notifications = list(qs.select_related("recipient", "recipient__profile", "recipient__profile__unit", "task")
-                         .order_by("id")[:limit])
-    created = 0
-    for notification in notifications:
-        rows = [Delivery(notification=notification, channel=channel.name, target=target[:500],
-                         group_key=channel.group_key(notification), next_attempt_at=now)
-                for channel in registered_channels() for target in channel.targets(notification)]
-        try:
-            with transaction.atomic():
-                NotificationDispatch.objects.create(notification=notification, delivery_count=len(rows))
-                # A group message already queued for a sibling notification is the same message: skip it.
-                Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-        except IntegrityError:  # another worker dispatched it first
-            continue
-        created += len(rows)
-    return created
 
 
 def delivery_claim(*, delivery_id: int, worker: str, now: dt.datetime) -> bool:

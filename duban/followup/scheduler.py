@@ -32,7 +32,8 @@ def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, wo
              ) -> PassResult:
     """One pass of the loop, as the system actor. Reminder steps are taken on working days only (``today``, or on
     the clock from ``DUBAN_REMIND_FROM_HOUR`` local time on); deliveries of what is queued go out at any time."""
-    from duban.followup.delivery import deliveries_enqueue, deliveries_send
+    from duban.followup.queueing import deliveries_enqueue
+    from duban.followup.delivery import deliveries_send
     from duban.followup.reminders import reminders_run
 
     result = PassResult()

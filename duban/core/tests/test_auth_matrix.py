@@ -98,7 +98,7 @@ def _followup_records(org, today: dt.date):
 
     from duban.core.audit import system_actor
     from duban.followup import actions as followup
-    from duban.followup.delivery import deliveries_enqueue
+    from duban.followup.queueing import deliveries_enqueue
     from duban.followup.models import CloseEvidence, Delivery, SupervisionNotice
     from duban.tasks import actions as task_actions
     from duban.followup.tests.conftest import place_task

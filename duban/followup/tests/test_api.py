@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from duban.conftest import login
 from duban.followup.models import Delivery, ExtensionRequest, SupervisionNotice
 from duban.followup.reminders import reminders_run
-from duban.followup.delivery import deliveries_enqueue
+from duban.followup.queueing import deliveries_enqueue
 from duban.followup.tests.conftest import place_task
 from duban.tasks.models import ReportFile, Task
 

@@ -19,7 +19,7 @@ from django.db import connection
 from duban.conftest import REPO_DIR
 from duban.core.audit import EventType
 from duban.core.models import AuditEvent, Notification, Unit
-from duban.followup.delivery import deliveries_enqueue
+from duban.followup.queueing import deliveries_enqueue
 from duban.followup.models import Delivery, NotificationDispatch, ReminderSent
 from duban.followup.tests.conftest import place_task
 

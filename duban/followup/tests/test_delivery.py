@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from duban.core.models import Notification, Unit
-from duban.followup.delivery import claim_lease, deliveries_enqueue, deliveries_send, delivery_claim
+from duban.followup.queueing import deliveries_enqueue
+from duban.followup.delivery import claim_lease, deliveries_send, delivery_claim
 from duban.followup.models import Delivery
 from duban.followup.reminders import reminders_run
 from duban.followup.tests.conftest import place_task

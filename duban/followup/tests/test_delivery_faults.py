@@ -18,7 +18,8 @@ from django.utils import timezone
 from duban.core.audit import EventType
 from duban.core.models import AuditEvent, Unit
 from duban.core.notifications import notify
-from duban.followup.delivery import deliveries_enqueue, deliveries_send
+from duban.followup.queueing import deliveries_enqueue
+from duban.followup.delivery import deliveries_send
 from duban.followup.models import Delivery
 
 

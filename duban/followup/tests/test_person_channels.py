@@ -20,7 +20,8 @@ from duban.core.audit import EventType
 from duban.core.errors import InvalidInput, NotFound
 from duban.core.models import AuditEvent
 from duban.followup import actions
-from duban.followup.delivery import deliveries_enqueue, deliveries_send
+from duban.followup.queueing import deliveries_enqueue
+from duban.followup.delivery import deliveries_send
 from duban.followup.models import Delivery
 
 # 2026-10-09 was a Friday (a working day); 2026-10-03 a Saturday inside the National Day holiday.
