@@ -59,6 +59,11 @@ def test_reports_dashboard_renders(live_server, busy_org, monkeypatch):
             for chart in ("lights", "weeks", "by_area", "by_unit"):
                 expect(page.locator(f"#chart-{chart} canvas")).to_have_count(1)
             expect(page.locator("#r-overdue")).to_have_text("5")
+            # a colour that no task has keeps its legend entry and draws no label on the ring
+            slices = page.evaluate("echarts.getInstanceByDom(document.getElementById('chart-lights'))"
+                                   ".getOption().series[0].data.map(d => [d.value, d.label.show])")
+            assert any(value == 0 for value, _ in slices) and any(value > 0 for value, _ in slices), slices
+            assert all(shown == (value > 0) for value, shown in slices), slices
             expect(page.locator("#table-overdue")).to_contain_text("逾期事项0")
             page.wait_for_timeout(800)  # let the chart animations finish before the picture
             page.screenshot(path=str(out / "reports-dashboard.png"), full_page=True)

@@ -26,7 +26,10 @@
       series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
                  label: { formatter: "{b}\n{c}" },
                  data: data.lights.map(function (l) {
-                   return { name: l.name, value: l.value, itemStyle: { color: lightColors[l.code] } };
+                   // a colour with no task keeps its legend entry but draws no label on the ring
+                   var none = l.value === 0;
+                   return { name: l.name, value: l.value, itemStyle: { color: lightColors[l.code] },
+                            label: { show: !none }, labelLine: { show: !none } };
                  }) }]
     });
   }
