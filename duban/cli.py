@@ -14,6 +14,7 @@ import sys
 # Each module defines ``register(subparsers)``; apps add commands here, so the core uses the same seam.
 COMMAND_MODULES = (
     "duban.core.commands",
+    "duban.demo.commands",
     "duban.meetings.commands",
     "duban.tasks.commands",
     "duban.followup.commands",

@@ -1,4 +1,4 @@
-"""Core subcommands: serve, demo, migrate, createadmin, audit."""
+"""Core subcommands: serve, migrate, createadmin, audit."""
 
 from __future__ import annotations
 
@@ -16,13 +16,6 @@ def register(subparsers) -> None:
                    help="不随服务启动催办调度（另行运行 duban worker） do not start the follow-up loop with the server")
     p.add_argument("--no-migrate", action="store_true")
     p.set_defaults(handler=serve)
-
-    p = subparsers.add_parser("demo", help="载入演示数据并启动服务 load the demo and serve",
-                              description="迁移数据库、载入演示会议、单位和用户，打印演示账号，然后启动服务。")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务 load only")
-    p.set_defaults(handler=demo)
 
     p = subparsers.add_parser("migrate", help="升级数据库结构 apply database migrations")
     p.set_defaults(handler=migrate)
@@ -78,23 +71,6 @@ def serve(args) -> int:
     if not args.no_migrate:
         migrate()
     return run_server(host=args.host, port=args.port, workers=args.workers, scheduler=not args.no_scheduler)
-
-
-def demo(args) -> int:
-    from duban.demo.loader import DEMO_PASSWORD, load_demo
-
-    migrate()
-    summary = load_demo()
-    print("演示数据已就绪 / demo data ready:", summary.describe())
-    print("演示账号（首次登录须修改密码）/ demo logins (each must set a new password at first login):")
-    for username, role, unit in summary.logins:
-        print(f"  {username:<14} {DEMO_PASSWORD}  {role}{'  ' + unit if unit else ''}")
-    if args.no_serve:
-        return 0
-    print(f"打开 / open http://{args.host}:{args.port}/", flush=True)
-    from duban.core.server import run_server
-
-    return run_server(host=args.host, port=args.port, workers=2, scheduler=True)
 
 
 def audit_verify(args) -> int:
