@@ -20,8 +20,9 @@ def demo(args) -> int:
     summary = load_demo()
     print("演示数据已就绪 / demo data ready:", summary.describe())
     print("演示账号（首次登录须修改密码）/ demo logins (each must set a new password at first login):")
+    width = max(len(username) for username, _, _ in summary.logins)
     for username, role, unit in summary.logins:
-        print(f"  {username:<14} {DEMO_PASSWORD}  {role}{'  ' + unit if unit else ''}")
+        print(f"  {username:<{width}}  {DEMO_PASSWORD}  {role}{'  ' + unit if unit else ''}")
     if args.no_serve:
         return 0
     print(f"打开 / open http://{args.host}:{args.port}/", flush=True)
