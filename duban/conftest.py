@@ -112,6 +112,21 @@ class Org:
         return Task.objects.get(pk=task.pk)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file (``DUBAN_TEST_SQLITE``, else one in pytest's temporary folder), never
+    memory. Django's live server shares an in-memory database's one connection among its request threads, and
+    Python's sqlite3 can deadlock on a shared connection: one thread inside a statement calls a Python SQL function
+    (it holds the database's mutex and waits for the GIL) while another binds parameters (it holds the GIL and
+    waits for the mutex). Chromium's parallel requests in a browser walk hit exactly that, and the walk hung. With
+    a file each thread opens its own connection, as the served application does."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get("NAME"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _one_audit_key_for_every_process():
     """The processes a test starts (a server, a worker, a restore's check) key the audit chain as this one does,

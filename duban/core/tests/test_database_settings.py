@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.db import connection
 
@@ -57,3 +59,13 @@ def test_sqlite_syncs_every_commit_unless_told_otherwise(monkeypatch, tmp_path):
     monkeypatch.setenv("DUBAN_SQLITE_SYNCHRONOUS", "OFF")
     with pytest.raises(ImproperlyConfigured):
         duban_settings._database_from_url("sqlite:////tmp/x.sqlite3")
+
+
+@pytest.mark.django_db
+def test_the_test_database_on_sqlite_is_a_file_each_live_server_thread_opens():
+    """A live server's threads share an in-memory database's one connection, and a shared sqlite3 connection can
+    deadlock (a browser walk hung on it): the test database must be a file."""
+    if connection.vendor != "sqlite":
+        return
+    name = connection.settings_dict["NAME"]
+    assert "memory" not in str(name) and Path(name).is_file(), name
