@@ -47,6 +47,9 @@ def test_the_bulk_load_leaves_every_index_and_foreign_key_as_it_found_them():
             c.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT (condeferrable AND condeferred)"
                       " AND conrelid::regclass::text IN ('tasks_task', 'tasks_progressreport', 'core_auditevent')")
             assert c.fetchone()[0] == 0
+            c.execute("SELECT count(*) FROM pg_constraint WHERE NOT convalidated AND conrelid::regclass::text IN "
+                      "('tasks_task', 'tasks_task_coop_units', 'tasks_progressreport', 'core_auditevent')")
+            assert c.fetchone()[0] == 0  # every foreign key checked against the rows
 
 
 def _tree_shape(path: str, rank: dict[int, int]) -> list[int]:
