@@ -157,7 +157,8 @@ def event_hasher(key_id: str = ""):
     """``event_digest`` for one key, as a function of the same values: the key is looked up and the keyed HMAC
     state built once, then copied for each row (a bulk writer hashing ten million rows saves a key schedule per
     row)."""
-    dumps = json.dumps
+    # json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str), its encoder made once
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode
     if key_id:
         try:
             key = settings.DUBAN_AUDIT_KEYS[key_id]
@@ -178,8 +179,7 @@ def event_hasher(key_id: str = ""):
                   meeting_id, task_id, report_id, extra, ip_address, backfilled, prev_hash]
         if key_id:
             values.append(key_id)
-        payload = dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-        return new_hash(payload.encode("utf-8")).hexdigest()
+        return new_hash(encode(values).encode("utf-8")).hexdigest()
 
     return digest
 

@@ -20,15 +20,17 @@ import datetime as dt
 import hashlib
 import json
 import random
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 
 from duban.core.audit import EventType
 from duban.core.models import Area, AuditChainHead, AuditEvent, Profile, Unit, event_hasher
@@ -146,6 +148,41 @@ class _Writer:
                 cursor.executemany(sql, counted())
         return self.count
 
+    def write_lines(self, lines, *, batch: int = 2000) -> int:
+        """PostgreSQL: ``COPY`` rows given as lines of COPY's text format (``copy_text`` of each of ``columns``,
+        tab-separated, no newline), for the ten million audit rows, where psycopg adapting every value costs more
+        than building the line. The other columns' defaults are appended to each line."""
+        suffix = "".join("\t" + copy_text(v) for v in self.extra_values) + "\n"
+        q = connection.ops.quote_name
+        cols = ", ".join(q(c) for c in self.db_columns)
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {q(self.model._meta.db_table)} ({cols}) FROM STDIN") as copy:
+            chunk = []
+            for line in lines:
+                chunk.append(line)
+                if len(chunk) == batch:
+                    copy.write(suffix.join(chunk) + suffix)
+                    self.count += batch
+                    chunk = []
+            if chunk:
+                copy.write(suffix.join(chunk) + suffix)
+                self.count += len(chunk)
+        return self.count
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False)
+    return str(value).translate(_COPY_ESCAPES)
+
 
 def _strip(models_: list) -> tuple[list, list]:
     """Drop the big tables' secondary indexes (and, on PostgreSQL, their foreign keys) before the bulk load, inside
@@ -194,7 +231,7 @@ def _rebuild_in_txn(indexes: list, foreign_keys: list) -> None:
 REBUILD_CONNECTIONS = 3  # index builds at once: a GIN build uses one core; b-trees also take parallel workers
 
 
-def _indexes_in_parallel(indexes: list) -> None:
+def _indexes_in_parallel(indexes: list, *, workers: int = 0) -> None:
     """PostgreSQL, after the load committed: build the stripped indexes on ``REBUILD_CONNECTIONS`` connections at
     once, the costliest first (GIN indexes, whose build PostgreSQL does not parallelize, then b-trees by table
     size, which take ``max_parallel_maintenance_workers`` each). One build after another took 9 minutes of the
@@ -204,12 +241,19 @@ def _indexes_in_parallel(indexes: list) -> None:
                   "c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'")
         sizes = dict(c.fetchall())
 
-    def cost(index):
-        name, sql = index
-        table = sql.split(" ON ", 1)[1].split()[0].rsplit(".", 1)[-1]
-        return (" USING gin " in sql, sizes.get(table, 0))
+    def cost(index) -> tuple:
+        return " USING gin " in index[1], sizes.get(_index_table(index[1]), 0)
 
-    _side_by_side([[sql] for _, sql in sorted(indexes, key=cost, reverse=True)])
+    try:
+        _side_by_side([[sql] for _, sql in sorted(indexes, key=cost, reverse=True)], workers=workers)
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connections["default"].close()  # the connection this thread opened for the sizes
+
+
+def _index_table(create_index: str) -> str:
+    """The table of a ``CREATE INDEX ... ON [schema.]table USING ...`` statement (``pg_get_indexdef``'s)."""
+    return create_index.split(" ON ", 1)[1].split()[0].rsplit(".", 1)[-1]
 
 
 def _foreign_keys_in_parallel(foreign_keys: list) -> None:
@@ -234,13 +278,9 @@ def _vacuum_in_parallel() -> None:
         _side_by_side([[f"VACUUM ANALYZE {table}"] for table, in c.fetchall()])
 
 
-def _side_by_side(jobs: list[list[str]]) -> None:
-    """Run each job (its statements in order) on a connection of its own, ``REBUILD_CONNECTIONS`` jobs at once,
+def _side_by_side(jobs: list[list[str]], *, workers: int = 0) -> None:
+    """Run each job (its statements in order) on a connection of its own, ``workers`` (``REBUILD_CONNECTIONS``) at once,
     started in the order given, each statement in its own transaction; the first failure raises."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connections
-
     def run(statements: list[str]) -> None:
         try:
             with connections["default"].cursor() as c:
@@ -250,7 +290,7 @@ def _side_by_side(jobs: list[list[str]]) -> None:
         finally:
             connections["default"].close()  # this thread's own connection
 
-    with ThreadPoolExecutor(max_workers=REBUILD_CONNECTIONS) as pool:
+    with ThreadPoolExecutor(max_workers=workers or REBUILD_CONNECTIONS) as pool:
         for future in [pool.submit(run, job) for job in jobs]:
             future.result()
 
@@ -410,23 +450,34 @@ def seed(*, tasks: int = 100_000, seed_value: int = 20261125, today: dt.date | N
     t = time.perf_counter()
     with transaction.atomic():
         stripped = _strip([Task, Task.coop_units.through, ProgressReport, AuditEvent])
-        t = _seed_in_txn(rng=rng, today=today, n_tasks=tasks, summary=summary, enc=enc, step=step, t=t,
-                         trees=dict(parts=subtasks, depth=depth, share=split_share,
-                                    rng=random.Random(seed_value + 1)) if subtasks else None)
+        t, write_audit = _seed_in_txn(rng=rng, today=today, n_tasks=tasks, summary=summary, enc=enc, step=step, t=t,
+                                      trees=dict(parts=subtasks, depth=depth, share=split_share,
+                                                 rng=random.Random(seed_value + 1)) if subtasks else None)
         if not is_pg:
+            t = write_audit(t)
             _rebuild_in_txn(*stripped)
     if is_pg:
         # The rows are committed without the indexes and foreign keys, which are built on several connections at
-        # once (they could not see uncommitted rows). Should that fail, the database is incomplete: the seed
-        # refuses a database holding tasks, so it is dropped and seeded anew.
+        # once (they could not see uncommitted rows): those of the tasks and reports while this connection loads
+        # the audit events in a second transaction, the audit table's after it. Should any of it fail, the
+        # database is incomplete: the seed refuses a database holding tasks, so it is dropped and seeded anew.
+        audit_table = AuditEvent._meta.db_table
+        later = [index for index in stripped[0] if _index_table(index[1]) == audit_table]
         try:
-            _indexes_in_parallel(stripped[0])
+            with ThreadPoolExecutor(max_workers=1) as background:
+                # two connections, not three: the audit load (Python) needs a core of its own
+                early = background.submit(_indexes_in_parallel, [i for i in stripped[0] if i not in later],
+                                          workers=REBUILD_CONNECTIONS - 1)
+                with transaction.atomic():
+                    t = write_audit(t)
+                early.result()
+            _indexes_in_parallel(later)
             t = step("indexes", t)
             _foreign_keys_in_parallel(stripped[1])
             t = step("foreign-keys", t)
         except Exception as exc:
-            raise RuntimeError("seed-bench: the indexes could not be rebuilt; drop this database and seed a new one"
-                               " / 索引重建失败，请删除该数据库后重新生成") from exc
+            raise RuntimeError("seed-bench failed after committing the tasks and reports: drop this database and "
+                               "seed a new one / 督办事项和进展报告已提交后生成失败，请删除该数据库后重新生成") from exc
     else:
         t = step("indexes", t)
     # PostgreSQL: VACUUM also marks the freshly written pages all-visible, as autovacuum does after inserts
@@ -690,80 +741,99 @@ def _seed_in_txn(*, rng, today, n_tasks, summary, enc, step, t, trees=None):
     summary.reports = w.write(report_rows())
     t = step("reports", t)
 
-    # --- audit events: ten per task, hash-chained ------------------------------------------------------------
-    # (created_at, event_type, actor, unit, task, report, extra[, target unit, meeting]); the splits' first
-    events = [] if trees is None else list(trees.events())
-    sup_unit = office_unit[0]
-    for tid, mid, created, deadline, status, lead, coop_ids, n_rep, latest in plan:
-        if tid in issued:  # a sub-task: created and assigned when issued (the split's events)
-            at = issued[tid][0]
-        else:
-            at = dt.datetime.combine(created, dt.time(10), tzinfo=UTC)
-            events.append((at, 401, supervisor, sup_unit, tid, None, CREATED))
-            if status == "draft":
-                continue
-            events.append((at + dt.timedelta(hours=2), 406, supervisor, sup_unit, tid, None,
-                           {"lead_unit_id": lead, "coop_unit_ids": list(coop_ids)}))
-        if status not in ("assigned", "returned"):
-            events.append((at + dt.timedelta(days=1), 407, unit_users[lead][1], lead, tid, None, ACCEPTED))
-        span = max((min(deadline, today) - created).days, n_rep)
-        for j in range(n_rep):
-            day = created + dt.timedelta(days=span * (j + 1) // (n_rep + 1))
-            events.append((dt.datetime.combine(day, dt.time(11), tzinfo=UTC), 501, unit_users[lead][1], lead, tid,
-                           latest - n_rep + 1 + j, PROGRESS[min(100, 20 * (j + 1))]))
-        if status == "closed":
-            day = dt.datetime.combine(min(deadline, today), dt.time(15), tzinfo=UTC)
-            events.append((day, 410, supervisor, sup_unit, tid, latest, CLOSED))
-    target = 10 * n_tasks
-    del events[target:]
-    all_users = [u[0] for u in users]
-    user_unit = {p[0]: p[1] for p in profiles}
-    span_s = 5 * 365 * 86400
-    t0 = dt.datetime.combine(start_day, dt.time(0), tzinfo=UTC)
-    while len(events) < target:  # the rest are sign-ins, as in a real office's trail
-        uid = rng.choice(all_users)
-        events.append((t0 + dt.timedelta(seconds=rng.randrange(span_s)), 101, uid, user_unit[uid], None, None,
-                       SIGN_IN))
-    events.sort(key=lambda e: e[0])
-    t = step("audit-plan", t)
-
-    head, _ = AuditChainHead.objects.get_or_create(pk=1)
-    prev = head.last_hash
-    first_id = _next_id(AuditEvent)
-    last_id = first_id - 1
-
-    key_id = settings.DUBAN_AUDIT_KEY_ID
-    digest = event_hasher(key_id)
-    dumps = json.dumps
-    # the extras shared by many events are written as JSON once (the events list holds them all, so ids are unique)
-    shared = {id(extra): dumps(extra, ensure_ascii=False)
-              for extra in (CREATED, SIGN_IN, CLOSED, ACCEPTED, *PROGRESS.values())}
-
-    def audit_rows():
-        nonlocal prev, last_id
-        eid = first_id
-        for event in events:
-            if len(event) == 7:
-                at, etype, actor, unit, tid, rid, extra = event
-                target_unit = meeting = None
+    def write_audit(t):
+        """The audit events and the sequences: on PostgreSQL in a transaction of their own (see ``seed``)."""
+        # --- audit events: ten per task, hash-chained ------------------------------------------------------------
+        # (created_at, event_type, actor, unit, task, report, extra[, target unit, meeting]); the splits' first
+        events = [] if trees is None else list(trees.events())
+        sup_unit = office_unit[0]
+        for tid, mid, created, deadline, status, lead, coop_ids, n_rep, latest in plan:
+            if tid in issued:  # a sub-task: created and assigned when issued (the split's events)
+                at = issued[tid][0]
             else:
-                at, etype, actor, unit, tid, rid, extra, target_unit, meeting = event
-            h = digest(eid, etype, at, actor, unit, None, target_unit, meeting, tid, rid, extra, None, False, prev)
-            yield (eid, etype, enc(at), actor, unit, target_unit, meeting, tid, rid,
-                   shared.get(id(extra)) or dumps(extra, ensure_ascii=False), False, prev, h, key_id)
-            prev = h
-            last_id = eid
-            eid += 1
+                at = dt.datetime.combine(created, dt.time(10), tzinfo=UTC)
+                events.append((at, 401, supervisor, sup_unit, tid, None, CREATED))
+                if status == "draft":
+                    continue
+                events.append((at + dt.timedelta(hours=2), 406, supervisor, sup_unit, tid, None,
+                               {"lead_unit_id": lead, "coop_unit_ids": list(coop_ids)}))
+            if status not in ("assigned", "returned"):
+                events.append((at + dt.timedelta(days=1), 407, unit_users[lead][1], lead, tid, None, ACCEPTED))
+            span = max((min(deadline, today) - created).days, n_rep)
+            for j in range(n_rep):
+                day = created + dt.timedelta(days=span * (j + 1) // (n_rep + 1))
+                events.append((dt.datetime.combine(day, dt.time(11), tzinfo=UTC), 501, unit_users[lead][1], lead, tid,
+                               latest - n_rep + 1 + j, PROGRESS[min(100, 20 * (j + 1))]))
+            if status == "closed":
+                day = dt.datetime.combine(min(deadline, today), dt.time(15), tzinfo=UTC)
+                events.append((day, 410, supervisor, sup_unit, tid, latest, CLOSED))
+        target = 10 * n_tasks
+        del events[target:]
+        all_users = [u[0] for u in users]
+        user_unit = {p[0]: p[1] for p in profiles}
+        span_s = 5 * 365 * 86400
+        t0 = dt.datetime.combine(start_day, dt.time(0), tzinfo=UTC)
+        while len(events) < target:  # the rest are sign-ins, as in a real office's trail
+            uid = rng.choice(all_users)
+            events.append((t0 + dt.timedelta(seconds=rng.randrange(span_s)), 101, uid, user_unit[uid], None, None,
+                           SIGN_IN))
+        events.sort(key=lambda e: e[0])
+        t = step("audit-plan", t)
 
-    w = _Writer(AuditEvent, ["id", "event_type", "created_at", "actor_id", "unit_id", "target_unit_id", "meeting_id",
-                             "task_id", "report_id", "extra", "backfilled", "prev_hash", "chain_hash", "key_id"])
-    summary.audit_events = w.write(audit_rows())
-    AuditChainHead.objects.filter(pk=head.pk).update(last_event_id=last_id, last_hash=prev)
-    t = step("audit", t)
+        head, _ = AuditChainHead.objects.get_or_create(pk=1)
+        prev = head.last_hash
+        first_id = _next_id(AuditEvent)
+        last_id = first_id - 1
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as c:
-            for sql in connection.ops.sequence_reset_sql(no_style(), [Unit, User, Profile, Meeting, Task, through,
-                                                                      ProgressReport, AuditEvent]):
-                c.execute(sql)
-    return t
+        key_id = settings.DUBAN_AUDIT_KEY_ID
+        digest = event_hasher(key_id)
+        dumps = json.dumps
+        # the extras shared by many events are written as JSON once (the events list holds them all, so ids are unique)
+        shared = {id(extra): dumps(extra, ensure_ascii=False)
+                  for extra in (CREATED, SIGN_IN, CLOSED, ACCEPTED, *PROGRESS.values())}
+
+        is_pg = connection.vendor == "postgresql"
+        if is_pg:  # a line of COPY text; the values are numbers, ISO times, hex and JSON (escaped by copy_text)
+            shared = {k: copy_text(v) for k, v in shared.items()}
+            key_text, null = copy_text(key_id), copy_text(None)
+
+            def row(eid, etype, at, actor, unit, target_unit, meeting, tid, rid, extra, prev, h):
+                return (f"{eid}\t{etype}\t{at.isoformat()}\t{null if actor is None else actor}\t"
+                        f"{null if unit is None else unit}\t"
+                        f"{null if target_unit is None else target_unit}\t{null if meeting is None else meeting}\t"
+                        f"{null if tid is None else tid}\t{null if rid is None else rid}\t"
+                        f"{shared.get(id(extra)) or copy_text(extra)}\tf\t{prev}\t{h}\t{key_text}")
+        else:
+            def row(eid, etype, at, actor, unit, target_unit, meeting, tid, rid, extra, prev, h):
+                return (eid, etype, enc(at), actor, unit, target_unit, meeting, tid, rid,
+                        shared.get(id(extra)) or dumps(extra, ensure_ascii=False), False, prev, h, key_id)
+
+        def audit_rows():
+            nonlocal prev, last_id
+            eid = first_id
+            for event in events:
+                if len(event) == 7:
+                    at, etype, actor, unit, tid, rid, extra = event
+                    target_unit = meeting = None
+                else:
+                    at, etype, actor, unit, tid, rid, extra, target_unit, meeting = event
+                h = digest(eid, etype, at, actor, unit, None, target_unit, meeting, tid, rid, extra, None, False, prev)
+                yield row(eid, etype, at, actor, unit, target_unit, meeting, tid, rid, extra, prev, h)
+                prev = h
+                last_id = eid
+                eid += 1
+
+        w = _Writer(AuditEvent, ["id", "event_type", "created_at", "actor_id", "unit_id", "target_unit_id", "meeting_id",
+                                 "task_id", "report_id", "extra", "backfilled", "prev_hash", "chain_hash", "key_id"])
+        summary.audit_events = (w.write_lines if is_pg else w.write)(audit_rows())
+        AuditChainHead.objects.filter(pk=head.pk).update(last_event_id=last_id, last_hash=prev)
+        t = step("audit", t)
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as c:
+                for sql in connection.ops.sequence_reset_sql(no_style(), [Unit, User, Profile, Meeting, Task, through,
+                                                                          ProgressReport, AuditEvent]):
+                    c.execute(sql)
+        return t
+
+    return t, write_audit
