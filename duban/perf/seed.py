@@ -1,14 +1,16 @@
 """A synthetic province-scale database for benchmarks: ``duban seed-bench --tasks 100000``.
 
-Builds 300 units (市 → 区县 → 乡镇/部门, with correct ``Unit.path``), two users per unit plus the office's, 250
-meetings over five years, ``--tasks`` tasks across areas, kinds, statuses and deadlines, five progress reports per
-task and ten audit events per task. Rows go in with bulk statements (``executemany`` on SQLite inside one
-transaction with ``synchronous=OFF``; ``COPY`` on PostgreSQL), with ids chosen here so that foreign keys need no
-round trip, into the big tables stripped of their secondary indexes and foreign keys, which are built again before
-the one commit (``_loading``).
+Builds 300 units (市 → 区县 → 乡镇/部门, with correct ``Unit.path``), two users per unit, each county's own
+supervision office and the office's people, 250 meetings over five years, ``--tasks`` tasks across areas, kinds,
+statuses and deadlines (with ``--subtasks``, cascaded sub-tasks among them, split as ``task_decompose`` splits:
+``_Trees``), five progress reports per task and ten audit events per task. Rows go in with bulk statements
+(``executemany`` on SQLite inside one transaction with ``synchronous=OFF``; ``COPY`` on PostgreSQL), with ids chosen
+here so that foreign keys need no round trip, into the big tables stripped of their secondary indexes and foreign
+keys (``_strip``). SQLite builds those again before its one commit; PostgreSQL commits the rows and builds them on
+several connections at once, the tasks' and reports' while the audit events load (``seed``).
 
 The audit rows keep a valid hash chain (``duban audit verify`` passes): each row's hash is computed by
-``duban.core.models.event_digest``, the function behind ``AuditEvent.content_digest``, so the seed cannot drift from
+``duban.core.models.event_hasher``, the function behind ``AuditEvent.content_digest``, so the seed cannot drift from
 what verification checks. This is benchmark data,
 not history: the audit rows are written without actions on purpose (a million actions would take hours), which is
 why this command refuses to run on a database that already holds tasks.
@@ -84,6 +86,7 @@ class SeedSummary:
     users: int = 0
     meetings: int = 0
     tasks: int = 0
+    subtasks: int = 0
     coop_links: int = 0
     reports: int = 0
     audit_events: int = 0
@@ -95,7 +98,8 @@ class SeedSummary:
 
     def describe(self) -> str:
         steps = ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items())
-        return (f"{self.units} units, {self.users} users, {self.meetings} meetings, {self.tasks} tasks, "
+        return (f"{self.units} units, {self.users} users, {self.meetings} meetings, {self.tasks} tasks "
+                f"({self.subtasks} of them sub-tasks), "
                 f"{self.coop_links} cooperation links, {self.reports} reports, {self.audit_events} audit events "
                 f"in {self.total_seconds:.1f}s ({steps})")
 
@@ -644,6 +648,7 @@ def _seed_in_txn(*, rng, today, n_tasks, summary, enc, step, t, trees=None):
         k += 1
     tree_values = (lambda tid: ROOT_TREE) if trees is None else trees.values
     issued = {} if trees is None else trees.issued
+    summary.subtasks = len(issued)
     # five reports per task on average, none on drafts
     reporting = [p for p in plan if p[4] != "draft"]
     base, extra = divmod(5 * n_tasks, len(reporting))
