@@ -22,7 +22,6 @@ import datetime as dt
 import hashlib
 import json
 import random
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -248,11 +247,7 @@ def _indexes_in_parallel(indexes: list, *, workers: int = 0) -> None:
     def cost(index) -> tuple:
         return " USING gin " in index[1], sizes.get(_index_table(index[1]), 0)
 
-    try:
-        _side_by_side([[sql] for _, sql in sorted(indexes, key=cost, reverse=True)], workers=workers)
-    finally:
-        if threading.current_thread() is not threading.main_thread():
-            connections["default"].close()  # the connection this thread opened for the sizes
+    _side_by_side([[sql] for _, sql in sorted(indexes, key=cost, reverse=True)], workers=workers)
 
 
 def _index_table(create_index: str) -> str:
@@ -466,18 +461,27 @@ def seed(*, tasks: int = 100_000, seed_value: int = 20261125, today: dt.date | N
         # the audit events in a second transaction, the audit table's after it. Should any of it fail, the
         # database is incomplete: the seed refuses a database holding tasks, so it is dropped and seeded anew.
         audit_table = AuditEvent._meta.db_table
-        later = [index for index in stripped[0] if _index_table(index[1]) == audit_table]
+        indexes, foreign_keys = stripped
+        late_indexes = [index for index in indexes if _index_table(index[1]) == audit_table]
+        late_keys = [key for key in foreign_keys if key[0] == audit_table]
+
+        def early() -> None:
+            try:  # two connections, not three: the audit load (Python) needs a core of its own
+                _indexes_in_parallel([i for i in indexes if i not in late_indexes], workers=REBUILD_CONNECTIONS - 1)
+                _foreign_keys_in_parallel([k for k in foreign_keys if k not in late_keys])
+            finally:
+                connections["default"].close()  # this thread's own connection
+
         try:
             with ThreadPoolExecutor(max_workers=1) as background:
-                # two connections, not three: the audit load (Python) needs a core of its own
-                early = background.submit(_indexes_in_parallel, [i for i in stripped[0] if i not in later],
-                                          workers=REBUILD_CONNECTIONS - 1)
+                built = background.submit(early)
                 with transaction.atomic():
                     t = write_audit(t)
-                early.result()
-            _indexes_in_parallel(later)
+                built.result()
+            t = step("early-indexes", t)  # what the tasks' and reports' builds took beyond the audit load
+            _indexes_in_parallel(late_indexes)
             t = step("indexes", t)
-            _foreign_keys_in_parallel(stripped[1])
+            _foreign_keys_in_parallel(late_keys)
             t = step("foreign-keys", t)
         except Exception as exc:
             raise RuntimeError("seed-bench failed after committing the tasks and reports: drop this database and "
