@@ -311,7 +311,8 @@ class _Trees:
 
     Statuses follow the parent: a closed (or closing) parent's parts are closed (a parent is not signed off over
     open parts), a withdrawn parent's are withdrawn; under an open parent a part's status comes from its own
-    deadline. Random choices come from a generator of their own, so a seed without sub-tasks is the one it was."""
+    deadline. Random choices come from a generator of their own (the seed value + 1), so without sub-tasks the
+    tasks and reports are drawn as before."""
 
     def __init__(self, *, parts: int, depth: int, share: float, rng: random.Random, counties: list[tuple],
                  towns: dict[int, list[tuple]], depts: dict[int, list[tuple]], office: tuple[int, int],
@@ -417,7 +418,7 @@ def _next_id(model) -> int:
 
 
 def seed(*, tasks: int = 100_000, seed_value: int = 20261125, today: dt.date | None = None, out=None,
-         subtasks: int = 0, depth: int = 2, split_share: float = 1.0) -> SeedSummary:
+         subtasks: int = 0, depth: int = 2, split_share: float = 0.2) -> SeedSummary:
     """Fill the (migrated, task-free) database with ``tasks`` tasks in all. Returns counts and the time of each
     step. With ``subtasks`` > 0, ``split_share`` of the top-level tasks that can be split are split into that many
     sub-tasks, ``depth`` levels down (1: the counties; 2: and their townships), as ``_Trees`` describes."""

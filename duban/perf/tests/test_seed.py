@@ -64,7 +64,7 @@ def test_sub_tasks_follow_their_parents_and_count_as_tasks():
     from duban.core.audit import EventType, audit_verify
     from duban.core.models import AuditEvent, Unit
 
-    summary = seed(tasks=120, today=dt.date(2026, 11, 25), subtasks=2, depth=2)
+    summary = seed(tasks=120, today=dt.date(2026, 11, 25), subtasks=2, depth=2, split_share=1)
     assert Task.objects.count() == summary.tasks == 120
     subs = Task.objects.filter(parent__isnull=False)
     assert subs.count() > 40
@@ -99,7 +99,7 @@ def test_a_seeded_tree_is_the_one_task_decompose_makes():
     from duban.tasks.actions import task_decompose
 
     today = dt.date(2026, 11, 25)
-    seed(tasks=60, today=today, subtasks=2, depth=2)
+    seed(tasks=60, today=today, subtasks=2, depth=2, split_share=1)
     User = get_user_model()
     root = Task.objects.filter(parent__isnull=True, children__children__isnull=False).order_by("id").first()
     assert root is not None
