@@ -350,9 +350,11 @@ class _Trees:
             n = min(self.parts, len(towns), budget)
             if n <= 0:
                 return
+            when = self.issued[child[0]][0] + dt.timedelta(days=1, hours=2)  # a day after the part was issued
+            if child[3] < when.date():  # its deadline would have passed: no split then
+                continue
             depts = self.depts[county[0]]
             leads = [(town, (rng.choice(depts)[0],) if rng.random() < 0.3 else ()) for town in rng.sample(towns, n)]
-            when = self.issued[child[0]][0] + dt.timedelta(days=1, hours=2)  # after the county signed for its part
             office = self.county_office[county[0]]
             made = self._issue(plan, child, when, office, county[0], county[0], "worst", leads, next_id)
             next_id += len(made)
