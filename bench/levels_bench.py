@@ -1,16 +1,16 @@
-"""Trees of sub-tasks at scale (分解下达): ``--roots`` top-level tasks, each split into five sub-tasks for the
-townships of one district, on an empty migrated database (PostgreSQL meant: ``DATABASE_URL``).
+"""Trees of sub-tasks at scale (分解下达), on a database that ``duban seed-bench`` fills with cascaded sub-tasks
+(PostgreSQL meant: ``DATABASE_URL``, an empty database): ``--tasks`` tasks in all, ``--split-share`` of the top-level
+ones split by the office among ``--subtasks`` counties and each county's part again by the county's own 督查室 among
+as many of its townships (``duban.perf.seed``). Then it times, through the real stack (Django's test Client, every
+middleware):
 
-Seeds the tasks with two INSERT ... SELECT statements (the database numbers them; ``tree_path`` is written from the
-ids), then times, through the real stack (Django's test Client, every middleware):
-
-- the task page of a random top-level task as the office (the tree of six, rolled up), and of a sub-task as its
-  township;
-- ``task_tree`` alone for a random top-level task (the subtree's prefix query, the viewer's share of it, the
+- the task page of a random split top-level task as the office (its tree, rolled up), and of a township's sub-task
+  as that township;
+- ``task_tree`` alone for a random split top-level task (the subtree's prefix query, the viewer's share of it, the
   ancestors);
-- the district's 督查室: its 工作台 and its task list (the scope with the sub-tasks its unit issued).
+- the county's 督查室 (临川区): its 工作台 and its task list (the scope with the sub-tasks its unit issued).
 
-    DATABASE_URL=postgres://... DUBAN_DATA_DIR=$(mktemp -d) .venv/bin/python bench/levels_bench.py --roots 100000
+    DATABASE_URL=postgres://... DUBAN_DATA_DIR=$(mktemp -d) .venv/bin/python bench/levels_bench.py --tasks 600000
 
 Target (benchmark, not a timed test): p95 under 200 ms.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-TOWNS = 5
+COUNTY = "临川区人民政府"
 
 
 def setup():
@@ -50,64 +50,37 @@ def percentiles(call, repeat: int) -> tuple[float, float]:
     return statistics.median(walls), walls[min(len(walls) - 1, int(len(walls) * 0.95))]
 
 
-def seed(roots: int):
-    """Units (a district with its townships), the office, the district's 督查室 and a township's staff through the
-    real actions; then the tasks by SQL: roots assigned to the district by the office, each split into one
-    sub-task per township, issued by the district."""
+def seed(args):
+    """Migrate and seed (``duban.perf.seed``, sub-tasks included); return the office, 临川区's 督查室 and the staff of
+    the township that leads most of its sub-tasks."""
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
+    from django.db.models import Count
 
-    from duban.core.actions import unit_create, user_create
-    from duban.core.audit import system_actor
-    from duban.core.models import Profile
+    from duban.core.models import Unit
+    from duban.perf.seed import seed as seed_bench
     from duban.tasks.models import Task
 
     call_command("migrate", verbosity=0)
     if Task.objects.exists():
         raise SystemExit("the database already holds tasks: use an empty one")
-    system = system_actor()
-    district = unit_create(actor=system, name="临川区人民政府")
-    towns = [unit_create(actor=system, name=f"临川区第{i + 1}镇人民政府", parent=district) for i in range(TOWNS)]
-    office_unit = unit_create(actor=system, name="市委督查室")
-    password = "Bench-pass-2026!"
-    office = user_create(actor=system, username="office", password=password, role="supervisor", unit=office_unit)
-    district_sup = user_create(actor=system, username="district.office", password=password, role="unit_supervisor",
-                               unit=district)
-    town_staff = user_create(actor=system, username="town.staff", password=password, role="unit_staff",
-                             unit=towns[0])
-    Profile.objects.update(must_change_password=False)
-    now, today = timezone.now(), timezone.localdate()
-    common = {"kind": "'meeting'", "seq": "g", "text": "'各辖市区要全面排查整治燃气安全隐患。'", "heading": "''",
-              "deadline_text": "''", "priority": "2", "report_cycle": "'once'", "report_every": "0",
-              "progress_percent": "mod(g * 7, 100)", "returns_count": "0", "created_by_id": str(office.pk),
-              "created_at": "%(now)s", "updated_at": "%(now)s", "assigned_at": "%(now)s", "version": "1",
-              "rollup_mode": "'worst'", "status": "'in_progress'",
-              "deadline": "%(today)s::date + mod(g, 90)"}
     t0 = time.perf_counter()
-    with connection.cursor() as c:
-        columns = {**common, "title": "'排查整治燃气安全隐患' || g", "lead_unit_id": str(district.pk),
-                   "tree_path": "''"}
-        c.execute(f"INSERT INTO tasks_task ({', '.join(columns)}) SELECT {', '.join(columns.values())} "
-                  "FROM generate_series(1, %(roots)s) AS g", {"now": now, "today": today, "roots": roots})
-        c.execute("UPDATE tasks_task SET tree_path = '/' || id || '/'")
-        town_ids = "ARRAY[" + ", ".join(str(t.pk) for t in towns) + "]"
-        columns = {**common, "title": "p.title || '（' || t.n || '）'", "lead_unit_id": f"({town_ids})[t.n]",
-                   "tree_path": "p.tree_path", "parent_id": "p.id", "issuing_unit_id": str(district.pk)}
-        values = ", ".join(v.replace("g", "p.seq") if k in ("seq", "progress_percent", "deadline") else v
-                           for k, v in columns.items())
-        c.execute(f"INSERT INTO tasks_task ({', '.join(columns)}) SELECT {values} "
-                  f"FROM tasks_task p CROSS JOIN generate_series(1, {TOWNS}) AS t(n) WHERE p.parent_id IS NULL",
-                  {"now": now, "today": today})
-        c.execute("UPDATE tasks_task SET tree_path = tree_path || id || '/' WHERE parent_id IS NOT NULL")
-        c.execute("ANALYZE tasks_task")
-    print(f"seeded {roots} trees of {TOWNS + 1} tasks in {time.perf_counter() - t0:.1f} s")
-    return office, district_sup, town_staff
+    summary = seed_bench(tasks=args.tasks, subtasks=args.subtasks, depth=2, split_share=args.split_share,
+                         out=sys.stdout)
+    print(f"seeded in {time.perf_counter() - t0:.1f} s: {summary.describe()}")
+    User = get_user_model()
+    county = Unit.objects.get(name=COUNTY)
+    town = (Task.objects.filter(issuing_unit=county).values("lead_unit").annotate(n=Count("id")).order_by("-n")
+            .first()["lead_unit"])
+    return (User.objects.get(username="bench-supervisor"), User.objects.get(username=f"u{county.pk}-office"),
+            User.objects.get(username=f"u{town}-staff"))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--roots", type=int, default=100_000)
+    parser.add_argument("--tasks", type=int, default=600_000, help="tasks in all, sub-tasks included")
+    parser.add_argument("--subtasks", type=int, default=5, help="parts of each split (counties, then townships)")
+    parser.add_argument("--split-share", type=float, default=0.2, help="share of the top-level tasks split")
     parser.add_argument("--repeat", type=int, default=40)
     args = parser.parse_args()
     setup()
@@ -117,10 +90,11 @@ def main() -> int:
     from duban.followup.selectors import task_tree
     from duban.tasks.models import Task
 
-    office, district_sup, town_staff = seed(args.roots)
+    office, district_sup, town_staff = seed(args)
     print(f"tasks {Task.objects.count()} on {connection.vendor}")
     rng = random.Random(20261205)
-    roots = list(Task.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    roots = list(Task.objects.filter(parent__isnull=True, children__isnull=False).distinct()
+                 .exclude(status__in=("draft", "withdrawn")).values_list("pk", flat=True)[:20000])
     own = list(Task.objects.filter(lead_unit=town_staff.profile.unit).values_list("pk", flat=True)[:1000])
 
     def client_of(user):
@@ -138,14 +112,14 @@ def main() -> int:
 
     def tree():
         task = Task.objects.get(pk=rng.choice(roots))
-        assert len(task_tree(viewer=office, task=task).nodes) == TOWNS + 1
+        assert len(task_tree(viewer=office, task=task).nodes) > 1
 
     def get(client, url):
         def call():
             assert client.get(url).status_code == 200
         return call
 
-    for label, call in (("task page, office, root of six", page(as_office, roots)),
+    for label, call in (("task page, office, split root", page(as_office, roots)),
                         ("task page, township, its sub-task", page(as_town, own)),
                         ("task_tree alone, office, root", tree),
                         ("工作台, district 督查室", get(as_district, "/")),

@@ -1,19 +1,19 @@
-"""Levels at scale: the subtree dashboard and the task tree with 100k top-level tasks of 5 sub-tasks each.
+"""Levels at scale: the subtree dashboard and the task tree on a database seeded with cascaded sub-tasks.
 
-On a database seeded by `duban seed-bench --tasks 100000` (PostgreSQL), ``--load`` first gives every top-level task
-five sub-tasks (600k tasks in all), with its own small loader: one INSERT ... SELECT in SQL, each sub-task a copy of
-its parent (status, dates, area, meeting) led by a unit of a different county (sub-task j of task k goes to county
-(k + j) mod 10, to one of its departments or townships), issued by the office, with ``tree_path`` set as
-``task_decompose`` sets it ("/parent/" and "/parent/child/"). The kept counts and search indexes follow through
-their triggers, as for any write. Then it times, in-process with Django's test Client (every middleware, the
-dashboard's figure cache off so each request computes), and the selectors alone:
+Seed it first with ``duban seed-bench`` (PostgreSQL): ``--subtasks 5 --depth 1 --split-share 1`` splits every
+top-level task that can be split into five sub-tasks for five counties (the district units under the city), issued
+by the office, as ``task_decompose`` makes them (``duban.perf.seed``); ``--depth 2`` splits each county's part again
+among its townships, issued by the county. The kept counts and search indexes follow as for any write. Then it
+times, in-process with Django's test Client (every middleware, the dashboard's figure cache off so each request
+computes), and the selectors alone:
 
-- the subtree dashboard of a county (a district: its own tasks and its units', about 60k tasks), for the office
-  and for the county's own staff, as a page and through the API;
-- the city's subtree (every unit: all 600k tasks);
+- the subtree dashboard of a county (a district: its own tasks and its units'), for the office and for the county's
+  own staff, as a page and through the API;
+- the city's subtree (every unit: every task);
 - the task tree: ``task_tree`` on a split task (its subtree by the ``tree_path`` prefix), and the task page.
 
-    .venv/bin/python bench/subtree_bench.py --database-url postgres://postgres@127.0.0.1:5499/duban_subtree --load
+    .venv/bin/python -m duban.cli seed-bench --tasks 600000 --subtasks 5 --depth 1 --split-share 1 \
+        --database-url postgres://postgres@127.0.0.1:5499/duban_subtree
     .venv/bin/python bench/subtree_bench.py --database-url ... --iterations 40
 
 Target: p95 under 200 ms for the subtree dashboard and the task tree.
@@ -32,13 +32,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-
-SUBTASKS = 5
-COPIED = ("kind", "seq", "title", "text", "source_start", "source_end", "heading", "deadline", "deadline_text",
-          "status", "priority", "report_cycle", "report_every", "progress_percent", "returns_count", "score",
-          "created_at", "updated_at", "assigned_at", "accepted_at", "closed_at", "version", "area_id",
-          "created_by_id", "meeting_id", "meeting_date")
-
 
 def setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
@@ -62,47 +55,6 @@ def counties():
                     .values_list("id", flat=True))
         out.append((county, kids))
     return out
-
-
-def load() -> None:
-    """Five sub-tasks for every top-level task that has none (see the module's docstring)."""
-    from django.db import connection, transaction
-
-    from duban.tasks.models import Task
-
-    if Task.objects.filter(parent__isnull=False).exists():
-        print("sub-tasks already loaded", flush=True)
-        return
-    t0 = time.perf_counter()
-    leads = [(n, i, unit_id) for n, (_, kids) in enumerate(counties()) for i, unit_id in enumerate(kids)]
-    sizes = {}
-    for n, i, _ in leads:
-        sizes[n] = max(sizes.get(n, 0), i + 1)
-    columns = ", ".join(COPIED)
-    copied = ", ".join(f"p.{c}" for c in COPIED)
-    with transaction.atomic(), connection.cursor() as c:
-        c.execute("CREATE TEMP TABLE bench_leads (county int, idx int, unit_id bigint) ON COMMIT DROP")
-        c.executemany("INSERT INTO bench_leads VALUES (%s, %s, %s)", leads)
-        c.execute("CREATE TEMP TABLE bench_sizes (county int, n int) ON COMMIT DROP")
-        c.executemany("INSERT INTO bench_sizes VALUES (%s, %s)", list(sizes.items()))
-        c.execute(f"""
-            INSERT INTO tasks_task ({columns}, lead_unit_id, parent_id, issuing_unit_id, rollup_mode, tree_path,
-                                    latest_report_id)
-            SELECT {copied}, l.unit_id, p.id, NULL, 'worst', '', NULL
-            FROM tasks_task p CROSS JOIN generate_series(0, {SUBTASKS - 1}) AS j(j)
-            JOIN bench_sizes s ON s.county = (p.id + j.j) %% %s
-            JOIN bench_leads l ON l.county = s.county AND l.idx = (p.id * 7 + j.j) %% s.n
-            WHERE p.parent_id IS NULL
-            ORDER BY p.id, j.j""", [len(sizes)])
-        print(f"  sub-tasks inserted: {c.rowcount} ({time.perf_counter() - t0:.1f}s)", flush=True)
-        c.execute("UPDATE tasks_task SET tree_path = '/' || id || '/' WHERE parent_id IS NULL")
-        c.execute("UPDATE tasks_task SET tree_path = '/' || parent_id || '/' || id || '/' "
-                  "WHERE parent_id IS NOT NULL")
-    print(f"  tree paths set ({time.perf_counter() - t0:.1f}s)", flush=True)
-    with connection.cursor() as c:
-        c.execute("VACUUM ANALYZE tasks_task")
-        c.execute("VACUUM ANALYZE tasks_tasktally")
-    print(f"  loaded in {time.perf_counter() - t0:.1f}s", flush=True)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -196,12 +148,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5499/duban_subtree"))
-    parser.add_argument("--load", action="store_true", help="add the sub-tasks first (once)")
     parser.add_argument("--iterations", type=int, default=40)
     args = parser.parse_args(argv)
     setup(args.database_url)
-    if args.load:
-        load()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f}; Python {platform.python_version()}", flush=True)
     rows = run(args.iterations)

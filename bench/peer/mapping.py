@@ -52,7 +52,7 @@ TRACKERS = (1, 2, 3)
 MODULES = ("issue_tracking", "time_tracking", "news", "documents", "files", "wiki", "repository", "boards",
            "calendar", "gantt")
 # Redmine's default roles: 3 Manager (管理人员), 4 Developer (开发人员)
-ROLE_MAP = {"unit_admin": 3, "supervisor": 3, "unit_staff": 4}
+ROLE_MAP = {"unit_admin": 3, "supervisor": 3, "unit_supervisor": 3, "unit_staff": 4}
 
 
 @dataclass(frozen=True)

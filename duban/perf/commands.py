@@ -18,13 +18,20 @@ def register(subparsers) -> None:
                    help="目标数据库 target database (default: DATABASE_URL or the SQLite file in DUBAN_DATA_DIR)")
     p.add_argument("--no-migrate", action="store_true", help="不先运行迁移 skip migrations")
     p.add_argument("--seed", type=int, default=20261125, help="随机种子 random seed")
+    p.add_argument("--subtasks", type=int, default=0, metavar="N",
+                   help="分解下达：每次分解为N个子任务（先到区县，再到其乡镇），计入--tasks "
+                        "split tasks into N sub-tasks each (to the counties, then their townships), counted in --tasks")
+    p.add_argument("--depth", type=int, default=2, choices=(1, 2),
+                   help="分解层级：1 区县，2 区县及乡镇 levels of sub-tasks: 1 counties, 2 and their townships (default 2)")
+    p.add_argument("--split-share", type=float, default=0.2, metavar="SHARE",
+                   help="被分解的顶层事项比例 share of the top-level tasks split (default 0.2)")
     p.set_defaults(handler=seed_bench, needs_django=False)
 
 
 def seed_bench(args) -> int:
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
-    from duban.cli import setup_django
+    from duban.cli import CommandError, setup_django
 
     setup_django()
     from django.core.management import call_command
@@ -33,14 +40,16 @@ def seed_bench(args) -> int:
     from duban.perf.seed import seed
 
     if args.tasks < 1:
-        from duban.cli import CommandError
-
         raise CommandError("--tasks 必须大于0", "--tasks must be positive")
+    if args.subtasks < 0 or not 0 <= args.split_share <= 1:
+        raise CommandError("--subtasks 不能为负，--split-share 须在0到1之间",
+                           "--subtasks must not be negative, --split-share must lie within [0, 1]")
     t0 = time.perf_counter()
     if not args.no_migrate:
         call_command("migrate", interactive=False, verbosity=0)
         print(f"  migrate: {time.perf_counter() - t0:.1f}s", flush=True)
     print(f"生成基准数据 / seeding {args.tasks} tasks on {connection.vendor} ...", flush=True)
-    summary = seed(tasks=args.tasks, seed_value=args.seed, out=sys.stdout)
+    summary = seed(tasks=args.tasks, seed_value=args.seed, out=sys.stdout, subtasks=args.subtasks, depth=args.depth,
+                   split_share=args.split_share)
     print(f"完成 / done: {summary.describe()}", flush=True)
     return 0
