@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -119,12 +120,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     Python's sqlite3 can deadlock on a shared connection: one thread inside a statement calls a Python SQL function
     (it holds the database's mutex and waits for the GIL) while another binds parameters (it holds the GIL and
     waits for the mutex). Chromium's parallel requests in a browser walk hit exactly that, and the walk hung. With
-    a file each thread opens its own connection, as the served application does."""
+    a file each thread opens its own connection, as the served application does. The throwaway file is not synced
+    at each commit (synchronous=OFF: a crash of the machine loses a test run, nothing else), which would make the
+    suite a third slower; ``test_sqlite_syncs_every_commit_unless_told_otherwise`` checks the served setting."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get("NAME"):
-        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        if not database.get("TEST", {}).get("NAME"):
+            database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+        options = database.setdefault("OPTIONS", {})
+        options["init_command"] = re.sub(r"PRAGMA synchronous=\w+;", "PRAGMA synchronous=OFF;",
+                                         options.get("init_command", ""))
 
 
 @pytest.fixture(autouse=True, scope="session")

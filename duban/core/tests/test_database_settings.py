@@ -69,3 +69,6 @@ def test_the_test_database_on_sqlite_is_a_file_each_live_server_thread_opens():
         return
     name = connection.settings_dict["NAME"]
     assert "memory" not in str(name) and Path(name).is_file(), name
+    with connection.cursor() as cursor:  # a throwaway file: not synced at each commit
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 0
