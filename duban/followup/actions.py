@@ -23,7 +23,7 @@ from duban.core.models import Role
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.followup import permissions as fperms
-from duban.followup.lights import SUPERVISED_STATUSES, task_light
+from duban.followup.lights import SUPERVISED_STATUSES, rolled_light
 from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
                                    LeaderComment, PersonContact, ReminderSent, Stage, SupervisionNotice,
                                    TaskWatch)
@@ -87,7 +87,7 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
     if actor.get_username() != SYSTEM_USERNAME and perms.role_of(actor) != Role.SYSADMIN:
         raise PermissionDenied()
     task = task_lock_in_txn(task_id)
-    light = task_light(task, today)
+    light = rolled_light(task, today)
     if light.stage != stage or light.due_key != due_key:
         return None  # the task changed since the pass planned this step
     try:
@@ -130,7 +130,7 @@ def urge_slip_export(*, actor, task_id: int, today: dt.date | None = None) -> by
     if task.status not in SUPERVISED_STATUSES:
         raise Conflict(f"当前状态“{task.get_status_display()}”无需催办", f"no urging while the task is {task.status}")
     serial = AuditEvent.objects.filter(event_type=EventType.URGE_SLIP_EXPORTED, extra__year=today.year).count() + 1
-    light = task_light(task, today)
+    light = rolled_light(task, today)
     content = urge_docx(number=str(serial), unit_name=task.lead_unit.name if task.lead_unit else "",
                         task_title=task.title, task_text=task.text, deadline=task.deadline, reason=light.reason,
                         issued_on=today, source=task.meeting.title if task.meeting_id else "")
@@ -158,7 +158,7 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
     if len(message) > 500:
         raise InvalidInput("催办内容不能超过500字", "the message must be at most 500 characters")
     today = today or timezone.localdate()
-    light = task_light(task, today)
+    light = rolled_light(task, today)
     recipients = list(task_units_people(task))  # whom the office's own 催办 and 通知单 reach
     reminder = ReminderSent.objects.create(task=task, stage=Stage.REMIND, due_key=f"manual:{uuid.uuid4().hex[:12]}",
                                            light=light.code, reason=message[:200], for_date=today,
@@ -185,7 +185,7 @@ def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> Superv
         raise Conflict(f"当前状态“{task.get_status_display()}”不能下发督办通知单",
                        f"no notice for a task that is {task.status}")
     today = today or timezone.localdate()
-    light = task_light(task, today)
+    light = rolled_light(task, today)
     recipients = list(task_units_people(task))
     reminder = ReminderSent.objects.create(task=task, stage=Stage.ESCALATE, due_key=f"notice:{uuid.uuid4().hex[:12]}",
                                            light=light.code, reason="督查室下发督办通知单", for_date=today,

@@ -70,7 +70,7 @@ def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdu
 # and latest report (~300 objects) cost more than the rest of the page.
 LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent", "meeting_id", "meeting__title",
                    "lead_unit__name", "area__name", "assigned_at", "report_cycle", "report_every",
-                   "latest_report__created_at")
+                   "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path")
 
 
 def task_list_page_values(*, viewer, status: str | None = None, area_id: int | None = None,

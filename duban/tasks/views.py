@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape as quote
+from types import SimpleNamespace
 
 from django import forms
 from django.contrib import messages
@@ -29,7 +30,8 @@ from duban.core.files import file_response
 from duban.core.selectors import area_list, unit_list, unit_name_at
 from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate, select_options,
                               select_options_marked)
-from duban.followup.templatetags.followup_tags import light_badge_of_values
+from duban.followup.lights import rollup_lights
+from duban.followup.templatetags.followup_tags import light_badge_of_values, light_of
 from duban.meetings.selectors import meeting_choices
 from duban.tasks import actions, palette, selectors
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ReportStatus, RollupMode, TaskStatus,
@@ -187,17 +189,20 @@ def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
     line and ties each row to its sentence in the communique (``data-span-for``)."""
     rows = list(rows)
     coops = selectors.task_coop_unit_names(task_ids=[row[0] for row in rows])
+    # A split task under the "worst" roll-up takes its light from its sub-tasks too: one read for the page's.
+    rolled = rollup_lights([SimpleNamespace(pk=row[0], rolled_progress=row[14], rollup_mode=row[15],
+                                            tree_path=row[16]) for row in rows], today)
     labels = {value: quote(str(label)) for value, label in TaskStatus.choices}  # in the active language
     prefix = reverse("tasks:list")
     out = []
     for (pk, seq, title, status, deadline, pct, meeting_id, meeting_title, lead_name, area_name, assigned_at,
-         report_cycle, report_every, reported_at, *_) in rows:
+         report_cycle, report_every, reported_at, rolled_progress, _mode, _path, *_) in rows:
         lead = quote(lead_name or "—")
         units = lead
         if pk in coops:
             units += '<div class="text-muted">配合：' + "、".join(quote(name) for name in coops[pk]) + "</div>"
         late = is_late(status, deadline, today)
-        pct = int(pct)
+        pct = int(pct if rolled_progress is None or status == TaskStatus.CLOSED else rolled_progress)
         out.append(mark_safe(TASK_ROW.format(  # every part escaped above
             attrs=f' data-span-for="{int(pk)}"' if in_meeting else "",
             seq=int(seq) if seq else "", url=f"{prefix}{int(pk)}/", title=quote(title),
@@ -208,8 +213,8 @@ def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
             deadline=deadline.isoformat() if deadline else "无时限", status=quote(status),
             status_css=palette.status_class(status),
             status_label=labels[status] if status in labels else quote(status),
-            light=light_badge_of_values(status, deadline, assigned_at, pct, report_cycle, report_every,
-                                        reported_at, today),
+            light=light_of(rolled[pk].light) if pk in rolled else light_badge_of_values(
+                status, deadline, assigned_at, pct, report_cycle, report_every, reported_at, today, rolled_progress),
             pct=pct)))
     return out
 

@@ -135,8 +135,9 @@ def _unit(viewer, today: dt.date) -> Workbench:
     led = tasks.filter(lead_unit_id__in=unit_ids)
     # Reports due by each task's cycle: the unit's open tasks are read with their latest report (a county unit has
     # tens to a few hundred open tasks), the due date computed by the light rule's own function.
-    # A one-off task reports by its deadline (no report due of its own: ``next_report_due``), so it is not read.
-    working = list(tasks.filter(status__in=(TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS))
+    # A one-off task reports by its deadline (no report due of its own: ``next_report_due``), so it is not read;
+    # nor a task split into sub-tasks, whose progress comes from them (its light asks for no report of its own).
+    working = list(tasks.filter(status__in=(TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS), rolled_progress=None)
                    .exclude(report_cycle=ReportCycle.ONCE).select_related("latest_report")
                    .only("id", "title", "status", "deadline", "lead_unit__name", "assigned_at", "report_cycle",
                          "report_every", "latest_report_id", "latest_report__created_at"))
