@@ -29,7 +29,7 @@ from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, Ext
                                    TaskWatch)
 from duban.followup.notices import notice_docx, urge_docx
 from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_audit, report_files_store_in_txn,
-                                 report_uploads_check, supervisors, task_lock_in_txn, task_lock_visible_in_txn,
+                                 report_uploads_check, task_lock_in_txn, task_lock_visible_in_txn,
                                  task_supervisors, task_units_people, unit_people, unit_recipients)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
@@ -443,8 +443,9 @@ def task_comment(*, actor, task_id: int, text: str, deadline: dt.date | None = N
               extra={"comment_id": comment.pk, "text": text, "proposed_deadline": _iso(deadline),
                      "current_deadline": _iso(task.deadline)})
     body = text + (f"（批示时限：{deadline.isoformat()}，待督查室确认）" if deadline else "")
-    rows = notify(recipients=[*unit_people(task.lead_unit_id), *supervisors()], kind="task_commented", task=task,
-                  title=f"领导批示：{task.title}", body=body)
+    # the level that supervises the task confirms a deadline in it: a sub-task's 本级督查室 hears of it first
+    rows = notify(recipients=[*unit_people(task.lead_unit_id), *task_supervisors(task)], kind="task_commented",
+                  task=task, title=f"领导批示：{task.title}", body=body)
     _enqueue_after_commit(rows)
     return comment
 
@@ -454,14 +455,15 @@ def _pending_deadline_change(actor, comment_id: int) -> LeaderComment:
                .select_related("task").first())
     if comment is None:
         raise NotFound()
-    if not fperms.can_decide_deadline_change(actor, comment):
+    if not fperms.can_decide_deadline_change(actor, comment.task):
         raise PermissionDenied()
     return comment
 
 
 @durable_action
 def deadline_change_confirm(*, actor, comment_id: int, version: int | None = None) -> LeaderComment:
-    """The supervision office confirms the deadline a leader's 批示 set: the task's deadline becomes it (optimistic
+    """The level supervising the task (``can_decide_deadline_change``: a sub-task's 本级督查室, or the supervision
+    office) confirms the deadline a leader's 批示 set: the task's deadline becomes it (optimistic
     locking on the task ``version`` the office read; status-guarded so a second confirmation changes nothing).
     Event TASK_DEADLINE_CHANGE_CONFIRMED with the old and new deadline; the lead unit's people are told."""
     comment = _pending_deadline_change(actor, comment_id)
@@ -475,6 +477,7 @@ def deadline_change_confirm(*, actor, comment_id: int, version: int | None = Non
     if task.status not in SUPERVISED_STATUSES:
         raise Conflict(f"当前状态“{task.get_status_display()}”不能调整时限",
                        f"no deadline change while the task is {task.status}")
+    check_subtask_deadline(task, comment.proposed_deadline)  # a parent's not before an open sub-task's
     old = task.deadline
     update_versioned_in_txn(task, version=task.version if version is None else version, conflict=TASK_CHANGED,
                             updated_at=timezone.now(), deadline=comment.proposed_deadline)
@@ -491,7 +494,8 @@ def deadline_change_confirm(*, actor, comment_id: int, version: int | None = Non
 
 @durable_action
 def deadline_change_decline(*, actor, comment_id: int, reason: str) -> LeaderComment:
-    """The supervision office does not adopt a 批示's deadline (saying why to the leader); the deadline stays.
+    """The level supervising the task (as ``deadline_change_confirm``) does not adopt a 批示's deadline (saying
+    why to the leader); the deadline stays.
     Event TASK_DEADLINE_CHANGE_DECLINED; the leader is told."""
     comment = _pending_deadline_change(actor, comment_id)
     if comment.deadline_status == DeadlineChange.DECLINED:

@@ -237,7 +237,7 @@ def task_top(*, viewer, task: Task, commented: bool = True) -> TaskTop:
                 and TaskWatch.objects.filter(user=viewer, task_id=task.pk, active=True).exists())
     return TaskTop(task=task, comments=comments, returned_close=returned, watching=watching,
                    can_comment=fperms.can_comment_on_task(viewer, task), can_watch=fperms.can_watch_task(viewer, task),
-                   can_decide_deadline=perms.is_supervisor(viewer))
+                   can_decide_deadline=fperms.can_decide_deadline_change(viewer, task))
 
 
 def comment_list(*, viewer, task_id: int) -> QuerySet[LeaderComment]:
