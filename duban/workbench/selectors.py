@@ -159,8 +159,10 @@ def _unit(viewer, today: dt.date) -> Workbench:
                                         created_at__date__gte=today - dt.timedelta(days=14))
             .select_related("task").order_by("-id"))
     return Workbench("unit", [
-        _section("to_sign", "待签收", led.filter(status=TaskStatus.ASSIGNED).order_by("deadline", "id"),
-                 more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
+        # 待签收 is what this unit is to sign for: not the sub-tasks its own unit issued to the units below (they
+        # wait for those units, and their issuer sees them as the office sees what it assigned: in its list)
+        _section("to_sign", "待签收", led.filter(status=TaskStatus.ASSIGNED).exclude(issuing_unit_id=viewer.profile.unit_id)
+                 .order_by("deadline", "id"), more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
         Section("to_report", "待报送", len(due), due[:SHOWN], empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
         _section("coop", "待报送配合意见", coop_open, empty="没有待报送配合意见的事项"),
         _section("due_soon", "即将到期", tasks.filter(status__in=SUPERVISED_STATUSES,

@@ -354,8 +354,14 @@ def test_each_level_has_its_own_workbench(lv):
     district = {s.key: s for s in workbench_get(viewer=lv.district_sup, today=today).sections}
     assert [r.pk for r in district["reports"].rows] == [report.pk]
     assert "to_sign" in district  # and its unit's own work: the district's part waits to be signed for
-    assert {t.pk for t in district["to_sign"].rows} == {part.pk, town_b.pk}  # town A signed already
+    # 待签收 is the district's to sign: its part, not the township parts its unit issued (town B has not signed
+    # yet), which the district's 督查室 follows as the office does what it assigned (no 待签收 of its own)
+    assert {t.pk for t in district["to_sign"].rows} == {part.pk}
     office = {s.key: s for s in workbench_get(viewer=lv.org.supervisor, today=today).sections}
+    assert "to_sign" not in office and part.pk not in [t.pk for s in office.values() for t in s.rows
+                                                       if isinstance(t, Task)]
+    town = {s.key: s for s in workbench_get(viewer=lv.town_b_staff, today=today).sections}
+    assert {t.pk for t in town["to_sign"].rows} == {town_b.pk}  # the township signs for its own part
     assert report.pk not in [r.pk for r in office["reports"].rows]  # not the city's to review
     staff = {s.key: s for s in workbench_get(viewer=lv.district_staff, today=today).sections}
     assert "reports" not in staff
