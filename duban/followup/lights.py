@@ -155,7 +155,8 @@ def task_light(task: Task, today: dt.date | None = None, *, remind_days: int | N
     remind_days = settings.DUBAN_REMIND_DAYS if remind_days is None else remind_days
     tolerance = settings.DUBAN_PROGRESS_TOLERANCE if tolerance is None else tolerance
     supervised = task.status in SUPERVISED_STATUSES
-    rolled = task.rolled_progress if progress is None else progress
+    # (read with a default: rows given as other objects than tasks, like a test's, need not have the field)
+    rolled = getattr(task, "rolled_progress", None) if progress is None else progress
     split = rolled is not None
     report_due = task_report_due(task) if supervised and not split else None
     deadline = task.deadline
@@ -269,7 +270,8 @@ def rollup_light(subtree: list[Task], today: dt.date) -> dict[int, Rolled]:
             if worst != NONE and ORDER.index(worst) < ORDER.index(light.code):
                 k, node = next((k, node) for k, node in kids if node.light.code == worst)
                 child = node.light
-                light = Light(child.code, child.label, f"子任务“{k.title}”{child.reason}",
+                # the reason names no sub-task: a reader of the parent need not be one of the sub-task
+                light = Light(child.code, child.label, f"有子任务{child.reason}",
                               due_key=f"sub{k.pk}:{child.due_key}"[:60] if child.due_key else "",
                               due_date=child.due_date, overdue_days=child.overdue_days)
         closed = sum(1 for k, _ in kids if k.status == TaskStatus.CLOSED)
