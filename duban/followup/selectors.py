@@ -324,8 +324,8 @@ def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree |
     ancestors (no walk per level)."""
     if not task.tree_path:
         return None
-    if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
-            pk=task.pk).exists():
+    if (not task_selectors.in_scope_of(task, viewer) and not task_selectors.read_above_scope(task, viewer)
+            and not perms.tasks_visible_to(viewer).filter(pk=task.pk).exists()):
         raise NotFound()
     today = today or timezone.localdate()
     # A withdrawn sub-task leaves the tree with everything below it; the task shown is always its top, withdrawn
@@ -336,9 +336,9 @@ def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree |
     subtree = [t for t in subtree if not any(t.tree_path.startswith(path) for path in gone)]
     ids = [t.pk for t in subtree]
     visible = set(perms.tasks_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    # every task above one the viewer may read is readable too (``perms.can_read_ancestor_task``)
     above = [int(part) for part in task.tree_path.strip("/").split("/")[:-1]]
-    ancestors = sorted(perms.tasks_visible_to(viewer).filter(pk__in=above).only("id", "title", "tree_path"),
-                       key=_path_key)
+    ancestors = sorted(Task.objects.filter(pk__in=above).only("id", "title", "tree_path"), key=_path_key)
     base = task.tree_path.count("/")
     rolled = rollup_light(subtree, today)  # the one roll-up: lists, the lights API and the reminders use it too
     nodes = sorted((TreeNode(t, t.tree_path.count("/") - base, rolled[t.pk].light, rolled[t.pk].progress,

@@ -89,8 +89,12 @@ def task_lock_in_txn(task_id: int) -> Task:
 
 
 def task_lock_visible_in_txn(actor, task_id: int) -> Task:
-    """The task as the actor may see it; ``NotFound`` alike for missing and out of scope."""
+    """The task as the actor may see it; ``NotFound`` alike for missing and out of scope, ``PermissionDenied``
+    for a task the actor may only read as the ancestor of one it sees (``perms.can_read_ancestor_task``)."""
     if not perms.tasks_visible_to(actor).filter(pk=task_id).exists():
+        above = Task.objects.filter(pk=task_id).exclude(tree_path="").only("id", "tree_path").first()
+        if above is not None and perms.can_read_ancestor_task(actor, above):
+            raise PermissionDenied()
         raise NotFound()
     return task_lock_in_txn(task_id)
 

@@ -115,6 +115,26 @@ def task_get(*, viewer, task_id: int) -> Task:
     return task
 
 
+def task_page_get(*, viewer, task_id: int) -> tuple[Task, bool]:
+    """The task a task page shows and whether the viewer reads it in full: a task in scope (``task_get``), or,
+    read-only and in part (title, deadline, issuing unit, status, tree), a task above one the viewer may see
+    (``perms.can_read_ancestor_task``); ``NotFound`` otherwise."""
+    try:
+        return task_get(viewer=viewer, task_id=task_id), True
+    except NotFound:
+        task = (Task.objects.filter(pk=task_id).exclude(tree_path="").select_related("issuing_unit", "lead_unit")
+                .first())
+        if task is None or not perms.can_read_ancestor_task(viewer, task):
+            raise
+        task.read_above_scope_of = viewer  # see ``read_above_scope``
+        return task, False
+
+
+def read_above_scope(task: Task, viewer) -> bool:
+    """True when ``task_page_get`` read ``task`` for this very ``viewer`` as an ancestor of a task in its scope."""
+    return getattr(task, "read_above_scope_of", None) is viewer
+
+
 def in_scope_of(task: Task, viewer) -> bool:
     """True when ``task`` was read by ``task_get`` for this very ``viewer`` (the same object, so the same
     request), that is through the viewer's scope: a later read of the same task needs no second check.

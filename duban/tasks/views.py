@@ -226,7 +226,9 @@ FILE_EVENTS = frozenset((EventType.REPORT_SUBMITTED, EventType.TASK_CLOSE_EVIDEN
 @page_errors
 def task_detail(request, task_id: int):
     user = request.user
-    task = selectors.task_get(viewer=user, task_id=task_id)
+    task, full = selectors.task_page_get(viewer=user, task_id=task_id)
+    if not full:
+        return _task_above(request, task)
     # Only what the page shows, as plain values (not reports and events with their users, profiles and units).
     reports = selectors.task_report_values(viewer=user, task=task)
     events = selectors.task_history_values(task=task)
@@ -262,6 +264,16 @@ def task_detail(request, task_id: int):
         "commented": EventType.TASK_COMMENTED in kinds,
         "split": _split_form(user, task, office.get("units")),
     })
+
+
+def _task_above(request, task):
+    """The page of a task above one the viewer may see: what ``selectors.task_page_get`` lets it read (title,
+    status, deadline, issuing and lead unit, the rolled-up light and progress, the tree), nothing to act on."""
+    from duban.followup.selectors import task_tree
+
+    tree = task_tree(viewer=request.user, task=task)
+    return render(request, "tasks/above.html", {
+        "task": task, "tree": tree, "rolled": tree.top if tree is not None and tree.top.subtasks else None})
 
 
 def _split_form(user, task, office_units=None) -> dict:
@@ -648,7 +660,7 @@ def task_split(request, task_id: int):
 @require_POST
 @page_errors
 def task_withdraw(request, task_id: int):
-    task = selectors.task_get(viewer=request.user, task_id=task_id)
+    task, _ = selectors.task_page_get(viewer=request.user, task_id=task_id)  # one read above: the action says 403
     reason = request.POST.get("reason", "").strip() or "审核时删除：非督办事项"
     try:
         actions.task_withdraw(actor=request.user, task_id=task.pk, reason=reason)
