@@ -100,6 +100,12 @@ def seed(roots: int):
                   f"FROM tasks_task p CROSS JOIN generate_series(1, {TOWNS}) AS t(n) WHERE p.parent_id IS NULL",
                   {"now": now, "today": today})
         c.execute("UPDATE tasks_task SET tree_path = tree_path || id || '/' WHERE parent_id IS NOT NULL")
+        # the progress each root takes from its sub-tasks, as ``task_decompose`` and the reports keep it ("worst":
+        # the mean; SQL rounds halves up where Python rounds them to even, no matter for timing)
+        c.execute("UPDATE tasks_task p SET rolled_progress = s.mean FROM (SELECT parent_id, "
+                  "round(avg(CASE WHEN status = 'closed' THEN 100 ELSE progress_percent END))::int AS mean "
+                  "FROM tasks_task WHERE parent_id IS NOT NULL AND status <> 'withdrawn' GROUP BY parent_id) s "
+                  "WHERE p.id = s.parent_id")
         c.execute("ANALYZE tasks_task")
     print(f"seeded {roots} trees of {TOWNS + 1} tasks in {time.perf_counter() - t0:.1f} s")
     return office, district_sup, town_staff

@@ -98,6 +98,11 @@ def load() -> None:
         c.execute("UPDATE tasks_task SET tree_path = '/' || id || '/' WHERE parent_id IS NULL")
         c.execute("UPDATE tasks_task SET tree_path = '/' || parent_id || '/' || id || '/' "
                   "WHERE parent_id IS NOT NULL")
+        # the progress each top-level task takes from its sub-tasks, as the actions keep it ("worst": the mean)
+        c.execute("UPDATE tasks_task p SET rolled_progress = s.mean FROM (SELECT parent_id, "
+                  "round(avg(CASE WHEN status = 'closed' THEN 100 ELSE progress_percent END))::int AS mean "
+                  "FROM tasks_task WHERE parent_id IS NOT NULL AND status <> 'withdrawn' GROUP BY parent_id) s "
+                  "WHERE p.id = s.parent_id")
     print(f"  tree paths set ({time.perf_counter() - t0:.1f}s)", flush=True)
     with connection.cursor() as c:
         c.execute("VACUUM ANALYZE tasks_task")
