@@ -397,3 +397,65 @@ class LightCodes:
         return light_rule(today=self.today, status=status, deadline=deadline, start=start,
                           progress_percent=progress_percent, report_due=report_due, blue_from=self.blue_before,
                           tolerance=self.tolerance)[0]
+
+
+class RollupCodes:
+    """``rollup_light``'s codes over plain rows (``FIELDS``), for passes over thousands of tasks that keep only a
+    code (the lights list): each row's own code by ``LightCodes`` (a split task's with its kept rolled-up
+    progress), and a split task under "worst" made no better than its reddest lit sub-task, bottom-up through any
+    depth. Rows are ``add``-ed as streamed; a task needing its sub-tasks is held back (``add`` returns None) until
+    ``code_of`` after the stream. Only lit sub-tasks matter (``worst_of`` passes over the others, and a sub-task
+    outside supervision takes no floor from below), so a stream of every lit task (the office's) holds all it
+    needs; for a narrower one, ``fill`` reads the lit descendants of the held-back tasks by ``tree_path`` prefix,
+    a chunk of tasks a query. Memory: a code per split task, not per row.
+    ``duban/followup/tests/test_rollup_everywhere.py`` checks it against ``lights_for``."""
+
+    FIELDS = ("pk", "parent_id", "rollup_mode", *LightCodes.FIELDS)
+    LIT = (*SUPERVISED_STATUSES, TaskStatus.CLOSE_REQUESTED)
+    RANK = {code: i for i, code in enumerate(ORDER)}
+
+    def __init__(self, codes: LightCodes):
+        self.codes = codes
+        self.held: dict[int, str] = {}  # pk -> own code
+        self.worst_child: dict[int, str] = {}  # parent id -> the reddest own code of its lit sub-tasks
+        self.split_kids: dict[int, set[int]] = {}  # parent id -> its sub-tasks that are held back themselves
+        self._rolled: dict[int, str] = {}
+
+    @classmethod
+    def columns(cls) -> list:
+        return [*cls.FIELDS[:3], *LightCodes.columns()]
+
+    def add(self, pk, parent_id, rollup_mode, *values) -> str | None:
+        code = self.codes(*values)
+        held = values[-1] is not None and rollup_mode == RollupMode.WORST and values[0] in SUPERVISED_STATUSES
+        if parent_id is not None and code != NONE and values[0] in self.LIT:
+            worst = self.worst_child.get(parent_id)
+            if worst is None or self.RANK[code] < self.RANK[worst]:
+                self.worst_child[parent_id] = code
+            if held:
+                self.split_kids.setdefault(parent_id, set()).add(pk)
+        if held:
+            self.held[pk] = code
+            return None
+        return code
+
+    def fill(self, chunk: int = 500) -> None:
+        """Read the lit descendants of the held-back tasks, for a stream narrower than every lit task (rows
+        streamed already come again: adding one twice changes nothing)."""
+        held = list(self.held)
+        paths = sorted(path for start in range(0, len(held), chunk)
+                       for path in Task.objects.filter(pk__in=held[start:start + chunk])
+                       .values_list("tree_path", flat=True))
+        tops = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+        for start in range(0, len(tops), chunk):
+            found = functools.reduce(operator.or_, (Q(tree_path__startswith=p) for p in tops[start:start + chunk]))
+            for row in Task.objects.filter(found, status__in=self.LIT).values_list(*self.columns()):
+                self.add(*row)
+
+    def code_of(self, pk: int) -> str:
+        """The rolled-up code of a held-back task (after the stream, and ``fill`` if it was narrower)."""
+        code = self._rolled.get(pk)
+        if code is None:
+            code = self._rolled[pk] = worst_of((self.held[pk], self.worst_child.get(pk, NONE),
+                                                *(self.code_of(k) for k in self.split_kids.get(pk, ()))))
+        return code

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
-from types import SimpleNamespace
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -14,8 +13,8 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
-from duban.followup.lights import (ORDER, SUPERVISED_STATUSES, Light, LightCodes, lights_for, needs_subtasks,
-                                   rolled_light, rollup_light, rollup_lights)
+from duban.followup.lights import (ORDER, SUPERVISED_STATUSES, Light, LightCodes, RollupCodes, lights_for,
+                                   rolled_light, rollup_light)
 from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
                                    ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
@@ -31,16 +30,17 @@ def light_page(*, viewer, code: str | None = None, unit_id: int | None = None, t
                offset: int = 0, limit: int = 100) -> tuple[list[tuple[Task, Light]], int]:
     """One page of the open tasks the viewer may see with their lights, reddest first (then by deadline, none
     last, then id), and how many there are. The scope, status and unit filters are SQL; each row's light comes
-    from the one light rule (``LightCodes``) over plain columns streamed in chunks, keeping only the
-    ``offset + limit`` first in order (a heap), so memory is bounded by the page, not the data; the page's tasks
-    are then read by their ids (at most ``limit``) with their lights in words."""
+    from the one light rule (``LightCodes``) over plain columns streamed in chunks, a split task's rolled up from
+    its sub-tasks (``RollupCodes``), keeping only the ``offset + limit`` first in order (a heap), so memory is
+    bounded by the page and the split tasks, not the data; the page's tasks are then read by their ids (at most
+    ``limit``) with their lights in words (``lights_for``)."""
     today = today or timezone.localdate()
     qs = task_selectors.task_list(viewer=viewer, unit_id=unit_id).filter(
         status__in=[*SUPERVISED_STATUSES, TaskStatus.CLOSE_REQUESTED])
-    codes = LightCodes(today)
+    rollup = RollupCodes(LightCodes(today))
     rank = {light: i for i, light in enumerate(ORDER)}
     matched = 0
-    split = []  # split tasks under the "worst" roll-up: lit with their sub-tasks after the pass, a chunk a read
+    deadlines: dict[int, dt.date | None] = {}  # of the split tasks held back until their sub-tasks are read
 
     def keep(pk, deadline, light):
         nonlocal matched
@@ -51,25 +51,23 @@ def light_page(*, viewer, code: str | None = None, unit_id: int | None = None, t
 
     def keys():
         rows = (qs.select_related(None).prefetch_related(None).order_by()
-                .values_list("pk", "deadline", "tree_path", "rollup_mode", *LightCodes.columns())
-                .iterator(chunk_size=2000))
-        for pk, deadline, path, mode, *values in rows:
-            if needs_subtasks(values[-1], mode):
-                split.append(SimpleNamespace(pk=pk, deadline=deadline, tree_path=path, rollup_mode=mode,
-                                             rolled_progress=values[-1]))
+                .values_list("deadline", *RollupCodes.columns()).iterator(chunk_size=2000))
+        for deadline, *values in rows:
+            light = rollup.add(*values)
+            if light is None:
+                deadlines[values[0]] = deadline
                 continue
-            key = keep(pk, deadline, codes(*values))
+            key = keep(values[0], deadline, light)
             if key is not None:
                 yield key
 
     def split_keys():  # runs after ``keys`` has read every row (``chain`` is lazy)
-        for start in range(0, len(split), 500):
-            chunk = split[start:start + 500]
-            rolled = rollup_lights(chunk, today)
-            for t in chunk:
-                key = keep(t.pk, t.deadline, rolled[t.pk].light.code)
-                if key is not None:
-                    yield key
+        if not (perms.is_office(viewer) and unit_id is None):  # the stream held every lit task otherwise
+            rollup.fill()
+        for pk, deadline in deadlines.items():
+            key = keep(pk, deadline, rollup.code_of(pk))
+            if key is not None:
+                yield key
 
     first = heapq.nsmallest(offset + limit, itertools.chain(keys(), split_keys()))
     ids = [key[-1] for key in first[offset:]]

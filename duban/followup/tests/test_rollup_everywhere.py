@@ -219,3 +219,26 @@ def test_a_split_parent_is_not_in_its_leads_reports_due(lv):
             .sections}["to_report"]
     assert part2.pk in [t.pk for t in due2.rows]  # a part never split still reports on its own
     assert TaskStatus.ACCEPTED == Task.objects.get(pk=part.pk).status
+
+
+@pytest.mark.parametrize("viewer", ["supervisor", "district_sup", "town_a_staff", "pseudo_staff"])
+def test_the_lights_list_rolls_up_as_the_task_page_for_every_scope(lv, viewer):
+    """``light_page`` (plain rows through ``RollupCodes``; the office's stream holds every lit task, a narrower
+    scope reads the sub-tasks it lacks) gives each task the code ``lights_for`` gives it, two levels down too."""
+    from duban.core.actions import user_create
+    from duban.followup.selectors import light_page
+
+    city, part, part2, town_a, town_b = _red_township(lv)
+    users = {"supervisor": lv.org.supervisor, "district_sup": lv.district_sup, "town_a_staff": lv.town_a_staff,
+             # sees the city task it leads (各辖市区), none of the parts below it
+             "pseudo_staff": user_create(actor=lv.org.system, username="pseudo_staff", password="Pseudo-pass-2026!",
+                                         role="unit_staff", unit=lv.all_districts, display_name="各辖市区")}
+    rows, count = light_page(viewer=users[viewer])
+    assert count == len(rows)
+    lights = lights_for(list(Task.objects.filter(pk__in=[t.pk for t, _ in rows])))
+    assert [(t.pk, light.code) for t, light in rows] == [(t.pk, lights[t.pk].code) for t, _ in rows]
+    reds = {t.pk for t, light in rows if light.code == "red"}
+    expected = {"supervisor": {city.pk, part.pk, town_b.pk}, "district_sup": {part.pk, town_b.pk},
+                "town_a_staff": set(), "pseudo_staff": {city.pk}}
+    assert reds == expected[viewer]
+    assert rows[:len(reds)] == [r for r in rows if r[0].pk in reds]  # reddest first
