@@ -110,6 +110,18 @@ def tasks_visible_to(user, *, in_list_order: bool = False) -> QuerySet[Task]:
             .filter(Q(lead_unit_id__in=unit_ids) | cooperates | Q(issuing_unit_id__in=unit_ids)))
 
 
+def can_read_ancestor_task(user, task: Task) -> bool:
+    """A task above one the user may see (the task a sub-task was split from, up to the root) may be opened
+    read-only, for its title, deadline, issuing unit, status and tree, though it is outside the user's scope: a
+    district opens the city task its part came from when that task's lead is a pseudo unit like 各辖市区. Only
+    ancestors: a sibling's part stays out of scope (404), and in the tree a row the user may not see shows no
+    names. The one widening of task scope, used by the task page (``duban.tasks.selectors.task_page_get``) and
+    by the writes, which answer such a reader 403 (may read, may not act) rather than 404."""
+    if not task.tree_path or is_office(user) or not is_unit_member(user):
+        return False
+    return tasks_visible_to(user).filter(tree_path__startswith=task.tree_path).exclude(pk=task.pk).exists()
+
+
 def tasks_supervised_by(user) -> QuerySet[Task]:
     """The tasks whose supervision ``user`` runs, ``supervises_task`` as a queryset (a 工作台's reviews and
     extension requests): the office's are those no unit issued, a unit's 督查室's those its unit issued."""

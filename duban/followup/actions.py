@@ -23,14 +23,14 @@ from duban.core.models import Role
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.followup import permissions as fperms
-from duban.followup.lights import SUPERVISED_STATUSES, task_light
+from duban.followup.lights import SUPERVISED_STATUSES, rolled_light
 from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, ExtensionRequest, ExtensionStatus,
                                    LeaderComment, PersonContact, ReminderSent, Stage, SupervisionNotice,
                                    TaskWatch)
 from duban.followup.notices import notice_docx, urge_docx
 from duban.followup.queueing import deliveries_enqueue
 from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_audit, report_files_store_in_txn,
-                                 report_uploads_check, supervisors, task_lock_in_txn, task_lock_visible_in_txn,
+                                 report_uploads_check, task_lock_in_txn, task_lock_visible_in_txn,
                                  task_supervisors, task_units_people, unit_people, unit_recipients)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 
@@ -83,7 +83,7 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
     if actor.get_username() != SYSTEM_USERNAME and perms.role_of(actor) != Role.SYSADMIN:
         raise PermissionDenied()
     task = task_lock_in_txn(task_id)
-    light = task_light(task, today)
+    light = rolled_light(task, today)
     if light.stage != stage or light.due_key != due_key:
         return None  # the task changed since the pass planned this step
     try:
@@ -126,7 +126,7 @@ def urge_slip_export(*, actor, task_id: int, today: dt.date | None = None) -> by
     if task.status not in SUPERVISED_STATUSES:
         raise Conflict(f"当前状态“{task.get_status_display()}”无需催办", f"no urging while the task is {task.status}")
     serial = AuditEvent.objects.filter(event_type=EventType.URGE_SLIP_EXPORTED, extra__year=today.year).count() + 1
-    light = task_light(task, today)
+    light = rolled_light(task, today)
     content = urge_docx(number=str(serial), unit_name=task.lead_unit.name if task.lead_unit else "",
                         task_title=task.title, task_text=task.text, deadline=task.deadline, reason=light.reason,
                         issued_on=today, source=task.meeting.title if task.meeting_id else "")
@@ -154,7 +154,7 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
     if len(message) > 500:
         raise InvalidInput("催办内容不能超过500字", "the message must be at most 500 characters")
     today = today or timezone.localdate()
-    light = task_light(task, today)
+    light = rolled_light(task, today)
     recipients = list(task_units_people(task))  # whom the office's own 催办 and 通知单 reach
     reminder = ReminderSent.objects.create(task=task, stage=Stage.REMIND, due_key=f"manual:{uuid.uuid4().hex[:12]}",
                                            light=light.code, reason=message[:200], for_date=today,
@@ -181,7 +181,7 @@ def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> Superv
         raise Conflict(f"当前状态“{task.get_status_display()}”不能下发督办通知单",
                        f"no notice for a task that is {task.status}")
     today = today or timezone.localdate()
-    light = task_light(task, today)
+    light = rolled_light(task, today)
     recipients = list(task_units_people(task))
     reminder = ReminderSent.objects.create(task=task, stage=Stage.ESCALATE, due_key=f"notice:{uuid.uuid4().hex[:12]}",
                                            light=light.code, reason="督查室下发督办通知单", for_date=today,
@@ -439,8 +439,9 @@ def task_comment(*, actor, task_id: int, text: str, deadline: dt.date | None = N
               extra={"comment_id": comment.pk, "text": text, "proposed_deadline": _iso(deadline),
                      "current_deadline": _iso(task.deadline)})
     body = text + (f"（批示时限：{deadline.isoformat()}，待督查室确认）" if deadline else "")
-    rows = notify(recipients=[*unit_people(task.lead_unit_id), *supervisors()], kind="task_commented", task=task,
-                  title=f"领导批示：{task.title}", body=body)
+    # the level that supervises the task confirms a deadline in it: a sub-task's 本级督查室 hears of it first
+    rows = notify(recipients=[*unit_people(task.lead_unit_id), *task_supervisors(task)], kind="task_commented",
+                  task=task, title=f"领导批示：{task.title}", body=body)
     _enqueue_after_commit(rows)
     return comment
 
@@ -450,14 +451,15 @@ def _pending_deadline_change(actor, comment_id: int) -> LeaderComment:
                .select_related("task").first())
     if comment is None:
         raise NotFound()
-    if not fperms.can_decide_deadline_change(actor, comment):
+    if not fperms.can_decide_deadline_change(actor, comment.task):
         raise PermissionDenied()
     return comment
 
 
 @durable_action
 def deadline_change_confirm(*, actor, comment_id: int, version: int | None = None) -> LeaderComment:
-    """The supervision office confirms the deadline a leader's 批示 set: the task's deadline becomes it (optimistic
+    """The level supervising the task (``can_decide_deadline_change``: a sub-task's 本级督查室, or the supervision
+    office) confirms the deadline a leader's 批示 set: the task's deadline becomes it (optimistic
     locking on the task ``version`` the office read; status-guarded so a second confirmation changes nothing).
     Event TASK_DEADLINE_CHANGE_CONFIRMED with the old and new deadline; the lead unit's people are told."""
     comment = _pending_deadline_change(actor, comment_id)
@@ -471,6 +473,7 @@ def deadline_change_confirm(*, actor, comment_id: int, version: int | None = Non
     if task.status not in SUPERVISED_STATUSES:
         raise Conflict(f"当前状态“{task.get_status_display()}”不能调整时限",
                        f"no deadline change while the task is {task.status}")
+    check_subtask_deadline(task, comment.proposed_deadline)  # a parent's not before an open sub-task's
     old = task.deadline
     update_versioned_in_txn(task, version=task.version if version is None else version, conflict=TASK_CHANGED,
                             updated_at=timezone.now(), deadline=comment.proposed_deadline)
@@ -487,7 +490,8 @@ def deadline_change_confirm(*, actor, comment_id: int, version: int | None = Non
 
 @durable_action
 def deadline_change_decline(*, actor, comment_id: int, reason: str) -> LeaderComment:
-    """The supervision office does not adopt a 批示's deadline (saying why to the leader); the deadline stays.
+    """The level supervising the task (as ``deadline_change_confirm``) does not adopt a 批示's deadline (saying
+    why to the leader); the deadline stays.
     Event TASK_DEADLINE_CHANGE_DECLINED; the leader is told."""
     comment = _pending_deadline_change(actor, comment_id)
     if comment.deadline_status == DeadlineChange.DECLINED:

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Func, TextField
+from django.db.models import Func, Prefetch, Q, TextField
 from django.utils import timezone
 
 from duban.followup.workdays import add_workdays, next_report_due, workdays_until
-from duban.tasks.models import Task, TaskStatus
+from duban.tasks.models import ProgressReport, RollupMode, Task, TaskStatus, rollup_progress
 from duban.tasks.palette import NO_DEADLINE as _NO_DEADLINE
 
 GREEN, BLUE, YELLOW, RED, NONE = "green", "blue", "yellow", "red", "none"
@@ -124,45 +125,45 @@ def light_rule(*, today: dt.date, status: str, deadline: dt.date | None, start: 
 def rollup_rule(*, mode: str, today: dt.date, status: str, deadline: dt.date | None, start: dt.date | None,
                 children: list[tuple[str, str, int]], blue_from: dt.date, tolerance: int) -> tuple[str, int]:
     """The light code and progress of a task split into sub-tasks, from its children's ``(status, light code,
-    progress)`` (withdrawn ones left out by the caller), by the parent's roll-up ``mode``:
-
-    - "all" (全部办结): progress 100 once every child is closed, else the least advanced child's;
-    - "share" (按办结比例): progress is the share of children closed;
-    - "worst" (取最差灯色): progress is the children's mean, and the light is no better than the worst child's.
-
-    The light itself is ``light_rule`` on the parent's own status, deadline and start with the rolled-up
-    progress (reports come from the children, so no report of its own is due). A parent outside supervision
-    (closed, awaiting sign-off) keeps its own light."""
-    closed = [c for c in children if c[0] == TaskStatus.CLOSED]
-    progress = [100 if c[0] == TaskStatus.CLOSED else c[2] for c in children]
-    if not children:
-        rolled = 0
-    elif mode == "share":
-        rolled = round(100 * len(closed) / len(children))
-    elif mode == "all":
-        rolled = 100 if len(closed) == len(children) else min(progress)
-    else:
-        rolled = round(sum(progress) / len(progress))
+    progress)`` (withdrawn ones left out by the caller), by the parent's roll-up ``mode``: the progress is
+    ``rollup_progress`` ("all": 100 once every child is closed, else the least advanced child's; "share": the
+    share closed; "worst": the mean); the light is ``light_rule`` on the parent's own status, deadline and start
+    with that progress (reports come from the children, so no report of its own is due), and under "worst" no
+    better than the worst child's light (``worst_of``). A parent outside supervision (closed, awaiting sign-off)
+    keeps its own light. ``rollup_light`` is this rule over whole subtrees, with the reasons in words."""
+    rolled = rollup_progress(mode, [(c[0], c[2]) for c in children])
     code, _ = light_rule(today=today, status=status, deadline=deadline, start=start, progress_percent=rolled,
                          report_due=None, blue_from=blue_from, tolerance=tolerance)
-    if mode == "worst" and status in SUPERVISED_STATUSES:
-        lit = [c[1] for c in children if c[1] != NONE]
-        code = min([code, *lit], key=ORDER.index)
+    if mode == RollupMode.WORST and status in SUPERVISED_STATUSES:
+        code = worst_of([code, *(c[1] for c in children)])
     return code, rolled
 
 
+def worst_of(codes: Iterable[str]) -> str:
+    """The reddest of light codes (``ORDER``), a child without a light (closed, returned) counting for nothing."""
+    return min((c for c in codes if c != NONE), key=ORDER.index, default=NONE)
+
+
 def task_light(task: Task, today: dt.date | None = None, *, remind_days: int | None = None,
-               tolerance: int | None = None) -> Light:
-    """The light of ``task`` on ``today`` (default: the local date). Pure: no query beyond ``task.latest_report``."""
+               tolerance: int | None = None, progress: int | None = None) -> Light:
+    """The light of ``task`` on ``today`` (default: the local date) from its own row. Pure: no query beyond
+    ``task.latest_report``. A task split into sub-tasks (``rolled_progress`` set) is lit by its rolled-up progress
+    (``progress`` overrides it: ``rollup_light`` passes the one it computed) and has no report of its own due;
+    under the "worst" roll-up its light may still be redder from a sub-task, which only ``rollup_light`` (reading
+    the sub-tasks) adds: what shows or acts on a light uses that (``lights_for``)."""
     today = today or timezone.localdate()
     remind_days = settings.DUBAN_REMIND_DAYS if remind_days is None else remind_days
     tolerance = settings.DUBAN_PROGRESS_TOLERANCE if tolerance is None else tolerance
     supervised = task.status in SUPERVISED_STATUSES
-    report_due = task_report_due(task) if supervised else None
+    # (read with a default: rows given as other objects than tasks, like a test's, need not have the field)
+    rolled = getattr(task, "rolled_progress", None) if progress is None else progress
+    split = rolled is not None
+    report_due = task_report_due(task) if supervised and not split else None
     deadline = task.deadline
+    percent = rolled if split else task.progress_percent
     code, about = light_rule(today=today, status=task.status, deadline=deadline,
                              start=_local_date(task.assigned_at) if supervised else None,
-                             progress_percent=task.progress_percent, report_due=report_due,
+                             progress_percent=percent, report_due=report_due,
                              blue_from=blue_before(today, remind_days), tolerance=tolerance)
     label = LABELS[code]
     if code == GREEN and about == "closing":
@@ -176,7 +177,7 @@ def task_light(task: Task, today: dt.date | None = None, *, remind_days: int | N
                      due_key=f"report:{report_due.isoformat()}", due_date=report_due)
     if code == YELLOW:
         return Light(YELLOW, label,
-                     f"进度滞后：已过时限{elapsed_percent(task, today):.0f}%，进度仅{task.progress_percent}%",
+                     f"进度滞后：已过时限{elapsed_percent(task, today):.0f}%，进度仅{percent}%",
                      due_key=f"behind:{deadline.isoformat()}", due_date=deadline)
     if code == BLUE and about == "deadline":
         left = workdays_until(today, deadline)
@@ -196,12 +197,107 @@ def task_light(task: Task, today: dt.date | None = None, *, remind_days: int | N
 
 
 def lights_for(tasks: Iterable[Task], today: dt.date | None = None) -> dict[int, Light]:
-    """Lights of many tasks keyed by task id. A queryset is loaded once with its latest report joined, so a list
-    of any length costs one query."""
+    """Lights of many tasks keyed by task id, a split task's rolled up from its sub-tasks (``rollup_light``). A
+    queryset is loaded once with its latest report joined, so a list of any length costs one query, and one more
+    for the sub-tasks of the split ones among them under the "worst" roll-up."""
     if hasattr(tasks, "select_related"):
         tasks = tasks.select_related("latest_report")
     today = today or timezone.localdate()
-    return {task.pk: task_light(task, today) for task in tasks}
+    tasks = list(tasks)
+    lights = {task.pk: task_light(task, today) for task in tasks}
+    rolled = rollup_lights(tasks, today)
+    return {pk: rolled[pk].light if pk in rolled else light for pk, light in lights.items()}
+
+
+def rolled_light(task: Task, today: dt.date | None = None) -> Light:
+    """The light of one task as every page shows it and the follow-up acts on it (``lights_for``)."""
+    return lights_for([task], today)[task.pk]
+
+
+@dataclass(frozen=True)
+class Rolled:
+    """A task's light and progress rolled up from its sub-tasks, and how many live ones it has and how many of
+    them are closed."""
+    light: Light
+    progress: int
+    subtasks: int = 0
+    closed: int = 0
+
+
+def needs_subtasks(rolled_progress: int | None, rollup_mode: str) -> bool:
+    """Whether a task's light needs its sub-tasks' lights: a split task under the "worst" roll-up (under the
+    others its own row, with the kept rolled-up progress, says it all)."""
+    return rolled_progress is not None and rollup_mode == RollupMode.WORST
+
+
+# Prefixes OR-ed in one query at most: a statement with thousands of them costs PostgreSQL seconds to check each
+# row read against all of them (600k tasks, the reminder pass: 1,800 prefixes, 3.4 s for 11k rows).
+PREFIXES_A_QUERY = 100
+# What ``rollup_light`` reads of each task of a subtree (and ``task_light`` of a row), and its latest report's time.
+ROLLUP_FIELDS = ("id", "parent_id", "tree_path", "status", "rollup_mode", "rolled_progress", "deadline",
+                 "assigned_at", "progress_percent", "report_cycle", "report_every", "latest_report_id")
+
+
+def rollup_lights(tasks: Iterable, today: dt.date, *, chunk: int = PREFIXES_A_QUERY) -> dict[int, Rolled]:
+    """``rollup_light`` for the split tasks among ``tasks`` (model instances or anything with ``pk``,
+    ``tree_path``, ``rolled_progress`` and ``rollup_mode``) whose light needs their sub-tasks
+    (``needs_subtasks``), keyed by id: one query reads all their descendants by ``tree_path`` prefix (a page's
+    worth; a path under another asked for is read once; more than ``chunk`` tasks, as in the reminder pass, a
+    query a chunk), and one their latest reports; none when there are none."""
+    wanted = {t.pk for t in tasks if needs_subtasks(t.rolled_progress, t.rollup_mode)}
+    tops = _top_paths([t.tree_path for t in tasks if t.pk in wanted])
+    subtree = []
+    for start in range(0, len(tops), chunk):
+        found = functools.reduce(operator.or_, (Q(tree_path__startswith=p) for p in tops[start:start + chunk]))
+        # what the rule reads of each task; the latest reports by their ids in a second query, not joined: over
+        # many prefixes PostgreSQL misjudges the rows and hashes every report for the join (600k tasks: 4 s)
+        subtree += Task.objects.filter(found).only(*ROLLUP_FIELDS).prefetch_related(
+            Prefetch("latest_report", queryset=ProgressReport.objects.only("id", "created_at")))
+    return {pk: node for pk, node in rollup_light(subtree, today).items() if pk in wanted}
+
+
+def _top_paths(paths: Iterable[str]) -> list[str]:
+    """The paths not under another of them, sorted (a subtree read once). Sorted, the paths under one come right
+    after it (all that start with it), so each is tested against the last one kept only."""
+    tops: list[str] = []
+    for path in sorted(set(paths)):
+        if not tops or not path.startswith(tops[-1]):
+            tops.append(path)
+    return tops
+
+
+def rollup_light(subtree: list[Task], today: dt.date) -> dict[int, Rolled]:
+    """Every task of ``subtree`` (whole subtrees: each task's descendants are in it, as a ``tree_path`` prefix read
+    gives them) with its light and progress, a task with live sub-tasks rolled up from them bottom-up through any
+    depth by its ``rollup_mode`` (the rule of ``rollup_rule``, with reasons in words). A withdrawn sub-task and
+    everything below it leave its parent's roll-up. Under "worst" a sub-task redder than the parent's own light
+    gives the parent its light, its reason and its occurrence (``due_key`` "sub<id>:…"), so the reminder pass
+    follows a red child to the parent's lead unit once per such occurrence. Pure: no query beyond each task's
+    ``latest_report``."""
+    children: dict[int, list[Task]] = {}
+    for t in subtree:
+        if t.status != TaskStatus.WITHDRAWN:
+            children.setdefault(t.parent_id, []).append(t)
+    rolled: dict[int, Rolled] = {}
+    for t in sorted(subtree, key=lambda t: -t.tree_path.count("/")):  # deepest first: children before parents
+        kids = [(k, rolled[k.pk]) for k in children.get(t.pk, ())]
+        if not kids:
+            rolled[t.pk] = Rolled(task_light(t, today), 100 if t.status == TaskStatus.CLOSED else t.progress_percent)
+            continue
+        progress = rollup_progress(t.rollup_mode, [(k.status, node.progress) for k, node in kids])
+        light = task_light(t, today, progress=progress)
+        if t.rollup_mode == RollupMode.WORST and t.status in SUPERVISED_STATUSES:
+            worst = worst_of(node.light.code for _, node in kids)
+            if worst != NONE and ORDER.index(worst) < ORDER.index(light.code):
+                k, node = next((k, node) for k, node in kids if node.light.code == worst)
+                child = node.light
+                # the reason names no sub-task: a reader of the parent need not be one of the sub-task
+                light = Light(child.code, child.label, f"有子任务{child.reason}",
+                              due_key=f"sub{k.pk}:{child.due_key}"[:60] if child.due_key else "",
+                              due_date=child.due_date, overdue_days=child.overdue_days)
+        closed = sum(1 for k, _ in kids if k.status == TaskStatus.CLOSED)
+        rolled[t.pk] = Rolled(light, 100 if t.status == TaskStatus.CLOSED else progress, len(kids), closed)
+    return rolled
 
 
 class UtcText(Func):
@@ -230,7 +326,7 @@ class LightCodes:
     ``duban/followup/tests/test_lights.py`` checks it against ``task_light`` over generated tasks and dates."""
 
     FIELDS = ("status", "deadline", "assigned_at", "progress_percent", "report_cycle", "report_every",
-              "latest_report__created_at")
+              "latest_report__created_at", "rolled_progress")
 
     @classmethod
     def columns(cls) -> list:
@@ -302,16 +398,84 @@ class LightCodes:
             return due
 
     def __call__(self, status, deadline, assigned_at, progress_percent, report_cycle, report_every,
-                 reported_at) -> str:
+                 reported_at, rolled_progress=None) -> str:
+        """The code of a task's own row, as ``task_light``: a split task (``rolled_progress`` set) by its kept
+        rolled-up progress with no report of its own due. Under the "worst" roll-up a sub-task may make it
+        redder, which this pass over plain rows does not read (``needs_subtasks``: callers that show or act on a
+        light add it through ``rollup_lights``; the tallies count each sub-task in its own right instead)."""
         if status not in SUPERVISED_STATUSES:
             return GREEN if status == TaskStatus.CLOSE_REQUESTED else NONE
         start = self.local_date(assigned_at)
-        since = self.local_date(reported_at) if reported_at is not None else start
         report_due = None
-        if since is not None:
-            report_due = self._due(report_cycle, report_every, since)
-            if report_due is not None and deadline is not None and report_due >= deadline:
-                report_due = None
+        if rolled_progress is not None:
+            progress_percent = rolled_progress
+        else:
+            since = self.local_date(reported_at) if reported_at is not None else start
+            if since is not None:
+                report_due = self._due(report_cycle, report_every, since)
+                if report_due is not None and deadline is not None and report_due >= deadline:
+                    report_due = None
         return light_rule(today=self.today, status=status, deadline=deadline, start=start,
                           progress_percent=progress_percent, report_due=report_due, blue_from=self.blue_before,
                           tolerance=self.tolerance)[0]
+
+
+class RollupCodes:
+    """``rollup_light``'s codes over plain rows (``FIELDS``), for passes over thousands of tasks that keep only a
+    code (the lights list): each row's own code by ``LightCodes`` (a split task's with its kept rolled-up
+    progress), and a split task under "worst" made no better than its reddest lit sub-task, bottom-up through any
+    depth. Rows are ``add``-ed as streamed; a task needing its sub-tasks is held back (``add`` returns None) until
+    ``code_of`` after the stream. Only lit sub-tasks matter (``worst_of`` passes over the others, and a sub-task
+    outside supervision takes no floor from below), so a stream of every lit task (the office's) holds all it
+    needs; for a narrower one, ``fill`` reads the lit descendants of the held-back tasks by ``tree_path`` prefix,
+    a chunk of tasks a query. Memory: a code per split task, not per row.
+    ``duban/followup/tests/test_rollup_everywhere.py`` checks it against ``lights_for``."""
+
+    FIELDS = ("pk", "parent_id", "rollup_mode", *LightCodes.FIELDS)
+    LIT = (*SUPERVISED_STATUSES, TaskStatus.CLOSE_REQUESTED)
+    RANK = {code: i for i, code in enumerate(ORDER)}
+
+    def __init__(self, codes: LightCodes):
+        self.codes = codes
+        self.held: dict[int, str] = {}  # pk -> own code
+        self.worst_child: dict[int, str] = {}  # parent id -> the reddest own code of its lit sub-tasks
+        self.split_kids: dict[int, set[int]] = {}  # parent id -> its sub-tasks that are held back themselves
+        self._rolled: dict[int, str] = {}
+
+    @classmethod
+    def columns(cls) -> list:
+        return [*cls.FIELDS[:3], *LightCodes.columns()]
+
+    def add(self, pk, parent_id, rollup_mode, *values) -> str | None:
+        code = self.codes(*values)
+        held = values[-1] is not None and rollup_mode == RollupMode.WORST and values[0] in SUPERVISED_STATUSES
+        if parent_id is not None and code != NONE and values[0] in self.LIT:
+            worst = self.worst_child.get(parent_id)
+            if worst is None or self.RANK[code] < self.RANK[worst]:
+                self.worst_child[parent_id] = code
+            if held:
+                self.split_kids.setdefault(parent_id, set()).add(pk)
+        if held:
+            self.held[pk] = code
+            return None
+        return code
+
+    def fill(self, chunk: int = PREFIXES_A_QUERY) -> None:
+        """Read the lit descendants of the held-back tasks, for a stream narrower than every lit task (rows
+        streamed already come again: adding one twice changes nothing)."""
+        held = list(self.held)
+        tops = _top_paths(path for start in range(0, len(held), 1000)
+                          for path in Task.objects.filter(pk__in=held[start:start + 1000])
+                          .values_list("tree_path", flat=True))
+        for start in range(0, len(tops), chunk):
+            found = functools.reduce(operator.or_, (Q(tree_path__startswith=p) for p in tops[start:start + chunk]))
+            for row in Task.objects.filter(found, status__in=self.LIT).values_list(*self.columns()):
+                self.add(*row)
+
+    def code_of(self, pk: int) -> str:
+        """The rolled-up code of a held-back task (after the stream, and ``fill`` if it was narrower)."""
+        code = self._rolled.get(pk)
+        if code is None:
+            code = self._rolled[pk] = worst_of((self.held[pk], self.worst_child.get(pk, NONE),
+                                                *(self.code_of(k) for k in self.split_kids.get(pk, ()))))
+        return code

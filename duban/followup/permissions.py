@@ -47,9 +47,13 @@ def can_watch_task(user, task) -> bool:
     return perms.role_of(user) == Role.LEADER
 
 
-def can_decide_deadline_change(user, comment) -> bool:
-    """A deadline set in a 批示 takes effect only when the supervision office confirms it."""
-    return perms.is_supervisor(user)
+def can_decide_deadline_change(user, task) -> bool:
+    """A deadline set in a 批示 takes effect only when confirmed (or declined) by the level that supervises the
+    task: for a sub-task a unit issued, that unit's own supervision office (本级督查室, ``supervises_task``); the
+    supervision office may for every task, as before there were levels."""
+    if perms.is_supervisor(user):
+        return True
+    return perms.supervises_task(user, task)
 
 
 def can_edit_contact(user, person) -> bool:

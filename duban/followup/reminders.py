@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from duban.core.audit import system_actor
 from duban.followup.actions import reminder_send
-from duban.followup.lights import STAGE_OF, SUPERVISED_STATUSES, LightCodes, task_light
+from duban.followup.lights import STAGE_OF, SUPERVISED_STATUSES, LightCodes, RollupCodes, lights_for
 from duban.followup.models import ReminderSent
 from duban.followup.workdays import is_workday
 from duban.tasks.models import Task
@@ -45,23 +45,30 @@ def reminders_steps(*, today: dt.date, batch: int = 2000) -> Iterator[PlannedRem
     ``batch`` by id range as plain columns, classifies them by the light rule (``LightCodes``), and loads as
     model instances only those whose light calls for a step, with the steps already taken for the same id range:
     memory and every statement stay the same size however many tasks there are (no parameter list longer than a
-    batch)."""
+    batch). A split task follows its rolled-up light (never a report of its own, which comes from its
+    sub-tasks; under the "worst" roll-up no better than its reddest sub-task): ``RollupCodes`` sorts the batch,
+    reading the sub-tasks of its split ones by prefix, and ``lights_for`` words the light of those staged."""
     supervised = Task.objects.filter(status__in=SUPERVISED_STATUSES)
     codes = LightCodes(today)
     after = 0
     while True:
-        rows = list(supervised.filter(pk__gt=after).order_by("pk").values_list("pk", *LightCodes.columns())[:batch])
+        rows = list(supervised.filter(pk__gt=after).order_by("pk").values_list(*RollupCodes.columns())[:batch])
         if not rows:
             return
         first, after = rows[0][0], rows[-1][0]
-        staged = [pk for pk, *values in rows if codes(*values) in STAGE_OF]
+        rollup = RollupCodes(codes)
+        own = {row[0]: rollup.add(*row) for row in rows}
+        if rollup.held:
+            rollup.fill()
+        staged = [pk for pk, code in own.items() if (rollup.code_of(pk) if code is None else code) in STAGE_OF]
         if not staged:
             continue
         taken = set(ReminderSent.objects.filter(task_id__gte=first, task_id__lte=after)
                     .values_list("task_id", "stage", "due_key"))
-        for task in (Task.objects.filter(pk__in=staged).select_related("latest_report", "lead_unit")
-                     .order_by("pk")):
-            light = task_light(task, today)
+        tasks = list(Task.objects.filter(pk__in=staged).select_related("latest_report", "lead_unit").order_by("pk"))
+        lights = lights_for(tasks, today)
+        for task in tasks:
+            light = lights[task.pk]
             if light.stage is None or (task.pk, light.stage, light.due_key) in taken:
                 continue
             yield PlannedReminder(task_id=task.pk, task_title=task.title,

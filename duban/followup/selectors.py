@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
-from duban.followup.lights import (LABELS, ORDER, SUPERVISED_STATUSES, Light, LightCodes, blue_before,
-                                   lights_for, rollup_rule, task_light)
+from duban.followup.lights import (ORDER, SUPERVISED_STATUSES, Light, LightCodes, RollupCodes, lights_for,
+                                   rolled_light, rollup_light)
 from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
                                    ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
@@ -23,37 +23,58 @@ from duban.tasks.models import OPEN_STATUSES, ProgressReport, ReportFile, Report
 
 def task_light_get(*, viewer, task_id: int, today: dt.date | None = None) -> tuple[Task, Light]:
     task = task_selectors.task_get(viewer=viewer, task_id=task_id)
-    return task, task_light(task, today)
+    return task, rolled_light(task, today)
 
 
 def light_page(*, viewer, code: str | None = None, unit_id: int | None = None, today: dt.date | None = None,
                offset: int = 0, limit: int = 100) -> tuple[list[tuple[Task, Light]], int]:
     """One page of the open tasks the viewer may see with their lights, reddest first (then by deadline, none
     last, then id), and how many there are. The scope, status and unit filters are SQL; each row's light comes
-    from the one light rule (``LightCodes``) over plain columns streamed in chunks, keeping only the
-    ``offset + limit`` first in order (a heap), so memory is bounded by the page, not the data; the page's tasks
-    are then read by their ids (at most ``limit``) with their lights in words."""
+    from the one light rule (``LightCodes``) over plain columns streamed in chunks, a split task's rolled up from
+    its sub-tasks (``RollupCodes``), keeping only the ``offset + limit`` first in order (a heap), so memory is
+    bounded by the page and the split tasks, not the data; the page's tasks are then read by their ids (at most
+    ``limit``) with their lights in words (``lights_for``)."""
     today = today or timezone.localdate()
     qs = task_selectors.task_list(viewer=viewer, unit_id=unit_id).filter(
         status__in=[*SUPERVISED_STATUSES, TaskStatus.CLOSE_REQUESTED])
-    codes = LightCodes(today)
+    rollup = RollupCodes(LightCodes(today))
     rank = {light: i for i, light in enumerate(ORDER)}
     matched = 0
+    deadlines: dict[int, dt.date | None] = {}  # of the split tasks held back until their sub-tasks are read
+
+    def keep(pk, deadline, light):
+        nonlocal matched
+        if code is None or light == code:
+            matched += 1
+            return rank[light], deadline is None, deadline or today, pk
+        return None
 
     def keys():
-        nonlocal matched
         rows = (qs.select_related(None).prefetch_related(None).order_by()
-                .values_list("pk", "deadline", *LightCodes.columns()).iterator(chunk_size=2000))
-        for pk, deadline, *values in rows:
-            light = codes(*values)
-            if code is None or light == code:
-                matched += 1
-                yield rank[light], deadline is None, deadline or today, pk
+                .values_list("deadline", *RollupCodes.columns()).iterator(chunk_size=2000))
+        for deadline, *values in rows:
+            light = rollup.add(*values)
+            if light is None:
+                deadlines[values[0]] = deadline
+                continue
+            key = keep(values[0], deadline, light)
+            if key is not None:
+                yield key
 
-    first = heapq.nsmallest(offset + limit, keys())
+    def split_keys():  # runs after ``keys`` has read every row (``chain`` is lazy)
+        if not (perms.is_office(viewer) and unit_id is None):  # the stream held every lit task otherwise
+            rollup.fill()
+        for pk, deadline in deadlines.items():
+            key = keep(pk, deadline, rollup.code_of(pk))
+            if key is not None:
+                yield key
+
+    first = heapq.nsmallest(offset + limit, itertools.chain(keys(), split_keys()))
     ids = [key[-1] for key in first[offset:]]
-    tasks = {t.pk: t for t in Task.objects.filter(pk__in=ids).select_related("latest_report", "lead_unit")}
-    return [(tasks[pk], task_light(tasks[pk], today)) for pk in ids], matched
+    tasks = list(Task.objects.filter(pk__in=ids).select_related("latest_report", "lead_unit"))
+    lights = lights_for(tasks, today)
+    by_id = {t.pk: t for t in tasks}
+    return [(by_id[pk], lights[pk]) for pk in ids], matched
 
 
 def reddest_first(tasks: list[Task], today: dt.date | None) -> list[tuple[Task, Light]]:
@@ -141,10 +162,11 @@ class TaskFollowup:
     open_subtasks: int = 0  # a close request on a split task: its sub-tasks still open (sign-off needs a reason)
 
 
-def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFollowup:
+def task_followup(*, viewer, task: Task, today: dt.date | None = None, light: Light | None = None) -> TaskFollowup:
     """Everything the follow-up section of a task page shows. ``task`` must be one the viewer may see (it comes
     from ``task_get``); this checks again so a template cannot leak another unit's task, unless ``task_get``
-    read it for this same viewer (``in_scope_of``: the check would repeat the one that read it)."""
+    read it for this same viewer (``in_scope_of``: the check would repeat the one that read it). ``light``: the
+    task's light when the page has it already (its tree's roll-up), else read (``rolled_light``)."""
     if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
             pk=task.pk).exists():
         raise NotFound()
@@ -165,7 +187,7 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None) -> TaskFo
         coop_parts = [(names[unit_id], done) for unit_id, done in filed.items()]
     supervised = task.status in SUPERVISED_STATUSES
     return TaskFollowup(
-        task=task, light=task_light(task, today), reminders=reminders, extensions=extensions,
+        task=task, light=light or rolled_light(task, today), reminders=reminders, extensions=extensions,
         pending_extension=pending, close_request=close_request, close_files=close_files,
         coop_parts=coop_parts,
         can_request_extension=supervised and pending is None and fperms.can_request_extension(viewer, task),
@@ -213,7 +235,7 @@ def task_top(*, viewer, task: Task, commented: bool = True) -> TaskTop:
                 and TaskWatch.objects.filter(user=viewer, task_id=task.pk, active=True).exists())
     return TaskTop(task=task, comments=comments, returned_close=returned, watching=watching,
                    can_comment=fperms.can_comment_on_task(viewer, task), can_watch=fperms.can_watch_task(viewer, task),
-                   can_decide_deadline=perms.is_supervisor(viewer))
+                   can_decide_deadline=fperms.can_decide_deadline_change(viewer, task))
 
 
 def comment_list(*, viewer, task_id: int) -> QuerySet[LeaderComment]:
@@ -295,13 +317,13 @@ def _path_key(task: Task) -> tuple[int, ...]:
 def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree | None:
     """The tree a task belongs to as its page shows it: the ancestors the viewer may see, then the task and its
     whole subtree with each node's light and progress, a node with sub-tasks rolled up from them by its
-    ``rollup_mode`` (``rollup_rule``, bottom up). None for a task never split nor split from another. Reads by
+    ``rollup_mode`` (``rollup_light``, bottom up). None for a task never split nor split from another. Reads by
     the materialized path: one prefix query for the subtree, one for which of it the viewer may see, one for the
     ancestors (no walk per level)."""
     if not task.tree_path:
         return None
-    if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
-            pk=task.pk).exists():
+    if (not task_selectors.in_scope_of(task, viewer) and not task_selectors.read_above_scope(task, viewer)
+            and not perms.tasks_visible_to(viewer).filter(pk=task.pk).exists()):
         raise NotFound()
     today = today or timezone.localdate()
     # A withdrawn sub-task leaves the tree with everything below it; the task shown is always its top, withdrawn
@@ -312,34 +334,13 @@ def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree |
     subtree = [t for t in subtree if not any(t.tree_path.startswith(path) for path in gone)]
     ids = [t.pk for t in subtree]
     visible = set(perms.tasks_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    # every task above one the viewer may read is readable too (``perms.can_read_ancestor_task``)
     above = [int(part) for part in task.tree_path.strip("/").split("/")[:-1]]
-    ancestors = sorted(perms.tasks_visible_to(viewer).filter(pk__in=above).only("id", "title", "tree_path"),
-                       key=_path_key)
-    children: dict[int, list[Task]] = {}
-    for t in subtree:
-        children.setdefault(t.parent_id, []).append(t)
-    blue_from = blue_before(today, settings.DUBAN_REMIND_DAYS)
+    ancestors = sorted(Task.objects.filter(pk__in=above).only("id", "title", "tree_path"), key=_path_key)
     base = task.tree_path.count("/")
-    rolled: dict[int, TreeNode] = {}
-    for t in sorted(subtree, key=lambda t: -t.tree_path.count("/")):  # deepest first: children before parents
-        kids = [rolled[c.pk] for c in children.get(t.pk, ())]
-        depth = t.tree_path.count("/") - base
-        if not kids:
-            rolled[t.pk] = TreeNode(t, depth, task_light(t, today),
-                                    100 if t.status == TaskStatus.CLOSED else t.progress_percent, visible=t.pk in visible)
-            continue
-        supervised = t.status in SUPERVISED_STATUSES
-        code, progress = rollup_rule(
-            mode=t.rollup_mode, today=today, status=t.status, deadline=t.deadline,
-            start=timezone.localdate(t.assigned_at) if supervised and t.assigned_at else None,
-            children=[(k.task.status, k.light.code, k.progress) for k in kids], blue_from=blue_from,
-            tolerance=settings.DUBAN_PROGRESS_TOLERANCE)
-        closed = sum(1 for k in kids if k.task.status == TaskStatus.CLOSED)
-        # outside supervision (awaiting sign-off, closed) a parent keeps its own light, as ``rollup_rule`` says
-        light = (Light(code, LABELS[code], f"由{len(kids)}项子任务汇总：已办结{closed}项") if supervised
-                 else task_light(t, today))
-        rolled[t.pk] = TreeNode(t, depth, light, 100 if t.status == TaskStatus.CLOSED else progress,
-                                subtasks=len(kids), closed=closed, visible=t.pk in visible)
-    nodes = sorted(rolled.values(), key=lambda n: _path_key(n.task))
-    open_subtasks = sum(1 for c in children.get(task.pk, ()) if c.status in OPEN_STATUSES)
+    rolled = rollup_light(subtree, today)  # the one roll-up: lists, the lights API and the reminders use it too
+    nodes = sorted((TreeNode(t, t.tree_path.count("/") - base, rolled[t.pk].light, rolled[t.pk].progress,
+                             subtasks=rolled[t.pk].subtasks, closed=rolled[t.pk].closed, visible=t.pk in visible)
+                    for t in subtree), key=lambda n: _path_key(n.task))
+    open_subtasks = sum(1 for c in subtree if c.parent_id == task.pk and c.status in OPEN_STATUSES)
     return TaskTree(ancestors=ancestors, nodes=nodes, open_subtasks=open_subtasks)

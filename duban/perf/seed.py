@@ -36,7 +36,7 @@ from django.db import connection, connections, models, transaction
 from duban.core.audit import EventType
 from duban.core.models import Area, AuditChainHead, AuditEvent, Profile, Unit, event_hasher
 from duban.meetings.models import Meeting
-from duban.tasks.models import ProgressReport, Task
+from duban.tasks.models import ProgressReport, Task, TaskStatus, rollup_progress
 
 BENCH_PASSWORD = "Bench-pass-2026!"
 UTC = dt.timezone.utc
@@ -405,6 +405,29 @@ class _Trees:
                    None, mid)
 
 
+def _fill_rolled_progress() -> None:
+    """Each split task's kept ``rolled_progress``, as the actions keep it (``rollup_refresh_in_txn``): from its
+    live sub-tasks by ``rollup_progress``, a split sub-task counting with its own rolled-up progress, deepest
+    first. One read of the tasks in trees, one update per value."""
+    rows = list(Task.objects.exclude(tree_path="").values_list("pk", "parent_id", "tree_path", "status",
+                                                                 "progress_percent", "rollup_mode"))
+    children: dict[int, list] = {}
+    for row in rows:
+        if row[1] is not None and row[3] != TaskStatus.WITHDRAWN:
+            children.setdefault(row[1], []).append(row)
+    effective: dict[int, int] = {}
+    rolled: dict[int, list[int]] = {}
+    for pk, _, path, _, own, mode in sorted(rows, key=lambda r: -r[2].count("/")):
+        kids = children.get(pk)
+        if kids:
+            value = rollup_progress(mode, [(kid[3], effective[kid[0]]) for kid in kids])
+            rolled.setdefault(value, []).append(pk)
+        effective[pk] = value if kids else own
+    for value, ids in rolled.items():
+        for start in range(0, len(ids), 5000):
+            Task.objects.filter(pk__in=ids[start:start + 5000]).update(rolled_progress=value)
+
+
 def _sqlite_value(value):
     if isinstance(value, dt.datetime):
         # Django stores aware datetimes on SQLite as naive UTC text; the seed's are UTC already
@@ -725,6 +748,8 @@ def _seed_in_txn(*, rng, today, n_tasks, summary, enc, step, t, trees=None):
     through = Task.coop_units.through
     w = _Writer(through, ["task_id", "unit_id"])
     summary.coop_links = w.write((p[0], u) for p in plan for u in p[6])
+    if split_parents:
+        _fill_rolled_progress()
     t = step("meetings+tasks", t)
 
     # --- progress reports -------------------------------------------------------------------------------------

@@ -274,7 +274,10 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
         scoped = scoped.filter(deadline__lte=filters.date_to)
     # The figures of the home page (one implementation), then the lights per area and unit: red (supervised and
     # past the deadline, which ``task_light`` checks first) and green while awaiting sign-off from the same grouped
-    # counts, the others through the light rule (``LightCodes``) over the supervised tasks not yet due.
+    # counts, the others through the light rule (``LightCodes``) over the supervised tasks not yet due. A task
+    # split into sub-tasks is counted by its own row with its kept rolled-up progress (``Task.rolled_progress``):
+    # exactly its light under the "all" and "share" roll-ups; under "worst" the floor of its reddest sub-task is
+    # not added here, since that sub-task is counted in its own right in the same tally (a task list shows it).
     stats = task_stats(viewer=viewer, tasks=scoped, unfiltered=filters == DashboardFilters(), today=today)
     areas = {row["id"]: row for row in stats.by_area}
     units = {row["id"]: row for row in stats.by_unit}
@@ -450,9 +453,9 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
                  subtree_id: int | None = None, today: dt.date | None = None) -> tuple[list[LedgerLine], str]:
     """The rows of an exported ledger (every column of ``ledger.LEDGER_COLUMNS``), with a subtitle naming the
     filters; with ``subtree_id``, the tasks led in that unit subtree (``Subtree``). Three queries whatever the size
-    (two more for a subtree): the tasks with their meeting, area, lead unit and latest report; the names of their
+    (two more for a subtree, one for the sub-tasks of split ones): the tasks with their meeting, area, lead unit and latest report; the names of their
     cooperating units in the units' own order; the follow-ups (督办次数) per task."""
-    from duban.followup.lights import task_light
+    from duban.followup.lights import lights_for
     from duban.followup.models import ReminderSent
     from duban.reports.ledger import task_key
 
@@ -476,9 +479,11 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
                    "meeting__date_text", "area__name", "lead_unit__name", "lead_unit__contact_name",
                    "lead_unit__contact_phone", "latest_report__text",
                    "latest_report__status", "latest_report__request_close", "latest_report__review_comment",
-                   "latest_report__created_at"))
+                   "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path"))
+    tasks = list(tasks)
+    lights = lights_for(tasks, today)  # a split task's rolled up: one more read for the split ones' sub-tasks
     for task in tasks:
-        light = task_light(task, today)
+        light = lights[task.pk]
         source = ledger_source(task.meeting)
         lines.append(LedgerLine(source, {
             "任务编号": task_key(task.pk), "上级任务编号": task_key(task.parent_id) if task.parent_id else "",

@@ -29,7 +29,8 @@ from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.extraction.directives import has_modal
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenceRule, Priority, ProgressReport,
-                                ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus)
+                                ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus,
+                                rollup_progress)
 from duban.tasks.selectors import close_evidence_required_for, coop_parts_in
 from duban.tasks.signals import task_closed, task_closing
 
@@ -88,8 +89,12 @@ def task_lock_in_txn(task_id: int) -> Task:
 
 
 def task_lock_visible_in_txn(actor, task_id: int) -> Task:
-    """The task as the actor may see it; ``NotFound`` alike for missing and out of scope."""
+    """The task as the actor may see it; ``NotFound`` alike for missing and out of scope, ``PermissionDenied``
+    for a task the actor may only read as the ancestor of one it sees (``perms.can_read_ancestor_task``)."""
     if not perms.tasks_visible_to(actor).filter(pk=task_id).exists():
+        above = Task.objects.filter(pk=task_id).exclude(tree_path="").only("id", "tree_path").first()
+        if above is not None and perms.can_read_ancestor_task(actor, above):
+            raise PermissionDenied()
         raise NotFound()
     return task_lock_in_txn(task_id)
 
@@ -98,9 +103,34 @@ TASK_CHANGED = ("该事项已被他人修改，请刷新后重试", "the task wa
 
 
 def _bump(task: Task, *, expected_version: int | None = None, **fields) -> None:
-    """Optimistic locking: the row changes only if nobody changed it since ``expected_version`` was read."""
+    """Optimistic locking: the row changes only if nobody changed it since ``expected_version`` was read. A
+    sub-task whose status or progress changes passes the change up to its parent's roll-up."""
     update_versioned_in_txn(task, version=task.version if expected_version is None else expected_version,
                             conflict=TASK_CHANGED, updated_at=timezone.now(), **fields)
+    if task.parent_id is not None and ("status" in fields or "progress_percent" in fields):
+        rollup_refresh_in_txn(task_id=task.parent_id)
+
+
+def rollup_refresh_in_txn(*, task_id: int) -> None:
+    """Keep ``Task.rolled_progress`` of task ``task_id`` and of every task above it, nearest first, from their live
+    (not withdrawn) sub-tasks, in the caller's transaction, after the sub-task's own write and before the audit
+    chain head (``duban.core.txn``'s lock order: a task, then its ancestors from the nearest up). Each is locked
+    before its sub-tasks are read, so two sub-tasks changing at once cannot both write a roll-up computed without
+    the other's change. Stops at the first one left unchanged (the ones above depend only on it). No event: the
+    value is derived, and the sub-task's change is audited by its action."""
+    path = Task.objects.filter(pk=task_id).values_list("tree_path", flat=True).first()
+    if not path:
+        return
+    for pk in reversed([int(part) for part in path.strip("/").split("/")]):
+        mode, before = Task.objects.select_for_update().filter(pk=pk).values_list(
+            "rollup_mode", "rolled_progress").get()
+        children = [(status, own if rolled is None else rolled) for status, own, rolled in
+                    Task.objects.filter(parent_id=pk).exclude(status=TaskStatus.WITHDRAWN)
+                    .values_list("status", "progress_percent", "rolled_progress")]
+        after = rollup_progress(mode, children) if children else None
+        if after == before:
+            return
+        Task.objects.filter(pk=pk).update(rolled_progress=after)
 
 
 def _check_units(lead_unit_id, coop_unit_ids) -> list[int]:
@@ -671,6 +701,7 @@ def task_decompose(*, actor, task_id: int, version: int, parts: list[dict], roll
         if part["coop_unit_ids"]:
             child.coop_units.set(part["coop_unit_ids"])
         children.append((child, part))
+    rollup_refresh_in_txn(task_id=task.pk)  # the parent's progress now comes from its sub-tasks (and above it)
     for child, part in children:  # the audit chain after every row: lock order
         audit_log(actor=actor, event_type=EventType.SUBTASK_ISSUED, task=child, meeting=task.meeting,
                   target_unit=child.lead_unit,

@@ -84,6 +84,27 @@ class RollupMode(models.TextChoices):
     ALL = "all", _("全部办结")
 
 
+def rollup_progress(mode: str, children: list[tuple[str, int]]) -> int:
+    """The progress of a task split into sub-tasks from its children's ``(status, progress)`` (a split child's
+    progress is its own rolled-up one; withdrawn children left out by the caller), by the parent's roll-up mode:
+
+    - "all" (全部办结): 100 once every child is closed, else the least advanced child's;
+    - "share" (按办结比例): the share of children closed;
+    - "worst" (取最差灯色): the children's mean (its light is no better than the worst child's: the lights'
+      ``rollup_rule``).
+
+    A closed child counts 100 whatever it reported. 0 without children."""
+    if not children:
+        return 0
+    progress = [100 if status == TaskStatus.CLOSED else percent for status, percent in children]
+    closed = sum(1 for status, _ in children if status == TaskStatus.CLOSED)
+    if mode == RollupMode.SHARE:
+        return round(100 * closed / len(children))
+    if mode == RollupMode.ALL:
+        return 100 if closed == len(children) else min(progress)
+    return round(sum(progress) / len(progress))
+
+
 class Task(models.Model):
     kind = models.CharField(_("类型"), max_length=20, choices=TaskKind.choices, default=TaskKind.MEETING)
     meeting = models.ForeignKey("meetings.Meeting", null=True, blank=True, on_delete=models.PROTECT,
@@ -130,6 +151,13 @@ class Task(models.Model):
                                      related_name="issued_tasks")
     rollup_mode = models.CharField(_("汇总方式"), max_length=10, choices=RollupMode.choices,
                                    default=RollupMode.WORST)
+    # The progress a task split into sub-tasks takes from them (``rollup_progress`` by
+    # ``rollup_mode``, withdrawn sub-tasks left out); None for a task without live sub-tasks, which is also how a
+    # light knows a task is split. Derived, like a cache: it depends only on the sub-tasks' status and progress
+    # (not on the date), so the action that changes a sub-task keeps it, up through every ancestor, in the same
+    # transaction (``duban.tasks.actions.rollup_refresh_in_txn``). Not audited: the sub-task's own change is.
+    # Stored so that whatever reads lights from plain columns (lists, tallies, the reminder pass) sees it.
+    rolled_progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["meeting_id", "seq", "id"]

@@ -70,7 +70,7 @@ def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdu
 # and latest report (~300 objects) cost more than the rest of the page.
 LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent", "meeting_id", "meeting__title",
                    "lead_unit__name", "area__name", "assigned_at", "report_cycle", "report_every",
-                   "latest_report__created_at")
+                   "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path")
 
 
 def task_list_page_values(*, viewer, status: str | None = None, area_id: int | None = None,
@@ -113,6 +113,26 @@ def task_get(*, viewer, task_id: int) -> Task:
         raise NotFound()
     task.read_in_scope_of = viewer  # see ``in_scope_of``
     return task
+
+
+def task_page_get(*, viewer, task_id: int) -> tuple[Task, bool]:
+    """The task a task page shows and whether the viewer reads it in full: a task in scope (``task_get``), or,
+    read-only and in part (title, deadline, issuing unit, status, tree), a task above one the viewer may see
+    (``perms.can_read_ancestor_task``); ``NotFound`` otherwise."""
+    try:
+        return task_get(viewer=viewer, task_id=task_id), True
+    except NotFound:
+        task = (Task.objects.filter(pk=task_id).exclude(tree_path="").select_related("issuing_unit", "lead_unit")
+                .first())
+        if task is None or not perms.can_read_ancestor_task(viewer, task):
+            raise
+        task.read_above_scope_of = viewer  # see ``read_above_scope``
+        return task, False
+
+
+def read_above_scope(task: Task, viewer) -> bool:
+    """True when ``task_page_get`` read ``task`` for this very ``viewer`` as an ancestor of a task in its scope."""
+    return getattr(task, "read_above_scope_of", None) is viewer
 
 
 def in_scope_of(task: Task, viewer) -> bool:

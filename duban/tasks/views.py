@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape as quote
+from types import SimpleNamespace
 
 from django import forms
 from django.contrib import messages
@@ -29,7 +30,8 @@ from duban.core.files import file_response
 from duban.core.selectors import area_list, unit_list, unit_name_at
 from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate, select_options,
                               select_options_marked)
-from duban.followup.templatetags.followup_tags import light_badge_of_values
+from duban.followup.lights import rollup_lights
+from duban.followup.templatetags.followup_tags import light_badge_of_values, light_of
 from duban.meetings.selectors import meeting_choices
 from duban.tasks import actions, palette, selectors
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ReportStatus, RollupMode, TaskStatus,
@@ -187,17 +189,20 @@ def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
     line and ties each row to its sentence in the communique (``data-span-for``)."""
     rows = list(rows)
     coops = selectors.task_coop_unit_names(task_ids=[row[0] for row in rows])
+    # A split task under the "worst" roll-up takes its light from its sub-tasks too: one read for the page's.
+    rolled = rollup_lights([SimpleNamespace(pk=row[0], rolled_progress=row[14], rollup_mode=row[15],
+                                            tree_path=row[16]) for row in rows], today)
     labels = {value: quote(str(label)) for value, label in TaskStatus.choices}  # in the active language
     prefix = reverse("tasks:list")
     out = []
     for (pk, seq, title, status, deadline, pct, meeting_id, meeting_title, lead_name, area_name, assigned_at,
-         report_cycle, report_every, reported_at, *_) in rows:
+         report_cycle, report_every, reported_at, rolled_progress, _mode, _path, *_) in rows:
         lead = quote(lead_name or "—")
         units = lead
         if pk in coops:
             units += '<div class="text-muted">配合：' + "、".join(quote(name) for name in coops[pk]) + "</div>"
         late = is_late(status, deadline, today)
-        pct = int(pct)
+        pct = int(pct if rolled_progress is None or status == TaskStatus.CLOSED else rolled_progress)
         out.append(mark_safe(TASK_ROW.format(  # every part escaped above
             attrs=f' data-span-for="{int(pk)}"' if in_meeting else "",
             seq=int(seq) if seq else "", url=f"{prefix}{int(pk)}/", title=quote(title),
@@ -208,8 +213,8 @@ def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
             deadline=deadline.isoformat() if deadline else "无时限", status=quote(status),
             status_css=palette.status_class(status),
             status_label=labels[status] if status in labels else quote(status),
-            light=light_badge_of_values(status, deadline, assigned_at, pct, report_cycle, report_every,
-                                        reported_at, today),
+            light=light_of(rolled[pk].light) if pk in rolled else light_badge_of_values(
+                status, deadline, assigned_at, pct, report_cycle, report_every, reported_at, today, rolled_progress),
             pct=pct)))
     return out
 
@@ -221,7 +226,9 @@ FILE_EVENTS = frozenset((EventType.REPORT_SUBMITTED, EventType.TASK_CLOSE_EVIDEN
 @page_errors
 def task_detail(request, task_id: int):
     user = request.user
-    task = selectors.task_get(viewer=user, task_id=task_id)
+    task, full = selectors.task_page_get(viewer=user, task_id=task_id)
+    if not full:
+        return _task_above(request, task)
     # Only what the page shows, as plain values (not reports and events with their users, profiles and units).
     reports = selectors.task_report_values(viewer=user, task=task)
     events = selectors.task_history_values(task=task)
@@ -257,6 +264,16 @@ def task_detail(request, task_id: int):
         "commented": EventType.TASK_COMMENTED in kinds,
         "split": _split_form(user, task, office.get("units")),
     })
+
+
+def _task_above(request, task):
+    """The page of a task above one the viewer may see: what ``selectors.task_page_get`` lets it read (title,
+    status, deadline, issuing and lead unit, the rolled-up light and progress, the tree), nothing to act on."""
+    from duban.followup.selectors import task_tree
+
+    tree = task_tree(viewer=request.user, task=task)
+    return render(request, "tasks/above.html", {
+        "task": task, "tree": tree, "rolled": tree.top if tree is not None and tree.top.subtasks else None})
 
 
 def _split_form(user, task, office_units=None) -> dict:
@@ -643,7 +660,7 @@ def task_split(request, task_id: int):
 @require_POST
 @page_errors
 def task_withdraw(request, task_id: int):
-    task = selectors.task_get(viewer=request.user, task_id=task_id)
+    task, _ = selectors.task_page_get(viewer=request.user, task_id=task_id)  # one read above: the action says 403
     reason = request.POST.get("reason", "").strip() or "审核时删除：非督办事项"
     try:
         actions.task_withdraw(actor=request.user, task_id=task.pk, reason=reason)

@@ -135,8 +135,9 @@ def _unit(viewer, today: dt.date) -> Workbench:
     led = tasks.filter(lead_unit_id__in=unit_ids)
     # Reports due by each task's cycle: the unit's open tasks are read with their latest report (a county unit has
     # tens to a few hundred open tasks), the due date computed by the light rule's own function.
-    # A one-off task reports by its deadline (no report due of its own: ``next_report_due``), so it is not read.
-    working = list(tasks.filter(status__in=(TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS))
+    # A one-off task reports by its deadline (no report due of its own: ``next_report_due``), so it is not read;
+    # nor a task split into sub-tasks, whose progress comes from them (its light asks for no report of its own).
+    working = list(tasks.filter(status__in=(TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS), rolled_progress=None)
                    .exclude(report_cycle=ReportCycle.ONCE).select_related("latest_report")
                    .only("id", "title", "status", "deadline", "lead_unit__name", "assigned_at", "report_cycle",
                          "report_every", "latest_report_id", "latest_report__created_at"))
@@ -158,8 +159,10 @@ def _unit(viewer, today: dt.date) -> Workbench:
                                         created_at__date__gte=today - dt.timedelta(days=14))
             .select_related("task").order_by("-id"))
     return Workbench("unit", [
-        _section("to_sign", "待签收", led.filter(status=TaskStatus.ASSIGNED).order_by("deadline", "id"),
-                 more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
+        # 待签收 is what this unit is to sign for: not the sub-tasks its own unit issued to the units below (they
+        # wait for those units, and their issuer sees them as the office sees what it assigned: in its list)
+        _section("to_sign", "待签收", led.filter(status=TaskStatus.ASSIGNED).exclude(issuing_unit_id=viewer.profile.unit_id)
+                 .order_by("deadline", "id"), more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
         Section("to_report", "待报送", len(due), due[:SHOWN], empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
         _section("coop", "待报送配合意见", coop_open, empty="没有待报送配合意见的事项"),
         _section("due_soon", "即将到期", tasks.filter(status__in=SUPERVISED_STATUSES,

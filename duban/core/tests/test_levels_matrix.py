@@ -26,15 +26,25 @@ def expect(**by) -> dict[str, int]:
 
 
 # Who may read each task: the city and leaders everything; a district its part and the parts it issued; a
-# township its own part; the sibling district its own.
+# township its own part; the sibling district its own. Anyone who sees a part may open the tasks above it
+# read-only (the city task for everyone below it, the district's part for its townships), never a sibling's.
 READ = {
-    "city": expect(anonymous=302, supervisor=200, leader=200),
-    "part": expect(anonymous=302, supervisor=200, leader=200, district_sup=200, district_staff=200),
+    "city": expect(anonymous=302, supervisor=200, leader=200, district_sup=200, district_staff=200, town_a_staff=200,
+                   town_b_staff=200, district2_staff=200),
+    "part": expect(anonymous=302, supervisor=200, leader=200, district_sup=200, district_staff=200, town_a_staff=200,
+                   town_b_staff=200),
     "town_a": expect(anonymous=302, supervisor=200, leader=200, district_sup=200, district_staff=200,
                      town_a_staff=200),
     "town_b": expect(anonymous=302, supervisor=200, leader=200, district_sup=200, district_staff=200,
                      town_b_staff=200),
     "part2": expect(anonymous=302, supervisor=200, leader=200, district2_staff=200),
+}
+
+
+# Those who read a task only as the ancestor of their own part: the task's API (a full read) stays 404 for them.
+ABOVE_ONLY = {
+    "city": dict.fromkeys(("district_sup", "district_staff", "town_a_staff", "town_b_staff", "district2_staff"), 404),
+    "part": dict.fromkeys(("town_a_staff", "town_b_staff"), 404),
 }
 
 
@@ -70,9 +80,9 @@ def levels(org, django_capture_on_commit_callbacks):
     return lv, tasks, {"town_a": town_report, "part": part_report}, clients
 
 
-def _observe(clients, call) -> dict[str, int]:
+def _observe(clients, call, roles=ROLES) -> dict[str, int]:
     seen = {}
-    for role in ROLES:
+    for role in roles:
         block = transaction.atomic()
         block._from_testcase = True
         with block:
@@ -87,8 +97,9 @@ def _rows(levels):
     for name in TARGETS:
         pk = tasks[name].pk
         yield f"GET page {name}", lambda c, pk=pk: c.get(f"/tasks/{pk}/").status_code, READ[name]
+        # the API reads a task in full: the tasks above one's own part are the page's only (read in part)
         yield (f"GET api {name}", lambda c, pk=pk: c.get(f"/api/v1/tasks/{pk}").status_code,
-               {**READ[name], "anonymous": 401})
+               {**READ[name], "anonymous": 401, **ABOVE_ONLY.get(name, {})})
         yield (f"POST page decompose {name}",
                lambda c, pk=pk: c.post(f"/tasks/{pk}/decompose/", {"version": "999", "lead_0": town}).status_code,
                _split(READ[name], SPLITTERS[name], 302, 302))
@@ -97,6 +108,19 @@ def _rows(levels):
                                        {"version": 999, "parts": [{"lead_unit_id": town}]},
                                        content_type="application/json").status_code,
                _split(READ[name], SPLITTERS[name], 409, 401))
+    # the tasks above one's own part are read-only: every write on them is 403 for those who may only read them
+    for name in ("city", "part"):
+        pk = tasks[name].pk
+        for label, route, api in (("accept", "accept", False), ("withdraw", "withdraw", False),
+                                  ("report", "report", False), ("accept", "accept", True),
+                                  ("report", "reports", True), ("withdraw", "withdraw", True)):
+            url = f"/api/v1/tasks/{pk}/{route}" if api else f"/tasks/{pk}/{route}/"
+            data = {"text": "越级报送", "progress_percent": 10, "reason": "越级撤销"}
+            readers = list(ABOVE_ONLY[name])
+            yield (f"POST {'api' if api else 'page'} {label} {name} (read above)",
+                   lambda c, url=url, data=data, api=api: (
+                       c.post(url, data, content_type="application/json") if api else c.post(url, data)).status_code,
+                   {role: 403 for role in readers}, readers)
     town_report, part_report = reports["town_a"].pk, reports["part"].pk
     # a township's close request: signed off by the district's 督查室 that issued it, read-only above
     yield ("POST api accept town_a close",
@@ -105,22 +129,25 @@ def _rows(levels):
     yield ("POST page accept town_a close",
            lambda c: c.post(f"/followup/reports/{town_report}/accept/").status_code,
            {**_split(READ["town_a"], ("district_sup",), 302, 302)})
-    # the district's part has open sub-tasks: the office is let in and refused without a reason (409)
+    # the district's part has open sub-tasks: the office is let in and refused without a reason (409); its
+    # reports are not read from below (those reading the part only as their parent get 404)
+    part_read = {**READ["part"], **ABOVE_ONLY["part"]}
     yield ("POST api accept part close",
            lambda c: c.post(f"/api/v1/reports/{part_report}/accept", {}, content_type="application/json").status_code,
-           {**_split(READ["part"], ("supervisor",), 409, 401)})
+           {**_split(part_read, ("supervisor",), 409, 401)})
     yield ("POST api accept part close overridden",
            lambda c: c.post(f"/api/v1/reports/{part_report}/accept", {"override_reason": "乡镇已线下报结"},
                             content_type="application/json").status_code,
-           {**_split(READ["part"], ("supervisor",), 200, 401)})
+           {**_split(part_read, ("supervisor",), 200, 401)})
 
 
 @pytest.mark.slow
 def test_each_level_gets_the_expected_status(levels):
     wrong = []
-    for label, call, expected in _rows(levels):
-        seen = _observe(levels[3], call)
-        bad = {role: (seen[role], expected[role]) for role in ROLES if seen[role] != expected[role]}
+    for label, call, expected, *only in _rows(levels):
+        roles = only[0] if only else ROLES
+        seen = _observe(levels[3], call, roles)
+        bad = {role: (seen[role], expected[role]) for role in roles if seen[role] != expected[role]}
         if bad:
             wrong.append(f"{label}: {bad}")
     assert not wrong, "role → (got, expected):\n" + "\n".join(wrong)

@@ -50,10 +50,12 @@ class _LightFacts:
     """What ``task_light`` reads of a task, from plain column values (a list row read with ``values_list``)."""
 
     __slots__ = ("status", "deadline", "assigned_at", "progress_percent", "report_cycle", "report_every",
-                 "latest_report_id", "latest_report")
+                 "latest_report_id", "latest_report", "rolled_progress")
 
-    def __init__(self, status, deadline, assigned_at, progress_percent, report_cycle, report_every, reported_at):
+    def __init__(self, status, deadline, assigned_at, progress_percent, report_cycle, report_every, reported_at,
+                 rolled_progress=None):
         self.status, self.deadline, self.assigned_at = status, deadline, assigned_at
+        self.rolled_progress = rolled_progress
         self.progress_percent, self.report_cycle, self.report_every = progress_percent, report_cycle, report_every
         # the latest report's time (None without one: a report's created_at is never null)
         self.latest_report_id = None if reported_at is None else 0
@@ -61,13 +63,15 @@ class _LightFacts:
 
 
 def light_badge_of_values(status, deadline, assigned_at, progress_percent, report_cycle, report_every,
-                          reported_at, today) -> str:
-    """``light_badge`` of a task given as column values (``reported_at``: its latest report's ``created_at``),
-    the same markup: for list rows read without building model instances."""
+                          reported_at, today, rolled_progress=None) -> str:
+    """``light_badge`` of a task given as column values (``reported_at``: its latest report's ``created_at``;
+    ``rolled_progress``: a split task's kept roll-up), the same markup: for list rows read without building model
+    instances. A split task under the "worst" roll-up needs its sub-tasks' lights: show ``light_of`` the light
+    ``duban.followup.lights.rollup_lights`` gives it instead."""
     if status not in LIT_STATUSES:
         return "\n"
     return _badge(task_light(_LightFacts(status, deadline, assigned_at, progress_percent, report_cycle,
-                                         report_every, reported_at), today))
+                                         report_every, reported_at, rolled_progress), today))
 
 
 @register.inclusion_tag("followup/_task_followup.html", takes_context=True)
@@ -77,9 +81,8 @@ def task_followup(context, task, today=None, rolled=None):
     from duban.followup.selectors import task_followup as followup_get
 
     request = context.get("request")
-    data = followup_get(viewer=request.user, task=task, today=today)
-    if rolled is not None:
-        data.light = rolled.light
+    data = followup_get(viewer=request.user, task=task, today=today,
+                        light=rolled.light if rolled is not None else None)
     shown = light_display(data.light.code) if data.light.code in LIGHTS else ("", "", "")
     return {"f": data, "light_code": shown[0], "light_label": shown[1], "badge_class": shown[2], "request": request,
             "csrf_token": context.get("csrf_token")}

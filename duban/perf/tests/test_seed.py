@@ -88,6 +88,24 @@ def test_sub_tasks_follow_their_parents_and_count_as_tasks():
     assert audit_verify() == []
 
 
+def test_a_seeded_split_task_keeps_the_rolled_up_progress_the_actions_would_keep():
+    """A split task's ``rolled_progress`` is what the actions keep after its sub-tasks' writes: recomputed here by
+    the actions' own refresh from the deepest split tasks up, with every kept value cleared first."""
+    from django.db import transaction
+
+    from duban.tasks.actions import rollup_refresh_in_txn
+
+    seed(tasks=120, today=dt.date(2026, 11, 25), subtasks=2, depth=2, split_share=1)
+    seeded = dict(Task.objects.filter(children__isnull=False).distinct().values_list("pk", "rolled_progress"))
+    assert seeded and None not in seeded.values()
+    Task.objects.update(rolled_progress=None)
+    paths = dict(Task.objects.filter(pk__in=seeded).values_list("pk", "tree_path"))
+    with transaction.atomic():
+        for pk in sorted(seeded, key=lambda pk: -paths[pk].count("/")):  # the deepest first
+            rollup_refresh_in_txn(task_id=pk)
+    assert dict(Task.objects.filter(pk__in=seeded).values_list("pk", "rolled_progress")) == seeded
+
+
 def test_a_seeded_tree_is_the_one_task_decompose_makes():
     """The same splits made through ``task_decompose`` (the office to the counties, then a county's own office to
     its townships, same units, deadlines and day) give the same sub-tasks, field by field, and the same events.

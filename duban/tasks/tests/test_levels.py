@@ -228,12 +228,13 @@ def test_all_closed_mode_reaches_100_only_when_every_child_is_closed(lv):
 def test_a_township_sees_its_own_branch_only(lv):
     city, part, part2, town_a, town_b = lv.world()
     tree = _tree(lv.town_a_staff, town_a)
-    assert tree.ancestors == []  # the levels above are not the township's to read
+    # the levels above are the township's to read (title, deadline, status, tree), not its sibling's part
+    assert [a.pk for a in tree.ancestors] == [city.pk, part.pk]
     with pytest.raises(NotFound):
         _tree(lv.town_a_staff, town_b)
     district = _tree(lv.district_staff, part)
     assert [n.visible for n in district.nodes] == [True, True, True]
-    assert [a.pk for a in district.ancestors] == []  # the city's task is led by 各辖市区, not by the district
+    assert [a.pk for a in district.ancestors] == [city.pk]  # led by 各辖市区, read as the district part's parent
 
 
 def test_a_withdrawn_part_leaves_the_tree_with_its_branch_and_a_withdrawn_task_still_shows_its_own(lv, client):
@@ -354,8 +355,14 @@ def test_each_level_has_its_own_workbench(lv):
     district = {s.key: s for s in workbench_get(viewer=lv.district_sup, today=today).sections}
     assert [r.pk for r in district["reports"].rows] == [report.pk]
     assert "to_sign" in district  # and its unit's own work: the district's part waits to be signed for
-    assert {t.pk for t in district["to_sign"].rows} == {part.pk, town_b.pk}  # town A signed already
+    # 待签收 is the district's to sign: its part, not the township parts its unit issued (town B has not signed
+    # yet), which the district's 督查室 follows as the office does what it assigned (no 待签收 of its own)
+    assert {t.pk for t in district["to_sign"].rows} == {part.pk}
     office = {s.key: s for s in workbench_get(viewer=lv.org.supervisor, today=today).sections}
+    assert "to_sign" not in office and part.pk not in [t.pk for s in office.values() for t in s.rows
+                                                       if isinstance(t, Task)]
+    town = {s.key: s for s in workbench_get(viewer=lv.town_b_staff, today=today).sections}
+    assert {t.pk for t in town["to_sign"].rows} == {town_b.pk}  # the township signs for its own part
     assert report.pk not in [r.pk for r in office["reports"].rows]  # not the city's to review
     staff = {s.key: s for s in workbench_get(viewer=lv.district_staff, today=today).sections}
     assert "reports" not in staff
@@ -421,3 +428,29 @@ def test_a_district_office_urges_and_reassigns_what_it_issued_and_the_city_does_
     with pytest.raises(InvalidInput):  # only to the units below the district
         actions.task_reassign(actor=lv.district_sup, task_id=town_a.pk, version=town_a.version + 1,
                               lead_unit_id=lv.district2.pk, reason="改由东乡区")
+
+
+def test_a_district_opens_the_city_task_its_part_came_from_read_only(lv, client):
+    """The city's task is led by 各辖市区 (outside the district's scope): the district may open it, read-only, for
+    its title, deadline, issuing unit, status and tree, without the sibling district's names; a township opens its
+    district's part and sees its sibling's row without a name, and never opens the sibling's part."""
+    from duban.conftest import login
+
+    city, part, part2, town_a, town_b = lv.world()
+    login(client, lv.district_staff)
+    page = client.get(f"/tasks/{city.pk}/").content.decode()
+    assert city.title in page and city.deadline.strftime("%Y年%-m月%-d日") in page
+    assert 'id="task-above"' in page and "各辖市区人民政府" in page
+    assert f'data-task="{part.pk}"' in page and f'href="/tasks/{part.pk}/"' in page  # its own part, linked
+    assert f'data-task="{part2.pk}"' in page and f'href="/tasks/{part2.pk}/"' not in page
+    assert "东乡区人民政府" not in page  # the sibling district's row shows no name
+    for form in ("/accept/", "/report/", "/decompose/", "/withdraw/"):
+        assert f"/tasks/{city.pk}{form}" not in page  # nothing to act on
+    client.logout()
+    login(client, lv.town_a_staff)
+    page = client.get(f"/tasks/{part.pk}/").content.decode()
+    assert 'id="task-above"' in page and f'data-task="{town_b.pk}"' in page
+    assert "温泉镇" not in page  # town B's row is there, without its name
+    assert client.get(f"/tasks/{town_b.pk}/").status_code == 404
+    assert client.post(f"/tasks/{part.pk}/accept/").status_code == 403
+    assert Task.objects.get(pk=part.pk).status == TaskStatus.ASSIGNED

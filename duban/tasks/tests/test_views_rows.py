@@ -31,7 +31,7 @@ def test_light_from_values_is_the_light_badge_of_the_task(org):
     for row in rows:
         task = Task.objects.select_related("latest_report").get(pk=row[0])
         for day in (today - dt.timedelta(days=60), today, today + dt.timedelta(days=3), today + dt.timedelta(days=90)):
-            (_, _, _, status, deadline, pct, _, _, _, _, assigned_at, cycle, every, reported_at) = row
+            (_, _, _, status, deadline, pct, _, _, _, _, assigned_at, cycle, every, reported_at, *_) = row
             assert light_badge_of_values(status, deadline, assigned_at, pct, cycle, every, reported_at, day) == \
                 light_badge(task, day), (task.status, day)
 
