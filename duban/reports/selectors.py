@@ -306,12 +306,15 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     if stats.lights is not None:
         light_counts = stats.lights
     else:
-        light_counts = _light_counts(stats, scoped, today, areas, units, lights)
-    for (area_id, unit_id, code), n in light_counts.items():
+        light_counts = {}
+        for (area_id, unit_id, code), n in _light_counts(stats, scoped, today, areas, units, lights).items():
+            for key in (("area", area_id, code), ("lead", unit_id, code)):
+                light_counts[key] = light_counts.get(key, 0) + n
+    for (axis, key, code), n in light_counts.items():
         if code in LIGHT_CODES:
-            lights[code] += n
-            areas[area_id][code] += n
-            units[unit_id][code] += n
+            (areas if axis == "area" else units)[key][code] += n
+            if axis == "area":
+                lights[code] += n
     lights["closed"] = stats.closed
     week_to = filters.date_to or today
     week_from = filters.date_from or (week_to - dt.timedelta(weeks=DEFAULT_WEEKS - 1))

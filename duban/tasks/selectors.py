@@ -225,7 +225,8 @@ class TaskStats:
     by_area: list[dict]
     by_unit: list[dict]
     counts: tuple[dict, dict] = ({}, {})
-    # {(area id, lead unit id, light code): tasks} when the figures came from the kept counts (``UnitTally``)
+    # {("area", area id, light code): tasks, ("lead", lead unit id, light code): tasks} when the figures came
+    # from the kept counts (``UnitTally``)
     lights: dict | None = None
 
 
@@ -303,16 +304,15 @@ def _kept_scope(viewer, subtree: tuple[int, ...] | None) -> tuple[list[int] | No
 
 
 def _kept_groups(counts: dict) -> tuple[tuple[dict, dict], dict]:
-    """``kept_counts`` rows as ``grouped_task_counts``'s two dicts, and the lights per (area, lead unit, code)."""
+    """``kept_figures`` rows as ``grouped_task_counts``'s two dicts, and the lights per (axis, key, code)."""
     by_area: dict = {}
     by_unit: dict = {}
     lights: dict = {}
-    for (area, lead, status, light, late), n in counts.items():
-        for groups, key in ((by_area, (area, status)), (by_unit, (lead, status))):
-            sums = groups.setdefault(key, [0, 0])
-            sums[0] += n
-            sums[1] += n if late else 0
-        lights[(area, lead, light)] = lights.get((area, lead, light), 0) + n
+    for (axis, key, status, light, late), n in counts.items():
+        sums = (by_area if axis == "area" else by_unit).setdefault((key, status), [0, 0])
+        sums[0] += n
+        sums[1] += n if late else 0
+        lights[(axis, key, light)] = lights.get((axis, key, light), 0) + n
     return (by_area, by_unit), lights
 
 
@@ -334,7 +334,7 @@ def task_stats(*, viewer, tasks: QuerySet[Task] | None = None, unfiltered: bool 
     kept = _kept_scope(viewer, subtree) if tasks is None or unfiltered else None
     lights = None
     if kept is not None:
-        grouped, lights = _kept_groups(unit_tally.kept_counts(*kept, today))
+        grouped, lights = _kept_groups(unit_tally.kept_figures(*kept, today))
     else:
         grouped = grouped_task_counts(qs, today, viewer=viewer, unfiltered=False)
     by_status: dict[str, int] = {}

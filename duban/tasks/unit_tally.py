@@ -30,6 +30,7 @@ The light of a task is computed by one function, registered by the follow-up app
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 
 from django.db import DatabaseError, connection, transaction
@@ -306,36 +307,34 @@ def _store(versions: dict[int, int], recounted: dict[int, dict[tuple, int]], tod
         pass
 
 
-def _stale(units: list[int] | None, today: dt.date) -> tuple[list[int], dict[int, int]]:
-    """The units asked for (``None``: every unit and unit 0) and those whose rows are not valid for ``today``, with
-    the version to count them at (0 for a unit without a stamp). One query."""
+def _stale(units: list[int] | None, today: dt.date) -> tuple[dict[int, int], dict[int, int]]:
+    """The version of each unit asked for (``None``: every unit and unit 0; 0 for a unit without a stamp), and of
+    those whose rows are not valid for ``today``. One query."""
     where, params = "", []
     if units is not None:
         if not units:
-            return [], {}
+            return {}, {}
         where = f"WHERE u.id IN ({', '.join(['%s'] * len(units))})"
         params = list(units)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT u.id, s.version, s.counted, s.day FROM (SELECT {NO_UNIT} AS id UNION ALL "
                        f"SELECT id FROM core_unit) AS u LEFT JOIN {STAMPS} s ON s.unit_id = u.id {where}", params)
         rows = cursor.fetchall()
-    stale = {}
+    versions, stale = {}, {}
     for unit, version, counted, day in rows:
         if isinstance(day, str):
             day = dt.date.fromisoformat(day)
+        versions[unit] = version or 0
         if version is None or counted != version or day != today:
             stale[unit] = version or 0
-    return sorted(unit for unit, *_ in rows), stale
+    return versions, stale
 
 
-def kept_counts(units: list[int] | None, level: int, today: dt.date) -> dict[tuple, int]:
-    """The tasks counted at ``level`` over ``units`` (``None``: every unit and unit 0) on ``today``:
-    {(area, lead unit, status, light, late): n}. The units whose rows are stale are recounted first (and kept);
-    the others are read as they are."""
+def _sum(units: list[int], stale: dict[int, int], level: int, today: dt.date) -> dict[tuple, int]:
+    """The rows at ``level`` of ``units`` summed: the ``stale`` ones recounted first (and kept), the others read."""
     from duban.tasks.models import UnitTally
     from duban.tasks.selectors import plain_rows
 
-    units, stale = _stale(None if units is None else sorted(set(units)), today)
     out: dict[tuple, int] = {}
 
     def add(key: tuple, n: int) -> None:
@@ -353,6 +352,43 @@ def kept_counts(units: list[int] | None, level: int, today: dt.date) -> dict[tup
         for *key, n in plain_rows(UnitTally.objects.filter(level=level, unit_id__in=fresh).values_list(
                 "area_id", "lead_unit_id", "status", "light", "late").annotate(n=Sum("n")).order_by()):
             add((key[0], key[1], key[2], key[3], bool(key[4])), n)
+    return out
+
+
+def kept_counts(units: list[int] | None, level: int, today: dt.date) -> dict[tuple, int]:
+    """The tasks counted at ``level`` over ``units`` (``None``: every unit and unit 0) on ``today``:
+    {(area, lead unit, status, light, late): n}. The units whose rows are stale are recounted first (and kept);
+    the others are read as they are."""
+    versions, stale = _stale(None if units is None else sorted(set(units)), today)
+    return _sum(sorted(versions), stale, level, today)
+
+
+def kept_figures(units: list[int] | None, level: int, today: dt.date) -> dict[tuple, int]:
+    """``kept_counts`` per axis: {("area", area, status, light, late): n} and {("lead", lead unit, ...): n}, what a
+    dashboard shows (the figures per area and per lead unit, never per both). The sum is kept for the scope
+    (``UnitTallyScope``) under the versions of its units and the day, so a scope no write touched since is one
+    row to read; one a write touched is summed again from its units' rows (and those recounted)."""
+    from duban.tasks.models import UnitTallyScope
+
+    versions, stale = _stale(None if units is None else sorted(set(units)), today)
+    members = sorted(versions)
+    key = hashlib.sha256(f"{level}|{members}".encode()).hexdigest()
+    signature = hashlib.sha256(f"{today}|{sorted(versions.items())}".encode()).hexdigest()
+    if not stale:
+        kept = UnitTallyScope.objects.filter(key=key, signature=signature).values_list("counts", flat=True).first()
+        if kept is not None:
+            return {tuple(row[:-1]): row[-1] for row in kept}
+    out: dict[tuple, int] = {}
+    for (area, lead, status, light, late), n in _sum(members, stale, level, today).items():
+        for axis_key in (("area", area, status, light, late), ("lead", lead, status, light, late)):
+            out[axis_key] = out.get(axis_key, 0) + n
+    try:
+        with transaction.atomic():
+            UnitTallyScope.objects.bulk_create(
+                [UnitTallyScope(key=key, signature=signature, counts=[[*k, n] for k, n in out.items() if n])],
+                update_conflicts=True, unique_fields=["key"], update_fields=["signature", "counts"])
+    except DatabaseError:
+        pass  # as in _store: right all the same, only not kept
     return out
 
 

@@ -50,5 +50,13 @@ class Migration(migrations.Migration):
                 ("day", models.DateField(null=True)),
             ],
         ),
+        migrations.CreateModel(
+            name="UnitTallyScope",
+            fields=[
+                ("key", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("signature", models.CharField(max_length=64)),
+                ("counts", models.JSONField(default=list)),
+            ],
+        ),
         migrations.RunPython(install, uninstall),
     ]

@@ -45,6 +45,18 @@ def kept(viewer, today: dt.date, subtree=None) -> Counter:
     return Counter({k: n for k, n in unit_tally.kept_counts(*_kept_scope(viewer, subtree), today).items() if n})
 
 
+def per_axis(counts: Counter) -> Counter:
+    out = Counter()
+    for (area, lead, *rest), n in counts.items():
+        out[("area", area, *rest)] += n
+        out[("lead", lead, *rest)] += n
+    return out
+
+
+def figures(viewer, today: dt.date, subtree=None) -> Counter:
+    return Counter({k: n for k, n in unit_tally.kept_figures(*_kept_scope(viewer, subtree), today).items() if n})
+
+
 def subtree_of(unit) -> tuple[int, ...]:
     unit.refresh_from_db()
     return tuple(Unit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
@@ -54,11 +66,14 @@ def check(org, today: dt.date) -> None:
     for viewer in (org.lead_staff, org.child_staff, org.coop_staff, org.other_staff):
         viewer.profile.unit.refresh_from_db()  # a unit may have moved
     for viewer in (org.supervisor, org.leader, org.lead_staff, org.child_staff, org.coop_staff, org.other_staff):
-        assert kept(viewer, today) == direct(perms.tasks_visible_to(viewer), today), viewer.username
+        expected = direct(perms.tasks_visible_to(viewer), today)
+        assert kept(viewer, today) == expected, viewer.username
+        assert figures(viewer, today) == per_axis(expected), viewer.username  # the scope's kept sum
     for viewer, unit in ((org.supervisor, org.safety), (org.lead_staff, org.child), (org.supervisor, org.health)):
         ids = subtree_of(unit)
-        assert kept(viewer, today, ids) == direct(perms.tasks_visible_to(viewer).filter(lead_unit_id__in=ids),
-                                                  today), (viewer.username, unit.name)
+        expected = direct(perms.tasks_visible_to(viewer).filter(lead_unit_id__in=ids), today)
+        assert kept(viewer, today, ids) == expected, (viewer.username, unit.name)
+        assert figures(viewer, today, ids) == per_axis(expected), (viewer.username, unit.name)
 
 
 @pytest.fixture
