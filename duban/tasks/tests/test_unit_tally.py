@@ -269,3 +269,17 @@ def test_the_follow_up_pass_counts_every_unit_for_its_day(world):
     assert not UnitTallyStamp.objects.exclude(day=later).exists()
     assert not UnitTallyStamp.objects.exclude(counted=F("version")).exists()
     assert kept(org.lead_staff, later) == direct(perms.tasks_visible_to(org.lead_staff), later)
+
+
+def test_counts_of_a_unit_written_between_its_count_and_its_store_stay_stale(world):
+    """A reader counts, a writer commits, the reader stores: the rows it counted before the write must not be kept
+    as valid for the units the write touched (their version moved on), only for the others."""
+    org = world
+    versions, stale = unit_tally._stale(None, TODAY)
+    recounted = unit_tally._recount(sorted(stale), TODAY)
+    task = Task.objects.filter(lead_unit=org.safety, coop_units=org.health).first()
+    Task.objects.filter(pk=task.pk).update(progress_percent=7)  # the write, between the count and the store
+    unit_tally._store(stale, recounted, TODAY)
+    _, still = unit_tally._stale(None, TODAY)
+    assert set(still) == {org.safety.pk, *task.coop_units.values_list("id", flat=True)}
+    check(org, TODAY)
