@@ -166,6 +166,9 @@ class Task(models.Model):
             # a status alone (the open items, 待签收 ...): without it the list sorts every task of that status
             # (a million tasks, PostgreSQL: 130k rows in progress) to show the first 50
             models.Index(fields=["status", *LIST_ORDER], name="task_status_order_idx"),
+            # the weekly "fell overdue" of closed tasks (due in the period, closed after their deadline) from the
+            # index alone: through the closed_at index it read 25,000 closed tasks' rows (a million tasks: 350 ms)
+            models.Index(fields=["status", "deadline", "closed_at"], name="task_status_dl_closed_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress_percent__lte=100), name="task_progress_le_100"),

@@ -1,7 +1,8 @@
 """Tasks counted per unit, status and light for a day (``UnitTally``), valid while their unit's stamp says so
 (``UnitTallyStamp``), whose version the triggers of ``duban.tasks.unit_tally`` raise on every write of a task or a
-cooperation. Nothing is counted here: every unit starts stale and is counted by its first reader or the next
-follow-up pass, so the migration is quick at a million tasks."""
+cooperation, a scope's kept sum (``UnitTallyScope``), and an index for the dashboard's weekly counts. Nothing is
+counted here: every unit starts stale and is counted by its first reader or the next follow-up pass, so the
+migration is quick at a million tasks."""
 
 from django.db import migrations, models
 
@@ -57,6 +58,10 @@ class Migration(migrations.Migration):
                 ("signature", models.CharField(max_length=64)),
                 ("counts", models.JSONField(default=list)),
             ],
+        ),
+        migrations.AddIndex(
+            model_name="task",
+            index=models.Index(fields=["status", "deadline", "closed_at"], name="task_status_dl_closed_idx"),
         ),
         migrations.RunPython(install, uninstall),
     ]
