@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 
 from django.db import DatabaseError, connection, transaction
@@ -38,6 +39,7 @@ from django.db.models import Sum
 
 ROWS = "tasks_unittally"
 STAMPS = "tasks_unittallystamp"
+SCOPES = "tasks_unittallyscope"
 COOP = "tasks_task_coop_units"
 NO_UNIT = 0  # the key of tasks without a lead unit (level 0 only)
 _SQLITE_TRIGGERS = ("tasks_unit_tally_ai", "tasks_unit_tally_au", "tasks_unit_tally_ad", "tasks_unit_tally_ci",
@@ -307,27 +309,40 @@ def _store(versions: dict[int, int], recounted: dict[int, dict[tuple, int]], tod
         pass
 
 
-def _stale(units: list[int] | None, today: dt.date) -> tuple[dict[int, int], dict[int, int]]:
+def _stale(units: list[int] | None, today: dt.date, *, scope: str = "") -> tuple[dict[int, int], dict[int, int]]:
     """The version of each unit asked for (``None``: every unit and unit 0; 0 for a unit without a stamp), and of
     those whose rows are not valid for ``today``. One query."""
+    versions, stale, _ = _stamps(units, today, scope)
+    return versions, stale
+
+
+def _stamps(units: list[int] | None, today: dt.date, scope: str) -> tuple[dict, dict, tuple | None]:
+    """``_stale``, and the kept sum of the scope keyed ``scope`` as (signature, counts as JSON text) if there is
+    one, read by the same statement (a dashboard's queries are counted)."""
     where, params = "", []
     if units is not None:
         if not units:
-            return {}, {}
+            return {}, {}, None
         where = f"WHERE u.id IN ({', '.join(['%s'] * len(units))})"
         params = list(units)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT u.id, s.version, s.counted, s.day FROM (SELECT {NO_UNIT} AS id UNION ALL "
-                       f"SELECT id FROM core_unit) AS u LEFT JOIN {STAMPS} s ON s.unit_id = u.id {where}", params)
+        cursor.execute(f"SELECT u.id, s.version, s.counted, s.day, NULL AS signature, NULL AS counts FROM "
+                       f"(SELECT {NO_UNIT} AS id UNION ALL SELECT id FROM core_unit) AS u "
+                       f"LEFT JOIN {STAMPS} s ON s.unit_id = u.id {where} "
+                       f"UNION ALL SELECT NULL, NULL, NULL, NULL, signature, CAST(counts AS text) FROM {SCOPES} "
+                       f"WHERE key = %s", [*params, scope])
         rows = cursor.fetchall()
-    versions, stale = {}, {}
-    for unit, version, counted, day in rows:
+    versions, stale, kept = {}, {}, None
+    for unit, version, counted, day, signature, counts in rows:
+        if unit is None:
+            kept = (signature, counts)
+            continue
         if isinstance(day, str):
             day = dt.date.fromisoformat(day)
         versions[unit] = version or 0
         if version is None or counted != version or day != today:
             stale[unit] = version or 0
-    return versions, stale
+    return versions, stale, kept
 
 
 def _sum(units: list[int], stale: dict[int, int], level: int, today: dt.date) -> dict[tuple, int]:
@@ -370,14 +385,13 @@ def kept_figures(units: list[int] | None, level: int, today: dt.date) -> dict[tu
     row to read; one a write touched is summed again from its units' rows (and those recounted)."""
     from duban.tasks.models import UnitTallyScope
 
-    versions, stale = _stale(None if units is None else sorted(set(units)), today)
+    asked = None if units is None else sorted(set(units))
+    key = hashlib.sha256(f"{level}|{'all' if asked is None else asked}".encode()).hexdigest()
+    versions, stale, kept = _stamps(asked, today, key)
     members = sorted(versions)
-    key = hashlib.sha256(f"{level}|{members}".encode()).hexdigest()
     signature = hashlib.sha256(f"{today}|{sorted(versions.items())}".encode()).hexdigest()
-    if not stale:
-        kept = UnitTallyScope.objects.filter(key=key, signature=signature).values_list("counts", flat=True).first()
-        if kept is not None:
-            return {tuple(row[:-1]): row[-1] for row in kept}
+    if not stale and kept is not None and kept[0] == signature:
+        return {tuple(row[:-1]): row[-1] for row in json.loads(kept[1])}
     out: dict[tuple, int] = {}
     for (area, lead, status, light, late), n in _sum(members, stale, level, today).items():
         for axis_key in (("area", area, status, light, late), ("lead", lead, status, light, late)):

@@ -217,6 +217,10 @@ def test_a_kept_read_costs_a_fixed_number_of_queries_and_touches_no_task(world):
         unit_tally.kept_counts(*scope, TODAY)
     assert len(ctx.captured_queries) == 2
     assert not any("tasks_task" in q["sql"] for q in ctx.captured_queries)
+    unit_tally.kept_figures(*scope, TODAY)  # the scope's sum is kept: read with the stamps, one statement
+    with CaptureQueriesContext(connection) as ctx:
+        unit_tally.kept_figures(*scope, TODAY)
+    assert len(ctx.captured_queries) == 1
 
 
 def test_the_dashboards_read_the_kept_counts_when_unfiltered_and_count_directly_when_filtered(world):
