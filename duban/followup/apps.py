@@ -14,3 +14,8 @@ class FollowupConfig(AppConfig):
         register_channel(channels_wecom.WeComAppChannel())
         register_channel(channels_dingtalk.DingTalkWorkChannel())
         register_channel(channels_sms.SmsChannel())
+        # The tasks app keeps counts per light without importing the light rule: it is handed over here.
+        from duban.followup.lights import LightCodes
+        from duban.tasks.unit_tally import register_lights
+
+        register_lights(LightCodes)

@@ -26,6 +26,7 @@ class PassResult:
     queued: int = 0
     delivered: dict = field(default_factory=dict)
     scans: int = 0
+    recounted: int = 0  # units whose kept counts per light were counted again (duban.tasks.unit_tally)
 
 
 def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, worker: str | None = None
@@ -54,6 +55,11 @@ def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, wo
     from duban.core.files import sweep_stale
 
     sweep_stale()  # temporaries left by a process killed between writing a file and committing
+    from duban.tasks.unit_tally import refresh_all
+
+    # The counts per unit and light are kept for a day: the first pass of a day (the nightly `duban remind`)
+    # counts every unit for it, later passes the units written since, so no dashboard's reader pays for them.
+    result.recounted = refresh_all(today or timezone.localdate(now))
     return result
 
 

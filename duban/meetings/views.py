@@ -166,14 +166,17 @@ def _meeting_page(request, meeting, *, missing_deadlines=(), status: int = 200):
                      .select_related("area", "lead_unit", "latest_report").order_by("seq", "id"))
         for task in tasks:
             task.meeting = meeting
-        rows, spans = [], tasks
+        rows, spans, page = [], tasks, None
     else:
-        # A confirmed meeting's table shows the task list's row of each task: plain values, no model instances.
-        tasks = list(selectors.meeting_task_rows(viewer=user, meeting=meeting))
+        # A confirmed meeting's table shows the task list's row of each task (plain values, no model instances),
+        # a page of them as the task list does: a meeting has tens of tasks, a province's seed 1,600. The
+        # communique marks the sentences of the page's tasks.
+        page = paginate(request, selectors.meeting_task_rows(viewer=user, meeting=meeting))
+        tasks = list(page.object_list)
         rows = task_list_rows(tasks, today, in_meeting=True)
         spans = [_Span(t[0], t[1], t[-2], t[-1]) for t in tasks]
     return render(request, "meetings/detail.html", {
-        "meeting": meeting, "tasks": tasks, "rows": rows,
+        "meeting": meeting, "tasks": tasks, "rows": rows, "page": page,
         "source_html": source_html(source_segments(meeting.source_text, spans)),
         "is_draft": is_draft, "can_edit": can_edit, "editable": can_edit,
         "missing_lead": sum(1 for t in tasks if t.status == TaskStatus.DRAFT and t.lead_unit_id is None)

@@ -230,6 +230,26 @@ def _weeks(base: QuerySet[Task], week_from: dt.date, week_to: dt.date, today: dt
     return completed, fell
 
 
+def _light_counts(stats, scoped: QuerySet[Task], today: dt.date, areas: dict, units: dict, lights: dict) -> dict:
+    """The lights of a filtered dashboard, counted directly: red (supervised and past the deadline, which
+    ``task_light`` checks first) and green while awaiting sign-off from the grouped counts (added to ``areas``,
+    ``units`` and ``lights`` here), the others by the light rule (``LightCodes``) over the supervised tasks not
+    yet due, returned as {(area, lead unit, code): n}."""
+    for groups, rows, with_totals in zip(stats.counts, (areas, units), (True, False)):
+        for (pk, status), (n, late) in groups.items():
+            for code, add in (("red", late if status in SUPERVISED_STATUSES else 0),
+                              ("green", n if status == TaskStatus.CLOSE_REQUESTED else 0)):
+                rows[pk][code] += add
+                if with_totals:
+                    lights[code] += add
+    codes = LightCodes(today)
+    light_counts: dict = {}
+    for area_id, unit_id, *values in _light_rows(scoped, today):
+        key = (area_id, unit_id, codes(*values))
+        light_counts[key] = light_counts.get(key, 0) + 1
+    return light_counts
+
+
 @dataclass
 class Dashboard:
     filters: DashboardFilters
@@ -278,29 +298,26 @@ def dashboard_stats(*, viewer, filters: DashboardFilters | None = None, today: d
     # split into sub-tasks is counted by its own row with its kept rolled-up progress (``Task.rolled_progress``):
     # exactly its light under the "all" and "share" roll-ups; under "worst" the floor of its reddest sub-task is
     # not added here, since that sub-task is counted in its own right in the same tally (a task list shows it).
-    stats = task_stats(viewer=viewer, tasks=scoped, unfiltered=filters == DashboardFilters(), today=today)
+    # Without a filter but the subtree, the figures and the lights come from the counts kept per unit and day.
+    stats = task_stats(viewer=viewer, tasks=scoped, unfiltered=filters == DashboardFilters(subtree_id=filters.subtree_id),
+                       subtree=subtree.unit_ids if subtree else None, today=today)
     areas = {row["id"]: row for row in stats.by_area}
     units = {row["id"]: row for row in stats.by_unit}
     lights = dict.fromkeys(LIGHT_CODES, 0)
     for row in (*stats.by_area, *stats.by_unit):
         row.update(dict.fromkeys(LIGHT_CODES, 0))
-    for groups, rows, with_totals in zip(stats.counts, (areas, units), (True, False)):
-        for (pk, status), (n, late) in groups.items():
-            for code, add in (("red", late if status in SUPERVISED_STATUSES else 0),
-                              ("green", n if status == TaskStatus.CLOSE_REQUESTED else 0)):
-                rows[pk][code] += add
-                if with_totals:
-                    lights[code] += add
-    codes = LightCodes(today)
-    light_counts: dict = {}
-    for area_id, unit_id, *values in _light_rows(scoped, today):
-        key = (area_id, unit_id, codes(*values))
-        light_counts[key] = light_counts.get(key, 0) + 1
-    for (area_id, unit_id, code), n in light_counts.items():
+    if stats.lights is not None:
+        light_counts = stats.lights
+    else:
+        light_counts = {}
+        for (area_id, unit_id, code), n in _light_counts(stats, scoped, today, areas, units, lights).items():
+            for key in (("area", area_id, code), ("lead", unit_id, code)):
+                light_counts[key] = light_counts.get(key, 0) + n
+    for (axis, key, code), n in light_counts.items():
         if code in LIGHT_CODES:
-            lights[code] += n
-            areas[area_id][code] += n
-            units[unit_id][code] += n
+            (areas if axis == "area" else units)[key][code] += n
+            if axis == "area":
+                lights[code] += n
     lights["closed"] = stats.closed
     week_to = filters.date_to or today
     week_from = filters.date_from or (week_to - dt.timedelta(weeks=DEFAULT_WEEKS - 1))

@@ -7,6 +7,9 @@ def _ensure_task_tally(sender, using="default", **kwargs):
     from duban.tasks.tally import ensure_task_tally
 
     ensure_task_tally(using)
+    from duban.tasks.unit_tally import ensure_unit_tally
+
+    ensure_unit_tally(using)
 
 
 class TasksConfig(AppConfig):

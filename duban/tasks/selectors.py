@@ -13,6 +13,7 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Unit
+from duban.tasks import unit_tally
 from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, CloseEvidenceRule, ProgressReport, ReportFile,
                                 ReportStatus, Task, TaskKind, TaskStatus, TaskTally, count_rows, count_rows_where)
 
@@ -244,6 +245,9 @@ class TaskStats:
     by_area: list[dict]
     by_unit: list[dict]
     counts: tuple[dict, dict] = ({}, {})
+    # {("area", area id, light code): tasks, ("lead", lead unit id, light code): tasks} when the figures came
+    # from the kept counts (``UnitTally``)
+    lights: dict | None = None
 
 
 def plain_rows(qs: QuerySet) -> list[tuple]:
@@ -301,20 +305,58 @@ def percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
+def _kept_scope(viewer, subtree: tuple[int, ...] | None) -> tuple[list[int] | None, int] | None:
+    """The units and level of ``UnitTally`` rows that count the viewer's tasks (led in ``subtree``, if given), or
+    None when no sum of kept rows is that set: the office's are every unit's own (level 0, unit 0 for tasks
+    without a lead unit); a unit member's, the level of its unit's depth over its unit subtree (each task of the
+    scope counted once, ``duban.tasks.unit_tally``); a subtree inside the viewer's scope, its units' own."""
+    if perms.is_office(viewer):
+        if subtree is not None:
+            return list(subtree), 0
+        return None, 0  # every unit
+    own = perms.unit_of(viewer) if perms.is_unit_member(viewer) else None
+    if own is None or not own.path:
+        return None
+    scope = perms.scope_unit_ids(viewer)
+    if subtree is None:
+        return scope, unit_tally.scope_level(own.path)
+    return (list(subtree), 0) if set(subtree) <= set(scope) else None
+
+
+def _kept_groups(counts: dict) -> tuple[tuple[dict, dict], dict]:
+    """``kept_figures`` rows as ``grouped_task_counts``'s two dicts, and the lights per (axis, key, code)."""
+    by_area: dict = {}
+    by_unit: dict = {}
+    lights: dict = {}
+    for (axis, key, status, light, late), n in counts.items():
+        sums = (by_area if axis == "area" else by_unit).setdefault((key, status), [0, 0])
+        sums[0] += n
+        sums[1] += n if late else 0
+        lights[(axis, key, light)] = lights.get((axis, key, light), 0) + n
+    return (by_area, by_unit), lights
+
+
 def task_stats(*, viewer, tasks: QuerySet[Task] | None = None, unfiltered: bool = False,
-               today: dt.date | None = None) -> TaskStats:
+               subtree: tuple[int, ...] | None = None, today: dt.date | None = None) -> TaskStats:
     """Dashboard figures over the tasks the viewer may see (a chart must not count what its viewer cannot open),
     drafts and withdrawn tasks left out: the home page's and the reports dashboard's (which adds the lights).
     ``tasks``: the viewer's tasks filtered further (from ``task_list``), else all of them; ``unfiltered``: the
-    caller's word that ``tasks`` has no filter of its own (the office's figures then come from the kept counts).
-    The counts per area and per lead unit (``grouped_task_counts``) and one query for the names, whatever the
-    number of tasks."""
+    caller's word that ``tasks`` has no filter of its own but ``subtree`` (the lead units it is narrowed to, for
+    a report over a unit subtree). An unfiltered scope is read from the counts kept per unit and day
+    (``duban.tasks.unit_tally``: a few hundred rows, with the lights, ``TaskStats.lights``); a filtered list is
+    counted directly, per area and per lead unit (``grouped_task_counts``). One more query for the names,
+    whatever the number of tasks."""
     from duban.core.models import Area
 
     qs = perms.tasks_visible_to(viewer) if tasks is None else tasks
     qs = qs.exclude(status__in=[TaskStatus.WITHDRAWN, TaskStatus.DRAFT])
     today = today or today_local()
-    grouped = grouped_task_counts(qs, today, viewer=viewer, unfiltered=tasks is None or unfiltered)
+    kept = _kept_scope(viewer, subtree) if tasks is None or unfiltered else None
+    lights = None
+    if kept is not None:
+        grouped, lights = _kept_groups(unit_tally.kept_figures(*kept, today))
+    else:
+        grouped = grouped_task_counts(qs, today, viewer=viewer, unfiltered=False)
     by_status: dict[str, int] = {}
     areas: dict = {}
     units: dict = {}
@@ -355,7 +397,8 @@ def task_stats(*, viewer, tasks: QuerySet[Task] | None = None, unfiltered: bool 
     by_unit = [row_of(pk, unit_names.get(pk) or "未指定", counts)
                for pk, counts in sorted(units.items(), key=lambda item: (-item[1][0], item[0] is None, item[0] or 0))]
     return TaskStats(total=total, by_status=by_status, overdue=overdue, closed=closed,
-                     completion_rate=percent(closed, total), by_area=by_area, by_unit=by_unit, counts=grouped)
+                     completion_rate=percent(closed, total), by_area=by_area, by_unit=by_unit, counts=grouped,
+                     lights=lights)
 
 
 def split_unit_choices(*, viewer) -> QuerySet[Unit]:

@@ -110,10 +110,13 @@ def test_query_counts_cold_and_warm(org, viewer, url):
         for i in range(4):
             org.task_in(("assigned", "closed", "close_requested", "in_progress")[i],
                         deadline=dt.date.today() - dt.timedelta(days=i))
+        # the first read after the writes counts the units they touched again (kept per unit and day, see
+        # duban/tasks/unit_tally.py): a fixed number of statements more, whatever the number of tasks
+        recounting = queries(c, url)
         cold_large = queries(c, url)
     queries(c, url)
     warm = queries(c, url)
-    assert cold_small == cold_large
+    assert cold_small == cold_large < recounting <= cold_small + 10
     assert warm < cold_large and warm <= 8
     # "/" is the 工作台 too: a statement per section of what waits (office 6, unit 6) on top of the figures
     assert cold_large <= (12 if url == "/" else 13)

@@ -217,3 +217,36 @@ def test_import_after_asking_without_a_year_then_set_the_date_on_the_meeting_pag
     assert meeting.date.isoformat() == "2025-03-02"
     assert meeting.tasks.get(deadline_text="年底前").deadline.isoformat() == "2025-12-31"
     assert 'id="undated-note"' not in client.get(f"/meetings/{meeting.pk}/").content.decode()
+
+
+def test_a_confirmed_meeting_lists_its_tasks_fifty_a_page_at_the_same_cost(client, org):
+    """A seeded province gives a meeting 1,600 tasks: its table is paged like the task list (50 a page), and a
+    page costs the same queries however many tasks the meeting has."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    Task.objects.filter(meeting=meeting).update(lead_unit=org.safety)
+    client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"})
+    first = Task.objects.filter(meeting=meeting).order_by("seq").first()
+
+    def add(n: int, start: int) -> None:
+        Task.objects.bulk_create([Task(title=f"追加事项{i}", text="要落实。", meeting=meeting, seq=start + i,
+                                       status=TaskStatus.ASSIGNED, lead_unit=org.safety, created_by=org.supervisor,
+                                       assigned_at=first.assigned_at) for i in range(n)])
+
+    def shown(url: str) -> tuple[list[str], int]:
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url).content.decode()
+        return re.findall(r'<tr data-span-for="(\d+)">', page), len(ctx.captured_queries)
+
+    add(53, 100)  # 55 in all
+    rows, queries = shown(f"/meetings/{meeting.pk}/")
+    assert len(rows) == 50 and rows[0] == str(first.pk)
+    rest, _ = shown(f"/meetings/{meeting.pk}/?page=2")
+    assert len(rest) == 5 and not set(rows) & set(rest)
+    assert "共 55 条" in client.get(f"/meetings/{meeting.pk}/").content.decode()
+    add(100, 200)
+    assert shown(f"/meetings/{meeting.pk}/")[1] == queries
