@@ -15,6 +15,13 @@ For each engine (SQLite, then PostgreSQL on a throwaway loopback cluster, see be
     .venv/bin/python bench/peer/redmine_bench.py                                # both engines, 100k tasks
     .venv/bin/python bench/peer/redmine_bench.py --backends sqlite --tasks 20000 --runs 1
 
+A database seeded before (a million tasks take a quarter of an hour to seed) is compared as it is, read-only, with
+Redmine in a database of its own on the same PostgreSQL server that the copy reads duban's through postgres_fdw;
+a Redmine database that already holds the copy is reused (drop it to copy again):
+
+    .venv/bin/python bench/peer/redmine_bench.py --duban-database-url postgres://postgres@127.0.0.1:5499/duban_scale \
+        --redmine-database-url postgres://postgres@127.0.0.1:5499/redmine_1m
+
 Figures go to /tmp/duban-peer-results/peer-<engine>.json (--out) and a Markdown table to stdout; each engine's
 progress to peer-<engine>.log and Redmine's own request log (time in views and in SQL) to redmine-<engine>.log there.
 Needs root (apt-get, and Redmine's instance directory); nothing of Redmine is kept in this repository.
@@ -42,6 +49,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))  # the other benchmarks import their neighbours (benchenv) by name
 PY = sys.executable
 REDMINE = Path("/usr/share/redmine")
 PACKAGES = ("redmine", "redmine-sqlite", "redmine-pgsql", "puma")
@@ -132,7 +140,7 @@ def copy_rows(conn, dialect, mark: str, *, login: str, password: str, api_key: s
     return seconds
 
 
-def copy_into_redmine(backend: str, url: str, redmine_db: Path | None, **kw) -> dict:
+def copy_into_redmine(backend: str, url: str, redmine_db: Path | None, dialect=None, **kw) -> dict:
     from bench.peer import mapping
 
     if backend == "sqlite":
@@ -150,7 +158,7 @@ def copy_into_redmine(backend: str, url: str, redmine_db: Path | None, **kw) -> 
 
         with psycopg.connect(url) as conn:
             conn.execute("SET TIME ZONE 'UTC'")
-            seconds = copy_rows(conn, mapping.POSTGRESQL, "%s", **kw)
+            seconds = copy_rows(conn, dialect or mapping.POSTGRESQL, "%s", **kw)
         with psycopg.connect(url, autocommit=True) as conn:
             t0 = time.perf_counter()
             conn.execute("VACUUM ANALYZE")  # as duban's seed does: visibility map and statistics for both
@@ -158,7 +166,7 @@ def copy_into_redmine(backend: str, url: str, redmine_db: Path | None, **kw) -> 
     return seconds
 
 
-def counts(backend: str, url: str, redmine_db: Path | None) -> dict:
+def counts(backend: str, url: str, redmine_db: Path | None, src_schema: str = "public") -> dict:
     """Rows on each side, read back after the copy."""
     pairs = {"tasks / issues": ("tasks_task", "issues"), "reports / journals": ("tasks_progressreport", "journals"),
              "units / projects": ("core_unit", "projects"), "meetings / versions": ("meetings_meeting", "versions"),
@@ -173,13 +181,65 @@ def counts(backend: str, url: str, redmine_db: Path | None) -> dict:
         import psycopg
 
         conn = psycopg.connect(url)
-        src, dst = "public", "redmine"
+        src, dst = src_schema, "redmine"
     out = {}
     for label, (a, b) in pairs.items():
         out[label] = [conn.execute(f"SELECT COUNT(*) FROM {src}.{a}").fetchone()[0],
                       conn.execute(f"SELECT COUNT(*) FROM {dst}.{b}").fetchone()[0]]
     conn.close()
     return out
+
+
+# duban's tables the copy and the row counts read (bench/peer/mapping.py)
+SOURCE_TABLES = ("auth_user", "core_profile", "core_unit", "meetings_meeting", "tasks_task", "tasks_progressreport",
+                 "tasks_task_coop_units")
+
+
+def redmine_database(redmine_url: str, duban_url: str) -> bool:
+    """Prepare Redmine's own PostgreSQL database beside duban's: created when missing, Redmine's tables in its schema
+    ``redmine``, duban's tables readable as the foreign schema ``duban`` (postgres_fdw, read only). True when it
+    already holds a copy (issues), which is then reused."""
+    import psycopg
+
+    r, d = urlsplit(redmine_url), urlsplit(duban_url)
+    name = r.path.lstrip("/")
+    with psycopg.connect(r._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(redmine_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS redmine")
+        if conn.execute("SELECT to_regclass('redmine.issues') IS NOT NULL").fetchone()[0] and \
+                conn.execute("SELECT EXISTS (SELECT 1 FROM redmine.issues)").fetchone()[0]:
+            return True
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgres_fdw")
+        conn.execute("DROP SCHEMA IF EXISTS duban CASCADE")
+        conn.execute("DROP SERVER IF EXISTS duban_source CASCADE")
+        # a bigger fetch than the default 100 rows: the copy streams millions of rows
+        conn.execute(f"CREATE SERVER duban_source FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '{d.hostname}', "
+                     f"port '{d.port or 5432}', dbname '{d.path.lstrip('/')}', fetch_size '10000', "
+                     f"options '-c default_transaction_read_only=on')")
+        conn.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER duban_source OPTIONS (user '{d.username}')")
+        conn.execute("CREATE SCHEMA duban")
+        conn.execute(f"IMPORT FOREIGN SCHEMA public LIMIT TO ({', '.join(SOURCE_TABLES)}) FROM SERVER duban_source "
+                     f"INTO duban")
+    return False
+
+
+def stored_session(user) -> str:
+    """A signed-in session of ``user`` saved without signing in (which would write the last sign-in time and an
+    audit event into duban's database): what ``django.contrib.auth.login`` stores, through the session engine."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+    from django.utils.module_loading import import_string
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    # the first backend that loads users, as Django's test client's force_login picks it
+    store[BACKEND_SESSION_KEY] = next(b for b in settings.AUTHENTICATION_BACKENDS
+                                      if hasattr(load_backend(b), "get_user"))
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
 
 
 # --- servers and the client ---------------------------------------------------------------------------------------
@@ -423,8 +483,20 @@ def one_engine(args) -> dict:
     from bench.throughput_bench import ENV, free_port, session_cookie
 
     backend, url = args.one, os.environ["DATABASE_URL"]
+    # Redmine's database: duban's own (schema redmine) unless a database of its own was given
+    redmine_url = os.environ.get("DUBAN_PEER_REDMINE_URL") or url
+    apart = redmine_url != url
     data_dir = Path(os.environ["DUBAN_DATA_DIR"])
-    cookie, _ = session_cookie()  # sets Django up on DATABASE_URL
+    if apart:
+        from bench.throughput_bench import django_setup
+
+        django_setup()
+        from duban.core.models import Profile
+
+        cookie = stored_session(Profile.objects.select_related("user").filter(role="supervisor")
+                                .order_by("id").first().user)
+    else:
+        cookie, _ = session_cookie()  # sets Django up on DATABASE_URL
     import datetime as dt
 
     from django.db import connections
@@ -437,23 +509,43 @@ def one_engine(args) -> dict:
     connections.close_all()
     result: dict = {"backend": backend, "targets": t, "redmine": redmine_version(), "yesterday": yesterday}
     redmine_db = data_dir / "redmine.sqlite3"
-    if backend != "sqlite":
+    copied = False
+    if apart:
+        copied = redmine_database(redmine_url, url)
+    elif backend != "sqlite":
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE SCHEMA redmine")
-    login, api_key = "bench-supervisor", secrets.token_hex(20)
+    login = "bench-supervisor"
+    api_key = secrets.token_hex(20)
     keep_log = Path(args.out) / f"redmine-{backend}.log"
-    with redmine_instance(database_yml(backend, url, redmine_db), keep_log) as (renv, _), \
+    with redmine_instance(database_yml(backend, redmine_url, redmine_db), keep_log) as (renv, _), \
             contextlib.ExitStack() as stack:
-        result["redmine_migrate_s"] = rake(renv, "db:migrate")
-        result["redmine_default_data_s"] = rake(renv, "redmine:load_default_data")
-        t0 = time.perf_counter()
-        result["copy_s"] = copy_into_redmine(backend, url, redmine_db, login=login, password=BENCH_PASSWORD,
-                                             api_key=api_key)
-        result["copy_total_s"] = time.perf_counter() - t0
-        result["rows"] = counts(backend, url, redmine_db)
-        print("rows (duban, Redmine):", result["rows"], "copy", f"{result['copy_total_s']:.1f}s", flush=True)
+        if copied:  # the copy of an earlier run: its API key is read back
+            import psycopg
+
+            with psycopg.connect(redmine_url) as conn:
+                api_key = conn.execute("SELECT t.value FROM redmine.tokens t JOIN redmine.users u ON u.id = t.user_id "
+                                       "WHERE t.action = 'api' AND u.login = %s", (login,)).fetchone()[0]
+            result["copy_reused"] = True
+        else:
+            result["redmine_migrate_s"] = rake(renv, "db:migrate")
+            result["redmine_default_data_s"] = rake(renv, "redmine:load_default_data")
+            t0 = time.perf_counter()
+            if apart:
+                from bench.peer import mapping
+
+                result["copy_s"] = copy_into_redmine(backend, redmine_url, None, mapping.Dialect(
+                    "postgresql", "duban", "redmine"), login=login, password=BENCH_PASSWORD, api_key=api_key)
+            else:
+                result["copy_s"] = copy_into_redmine(backend, url, redmine_db, login=login, password=BENCH_PASSWORD,
+                                                     api_key=api_key)
+            result["copy_total_s"] = time.perf_counter() - t0
+        result["rows"] = counts(backend, redmine_url, redmine_db, "duban" if apart else "public")
+        if args.copy_only:
+            return result
+        print("rows (duban, Redmine):", result["rows"], "copy", f"{result.get('copy_total_s', 0):.1f}s", flush=True)
         ports = {"duban": free_port(), "duban_cold": free_port(), "redmine": free_port()}
         env = dict(os.environ, **ENV)
         if backend != "sqlite":  # as docs/deployment.md says for PostgreSQL (Redmine keeps a pool of 5)
@@ -487,7 +579,9 @@ def one_engine(args) -> dict:
         result["same_rows"] = same_rows(clients["duban"], clients["redmine_api"], t, yesterday)
         print("list totals (duban, Redmine):", result["same_rows"], flush=True)
         t0 = time.perf_counter()
-        result["pages"] = measure_pages(page_pairs(t, yesterday), clients, args.runs, args.iterations)
+        pairs = [p for p in page_pairs(t, yesterday)
+                 if not args.pages or any(w.strip() in p[0] for w in args.pages.split(","))]
+        result["pages"] = measure_pages(pairs, clients, args.runs, args.iterations)
         result["pages_s"] = time.perf_counter() - t0
         result["throughput"] = throughput(ports["duban"], cookie, ports["redmine"], api_key, args.runs, args.seconds,
                                           args.threads, yesterday)
@@ -517,9 +611,13 @@ def markdown(r: dict) -> str:
         parts = ", ".join(f"{p['VmRSS'] / 1024:.0f} MB (peak {p['VmHWM'] / 1024:.0f})" for p in procs)
         lines.append(f"- RSS {side}: {parts}")
     lines.append(f"- rows (duban, Redmine): {r['rows']}; list totals from both APIs: {r['same_rows']}")
-    lines.append(f"- duban seed {r['seed_s']:.0f} s; Redmine schema {r['redmine_migrate_s']:.0f} s, default data "
-                 f"{r['redmine_default_data_s']:.0f} s, copy {r['copy_total_s']:.0f} s; pages {r['pages_s']:.0f} s; "
-                 f"whole engine {r['engine_s']:.0f} s")
+    if r.get("copy_reused"):
+        lines.append(f"- Redmine's copy of an earlier run reused; pages {r['pages_s']:.0f} s; whole engine "
+                     f"{r['engine_s']:.0f} s")
+    else:
+        lines.append(f"- duban seed {r['seed_s']:.0f} s; Redmine schema {r['redmine_migrate_s']:.0f} s, default "
+                     f"data {r['redmine_default_data_s']:.0f} s, copy {r['copy_total_s']:.0f} s; pages "
+                     f"{r['pages_s']:.0f} s; whole engine {r['engine_s']:.0f} s")
     return "\n".join(lines)
 
 
@@ -532,6 +630,12 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=15, help="of each throughput load")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--out", default="/tmp/duban-peer-results")
+    parser.add_argument("--duban-database-url", help="a seeded duban PostgreSQL database, compared as it is and "
+                        "never written (no migrate, no seed)")
+    parser.add_argument("--redmine-database-url", help="with --duban-database-url: Redmine's database on the same "
+                        "server (created when missing; a copy already in it is reused)")
+    parser.add_argument("--copy-only", action="store_true", help="copy into Redmine's database, measure nothing")
+    parser.add_argument("--pages", help="only the pairs whose name contains one of these comma-separated words")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child process of one engine
     args = parser.parse_args(argv)
     out_dir = Path(args.out)
@@ -546,31 +650,54 @@ def main(argv=None) -> int:
     from bench.run_all import database, machine, run
 
     summary = {"machine": machine(), "runs": []}
+    child = [PY, str(Path(__file__).resolve()), "--out", str(out_dir), "--runs", str(args.runs), "--iterations",
+             str(args.iterations), "--seconds", str(args.seconds), "--threads", str(args.threads)]
+    child += ["--copy-only"] if args.copy_only else []
+    child += ["--pages", args.pages] if args.pages else []
     with open(out_dir / "run.log", "w", encoding="utf-8") as log:
-        for backend in [b.strip() for b in args.backends.split(",")]:
+        backends = ["pg"] if args.duban_database_url else [b.strip() for b in args.backends.split(",")]
+        for backend in backends:
             t0 = time.perf_counter()
-            with database(backend) as (url, data_dir):
-                env = dict(os.environ, DATABASE_URL=url, DUBAN_DATA_DIR=data_dir)
-                print(f"\n=== {backend}: migrate and seed {args.tasks} tasks ===", flush=True)
-                run([PY, "-m", "duban.cli", "migrate"], env, log)
-                seed_s = run([PY, "-m", "duban.cli", "seed-bench", "--no-migrate", "--tasks", str(args.tasks)],
-                             env, log)
+            if args.duban_database_url:
+                seed_s = 0.0
+                url = args.duban_database_url
+                redmine_url = args.redmine_database_url
+                if not redmine_url or urlsplit(redmine_url).path == urlsplit(url).path:
+                    raise SystemExit("--duban-database-url needs --redmine-database-url, another database")
+                redmine_database(redmine_url, url)  # created here: duban's sessions go there too
+                data_dir = tempfile.mkdtemp(prefix="duban-peer-data-")
+                # every transaction of duban's read-only: a write would fail the run, not change the database
+                ro = f"{url}{'&' if '?' in url else '?'}options=-c%20default_transaction_read_only%3Don"
+                env = dict(os.environ, DATABASE_URL=ro, DUBAN_DATA_DIR=data_dir,
+                           DUBAN_PEER_REDMINE_URL=redmine_url, DJANGO_SETTINGS_MODULE="bench.peer.readonly_settings")
                 print(f"=== {backend}: Redmine {redmine_version()}, copy, measure ===", flush=True)
-                # its progress goes to peer-<engine>.log as it happens (a run takes minutes)
+                run([PY, "-m", "django", "migrate", "sessions", "--database", "sessions"], env, log)
                 with open(out_dir / f"peer-{backend}.log", "w", encoding="utf-8") as progress:
-                    subprocess.run([PY, str(Path(__file__).resolve()), "--one", backend, "--out", str(out_dir),
-                                    "--runs", str(args.runs), "--iterations", str(args.iterations), "--seconds",
-                                    str(args.seconds), "--threads", str(args.threads)],
-                                   cwd=REPO, env=env, stdout=progress, stderr=subprocess.STDOUT, check=True)
+                    subprocess.run([*child, "--one", backend], cwd=REPO, env=env, stdout=progress,
+                                   stderr=subprocess.STDOUT, check=True)
+                shutil.rmtree(data_dir, ignore_errors=True)
+            else:
+                with database(backend) as (url, data_dir):
+                    env = dict(os.environ, DATABASE_URL=url, DUBAN_DATA_DIR=data_dir)
+                    print(f"\n=== {backend}: migrate and seed {args.tasks} tasks ===", flush=True)
+                    run([PY, "-m", "duban.cli", "migrate"], env, log)
+                    seed_s = run([PY, "-m", "duban.cli", "seed-bench", "--no-migrate", "--tasks", str(args.tasks)],
+                                 env, log)
+                    print(f"=== {backend}: Redmine {redmine_version()}, copy, measure ===", flush=True)
+                    # its progress goes to peer-<engine>.log as it happens (a run takes minutes)
+                    with open(out_dir / f"peer-{backend}.log", "w", encoding="utf-8") as progress:
+                        subprocess.run([*child, "--one", backend], cwd=REPO, env=env, stdout=progress,
+                                       stderr=subprocess.STDOUT, check=True)
             r = json.loads((out_dir / f"peer-{backend}.json").read_text(encoding="utf-8"))
-            r.update(tasks=args.tasks, seed_s=seed_s, engine_s=time.perf_counter() - t0)
+            r.update(tasks=r["rows"]["tasks / issues"][0], seed_s=seed_s,
+                     engine_s=time.perf_counter() - t0)
             (out_dir / f"peer-{backend}.json").write_text(json.dumps(r, ensure_ascii=False, indent=1),
                                                           encoding="utf-8")
             summary["runs"].append(r)
     (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     print("\n## machine\n", summary["machine"])
     for r in summary["runs"]:
-        print("\n" + markdown(r))
+        print("\n" + (markdown(r) if "pages" in r else json.dumps(r, ensure_ascii=False, indent=1)))
     return 0
 
 

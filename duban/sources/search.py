@@ -256,7 +256,7 @@ def _search_sqlite(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[
 
 
 def _search_orm(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[str], limit: int, offset: int,
-                candidates: RawSQL | None = None) -> Group:
+                candidates: RawSQL | list[int] | None = None) -> Group:
     if connection.vendor == "postgresql" and long_terms:
         for term in long_terms:
             qs = qs.filter(_ilike_filter(kind, term))
@@ -294,18 +294,18 @@ BIGRAM_KINDS = {"sources_fts_report"}
 
 
 def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, tuple]:
-    """Per FTS table, (rows, [(estimate, word, trigrams)]) for the two-character words an index can look up.
+    """Per FTS table, (rows, [(estimate, word, keys)]) for the two-character words an index can look up.
 
-    SQLite: the trigram vocabulary's terms starting with each word, with their document counts. One query for
-    every kind (the vocabulary tables are ``fts5vocab`` views of the FTS indexes, migration 0003).
-    PostgreSQL: for the kinds with a bigram index (``BIGRAM_KINDS``), the rows holding each word, counted up to a
-    cap (``_bigram_counts``); no trigrams, and no table size (unused there)."""
-    # A word with another spelling in the other script is walked, not looked up: the lookups take one spelling.
-    words = [t for t in short_terms if len(t) == 2 and t.lower() == t.upper() and len(spellings(t)) == 1]
+    SQLite: the trigram vocabulary's terms starting with each word (``keys``), with their document counts. One
+    query for every kind (the vocabulary tables are ``fts5vocab`` views of the FTS indexes, migration 0003).
+    PostgreSQL: for the kinds with a bigram index (``BIGRAM_KINDS``), the ids of the rows holding each word
+    (``keys``), read up to a cap and counted (``_bigram_rows``); no table size (unused there)."""
+    # Each spelling of a word (燃气 and 燃氣: ``spellings``) is looked up, and the word's rows are theirs together.
+    words = [t for t in short_terms if all(len(s) == 2 and s.lower() == s.upper() for s in spellings(t))]
     if not words or not kinds:
         return {}
     if connection.vendor == "postgresql":
-        return _bigram_counts([k for k in kinds if k.fts in BIGRAM_KINDS], words)
+        return _bigram_rows([k for k in kinds if k.fts in BIGRAM_KINDS], words)
     if connection.vendor != "sqlite":
         return {}
     parts, params = [], []
@@ -314,8 +314,9 @@ def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, 
         parts.append(f"SELECT %s, NULL, NULL, max(id) FROM {table}")
         params.append(kind.fts)
         for word in words:
-            parts.append(f"SELECT %s, %s, term, doc FROM {kind.fts}_vocab WHERE term > %s AND term <= %s")
-            params += [kind.fts, word, word, word + "\U0010ffff"]
+            for spelling in spellings(word):
+                parts.append(f"SELECT %s, %s, term, doc FROM {kind.fts}_vocab WHERE term > %s AND term <= %s")
+                params += [kind.fts, word, spelling, spelling + "\U0010ffff"]
     found: dict[str, tuple] = {kind.fts: (0, {w: [0, []] for w in words}) for kind in kinds}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
@@ -329,36 +330,40 @@ def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, 
             for fts, (rows, per_word) in found.items()}
 
 
-def _bigram_counts(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
-    """PostgreSQL: ``_short_word_lookups`` from the bigram indexes themselves, in one query: the rows holding each
-    word, counted up to one past ``BIGRAM_COUNT_CAP`` (a rare word costs a lookup of a few index entries; a
-    common one, ~20 ms at 500k reports, stops there and is walked). Exact where it matters, unlike ANALYZE's
-    statistics, which keep only the commonest pairs of characters and leave the rest to a guess."""
+def _bigram_rows(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
+    """PostgreSQL: ``_short_word_lookups`` from the bigram indexes themselves, in one query: the ids of the rows
+    holding each word (in any of its spellings), read up to one past ``BIGRAM_COUNT_CAP`` for each spelling and
+    column (a rare word costs a lookup of a few index entries; a common one, ~20 ms at 500k reports, stops there
+    and is walked). Exact where it matters, unlike ANALYZE's statistics, which keep only the commonest pairs of
+    characters and leave the rest to a guess; and the ids themselves, because the planner, left to estimate the
+    lookup, guesses thousands of rows and walks the whole table newest first for a word that no row holds
+    (2.4 s at 5M reports)."""
     parts, params = [], []
     for kind in kinds:
         table = SEARCH_TABLES[kind.fts][0]
         for column in kind.columns:
             for word in words:
-                parts.append(f"SELECT %s, %s, count(*) FROM (SELECT 1 FROM {table} "
-                             f"WHERE duban_bigrams({column}) @> ARRAY[%s]::text[] LIMIT %s) s")
-                params += [kind.fts, word, word, BIGRAM_COUNT_CAP + 1]
+                for spelling in spellings(word):
+                    parts.append(f"(SELECT %s, %s, id FROM {table} "
+                                 f"WHERE duban_bigrams({column}) @> ARRAY[%s]::text[] LIMIT %s)")
+                    params += [kind.fts, word, spelling, BIGRAM_COUNT_CAP + 1]
     if not parts:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows_found = cursor.fetchall()
-    found: dict[str, dict] = {}
-    for fts, word, n in rows_found:
-        per_word = found.setdefault(fts, {})
-        per_word[word] = per_word.get(word, 0) + n  # a word in several columns: an upper bound
-    return {fts: (0, [(estimate, word, None) for word, estimate in per_word.items()])
+    found: dict[str, dict] = {kind.fts: {word: set() for word in words} for kind in kinds}
+    for fts, word, pk in rows_found:
+        found[fts][word].add(pk)  # one set for the word's columns and spellings: a row counts once
+    # more than the cap in any one part means more than the cap in all
+    return {fts: (0, [(len(ids), word, frozenset(ids)) for word, ids in per_word.items()])
             for fts, per_word in found.items()}
 
 
 BIGRAM_COUNT_CAP = 10_000
 
 
-def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | None:
+def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | list[int] | None:
     """The ids of rows that may hold a two-character word, from an index, or None to walk the table (a common
     word, or a word this cannot look up).
 
@@ -373,15 +378,15 @@ def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | None:
     if not lookup:
         return None
     rows, words = lookup
-    estimate, word, trigrams = min(words, key=lambda w: w[0])
+    estimate, word, keys = min(words, key=lambda w: w[0])
     table, columns = SEARCH_TABLES[kind.fts]
     if connection.vendor == "postgresql":
         # The bigram index (migration 0004) holds every two characters of each column: exact for such a word.
-        # Its count is exact up to the cap, so the candidates are at most that many.
+        # Up to the cap its rows were read already (``_bigram_rows``): they are the candidates.
         if estimate > BIGRAM_COUNT_CAP:
             return None
-        return RawSQL(" UNION ".join(f"SELECT id FROM {table} WHERE duban_bigrams({column}) @> ARRAY[%s]::text[]"
-                                     for column in columns), [word] * len(columns))
+        return sorted(keys, reverse=True)
+    trigrams = keys
     # Walking the newest rows needs about SEARCH_CANDIDATES * rows / estimate of them for a full page of
     # candidates; reading candidates costs about four times as much a row.
     if estimate and 4 * estimate * estimate > SEARCH_CANDIDATES * rows:
@@ -391,8 +396,9 @@ def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | None:
         parts.append(f"SELECT rowid FROM {kind.fts} WHERE {kind.fts} MATCH %s")
         params.append(" OR ".join('"' + t.replace('"', '""') + '"' for t in trigrams))
     for column in columns:
-        parts.append(f"SELECT id FROM {table} WHERE substr({column}, -2) = %s")
-        params.append(word)
+        for spelling in spellings(word):
+            parts.append(f"SELECT id FROM {table} WHERE substr({column}, -2) = %s")
+            params.append(spelling)
     return RawSQL(" UNION ".join(parts), params)
 
 

@@ -150,3 +150,37 @@ def _check_copy(r: str):
     keys = _rows(f"SELECT u.login, u.admin FROM {r}.tokens t JOIN {r}.users u ON u.id = t.user_id "
                  f"WHERE t.action = 'api'")
     assert [(login, bool(admin)) for login, admin in keys] == [("bench-supervisor", True)]
+
+
+@pytest.mark.slow
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)  # the copy reads the seeded rows from another connection
+def test_a_seeded_database_is_copied_into_a_redmine_database_of_its_own():
+    """``--duban-database-url``: Redmine's tables in a database beside duban's, filled through a read-only
+    postgres_fdw server; every row arrives, and a second run finds the copy and reuses it."""
+    import psycopg
+
+    from bench.peer.redmine_bench import (copy_into_redmine, counts, database_yml, rake, redmine_database,
+                                          redmine_instance)
+    from duban.perf.seed import seed
+
+    require_tool((Path("/usr/share/redmine") / "bin" / "rake").exists(), "Redmine (apt-get install redmine)")
+    seed(tasks=40, today=dt.date(2026, 11, 25))
+    s = connection.settings_dict
+    server = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    duban_url, redmine_url = f"{server}/{s['NAME']}", f"{server}/{s['NAME']}_redmine"
+    try:
+        assert redmine_database(redmine_url, duban_url) is False  # created, nothing copied yet
+        with redmine_instance(database_yml("pg", redmine_url, None)) as (env, _):
+            rake(env, "db:migrate")
+            rake(env, "redmine:load_default_data")
+        copy_into_redmine("pg", redmine_url, None, mapping.Dialect("postgresql", "duban", "redmine"),
+                          login="bench-supervisor", password="x", api_key="b" * 40)
+        rows = counts("pg", redmine_url, None, "duban")
+        assert rows["tasks / issues"] == [40, 40] and all(a == b > 0 for a, b in rows.values()), rows
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction), psycopg.connect(redmine_url) as conn:
+            conn.execute("DELETE FROM duban.tasks_task")  # duban's rows are read, never written
+        assert redmine_database(redmine_url, duban_url) is True  # the copy is found and reused
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{s["NAME"]}_redmine" WITH (FORCE)')

@@ -120,6 +120,37 @@ def test_detail_page_still_scoped_and_complete(client, org):
     assert login(client, org.other_staff).get(f"/tasks/{task.pk}/").status_code == 404
 
 
+# The unit drop-downs of the 改派 and 分解下达 forms before their options were built once in Python, over Unit
+# instances (the lead unit, the cooperating units marked in the 改派 form).
+FORMER_LEAD_OPTIONS = ('{% for u in units %}<option value="{{ u.pk }}"{% if u.pk == task.lead_unit_id %} selected'
+                       '{% endif %}>{{ u.name }}</option>{% endfor %}')
+FORMER_COOP_OPTIONS = ('{% for u in units %}<option value="{{ u.pk }}"{% if u.pk in coop_ids %} selected{% endif %}>'
+                       '{{ u.name }}</option>{% endfor %}')
+FORMER_PLAIN_OPTIONS = '{% for u in units %}<option value="{{ u.pk }}">{{ u.name }}</option>{% endfor %}'
+
+
+def select_body(page: str, select_id: str) -> str:
+    return re.search(rf'<select [^>]*id="{select_id}"[^>]*>\s*(.*?)\s*</select>', page, re.S).group(1)
+
+
+def test_unit_drop_downs_are_what_the_template_loops_made(client, org):
+    """Every unit drop-down of the office's task page (改派: lead and cooperating units marked; 分解下达: six rows of
+    two) offers the same options as the former template loops, one unit name with markup in it escaped."""
+    Unit.objects.filter(pk=org.other.pk).update(name="其他<单位>&局")
+    task = org.task_in("in_progress", coop_unit_ids=[org.other.pk])
+    page = login(client, org.supervisor).get(f"/tasks/{task.pk}/").content.decode()
+    units = list(Unit.objects.filter(is_active=True).order_by("sort_order", "id"))
+    context = Context({"units": units, "task": task, "coop_ids": {org.other.pk}})
+    assert len(units) > 2 and "其他&lt;单位&gt;&amp;局" in page
+    assert select_body(page, "reassign-lead") == Template(FORMER_LEAD_OPTIONS).render(context)
+    assert select_body(page, "reassign-coop") == Template(FORMER_COOP_OPTIONS).render(context)
+    plain = Template(FORMER_PLAIN_OPTIONS).render(context)
+    assert [select_body(page, f"split-lead-{i}") for i in range(views.SPLIT_ROWS)] == [
+        '<option value="">牵头单位…</option>\n            ' + plain] * views.SPLIT_ROWS
+    coop_selects = re.findall(r'<select [^>]*name="coop_\d+"[^>]*>\s*(.*?)\s*</select>', page, re.S)
+    assert coop_selects == [plain] * views.SPLIT_ROWS
+
+
 def scope_checks(queries) -> int:
     return sum(q["sql"].startswith('SELECT 1 AS "a" FROM "tasks_task"') for q in queries)
 
