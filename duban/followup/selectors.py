@@ -334,7 +334,11 @@ def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree |
     subtree = [t for t in subtree if not any(t.tree_path.startswith(path) for path in gone)]
     ids = [t.pk for t in subtree]
     visible = set(perms.tasks_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
-    # every task above one the viewer may read is readable too (``perms.can_read_ancestor_task``)
+    # every task above one the viewer may read is readable too (``perms.can_read_ancestor_task``): in the subtree
+    # shown (a township's district part, under the city's task) as above it
+    for t in subtree:
+        if t.pk in visible:
+            visible.update(int(part) for part in t.tree_path.strip("/").split("/"))
     above = [int(part) for part in task.tree_path.strip("/").split("/")[:-1]]
     ancestors = sorted(Task.objects.filter(pk__in=above).only("id", "title", "tree_path"), key=_path_key)
     base = task.tree_path.count("/")

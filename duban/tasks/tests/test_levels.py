@@ -452,5 +452,9 @@ def test_a_district_opens_the_city_task_its_part_came_from_read_only(lv, client)
     assert 'id="task-above"' in page and f'data-task="{town_b.pk}"' in page
     assert "温泉镇" not in page  # town B's row is there, without its name
     assert client.get(f"/tasks/{town_b.pk}/").status_code == 404
+    # from the city's task down, the district's part above the township's own is named and linked: readable too
+    page = client.get(f"/tasks/{city.pk}/").content.decode()
+    assert f'href="/tasks/{part.pk}/"' in page and f'href="/tasks/{town_a.pk}/"' in page
+    assert f'href="/tasks/{part2.pk}/"' not in page and f'href="/tasks/{town_b.pk}/"' not in page
     assert client.post(f"/tasks/{part.pk}/accept/").status_code == 403
     assert Task.objects.get(pk=part.pk).status == TaskStatus.ASSIGNED
