@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,10 @@ def test_a_seeded_database_is_copied_into_a_redmine_database_of_its_own():
     finally:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{s["NAME"]}_redmine" WITH (FORCE)')
+            # the foreign server's sessions into duban's database end after the sessions that opened them: wait,
+            # so a later test does not find them (a restore refuses while other sessions are connected)
+            for _ in range(100):
+                if not conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND "
+                                    "application_name = 'postgres_fdw'", (s["NAME"],)).fetchone()[0]:
+                    break
+                time.sleep(0.1)
