@@ -158,6 +158,10 @@ class Task(models.Model):
     # transaction (``duban.tasks.actions.rollup_refresh_in_txn``). Not audited: the sub-task's own change is.
     # Stored so that whatever reads lights from plain columns (lists, tallies, the reminder pass) sees it.
     rolled_progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # The next progress report due of a working task (``duban.tasks.report_due.kept_report_due``: the one rule of
+    # the lights), None when none is due. Derived like ``rolled_progress`` and kept by the actions and the nightly
+    # pass, so a unit's reports due are an indexed filter, not every working task read and computed.
+    report_due = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["meeting_id", "seq", "id"]
@@ -197,6 +201,10 @@ class Task(models.Model):
             # the weekly "fell overdue" of closed tasks (due in the period, closed after their deadline) from the
             # index alone: through the closed_at index it read 25,000 closed tasks' rows (a million tasks: 350 ms)
             models.Index(fields=["status", "deadline", "closed_at"], name="task_status_dl_closed_idx"),
+            # a unit's reports due (工作台 待报送) in their order, with what its scope tests, from the index alone:
+            # only the tasks with a due are in it (a county at a million tasks read 25,000 working tasks: 1.2 s)
+            models.Index(fields=["report_due", "id"], include=["lead_unit", "issuing_unit", "status"],
+                         condition=models.Q(report_due__isnull=False), name="task_report_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress_percent__lte=100), name="task_progress_le_100"),
