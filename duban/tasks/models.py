@@ -205,6 +205,12 @@ class Task(models.Model):
             # only the tasks with a due are in it (a county at a million tasks read 25,000 working tasks: 1.2 s)
             models.Index(fields=["report_due", "id"], include=["lead_unit", "issuing_unit", "status"],
                          condition=models.Q(report_due__isnull=False), name="task_report_due_idx"),
+            # supervised tasks by deadline with what a unit's scope tests, from the index alone: a unit's 即将到期
+            # and its cooperations' count read the province's open tasks' rows through the status index to test
+            # each one's units (a county at a million tasks: 69,000 and 111,000 rows, 300 and 500 ms)
+            models.Index(fields=["deadline", "id"], include=["status", "lead_unit", "issuing_unit"],
+                         condition=models.Q(status__in=("assigned", "accepted", "in_progress")),
+                         name="task_supervised_dl_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress_percent__lte=100), name="task_progress_le_100"),
@@ -309,6 +315,13 @@ class ProgressReport(models.Model):
             # instead of a scan of every report (a million tasks: 5 million reports, 1.3 s)
             models.Index(fields=["-request_close", "created_at", "id"], condition=models.Q(status="submitted"),
                          name="report_review_queue_idx"),
+            # whether a unit filed its part of a task (``parts_filed_by``), probed once per task of a unit's
+            # cooperations, from the index alone instead of each report's row
+            models.Index(fields=["task", "unit"], include=["status"], name="report_task_unit_idx"),
+            # the close requests the office returned (工作台 被退回的办结申请): few, so a unit's are found from them,
+            # not by reading the latest report of each of its tasks in progress (a county: 7,750 reads, 230 ms)
+            models.Index(fields=["id"], condition=models.Q(request_close=True, status="returned"),
+                         name="report_close_returned_idx"),
         ]
 
     def get_status_display(self) -> str:

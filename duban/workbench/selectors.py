@@ -21,7 +21,7 @@ from duban.core.models import Notification
 from duban.followup.lights import SUPERVISED_STATUSES
 from duban.followup.models import ExtensionRequest, ExtensionStatus
 from duban.followup.selectors import watch_list
-from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, Priority, ReportStatus, Task,
+from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, Priority, ProgressReport, ReportStatus, Task,
                                 TaskStatus)
 from duban.tasks.selectors import parts_filed_by, task_stats
 
@@ -160,8 +160,9 @@ def _unit(viewer, today: dt.date) -> Workbench:
                                                     deadline__lte=today + dt.timedelta(days=UNIT_SOON_DAYS))
                  .order_by("deadline", "id"), more_url="/tasks/?overdue=1", empty="近期没有到期的事项"),
         _section("close_returned", "被退回的办结申请",
-                 led.filter(status=TaskStatus.IN_PROGRESS, latest_report__request_close=True,
-                            latest_report__status=ReportStatus.RETURNED)
+                 # from the few returned close requests (an index of them), not each task's latest report
+                 led.filter(status=TaskStatus.IN_PROGRESS, latest_report__in=ProgressReport.objects.filter(
+                     request_close=True, status=ReportStatus.RETURNED))
                  .order_by("-updated_at"), empty="没有被退回的办结申请"),
         _section("news", "督查室最新要求和领导批示", news, more_url="/notifications/", empty="近两周没有新的要求"),
     ])
