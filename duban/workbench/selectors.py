@@ -65,9 +65,13 @@ def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂�
     return Section(key, title, rows[0].matching if rows else 0, rows, more_url, empty)
 
 
+def _task_rows(qs):
+    """What a section's row shows of a task."""
+    return qs.select_related("lead_unit").only("id", "title", "status", "deadline", "lead_unit__name", "version")
+
+
 def _open_tasks(viewer):
-    return (perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES)
-            .select_related("lead_unit").only("id", "title", "status", "deadline", "lead_unit__name", "version"))
+    return _task_rows(perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES))
 
 
 def workbench_get(*, viewer, today: dt.date) -> Workbench:
@@ -142,9 +146,14 @@ def _unit(viewer, today: dt.date) -> Workbench:
     # filed" is a NOT EXISTS per task (an anti-join on the reports' task index), not NOT IN over the unit's reports:
     # a county's 500,000 reports at a million tasks do not fit in PostgreSQL's work_mem as a hash, and an unhashed
     # NOT IN rescans them for every task (the county's 工作台 ran for over ten minutes).
-    coop_open = (tasks.filter(status__in=REPORTABLE_STATUSES, pk__in=Task.coop_units.through.objects.filter(
-        unit_id__in=unit_ids).values("task_id")).exclude(lead_unit_id__in=unit_ids)
-        .exclude(Exists(parts_filed_by(unit_ids).filter(task_id=OuterRef("pk")))).order_by("deadline", "id"))
+    # The tasks the scope cooperates on are in its scope by definition (``perms.tasks_visible_to``'s cooperation
+    # arm; not drafts, being reportable), so they are not tested against the whole scope again: that test hashed
+    # the scope's cooperations once more for every task read (a county at a million tasks: 115 -> 92 ms).
+    coop_open = (_task_rows(Task.objects.filter(status__in=REPORTABLE_STATUSES,
+                                                pk__in=Task.coop_units.through.objects.filter(
+                                                    unit_id__in=unit_ids).values("task_id")))
+                 .exclude(lead_unit_id__in=unit_ids)
+                 .exclude(Exists(parts_filed_by(unit_ids).filter(task_id=OuterRef("pk")))).order_by("deadline", "id"))
     news = (Notification.objects.filter(recipient_id=viewer.pk, kind__in=OFFICE_NEWS,
                                         created_at__date__gte=today - dt.timedelta(days=14))
             .select_related("task").order_by("-id"))
