@@ -178,3 +178,22 @@ def test_the_nightly_pass_heals_writes_that_bypassed_the_actions(world, monkeypa
     assert result.dues_fixed >= len(wrong) + 1
     check()
     assert scheduler.run_pass(today=TODAY).dues_fixed == 0  # once a day per process
+
+
+def test_the_migration_fills_the_due_from_the_historical_rows_and_can_be_rerun(world):
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    fill = importlib.import_module("duban.tasks.migrations.0014_wb_report_due").fill
+    historical = MigrationLoader(connection).project_state(("tasks", "0014_wb_report_due")).apps
+    kept = dict(Task.objects.values_list("pk", "report_due"))
+    assert any(kept.values())
+    Task.objects.update(report_due=None)
+    fill(historical, None)
+    assert dict(Task.objects.values_list("pk", "report_due")) == kept
+    Task.objects.update(report_due=TODAY)  # wrong everywhere: the rerun sets every row right again
+    fill(historical, None)
+    assert dict(Task.objects.values_list("pk", "report_due")) == kept
+    check()
