@@ -33,6 +33,7 @@ from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_aud
                                  report_uploads_check, task_lock_in_txn, task_lock_visible_in_txn,
                                  task_supervisors, task_units_people, unit_people, unit_recipients)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
+from duban.tasks.report_due import report_due_refresh_in_txn
 
 STAGE_EVENT = {Stage.REMIND: EventType.TASK_REMINDED, Stage.WARN: EventType.TASK_WARNED,
                Stage.ESCALATE: EventType.TASK_ESCALATED}
@@ -275,6 +276,7 @@ def extension_approve(*, actor, request_id: int, version: int | None = None, com
     old = task.deadline
     update_versioned_in_txn(task, version=task.version if version is None else version, conflict=TASK_CHANGED,
                             updated_at=timezone.now(), deadline=request.new_deadline)
+    report_due_refresh_in_txn([task.pk])  # a due on or after the new deadline is none
     audit_log(actor=actor, event_type=EventType.TASK_EXTENSION_APPROVED, task=task, target_unit=task.lead_unit,
               extra={"request_id": request.pk, "old": {"deadline": _iso(old)},
                      "new": {"deadline": request.new_deadline.isoformat()}, "comment": comment})
@@ -477,6 +479,7 @@ def deadline_change_confirm(*, actor, comment_id: int, version: int | None = Non
     old = task.deadline
     update_versioned_in_txn(task, version=task.version if version is None else version, conflict=TASK_CHANGED,
                             updated_at=timezone.now(), deadline=comment.proposed_deadline)
+    report_due_refresh_in_txn([task.pk])
     comment.deadline_status, comment.decided_by, comment.decided_at = DeadlineChange.CONFIRMED, actor, now
     audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_CHANGE_CONFIRMED, task=task, target_unit=task.lead_unit,
               extra={"comment_id": comment.pk, "old": {"deadline": _iso(old)},

@@ -29,6 +29,8 @@ from django.utils import timezone
 from duban.followup.workdays import add_workdays, next_report_due, workdays_until
 from duban.tasks.models import ProgressReport, RollupMode, Task, TaskStatus, rollup_progress
 from duban.tasks.palette import NO_DEADLINE as _NO_DEADLINE
+# The report due rule lives with the tasks (which keep each task's due by it); the names are read from here too.
+from duban.tasks.report_due import local_date as _local_date, report_base_date, task_report_due  # noqa: F401
 
 GREEN, BLUE, YELLOW, RED, NONE = "green", "blue", "yellow", "red", "none"
 NO_DEADLINE = _NO_DEADLINE  # 无时限: the palette and this rule share the code
@@ -54,25 +56,6 @@ class Light:
     @property
     def stage(self) -> str | None:
         return STAGE_OF.get(self.code)
-
-
-def _local_date(value: dt.datetime | None) -> dt.date | None:
-    return timezone.localdate(value) if value is not None else None
-
-
-def report_base_date(task: Task) -> dt.date | None:
-    """The date the current report cycle counts from: the latest report, else the assignment. Reads
-    ``task.latest_report``, so lists must ``select_related("latest_report")`` (``lights_for`` does)."""
-    if task.latest_report_id is not None and task.latest_report is not None:
-        return _local_date(task.latest_report.created_at)
-    return _local_date(task.assigned_at)
-
-
-def task_report_due(task: Task) -> dt.date | None:
-    since = report_base_date(task)
-    if since is None:
-        return None
-    return next_report_due(cycle=task.report_cycle, every=task.report_every, since=since, deadline=task.deadline)
 
 
 def _elapsed(start: dt.date | None, deadline: dt.date | None, today: dt.date) -> float | None:

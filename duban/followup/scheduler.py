@@ -20,6 +20,9 @@ from django.utils import timezone
 
 logger = logging.getLogger("duban.followup")
 
+_dues_checked_on: dict = {}  # the day this process last checked every task's kept report due
+
+
 @dataclass
 class PassResult:
     reminders: int = 0
@@ -27,6 +30,7 @@ class PassResult:
     delivered: dict = field(default_factory=dict)
     scans: int = 0
     recounted: int = 0  # units whose kept counts per light were counted again (duban.tasks.unit_tally)
+    dues_fixed: int = 0  # tasks whose kept next report due was wrong (duban.tasks.report_due)
 
 
 def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, worker: str | None = None
@@ -55,11 +59,20 @@ def run_pass(*, today: dt.date | None = None, now: dt.datetime | None = None, wo
     from duban.core.files import sweep_stale
 
     sweep_stale()  # temporaries left by a process killed between writing a file and committing
+    from duban.tasks.report_due import report_due_refresh_all
     from duban.tasks.unit_tally import refresh_all
+
+    # Each working task's next report due again, once a day per process (the nightly `duban remind`, the loop's
+    # first pass of a day), so a write that bypassed the actions (a bulk update, an import, a restore) or a new
+    # holiday calendar is right within a day; before the counts, which its writes make stale.
+    day = today or timezone.localdate(now)
+    if _dues_checked_on.get("day") != day:
+        result.dues_fixed = report_due_refresh_all()
+        _dues_checked_on["day"] = day
 
     # The counts per unit and light are kept for a day: the first pass of a day (the nightly `duban remind`)
     # counts every unit for it, later passes the units written since, so no dashboard's reader pays for them.
-    result.recounted = refresh_all(today or timezone.localdate(now))
+    result.recounted = refresh_all(day)
     return result
 
 

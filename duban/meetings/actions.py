@@ -26,6 +26,7 @@ from duban.meetings.models import Meeting, MeetingStatus, ResponsibilityVersion,
 from duban.tasks.actions import (check_deadline, task_assign_in_txn, task_create_in_txn, task_update_in_txn,
                                  title_from_text)
 from duban.tasks.models import Task, TaskStatus
+from duban.tasks.report_due import report_due_refresh_in_txn
 
 
 class DuplicateMeeting(Conflict):
@@ -228,6 +229,7 @@ def meeting_date_set(*, actor, meeting_id: int, date: dt.date, version: int) -> 
         raise Conflict("会议已被他人修改，请刷新后重试", "the meeting was changed by someone else; reload and retry")
     for task_id, new in redated.items():
         Task.objects.filter(pk=task_id).update(deadline=new, version=F("version") + 1)
+    report_due_refresh_in_txn(redated)
     meeting.refresh_from_db()
     audit_log(actor=actor, event_type=EventType.MEETING_DATE_CHANGED, meeting=meeting,
               extra={"old": old.isoformat() if old else meeting.extraction.get("meeting", {}).get("date"),

@@ -37,6 +37,7 @@ from duban.core.audit import EventType
 from duban.core.models import Area, AuditChainHead, AuditEvent, Profile, Unit, event_hasher
 from duban.meetings.models import Meeting
 from duban.tasks.models import ProgressReport, Task, TaskStatus, rollup_progress
+from duban.tasks.report_due import report_due_refresh_all
 
 BENCH_PASSWORD = "Bench-pass-2026!"
 UTC = dt.timezone.utc
@@ -776,6 +777,8 @@ def _seed_in_txn(*, rng, today, n_tasks, summary, enc, step, t, trees=None):
                                  "request_close", "status", "review_comment", "reviewed_by_id", "reviewed_at",
                                  "created_at"])
     summary.reports = w.write(report_rows())
+    # each working task's next report due, as the actions keep it, from its latest report now written
+    report_due_refresh_all()
     t = step("reports", t)
 
     def write_audit(t):

@@ -31,6 +31,7 @@ from duban.extraction.directives import has_modal
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenceRule, Priority, ProgressReport,
                                 ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus,
                                 rollup_progress)
+from duban.tasks.report_due import DUE_FIELDS, report_due_refresh_in_txn
 from duban.tasks.selectors import close_evidence_required_for, coop_parts_in
 from duban.tasks.signals import task_closed, task_closing
 
@@ -104,9 +105,12 @@ TASK_CHANGED = ("该事项已被他人修改，请刷新后重试", "the task wa
 
 def _bump(task: Task, *, expected_version: int | None = None, **fields) -> None:
     """Optimistic locking: the row changes only if nobody changed it since ``expected_version`` was read. A
-    sub-task whose status or progress changes passes the change up to its parent's roll-up."""
+    change of what the next report due depends on keeps ``report_due``; a sub-task whose status or progress
+    changes passes the change up to its parent's roll-up."""
     update_versioned_in_txn(task, version=task.version if expected_version is None else expected_version,
                             conflict=TASK_CHANGED, updated_at=timezone.now(), **fields)
+    if DUE_FIELDS.intersection(fields):
+        report_due_refresh_in_txn([task.pk])
     if task.parent_id is not None and ("status" in fields or "progress_percent" in fields):
         rollup_refresh_in_txn(task_id=task.parent_id)
 
@@ -131,6 +135,8 @@ def rollup_refresh_in_txn(*, task_id: int) -> None:
         if after == before:
             return
         Task.objects.filter(pk=pk).update(rolled_progress=after)
+        if (before is None) != (after is None):  # split or no longer: whether a report of its own is due
+            report_due_refresh_in_txn([pk])
 
 
 def _check_units(lead_unit_id, coop_unit_ids) -> list[int]:

@@ -24,6 +24,7 @@ def place_task(task, *, assigned: dt.date, deadline: dt.date, cycle: str = "once
     """Put a task, driven to its state by the real actions, on a fixed calendar: the tests pass ``today=`` and
     the dates of the rows must not depend on the day the suite runs."""
     from duban.tasks.models import ProgressReport, Task
+    from duban.tasks.report_due import report_due_refresh_in_txn
 
     fields = {"assigned_at": aware(assigned), "deadline": deadline, "report_cycle": cycle, "report_every": every}
     if progress is not None:
@@ -31,6 +32,8 @@ def place_task(task, *, assigned: dt.date, deadline: dt.date, cycle: str = "once
     Task.objects.filter(pk=task.pk).update(**fields)
     if reported is not None:
         ProgressReport.objects.filter(task_id=task.pk).update(created_at=aware(reported))
+    # written beside the actions, so the kept next report due is recomputed as the nightly pass would
+    report_due_refresh_in_txn([task.pk])
     return Task.objects.select_related("latest_report", "lead_unit").get(pk=task.pk)
 
 

@@ -178,3 +178,13 @@ def test_a_seeded_tree_is_the_one_task_decompose_makes():
     assert events(list(rank_seeded), rank_seeded) == events(list(rank_made), rank_made)
     issued = AuditEvent.objects.filter(task__in=seeded[1:], event_type=EventType.SUBTASK_ISSUED)
     assert all(e.created_at == e.task.created_at for e in issued.select_related("task"))
+
+
+def test_a_seeded_working_task_keeps_the_report_due_the_rule_gives():
+    """``report_due`` is filled as the actions keep it: each task's value equals the rule computed from its row."""
+    from duban.tasks.report_due import kept_report_due
+
+    seed(tasks=120, today=dt.date(2026, 11, 25), subtasks=2, depth=2, split_share=1)
+    rows = list(Task.objects.select_related("latest_report"))
+    assert any(t.report_due is not None for t in rows)
+    assert [(t.pk, t.report_due) for t in rows] == [(t.pk, kept_report_due(t)) for t in rows]

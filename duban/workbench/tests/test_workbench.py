@@ -92,6 +92,33 @@ def test_reports_due_follow_each_tasks_cycle(org):
     assert monthly.pk not in [t.pk for t in rows]
 
 
+def test_reports_due_are_the_working_tasks_due_by_the_rule_computed_one_by_one(org):
+    """The section reads the kept due (``Task.report_due``); it holds exactly what the rule gives task by task
+    (``task_report_due`` of each open, working, unsplit task of the scope, due within seven days), in due order,
+    with the same count, as the section computed before the due was kept."""
+    from duban.core import permissions as perms
+    from duban.followup.lights import task_report_due
+    from duban.workbench.selectors import SHOWN, UNIT_SOON_DAYS
+
+    cycles = [("weekly", 0), ("biweekly", 0), ("monthly", 0), ("workdays", 2), ("workdays", 9), ("once", 0)]
+    for i in range(14):
+        cycle, every = cycles[i % len(cycles)]
+        status = ("in_progress", "accepted", "assigned", "close_requested")[i % 4]
+        place_task(org.task_in(status, title=f"报送事项{i}", coop_unit_ids=[org.health.pk]),
+                   assigned=TODAY - dt.timedelta(days=3 * i), deadline=TODAY + dt.timedelta(days=(5, 90)[i % 2]),
+                   cycle=cycle, every=every, reported=TODAY - dt.timedelta(days=2 * i))
+    horizon = TODAY + dt.timedelta(days=UNIT_SOON_DAYS)
+    for viewer in (org.lead_staff, org.coop_staff, org.other_staff):
+        working = (perms.tasks_visible_to(viewer).filter(status__in=("accepted", "in_progress"), rolled_progress=None)
+                   .select_related("latest_report"))
+        due = sorted((task_report_due(t), t.pk) for t in working
+                     if task_report_due(t) is not None and task_report_due(t) <= horizon)
+        section = _section(workbench_get(viewer=viewer, today=TODAY), "to_report")
+        assert section.count == len(due), viewer.username
+        assert [(t.report_due, t.pk) for t in section.rows] == due[:SHOWN], viewer.username
+    assert _section(workbench_get(viewer=org.lead_staff, today=TODAY), "to_report").count > 0
+
+
 def test_a_unit_sees_the_offices_changes_in_its_workbench(org, client):
     task = org.task_in("accepted")
     actions.task_deadline_adjust(actor=org.supervisor, task_id=task.pk, version=task.version,
