@@ -46,7 +46,7 @@ def main() -> int:
 
     from duban.core.models import Role
     from duban.followup.reminders import reminders_plan
-    from duban.followup.workdays import next_workday_on_or_after
+    from duban.tasks.workdays import next_workday_on_or_after
     from duban.tasks.models import Task
 
     today = args.today or next_workday_on_or_after(dt.date.today())

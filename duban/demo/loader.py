@@ -19,7 +19,7 @@ from duban import extraction
 from duban.core.actions import unit_create_in_txn, user_create_in_txn
 from duban.core.audit import system_actor
 from duban.core.models import Area, Role, Unit
-from duban.followup.workdays import add_workdays
+from duban.tasks.workdays import add_workdays
 from duban.meetings.actions import extract_upload, meeting_confirm, meeting_import
 from duban.meetings.models import Meeting
 from duban.tasks import actions as task_actions

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from duban.followup.channels import ChannelError, Deferred, http_json, message_text
-from duban.followup.workdays import is_workday, next_workday_on_or_after
+from duban.tasks.workdays import is_workday, next_workday_on_or_after
 
 QUIET_UNTIL_HOUR = 8  # held messages go out at 08:30 on the next working day
 QUIET_UNTIL_MINUTE = 30

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db.models import Func, Prefetch, Q, TextField
 from django.utils import timezone
 
-from duban.followup.workdays import add_workdays, next_report_due, workdays_until
+from duban.tasks.workdays import add_workdays, next_report_due, workdays_until
 from duban.tasks.models import ProgressReport, RollupMode, Task, TaskStatus, rollup_progress
 from duban.tasks.palette import NO_DEADLINE as _NO_DEADLINE
 # The report due rule lives with the tasks (which keep each task's due by it); the names are read from here too.

@@ -18,7 +18,7 @@ from duban.core.audit import system_actor
 from duban.followup.actions import reminder_send
 from duban.followup.lights import STAGE_OF, SUPERVISED_STATUSES, LightCodes, RollupCodes, lights_for
 from duban.followup.models import ReminderSent
-from duban.followup.workdays import is_workday
+from duban.tasks.workdays import is_workday
 from duban.tasks.models import Task
 
 

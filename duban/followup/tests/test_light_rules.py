@@ -138,6 +138,6 @@ def test_on_the_day_of_assignment_no_time_has_passed_so_nothing_is_behind():
     (D(2025, 11, 3), D(2025, 12, 3)),
 ])
 def test_a_monthly_report_is_due_on_the_same_day_next_month(since, due):
-    from duban.followup.workdays import next_report_due
+    from duban.tasks.workdays import next_report_due
 
     assert next_report_due(cycle="monthly", every=0, since=since, deadline=None) == due

@@ -244,7 +244,7 @@ def test_quiet_on_non_working_days_holds_until_the_next_working_morning(org, wec
     delivery = Delivery.objects.get(channel="wecom_app")
     # National Day 2026 runs 10-01..10-07 (10-08 is a holiday too by the official calendar if so listed): the
     # message waits for the first working day at 08:30, without counting an attempt.
-    from duban.followup.workdays import next_workday_on_or_after
+    from duban.tasks.workdays import next_workday_on_or_after
 
     first_workday = next_workday_on_or_after(HOLIDAY.date())
     assert timezone.localtime(delivery.next_attempt_at).date() == first_workday

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from duban.followup.workdays import (add_workdays, is_workday, next_report_due, next_workday_on_or_after,
+from duban.tasks.workdays import (add_workdays, is_workday, next_report_due, next_workday_on_or_after,
                                      workdays_until)
 
 D = dt.date
