@@ -169,6 +169,9 @@ class Task(models.Model):
         verbose_name_plural = _("督办事项")
         indexes = [
             models.Index(fields=["status", "deadline"], name="task_status_deadline_idx"),
+            # which level supervises a task, read per task of a review queue from the index alone (PostgreSQL; the
+            # office's 32,000 waiting reports at a million tasks: 300 -> 70 ms with the queue's index covering)
+            models.Index(fields=["id"], include=["issuing_unit"], name="task_id_issuing_idx"),
             # deadline makes these covering for the dashboard's per-unit and per-area counts (overdue needs it):
             # at 100k tasks SQLite then reads the index alone instead of every row (bench/RESULTS.md).
             models.Index(fields=["lead_unit", "status", "deadline"], name="task_lead_status_dl_idx"),
@@ -313,8 +316,10 @@ class ProgressReport(models.Model):
         indexes = [
             # the office's review queue (工作台 待审核进展) in its order, and its count, from the few reports waiting
             # instead of a scan of every report (a million tasks: 5 million reports, 1.3 s)
+            # (with the task's id: a level's queue keeps the reports of the tasks it supervises, probed in
+            # ``task_id_issuing_idx``, from the two indexes alone)
             models.Index(fields=["-request_close", "created_at", "id"], condition=models.Q(status="submitted"),
-                         name="report_review_queue_idx"),
+                         include=["task"], name="report_review_queue_idx"),
             # whether a unit filed its part of a task (``parts_filed_by``), probed once per task of a unit's
             # cooperations, from the index alone instead of each report's row
             models.Index(fields=["task", "unit"], include=["status"], name="report_task_unit_idx"),
