@@ -17,10 +17,11 @@ SCREENSHOTS = REPO_DIR / "test-results"
 
 
 @contextlib.contextmanager
-def chromium_page(monkeypatch, *, width: int = 1366, height: int = 900):
-    """A page of headless Chromium, in Chinese, ``width`` × ``height``, with the list its console's errors are
-    collected in: ``with chromium_page(monkeypatch) as (page, errors)``. The browser closes on leaving. Skips
-    without Chromium on a laptop; under CI a missing Chromium fails."""
+def chromium_browser(monkeypatch):
+    """Headless Chromium for a walk through several people (a ``signed_in_page`` each), with the list their pages'
+    console errors are collected in: ``with chromium_browser(monkeypatch) as (browser, errors)``. Screenshots go to
+    ``SCREENSHOTS``. The browser closes on leaving. Skips without Chromium on a laptop; under CI a missing Chromium
+    fails."""
     require_tool(CHROMIUM.exists(), "chromium")
     from playwright.sync_api import sync_playwright
 
@@ -31,12 +32,20 @@ def chromium_page(monkeypatch, *, width: int = 1366, height: int = 900):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
-            page.set_default_timeout(15000)
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            yield page, errors
+            yield browser, errors
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def chromium_page(monkeypatch, *, width: int = 1366, height: int = 900):
+    """A page of headless Chromium (``chromium_browser``), in Chinese, ``width`` × ``height``, with the list its
+    console's errors are collected in: ``with chromium_page(monkeypatch) as (page, errors)``."""
+    with chromium_browser(monkeypatch) as (browser, errors):
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+        page.set_default_timeout(15000)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        yield page, errors
 
 
 def sign_in(page, base: str, username: str, password: str) -> None:

@@ -9,8 +9,8 @@ import datetime as dt
 
 import pytest
 
-from duban.conftest import REPO_DIR, require_tool, use_data_dir
-from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_page
+from duban.conftest import use_data_dir
+from duban.core.tests.browser import SCREENSHOTS, chromium_browser, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,25 +20,18 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 
 def test_everyone_takes_part_in_the_browser(live_server, transactional_db, settings, tmp_path, monkeypatch):
-    require_tool(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from duban.conftest import Org
     from duban.tasks.models import ProgressReport, Task
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     use_data_dir(settings, tmp_path)
     org = Org()
     task = org.task_in("in_progress")
     base = live_server.url
     photo = tmp_path / "现场照片.png"
     photo.write_bytes(PNG)
-    out = REPO_DIR / "test-results"
-    out.mkdir(exist_ok=True)
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-
+    with chromium_browser(monkeypatch) as (browser, errors):
         # 1. The cooperating unit files its part with a photo.
         page = signed_in_page(browser, base, "coop_staff", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
@@ -69,7 +62,7 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         expect(thumb).to_be_visible()
         # the image really loaded (visible comes before loaded); a wait with the page's timeout, never forever
         page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=thumb.element_handle())
-        page.screenshot(path=str(out / "participate-close-request.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "participate-close-request.png"), full_page=True)
         page.fill("#close-request input[name=reason]", "请补充验收单")
         page.click("#close-request form.d-flex button[type=submit]")
         expect(page.locator("#task-status")).to_have_text("办理中")
@@ -100,8 +93,7 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         page = signed_in_page(browser, base, "lead_staff", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
         expect(page.locator("#leader-comments")).to_contain_text("提前报结果")
-        page.screenshot(path=str(out / "participate-task-top.png"), full_page=True)
-        browser.close()
+        page.screenshot(path=str(SCREENSHOTS / "participate-task-top.png"), full_page=True)
 
     assert Task.objects.get(pk=task.pk).deadline == earlier
     assert ProgressReport.objects.filter(task=task, unit=org.health).exists()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from duban.conftest import REPO_DIR, require_tool, use_data_dir
-from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_page
+from duban.conftest import use_data_dir
+from duban.core.tests.browser import SCREENSHOTS, chromium_browser, signed_in_page
 from duban.followup.tests.test_browser_participation import PNG
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -42,37 +42,30 @@ def _tappable(locator) -> None:
 
 
 def test_participation_on_a_phone(live_server, transactional_db, settings, tmp_path, monkeypatch):
-    require_tool(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from duban.conftest import Org
     from duban.tasks.models import ProgressReport, Task
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     use_data_dir(settings, tmp_path)
     org = Org()
     task = org.task_in("in_progress", title="开展燃气安全专项整治，全面排查城镇燃气管网、餐饮场所和老旧小区的燃气隐患")
     base = live_server.url
     photo = tmp_path / "现场照片.png"
     photo.write_bytes(PNG)
-    out = REPO_DIR / "test-results"
-    out.mkdir(exist_ok=True)
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-
+    with chromium_browser(monkeypatch) as (browser, errors):
         # 1. The cooperating unit's clerk opens the task from the home page and files its part with a photo.
         page = signed_in_page(browser, base, "coop_staff", errors, **PHONE)
         _fits(page, "cooperating unit's home")
         asked = page.locator("#wb-coop .wb-item a")
         expect(asked).to_have_text(task.title)  # its home asks for the part
-        page.screenshot(path=str(out / "phone-coop-home.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "phone-coop-home.png"), full_page=True)
         asked.click()
         page.wait_for_url(f"{base}/tasks/{task.pk}/#report-form")
         _fits(page, "task page for the cooperating unit")
         expect(page.locator("label[for=id_text]")).to_contain_text("配合意见")
         expect(page.locator("#id_progress_percent")).to_have_value("")  # its own part, not the lead's 30%
-        page.screenshot(path=str(out / "phone-coop-task.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "phone-coop-task.png"), full_page=True)
         page.fill("#id_text", "配合意见：卫健部门已完成应急医疗保障演练。")
         page.fill("#id_progress_percent", "0")
         page.set_input_files("#id_files", str(photo))
@@ -88,7 +81,7 @@ def test_participation_on_a_phone(live_server, transactional_db, settings, tmp_p
         page = signed_in_page(browser, base, "lead_staff", errors, **PHONE)
         page.goto(f"{base}/tasks/{task.pk}/")
         _fits(page, "task page for the lead unit")
-        page.screenshot(path=str(out / "phone-lead-task.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "phone-lead-task.png"), full_page=True)
         page.fill("#id_text", "燃气隐患已全部整改完毕。")
         page.fill("#id_progress_percent", "100")
         page.check("#id_request_close")
@@ -105,7 +98,7 @@ def test_participation_on_a_phone(live_server, transactional_db, settings, tmp_p
         page.goto(f"{base}/tasks/{task.pk}/")
         _fits(page, "close request for the office")
         expect(page.locator("#close-request .report-thumb")).to_be_visible()
-        page.screenshot(path=str(out / "phone-office-close-request.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "phone-office-close-request.png"), full_page=True)
         page.fill("#close-request input[name=reason]", "请补充验收单")
         page.click("#close-request form.d-flex button[type=submit]")
         expect(page.locator("#task-status")).to_have_text("办理中")
@@ -118,19 +111,18 @@ def test_participation_on_a_phone(live_server, transactional_db, settings, tmp_p
         _tappable(page.locator("#comment-form button[type=submit]"))
         page.click("#comment-form button[type=submit]")
         expect(page.locator("#leader-comments")).to_contain_text("月底前报结果")
-        page.screenshot(path=str(out / "phone-leader-comment.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "phone-leader-comment.png"), full_page=True)
 
         # 5. The lead unit's clerk sees the returned request and the 批示 at the top, and the home page's count.
         page = signed_in_page(browser, base, "lead_staff", errors, **PHONE)
         _fits(page, "lead unit's home")
         expect(page.locator("#wb-news")).to_contain_text("月底前报结果")  # the 批示 on its home
-        page.screenshot(path=str(out / "phone-lead-home.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "phone-lead-home.png"), full_page=True)
         page.goto(f"{base}/tasks/{task.pk}/")
         expect(page.locator("#close-returned")).to_contain_text("请补充验收单")
         expect(page.locator("#leader-comments")).to_contain_text("月底前报结果")
         _fits(page, "lead unit's task page with the 批示")
-        page.screenshot(path=str(out / "phone-lead-task-top.png"), full_page=True)
-        browser.close()
+        page.screenshot(path=str(SCREENSHOTS / "phone-lead-task-top.png"), full_page=True)
 
     assert ProgressReport.objects.filter(task=task, unit=org.health).exists()
     assert Task.objects.get(pk=task.pk).status == "in_progress"

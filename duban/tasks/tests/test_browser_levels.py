@@ -9,8 +9,8 @@ import datetime as dt
 
 import pytest
 
-from duban.conftest import REPO_DIR, require_tool, use_data_dir
-from duban.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_page
+from duban.conftest import use_data_dir
+from duban.core.tests.browser import SCREENSHOTS, chromium_browser, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,16 +28,14 @@ def _split(page, units: list[str]) -> None:
 
 def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, transactional_db, settings, tmp_path,
                                                                   monkeypatch):
-    require_tool(CHROMIUM.exists(), "chromium")
     from django.utils import timezone
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from duban.conftest import Org
     from duban.tasks import actions
     from duban.tasks.models import Task
     from duban.tasks.tests.levels_world import make_levels
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     use_data_dir(settings, tmp_path)
     lv = make_levels(Org())
     # The city assigned (交办) the directive to 各辖市区 three weeks into a four-week deadline, nothing done yet:
@@ -45,12 +43,7 @@ def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, tr
     city = lv.city_task(days=10)
     Task.objects.filter(pk=city.pk).update(assigned_at=timezone.now() - dt.timedelta(days=30))
     base = live_server.url
-    out = REPO_DIR / "test-results"
-    out.mkdir(exist_ok=True)
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-
+    with chromium_browser(monkeypatch) as (browser, errors):
         # 1. The city's office splits its task into the districts.
         page = signed_in_page(browser, base, "supervisor", errors)
         page.goto(f"{base}/tasks/{city.pk}/")
@@ -66,7 +59,7 @@ def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, tr
         expect(page.locator("#split-lead-0 option", has_text="东乡区人民政府")).to_have_count(0)
         _split(page, ["临川区上顿渡镇人民政府", "临川区温泉镇人民政府"])
         expect(page.locator("#task-tree .tree-node")).to_have_count(2)
-        page.screenshot(path=str(out / "levels-district-split.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "levels-district-split.png"), full_page=True)
 
         # 3. Each township signs for its part and asks to close it; neither sees the other's.
         for username, town in (("town_a_staff", lv.town_a), ("town_b_staff", lv.town_b)):
@@ -107,6 +100,5 @@ def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, tr
         expect(page.locator("#rollup")).to_have_attribute("data-light", "green")
         expect(page.locator("#rollup")).to_have_attribute("data-progress", "80")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
-        page.screenshot(path=str(out / "levels-city-rollup-phone.png"), full_page=True)
-        browser.close()
+        page.screenshot(path=str(SCREENSHOTS / "levels-city-rollup-phone.png"), full_page=True)
     assert not errors, errors
