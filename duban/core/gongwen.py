@@ -16,6 +16,7 @@ the official names, so Word on an office PC uses the real fonts.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import re
@@ -316,11 +317,24 @@ class GongwenDocument:
         for cell, text, width in zip(head.cells, header, widths):
             self._cell(cell, str(text), width, HEI, size, center=True)
         centred = [name not in left for name in header]
+        # The first row is built through python-docx; every further row is a copy of its XML with the texts
+        # replaced, so each cell's width, spacing, alignment and fonts are the first row's. Setting them cell by
+        # cell costs about 1 ms a cell (python-docx looks up each property's place among its siblings): a
+        # meeting's briefing with 1,600 items, 10,000 cells, took 5 s.
+        first = None
         for values in rows:
-            row = table.add_row()
-            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row is never cut by a page break
-            for cell, value, width, center in zip(row.cells, values, widths, centred):
-                self._cell(cell, "" if value is None else str(value), width, BODY_FONT, size, center=center)
+            texts = ["" if value is None else str(value) for value in values]
+            if first is None:
+                row = table.add_row()
+                row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row is never cut by a page break
+                for cell, text, width, center in zip(row.cells, texts, widths, centred):
+                    self._cell(cell, "x", width, BODY_FONT, size, center=center)
+                first = copy.deepcopy(row._tr)
+                table._tbl.remove(row._tr)
+            tr = copy.deepcopy(first)
+            for r, text in zip(tr.iter(qn("w:r")), texts):
+                r.text = text  # python-docx's own setter of a run's text (tabs and line breaks as Word has them)
+            table._tbl.append(tr)
 
     @staticmethod
     def _cell(cell, text: str, width, font: str, size: float, *, center: bool = False) -> None:
