@@ -11,7 +11,7 @@ from django.db.models import Count, Min, Prefetch, QuerySet
 
 from duban.core import permissions as core
 from duban.core.errors import NotFound
-from duban.followup.lights import task_light
+from duban.followup.lights import Light, lights_for
 from duban.sources import permissions as perms
 from duban.sources.models import (Attachment, Hazard, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase)
@@ -96,16 +96,25 @@ class LivelihoodRow:
     cumulative: Decimal
     progress: float
     elapsed: float
-    light: str
+    light: Light
     months: list
 
 
+def livelihood_rows(projects, today: dt.date) -> list[LivelihoodRow]:
+    """Projects with their figures; a project's light is its task's light as every page shows it (one rule for
+    every task: a task split into sub-tasks is lit by its roll-up, ``lights_for``), which follows the project's
+    progress because recording a figure sets the task's percent. One query for the sub-tasks of the split ones
+    among them, none when none is split."""
+    projects = list(projects)
+    lights = lights_for([p.task for p in projects], today)
+    return [LivelihoodRow(project=p, cumulative=livelihood_cumulative(p), progress=livelihood_progress(p),
+                          elapsed=elapsed_share(p, today), light=lights[p.task_id], months=current_actuals(p))
+            for p in projects]
+
+
 def livelihood_row(project: LivelihoodProject, today: dt.date) -> LivelihoodRow:
-    """A project with its figures; its light is its task's light (one rule for every task), which follows the
-    project's progress because recording a figure sets the task's percent."""
-    return LivelihoodRow(project=project, cumulative=livelihood_cumulative(project),
-                         progress=livelihood_progress(project), elapsed=elapsed_share(project, today),
-                         light=task_light(project.task, today).code, months=current_actuals(project))
+    """One project's ``livelihood_rows``."""
+    return livelihood_rows([project], today)[0]
 
 
 def livelihood_list(*, viewer) -> QuerySet[LivelihoodProject]:
