@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Unit
+from duban.core.rows import plain_rows
 from duban.tasks import unit_tally
 from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, CloseEvidenceRule, ProgressReport, ReportFile,
                                 ReportStatus, Task, TaskKind, TaskStatus, TaskTally, count_rows, count_rows_where)
@@ -248,17 +248,6 @@ class TaskStats:
     # {("area", area id, light code): tasks, ("lead", lead unit id, light code): tasks} when the figures came
     # from the kept counts (``UnitTally``)
     lights: dict | None = None
-
-
-def plain_rows(qs: QuerySet) -> list[tuple]:
-    """The rows of a ``values_list`` queryset as the database driver returns them: the same SQL, without Django's
-    converters, which cost more than the SQL itself on a dashboard's thousands of rows (a call per row). Only for
-    columns whose driver values are the ORM's: ints, strings, dates (both drivers give ``date``); a datetime is
-    read as text (``duban.followup.lights.UtcText``), which ``LightCodes.local_date`` dates itself."""
-    sql, params = qs.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfiltered: bool) -> tuple[dict, dict]:

@@ -37,6 +37,8 @@ from collections.abc import Callable
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Sum
 
+from duban.core.rows import plain_rows
+
 ROWS = "tasks_unittally"
 STAMPS = "tasks_unittallystamp"
 SCOPES = "tasks_unittallyscope"
@@ -227,7 +229,6 @@ def _recount(units: list[int], today: dt.date) -> dict[int, dict[tuple, int]]:
 
     from duban.core.models import Unit
     from duban.tasks.models import Task, TaskStatus
-    from duban.tasks.selectors import plain_rows
 
     paths = {pk: _ids(path or "") for pk, path in Unit.objects.values_list("id", "path")}
     codes = _lights(today)
@@ -348,7 +349,6 @@ def _stamps(units: list[int] | None, today: dt.date, scope: str) -> tuple[dict, 
 def _sum(units: list[int], stale: dict[int, int], level: int, today: dt.date) -> dict[tuple, int]:
     """The rows at ``level`` of ``units`` summed: the ``stale`` ones recounted first (and kept), the others read."""
     from duban.tasks.models import UnitTally
-    from duban.tasks.selectors import plain_rows
 
     out: dict[tuple, int] = {}
 
