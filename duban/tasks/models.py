@@ -370,22 +370,6 @@ class CloseEvidenceRule(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
 
-class TaskTally(models.Model):
-    """How many tasks there are per area and status, and per lead unit and status, kept by the database's own
-    triggers on ``tasks_task`` (``duban.tasks.tally``), so every write counts: actions, ORM updates, bulk inserts,
-    imports, restores. The office's dashboards read these few thousand rows instead of grouping 100k tasks (issue
-    8). ``key`` is the area's id (``axis`` "area") or the lead unit's ("lead"); 0 stands for none (a unique key
-    must not hold NULL, which never equals itself). Counts may reach 0 and stay."""
-
-    axis = models.CharField(max_length=4)
-    key = models.BigIntegerField()
-    status = models.CharField(max_length=20)
-    n = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["axis", "key", "status"], name="task_tally_key")]
-
-
 class UnitTally(models.Model):
     """Tasks counted per unit, status and light, kept for one day at a time (``duban.tasks.unit_tally``): the
     cold dashboards of a unit's people and of subtrees read these rows instead of every task of their scope.

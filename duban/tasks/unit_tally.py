@@ -1,7 +1,7 @@
 """``UnitTally`` upkeep: tasks counted per unit, status and light, kept for one day at a time.
 
 A light depends on the date (past the deadline is red, a report due tomorrow is blue), so counts per light cannot
-be kept by deltas like ``TaskTally``'s. Instead each unit's rows are stamped with the day they were counted for and
+be kept by deltas that each write adds. Instead each unit's rows are stamped with the day they were counted for and
 the version of the unit they saw (``UnitTallyStamp``); the design is correct by construction rather than clever:
 
 - **invalidated in the writer's transaction**: triggers on ``tasks_task`` and on the cooperation table raise the
