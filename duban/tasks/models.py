@@ -186,7 +186,7 @@ class Task(models.Model):
             models.Index(fields=["status", "closed_at"], name="task_status_closed_idx"),
             # the open tasks by deadline: the first late ones (the dashboard's overdue list) in order, without
             # reading and sorting all late tasks (PostgreSQL, 100k tasks: 18 -> 0.1 ms); after the unique id, the
-            # columns the office's late counts group by, so those read the index alone (grouped_task_counts). The
+            # columns late tasks are counted by (status, lead unit, area), so such a count reads the index alone. The
             # condition must stay the very spelling of ``Q(status__in=OPEN_STATUSES)`` for a database to see that
             # a query implies it.
             models.Index(fields=["deadline", "id", "status", "lead_unit", "area"],
