@@ -16,13 +16,14 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound
 from duban.core.models import Unit
+from duban.core.rows import plain_rows
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.meetings.models import Meeting
 from duban.reports.ical import calendar_token_digest
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.palette import light_colours
-from duban.tasks.selectors import plain_rows, task_list, task_stats, today_local
+from duban.tasks.selectors import task_list, task_stats, today_local
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("nodeadline", "无时限"),
           ("closed", "已办结"))

@@ -186,7 +186,7 @@ class Task(models.Model):
             models.Index(fields=["status", "closed_at"], name="task_status_closed_idx"),
             # the open tasks by deadline: the first late ones (the dashboard's overdue list) in order, without
             # reading and sorting all late tasks (PostgreSQL, 100k tasks: 18 -> 0.1 ms); after the unique id, the
-            # columns the office's late counts group by, so those read the index alone (grouped_task_counts). The
+            # columns late tasks are counted by (status, lead unit, area), so such a count reads the index alone. The
             # condition must stay the very spelling of ``Q(status__in=OPEN_STATUSES)`` for a database to see that
             # a query implies it.
             models.Index(fields=["deadline", "id", "status", "lead_unit", "area"],
@@ -368,22 +368,6 @@ class CloseEvidenceRule(models.Model):
     required = models.BooleanField(_("须附佐证"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
-
-
-class TaskTally(models.Model):
-    """How many tasks there are per area and status, and per lead unit and status, kept by the database's own
-    triggers on ``tasks_task`` (``duban.tasks.tally``), so every write counts: actions, ORM updates, bulk inserts,
-    imports, restores. The office's dashboards read these few thousand rows instead of grouping 100k tasks (issue
-    8). ``key`` is the area's id (``axis`` "area") or the lead unit's ("lead"); 0 stands for none (a unique key
-    must not hold NULL, which never equals itself). Counts may reach 0 and stay."""
-
-    axis = models.CharField(max_length=4)
-    key = models.BigIntegerField()
-    status = models.CharField(max_length=20)
-    n = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["axis", "key", "status"], name="task_tally_key")]
 
 
 class UnitTally(models.Model):

@@ -6,16 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from duban.core import permissions as perms
 from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Unit
+from duban.core.rows import plain_rows
 from duban.tasks import unit_tally
 from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, CloseEvidenceRule, ProgressReport, ReportFile,
-                                ReportStatus, Task, TaskKind, TaskStatus, TaskTally, count_rows, count_rows_where)
+                                ReportStatus, Task, TaskKind, TaskStatus, count_rows, count_rows_where)
 
 
 def today_local() -> dt.date:
@@ -250,27 +250,12 @@ class TaskStats:
     lights: dict | None = None
 
 
-def plain_rows(qs: QuerySet) -> list[tuple]:
-    """The rows of a ``values_list`` queryset as the database driver returns them: the same SQL, without Django's
-    converters, which cost more than the SQL itself on a dashboard's thousands of rows (a call per row). Only for
-    columns whose driver values are the ORM's: ints, strings, dates (both drivers give ``date``); a datetime is
-    read as text (``duban.followup.lights.UtcText``), which ``LightCodes.local_date`` dates itself."""
-    sql, params = qs.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfiltered: bool) -> tuple[dict, dict]:
+def grouped_task_counts(scoped: QuerySet[Task], today: dt.date) -> tuple[dict, dict]:
     """The tasks of ``scoped`` (the viewer's tasks but drafts and withdrawn ones, perhaps filtered) counted per
     ``(area_id, status)`` and per ``(lead_unit_id, status)``: two dicts of ``[tasks, late]`` (late: past the
-    deadline, which callers count for open statuses only; it may be 0 for the others), read as ``plain_rows``.
-
-    For the office (which sees every task) and ``unfiltered`` (the caller's word that ``scoped`` has no filter of
-    its own), the counts come from ``TaskTally``, kept by the database (``duban.tasks.tally``), and the late ones
-    from the open late tasks alone (covering indexes): a few thousand rows in one statement. Otherwise one grouped
-    pass over the covering ``task_lead_area_status_dl_idx`` (11,000 groups at 100k tasks), summed here."""
-    whole = unfiltered and perms.is_office(viewer)
+    deadline, which callers count for open statuses only), read as ``plain_rows``: one grouped pass over the
+    covering ``task_lead_area_status_dl_idx`` (11,000 groups at 100k tasks), summed here. ``task_stats`` reads
+    an unfiltered scope from the counts kept per unit instead, where they serve it."""
     by_area: dict = {}
     by_unit: dict = {}
 
@@ -282,21 +267,10 @@ def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfil
             sums[0] += n
             sums[1] += late
 
-    if not whole:
-        for lead, area, status, n, late in plain_rows(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
-                n=count_rows(), late=count_rows_where(Q(deadline__lt=today))).order_by()):
-            add(by_area, (area, status), n, late)
-            add(by_unit, (lead, status), n, late)
-        return by_area, by_unit
-    zero = Value(0, output_field=IntegerField())
-    kept = (TaskTally.objects.filter(n__gt=0).exclude(status__in=[TaskStatus.DRAFT, TaskStatus.WITHDRAWN])
-            .values_list("axis", "key", "status", "n", zero))
-    late = Task.objects.filter(status__in=OPEN_STATUSES, deadline__lt=today)
-    parts = [late.values_list(Value("area"), "area_id", "status", zero).annotate(late=count_rows()).order_by(),
-             late.values_list(Value("lead"), "lead_unit_id", "status", zero).annotate(late=count_rows()).order_by()]
-    for axis, key, status, n, late_n in plain_rows(kept.union(*parts, all=True)):
-        # 0 keys in the counts: no area, no lead unit
-        add(by_area if axis == "area" else by_unit, (key or None, status), n, late_n)
+    for lead, area, status, n, late in plain_rows(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
+            n=count_rows(), late=count_rows_where(Q(deadline__lt=today))).order_by()):
+        add(by_area, (area, status), n, late)
+        add(by_unit, (lead, status), n, late)
     return by_area, by_unit
 
 
@@ -356,7 +330,7 @@ def task_stats(*, viewer, tasks: QuerySet[Task] | None = None, unfiltered: bool 
     if kept is not None:
         grouped, lights = _kept_groups(unit_tally.kept_figures(*kept, today))
     else:
-        grouped = grouped_task_counts(qs, today, viewer=viewer, unfiltered=False)
+        grouped = grouped_task_counts(qs, today)
     by_status: dict[str, int] = {}
     areas: dict = {}
     units: dict = {}
