@@ -74,14 +74,23 @@ LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent
                    "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path")
 
 
-def task_list_page_values(*, viewer, status: str | None = None, area_id: int | None = None,
-                          unit_id: int | None = None, meeting_id: int | None = None, overdue: bool | None = None,
-                          today: dt.date | None = None) -> QuerySet[tuple]:
-    """``task_list(viewer=..., in_list_order=True, ...).values_list(*LIST_ROW_FIELDS)`` (the same statement),
-    built without the joins, deferrals and prefetch that a ``values_list`` drops anyway: a list page builds it on
-    every request."""
+def task_list_page_keys(*, viewer, status: str | None = None, area_id: int | None = None,
+                        unit_id: int | None = None, meeting_id: int | None = None, overdue: bool | None = None,
+                        today: dt.date | None = None) -> QuerySet[int]:
+    """The ids of ``task_list(viewer=..., in_list_order=True, ...)`` in list order, for a page to slice (a list
+    page reads its keys first: see ``duban.core.views.KeysFirstPaginator``, then ``task_list_page_rows``). The
+    tasks' table alone: a join, even one PostgreSQL removes as unused, keeps it from walking
+    ``task_list_order_idx`` without reading each task's row."""
     return (_task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
                            kind=None, overdue=overdue, include_withdrawn=False, today=today, in_list_order=True)
+            .order_by(*LIST_ORDER).values_list("pk", flat=True))
+
+
+def task_list_page_rows(*, viewer, keys) -> QuerySet[tuple]:
+    """The rows (``LIST_ROW_FIELDS``) of the tasks ``keys`` (a page of ``task_list_page_keys``) in list order,
+    within the viewer's scope. The list's filters are not applied again: they chose these keys a moment before
+    (a unit's filter, lead or cooperating, cost the statement a hash of the unit's cooperations)."""
+    return (perms.tasks_visible_to(viewer, in_list_order=True).filter(pk__in=keys)
             .order_by(*LIST_ORDER).values_list(*LIST_ROW_FIELDS))
 
 
