@@ -42,6 +42,10 @@ def _tasks(org) -> list[dict]:
                          lead_unit_id=lead.pk, coop_unit_ids=sorted(set(coop))))
     with transaction.atomic():
         created = task_bulk_create_in_txn(actor=org.supervisor, assign=True, rows=rows)
+    # a draft without a lead unit yet (the office's own until assigned), which the unit cooperates on
+    rows.append(dict(meeting=meetings[0], seq=4, lead_unit_id=None, coop_unit_ids=[org.health.pk]))
+    created.append(org.draft_task(title="尚未确定牵头单位", meeting=meetings[0], seq=4, lead_unit_id=None,
+                                  coop_unit_ids=[org.health.pk]))
     withdrawn = {task.pk for task in created[::9]}
     for pk in sorted(withdrawn):
         task_withdraw(actor=org.supervisor, task_id=pk, reason="重复立项")
@@ -76,6 +80,12 @@ def test_a_units_list_is_what_it_leads_or_cooperates_on_in_list_order_across_pag
     ids, html = _listed(client, unit, pages)
     assert ids == expected
     assert f"共 {len(expected)} 条" in html[0]
+    # the unit with another filter: its assigned tasks are all of the above but the draft
+    lead_of = {f["pk"]: f["lead"] for f in facts}
+    assigned = [pk for pk in expected if lead_of[pk] is not None]
+    html = client.get(f"/tasks/?unit={unit}&status=assigned").content.decode()
+    assert f"共 {len(assigned)} 条" in html
+    assert [int(pk) for pk in ROW_LINK.findall(html)] == assigned[:PAGE_SIZE]
     # led, cooperated on and withdrawn tasks all took part in the rule above
     assert any(f["lead"] == unit for f in facts if f["pk"] in ids)
     assert any(unit in f["coop"] for f in facts if f["pk"] in ids)
