@@ -89,9 +89,15 @@ class KeysFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        qs = self.object_list
-        keys = list(qs.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
-        return self._get_page(qs.filter(pk__in=keys), number, self)
+        return self._get_page(self.rows_of(self.page_keys(bottom, top)), number, self)
+
+    def page_keys(self, bottom: int, top: int) -> list:
+        """The primary keys of the rows ``bottom:top``, in order."""
+        return list(self.object_list.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
+
+    def rows_of(self, keys: list):
+        """The rows of ``keys`` with their joins, in order."""
+        return self.object_list.filter(pk__in=keys)
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE, *, keys_first: bool = False):
