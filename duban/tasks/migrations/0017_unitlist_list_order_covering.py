@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0015_review_queue_covering'),
+        ('tasks', '0016_tally_drop_task_tally'),
     ]
 
     operations = [
