@@ -111,3 +111,27 @@ def test_a_renamed_lead_unit_is_still_looked_up(client, org):
     body, sql = _statements(client, f"/tasks/{task.pk}/")
     assert len(sql) == 8, _tables(sql)
     assert "市卫生健康委员会" in body and "交办时名称：市卫健委" in body
+
+
+def test_what_the_user_row_brings_is_read_again_on_every_request(client, org):
+    """The user, profile, unit and unread count come with one statement per request, never kept between requests:
+    a change of role or unit, or a deactivation, holds from the very next request of a signed-in session."""
+    from duban.core.actions import user_deactivate, user_move, user_update
+    from duban.core.models import Profile
+
+    task = _plain_task(org)  # led by 市卫健委
+    login(client, org.coop_staff)  # staff of 市卫健委
+    assert client.get(f"/tasks/{task.pk}/").status_code == 200
+    profile = Profile.objects.get(user=org.coop_staff)
+    user_move(actor=org.sysadmin, user_id=org.coop_staff.pk, version=profile.version, unit_id=org.other.pk)
+    response = client.get(f"/tasks/{task.pk}/")  # 市教育局 only cooperates on it: still readable, no 签收
+    assert response.status_code == 200 and 'id="accept-button"' not in response.content.decode()
+    assert "coop_staff · 市教育局" in client.get("/notifications/").content.decode()  # the nav bar's user menu
+    user_move(actor=org.sysadmin, user_id=org.coop_staff.pk, version=profile.version + 1, unit_id=org.safety.pk)
+    assert client.get(f"/tasks/{task.pk}/").status_code == 404  # out of 市应急管理局's scope
+    user_update(actor=org.sysadmin, user_id=org.coop_staff.pk, version=profile.version + 2,
+                changes={"role": "supervisor"})
+    assert 'id="reassign-form"' in client.get(f"/tasks/{task.pk}/").content.decode()  # the office's panel
+    user_deactivate(actor=org.sysadmin, user_id=org.coop_staff.pk, reason="调离")
+    response = client.get(f"/tasks/{task.pk}/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
