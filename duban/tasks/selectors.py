@@ -35,11 +35,13 @@ def task_list(*, viewer, status: str | None = None, area_id: int | None = None, 
     return _with_list_joins(qs).order_by(*LIST_ORDER)
 
 
-def _with_list_joins(qs: QuerySet[Task]) -> QuerySet[Task]:
+def _with_list_joins(qs: QuerySet[Task], *, lead_unit_aliases: bool = False) -> QuerySet[Task]:
     # The meeting's communique and extraction (kilobytes of text and JSON) and a unit's aliases ride along with
-    # every row otherwise; nothing on a list uses them (they load on access if something does).
-    return (qs.select_related("area", "lead_unit", "meeting", "latest_report")
-            .defer("meeting__source_text", "meeting__extraction", "meeting__reports_heard", "lead_unit__aliases")
+    # every row otherwise; nothing on a list uses them (they load on access if something does). One task's page
+    # reads the lead unit's aliases (``lead_unit_aliases``): without any, it was never renamed (``unit_name_at``).
+    deferred = ("meeting__source_text", "meeting__extraction", "meeting__reports_heard",
+                *(() if lead_unit_aliases else ("lead_unit__aliases",)))
+    return (qs.select_related("area", "lead_unit", "meeting", "latest_report").defer(*deferred)
             .prefetch_related(Prefetch("coop_units", queryset=Unit.objects.only("id", "name"))))
 
 
@@ -131,7 +133,7 @@ def task_get(*, viewer, task_id: int) -> Task:
     # ``task_list``'s joins without its order (one row by key: ordering it only costs compiling the SQL).
     qs = _task_filtered(viewer=viewer, status=None, area_id=None, unit_id=None, meeting_id=None, kind=None,
                         overdue=None, include_withdrawn=True, today=None, in_list_order=False)
-    task = next(iter(_with_list_joins(qs).filter(pk=task_id)[:1]), None)
+    task = next(iter(_with_list_joins(qs, lead_unit_aliases=True).filter(pk=task_id)[:1]), None)
     if task is None:
         raise NotFound()
     task.read_in_scope_of = viewer  # see ``in_scope_of``

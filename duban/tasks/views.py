@@ -268,6 +268,7 @@ def task_detail(request, task_id: int):
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
         "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
         "commented": EventType.TASK_COMMENTED in kinds,
+        "history_kinds": {e["event_type"] for e in events},
         "split": _split_form(user, task, office.get("unit_options")),
     })
 
