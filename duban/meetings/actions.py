@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from duban import extraction
 from duban.extraction.formats import NeedsOcr
-from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Unit
 from duban.core.txn import durable_action
 from duban.meetings import responsibility
+from duban.meetings import permissions as perms
 from duban.meetings.models import Meeting, MeetingStatus, ResponsibilityVersion, ScanJob, ScanStatus
 from duban.tasks.actions import (check_deadline, task_assign_in_txn, task_create_in_txn, task_update_in_txn,
                                  title_from_text)

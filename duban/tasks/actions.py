@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from duban.core import permissions as perms
 from duban.core import rules
 from duban.core.rules import check_text
 from duban.core.audit import EventType, audit_log
@@ -28,6 +27,7 @@ from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.extraction.directives import has_modal
+from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenceRule, Priority, ProgressReport,
                                 ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus,
                                 rollup_progress)

@@ -20,7 +20,6 @@ from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from duban.core import permissions as perms
 from duban.core import rules
 from duban.core.audit import EventType, event_label
 from duban.core.cache import cached, chain_head
@@ -34,6 +33,7 @@ from duban.followup.lights import rollup_lights
 from duban.followup.templatetags.followup_tags import light_badge_of_values, light_of
 from duban.meetings.selectors import meeting_choices
 from duban.tasks import actions, palette, selectors
+from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ReportStatus, RollupMode, TaskStatus,
                                 choice_label, is_late)
 
@@ -102,7 +102,7 @@ def _int(value) -> int | None:
 
 class ListPaginator(KeysFirstPaginator):
     """Pages ``object_list`` (a task list's rows in list order) and counts with ``counted()`` (the same rows
-    counted: see ``duban.core.permissions.tasks_visible_to`` for why the two statements differ). The count scans
+    counted: see ``duban.tasks.permissions.tasks_visible_to`` for why the two statements differ). The count scans
     every matching row (a county's 13k tasks: 90 ms on PostgreSQL), so it is kept in the cache of figures under
     the viewer's scope, the filters, the date and the audit chain head (``duban.core.cache``: never stale);
     ``counted`` is only called on a miss. ``head``: the chain head read for this request (see ``cached``)."""

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from duban.core import permissions as perms
 from duban.core.models import Unit
 from duban.followup.lights import task_light
 from duban.reports.selectors import DashboardFilters, dashboard_stats
 from duban.tasks import unit_tally
+from duban.tasks import permissions as perms
 from duban.tasks.models import Task, TaskStatus, UnitTally, UnitTallyStamp
 from duban.tasks.selectors import _kept_scope, task_stats
 
