@@ -233,7 +233,6 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
 
     from duban.core.audit import audit_log_many, insert_rows_in_txn, reserve_ids_in_txn
     from duban.core.models import Notification
-    from duban.meetings.models import Meeting
 
     if not perms.is_supervisor(actor):
         raise PermissionDenied()
@@ -313,7 +312,8 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
     # meeting_date: the meeting's date copied onto the task, as Task.objects.bulk_create does
     wanted_meetings = {v["meeting_id"] for v in values_list if v["meeting_id"] is not None} - set(meetings)
     if wanted_meetings:
-        meetings.update(Meeting.objects.in_bulk(wanted_meetings))
+        # The meeting model through the task's own foreign key: the tasks app sits below meetings, importing none of it
+        meetings.update(Task.meeting.field.related_model.objects.in_bulk(wanted_meetings))
     for values in values_list:
         values["meeting_date"] = meetings[values["meeting_id"]].date if values["meeting_id"] is not None else None
     # Ids first, then one prepared insert per table (``bulk_create`` compiles a statement per 35 tasks on SQLite).
