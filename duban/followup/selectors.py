@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from duban.core import permissions as perms
 from duban.core.audit import EventType
 from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
@@ -19,6 +18,7 @@ from duban.followup.lights import (ORDER, SUPERVISED_STATUSES, Light, LightCodes
 from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
                                    ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
+from duban.tasks import permissions as perms
 from duban.tasks.models import OPEN_STATUSES, ProgressReport, ReportFile, ReportStatus, Task, TaskStatus
 
 

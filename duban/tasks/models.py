@@ -29,6 +29,8 @@ OPEN_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRES
                  TaskStatus.RETURNED)
 # A progress report is taken once the lead unit has accepted the task, until it asks to close it.
 REPORTABLE_STATUSES = (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
+# Followed up (a light, reminders, 催办) from 交办 until the lead unit asks to close (duban.followup.lights).
+SUPERVISED_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
 
 
 class TaskKind(models.TextChoices):

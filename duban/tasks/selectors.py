@@ -9,11 +9,11 @@ from django.conf import settings
 from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
-from duban.core import permissions as perms
 from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Unit
 from duban.core.rows import plain_rows
 from duban.tasks import unit_tally
+from duban.tasks import permissions as perms
 from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, CloseEvidenceRule, ProgressReport, ReportFile,
                                 ReportStatus, Task, TaskKind, TaskStatus, count_rows, count_rows_where)
 

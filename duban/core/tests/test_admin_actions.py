@@ -193,7 +193,7 @@ def test_rename_keeps_the_old_name_as_alias_and_in_history(org):
 
 
 def test_merge_moves_tasks_people_and_sub_units_and_deactivates_the_old_unit(org):
-    from duban.core.permissions import tasks_visible_to
+    from duban.tasks.permissions import tasks_visible_to
     from duban.tasks.models import Task
     from duban.tasks.tests.test_unit_tally import TODAY, counted, direct, kept, recounted
 

@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from duban.core import permissions as perms
 from duban.core.audit import EventType
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Notification
 from duban.tasks import actions
+from duban.tasks import permissions as perms
 from duban.tasks.models import Task, TaskStatus
 from duban.tasks.tests.levels_world import make_levels
 from duban.tasks.tests.test_unit_tally import counted, recounted

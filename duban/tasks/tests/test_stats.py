@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from duban.core.views import dashboard_figures_html
+from duban.tasks.figures import dashboard_figures_html
 from duban.reports.selectors import DashboardFilters, dashboard_stats
 from duban.tasks.selectors import task_list, task_stats
 

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from duban.core import permissions as perms
 from duban.core.audit import insert_rows_in_txn, reserve_ids_in_txn
 from duban.core.models import Area, Unit
 from duban.followup.lights import task_light
 from duban.reports.selectors import DashboardFilters, dashboard_stats
+from duban.tasks import permissions as perms
 from duban.tasks import unit_tally
 from duban.tasks.actions import task_bulk_create_in_txn
 from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus, UnitTally, UnitTallyStamp
