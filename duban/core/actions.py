@@ -17,6 +17,7 @@ from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import ApiToken, LoginFailureTally, Notification, Profile, Role, UNIT_ROLES, Unit
 from duban.core.rules import check_text
+from duban.core.unit_signals import unit_merging, unit_retiring
 from duban.core.txn import durable_action
 
 
@@ -479,9 +480,10 @@ def unit_merge(*, actor, unit_id: int, into_id: int, version: int) -> dict:
     """机构改革: the sysadmin merges a unit into another. Every task it leads moves to the new unit; where it
     cooperates the new unit cooperates instead; its people and sub-units move under the new unit; the old unit
     is deactivated, its name kept as an alias of the new one. Reports and notices it made stay its own (history).
-    Event UNIT_MERGED (target: the old unit; ``extra`` lists the moved task, person and sub-unit ids)."""
-    from duban.tasks.models import Task
+    Event UNIT_MERGED (target: the old unit; ``extra`` lists the moved task, person and sub-unit ids).
 
+    The tasks move by ``duban.core.unit_signals.unit_merging`` (the tasks app's receiver), sent in this transaction
+    before anything else moves: the task rows are still written first, as before."""
     unit = _managed_unit(actor, unit_id, version)
     into = Unit.objects.filter(pk=into_id, is_active=True).first()
     if into is None:
@@ -490,17 +492,9 @@ def unit_merge(*, actor, unit_id: int, into_id: int, version: int) -> dict:
         raise InvalidInput("不能并入自身或下属单位", "a unit cannot be merged into itself or a unit under it")
     if not unit.is_active:
         raise Conflict("该单位已停用", "the unit is inactive already")
-    lead_ids = list(Task.objects.filter(lead_unit_id=unit.pk).values_list("pk", flat=True))
-    Task.objects.filter(pk__in=lead_ids).update(lead_unit_id=into.pk, version=F("version") + 1)
-    Coop = Task.coop_units.through
-    coop_ids = list(Coop.objects.filter(unit_id=unit.pk).values_list("task_id", flat=True))
-    # A task the new unit already leads or cooperates on keeps one link, not two: the old unit's link goes, as
-    # ``task_update`` replaces a task's cooperating units (a link, not a record; the event lists the tasks).
-    taken = set(Coop.objects.filter(unit_id=into.pk, task_id__in=coop_ids).values_list("task_id", flat=True))
-    taken |= set(Task.objects.filter(pk__in=coop_ids, lead_unit_id=into.pk).values_list("pk", flat=True))
-    unit.coop_tasks.remove(*taken)
-    Coop.objects.filter(unit_id=unit.pk).update(unit_id=into.pk)
-    Task.objects.filter(pk__in=set(coop_ids) - set(lead_ids)).update(version=F("version") + 1)
+    moved = {}
+    for _receiver, answer in unit_merging.send(sender=Unit, actor=actor, unit=unit, into=into):
+        moved.update(answer or {})
     member_ids = list(Profile.objects.filter(unit_id=unit.pk).values_list("user_id", flat=True))
     Profile.objects.filter(unit_id=unit.pk).update(unit_id=into.pk, version=F("version") + 1)
     child_ids = list(Unit.objects.filter(parent_id=unit.pk).values_list("pk", flat=True))
@@ -511,8 +505,7 @@ def unit_merge(*, actor, unit_id: int, into_id: int, version: int) -> dict:
                                                                      if a not in into.aliases]],
                                            version=F("version") + 1)
     _bump_unit(unit, is_active=False)
-    moved = {"task_ids": sorted(set(lead_ids) | set(coop_ids)), "lead_task_ids": sorted(lead_ids),
-             "member_ids": sorted(member_ids), "child_unit_ids": sorted(child_ids)}
+    moved.update(member_ids=sorted(member_ids), child_unit_ids=sorted(child_ids))
     audit_log(actor=actor, event_type=EventType.UNIT_MERGED, target_unit=unit, unit=into,
               extra={"into": {"id": into.pk, "name": into.name}, "name": unit.name, **moved})
     return moved
@@ -521,15 +514,12 @@ def unit_merge(*, actor, unit_id: int, into_id: int, version: int) -> dict:
 @durable_action
 def unit_deactivate(*, actor, unit_id: int, version: int) -> Unit:
     """The sysadmin retires an empty unit. A unit that still has open tasks, active people or active sub-units
-    is refused with what is left (merge it instead). Event UNIT_DEACTIVATED."""
-    from duban.tasks.models import OPEN_STATUSES, Task
-
+    is refused with what is left (merge it instead). Event UNIT_DEACTIVATED. The apps above say what the unit
+    still has there through ``duban.core.unit_signals.unit_retiring`` (the tasks app: its open tasks)."""
     unit = _managed_unit(actor, unit_id, version)
     if not unit.is_active:
         return unit
-    left = []
-    if Task.objects.filter(lead_unit_id=unit.pk, status__in=OPEN_STATUSES).exists():
-        left.append(("在办事项", "open tasks"))
+    left = [item for _receiver, answer in unit_retiring.send(sender=Unit, unit=unit) for item in answer or ()]
     if Profile.objects.filter(unit_id=unit.pk, user__is_active=True).exists():
         left.append(("在岗人员", "active people"))
     if Unit.objects.filter(parent_id=unit.pk, is_active=True).exists():

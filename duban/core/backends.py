@@ -2,24 +2,36 @@
 both (scoping, the nav bar): two queries saved on every request. Also the session engine (``SESSION_ENGINE``)."""
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
+
+
+@functools.cache
+def _unread_count() -> RawSQL:
+    """The signed-in user's unread notifications, as a column of the user's row (see ``get_user``). Written as
+    SQL once: the same subquery built with ``OuterRef``/``Subquery``/``Count`` costs its compilation again on
+    every request (~0.4 ms of CPU, a tenth of a small page). Served by the index ``notification_unread_idx``."""
+    from duban.core.models import Notification
+
+    user, note = get_user_model()._meta, Notification._meta
+    recipient, read_at = note.get_field("recipient").column, note.get_field("read_at").column
+    return RawSQL(f'SELECT COUNT(*) FROM "{note.db_table}" WHERE "{note.db_table}"."{recipient}" = '
+                  f'"{user.db_table}"."{user.pk.column}" AND "{note.db_table}"."{read_at}" IS NULL', (),
+                  output_field=IntegerField())
 
 
 class ProfileModelBackend(ModelBackend):
     def get_user(self, user_id):
-        from duban.core.models import Notification
-
-        # The nav bar's unread count rides along (one query less on every page); see context_processors.
-        unread = (Notification.objects.filter(recipient_id=OuterRef("pk"), read_at__isnull=True).order_by()
-                  .values("recipient_id").annotate(n=Count("id")).values("n"))
-        user = (get_user_model()._default_manager.select_related("profile", "profile__unit")
-                .annotate(unread_notifications_at_load=Coalesce(Subquery(unread), 0)).filter(pk=user_id).first())
+        # The nav bar's unread count rides along (one query less on every page); see context_processors. One row
+        # by key: ``[:1]``, not ``first()``, whose ORDER BY only costs compiling.
+        user = next(iter(get_user_model()._default_manager.select_related("profile", "profile__unit")
+                         .annotate(unread_notifications_at_load=_unread_count()).filter(pk=user_id)[:1]), None)
         if user is None or not self.user_can_authenticate(user):
             return None
         user.request_memo = {}  # this object lives for one request: see permissions.scope_unit_ids

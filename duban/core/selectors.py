@@ -125,6 +125,10 @@ def unit_tree(*, viewer, include_inactive: bool = False) -> list[tuple[Unit, int
 
 def unit_name_at(*, unit: Unit, when) -> str:
     """The name ``unit`` had at ``when``: its current name unless a later rename (UNIT_RENAMED) says otherwise."""
+    if "aliases" not in unit.get_deferred_fields() and not unit.aliases:
+        # A rename keeps the old name among the aliases (``unit_rename``) and nothing removes one: a unit without
+        # aliases was never renamed, and its events need no look-up.
+        return unit.name
     from duban.core.audit import EventType
     from duban.core.models import AuditEvent
 

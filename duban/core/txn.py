@@ -5,8 +5,8 @@ Lock order. Every write takes its locks in one order, so two writers never wait 
 1. the business row it changes (``task_lock_in_txn``: the task row; then a report, extension or case row of that
    task, read again under the lock and updated with a status guard); then, for a sub-task, the tasks above it
    from the nearest up, whose kept roll-up its change moves (``duban.tasks.actions.rollup_refresh_in_txn``);
-2. the counts the database keeps for it (``TaskTally``, written by the task table's triggers when the task row is
-   updated; the triggers take their count rows in key order);
+2. the stamps of the counts kept per unit (``UnitTallyStamp``, whose versions the task table's triggers raise when
+   the task row is updated; the triggers take the stamps in unit order);
 3. the audit chain head (``audit_log``), always last: every action writes its audit events after its row updates.
 
 PostgreSQL may still end a transaction with a deadlock (40P01) or a serialization failure (40001), for instance

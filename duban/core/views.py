@@ -1,4 +1,4 @@
-"""Pages of the core app (sign-in, password, dashboard, notifications, account) and the helpers every app's
+"""Pages of the core app (sign-in, password, notifications, account) and the helpers every app's
 pages use to turn domain errors into HTTP: ``NotFound`` → 404 page, ``PermissionDenied`` → 403 page,
 ``Conflict``/``InvalidInput`` → the message on an error page (views that can do better catch them first and show
 the message next to the form)."""
@@ -20,11 +20,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import get_format, localize
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -32,9 +30,6 @@ from duban.core import actions, selectors
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.rules import check_id
 from duban.core.signals import client_ip
-from duban.tasks import palette
-from duban.tasks.models import TaskStatus
-from duban.tasks.selectors import task_stats
 
 PAGE_SIZE = 50
 
@@ -89,9 +84,15 @@ class KeysFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        qs = self.object_list
-        keys = list(qs.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
-        return self._get_page(qs.filter(pk__in=keys), number, self)
+        return self._get_page(self.rows_of(self.page_keys(bottom, top)), number, self)
+
+    def page_keys(self, bottom: int, top: int) -> list:
+        """The primary keys of the rows ``bottom:top``, in order."""
+        return list(self.object_list.prefetch_related(None).values_list("pk", flat=True)[bottom:top])
+
+    def rows_of(self, keys: list):
+        """The rows of ``keys`` with their joins, in order."""
+        return self.object_list.filter(pk__in=keys)
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE, *, keys_first: bool = False):
@@ -103,9 +104,11 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE, *, keys_first: bool =
 
 def select_options(choices, selected) -> str:
     """A filter drop-down's ``<option>`` elements from ``(id, label)`` pairs, labels escaped, the ``selected`` id
-    marked: built in one pass because 500 units and meetings through the template language cost ~40 ms a page."""
+    marked: built in one pass because 500 units and meetings through the template language cost ~40 ms a page.
+    Labels go through the standard library's ``html.escape`` (what Django's ``escape`` calls, without its check for
+    lazy strings on each of them: a third of the cost). Labels are the names of units and meetings."""
     return mark_safe("".join(  # escaped here
-        f'<option value="{int(pk)}"{" selected" if pk == selected else ""}>{escape(label)}</option>'
+        f'<option value="{int(pk)}"{" selected" if pk == selected else ""}>{html.escape(str(label))}</option>'
         for pk, label in choices))
 
 
@@ -200,48 +203,7 @@ def password_change(request):
                   {"form": form, "forced": forced, "policy": password_validators_help_texts()})
 
 
-# --- dashboard ---------------------------------------------------------------------------------------------
-
-def dashboard_figures_html(viewer, today, *, head=None) -> str:
-    """The figures and charts of the home page, for the viewer's scope. Rendered once per state of the data (300
-    unit rows at a province's scale), under the audit chain's head (never stale: see duban/core/cache.py);
-    ``head``: the chain head read earlier in the same request (``cached``)."""
-    from duban.core.cache import cached
-
-    return cached("office-dashboard-html", viewer, (), today,
-                  lambda: _dashboard_figures_html(task_stats(viewer=viewer, today=today)), head=head)
-
-
-def _dashboard_figures_html(stats) -> str:
-    status_rows = [{"status": value, "label": label, "count": stats.by_status.get(value, 0)}
-                   for value, label in TaskStatus.choices
-                   if value not in (TaskStatus.DRAFT, TaskStatus.WITHDRAWN)]
-
-    def series(rows, limit=None):
-        rows = rows[:limit] if limit else rows
-        return {"names": [r["name"] for r in rows],
-                "closed": [r["closed"] for r in rows],
-                "overdue": [r["overdue"] for r in rows],
-                "unsigned": [r["unsigned"] for r in rows],
-                "open": [r["total"] - r["closed"] - r["overdue"] - r["unsigned"] for r in rows]}
-
-    chart_data = {"area": series(stats.by_area), "unit": series(stats.by_unit, 15),
-                  "status": [{"name": str(r["label"]), "value": r["count"],
-                              "itemStyle": {"color": palette.status_colour(r["status"])}}
-                             for r in status_rows if r["count"]],
-                  "series": [{"key": key, "name": label, "color": colour}
-                             for key, (label, colour) in palette.SERIES.items()]}
-    tasks_url = reverse("tasks:list")
-    status_html = "".join(
-        f'<tr><td><a href="{tasks_url}?status={escape(r["status"])}">{escape(r["label"])}</a></td>'
-        f'<td class="text-end">{template_text(r["count"])}</td></tr>' for r in status_rows)
-    return render_to_string("core/_dashboard_figures.html", {
-        "stats": stats, "status_html": mark_safe(status_html), "chart_data": chart_data,  # escaped here
-        "area_rows": _stats_rows(stats.by_area, tasks_url, "area"),
-        "unit_rows": _stats_rows(stats.by_unit, tasks_url, "unit"),
-        "open_count": stats.total - stats.closed,
-    })
-
+# --- numbers and names in HTML built by hand (the dashboards' tables) ---------------------------------------
 
 def template_text(value, plain_numbers: bool = False) -> str:
     """``{{ value }}``: localized and escaped; a plain str, int or float (the cells of the dashboards' tables:
@@ -265,22 +227,6 @@ def numbers_are_plain() -> bool:
     """Whether ``localize`` writes an int or a float as ``str`` does: no thousands separator and a decimal point
     (zh-hans)."""
     return not settings.USE_THOUSAND_SEPARATOR and get_format("DECIMAL_SEPARATOR") == "."
-
-
-def _stats_rows(rows, tasks_url: str, param: str) -> str:
-    """The body rows of ``core/_stats_table.html``, built in one pass: the template loop over 300 units' rows
-    cost ~40 ms of a cold dashboard at 100k tasks (each row links to the task list filtered by it)."""
-    out = []
-    for row in rows:
-        name = escape(row["name"])
-        if row["id"]:
-            name = f'<a href="{tasks_url}?{param}={template_text(row["id"])}">{name}</a>'
-        out.append(f'<tr><td>{name}</td><td class="text-end">{template_text(row["total"])}</td>'
-                   f'<td class="text-end">{template_text(row["closed"])}</td>'
-                   f'<td class="text-end{" text-danger" if row["overdue"] else ""}">'
-                   f'{template_text(row["overdue"])}</td>'
-                   f'<td class="text-end">{template_text(row["rate"])}%</td></tr>\n')
-    return mark_safe("".join(out))  # escaped here
 
 
 # --- notifications -----------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from duban.core import permissions as perms
 from duban.core.audit import SYSTEM_USERNAME, EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.files import files_follow_transaction, random_name, stage_file
@@ -29,6 +28,7 @@ from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, Ext
                                    TaskWatch)
 from duban.followup.notices import notice_docx, urge_docx
 from duban.followup.queueing import deliveries_enqueue
+from duban.tasks import permissions as perms
 from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_audit, report_files_store_in_txn,
                                  report_uploads_check, task_lock_in_txn, task_lock_visible_in_txn,
                                  task_supervisors, task_units_people, unit_people, unit_recipients)

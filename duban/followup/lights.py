@@ -27,7 +27,7 @@ from django.db.models import Func, Prefetch, Q, TextField
 from django.utils import timezone
 
 from duban.tasks.workdays import add_workdays, next_report_due, workdays_until
-from duban.tasks.models import ProgressReport, RollupMode, Task, TaskStatus, rollup_progress
+from duban.tasks.models import SUPERVISED_STATUSES, ProgressReport, RollupMode, Task, TaskStatus, rollup_progress
 from duban.tasks.palette import NO_DEADLINE as _NO_DEADLINE
 # The report due rule lives with the tasks (which keep each task's due by it); the names are read from here too.
 from duban.tasks.report_due import local_date as _local_date, report_base_date, task_report_due  # noqa: F401
@@ -40,7 +40,6 @@ LABELS = {GREEN: "绿灯", BLUE: "蓝灯", YELLOW: "黄灯", RED: "红灯", NO_D
 ORDER = (RED, YELLOW, BLUE, NO_DEADLINE, GREEN, NONE)
 # The stage of follow-up each light triggers (催办 / 预警 / 督办).
 STAGE_OF = {BLUE: "remind", YELLOW: "warn", RED: "escalate"}
-SUPERVISED_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
 _HOUR_LAST = dt.timedelta(hours=1, microseconds=-1)  # from an hour's first microsecond to its last
 
 

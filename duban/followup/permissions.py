@@ -1,30 +1,32 @@
-"""Who may take which follow-up step, built on the helpers of ``duban.core.permissions``."""
+"""Who may take which follow-up step, built on the helpers of ``duban.core.permissions`` and the task rules of
+``duban.tasks.permissions``."""
 
 from __future__ import annotations
 
 from duban.core import permissions as perms
 from duban.core.audit import SYSTEM_USERNAME
 from duban.core.models import Role
+from duban.tasks import permissions as task_perms
 
 
 def can_request_extension(user, task) -> bool:
     """申请延期 is the lead unit's, like 申请办结."""
-    return perms.is_lead_member(user, task)
+    return task_perms.is_lead_member(user, task)
 
 
 def can_decide_extension(user, request) -> bool:
     """The office that supervises the task (a sub-task's: the unit that issued it) decides."""
-    return perms.supervises_task(user, request.task)
+    return task_perms.supervises_task(user, request.task)
 
 
 def can_urge_task(user, task) -> bool:
     """催办 by hand is the supervising office's; units are reminded, they do not remind."""
-    return perms.supervises_task(user, task)
+    return task_perms.supervises_task(user, task)
 
 
 def can_issue_notice(user, task) -> bool:
     """A 督办通知单 on demand is the supervising office's."""
-    return perms.supervises_task(user, task)
+    return task_perms.supervises_task(user, task)
 
 
 def can_manage_deliveries(user) -> bool:
@@ -53,7 +55,7 @@ def can_decide_deadline_change(user, task) -> bool:
     supervision office may for every task, as before there were levels."""
     if perms.is_supervisor(user):
         return True
-    return perms.supervises_task(user, task)
+    return task_perms.supervises_task(user, task)
 
 
 def can_edit_contact(user, person) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from duban.core import permissions as perms
+from duban.core.audit import EventType
 from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
 from duban.followup.lights import (ORDER, SUPERVISED_STATUSES, Light, LightCodes, RollupCodes, lights_for,
@@ -18,6 +18,7 @@ from duban.followup.lights import (ORDER, SUPERVISED_STATUSES, Light, LightCodes
 from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
                                    ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
+from duban.tasks import permissions as perms
 from duban.tasks.models import OPEN_STATUSES, ProgressReport, ReportFile, ReportStatus, Task, TaskStatus
 
 
@@ -162,18 +163,31 @@ class TaskFollowup:
     open_subtasks: int = 0  # a close request on a split task: its sub-tasks still open (sign-off needs a reason)
 
 
-def task_followup(*, viewer, task: Task, today: dt.date | None = None, light: Light | None = None) -> TaskFollowup:
+# The task's audit events written with every reminder row (``reminder_send``, ``task_urge``, ``notice_issue``) and
+# with every extension request (``extension_request``), in the same transaction: a task whose history has none of
+# them has no such row.
+REMINDER_EVENTS = frozenset((EventType.TASK_REMINDED, EventType.TASK_WARNED, EventType.TASK_ESCALATED,
+                             EventType.REMINDER_UNDELIVERED, EventType.TASK_URGED, EventType.TASK_NOTICE_ISSUED))
+EXTENSION_EVENTS = frozenset((EventType.TASK_EXTENSION_REQUESTED,))
+
+
+def task_followup(*, viewer, task: Task, today: dt.date | None = None, light: Light | None = None,
+                  history_kinds: frozenset | set | None = None) -> TaskFollowup:
     """Everything the follow-up section of a task page shows. ``task`` must be one the viewer may see (it comes
     from ``task_get``); this checks again so a template cannot leak another unit's task, unless ``task_get``
     read it for this same viewer (``in_scope_of``: the check would repeat the one that read it). ``light``: the
-    task's light when the page has it already (its tree's roll-up), else read (``rolled_light``)."""
+    task's light when the page has it already (its tree's roll-up), else read (``rolled_light``).
+    ``history_kinds``: the event types of the task's whole audit history when the caller has read it (the task
+    page has): reminders and extension requests are then read only when an event says there are some."""
     if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
             pk=task.pk).exists():
         raise NotFound()
     today = today or timezone.localdate()
-    reminders = list(ReminderSent.objects.filter(task_id=task.pk).select_related("notice").order_by("-id")[:50])
+    reminders = (list(ReminderSent.objects.filter(task_id=task.pk).select_related("notice").order_by("-id")[:50])
+                 if history_kinds is None or history_kinds & REMINDER_EVENTS else [])
     # The section shows no one's name: the requesting and deciding users load on access if anything needs them.
-    extensions = list(ExtensionRequest.objects.filter(task_id=task.pk).order_by("-id")[:20])
+    extensions = (list(ExtensionRequest.objects.filter(task_id=task.pk).order_by("-id")[:20])
+                  if history_kinds is None or history_kinds & EXTENSION_EVENTS else [])
     pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
     close_request = None
     if task.status == TaskStatus.CLOSE_REQUESTED:

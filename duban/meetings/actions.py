@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from duban import extraction
 from duban.extraction.formats import NeedsOcr
-from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Unit
 from duban.core.txn import durable_action
+from duban.meetings import permissions as perms
 from duban.meetings import responsibility
 from duban.meetings.models import Meeting, MeetingStatus, ResponsibilityVersion, ScanJob, ScanStatus
+from duban.meetings.signals import meeting_imported
 from duban.tasks.actions import (check_deadline, task_assign_in_txn, task_create_in_txn, task_update_in_txn,
                                  title_from_text)
 from duban.tasks.models import Task, TaskStatus
@@ -190,9 +191,7 @@ def meeting_import_in_txn(*, actor, extracted: dict, source_text: str, source_na
             deadline_text=deadline.get("text") or "", source_start=directive["start"], source_end=directive["end"],
             heading=headings[heading_index]["text"] if heading_index is not None and heading_index < len(headings)
             else "")
-    from duban.sources.actions import phrases_collect_in_txn  # here, not at the top: sources imports meetings
-
-    phrases_collect_in_txn(meeting)
+    meeting_imported.send(sender=Meeting, meeting=meeting)  # the phrases index (sources)
     return meeting
 
 

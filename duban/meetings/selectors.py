@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from duban.core import permissions as perms
 from duban.core.errors import NotFound
+from duban.meetings import permissions as perms
 from duban.meetings.models import Meeting, MeetingStatus, ScanJob
 from duban.tasks.models import TaskStatus
 from duban.tasks.selectors import LIST_ROW_FIELDS, task_list

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from duban.core import permissions as perms
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.selectors import unit_list
 from duban.core.views import page_errors, page_step, paginate
 from duban.extraction.formats import NeedsOcr
 from duban.meetings import actions, selectors
+from duban.meetings import permissions as perms
 from duban.meetings.models import MeetingStatus
 from duban.tasks import actions as task_actions
 from duban.tasks import selectors as task_selectors

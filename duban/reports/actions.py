@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log, insert_rows_in_txn, reserve_ids_in_txn
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.txn import durable_action
@@ -24,6 +23,7 @@ from duban.reports.ical import calendar_token_digest
 from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
 from duban.reports.scoring import RULE_FIELDS, overdue_workdays, rules_for, rules_from, score_task
 from duban.reports.scoring import points as rule_points
+from duban.tasks import permissions as perms
 from duban.tasks.models import Task, TaskStatus
 
 

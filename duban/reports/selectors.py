@@ -14,16 +14,18 @@ from django.db.models import (Avg, CharField, Count, DateField, DecimalField, F,
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
-from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound
 from duban.core.models import Unit
+from duban.core.rows import plain_rows
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.meetings.models import Meeting
+from duban.meetings.permissions import meetings_visible_to
 from duban.reports.ical import calendar_token_digest
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
+from duban.tasks import permissions as perms
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.palette import light_colours
-from duban.tasks.selectors import plain_rows, task_list, task_stats, today_local
+from duban.tasks.selectors import task_list, task_stats, today_local
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("nodeadline", "无时限"),
           ("closed", "已办结"))
@@ -654,7 +656,7 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None,
     scope. The meeting, its tasks with area, lead unit and latest report, the ranking's two grouped queries, and
     the 批示 with their authors."""
     today = today or today_local()
-    meeting = (perms.meetings_visible_to(viewer).filter(pk=meeting_id)
+    meeting = (meetings_visible_to(viewer).filter(pk=meeting_id)
                .defer("source_text", "extraction", "reports_heard").first())
     if meeting is None:
         raise NotFound()
@@ -745,7 +747,7 @@ def _filter_choices(viewer, subtree: Subtree | None = None) -> tuple[QuerySet, Q
     lead units' covering index instead of testing every meeting against the viewer's whole scope)."""
     from duban.core.models import Area
 
-    meetings = perms.meetings_visible_to(viewer)
+    meetings = meetings_visible_to(viewer)
     if subtree is not None:
         meetings = Meeting.objects.filter(pk__in=subtree.narrow(task_list(viewer=viewer)).order_by()
                                           .values("meeting_id"))

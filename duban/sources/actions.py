@@ -27,6 +27,7 @@ from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, Hazard
                                   HazardStatus, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase, PhraseOccurrence)
 from duban.sources.selectors import livelihood_percent, livelihood_progress
+from duban.tasks import permissions as task_perms
 from duban.tasks.actions import (supervisors, task_assign_in_txn, task_close_in_txn, task_create_in_txn,
                                  task_lock_in_txn, task_progress_set_in_txn, title_from_text, unit_recipients)
 from duban.tasks.models import OPEN_STATUSES, Task, TaskKind, TaskStatus
@@ -388,7 +389,7 @@ def attachment_upload(*, actor, task_id: int, filename: str, data: bytes, hazard
     ``DUBAN_ATTACHMENT_MAX_BYTES``; the type told by the content). The file is stored under a random name
     through ``duban.core.files``, moved into place when the transaction commits. Event ATTACHMENT_UPLOADED;
     nobody is told (the report or step it supports tells)."""
-    task = core.tasks_visible_to(actor).filter(pk=task_id).select_related("lead_unit").first()
+    task = task_perms.tasks_visible_to(actor).filter(pk=task_id).select_related("lead_unit").first()
     if task is None:
         raise NotFound()
     _require(perms.can_attach(actor, task))

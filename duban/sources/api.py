@@ -120,7 +120,8 @@ class ActualOut(Schema):
 
 
 class LivelihoodOut(Schema):
-    """A project with its figures (``selectors.livelihood_row``) as of today; its light is its task's light."""
+    """A project with its figures (``selectors.livelihood_row``) as of today; its light is its task's light
+    as every page shows it (a split task's rolled up from its sub-tasks)."""
     id: int
     indicator: str
     target: Decimal
@@ -148,7 +149,7 @@ class LivelihoodOut(Schema):
 
     @staticmethod
     def resolve_light(obj) -> str:
-        return selectors.livelihood_row(obj, timezone.localdate()).light
+        return selectors.livelihood_row(obj, timezone.localdate()).light.code
 
     @staticmethod
     def resolve_months(obj) -> list:

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from duban.meetings.signals import meeting_imported
 from duban.tasks.signals import task_closing
 
 
@@ -8,6 +9,12 @@ def _check_can_close(sender, task, **kwargs):
     from duban.sources.actions import check_can_close_in_txn
 
     check_can_close_in_txn(task)
+
+
+def _collect_phrases(sender, meeting, **kwargs):
+    from duban.sources.actions import phrases_collect_in_txn
+
+    phrases_collect_in_txn(meeting)
 
 
 def _ensure_search_index(sender, using="default", **kwargs):
@@ -26,3 +33,5 @@ class SourcesConfig(AppConfig):
         post_migrate.connect(_ensure_search_index, sender=self, dispatch_uid="duban.sources.search_index")
         # A hazard, a case or a livelihood project decides whether its task may close (``duban.tasks.signals``).
         task_closing.connect(_check_can_close, dispatch_uid="duban.sources.check_can_close")
+        # An imported communique's phrases are indexed with it (``duban.meetings.signals``).
+        meeting_imported.connect(_collect_phrases, dispatch_uid="duban.sources.collect_phrases")

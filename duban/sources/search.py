@@ -7,7 +7,8 @@ with a plain substring filter on either database; for a rare two-character word 
 index first (``_short_word_candidates``: the FTS5 vocabulary on SQLite, a bigram index of the progress reports
 on PostgreSQL).
 
-Every hit comes from the viewer's scoped queryset (``duban.core.permissions``); the index only proposes ids.
+Every hit comes from the viewer's scoped queryset (``duban.tasks.permissions``, ``duban.meetings.permissions``);
+the index only proposes ids.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from django.db.models.lookups import GreaterThan
 
 from duban.core import permissions as core
 from duban.extraction.chars import spellings
+from duban.meetings.permissions import meetings_visible_to
 from duban.sources import permissions as perms
+from duban.tasks import permissions as task_perms
 
 # fts table: (content table, columns); the migration holds the same list (it may not import this module).
 SEARCH_TABLES = {
@@ -73,11 +76,11 @@ def _shaped(kind: str, qs: QuerySet) -> QuerySet:
 
 def _scoped(kind: str, viewer) -> QuerySet:
     if kind == "meeting":
-        return _shaped(kind, core.meetings_visible_to(viewer))
+        return _shaped(kind, meetings_visible_to(viewer))
     if kind == "task":
-        return _shaped(kind, core.tasks_visible_to(viewer))
+        return _shaped(kind, task_perms.tasks_visible_to(viewer))
     if kind == "report":
-        return _shaped(kind, core.reports_visible_to(viewer))
+        return _shaped(kind, task_perms.reports_visible_to(viewer))
     return _shaped(kind, perms.cases_visible_to(viewer))
 
 

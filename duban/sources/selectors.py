@@ -1,5 +1,5 @@
 """Every read of instructions, cases, livelihood projects, hazards, attachments and phrases, starting from the
-viewer's scoped queryset (``duban.sources.permissions``, built on ``duban.core.permissions``)."""
+viewer's scoped queryset (``duban.sources.permissions``, built on ``duban.tasks.permissions``)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from django.db.models import Count, Min, Prefetch, QuerySet
 
-from duban.core import permissions as core
 from duban.core.errors import NotFound
-from duban.followup.lights import task_light
+from duban.followup.lights import Light, lights_for
 from duban.sources import permissions as perms
 from duban.sources.models import (Attachment, Hazard, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase)
+from duban.tasks import permissions as task_perms
 from duban.tasks.models import Task
 
 TASK_RELATED = ("task", "task__lead_unit", "task__latest_report")
@@ -30,7 +30,7 @@ def _first(qs: QuerySet, pk: int):
 # --- instructions ------------------------------------------------------------------------------------------
 
 def instruction_list(*, viewer) -> QuerySet[Instruction]:
-    visible = core.tasks_visible_to(viewer).select_related("lead_unit")
+    visible = task_perms.tasks_visible_to(viewer).select_related("lead_unit")
     links = InstructionTask.objects.filter(task__in=visible.values("pk")).select_related("task", "task__lead_unit")
     return (perms.instructions_visible_to(viewer).select_related("created_by")
             .prefetch_related(Prefetch("links", queryset=links, to_attr="visible_links")).order_by("-date", "-id"))
@@ -96,16 +96,25 @@ class LivelihoodRow:
     cumulative: Decimal
     progress: float
     elapsed: float
-    light: str
+    light: Light
     months: list
 
 
+def livelihood_rows(projects, today: dt.date) -> list[LivelihoodRow]:
+    """Projects with their figures; a project's light is its task's light as every page shows it (one rule for
+    every task: a task split into sub-tasks is lit by its roll-up, ``lights_for``), which follows the project's
+    progress because recording a figure sets the task's percent. One query for the sub-tasks of the split ones
+    among them, none when none is split."""
+    projects = list(projects)
+    lights = lights_for([p.task for p in projects], today)
+    return [LivelihoodRow(project=p, cumulative=livelihood_cumulative(p), progress=livelihood_progress(p),
+                          elapsed=elapsed_share(p, today), light=lights[p.task_id], months=current_actuals(p))
+            for p in projects]
+
+
 def livelihood_row(project: LivelihoodProject, today: dt.date) -> LivelihoodRow:
-    """A project with its figures; its light is its task's light (one rule for every task), which follows the
-    project's progress because recording a figure sets the task's percent."""
-    return LivelihoodRow(project=project, cumulative=livelihood_cumulative(project),
-                         progress=livelihood_progress(project), elapsed=elapsed_share(project, today),
-                         light=task_light(project.task, today).code, months=current_actuals(project))
+    """One project's ``livelihood_rows``."""
+    return livelihood_rows([project], today)[0]
 
 
 def livelihood_list(*, viewer) -> QuerySet[LivelihoodProject]:
@@ -194,7 +203,7 @@ def phrase_timeline(*, viewer, phrase_id: int) -> tuple[Phrase, list[PhraseTimel
     """The phrase's quotations grouped by meeting in meeting-date order, with the tasks (visible to the viewer)
     whose text carries it and a few words of context for each quotation."""
     phrase = phrase_get(viewer=viewer, phrase_id=phrase_id)
-    visible_tasks = core.tasks_visible_to(viewer).values("pk")
+    visible_tasks = task_perms.tasks_visible_to(viewer).values("pk")
     occurrences = list(perms.occurrences_visible_to(viewer).filter(phrase=phrase)
                        .select_related("meeting")
                        .prefetch_related(Prefetch("task", queryset=Task.objects.filter(pk__in=visible_tasks)

@@ -61,7 +61,7 @@ def sources_index(request):
     return render(request, "sources/index.html", {
         "instructions": selectors.instruction_list(viewer=request.user)[:5],
         "cases": selectors.case_list(viewer=request.user)[:5],
-        "projects": [selectors.livelihood_row(p, today) for p in selectors.livelihood_list(viewer=request.user)[:5]],
+        "projects": selectors.livelihood_rows(selectors.livelihood_list(viewer=request.user)[:5], today),
         "hazards": selectors.hazard_list(viewer=request.user)[:5],
         "can_create": perms.can_create_source(request.user),
     })
@@ -179,7 +179,7 @@ def case_rectification(request, case_id: int):
 def livelihood_list(request):
     today = _today(request)
     page = paginate(request, selectors.livelihood_list(viewer=request.user))
-    rows = [selectors.livelihood_row(p, today) for p in page.object_list]
+    rows = selectors.livelihood_rows(page.object_list, today)
     return render(request, "sources/livelihood_list.html", {
         "page": page, "rows": rows, "today": today, "can_create": perms.can_create_source(request.user)})
 

@@ -14,10 +14,9 @@ import re
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
-from duban.core import permissions as perms
 from duban.core import rules
 from duban.core.rules import check_text
 from duban.core.audit import EventType, audit_log
@@ -28,6 +27,7 @@ from duban.core.models import Area, Role, Unit
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.extraction.directives import has_modal
+from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenceRule, Priority, ProgressReport,
                                 ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus,
                                 rollup_progress)
@@ -233,7 +233,6 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
 
     from duban.core.audit import audit_log_many, insert_rows_in_txn, reserve_ids_in_txn
     from duban.core.models import Notification
-    from duban.meetings.models import Meeting
 
     if not perms.is_supervisor(actor):
         raise PermissionDenied()
@@ -313,7 +312,8 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
     # meeting_date: the meeting's date copied onto the task, as Task.objects.bulk_create does
     wanted_meetings = {v["meeting_id"] for v in values_list if v["meeting_id"] is not None} - set(meetings)
     if wanted_meetings:
-        meetings.update(Meeting.objects.in_bulk(wanted_meetings))
+        # The meeting model through the task's own foreign key: the tasks app sits below meetings, importing none of it
+        meetings.update(Task.meeting.field.related_model.objects.in_bulk(wanted_meetings))
     for values in values_list:
         values["meeting_date"] = meetings[values["meeting_id"]].date if values["meeting_id"] is not None else None
     # Ids first, then one prepared insert per table (``bulk_create`` compiles a statement per 35 tasks on SQLite).
@@ -1064,3 +1064,32 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
     notify(recipients=unit_recipients(report.unit_id), kind="report_returned", task=task,
            title=f"进展被退回：{task.title}", body=reason)
     return report
+
+
+# --- 机构改革: the tasks' part in the changes of the unit tree (``duban.core.unit_signals``) ----------------------
+
+def unit_tasks_move_in_txn(*, actor, unit: Unit, into: Unit) -> dict:
+    """Joins ``duban.core.actions.unit_merge``'s transaction (by ``unit_merging``), which has authorized and
+    checked the merge and writes the one event, UNIT_MERGED: every task ``unit`` leads is led by ``into``; where
+    ``unit`` cooperates, ``into`` cooperates instead. Returns the ids for the event: ``task_ids`` (every task
+    moved) and ``lead_task_ids``."""
+    lead_ids = list(Task.objects.filter(lead_unit_id=unit.pk).values_list("pk", flat=True))
+    Task.objects.filter(pk__in=lead_ids).update(lead_unit_id=into.pk, version=F("version") + 1)
+    Coop = Task.coop_units.through
+    coop_ids = list(Coop.objects.filter(unit_id=unit.pk).values_list("task_id", flat=True))
+    # A task the new unit already leads or cooperates on keeps one link, not two: the old unit's link goes, as
+    # ``task_update`` replaces a task's cooperating units (a link, not a record; the event lists the tasks).
+    taken = set(Coop.objects.filter(unit_id=into.pk, task_id__in=coop_ids).values_list("task_id", flat=True))
+    taken |= set(Task.objects.filter(pk__in=coop_ids, lead_unit_id=into.pk).values_list("pk", flat=True))
+    unit.coop_tasks.remove(*taken)
+    Coop.objects.filter(unit_id=unit.pk).update(unit_id=into.pk)
+    Task.objects.filter(pk__in=set(coop_ids) - set(lead_ids)).update(version=F("version") + 1)
+    return {"task_ids": sorted(set(lead_ids) | set(coop_ids)), "lead_task_ids": sorted(lead_ids)}
+
+
+def unit_tasks_left(*, unit: Unit) -> list[tuple[str, str]]:
+    """What keeps ``duban.core.actions.unit_deactivate`` from retiring ``unit`` (by ``unit_retiring``): the open
+    tasks it leads (merge the unit instead)."""
+    if Task.objects.filter(lead_unit_id=unit.pk, status__in=OPEN_STATUSES).exists():
+        return [("在办事项", "open tasks")]
+    return []

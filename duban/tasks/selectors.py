@@ -6,16 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
-from duban.core import permissions as perms
 from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Unit
+from duban.core.rows import plain_rows
 from duban.tasks import unit_tally
+from duban.tasks import permissions as perms
 from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, CloseEvidenceRule, ProgressReport, ReportFile,
-                                ReportStatus, Task, TaskKind, TaskStatus, TaskTally, count_rows, count_rows_where)
+                                ReportStatus, Task, TaskKind, TaskStatus, count_rows, count_rows_where)
 
 
 def today_local() -> dt.date:
@@ -35,11 +35,13 @@ def task_list(*, viewer, status: str | None = None, area_id: int | None = None, 
     return _with_list_joins(qs).order_by(*LIST_ORDER)
 
 
-def _with_list_joins(qs: QuerySet[Task]) -> QuerySet[Task]:
+def _with_list_joins(qs: QuerySet[Task], *, lead_unit_aliases: bool = False) -> QuerySet[Task]:
     # The meeting's communique and extraction (kilobytes of text and JSON) and a unit's aliases ride along with
-    # every row otherwise; nothing on a list uses them (they load on access if something does).
-    return (qs.select_related("area", "lead_unit", "meeting", "latest_report")
-            .defer("meeting__source_text", "meeting__extraction", "meeting__reports_heard", "lead_unit__aliases")
+    # every row otherwise; nothing on a list uses them (they load on access if something does). One task's page
+    # reads the lead unit's aliases (``lead_unit_aliases``): without any, it was never renamed (``unit_name_at``).
+    deferred = ("meeting__source_text", "meeting__extraction", "meeting__reports_heard",
+                *(() if lead_unit_aliases else ("lead_unit__aliases",)))
+    return (qs.select_related("area", "lead_unit", "meeting", "latest_report").defer(*deferred)
             .prefetch_related(Prefetch("coop_units", queryset=Unit.objects.only("id", "name"))))
 
 
@@ -54,8 +56,7 @@ def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdu
     if area_id:
         qs = qs.filter(area_id=area_id)
     if unit_id:
-        coop = Task.coop_units.through.objects.filter(unit_id=unit_id).values("task_id")
-        qs = qs.filter(Q(lead_unit_id=unit_id) | Q(pk__in=coop))
+        qs = qs.filter(Q(lead_unit_id=unit_id) | Q(pk__in=_cooperated_on_by(unit_id)))
     if meeting_id:
         qs = qs.filter(meeting_id=meeting_id)
     if kind:
@@ -66,6 +67,11 @@ def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdu
     return qs
 
 
+def _cooperated_on_by(unit_id: int) -> QuerySet:
+    """The ids of the tasks ``unit_id`` cooperates on, as a subquery."""
+    return Task.coop_units.through.objects.filter(unit_id=unit_id).values("task_id")
+
+
 # A task-list row's columns (and what its light needs: see ``duban.followup.templatetags.followup_tags``), in
 # this order. Read as plain tuples: a page's 50 tasks built as model instances with their area, lead unit, meeting
 # and latest report (~300 objects) cost more than the rest of the page.
@@ -74,23 +80,41 @@ LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent
                    "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path")
 
 
-def task_list_page_values(*, viewer, status: str | None = None, area_id: int | None = None,
-                          unit_id: int | None = None, meeting_id: int | None = None, overdue: bool | None = None,
-                          today: dt.date | None = None) -> QuerySet[tuple]:
-    """``task_list(viewer=..., in_list_order=True, ...).values_list(*LIST_ROW_FIELDS)`` (the same statement),
-    built without the joins, deferrals and prefetch that a ``values_list`` drops anyway: a list page builds it on
-    every request."""
+def task_list_page_keys(*, viewer, status: str | None = None, area_id: int | None = None,
+                        unit_id: int | None = None, meeting_id: int | None = None, overdue: bool | None = None,
+                        today: dt.date | None = None) -> QuerySet[int]:
+    """The ids of ``task_list(viewer=..., in_list_order=True, ...)`` in list order, for a page to slice (a list
+    page reads its keys first: see ``duban.core.views.KeysFirstPaginator``, then ``task_list_page_rows``). The
+    tasks' table alone: a join, even one PostgreSQL removes as unused, keeps it from walking
+    ``task_list_order_idx`` without reading each task's row."""
     return (_task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
                            kind=None, overdue=overdue, include_withdrawn=False, today=today, in_list_order=True)
+            .order_by(*LIST_ORDER).values_list("pk", flat=True))
+
+
+def task_list_page_rows(*, viewer, keys) -> QuerySet[tuple]:
+    """The rows (``LIST_ROW_FIELDS``) of the tasks ``keys`` (a page of ``task_list_page_keys``) in list order,
+    within the viewer's scope. The list's filters are not applied again: they chose these keys a moment before
+    (a unit's filter, lead or cooperating, cost the statement a hash of the unit's cooperations)."""
+    return (perms.tasks_visible_to(viewer, in_list_order=True).filter(pk__in=keys)
             .order_by(*LIST_ORDER).values_list(*LIST_ROW_FIELDS))
 
 
 def task_list_count(*, viewer, status: str | None = None, area_id: int | None = None, unit_id: int | None = None,
                     meeting_id: int | None = None, overdue: bool | None = None, today: dt.date | None = None) -> int:
-    """``task_list(viewer=..., ...).count()`` (the same statement: a count drops the order and the joins)."""
-    return _task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
+    """``task_list(viewer=..., ...).count()`` (the same rows: a count drops the order and the joins). By one unit,
+    the tasks it leads and those it cooperates on but does not lead are counted apart, each from its own index
+    (the lead units' with the status; the unit's cooperations, then those tasks by id): one count of "leads or
+    cooperates" cannot use either and reads every task (the busiest unit at a million tasks: 170 -> 30 ms). The
+    few thousand tasks of one unit are each tested for a unit member's scope with the probe of a list page
+    (``tasks_visible_to``), not against a hash of the whole scope's cooperations (a county's: 400 -> 60 ms)."""
+    rows = _task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=None, meeting_id=meeting_id,
                           kind=None, overdue=overdue, include_withdrawn=False, today=today,
-                          in_list_order=False).count()
+                          in_list_order=bool(unit_id))
+    if not unit_id:
+        return rows.count()
+    return (rows.filter(lead_unit_id=unit_id).count()
+            + rows.filter(pk__in=_cooperated_on_by(unit_id)).exclude(lead_unit_id=unit_id).count())
 
 
 def task_coop_unit_names(*, task_ids) -> dict[int, list[str]]:
@@ -109,7 +133,7 @@ def task_get(*, viewer, task_id: int) -> Task:
     # ``task_list``'s joins without its order (one row by key: ordering it only costs compiling the SQL).
     qs = _task_filtered(viewer=viewer, status=None, area_id=None, unit_id=None, meeting_id=None, kind=None,
                         overdue=None, include_withdrawn=True, today=None, in_list_order=False)
-    task = next(iter(_with_list_joins(qs).filter(pk=task_id)[:1]), None)
+    task = next(iter(_with_list_joins(qs, lead_unit_aliases=True).filter(pk=task_id)[:1]), None)
     if task is None:
         raise NotFound()
     task.read_in_scope_of = viewer  # see ``in_scope_of``
@@ -250,27 +274,12 @@ class TaskStats:
     lights: dict | None = None
 
 
-def plain_rows(qs: QuerySet) -> list[tuple]:
-    """The rows of a ``values_list`` queryset as the database driver returns them: the same SQL, without Django's
-    converters, which cost more than the SQL itself on a dashboard's thousands of rows (a call per row). Only for
-    columns whose driver values are the ORM's: ints, strings, dates (both drivers give ``date``); a datetime is
-    read as text (``duban.followup.lights.UtcText``), which ``LightCodes.local_date`` dates itself."""
-    sql, params = qs.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfiltered: bool) -> tuple[dict, dict]:
+def grouped_task_counts(scoped: QuerySet[Task], today: dt.date) -> tuple[dict, dict]:
     """The tasks of ``scoped`` (the viewer's tasks but drafts and withdrawn ones, perhaps filtered) counted per
     ``(area_id, status)`` and per ``(lead_unit_id, status)``: two dicts of ``[tasks, late]`` (late: past the
-    deadline, which callers count for open statuses only; it may be 0 for the others), read as ``plain_rows``.
-
-    For the office (which sees every task) and ``unfiltered`` (the caller's word that ``scoped`` has no filter of
-    its own), the counts come from ``TaskTally``, kept by the database (``duban.tasks.tally``), and the late ones
-    from the open late tasks alone (covering indexes): a few thousand rows in one statement. Otherwise one grouped
-    pass over the covering ``task_lead_area_status_dl_idx`` (11,000 groups at 100k tasks), summed here."""
-    whole = unfiltered and perms.is_office(viewer)
+    deadline, which callers count for open statuses only), read as ``plain_rows``: one grouped pass over the
+    covering ``task_lead_area_status_dl_idx`` (11,000 groups at 100k tasks), summed here. ``task_stats`` reads
+    an unfiltered scope from the counts kept per unit instead, where they serve it."""
     by_area: dict = {}
     by_unit: dict = {}
 
@@ -282,21 +291,10 @@ def grouped_task_counts(scoped: QuerySet[Task], today: dt.date, *, viewer, unfil
             sums[0] += n
             sums[1] += late
 
-    if not whole:
-        for lead, area, status, n, late in plain_rows(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
-                n=count_rows(), late=count_rows_where(Q(deadline__lt=today))).order_by()):
-            add(by_area, (area, status), n, late)
-            add(by_unit, (lead, status), n, late)
-        return by_area, by_unit
-    zero = Value(0, output_field=IntegerField())
-    kept = (TaskTally.objects.filter(n__gt=0).exclude(status__in=[TaskStatus.DRAFT, TaskStatus.WITHDRAWN])
-            .values_list("axis", "key", "status", "n", zero))
-    late = Task.objects.filter(status__in=OPEN_STATUSES, deadline__lt=today)
-    parts = [late.values_list(Value("area"), "area_id", "status", zero).annotate(late=count_rows()).order_by(),
-             late.values_list(Value("lead"), "lead_unit_id", "status", zero).annotate(late=count_rows()).order_by()]
-    for axis, key, status, n, late_n in plain_rows(kept.union(*parts, all=True)):
-        # 0 keys in the counts: no area, no lead unit
-        add(by_area if axis == "area" else by_unit, (key or None, status), n, late_n)
+    for lead, area, status, n, late in plain_rows(scoped.values_list("lead_unit_id", "area_id", "status").annotate(
+            n=count_rows(), late=count_rows_where(Q(deadline__lt=today))).order_by()):
+        add(by_area, (area, status), n, late)
+        add(by_unit, (lead, status), n, late)
     return by_area, by_unit
 
 
@@ -356,7 +354,7 @@ def task_stats(*, viewer, tasks: QuerySet[Task] | None = None, unfiltered: bool 
     if kept is not None:
         grouped, lights = _kept_groups(unit_tally.kept_figures(*kept, today))
     else:
-        grouped = grouped_task_counts(qs, today, viewer=viewer, unfiltered=False)
+        grouped = grouped_task_counts(qs, today)
     by_status: dict[str, int] = {}
     areas: dict = {}
     units: dict = {}

@@ -1,7 +1,7 @@
 """``UnitTally`` upkeep: tasks counted per unit, status and light, kept for one day at a time.
 
 A light depends on the date (past the deadline is red, a report due tomorrow is blue), so counts per light cannot
-be kept by deltas like ``TaskTally``'s. Instead each unit's rows are stamped with the day they were counted for and
+be kept by deltas that each write adds. Instead each unit's rows are stamped with the day they were counted for and
 the version of the unit they saw (``UnitTallyStamp``); the design is correct by construction rather than clever:
 
 - **invalidated in the writer's transaction**: triggers on ``tasks_task`` and on the cooperation table raise the
@@ -36,6 +36,8 @@ from collections.abc import Callable
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Sum
+
+from duban.core.rows import plain_rows
 
 ROWS = "tasks_unittally"
 STAMPS = "tasks_unittallystamp"
@@ -227,7 +229,6 @@ def _recount(units: list[int], today: dt.date) -> dict[int, dict[tuple, int]]:
 
     from duban.core.models import Unit
     from duban.tasks.models import Task, TaskStatus
-    from duban.tasks.selectors import plain_rows
 
     paths = {pk: _ids(path or "") for pk, path in Unit.objects.values_list("id", "path")}
     codes = _lights(today)
@@ -348,7 +349,6 @@ def _stamps(units: list[int] | None, today: dt.date, scope: str) -> tuple[dict, 
 def _sum(units: list[int], stale: dict[int, int], level: int, today: dt.date) -> dict[tuple, int]:
     """The rows at ``level`` of ``units`` summed: the ``stale`` ones recounted first (and kept), the others read."""
     from duban.tasks.models import UnitTally
-    from duban.tasks.selectors import plain_rows
 
     out: dict[tuple, int] = {}
 

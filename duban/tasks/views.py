@@ -20,7 +20,6 @@ from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from duban.core import permissions as perms
 from duban.core import rules
 from duban.core.audit import EventType, event_label
 from duban.core.cache import cached, chain_head
@@ -30,12 +29,11 @@ from duban.core.files import file_response
 from duban.core.selectors import area_list, unit_list, unit_name_at
 from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate, select_options,
                               select_options_marked)
-from duban.followup.lights import rollup_lights
-from duban.followup.templatetags.followup_tags import light_badge_of_values, light_of
-from duban.meetings.selectors import meeting_choices
 from duban.tasks import actions, palette, selectors
+from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ReportStatus, RollupMode, TaskStatus,
                                 choice_label, is_late)
+from duban.tasks.page_parts import light_badge_of_values, light_of, meeting_choices, rollup_lights
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
 
@@ -101,15 +99,20 @@ def _int(value) -> int | None:
 
 
 class ListPaginator(KeysFirstPaginator):
-    """Pages ``object_list`` (a task list's rows in list order) and counts with ``counted()`` (the same rows
-    counted: see ``duban.core.permissions.tasks_visible_to`` for why the two statements differ). The count scans
+    """Pages ``object_list`` (a task list's ids in list order: ``selectors.task_list_page_keys``), reads a page's
+    rows with ``rows_of(keys)`` and counts with ``counted()`` (the same rows counted: see
+    ``duban.tasks.permissions.tasks_visible_to`` for why the two statements differ). The count scans
     every matching row (a county's 13k tasks: 90 ms on PostgreSQL), so it is kept in the cache of figures under
     the viewer's scope, the filters, the date and the audit chain head (``duban.core.cache``: never stale);
     ``counted`` is only called on a miss. ``head``: the chain head read for this request (see ``cached``)."""
 
-    def __init__(self, object_list, per_page, *, counted, viewer, filters: dict, today, head=None):
+    def __init__(self, object_list, per_page, *, rows_of, counted, viewer, filters: dict, today, head=None):
         super().__init__(object_list, per_page)
         self.counted, self.viewer, self.filters, self.today, self.head = counted, viewer, filters, today, head
+        self.rows_of = rows_of
+
+    def page_keys(self, bottom: int, top: int) -> list:
+        return list(self.object_list[bottom:top])
 
     @cached_property
     def count(self) -> int:
@@ -131,7 +134,8 @@ def task_list(request):
     today = selectors.today_local()
     # A page that only reads: the audit chain head is read once for both cached figures below.
     head = chain_head() if cache_timeout_seconds() > 0 else None
-    paginator = ListPaginator(selectors.task_list_page_values(viewer=user, **chosen), PAGE_SIZE,
+    paginator = ListPaginator(selectors.task_list_page_keys(viewer=user, **chosen), PAGE_SIZE,
+                              rows_of=lambda keys: selectors.task_list_page_rows(viewer=user, keys=keys),
                               counted=lambda: selectors.task_list_count(viewer=user, **chosen),
                               viewer=user, filters=chosen, today=today, head=head)
     page = paginator.get_page(g.get("page"))
@@ -181,7 +185,7 @@ TASK_ROW = (
 
 
 def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
-    """Task rows as HTML from ``selectors.LIST_ROW_FIELDS`` tuples (``task_list_page_values``; values after them
+    """Task rows as HTML from ``selectors.LIST_ROW_FIELDS`` tuples (``task_list_page_rows``; values after them
     are passed over), built in one pass: the same cells through the template language (lookups, filters,
     ``{% if %}`` chains, a tag a row) cost ~0.5 ms a row, a page of 50 rows most of the page's time. Every user-entered value goes through ``quote`` (the standard library's
     ``html.escape``, which Django's ``escape`` wraps), the light badge is ``light_badge_of_values`` (the same
@@ -248,7 +252,7 @@ def task_detail(request, task_id: int):
     lead_name_then = (unit_name_at(unit=task.lead_unit, when=task.assigned_at or task.created_at)
                       if task.lead_unit_id else "")
     office = _office_actions(user, task)
-    from duban.followup.selectors import task_tree  # here, as in ``_office_actions``: follow-up reads tasks
+    from duban.tasks.page_parts import task_tree  # the follow-up app's (``page_parts``)
 
     tree = task_tree(viewer=user, task=task)  # None (and no query) for a task never split
     return render(request, "tasks/detail.html", {
@@ -262,6 +266,7 @@ def task_detail(request, task_id: int):
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
         "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
         "commented": EventType.TASK_COMMENTED in kinds,
+        "history_kinds": {e["event_type"] for e in events},
         "split": _split_form(user, task, office.get("unit_options")),
     })
 
@@ -269,7 +274,7 @@ def task_detail(request, task_id: int):
 def _task_above(request, task):
     """The page of a task above one the viewer may see: what ``selectors.task_page_get`` lets it read (title,
     status, deadline, issuing and lead unit, the rolled-up light and progress, the tree), nothing to act on."""
-    from duban.followup.selectors import task_tree
+    from duban.tasks.page_parts import task_tree
 
     tree = task_tree(viewer=request.user, task=task)
     return render(request, "tasks/above.html", {
@@ -298,8 +303,8 @@ def _split_form(user, task, office_options=None) -> dict:
 def _office_actions(user, task) -> dict:
     """What the office may do with a task after 交办 (the ``tasks/_office_actions.html`` panel), and the units its
     改派 form offers; empty for everyone else."""
-    from duban.followup.lights import SUPERVISED_STATUSES
-    from duban.followup.permissions import can_issue_notice, can_urge_task
+    from duban.tasks.models import SUPERVISED_STATUSES
+    from duban.tasks.page_parts import can_issue_notice, can_urge_task
 
     reassign = task.status in actions.REASSIGNABLE and perms.can_reassign_task(user, task)
     supervised = task.status in SUPERVISED_STATUSES

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 
-from duban.core import permissions as perms
 from duban.core.models import Notification
 from duban.followup.lights import SUPERVISED_STATUSES
 from duban.followup.models import ExtensionRequest, ExtensionStatus
 from duban.followup.selectors import watch_list
+from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, Priority, ProgressReport, ReportStatus, Task,
                                 TaskStatus)
 from duban.tasks.selectors import parts_filed_by, task_stats

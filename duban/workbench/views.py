@@ -12,7 +12,8 @@ from django.utils.safestring import mark_safe
 
 from duban.core.cache import cached, chain_head
 from duban.core.cache import timeout_seconds as cache_timeout_seconds
-from duban.core.views import dashboard_figures_html, page_errors
+from duban.core.views import page_errors
+from duban.tasks.figures import dashboard_figures_html
 from duban.tasks.selectors import today_local
 from duban.workbench.selectors import workbench_get
 

@@ -193,11 +193,14 @@ def test_rename_keeps_the_old_name_as_alias_and_in_history(org):
 
 
 def test_merge_moves_tasks_people_and_sub_units_and_deactivates_the_old_unit(org):
-    from duban.tasks.models import Task, TaskTally
+    from duban.tasks.permissions import tasks_visible_to
+    from duban.tasks.models import Task
+    from duban.tasks.tests.test_unit_tally import TODAY, counted, direct, kept, recounted
 
     led = org.task_in("accepted")  # led by safety, health cooperating
     health_led = org.task_in("assigned", lead_unit_id=org.health.pk, coop_unit_ids=[org.safety.pk])
     both = org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[org.safety.pk, org.health.pk])
+    assert counted() == recounted() and kept(org.coop_staff, TODAY)  # kept before the merge
     start = last_id()
     moved = actions.unit_merge(actor=org.sysadmin, unit_id=org.safety.pk, into_id=org.health.pk,
                                version=Unit.objects.get(pk=org.safety.pk).version)
@@ -213,9 +216,15 @@ def test_merge_moves_tasks_people_and_sub_units_and_deactivates_the_old_unit(org
     [event] = events_since(start)
     assert event.event_type == EventType.UNIT_MERGED and event.target_unit_id == org.safety.pk
     assert set(event.extra["task_ids"]) == {led.pk, health_led.pk, both.pk} and moved["lead_task_ids"] == [led.pk]
-    # the kept counts follow the move (database triggers)
-    assert not TaskTally.objects.filter(axis="lead", key=org.safety.pk, n__gt=0).exists()
-    assert TaskTally.objects.get(axis="lead", key=org.health.pk, status="accepted").n == 1
+    # the kept counts follow the move (database triggers): nothing is led by the old unit any more, the new one
+    # leads the accepted task, and its people's scope (now with the merged unit's sub-unit) is counted as it is
+    by_lead = {}
+    for (_area, lead, status, _light, _late), n in counted().items():
+        by_lead[(lead, status)] = by_lead.get((lead, status), 0) + n
+    assert not any(n for (lead, _status), n in by_lead.items() if lead == org.safety.pk)
+    assert by_lead[(org.health.pk, "accepted")] == 1
+    assert counted() == recounted()
+    assert kept(org.coop_staff, TODAY) == direct(tasks_visible_to(org.coop_staff), TODAY)
     with pytest.raises(InvalidInput):
         actions.unit_merge(actor=org.sysadmin, unit_id=org.health.pk, into_id=org.child.pk, version=health.version)
 

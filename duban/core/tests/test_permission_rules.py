@@ -14,6 +14,8 @@ from duban.core import permissions as perms
 from duban.core.models import Profile
 from duban.meetings.actions import meeting_confirm
 from duban.meetings.models import Meeting
+from duban.meetings.permissions import meetings_visible_to
+from duban.tasks import permissions as task_perms
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +27,11 @@ COMMUNIQUE = ("2026年3月2日，市委书记许文博主持召开市委常委�
 def test_only_the_lead_and_cooperating_units_report_on_a_task(org):
     task = org.task_in("accepted", lead_unit_id=org.safety.pk, coop_unit_ids=[org.health.pk])
     for user in (org.lead_staff, org.lead_admin, org.coop_staff):
-        assert perms.can_report_on_task(user, task), user
+        assert task_perms.can_report_on_task(user, task), user
     for user in (org.supervisor, org.sysadmin, org.leader, org.other_staff, org.child_staff):
-        assert not perms.can_report_on_task(user, task), user
-        assert not perms.is_coop_member(user, task), user
-    assert perms.is_coop_member(org.coop_staff, task) and not perms.is_coop_member(org.lead_staff, task)
+        assert not task_perms.can_report_on_task(user, task), user
+        assert not task_perms.is_coop_member(user, task), user
+    assert task_perms.is_coop_member(org.coop_staff, task) and not task_perms.is_coop_member(org.lead_staff, task)
 
 
 def test_a_unit_sees_the_meetings_of_the_tasks_it_may_see(client, org):
@@ -38,9 +40,9 @@ def test_a_unit_sees_the_meetings_of_the_tasks_it_may_see(client, org):
     meeting = Meeting.objects.get()
     meeting_confirm(actor=org.supervisor, meeting_id=meeting.pk)  # 市应急管理局 and 市卫健委 lead one task each
     for user in (org.supervisor, org.sysadmin, org.leader, org.lead_staff, org.coop_staff):
-        assert list(perms.meetings_visible_to(user)) == [meeting], user
+        assert list(meetings_visible_to(user)) == [meeting], user
     for user in (org.other_staff, AnonymousUser()):
-        assert not perms.meetings_visible_to(user).exists(), user
+        assert not meetings_visible_to(user).exists(), user
 
 
 def test_an_api_token_is_minted_by_a_person_with_their_own_password_and_never_by_a_token(org):
@@ -55,15 +57,15 @@ def test_an_api_token_is_minted_by_a_person_with_their_own_password_and_never_by
 
 def test_the_lead_unit_and_the_units_above_it_lead_a_task_and_nobody_leads_one_without_a_lead(org):
     led_by_child = org.task_in("assigned", lead_unit_id=org.child.pk, coop_unit_ids=[])
-    assert perms.is_lead_member(org.child_staff, led_by_child)
-    assert perms.is_lead_member(org.lead_staff, led_by_child)  # 市应急管理局 is above its district office
+    assert task_perms.is_lead_member(org.child_staff, led_by_child)
+    assert task_perms.is_lead_member(org.lead_staff, led_by_child)  # 市应急管理局 is above its district office
     led_by_safety = org.task_in("assigned", coop_unit_ids=[])
-    assert perms.is_lead_member(org.lead_staff, led_by_safety) and not perms.is_lead_member(org.child_staff,
+    assert task_perms.is_lead_member(org.lead_staff, led_by_safety) and not task_perms.is_lead_member(org.child_staff,
                                                                                           led_by_safety)
-    assert not perms.is_lead_member(org.other_staff, led_by_safety)
+    assert not task_perms.is_lead_member(org.other_staff, led_by_safety)
     without_lead = org.draft_task(lead_unit_id=None, coop_unit_ids=[])
     for user in (org.lead_staff, org.child_staff, org.other_staff):
-        assert not perms.is_lead_member(user, without_lead), user
+        assert not task_perms.is_lead_member(user, without_lead), user
     # The office sits in a unit of its own, and is no unit member for that.
     assert not perms.is_unit_member(org.supervisor) and perms.is_unit_member(org.child_staff)
 
@@ -85,13 +87,13 @@ def test_a_deactivated_account_or_a_login_without_a_profile_has_no_role_and_sees
 
     bare = get_user_model().objects.create_user(username="bare", password="Bare-pass-2026!")
     assert (perms.role_of(bare), perms.unit_of(bare)) == (None, None)
-    assert not perms.units_visible_to(bare).exists() and not perms.tasks_visible_to(bare).exists()
+    assert not perms.units_visible_to(bare).exists() and not task_perms.tasks_visible_to(bare).exists()
     org.task_in("assigned")
     assert perms.units_visible_to(org.lead_staff).count() == 5  # unit names are no secret to a signed-in user
     get_user_model().objects.filter(pk=org.lead_staff.pk).update(is_active=False)
     org.lead_staff.refresh_from_db()
     assert perms.role_of(org.lead_staff) is None
-    assert not perms.tasks_visible_to(org.lead_staff).exists() and not perms.units_visible_to(org.lead_staff).exists()
+    assert not task_perms.tasks_visible_to(org.lead_staff).exists() and not perms.units_visible_to(org.lead_staff).exists()
 
 
 def test_people_are_managed_by_the_sysadmin_and_a_unit_admin_for_the_unit_roles_of_their_subtree(org):

@@ -38,7 +38,7 @@ def test_demo_has_units_one_user_per_role_and_work_under_way():
 
 
 def test_demo_has_a_directive_split_to_the_districts_and_further():
-    from duban.core import permissions as perms
+    from duban.tasks import permissions as perms
 
     today = dt.date(2026, 11, 25)
     load_demo(today=today)

@@ -75,14 +75,15 @@ def light_badge_of_values(status, deadline, assigned_at, progress_percent, repor
 
 
 @register.inclusion_tag("followup/_task_followup.html", takes_context=True)
-def task_followup(context, task, today=None, rolled=None):
+def task_followup(context, task, today=None, rolled=None, history_kinds=None):
     """The follow-up section of a task page for the signed-in viewer; ``rolled``: the task's node in its tree
-    when it has sub-tasks, whose light (rolled up from them) the section shows."""
+    when it has sub-tasks, whose light (rolled up from them) the section shows; ``history_kinds``: the event types
+    of the task's history, when the page has read it (see the selector)."""
     from duban.followup.selectors import task_followup as followup_get
 
     request = context.get("request")
     data = followup_get(viewer=request.user, task=task, today=today,
-                        light=rolled.light if rolled is not None else None)
+                        light=rolled.light if rolled is not None else None, history_kinds=history_kinds)
     shown = light_display(data.light.code) if data.light.code in LIGHTS else ("", "", "")
     return {"f": data, "light_code": shown[0], "light_label": shown[1], "badge_class": shown[2], "request": request,
             "csrf_token": context.get("csrf_token")}

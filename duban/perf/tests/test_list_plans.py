@@ -22,13 +22,26 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.django_db]
 def test_a_task_list_page_is_read_in_index_order(org, filters):
     if "area_id" in filters:
         filters["area_id"] = org.area_safety.pk
-    page = selectors.task_list_page_values(viewer=org.supervisor, **filters)[:50]
+    page = selectors.task_list_page_keys(viewer=org.supervisor, **filters)[:50]
     plan = scale_plan(page)
     assert "Sort Key" not in plan, plan
     if "status" in filters:
         # the status is matched in the index, not by reading the whole list's index and dropping other statuses
         # (a rare status, such as returned tasks, would read most of the table for a page)
-        assert re.search(rf"Index Cond: .*\(status\)::text = '{filters['status']}'", plan), plan
+        # (an index-only walk shows the column without its cast)
+        assert re.search(rf"Index Cond: .*\(?status\)?(::text)? = '{filters['status']}'", plan), plan
+
+
+def test_a_units_list_is_read_from_the_list_index_alone(org):
+    """The list filtered by one unit (its lead or a cooperating unit) walks the list's index and tests each task
+    there: the lead unit and the status in the index, the cooperation by the task's id against the unit's
+    cooperations, hashed once. No task's row is read for the walk (a busy unit's first page at a million tasks
+    passes over ~7,700 tasks of other units: 8 ms reading their rows, under 2 ms from the index)."""
+    page = selectors.task_list_page_keys(viewer=org.supervisor, unit_id=org.health.pk)[:50]
+    plan = scale_plan(page)
+    assert "Sort Key" not in plan, plan
+    assert "Index Only Scan using task_list_order_idx" in plan, plan
+    assert "hashed SubPlan" in plan, plan
 
 
 def test_the_review_queue_is_read_in_index_order(db):
@@ -42,7 +55,7 @@ def test_the_review_queue_is_read_in_index_order(db):
 def test_a_unit_members_list_tests_cooperation_task_by_task(org):
     """A unit's list walks the list's index and tests each task for cooperation with one index probe; a hashed
     subplan would first collect every cooperation row of the scope (58,000 for a county at a million tasks)."""
-    page = selectors.task_list_page_values(viewer=org.lead_staff)[:50]
+    page = selectors.task_list_page_keys(viewer=org.lead_staff)[:50]
     plan = scale_plan(page)
     assert "Sort Key" not in plan, plan
     assert "SubPlan" in plan and "hashed SubPlan" not in plan, plan

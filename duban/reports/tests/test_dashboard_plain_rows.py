@@ -1,4 +1,4 @@
-"""The cold dashboard reads its two big queries as the driver's plain rows (``duban.tasks.selectors.plain_rows``) and
+"""The cold dashboard reads its two big queries as the driver's plain rows (``duban.core.rows.plain_rows``) and
 turns datetimes into local dates itself (``LightCodes.local_date``, memoized per UTC hour). Both must give what the
 ORM path gives: ``timezone.localdate`` of the aware instant, whatever the value's form (SQLite: naive UTC,
 PostgreSQL: aware UTC) and the zone (whole-hour, half-hour and 45-minute offsets, transitions at local midnight), and

@@ -238,7 +238,32 @@ def test_livelihood_light_is_its_task_light(org, value, expect_behind):
     light = task_light(task, halfway)
     assert (light.code == "yellow") is expect_behind
     fresh = selectors.livelihood_get(viewer=org.supervisor, project_id=project.pk)
-    assert selectors.livelihood_row(fresh, halfway).light == light.code
+    assert selectors.livelihood_row(fresh, halfway).light.code == light.code
+
+
+def test_a_split_livelihood_task_shows_its_rolled_up_light_on_every_livelihood_page(org, client):
+    """A project's task split to two districts (分解下达), one part past its deadline: under the "worst" roll-up (the
+    default) the task is red, as the task list and the task page show it; the livelihood list, the project page,
+    the sources index and the API show the same light, not the task's own (its own progress alone is on time)."""
+    from duban.conftest import login
+    from duban.followup.lights import rolled_light, task_light
+    from duban.tasks.tests.levels_world import make_levels
+
+    lv = make_levels(org)
+    project = _project_running_now(org)
+    part, _ = lv.split(org.supervisor, project.task, lv.district, lv.district2)
+    Task.objects.filter(pk=part.pk).update(deadline=dt.date.today() - dt.timedelta(days=1))
+    task = Task.objects.select_related("latest_report").get(pk=project.task_id)
+    assert task_light(task).code != "red" and rolled_light(task).code == "red"
+    login(client, org.supervisor)
+    red = 'data-light="red"'
+    listed = client.get("/sources/livelihood/").content.decode()
+    [row] = [r for r in listed.split("<tr")[1:] if f"/sources/livelihood/{project.pk}/" in r]
+    assert red in row
+    assert red in client.get(f"/sources/livelihood/{project.pk}/").content.decode().split("</h1>")[0]
+    assert red in client.get("/sources/").content.decode()
+    assert client.get(f"/api/v1/livelihood/{project.pk}").json()["light"] == "red"
+    assert {p["light"] for p in client.get("/api/v1/livelihood").json()["items"]} == {"red"}
 
 
 def test_livelihood_task_closes_only_once_the_target_is_met(org):

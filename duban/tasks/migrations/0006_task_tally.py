@@ -1,21 +1,20 @@
-"""Task counts per (area, status) and per (lead unit, status), kept by triggers on tasks_task
-(``duban.tasks.tally``), counted once from the tasks here. The triggers are the ones ``duban.tasks.tally`` defines
-at the time the migration runs, as ``ensure_task_tally`` recreates them after every migrate anyway (SQLite drops
-them when it rebuilds the table)."""
+"""Task counts per (area, status) and per (lead unit, status), kept by triggers on tasks_task, counted once from
+the tasks here. The triggers are frozen in ``_task_tally`` (beside this file), as they were when a later migration
+dropped them with the table."""
 
 from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    from duban.tasks import tally
+    from duban.tasks.migrations import _task_tally
 
-    tally.install(schema_editor.connection)
+    _task_tally.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    from duban.tasks import tally
+    from duban.tasks.migrations import _task_tally
 
-    tally.uninstall(schema_editor.connection)
+    _task_tally.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -77,7 +77,7 @@ def test_accept_is_lead_units_and_idempotent(org):
 def test_child_unit_sees_parent_units_task_not_vice_versa(org):
     parent_task = org.task_in("assigned")
     child_task = org.task_in("assigned", lead_unit_id=org.child.pk, coop_unit_ids=[])
-    from duban.core.permissions import tasks_visible_to
+    from duban.tasks.permissions import tasks_visible_to
 
     assert set(tasks_visible_to(org.lead_staff).values_list("id", flat=True)) == {parent_task.pk, child_task.pk}
     assert set(tasks_visible_to(org.child_staff).values_list("id", flat=True)) == {child_task.pk}

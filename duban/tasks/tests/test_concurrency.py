@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 
 import pytest
 from django.db import OperationalError, connection, connections
@@ -17,7 +18,8 @@ from duban.core.errors import Conflict, DubanError
 from duban.core.models import AuditEvent, Notification
 from duban.core.txn import durable_action, is_retryable
 from duban.tasks import actions
-from duban.tasks.models import ProgressReport, ReportStatus, Task, TaskStatus, TaskTally
+from duban.tasks.models import ProgressReport, ReportStatus, Task, TaskStatus
+from duban.tasks.tests.test_unit_tally import counted, recounted
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -108,11 +110,22 @@ def test_two_reviews_of_one_report_at_once_exactly_one_wins(org, first, second):
 def test_close_requests_returns_and_accepts_at_once_lose_nothing_and_never_fail(org):
     """Lead units ask to close while the office returns and accepts other tasks of the same area: every action
     either succeeds or answers a domain error (never a database error, which the API would answer with a 500),
-    and every acknowledged write is there afterwards."""
+    and every acknowledged write is there afterwards. Meanwhile a reader keeps the counts per unit again and again
+    (storing rows the writers make stale under it): afterwards they are what the tasks say."""
     tasks = [org.task_in("in_progress") for _ in range(6)]
     rounds = 6
     acknowledged = {t.pk: {"submits": 0, "returns": 0, "accepted": False} for t in tasks}
     failures: list = []
+    assert counted() == recounted()  # kept before the writers start
+    writing = threading.Event()
+    writing.set()
+
+    def read_counts():
+        reads = 0
+        while writing.is_set() and reads < 500:
+            counted()
+            reads += 1
+        return reads
 
     def cycle(task_id: int):
         def run():
@@ -130,10 +143,16 @@ def test_close_requests_returns_and_accepts_at_once_lose_nothing_and_never_fail(
 
     results: list = [None] * len(tasks)
     threads = [_in_thread(cycle(t.pk), results, i) for i, t in enumerate(tasks)]
+    reader_result: list = [None]
+    reader = _in_thread(read_counts, reader_result, 0)
+    reader.start()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
+    writing.clear()
+    reader.join(120)
+    assert reader_result[0][0] == "ok" and reader_result[0][1] > 0, reader_result
     failures = [value for kind, value in results if kind == "error"]
     assert not [f for f in failures if not isinstance(f, DubanError)], failures
     assert failures == []
@@ -146,9 +165,13 @@ def test_close_requests_returns_and_accepts_at_once_lose_nothing_and_never_fail(
         assert task.status == TaskStatus.CLOSED and mine["accepted"]
         assert AuditEvent.objects.filter(task=task, event_type=EventType.TASK_CLOSE_RETURNED).count() == rounds - 1
     assert audit_verify() == []
-    counted = {(row.axis, row.key, row.status): row.n for row in TaskTally.objects.all() if row.n}
-    assert counted.get(("area", org.area_safety.pk, TaskStatus.CLOSED)) == len(tasks)
-    assert counted.get(("area", org.area_safety.pk, TaskStatus.IN_PROGRESS), 0) == 0
+    kept = counted()
+    assert kept == recounted()
+    by_status = Counter()
+    for (area, _lead, status, _light, _late), n in kept.items():
+        by_status[(area, status)] += n
+    assert by_status[(org.area_safety.pk, TaskStatus.CLOSED)] == len(tasks)
+    assert by_status[(org.area_safety.pk, TaskStatus.IN_PROGRESS)] == 0
 
 
 def test_durable_action_runs_the_whole_action_again_after_a_deadlock_and_only_then():

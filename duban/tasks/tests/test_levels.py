@@ -7,13 +7,14 @@ import datetime as dt
 
 import pytest
 
-from duban.core import permissions as perms
 from duban.core.audit import EventType
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Notification
 from duban.tasks import actions
+from duban.tasks import permissions as perms
 from duban.tasks.models import Task, TaskStatus
 from duban.tasks.tests.levels_world import make_levels
+from duban.tasks.tests.test_unit_tally import counted, recounted
 
 
 @pytest.fixture
@@ -27,6 +28,7 @@ def visible_ids(user) -> set[int]:
 
 def test_the_office_splits_a_city_task_into_the_districts(lv, django_capture_on_commit_callbacks):
     city = lv.city_task()
+    assert counted() == recounted()  # kept before the split, which must make its units' counts stale
     before = AuditEvent.objects.latest("pk").pk
     parts = lv.split(lv.org.supervisor, city, lv.district, lv.district2)
     city.refresh_from_db()
@@ -44,9 +46,7 @@ def test_the_office_splits_a_city_task_into_the_districts(lv, django_capture_on_
     assert events[0].extra["parent_id"] == city.pk and events[0].target_unit_id == lv.district.pk
     assert events[2].task_id == city.pk and events[2].extra["child_ids"] == [p.pk for p in parts]
     assert all(e.actor_id == lv.org.supervisor.pk for e in events)
-    # the kept counts follow (the database's triggers see every insert)
-    from duban.tasks.tests.test_tally import counted, recounted
-
+    # the kept counts follow (the database's triggers see every insert, and the parent's rolled-up light)
     assert counted() == recounted()
     # the districts' people are told as on 交办
     told = set(Notification.objects.filter(kind="task_assigned", task__in=parts).values_list("recipient_id", "task_id"))

@@ -9,9 +9,9 @@ import datetime as dt
 
 import pytest
 
-from duban.core.views import dashboard_figures_html
+from duban.tasks.figures import dashboard_figures_html
 from duban.reports.selectors import DashboardFilters, dashboard_stats
-from duban.tasks.selectors import task_stats
+from duban.tasks.selectors import task_list, task_stats
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +38,15 @@ def figures(rows) -> dict:
 
 def test_the_figures_at_the_edges_of_their_rules(org):
     build(org)
-    # The office sees every task (its figures come from the counts the database keeps); a unit its own tasks
-    # (counted in one grouped pass): the same rules on both paths.
+    # The office sees every task, a unit its own; unfiltered, both read the counts kept per unit, and a list's
+    # tasks (here all of them) are counted in one grouped pass: the same rules on both paths.
     office = task_stats(viewer=org.supervisor, today=DAY)
-    assert (office.total, office.closed, office.overdue, office.completion_rate) == (6, 1, 2, 16.7)
-    assert figures(office.by_area) == {"安全生产": (5, 1, 2, 1, 20.0), "疫情防控": (1, 0, 0, 1, 0.0)}
-    assert figures(office.by_unit) == {"市应急管理局": (5, 1, 2, 1, 20.0), "市教育局": (1, 0, 0, 1, 0.0)}
+    passed = task_stats(viewer=org.supervisor, tasks=task_list(viewer=org.supervisor), today=DAY)
+    for stats in (office, passed):
+        assert (stats.total, stats.closed, stats.overdue, stats.completion_rate) == (6, 1, 2, 16.7)
+        assert figures(stats.by_area) == {"安全生产": (5, 1, 2, 1, 20.0), "疫情防控": (1, 0, 0, 1, 0.0)}
+        assert figures(stats.by_unit) == {"市应急管理局": (5, 1, 2, 1, 20.0), "市教育局": (1, 0, 0, 1, 0.0)}
+    assert office.lights is not None and passed.lights is None  # which path each took
     unit = task_stats(viewer=org.lead_staff, today=DAY)
     assert (unit.total, unit.closed, unit.overdue, unit.completion_rate) == (5, 1, 2, 20.0)
     assert figures(unit.by_unit) == {"市应急管理局": (5, 1, 2, 1, 20.0)}

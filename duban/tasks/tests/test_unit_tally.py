@@ -1,27 +1,33 @@
 """``UnitTally``: the counts kept per unit, status and light for a day equal a direct count of the same scope by
 the light of each task (``task_light``), after any sequence of writes (actions, single and bulk updates, the
-cooperation table, a unit moved in the tree) and on any later day; on SQLite and on PostgreSQL (the same tests
-with ``DATABASE_URL``), whose triggers differ."""
+ledger import's bulk inserts, rows inserted without the ORM, deletes, the cooperation table, a unit moved in the
+tree, a flush) and on any later day; on SQLite and on PostgreSQL (the same tests with ``DATABASE_URL``), whose
+triggers differ. ``counted``/``recounted`` are what other modules' tests compare after their writes (concurrent
+ones in ``test_concurrency``, a unit merge in ``core``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from duban.core import permissions as perms
-from duban.core.models import Unit
+from duban.core.audit import insert_rows_in_txn, reserve_ids_in_txn
+from duban.core.models import Area, Unit
 from duban.followup.lights import task_light
 from duban.reports.selectors import DashboardFilters, dashboard_stats
+from duban.tasks import permissions as perms
 from duban.tasks import unit_tally
-from duban.tasks.models import Task, TaskStatus, UnitTally, UnitTallyStamp
+from duban.tasks.actions import task_bulk_create_in_txn
+from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus, UnitTally, UnitTallyStamp
 from duban.tasks.selectors import _kept_scope, task_stats
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +49,16 @@ def direct(tasks, today: dt.date) -> Counter:
 
 def kept(viewer, today: dt.date, subtree=None) -> Counter:
     return Counter({k: n for k, n in unit_tally.kept_counts(*_kept_scope(viewer, subtree), today).items() if n})
+
+
+def counted(today: dt.date = TODAY) -> Counter:
+    """The office's kept counts (every task at its lead unit), as a read keeps them: a unit whose rows a write did
+    not make stale is read as kept, so a write the triggers missed shows as a difference from ``recounted``."""
+    return Counter({k: n for k, n in unit_tally.kept_counts(None, 0, today).items() if n})
+
+
+def recounted(today: dt.date = TODAY) -> Counter:
+    return direct(Task.objects.all(), today)
 
 
 def per_axis(counts: Counter) -> Counter:
@@ -287,3 +303,95 @@ def test_counts_of_a_unit_written_between_its_count_and_its_store_stay_stale(wor
     _, still = unit_tally._stale(None, TODAY)
     assert set(still) == {org.safety.pk, *task.coop_units.values_list("id", flat=True)}
     check(org, TODAY)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_way_of_writing_tasks_is_counted(org, seed):
+    """Each way tasks are written, in random order; after each the kept counts (read, and so kept, after the write
+    before) equal a direct count, and every viewer's scope does at the end."""
+    rnd = random.Random(seed)
+    other_area = Area.objects.create(name="其他", sort_order=99)
+    units, areas = [org.safety.pk, org.other.pk, org.child.pk, None], [org.area_safety.pk, other_area.pk, None]
+    for _ in range(4):
+        org.task_in(rnd.choice(["draft", "assigned", "in_progress", "closed", "withdrawn"]))
+    check(org, TODAY)
+    assert counted() == recounted()
+    for step in range(30):
+        ids = list(Task.objects.values_list("pk", flat=True))
+        what = rnd.randrange(7)
+        if what == 0:  # one row, as an action or an edit writes it
+            Task.objects.filter(pk=rnd.choice(ids)).update(status=rnd.choice(STATUSES))
+        elif what == 1:  # many rows in one statement, keys to and from "none"
+            Task.objects.filter(pk__in=rnd.sample(ids, min(3, len(ids)))).update(
+                lead_unit_id=rnd.choice(units), area_id=rnd.choice(areas))
+        elif what == 2:  # a deadline moved: late, and the light, follow the date
+            Task.objects.filter(pk=rnd.choice(ids)).update(
+                deadline=rnd.choice([None, TODAY - dt.timedelta(days=2), TODAY + dt.timedelta(days=1)]))
+        elif what == 3:  # the ledger import's path (multi-row INSERT on SQLite, COPY on PostgreSQL)
+            with transaction.atomic():
+                task_bulk_create_in_txn(actor=org.supervisor, assign=rnd.random() < 0.5, rows=[
+                    dict(title=f"批量{step}-{i}", text="要落实。", lead_unit_id=rnd.choice(units[:3]),
+                         area_id=rnd.choice(areas)) for i in range(rnd.randrange(1, 5))])
+        elif what == 4:  # rows written without the ORM's save
+            with transaction.atomic():
+                pks = reserve_ids_in_txn(Task, 2)
+                insert_rows_in_txn(Task, [Task(pk=pk, title="直接写入", text="要落实。", status=rnd.choice(STATUSES),
+                                               lead_unit_id=rnd.choice(units), area_id=rnd.choice(areas),
+                                               created_by=org.supervisor) for pk in pks])
+        elif what == 5:  # a statement that changes nothing counted
+            Task.objects.filter(pk__in=ids).update(progress_percent=rnd.randrange(101))
+        else:  # a delete (never done to business records by the product; the counts must follow anyway)
+            Task.objects.filter(pk__in=list(Task.objects.filter(title="直接写入").values_list("pk", flat=True)[:2]),
+                                ).delete()
+        assert counted() == recounted(), (step, what)
+    check(org, TODAY)
+
+
+def test_the_office_dashboards_give_the_figures_of_a_direct_count(org):
+    """Read from the kept counts (the office's scope is unfiltered): the total leaves out drafts and withdrawn
+    tasks, overdue counts the open ones past their deadline, and the rows per area add up to the total."""
+    today = TODAY
+    for status in ("assigned", "in_progress", "close_requested", "closed", "withdrawn", "draft", "returned"):
+        org.task_in(status)
+        org.task_in(status, deadline=today - dt.timedelta(days=3))  # late while open
+    org.task_in("assigned", lead_unit_id=org.other.pk, area_id=None)
+    shown = Task.objects.exclude(status__in=[TaskStatus.DRAFT, TaskStatus.WITHDRAWN])
+    late = shown.filter(status__in=OPEN_STATUSES, deadline__lt=today).count()
+    assert late > 0
+    for _ in range(2):  # counted from the tasks, then read as kept
+        figures = dashboard_stats(viewer=org.supervisor, today=today)
+        assert (figures.total, figures.overdue) == (shown.count(), late)
+        stats = task_stats(viewer=org.supervisor, today=today)
+        assert stats.lights is not None  # the kept path
+        assert (stats.total, stats.overdue) == (shown.count(), late)
+        assert {row["id"]: row["total"] for row in stats.by_area} == Counter(shown.values_list("area_id", flat=True))
+        assert {row["id"]: row["total"] for row in stats.by_unit} == Counter(
+            shown.values_list("lead_unit_id", flat=True))
+
+
+def test_lost_triggers_are_recreated_and_every_unit_counted_again(org):
+    task = org.task_in("assigned")
+    if connection.vendor != "sqlite":
+        assert unit_tally.ensure_unit_tally() is False  # PostgreSQL keeps them
+        return
+    assert unit_tally.ensure_unit_tally() is False
+    assert counted() == recounted()  # kept
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER tasks_unit_tally_au")
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.CLOSED)  # not seen: the trigger is gone
+    assert counted() != recounted()
+    assert unit_tally.ensure_unit_tally() is True
+    assert counted() == recounted()
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.IN_PROGRESS)
+    assert counted() == recounted() and unit_tally.ensure_unit_tally() is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_leaves_counts_that_add_up(org):
+    """A flush (what a transactional test's teardown runs) empties the tables in any order, the task table's
+    delete triggers stamping units as it goes; what is kept afterwards must still be what the tasks say."""
+    org.task_in("closed")
+    org.task_in("assigned")
+    assert counted() == recounted() != Counter()
+    call_command("flush", interactive=False, verbosity=0)
+    assert counted() == recounted() == Counter()

@@ -96,7 +96,7 @@ def test_reports_due_are_the_working_tasks_due_by_the_rule_computed_one_by_one(o
     """The section reads the kept due (``Task.report_due``); it holds exactly what the rule gives task by task
     (``task_report_due`` of each open, working, unsplit task of the scope, due within seven days), in due order,
     with the same count, as the section computed before the due was kept."""
-    from duban.core import permissions as perms
+    from duban.tasks import permissions as perms
     from duban.followup.lights import task_report_due
     from duban.workbench.selectors import SHOWN, UNIT_SOON_DAYS
 

@@ -1,18 +1,12 @@
-"""``TaskTally`` upkeep: triggers on ``tasks_task`` that keep the count of tasks per (area, status) and per (lead
-unit, status).
+"""The triggers of the former ``TaskTally`` (tasks per area and status, per lead unit and status), frozen here for
+the migrations that create them (``0006_task_tally``) and drop them with the table (``tally_drop_task_tally``,
+whose reverse makes them again). No code reads these counts any more: the counts kept per unit and light
+(``duban.tasks.unit_tally``) took their place. Migrations run against future code, so this module is history and
+does not change with the app (the loader skips modules whose name starts with "_").
 
-The triggers live in the database, not in ``actions.py``, because tasks are also written in bulk (the ledger
-import's multi-row inserts and ``COPY``, ``duban seed-bench``, restores) and by plain ``UPDATE`` statements; a count
-kept by Python would miss those. SQLite: a row trigger for each of insert, update of the three columns, delete, each
-an upsert of one count per axis. PostgreSQL: statement triggers with transition tables, so a 10,000-row ``COPY``
-makes one grouped upsert; the changes of a statement are summed per key first and applied in key order, so two
-transactions never wait for each other's counts in opposite orders (no deadlock), and an update that moves nothing
-(a progress report) writes no count.
-
-Like the search index's triggers, SQLite's are dropped when Django's schema editor rebuilds ``tasks_task`` (a
-later migration altering it), so ``ensure_task_tally`` runs after every ``migrate`` (and ``flush``) and recreates
-them, recounting from the tasks. ``recount`` is also what the migration creating the table runs.
-"""
+How they worked: SQLite, a row trigger for each of insert, update of the three columns, delete, each an upsert of
+one count per axis; PostgreSQL, statement triggers with transition tables (a 10,000-row ``COPY`` made one grouped
+upsert), the changes of a statement summed per key and applied in key order."""
 
 from __future__ import annotations
 
@@ -20,8 +14,14 @@ TABLE = "tasks_tasktally"
 KEY = "axis, key, status"
 # (axis, the task's column counted on it)
 AXES = (("area", "area_id"), ("lead", "lead_unit_id"))
-_SQLITE_TRIGGERS = ("tasks_tally_ai", "tasks_tally_au", "tasks_tally_ad")
-_PG_TRIGGERS = ("tasks_tally_ins", "tasks_tally_upd", "tasks_tally_del")
+# Written out, not shared with ``duban.tasks.unit_tally``'s upkeep: that one changes with the app, this is history.
+_DROP_SQL = {
+    "sqlite": ["DROP TRIGGER IF EXISTS tasks_tally_ai", "DROP TRIGGER IF EXISTS tasks_tally_au",
+               "DROP TRIGGER IF EXISTS tasks_tally_ad"],
+    "postgresql": ["DROP TRIGGER IF EXISTS tasks_tally_ins ON tasks_task",
+                   "DROP TRIGGER IF EXISTS tasks_tally_upd ON tasks_task",
+                   "DROP TRIGGER IF EXISTS tasks_tally_del ON tasks_task", "DROP FUNCTION IF EXISTS tasks_tally_apply()"],
+}
 
 
 def _sqlite_add(row: str, delta: int) -> str:
@@ -91,39 +91,7 @@ def install(connection) -> None:
 
 
 def uninstall(connection) -> None:
+    """Drop the triggers (and PostgreSQL's function), in the caller's transaction; the table stays."""
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for name in _SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        elif connection.vendor == "postgresql":
-            for name in _PG_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON tasks_task")
-            cursor.execute("DROP FUNCTION IF EXISTS tasks_tally_apply()")
-
-
-def ensure_task_tally(using: str = "default") -> bool:
-    """Recreate missing triggers (SQLite) and count again when the counts do not add up; True if it had to.
-
-    Runs after every ``migrate`` and every ``flush`` (both send ``post_migrate``): SQLite drops triggers with a
-    rebuilt table, and a flush empties the tables in any order, so deleting the tasks after their counts leaves
-    negative counts behind."""
-    from django.db import connections
-
-    connection = connections[using]
-    tables = set(connection.introspection.table_names())
-    if TABLE not in tables or "tasks_task" not in tables:
-        return False  # the migrations creating them have not run yet
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            if not set(_SQLITE_TRIGGERS) <= {row[0] for row in cursor.fetchall()}:
-                install(connection)
-                return True
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT (SELECT count(*) FROM tasks_task), (SELECT coalesce(sum(n), 0) FROM {TABLE} "
-                       f"WHERE axis = 'area'), (SELECT count(*) FROM {TABLE} WHERE n < 0)")
-        tasks, counted, negative = cursor.fetchone()
-        if tasks == counted and not negative:
-            return False
-        recount(cursor)
-    return True
+        for sql in _DROP_SQL.get(connection.vendor, ()):
+            cursor.execute(sql)

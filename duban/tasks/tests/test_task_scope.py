@@ -7,10 +7,9 @@ import random
 import pytest
 from django.db.models import Q
 
-from duban.core import permissions as perms
 from duban.conftest import PASSWORD
 from duban.core.actions import unit_create, user_create
-from duban.tasks import selectors
+from duban.tasks import permissions as perms, selectors
 from duban.tasks.models import Task, TaskStatus
 
 

@@ -1,0 +1,68 @@
+"""What the apps above put on the task pages, handed over in their ``AppConfig.ready``: the lights of the list's
+rows and their badges, the tree of sub-tasks and the office's 催办 and 督办通知单 buttons (follow-up), the
+meeting filter's choices (meetings). The task list and the task page show them without the tasks app importing
+those apps, through a seam like ``duban.tasks.unit_tally.register_lights``, which hands over the light rule for
+the kept counts.
+
+Each function here calls the one registered under its name, with the same arguments and result; a part nobody
+registered is a set-up error (``ImproperlyConfigured``), never a page quietly showing no light."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
+
+PARTS = frozenset(("rollup_lights", "light_of", "light_badge_of_values", "task_tree", "can_urge_task",
+                   "can_issue_notice", "meeting_choices"))
+_parts: dict[str, Callable] = {}
+
+
+def register_page_parts(**parts: Callable) -> None:
+    """Hand over parts by the names of the functions below (``PARTS``)."""
+    unknown = set(parts) - PARTS
+    if unknown:
+        raise ImproperlyConfigured("unknown parts of the task pages: " + ", ".join(sorted(unknown)))
+    _parts.update(parts)
+
+
+def _part(name: str) -> Callable:
+    try:
+        return _parts[name]
+    except KeyError:
+        raise ImproperlyConfigured(f"no app registered the task pages' part {name!r}") from None
+
+
+def rollup_lights(tasks, today):
+    """The lights of the split tasks among ``tasks`` from their sub-tasks (``duban.followup.lights``)."""
+    return _part("rollup_lights")(tasks, today)
+
+
+def light_of(light):
+    """A computed light as its badge (``duban.followup.templatetags.followup_tags``)."""
+    return _part("light_of")(light)
+
+
+def light_badge_of_values(*values):
+    """A task's light badge from its column values (``duban.followup.templatetags.followup_tags``)."""
+    return _part("light_badge_of_values")(*values)
+
+
+def task_tree(*, viewer, task):
+    """The tree a task belongs to as its page shows it, or None (``duban.followup.selectors``)."""
+    return _part("task_tree")(viewer=viewer, task=task)
+
+
+def can_urge_task(user, task) -> bool:
+    """催办 by hand (``duban.followup.permissions``)."""
+    return _part("can_urge_task")(user, task)
+
+
+def can_issue_notice(user, task) -> bool:
+    """A 督办通知单 on demand (``duban.followup.permissions``)."""
+    return _part("can_issue_notice")(user, task)
+
+
+def meeting_choices(*, viewer):
+    """The meetings of the list's filter (``duban.meetings.selectors``)."""
+    return _part("meeting_choices")(viewer=viewer)

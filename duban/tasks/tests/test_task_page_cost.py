@@ -1,0 +1,137 @@
+"""What the task page and a plain page cost in SQL statements, pinned: a change that adds a statement to every page
+(the session, the user) or to the task page fails here, and the statements the task page leaves out when there is
+nothing to show still come back when there is (reminders, extension requests, a renamed lead unit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from duban.conftest import login
+from duban.core.actions import unit_rename
+from duban.followup.actions import extension_request, task_urge
+
+pytestmark = pytest.mark.django_db
+
+
+def _statements(client, url: str) -> tuple[str, list[str]]:
+    """The page's body and its SQL statements (without SAVEPOINT/RELEASE, which carry no data)."""
+    client.get(url)  # what fills once per process (content types, templates) is not the page's cost
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode(), [q["sql"] for q in ctx.captured_queries
+                                        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def _table(statement: str) -> str:
+    """The table a statement reads: its first column's, else the first after FROM."""
+    first = re.match(r'SELECT (?:DISTINCT )?\(?"(\w+)"\."', statement)
+    if first:
+        return first.group(1)
+    after = re.search(r' FROM "(\w+)"', statement)
+    return after.group(1) if after else statement[:40]
+
+
+def _tables(sql: list[str]) -> list[str]:
+    return [_table(s) for s in sql]
+
+
+def _plain_task(org):
+    """An assigned task of a unit never renamed (no aliases), with a cooperating unit, never split."""
+    return org.task_in("assigned", lead_unit_id=org.health.pk, coop_unit_ids=[org.other.pk])
+
+
+def test_the_task_page_makes_seven_statements_for_the_office(client, org):
+    """The office's page of a task without reminders, extension requests, leaders' comments, sub-tasks or a renamed
+    lead unit: the session, the user (with profile, unit and unread count), the task (with area, lead unit, meeting
+    and latest report), its cooperating units, its reports, its history, and the units of the 改派 and 分解下达
+    drop-downs (built once for both). Nothing else."""
+    task = _plain_task(org)
+    login(client, org.supervisor)
+    body, sql = _statements(client, f"/tasks/{task.pk}/")
+    assert len(sql) == 7, _tables(sql)
+    tables = _tables(sql)
+    assert tables[:2] == ["django_session", "auth_user"]
+    assert "followup_remindersent" not in tables and "followup_extensionrequest" not in tables
+    assert not any("core_auditevent" in s and "202" in s for s in sql)  # no look-up of renames
+    assert 'id="reassign-form"' in body and 'id="split-form"' in body  # the drop-downs are there
+    assert "暂无催办记录" in body and "暂无延期申请" in body
+
+
+def test_the_task_page_for_the_lead_unit_stays_within_its_statements(client, org):
+    """The lead unit's page of the same task: session, user, the unit's scope (its subtree), task, cooperating
+    units, reports, history; no office drop-downs and no follow-up reads."""
+    task = org.task_in("assigned", lead_unit_id=org.health.pk, coop_unit_ids=[org.other.pk])
+    login(client, org.coop_staff)  # staff of 市卫健委, the lead unit here
+    body, sql = _statements(client, f"/tasks/{task.pk}/")
+    assert len(sql) == 7, _tables(sql)
+    assert "followup_extensionrequest" not in _tables(sql)
+    assert 'id="accept-button"' in body
+
+
+def test_a_plain_page_makes_four_statements(client, org):
+    """The notifications page: the session, the user (with the nav bar's unread count), the count of the
+    viewer's notifications and one page of them."""
+    _plain_task(org)  # the lead unit's people are told: coop_staff has a notification
+    login(client, org.coop_staff)
+    body, sql = _statements(client, "/notifications/")
+    assert len(sql) == 4, _tables(sql)
+    assert _tables(sql)[:2] == ["django_session", "auth_user"]
+    assert "排查整治燃气安全隐患" in body
+
+
+def test_reminders_and_extension_requests_are_read_once_the_history_has_them(client, org):
+    """The two reads left out above come back with the first reminder and the first extension request, and the
+    page shows them."""
+    task = _plain_task(org)
+    login(client, org.supervisor)
+    _, before = _statements(client, f"/tasks/{task.pk}/")
+    task_urge(actor=org.supervisor, task_id=task.pk, message="请加快办理进度")
+    body, sql = _statements(client, f"/tasks/{task.pk}/")
+    assert "followup_remindersent" in _tables(sql) and "followup_extensionrequest" not in _tables(sql)
+    assert 'id="reminder-list"' in body and "暂无延期申请" in body
+    extension_request(actor=org.coop_staff, task_id=task.pk, new_deadline=dt.date.today() + dt.timedelta(days=90),
+                      reason="需协调省级部门")
+    body, sql = _statements(client, f"/tasks/{task.pk}/")
+    assert len(sql) == len(before) + 2, _tables(sql)
+    assert "需协调省级部门" in body and "批准延期" in body
+
+
+def test_a_renamed_lead_unit_is_still_looked_up(client, org):
+    """A lead unit renamed after the task was given to it: the page names it as it was then (交办时名称), which
+    takes the look-up the plain page leaves out."""
+    task = _plain_task(org)
+    unit_rename(actor=org.sysadmin, unit_id=org.health.pk, version=org.health.version, name="市卫生健康委员会")
+    login(client, org.supervisor)
+    body, sql = _statements(client, f"/tasks/{task.pk}/")
+    assert len(sql) == 8, _tables(sql)
+    assert "市卫生健康委员会" in body and "交办时名称：市卫健委" in body
+
+
+def test_what_the_user_row_brings_is_read_again_on_every_request(client, org):
+    """The user, profile, unit and unread count come with one statement per request, never kept between requests:
+    a change of role or unit, or a deactivation, holds from the very next request of a signed-in session."""
+    from duban.core.actions import user_deactivate, user_move, user_update
+    from duban.core.models import Profile
+
+    task = _plain_task(org)  # led by 市卫健委
+    login(client, org.coop_staff)  # staff of 市卫健委
+    assert client.get(f"/tasks/{task.pk}/").status_code == 200
+    profile = Profile.objects.get(user=org.coop_staff)
+    user_move(actor=org.sysadmin, user_id=org.coop_staff.pk, version=profile.version, unit_id=org.other.pk)
+    response = client.get(f"/tasks/{task.pk}/")  # 市教育局 only cooperates on it: still readable, no 签收
+    assert response.status_code == 200 and 'id="accept-button"' not in response.content.decode()
+    assert "coop_staff · 市教育局" in client.get("/notifications/").content.decode()  # the nav bar's user menu
+    user_move(actor=org.sysadmin, user_id=org.coop_staff.pk, version=profile.version + 1, unit_id=org.safety.pk)
+    assert client.get(f"/tasks/{task.pk}/").status_code == 404  # out of 市应急管理局's scope
+    user_update(actor=org.sysadmin, user_id=org.coop_staff.pk, version=profile.version + 2,
+                changes={"role": "supervisor"})
+    assert 'id="reassign-form"' in client.get(f"/tasks/{task.pk}/").content.decode()  # the office's panel
+    user_deactivate(actor=org.sysadmin, user_id=org.coop_staff.pk, reason="调离")
+    response = client.get(f"/tasks/{task.pk}/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
