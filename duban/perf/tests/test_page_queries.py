@@ -50,7 +50,7 @@ ABOVE_TEN: dict[str, tuple[int, str]] = {
     "tasks/": (12, "the task list: being reworked on its own"),
     # a cooperating unit's view of the task page reads its own part's reports and files besides: left to the work
     # on the task page and every page's own cost
-    "tasks/<int:task_id>/": (16, "the task page: being reworked on its own"),
+    "tasks/<int:task_id>/": (15, "the task page: being reworked on its own"),
 }
 
 LEVEL_ROLES = ("district_sup", "district_staff", "town_a_staff")
