@@ -44,13 +44,11 @@ ABOVE_TEN: dict[str, tuple[int, str]] = {
     r"^reports/circular\.(?P<fmt>docx|pdf)$": (11, _EXPORT),
     # a district's: its units, the tasks, their cooperating units, reminders and lights + session, person + audit
     "reports/ledger/export.xlsx": (11, _EXPORT),
-    # the list's count, keys and rows, its three filters' choices, the rows' cooperating units and lights, the
-    # audit head for its kept counts: left to the work on the task list (its filters' choices could be one
-    # statement, as the reports dashboard's are)
-    "tasks/": (12, "the task list: being reworked on its own"),
-    # a cooperating unit's view of the task page reads its own part's reports and files besides: left to the work
-    # on the task page and every page's own cost
-    "tasks/<int:task_id>/": (15, "the task page: being reworked on its own"),
+    # a district's: the list's count, keys and rows, its three filters' choices (one statement would do, as the
+    # reports dashboard's), the rows' cooperating units and lights, the audit head for the kept parts: not this work
+    "tasks/": (12, "the task list: its filters' choices are three statements"),
+    # a cooperating unit's view reads its own part's reports and files besides the task's: not this work
+    "tasks/<int:task_id>/": (15, "the task page: a cooperating unit's part besides the task"),
 }
 
 LEVEL_ROLES = ("district_sup", "district_staff", "town_a_staff")
