@@ -9,8 +9,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, DateField, F, Func, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import TruncDate
+from django.db.models import (Avg, CharField, Count, DateField, DecimalField, F, Func, IntegerField, Q, QuerySet, Value,
+                              Window)
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from duban.core.errors import InvalidInput, NotFound
@@ -380,7 +381,8 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     """Every lead unit with tasks in the period (assigned by its end and not closed before its start), ranked by
     the average score of the tasks it closed in the period plus the manual 加减分 of the period, then by on-time
     rate: tasks, tasks closed, on-time rate, closed late, still open past the deadline, and each adjustment with
-    its author. ``subtree``: the units of that subtree only, each with the tasks it leads. Four grouped queries."""
+    its author. ``subtree``: the units of that subtree only, each with the tasks it leads. Two queries: the counts
+    with the names, and the adjustments."""
     today = today or today_local()
     base = task_list(viewer=viewer, meeting_id=meeting_id).select_related(None).prefetch_related(None).order_by()
     base = base.filter(lead_unit__isnull=False) if subtree is None else subtree.narrow(base)
@@ -392,19 +394,40 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     if date_to:
         closed = closed.filter(closed_at__lt=_local_start(date_to + dt.timedelta(days=1)))
     on_time = Q(deadline__isnull=True) | Q(day__lte=F("deadline"))
-    rows = {r["lead_unit_id"]: r for r in closed.values("lead_unit_id").annotate(
-        closed=Count("id"), average=Avg("score"), on_time=Count("id", filter=on_time))}
     cutoff = min(date_to, today) if date_to else today
-    open_late = dict(base.filter(status__in=OPEN_STATUSES, deadline__lt=cutoff)
-                     .values("lead_unit_id").annotate(n=count_rows()).values_list("lead_unit_id", "n"))
     in_period = base.exclude(status__in=UNRANKED_STATUSES)
     if date_to:
         in_period = in_period.filter(Q(assigned_at__isnull=True) | Q(assigned_at__date__lte=date_to))
     if date_from:
         in_period = in_period.exclude(closed_at__date__lt=date_from)
-    counts = dict(in_period.values("lead_unit_id").annotate(n=count_rows()).values_list("lead_unit_id", "n"))
+    # The three counts per lead unit (each from its own index) and the units' names, in one statement: a UNION
+    # ALL of the grouped parts, (part, unit, tasks, on time, average score, name). The names are every unit's (a
+    # few hundred short rows), not those of the units found, which would take a second statement.
+    zero, no_name = Value(0, output_field=IntegerField()), Value(None, output_field=CharField())
+    no_average = Value(None, output_field=DecimalField())
+    parts = [
+        closed.values_list(Value("closed"), "lead_unit_id").annotate(
+            n=Count("id"), on_time=Count("id", filter=on_time), average=Avg("score"), name=no_name),
+        base.filter(status__in=OPEN_STATUSES, deadline__lt=cutoff).values_list(Value("late"), "lead_unit_id")
+        .annotate(n=count_rows(), on_time=zero, average=no_average, name=no_name),
+        in_period.values_list(Value("all"), "lead_unit_id").annotate(n=count_rows(), on_time=zero,
+                                                                      average=no_average, name=no_name),
+        Unit.objects.order_by().values_list(Value("name"), "pk", zero, zero, no_average, "name"),
+    ]
+    rows: dict[int, dict] = {}
+    open_late: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for part, unit_id, n, n_on_time, average, name in parts[0].union(*parts[1:], all=True):
+        if part == "closed":
+            rows[unit_id] = {"closed": n, "on_time": n_on_time, "average": average}
+        elif part == "late":
+            open_late[unit_id] = n
+        elif part == "all":
+            counts[unit_id] = n
+        else:
+            names[unit_id] = name
     unit_ids = set(rows) | set(open_late) | set(counts)
-    names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
     adjustments = _adjustments(base, unit_ids, date_from, date_to, meeting_id)
     result = []
     for unit_id in unit_ids:
@@ -743,10 +766,22 @@ def filter_options(*, viewer) -> FilterOptions:
 def filter_option_values(*, viewer, subtree_id: int | None = None) -> FilterOptions:
     """``filter_options`` as plain tuples, for options built in one pass (the dashboard): meetings as
     ``(id, title, date)``, areas and units as ``(id, name)``, in the same order; the meetings of a subtree's tasks
-    under ``subtree_id``. Three queries (five with a subtree), no model instances."""
+    under ``subtree_id``. One query (three with a subtree), no model instances: a UNION ALL of the three lists,
+    each row with its list and its place in that list's order (the 200 newest meetings by a sliced subquery of
+    their ids, as SQLite allows no LIMIT in a part of a compound statement)."""
     meetings, areas, units = _filter_choices(viewer, subtree_get(viewer=viewer, unit_id=subtree_id))
-    return FilterOptions(list(meetings.values_list("id", "title", "date")[:200]),
-                         list(areas.values_list("id", "name")), list(units.values_list("id", "name")))
+    no_date = Value(None, output_field=DateField())
+
+    def part(kind: str, qs, name: str, date) -> QuerySet:
+        return qs.values_list(Value(kind), "id", name, date).annotate(
+            place=Window(RowNumber(), order_by=list(qs.query.order_by or qs.model._meta.ordering))).order_by()
+
+    parts = [part("m", Meeting.objects.filter(pk__in=meetings.values("pk")[:200]).order_by(*meetings.query.order_by),
+                  "title", "date"), part("a", areas, "name", no_date), part("u", units, "name", no_date)]
+    lists: dict[str, list] = {"m": [], "a": [], "u": []}
+    for kind, pk, name, date, place in sorted(parts[0].union(*parts[1:], all=True), key=lambda row: row[4]):
+        lists[kind].append((pk, name, date) if kind == "m" else (pk, name))
+    return FilterOptions(lists["m"], lists["a"], lists["u"])
 
 
 def ranking_period(params, *, today: dt.date | None = None) -> tuple[dt.date, dt.date, int | None]:

@@ -7,14 +7,16 @@ the office returned, and what the office changed or urged and leaders commented 
 they follow (重点关注) with their lights, reddest first, the tasks marked important or urgent, and the red (overdue)
 tasks by area and by lead unit.
 
-Each list is a handful of rows and its full count, so the page costs the same number of queries at any size."""
+Each list is a handful of rows and its full count, so the page costs the same number of queries at any size; the
+lists of tasks are read together, in one statement (``_read``), so adding a list of tasks adds no query."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value, Window
+from django.db.models.functions import RowNumber
 
 from duban.core.models import Notification
 from duban.followup.lights import SUPERVISED_STATUSES
@@ -56,22 +58,71 @@ class Workbench:
         return sum(s.count for s in self.sections if s.key not in ("news", "important", "watch"))
 
 
-def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂无") -> Section:
-    """The first rows and the count of all in one statement. The count is a subquery of the bare filtered rows
-    (computed once, from an index where one fits), not a window over the page's joins: a window counts after the
-    joins, so it joined every matching row (the office's 32,000 reports to review at a million tasks: 1.3 s)."""
-    bare = qs.order_by().values(one=Value(1)).annotate(n=Count("*")).values("n")
-    rows = list(qs.annotate(matching=Subquery(bare, output_field=IntegerField()))[:SHOWN])
-    return Section(key, title, rows[0].matching if rows else 0, rows, more_url, empty)
+@dataclass
+class _Wanted:
+    """A section to read (``_read``): its rows are the first ``SHOWN`` of ``qs`` (ordered), its count all of them."""
+    key: str
+    title: str
+    qs: object
+    more_url: str = ""
+    empty: str = "暂无"
+
+    def section(self, count: int, rows: list) -> Section:
+        return Section(self.key, self.title, count, rows, self.more_url, self.empty)
+
+
+def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂无") -> _Wanted:
+    return _Wanted(key, title, qs, more_url, empty)
+
+
+def _matching(qs) -> Subquery:
+    """How many rows ``qs`` has, as a scalar subquery of its bare filtered rows (computed once, from an index where
+    one fits), not a window over the page's joins: a window counts after the joins, so it joined every matching
+    row (the office's 32,000 reports to review at a million tasks: 1.3 s)."""
+    return Subquery(qs.order_by().values(one=Value(1)).annotate(n=Count("*")).values("n"),
+                    output_field=IntegerField())
+
+
+def _read(wanted: list[_Wanted]) -> list[Section]:
+    """The sections, in their order: all the sections of tasks in one statement (``_task_sections``), each other
+    one in its own (its first rows, each carrying the count of all)."""
+    of_tasks = iter(_task_sections([w for w in wanted if w.qs.model is Task]))
+    out = []
+    for w in wanted:
+        if w.qs.model is Task:
+            out.append(next(of_tasks))
+            continue
+        rows = list(w.qs.annotate(matching=_matching(w.qs))[:SHOWN])
+        out.append(w.section(rows[0].matching if rows else 0, rows))
+    return out
+
+
+def _task_sections(wanted: list[_Wanted]) -> list[Section]:
+    """Several sections of tasks read in one statement, a UNION ALL of one part per section. A part reads the
+    section's first ``SHOWN`` ids in its order (a sliced subquery: SQLite refuses LIMIT in a part of a compound
+    statement, not in a subquery), then those tasks' columns, their place in that order and the section's count
+    (an uncorrelated subquery: computed once per part). So a page's lists of tasks cost one query, not one each
+    (a county's 工作台 has five)."""
+    parts = [_task_rows(Task.objects.filter(pk__in=w.qs.values("pk")[:SHOWN])).annotate(
+        wb_section=Value(i, output_field=IntegerField()), wb_count=_matching(w.qs),
+        wb_rank=Window(RowNumber(), order_by=list(w.qs.query.order_by))).order_by()
+        for i, w in enumerate(wanted)]
+    rows = list(parts[0].union(*parts[1:], all=True)) if parts else []
+    out = []
+    for i, w in enumerate(wanted):
+        mine = sorted((row for row in rows if row.wb_section == i), key=lambda row: row.wb_rank)
+        out.append(w.section(mine[0].wb_count if mine else 0, mine))
+    return out
 
 
 def _task_rows(qs):
     """What a section's row shows of a task."""
-    return qs.select_related("lead_unit").only("id", "title", "status", "deadline", "lead_unit__name", "version")
+    return qs.select_related("lead_unit").only("id", "title", "status", "deadline", "lead_unit__name", "version",
+                                               "report_due")
 
 
 def _open_tasks(viewer):
-    return _task_rows(perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES))
+    return perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES)
 
 
 def workbench_get(*, viewer, today: dt.date) -> Workbench:
@@ -86,7 +137,7 @@ def workbench_get(*, viewer, today: dt.date) -> Workbench:
     return Workbench("", [])
 
 
-def _review_sections(viewer, tasks) -> list[Section]:
+def _review_sections(viewer, tasks) -> list[_Wanted]:
     """What the supervising office must decide on the tasks it supervises (``perms.tasks_supervised_by``):
     reports to review, extension requests, assignments sent back."""
     supervised = perms.tasks_supervised_by(viewer)
@@ -109,18 +160,17 @@ def _unit_supervisor(viewer, today: dt.date) -> Workbench:
     """A unit's own 督查室 (a district's): what it must decide on the sub-tasks its unit issued, the issued ones
     newly red, then its unit's own work as any unit's."""
     issued = _open_tasks(viewer).filter(issuing_unit_id=perms.unit_of(viewer).pk)
-    own = _unit(viewer, today)
-    return Workbench("unit", [
+    return Workbench("unit", _read([
         *_review_sections(viewer, issued),
         _section("issued_red", "下达事项超期", issued.filter(deadline__lt=today).order_by("deadline", "id"),
                  empty="本级下达的事项没有超期"),
-        *own.sections,
-    ])
+        *_unit_sections(viewer, today),
+    ]))
 
 
 def _office(viewer, today: dt.date) -> Workbench:
     tasks = _open_tasks(viewer)
-    return Workbench("office", [
+    return Workbench("office", _read([
         *_review_sections(viewer, tasks),
         _section("new_red", "新亮红灯", tasks.filter(deadline__lt=today,
                                                   deadline__gte=today - dt.timedelta(days=NEW_RED_DAYS))
@@ -130,10 +180,14 @@ def _office(viewer, today: dt.date) -> Workbench:
                  .order_by("deadline", "id"), empty="三日内没有到期的事项"),
         _section("no_deadline", "无时限事项", tasks.filter(deadline__isnull=True).order_by("id"),
                  empty="所有在办事项都有时限"),
-    ])
+    ]))
 
 
 def _unit(viewer, today: dt.date) -> Workbench:
+    return Workbench("unit", _read(_unit_sections(viewer, today)))
+
+
+def _unit_sections(viewer, today: dt.date) -> list[_Wanted]:
     unit_ids = perms.scope_unit_ids(viewer)
     tasks = _open_tasks(viewer)
     led = tasks.filter(lead_unit_id__in=unit_ids)
@@ -149,21 +203,19 @@ def _unit(viewer, today: dt.date) -> Workbench:
     # The tasks the scope cooperates on are in its scope by definition (``perms.tasks_visible_to``'s cooperation
     # arm; not drafts, being reportable), so they are not tested against the whole scope again: that test hashed
     # the scope's cooperations once more for every task read (a county at a million tasks: 115 -> 92 ms).
-    coop_open = (_task_rows(Task.objects.filter(status__in=REPORTABLE_STATUSES,
-                                                pk__in=Task.coop_units.through.objects.filter(
-                                                    unit_id__in=unit_ids).values("task_id")))
+    coop_open = (Task.objects.filter(status__in=REPORTABLE_STATUSES, pk__in=Task.coop_units.through.objects.filter(
+                     unit_id__in=unit_ids).values("task_id"))
                  .exclude(lead_unit_id__in=unit_ids)
                  .exclude(Exists(parts_filed_by(unit_ids).filter(task_id=OuterRef("pk")))).order_by("deadline", "id"))
     news = (Notification.objects.filter(recipient_id=viewer.pk, kind__in=OFFICE_NEWS,
                                         created_at__date__gte=today - dt.timedelta(days=14))
             .select_related("task").order_by("-id"))
-    return Workbench("unit", [
+    return [
         # 待签收 is what this unit is to sign for: not the sub-tasks its own unit issued to the units below (they
         # wait for those units, and their issuer sees them as the office sees what it assigned: in its list)
         _section("to_sign", "待签收", led.filter(status=TaskStatus.ASSIGNED).exclude(issuing_unit_id=viewer.profile.unit_id)
                  .order_by("deadline", "id"), more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
-        _section("to_report", "待报送", due.only("id", "title", "status", "deadline", "lead_unit__name", "version",
-                                                  "report_due"), empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
+        _section("to_report", "待报送", due, empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
         _section("coop", "待报送配合意见", coop_open, empty="没有待报送配合意见的事项"),
         _section("due_soon", "即将到期", tasks.filter(status__in=SUPERVISED_STATUSES,
                                                     deadline__lte=today + dt.timedelta(days=UNIT_SOON_DAYS))
@@ -174,7 +226,7 @@ def _unit(viewer, today: dt.date) -> Workbench:
                      request_close=True, status=ReportStatus.RETURNED))
                  .order_by("-updated_at"), empty="没有被退回的办结申请"),
         _section("news", "督查室最新要求和领导批示", news, more_url="/notifications/", empty="近两周没有新的要求"),
-    ])
+    ]
 
 
 def _leader(viewer, today: dt.date) -> Workbench:
@@ -189,6 +241,6 @@ def _leader(viewer, today: dt.date) -> Workbench:
     return Workbench("leader", [
         Section("watch", "重点关注", len(watched), watched[:SHOWN], more_url="/followup/watchlist/",
                 empty="尚未设置重点关注事项，在事项页面点“重点关注”加入"),
-        _section("important", "重要紧急事项", important, more_url="/tasks/", empty="没有标为重要或紧急的事项"),
+        *_read([_section("important", "重要紧急事项", important, more_url="/tasks/", empty="没有标为重要或紧急的事项")]),
     ], summary={"red_total": stats.overdue, "by_area": most_red(stats.by_area), "by_unit": most_red(stats.by_unit)})
 

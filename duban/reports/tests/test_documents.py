@@ -165,6 +165,31 @@ def test_briefing_tables_give_the_item_most_of_the_line(org):
     assert table.rows[1].cells[item].paragraphs[0].runs[0].font.size == Pt(12)
 
 
+def test_every_row_of_a_table_has_its_texts_and_the_tables_layout():
+    """Each cell holds its own value as text (None as nothing; line breaks and tabs as Word's), in the column's
+    width, single-spaced, in 仿宋 小四, centred but in the text columns, and no row is cut by a page break: the
+    first row as much as the thousandth."""
+    doc = GongwenDocument(LETTERHEAD)
+    rows = [(i, f"事项{i} 第2项 Latin 9", None if i % 3 == 0 else "市应急管理局", "2026-01-01",
+             "办理中", "第一行\n第二行\t后" if i % 2 else "") for i in range(1, 1001)]
+    doc.table(("序号", "事项", "牵头单位", "时限", "状态", "最新进展"), rows, (11, 52, 22, 24, 15, 32),
+              left=("事项", "最新进展"))
+    table = Document(io.BytesIO(doc.save())).tables[0]
+    assert len(table.rows) == 1 + len(rows)
+    widths_mm = (11, 52, 22, 24, 15, 32)
+    for row, values in zip(table.rows[1:], rows):
+        assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+        assert [c.text for c in row.cells] == ["" if v is None else str(v) for v in values]
+        for column, (cell, width) in enumerate(zip(row.cells, widths_mm)):
+            assert round(cell.width.mm) == width
+            p = cell.paragraphs[0]
+            assert p.paragraph_format.line_spacing_rule == WD_LINE_SPACING.SINGLE
+            assert (p.alignment == WD_ALIGN_PARAGRAPH.CENTER) == (column not in (1, 5))
+            run = p.runs[0]
+            assert run.font.size == Pt(12) and east_asia(run) == "仿宋"
+    assert [c.text for c in table.rows[0].cells][:2] == ["序号", "事项"]
+
+
 @pytest.mark.django_db
 def test_without_red_header_the_number_stands_under_the_title(org, settings):
     settings.DUBAN_DOC_RED_HEADER = False
