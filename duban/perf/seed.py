@@ -36,6 +36,7 @@ from django.db import connection, connections, models, transaction
 from duban.core.audit import EventType
 from duban.core.models import Area, AuditChainHead, AuditEvent, Profile, Unit, event_hasher
 from duban.meetings.models import Meeting
+from duban.tasks import unit_tally
 from duban.tasks.models import ProgressReport, Task, TaskStatus, rollup_progress
 from duban.tasks.report_due import report_due_refresh_all
 
@@ -476,12 +477,20 @@ def seed(*, tasks: int = 100_000, seed_value: int = 20261125, today: dt.date | N
     t = time.perf_counter()
     with transaction.atomic():
         stripped = _strip([Task, Task.coop_units.through, ProgressReport, AuditEvent])
+        if not is_pg:
+            # SQLite's kept-count triggers run per row, and each looks up the written task's cooperations, whose
+            # index _strip just dropped: a scan of the cooperation table for every cooperation, report-due and
+            # roll-up row written (quadratic; at a million tasks it did not finish the cooperations in 8 minutes).
+            # A fresh database's units are all stale anyway; install() puts the triggers back and marks them so.
+            # (PostgreSQL's are statement triggers: one grouped statement per COPY.)
+            unit_tally.uninstall(connection)
         t, write_audit = _seed_in_txn(rng=rng, today=today, n_tasks=tasks, summary=summary, enc=enc, step=step, t=t,
                                       trees=dict(parts=subtasks, depth=depth, share=split_share,
                                                  rng=random.Random(seed_value + 1)) if subtasks else None)
         if not is_pg:
             t = write_audit(t)
             _rebuild_in_txn(*stripped)
+            unit_tally.install(connection)
     if is_pg:
         # The rows are committed without the indexes and foreign keys, which are built on several connections at
         # once (they could not see uncommitted rows): those of the tasks and reports while this connection loads

@@ -188,3 +188,42 @@ def test_a_seeded_working_task_keeps_the_report_due_the_rule_gives():
     rows = list(Task.objects.select_related("latest_report"))
     assert any(t.report_due is not None for t in rows)
     assert [(t.pk, t.report_due) for t in rows] == [(t.pk, kept_report_due(t)) for t in rows]
+
+
+def _triggers() -> set:
+    from django.db import connection
+
+    with connection.cursor() as c:
+        if connection.vendor == "sqlite":
+            c.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            c.execute("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal")
+        return set(c.fetchall())
+
+
+def test_the_kept_counts_are_upheld_after_the_load():
+    """The seed may load without the triggers that keep the counts per unit, but leaves them as it found them, and
+    the kept counts read afterwards count every seeded task once at its lead unit by status (drafts and withdrawn
+    tasks left out); a write after the seed makes its unit stale again."""
+    from collections import Counter
+
+    from duban.tasks import unit_tally
+    from duban.tasks.models import TaskStatus, UnitTallyStamp
+
+    today = dt.date(2026, 11, 25)
+    before = _triggers()
+    assert any("unit_tally" in name for name, _ in before)
+    seed(tasks=120, today=today, subtasks=2, depth=2, split_share=1)
+    assert _triggers() == before
+    kept = Counter()
+    for (_area, lead, status, _light, _late), n in unit_tally.kept_counts(None, 0, today).items():
+        kept[(lead, status)] += n
+    expected = Counter(Task.objects.exclude(status__in=[TaskStatus.DRAFT, TaskStatus.WITHDRAWN])
+                       .values_list("lead_unit_id", "status"))
+    assert +kept == expected and sum(expected.values()) > 100
+    task = Task.objects.filter(status=TaskStatus.IN_PROGRESS).order_by("id").first()
+    stamp = UnitTallyStamp.objects.get(unit_id=task.lead_unit_id)
+    assert stamp.counted == stamp.version  # counted just now
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.ACCEPTED)
+    stamp.refresh_from_db()
+    assert stamp.version > stamp.counted
