@@ -67,6 +67,9 @@ def in_unit_tree(user, unit_id: int | None) -> bool:
         return False
     if unit.pk == unit_id:
         return True
+    if getattr(user, "request_memo", None) is not None:
+        # a request's user: its scope's ids, read once a request, answer every such question of the page
+        return unit_id in scope_unit_ids(user)
     return Unit.objects.filter(pk=unit_id, path__startswith=unit.path).exists()
 
 

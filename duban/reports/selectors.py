@@ -9,14 +9,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import (Avg, CharField, Count, DateField, DecimalField, F, Func, IntegerField, Q, QuerySet, Value,
-                              Window)
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models import Avg, CharField, Count, DateField, DecimalField, F, Func, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from duban.core.errors import InvalidInput, NotFound
 from duban.core.models import Unit
-from duban.core.rows import plain_rows
+from duban.core.rows import lists_in_one, plain_rows
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.meetings.models import Meeting
 from duban.meetings.permissions import meetings_visible_to
@@ -771,16 +770,11 @@ def filter_option_values(*, viewer, subtree_id: int | None = None) -> FilterOpti
     their ids, as SQLite allows no LIMIT in a part of a compound statement)."""
     meetings, areas, units = _filter_choices(viewer, subtree_get(viewer=viewer, unit_id=subtree_id))
     no_date = Value(None, output_field=DateField())
-
-    def part(kind: str, qs, name: str, date) -> QuerySet:
-        return qs.values_list(Value(kind), "id", name, date).annotate(
-            place=Window(RowNumber(), order_by=list(qs.query.order_by or qs.model._meta.ordering))).order_by()
-
-    parts = [part("m", Meeting.objects.filter(pk__in=meetings.values("pk")[:200]).order_by(*meetings.query.order_by),
-                  "title", "date"), part("a", areas, "name", no_date), part("u", units, "name", no_date)]
-    lists: dict[str, list] = {"m": [], "a": [], "u": []}
-    for kind, pk, name, date, place in sorted(parts[0].union(*parts[1:], all=True), key=lambda row: row[4]):
-        lists[kind].append((pk, name, date) if kind == "m" else (pk, name))
+    lists = lists_in_one({
+        "m": (Meeting.objects.filter(pk__in=meetings.values("pk")[:200]).order_by(*meetings.query.order_by),
+              ("id", "title", "date")),
+        "a": (areas, ("id", "name", no_date)), "u": (units, ("id", "name", no_date))})
+    lists["a"], lists["u"] = ([(pk, name) for pk, name, _ in lists[kind]] for kind in ("a", "u"))
     return FilterOptions(lists["m"], lists["a"], lists["u"])
 
 

@@ -126,6 +126,11 @@ def is_lead_member(user, task: Task) -> bool:
 def is_coop_member(user, task: Task) -> bool:
     if not is_unit_member(user):
         return False
+    if getattr(user, "request_memo", None) is not None:
+        # a request's user: its scope's ids (read once a request) against the task's cooperating units (prefetched
+        # by the task page), rather than a query each time a predicate asks
+        scope = set(scope_unit_ids(user))
+        return any(unit.pk in scope for unit in task.coop_units.all())
     return task.coop_units.filter(path__startswith=unit_of(user).path).exists()
 
 

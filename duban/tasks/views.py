@@ -26,6 +26,7 @@ from duban.core.cache import cached, chain_head
 from duban.core.cache import timeout_seconds as cache_timeout_seconds
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.files import file_response
+from duban.core.rows import lists_in_one
 from duban.core.selectors import area_list, unit_list, unit_name_at
 from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate, select_options,
                               select_options_marked)
@@ -154,13 +155,12 @@ def task_list(request):
 
 
 def _filter_options(viewer) -> dict[str, str]:
-    """The task list's filter options, nothing selected. A unit's meetings are found through its tasks (80 ms for
-    a county on PostgreSQL at 100k)."""
-    return {
-        "area": str(select_options(area_list(viewer=viewer).values_list("id", "name"), None)),
-        "unit": str(select_options(unit_list(viewer=viewer).select_related(None).values_list("id", "name"), None)),
-        "meeting": str(select_options(meeting_choices(viewer=viewer).values_list("id", "title"), None)),
-    }
+    """The task list's filter options, nothing selected, read in one statement (``lists_in_one``). A unit's
+    meetings are found through its tasks (80 ms for a county on PostgreSQL at 100k)."""
+    lists = lists_in_one({"area": (area_list(viewer=viewer), ("id", "name")),
+                          "unit": (unit_list(viewer=viewer).select_related(None), ("id", "name")),
+                          "meeting": (meeting_choices(viewer=viewer), ("id", "title"))})
+    return {name: str(select_options(rows, None)) for name, rows in lists.items()}
 
 
 # One task row (the task list's, a confirmed meeting's table); every field is escaped in task_list_rows.

@@ -44,11 +44,10 @@ ABOVE_TEN: dict[str, tuple[int, str]] = {
     r"^reports/circular\.(?P<fmt>docx|pdf)$": (11, _EXPORT),
     # a district's: its units, the tasks, their cooperating units, reminders and lights + session, person + audit
     "reports/ledger/export.xlsx": (11, _EXPORT),
-    # a district's: the list's count, keys and rows, its three filters' choices (one statement would do, as the
-    # reports dashboard's), the rows' cooperating units and lights, the audit head for the kept parts: not this work
-    "tasks/": (12, "the task list: its filters' choices are three statements"),
-    # a cooperating unit's view reads its own part's reports and files besides the task's: not this work
-    "tasks/<int:task_id>/": (15, "the task page: a cooperating unit's part besides the task"),
+    # a task with everything on its page (cooperating units, reports with files, 批示, an extension request, a lead
+    # unit renamed since 交办): the session, the person, the viewer's units, the task, its cooperating units, the
+    # reports, the history, the files, the lead unit's name at 交办, the 批示 and the extension requests
+    "tasks/<int:task_id>/": (11, "the task page: each kind of record on it is its own read"),
 }
 
 LEVEL_ROLES = ("district_sup", "district_staff", "town_a_staff")
