@@ -84,11 +84,19 @@ def can_read_ancestor_task(user, task: Task) -> bool:
 def tasks_supervised_by(user) -> QuerySet[Task]:
     """The tasks whose supervision ``user`` runs, ``supervises_task`` as a queryset (a 工作台's reviews and
     extension requests): the office's are those no unit issued, a unit's 督查室's those its unit issued."""
+    return Task.objects.filter(supervised_by(user))
+
+
+def supervised_by(user, via: str = "") -> Q:
+    """``tasks_supervised_by`` as a condition on a task reached through ``via`` (``"task__"`` from its reports or
+    extension requests): a join on the task, which lets SQLite read the waiting rows from their own index, where
+    ``task__in=tasks_supervised_by(...)`` made it start from every task the office issued (a million tasks: the
+    office's review queue 1.25 s)."""
     if is_supervisor(user):
-        return Task.objects.filter(issuing_unit__isnull=True)
+        return Q(**{f"{via}issuing_unit__isnull": True})
     if is_unit_supervisor(user):
-        return Task.objects.filter(issuing_unit_id=unit_of(user).pk)
-    return Task.objects.none()
+        return Q(**{f"{via}issuing_unit_id": unit_of(user).pk})
+    return Q(pk__in=[])
 
 
 def reports_visible_to(user) -> QuerySet[ProgressReport]:

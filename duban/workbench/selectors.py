@@ -140,18 +140,21 @@ def workbench_get(*, viewer, today: dt.date) -> Workbench:
 def _review_sections(viewer, tasks) -> list[_Wanted]:
     """What the supervising office must decide on the tasks it supervises (``perms.tasks_supervised_by``):
     reports to review, extension requests, assignments sent back."""
-    supervised = perms.tasks_supervised_by(viewer)
-    reports = (perms.reports_visible_to(viewer).filter(status=ReportStatus.SUBMITTED, task__in=supervised)
+    reports = (perms.reports_visible_to(viewer).filter(perms.supervised_by(viewer, "task__"),
+                                                       status=ReportStatus.SUBMITTED)
                .select_related("task", "unit").only("id", "request_close", "progress_percent", "created_at",
                                                     "task__id", "task__title", "unit__name")
                .order_by("-request_close", "created_at"))
-    extensions = (ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING,
-                                                  task__in=perms.tasks_visible_to(viewer).filter(pk__in=supervised))
+    # the viewer's scope tested request by request (the pending few), not collected first (every task the office
+    # reads: 258 ms at a million tasks on SQLite)
+    extensions = (ExtensionRequest.objects.filter(
+        perms.supervised_by(viewer, "task__"), Exists(perms.tasks_visible_to(viewer).filter(pk=OuterRef("task_id"))),
+        status=ExtensionStatus.PENDING)
                   .select_related("task", "unit").order_by("created_at"))
     return [
         _section("reports", "待审核进展", reports, more_url="/tasks/reports/pending/", empty="没有待审核的进展"),
         _section("extensions", "待审批延期", extensions, empty="没有待审批的延期申请"),
-        _section("returned", "被退回交办", tasks.filter(status=TaskStatus.RETURNED, pk__in=supervised)
+        _section("returned", "被退回交办", tasks.filter(perms.supervised_by(viewer), status=TaskStatus.RETURNED)
                  .order_by("-updated_at"), more_url="/tasks/?status=returned", empty="没有被退回的事项"),
     ]
 
