@@ -160,20 +160,40 @@ def _data_files() -> list[Path]:
     return found
 
 
+COPY_IN_MEMORY = 8 * 1024 * 1024  # a file larger than this is copied through a temporary file, not memory
+
+
+def _add_snapshot(archive: tarfile.TarFile, path: Path, arcname: str) -> str:
+    """Add ``path`` to ``archive`` as one read of it and return the SHA-256 of exactly the bytes archived. A file
+    written while the backup runs (the audit anchor log gains a line with every committed audit event) is copied
+    once, and hashed and archived from that copy: hashing the file and then archiving it read it twice, and a line
+    appended in between made a backup whose manifest its own restore refused as damaged."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as source, tempfile.SpooledTemporaryFile(max_size=COPY_IN_MEMORY) as copy:
+        info = archive.gettarinfo(fileobj=source, arcname=arcname)
+        size = 0
+        while chunk := source.read(1024 * 1024):
+            digest.update(chunk)
+            copy.write(chunk)
+            size += len(chunk)
+        info.size = size
+        copy.seek(0)
+        archive.addfile(info, copy)
+    return digest.hexdigest()
+
+
 def _write_archive(target: Path, database_file: Path) -> int:
     """The tar of the backup: the database, then the files, then the manifest; returns the number of files."""
     db_name = "database.sqlite3" if connection.vendor == "sqlite" else "database.pgdump"
-    members = {db_name: _sha256(database_file)}
     root = Path(settings.DATA_DIR)
     with tarfile.open(target, "w") as archive:
-        archive.add(database_file, arcname=db_name)
+        members = {db_name: _add_snapshot(archive, database_file, db_name)}
         files = 0
         for relative in _data_files():
+            name = FILES_PREFIX + relative.as_posix()
             try:
-                members[FILES_PREFIX + relative.as_posix()] = _sha256(root / relative)
-                archive.add(root / relative, arcname=FILES_PREFIX + relative.as_posix())
+                members[name] = _add_snapshot(archive, root / relative, name)
             except FileNotFoundError:  # removed meanwhile (a rolled-back upload's cleanup)
-                members.pop(FILES_PREFIX + relative.as_posix(), None)
                 continue
             files += 1
         manifest = json.dumps({"format": BACKUP_FORMAT, "vendor": connection.vendor, "database": db_name,

@@ -130,3 +130,42 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
             assert cur.fetchone()[0] == 1
     finally:
         probe.close()
+
+
+def test_a_file_written_during_the_backup_is_archived_as_its_manifest_says(org, tmp_path, settings):
+    """Files of the data dir are written while a backup runs (the audit anchor log gains a line with every
+    committed audit event). Each archived file is the bytes its manifest's digest was taken of, and the restore's
+    check of the backup accepts it: a file that grows between the two is archived as it was at one moment."""
+    import hashlib
+    import json
+    import subprocess
+    import sys
+    import tarfile
+
+    _require_pg_tools()
+    settings.DATA_DIR = tmp_path
+    growing = tmp_path / "growing.log"
+    growing.write_bytes(b"x" * (16 * 1024 * 1024))
+    # another process appends, as the server's workers append to the anchor log: lines arrive at any moment
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import os, sys\n"
+        "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)\n"
+        "while True:\n"
+        "    os.write(fd, b'a line appended while the backup runs\\n')\n"), str(growing)])
+    try:
+        while growing.stat().st_size == 16 * 1024 * 1024:  # the writer has started
+            pass
+        target = backup_create(actor=org.system, output=tmp_path / "busy.tar")
+    finally:
+        writer.kill()
+        writer.wait()
+    with tarfile.open(target) as archive:
+        members = json.loads(archive.extractfile("manifest.json").read())["members"]
+        archived = {name: archive.extractfile(name).read() for name in members}
+    assert "files/growing.log" in members
+    for name, digest in members.items():
+        assert hashlib.sha256(archived[name]).hexdigest() == digest, name
+    # one moment of the file: all it had then, and only whole appends after the first 16 MiB
+    kept = archived["files/growing.log"]
+    assert growing.read_bytes().startswith(kept) and len(kept) >= 16 * 1024 * 1024
+    assert cli.main(["restore", str(target), "--yes"]) == 0
