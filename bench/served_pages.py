@@ -14,14 +14,12 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from urllib.parse import quote
 
-from benchenv import ENV, REPO, django_setup
+from benchenv import ENV, django_setup
 
 
 def main(argv=None) -> int:
@@ -36,7 +34,7 @@ def main(argv=None) -> int:
 
     from bench.pages_bench import pages, pick_targets
     from bench.peer.redmine_bench import stored_session
-    from bench.throughput_bench import free_port, stop_server
+    from bench.throughput_bench import free_port, start_server, stop_server
     from duban.core.models import Profile
 
     user = Profile.objects.select_related("user").filter(role="supervisor").order_by("id").first().user
@@ -44,20 +42,8 @@ def main(argv=None) -> int:
     urls = [(name, quote(url, safe="/?=&")) for name, viewer, url in pages(pick_targets())
             if viewer == "supervisor" and not url.startswith("/bench/") and re.search(args.only, name)]
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "duban.cli", "serve", "--no-scheduler", "--no-migrate",
-                               "--workers", str(args.workers), "--port", str(port)],
-                              cwd=REPO, env=dict(os.environ, **ENV), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
+    server = start_server(port, args.workers, dict(os.environ, **ENV))
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("server did not start: " + server.stderr.read().decode()[-2000:]) from None
-                time.sleep(0.3)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
         times: dict[str, list[float]] = {name: [] for name, _ in urls}

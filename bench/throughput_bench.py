@@ -123,6 +123,24 @@ def load(port: int, cookie: str, paths: list[str], seconds: float, threads: int,
     return run_clients(port, threads, seconds, get, 200)
 
 
+def start_server(port: int, workers: int, env: dict) -> subprocess.Popen:
+    """``duban serve`` on loopback ``port`` (no scheduler, no migrate), returned once it accepts connections;
+    ``RuntimeError`` with the end of its error output if it stops or has not started within 60 s."""
+    server = subprocess.Popen([sys.executable, "-m", "duban.cli", "serve", "--no-scheduler", "--no-migrate",
+                               "--workers", str(workers), "--port", str(port)],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("server did not start: " + server.stderr.read().decode()[-2000:]) from None
+            time.sleep(0.3)
+
+
 def stop_server(server: subprocess.Popen) -> None:
     """SIGTERM (gunicorn's graceful stop), SIGKILL if it has not stopped within 30 s."""
     server.send_signal(signal.SIGTERM)
@@ -142,21 +160,9 @@ def main(argv=None) -> int:
 
     cookie, page_list = session_cookie()
     port = free_port()
-    env = dict(os.environ, **ENV)
-    server = subprocess.Popen([sys.executable, "-m", "duban.cli", "serve", "--no-scheduler", "--no-migrate",
-                               "--workers", str(args.workers), "--port", str(port)],
-                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = start_server(port, args.workers, dict(os.environ, **ENV))
     result: dict = {"workers": args.workers}
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("server did not start: " + server.stderr.read().decode()[-2000:]) from None
-                time.sleep(0.3)
         api = [f"/api/v1/tasks?page={p}" for p in range(1, 21)]
         api_filtered = [f"/api/v1/tasks?status={s}&page={p}" for s in ("in_progress", "closed", "assigned")
                         for p in range(1, 4)]
