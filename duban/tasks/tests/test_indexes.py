@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 
-from duban.core.tests.plans import scale_plan
+from duban.core.tests.plans import scale_plan, sqlite_plan
 from duban.tasks.models import OPEN_STATUSES, Task
 
 
@@ -99,15 +99,5 @@ def test_a_roll_up_reads_forty_subtrees_from_the_index_at_a_millions_statistics(
     assert "ORDER BY" not in read  # on both databases (PostgreSQL reads the prefixes by a bitmap of its index)
     if connection.vendor != "sqlite":
         return
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE tasks_task")  # makes sqlite_stat1, whose rows are then the million's
-        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'tasks_task'")
-        cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", MILLION_STATS)
-        cursor.execute("ANALYZE sqlite_schema")  # the planner reads the statistics again
-        try:
-            cursor.execute("EXPLAIN QUERY PLAN " + read)
-            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
-        finally:
-            cursor.execute("DELETE FROM sqlite_stat1")
-            cursor.execute("ANALYZE sqlite_schema")
+    plan = "\n".join(sqlite_plan(read, MILLION_STATS))
     assert "SCAN tasks_task" not in plan and "tree_path_nocase_idx" in plan, plan

@@ -10,6 +10,7 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from duban.core.tests.plans import sqlite_plan
 from duban.workbench.selectors import workbench_get
 
 # rows, then rows per distinct value of each index's columns, at a million tasks and five million reports
@@ -34,16 +35,6 @@ def test_the_offices_review_queue_starts_from_the_waiting_reports_index(org):
     assert '"issuing_unit_id" IS NULL' in read and '"task_id" IN (SELECT' not in read, read
     if connection.vendor != "sqlite":
         return  # PostgreSQL's plan at a million tasks: duban/perf/tests/test_list_plans.py
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # makes sqlite_stat1, whose rows are then the million's
-        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl IN ('tasks_task', 'tasks_progressreport')")
-        cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", MILLION_STATS)
-        cursor.execute("ANALYZE sqlite_schema")  # the planner reads the statistics again
-        try:
-            cursor.execute("EXPLAIN QUERY PLAN " + read)
-            plan = [str(row[-1]) for row in cursor.fetchall()]
-        finally:
-            cursor.execute("DELETE FROM sqlite_stat1")
-            cursor.execute("ANALYZE sqlite_schema")
+    plan = sqlite_plan(read, MILLION_STATS)
     assert "tasks_progressreport USING INDEX report_review_queue_idx" in plan[0], plan
     assert not any("LIST SUBQUERY" in line or "issuing" in line for line in plan), plan
