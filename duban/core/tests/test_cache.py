@@ -120,3 +120,20 @@ def test_query_counts_cold_and_warm(org, viewer, url):
     assert warm < cold_large and warm <= 8
     # "/" is the 工作台 too: a statement per section of what waits (office 6, unit 6) on top of the figures
     assert cold_large <= (12 if url == "/" else 13)
+
+
+def test_the_chain_head_read_is_the_head_row_and_moves_with_every_event(org):
+    from duban.core.models import AuditChainHead, AuditEvent
+
+    head = AuditChainHead.objects.get(pk=1)
+    last = AuditEvent.objects.order_by("-id").first()
+    assert stats_cache.chain_head() == (head.last_event_id, head.last_hash) == (last.pk, last.chain_hash)
+    org.task_in("assigned")
+    moved = stats_cache.chain_head()
+    assert moved[0] > last.pk and moved == (AuditEvent.objects.order_by("-id").first().pk,
+                                           AuditEvent.objects.order_by("-id").first().chain_hash)
+    with CaptureQueriesContext(connection) as ctx:
+        stats_cache.chain_head()
+    assert len(ctx.captured_queries) == 1
+    AuditChainHead.objects.all().delete()  # a database before its first event
+    assert stats_cache.chain_head() == (0, "")
