@@ -101,7 +101,7 @@ def task_list_page_keys(*, viewer, status: str | None = None, area_id: int | Non
 # index 120-180 ms; a unit with 300 tasks 27-30 ms; page 100 of the busiest 190 ms). Those are read as the merge of
 # the unit's two parts (``_unit_keys_merged``): the tasks it leads in the list's order from ``task_lead_order_idx``
 # and those it cooperates on but does not lead, each of them read for its place, sorted together. Its cost follows
-# the unit's cooperations, not the list's length (PostgreSQL: 13-19 ms for the unit with 300, mostly starting
+# the unit's cooperations, not the list's length (PostgreSQL: 14-21 ms for the unit with 300, mostly starting
 # parallel workers; 35 ms for any page of the busiest, which cooperates on 2,400 tasks it does not lead). SQLite
 # reads either way from indexes in a few milliseconds.
 UNIT_MERGED_BELOW = 1000  # units listing fewer tasks than this are merged on every page
@@ -137,7 +137,7 @@ def _unit_keys_merged(*, viewer, unit_id: int, **filters) -> QuerySet[tuple]:
 
 
 def task_list_page_rows(*, viewer, keys) -> QuerySet[tuple]:
-    """The rows (``LIST_ROW_FIELDS``) of the tasks ``keys`` (a page of ``task_list_page_keys``) in list order,
+    """The rows (``LIST_ROW_FIELDS``) of the tasks ``keys`` (a page of ``task_list_keys``) in list order,
     within the viewer's scope. The list's filters are not applied again: they chose these keys a moment before
     (a unit's filter, lead or cooperating, cost the statement a hash of the unit's cooperations)."""
     return (perms.tasks_visible_to(viewer, in_list_order=True).filter(pk__in=keys)

@@ -130,8 +130,8 @@ def test_sqlite_reads_a_units_tasks_with_their_order_from_an_index_at_a_millions
 
 def test_the_hundredth_page_and_the_total_of_a_busy_units_list(org, client):
     """Far into a unit's list (page 100: its rows 4,951 to 5,000) and on its last page, the rows are still the
-    rule's, in its order, with the rule's total, as on its first pages (read another way, ``task_list_keys``): the unit leads half of 7,200 tasks and cooperates on half of the
-    others, some of them withdrawn."""
+    rule's, in its order, with the rule's total, as on its first pages (read another way: ``task_list_keys``).
+    The unit leads half of 7,200 tasks and cooperates on half of the others, some of them withdrawn."""
     meetings = [_meeting(org, "市政府常务会议第2次", dt.date(2026, 3, 1)),
                 _meeting(org, "市政府常务会议第7次", dt.date(2026, 7, 1)),
                 _meeting(org, "市政府常务会议第4次", dt.date(2026, 4, 1))]
