@@ -201,6 +201,12 @@ class Task(models.Model):
             # cooperation by the task's id against the unit's cooperations hashed once, instead of reading each
             # task's row (a busy unit's first page at a million tasks walks ~7,700 tasks to find 50).
             models.Index(fields=[*LIST_ORDER, "lead_unit", "status"], name="task_list_order_idx"),
+            # a lead unit's tasks in LIST_ORDER, with the status: a small unit's list or a page deep in a large
+            # one's is read as the merge of the tasks the unit leads (from here, in order, no task's row read) and
+            # those it only cooperates on (``duban.tasks.selectors.task_list_keys``; a million tasks: page 100 of
+            # the busiest unit 190 ms walking the index above, 35 ms merged on PostgreSQL). SQLite reads the
+            # unit's "leads or cooperates on" from here too: it read each led task's row for its order (27-77 ms).
+            models.Index(fields=["lead_unit", *LIST_ORDER, "status"], name="task_lead_order_idx"),
             models.Index(fields=["status", "area", *LIST_ORDER], name="task_status_area_order_idx"),
             # the weekly "completed" of a unit subtree: closed_at ranges per lead unit (600k tasks: 70 -> 12 ms)
             models.Index(fields=["lead_unit", "status", "closed_at"], name="task_lead_status_closed_idx"),

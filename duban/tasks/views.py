@@ -100,20 +100,20 @@ def _int(value) -> int | None:
 
 
 class ListPaginator(KeysFirstPaginator):
-    """Pages ``object_list`` (a task list's ids in list order: ``selectors.task_list_page_keys``), reads a page's
-    rows with ``rows_of(keys)`` and counts with ``counted()`` (the same rows counted: see
-    ``duban.tasks.permissions.tasks_visible_to`` for why the two statements differ). The count scans
+    """Pages a task list: reads a page's ids with ``keys_of(bottom, top, listed)`` (``selectors.task_list_keys``,
+    ``listed`` the list's total), its rows with ``rows_of(keys)`` and counts with ``counted()`` (the same rows
+    counted: see ``duban.tasks.permissions.tasks_visible_to`` for why the statements differ). The count scans
     every matching row (a county's 13k tasks: 90 ms on PostgreSQL), so it is kept in the cache of figures under
     the viewer's scope, the filters, the date and the audit chain head (``duban.core.cache``: never stale);
     ``counted`` is only called on a miss. ``head``: the chain head read for this request (see ``cached``)."""
 
-    def __init__(self, object_list, per_page, *, rows_of, counted, viewer, filters: dict, today, head=None):
-        super().__init__(object_list, per_page)
+    def __init__(self, per_page, *, keys_of, rows_of, counted, viewer, filters: dict, today, head=None):
+        super().__init__((), per_page)
         self.counted, self.viewer, self.filters, self.today, self.head = counted, viewer, filters, today, head
-        self.rows_of = rows_of
+        self.keys_of, self.rows_of = keys_of, rows_of
 
     def page_keys(self, bottom: int, top: int) -> list:
-        return list(self.object_list[bottom:top])
+        return self.keys_of(bottom, top, self.count)
 
     @cached_property
     def count(self) -> int:
@@ -135,7 +135,8 @@ def task_list(request):
     today = selectors.today_local()
     # A page that only reads: the audit chain head is read once for both cached figures below.
     head = chain_head() if cache_timeout_seconds() > 0 else None
-    paginator = ListPaginator(selectors.task_list_page_keys(viewer=user, **chosen), PAGE_SIZE,
+    paginator = ListPaginator(PAGE_SIZE, keys_of=lambda bottom, top, listed: selectors.task_list_keys(
+                                  viewer=user, bottom=bottom, top=top, listed=listed, **chosen),
                               rows_of=lambda keys: selectors.task_list_page_rows(viewer=user, keys=keys),
                               counted=lambda: selectors.task_list_count(viewer=user, **chosen),
                               viewer=user, filters=chosen, today=today, head=head)
