@@ -98,20 +98,24 @@ def _read(wanted: list[_Wanted]) -> list[Section]:
 
 
 def _task_sections(wanted: list[_Wanted]) -> list[Section]:
-    """Several sections of tasks read in one statement, a UNION ALL of one part per section. A part reads the
-    section's first ``SHOWN`` ids in its order (a sliced subquery: SQLite refuses LIMIT in a part of a compound
-    statement, not in a subquery), then those tasks' columns, their place in that order and the section's count
-    (an uncorrelated subquery: computed once per part). So a page's lists of tasks cost one query, not one each
-    (a county's 工作台 has five)."""
-    parts = [_task_rows(Task.objects.filter(pk__in=w.qs.values("pk")[:SHOWN])).annotate(
-        wb_section=Value(i, output_field=IntegerField()), wb_count=_matching(w.qs),
-        wb_rank=Window(RowNumber(), order_by=list(w.qs.query.order_by))).order_by()
-        for i, w in enumerate(wanted)]
-    rows = list(parts[0].union(*parts[1:], all=True)) if parts else []
+    """Several sections of tasks read in two statements, whatever their number (a county's 工作台 has five). The
+    first is a UNION ALL of one part per section: the section's bare filtered rows (ids, from an index where one
+    fits) numbered in its order and counted by window functions, of which the first ``SHOWN`` are kept. So each
+    section's matches are read once, for its count and its first rows together: a count reads every match anyway,
+    and a unit's sections, tested against its scope (lead unit, cooperation or issuing unit), are sorted after
+    that test, so reading the first rows in a part of their own, beside the count, read every match twice (a county
+    at a million tasks on SQLite: 131 -> 85 ms). The second statement reads those tasks' columns."""
+    parts = [w.qs.order_by().annotate(wb_section=Value(i, output_field=IntegerField()),
+                                      wb_rank=Window(RowNumber(), order_by=list(w.qs.query.order_by)),
+                                      wb_count=Window(Count("*")))
+             .filter(wb_rank__lte=SHOWN).values_list("pk", "wb_section", "wb_rank", "wb_count")
+             for i, w in enumerate(wanted)]
+    picked = list(parts[0].union(*parts[1:], all=True)) if parts else []
+    tasks = _task_rows(Task.objects.filter(pk__in={pk for pk, *_ in picked}).order_by()).in_bulk() if picked else {}
     out = []
     for i, w in enumerate(wanted):
-        mine = sorted((row for row in rows if row.wb_section == i), key=lambda row: row.wb_rank)
-        out.append(w.section(mine[0].wb_count if mine else 0, mine))
+        mine = sorted((rank, count, pk) for pk, section, rank, count in picked if section == i)
+        out.append(w.section(mine[0][1] if mine else 0, [tasks[pk] for _rank, _count, pk in mine]))
     return out
 
 
