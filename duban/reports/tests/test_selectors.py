@@ -170,6 +170,13 @@ def test_a_bucket_is_the_first_bound_a_value_is_before(org):
         got = dict(Task.objects.filter(title__startswith="分桶").values_list(
             "closed_at", selectors._Bucket("closed_at", bounds[:n])))
         assert got == {v: n if v is None else bisect.bisect_right(bounds[:n], v) for v in values}, n
+    # a row is compared with about log2 of the bounds (the CASEs' depth), not with each bound up to its own
+    sql = str(Task.objects.values_list(selectors._Bucket("closed_at", bounds)).query)
+    depth = deepest = 0
+    for word in sql.split():
+        depth += (word == "CASE") - (word == "END")
+        deepest = max(deepest, depth)
+    assert deepest == 7, sql  # 85 answers
 
 
 @pytest.mark.parametrize("seed", [1, 2])
