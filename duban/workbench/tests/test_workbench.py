@@ -199,9 +199,8 @@ def test_the_workbench_costs_the_same_queries_at_any_size(org, client, viewer):
             workbench_get(viewer=user, today=TODAY)
         return len(ctx.captured_queries)
 
-    # rows in a section of tasks at either size: their tasks' columns are read by a statement of their own
-    for i, status in enumerate(("in_progress", "returned", "assigned")):
-        org.task_in(status, title=f"事项{i}")
+    for i in range(3):
+        org.task_in("in_progress", title=f"事项{i}")
     queries()  # the user's profile is loaded once
     small = queries()
     for i in range(12):
