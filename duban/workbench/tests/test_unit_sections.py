@@ -82,6 +82,12 @@ def test_a_units_sections_are_a_plain_count_of_its_scope(org):
         got = {key: (_section(wb, key).count, [t.pk for t in _section(wb, key).rows]) for key in
                ("to_sign", "to_report", "coop", "due_soon")}
         assert got == _expected(viewer, units), viewer.username
+        # a row shows its task's own columns and lead unit
+        for key in got:
+            for row in _section(wb, key).rows:
+                task = Task.objects.select_related("lead_unit").get(pk=row.pk)
+                assert (row.title, row.lead_unit.name, row.deadline, row.status, row.report_due, row.version) == (
+                    task.title, task.lead_unit.name, task.deadline, task.status, task.report_due, task.version)
     # the world is not empty where it matters: a section shows its first eight of more
     assert _section(workbench_get(viewer=org.lead_staff, today=TODAY), "due_soon").count > SHOWN
 
