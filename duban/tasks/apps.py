@@ -9,9 +9,9 @@ def _ensure_unit_tally(sender, using="default", **kwargs):
     from duban.tasks.unit_tally import ensure_unit_tally
 
     ensure_unit_tally(using)
-    from duban.tasks.sqlite_indexes import ensure_tree_path_index
+    from duban.tasks.sqlite_indexes import ensure_sqlite_indexes
 
-    ensure_tree_path_index(using)
+    ensure_sqlite_indexes(using)
 
 
 def _move_tasks(sender, actor, unit, into, **kwargs) -> dict:

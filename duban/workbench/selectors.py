@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 
-from duban.core.models import Notification
+from duban.core.models import Notification, Unit
 from duban.followup.lights import SUPERVISED_STATUSES
 from duban.followup.models import ExtensionRequest, ExtensionStatus
 from duban.followup.selectors import watch_list
@@ -98,16 +99,23 @@ def _read(wanted: list[_Wanted]) -> list[Section]:
 
 
 def _task_sections(wanted: list[_Wanted]) -> list[Section]:
-    """Several sections of tasks read in one statement, a UNION ALL of one part per section. A part reads the
-    section's first ``SHOWN`` ids in its order (a sliced subquery: SQLite refuses LIMIT in a part of a compound
-    statement, not in a subquery), then those tasks' columns, their place in that order and the section's count
-    (an uncorrelated subquery: computed once per part). So a page's lists of tasks cost one query, not one each
-    (a county's 工作台 has five)."""
-    parts = [_task_rows(Task.objects.filter(pk__in=w.qs.values("pk")[:SHOWN])).annotate(
-        wb_section=Value(i, output_field=IntegerField()), wb_count=_matching(w.qs),
-        wb_rank=Window(RowNumber(), order_by=list(w.qs.query.order_by))).order_by()
-        for i, w in enumerate(wanted)]
-    rows = list(parts[0].union(*parts[1:], all=True)) if parts else []
+    """Several sections of tasks read in one statement, whatever their number (a county's 工作台 has five). Each
+    section's bare filtered rows (ids, from an index where one fits) are numbered in its order and counted by window
+    functions, and the first ``SHOWN`` of them kept: a UNION ALL of one such part per section, joined to the tasks
+    for the columns a row shows (``_task_rows``). So each section's matches are read once, for its count and its
+    first rows together: a count reads every match anyway, and a unit's sections, tested against its scope (lead
+    unit, cooperation or issuing unit), are sorted after that test, so first rows read in a part of their own, beside
+    the count, read every match twice (a county at a million tasks on SQLite: 126 -> 85 ms). The join to a derived
+    table is one the ORM does not write, hence the raw statement around the ORM's own parts."""
+    if not wanted:
+        return []
+    parts = [w.qs.order_by().annotate(wb_section=Value(i, output_field=IntegerField()),
+                                      wb_rank=Window(RowNumber(), order_by=list(w.qs.query.order_by)),
+                                      wb_count=Window(Count("*")))
+             .filter(wb_rank__lte=SHOWN).values_list("pk", "wb_section", "wb_rank", "wb_count")
+             for i, w in enumerate(wanted)]
+    picked, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+    rows = _task_rows(picked, params)
     out = []
     for i, w in enumerate(wanted):
         mine = sorted((row for row in rows if row.wb_section == i), key=lambda row: row.wb_rank)
@@ -115,10 +123,18 @@ def _task_sections(wanted: list[_Wanted]) -> list[Section]:
     return out
 
 
-def _task_rows(qs):
-    """What a section's row shows of a task."""
-    return qs.select_related("lead_unit").only("id", "title", "status", "deadline", "lead_unit__name", "version",
-                                               "report_due")
+def _task_rows(picked: str, params) -> list[Task]:
+    """What a section's row shows of each task ``picked`` (a statement of ``pk, wb_section, wb_rank, wb_count``):
+    tasks with those columns and their lead unit's name (the other fields deferred, as ``only`` leaves them)."""
+    q = connection.ops.quote_name
+    rows = list(Task.objects.raw(
+        f"SELECT t.id, t.title, t.lead_unit_id, t.deadline, t.status, t.version, t.report_due, u.name AS wb_lead_name, "
+        f"w.wb_section, w.wb_rank, w.wb_count FROM ({picked}) w INNER JOIN {q(Task._meta.db_table)} t ON t.id = w.pk "
+        f"LEFT OUTER JOIN {q(Unit._meta.db_table)} u ON u.id = t.lead_unit_id", params))
+    for row in rows:
+        row.lead_unit = None if row.lead_unit_id is None else Unit.from_db(
+            connection.alias, ["id", "name"], [row.lead_unit_id, row.wb_lead_name])
+    return rows
 
 
 def _open_tasks(viewer):

@@ -20,8 +20,9 @@ def scale_plan(queryset) -> str:
         return "\n".join(str(row[0]) for row in cursor.fetchall())
 
 
-def sqlite_plan(sql: str, stats: list[tuple[str, str, str]]) -> list[str]:
-    """SQLite's ``EXPLAIN QUERY PLAN`` lines for ``sql`` (parameters inlined, as the captured SQL has them) with
+def sqlite_plan(sql: str, stats: list[tuple[str, str, str]], params=None) -> list[str]:
+    """SQLite's ``EXPLAIN QUERY PLAN`` lines for ``sql`` (parameters inlined, as the captured SQL has them, or bound
+    from ``params``, as Django runs it: SQLite proves a partial index's ``IN`` condition against literals only) with
     ``stats`` as the planner's statistics: ``sqlite_stat1`` rows (table, index, "rows, then rows per distinct
     value") taken at a million tasks, in place of the test's few rows for those tables. The statistics are
     removed again after."""
@@ -32,7 +33,7 @@ def sqlite_plan(sql: str, stats: list[tuple[str, str, str]]) -> list[str]:
         cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", stats)
         cursor.execute("ANALYZE sqlite_schema")  # the planner reads the statistics again
         try:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             return [str(row[-1]) for row in cursor.fetchall()]
         finally:
             cursor.execute("DELETE FROM sqlite_stat1")

@@ -154,6 +154,31 @@ def _weeks_by_rule(tasks, week_from, week_to, today):
     return completed, fell
 
 
+def test_a_bucket_is_the_first_bound_a_value_is_before(org):
+    """``_Bucket`` (nested as a binary search) is, for every row, the index of the first bound its value is before,
+    or the number of bounds (after them all, or no value): values on, a second before and a second after each of
+    84 local midnights, for 1 to 84 bounds."""
+    import bisect
+
+    model = org.task_in("closed")
+    bounds = [timezone.make_aware(dt.datetime.combine(TODAY + dt.timedelta(days=k), dt.time())) for k in range(84)]
+    values = [None, bounds[0] - dt.timedelta(days=3)] + [b + dt.timedelta(seconds=s) for b in bounds for s in (-1, 0, 1)]
+    Task.objects.bulk_create(Task(title=f"分桶{i}", meeting_id=model.meeting_id, area_id=model.area_id,
+                                  lead_unit_id=model.lead_unit_id, status="closed", closed_at=value,
+                                  created_by_id=model.created_by_id) for i, value in enumerate(values))
+    for n in (1, 2, 3, 5, 12, 83, 84):
+        got = dict(Task.objects.filter(title__startswith="分桶").values_list(
+            "closed_at", selectors._Bucket("closed_at", bounds[:n])))
+        assert got == {v: n if v is None else bisect.bisect_right(bounds[:n], v) for v in values}, n
+    # a row is compared with about log2 of the bounds (the CASEs' depth), not with each bound up to its own
+    sql = str(Task.objects.values_list(selectors._Bucket("closed_at", bounds)).query)
+    depth = deepest = 0
+    for word in sql.split():
+        depth += (word == "CASE") - (word == "END")
+        deepest = max(deepest, depth)
+    assert deepest == 7, sql  # 85 answers
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_weekly_series_matches_the_per_task_rule_at_local_midnights(org, seed):
     """The weeks are counted in SQL over ``closed_at`` ranges; generated tasks closed just before and after local
