@@ -20,7 +20,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("tasks", "0018_sqlite1m_tree_path_nocase"),
+        ("tasks", "0019_unitkeys_lead_order"),
     ]
 
     operations = [
