@@ -86,8 +86,8 @@ def test_a_plain_page_makes_four_statements(client, org):
 
 
 def test_reminders_and_extension_requests_are_read_once_the_history_has_them(client, org):
-    """The two reads left out above come back with the first reminder and the first extension request, and the
-    page shows them."""
+    """The two lists left out above come back with the first reminder and the first extension request, both in one
+    statement (the page's short lists), and the page shows them."""
     task = _plain_task(org)
     login(client, org.supervisor)
     _, before = _statements(client, f"/tasks/{task.pk}/")
@@ -98,8 +98,10 @@ def test_reminders_and_extension_requests_are_read_once_the_history_has_them(cli
     extension_request(actor=org.coop_staff, task_id=task.pk, new_deadline=dt.date.today() + dt.timedelta(days=90),
                       reason="需协调省级部门")
     body, sql = _statements(client, f"/tasks/{task.pk}/")
-    assert len(sql) == len(before) + 2, _tables(sql)
-    assert "需协调省级部门" in body and "批准延期" in body
+    assert len(sql) == len(before) + 1, _tables(sql)
+    both = [s for s in sql if "followup_remindersent" in s and "followup_extensionrequest" in s]
+    assert len(both) == 1 and " UNION ALL " in both[0]
+    assert "需协调省级部门" in body and "批准延期" in body and 'id="reminder-list"' in body
 
 
 def test_a_renamed_lead_unit_is_still_looked_up(client, org):
@@ -135,3 +137,75 @@ def test_what_the_user_row_brings_is_read_again_on_every_request(client, org):
     user_deactivate(actor=org.sysadmin, user_id=org.coop_staff.pk, reason="调离")
     response = client.get(f"/tasks/{task.pk}/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+# --- a task with every kind of record on its page -------------------------------------------------------------
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+FULL_TARGET = 10  # statements a page, the session and the user included
+
+
+@pytest.fixture
+def full_task(org, settings, tmp_path, django_capture_on_commit_callbacks):
+    """A task of 市应急管理局 (cooperating: 市卫健委) with everything its page lists: two progress reports, one
+    with a photo, a leader's 批示, an extension request, a 催办, a sub-task of 市应急管理局临川分局 (分解下达), and its
+    lead unit renamed since 交办. Returns (task, sub-task)."""
+    from duban.conftest import use_data_dir
+    from duban.followup.actions import task_comment
+    from duban.tasks.actions import report_submit, task_decompose
+    from duban.tasks.models import Task
+
+    use_data_dir(settings, tmp_path)
+    task = org.task_in("accepted")
+    with django_capture_on_commit_callbacks(execute=True):  # the photo is moved into place on commit
+        report_submit(actor=org.lead_staff, task_id=task.pk, text="已部署全市燃气排查", progress_percent=30)
+        report_submit(actor=org.lead_staff, task_id=task.pk, text="现场照片已上传", progress_percent=40,
+                      files=[("现场.png", PNG)])
+    task_comment(actor=org.leader, task_id=task.pk, text="请加快整治进度")
+    extension_request(actor=org.lead_staff, task_id=task.pk, new_deadline=dt.date.today() + dt.timedelta(days=90),
+                      reason="涉及管网改造工程量大")
+    task_urge(actor=org.supervisor, task_id=task.pk, message="请按时报送整治进展")
+    task.refresh_from_db()
+    sub = task_decompose(actor=org.supervisor, task_id=task.pk, version=task.version, parts=[
+        {"lead_unit_id": org.child.pk, "coop_unit_ids": [], "deadline": None, "title": "临川分局排查老旧小区"}])[0]
+    org.safety.refresh_from_db()
+    unit_rename(actor=org.sysadmin, unit_id=org.safety.pk, version=org.safety.version, name="市应急管理局（更名）")
+    return Task.objects.get(pk=task.pk), sub
+
+
+def _shows_every_record(body: str, sub) -> None:
+    """The full task's page shows each kind of its records (the assertions name them)."""
+    assert "已部署全市燃气排查" in body and "现场照片已上传" in body  # the reports
+    assert re.search(r'<a href="/tasks/report-files/\d+/"[^>]*title="现场.png"', body)  # the photo of one
+    assert "请加快整治进度" in body  # the 批示
+    assert "涉及管网改造工程量大" in body  # the extension request
+    assert 'id="reminder-list"' in body and "请按时报送整治进展" in body  # the 催办
+    assert f'href="/tasks/{sub.pk}/">市应急管理局临川分局</a>' in body  # the sub-task, in the tree
+    assert "市应急管理局（更名）" in body and "交办时名称：市应急管理局" in body  # the lead unit's former name
+    assert "分解下达" in body  # the history: the split (事项分解) is there
+
+
+def test_the_full_task_page_stays_within_ten_statements_and_shows_every_record(client, org, full_task):
+    """The office, the lead unit, a leader and the cooperating unit each see the full task's page in at most ten
+    statements (the session and the user included); the office and the lead unit see every kind of record."""
+    task, sub = full_task
+    for viewer, sees_all in ((org.supervisor, True), (org.lead_staff, True), (org.leader, True),
+                             (org.coop_staff, False)):
+        login(client, viewer)
+        body, sql = _statements(client, f"/tasks/{task.pk}/")
+        assert len(sql) <= FULL_TARGET, (viewer.username, _tables(sql))
+        if sees_all:
+            _shows_every_record(body, sub)
+        assert "请加快整治进度" in body and f'data-task="{sub.pk}"' in body, viewer.username
+
+
+def test_the_sub_task_page_shows_its_parent_within_ten_statements(client, org, full_task):
+    """The sub-task's page for its own lead unit (a unit below the parent's) and for the office: the tree with the
+    task above it, in at most ten statements."""
+    task, sub = full_task
+    for viewer in (org.child_staff, org.supervisor):
+        login(client, viewer)
+        body, sql = _statements(client, f"/tasks/{sub.pk}/")
+        assert len(sql) <= FULL_TARGET, (viewer.username, _tables(sql))
+        assert "临川分局排查老旧小区" in body and "排查整治燃气安全隐患" in body, viewer.username  # it and its parent
