@@ -174,9 +174,10 @@ EXTENSION_EVENTS = frozenset((EventType.TASK_EXTENSION_REQUESTED,))
 
 
 def followup_parts(*, viewer, task: Task, history_kinds: frozenset | set | None = None) -> dict:
-    """The follow-up section's lists of a task page (``task_selectors.page_lists``): its reminders (50 newest) and
-    extension requests (20 newest). ``history_kinds``: the event types of the task's whole audit history when the
-    caller has read it: each list is then read only when an event says there is something in it."""
+    """The follow-up section's lists of a task page (``task_selectors.page_lists``): its reminders (50 newest),
+    extension requests (20 newest) and, while a close is asked (申请办结), the request with what its review shows.
+    ``history_kinds``: the event types of the task's whole audit history when the caller has read it: reminders
+    and extension requests are then read only when an event says there are some."""
     parts = {}
     if history_kinds is None or history_kinds & REMINDER_EVENTS:
         newest = ReminderSent.objects.filter(task_id=task.pk).order_by("-id")
@@ -187,12 +188,28 @@ def followup_parts(*, viewer, task: Task, history_kinds: frozenset | set | None 
         parts["extensions"] = part(newest.filter(pk__in=newest.values("pk")[:20]), id="id", at="created_at",
                                    day="old_deadline", day2="new_deadline", code="status", text="reason",
                                    text2="decision_comment")
+    if task.status == TaskStatus.CLOSE_REQUESTED:
+        # the close request waiting for review, its evidence files, which cooperating units filed their part
+        # (``parts_filed_by``), and the sub-tasks still open (the sign-off then needs a reason)
+        asked = ProgressReport.objects.filter(task_id=task.pk, request_close=True, status=ReportStatus.SUBMITTED)
+        newest = asked.order_by("-id").values("pk")[:1]
+        parts["close_request"] = part(asked.filter(pk__in=newest).order_by("id"), id="id", n="progress_percent",
+                                      text="text", text2="evidence_text")
+        parts["close_files"] = part(ReportFile.objects.filter(report_id__in=newest).order_by("id"), id="id",
+                                    code="content_type", text="name", n="report_id")
+        coop = [u.pk for u in task.coop_units.all()]  # prefetched with the task by ``task_get``
+        parts["filed"] = part(task_selectors.parts_filed_by(coop).filter(task_id=task.pk).order_by("unit_id"),
+                              id="unit_id")
+        if task.tree_path:
+            parts["open_subtasks"] = part(
+                Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).order_by("id"), id="id")
     return parts
 
 
 def top_parts(*, viewer, task: Task, commented: bool = True) -> dict:
     """The lists of the top of a task page (``task_selectors.page_lists``): leaders' 批示 (20 newest; none read
-    when ``commented`` is False) and whether the viewer watches the task (重点关注)."""
+    when ``commented`` is False), whether the viewer watches the task (重点关注), and a task back in progress
+    after a return its latest close request (shown when it was returned)."""
     parts = {}
     if commented:
         newest = LeaderComment.objects.filter(task_id=task.pk).order_by("-id")
@@ -203,6 +220,10 @@ def top_parts(*, viewer, task: Task, commented: bool = True) -> dict:
     if fperms.can_watch_task(viewer, task):
         parts["watching"] = part(TaskWatch.objects.filter(user=viewer, task_id=task.pk, active=True).order_by("id"),
                                  id="id")
+    if task.status == TaskStatus.IN_PROGRESS and task.returns_count:  # only a returned close request counts
+        asked = ProgressReport.objects.filter(task_id=task.pk, request_close=True)
+        parts["last_close"] = part(asked.filter(pk__in=asked.order_by("-id").values("pk")[:1]).order_by("id"),
+                                   id="id", at="reviewed_at", code="status", text="review_comment")
     return parts
 
 
@@ -254,16 +275,15 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None, light: Li
                                    status=r.code, reason=r.text, decision_comment=r.text2)
                   for r in lists.get("extensions", ())]
     pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
-    close_request = None
-    if task.status == TaskStatus.CLOSE_REQUESTED:
-        close_request = (ProgressReport.objects.filter(task_id=task.pk, request_close=True,
-                                                       status=ReportStatus.SUBMITTED).order_by("-id").first())
-    close_files = list(ReportFile.objects.filter(report=close_request)) if close_request else []
+    close_request = next((ProgressReport(id=r.id, task=task, request_close=True, status=ReportStatus.SUBMITTED,
+                                         progress_percent=r.n, text=r.text, evidence_text=r.text2)
+                          for r in lists.get("close_request", ())), None)
+    close_files = [ReportFile(id=r.id, content_type=r.code, name=r.text, report_id=r.n)
+                   for r in lists.get("close_files", ())]
     coop_parts = []
     if close_request:
-        filed = task_selectors.coop_parts_in(task)
-        names = dict(task.coop_units.values_list("pk", "name"))
-        coop_parts = [(names[unit_id], done) for unit_id, done in filed.items()]
+        filed = {r.id for r in lists.get("filed", ())}
+        coop_parts = [(u.name, u.pk in filed) for u in task.coop_units.all()]
     supervised = task.status in SUPERVISED_STATUSES
     return TaskFollowup(
         task=task, light=light or rolled_light(task, today), reminders=reminders, extensions=extensions,
@@ -275,8 +295,7 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None, light: Li
         and perms.can_request_close(viewer, task),
         can_review=close_request is not None and perms.supervises_task(viewer, task),
         can_see_deliveries=perms.is_supervisor(viewer),
-        open_subtasks=(Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).count()
-                       if close_request and task.tree_path else 0),
+        open_subtasks=len(lists.get("open_subtasks", ())) if close_request else 0,
     )
 
 
@@ -305,12 +324,9 @@ def task_top(*, viewer, task: Task, commented: bool = True, lists: dict | None =
     if lists is None:
         lists = task_selectors.page_lists(top_parts(viewer=viewer, task=task, commented=commented))
     comments = [_comment_of(task, r) for r in lists.get("comments", ())]
-    returned = None
-    if task.status == TaskStatus.IN_PROGRESS and task.returns_count:  # only a returned close request counts
-        last_close = (ProgressReport.objects.filter(task_id=task.pk, request_close=True).order_by("-id")
-                      .only("pk", "status", "review_comment", "reviewed_at").first())
-        if last_close is not None and last_close.status == ReportStatus.RETURNED:
-            returned = last_close
+    returned = next((ProgressReport(id=r.id, task=task, request_close=True, status=r.code, review_comment=r.text,
+                                    reviewed_at=r.at)
+                     for r in lists.get("last_close", ()) if r.code == ReportStatus.RETURNED), None)
     watching = bool(lists.get("watching"))
     return TaskTop(task=task, comments=comments, returned_close=returned, watching=watching,
                    can_comment=fperms.can_comment_on_task(viewer, task), can_watch=fperms.can_watch_task(viewer, task),
@@ -406,9 +422,12 @@ def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree |
         raise NotFound()
     today = today or timezone.localdate()
     above = [int(part) for part in task.tree_path.strip("/").split("/")[:-1]]
-    rows = list(Task.objects.filter(Q(tree_path__startswith=task.tree_path) | Q(pk__in=above))
-                .select_related("lead_unit", "latest_report")
-                .annotate(in_scope=Exists(perms.tasks_visible_to(viewer).filter(pk=OuterRef("pk")))))
+    # Unordered, sorted here by id (the model's order within a tree, which shares its meeting and number): an
+    # ORDER BY only costs compiling the SQL, and SQLite may walk the model's order instead of the paths' index.
+    rows = sorted(Task.objects.filter(Q(tree_path__startswith=task.tree_path) | Q(pk__in=above)).order_by()
+                  .select_related("lead_unit", "latest_report")
+                  .annotate(in_scope=Exists(perms.tasks_visible_to(viewer).filter(pk=OuterRef("pk")))),
+                  key=lambda t: t.pk)
     subtree = [t for t in rows if t.tree_path.startswith(task.tree_path)]
     ancestors = sorted((t for t in rows if not t.tree_path.startswith(task.tree_path)), key=_path_key)
     # A withdrawn sub-task leaves the tree with everything below it; the task shown is always its top, withdrawn

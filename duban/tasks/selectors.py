@@ -134,10 +134,11 @@ def task_coop_unit_names(*, task_ids) -> dict[int, list[str]]:
 
 def task_get(*, viewer, task_id: int) -> Task:
     """One task, or ``NotFound`` whether it is missing or out of the viewer's scope."""
-    # ``task_list``'s joins without its order (one row by key: ordering it only costs compiling the SQL).
+    # ``task_list``'s joins without its order, nor the model's (one row by key: an ORDER BY only costs compiling
+    # the SQL, ~0.4 ms for the hundred columns of the task and what rides along).
     qs = _task_filtered(viewer=viewer, status=None, area_id=None, unit_id=None, meeting_id=None, kind=None,
                         overdue=None, include_withdrawn=True, today=None, in_list_order=False)
-    task = next(iter(_with_list_joins(qs, lead_unit_aliases=True).filter(pk=task_id)[:1]), None)
+    task = next(iter(_with_list_joins(qs, lead_unit_aliases=True).filter(pk=task_id).order_by()[:1]), None)
     if task is None:
         raise NotFound()
     task.read_in_scope_of = viewer  # see ``in_scope_of``

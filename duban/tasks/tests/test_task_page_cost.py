@@ -209,3 +209,29 @@ def test_the_sub_task_page_shows_its_parent_within_ten_statements(client, org, f
         body, sql = _statements(client, f"/tasks/{sub.pk}/")
         assert len(sql) <= FULL_TARGET, (viewer.username, _tables(sql))
         assert "临川分局排查老旧小区" in body and "排查整治燃气安全隐患" in body, viewer.username  # it and its parent
+
+
+def test_a_close_request_under_review_and_then_returned_stays_within_ten_statements(
+        client, org, full_task, django_capture_on_commit_callbacks):
+    """The full task asked to close (申请办结) with an evidence photo, while its sub-task and its cooperating unit's
+    part are still open: the office's page shows the request, its evidence, which cooperating unit has not filed
+    its part and the open sub-task; returned, the page says so with the reason. Each in at most ten statements."""
+    from duban.tasks.actions import report_return, report_submit
+
+    task, _sub = full_task
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = report_submit(actor=org.lead_staff, task_id=task.pk, text="排查整治全部完成", progress_percent=100,
+                              request_close=True, evidence_text="整改台账已归档", files=[("台账.png", PNG)])
+    login(client, org.supervisor)
+    body, sql = _statements(client, f"/tasks/{task.pk}/")
+    assert len(sql) <= FULL_TARGET, _tables(sql)
+    assert 'id="close-request"' in body and "排查整治全部完成（进度 100%）" in body and "整改台账已归档" in body
+    assert re.search(r'id="close-request".*title="台账.png"', body, re.S)  # the evidence photo
+    assert re.search(r'class="[^"]*coop-part" data-filed="0">市卫健委 未报送', body)  # its part not filed
+    assert 'id="open-subtasks"' in body and "尚有1项子任务未办结" in body
+    _shows_every_record(body, _sub)
+
+    report_return(actor=org.supervisor, report_id=asked.pk, reason="佐证材料不全")
+    body, sql = _statements(client, f"/tasks/{task.pk}/")
+    assert len(sql) <= FULL_TARGET, _tables(sql)
+    assert 'id="close-returned"' in body and "佐证材料不全" in body and 'id="close-request"' not in body
