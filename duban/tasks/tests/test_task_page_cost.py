@@ -183,7 +183,9 @@ def _shows_every_record(body: str, sub) -> None:
     assert 'id="reminder-list"' in body and "请按时报送整治进展" in body  # the 催办
     assert f'href="/tasks/{sub.pk}/">市应急管理局临川分局</a>' in body  # the sub-task, in the tree
     assert "市应急管理局（更名）" in body and "交办时名称：市应急管理局" in body  # the lead unit's former name
-    assert "分解下达" in body  # the history: the split (事项分解) is there
+    history = re.search(r'<ol class="timeline small mb-0" id="task-history">(.*?)</ol>', body, re.S).group(1)
+    for label in ("报送进展", "领导批示", "申请延期", "督查室催办", "分解下达"):  # the history has each event
+        assert f'<span class="fw-semibold">{label}</span>' in history, label
 
 
 def test_the_full_task_page_stays_within_ten_statements_and_shows_every_record(client, org, full_task):
