@@ -20,7 +20,7 @@ from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, Ex
                                    ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
 from duban.tasks import permissions as perms
-from duban.tasks.selectors import page_list_part as part
+from duban.tasks.selectors import newest_rows, page_list_part
 from duban.tasks.models import OPEN_STATUSES, ProgressReport, ReportFile, ReportStatus, Task, TaskStatus
 
 
@@ -180,28 +180,27 @@ def followup_parts(*, viewer, task: Task, history_kinds: frozenset | set | None 
     and extension requests are then read only when an event says there are some."""
     parts = {}
     if history_kinds is None or history_kinds & REMINDER_EVENTS:
-        newest = ReminderSent.objects.filter(task_id=task.pk).order_by("-id")
-        parts["reminders"] = part(newest.filter(pk__in=newest.values("pk")[:50]), id="id", day="for_date",
-                                  code="stage", text="reason", n="recipient_count", n2="notice__id")
+        parts["reminders"] = page_list_part(newest_rows(ReminderSent.objects.filter(task_id=task.pk), 50), id="id",
+                                            day="for_date", code="stage", text="reason", n="recipient_count",
+                                            n2="notice__id")
     if history_kinds is None or history_kinds & EXTENSION_EVENTS:
-        newest = ExtensionRequest.objects.filter(task_id=task.pk).order_by("-id")
-        parts["extensions"] = part(newest.filter(pk__in=newest.values("pk")[:20]), id="id", at="created_at",
-                                   day="old_deadline", day2="new_deadline", code="status", text="reason",
-                                   text2="decision_comment")
+        parts["extensions"] = page_list_part(newest_rows(ExtensionRequest.objects.filter(task_id=task.pk), 20),
+                                             id="id", at="created_at", day="old_deadline", day2="new_deadline",
+                                             code="status", text="reason", text2="decision_comment")
     if task.status == TaskStatus.CLOSE_REQUESTED:
         # the close request waiting for review, its evidence files, which cooperating units filed their part
         # (``parts_filed_by``), and the sub-tasks still open (the sign-off then needs a reason)
-        asked = ProgressReport.objects.filter(task_id=task.pk, request_close=True, status=ReportStatus.SUBMITTED)
-        newest = asked.order_by("-id").values("pk")[:1]
-        parts["close_request"] = part(asked.filter(pk__in=newest).order_by("id"), id="id", n="progress_percent",
-                                      text="text", text2="evidence_text")
-        parts["close_files"] = part(ReportFile.objects.filter(report_id__in=newest).order_by("id"), id="id",
-                                    code="content_type", text="name", n="report_id")
+        asked = newest_rows(ProgressReport.objects.filter(task_id=task.pk, request_close=True,
+                                                          status=ReportStatus.SUBMITTED), 1)
+        parts["close_request"] = page_list_part(asked, id="id", n="progress_percent", text="text",
+                                                text2="evidence_text")
+        parts["close_files"] = page_list_part(ReportFile.objects.filter(report__in=asked).order_by("id"), id="id",
+                                              code="content_type", text="name", n="report_id")
         coop = [u.pk for u in task.coop_units.all()]  # prefetched with the task by ``task_get``
-        parts["filed"] = part(task_selectors.parts_filed_by(coop).filter(task_id=task.pk).order_by("unit_id"),
-                              id="unit_id")
+        parts["filed"] = page_list_part(
+            task_selectors.parts_filed_by(coop).filter(task_id=task.pk).order_by("unit_id"), id="unit_id")
         if task.tree_path:
-            parts["open_subtasks"] = part(
+            parts["open_subtasks"] = page_list_part(
                 Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).order_by("id"), id="id")
     return parts
 
@@ -212,18 +211,17 @@ def top_parts(*, viewer, task: Task, commented: bool = True) -> dict:
     after a return its latest close request (shown when it was returned)."""
     parts = {}
     if commented:
-        newest = LeaderComment.objects.filter(task_id=task.pk).order_by("-id")
         author = Coalesce(NullIf("author__profile__display_name", Value("")), "author__username")
-        parts["comments"] = part(newest.filter(pk__in=newest.values("pk")[:20]), id="id", at="created_at",
-                                 day="proposed_deadline", code="deadline_status", text="text",
-                                 text2="decision_comment", text3=author)
+        parts["comments"] = page_list_part(newest_rows(LeaderComment.objects.filter(task_id=task.pk), 20), id="id",
+                                           at="created_at", day="proposed_deadline", code="deadline_status",
+                                           text="text", text2="decision_comment", text3=author)
     if fperms.can_watch_task(viewer, task):
-        parts["watching"] = part(TaskWatch.objects.filter(user=viewer, task_id=task.pk, active=True).order_by("id"),
-                                 id="id")
+        parts["watching"] = page_list_part(
+            TaskWatch.objects.filter(user=viewer, task_id=task.pk, active=True).order_by("id"), id="id")
     if task.status == TaskStatus.IN_PROGRESS and task.returns_count:  # only a returned close request counts
-        asked = ProgressReport.objects.filter(task_id=task.pk, request_close=True)
-        parts["last_close"] = part(asked.filter(pk__in=asked.order_by("-id").values("pk")[:1]).order_by("id"),
-                                   id="id", at="reviewed_at", code="status", text="review_comment")
+        parts["last_close"] = page_list_part(
+            newest_rows(ProgressReport.objects.filter(task_id=task.pk, request_close=True), 1), id="id",
+            at="reviewed_at", code="status", text="review_comment")
     return parts
 
 

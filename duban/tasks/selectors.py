@@ -220,6 +220,12 @@ def page_list_part(qs: QuerySet, **columns) -> tuple[QuerySet, tuple]:
                      for name, field in PAGE_LIST_COLUMNS.items())
 
 
+def newest_rows(qs: QuerySet, n: int) -> QuerySet:
+    """The ``n`` newest rows of ``qs`` (by id), newest first, as a part of ``page_lists`` takes a short list: by a
+    sliced subquery of their ids (see ``page_list_part``)."""
+    return qs.filter(pk__in=qs.order_by("-id").values("pk")[:n]).order_by("-id")
+
+
 def page_lists(parts: dict[str, tuple[QuerySet, tuple]]) -> dict[str, list[PageRow]]:
     """The rows of each part (``page_list_part``) by its name, as ``PageRow``s, in one statement; no statement
     for no parts."""
