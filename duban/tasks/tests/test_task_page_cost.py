@@ -237,3 +237,22 @@ def test_a_close_request_under_review_and_then_returned_stays_within_ten_stateme
     body, sql = _statements(client, f"/tasks/{task.pk}/")
     assert len(sql) <= FULL_TARGET, _tables(sql)
     assert 'id="close-returned"' in body and "佐证材料不全" in body and 'id="close-request"' not in body
+
+
+def test_the_tree_statement_reads_by_the_tree_paths_index_at_a_millions_statistics(client, org, full_task):
+    """The page's one statement for the tree (the subtree by path prefix, the ancestors by id, the viewer's scope per
+    node) asks for no order (sorting a tree's few rows costs nothing in Python), and SQLite, with a million tasks'
+    statistics, reads it from the tree paths' index and the key, not by walking the tasks."""
+    from duban.core.tests.plans import sqlite_plan
+    from duban.tasks.tests.test_indexes import MILLION_STATS
+
+    _task, sub = full_task
+    login(client, org.child_staff)
+    _body, sql = _statements(client, f"/tasks/{sub.pk}/")
+    tree = [s for s in sql if "tree_path" in s and " LIKE " in s.upper() and "EXISTS" in s.upper()]
+    assert len(tree) == 1, _tables(sql)
+    assert "ORDER BY" not in tree[0]
+    if connection.vendor != "sqlite":
+        return
+    plan = "\n".join(sqlite_plan(tree[0], MILLION_STATS))
+    assert "SCAN tasks_task" not in plan and "tree_path_nocase_idx" in plan, plan
