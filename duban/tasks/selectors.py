@@ -209,15 +209,16 @@ PAGE_LIST_COLUMNS = {"id": IntegerField, "at": DateTimeField, "day": DateField, 
                      "code": CharField, "text": TextField, "text2": TextField, "text3": TextField,
                      "n": IntegerField, "n2": IntegerField}
 PageRow = namedtuple("PageRow", PAGE_LIST_COLUMNS)
+# typed NULLs: PostgreSQL takes a bare NULL in a part as text, which no other part's column matches (made once:
+# a query copies an expression as it resolves it)
+_PAGE_LIST_NULLS = {name: Cast(Value(None), output_field=field()) for name, field in PAGE_LIST_COLUMNS.items()}
 
 
 def page_list_part(qs: QuerySet, **columns) -> tuple[QuerySet, tuple]:
     """One list of ``page_lists``: ``qs`` in its order, with ``columns`` (names of ``PAGE_LIST_COLUMNS`` -> a field
     or an expression of ``qs``); the other columns NULL. A list that must be short and cannot be sliced here (see
     ``lists_in_one``) is filtered by a sliced subquery of its ids."""
-    # typed NULLs: PostgreSQL takes a bare NULL in the first part as text, which no other part's column matches
-    return qs, tuple(columns.get(name) or Cast(Value(None), output_field=field())
-                     for name, field in PAGE_LIST_COLUMNS.items())
+    return qs, tuple(columns.get(name) or null for name, null in _PAGE_LIST_NULLS.items())
 
 
 def newest_rows(qs: QuerySet, n: int) -> QuerySet:
