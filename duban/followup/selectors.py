@@ -14,8 +14,8 @@ from django.utils import timezone
 from duban.core.audit import EventType
 from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
-from duban.followup.lights import (ORDER, SUPERVISED_STATUSES, Light, LightCodes, RollupCodes, lights_for,
-                                   rolled_light, rollup_light)
+from duban.followup.lights import (ORDER, ROLLUP_FIELDS, SUPERVISED_STATUSES, Light, LightCodes, RollupCodes,
+                                   lights_for, rolled_light, rollup_light)
 from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
                                    ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
@@ -422,8 +422,10 @@ def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree |
     above = [int(part) for part in task.tree_path.strip("/").split("/")[:-1]]
     # Unordered, sorted here by id (the model's order within a tree, which shares its meeting and number): an
     # ORDER BY only costs compiling the SQL, and SQLite may walk the model's order instead of the paths' index.
+    # Only what the roll-up and the tree show (not the hundred columns of each task, lead unit and report).
     rows = sorted(Task.objects.filter(Q(tree_path__startswith=task.tree_path) | Q(pk__in=above)).order_by()
                   .select_related("lead_unit", "latest_report")
+                  .only(*ROLLUP_FIELDS, "title", "lead_unit__name", "latest_report__created_at")
                   .annotate(in_scope=Exists(perms.tasks_visible_to(viewer).filter(pk=OuterRef("pk")))),
                   key=lambda t: t.pk)
     subtree = [t for t in rows if t.tree_path.startswith(task.tree_path)]
