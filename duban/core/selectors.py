@@ -123,19 +123,29 @@ def unit_tree(*, viewer, include_inactive: bool = False) -> list[tuple[Unit, int
     return out
 
 
-def unit_name_at(*, unit: Unit, when) -> str:
-    """The name ``unit`` had at ``when``: its current name unless a later rename (UNIT_RENAMED) says otherwise."""
-    if "aliases" not in unit.get_deferred_fields() and not unit.aliases:
-        # A rename keeps the old name among the aliases (``unit_rename``) and nothing removes one: a unit without
-        # aliases was never renamed, and its events need no look-up.
-        return unit.name
+def unit_may_have_been_renamed(unit: Unit) -> bool:
+    """False for a unit never renamed: a rename keeps the old name among the aliases (``unit_rename``) and nothing
+    removes one, so a unit without aliases needs no look-up of its renames. (Aliases not read: True.)"""
+    return "aliases" in unit.get_deferred_fields() or bool(unit.aliases)
+
+
+def unit_renames_after(*, unit_id: int, when) -> QuerySet:
+    """The renames (UNIT_RENAMED) of a unit after ``when``, oldest first, each with the name it had before
+    (``old_name``): the first one's is the unit's name at ``when``."""
+    from django.db.models.fields.json import KeyTextTransform, KeyTransform
+
     from duban.core.audit import EventType
     from duban.core.models import AuditEvent
 
-    first_later = (AuditEvent.objects.filter(event_type=EventType.UNIT_RENAMED, target_unit_id=unit.pk,
-                                             created_at__gt=when).order_by("id").values_list("extra", flat=True)
-                   .first())
-    return first_later["old"]["name"] if first_later else unit.name
+    return (AuditEvent.objects.filter(event_type=EventType.UNIT_RENAMED, target_unit_id=unit_id, created_at__gt=when)
+            .annotate(old_name=KeyTextTransform("name", KeyTransform("old", "extra"))).order_by("id"))
+
+
+def unit_name_at(*, unit: Unit, when) -> str:
+    """The name ``unit`` had at ``when``: its current name unless a later rename (UNIT_RENAMED) says otherwise."""
+    if not unit_may_have_been_renamed(unit):
+        return unit.name
+    return unit_renames_after(unit_id=unit.pk, when=when).values_list("old_name", flat=True).first() or unit.name
 
 
 # --- bulk import of people and units (the preview; duban.core.actions applies it) ----------------------------

@@ -22,9 +22,10 @@ class FollowupConfig(AppConfig):
         # The task pages show lights, the tree of sub-tasks and the office's follow-up buttons the same way.
         from duban.followup.lights import rollup_lights
         from duban.followup.permissions import can_issue_notice, can_urge_task
-        from duban.followup.selectors import task_tree
+        from duban.followup.selectors import task_page_parts, task_tree
         from duban.followup.templatetags.followup_tags import light_badge_of_values, light_of
         from duban.tasks.page_parts import register_page_parts
 
         register_page_parts(rollup_lights=rollup_lights, light_of=light_of, light_badge_of_values=light_badge_of_values,
-                            task_tree=task_tree, can_urge_task=can_urge_task, can_issue_notice=can_issue_notice)
+                            task_tree=task_tree, can_urge_task=can_urge_task, can_issue_notice=can_issue_notice,
+                            task_page_parts=task_page_parts)

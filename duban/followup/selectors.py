@@ -7,18 +7,20 @@ import heapq
 import itertools
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from duban.core.audit import EventType
 from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
-from duban.followup.lights import (ORDER, SUPERVISED_STATUSES, Light, LightCodes, RollupCodes, lights_for,
-                                   rolled_light, rollup_light)
+from duban.followup.lights import (ORDER, ROLLUP_FIELDS, SUPERVISED_STATUSES, Light, LightCodes, RollupCodes,
+                                   lights_for, rolled_light, rollup_light)
 from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
                                    ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
 from duban.tasks import permissions as perms
+from duban.tasks.selectors import newest_rows, page_list_part
 from duban.tasks.models import OPEN_STATUSES, ProgressReport, ReportFile, ReportStatus, Task, TaskStatus
 
 
@@ -171,34 +173,115 @@ REMINDER_EVENTS = frozenset((EventType.TASK_REMINDED, EventType.TASK_WARNED, Eve
 EXTENSION_EVENTS = frozenset((EventType.TASK_EXTENSION_REQUESTED,))
 
 
+def followup_parts(*, viewer, task: Task, history_kinds: frozenset | set | None = None) -> dict:
+    """The follow-up section's lists of a task page (``task_selectors.page_lists``): its reminders (50 newest),
+    extension requests (20 newest) and, while a close is asked (申请办结), the request with what its review shows.
+    ``history_kinds``: the event types of the task's whole audit history when the caller has read it: reminders
+    and extension requests are then read only when an event says there are some."""
+    parts = {}
+    if history_kinds is None or history_kinds & REMINDER_EVENTS:
+        parts["reminders"] = page_list_part(newest_rows(ReminderSent.objects.filter(task_id=task.pk), 50), id="id",
+                                            day="for_date", code="stage", text="reason", n="recipient_count",
+                                            n2="notice__id")
+    if history_kinds is None or history_kinds & EXTENSION_EVENTS:
+        parts["extensions"] = page_list_part(newest_rows(ExtensionRequest.objects.filter(task_id=task.pk), 20),
+                                             id="id", at="created_at", day="old_deadline", day2="new_deadline",
+                                             code="status", text="reason", text2="decision_comment")
+    if task.status == TaskStatus.CLOSE_REQUESTED:
+        # the close request waiting for review, its evidence files, which cooperating units filed their part
+        # (``parts_filed_by``), and the sub-tasks still open (the sign-off then needs a reason)
+        asked = newest_rows(ProgressReport.objects.filter(task_id=task.pk, request_close=True,
+                                                          status=ReportStatus.SUBMITTED), 1)
+        parts["close_request"] = page_list_part(asked, id="id", n="progress_percent", text="text",
+                                                text2="evidence_text")
+        parts["close_files"] = page_list_part(ReportFile.objects.filter(report__in=asked).order_by("id"), id="id",
+                                              code="content_type", text="name", n="report_id")
+        coop = [u.pk for u in task.coop_units.all()]  # prefetched with the task by ``task_get``
+        parts["filed"] = page_list_part(
+            task_selectors.parts_filed_by(coop).filter(task_id=task.pk).order_by("unit_id"), id="unit_id")
+        if task.tree_path:
+            parts["open_subtasks"] = page_list_part(
+                Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).order_by("id"), id="id")
+    return parts
+
+
+def top_parts(*, viewer, task: Task, commented: bool = True) -> dict:
+    """The lists of the top of a task page (``task_selectors.page_lists``): leaders' 批示 (20 newest; none read
+    when ``commented`` is False), whether the viewer watches the task (重点关注), and a task back in progress
+    after a return its latest close request (shown when it was returned)."""
+    parts = {}
+    if commented:
+        author = Coalesce(NullIf("author__profile__display_name", Value("")), "author__username")
+        parts["comments"] = page_list_part(newest_rows(LeaderComment.objects.filter(task_id=task.pk), 20), id="id",
+                                           at="created_at", day="proposed_deadline", code="deadline_status",
+                                           text="text", text2="decision_comment", text3=author)
+    if fperms.can_watch_task(viewer, task):
+        parts["watching"] = page_list_part(
+            TaskWatch.objects.filter(user=viewer, task_id=task.pk, active=True).order_by("id"), id="id")
+    if task.status == TaskStatus.IN_PROGRESS and task.returns_count:  # only a returned close request counts
+        parts["last_close"] = page_list_part(
+            newest_rows(ProgressReport.objects.filter(task_id=task.pk, request_close=True), 1), id="id",
+            at="reviewed_at", code="status", text="review_comment")
+    return parts
+
+
+def task_page_parts(*, viewer, task: Task, history_kinds: frozenset | set) -> dict:
+    """Every follow-up list of a task page (``top_parts`` and ``followup_parts``), for the page to read with its
+    own in one statement; ``history_kinds``: the event types of the task's whole history."""
+    return {**top_parts(viewer=viewer, task=task, commented=EventType.TASK_COMMENTED in history_kinds),
+            **followup_parts(viewer=viewer, task=task, history_kinds=history_kinds)}
+
+
+def _reminder_of(task: Task, row) -> ReminderSent:
+    """A reminder of ``followup_parts`` with the id of its 督办通知单 (``notice_id``, None for most stages)."""
+    reminder = ReminderSent(id=row.id, task=task, for_date=row.day, stage=row.code, reason=row.text,
+                            recipient_count=row.n)
+    reminder.notice_id = row.n2
+    return reminder
+
+
+def _comment_of(task: Task, row) -> LeaderComment:
+    """A 批示 of ``top_parts`` with its author's name (``author_name``: the display name, else the account)."""
+    comment = LeaderComment(id=row.id, task=task, created_at=row.at, proposed_deadline=row.day,
+                            deadline_status=row.code, text=row.text, decision_comment=row.text2)
+    comment.author_name = row.text3
+    return comment
+
+
+def _check_scope(viewer, task: Task) -> None:
+    """``NotFound`` unless ``task_get`` read ``task`` for this viewer or the viewer may see it."""
+    if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
+            pk=task.pk).exists():
+        raise NotFound()
+
+
 def task_followup(*, viewer, task: Task, today: dt.date | None = None, light: Light | None = None,
-                  history_kinds: frozenset | set | None = None) -> TaskFollowup:
+                  history_kinds: frozenset | set | None = None, lists: dict | None = None) -> TaskFollowup:
     """Everything the follow-up section of a task page shows. ``task`` must be one the viewer may see (it comes
     from ``task_get``); this checks again so a template cannot leak another unit's task, unless ``task_get``
     read it for this same viewer (``in_scope_of``: the check would repeat the one that read it). ``light``: the
     task's light when the page has it already (its tree's roll-up), else read (``rolled_light``).
-    ``history_kinds``: the event types of the task's whole audit history when the caller has read it (the task
-    page has): reminders and extension requests are then read only when an event says there are some."""
-    if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
-            pk=task.pk).exists():
-        raise NotFound()
+    ``history_kinds``: see ``followup_parts``. ``lists``: the page's lists (``task_selectors.page_lists``) when
+    the page has read them with ``task_page_parts``, else read here."""
+    _check_scope(viewer, task)
     today = today or timezone.localdate()
-    reminders = (list(ReminderSent.objects.filter(task_id=task.pk).select_related("notice").order_by("-id")[:50])
-                 if history_kinds is None or history_kinds & REMINDER_EVENTS else [])
+    if lists is None:
+        lists = task_selectors.page_lists(followup_parts(viewer=viewer, task=task, history_kinds=history_kinds))
     # The section shows no one's name: the requesting and deciding users load on access if anything needs them.
-    extensions = (list(ExtensionRequest.objects.filter(task_id=task.pk).order_by("-id")[:20])
-                  if history_kinds is None or history_kinds & EXTENSION_EVENTS else [])
+    reminders = [_reminder_of(task, r) for r in lists.get("reminders", ())]
+    extensions = [ExtensionRequest(id=r.id, task=task, created_at=r.at, old_deadline=r.day, new_deadline=r.day2,
+                                   status=r.code, reason=r.text, decision_comment=r.text2)
+                  for r in lists.get("extensions", ())]
     pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
-    close_request = None
-    if task.status == TaskStatus.CLOSE_REQUESTED:
-        close_request = (ProgressReport.objects.filter(task_id=task.pk, request_close=True,
-                                                       status=ReportStatus.SUBMITTED).order_by("-id").first())
-    close_files = list(ReportFile.objects.filter(report=close_request)) if close_request else []
+    close_request = next((ProgressReport(id=r.id, task=task, request_close=True, status=ReportStatus.SUBMITTED,
+                                         progress_percent=r.n, text=r.text, evidence_text=r.text2)
+                          for r in lists.get("close_request", ())), None)
+    close_files = [ReportFile(id=r.id, content_type=r.code, name=r.text, report_id=r.n)
+                   for r in lists.get("close_files", ())]
     coop_parts = []
     if close_request:
-        filed = task_selectors.coop_parts_in(task)
-        names = dict(task.coop_units.values_list("pk", "name"))
-        coop_parts = [(names[unit_id], done) for unit_id, done in filed.items()]
+        filed = {r.id for r in lists.get("filed", ())}
+        coop_parts = [(u.name, u.pk in filed) for u in task.coop_units.all()]
     supervised = task.status in SUPERVISED_STATUSES
     return TaskFollowup(
         task=task, light=light or rolled_light(task, today), reminders=reminders, extensions=extensions,
@@ -210,8 +293,7 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None, light: Li
         and perms.can_request_close(viewer, task),
         can_review=close_request is not None and perms.supervises_task(viewer, task),
         can_see_deliveries=perms.is_supervisor(viewer),
-        open_subtasks=(Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).count()
-                       if close_request and task.tree_path else 0),
+        open_subtasks=len(lists.get("open_subtasks", ())) if close_request else 0,
     )
 
 
@@ -231,22 +313,19 @@ class TaskTop:
     can_decide_deadline: bool
 
 
-def task_top(*, viewer, task: Task, commented: bool = True) -> TaskTop:
+def task_top(*, viewer, task: Task, commented: bool = True, lists: dict | None = None) -> TaskTop:
     """``task`` as ``task_get`` returned it for this viewer (checked again otherwise, as ``task_followup`` does).
-    ``commented`` False: the caller knows there is no 批示 (from the task's history), so none are read."""
-    if not task_selectors.in_scope_of(task, viewer) and not perms.tasks_visible_to(viewer).filter(
-            pk=task.pk).exists():
-        raise NotFound()
-    comments = list(LeaderComment.objects.filter(task_id=task.pk).select_related("author__profile")
-                    .order_by("-id")[:20]) if commented else []
-    returned = None
-    if task.status == TaskStatus.IN_PROGRESS and task.returns_count:  # only a returned close request counts
-        last_close = (ProgressReport.objects.filter(task_id=task.pk, request_close=True).order_by("-id")
-                      .only("pk", "status", "review_comment", "reviewed_at").first())
-        if last_close is not None and last_close.status == ReportStatus.RETURNED:
-            returned = last_close
-    watching = (fperms.can_watch_task(viewer, task)
-                and TaskWatch.objects.filter(user=viewer, task_id=task.pk, active=True).exists())
+    ``commented`` False: the caller knows there is no 批示 (from the task's history), so none are read.
+    ``lists``: the page's lists (``task_selectors.page_lists``) when the page has read them with
+    ``task_page_parts``, else read here."""
+    _check_scope(viewer, task)
+    if lists is None:
+        lists = task_selectors.page_lists(top_parts(viewer=viewer, task=task, commented=commented))
+    comments = [_comment_of(task, r) for r in lists.get("comments", ())]
+    returned = next((ProgressReport(id=r.id, task=task, request_close=True, status=r.code, review_comment=r.text,
+                                    reviewed_at=r.at)
+                     for r in lists.get("last_close", ()) if r.code == ReportStatus.RETURNED), None)
+    watching = bool(lists.get("watching"))
     return TaskTop(task=task, comments=comments, returned_close=returned, watching=watching,
                    can_comment=fperms.can_comment_on_task(viewer, task), can_watch=fperms.can_watch_task(viewer, task),
                    can_decide_deadline=fperms.can_decide_deadline_change(viewer, task))
@@ -331,30 +410,36 @@ def _path_key(task: Task) -> tuple[int, ...]:
 def task_tree(*, viewer, task: Task, today: dt.date | None = None) -> TaskTree | None:
     """The tree a task belongs to as its page shows it: the ancestors the viewer may see, then the task and its
     whole subtree with each node's light and progress, a node with sub-tasks rolled up from them by its
-    ``rollup_mode`` (``rollup_light``, bottom up). None for a task never split nor split from another. Reads by
-    the materialized path: one prefix query for the subtree, one for which of it the viewer may see, one for the
-    ancestors (no walk per level)."""
+    ``rollup_mode`` (``rollup_light``, bottom up). None for a task never split nor split from another. One
+    statement by the materialized path: the subtree (a prefix) and the ancestors (by id), each row with whether
+    the viewer may see it (no walk per level)."""
     if not task.tree_path:
         return None
     if (not task_selectors.in_scope_of(task, viewer) and not task_selectors.read_above_scope(task, viewer)
             and not perms.tasks_visible_to(viewer).filter(pk=task.pk).exists()):
         raise NotFound()
     today = today or timezone.localdate()
+    above = [int(part) for part in task.tree_path.strip("/").split("/")[:-1]]
+    # Unordered, sorted here by id (the model's order within a tree, which shares its meeting and number): an
+    # ORDER BY only costs compiling the SQL, and SQLite may walk the model's order instead of the paths' index.
+    # Only what the roll-up and the tree show (not the hundred columns of each task, lead unit and report).
+    rows = sorted(Task.objects.filter(Q(tree_path__startswith=task.tree_path) | Q(pk__in=above)).order_by()
+                  .select_related("lead_unit", "latest_report")
+                  .only(*ROLLUP_FIELDS, "title", "lead_unit__name", "latest_report__created_at")
+                  .annotate(in_scope=Exists(perms.tasks_visible_to(viewer).filter(pk=OuterRef("pk")))),
+                  key=lambda t: t.pk)
+    subtree = [t for t in rows if t.tree_path.startswith(task.tree_path)]
+    ancestors = sorted((t for t in rows if not t.tree_path.startswith(task.tree_path)), key=_path_key)
     # A withdrawn sub-task leaves the tree with everything below it; the task shown is always its top, withdrawn
     # or not.
-    subtree = list(Task.objects.filter(tree_path__startswith=task.tree_path)
-                   .select_related("lead_unit", "latest_report"))
     gone = [t.tree_path for t in subtree if t.status == TaskStatus.WITHDRAWN and t.pk != task.pk]
     subtree = [t for t in subtree if not any(t.tree_path.startswith(path) for path in gone)]
-    ids = [t.pk for t in subtree]
-    visible = set(perms.tasks_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    visible = {t.pk for t in subtree if t.in_scope}
     # every task above one the viewer may read is readable too (``perms.can_read_ancestor_task``): in the subtree
     # shown (a township's district part, under the city's task) as above it
     for t in subtree:
         if t.pk in visible:
             visible.update(int(part) for part in t.tree_path.strip("/").split("/"))
-    above = [int(part) for part in task.tree_path.strip("/").split("/")[:-1]]
-    ancestors = sorted(Task.objects.filter(pk__in=above).only("id", "title", "tree_path"), key=_path_key)
     base = task.tree_path.count("/")
     rolled = rollup_light(subtree, today)  # the one roll-up: lists, the lights API and the reminders use it too
     nodes = sorted((TreeNode(t, t.tree_path.count("/") - base, rolled[t.pk].light, rolled[t.pk].progress,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.core.exceptions import ImproperlyConfigured
 
 PARTS = frozenset(("rollup_lights", "light_of", "light_badge_of_values", "task_tree", "can_urge_task",
-                   "can_issue_notice", "meeting_choices"))
+                   "can_issue_notice", "meeting_choices", "task_page_parts"))
 _parts: dict[str, Callable] = {}
 
 
@@ -51,6 +51,12 @@ def light_badge_of_values(*values):
 def task_tree(*, viewer, task):
     """The tree a task belongs to as its page shows it, or None (``duban.followup.selectors``)."""
     return _part("task_tree")(viewer=viewer, task=task)
+
+
+def task_page_parts(*, viewer, task, history_kinds) -> dict:
+    """The follow-up lists of a task page, read with the page's own (``duban.tasks.selectors.page_lists``):
+    leaders' 批示, reminders, extension requests, the viewer's 重点关注 (``duban.followup.selectors``)."""
+    return _part("task_page_parts")(viewer=viewer, task=task, history_kinds=history_kinds)
 
 
 def can_urge_task(user, task) -> bool:

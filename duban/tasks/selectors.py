@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models import (CharField, DateField, DateTimeField, IntegerField, Prefetch, Q, QuerySet, TextField,
+                              Value)
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Unit
-from duban.core.rows import plain_rows
+from duban.core.rows import lists_in_one, plain_rows
+from duban.core.selectors import unit_may_have_been_renamed, unit_renames_after
 from duban.tasks import unit_tally
 from duban.tasks import permissions as perms
 from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, CloseEvidenceRule, ProgressReport, ReportFile,
@@ -174,10 +178,11 @@ def task_coop_unit_names(*, task_ids) -> dict[int, list[str]]:
 
 def task_get(*, viewer, task_id: int) -> Task:
     """One task, or ``NotFound`` whether it is missing or out of the viewer's scope."""
-    # ``task_list``'s joins without its order (one row by key: ordering it only costs compiling the SQL).
+    # ``task_list``'s joins without its order, nor the model's (one row by key: an ORDER BY only costs compiling
+    # the SQL, ~0.4 ms for the hundred columns of the task and what rides along).
     qs = _task_filtered(viewer=viewer, status=None, area_id=None, unit_id=None, meeting_id=None, kind=None,
                         overdue=None, include_withdrawn=True, today=None, in_list_order=False)
-    task = next(iter(_with_list_joins(qs, lead_unit_aliases=True).filter(pk=task_id)[:1]), None)
+    task = next(iter(_with_list_joins(qs, lead_unit_aliases=True).filter(pk=task_id).order_by()[:1]), None)
     if task is None:
         raise NotFound()
     task.read_in_scope_of = viewer  # see ``in_scope_of``
@@ -239,6 +244,71 @@ def task_history_values(*, task: Task) -> list[dict]:
 def task_report_values(*, viewer, task: Task) -> list[dict]:
     """``report_list(viewer=viewer, task_id=task.pk)`` as ``REPORT_FIELDS`` dicts, newest first."""
     return list(report_list(viewer=viewer, task_id=task.pk).values(*REPORT_FIELDS))
+
+
+# The task page's short lists (a report's files, the lead unit's name at 交办, and the follow-up app's: leaders'
+# 批示, extension requests, reminders) come in one statement (``page_lists``): a UNION ALL of the lists, each row
+# padded to these columns, of these types (what a list does not use is a typed NULL).
+PAGE_LIST_COLUMNS = {"id": IntegerField, "at": DateTimeField, "day": DateField, "day2": DateField,
+                     "code": CharField, "text": TextField, "text2": TextField, "text3": TextField,
+                     "n": IntegerField, "n2": IntegerField}
+PageRow = namedtuple("PageRow", PAGE_LIST_COLUMNS)
+# typed NULLs: PostgreSQL takes a bare NULL in a part as text, which no other part's column matches (made once:
+# a query copies an expression as it resolves it)
+_PAGE_LIST_NULLS = {name: Cast(Value(None), output_field=field()) for name, field in PAGE_LIST_COLUMNS.items()}
+
+
+def page_list_part(qs: QuerySet, **columns) -> tuple[QuerySet, tuple]:
+    """One list of ``page_lists``: ``qs`` in its order, with ``columns`` (names of ``PAGE_LIST_COLUMNS`` -> a field
+    or an expression of ``qs``); the other columns NULL. A list that must be short and cannot be sliced here (see
+    ``lists_in_one``) is filtered by a sliced subquery of its ids."""
+    return qs, tuple(columns.get(name) or null for name, null in _PAGE_LIST_NULLS.items())
+
+
+def newest_rows(qs: QuerySet, n: int) -> QuerySet:
+    """The ``n`` newest rows of ``qs`` (by id), newest first, as a part of ``page_lists`` takes a short list: by a
+    sliced subquery of their ids (see ``page_list_part``)."""
+    return qs.filter(pk__in=qs.order_by("-id").values("pk")[:n]).order_by("-id")
+
+
+def page_lists(parts: dict[str, tuple[QuerySet, tuple]]) -> dict[str, list[PageRow]]:
+    """The rows of each part (``page_list_part``) by its name, as ``PageRow``s, in one statement; no statement
+    for no parts."""
+    if not parts:
+        return {}
+    return {name: [PageRow(*row) for row in rows] for name, rows in lists_in_one(parts).items()}
+
+
+def task_page_parts(*, task: Task, report_ids, with_files: bool) -> dict[str, tuple[QuerySet, tuple]]:
+    """The tasks app's lists of a task page (``page_lists``): the files of its reports ``report_ids`` (already
+    read through the viewer's scope), when ``with_files``, and the lead unit's rename after 交办, when it may have
+    been renamed (``unit_name_at``). See ``files_of_rows`` and ``lead_name_then``."""
+    parts = {}
+    if with_files and report_ids:
+        parts["files"] = page_list_part(ReportFile.objects.filter(report_id__in=list(report_ids)).order_by("id"),
+                                        id="id", code="content_type", text="name", n="report_id")
+    if task.lead_unit_id and unit_may_have_been_renamed(task.lead_unit):
+        renames = unit_renames_after(unit_id=task.lead_unit_id, when=task.assigned_at or task.created_at)
+        parts["renamed"] = page_list_part(renames.filter(pk__in=renames.values("pk")[:1]), id="id",
+                                          text="old_name")
+    return parts
+
+
+def files_of_rows(rows: list[PageRow]) -> dict[int, list[ReportFile]]:
+    """``report_files_of`` from the rows of ``task_page_parts``'s files."""
+    out: dict[int, list[ReportFile]] = {}
+    for r in rows:
+        out.setdefault(r.n, []).append(ReportFile(id=r.id, content_type=r.code, name=r.text, report_id=r.n))
+    return out
+
+
+def lead_name_then(task: Task, lists: dict[str, list[PageRow]]) -> str:
+    """The lead unit's name when the task was given to it (``unit_name_at``), from ``page_lists`` of
+    ``task_page_parts``."""
+    if not task.lead_unit_id:
+        return ""
+    renamed = lists.get("renamed")
+    return renamed[0].text if renamed else task.lead_unit.name
 
 
 def report_list(*, viewer, task_id: int | None = None, status: str | None = None) -> QuerySet[ProgressReport]:

@@ -75,29 +75,31 @@ def light_badge_of_values(status, deadline, assigned_at, progress_percent, repor
 
 
 @register.inclusion_tag("followup/_task_followup.html", takes_context=True)
-def task_followup(context, task, today=None, rolled=None, history_kinds=None):
+def task_followup(context, task, today=None, rolled=None, history_kinds=None, lists=None):
     """The follow-up section of a task page for the signed-in viewer; ``rolled``: the task's node in its tree
     when it has sub-tasks, whose light (rolled up from them) the section shows; ``history_kinds``: the event types
-    of the task's history, when the page has read it (see the selector)."""
+    of the task's history, when the page has read it; ``lists``: the page's short lists, when it has read them
+    (see the selector)."""
     from duban.followup.selectors import task_followup as followup_get
 
     request = context.get("request")
     data = followup_get(viewer=request.user, task=task, today=today,
-                        light=rolled.light if rolled is not None else None, history_kinds=history_kinds)
+                        light=rolled.light if rolled is not None else None, history_kinds=history_kinds,
+                        lists=lists)
     shown = light_display(data.light.code) if data.light.code in LIGHTS else ("", "", "")
     return {"f": data, "light_code": shown[0], "light_label": shown[1], "badge_class": shown[2], "request": request,
             "csrf_token": context.get("csrf_token")}
 
 
 @register.inclusion_tag("followup/_task_top.html", takes_context=True)
-def task_top(context, task, commented=True):
+def task_top(context, task, commented=True, lists=None):
     """The top of a task page: leaders' 批示 (with a deadline the office is asked to confirm), a returned close
     request with its reason, and the 重点关注 mark. ``commented`` False (the page's history has no 批示) skips
-    reading the comments."""
+    reading the comments; ``lists``: the page's short lists, when it has read them (see the selector)."""
     from duban.followup.selectors import task_top as top_get
 
     request = context.get("request")
-    return {"top": top_get(viewer=request.user, task=task, commented=commented), "request": request,
+    return {"top": top_get(viewer=request.user, task=task, commented=commented, lists=lists), "request": request,
             "csrf_token": context.get("csrf_token")}
 
 

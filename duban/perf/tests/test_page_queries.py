@@ -44,10 +44,6 @@ ABOVE_TEN: dict[str, tuple[int, str]] = {
     r"^reports/circular\.(?P<fmt>docx|pdf)$": (11, _EXPORT),
     # a district's: its units, the tasks, their cooperating units, reminders and lights + session, person + audit
     "reports/ledger/export.xlsx": (11, _EXPORT),
-    # a task with everything on its page (cooperating units, reports with files, 批示, an extension request, a lead
-    # unit renamed since 交办): the session, the person, the viewer's units, the task, its cooperating units, the
-    # reports, the history, the files, the lead unit's name at 交办, the 批示 and the extension requests
-    "tasks/<int:task_id>/": (11, "the task page: each kind of record on it is its own read"),
 }
 
 LEVEL_ROLES = ("district_sup", "district_staff", "town_a_staff")

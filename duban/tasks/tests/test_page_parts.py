@@ -16,7 +16,8 @@ def test_every_part_of_the_task_pages_is_registered_by_the_app_that_owns_it():
     owners = {"rollup_lights": lights.rollup_lights, "light_of": followup_tags.light_of,
               "light_badge_of_values": followup_tags.light_badge_of_values, "task_tree": selectors.task_tree,
               "can_urge_task": permissions.can_urge_task, "can_issue_notice": permissions.can_issue_notice,
-              "meeting_choices": meeting_selectors.meeting_choices}
+              "meeting_choices": meeting_selectors.meeting_choices,
+              "task_page_parts": selectors.task_page_parts}
     assert set(owners) == page_parts.PARTS
     for name, function in owners.items():
         assert page_parts._part(name) is function, name
