@@ -171,7 +171,7 @@ def test_followup_section_checks_scope_unless_task_get_read_it_for_this_viewer(o
 
 
 def chain_head_reads(queries) -> int:
-    return sum('"core_auditchainhead"' in q["sql"] for q in queries)
+    return sum("core_auditchainhead" in q["sql"] for q in queries)
 
 
 def task_counts(queries) -> int:
