@@ -59,3 +59,20 @@ def test_demo_has_a_directive_split_to_the_districts_and_further():
                .values_list("pk", flat=True)) == {mine.pk}
     assert all(perms.supervises_task(district_office, t) for t in towns)
     assert mine.status == TaskStatus.IN_PROGRESS
+
+
+def test_the_demo_queues_no_message_it_has_nowhere_to_send():
+    """A demo has no mail server and no group robots: the follow-up loop, run over what loading it notified, records
+    no delivery (no 消息发送失败 in the tasks' 办理记录); its people read their notices on the 通知 page."""
+    from duban.core.audit import EventType
+    from duban.core.models import AuditEvent, Notification
+    from duban.followup.delivery import deliveries_send
+    from duban.followup.models import Delivery
+    from duban.followup.queueing import deliveries_enqueue
+
+    load_demo(today=dt.date(2026, 11, 25))
+    assert Notification.objects.exists()  # 交办 told the units: in-app notices are there
+    deliveries_enqueue()
+    deliveries_send()
+    assert not Delivery.objects.exists()
+    assert not AuditEvent.objects.filter(event_type__in=[EventType.DELIVERY_FAILED, EventType.DELIVERY_GAVE_UP]).exists()
