@@ -38,8 +38,11 @@
     chart.setOption({
       tooltip: { trigger: "item" },
       legend: { bottom: 0, type: "scroll" },
+      // labels kept inside the chart (a phone's narrow card cut them at its edges) and a label that would
+      // overlap another hidden (its slice still has the tooltip and the legend)
       series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: rows,
-                 label: { formatter: "{b}\n{c}" } }]
+                 label: { formatter: "{b}\n{c}", alignTo: "edge", edgeDistance: 4, minMargin: 4 },
+                 labelLine: { length: 8, length2: 0 }, labelLayout: { hideOverlap: true } }]
     });
     charts.push(chart);
   }

@@ -24,7 +24,9 @@
       tooltip: { trigger: "item" },
       legend: { bottom: 0, type: "scroll" },
       series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
-                 label: { formatter: "{b}\n{c}" },
+                 // as the dashboard's ring: labels inside the chart on a phone's narrow card, overlaps hidden
+                 label: { formatter: "{b}\n{c}", alignTo: "edge", edgeDistance: 4, minMargin: 4 },
+                 labelLine: { length: 8, length2: 0 }, labelLayout: { hideOverlap: true },
                  data: data.lights.map(function (l) {
                    // a colour with no task keeps its legend entry but draws no label on the ring
                    var none = l.value === 0;
