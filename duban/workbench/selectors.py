@@ -240,7 +240,7 @@ def _unit_sections(viewer, today: dt.date) -> list[_Wanted]:
                  .order_by("deadline", "id"), more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
         _section("to_report", "待报送", due, empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
         _section("coop", "待报送配合意见", coop_open, empty="没有待报送配合意见的事项"),
-        _section("due_soon", "即将到期", tasks.filter(status__in=SUPERVISED_STATUSES,
+        _section("due_soon", "逾期和即将到期", tasks.filter(status__in=SUPERVISED_STATUSES,
                                                     deadline__lte=today + dt.timedelta(days=UNIT_SOON_DAYS))
                  .order_by("deadline", "id"), more_url="/tasks/?overdue=1", empty="近期没有到期的事项"),
         _section("close_returned", "被退回的办结申请",
