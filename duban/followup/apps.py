@@ -23,9 +23,12 @@ class FollowupConfig(AppConfig):
         from duban.followup.lights import rollup_lights
         from duban.followup.permissions import can_issue_notice, can_urge_task
         from duban.followup.selectors import task_page_parts, task_tree
-        from duban.followup.templatetags.followup_tags import light_badge_of_values, light_of
+        from duban.followup.templatetags import followup_tags
         from duban.tasks.page_parts import register_page_parts
 
-        register_page_parts(rollup_lights=rollup_lights, light_of=light_of, light_badge_of_values=light_badge_of_values,
-                            task_tree=task_tree, can_urge_task=can_urge_task, can_issue_notice=can_issue_notice,
-                            task_page_parts=task_page_parts)
+        register_page_parts(rollup_lights=rollup_lights, light_of=followup_tags.light_of,
+                            light_badge=followup_tags.light_badge,
+                            light_badge_of_values=followup_tags.light_badge_of_values, task_tree=task_tree,
+                            task_top_html=followup_tags.task_top, task_followup_html=followup_tags.task_followup,
+                            task_tree_html=followup_tags.task_tree, can_urge_task=can_urge_task,
+                            can_issue_notice=can_issue_notice, task_page_parts=task_page_parts)

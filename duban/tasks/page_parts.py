@@ -1,8 +1,9 @@
 """What the apps above put on the task pages, handed over in their ``AppConfig.ready``: the lights of the list's
-rows and their badges, the tree of sub-tasks and the office's 催办 and 督办通知单 buttons (follow-up), the
-meeting filter's choices (meetings). The task list and the task page show them without the tasks app importing
-those apps, through a seam like ``duban.tasks.unit_tally.register_lights``, which hands over the light rule for
-the kept counts.
+rows and their badges, the tree of sub-tasks, the task page's follow-up sections and the office's 催办 and
+督办通知单 buttons (follow-up), the meeting filter's choices (meetings). The task list and the task page show them
+without the tasks app importing those apps, through a seam like ``duban.tasks.unit_tally.register_lights``, which
+hands over the light rule for the kept counts; the pages' templates show the rendered parts through the tasks app's
+own tags (``duban.tasks.templatetags.page_parts_tags``), loading no library of those apps.
 
 Each function here calls the one registered under its name, with the same arguments and result; a part nobody
 registered is a set-up error (``ImproperlyConfigured``), never a page quietly showing no light."""
@@ -13,8 +14,9 @@ from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 
-PARTS = frozenset(("rollup_lights", "light_of", "light_badge_of_values", "task_tree", "can_urge_task",
-                   "can_issue_notice", "meeting_choices", "task_page_parts"))
+PARTS = frozenset(("rollup_lights", "light_of", "light_badge", "light_badge_of_values", "task_tree", "task_top_html",
+                   "task_followup_html", "task_tree_html", "can_urge_task", "can_issue_notice", "meeting_choices",
+                   "task_page_parts"))
 _parts: dict[str, Callable] = {}
 
 
@@ -43,6 +45,11 @@ def light_of(light):
     return _part("light_of")(light)
 
 
+def light_badge(task, today=None):
+    """A task's light as its badge, nothing for a task without one (``duban.followup.templatetags.followup_tags``)."""
+    return _part("light_badge")(task, today)
+
+
 def light_badge_of_values(*values):
     """A task's light badge from its column values (``duban.followup.templatetags.followup_tags``)."""
     return _part("light_badge_of_values")(*values)
@@ -51,6 +58,25 @@ def light_badge_of_values(*values):
 def task_tree(*, viewer, task):
     """The tree a task belongs to as its page shows it, or None (``duban.followup.selectors``)."""
     return _part("task_tree")(viewer=viewer, task=task)
+
+
+def task_top_html(context, task, commented=True, lists=None) -> str:
+    """The top of a task page for the viewer of the template ``context``, as HTML: leaders' 批示, a returned close
+    request, 重点关注; ``commented`` False skips reading the 批示; ``lists``: the page's short lists
+    (``duban.followup.templatetags.followup_tags``)."""
+    return _part("task_top_html")(context, task, commented, lists)
+
+
+def task_followup_html(context, task, today=None, rolled=None, history_kinds=None, lists=None) -> str:
+    """The follow-up section of a task page for the viewer of the template ``context``, as HTML: its light
+    (``rolled``: the task's node in its tree when it has sub-tasks), reminders, 督办通知单, extension requests, a
+    close request and the viewer's buttons (``duban.followup.templatetags.followup_tags``)."""
+    return _part("task_followup_html")(context, task, today, rolled, history_kinds, lists)
+
+
+def task_tree_html(context, tree) -> str:
+    """The tree of sub-tasks that ``task_tree`` read, as HTML (``duban.followup.templatetags.followup_tags``)."""
+    return _part("task_tree_html")(context, tree)
 
 
 def task_page_parts(*, viewer, task, history_kinds) -> dict:

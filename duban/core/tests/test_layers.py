@@ -94,3 +94,100 @@ def test_the_architecture_lays_the_apps_out_in_their_order():
     listed = [name for name in re.findall(r"^duban/(\w+)/", layout.split("## Rules", 1)[0], re.M)
               if name in LAYERS]
     assert listed == list(LAYERS)
+
+
+# --- Templates ------------------------------------------------------------------------------------------------
+# A page imports what its template loads, includes and extends: an app's template that loads a higher app's
+# template library, or includes or extends a template from a higher app's templates directory, makes the lower app's
+# pages import the higher app, whatever its Python does. Whose a template is goes by the file Django's loader finds
+# for its name (the project's directory first, then the apps' in INSTALLED_APPS order), a library by the app whose
+# templatetags/ defines it (Django's own, such as ``static``, belong to no app and are free to all).
+# The project's templates, duban/templates/ (base.html, _pagination.html, the error pages, registration/), are the
+# project's as urls.py is, not an app's: every app may extend or include them. Being the frame of every app's pages,
+# they in turn load no app's library and include or extend no app's template, or every page would. Templates kept
+# there under an app's name (duban/templates/core/: the core app's pages) are that app's and checked as its.
+PROJECT = "the project"
+TEMPLATE_USE = re.compile(r"{%\s*(load|include|extends)\s+(.*?)\s*%}", re.S)
+TEMPLATE_COMMENT = re.compile(r"{#.*?#}|{%\s*comment\b.*?%}.*?{%\s*endcomment\s*%}", re.S)
+
+
+def template_owner(path: pathlib.Path) -> str:
+    """The app a template file belongs to, or ``PROJECT``."""
+    parts = path.resolve().relative_to(ROOT.resolve()).parts
+    if parts[0] == "templates":
+        return parts[1] if len(parts) > 2 and parts[1] in LAYERS else PROJECT
+    assert parts[0] in LAYERS and parts[1] == "templates", path
+    return parts[0]
+
+
+def template_files() -> list[tuple[str, pathlib.Path]]:
+    """(owner, path) of every template in the project's and the apps' templates directories."""
+    paths = sorted(ROOT.glob("templates/**/*.html")) + sorted(ROOT.glob("*/templates/**/*.html"))
+    return [(template_owner(path), path) for path in paths]
+
+
+def library_owners() -> dict[str, str]:
+    """Each template library of an app (``{% load name %}``) and that app."""
+    return {path.stem: path.parent.parent.name for path in ROOT.glob("*/templatetags/*.py")
+            if path.stem != "__init__"}
+
+
+def owner_of_template(name: str) -> str:
+    """Whose the template Django's loader finds for ``name`` is."""
+    from django.template.loader import get_template
+
+    return template_owner(pathlib.Path(get_template(name).origin.name))
+
+
+def may_use(user: str, used: str) -> bool:
+    """Whether a template of ``user`` may load or include what belongs to ``used`` (an app or ``PROJECT``)."""
+    if used == PROJECT or used == user:
+        return True
+    return user != PROJECT and LAYERS.index(used) < LAYERS.index(user)
+
+
+def upward_template_uses(owner: str, source: str, name: str, libraries: dict[str, str], where=owner_of_template
+                         ) -> list[str]:
+    """What ``source`` (the template ``name`` of ``owner``) loads, includes or extends above ``owner``; a template
+    named by a variable, which cannot be checked, is listed too."""
+    found = []
+    for tag, args in TEMPLATE_USE.findall(TEMPLATE_COMMENT.sub("", source)):
+        if tag == "load":
+            words = args.split()
+            for library in words[-1:] if "from" in words else words:
+                if library in libraries and not may_use(owner, libraries[library]):
+                    found.append(f"{name} loads {library} ({libraries[library]})")
+            continue
+        quoted = re.match(r"""(["'])(.+?)\1""", args)
+        verb = "extends" if tag == "extends" else "includes"
+        if quoted is None:
+            found.append(f"{name} {verb} a template named by a variable ({args})")
+        elif not may_use(owner, where(quoted.group(2))):
+            found.append(f"{name} {verb} {quoted.group(2)} ({where(quoted.group(2))})")
+    return found
+
+
+def test_no_template_loads_includes_or_extends_what_is_above_its_app():
+    libraries = library_owners()
+    found = []
+    for owner, path in template_files():
+        found += upward_template_uses(owner, path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)),
+                                      libraries)
+    assert found == []
+
+
+def test_the_template_check_sees_libraries_includes_and_extends_and_knows_the_projects():
+    libraries = library_owners()
+    assert libraries["followup_tags"] == "followup" and libraries["palette_tags"] == "tasks"
+    assert owner_of_template("base.html") == PROJECT and owner_of_template("core/account.html") == "core"
+    source = ('{% extends "workbench/home.html" %}{% load static palette_tags %}{% load light_of from followup_tags %}'
+              '{# {% load followup_tags %} #}{% include "followup/_task_tree.html" with tree=tree %}'
+              "{% include '_pagination.html' %}{% include name %}")
+    assert upward_template_uses("tasks", source, "t.html", libraries) == [
+        "t.html extends workbench/home.html (workbench)", "t.html loads followup_tags (followup)",
+        "t.html includes followup/_task_tree.html (followup)", "t.html includes a template named by a variable (name)"]
+    assert upward_template_uses("workbench", source, "t.html", libraries) == [
+        "t.html includes a template named by a variable (name)"]
+    assert upward_template_uses(PROJECT, '{% load static %}{% include "_pagination.html" %}{% load palette_tags %}'
+                                '{% include "core/account.html" %}', "base.html", libraries) == [
+        "base.html loads palette_tags (tasks)", "base.html includes core/account.html (core)"]

@@ -4,7 +4,9 @@
 (and its ``latest_report``, which ``duban.tasks.selectors.task_list`` joins), so a list costs no extra query.
 ``{% task_followup task %}`` on the task page: light, reminders sent, 督办通知单, extension requests, completion
 request with evidence, and the buttons the viewer may use. ``{% task_top task %}`` above it: leaders' 批示, a
-returned close request, 重点关注.
+returned close request, 重点关注. The tasks app's pages show these through a library of their own
+(``duban.tasks.templatetags.page_parts_tags``), whose tags call the functions here as ``duban.followup.apps``
+registers them (``duban.tasks.page_parts``).
 """
 
 import html
@@ -74,8 +76,20 @@ def light_badge_of_values(status, deadline, assigned_at, progress_percent, repor
                                          report_every, reported_at, rolled_progress), today))
 
 
-@register.inclusion_tag("followup/_task_followup.html", takes_context=True)
-def task_followup(context, task, today=None, rolled=None, history_kinds=None, lists=None):
+def _included(context, template_name: str, values: dict) -> str:
+    """``values`` rendered by ``template_name`` as Django renders an inclusion tag's: in a context of their own
+    (not the page's variables) with the page's csrf token. The sections of the task page below render themselves
+    through this rather than as inclusion tags, so that they are plain functions the task pages' own tags call as
+    well (``duban.tasks.page_parts``): one renderer each, whichever library shows it."""
+    new_context = context.new(values)
+    csrf_token = context.get("csrf_token")
+    if csrf_token is not None:
+        new_context["csrf_token"] = csrf_token
+    return context.template.engine.get_template(template_name).render(new_context)
+
+
+@register.simple_tag(takes_context=True)
+def task_followup(context, task, today=None, rolled=None, history_kinds=None, lists=None) -> str:
     """The follow-up section of a task page for the signed-in viewer; ``rolled``: the task's node in its tree
     when it has sub-tasks, whose light (rolled up from them) the section shows; ``history_kinds``: the event types
     of the task's history, when the page has read it; ``lists``: the page's short lists, when it has read them
@@ -87,20 +101,20 @@ def task_followup(context, task, today=None, rolled=None, history_kinds=None, li
                         light=rolled.light if rolled is not None else None, history_kinds=history_kinds,
                         lists=lists)
     shown = light_display(data.light.code) if data.light.code in LIGHTS else ("", "", "")
-    return {"f": data, "light_code": shown[0], "light_label": shown[1], "badge_class": shown[2], "request": request,
-            "csrf_token": context.get("csrf_token")}
+    return _included(context, "followup/_task_followup.html", {
+        "f": data, "light_code": shown[0], "light_label": shown[1], "badge_class": shown[2], "request": request})
 
 
-@register.inclusion_tag("followup/_task_top.html", takes_context=True)
-def task_top(context, task, commented=True, lists=None):
+@register.simple_tag(takes_context=True)
+def task_top(context, task, commented=True, lists=None) -> str:
     """The top of a task page: leaders' 批示 (with a deadline the office is asked to confirm), a returned close
     request with its reason, and the 重点关注 mark. ``commented`` False (the page's history has no 批示) skips
     reading the comments; ``lists``: the page's short lists, when it has read them (see the selector)."""
     from duban.followup.selectors import task_top as top_get
 
     request = context.get("request")
-    return {"top": top_get(viewer=request.user, task=task, commented=commented, lists=lists), "request": request,
-            "csrf_token": context.get("csrf_token")}
+    return _included(context, "followup/_task_top.html", {
+        "top": top_get(viewer=request.user, task=task, commented=commented, lists=lists), "request": request})
 
 
 @register.simple_tag
@@ -109,11 +123,11 @@ def light_of(light):
     return _badge(light)
 
 
-@register.inclusion_tag("followup/_task_tree.html")
-def task_tree(tree):
+@register.simple_tag(takes_context=True)
+def task_tree(context, tree) -> str:
     """The tree of sub-tasks on a task page (分解下达), as ``duban.followup.selectors.task_tree`` read it for the
     viewer: the levels above the viewer may see, the task and its subtree with each node's light and progress,
     rolled up from below."""
     rows = [(node, *light_display(node.light.code)) if node.light.code in LIGHTS else (node, "", "", "")
             for node in tree.nodes]
-    return {"tree": tree, "rows": rows, "top": rows[0]}
+    return _included(context, "followup/_task_tree.html", {"tree": tree, "rows": rows, "top": rows[0]})

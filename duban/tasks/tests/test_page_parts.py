@@ -14,7 +14,10 @@ pytestmark = pytest.mark.nodb
 
 def test_every_part_of_the_task_pages_is_registered_by_the_app_that_owns_it():
     owners = {"rollup_lights": lights.rollup_lights, "light_of": followup_tags.light_of,
+              "light_badge": followup_tags.light_badge,
               "light_badge_of_values": followup_tags.light_badge_of_values, "task_tree": selectors.task_tree,
+              "task_top_html": followup_tags.task_top, "task_followup_html": followup_tags.task_followup,
+              "task_tree_html": followup_tags.task_tree,
               "can_urge_task": permissions.can_urge_task, "can_issue_notice": permissions.can_issue_notice,
               "meeting_choices": meeting_selectors.meeting_choices,
               "task_page_parts": selectors.task_page_parts}
@@ -25,5 +28,5 @@ def test_every_part_of_the_task_pages_is_registered_by_the_app_that_owns_it():
 
 def test_a_part_the_pages_do_not_know_is_refused():
     with pytest.raises(ImproperlyConfigured):
-        page_parts.register_page_parts(light_badge=lambda *values: "")
-    assert "light_badge" not in page_parts._parts
+        page_parts.register_page_parts(task_badge=lambda *values: "")
+    assert "task_badge" not in page_parts._parts
