@@ -80,12 +80,13 @@ def _included(context, template_name: str, values: dict) -> str:
     """``values`` rendered by ``template_name`` as Django renders an inclusion tag's: in a context of their own
     (not the page's variables) with the page's csrf token. The sections of the task page below render themselves
     through this rather than as inclusion tags, so that they are plain functions the task pages' own tags call as
-    well (``duban.tasks.page_parts``): one renderer each, whichever library shows it."""
-    new_context = context.new(values)
+    well (``duban.tasks.page_parts``): one renderer each, whichever library shows it. Django's documented
+    template API only: the default engine's template rendered with a ``Context`` of the page's escaping."""
     csrf_token = context.get("csrf_token")
     if csrf_token is not None:
-        new_context["csrf_token"] = csrf_token
-    return context.template.engine.get_template(template_name).render(new_context)
+        values = {**values, "csrf_token": csrf_token}
+    own = template.Context(values, autoescape=context.autoescape)
+    return template.Engine.get_default().get_template(template_name).render(own)
 
 
 @register.simple_tag(takes_context=True)
