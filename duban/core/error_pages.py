@@ -102,8 +102,9 @@ def csrf_failure(request, reason: str = ""):
 
 
 class DatabaseErrorMiddleware:
-    """A view's number beyond the database's range → 400, an unavailable database → 503 (page or JSON); and any
-    other error answer under /api/v1 that is not JSON (a method not allowed, say) becomes the envelope."""
+    """A view's number beyond the database's range → 400, an unavailable database → 503 (page or JSON); any
+    other error answer under /api/v1 that is not JSON (a method not allowed, say) becomes the envelope, and a page's
+    method not allowed (a form's address opened in the browser) our page instead of an empty body."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -115,6 +116,12 @@ class DatabaseErrorMiddleware:
             status = response.status_code
             zh, en = _STATUS_TEXT.get(status, ("请求无法处理", "the request cannot be processed"))
             return error_envelope(status, _PAGES.get(status, (0, "http_error"))[1], zh, en)
+        if response.status_code == 405 and not response.content:
+            # a form's address opened in the browser (a bookmark, a link copied from the address bar): Django's
+            # answer has no body, which the browser shows as its own error; ours says what the address is for
+            page = _answer(request, (405, "method_not_allowed", "不能直接打开此地址", "method not allowed"), "405.html")
+            page["Allow"] = response.get("Allow", "")
+            return page
         return response
 
     def process_exception(self, request, exc):

@@ -124,3 +124,18 @@ def test_error_pages_are_chinese(client, org):
     assert response.status_code == 404 and "页面不存在" in response.content.decode()
     response = client.get("/meetings/import/")
     assert response.status_code == 403 and "无权访问" in response.content.decode()
+
+
+def test_a_forms_address_opened_in_the_browser_says_what_it_is_for(client, org):
+    """A page's address that only takes a form (new person, logout) opened by GET: 405 with Django's Allow header
+    and our page saying what the address is for, not an empty body the browser shows as its own error; the API's
+    stays its JSON envelope."""
+    login(client, org.supervisor)
+    for path in ("/accounts/logout/", "/manage/people/new/"):
+        response = client.get(path)
+        body = response.content.decode()
+        assert response.status_code == 405, path
+        assert "POST" in response["Allow"] and "GET" not in response["Allow"], path
+        assert "不能直接打开此地址" in body and "返回首页" in body, path
+    api = client.delete("/api/v1/tasks")
+    assert api.status_code == 405 and api.json()["code"] and api["Content-Type"].startswith("application/json")
