@@ -57,8 +57,22 @@
       series: series
     };
     if (horizontal) {
-      option.xAxis = value;
+      option.xAxis = Object.assign(value, { nameLocation: "middle", nameGap: 24 });  // under the axis, clear of the slider
+      option.grid.bottom = 28;
       option.yAxis = Object.assign(category, { inverse: true });
+      // as many rows at once as the chart's height keeps readable (15 on a desk, 11 on a phone)
+      var shown = Math.max(8, Math.floor((chart.getHeight() - 100) / 16));
+      if (names.length > shown) {
+        // a city has dozens of units, a province hundreds: some at a time, readable, the rest by the slider
+        // (or the wheel) and in the table under the chart
+        option.grid.right = 36;
+        option.dataZoom = [
+          { type: "slider", yAxisIndex: 0, right: 4, width: 16, startValue: 0, endValue: shown - 1,
+            showDetail: false, brushSelect: false },
+          { type: "inside", yAxisIndex: 0, startValue: 0, endValue: shown - 1, zoomOnMouseWheel: false,
+            moveOnMouseWheel: true, moveOnMouseMove: false }
+        ];
+      }
     } else {
       option.xAxis = category;
       option.yAxis = [value, rate];
