@@ -74,9 +74,16 @@ def unit_recipients(unit_id: int | None, *, first=(Role.UNIT_ADMIN, Role.UNIT_ST
     """Who hears about a unit's task, so that no notice reaches nobody: the unit's people of the ``first`` roles;
     when it has none of those, all its people; when the unit has nobody (or no unit is set), the supervision
     office. Empty only when the office has nobody either (the caller records that as undelivered)."""
+    return unit_recipients_standing_in(unit_id, first=first)[0]
+
+
+def unit_recipients_standing_in(unit_id: int | None, *, first=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> tuple[list, bool]:
+    """``unit_recipients``, and whether the supervision office stands in for a unit that has nobody to tell."""
     people = list(unit_people(unit_id).select_related("profile"))
     preferred = [user for user in people if user.profile.role in first]
-    return preferred or people or list(supervisors())
+    if preferred or people:
+        return preferred or people, False
+    return list(supervisors()), True
 
 
 def task_lock_in_txn(task_id: int) -> Task:
@@ -588,10 +595,17 @@ def task_units_people(task: Task):
 def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "") -> list:
     """Tell the lead unit and every cooperating unit about the task (交办, 改派), joining the caller's
     transaction; a cooperating unit's notice says it cooperates. Returns the notification rows."""
-    lead = list(unit_recipients(task.lead_unit_id))  # never nobody: staff, else anyone there, else the office
+    # never nobody: staff, else anyone there, else the office, which is told that it stands in and for whom
+    lead, standing_in = unit_recipients_standing_in(task.lead_unit_id)
     lead_ids = {u.pk for u in lead}
     coop = [u for u in task_units_people(task) if u.pk not in lead_ids]
-    rows = notify(recipients=lead, kind=kind, task=task, title=title, body=body, payload={"role": "lead"})
+    if standing_in:
+        unit = task.lead_unit.name if task.lead_unit_id else "牵头单位"
+        rows = notify(recipients=lead, kind=kind, task=task, title=f"（代收）{title}",
+                      body=f"{unit}尚无可接收通知的人员，由督查室代收：请另行告知该单位，或为其开通账号。{body}",
+                      payload={"role": "stand_in"})
+    else:
+        rows = notify(recipients=lead, kind=kind, task=task, title=title, body=body, payload={"role": "lead"})
     rows += notify(recipients=coop, kind=kind, task=task, title=f"（配合）{title}",
                    body=f"牵头单位：{task.lead_unit.name if task.lead_unit_id else '未定'}。{body}",
                    payload={"role": "coop"})

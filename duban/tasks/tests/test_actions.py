@@ -52,6 +52,28 @@ def test_assign_notifies_lead_and_cooperating_units(org):
     assert not told["lead_staff"].title.startswith("（配合）")
 
 
+def test_a_unit_with_nobody_to_tell_has_its_notice_taken_by_the_office_which_is_told_so(org):
+    """A notice never reaches nobody: for a lead unit without people the office (督查室) receives it, and the
+    notice says that it stands in and for which unit, so the clerk passes it on or opens an account; a unit with
+    people is told itself, with nothing said of standing in."""
+    from duban.core.actions import unit_create
+
+    empty = unit_create(actor=org.system, name="市信访局")
+    task = org.draft_task(lead_unit_id=empty.pk, coop_unit_ids=[org.health.pk])
+    actions.task_assign(actor=org.supervisor, task_id=task.pk)
+    told = {n.recipient.username: n for n in Notification.objects.filter(task=task).select_related("recipient")}
+    assert set(told) == {"supervisor", "coop_staff"}
+    assert told["supervisor"].title.startswith("（代收）") and "新交办事项" in told["supervisor"].title
+    assert "市信访局" in told["supervisor"].body and "代收" in told["supervisor"].body
+    assert told["coop_staff"].title.startswith("（配合）") and "代收" not in told["coop_staff"].title
+
+    staffed = org.draft_task()
+    actions.task_assign(actor=org.supervisor, task_id=staffed.pk)
+    titles = list(Notification.objects.filter(task=staffed).values_list("title", flat=True))
+    assert titles and not any("代收" in t for t in titles)
+    assert not Notification.objects.filter(task=staffed, recipient=org.supervisor).exists()
+
+
 def test_assign_needs_lead_unit(org):
     task = org.draft_task(lead_unit_id=None, coop_unit_ids=[])
     with pytest.raises(InvalidInput):
