@@ -124,6 +124,8 @@ def test_error_pages_are_chinese(client, org):
     assert response.status_code == 404 and "页面不存在" in response.content.decode()
     response = client.get("/meetings/import/")
     assert response.status_code == 403 and "无权访问" in response.content.decode()
+    # the generic refusal said once, not again in brackets after the page's own sentence
+    assert "（无权执行此操作）" not in response.content.decode()
 
 
 def test_a_forms_address_opened_in_the_browser_says_what_it_is_for(client, org):
