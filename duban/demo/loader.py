@@ -19,6 +19,7 @@ from duban import extraction
 from duban.core.actions import unit_create_in_txn, user_create_in_txn
 from duban.core.audit import system_actor
 from duban.core.models import Area, Role, Unit
+from duban.demo.sources import load_sources, source_count
 from duban.tasks.workdays import add_workdays
 from duban.meetings.actions import extract_upload, meeting_confirm, meeting_import
 from duban.meetings.models import Meeting
@@ -54,11 +55,12 @@ class DemoSummary:
     users: int = 0
     meeting_id: int | None = None
     tasks: int = 0
+    sources: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
     def describe(self) -> str:
         return f"{self.units} 个单位 units, {self.users} 个用户 users, 会议 meeting #{self.meeting_id}, " \
-               f"{self.tasks} 项督办事项 tasks"
+               f"{self.tasks} 项督办事项 tasks, {self.sources} 件其他来源 records of other sources"
 
 
 def demo_communique() -> str:
@@ -168,6 +170,7 @@ def _split_across_levels(meeting: Meeting, today: dt.date) -> None:
 
 
 def load_demo(*, today: dt.date | None = None) -> DemoSummary:
+    today = today or timezone.localdate()
     actor = system_actor()
     ensure_areas()
     ensure_units_and_users(actor)
@@ -179,12 +182,14 @@ def load_demo(*, today: dt.date | None = None) -> DemoSummary:
     if meeting is None:
         meeting = meeting_import(actor=office, extracted=extracted, source_text=decoded,
                                  source_name="江州市委常委会会议（演示）.txt")
-        _complete_drafts(office, meeting, today or timezone.localdate())
+        _complete_drafts(office, meeting, today)
         meeting_confirm(actor=office, meeting_id=meeting.pk)
         _work_on_some_tasks(meeting)
-        _split_across_levels(meeting, today or timezone.localdate())
+        _split_across_levels(meeting, today)
+    load_sources(today=today)
     summary = DemoSummary(units=Unit.objects.count(), users=User.objects.filter(profile__isnull=False).count(),
-                          meeting_id=meeting.pk, tasks=Task.objects.filter(meeting=meeting).count())
+                          meeting_id=meeting.pk, tasks=Task.objects.filter(meeting=meeting).count(),
+                          sources=source_count())
     for username, role, unit_name, _ in DEMO_USERS:
         summary.logins.append((username, Role(role).label, unit_name or ""))
     return summary

@@ -64,13 +64,20 @@ def current_actuals(project: LivelihoodProject) -> list[LivelihoodActual]:
     return [latest[m] for m in sorted(latest)]
 
 
+def livelihood_reached_by_month(project: LivelihoodProject) -> list[tuple[LivelihoodActual, Decimal]]:
+    """Each month's current figure with what the project had reached by that month: the month's figure for a level
+    target (a rate), the sum of the months so far for a count target."""
+    reached, months = Decimal("0"), []
+    for row in current_actuals(project):
+        reached = row.value if project.is_level else reached + row.value
+        months.append((row, reached))
+    return months
+
+
 def livelihood_cumulative(project: LivelihoodProject) -> Decimal:
-    """What the project has reached: the latest month's figure for a level target (a rate), the sum of the months
-    for a count target."""
-    rows = current_actuals(project)
-    if project.is_level:
-        return rows[-1].value if rows else Decimal("0")
-    return sum((row.value for row in rows), Decimal("0"))
+    """What the project has reached (``livelihood_reached_by_month`` at its latest month)."""
+    months = livelihood_reached_by_month(project)
+    return months[-1][1] if months else Decimal("0")
 
 
 def livelihood_progress(project: LivelihoodProject) -> float:

@@ -205,11 +205,8 @@ def livelihood_detail(request, project_id: int):
     today = _today(request)
     project = selectors.livelihood_get(viewer=request.user, project_id=project_id)
     row = selectors.livelihood_row(project, today)
-    cumulative, chart = 0, []
-    for actual in row.months:
-        cumulative += float(actual.value)
-        chart.append({"month": actual.month.strftime("%Y-%m"), "value": float(actual.value),
-                      "cumulative": cumulative})
+    chart = [{"month": actual.month.strftime("%Y-%m"), "value": float(actual.value), "cumulative": float(reached)}
+             for actual, reached in selectors.livelihood_reached_by_month(project)]
     return render(request, "sources/livelihood_detail.html", {
         "row": row, "project": project, "today": today,
         "history": selectors.livelihood_history(viewer=request.user, project_id=project_id),

@@ -208,3 +208,19 @@ def test_source_lists_are_paged_not_cut(client, org):
     for url in ("/api/v1/instructions", "/api/v1/cases", "/api/v1/livelihood", "/api/v1/meetings"):
         body = client.get(url).json()
         assert set(body) == {"items", "count"}, url
+
+
+@pytest.mark.parametrize("measure_unit, reached", [("%", [60.0, 80.0, 95.0]), ("个", [60.0, 140.0, 235.0])])
+def test_livelihood_chart_shows_what_was_reached_by_each_month(client, org, measure_unit, reached):
+    """The chart's 累计完成 line is what the project had reached by each month: for a rate (a level) that month's
+    figure, 60, 80, 95 of a 95% target, not a sum running to 235%; for a count the months added up."""
+    project = actions.livelihood_create(actor=org.supervisor, title="项目", indicator="指标", target=95,
+                                        measure_unit=measure_unit, lead_unit_id=org.safety.pk,
+                                        period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31))
+    for month, value in ((1, 60), (2, 80), (3, 95)):
+        actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, month, 1),
+                                         value=value)
+    login(client, org.supervisor)
+    chart = client.get(f"/sources/livelihood/{project.pk}/").context["chart"]
+    assert [m["cumulative"] for m in chart["months"]] == reached
+    assert [m["value"] for m in chart["months"]] == [60.0, 80.0, 95.0]
