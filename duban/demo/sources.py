@@ -49,6 +49,13 @@ def _accept(user, task_id: int) -> None:
     task_actions.task_accept(actor=user, task_id=task_id)
 
 
+def _close(unit_user, office, task_id: int, *, text: str, evidence: str, comment: str) -> None:
+    """办结 as the workflow has it: the unit asks to close with its evidence, the office accepts."""
+    report = task_actions.report_submit(actor=unit_user, task_id=task_id, progress_percent=100, request_close=True,
+                                        text=text, evidence_text=evidence)
+    task_actions.report_accept(actor=office, report_id=report.pk, comment=comment)
+
+
 # --- 领导批示 --------------------------------------------------------------------------------------------------
 
 INSTRUCTIONS = (
@@ -119,11 +126,8 @@ def _cases(users: dict, today: dt.date) -> None:
         source_actions.case_record_rectification(
             actor=office, case_id=case.pk, version=case.version, disclose=True,
             rectification="养殖场已停止外排，新建沉淀池和粪污资源化利用设施，沟渠完成清淤；县生态环境分局立案查处。")
-        report = task_actions.report_submit(
-            actor=staff, task_id=case.task_id, progress_percent=100, request_close=True,
-            text="整改完成，经复核沟渠水质明显好转，已向投诉人反馈。",
-            evidence_text="现场复核记录、清淤前后对比照片、立案决定书已归档。")
-        task_actions.report_accept(actor=office, report_id=report.pk, comment="整改到位，同意办结并公开。")
+        _close(staff, office, case.task_id, text="整改完成，经复核沟渠水质明显好转，已向投诉人反馈。",
+               evidence="现场复核记录、清淤前后对比照片、立案决定书已归档。", comment="整改到位，同意办结并公开。")
 
 
 # --- 民生实事 --------------------------------------------------------------------------------------------------
@@ -160,11 +164,9 @@ def _livelihood(users: dict, today: dt.date) -> None:
         for month, value in zip(_months(start, today), item["values"]):
             source_actions.livelihood_record_actual(actor=by, project_id=project.pk, month=month, value=value)
         if item.get("close"):
-            report = task_actions.report_submit(
-                actor=by, task_id=project.task_id, progress_percent=100, request_close=True,
-                text="12个老旧小区改造全部完工，管网、屋面、电梯加装和适老化改造通过联合验收。",
-                evidence_text="联合验收意见及各小区完工照片已归档。")
-            task_actions.report_accept(actor=office, report_id=report.pk, comment="目标完成，同意办结。")
+            _close(by, office, project.task_id,
+                   text="12个老旧小区改造全部完工，管网、屋面、电梯加装和适老化改造通过联合验收。",
+                   evidence="联合验收意见及各小区完工照片已归档。", comment="目标完成，同意办结。")
 
 
 # --- 隐患台账 --------------------------------------------------------------------------------------------------
