@@ -256,6 +256,9 @@ def task_detail(request, task_id: int):
     can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
                   and perms.can_report_on_task(user, task))
     can_review = perms.supervises_task(user, task)
+    # a cooperating unit's person on a task its lead unit has not signed for yet: nothing to do, and told why
+    waiting_for_lead = (task.status == TaskStatus.ASSIGNED and not can_accept and not can_review
+                        and perms.is_coop_member(user, task))
     # A unit renamed since the task was made (机构更名) shows the name the task was given to as well.
     lead_name_then = selectors.lead_name_then(task, lists)
     office = _office_actions(user, task)
@@ -265,7 +268,7 @@ def task_detail(request, task_id: int):
         "office": office,
         "task": task, "reports": reports, "history": history, "today": selectors.today_local(),
         "lead_name_then": lead_name_then if task.lead_unit_id and lead_name_then != task.lead_unit.name else "",
-        "can_accept": can_accept, "can_decline": can_accept,
+        "can_accept": can_accept, "can_decline": can_accept, "waiting_for_lead": waiting_for_lead,
         "can_report": can_report, "can_request_close": can_report and perms.can_request_close(user, task),
         "can_review": can_review,
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),

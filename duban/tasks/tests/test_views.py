@@ -98,6 +98,24 @@ def test_coop_unit_and_leader_see_no_sign_button(client, org):
     assert client.post(f"/tasks/{task.pk}/accept/").status_code == 403
 
 
+def test_a_cooperating_unit_is_told_it_reports_once_the_lead_unit_has_signed(client, org):
+    """A cooperating unit opening a task its lead unit has not signed for has nothing to do yet: the page says so
+    and names the lead unit, instead of showing nothing; once the lead unit signs, the unit's report form is there
+    and the note is gone. The lead unit (who signs) and the office (who supervises) get no such note."""
+    task = org.task_in("assigned")
+    login(client, org.coop_staff)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'id="coop-waiting"' in page and "市应急管理局" in page and 'id="report-form"' not in page
+    for user in (org.lead_staff, org.supervisor, org.other_staff):
+        login(client, user)
+        assert 'id="coop-waiting"' not in client.get(f"/tasks/{task.pk}/").content.decode()
+    login(client, org.lead_staff)
+    client.post(f"/tasks/{task.pk}/accept/")
+    login(client, org.coop_staff)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'id="coop-waiting"' not in page and 'id="report-form"' in page
+
+
 def test_decline_needs_a_reason_and_tells_the_office(client, org):
     task = org.task_in("assigned")
     login(client, org.lead_staff)
