@@ -317,7 +317,8 @@ def report_list(*, viewer, task_id: int | None = None, status: str | None = None
         qs = qs.filter(task_id=task_id)
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("unit", "author", "author__profile", "reviewed_by", "task").order_by("-id")
+    return qs.select_related("unit", "author", "author__profile", "reviewed_by", "task",
+                             "task__issuing_unit").order_by("-id")
 
 
 def close_evidence_required_for(kind: str) -> bool:

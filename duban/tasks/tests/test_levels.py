@@ -141,6 +141,24 @@ def test_each_level_supervises_what_it_issued(lv, django_capture_on_commit_callb
     assert perms.supervises_task(lv.org.supervisor, part) and not perms.supervises_task(lv.district_sup, part)
 
 
+def test_the_review_queue_says_who_reviews_what_its_reader_may_not(lv, client):
+    """The city office's 待审核进展 lists a township's report it may read but not review (the district's 督查室
+    issued that part): no buttons, and the row names the office that reviews it; the district's 督查室 gets the
+    buttons on the same row."""
+    from duban.conftest import login
+
+    city, part, part2, town_a, town_b = lv.world()
+    actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
+    report = actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="已排查", progress_percent=40)
+    login(client, lv.org.supervisor)
+    page = client.get("/tasks/reports/pending/").content.decode()
+    assert f'id="report-{report.pk}"' in page and f"/tasks/reports/{report.pk}/accept/" not in page
+    assert "由临川区人民政府督查室审核" in page  # the queue's one report
+    login(client, lv.district_sup)
+    page = client.get("/tasks/reports/pending/").content.decode()
+    assert f"/tasks/reports/{report.pk}/accept/" in page and "由临川区人民政府督查室审核" not in page
+
+
 def test_a_parent_is_not_signed_off_while_a_subtask_is_open_unless_overridden(lv):
     city, part, part2, town_a, town_b = lv.world()
     report = lv.ask_to_close(lv.district_staff, part)
