@@ -25,9 +25,10 @@ def lists_in_one(parts: dict[str, tuple[QuerySet, tuple]]) -> dict[str, list[tup
     order. A UNION ALL of the parts, each row with its list's name and its place in its list (``ROW_NUMBER`` over
     the part's order). The parts' columns must agree in number and type (pad with a typed
     ``Value(None, output_field=...)``); a part cannot be sliced (SQLite allows no LIMIT inside a compound
-    statement): filter it by a sliced subquery of its ids instead."""
+    statement): filter it by a sliced subquery of its ids instead. (The row number's alias is one no model's field
+    has: an annotation may not take a field's name, and a hazard has a ``place``.)"""
     queries = [qs.values_list(Value(name), *columns).annotate(
-        place=Window(RowNumber(), order_by=list(qs.query.order_by or qs.model._meta.ordering))).order_by()
+        list_row_number=Window(RowNumber(), order_by=list(qs.query.order_by or qs.model._meta.ordering))).order_by()
         for name, (qs, columns) in parts.items()]
     lists: dict[str, list[tuple]] = {name: [] for name in parts}
     first, *rest = queries

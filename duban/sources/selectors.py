@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Min, Prefetch, QuerySet
+from django.urls import reverse
 
 from duban.core.errors import NotFound
 from duban.followup.lights import Light, lights_for
@@ -15,7 +16,8 @@ from duban.sources import permissions as perms
 from duban.sources.models import (Attachment, Hazard, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase)
 from duban.tasks import permissions as task_perms
-from duban.tasks.models import Task
+from duban.tasks.models import Task, TaskKind
+from duban.tasks.selectors import page_list_part
 
 TASK_RELATED = ("task", "task__lead_unit", "task__latest_report")
 
@@ -232,3 +234,39 @@ def phrase_timeline(*, viewer, phrase_id: int) -> tuple[Phrase, list[PhraseTimel
     timeline.sort(key=lambda e: (e.meeting.date is None, e.meeting.date or dt.date.min, e.meeting.pk))
     return phrase, timeline
 
+
+
+# --- the task page's 来源 (``duban.tasks.page_parts``) -----------------------------------------------------------
+
+def task_source_parts(*, task: Task) -> dict:
+    """The list of a task page that finds the record ``task`` came from, one row: its id and what names it (a
+    leader instruction's date, a case's number, a project's or a hazard's title). Nothing for other kinds."""
+    if task.kind == TaskKind.INSTRUCTION:
+        part = page_list_part(InstructionTask.objects.filter(task_id=task.pk), id="instruction_id",
+                              day="instruction__date", text="instruction__leader")
+    elif task.kind == TaskKind.INSPECTION:
+        part = page_list_part(InspectionCase.objects.filter(task_id=task.pk), id="id", text="case_number")
+    elif task.kind == TaskKind.LIVELIHOOD:
+        part = page_list_part(LivelihoodProject.objects.filter(task_id=task.pk), id="id")
+    elif task.kind == TaskKind.HAZARD:
+        part = page_list_part(Hazard.objects.filter(task_id=task.pk), id="id", text="place")
+    else:
+        return {}
+    return {"source": part}
+
+
+def task_source_link(*, task: Task, lists: dict) -> tuple[str, str] | None:
+    """(label, address) of the record ``task`` came from, from the row ``task_source_parts`` read; the record is
+    visible to whoever sees its task (the sources' scope is their tasks')."""
+    rows = lists.get("source") or ()
+    if not rows:
+        return None
+    row = rows[0]
+    if task.kind == TaskKind.INSTRUCTION:
+        return (f"{row.text}批示 {row.day:%Y-%m-%d}" if row.day else f"{row.text}批示",
+                reverse("sources:instruction_detail", args=[row.id]))
+    if task.kind == TaskKind.INSPECTION:
+        return f"督察交办件 {row.text}", reverse("sources:case_detail", args=[row.id])
+    if task.kind == TaskKind.LIVELIHOOD:
+        return "民生实事项目", reverse("sources:livelihood_detail", args=[row.id])
+    return f"隐患台账：{row.text}", reverse("sources:hazard_detail", args=[row.id])

@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 PARTS = frozenset(("rollup_lights", "light_of", "light_badge", "light_badge_of_values", "task_tree", "task_top_html",
                    "task_followup_html", "task_tree_html", "can_urge_task", "can_issue_notice", "meeting_choices",
-                   "task_page_parts"))
+                   "task_page_parts", "source_parts", "source_link"))
 _parts: dict[str, Callable] = {}
 
 
@@ -98,3 +98,16 @@ def can_issue_notice(user, task) -> bool:
 def meeting_choices(*, viewer):
     """The meetings of the list's filter (``duban.meetings.selectors``)."""
     return _part("meeting_choices")(viewer=viewer)
+
+
+def source_parts(*, task) -> dict:
+    """The list of a task page that finds the record a task of another source came from (a leader's instruction,
+    an inspection case, a livelihood project, a hazard), read with the page's own (``page_lists``); nothing for a
+    meeting's task (``duban.sources.selectors``)."""
+    return _part("source_parts")(task=task)
+
+
+def source_link(*, task, lists) -> tuple[str, str] | None:
+    """(label, address) of the record ``task`` came from, from the page's ``lists``; None when it has none
+    (``duban.sources.selectors``)."""
+    return _part("source_link")(task=task, lists=lists)

@@ -241,12 +241,13 @@ def task_detail(request, task_id: int):
     # were reminders or extension requests: a task without them reads no list of them. The lists there are (the
     # reports' files, the lead unit's name at 交办, the follow-up's) come in one statement.
     kinds = {e["event_type"] for e in events if e["event_type"] not in FILE_EVENTS or (e["extra"] or {}).get("files")}
-    from duban.tasks.page_parts import task_page_parts, task_tree  # the follow-up app's (``page_parts``)
+    # the follow-up app's and the sources' (``page_parts``)
+    from duban.tasks.page_parts import source_link, source_parts, task_page_parts, task_tree
 
     lists = selectors.page_lists({
         **selectors.task_page_parts(task=task, report_ids=[r["pk"] for r in reports],
                                     with_files=bool(kinds & FILE_EVENTS)),
-        **task_page_parts(viewer=user, task=task, history_kinds=kinds)})
+        **task_page_parts(viewer=user, task=task, history_kinds=kinds), **source_parts(task=task)})
     files = selectors.files_of_rows(lists.get("files", ()))
     for r in reports:
         r["status_label"] = choice_label(ReportStatus, r["status"])
@@ -269,6 +270,7 @@ def task_detail(request, task_id: int):
         "task": task, "reports": reports, "history": history, "today": selectors.today_local(),
         "lead_name_then": lead_name_then if task.lead_unit_id and lead_name_then != task.lead_unit.name else "",
         "can_accept": can_accept, "can_decline": can_accept, "waiting_for_lead": waiting_for_lead,
+        "source": source_link(task=task, lists=lists),
         "can_report": can_report, "can_request_close": can_report and perms.can_request_close(user, task),
         "can_review": can_review,
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),

@@ -224,3 +224,28 @@ def test_livelihood_chart_shows_what_was_reached_by_each_month(client, org, meas
     chart = client.get(f"/sources/livelihood/{project.pk}/").context["chart"]
     assert [m["cumulative"] for m in chart["months"]] == reached
     assert [m["value"] for m in chart["months"]] == [60.0, 80.0, 95.0]
+
+
+@pytest.mark.parametrize("role", ["supervisor", "leader", "lead_staff"])
+def test_a_source_tasks_page_links_the_record_it_came_from(client, org, records, role):
+    """The 来源 of a task made from a leader's instruction, an inspection case, a livelihood project or a hazard
+    names that record and links its page, which the task's reader may open (a record is seen by whoever sees its
+    task); the page reads it with its other lists and stays within ten statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.sources.models import InstructionTask
+
+    tasks = {"instruction": InstructionTask.objects.get(instruction=records["instruction"]).task_id,
+             "case": records["case"].task_id, "project": records["project"].task_id,
+             "hazard": records["hazard"].task_id}
+    login(client, org.roles()[role])
+    for kind, url in zip(("instruction", "case", "project", "hazard"), detail_urls(records)):
+        page = client.get(f"/tasks/{tasks[kind]}/").content.decode()
+        assert f'id="task-source">' in page and f'href="{url}" id="task-source"' in page, kind
+        assert client.get(url).status_code == 200, (kind, url)
+    with CaptureQueriesContext(connection) as statements:
+        page = client.get(f"/tasks/{tasks['case']}/").content.decode()
+    assert "督察交办件 HB-1" in page and len(statements) <= 10, [q["sql"][:80] for q in statements]
+    page = client.get(f"/tasks/{tasks['instruction']}/").content.decode()
+    assert "张市长批示 2024-05-06" in page

@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from duban.followup import lights, permissions, selectors
 from duban.followup.templatetags import followup_tags
 from duban.meetings import selectors as meeting_selectors
+from duban.sources import selectors as source_selectors
 from duban.tasks import page_parts
 
 pytestmark = pytest.mark.nodb
@@ -20,7 +21,8 @@ def test_every_part_of_the_task_pages_is_registered_by_the_app_that_owns_it():
               "task_tree_html": followup_tags.task_tree,
               "can_urge_task": permissions.can_urge_task, "can_issue_notice": permissions.can_issue_notice,
               "meeting_choices": meeting_selectors.meeting_choices,
-              "task_page_parts": selectors.task_page_parts}
+              "task_page_parts": selectors.task_page_parts,
+              "source_parts": source_selectors.task_source_parts, "source_link": source_selectors.task_source_link}
     assert set(owners) == page_parts.PARTS
     for name, function in owners.items():
         assert page_parts._part(name) is function, name
