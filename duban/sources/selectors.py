@@ -4,6 +4,7 @@ viewer's scoped queryset (``duban.sources.permissions``, built on ``duban.tasks.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -235,38 +236,45 @@ def phrase_timeline(*, viewer, phrase_id: int) -> tuple[Phrase, list[PhraseTimel
     return phrase, timeline
 
 
-
 # --- the task page's 来源 (``duban.tasks.page_parts``) -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class _SourceRecord:
+    """Where the record of a kind of task is found (``model`` by its ``task``, ``columns`` of ``page_list_part``),
+    its page, and its label from the row read."""
+
+    model: type
+    columns: dict
+    page: str
+    label: Callable
+
+
+_SOURCE_RECORDS = {
+    TaskKind.INSTRUCTION: _SourceRecord(
+        InstructionTask, {"id": "instruction_id", "day": "instruction__date", "text": "instruction__leader"},
+        "sources:instruction_detail", lambda row: f"{row.text}批示 {row.day:%Y-%m-%d}" if row.day else f"{row.text}批示"),
+    TaskKind.INSPECTION: _SourceRecord(InspectionCase, {"id": "id", "text": "case_number"}, "sources:case_detail",
+                                       lambda row: f"督察交办件 {row.text}"),
+    TaskKind.LIVELIHOOD: _SourceRecord(LivelihoodProject, {"id": "id"}, "sources:livelihood_detail",
+                                       lambda row: "民生实事项目"),
+    TaskKind.HAZARD: _SourceRecord(Hazard, {"id": "id", "text": "place"}, "sources:hazard_detail",
+                                   lambda row: f"隐患台账：{row.text}"),
+}
+
 
 def task_source_parts(*, task: Task) -> dict:
     """The list of a task page that finds the record ``task`` came from, one row: its id and what names it (a
-    leader instruction's date, a case's number, a project's or a hazard's title). Nothing for other kinds."""
-    if task.kind == TaskKind.INSTRUCTION:
-        part = page_list_part(InstructionTask.objects.filter(task_id=task.pk), id="instruction_id",
-                              day="instruction__date", text="instruction__leader")
-    elif task.kind == TaskKind.INSPECTION:
-        part = page_list_part(InspectionCase.objects.filter(task_id=task.pk), id="id", text="case_number")
-    elif task.kind == TaskKind.LIVELIHOOD:
-        part = page_list_part(LivelihoodProject.objects.filter(task_id=task.pk), id="id")
-    elif task.kind == TaskKind.HAZARD:
-        part = page_list_part(Hazard.objects.filter(task_id=task.pk), id="id", text="place")
-    else:
+    leader instruction's leader and date, a case's number, a hazard's place). Nothing for other kinds."""
+    record = _SOURCE_RECORDS.get(task.kind)
+    if record is None:
         return {}
-    return {"source": part}
+    return {"source": page_list_part(record.model.objects.filter(task_id=task.pk), **record.columns)}
 
 
 def task_source_link(*, task: Task, lists: dict) -> tuple[str, str] | None:
     """(label, address) of the record ``task`` came from, from the row ``task_source_parts`` read; the record is
     visible to whoever sees its task (the sources' scope is their tasks')."""
-    rows = lists.get("source") or ()
-    if not rows:
+    record, rows = _SOURCE_RECORDS.get(task.kind), lists.get("source")
+    if record is None or not rows:
         return None
-    row = rows[0]
-    if task.kind == TaskKind.INSTRUCTION:
-        return (f"{row.text}批示 {row.day:%Y-%m-%d}" if row.day else f"{row.text}批示",
-                reverse("sources:instruction_detail", args=[row.id]))
-    if task.kind == TaskKind.INSPECTION:
-        return f"督察交办件 {row.text}", reverse("sources:case_detail", args=[row.id])
-    if task.kind == TaskKind.LIVELIHOOD:
-        return "民生实事项目", reverse("sources:livelihood_detail", args=[row.id])
-    return f"隐患台账：{row.text}", reverse("sources:hazard_detail", args=[row.id])
+    return record.label(rows[0]), reverse(record.page, args=[rows[0].id])
