@@ -194,8 +194,7 @@ def followup_parts(*, viewer, task: Task, history_kinds: frozenset | set | None 
                                                           status=ReportStatus.SUBMITTED), 1)
         parts["close_request"] = page_list_part(asked, id="id", n="progress_percent", text="text",
                                                 text2="evidence_text")
-        parts["close_files"] = page_list_part(ReportFile.objects.filter(report__in=asked).order_by("id"), id="id",
-                                              code="content_type", text="name", n="report_id")
+        parts["close_files"] = task_selectors.report_files_part(ReportFile.objects.filter(report__in=asked))
         coop = [u.pk for u in task.coop_units.all()]  # prefetched with the task by ``task_get``
         parts["filed"] = page_list_part(
             task_selectors.parts_filed_by(coop).filter(task_id=task.pk).order_by("unit_id"), id="unit_id")
@@ -276,8 +275,7 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None, light: Li
     close_request = next((ProgressReport(id=r.id, task=task, request_close=True, status=ReportStatus.SUBMITTED,
                                          progress_percent=r.n, text=r.text, evidence_text=r.text2)
                           for r in lists.get("close_request", ())), None)
-    close_files = [ReportFile(id=r.id, content_type=r.code, name=r.text, report_id=r.n)
-                   for r in lists.get("close_files", ())]
+    close_files = [task_selectors.file_of_row(r) for r in lists.get("close_files", ())]
     coop_parts = []
     if close_request:
         filed = {r.id for r in lists.get("filed", ())}

@@ -285,8 +285,7 @@ def task_page_parts(*, task: Task, report_ids, with_files: bool) -> dict[str, tu
     been renamed (``unit_name_at``). See ``files_of_rows`` and ``lead_name_then``."""
     parts = {}
     if with_files and report_ids:
-        parts["files"] = page_list_part(ReportFile.objects.filter(report_id__in=list(report_ids)).order_by("id"),
-                                        id="id", code="content_type", text="name", n="report_id")
+        parts["files"] = report_files_part(ReportFile.objects.filter(report_id__in=list(report_ids)))
     if task.lead_unit_id and unit_may_have_been_renamed(task.lead_unit):
         renames = unit_renames_after(unit_id=task.lead_unit_id, when=task.assigned_at or task.created_at)
         parts["renamed"] = page_list_part(renames.filter(pk__in=renames.values("pk")[:1]), id="id",
@@ -294,11 +293,21 @@ def task_page_parts(*, task: Task, report_ids, with_files: bool) -> dict[str, tu
     return parts
 
 
+def report_files_part(files: QuerySet[ReportFile]) -> tuple[QuerySet, tuple]:
+    """Reports' files as a list of ``page_lists``, by id; ``file_of_row`` reads each row back."""
+    return page_list_part(files.order_by("id"), id="id", code="content_type", text="name", n="report_id")
+
+
+def file_of_row(row: PageRow) -> ReportFile:
+    """A file of a ``report_files_part`` list (what a page shows of it: name, type, report)."""
+    return ReportFile(id=row.id, content_type=row.code, name=row.text, report_id=row.n)
+
+
 def files_of_rows(rows: list[PageRow]) -> dict[int, list[ReportFile]]:
     """``report_files_of`` from the rows of ``task_page_parts``'s files."""
     out: dict[int, list[ReportFile]] = {}
     for r in rows:
-        out.setdefault(r.n, []).append(ReportFile(id=r.id, content_type=r.code, name=r.text, report_id=r.n))
+        out.setdefault(r.n, []).append(file_of_row(r))
     return out
 
 
