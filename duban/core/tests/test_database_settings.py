@@ -72,3 +72,42 @@ def test_the_test_database_on_sqlite_is_a_file_each_live_server_thread_opens():
     with connection.cursor() as cursor:  # a throwaway file: not synced at each commit
         cursor.execute("PRAGMA synchronous")
         assert cursor.fetchone()[0] == 0
+
+
+def test_postgresql_statements_are_prepared_unless_told_otherwise(monkeypatch):
+    """By default a statement run again on a PostgreSQL connection is prepared (server-side binding, psycopg's
+    threshold 1); ``off`` keeps Django's default of values inside the statement text (PgBouncer before 1.21);
+    anything else is refused at start-up."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    url = "postgres://duban@127.0.0.1:5432/duban"
+    monkeypatch.delenv("DUBAN_DB_PREPARE_THRESHOLD", raising=False)
+    options = duban_settings._database_from_url(url)["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 1)
+    monkeypatch.setenv("DUBAN_DB_PREPARE_THRESHOLD", "0")
+    assert duban_settings._database_from_url(url)["OPTIONS"]["prepare_threshold"] == 0
+    monkeypatch.setenv("DUBAN_DB_PREPARE_THRESHOLD", " OFF ")
+    options = duban_settings._database_from_url(url)["OPTIONS"]
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+    for wrong in ("-1", "yes", "1.5"):
+        monkeypatch.setenv("DUBAN_DB_PREPARE_THRESHOLD", wrong)
+        with pytest.raises(ImproperlyConfigured):
+            duban_settings._database_from_url(url)
+    assert "prepare_threshold" not in duban_settings._database_from_url("sqlite:////tmp/x.sqlite3")["OPTIONS"]
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_a_statement_run_again_on_a_postgresql_connection_is_prepared_there():
+    """What the server holds: after the same read with two different values, PostgreSQL lists it among the
+    connection's prepared statements, its values as parameters ($1), not in the text."""
+    from duban.core.models import Unit
+
+    if connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        pytest.fail("the suite's PostgreSQL connection is not set to prepare statements (DUBAN_DB_PREPARE_THRESHOLD)")
+    for pk in (987654321, 987654322):
+        list(Unit.objects.filter(pk=pk).values_list("name", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ['%"core_unit"%'])
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("$1" in s and "987654321" not in s for s in prepared), prepared
