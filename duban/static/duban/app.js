@@ -48,6 +48,35 @@
     });
   }
 
+  // 分解下达: 再加一行 copies the last row, blank, numbered next (the server reads lead_0, lead_1, ... up to the first
+  // missing one), up to the button's data-split-add rows. Without script the form keeps its rows and the button
+  // stays hidden.
+  document.querySelectorAll("[data-split-add]").forEach(function (b) { b.hidden = false; });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-split-add]") : null;
+    if (!button) { return; }
+    var rows = button.form.querySelectorAll(".split-row");
+    var limit = parseInt(button.getAttribute("data-split-add"), 10) || 0;
+    if (!rows.length || rows.length >= limit) { return; }
+    var n = rows.length, last = rows[n - 1], row = last.cloneNode(true);
+    row.querySelectorAll("select, input").forEach(function (field) {
+      field.name = field.name.replace(/_\d+$/, "_" + n);
+      if (field.id) { field.id = field.id.replace(/-\d+$/, "-" + n); }
+      var label = field.getAttribute("aria-label");
+      if (label) { field.setAttribute("aria-label", label.replace(/第\d+个/, "第" + (n + 1) + "个")); }
+      if (field.tagName === "SELECT") {
+        Array.prototype.forEach.call(field.options, function (o) { o.selected = false; });
+        if (!field.multiple) { field.selectedIndex = 0; }
+      } else {
+        field.value = "";
+      }
+    });
+    last.parentNode.insertBefore(row, last.nextSibling);
+    button.disabled = n + 1 >= limit;
+    var first = row.querySelector("select");
+    if (first) { first.focus(); }
+  });
+
   // Split page: picking a suggested point fills the number box.
   document.addEventListener("change", function (event) {
     var el = event.target;

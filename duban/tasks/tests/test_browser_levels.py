@@ -57,6 +57,16 @@ def test_a_directive_split_across_levels_rolls_up_in_the_browser(live_server, tr
         page = signed_in_page(browser, base, "district_sup", errors)
         page.goto(f"{base}/tasks/{part.pk}/")
         expect(page.locator("#split-lead-0 option", has_text="东乡区人民政府")).to_have_count(0)
+        # 再加一行 gives a third blank row numbered next; a row left blank is not a sub-task
+        page.click("#split-panel summary")
+        page.select_option("#split-lead-1", label="临川区温泉镇人民政府")
+        page.click("#split-add")
+        expect(page.locator("#split-form .split-row")).to_have_count(3)
+        expect(page.locator("#split-lead-2")).to_have_attribute("name", "lead_2")
+        expect(page.locator("#split-lead-2")).to_have_attribute("aria-label", "第3个子任务的牵头单位")
+        expect(page.locator("#split-lead-2")).to_have_value("")
+        expect(page.locator("#split-lead-2")).to_be_focused()
+        page.click("#split-panel summary")  # closed again: _split opens it
         _split(page, ["临川区上顿渡镇人民政府", "临川区温泉镇人民政府"])
         expect(page.locator("#task-tree .tree-node")).to_have_count(2)
         page.screenshot(path=str(SCREENSHOTS / "levels-district-split.png"), full_page=True)

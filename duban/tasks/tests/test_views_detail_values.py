@@ -134,7 +134,7 @@ def select_body(page: str, select_id: str) -> str:
 
 
 def test_unit_drop_downs_are_what_the_template_loops_made(client, org):
-    """Every unit drop-down of the office's task page (改派: lead and cooperating units marked; 分解下达: six rows of
+    """Every unit drop-down of the office's task page (改派: lead and cooperating units marked; 分解下达: its rows of
     two) offers the same options as the former template loops, one unit name with markup in it escaped."""
     Unit.objects.filter(pk=org.other.pk).update(name="其他<单位>&局")
     task = org.task_in("in_progress", coop_unit_ids=[org.other.pk])
