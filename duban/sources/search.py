@@ -292,8 +292,16 @@ def _tail_index(table: str, column: str) -> str:
     return f"sources_tail_{table}_{column}"
 
 
-# PostgreSQL: the kinds (by FTS table name) whose every searched column has a bigram index (migration 0004).
-BIGRAM_KINDS = {"sources_fts_report"}
+# PostgreSQL: the kinds (by FTS table name) with a bigram index of their searched columns (migrations 0004 and
+# 0005), as (the SQL expression indexed, written as the index has it; how many of a word's rows are read from the
+# index before the word counts as common and the newest rows are walked instead). Each row read costs ~3.5 µs: the
+# reports read up to BIGRAM_COUNT_CAP (a walk of 5 million reports for 2,000 of a word's 10,000 reads most of
+# them); the tasks up to SEARCH_CANDIDATES, a page of candidates (at a million tasks a common word such as 燃气 then
+# costs its lookup 10 ms and the walk of the newest tasks finds its page; a word no task holds costs 1 ms instead
+# of a walk of every task, 350 ms).
+BIGRAM_COUNT_CAP = 10_000
+BIGRAM_KINDS = {"sources_fts_report": ("text", BIGRAM_COUNT_CAP),
+                "sources_fts_task": ("title || ' ' || text", SEARCH_CANDIDATES)}
 
 
 def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, tuple]:
@@ -333,37 +341,42 @@ def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, 
             for fts, (rows, per_word) in found.items()}
 
 
+def _bigram_sql(kinds: list[Kind], words: list[str]) -> tuple[str, list]:
+    """The statement of ``_bigram_rows``: (kind, word, id) of each kind's rows holding a spelling of a word."""
+    parts, params = [], []
+    for kind in kinds:
+        table = SEARCH_TABLES[kind.fts][0]
+        expression, cap = BIGRAM_KINDS[kind.fts]
+        for word in words:
+            for spelling in spellings(word):
+                parts.append(f"(SELECT %s, %s, id FROM {table} "
+                             f"WHERE duban_bigrams({expression}) @> ARRAY[%s]::text[] LIMIT %s)")
+                params += [kind.fts, word, spelling, cap + 1]
+    return " UNION ALL ".join(parts), params
+
+
 def _bigram_rows(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
     """PostgreSQL: ``_short_word_lookups`` from the bigram indexes themselves, in one query: the ids of the rows
-    holding each word (in any of its spellings), read up to one past ``BIGRAM_COUNT_CAP`` for each spelling and
-    column (a rare word costs a lookup of a few index entries; a common one, ~20 ms at 500k reports, stops there
+    holding each word (in any of its spellings), read up to one past the kind's cap for each spelling
+    (a rare word costs a lookup of a few index entries; a common one, ~20 ms at 500k reports, stops there
     and is walked). Exact where it matters, unlike ANALYZE's statistics, which keep only the commonest pairs of
     characters and leave the rest to a guess; and the ids themselves, because the planner, left to estimate the
     lookup, guesses thousands of rows and walks the whole table newest first for a word that no row holds
     (2.4 s at 5M reports)."""
-    parts, params = [], []
-    for kind in kinds:
-        table = SEARCH_TABLES[kind.fts][0]
-        for column in kind.columns:
-            for word in words:
-                for spelling in spellings(word):
-                    parts.append(f"(SELECT %s, %s, id FROM {table} "
-                                 f"WHERE duban_bigrams({column}) @> ARRAY[%s]::text[] LIMIT %s)")
-                    params += [kind.fts, word, spelling, BIGRAM_COUNT_CAP + 1]
-    if not parts:
+    sql, params = _bigram_sql(kinds, words)
+    if not sql:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, params)
         rows_found = cursor.fetchall()
     found: dict[str, dict] = {kind.fts: {word: set() for word in words} for kind in kinds}
     for fts, word, pk in rows_found:
-        found[fts][word].add(pk)  # one set for the word's columns and spellings: a row counts once
+        found[fts][word].add(pk)  # one set for the word's spellings: a row counts once
     # more than the cap in any one part means more than the cap in all
     return {fts: (0, [(len(ids), word, frozenset(ids)) for word, ids in per_word.items()])
             for fts, per_word in found.items()}
 
 
-BIGRAM_COUNT_CAP = 10_000
 
 
 def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | list[int] | None:
@@ -386,7 +399,7 @@ def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | list[in
     if connection.vendor == "postgresql":
         # The bigram index (migration 0004) holds every two characters of each column: exact for such a word.
         # Up to the cap its rows were read already (``_bigram_rows``): they are the candidates.
-        if estimate > BIGRAM_COUNT_CAP:
+        if estimate > BIGRAM_KINDS[kind.fts][1]:
             return None
         return sorted(keys, reverse=True)
     trigrams = keys
