@@ -11,6 +11,9 @@ interleaved round by round so a shared machine's drift touches them alike):
 - the base template with nothing in it (``base.html``, the navigation, the context processors);
 - named pages (``--pages``: paths).
 
+Each line gives the median thread CPU time and the median wall time (which adds the database server's work when it
+is another process, as PostgreSQL is).
+
     DATABASE_URL=... .venv/bin/python bench/page_floor.py --each --pages /notifications/
 """
 
@@ -80,26 +83,30 @@ def main(argv=None) -> int:
 
     statuses: list[str] = []
 
-    def timed(wsgi, url: str) -> float:
-        spent = []
+    def timed(wsgi, url: str) -> tuple[float, float]:
+        spent, waited = [], []
         for i in range(args.requests + 5):
             environ = factory.get(url, HTTP_COOKIE=cookie).environ
             statuses.clear()
-            t0 = time.thread_time()
+            t0, w0 = time.thread_time(), time.perf_counter()
             b"".join(wsgi(environ, lambda status, headers, exc_info=None: statuses.append(status)))
             if i >= 5:
                 spent.append(time.thread_time() - t0)
+                waited.append(time.perf_counter() - w0)
             if not statuses[0].startswith("200"):
                 raise RuntimeError(f"{url}: {statuses[0]}")
-        return statistics.median(spent) * 1000
+        return statistics.median(spent) * 1000, statistics.median(waited) * 1000
 
-    rounds: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+    rounds: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in cases}
     for _ in range(args.rounds):
         for name, wsgi, url in cases:
             rounds[name].append(timed(wsgi, url))
     for name, _, url in cases:
-        runs = " / ".join(f"{x:.2f}" for x in rounds[name])
-        print(f"{name:<42} {url:<22} CPU {statistics.median(rounds[name]):6.2f} ms  (rounds {runs})", flush=True)
+        cpu, wall = ([r[k] for r in rounds[name]] for k in (0, 1))
+        runs = " / ".join(f"{x:.2f}" for x in cpu)
+        # the wall clock adds what the database server spends (PostgreSQL: another process) and the waits for it
+        print(f"{name:<42} {url:<22} CPU {statistics.median(cpu):6.2f} ms  (rounds {runs})  "
+              f"wall {statistics.median(wall):6.2f} ms", flush=True)
     return 0
 
 
