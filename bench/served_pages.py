@@ -6,6 +6,10 @@ shared machine's drift touches them alike). On a database served read-only (``be
 the session is stored without the sign-in's writes, as ``bench/peer/redmine_bench.py`` does.
 
     DATABASE_URL=... .venv/bin/python bench/served_pages.py --only 'task detail|notifications'
+
+``--pause`` waits before each request: the machine goes idle in between, as it does for a person's clicks, and
+each of the request's hand-offs (client, the server's threads, the database's process, a round trip a statement)
+then wakes a processor.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default="", help="regex: the pages (names of bench/pages_bench.py) to time")
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds to wait before each request (a client "
+                        "that asks now and then, or one that interleaves another server's slower requests)")
     args = parser.parse_args(argv)
 
     django_setup()
@@ -49,6 +55,7 @@ def main(argv=None) -> int:
         times: dict[str, list[float]] = {name: [] for name, _ in urls}
         for i in range(args.requests + 5):  # the first five warm both workers
             for name, url in urls:
+                time.sleep(args.pause)
                 t0 = time.perf_counter()
                 conn.request("GET", url, headers=headers)
                 response = conn.getresponse()
