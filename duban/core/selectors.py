@@ -141,11 +141,17 @@ def unit_renames_after(*, unit_id: int, when) -> QuerySet:
             .annotate(old_name=KeyTextTransform("name", KeyTransform("old", "extra"))).order_by("id"))
 
 
+def name_then(later_old_names, current: str) -> str:
+    """The rule of a unit's name at a moment: the old name of the first rename after it (``later_old_names`` in
+    ``unit_renames_after``'s order: rows of it, or names already read with a page), else the current name."""
+    return next(iter(later_old_names), None) or current
+
+
 def unit_name_at(*, unit: Unit, when) -> str:
     """The name ``unit`` had at ``when``: its current name unless a later rename (UNIT_RENAMED) says otherwise."""
     if not unit_may_have_been_renamed(unit):
         return unit.name
-    return unit_renames_after(unit_id=unit.pk, when=when).values_list("old_name", flat=True).first() or unit.name
+    return name_then(unit_renames_after(unit_id=unit.pk, when=when).values_list("old_name", flat=True)[:1], unit.name)
 
 
 # --- bulk import of people and units (the preview; duban.core.actions applies it) ----------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 from duban.core.errors import NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Unit
 from duban.core.rows import lists_in_one, plain_rows
-from duban.core.selectors import unit_may_have_been_renamed, unit_renames_after
+from duban.core.selectors import name_then, unit_may_have_been_renamed, unit_renames_after
 from duban.tasks import unit_tally
 from duban.tasks import permissions as perms
 from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, CloseEvidenceRule, ProgressReport, ReportFile,
@@ -316,8 +316,7 @@ def lead_name_then(task: Task, lists: dict[str, list[PageRow]]) -> str:
     ``task_page_parts``."""
     if not task.lead_unit_id:
         return ""
-    renamed = lists.get("renamed")
-    return renamed[0].text if renamed else task.lead_unit.name
+    return name_then((row.text for row in lists.get("renamed", ())), task.lead_unit.name)
 
 
 def report_list(*, viewer, task_id: int | None = None, status: str | None = None) -> QuerySet[ProgressReport]:
