@@ -377,8 +377,6 @@ def _bigram_rows(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
             for fts, per_word in found.items()}
 
 
-
-
 def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | list[int] | None:
     """The ids of rows that may hold a two-character word, from an index, or None to walk the table (a common
     word, or a word this cannot look up).
@@ -397,7 +395,8 @@ def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | list[in
     estimate, word, keys = min(words, key=lambda w: w[0])
     table, columns = SEARCH_TABLES[kind.fts]
     if connection.vendor == "postgresql":
-        # The bigram index (migration 0004) holds every two characters of each column: exact for such a word.
+        # The kind's bigram index (migrations 0004, 0005) holds every two characters of its columns: exact for
+        # such a word.
         # Up to the cap its rows were read already (``_bigram_rows``): they are the candidates.
         if estimate > BIGRAM_KINDS[kind.fts][1]:
             return None
