@@ -130,6 +130,27 @@ def test_ranking(org):
     assert unit_ranking(viewer=org.other_staff, today=TODAY) == []
 
 
+def test_units_level_on_every_figure_share_a_place_and_the_next_place_counts_them(org):
+    """Two units whose tasks closed with the same score, on time, share first place, listed by name; the unit
+    after them is third, not second. Two units with nothing closed and one open task past its deadline each
+    share a place too; one with nothing late ranks above them."""
+    # closed by the safety unit's staff, then handed to the unit each stands for (as test_briefing does)
+    for unit, score in ((org.safety, "95"), (org.health, "95"), (org.child, "90")):
+        task = org.task_in("closed", title=f"{unit.name}按期", coop_unit_ids=[])
+        Task.objects.filter(pk=task.pk).update(lead_unit_id=unit.pk, score=Decimal(score))
+    rows = unit_ranking(viewer=org.supervisor, today=TODAY)
+    assert [(r.rank, r.unit) for r in rows] == [(1, "市卫健委"), (1, "市应急管理局"), (3, "市应急管理局临川分局")]
+    # nothing closed: no late task ranks above late ones, and the late ones are level
+    org.task_in("assigned", title="教育局未到期", lead_unit_id=org.other.pk, coop_unit_ids=[],
+                deadline=TODAY + dt.timedelta(days=9))
+    for unit in (org.safety, org.health):
+        org.task_in("assigned", title=f"{unit.name}逾期未办", lead_unit_id=unit.pk, coop_unit_ids=[],
+                    deadline=TODAY - dt.timedelta(days=1))
+    rows = unit_ranking(viewer=org.supervisor, date_from=TODAY + dt.timedelta(days=1), today=TODAY)
+    assert [(r.rank, r.unit, r.overdue) for r in rows] == [
+        (1, "市教育局", 0), (2, "市卫健委", 1), (2, "市应急管理局", 1)]
+
+
 def test_ranking_uses_local_close_date(org):
     task = org.task_in("closed")
     Task.objects.filter(pk=task.pk).update(closed_at=timezone.now() - dt.timedelta(days=400))
