@@ -30,6 +30,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
+from docx.table import Table
 
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 MARGINS = {"top": Mm(37), "left": Mm(28), "bottom": Mm(35), "right": Mm(26)}
@@ -359,8 +360,12 @@ class GongwenDocument:
     def signature(self, day: dt.date, issuer: str | None = None) -> None:
         """发文机关署名 and 成文日期, right-aligned four characters in (右空四字), after a blank line; kept on one
         page together and with the last paragraph of the text (a page break never parts the office's name from
-        its date, nor leaves them alone on a page, which GB/T 9704 forbids)."""
-        self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        its date, nor leaves them alone on a page, which GB/T 9704 forbids). When the text ends with a table (the
+        briefing's ranking), its last row is what is kept with them: the paragraph before the table would hold
+        nothing back."""
+        *_, last = self.doc.iter_inner_content()
+        for p in ([p for cell in last.rows[-1].cells for p in cell.paragraphs] if isinstance(last, Table) else [last]):
+            p.paragraph_format.keep_with_next = True
         self.doc.add_paragraph().paragraph_format.keep_with_next = True
         for index, text in enumerate((issuer or self.letterhead.issuer, chinese_date(day))):
             p = self.doc.add_paragraph()

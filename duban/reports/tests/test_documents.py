@@ -318,3 +318,36 @@ def test_demo_briefing_pdf_fonts_page_size_and_pictures(settings):
         old.unlink()
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(out / "demo-briefing")], check=True)
     assert sorted(out.glob("demo-briefing-*.png"))
+
+
+@pytest.mark.slow
+@pytest.mark.nodb
+def test_the_signature_is_never_alone_on_a_page_after_a_table(tmp_path):
+    """GB/T 9704: the 发文机关署名 and 成文日期 share a page with the text. A text that ends with a table (the
+    briefing's ranking) of 15 to 44 rows: for each length, LibreOffice's PDF has the table's last row on the page
+    of the signature. One row short of a full first page, the signature used to fall alone onto the next."""
+    require_tool(soffice_path() is not None, "libreoffice")
+    require_tool(shutil.which("pdftotext") is not None, "poppler-utils")
+    day = dt.date(2026, 12, 6)
+    lengths = range(15, 45)
+    for n in lengths:
+        doc = GongwenDocument(LETTERHEAD)
+        doc.title("关于排名的通报")
+        doc.para("正文。")
+        doc.heading(1, "单位考评排名")
+        doc.table(("名次", "单位"), [(i, f"第{i}号单位") for i in range(1, n + 1)], (20, 136))
+        doc.signature(day)
+        doc.record(day)
+        (tmp_path / f"t{n}.docx").write_bytes(doc.save())
+    subprocess.run([soffice_path(), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), *(str(tmp_path / f"t{n}.docx") for n in lengths)],
+                   check=True, capture_output=True, timeout=300)
+    for n in lengths:
+        pdf = str(tmp_path / f"t{n}.pdf")
+        pages = re.split("\f", subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True,
+                                               check=True).stdout)
+        pages = [re.sub(r"\s+", "", page) for page in pages]
+        # the 成文日期, not the 印发日期 of the 版记 after it
+        signed = [page for page in pages if re.search(r"2026年12月6日(?!印发)", page)]
+        assert len(signed) == 1, (n, pages)
+        assert f"第{n}号单位" in signed[0], (n, signed[0])
