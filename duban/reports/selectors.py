@@ -684,7 +684,9 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None,
                        "deadline_text", "status", "progress_percent", "score", "closed_at", "area__name",
                        "area__sort_order", "lead_unit__name", "latest_report__text",
                        "latest_report__status", "latest_report__request_close", "latest_report__review_comment").prefetch_related(None)
-                 .order_by("area__sort_order", "area_id", "seq", "id"))
+                 # the tasks of no area last, under 其他, on every database (NULL sorts first on SQLite)
+                 .order_by(F("area__sort_order").asc(nulls_last=True), F("area_id").asc(nulls_last=True),
+                           "seq", "id"))
     closed = sum(t.status == TaskStatus.CLOSED for t in tasks)
     late = [t for t in tasks if t.status in OPEN_STATUSES and t.deadline and t.deadline < today]
     areas: dict[str, list[Task]] = {}

@@ -44,6 +44,15 @@ def test_title_uses_meeting_date_and_body(org):
         "关于3月5日县政府常务会议决定事项落实情况的通报"
 
 
+def test_items_of_no_area_come_last_under_other_on_every_database(org):
+    """The areas in their order, then the items of no area under 其他 (SQLite sorts a missing area first)."""
+    meeting, closed, late, health = build(org)
+    org.task_in("assigned", meeting=meeting, title="未定领域的事项", area_id=None)
+    data = briefing_data(viewer=org.supervisor, meeting_id=meeting.pk, today=TODAY)
+    assert [(area, len(tasks)) for area, tasks in data.areas] == [("安全生产", 2), ("疫情防控", 1), ("其他", 1)]
+    assert data.areas[-1][1][0].title == "未定领域的事项"
+
+
 def test_docx_contents_match_the_database(org):
     meeting, closed, late, health = build(org)
     doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY)))
