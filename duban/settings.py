@@ -188,6 +188,15 @@ def _database_from_url(url: str | None) -> dict:
             if not threshold.isdigit():
                 raise ImproperlyConfigured("DUBAN_DB_PREPARE_THRESHOLD must be a whole number or off")
             config["OPTIONS"].update(server_side_binding=True, prepare_threshold=int(threshold))
+        # PostgreSQL's JIT compiles a statement whose planned cost passes jit_above_cost: 80-135 ms of compiling
+        # for a page's statement that runs in under a millisecond (a search by a unit whose scope is the whole
+        # city: the scope's subquery, never run, planned at millions). Off for duban's connections unless
+        # DUBAN_DB_JIT=on; any ``options`` the URL gives are kept.
+        jit = (env("DUBAN_DB_JIT", "off") or "off").strip().lower()
+        if jit not in ("on", "off"):
+            raise ImproperlyConfigured("DUBAN_DB_JIT must be on or off")
+        if jit == "off":
+            config["OPTIONS"]["options"] = " ".join(filter(None, (config["OPTIONS"].get("options"), "-c jit=off")))
     return config
 
 

@@ -111,3 +111,31 @@ def test_a_statement_run_again_on_a_postgresql_connection_is_prepared_there():
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ['%"core_unit"%'])
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("$1" in s and "987654321" not in s for s in prepared), prepared
+
+
+def test_postgresql_connections_turn_jit_off_unless_told_and_keep_the_urls_options(monkeypatch):
+    """JIT compiling costs 80-135 ms for a statement that runs in under one (bench/RESULTS.md): off by default,
+    as a connection option beside any the URL gives; DUBAN_DB_JIT=on leaves the server's setting."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.delenv("DUBAN_DB_JIT", raising=False)
+    plain = duban_settings._database_from_url("postgres://duban@127.0.0.1:5432/duban")
+    assert plain["OPTIONS"]["options"] == "-c jit=off"
+    given = duban_settings._database_from_url(
+        "postgres://duban@127.0.0.1:5432/duban?options=-c%20default_transaction_read_only%3Don")
+    assert given["OPTIONS"]["options"] == "-c default_transaction_read_only=on -c jit=off"
+    assert "options" not in duban_settings._database_from_url("sqlite:////tmp/x.sqlite3")["OPTIONS"]
+    monkeypatch.setenv("DUBAN_DB_JIT", "on")
+    assert "options" not in duban_settings._database_from_url("postgres://duban@127.0.0.1:5432/duban")["OPTIONS"]
+    monkeypatch.setenv("DUBAN_DB_JIT", "maybe")
+    with pytest.raises(ImproperlyConfigured):
+        duban_settings._database_from_url("postgres://duban@127.0.0.1:5432/duban")
+
+
+@pytest.mark.django_db
+def test_the_servers_jit_is_off_on_duban_connections():
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
