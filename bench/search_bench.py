@@ -6,6 +6,8 @@ substring fallback) and two words.
     .venv/bin/python bench/search_bench.py                  # SQLite (FTS5 trigram) in a temp dir
     .venv/bin/python bench/search_bench.py --backend pg      # a throwaway PostgreSQL cluster (pg_trgm)
     .venv/bin/python bench/search_bench.py --tasks 20000
+    # a database seeded already (``duban seed-bench``, a million tasks), read only, with words of its own
+    DATABASE_URL=postgres://…/duban_1m .venv/bin/python bench/search_bench.py --existing --queries 燃气,实大,鲸鱼
 
 Prints a Markdown table for bench/RESULTS.md ("## Search").
 """
@@ -74,11 +76,21 @@ def build(n_tasks: int) -> dict:
             "tasks": Task.objects.count(), "reports": len(ids)}
 
 
-def time_queries(users: dict, repeat: int) -> list[dict]:
+def existing() -> dict:
+    """The office and a unit's staff of a database seeded already (the first of each by id), nothing written."""
+    from duban.core.models import Profile
+    from duban.tasks.models import ProgressReport, Task
+
+    first = Profile.objects.select_related("user").order_by("id")
+    return {"office": first.filter(role="supervisor").first().user, "unit": first.filter(role="unit_staff").first().user,
+            "load_s": 0.0, "tasks": Task.objects.count(), "reports": ProgressReport.objects.count()}
+
+
+def time_queries(users: dict, repeat: int, queries=QUERIES) -> list[dict]:
     from duban.sources.search import search
 
     rows = []
-    for label, q in QUERIES:
+    for label, q in queries:
         for who in ("office", "unit"):
             viewer = users[who]
             search(viewer=viewer, q=q)  # warm
@@ -97,7 +109,19 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "pg"], default="sqlite")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--existing", action="store_true",
+                        help="time the database DATABASE_URL names as it is (seeded already), building nothing")
+    parser.add_argument("--queries", help="comma-separated queries instead of the built-in ones (words of a "
+                                          "query separated by spaces)")
     args = parser.parse_args()
+    queries = [(f"q{i + 1}", q) for i, q in enumerate(args.queries.split(","))] if args.queries else QUERIES
+    if args.existing:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
+        import django
+
+        django.setup()
+        users = existing()
+        return report(users, time_queries(users, args.repeat, queries), "existing database")
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="duban-search-bench-"))
         os.environ["DUBAN_DATA_DIR"] = tmp
@@ -113,10 +137,16 @@ def main() -> int:
 
         django.setup()
         users = build(args.tasks)
-        rows = time_queries(users, args.repeat)
+        rows = time_queries(users, args.repeat, queries)
+    return report(users, rows, f"backend {args.backend}")
+
+
+def report(users: dict, rows: list[dict], backend: str) -> int:
+    from django.db import connection
+
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, backend {args.backend}; {users['tasks']} tasks + {users['reports']} "
-          f"reports loaded in {users['load_s']:.1f} s (bulk_create, index kept by triggers/GIN)\n")
+          f"{platform.python_version()}, {backend} ({connection.vendor}); {users['tasks']} tasks + "
+          f"{users['reports']} reports (loaded in {users['load_s']:.1f} s)\n")
     print("| query | viewer | hits | median ms | max ms |")
     print("| --- | --- | ---: | ---: | ---: |")
     for r in rows:

@@ -166,6 +166,20 @@ def _empty_cache():
 
 
 @pytest.fixture
+def analyzed_again_after(django_db_blocker):
+    """ANALYZE writes a table's row and page counts in place: they stay when the test's transaction rolls back. Set
+    up before the test's database (so torn down after its rollback), this analyzes the tables again once the test's
+    rows are gone; otherwise the tests after it were planned for rows that are no longer there (nested loops over
+    whole tables: a walk of every page ran for minutes). For tests that ANALYZE tasks on PostgreSQL."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE tasks_task")
+        cursor.execute("ANALYZE tasks_task_coop_units")
+
+
+@pytest.fixture
 def org(db):
     return Org()
 

@@ -1,11 +1,12 @@
 """One search box over meetings, tasks, progress reports and inspection cases.
 
 SQLite: FTS5 tables with the trigram tokenizer (``migrations/0002_search_index.py``), ranked by bm25 with titles
-weighted above bodies. PostgreSQL: ``ILIKE`` served by pg_trgm GIN indexes, ranked by trigram similarity to the
-title. Words shorter than three characters (a trigram index cannot look them up; 燃气, 安全 are two) are matched
-with a plain substring filter on either database; for a rare two-character word the rows to check come from an
-index first (``_short_word_candidates``: the FTS5 vocabulary on SQLite, a bigram index of the progress reports
-on PostgreSQL).
+weighted above bodies; words shorter than three characters (a trigram index cannot look them up; 燃气, 安全 are two)
+are matched with a plain substring filter, and for a rare two-character word the rows to check come from the FTS5
+vocabulary first (``_index_candidates``). PostgreSQL: ranked by trigram similarity to the title; the rows of the
+tasks and the progress reports holding the query's Chinese words, short or long, come from a bigram index
+(``_bigram_rows``) when they are fewer than its cap, else the newest rows are walked; other words are matched
+with ``ILIKE``, which pg_trgm GIN indexes serve.
 
 Every hit comes from the viewer's scoped queryset (``duban.tasks.permissions``, ``duban.meetings.permissions``);
 the index only proposes ids.
@@ -13,6 +14,7 @@ the index only proposes ids.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -262,7 +264,11 @@ def _search_orm(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[str
                 candidates: RawSQL | list[int] | None = None) -> Group:
     if connection.vendor == "postgresql" and long_terms:
         for term in long_terms:
-            qs = qs.filter(_ilike_filter(kind, term))
+            # A word the bigram index looks up (``_index_lookups``) is checked with ``strpos`` on the rows it
+            # proposes, or on the newest rows when it is common (3x faster a row than ILIKE); any other word
+            # with ILIKE, which the trigram indexes serve.
+            qs = qs.filter(_substring_q(kind, term) if kind.fts in BIGRAM_KINDS and _bigram_word(term)
+                           else _ilike_filter(kind, term))
         score = Func(Value(" ".join(long_terms)), F(kind.title_field), function="similarity",
                      output_field=FloatField())
     else:
@@ -293,31 +299,46 @@ def _tail_index(table: str, column: str) -> str:
 
 
 # PostgreSQL: the kinds (by FTS table name) with a bigram index of their searched columns (migrations 0004 and
-# 0005), as (the SQL expression indexed, written as the index has it; how many of a word's rows are read from the
-# index before the word counts as common and the newest rows are walked instead). Each row read costs ~3.5 µs: the
-# reports read up to BIGRAM_COUNT_CAP (a walk of 5 million reports for 2,000 of a word's 10,000 reads most of
-# them); the tasks up to SEARCH_CANDIDATES, a page of candidates (at a million tasks a common word such as 燃气 then
-# costs its lookup 10 ms and the walk of the newest tasks finds its page; a word no task holds costs 1 ms instead
-# of a walk of every task, 350 ms).
+# 0005), as (the SQL expression indexed, written as the index has it; the cap: how many rows holding the query's
+# words are read from the index before they count as common and the newest rows are walked instead; the index).
+# At a million tasks a task read from the index costs ~1.4 µs, one walked ~0.4 µs (``strpos``). Below the cap a
+# query's rows are read, at most the cap's cost; above it they are at least cap / rows of the table, so the walk
+# for a page of SEARCH_CANDIDATES stops within SEARCH_CANDIDATES * rows / cap rows: the tasks' 20,000 bounds both
+# near 30-40 ms there. With a cap of 2,000, a word held by 5,000 tasks was walked through 400,000 of them (210 ms;
+# a four-character word, by ILIKE, 700 ms). The reports: a walk of 5 million reports for 2,000 of a word's 10,000
+# reads most of them.
 BIGRAM_COUNT_CAP = 10_000
-BIGRAM_KINDS = {"sources_fts_report": ("text", BIGRAM_COUNT_CAP),
-                "sources_fts_task": ("title || ' ' || text", SEARCH_CANDIDATES)}
+TASK_LOOKUP_CAP = 20_000
+BIGRAM_KINDS = {"sources_fts_report": ("text", BIGRAM_COUNT_CAP, "sources_bigram_tasks_progressreport_text"),
+                "sources_fts_task": ("title || ' ' || text", TASK_LOOKUP_CAP, "sources_bigram_tasks_task_title_text")}
+# A query's words are looked up together, once for each way of writing them (燃气 and 燃氣): at most this many.
+MAX_SPELLING_COMBINATIONS = 8
 
 
-def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, tuple]:
-    """Per FTS table, (rows, [(estimate, word, keys)]) for the two-character words an index can look up.
+def _bigram_word(term: str) -> bool:
+    """A word the bigram indexes look up: two characters or more, without upper or lower case in any spelling (the
+    indexes hold the text as written; ``strpos`` checks it as written too)."""
+    return len(term) >= 2 and all(s.lower() == s.upper() for s in spellings(term))
 
-    SQLite: the trigram vocabulary's terms starting with each word (``keys``), with their document counts. One
-    query for every kind (the vocabulary tables are ``fts5vocab`` views of the FTS indexes, migration 0003).
-    PostgreSQL: for the kinds with a bigram index (``BIGRAM_KINDS``), the ids of the rows holding each word
-    (``keys``), read up to a cap and counted (``_bigram_rows``); no table size (unused there)."""
-    # Each spelling of a word (燃气 and 燃氣: ``spellings``) is looked up, and the word's rows are theirs together.
-    words = [t for t in short_terms if all(len(s) == 2 and s.lower() == s.upper() for s in spellings(t))]
-    if not words or not kinds:
+
+def _index_lookups(kinds: list[Kind], terms: list[str]) -> dict[str, tuple]:
+    """Per FTS table, (rows, [(estimate, word, keys)]): what an index says of the query's words before any row is
+    checked (``_index_candidates`` turns it into the rows to check, or None to walk).
+
+    PostgreSQL: for the kinds with a bigram index (``BIGRAM_KINDS``), the ids of the rows holding every two
+    characters of every word the index can look up (``_bigram_word``; short and long alike), read up to a cap and
+    counted (``_bigram_rows``): one entry, for the words together. SQLite: for a query of two-character words only
+    (longer words go to FTS5, ``_search_sqlite``), the trigram vocabulary's terms starting with each word
+    (``keys``), with their document counts. One query for every kind (the vocabulary tables are ``fts5vocab``
+    views of the FTS indexes, migration 0003)."""
+    if not kinds:
         return {}
     if connection.vendor == "postgresql":
-        return _bigram_rows([k for k in kinds if k.fts in BIGRAM_KINDS], words)
-    if connection.vendor != "sqlite":
+        words = [t for t in terms if _bigram_word(t)]
+        return _bigram_rows([k for k in kinds if k.fts in BIGRAM_KINDS], words) if words else {}
+    # Each spelling of a word (燃气 and 燃氣: ``spellings``) is looked up, and the word's rows are theirs together.
+    words = [t for t in terms if all(len(s) == 2 and s.lower() == s.upper() for s in spellings(t))]
+    if connection.vendor != "sqlite" or not words or any(len(t) >= 3 for t in terms):
         return {}
     parts, params = [], []
     for kind in kinds:
@@ -341,66 +362,112 @@ def _short_word_lookups(kinds: list[Kind], short_terms: list[str]) -> dict[str, 
             for fts, (rows, per_word) in found.items()}
 
 
+def _bigrams(words: tuple[str, ...]) -> list[str]:
+    """Every two characters of each word, once, in order."""
+    return list(dict.fromkeys(word[i:i + 2] for word in words for i in range(len(word) - 1)))
+
+
 def _bigram_sql(kinds: list[Kind], words: list[str]) -> tuple[str, list]:
-    """The statement of ``_bigram_rows``: (kind, word, id) of each kind's rows holding a spelling of a word."""
+    """The statement of ``_bigram_rows``: (kind, id) of each kind's rows holding every two characters of the
+    words, for each way of writing them (a row holding the words in either script is found by one of the parts),
+    up to one past the kind's cap. The first words only, past MAX_SPELLING_COMBINATIONS ways: rows holding those
+    hold a superset of the query's rows, which the words' filters then narrow."""
+    while len(words) > 1 and len(list(itertools.product(*map(spellings, words)))) > MAX_SPELLING_COMBINATIONS:
+        words = words[:-1]
     parts, params = [], []
     for kind in kinds:
         table = SEARCH_TABLES[kind.fts][0]
-        expression, cap = BIGRAM_KINDS[kind.fts]
-        for word in words:
-            for spelling in spellings(word):
-                parts.append(f"(SELECT %s, %s, id FROM {table} "
-                             f"WHERE duban_bigrams({expression}) @> ARRAY[%s]::text[] LIMIT %s)")
-                params += [kind.fts, word, spelling, cap + 1]
+        expression, cap, _index = BIGRAM_KINDS[kind.fts]
+        for written in itertools.product(*map(spellings, words)):
+            bigrams = _bigrams(written)
+            parts.append(f"(SELECT %s, id FROM {table} WHERE duban_bigrams({expression}) @> "
+                         f"ARRAY[{', '.join(['%s'] * len(bigrams))}]::text[] LIMIT %s)")
+            params += [kind.fts, *bigrams, cap + 1]
     return " UNION ALL ".join(parts), params
 
 
 def _bigram_rows(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
-    """PostgreSQL: ``_short_word_lookups`` from the bigram indexes themselves, in one query: the ids of the rows
-    holding each word (in any of its spellings), read up to one past the kind's cap for each spelling
-    (a rare word costs a lookup of a few index entries; a common one, ~20 ms at 500k reports, stops there
-    and is walked). Exact where it matters, unlike ANALYZE's statistics, which keep only the commonest pairs of
-    characters and leave the rest to a guess; and the ids themselves, because the planner, left to estimate the
-    lookup, guesses thousands of rows and walks the whole table newest first for a word that no row holds
-    (2.4 s at 5M reports)."""
-    sql, params = _bigram_sql(kinds, words)
-    if not sql:
+    """PostgreSQL: ``_index_lookups`` from the bigram indexes themselves, in one query: the ids of the rows holding
+    every two characters of the words (in any of their spellings), read up to one past the kind's cap for each
+    way of writing them. For a two-character word these are exactly its rows; for longer words and several words a
+    few more (the characters apart, or in the other column), which the words' filters drop. The index intersects
+    the characters' lists itself, so words common alone but rare together (燃气 and 养老) cost their few rows. A
+    rare query costs a lookup of a few index entries; a common one stops at the cap and is walked. Exact where it
+    matters, unlike ANALYZE's statistics, which keep only the commonest pairs of characters and leave the rest to
+    a guess; and the ids themselves, because the planner, left to estimate the lookup, guesses thousands of rows
+    and walks the whole table newest first for a word that no row holds (2.4 s at 5M reports), or a few
+    thousand rows' word through most of a million tasks (0.7 s)."""
+    if not kinds:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows_found = cursor.fetchall()
-    found: dict[str, dict] = {kind.fts: {word: set() for word in words} for kind in kinds}
-    for fts, word, pk in rows_found:
-        found[fts][word].add(pk)  # one set for the word's spellings: a row counts once
+    # A word ANALYZE counts far past the cap is not read up to it (20,000 rows, ~30 ms at a million tasks, spent
+    # only to learn that the newest rows are to be walked).
+    common = {fts: rows for fts, rows in _counted_by_analyze(kinds, words).items()
+              if rows > COMMON_PAST_CAP * BIGRAM_KINDS[fts][1]}
+    found: dict[str, set] = {kind.fts: set() for kind in kinds if kind.fts not in common}
+    sql, params = _bigram_sql([kind for kind in kinds if kind.fts in found], words)
+    if sql:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for fts, pk in cursor.fetchall():
+                found[fts].add(pk)  # one set for the ways of writing the words: a row counts once
     # more than the cap in any one part means more than the cap in all
-    return {fts: (0, [(len(ids), word, frozenset(ids)) for word, ids in per_word.items()])
-            for fts, per_word in found.items()}
+    return {**{fts: (0, [(len(ids), " ".join(words), frozenset(ids))]) for fts, ids in found.items()},
+            **{fts: (0, [(int(rows), " ".join(words), frozenset())]) for fts, rows in common.items()}}
 
 
-def _short_word_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | list[int] | None:
-    """The ids of rows that may hold a two-character word, from an index, or None to walk the table (a common
-    word, or a word this cannot look up).
+# How far past a kind's cap ANALYZE's count of a word's rows must be for the lookup to be skipped (a count from
+# a sample: 燃气 50,767 for 50,064 rows at a million tasks).
+COMMON_PAST_CAP = 2
 
-    PostgreSQL: the bigram index of the kind's columns (``BIGRAM_KINDS``), which holds exactly the rows with the
-    word. SQLite: a trigram index holds every three characters of a column, so a two-character word followed by any
-    character is in some trigram starting with it: the FTS5 vocabulary lists those (a range of its sorted terms) and
-    one MATCH of them all finds the rows. A word at the very end of a column is followed by nothing: an index on
-    each column's last two characters (``substr(column, -2)``, migration 0003) finds those. The rows are still
-    checked with the exact substring filter, so this only narrows the walk. Only words without upper or lower case
-    (Chinese, digits, punctuation: the index folds case, ``instr`` does not) and only where the candidates are few:
-    for a common word, walking the newest rows stops early anyway (each fifth row holds 安全)."""
+
+def _counted_by_analyze(kinds: list[Kind], words: list[str]) -> dict[str, float]:
+    """For a query of one two-character word: per kind, the rows holding it by ANALYZE's statistics of the bigram
+    index (the share of rows it keeps for each of the commonest pairs of characters, times the rows), added over
+    the word's spellings; a pair it keeps no share for counts 0 (unknown: the lookup is made). Nothing for other
+    queries: the rows holding several pairs at once are not known from their shares (燃气 and 养老 are each in a
+    twentieth of the tasks, and together in none)."""
+    if len(words) != 1 or any(len(spelling) != 2 for spelling in spellings(words[0])):
+        return {}
+    indexes = {BIGRAM_KINDS[kind.fts][2]: kind.fts for kind in kinds}
+    counted = dict.fromkeys(indexes.values(), 0.0)
+    with connection.cursor() as cursor:
+        # the shares run three past the pairs (their least, greatest and the share of nulls): unnest pairs those
+        # with no pair, which the filter drops
+        cursor.execute(
+            "SELECT s.tablename, u.share * c.reltuples FROM pg_stats s "
+            "JOIN pg_class c ON c.oid = (quote_ident(s.schemaname) || '.' || quote_ident(s.tablename))::regclass "
+            "CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(pair, share) "
+            "WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s) AND u.pair = ANY(%s)",
+            [list(indexes), spellings(words[0])])
+        for index, rows in cursor.fetchall():
+            counted[indexes[index]] += rows
+    return counted
+
+
+def _index_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | None:
+    """The ids of rows that may hold the query's words, from an index, or None to walk the table (common words, or
+    words this cannot look up). The rows are still checked with the words' exact filters, so this only narrows
+    the walk.
+
+    PostgreSQL: the rows the bigram index of the kind's columns (``BIGRAM_KINDS``) gave ``_bigram_rows``, when
+    they are under its cap. SQLite, for a two-character word: a trigram index holds every three characters of a
+    column, so a two-character word followed by any character is in some trigram starting with it: the FTS5
+    vocabulary lists those (a range of its sorted terms) and one MATCH of them all finds the rows. A word at the
+    very end of a column is followed by nothing: an index on each column's last two characters
+    (``substr(column, -2)``, migration 0003) finds those. Only words without upper or lower case (Chinese, digits,
+    punctuation: the index folds case, ``instr`` does not) and only where the candidates are few: for a common
+    word, walking the newest rows stops early anyway (each fifth row holds 安全)."""
     if not lookup:
         return None
     rows, words = lookup
     estimate, word, keys = min(words, key=lambda w: w[0])
     table, columns = SEARCH_TABLES[kind.fts]
     if connection.vendor == "postgresql":
-        # The kind's bigram index (migrations 0004, 0005) holds every two characters of its columns: exact for
-        # such a word.
-        # Up to the cap its rows were read already (``_bigram_rows``): they are the candidates.
+        # Up to the cap the rows were read already (``_bigram_rows``): they are the candidates, as one array (a
+        # statement with 20,000 parameters costs more to send and plan than to run).
         if estimate > BIGRAM_KINDS[kind.fts][1]:
             return None
-        return sorted(keys, reverse=True)
+        return RawSQL("SELECT unnest(%s::bigint[])", (sorted(keys, reverse=True),))
     trigrams = keys
     # Walking the newest rows needs about SEARCH_CANDIDATES * rows / estimate of them for a full page of
     # candidates; reading candidates costs about four times as much a row.
@@ -427,7 +494,7 @@ def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, o
     short_terms = [t for t in terms if len(t) < 3]
     use_fts = bool(long_terms) and connection.vendor == "sqlite"
     groups = []
-    lookups = {} if long_terms else _short_word_lookups([KINDS[k] for k in wanted], short_terms)
+    lookups = _index_lookups([KINDS[k] for k in wanted], terms)
     for key in wanted:
         kind = KINDS[key]
         qs = _scoped(key, viewer)
@@ -437,7 +504,7 @@ def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, o
             groups.append(_search_sqlite(kind, qs, long_terms, terms, limit, offset,
                                          scoped_all=core.is_office(viewer) and not short_terms))
         else:
-            candidates = _short_word_candidates(kind, lookups.get(kind.fts))
+            candidates = _index_candidates(kind, lookups.get(kind.fts))
             groups.append(_search_orm(kind, qs, long_terms, terms, limit, offset, candidates))
     mode = "index" if long_terms and connection.vendor in ("sqlite", "postgresql") else "substring"
     return SearchResults(query=q, terms=terms, groups=groups, mode=mode)

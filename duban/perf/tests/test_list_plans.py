@@ -44,18 +44,6 @@ def test_a_units_list_is_read_from_the_list_index_alone(org):
     assert "hashed SubPlan" in plan, plan
 
 
-@pytest.fixture
-def analyzed_again_after(django_db_blocker):
-    """ANALYZE writes a table's row and page counts in place: they stay when the test's transaction rolls back. Set
-    up before the test's database (so torn down after its rollback), this analyzes the tables again once the test's
-    rows are gone; otherwise the tests after it were planned for rows that are no longer there (nested loops over
-    whole tables: a walk of every page ran for minutes)."""
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("ANALYZE tasks_task")
-        cursor.execute("ANALYZE tasks_task_coop_units")
-
-
 def test_a_small_units_list_is_read_from_its_own_indexes_not_the_list_index(analyzed_again_after, org):
     """A unit with few tasks (and a page deep in a large unit's list) is read as the merge of the tasks it leads, in
     the list's order from their own index, and those it cooperates on: the walk of the list's index would pass

@@ -3,7 +3,7 @@ is looked up instead of found by reading every row.
 
 The FTS5 trigram index finds a two-character word wherever a character follows it (the trigrams starting with the
 word); a word ending the column is followed by nothing, and this index finds those rows
-(``duban.sources.search._short_word_candidates``); the ``<fts>_vocab`` tables (``fts5vocab``, no data of
+(``duban.sources.search._index_candidates``); the ``<fts>_vocab`` tables (``fts5vocab``, no data of
 their own) list the index's trigrams, sorted, for finding those starting with the word. About 10 MB and 3.5 s to
 build at 100k tasks and 500k progress reports. PostgreSQL: nothing (pg_trgm serves the search there). Like the
 FTS triggers, these indexes are on other apps' tables and a table rebuild by Django's SQLite schema editor drops

@@ -3,7 +3,7 @@ two-character word (燃气, 安全) is looked up instead of found by reading eve
 
 pg_trgm indexes three characters and cannot look up two, so a rare two-character word read all 500k reports
 (210 ms at 100k tasks). ``duban_bigrams(text)`` lists a text's bigrams (GIN removes repeats); a two-character word
-is in a text exactly when it is one of them (``duban.sources.search._short_word_candidates``). 10 MB and 10 s to
+is in a text exactly when it is one of them (``duban.sources.search._index_candidates``). 10 MB and 10 s to
 build at 500k reports; ~20 µs a report written. Only the reports: task texts are longer and a 10k-row ledger
 import would pay ~2 s for theirs, and a walk of the newest tasks finds a word within 100k tasks in < 0.1 s.
 SQLite: nothing (migration 0003 serves it there).

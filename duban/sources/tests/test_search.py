@@ -129,8 +129,8 @@ def test_two_character_words_are_looked_up_wherever_they_stand(org, corpus):
     org.task_in("assigned", title="防范", text="防止汛情。")  # both characters, not the word
     org.task_in("assigned", title="检查各地防", text="汛期准备。")  # the word across title and text: not in either
     kind = search.KINDS["task"]
-    lookup = search._short_word_lookups([kind], ["防汛"])[kind.fts]
-    assert search._short_word_candidates(kind, lookup) is not None  # looked up, not walked
+    lookup = search._index_lookups([kind], ["防汛"])[kind.fts]
+    assert search._index_candidates(kind, lookup) is not None  # looked up, not walked
     expected = {middle.pk, end.pk, whole.pk}
     assert lookup[1] == [(3, "防汛", frozenset(expected))] or connection.vendor == "sqlite"  # PostgreSQL: exact
     assert set(ids(search.search(viewer=org.supervisor, q="防汛", kinds=["task"]), "task")) == expected
@@ -141,9 +141,9 @@ def test_two_character_words_are_looked_up_wherever_they_stand(org, corpus):
              for pct, text in ((40, "已落实防汛"), (45, "防汛"), (50, "防汛物资已到位"))]
     task_actions.report_submit(actor=org.lead_staff, task_id=corpus["gas"].pk, text="防止汛情", progress_percent=55)
     report = search.KINDS["report"]
-    lookup = search._short_word_lookups([report], ["防汛"])[report.fts]
+    lookup = search._index_lookups([report], ["防汛"])[report.fts]
     assert lookup[1] == [(3, "防汛", frozenset(flood))] or connection.vendor == "sqlite"  # PostgreSQL: exact rows
-    assert search._short_word_candidates(report, lookup) is not None  # looked up, not walked
+    assert search._index_candidates(report, lookup) is not None  # looked up, not walked
     group = search.search(viewer=org.supervisor, q="防汛", kinds=["report"]).groups[0]
     assert group.total == 3 and {h.obj.task_id for h in group.hits} == {corpus["gas"].pk}
     assert sorted(h.obj.text for h in group.hits) == sorted(["已落实防汛", "防汛", "防汛物资已到位"])
@@ -158,12 +158,85 @@ def test_a_two_character_words_tasks_are_read_from_the_bigram_index(org):
     org.task_in("assigned", title="防汛", text="见附件。")
     migration = importlib.import_module(f"{migrations}.0005_pg_task_bigram_index")
     assert search.BIGRAM_KINDS["sources_fts_task"][0] == migration.EXPRESSION
+    assert search.BIGRAM_KINDS["sources_fts_task"][2] == migration.INDEX
+    reports = importlib.import_module(f"{migrations}.0004_pg_report_bigram_index")
+    assert search.BIGRAM_KINDS["sources_fts_report"][2] == reports.INDEX
     sql, params = search._bigram_sql([search.KINDS["task"]], ["防汛"])
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows are otherwise cheapest read in full
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert f"Bitmap Index Scan on {migration.INDEX}" in plan, plan
+
+
+def test_long_words_and_several_words_are_looked_up_together(org, corpus, monkeypatch):
+    """A long word's rows, and the rows of several words at once, come from the index when few (PostgreSQL: the
+    rows holding every two characters of the words; SQLite: FTS5), and the words' filters keep exactly the rows
+    that hold each word whole, in the title or the text: the characters apart, or one word missing, is no hit."""
+    # 液化, 化气 and 气站 all in it, 液化气站 not
+    apart = org.task_in("assigned", title="液化气检查", text="新建加气站，做好防汛。")
+    both = org.task_in("assigned", title="液化气站检查", text="做好冬季防汛准备。")
+    one = org.task_in("assigned", title="液化气站安全", text="见附件。")
+    for q, expected in (("液化气站", {both.pk, one.pk}), ("液化气站 防汛", {both.pk}), ("防汛 液化气站", {both.pk}),
+                        ("液化氣站 防汛", {both.pk})):
+        assert set(ids(search.search(viewer=org.supervisor, q=q, kinds=["task"]), "task")) == expected, q
+    if connection.vendor != "postgresql":
+        return
+    task = search.KINDS["task"]
+    lookup = search._index_lookups([task], ["液化气站", "防汛"])[task.fts]
+    # the index proposes the rows with every pair of characters of both words; the filters then decide
+    assert lookup[1][0][2] == frozenset({both.pk, apart.pk}), lookup
+    assert search._index_candidates(task, lookup) is not None  # looked up, not walked
+    # past the cap the newest rows are walked, with the same hits
+    expression, _cap, index = search.BIGRAM_KINDS[task.fts]
+    monkeypatch.setitem(search.BIGRAM_KINDS, task.fts, (expression, 1, index))
+    lookup = search._index_lookups([task], ["液化气站"])[task.fts]
+    assert search._index_candidates(task, lookup) is None
+    assert set(ids(search.search(viewer=org.supervisor, q="液化气站", kinds=["task"]), "task")) == {both.pk, one.pk}
+
+
+@pytest.mark.postgresql
+def test_many_ways_of_writing_the_words_look_up_the_first_words_only(org):
+    """Four words written two ways each are sixteen lookups; the first three words' eight are made, a superset of
+    the rows, and the fourth word's filter narrows them."""
+    words = ["燃气", "会议", "纪要", "检查"]  # 燃氣, 會議, 紀要, 檢查
+    sql, params = search._bigram_sql([search.KINDS["task"]], words)
+    assert sql.count("SELECT") == search.MAX_SPELLING_COMBINATIONS == 8
+    hit = org.task_in("assigned", title="燃气会议纪要", text="检查。")
+    org.task_in("assigned", title="燃气会议纪要", text="见附件。")  # no 检查
+    assert ids(search.search(viewer=org.supervisor, q=" ".join(words), kinds=["task"]), "task") == [hit.pk]
+
+
+@pytest.mark.postgresql
+def test_a_word_analyze_counts_far_past_the_cap_is_walked_without_reading_its_rows(analyzed_again_after, org,
+                                                                                   monkeypatch):
+    """ANALYZE keeps the share of rows holding each of the commonest pairs of characters: a two-character word it
+    counts past twice the cap is walked at once, without reading up to the cap from the index first, and the hits
+    are the same. A word it keeps no share for, and two words together (common alone, rare together), are looked
+    up."""
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.perf.tests.test_query_counts import add_tasks
+
+    add_tasks(org, org.draft_task().meeting, 300, start=100)  # 排查整治燃气安全隐患…: 燃气 in every one
+    newest = org.task_in("assigned", title="防汛燃气", text="汛期燃气检查。")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tasks_task")
+    task = search.KINDS["task"]
+    expression, _cap, index = search.BIGRAM_KINDS[task.fts]
+    monkeypatch.setitem(search.BIGRAM_KINDS, task.fts, (expression, 100, index))
+    counted = search._counted_by_analyze([task], ["燃气"])[task.fts]
+    assert counted > 2 * 100, counted  # about 300 of about 300 rows
+    assert search._counted_by_analyze([task], ["鲸鱼"]) == {task.fts: 0.0}
+    assert search._counted_by_analyze([task], ["燃气", "防汛"]) == {}
+    with CaptureQueriesContext(connection) as ctx:
+        results = search.search(viewer=org.supervisor, q="燃气", kinds=["task"])
+    assert not [q for q in ctx.captured_queries if "duban_bigrams" in q["sql"]]  # walked, not looked up
+    assert ids(results, "task")[0] == newest.pk and total(results, "task") == 302  # 300, the draft's, the newest
+    with CaptureQueriesContext(connection) as ctx:
+        results = search.search(viewer=org.supervisor, q="燃气 汛期", kinds=["task"])
+    assert [q for q in ctx.captured_queries if "duban_bigrams" in q["sql"]]
+    assert ids(results, "task") == [newest.pk]
 
 
 def test_a_short_word_with_two_spellings_is_looked_up_in_both(org, corpus):
@@ -174,8 +247,8 @@ def test_a_short_word_with_two_spellings_is_looked_up_in_both(org, corpus):
         task_actions.report_submit(actor=org.lead_staff, task_id=corpus["gas"].pk, text=text, progress_percent=pct)
     report = search.KINDS["report"]
     for q in ("燃气", "燃氣"):
-        lookup = search._short_word_lookups([report], [q])[report.fts]
-        assert search._short_word_candidates(report, lookup) is not None  # looked up, not walked
+        lookup = search._index_lookups([report], [q])[report.fts]
+        assert search._index_candidates(report, lookup) is not None  # looked up, not walked
         group = search.search(viewer=org.supervisor, q=q, kinds=["report"]).groups[0]
         assert sorted(h.obj.text for h in group.hits) == sorted(texts[:4])
         assert search.search(viewer=org.other_staff, q=q, kinds=["report"]).groups[0].hits == []  # scope holds
