@@ -107,10 +107,10 @@ def _task_sections(wanted: list[_Wanted]) -> list[Section]:
     unit, cooperation or issuing unit), are sorted after that test, so first rows read in a part of their own, beside
     the count, read every match twice (a county at a million tasks on SQLite: 126 -> 85 ms). The join to a derived
     table is one the ORM does not write, hence the raw statement around the ORM's own parts. Their SQL comes
-    from ``Query.sql_with_params()``, which Django uses for its own subqueries but does not document: the
-    one place duban reaches under the ORM's public API, kept because the alternative (the tasks' columns by a
-    statement of their own) takes a district office's 工作台 to eleven statements. Tested on both databases
-    (``test_unit_sections.py``, ``test_workbench.py``)."""
+    from ``Query.sql_with_params()``, which Django uses for its own subqueries but does not document (one of
+    the three places that reach under the ORM's public API, listed in docs/architecture.md), kept because the
+    alternative (the tasks' columns by a statement of their own) takes a district office's 工作台 to eleven
+    statements. Tested on both databases (``test_unit_sections.py``, ``test_workbench.py``)."""
     if not wanted:
         return []
     parts = [w.qs.order_by().annotate(wb_section=Value(i, output_field=IntegerField()),

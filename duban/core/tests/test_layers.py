@@ -191,3 +191,18 @@ def test_the_template_check_sees_libraries_includes_and_extends_and_knows_the_pr
     assert upward_template_uses(PROJECT, '{% load static %}{% include "_pagination.html" %}{% load palette_tags %}'
                                 '{% include "core/account.html" %}', "base.html", libraries) == [
         "base.html loads palette_tags (tasks)", "base.html includes core/account.html (core)"]
+
+
+# The places that take a queryset's SQL from Django's undocumented ``Query.sql_with_params()`` (docs/architecture.md,
+# "Libraries through their public API"): the list there and this one agree, and no other module calls it.
+UNDER_THE_ORM = {"workbench/selectors.py", "core/rows.py", "sources/search.py"}
+
+
+def test_only_the_listed_modules_reach_under_the_orms_public_api():
+    calling = {str(path.relative_to(ROOT)) for app in LAYERS for path in production_files(app)
+               if "sql_with_params" in path.read_text(encoding="utf-8")}
+    assert calling == UNDER_THE_ORM
+    architecture = (ROOT.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rule = architecture[architecture.index("- Libraries through their public API."):]
+    rule = rule[:rule.index("\n- ")]
+    assert {place for place in UNDER_THE_ORM if f"`{place}`" in rule} == UNDER_THE_ORM
