@@ -193,6 +193,43 @@ def test_the_template_check_sees_libraries_includes_and_extends_and_knows_the_pr
         "base.html loads palette_tags (tasks)", "base.html includes core/account.html (core)"]
 
 
+
+# A template named in Python (``render(request, "x/page.html")``, ``get_template``, ``render_to_string``): the page
+# imports it as surely as a template that includes it. Links are not imports: ``{% url 'reports:briefing' %}`` in
+# a lower app's template names a route in the project's URL table (duban/urls.py), as docs/architecture.md says.
+def upward_template_names(app: str, source: str, where=owner_of_template) -> list[str]:
+    """The templates of apps above ``app`` that ``source`` (a module of ``app``) names in a string: every string
+    that looks like a template's path and that Django's loader finds."""
+    from django.template import TemplateDoesNotExist
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and re.fullmatch(r"[\w./-]+/[\w.-]+\.(?:html|txt)", node.value)):
+            continue
+        try:
+            owner = where(node.value)
+        except TemplateDoesNotExist:
+            continue
+        if not may_use(app, owner):
+            found.append(f"line {node.lineno} names {node.value} ({owner})")
+    return found
+
+
+def test_no_apps_code_names_a_template_above_it():
+    found = [f"{path.relative_to(ROOT)}: {use}" for app in LAYERS for path in production_files(app)
+             for use in upward_template_names(app, path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_template_name_check_sees_render_and_knows_the_projects():
+    source = ('from django.shortcuts import render\n'
+              'def page(request):\n    return render(request, "reports/ranking.html", {})\n'
+              'def other(request):\n    return render(request, "base.html") or render(request, "tasks/list.html")\n')
+    assert upward_template_names("tasks", source) == ["line 3 names reports/ranking.html (reports)"]
+    assert upward_template_names("reports", source) == []
+
+
 # The places that take a queryset's SQL from Django's undocumented ``Query.sql_with_params()`` (docs/architecture.md,
 # "Libraries through their public API"): the list there and this one agree, and no other module calls it.
 UNDER_THE_ORM = {"workbench/selectors.py", "core/rows.py", "sources/search.py"}
