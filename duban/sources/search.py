@@ -392,11 +392,12 @@ def _bigram_rows(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
     way of writing them. For a two-character word these are exactly its rows; for longer words and several words a
     few more (the characters apart, or in the other column), which the words' filters drop. The index intersects
     the characters' lists itself, so words common alone but rare together (燃气 and 养老) cost their few rows. A
-    rare query costs a lookup of a few index entries; a common one stops at the cap and is walked. Exact where it
-    matters, unlike ANALYZE's statistics, which keep only the commonest pairs of characters and leave the rest to
-    a guess; and the ids themselves, because the planner, left to estimate the lookup, guesses thousands of rows
-    and walks the whole table newest first for a word that no row holds (2.4 s at 5M reports), or a few
-    thousand rows' word through most of a million tasks (0.7 s)."""
+    rare query costs a lookup of a few index entries; a common one stops at the cap and is walked. The rows
+    themselves, exact where it matters: ANALYZE's statistics keep only the commonest pairs of characters and
+    leave the rest to a guess (they serve only to skip a word they count far past the cap,
+    ``_counted_by_analyze``), and the planner, left to estimate the lookup, guesses thousands of rows and walks
+    the whole table newest first for a word that no row holds (2.4 s at 5M reports), or a few thousand rows' word
+    through most of a million tasks (0.7 s)."""
     if not kinds:
         return {}
     # A word ANALYZE counts far past the cap is not read up to it (20,000 rows, ~30 ms at a million tasks, spent
