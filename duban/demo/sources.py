@@ -185,10 +185,68 @@ HAZARDS = (
 )
 
 
+def scene_png(category: str, *, after: bool = False) -> bytes:
+    """A drawn picture standing in for a site photo (现场照片) of a hazard of ``category``: shapes only, no text, the
+    same bytes on every run. ``after``: the place once put right (整改后)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (800, 600), (236, 230, 218))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 450, 800, 600), fill=(150, 140, 128))  # the floor
+    if category == "gas":
+        draw.rectangle((420, 260, 760, 450), fill=(120, 124, 130))  # the stove's counter
+        draw.ellipse((470, 240, 560, 270), fill=(40, 40, 40))
+        draw.ellipse((620, 240, 710, 270), fill=(40, 40, 40))
+        x = 60 if not after else 20
+        draw.rounded_rectangle((x + 60, 200, x + 200, 450), radius=30, fill=(52, 96, 160))  # the cylinder
+        draw.rectangle((x + 105, 170, x + 155, 205), fill=(90, 90, 90))
+        hose = [(x + 130, 170), (x + 180, 130), (300, 120), (380, 180), (470, 250)]
+        draw.line(hose, fill=(40, 40, 40) if after else (214, 120, 40), width=10)
+        if after:
+            draw.rectangle((330, 40, 420, 90), fill=(250, 250, 250), outline=(60, 60, 60), width=3)  # an alarm
+            draw.ellipse((360, 55, 380, 75), fill=(40, 170, 80))
+        else:
+            for cx, cy in ((300, 120), (380, 180)):  # cracks in the hose
+                draw.line((cx - 12, cy - 14, cx + 10, cy + 12), fill=(60, 30, 20), width=4)
+    elif category == "self_built":
+        draw.rectangle((0, 0, 800, 450), fill=(196, 220, 238))  # the sky
+        draw.rectangle((230, 110, 570, 450), fill=(200, 196, 188), outline=(90, 90, 90), width=3)
+        for floor in range(4):
+            y = 130 + floor * 80
+            for x in (260, 370, 480):
+                draw.rectangle((x, y, x + 60, y + 45), fill=(90, 120, 150))
+        if not after:
+            draw.rectangle((250, 40, 550, 110), fill=(170, 120, 90), outline=(90, 60, 40), width=3)  # the fifth floor
+            draw.line([(300, 450), (330, 410), (320, 380), (360, 340)], fill=(40, 40, 40), width=4)  # the crack
+        else:
+            draw.rectangle((250, 70, 550, 110), fill=(210, 210, 210))  # scaffold where it was taken down
+            for x in range(250, 560, 30):
+                draw.line((x, 70, x, 110), fill=(120, 120, 120), width=2)
+    else:
+        draw.rectangle((40, 120, 760, 140), fill=(110, 110, 110))  # a shelf
+        for i, x in enumerate(range(80, 720, 110)):
+            colour = (200, 60, 50) if i % 2 else (230, 190, 40)
+            draw.rounded_rectangle((x, 300, x + 80, 450), radius=12, fill=colour, outline=(60, 60, 60), width=2)
+        if after:
+            draw.rectangle((386, 160, 402, 450), fill=(160, 90, 70))  # the fire wall between the two stores
+        draw.polygon([(400, 20), (460, 80), (400, 140), (340, 80)], fill=(250, 210, 0), outline=(40, 40, 40))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _photo(user, hazard, *, after: bool = False) -> None:
+    source_actions.attachment_upload(actor=user, task_id=hazard.task_id, hazard_id=hazard.pk,
+                                     filename="整改后照片.png" if after else "现场照片.png",
+                                     data=scene_png(hazard.category, after=after))
+
+
 def _hazards(users: dict, today: dt.date) -> None:
     """One hazard for each stage of the loop 发现 → 整改 → 复查 → 销号: one found and past its deadline, one
     rectified and waiting for the office's re-inspection, one struck off after a re-inspection that first sent it
-    back."""
+    back. Each has the office's 现场照片 from its discovery, and the rectified ones the unit's 整改后照片."""
     office = users["office"]
     for item in HAZARDS:
         if Hazard.objects.filter(place=item["place"]).exists():
@@ -197,6 +255,7 @@ def _hazards(users: dict, today: dt.date) -> None:
             actor=office, place=item["place"], category=item["category"], severity=item["severity"],
             description=item["description"], deadline=today + dt.timedelta(days=item["deadline"]),
             responsible_person=item["person"], lead_unit_id=_unit(item["lead"]), assign=True)
+        _photo(office, hazard)
         staff = users[item["by"]]
         _accept(staff, hazard.task_id)
         if item["stage"] == "found":
@@ -205,6 +264,7 @@ def _hazards(users: dict, today: dt.date) -> None:
             source_actions.hazard_rectify(actor=staff, hazard_id=hazard.pk, version=hazard.version,
                                           rectification="已清退全部租户、停止出租，委托检测机构鉴定为C级危房，"
                                                         "加建的第五层正在拆除，楼梯杂物已清空。")
+            _photo(staff, hazard, after=True)
             continue
         hazard = source_actions.hazard_rectify(actor=staff, hazard_id=hazard.pk, version=hazard.version,
                                                rectification="氧化剂已移至隔壁库房，警示标识已补齐。")
@@ -212,6 +272,7 @@ def _hazards(users: dict, today: dt.date) -> None:
                                               passed=False, note="两库共用一道门，隔离仍不符合要求，请加设防火隔墙。")
         hazard = source_actions.hazard_rectify(actor=staff, hazard_id=hazard.pk, version=hazard.version,
                                                rectification="两库之间已砌筑防火隔墙并分设出入口，复查前已自检。")
+        _photo(staff, hazard, after=True)
         hazard = source_actions.hazard_review(actor=office, hazard_id=hazard.pk, version=hazard.version,
                                               passed=True, note="现场复查，隔离和标识符合要求。")
         source_actions.hazard_close(actor=office, hazard_id=hazard.pk, version=hazard.version)

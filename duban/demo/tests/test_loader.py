@@ -136,6 +136,12 @@ def test_demo_has_work_from_every_source_worked_as_the_workflow_does():
     assert HazardStatus.FOUND in {h.status for h in hazards} and HazardStatus.CLOSED in {h.status for h in hazards}
     # struck off the ledger closes its task; any other stage keeps it open
     assert all((h.status == HazardStatus.CLOSED) == (h.task.status == TaskStatus.CLOSED) for h in hazards)
+    # each with its site photo, and the rectified ones with the photo after, as pictures the page shows
+    for hazard in hazards:
+        photos = sorted(a.original_name for a in hazard.attachments.all())
+        after = hazard.status != HazardStatus.FOUND
+        assert photos == (["整改后照片.png", "现场照片.png"] if after else ["现场照片.png"]), (hazard.place, photos)
+        assert all(a.content_type == "image/png" for a in hazard.attachments.all())
     tasks = [task for _, _, _, task in _records()]
     assert all(t.status != TaskStatus.DRAFT and t.lead_unit_id for t in tasks)
     lights = {task_light(t, TODAY).code for t in tasks}
