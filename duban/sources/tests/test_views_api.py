@@ -56,6 +56,17 @@ def test_pages_render_for_every_role(client, org, records, role):
         assert client.get(url).status_code == expected, url
 
 
+def test_a_task_hit_says_which_unit_leads_it_by_when_and_where_it_stands(client, org):
+    """The parts of a split task share its title: each hit names its lead unit, deadline and status."""
+    org.task_in("assigned", title="开展燃气安全排查", lead_unit_id=org.health.pk, coop_unit_ids=[],
+                deadline=dt.date(2030, 3, 31))
+    org.task_in("in_progress", title="开展燃气安全排查", deadline=None)
+    login(client, org.supervisor)
+    body = client.get("/search/", {"q": "燃气安全排查", "kind": "task"}).content.decode()
+    assert "牵头：市卫健委 · 时限：2030-03-31 · 已交办" in body
+    assert "牵头：市应急管理局 · 时限：无时限 · 办理中" in body
+
+
 def test_lists_hide_other_units_records(client, org, records):
     login(client, org.other_staff)
     body = client.get("/sources/").content.decode()
