@@ -1,4 +1,6 @@
-"""The source pages at phone width in real Chromium: each fits a 390-pixel screen without sideways scrolling."""
+"""The source pages at phone width in real Chromium: each fits a 390-pixel screen without sideways scrolling, and
+no list's table has to be scrolled sideways inside the page either (a deadline cut at 2026-12-, the status out of
+sight)."""
 
 import datetime as dt
 
@@ -40,6 +42,14 @@ def test_source_pages_fit_a_phone(live_server, transactional_db, monkeypatch):
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 390:
                 too_wide[path] = width
+            tables = page.evaluate("() => [...document.querySelectorAll('.table-responsive')]"
+                                   ".filter(d => d.offsetParent && d.scrollWidth > d.clientWidth + 1)"
+                                   ".map(d => d.scrollWidth)")
+            if tables:
+                too_wide[f"{path} table"] = tables
+        page.goto(f"{live_server.url}/sources/hazards/")  # the deadline and status under the place
+        row = page.locator("tbody tr").first.inner_text()
+        assert f"期限 {hazard.deadline:%Y-%m-%d} · 已发现（待整改）" in row, row
         page.goto(f"{live_server.url}/sources/hazards/{hazard.pk}/")
         page.screenshot(path=str(out / "sources-hazard-phone.png"), full_page=True)
     assert too_wide == {}
