@@ -82,7 +82,8 @@ def existing() -> dict:
     from duban.tasks.models import ProgressReport, Task
 
     first = Profile.objects.select_related("user").order_by("id")
-    return {"office": first.filter(role="supervisor").first().user, "unit": first.filter(role="unit_staff").first().user,
+    return {"office": first.filter(role="supervisor").first().user,
+            "unit": first.filter(role="unit_staff").first().user,
             "load_s": 0.0, "tasks": Task.objects.count(), "reports": ProgressReport.objects.count()}
 
 

@@ -390,9 +390,10 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
                  subtree: Subtree | None = None) -> list[RankingRow]:
     """Every lead unit with tasks in the period (assigned by its end and not closed before its start), ranked by
     the average score of the tasks it closed in the period plus the manual 加减分 of the period, then by on-time
-    rate, then by fewer overdue tasks (units level on all three share a place): tasks, tasks closed, on-time rate, closed late, still open past the deadline, and each adjustment with
-    its author. ``subtree``: the units of that subtree only, each with the tasks it leads. Two queries: the counts
-    with the names, and the adjustments."""
+    rate, then by fewer overdue tasks (units level on all three share a place): tasks, tasks closed, on-time
+    rate, closed late, still open past the deadline, and each adjustment with its author. ``subtree``: the units
+    of that subtree only, each with the tasks it leads. Two queries: the counts with the names, and the
+    adjustments."""
     today = today or today_local()
     base = task_list(viewer=viewer, meeting_id=meeting_id).select_related(None).prefetch_related(None).order_by()
     base = base.filter(lead_unit__isnull=False) if subtree is None else subtree.narrow(base)
@@ -450,6 +451,7 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
                                  round(100 * n_on_time / n_closed, 1) if n_closed else 0.0, n_closed - n_on_time,
                                  open_late.get(unit_id, 0), counts.get(unit_id, 0),
                                  round(float(sum(a["points"] for a in mine)), 1), mine))
+
     def standing(x: RankingRow) -> tuple:
         return x.total_score is None, -(x.total_score or 0), -x.on_time_rate, x.overdue
 
