@@ -187,6 +187,13 @@ def test_long_words_and_several_words_are_looked_up_together(org, corpus, monkey
     # the index proposes the rows with every pair of characters of both words; the filters then decide
     assert lookup[1][0][2] == frozenset({both.pk, apart.pk}), lookup
     assert search._index_candidates(task, lookup) is not None  # looked up, not walked
+    # the candidates as keys of the primary key (``= ANY``), which the planner counts right, beside any scope
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert ids(search.search(viewer=org.lead_staff, q="液化气站 防汛", kinds=["task"]), "task") == [both.pk]
+    walked = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "tasks_task"."id" AS "pk"')]
+    assert walked and all('"tasks_task"."id" = ANY(' in sql and "unnest" not in sql for sql in walked), walked
     # past the cap the newest rows are walked, with the same hits
     expression, _cap, index = search.BIGRAM_KINDS[task.fts]
     monkeypatch.setitem(search.BIGRAM_KINDS, task.fts, (expression, 1, index))
