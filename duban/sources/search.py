@@ -327,10 +327,10 @@ def _index_lookups(kinds: list[Kind], terms: list[str]) -> dict[str, tuple]:
 
     PostgreSQL: for the kinds with a bigram index (``BIGRAM_KINDS``), the ids of the rows holding every two
     characters of every word the index can look up (``_bigram_word``; short and long alike), read up to a cap and
-    counted (``_bigram_rows``): one entry, for the words together. SQLite: for a query of two-character words only
-    (longer words go to FTS5, ``_search_sqlite``), the trigram vocabulary's terms starting with each word
-    (``keys``), with their document counts. One query for every kind (the vocabulary tables are ``fts5vocab``
-    views of the FTS indexes, migration 0003)."""
+    counted (``_bigram_rows``): one entry, for the words together. SQLite (asked only when no word goes to FTS5,
+    ``search``): the trigram vocabulary's terms starting with each two-character word (``keys``), with their
+    document counts. One query for every kind (the vocabulary tables are ``fts5vocab`` views of the FTS indexes,
+    migration 0003)."""
     if not kinds:
         return {}
     if connection.vendor == "postgresql":
@@ -338,7 +338,7 @@ def _index_lookups(kinds: list[Kind], terms: list[str]) -> dict[str, tuple]:
         return _bigram_rows([k for k in kinds if k.fts in BIGRAM_KINDS], words) if words else {}
     # Each spelling of a word (燃气 and 燃氣: ``spellings``) is looked up, and the word's rows are theirs together.
     words = [t for t in terms if all(len(s) == 2 and s.lower() == s.upper() for s in spellings(t))]
-    if connection.vendor != "sqlite" or not words or any(len(t) >= 3 for t in terms):
+    if connection.vendor != "sqlite" or not words:
         return {}
     parts, params = [], []
     for kind in kinds:
@@ -499,7 +499,7 @@ def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, o
     short_terms = [t for t in terms if len(t) < 3]
     use_fts = bool(long_terms) and connection.vendor == "sqlite"
     groups = []
-    lookups = _index_lookups([KINDS[k] for k in wanted], terms)
+    lookups = {} if use_fts else _index_lookups([KINDS[k] for k in wanted], terms)
     for key in wanted:
         kind = KINDS[key]
         qs = _scoped(key, viewer)
