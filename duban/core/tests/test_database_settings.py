@@ -132,10 +132,9 @@ def test_postgresql_connections_turn_jit_off_unless_told_and_keep_the_urls_optio
         duban_settings._database_from_url("postgres://duban@127.0.0.1:5432/duban")
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db
 def test_the_servers_jit_is_off_on_duban_connections():
-    if connection.vendor != "postgresql":
-        return
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"

@@ -193,7 +193,6 @@ def test_the_template_check_sees_libraries_includes_and_extends_and_knows_the_pr
         "base.html loads palette_tags (tasks)", "base.html includes core/account.html (core)"]
 
 
-
 # A template named in Python (``render(request, "x/page.html")``, ``get_template``, ``render_to_string``): the page
 # imports it as surely as a template that includes it. Links are not imports: ``{% url 'reports:briefing' %}`` in
 # a lower app's template names a route in the project's URL table (duban/urls.py), as docs/architecture.md says.
