@@ -82,8 +82,9 @@ def dashboard(request, meeting: int | None = None, area: int | None = None, unit
 @router.get("/stats/ranking", response=list[RankingOut])
 def ranking(request, date_from: str | None = None, date_to: str | None = None, meeting: int | None = None,
             subtree: int | None = None):
-    """Lead units ranked by average score of tasks closed in the period (default: this year); ``subtree``: a
-    unit id, the units of its subtree only."""
+    """Lead units ranked by the average score of their tasks in the period (default: this year), an open one
+    scored as if closed at the period's end (see docs/administration.md); ``subtree``: a unit id, the units of its
+    subtree only."""
     start, end, meeting_id = selectors.ranking_period({"from": date_from, "to": date_to, "meeting": meeting})
     scope = selectors.subtree_get(viewer=request.user, unit_id=selectors.subtree_param({"subtree": subtree}))
     return selectors.unit_ranking(viewer=request.user, date_from=start, date_to=end, meeting_id=meeting_id,

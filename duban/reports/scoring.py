@@ -155,10 +155,15 @@ def overdue_workdays(deadline: dt.date | None, closed_on: dt.date, *, is_workday
 
 def score_task(task, closed_on: dt.date, *, rules: ScoreRules | None = None, is_workday=None) -> Decimal:
     """The score of ``task`` closed on ``closed_on``: on-time points minus lateness and returns, at least the floor."""
-    rules = rules or score_rules()
-    late = overdue_workdays(task.deadline, closed_on, is_workday=is_workday)
-    bonus = min(rules.max_early_bonus,
-                rules.per_early_workday * early_workdays(task.deadline, closed_on, is_workday=is_workday))
-    score = (rules.on_time + bonus - rules.per_overdue_workday * late
-             - rules.per_return * int(task.returns_count or 0))
+    return score_of(rules or score_rules(), late=overdue_workdays(task.deadline, closed_on, is_workday=is_workday),
+                    early=early_workdays(task.deadline, closed_on, is_workday=is_workday),
+                    returns=int(task.returns_count or 0))
+
+
+def score_of(rules: ScoreRules, *, late: int, early: int = 0, returns: int = 0) -> Decimal:
+    """The score of a task closed ``late`` working days after its deadline or ``early`` before it, returned
+    ``returns`` times: the on-time points, plus the early bonus up to its cap, minus lateness and returns, at
+    least the floor (``score_task`` counts the days)."""
+    bonus = min(rules.max_early_bonus, rules.per_early_workday * early)
+    score = rules.on_time + bonus - rules.per_overdue_workday * late - rules.per_return * returns
     return max(rules.floor, score).quantize(Decimal("0.1"))

@@ -9,18 +9,21 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, CharField, Count, DateField, DecimalField, F, Func, IntegerField, Q, QuerySet, Value
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Case, CharField, Count, DateField, DecimalField, F, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from duban.core.errors import InvalidInput, NotFound
 from duban.core.models import Unit
 from duban.core.rows import lists_in_one, plain_rows
+from duban.extraction import default_calendar
+from duban.extraction.deadlines import workdays_after
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.meetings.models import Meeting
 from duban.meetings.permissions import meetings_visible_to
 from duban.reports.ical import calendar_token_digest
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
+from duban.reports.scoring import ScoreRules, rules_for, score_of
 from duban.tasks import permissions as perms
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.palette import light_colours
@@ -389,11 +392,14 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
                  meeting_id: int | None = None, today: dt.date | None = None,
                  subtree: Subtree | None = None) -> list[RankingRow]:
     """Every lead unit with tasks in the period (assigned by its end and not closed before its start), ranked by
-    the average score of the tasks it closed in the period plus the manual 加减分 of the period, then by on-time
-    rate, then by fewer overdue tasks (units level on all three share a place): tasks, tasks closed, on-time
-    rate, closed late, still open past the deadline, and each adjustment with its author. ``subtree``: the units
-    of that subtree only, each with the tasks it leads. Two queries: the counts with the names, and the
-    adjustments."""
+    the average score of its tasks plus the manual 加减分 of the period, then by on-time rate, then by fewer
+    overdue tasks (units level on all three share a place): tasks, tasks closed, on-time rate, closed late, still
+    open past the deadline, and each adjustment with its author. The average takes every task of the period: one
+    closed in it by its stored score, one still open by the score it would get if closed at the period's end (or
+    today): the on-time points while its deadline has not passed, late by the working days so far once it has
+    (``score_of``; not stored). A unit does not rank above others by leaving its overdue work open. ``subtree``:
+    the units of that subtree only, each with the tasks it leads. Three queries: the rules in force at the period's end, the counts with the names,
+    and the adjustments."""
     today = today or today_local()
     base = task_list(viewer=viewer, meeting_id=meeting_id).select_related(None).prefetch_related(None).order_by()
     base = base.filter(lead_unit__isnull=False) if subtree is None else subtree.narrow(base)
@@ -416,28 +422,51 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     # few hundred short rows), not those of the units found, which would take a second statement.
     zero, no_name = Value(0, output_field=IntegerField()), Value(None, output_field=CharField())
     no_average = Value(None, output_field=DecimalField())
+    rules, _ = rules_for(cutoff)
+    late_day, late_returns = F("deadline"), F("returns_count")
+    floor_on = _floor_deadline(rules, cutoff)
+    if floor_on is not None:
+        # a task this late scores the floor however often it was returned: one group for all of them (a
+        # province's overdue tasks, months late, in a few hundred groups instead of one a unit and day)
+        far = Q(deadline__lte=floor_on)
+        late_day = Case(When(far, then=Value(floor_on)), default=F("deadline"), output_field=DateField())
+        late_returns = Case(When(far, then=zero), default=F("returns_count"), output_field=IntegerField())
     parts = [
         closed.values_list(Value("closed"), "lead_unit_id").annotate(
-            n=Count("id"), on_time=Count("id", filter=on_time), average=Avg("score"), name=no_name),
-        base.filter(status__in=OPEN_STATUSES, deadline__lt=cutoff).values_list(Value("late"), "lead_unit_id")
-        .annotate(n=count_rows(), on_time=zero, average=no_average, name=no_name),
+            n=Count("id"), on_time=Count("id", filter=on_time), average=Avg("score"), name=no_name,
+            scored=Count("score")),
+        # open past the deadline, by (unit, returns, deadline), what a score as if closed today needs: the part's
+        # columns carry (returns, tasks, -, the deadline as text, -)
+        base.filter(status__in=OPEN_STATUSES, deadline__lt=cutoff).values_list(
+            Value("late"), "lead_unit_id", late_returns).annotate(
+            on_time=count_rows(), average=no_average, name=Cast(late_day, CharField()), scored=zero),
         in_period.values_list(Value("all"), "lead_unit_id").annotate(n=count_rows(), on_time=zero,
-                                                                      average=no_average, name=no_name),
-        Unit.objects.order_by().values_list(Value("name"), "pk", zero, zero, no_average, "name"),
+                                                                      average=no_average, name=no_name, scored=zero),
+        # open and not past the deadline at the cutoff: on track, the on-time points if closed that day
+        in_period.filter(status__in=OPEN_STATUSES).exclude(deadline__lt=cutoff).values_list(
+            Value("track"), "lead_unit_id").annotate(n=count_rows(), on_time=zero, average=no_average, name=no_name,
+                                                     scored=zero),
+        Unit.objects.order_by().values_list(Value("name"), "pk", zero, zero, no_average, "name", zero),
     ]
     rows: dict[int, dict] = {}
     open_late: dict[int, int] = {}
+    late_groups: dict[int, list[tuple[str, int, int]]] = {}
     counts: dict[int, int] = {}
+    on_track: dict[int, int] = {}
     names: dict[int, str] = {}
-    for part, unit_id, n, n_on_time, average, name in parts[0].union(*parts[1:], all=True):
+    for part, unit_id, n, n_on_time, average, name, scored in parts[0].union(*parts[1:], all=True):
         if part == "closed":
-            rows[unit_id] = {"closed": n, "on_time": n_on_time, "average": average}
+            rows[unit_id] = {"closed": n, "on_time": n_on_time, "average": average, "scored": scored}
         elif part == "late":
-            open_late[unit_id] = n
+            open_late[unit_id] = open_late.get(unit_id, 0) + n_on_time
+            late_groups.setdefault(unit_id, []).append((name, n or 0, n_on_time))
         elif part == "all":
             counts[unit_id] = n
+        elif part == "track":
+            on_track[unit_id] = n
         else:
             names[unit_id] = name
+    late_scores = _scores_if_closed(late_groups, on_track, cutoff, rules)
     unit_ids = set(rows) | set(open_late) | set(counts)
     adjustments = _adjustments(base, unit_ids, date_from, date_to, meeting_id)
     result = []
@@ -445,7 +474,10 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
         r = rows.get(unit_id)
         n_closed = r["closed"] if r else 0
         n_on_time = r["on_time"] if r else 0
-        average = round(float(r["average"]), 1) if r and r["average"] is not None else None
+        total, weight = late_scores.get(unit_id, (0.0, 0))
+        if r and r["average"] is not None:
+            total, weight = total + float(r["average"]) * r["scored"], weight + r["scored"]
+        average = round(total / weight, 1) if weight else None
         mine = adjustments.get(unit_id, [])
         result.append(RankingRow(0, unit_id, names.get(unit_id, ""), n_closed, average, n_on_time,
                                  round(100 * n_on_time / n_closed, 1) if n_closed else 0.0, n_closed - n_on_time,
@@ -461,6 +493,53 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     for index, row in enumerate(result, start=1):
         row.rank = result[index - 2].rank if index > 1 and standing(result[index - 2]) == standing(row) else index
     return result
+
+
+def _floor_deadline(rules: ScoreRules, day: dt.date) -> dt.date | None:
+    """The latest deadline from which a task still open on ``day`` scores the floor (``score_of``) whatever else,
+    or None when lateness never brings it there (no points off a day late)."""
+    if rules.per_overdue_workday <= 0:
+        return None
+    is_workday = default_calendar().is_workday
+    late, deadline = 0, day
+    while score_of(rules, late=late) > rules.floor:
+        if (day - deadline).days > 36_600:
+            return None
+        deadline -= dt.timedelta(days=1)
+        late += workdays_after(deadline, deadline + dt.timedelta(days=1), is_workday)
+    return deadline
+
+
+def _scores_if_closed(late: dict[int, list[tuple[str, int, int]]], on_track: dict[int, int],
+                      day: dt.date, rules: ScoreRules) -> dict[int, tuple]:
+    """For each unit, (sum, number) of the scores its open tasks would get if closed on ``day``, with the rules in
+    force that day (``score_of``, the rule that scores a closed task: one rule): ``late`` the tasks past their
+    deadline, as (deadline "YYYY-MM-DD", returns, tasks); ``on_track`` the number of the others, which would be
+    closed on time. The working days late are counted once over the span of the deadlines, from the latest back
+    (a million tasks' deadlines spread over years: each counted to ``day`` on its own took a second)."""
+    if not late and not on_track:
+        return {}
+    is_workday = default_calendar().is_workday
+    days_late: dict[str, int] = {}
+    counted, since = 0, day
+    for text in sorted({key[0] for parts in late.values() for key in parts}, reverse=True):
+        deadline = dt.date.fromisoformat(str(text)[:10])
+        counted += workdays_after(deadline, since, is_workday)  # days after it up to the later one, then on
+        since = deadline
+        days_late[text] = counted
+    scores: dict[tuple[str, int], float] = {}
+    out = {}
+    for unit_id in set(late) | set(on_track):
+        number = on_track.get(unit_id, 0)
+        total = float(rules.on_time) * number
+        for text, returns, n in late.get(unit_id, ()):
+            points = scores.get((text, returns))
+            if points is None:
+                points = scores[text, returns] = float(score_of(rules, late=days_late[text], returns=returns))
+            total += points * n
+            number += n
+        out[unit_id] = (total, number)
+    return out
 
 
 def _adjustments(tasks, unit_ids, date_from, date_to, meeting_id) -> dict[int, list[dict]]:

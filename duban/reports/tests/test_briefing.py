@@ -78,7 +78,10 @@ def test_docx_contents_match_the_database(org):
     assert "2024年9月29日召开的市委常委会共部署决定事项3项" in text
     assert "别的会议的事项" not in text
     assert [c.text for c in ranking.rows[0].cells] == ["名次", "单位", "办结数", "平均得分", "按时办结率", "逾期数"]
-    assert [c.text for c in ranking.rows[1].cells][:4] == ["1", "市应急管理局", "1", "100.0"]
+    # 市卫健委's one task is not yet due: the on-time points (100). 市应急管理局 closed one on time (100) and has
+    # one open past 2024-10-31: 11 working days late on 11-15 (Nov 1, 4-8, 11-15), 100 - 2 x 11 = 78; (100 + 78) / 2
+    assert [c.text for c in ranking.rows[1].cells][:4] == ["1", "市卫健委", "0", "100.0"]
+    assert [c.text for c in ranking.rows[2].cells][:4] == ["2", "市应急管理局", "1", "89.0"]
     (event,) = AuditEvent.objects.filter(event_type=EventType.BRIEFING_EXPORTED)
     assert event.meeting == meeting and event.actor == org.supervisor and event.extra == {"format": "docx",
                                                                                             "tasks": 3}
@@ -148,8 +151,10 @@ def test_briefing_ranks_units_by_the_ranking_rule_in_a_fixed_number_of_queries(o
         data = briefing_data(viewer=org.supervisor, meeting_id=meeting.pk, today=TODAY)
     # the meeting, its tasks, the ranking's grouped counts, the manual 加减分 and the leaders' 批示
     assert len(ctx.captured_queries) <= 8
-    # By average score, highest first: 市卫健委 90.0, 市应急管理局 85.5, then 市教育局, whose one task closed
-    # years after its deadline and scored the floor, 0.
+    # By average score over every task, an open one scored as if closed today, highest first: 市卫健委 (90.0
+    # closed, 100 not yet due) 95.0; 市应急管理局 (85.5 closed; 78 for 完善应急预案, 11 working days late; the
+    # floor 0 for 退回逾期, months late) 54.5; then 市教育局, whose one task closed years after its deadline and
+    # scored the floor, 0.
     assert [(r.rank, r.unit, r.average_score) for r in data.ranking] == [
-        (1, "市卫健委", 90.0), (2, "市应急管理局", 85.5), (3, "市教育局", 0.0)]
+        (1, "市卫健委", 95.0), (2, "市应急管理局", 54.5), (3, "市教育局", 0.0)]
     assert data.ranking == unit_ranking(viewer=org.supervisor, meeting_id=meeting.pk, today=TODAY)

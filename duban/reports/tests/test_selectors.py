@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import chinese_calendar
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -105,22 +106,33 @@ def test_filter_parsing_errors_are_chinese():
         selectors.dashboard_filters({"unit": "abc"})
 
 
+def late_by_rule(deadline: dt.date, day: dt.date) -> float:
+    """The default rules' score of a task done on ``day`` past ``deadline``: 100 less 2 for each working day (the
+    official calendar's) after the deadline up to that day."""
+    days = sum(chinese_calendar.is_workday(deadline + dt.timedelta(days=i)) for i in range(1, (day - deadline).days + 1))
+    return max(0.0, 100.0 - 2 * days)
+
+
 def test_ranking(org):
     on_time = org.task_in("closed", title="按期")
     late = org.task_in("closed", title="逾期办结", lead_unit_id=org.child.pk, coop_unit_ids=[])
     Task.objects.filter(pk=late.pk).update(deadline=TODAY - dt.timedelta(days=10), score=Decimal("80"))
-    org.task_in("assigned", title="分局逾期未办", lead_unit_id=org.child.pk, coop_unit_ids=[],
-                deadline=TODAY - dt.timedelta(days=1))
-    org.task_in("assigned", title="卫健委逾期未办", lead_unit_id=org.health.pk, coop_unit_ids=[],
-                deadline=TODAY - dt.timedelta(days=1))
+    # three weeks late: working days late on any day of the year (a holiday week has working days around it)
+    three_weeks = TODAY - dt.timedelta(days=21)
+    org.task_in("assigned", title="分局逾期未办", lead_unit_id=org.child.pk, coop_unit_ids=[], deadline=three_weeks)
+    org.task_in("assigned", title="卫健委逾期未办", lead_unit_id=org.health.pk, coop_unit_ids=[], deadline=three_weeks)
     rows = unit_ranking(viewer=org.supervisor, date_from=TODAY - dt.timedelta(days=30), date_to=TODAY, today=TODAY)
     assert [r.unit for r in rows] == ["市应急管理局", "市应急管理局临川分局", "市卫健委"]
     safety, edu, health = rows
     assert (safety.rank, safety.closed, safety.average_score, safety.on_time_rate, safety.overdue) == (
         1, 1, float(Task.objects.get(pk=on_time.pk).score), 100.0, 0)
+    # the open task past its deadline counts in the average as if closed today
+    open_late = late_by_rule(three_weeks, TODAY)
+    assert open_late < 80
     assert (edu.closed, edu.average_score, edu.on_time, edu.closed_late, edu.overdue_open, edu.overdue) == (
-        1, 80.0, 0, 1, 1, 2)
-    assert (health.closed, health.average_score, health.overdue_open) == (0, None, 1)
+        1, round((80 + open_late) / 2, 1), 0, 1, 1, 2)
+    # nothing closed, but its overdue task is scored: it does not escape the ranking by leaving the task open
+    assert (health.closed, health.average_score, health.overdue_open) == (0, open_late, 1)
     # Out of the period: nothing closed counts.
     old = unit_ranking(viewer=org.supervisor, date_from=TODAY - dt.timedelta(days=90),
                        date_to=TODAY - dt.timedelta(days=60), today=TODAY)
@@ -145,7 +157,7 @@ def test_units_level_on_every_figure_share_a_place_and_the_next_place_counts_the
                 deadline=TODAY + dt.timedelta(days=9))
     for unit in (org.safety, org.health):
         org.task_in("assigned", title=f"{unit.name}逾期未办", lead_unit_id=unit.pk, coop_unit_ids=[],
-                    deadline=TODAY - dt.timedelta(days=1))
+                    deadline=TODAY - dt.timedelta(days=21))
     rows = unit_ranking(viewer=org.supervisor, date_from=TODAY + dt.timedelta(days=1), today=TODAY)
     assert [(r.rank, r.unit, r.overdue) for r in rows] == [
         (1, "市教育局", 0), (2, "市卫健委", 1), (2, "市应急管理局", 1)]
