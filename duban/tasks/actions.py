@@ -511,7 +511,13 @@ def task_merge(*, actor, task_ids: list[int]) -> Task:
 @durable_action
 def task_split(*, actor, task_id: int, at: int) -> tuple[Task, Task]:
     """Supervisors split a draft task at character ``at`` of its text into two drafts; the second is new and
-    inherits area, units and deadline. Event TASK_SPLIT on the first, TASK_CREATED on the second."""
+    inherits area, units and deadline. A name a person gave the task stays the first part's (only a name still
+    the one made from the text is made again from the first part); the second is named from its text. The second
+    is numbered right after the first and the meeting's later rows one further, so no two rows share a number.
+    Event TASK_SPLIT on the first, TASK_CREATED on the second."""
+    meeting_id = Task.objects.filter(pk=task_id).values_list("meeting_id", flat=True).first()
+    if meeting_id is not None:  # the meeting before its task, as 确认交办 locks them: two splits renumber in turn
+        list(Task.meeting.field.related_model.objects.select_for_update().filter(pk=meeting_id).values_list("pk"))
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_edit_task(actor, task):
         raise PermissionDenied()
@@ -524,16 +530,20 @@ def task_split(*, actor, task_id: int, at: int) -> tuple[Task, Task]:
     # Only a text still equal to its source span can split its span too; an edited text keeps the old span.
     split_source = task.source_start is not None and task.source_end - task.source_start == len(task.text)
     old_end = task.source_end
-    _bump(task, text=first, title=title_from_text(first),
+    named_by_hand = task.title != title_from_text(task.text)
+    renumbered = 0
+    if task.meeting_id is not None:  # the rows below make room for the second part
+        renumbered = Task.objects.filter(meeting_id=task.meeting_id, seq__gt=task.seq).update(seq=F("seq") + 1)
+    _bump(task, text=first, title=task.title if named_by_hand else title_from_text(first),
           source_end=task.source_start + at if split_source else task.source_end)
     new = task_create_in_txn(
         actor=actor, title=title_from_text(second), text=second, meeting=task.meeting, kind=task.kind,
-        seq=task.seq, area_id=task.area_id, lead_unit_id=task.lead_unit_id,
-        coop_unit_ids=list(task.coop_units.values_list("id", flat=True)), deadline=task.deadline,
+        seq=task.seq + 1 if task.meeting_id is not None else task.seq, area_id=task.area_id,
+        lead_unit_id=task.lead_unit_id, coop_unit_ids=list(task.coop_units.values_list("id", flat=True)), deadline=task.deadline,
         deadline_text=task.deadline_text, source_start=task.source_start + at if split_source else None,
         source_end=old_end if split_source else None, heading=task.heading, extra={"split_from": task.pk})
     audit_log(actor=actor, event_type=EventType.TASK_SPLIT, task=task, meeting=task.meeting,
-              extra={"at": at, "new_task_id": new.pk})
+              extra={"at": at, "new_task_id": new.pk, "title_kept": named_by_hand, "renumbered": renumbered})
     return task, new
 
 

@@ -250,3 +250,46 @@ def test_a_confirmed_meeting_lists_its_tasks_fifty_a_page_at_the_same_cost(clien
     assert "共 55 条" in client.get(f"/meetings/{meeting.pk}/").content.decode()
     add(100, 200)
     assert shown(f"/meetings/{meeting.pk}/")[1] == queries
+
+
+def _edit(client, task, **changes):
+    data = {"version": task.version, "title": task.title, "text": task.text, "area": task.area_id or "",
+            "lead_unit": task.lead_unit_id or "", "deadline": task.deadline.isoformat() if task.deadline else "",
+            "coop_units": list(task.coop_units.values_list("pk", flat=True)), **changes}
+    return client.post(f"/tasks/{task.pk}/edit/", data, HTTP_HX_REQUEST="true")
+
+
+def test_split_keeps_the_name_the_clerk_gave_and_numbers_the_second_part_next(client, org):
+    """拆分 after the clerk corrected a row's name: the first part keeps her name (it is what gets issued), the
+    second part is named from its own text, and the rows are numbered in order without two rows sharing a number
+    (the second part right after the first, the rows below it one further)."""
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    first, below = Task.objects.filter(meeting=meeting).order_by("seq")
+    assert _edit(client, first, title="开展燃气安全专项检查").status_code == 200
+    first.refresh_from_db()
+    assert first.title == "开展燃气安全专项检查"
+    at = first.text.index("市应急管理局")
+    response = client.post(f"/tasks/{first.pk}/split/", {"at": at}, follow=True)
+    page = response.content.decode()
+    first.refresh_from_db()
+    below.refresh_from_db()
+    second = Task.objects.filter(meeting=meeting).order_by("-id").first()
+    assert first.title == "开展燃气安全专项检查"
+    assert "开展燃气安全专项检查" in page
+    assert second.title and second.title != first.title and second.title in second.text
+    assert (first.seq, second.seq, below.seq) == (1, 2, 3)
+    assert re.findall(r'<a href="#span-\d+">(\d+)</a>', page) == ["1", "2", "3"]
+
+
+def test_split_of_a_row_named_by_the_import_names_both_parts_from_their_text(client, org):
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    first = Task.objects.filter(meeting=meeting).order_by("seq").first()
+    at = first.text.index("市应急管理局")
+    client.post(f"/tasks/{first.pk}/split/", {"at": at})
+    first.refresh_from_db()
+    second = Task.objects.filter(meeting=meeting).order_by("-id").first()
+    assert first.title in first.text[:at] and second.title in second.text
