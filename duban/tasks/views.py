@@ -173,7 +173,7 @@ TASK_ROW = (
     '        <div class="d-sm-none small">牵头：{lead} · 时限：<span class="{late}">{deadline}</span>'
     ' · 进度 {pct}%</div></td>\n'
     '      <td class="d-none d-sm-table-cell small">{units}</td>\n'
-    '      <td class="d-none d-md-table-cell small">{area}</td>\n'
+    '      <td class="d-none d-md-table-cell text-nowrap small">{area}</td>\n'
     '      <td class="d-none d-sm-table-cell text-nowrap small{late_td}">{deadline}</td>\n'
     '      <td class="text-nowrap"><span class="badge status-{status} {status_css}">{status_label}</span>'
     ' {light}</td>\n'
