@@ -24,8 +24,9 @@ class MeetingOut(Schema):
     reports_heard: list[str]
     sha256: str
     status: str
-    task_count: int = 0
+    task_count: int = 0  # its items (决定事项) the caller sees; sub-tasks are not more items
     closed_count: int = 0
+    subtask_count: int = 0  # the sub-tasks (分解下达) under them the caller sees
 
 
 class MeetingImportIn(Schema):

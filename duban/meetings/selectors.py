@@ -12,14 +12,23 @@ from duban.tasks.selectors import LIST_ROW_FIELDS, task_list
 
 
 def meeting_list(*, viewer, include_withdrawn: bool = False) -> QuerySet[Meeting]:
+    """The meetings the viewer may see, newest first, each with ``task_count`` and ``closed_count``: its items
+    (决定事项) the viewer sees and how many are closed, and ``subtask_count``: the sub-tasks (分解下达) under them
+    the viewer sees, which are not more items. An item is a task not split from another, or, for a unit that
+    sees a sub-task but not the task above it, that sub-task (its part of the meeting)."""
     qs = perms.meetings_visible_to(viewer)
     if not include_withdrawn:
         qs = qs.exclude(status=MeetingStatus.WITHDRAWN)
     visible = perms.tasks_visible_to(viewer).exclude(status=TaskStatus.WITHDRAWN).values("pk")
+    seen = Q(tasks__in=visible)
+    # the office sees every task, so above a sub-task there is always one it sees
+    item = seen & (Q(tasks__parent__isnull=True) if perms.is_office(viewer)
+                   else Q(tasks__parent__isnull=True) | ~Q(tasks__parent__in=visible))
     return (qs.defer("source_text", "extraction")
-            .annotate(task_count=Count("tasks", filter=Q(tasks__in=visible), distinct=True),
-                      closed_count=Count("tasks", filter=Q(tasks__in=visible, tasks__status=TaskStatus.CLOSED),
-                                         distinct=True))
+            .annotate(task_count=Count("tasks", filter=item, distinct=True),
+                      closed_count=Count("tasks", filter=item & Q(tasks__status=TaskStatus.CLOSED), distinct=True),
+                      subtask_count=Count("tasks", filter=seen, distinct=True) - Count("tasks", filter=item,
+                                                                                        distinct=True))
             .order_by("-date", "-id"))
 
 

@@ -293,3 +293,33 @@ def test_split_of_a_row_named_by_the_import_names_both_parts_from_their_text(cli
     first.refresh_from_db()
     second = Task.objects.filter(meeting=meeting).order_by("-id").first()
     assert first.title in first.text[:at] and second.title in second.text
+
+
+def test_a_meetings_count_is_of_its_own_items_not_of_the_sub_tasks_they_were_split_into(client, org):
+    """/meetings/ counts a meeting's 决定事项: a task split into sub-tasks (分解下达) is still one item, its
+    sub-tasks are shown apart. A unit that holds only a sub-task counts that one as its item of the meeting."""
+    from duban.meetings import selectors
+    from duban.tasks import actions as task_actions
+
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    gas, epidemic = Task.objects.filter(meeting=meeting).order_by("seq")
+    Task.objects.filter(pk=gas.pk).update(lead_unit=org.safety, deadline=None)
+    Task.objects.filter(pk=epidemic.pk).update(lead_unit=org.health)
+    client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"})
+    gas.refresh_from_db()
+    task_actions.task_decompose(actor=org.supervisor, task_id=gas.pk, version=gas.version,
+                                parts=[{"lead_unit_id": org.child.pk}, {"lead_unit_id": org.other.pk}])
+    assert Task.objects.filter(meeting=meeting).count() == 4
+
+    def counted(user):
+        m = selectors.meeting_list(viewer=user).get(pk=meeting.pk)
+        return m.task_count, m.subtask_count
+
+    assert counted(org.supervisor) == (2, 2)
+    assert counted(org.lead_staff) == (1, 1)  # its task and the part under it
+    assert counted(org.other_staff) == (1, 0)  # only its part, which is its item of the meeting
+    row = re.search(r"<tr>.*?</tr>", client.get("/meetings/").content.decode().split("<tbody>")[1], re.S)[0]
+    assert re.findall(r'<td class="text-end">(\d+)', row) == ["2", "0"]
+    assert "子任务 2" in row
