@@ -23,7 +23,6 @@ from duban.meetings import permissions as perms
 from duban.meetings.models import MeetingStatus
 from duban.tasks import actions as task_actions
 from duban.tasks import selectors as task_selectors
-from duban.tasks.models import TaskStatus
 from duban.tasks.views import task_list_rows
 
 
@@ -179,10 +178,7 @@ def _meeting_page(request, meeting, *, missing_deadlines=(), status: int = 200):
         "meeting": meeting, "tasks": tasks, "rows": rows, "page": page,
         "source_html": source_html(source_segments(meeting.source_text, spans)),
         "is_draft": is_draft, "can_edit": can_edit, "editable": can_edit,
-        "missing_lead": sum(1 for t in tasks if t.status == TaskStatus.DRAFT and t.lead_unit_id is None)
-        if is_draft else 0,
-        "missing_deadline": sum(1 for t in tasks if t.status == TaskStatus.DRAFT and t.deadline is None)
-        if is_draft else 0,
+        "counts": task_selectors.draft_counts(viewer=user, meeting_id=meeting.pk) if can_edit else None,
         "missing_deadlines": missing_deadlines, "units": unit_list(viewer=user) if can_edit else (),
         "today": today,
         "undated_note": _undated_note(meeting, tasks) if is_draft and meeting.date is None else "",

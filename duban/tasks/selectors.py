@@ -7,7 +7,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import (CharField, DateField, DateTimeField, IntegerField, Prefetch, Q, QuerySet, TextField,
+from django.db.models import (CharField, Count, DateField, DateTimeField, IntegerField, Prefetch, Q, QuerySet, TextField,
                               Value)
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -174,6 +174,16 @@ def task_coop_unit_names(*, task_ids) -> dict[int, list[str]]:
     for task_id, name in rows:
         names.setdefault(task_id, []).append(name)
     return names
+
+
+def draft_counts(*, viewer, meeting_id: int) -> dict[str, int]:
+    """What the draft ledger of a meeting says above its rows: how many tasks (``total``), and how many drafts
+    have no lead unit (``missing_lead``) or no deadline (``missing_deadline``), of those the viewer sees."""
+    drafts = Q(status=TaskStatus.DRAFT)
+    return _task_filtered(viewer=viewer, status=None, area_id=None, unit_id=None, meeting_id=meeting_id, kind=None,
+                          overdue=None, include_withdrawn=False, today=None, in_list_order=False).aggregate(
+        total=Count("pk"), missing_lead=Count("pk", filter=drafts & Q(lead_unit__isnull=True)),
+        missing_deadline=Count("pk", filter=drafts & Q(deadline__isnull=True)))
 
 
 def task_get(*, viewer, task_id: int) -> Task:

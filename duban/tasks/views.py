@@ -638,8 +638,11 @@ def task_edit(request, task_id: int):
                 error = exc.message_zh
             else:
                 task = selectors.task_get(viewer=user, task_id=task_id)
-                if is_htmx(request):
-                    return render(request, "tasks/_draft_row.html", _row_context(request, task, saved=True))
+                if is_htmx(request):  # the row, and the draft ledger's counts it may have changed
+                    counts = (selectors.draft_counts(viewer=user, meeting_id=task.meeting_id)
+                              if task.meeting_id and task.status == TaskStatus.DRAFT else None)
+                    return render(request, "tasks/_draft_row.html", _row_context(request, task, saved=True,
+                                                                                  changed_counts=counts))
                 messages.success(request, "已保存。")
                 if task.deadline_warning:
                     messages.warning(request, task.deadline_warning)

@@ -81,6 +81,15 @@ def test_the_draft_ledger_fits_a_desktop_screen(live_server, demo_people_db, mon
         assert max(page.evaluate(OUTSIDE_FRAME, f"#task-row-{first.pk} form input, #task-row-{first.pk} form "
                                                 f"select, #task-row-{first.pk} form textarea")) == 0
         page.screenshot(path=str(SCREENSHOTS / f"draft-ledger-{width}-edit.png"), full_page=True)
+        # Saving a deadline on a row without one: the count above the table follows at once, no reload.
+        without = Task.objects.filter(status="draft", deadline__isnull=True).count()
+        assert first.deadline is None and without > 1
+        expect(page.locator("#missing-deadline-count")).to_have_text(f"{without} 项未设时限")
+        page.fill(f"#task-row-{first.pk} form [name=deadline]", "2099-12-31")
+        page.locator(f"#task-row-{first.pk} form").get_by_role("button", name="保存").click()
+        expect(page.locator(f"#task-row-{first.pk}")).to_contain_text("2099-12-31")
+        expect(page.locator("#missing-deadline-count")).to_have_text(f"{without - 1} 项未设时限")
+        expect(page.locator("#draft-counts")).to_have_count(1)
     assert errors == []
 
 

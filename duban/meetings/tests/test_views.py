@@ -323,3 +323,26 @@ def test_a_meetings_count_is_of_its_own_items_not_of_the_sub_tasks_they_were_spl
     row = re.search(r"<tr>.*?</tr>", client.get("/meetings/").content.decode().split("<tbody>")[1], re.S)[0]
     assert re.findall(r'<td class="text-end">(\d+)', row) == ["2", "0"]
     assert "子任务 2" in row
+
+
+def test_an_inline_edit_updates_the_drafts_counts_with_the_row(client, org):
+    """The line above the draft ledger ("共 N 项，M 项未设时限") follows an inline edit at once: the row's answer
+    carries the counts for HTMX to swap in place (out of band), without reloading the page."""
+    import datetime as dt
+
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    Task.objects.filter(meeting=meeting).update(deadline=None, lead_unit=None)
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "共 2 项" in page and "2 项未设时限" in page and "2 项未指定牵头单位" in page
+    first = Task.objects.filter(meeting=meeting).order_by("seq").first()
+    response = _edit(client, first, deadline=(dt.date.today() + dt.timedelta(days=30)).isoformat(),
+                     lead_unit=org.safety.pk)
+    row = response.content.decode()
+    tag, counts = re.search(r'(<span[^>]*id="draft-counts"[^>]*>)(.*)', row, re.S).groups()
+    assert 'hx-swap-oob="true"' in tag
+    assert "共 2 项" in counts and "1 项未设时限" in counts and "1 项未指定牵头单位" in counts
+    assert f'id="task-row-{first.pk}"' in row
+    # Cancelling an edit gives the row alone: nothing changed, nothing to count again.
+    assert "draft-counts" not in client.get(f"/tasks/{first.pk}/row/").content.decode()
