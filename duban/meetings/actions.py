@@ -94,11 +94,12 @@ def undated_note(extracted: dict) -> tuple[str, str] | None:
     zh = f"通报未写会议年份{found}，"
     en = f"the communique gives no year for the meeting{f' (date {date})' if date else ''}; "
     if undated:
-        zh += f"以下 {len(undated)} 项期限无法推算日期：" + "、".join(undated)
-        en += f"{len(undated)} deadline(s) could not be dated: " + ", ".join(undated)
+        zh += f"以下 {len(undated)} 项期限无法推算日期：" + "、".join(undated) + "；不填年份则这些时限暂不推算"
+        en += (f"{len(undated)} deadline(s) could not be dated: " + ", ".join(undated)
+               + "; without a year they stay undated")
     else:
-        zh += "无相对期限需要推算"
-        en += "no relative deadline needed it"
+        zh += "文中时限无需按年份推算，不填年份只影响会议日期"
+        en += "no deadline in the text depends on it; without one only the meeting's date lacks its year"
     return zh, en
 
 

@@ -346,3 +346,16 @@ def test_an_inline_edit_updates_the_drafts_counts_with_the_row(client, org):
     assert f'id="task-row-{first.pk}"' in row
     # Cancelling an edit gives the row alone: nothing changed, nothing to count again.
     assert "draft-counts" not in client.get(f"/tasks/{first.pk}/row/").content.decode()
+
+
+def test_the_year_prompt_says_what_a_missing_year_changes_in_each_case(client, org):
+    """Asked for the year, the page says what leaving it blank does: with relative deadlines, that those (named)
+    stay undated; without any, only that the meeting's date lacks its year, never "these deadlines"."""
+    login(client, org.supervisor)
+    with_relative = _import(client, UNDATED).content.decode()
+    note = re.search(r'id="year-note">(.*?)</div>', with_relative, re.S)[1]
+    assert "1 项期限无法推算日期：年底前" in note and "不填年份则这些时限暂不推算" in note
+    no_relative = UNDATED.replace("年底前完成", "抓紧完成")
+    note = re.search(r'id="year-note">(.*?)</div>', _import(client, no_relative).content.decode(), re.S)[1]
+    assert "这些时限" not in note and "无相对期限需要推算" not in note
+    assert "不填年份只影响会议日期" in note
