@@ -187,7 +187,8 @@ def _from_the_request(sentence: str) -> str:
 
 def title_from_text(text: str, limit: int = 40) -> str:
     """A ledger line's name: the directive without its "会议强调，要" lead-in or a leading clause of fact, cut at the
-    first clause."""
+    first clause. A first clause longer than ``limit`` is cut at its last pause that leaves at least half of it
+    (``_cut_title``) and ends in "…", the whole name within ``limit``."""
     s = text.strip()
     for prefix in ("会议强调", "会议要求", "会议指出", "会议提出"):
         if s.startswith(prefix):
@@ -201,7 +202,21 @@ def title_from_text(text: str, limit: int = 40) -> str:
         if ch in "，,；;。！？!?" and i >= 6:
             s = s[:i]
             break
-    return " ".join((s[:limit] or text[:limit]).split())  # a title is one line
+    return _cut_title(" ".join((s or text).split()), limit)  # a title is one line
+
+
+_PAUSES = "，,；;、：:"
+
+
+def _cut_title(name: str, limit: int) -> str:
+    """``name`` if it fits ``limit``, else its head up to the last pause (，；、：) that keeps at least half of the
+    room, or the room's worth of characters where there is none, followed by "…"."""
+    if len(name) <= limit:
+        return name
+    room = name[:limit - 1]  # one character left for the "…"
+    pause = max(room.rfind(p) for p in _PAUSES)
+    head = room[:pause] if pause >= (limit - 1) // 2 else room
+    return head.rstrip() + "…"
 
 
 def task_create_in_txn(*, actor, title: str, text: str, meeting=None, kind: str = TaskKind.MEETING, seq: int = 0,

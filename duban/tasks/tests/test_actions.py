@@ -256,3 +256,19 @@ def test_a_title_is_named_from_the_request_not_a_leading_clause_of_fact():
     assert title_from_text("国庆假期即将来临，各级各部门要全面落实安全防范措施，确保平稳。") == "全面落实安全防范措施"
     assert title_from_text("本市是重要的交通枢纽，全市要深化对外开放，持续优化营商环境。") == "深化对外开放"
     assert title_from_text("会议强调，要全面排查整治燃气安全隐患，市应急管理局牵头。") == "全面排查整治燃气安全隐患"
+
+
+def test_a_title_too_long_is_cut_at_a_pause_within_the_limit_and_says_it_was_cut():
+    """A name made from the text never ends mid-word without a sign: a first clause longer than the limit is cut
+    at its last pause (、) that leaves a name of some length, else at the limit, and ends in "…"; the whole name
+    keeps within the limit. A first clause that fits is the name as it is, with no "…"."""
+    from duban.tasks.actions import title_from_text
+
+    listed = "统筹推进城市更新和老旧小区改造、背街小巷整治、城市地下管网建设与海绵城市试点工作并按期完成"
+    title = title_from_text(listed + "。", limit=40)
+    assert title == "统筹推进城市更新和老旧小区改造、背街小巷整治…"
+    unbroken = "认真学习贯彻上级关于全面加强新时代精神文明建设工作的系列重要部署要求和全市精神文明建设表彰大会精神"
+    title = title_from_text("会议强调，要" + unbroken + "，突出创建为民。", limit=40)
+    assert len(title) == 40 and title.endswith("…") and unbroken.startswith(title[:-1])
+    assert title_from_text("会议强调，要全面排查整治燃气安全隐患，市应急管理局牵头。") == "全面排查整治燃气安全隐患"
+    assert len(title_from_text("一" * 300, limit=200)) == 200
