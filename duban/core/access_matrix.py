@@ -217,7 +217,7 @@ ROWS: list[Row] = [
     page("GET", "sources/hazards/<int:hazard_id>/<str:step>/", E(302, signed_in=405)),
     page("POST", "sources/hazards/<int:hazard_id>/<str:step>/", E(302, signed_in=403, sup=302, other_staff=404), data={"version": "$hazard_version", "text": "已更换软管"}),
     page("GET", "sources/hazards/<int:hazard_id>/attachments/", E(302, signed_in=405)),
-    page("POST", "sources/hazards/<int:hazard_id>/attachments/", E(302, signed_in=302, leader=403, other_staff=404), data={"file": "$png_file"}),
+    page("POST", "sources/hazards/<int:hazard_id>/attachments/", E(302, signed_in=302, leader=403, other_staff=404), data={"files": "$png_file"}),
     page("GET", "sources/hazards/new/", E(302, signed_in=403, sup=200)),
     page("POST", "sources/hazards/new/", E(302, signed_in=403, sup=200)),
     page("GET", "sources/instructions/", E(302, signed_in=200)),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from duban.core import permissions as core
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from duban.core.files import check_upload, files_follow_transaction, store_upload
+from duban.core.files import Upload, check_upload, files_follow_transaction, store_upload
 from duban.core.locking import update_versioned_in_txn
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
@@ -320,17 +320,22 @@ def _move(hazard: Hazard, to: str, *, version: int, **fields) -> str:
     return old
 
 
+@files_follow_transaction
 @durable_action
-def hazard_rectify(*, actor, hazard_id: int, version: int, rectification: str) -> Hazard:
-    """The lead unit (or the office) reports the rectification (整改), moving 发现 → 整改. Event HAZARD_RECTIFIED;
-    supervisors are told to re-inspect."""
+def hazard_rectify(*, actor, hazard_id: int, version: int, rectification: str, files=()) -> Hazard:
+    """The lead unit (or the office) reports the rectification (整改), moving 发现 → 整改, with its photos
+    (``files``: name and bytes, checked as attachments): the report and its photos are kept together or not at all.
+    Event HAZARD_RECTIFIED (its ``files``); supervisors are told to re-inspect."""
     hazard = _locked_hazard(actor, hazard_id)
     _require(perms.can_rectify_hazard(actor, hazard))
     rectification = _text(rectification, "整改情况", "the rectification report")
+    uploads = attachment_uploads_check(files)
     old = _move(hazard, HazardStatus.RECTIFIED, version=version, rectification=rectification,
                 rectified_at=timezone.now())
+    stored = attachments_store_in_txn(actor=actor, task=hazard.task, hazard=hazard, uploads=uploads)
     audit_log(actor=actor, event_type=EventType.HAZARD_RECTIFIED, task=hazard.task,
-              extra={"hazard_id": hazard.pk, "old_status": old, "rectification": rectification})
+              extra={"hazard_id": hazard.pk, "old_status": old, "rectification": rectification,
+                     "files": [_attachment_audit(a) for a in stored]})
     notify(recipients=supervisors(), kind="hazard_rectified", task=hazard.task,
            title=f"隐患已整改待复查：{hazard.place}", body=rectification[:500])
     return hazard
@@ -389,6 +394,20 @@ def attachment_upload(*, actor, task_id: int, filename: str, data: bytes, hazard
     ``DUBAN_ATTACHMENT_MAX_BYTES``; the type told by the content). The file is stored under a random name
     through ``duban.core.files``, moved into place when the transaction commits. Event ATTACHMENT_UPLOADED;
     nobody is told (the report or step it supports tells)."""
+    [attachment] = _attachments_upload_in_txn(actor=actor, task_id=task_id, hazard_id=hazard_id,
+                                              files=[(filename, data)])
+    return attachment
+
+
+@files_follow_transaction
+@durable_action
+def attachments_upload(*, actor, task_id: int, files, hazard_id: int | None = None) -> list[Attachment]:
+    """``attachment_upload`` for several files (name and bytes) at once: all are kept or none. Event
+    ATTACHMENT_UPLOADED per file."""
+    return _attachments_upload_in_txn(actor=actor, task_id=task_id, hazard_id=hazard_id, files=files)
+
+
+def _attachments_upload_in_txn(*, actor, task_id: int, hazard_id: int | None, files) -> list[Attachment]:
     task = task_perms.tasks_visible_to(actor).filter(pk=task_id).select_related("lead_unit").first()
     if task is None:
         raise NotFound()
@@ -398,15 +417,42 @@ def attachment_upload(*, actor, task_id: int, filename: str, data: bytes, hazard
         hazard = Hazard.objects.filter(pk=hazard_id, task_id=task.pk).first()
         if hazard is None:
             raise NotFound()
-    upload = check_upload(filename, data, limit=settings.DUBAN_ATTACHMENT_MAX_BYTES, office=False)
-    stored = store_upload(ATTACHMENT_FOLDER, upload).removeprefix(ATTACHMENT_FOLDER + "/")
-    attachment = Attachment.objects.create(task=task, hazard=hazard, original_name=upload.name,
-                                           content_type=upload.content_type, size=upload.size,
-                                           sha256=upload.sha256, stored_name=stored, uploaded_by=actor)
-    audit_log(actor=actor, event_type=EventType.ATTACHMENT_UPLOADED, task=task,
-              extra={"attachment_id": attachment.pk, "hazard_id": hazard_id, "name": upload.name,
-                     "content_type": upload.content_type, "size": upload.size, "sha256": upload.sha256})
-    return attachment
+    if not files:
+        raise InvalidInput("请选择文件", "choose a file")
+    rows = attachments_store_in_txn(actor=actor, task=task, hazard=hazard, uploads=attachment_uploads_check(files))
+    for attachment in rows:
+        audit_log(actor=actor, event_type=EventType.ATTACHMENT_UPLOADED, task=task,
+                  extra={"attachment_id": attachment.pk, "hazard_id": hazard_id, "name": attachment.original_name,
+                         "content_type": attachment.content_type, "size": attachment.size,
+                         "sha256": attachment.sha256})
+    return rows
+
+
+def attachment_uploads_check(files) -> list[Upload]:
+    """Check attachments (name, bytes) before anything is written: at most ``DUBAN_REPORT_MAX_FILES`` at once, each
+    a JPEG/PNG photo or a PDF by its content and at most ``DUBAN_ATTACHMENT_MAX_BYTES``."""
+    files = list(files or ())
+    if len(files) > settings.DUBAN_REPORT_MAX_FILES:
+        raise InvalidInput(f"每次最多上传{settings.DUBAN_REPORT_MAX_FILES}个文件",
+                           f"at most {settings.DUBAN_REPORT_MAX_FILES} files at once")
+    return [check_upload(name, data, limit=settings.DUBAN_ATTACHMENT_MAX_BYTES, office=False) for name, data in files]
+
+
+def attachments_store_in_txn(*, actor, task: Task, hazard: Hazard | None, uploads: list[Upload]) -> list[Attachment]:
+    """Stage checked uploads under random names and record them, joining the caller's transaction (which must be a
+    ``files_follow_transaction`` action, so a rollback deletes the staged files). The caller audits."""
+    rows = []
+    for upload in uploads:
+        stored = store_upload(ATTACHMENT_FOLDER, upload).removeprefix(ATTACHMENT_FOLDER + "/")
+        rows.append(Attachment.objects.create(task=task, hazard=hazard, original_name=upload.name,
+                                              content_type=upload.content_type, size=upload.size,
+                                              sha256=upload.sha256, stored_name=stored, uploaded_by=actor))
+    return rows
+
+
+def _attachment_audit(attachment: Attachment) -> dict:
+    return {"id": attachment.pk, "name": attachment.original_name, "content_type": attachment.content_type,
+            "size": attachment.size, "sha256": attachment.sha256}
 
 
 # --- policy phrases (提法) ---------------------------------------------------------------------------------------

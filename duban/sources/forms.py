@@ -94,8 +94,3 @@ class HazardStepForm(forms.Form):
     text = forms.CharField(required=False, widget=AREA)
     passed = forms.CharField(required=False)
 
-
-class AttachmentForm(forms.Form):
-    file = forms.FileField(label="照片或文件（JPEG/PNG/PDF）",
-                           widget=forms.ClearableFileInput(attrs={"class": "form-control",
-                                                                  "accept": "image/jpeg,image/png,application/pdf"}))

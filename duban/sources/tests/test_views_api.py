@@ -94,7 +94,7 @@ def test_hazard_steps_and_attachments_through_pages(client, org, records, django
     upload = io.BytesIO(PNG)
     upload.name = "现场.png"
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(f"/sources/hazards/{hazard.pk}/attachments/", {"file": upload}).status_code == 302
+        assert client.post(f"/sources/hazards/{hazard.pk}/attachments/", {"files": upload}).status_code == 302
     attachment = Attachment.objects.get()
     assert attachment.content_type == "image/png" and attachment.original_name == "现场.png"
     from duban.core.audit import EventType
@@ -260,3 +260,65 @@ def test_a_source_tasks_page_links_the_record_it_came_from(client, org, records,
     assert "督察交办件 HB-1" in page and len(statements) <= 10, [q["sql"][:80] for q in statements]
     page = client.get(f"/tasks/{tasks['instruction']}/").content.decode()
     assert "张市长批示 2024-05-06" in page
+
+
+def _file(data: bytes, name: str) -> io.BytesIO:
+    upload = io.BytesIO(data)
+    upload.name = name
+    return upload
+
+
+def test_a_rectification_and_its_photos_are_one_submission(client, org, records, django_capture_on_commit_callbacks):
+    """The unit's 整改 form carries its photos: tapping 报送整改 with a photo chosen stores the photo with the
+    rectification, in the same step; there is no second picker on the page whose file the button leaves behind."""
+    from duban.core.audit import EventType
+    from duban.core.models import AuditEvent
+
+    hazard = records["hazard"]
+    login(client, org.lead_staff)
+    body = client.get(f"/sources/hazards/{hazard.pk}/").content.decode()
+    rectify_form = body.split(f'action="/sources/hazards/{hazard.pk}/rectify/"', 1)[1].split("</form>", 1)[0]
+    assert 'name="text"' in rectify_form and 'type="file"' in rectify_form
+    assert body.count('type="file"') == 1  # the only picker on the page is the rectification's
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/sources/hazards/{hazard.pk}/rectify/", {
+            "version": hazard.version, "text": "已更换金属软管，附整改后照片",
+            "files": [_file(JPEG, "整改后.jpg"), _file(PNG, "整改后2.png")]})
+    assert response.status_code == 302
+    hazard.refresh_from_db()
+    assert hazard.status == "rectified" and hazard.rectification == "已更换金属软管，附整改后照片"
+    photos = list(Attachment.objects.filter(hazard=hazard).order_by("pk"))
+    assert [(a.original_name, a.uploaded_by) for a in photos] == [("整改后.jpg", org.lead_staff),
+                                                                 ("整改后2.png", org.lead_staff)]
+    assert (Path(settings.DATA_DIR) / actions.attachment_storage_name(photos[0])).read_bytes() == JPEG
+    [event] = AuditEvent.objects.filter(event_type=EventType.HAZARD_RECTIFIED)
+    assert [f["id"] for f in event.extra["files"]] == [a.pk for a in photos]
+    body = client.get(f"/sources/hazards/{hazard.pk}/").content.decode()
+    assert "整改后.jpg" in body and "整改后2.png" in body
+
+
+def test_a_rectification_with_a_bad_photo_is_refused_whole(client, org, records):
+    """A photo that cannot be kept refuses the whole report: the hazard stays 待整改 and nothing is stored."""
+    hazard = records["hazard"]
+    login(client, org.lead_staff)
+    response = client.post(f"/sources/hazards/{hazard.pk}/rectify/", {
+        "version": hazard.version, "text": "已整改", "files": [_file(JPEG, "a.jpg"), _file(b"MZ\x90 exe", "b.jpg")]},
+        follow=True)
+    hazard.refresh_from_db()
+    assert hazard.status == "found" and hazard.rectification == ""
+    assert Attachment.objects.count() == 0
+    assert not (Path(settings.DATA_DIR) / actions.ATTACHMENT_FOLDER).exists()
+    assert not any((Path(settings.DATA_DIR) / "tmp").glob("*"))
+    assert "已保存" not in response.content.decode()
+
+
+def test_photos_alone_are_not_taken_as_a_rectification(client, org, records):
+    """只上传照片 from the same form adds photos without a report; with 整改情况 typed it refuses, so the typed report
+    is not silently dropped either."""
+    hazard = records["hazard"]
+    login(client, org.lead_staff)
+    client.post(f"/sources/hazards/{hazard.pk}/attachments/", {"text": "已整改完毕", "files": [_file(JPEG, "a.jpg")]})
+    assert Attachment.objects.count() == 0
+    client.post(f"/sources/hazards/{hazard.pk}/attachments/", {"text": "", "files": [_file(JPEG, "a.jpg")]})
+    hazard.refresh_from_db()
+    assert hazard.status == "found" and [a.original_name for a in Attachment.objects.all()] == ["a.jpg"]
