@@ -2,7 +2,8 @@
 
 green  on track (绿灯·正常)
 blue   a deadline or a report is due within ``DUBAN_REMIND_DAYS`` working days (蓝灯·提醒)
-yellow a report is late, or progress trails the share of time elapsed by more than the tolerance (黄灯·预警)
+yellow a report is late, or progress trails the share of time elapsed (since ``schedule_start``) by more than
+       the tolerance (黄灯·预警)
 red    the deadline has passed (红灯·超期)
 nodeadline  no deadline set, and nothing else calls for attention (无时限): not green, since nothing can be late
 
@@ -64,9 +65,16 @@ def _elapsed(start: dt.date | None, deadline: dt.date | None, today: dt.date) ->
     return 100.0 * min(max((today - start).days, 0), span) / span
 
 
+def schedule_start(task: Task) -> dt.date | None:
+    """The day a task's time runs from: its ``schedule_start`` when set (a livelihood project's period start),
+    else the day it was assigned."""
+    # (read with a default: rows given as other objects than tasks, like a test's, need not have the field)
+    return getattr(task, "schedule_start", None) or _local_date(task.assigned_at)
+
+
 def elapsed_percent(task: Task, today: dt.date) -> float | None:
-    """The share of assigned→deadline that has passed, in percent (None without both dates)."""
-    return _elapsed(_local_date(task.assigned_at), task.deadline, today)
+    """The share of start→deadline that has passed (``schedule_start``), in percent (None without both dates)."""
+    return _elapsed(schedule_start(task), task.deadline, today)
 
 
 @functools.lru_cache(maxsize=256)
@@ -144,7 +152,7 @@ def task_light(task: Task, today: dt.date | None = None, *, remind_days: int | N
     deadline = task.deadline
     percent = rolled if split else task.progress_percent
     code, about = light_rule(today=today, status=task.status, deadline=deadline,
-                             start=_local_date(task.assigned_at) if supervised else None,
+                             start=schedule_start(task) if supervised else None,
                              progress_percent=percent, report_due=report_due,
                              blue_from=blue_before(today, remind_days), tolerance=tolerance)
     label = LABELS[code]
@@ -217,7 +225,8 @@ def needs_subtasks(rolled_progress: int | None, rollup_mode: str) -> bool:
 PREFIXES_A_QUERY = 100
 # What ``rollup_light`` reads of each task of a subtree (and ``task_light`` of a row), and its latest report's time.
 ROLLUP_FIELDS = ("id", "parent_id", "tree_path", "status", "rollup_mode", "rolled_progress", "deadline",
-                 "assigned_at", "progress_percent", "report_cycle", "report_every", "latest_report_id")
+                 "assigned_at", "progress_percent", "report_cycle", "report_every", "latest_report_id",
+                 "schedule_start")
 
 
 def rollup_lights(tasks: Iterable, today: dt.date, *, chunk: int = PREFIXES_A_QUERY) -> dict[int, Rolled]:
@@ -311,7 +320,7 @@ class LightCodes:
     ``duban/followup/tests/test_lights.py`` checks it against ``task_light`` over generated tasks and dates."""
 
     FIELDS = ("status", "deadline", "assigned_at", "progress_percent", "report_cycle", "report_every",
-              "latest_report__created_at", "rolled_progress")
+              "latest_report__created_at", "schedule_start", "rolled_progress")
 
     @classmethod
     def columns(cls) -> list:
@@ -383,24 +392,24 @@ class LightCodes:
             return due
 
     def __call__(self, status, deadline, assigned_at, progress_percent, report_cycle, report_every,
-                 reported_at, rolled_progress=None) -> str:
+                 reported_at, schedule_start=None, rolled_progress=None) -> str:
         """The code of a task's own row, as ``task_light``: a split task (``rolled_progress`` set) by its kept
         rolled-up progress with no report of its own due. Under the "worst" roll-up a sub-task may make it
         redder, which this pass over plain rows does not read (``needs_subtasks``: callers that show or act on a
         light add it through ``rollup_lights``; the tallies count each sub-task in its own right instead)."""
         if status not in SUPERVISED_STATUSES:
             return GREEN if status == TaskStatus.CLOSE_REQUESTED else NONE
-        start = self.local_date(assigned_at)
+        assigned = self.local_date(assigned_at)
         report_due = None
         if rolled_progress is not None:
             progress_percent = rolled_progress
         else:
-            since = self.local_date(reported_at) if reported_at is not None else start
+            since = self.local_date(reported_at) if reported_at is not None else assigned
             if since is not None:
                 report_due = self._due(report_cycle, report_every, since)
                 if report_due is not None and deadline is not None and report_due >= deadline:
                     report_due = None
-        return light_rule(today=self.today, status=status, deadline=deadline, start=start,
+        return light_rule(today=self.today, status=status, deadline=deadline, start=schedule_start or assigned,
                           progress_percent=progress_percent, report_due=report_due, blue_from=self.blue_before,
                           tolerance=self.tolerance)[0]
 

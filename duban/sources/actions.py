@@ -48,10 +48,11 @@ def _text(value: str | None, name_zh: str, name_en: str, *, limit: int | None = 
 
 
 def _make_task(*, actor, kind: str, title: str, text: str, lead_unit_id=None, coop_unit_ids=(), deadline=None,
-               assign: bool = False, extra: dict | None = None) -> Task:
+               assign: bool = False, extra: dict | None = None, schedule_start: dt.date | None = None) -> Task:
     # titles made from a complaint or a place may hold line breaks: a title is one line
     task = task_create_in_txn(actor=actor, kind=kind, title=" ".join(title.split())[:200], text=text, lead_unit_id=lead_unit_id,
-                              coop_unit_ids=coop_unit_ids or (), deadline=deadline, extra=extra)
+                              coop_unit_ids=coop_unit_ids or (), deadline=deadline, extra=extra,
+                              schedule_start=schedule_start)
     if assign:
         task_assign_in_txn(actor=actor, task=task)
     return task
@@ -206,7 +207,9 @@ def livelihood_create(*, actor, title: str, indicator: str, target, measure_unit
                       period_start: dt.date, period_end: dt.date, text: str = "", coop_unit_ids=(),
                       assign: bool = False) -> LivelihoodProject:
     """Supervisors register a livelihood project with a numeric target (新增养老床位 1000 张) over a period; its
-    task's deadline is the period's end. Events TASK_CREATED and LIVELIHOOD_CREATED."""
+    task's deadline is the period's end and its time runs from the period's start (``schedule_start``), so a
+    project registered late in its period is behind schedule from the first day. Events TASK_CREATED and
+    LIVELIHOOD_CREATED."""
     _require(perms.can_create_source(actor))
     title = _text(title, "项目名称", "the title", limit=200)
     indicator = _text(indicator, "指标", "the indicator", limit=100)
@@ -218,7 +221,8 @@ def livelihood_create(*, actor, title: str, indicator: str, target, measure_unit
         raise InvalidInput("起止日期不正确", "the period must end after it starts")
     task = _make_task(actor=actor, kind=TaskKind.LIVELIHOOD, assign=assign, title=title,
                       text=(text or "").strip() or f"{indicator}{target.normalize():f}{measure_unit}",
-                      lead_unit_id=lead_unit_id, coop_unit_ids=coop_unit_ids, deadline=period_end)
+                      lead_unit_id=lead_unit_id, coop_unit_ids=coop_unit_ids, deadline=period_end,
+                      schedule_start=period_start)
     project = LivelihoodProject.objects.create(task=task, indicator=indicator, target=target,
                                                measure_unit=measure_unit, period_start=period_start,
                                                period_end=period_end)

@@ -223,8 +223,10 @@ def task_create_in_txn(*, actor, title: str, text: str, meeting=None, kind: str 
                        area_id=None, lead_unit_id=None, coop_unit_ids=(), deadline: dt.date | None = None,
                        deadline_text: str = "", source_start=None, source_end=None, heading: str = "",
                        priority: int = Priority.NORMAL, report_cycle: str = ReportCycle.ONCE,
-                       report_every: int = 0, extra: dict | None = None) -> Task:
-    """Create a draft task inside the caller's transaction (meeting import, ledger import, other sources)."""
+                       report_every: int = 0, schedule_start: dt.date | None = None,
+                       extra: dict | None = None) -> Task:
+    """Create a draft task inside the caller's transaction (meeting import, ledger import, other sources);
+    ``schedule_start`` when its time runs from before its assignment (a livelihood project's period)."""
     if not perms.is_supervisor(actor):
         raise PermissionDenied()
     _check_text(title, text)
@@ -232,7 +234,7 @@ def task_create_in_txn(*, actor, title: str, text: str, meeting=None, kind: str 
     task = Task(kind=kind, meeting=meeting, seq=seq, title=title, text=text, area_id=area_id,
                 lead_unit_id=lead_unit_id, deadline=deadline, deadline_text=deadline_text, source_start=source_start,
                 source_end=source_end, heading=heading, priority=priority, report_cycle=report_cycle,
-                report_every=report_every, created_by=actor)
+                report_every=report_every, schedule_start=schedule_start, created_by=actor)
     task.full_clean(exclude=["meeting", "area", "lead_unit", "created_by", "latest_report"])
     task.save()
     if coop_ids:

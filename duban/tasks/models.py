@@ -140,6 +140,9 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
+    # The day the share of time elapsed (the light's 进度滞后) runs from when the work began before it was assigned:
+    # a livelihood project's period start. None: from the assignment (``assigned_at``).
+    schedule_start = models.DateField(_("时间进度起算日"), null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)

@@ -241,6 +241,30 @@ def test_livelihood_light_is_its_task_light(org, value, expect_behind):
     assert selectors.livelihood_row(fresh, halfway).light.code == light.code
 
 
+@pytest.mark.parametrize("value, light", [(0, "yellow"), (3, "yellow"), (8, "green")])
+def test_a_project_registered_late_in_its_period_is_lit_by_its_period(org, value, light):
+    """The time a project's progress is measured against is its period, not the day it was registered: 93% of the
+    period gone with 0 or 3 of 10 done is behind schedule (黄灯, 进度滞后) on the project page and in every list
+    (the plain-row pass included); 8 of 10 lags by less than the tolerance and stays green."""
+    from duban.followup.lights import LightCodes, lights_for, task_light
+
+    today = dt.date.today()
+    project = make_project(org, target=10, measure_unit="所", period_start=today - dt.timedelta(days=340),
+                           period_end=today + dt.timedelta(days=25))
+    if value:
+        actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=today, value=value)
+    task = Task.objects.select_related("latest_report").get(pk=project.task_id)
+    assert task.progress_percent == value * 10
+    assert task_light(task, today).code == light
+    assert lights_for(Task.objects.filter(pk=task.pk), today)[task.pk].code == light
+    assert LightCodes(today)(*Task.objects.filter(pk=task.pk).values_list(*LightCodes.FIELDS).get()) == light
+    fresh = selectors.livelihood_get(viewer=org.supervisor, project_id=project.pk)
+    row = selectors.livelihood_row(fresh, today)
+    assert row.light.code == light and round(row.elapsed * 100) == 93
+    if light == "yellow":
+        assert row.light.reason == f"进度滞后：已过时限93%，进度仅{value * 10}%"
+
+
 def test_a_split_livelihood_task_shows_its_rolled_up_light_on_every_livelihood_page(org, client):
     """A project's task split to two districts (分解下达), one part past its deadline: under the "worst" roll-up (the
     default) the task is red, as the task list and the task page show it; the livelihood list, the project page,
