@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Count, Min, Prefetch, QuerySet
 from django.urls import reverse
@@ -88,9 +88,18 @@ def livelihood_progress(project: LivelihoodProject) -> float:
     return float(livelihood_cumulative(project) / project.target) if project.target else 0.0
 
 
+def livelihood_shown_percent(project: LivelihoodProject, cumulative: Decimal | None = None) -> int:
+    """Reached / target in whole percent, rounded down (90 of 95 is 94%, never shown as the 95% that looks met);
+    may exceed 100. The one rounding of a project's percent: its pages show it, its task's percent is it capped."""
+    if not project.target:
+        return 0
+    cumulative = livelihood_cumulative(project) if cumulative is None else cumulative
+    return int((cumulative * 100 / project.target).to_integral_value(rounding=ROUND_FLOOR))
+
+
 def livelihood_percent(project: LivelihoodProject) -> int:
     """The project's progress as its task's percent (0–100), which drives the task's light."""
-    return max(0, min(100, int(livelihood_progress(project) * 100)))
+    return max(0, min(100, livelihood_shown_percent(project)))
 
 
 def elapsed_share(project: LivelihoodProject, today: dt.date) -> float:
@@ -105,6 +114,7 @@ class LivelihoodRow:
     project: LivelihoodProject
     cumulative: Decimal
     progress: float
+    percent: int  # ``livelihood_shown_percent``
     elapsed: float
     light: Light
     months: list
@@ -117,9 +127,13 @@ def livelihood_rows(projects, today: dt.date) -> list[LivelihoodRow]:
     among them, none when none is split."""
     projects = list(projects)
     lights = lights_for([p.task for p in projects], today)
-    return [LivelihoodRow(project=p, cumulative=livelihood_cumulative(p), progress=livelihood_progress(p),
-                          elapsed=elapsed_share(p, today), light=lights[p.task_id], months=current_actuals(p))
-            for p in projects]
+    rows = []
+    for p in projects:
+        cumulative = livelihood_cumulative(p)
+        rows.append(LivelihoodRow(project=p, cumulative=cumulative, progress=livelihood_progress(p),
+                                  percent=livelihood_shown_percent(p, cumulative), elapsed=elapsed_share(p, today),
+                                  light=lights[p.task_id], months=current_actuals(p)))
+    return rows
 
 
 def livelihood_row(project: LivelihoodProject, today: dt.date) -> LivelihoodRow:

@@ -322,3 +322,21 @@ def test_photos_alone_are_not_taken_as_a_rectification(client, org, records):
     client.post(f"/sources/hazards/{hazard.pk}/attachments/", {"text": "", "files": [_file(JPEG, "a.jpg")]})
     hazard.refresh_from_db()
     assert hazard.status == "found" and [a.original_name for a in Attachment.objects.all()] == ["a.jpg"]
+
+
+@pytest.mark.parametrize("target, reached, shown", [(95, 90, 94), (100, 29, 29)])
+def test_a_projects_percent_is_rounded_once_the_same_everywhere(client, org, target, reached, shown):
+    """90 of 95 is 94% on the livelihood list, the project page and its task (rounded down: 95% would look met);
+    29 of 100 is 29%, not a float's 28.999…"""
+    from duban.tasks.models import Task
+
+    today = dt.date.today()
+    project = actions.livelihood_create(actor=org.supervisor, title="农村自来水普及率", indicator="普及率",
+                                        target=target, measure_unit="个", lead_unit_id=org.safety.pk,
+                                        period_start=today.replace(day=1), period_end=today + dt.timedelta(days=60),
+                                        assign=True)
+    actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=today, value=reached)
+    assert Task.objects.get(pk=project.task_id).progress_percent == shown
+    login(client, org.supervisor)
+    assert f'data-width="{shown}">{shown}%' in client.get("/sources/livelihood/").content.decode()
+    assert f"（{shown}%，时间已过" in client.get(f"/sources/livelihood/{project.pk}/").content.decode()
