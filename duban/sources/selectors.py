@@ -267,13 +267,16 @@ _SOURCE_RECORDS = {
     TaskKind.INSTRUCTION: _SourceRecord(
         InstructionTask, {"id": "instruction_id", "day": "instruction__date", "text": "instruction__leader"},
         "sources:instruction_detail", lambda row: f"{row.text}批示 {row.day:%Y-%m-%d}" if row.day else f"{row.text}批示"),
-    TaskKind.INSPECTION: _SourceRecord(InspectionCase, {"id": "id", "text": "case_number"}, "sources:case_detail",
-                                       lambda row: f"督察交办件 {row.text}"),
-    TaskKind.LIVELIHOOD: _SourceRecord(LivelihoodProject, {"id": "id"}, "sources:livelihood_detail",
-                                       lambda row: "民生实事项目"),
+    TaskKind.INSPECTION: _SourceRecord(InspectionCase, {"id": "id", "text": "case_number", "text2": "batch"},
+                                       "sources:case_detail",
+                                       lambda row: f"{row.text2} {row.text}" if row.text2 else row.text),
+    TaskKind.LIVELIHOOD: _SourceRecord(
+        LivelihoodProject, {"id": "id", "text": "indicator", "day": "period_start", "day2": "period_end"},
+        "sources:livelihood_detail", lambda row: f"{row.text}（{row.day:%Y-%m-%d} 至 {row.day2:%Y-%m-%d}）"),
     TaskKind.HAZARD: _SourceRecord(Hazard, {"id": "id", "text": "place"}, "sources:hazard_detail",
-                                   lambda row: f"隐患台账：{row.text}"),
+                                   lambda row: row.text),
 }
+# The page puts the kind before the label (督察交办件：…, 隐患整改：…): a label does not name the kind again.
 
 
 def task_source_parts(*, task: Task) -> dict:
