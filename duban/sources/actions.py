@@ -263,6 +263,7 @@ def livelihood_record_actual(*, actor, project_id: int, month: dt.date, value, n
         task_progress_set_in_txn(task=task, percent=percent)
     audit_log(actor=actor, event_type=EventType.LIVELIHOOD_ACTUAL_RECORDED, task=project.task,
               extra={"project_id": project.pk, "month": month.isoformat()[:7], "value": str(value),
+                     "measure_unit": project.measure_unit,
                      "version": row.version, "old_value": str(current.value) if current else None,
                      "task_percent": percent})
     if not core.is_office(actor):

@@ -7,6 +7,7 @@ form's action are shown next to the form, others become 404/403 through ``page_e
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from html import escape as quote
 from types import SimpleNamespace
 
@@ -62,12 +63,24 @@ def event_detail(event) -> str:
                 + ("，由督查室代录" if extra.get("entered_by_office") else ""))
     if event.event_type == EventType.TASK_WITHDRAWN and extra.get("reason") == "merged":
         return f"并入事项 #{extra.get('into_task_id')}"
+    if event.event_type == EventType.LIVELIHOOD_ACTUAL_RECORDED and extra.get("month"):
+        unit = extra.get("measure_unit") or ""
+        return (f"{extra['month']} 完成 {_figure(extra.get('value'))}{unit}"
+                + (f"（更正，原为 {_figure(extra['old_value'])}{unit}）" if extra.get("old_value") else ""))
     if event.event_type == EventType.TASK_DEADLINE_ADJUSTED:
         return f"{extra.get('old_deadline') or '未定'} → {extra.get('new_deadline')}：{extra.get('reason', '')}"
     for key in ("reason", "comment", "message"):
         if extra.get(key):
             return str(extra[key])
     return ""
+
+
+def _figure(value) -> str:
+    """A recorded figure ("120.00") as written (120)."""
+    try:
+        return f"{Decimal(str(value)).normalize():f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
 
 
 def task_history_items(events) -> str:

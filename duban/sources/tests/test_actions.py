@@ -170,7 +170,7 @@ def test_livelihood_actuals_versions_and_progress(org):
     recorded = events(EventType.LIVELIHOOD_ACTUAL_RECORDED)
     assert len(recorded) == 3
     assert recorded[2].extra == {"project_id": project.pk, "month": "2024-01", "value": "120.00", "version": 2,
-                                 "old_value": "100.00", "task_percent": 27}
+                                 "old_value": "100.00", "task_percent": 27, "measure_unit": "张"}
     assert Notification.objects.filter(kind="livelihood_actual", recipient=org.supervisor).count() == 2
     fresh = selectors.livelihood_get(viewer=org.lead_staff, project_id=project.pk)
     assert selectors.livelihood_cumulative(fresh) == Decimal("270.00")

@@ -345,3 +345,16 @@ def test_a_projects_percent_is_rounded_once_the_same_everywhere(client, org, tar
     login(client, org.supervisor)
     assert f'data-width="{shown}">{shown}%' in client.get("/sources/livelihood/").content.decode()
     assert f"（{shown}%，时间已过" in client.get(f"/sources/livelihood/{project.pk}/").content.decode()
+
+
+def test_the_task_log_says_which_month_and_what_figure_was_recorded(client, org, records):
+    """办理记录 of a livelihood task tells one monthly figure from another: the month and the value (a correction
+    with the value it replaced), not only 填报月度完成值 each time."""
+    project = records["project"]
+    for month, value in ((1, 100), (2, "150.5"), (1, 120)):
+        actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=dt.date(2024, month, 1),
+                                         value=value)
+    login(client, org.supervisor)
+    page = client.get(f"/tasks/{project.task_id}/").content.decode()
+    for line in ("2024-01 完成 100张", "2024-02 完成 150.5张", "2024-01 完成 120张（更正，原为 100张）"):
+        assert line in page, line
