@@ -114,6 +114,23 @@ def instruction_add_task(*, actor, instruction_id: int, task: dict, assign: bool
 
 # --- inspection cases (督察交办件) -------------------------------------------------------------------------------
 
+_CLAUSE_ENDS = "，,；;。！？!?、 "
+
+
+def summary(text: str, limit: int = 30) -> str:
+    """The start of ``text`` as a title's part of at most ``limit`` characters: all of it when it fits (without a
+    closing 。), else its whole clauses that fit followed by "…", or, when the first clause alone is too long, its
+    first ``limit`` - 1 characters and "…": a cut is always marked."""
+    s = " ".join(text.split())
+    if len(s) <= limit:
+        return s.rstrip("。；;，, ")
+    head = s[:limit]
+    cut = max(head.rfind(ch) for ch in _CLAUSE_ENDS)
+    if cut >= limit // 2:
+        return head[:cut].rstrip(_CLAUSE_ENDS) + "…"
+    return s[:limit - 1] + "…"
+
+
 @durable_action
 def case_create(*, actor, case_number: str, complaint: str, lead_unit_id: int, batch: str = "",
                 inspection: str = "", reply_due: dt.date | None = None, coop_unit_ids=(), title: str = "",
@@ -129,7 +146,7 @@ def case_create(*, actor, case_number: str, complaint: str, lead_unit_id: int, b
         raise InvalidInput("请指定承办单位", "a lead unit is required")
     task = _make_task(actor=actor, kind=TaskKind.INSPECTION, assign=assign, lead_unit_id=lead_unit_id,
                       coop_unit_ids=coop_unit_ids, deadline=reply_due,
-                      title=(title or "").strip() or f"{(batch or '').strip()}督察交办件{case_number}：{complaint[:30]}",
+                      title=(title or "").strip() or f"{(batch or '').strip()}督察交办件{case_number}：{summary(complaint)}",
                       text=complaint, extra={"case_number": case_number})
     case = InspectionCase.objects.create(task=task, case_number=case_number, inspection=(inspection or "").strip()[:100],
                                          batch=(batch or "").strip()[:50], complaint=complaint, reply_due=reply_due)

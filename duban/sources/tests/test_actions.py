@@ -96,6 +96,21 @@ def test_case_create_unique_number(org):
     assert counts() == before
 
 
+@pytest.mark.parametrize("complaint, title", [
+    ("江北区滨江花园小区旁一家汽修厂露天喷漆，刺鼻气味严重，居民多次投诉要求整改，但至今未见处理结果。",
+     "第二批督察交办件SD2-058：江北区滨江花园小区旁一家汽修厂露天喷漆，刺鼻气味严重…"),
+    ("城郊结合部一条排水沟长期淤积堵塞下雨后整条沟污水漫溢到路面上散发恶臭影响出行",
+     "第二批督察交办件SD2-058：城郊结合部一条排水沟长期淤积堵塞下雨后整条沟污水漫溢到路面…"),
+    ("河道有垃圾。", "第二批督察交办件SD2-058：河道有垃圾"),
+])
+def test_a_cases_made_title_ends_at_a_clause_or_says_it_is_cut(org, complaint, title):
+    """A case's task title made from its complaint is whole clauses where they fit, else cut with "…"; never a
+    word cut off silently. The complaint itself stays whole in the task's text."""
+    case = actions.case_create(actor=org.supervisor, case_number="SD2-058", batch="第二批", complaint=complaint,
+                               lead_unit_id=org.safety.pk)
+    assert case.task.title == title and case.task.text == complaint
+
+
 def test_inspection_task_closes_only_after_rectification_and_disclosure(org):
     case = make_case(org)
     report = drive_to_close_request(org, case.task_id)
