@@ -8,7 +8,7 @@ from duban.core.errors import NotFound
 from duban.meetings import permissions as perms
 from duban.meetings.models import Meeting, MeetingStatus, ScanJob
 from duban.tasks.models import TaskStatus
-from duban.tasks.selectors import LIST_ROW_FIELDS, task_list
+from duban.tasks.selectors import LIST_ROW_FIELDS, meeting_item_q, task_list
 
 
 def meeting_list(*, viewer, include_withdrawn: bool = False) -> QuerySet[Meeting]:
@@ -22,8 +22,7 @@ def meeting_list(*, viewer, include_withdrawn: bool = False) -> QuerySet[Meeting
     visible = perms.tasks_visible_to(viewer).exclude(status=TaskStatus.WITHDRAWN).values("pk")
     seen = Q(tasks__in=visible)
     # the office sees every task, so above a sub-task there is always one it sees
-    item = seen & (Q(tasks__parent__isnull=True) if perms.is_office(viewer)
-                   else Q(tasks__parent__isnull=True) | ~Q(tasks__parent__in=visible))
+    item = seen & meeting_item_q(visible, prefix="tasks__", all_visible=perms.is_office(viewer))
     return (qs.defer("source_text", "extraction")
             .annotate(task_count=Count("tasks", filter=item, distinct=True),
                       closed_count=Count("tasks", filter=item & Q(tasks__status=TaskStatus.CLOSED), distinct=True),

@@ -27,7 +27,7 @@ from duban.reports.scoring import ScoreRules, rules_for, score_of
 from duban.tasks import permissions as perms
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
 from duban.tasks.palette import light_colours
-from duban.tasks.selectors import task_list, task_stats, today_local
+from duban.tasks.selectors import meeting_item_q, task_list, task_stats, today_local
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("nodeadline", "无时限"),
           ("closed", "已办结"))
@@ -758,7 +758,9 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None,
     scoped = task_list(viewer=viewer, meeting_id=meeting.pk)
     if subtree is not None:
         scoped = subtree.narrow(scoped)
-    tasks = list(scoped.exclude(status=TaskStatus.DRAFT)
+    # the meeting's items (决定事项), not the sub-tasks they were split into (their progress rolls up to them)
+    items = meeting_item_q(scoped.order_by().values("pk"), all_visible=subtree is None and perms.is_office(viewer))
+    tasks = list(scoped.filter(items).exclude(status=TaskStatus.DRAFT)
                  .select_related(None).select_related("area", "lead_unit", "latest_report")
                  # the columns the briefing reads: building 600 wide model instances was most of the page
                  .only("meeting_id", "seq", "title", "area_id", "lead_unit_id", "latest_report_id", "deadline",

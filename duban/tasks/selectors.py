@@ -165,6 +165,15 @@ def task_list_count(*, viewer, status: str | None = None, area_id: int | None = 
             + rows.filter(pk__in=_cooperated_on_by(unit_id)).exclude(lead_unit_id=unit_id).count())
 
 
+def meeting_item_q(visible, *, prefix: str = "", all_visible: bool = False) -> Q:
+    """The tasks that are a meeting's items (决定事项) for a reader who sees the tasks ``visible`` (a queryset of
+    their keys): a task not split from another, or a sub-task (分解下达) whose task above is out of the reader's
+    sight, which is then the reader's part of the meeting. ``all_visible``: the reader sees every task (the
+    office), so only the tasks not split from another. ``prefix``: the path from the queried model to the task."""
+    top = Q(**{f"{prefix}parent__isnull": True})
+    return top if all_visible else top | ~Q(**{f"{prefix}parent__in": visible})
+
+
 def task_coop_unit_names(*, task_ids) -> dict[int, list[str]]:
     """The cooperating units' names of each task in ``task_ids`` (tasks already read through the viewer's scope;
     unit names are visible to every signed-in user), in the units' order, as ``task_list``'s prefetch gives them."""

@@ -158,3 +158,22 @@ def test_briefing_ranks_units_by_the_ranking_rule_in_a_fixed_number_of_queries(o
     assert [(r.rank, r.unit, r.average_score) for r in data.ranking] == [
         (1, "市卫健委", 95.0), (2, "市应急管理局", 54.5), (3, "市教育局", 0.0)]
     assert data.ranking == unit_ranking(viewer=org.supervisor, meeting_id=meeting.pk, today=TODAY)
+
+
+def test_the_briefing_counts_and_lists_the_meetings_items_not_the_sub_tasks_they_were_split_into(org):
+    """共部署决定事项N项 counts the meeting's decisions; a decision split down to two units is still one item (the
+    sub-tasks roll up into it), and the sub-tasks are not listed again under 其他."""
+    from duban.tasks.actions import task_decompose
+
+    meeting, closed, late, health = build(org)
+    split = org.task_in("accepted", meeting=meeting, title="排查老旧管网", deadline=dt.date.today() + dt.timedelta(
+        days=90))
+    task_decompose(actor=org.supervisor, task_id=split.pk, version=split.version,
+                   parts=[{"lead_unit_id": org.child.pk}, {"lead_unit_id": org.other.pk}])
+    assert Task.objects.filter(meeting=meeting).count() == 6
+    data = briefing_data(viewer=org.supervisor, meeting_id=meeting.pk, today=TODAY)
+    assert [(area, [t.title for t in tasks]) for area, tasks in data.areas] == [
+        ("安全生产", ["整治燃气隐患", "完善应急预案", "排查老旧管网"]), ("疫情防控", ["加强传染病监测"])]
+    text = "\n".join(p.text for p in Document(io.BytesIO(
+        briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY))).paragraphs)
+    assert "共部署决定事项4项" in text
