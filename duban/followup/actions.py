@@ -29,9 +29,11 @@ from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, Ext
 from duban.followup.notices import notice_docx, urge_docx
 from duban.followup.queueing import deliveries_enqueue
 from duban.tasks import permissions as perms
+from duban.tasks import selectors as task_selectors
 from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_audit, report_files_store_in_txn,
                                  report_uploads_check, task_lock_in_txn, task_lock_visible_in_txn,
-                                 task_supervisors, task_units_people, unit_people, unit_recipients)
+                                 task_supervisors, task_units_notify_in_txn, task_units_people, unit_people,
+                                 unit_recipients)
 from duban.tasks.models import ProgressReport, ReportStatus, Task
 from duban.tasks.report_due import report_due_refresh_in_txn
 
@@ -144,7 +146,8 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
     """Supervisors remind a task's units now (催办), with a message (a standard one if empty), whatever the light
     says; recorded with the reminders (``due_key`` "manual:…", never in the way of the scheduled ones) and
     delivered over the configured channels after commit. Only while the units work on it (已交办, 已签收, 办理中).
-    Event TASK_URGED; the lead and cooperating units' people are told."""
+    Event TASK_URGED; the lead and cooperating units' people are told (the office in the stead of a lead unit with
+    nobody, as at 交办); ``reach`` on the result says whom it reached and which units have nobody."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not fperms.can_urge_task(actor, task):
         raise PermissionDenied()
@@ -163,9 +166,12 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
     audit_log(actor=actor, event_type=EventType.TASK_URGED, task=task, meeting=task.meeting, unit=task.lead_unit,
               target_unit=task.lead_unit,
               extra={"message": message, "light": light.code, "recipients": sorted(u.pk for u in recipients)})
-    rows = notify(recipients=recipients, kind="task_urged", task=task, title=f"督查室催办：{task.title}", body=message,
-                  payload={"group": f"reminder:{reminder.pk}", "stage": Stage.REMIND, "light": light.code})
+    # as 交办: a lead unit with nobody to tell is stood in for by the office (代收), which phones it
+    rows = task_units_notify_in_txn(task=task, kind="task_urged", title=f"督查室催办：{task.title}", body=message,
+                                    payload={"group": f"reminder:{reminder.pk}", "stage": Stage.REMIND,
+                                             "light": light.code})
     _enqueue_after_commit(rows)
+    reminder.reach = task_selectors.task_units_reach(viewer=actor, task_ids=[task.pk])
     return reminder
 
 
@@ -174,7 +180,8 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
 def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> SupervisionNotice:
     """Supervisors issue a 督办通知单 now (on demand, not only at escalation), stored through the file storage and kept
     with the follow-up records. Only while the units work on it. Event TASK_NOTICE_ISSUED; the lead and cooperating
-    units' people are told, over the configured channels."""
+    units' people are told, over the configured channels (the office in the stead of a lead unit with nobody);
+    ``reach`` on the result says whom it reached and which units have nobody."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not fperms.can_issue_notice(actor, task):
         raise PermissionDenied()
@@ -191,10 +198,11 @@ def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> Superv
     audit_log(actor=actor, event_type=EventType.TASK_NOTICE_ISSUED, task=task, meeting=task.meeting,
               unit=task.lead_unit, target_unit=task.lead_unit,
               extra={"notice_id": notice.pk, "number": notice.number, "overdue_days": light.overdue_days})
-    rows = notify(recipients=recipients, kind="notice_issued", task=task, title=f"督办通知单：{task.title}",
-                  body=f"督查室下发督办通知单（编号 {notice.number}），请按要求办理并报送情况。",
-                  payload={"group": f"reminder:{reminder.pk}", "notice_id": notice.pk})
+    rows = task_units_notify_in_txn(task=task, kind="notice_issued", title=f"督办通知单：{task.title}",
+                                    body=f"督查室下发督办通知单（编号 {notice.number}），请按要求办理并报送情况。",
+                                    payload={"group": f"reminder:{reminder.pk}", "notice_id": notice.pk})
     _enqueue_after_commit(rows)
+    notice.reach = task_selectors.task_units_reach(viewer=actor, task_ids=[task.pk])
     return notice
 
 

@@ -55,22 +55,32 @@ def _date(value: str | None) -> dt.date:
         raise InvalidInput("日期格式不正确", "invalid date") from None
 
 
+def _told_step(request, task_id: int, run, done: str):
+    """Run a step that tells the task's units (催办, 督办通知单) and say whom it reached: a warning naming the units
+    that have nobody to tell, so that the clerk phones them; a refusal shows as ``_step``'s."""
+    try:
+        reach = run().reach
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+    else:
+        (messages.warning if reach.unreached else messages.success)(request, done + reach.sentence())
+    return redirect(_back(request, task_id))
+
+
 @login_required
 @require_POST
 @page_errors
 def task_urge(request, task_id: int):
-    def run():
-        actions.task_urge(actor=request.user, task_id=task_id, message=request.POST.get("message", ""))
-    return _step(request, task_id, run, "已催办，相关单位已收到通知。")
+    return _told_step(request, task_id, lambda: actions.task_urge(
+        actor=request.user, task_id=task_id, message=request.POST.get("message", "")), "已催办。")
 
 
 @login_required
 @require_POST
 @page_errors
 def notice_issue(request, task_id: int):
-    def run():
-        actions.notice_issue(actor=request.user, task_id=task_id)
-    return _step(request, task_id, run, "已下发督办通知单，可在“催办记录”中下载。")
+    return _told_step(request, task_id, lambda: actions.notice_issue(actor=request.user, task_id=task_id),
+                      "已下发督办通知单，可在“催办记录”中下载。")
 
 
 @login_required

@@ -619,9 +619,11 @@ def task_units_people(task: Task):
     return units_people([task.lead_unit_id, *task.coop_units.values_list("pk", flat=True)])
 
 
-def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "") -> list:
-    """Tell the lead unit and every cooperating unit about the task (交办, 改派), joining the caller's
-    transaction; a cooperating unit's notice says it cooperates. Returns the notification rows."""
+def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "", payload: dict | None = None) -> list:
+    """Tell the lead unit and every cooperating unit about the task (交办, 改派, 催办, 督办通知单), joining the
+    caller's transaction; a cooperating unit's notice says it cooperates; ``payload`` is added to each row's.
+    Returns the notification rows."""
+    extra = payload or {}
     # never nobody: staff, else anyone there, else the office, which is told that it stands in and for whom
     lead, standing_in = unit_recipients_standing_in(task.lead_unit_id)
     lead_ids = {u.pk for u in lead}
@@ -630,12 +632,12 @@ def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "
         unit = task.lead_unit.name if task.lead_unit_id else "牵头单位"
         rows = notify(recipients=lead, kind=kind, task=task, title=f"（代收）{title}",
                       body=f"{unit}尚无可接收通知的人员，由督查室代收：请另行告知该单位，或为其开通账号。{body}",
-                      payload={"role": "stand_in"})
+                      payload={**extra, "role": "stand_in"})
     else:
-        rows = notify(recipients=lead, kind=kind, task=task, title=title, body=body, payload={"role": "lead"})
+        rows = notify(recipients=lead, kind=kind, task=task, title=title, body=body, payload={**extra, "role": "lead"})
     rows += notify(recipients=coop, kind=kind, task=task, title=f"（配合）{title}",
                    body=f"牵头单位：{task.lead_unit.name if task.lead_unit_id else '未定'}。{body}",
-                   payload={"role": "coop"})
+                   payload={**extra, "role": "coop"})
     return rows
 
 

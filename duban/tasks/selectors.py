@@ -195,6 +195,50 @@ def draft_counts(*, viewer, meeting_id: int) -> dict[str, int]:
         missing_deadline=Count("pk", filter=drafts & Q(deadline__isnull=True)))
 
 
+@dataclass(frozen=True)
+class UnitsReach:
+    """Whom a notice to tasks' lead and cooperating units reaches: how many of those units' people, and the units
+    with nobody to tell (lead units first), whom the clerk has to phone; the supervision office receives a lead
+    unit's notice in its stead (代收, ``task_units_notify_in_txn``), a cooperating unit's reaches nobody."""
+
+    people: int
+    unreached: tuple[str, ...] = ()
+    lead_unreached: bool = False
+
+    SHOWN = 10  # names in a message; the rest are counted
+
+    def sentence(self) -> str:
+        """The message's truth, in the clerk's words: "已通知相关单位3人。" and, when some unit has nobody, which."""
+        told = f"已通知相关单位{self.people}人。"
+        if not self.unreached:
+            return told
+        names = "、".join(self.unreached[:self.SHOWN])
+        if len(self.unreached) > self.SHOWN:
+            names += f"等{len(self.unreached)}个单位"
+        stand_in = "牵头单位的通知已由督查室代收，" if self.lead_unreached else ""
+        return f"{told}{names}尚无可接收通知的人员，未能送达：{stand_in}请电话告知，或为其开通账号。"
+
+
+def task_units_reach(*, viewer, task_ids=None, meeting_id: int | None = None) -> UnitsReach:
+    """Whom the notices to the lead and cooperating units of the viewer's tasks ``task_ids`` (or those of a meeting
+    issued to the units: neither draft nor withdrawn) reach: the people ``units_people`` counts (who are told)."""
+    from duban.tasks.actions import units_people  # who a unit's notice reaches: one rule, kept with the writers
+
+    tasks = perms.tasks_visible_to(viewer)
+    if meeting_id is not None:
+        tasks = tasks.filter(meeting_id=meeting_id).exclude(status__in=[TaskStatus.DRAFT, TaskStatus.WITHDRAWN])
+    else:
+        tasks = tasks.filter(pk__in=list(task_ids or ()))
+    lead = set(tasks.exclude(lead_unit_id=None).values_list("lead_unit_id", flat=True))
+    coop = set(Task.coop_units.through.objects.filter(task__in=tasks).values_list("unit_id", flat=True))
+    people = dict(units_people(lead | coop).values_list("pk", "profile__unit_id"))
+    reached = set(people.values())
+    nobody = Unit.objects.filter(pk__in=(lead | coop) - reached).order_by("sort_order", "pk").values_list("pk", "name")
+    nobody = sorted(nobody, key=lambda row: row[0] not in lead)  # stable: the office's order within each
+    return UnitsReach(people=len(people), unreached=tuple(name for _, name in nobody),
+                      lead_unreached=bool(lead - reached))
+
+
 def task_get(*, viewer, task_id: int) -> Task:
     """One task, or ``NotFound`` whether it is missing or out of the viewer's scope."""
     # ``task_list``'s joins without its order, nor the model's (one row by key: an ORDER BY only costs compiling

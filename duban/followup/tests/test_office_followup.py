@@ -4,6 +4,7 @@ demand. Each test checks the state, one audit event, who is told, and that a ref
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from duban.followup import actions
 from duban.followup.models import NotificationDispatch, ReminderSent, SupervisionNotice
 from duban.followup.reminders import reminders_run
 from duban.followup.tests.conftest import place_task
+from duban.tasks.models import Task
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -49,7 +51,7 @@ def test_urging_now_tells_lead_and_cooperating_units_and_queues_delivery(org, dj
 def test_an_empty_message_sends_the_standard_words(org):
     task = org.task_in("in_progress")
     actions.task_urge(actor=org.supervisor, task_id=task.pk, message="  ")
-    assert Notification.objects.filter(kind="task_urged").first().body == actions.URGE_DEFAULT
+    assert Notification.objects.get(kind="task_urged", recipient=org.lead_staff).body == actions.URGE_DEFAULT
 
 
 def test_a_manual_reminder_does_not_stop_the_scheduled_one(org):
@@ -113,3 +115,45 @@ def test_urge_and_notice_from_the_task_page(org, client):
     assert "已下发督办通知单" in page
     notice = SupervisionNotice.objects.get(task=task)
     assert f"/followup/notices/{notice.pk}/" in page
+
+
+def _messages(page: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", m) for m in re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page,
+                                                                   re.S))
+
+
+def _unit_without_people(org, name="市信访局"):
+    from duban.core.actions import unit_create
+
+    return unit_create(actor=org.system, name=name)
+
+
+@pytest.mark.parametrize("step,said", [("urge", "已催办。"), ("notice", "已下发督办通知单")])
+def test_a_step_says_whom_it_reached(org, client, step, said):
+    """The clerk is told how many people the step reached (the lead unit's two and the cooperating unit's one)."""
+    task = org.task_in("accepted")
+    login(client, org.supervisor)
+    shown = _messages(client.post(f"/followup/tasks/{task.pk}/{step}/", {"message": "请加快"}, follow=True)
+                      .content.decode())
+    assert said in shown and "已通知相关单位3人" in shown and "尚无" not in shown
+
+
+@pytest.mark.parametrize("step,kind", [("urge", "task_urged"), ("notice", "notice_issued")])
+def test_a_step_to_units_with_nobody_names_them_and_the_office_receives_it(org, client, step, kind):
+    """催办 and 督办通知单 to units without accounts: the message does not claim that they received it; it says that
+    nobody was reached and names the units to phone; the office receives the lead unit's notice (代收), as at 交办."""
+    petitions, reform = _unit_without_people(org), _unit_without_people(org, "市发改委")
+    task = org.task_in("accepted")
+    Task.objects.filter(pk=task.pk).update(lead_unit=petitions)
+    task.coop_units.set([reform])
+    login(client, org.supervisor)
+    shown = _messages(client.post(f"/followup/tasks/{task.pk}/{step}/", {"message": "请加快"}, follow=True)
+                      .content.decode())
+    assert "已收到通知" not in shown
+    assert "已通知相关单位0人" in shown
+    assert "市信访局、市发改委尚无可接收通知的人员" in shown and "请电话告知" in shown
+    assert "督查室代收" in shown
+    [stand_in] = Notification.objects.filter(kind=kind)
+    assert stand_in.recipient_id == org.supervisor.pk and stand_in.title.startswith("（代收）")
+    assert "市信访局" in stand_in.body
+    assert ReminderSent.objects.get(task=task).recipient_count == 0  # 通知人数: nobody of the units

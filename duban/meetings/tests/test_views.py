@@ -359,3 +359,24 @@ def test_the_year_prompt_says_what_a_missing_year_changes_in_each_case(client, o
     note = re.search(r'id="year-note">(.*?)</div>', _import(client, no_relative).content.decode(), re.S)[1]
     assert "这些时限" not in note and "无相对期限需要推算" not in note
     assert "不填年份只影响会议日期" in note
+
+
+def test_confirm_says_whom_it_reached_and_names_the_units_with_nobody(client, org):
+    """确认交办 does not claim that every lead unit received it: it counts the people told and names the units that
+    have nobody to tell (their notice goes to the office, 代收), so that the clerk phones them."""
+    from duban.core.actions import unit_create
+
+    petitions = unit_create(actor=org.system, name="市信访局")
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    first, second = Task.objects.filter(meeting=meeting).order_by("seq")
+    Task.objects.filter(pk=first.pk).update(lead_unit=petitions)
+    Task.objects.filter(pk=second.pk).update(lead_unit=org.health)
+    second.coop_units.clear()
+    first.coop_units.clear()
+    page = client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"}, follow=True).content.decode()
+    shown = " ".join(re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S))
+    assert "已确认交办" in shown and "已收到通知" not in shown
+    assert "已通知相关单位1人" in shown  # coop_staff of 市卫健委
+    assert "市信访局尚无可接收通知的人员" in shown and "督查室代收" in shown
