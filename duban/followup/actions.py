@@ -422,9 +422,10 @@ def _leader_task(actor, task_id: int) -> Task:
 @durable_action
 def task_comment(*, actor, task_id: int, text: str, deadline: dt.date | None = None,
                  today: dt.date | None = None) -> LeaderComment:
-    """A leader's 批示 on a task. A ``deadline`` (none yet, or earlier than the current one) is a proposal the
-    supervision office confirms (``deadline_change_confirm``); a later one is an extension, which is the lead unit's
-    to request. Event TASK_COMMENTED; the lead unit's people and the supervisors are told."""
+    """A leader's 批示 on a task. A ``deadline`` from today on (none yet, earlier than the current one, or any on a
+    task already past its deadline: a 限期 such as "12月15日前办结") is a proposal the supervision office confirms
+    (``deadline_change_confirm``); a later one on a task still within its deadline is an extension, which is the
+    lead unit's to request. Event TASK_COMMENTED; the lead unit's people and the supervisors are told."""
     task = _leader_task(actor, task_id)
     if not fperms.can_comment_on_task(actor, task):
         raise PermissionDenied("只有领导可以批示", "only leaders comment (批示)")
@@ -437,7 +438,9 @@ def task_comment(*, actor, task_id: int, text: str, deadline: dt.date | None = N
     if deadline is not None:
         if deadline < today:
             raise InvalidInput("批示时限不能早于今天", "the deadline cannot be in the past")
-        if task.deadline is not None and deadline >= task.deadline:
+        # On an overdue task every date from today on is later than the passed deadline: a new 限期 is no extension
+        # the unit asked for, and the office confirms it as any other (批示中要求调整办理时限的，由督查室确认后生效).
+        if task.deadline is not None and today <= task.deadline <= deadline:
             raise InvalidInput("批示只能设定或提前办理时限；延期须由牵头单位申请",
                                "a comment can set or shorten the deadline only; extensions are the lead unit's")
         if task.status not in SUPERVISED_STATUSES:

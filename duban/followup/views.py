@@ -180,7 +180,7 @@ def task_comment(request, task_id: int):
     def run():
         actions.task_comment(actor=request.user, task_id=task_id, text=request.POST.get("text", ""),
                              deadline=_date(raw) if raw else None)
-    return _step(request, task_id, run, "批示已发送")
+    return _step(request, task_id, run, "批示已发送", sent=True)
 
 
 @login_required

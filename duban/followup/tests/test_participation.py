@@ -202,6 +202,32 @@ def test_a_comments_deadline_takes_effect_only_when_the_office_confirms(org):
         actions.deadline_change_decline(actor=org.supervisor, comment_id=comment.pk, reason="晚了")
 
 
+def test_on_an_overdue_task_a_comment_may_set_a_new_deadline_from_today(org):
+    """Past its deadline, every date from today on is later than the old one: a leader's 限期 ("12月15日前办结") is
+    not an extension the unit asks for, so it is accepted and, as any 批示's deadline, waits for the office."""
+    task = org.task_in("in_progress")
+    today = dt.date(2026, 12, 6)
+    Task.objects.filter(pk=task.pk).update(deadline=dt.date(2026, 12, 1))
+    with pytest.raises(InvalidInput):  # still not in the past
+        actions.task_comment(actor=org.leader, task_id=task.pk, text="限期办结", deadline=dt.date(2026, 12, 5),
+                             today=today)
+    comment = actions.task_comment(actor=org.leader, task_id=task.pk, text="12月15日前办结",
+                                   deadline=dt.date(2026, 12, 15), today=today)
+    assert comment.deadline_status == "pending"
+    assert Task.objects.get(pk=task.pk).deadline == dt.date(2026, 12, 1)  # until the office confirms
+    actions.deadline_change_confirm(actor=org.supervisor, comment_id=comment.pk)
+    assert Task.objects.get(pk=task.pk).deadline == dt.date(2026, 12, 15)
+
+
+def test_a_comment_on_a_task_due_today_still_may_not_extend_it(org):
+    task = org.task_in("in_progress")
+    today = dt.date(2026, 12, 6)
+    Task.objects.filter(pk=task.pk).update(deadline=today)
+    with pytest.raises(InvalidInput, match="延期须由牵头单位申请"):
+        actions.task_comment(actor=org.leader, task_id=task.pk, text="延后", deadline=dt.date(2026, 12, 15),
+                             today=today)
+
+
 def test_the_office_may_decline_a_comments_deadline(org):
     task = org.task_in("in_progress")
     comment = actions.task_comment(actor=org.leader, task_id=task.pk, text="提前",
