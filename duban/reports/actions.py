@@ -11,6 +11,8 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from duban.core.audit import EventType, audit_log, insert_rows_in_txn, reserve_ids_in_txn
@@ -20,7 +22,7 @@ from duban.core.uploads import check_zip_package
 from duban.reports import ledger as ledger_mod
 from duban.reports import permissions as report_perms
 from duban.reports.ical import calendar_token_digest
-from duban.reports.models import CalendarToken, ImportedRow, LedgerImport
+from duban.reports.models import CalendarToken, DocumentNumber, ImportedRow, LedgerImport
 from duban.reports.scoring import RULE_FIELDS, overdue_workdays, rules_for, rules_from, score_task
 from duban.reports.scoring import points as rule_points
 from duban.tasks import permissions as perms
@@ -171,12 +173,37 @@ def ledger_export(*, actor, filters: dict | None = None, today: dt.date | None =
     return data
 
 
+def document_number_in_txn(*, actor, kind: str, subject: str = "", scope: int | None = None,
+                           day: dt.date) -> tuple[int, bool]:
+    """The serial of the 发文字号 of a document (``DocumentNumber``), joining the caller's transaction: the one it
+    was given when the same document (kind, subject, day, issuing scope) was first generated, or the next of the
+    year's one sequence for every kind. Returns (serial, whether it was given before). Two first downloads at once
+    cannot take the same number: the unique constraints refuse the second, which reads again."""
+    scope = scope or 0
+    for _attempt in range(5):
+        given = (DocumentNumber.objects.filter(scope=scope, kind=kind, subject=subject, day=day)
+                 .values_list("serial", flat=True).first())
+        if given is not None:
+            return given, True
+        last = DocumentNumber.objects.filter(scope=scope, year=day.year).aggregate(last=Max("serial"))["last"]
+        try:
+            with transaction.atomic():
+                DocumentNumber.objects.create(scope=scope, year=day.year, serial=(last or 0) + 1, kind=kind,
+                                              subject=subject, day=day, issued_by=actor)
+        except IntegrityError:
+            continue  # another download took this number (or this document) meanwhile
+        return (last or 0) + 1, False
+    raise Conflict("文号分配繁忙，请稍后重试", "the document number could not be given; try again")
+
+
 @durable_action
 def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date | None = None,
                     subtree_id: int | None = None) -> bytes:
     """The office (supervisors, leaders, sysadmins) generates the briefing on a meeting's decisions as .docx (or
     .pdf through LibreOffice); for a subtree of units (``subtree_id``, the tasks led there), so may a unit's own
-    supervision office within its unit's subtree. Event BRIEFING_EXPORTED (with the subtree); nobody is told."""
+    supervision office within its unit's subtree. Its 发文字号 is given once for the meeting and the day, from the
+    sequence the 督查通报 also takes its numbers from (``document_number_in_txn``). Event BRIEFING_EXPORTED (with
+    the subtree and the serial); nobody is told."""
     from duban.reports.briefing import briefing_docx, docx_to_pdf
     from duban.reports.selectors import briefing_data, subtree_get
 
@@ -186,11 +213,14 @@ def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date
     if fmt not in ("docx", "pdf"):
         raise InvalidInput("格式只能是 docx 或 pdf", "the format must be docx or pdf")
     data = briefing_data(viewer=actor, meeting_id=meeting_id, today=today, subtree=subtree)
-    content = briefing_docx(data)
+    serial, again = document_number_in_txn(actor=actor, kind="briefing", subject=f"meeting:{data.meeting.pk}",
+                                           scope=subtree.unit_id if subtree else None, day=data.today)
+    content = briefing_docx(data, serial=serial)
     if fmt == "pdf":
         content = docx_to_pdf(content)
     audit_log(actor=actor, event_type=EventType.BRIEFING_EXPORTED, meeting=data.meeting,
-              extra={"format": fmt, "tasks": data.total, **({"subtree": subtree.unit_id} if subtree else {})})
+              extra={"format": fmt, "tasks": data.total, "serial": serial, "year": data.today.year,
+                     "number_again": again, **({"subtree": subtree.unit_id} if subtree else {})})
     return content
 
 
@@ -201,10 +231,10 @@ def circular_export(*, actor, fmt: str = "docx", today: dt.date | None = None,
                     subtree_id: int | None = None) -> bytes:
     """The office (those who may write briefings) generates the 督查通报 on overdue items and the units' ranking,
     over every task it sees, as .docx (or .pdf); or over the tasks led in a subtree of units (``subtree_id``),
-    which a unit's own supervision office may also do within its unit's subtree. Its 发文字号 counts the 督查通报
-    generated this year for the same scope (each level numbers its own). Event CIRCULAR_EXPORTED (with the
-    subtree); nobody is told (the office circulates the signed document)."""
-    from duban.core.models import AuditEvent
+    which a unit's own supervision office may also do within its unit's subtree. Its 发文字号 is the next of the
+    year's documents of the same scope (each level numbers its own; ``document_number_in_txn``), the same again
+    for the same day's 通报. Event CIRCULAR_EXPORTED (with the subtree and the serial); nobody is told (the office
+    circulates the signed document)."""
     from duban.reports.briefing import circular_docx, docx_to_pdf
     from duban.reports.selectors import circular_data, subtree_get
 
@@ -214,16 +244,15 @@ def circular_export(*, actor, fmt: str = "docx", today: dt.date | None = None,
     if fmt not in ("docx", "pdf"):
         raise InvalidInput("格式只能是 docx 或 pdf", "the format must be docx or pdf")
     today = today or timezone.localdate()
-    issued = AuditEvent.objects.filter(event_type=EventType.CIRCULAR_EXPORTED, extra__year=today.year)
-    issued = issued.filter(extra__subtree=subtree.unit_id) if subtree else issued.exclude(extra__has_key="subtree")
-    serial = issued.count() + 1
+    serial, again = document_number_in_txn(actor=actor, kind="circular",
+                                           scope=subtree.unit_id if subtree else None, day=today)
     data = circular_data(viewer=actor, serial=serial, today=today, subtree=subtree)
     content = circular_docx(data)
     if fmt == "pdf":
         content = docx_to_pdf(content)
     audit_log(actor=actor, event_type=EventType.CIRCULAR_EXPORTED,
-              extra={"serial": serial, "year": today.year, "format": fmt, "overdue": len(data.overdue_tasks),
-                     **({"subtree": subtree.unit_id} if subtree else {})})
+              extra={"serial": serial, "year": today.year, "number_again": again, "format": fmt,
+                     "overdue": len(data.overdue_tasks), **({"subtree": subtree.unit_id} if subtree else {})})
     return content
 
 

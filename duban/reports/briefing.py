@@ -68,10 +68,11 @@ def _scope_words(scope: str) -> str:
     return f"由{scope}及其所属单位牵头的" if scope else ""
 
 
-def briefing_docx(data: BriefingData, *, letterhead: Letterhead | None = None) -> bytes:
+def briefing_docx(data: BriefingData, *, serial: int, letterhead: Letterhead | None = None) -> bytes:
+    """落实情况通报 on a meeting's decisions; ``serial``: its 发文字号 (``document_number_in_txn``)."""
     doc = GongwenDocument(letterhead)
     meeting = data.meeting
-    number = doc.letterhead.number(data.today.year, meeting.pk)
+    number = doc.letterhead.number(data.today.year, serial)
     doc.red_header(number)
     doc.title(data.title, number=number)
     body = meeting.body or "会议"

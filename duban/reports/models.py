@@ -85,3 +85,29 @@ class ScoreAdjustment(models.Model):
         indexes = [models.Index(fields=["on", "unit"], name="score_adjust_on_unit_idx")]
         verbose_name = _("考评加减分")
         verbose_name_plural = _("考评加减分")
+
+
+class DocumentNumber(models.Model):
+    """A 发文字号 given to one of the office's documents (the meeting briefing, the 督查通报): numbers run in one
+    sequence per year and issuing office (``scope``: 0 for the office, else the unit whose subtree a level's own
+    documents cover), whatever the kind, so no two documents share one. A document is the same one downloaded again
+    when its kind, subject (``meeting:<id>`` for a briefing, empty for the 督查通报 over every task) and date
+    (``day``: its 成文日期, the day its figures run to) are: it keeps its number rather than using up a new one."""
+
+    scope = models.IntegerField(default=0)
+    year = models.IntegerField()
+    serial = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20)
+    subject = models.CharField(max_length=100, blank=True)
+    day = models.DateField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scope", "year", "serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "year", "serial"], name="document_number_unique_serial"),
+            models.UniqueConstraint(fields=["scope", "kind", "subject", "day"], name="document_number_once_a_day"),
+        ]
+        verbose_name = _("发文字号")
+        verbose_name_plural = _("发文字号")

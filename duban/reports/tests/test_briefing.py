@@ -83,8 +83,8 @@ def test_docx_contents_match_the_database(org):
     assert [c.text for c in ranking.rows[1].cells][:4] == ["1", "市卫健委", "0", "100.0"]
     assert [c.text for c in ranking.rows[2].cells][:4] == ["2", "市应急管理局", "1", "89.0"]
     (event,) = AuditEvent.objects.filter(event_type=EventType.BRIEFING_EXPORTED)
-    assert event.meeting == meeting and event.actor == org.supervisor and event.extra == {"format": "docx",
-                                                                                            "tasks": 3}
+    assert event.meeting == meeting and event.actor == org.supervisor
+    assert event.extra == {"format": "docx", "tasks": 3, "serial": 1, "year": TODAY.year, "number_again": False}
 
 
 def test_leaders_comments_are_in_the_briefing_with_name_date_and_text(org):

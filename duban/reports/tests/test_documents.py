@@ -197,7 +197,7 @@ def test_without_red_header_the_number_stands_under_the_title(org, settings):
     meeting = many_areas(org, 1)
     doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY)))
     texts = [p.text for p in doc.paragraphs]
-    assert texts[0].startswith("关于") and texts[1] == f"督查〔2024〕{meeting.pk}号"
+    assert texts[0].startswith("关于") and texts[1] == "督查〔2024〕1号"  # the office's first document of 2024
     assert not any(t.endswith("文件") for t in texts)
     assert not any(t.startswith("抄送") for t in texts) and texts[-1] == "市委督查室\t2024年11月15日印发"
 
@@ -279,6 +279,37 @@ def test_circular_lists_overdue_items_by_unit_and_the_ranking(org):
     with pytest.raises(Exception) as excinfo:
         circular_export(actor=org.lead_staff, today=TODAY)
     assert type(excinfo.value).__name__ == "PermissionDenied"
+
+
+# --- 发文字号 -------------------------------------------------------------------------------------------------------
+
+def _number(data: bytes) -> str:
+    return next(p.text for p in Document(io.BytesIO(data)).paragraphs if re.fullmatch(r"督查〔\d{4}〕\d+号", p.text))
+
+
+@pytest.mark.django_db
+def test_downloading_a_document_again_does_not_use_up_a_new_number(org, settings):
+    """Opening the same document again (same kind, subject and day) shows the number it was given."""
+    settings.DUBAN_DOC_RED_HEADER = False
+    meeting = many_areas(org, 1)
+    circular = _number(circular_export(actor=org.supervisor, today=TODAY))
+    assert _number(circular_export(actor=org.leader, today=TODAY)) == circular
+    briefing = _number(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY))
+    assert _number(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY)) == briefing
+
+
+@pytest.mark.django_db
+def test_the_offices_documents_never_share_a_number_within_a_year(org, settings):
+    """One sequence a year for every kind: the briefings of two meetings and the 督查通报 of two days all differ;
+    the next year starts at 1 again."""
+    settings.DUBAN_DOC_RED_HEADER = False
+    first, second = many_areas(org, 1), meeting_for(org, title="市委常委会第13次会议", sha256="1" * 64)
+    numbers = [_number(briefing_export(actor=org.supervisor, meeting_id=first.pk, today=TODAY)),
+               _number(circular_export(actor=org.supervisor, today=TODAY)),
+               _number(briefing_export(actor=org.supervisor, meeting_id=second.pk, today=TODAY)),
+               _number(circular_export(actor=org.supervisor, today=TODAY + dt.timedelta(days=1)))]
+    assert numbers == ["督查〔2024〕1号", "督查〔2024〕2号", "督查〔2024〕3号", "督查〔2024〕4号"]
+    assert _number(circular_export(actor=org.supervisor, today=dt.date(2025, 1, 6))) == "督查〔2025〕1号"
 
 
 # --- the PDF -----------------------------------------------------------------------------------------------------

@@ -160,7 +160,9 @@ def test_a_district_supervision_office_issues_its_own_circular(world):
     # each level numbers its own circulars: the city's first one is still its number 1
     circular_export(actor=world.org.supervisor, today=today)
     assert AuditEvent.objects.filter(event_type=EventType.CIRCULAR_EXPORTED).latest("pk").extra["serial"] == 1
-    circular_export(actor=sup, subtree_id=world.district.pk, today=today)
+    circular_export(actor=sup, subtree_id=world.district.pk, today=today)  # the same 通报 again: its number
+    assert AuditEvent.objects.filter(event_type=EventType.CIRCULAR_EXPORTED).latest("pk").extra["serial"] == 1
+    circular_export(actor=sup, subtree_id=world.district.pk, today=today + dt.timedelta(days=1))
     assert AuditEvent.objects.filter(event_type=EventType.CIRCULAR_EXPORTED).latest("pk").extra["serial"] == 2
 
 
