@@ -94,6 +94,16 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+_QUOTES_DOWN = str.maketrans({"“": "‘", "”": "’", "‘": "“", "’": "”"})
+_STRAIGHT_PAIR = re.compile(r'"([^"]*)"')
+
+
+def quoted(text: str) -> str:
+    """“text”, the quotes inside it taken one level down (GB/T 15834-2011 4.3.3: 引号里面还要用引号时，外面一层用
+    双引号，里面一层用单引号): “实施‘专精特新’企业培育计划”; straight double quotes in pairs count as double."""
+    return "“" + _STRAIGHT_PAIR.sub(r"“\1”", text).translate(_QUOTES_DOWN) + "”"
+
+
 @dataclass(frozen=True)
 class Letterhead:
     """What the settings say about the issuing office (DUBAN_DOC_*)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from duban.core.gongwen import GongwenDocument, Letterhead, chinese_date
+from duban.core.gongwen import GongwenDocument, Letterhead, chinese_date, quoted
 
 REQUIREMENT = ("该事项已超过办理时限。请你单位接到本通知后，由主要负责同志亲自督促，加快办理进度，"
                "并于3个工作日内将办理情况、超期原因及下一步措施书面报送督查室。")
@@ -26,7 +26,7 @@ def _slip(*, title: str, code: str, number: str, unit_name: str, task_title: str
     doc.red_header(serial)
     doc.title(title, number=serial)
     doc.addressee(unit_name or "有关单位")
-    doc.para(f"{source + '确定的' if source else ''}“{task_title}”事项由你单位牵头办理。" + "".join(facts))
+    doc.para(f"{source + '确定的' if source else ''}{quoted(task_title)}事项由你单位牵头办理。" + "".join(facts))
     doc.heading(1, "督办事项")
     doc.para(task_text or task_title)
     doc.heading(1, "督办要求")

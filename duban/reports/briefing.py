@@ -17,7 +17,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from duban.core.errors import InvalidInput
-from duban.core.gongwen import FONTS_CONF, GongwenDocument, Letterhead, chinese_date
+from duban.core.gongwen import FONTS_CONF, GongwenDocument, Letterhead, chinese_date, quoted
 from duban.reports.selectors import BriefingData, CircularData, latest_progress
 
 AREA_COLUMNS = ("序号", "事项", "牵头单位", "时限", "状态", "最新进展")
@@ -112,7 +112,7 @@ def _leader_comments(doc: GongwenDocument, commented) -> None:
             when = chinese_date(timezone.localdate(c.created_at))
             deadline = (f"（批示时限：{chinese_date(c.proposed_deadline)}，{c.get_deadline_status_display()}）"
                         if c.proposed_deadline else "")
-            doc.para(f"{who}{when}批示：“{c.text}”{deadline}")
+            doc.para(f"{who}{when}批示：{quoted(c.text)}{deadline}")
 
 
 def circular_docx(data: CircularData, *, letterhead: Letterhead | None = None) -> bytes:

@@ -797,11 +797,15 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
     _bump(task, expected_version=version, **fields)
     if coop != old_coop:
         task.coop_units.set(coop)
+    # the units' names as they were (the history names them: "市市场监管局 → 市卫健委"; a unit may be renamed later)
+    names = dict(Unit.objects.filter(pk__in={old_lead, lead, *old_coop, *coop} - {None}).values_list("pk", "name"))
     audit_log(actor=actor, event_type=EventType.TASK_REASSIGNED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit,
               extra={"reason": reason, "old_status": old_status,
-                     "old": {"lead_unit_id": old_lead, "coop_unit_ids": old_coop},
-                     "new": {"lead_unit_id": lead, "coop_unit_ids": coop}})
+                     "old": {"lead_unit_id": old_lead, "coop_unit_ids": old_coop, "lead_unit": names.get(old_lead),
+                             "coop_units": [names[u] for u in old_coop]},
+                     "new": {"lead_unit_id": lead, "coop_unit_ids": coop, "lead_unit": names.get(lead),
+                             "coop_units": [names[u] for u in coop]}})
     notify(recipients=units_people([old_lead, lead, *old_coop, *coop]), kind="task_reassigned", task=task,
            title=f"督办事项改派：{task.title}",
            body=f"牵头单位：{task.lead_unit.name}。改派理由：{reason}")

@@ -67,6 +67,8 @@ def event_detail(event) -> str:
         unit = extra.get("measure_unit") or ""
         return (f"{extra['month']} 完成 {_figure(extra.get('value'))}{unit}"
                 + (f"（更正，原为 {_figure(extra['old_value'])}{unit}）" if extra.get("old_value") else ""))
+    if event.event_type == EventType.TASK_REASSIGNED and "lead_unit" in (extra.get("new") or {}):
+        return _reassigned(extra)
     if event.event_type == EventType.TASK_DEADLINE_ADJUSTED:
         return f"{extra.get('old_deadline') or '未定'} → {extra.get('new_deadline')}：{extra.get('reason', '')}"
     for key in ("reason", "comment", "message"):
@@ -81,6 +83,18 @@ def _figure(value) -> str:
         return f"{Decimal(str(value)).normalize():f}"
     except (InvalidOperation, ValueError):
         return str(value)
+
+
+def _reassigned(extra: dict) -> str:
+    """改派 in the history: which units it moved from and to (as they were named then), then why."""
+    old, new = extra.get("old") or {}, extra.get("new") or {}
+    parts = []
+    if old.get("lead_unit_id") != new.get("lead_unit_id"):
+        parts.append(f"牵头单位：{old.get('lead_unit') or '未定'} → {new.get('lead_unit')}")
+    if old.get("coop_unit_ids") != new.get("coop_unit_ids"):
+        parts.append(f"配合单位：{'、'.join(old.get('coop_units') or []) or '无'} → "
+                     f"{'、'.join(new.get('coop_units') or []) or '无'}")
+    return "；".join(parts + [f"理由：{extra.get('reason', '')}"])
 
 
 def task_history_items(events) -> str:
@@ -715,7 +729,10 @@ def task_withdraw(request, task_id: int):
     except (Conflict, InvalidInput) as exc:
         messages.error(request, exc.message_zh)
     else:
-        messages.success(request, f"已删除事项“{task.title}”。")
+        # a draft's row is deleted from the draft ledger (its button says 删除); an issued task is kept as 已撤销
+        done = "已删除事项" if task.status == TaskStatus.DRAFT else "已撤销事项"
+        messages.success(request, f"{done}“{task.title}”。" + ("" if task.status == TaskStatus.DRAFT
+                                                              else "事项保留，状态为“已撤销”。"))
     if task.meeting_id and task.status == TaskStatus.DRAFT:
         return redirect("meetings:detail", meeting_id=task.meeting_id)
     return redirect("tasks:detail", task_id=task.pk)

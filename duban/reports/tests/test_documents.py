@@ -259,6 +259,16 @@ def test_notice_and_urge_slip_follow_the_same_layout():
     assert "距办理时限还有3个工作日" in notice
 
 
+def test_a_title_with_quotes_is_quoted_with_single_quotes_inside_double_ones():
+    """Quotes inside quotes (标点符号用法: 外面一层用双引号，里面一层用单引号): the notice names the task
+    “实施‘专精特新’企业培育计划”, never “实施“专精特新”企业培育计划”."""
+    data = notice_docx(number="2", unit_name="市科技局", task_title="实施高新技术企业和“专精特新”企业培育计划",
+                       task_text="……", deadline=dt.date(2024, 10, 31), overdue_days=15, issued_on=TODAY,
+                       source="市委常委会第12次会议", letterhead=LETTERHEAD)
+    text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    assert "确定的“实施高新技术企业和‘专精特新’企业培育计划”事项由你单位牵头办理" in text
+
+
 @pytest.mark.django_db
 def test_circular_lists_overdue_items_by_unit_and_the_ranking(org):
     from duban.core.audit import EventType

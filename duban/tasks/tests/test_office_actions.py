@@ -39,13 +39,30 @@ def test_reassigning_the_lead_unit_sends_the_task_back_to_be_signed(org):
     assert (event.event_type, event.actor_id, event.task_id, event.target_unit_id) == (
         EventType.TASK_REASSIGNED, org.supervisor.pk, task.pk, org.other.pk)
     assert event.extra == {"reason": "职责调整，由教育局牵头", "old_status": "in_progress",
-                           "old": {"lead_unit_id": org.safety.pk, "coop_unit_ids": [org.health.pk]},
-                           "new": {"lead_unit_id": org.other.pk, "coop_unit_ids": [org.health.pk]}}
+                           "old": {"lead_unit_id": org.safety.pk, "coop_unit_ids": [org.health.pk],
+                                   "lead_unit": "市应急管理局", "coop_units": ["市卫健委"]},
+                           "new": {"lead_unit_id": org.other.pk, "coop_unit_ids": [org.health.pk],
+                                   "lead_unit": "市教育局", "coop_units": ["市卫健委"]}}
     # old lead, new lead and the cooperating unit: every unit concerned
     assert _told("task_reassigned") == ["coop_staff", "lead_admin", "lead_staff", "other_staff"]
     # the new lead unit signs; the old one no longer may
     actions.task_accept(actor=org.other_staff, task_id=task.pk)
     assert Task.objects.get(pk=task.pk).status == TaskStatus.ACCEPTED
+
+
+def test_the_history_says_from_which_unit_to_which_a_task_was_reassigned(org, client):
+    """办理记录 of a 改派 names the units before and after (as 调整时限 shows its old and new dates), then the reason."""
+    task = org.task_in("accepted")
+    login(client, org.supervisor)
+    client.post(f"/tasks/{task.pk}/reassign/", {"version": task.version, "lead_unit": org.other.pk,
+                                               "coop_units": [org.health.pk], "reason": "职责调整"})
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    history = page[page.index('id="task-history"'):]
+    assert "牵头单位：市应急管理局 → 市教育局；理由：职责调整" in history
+    client.post(f"/tasks/{task.pk}/reassign/", {"version": Task.objects.get(pk=task.pk).version,
+                                               "lead_unit": org.other.pk, "reason": "不再需要配合"})
+    history = client.get(f"/tasks/{task.pk}/").content.decode().split('id="task-history"')[1]
+    assert "配合单位：市卫健委 → 无；理由：不再需要配合" in history
 
 
 def test_changing_only_the_cooperating_units_keeps_the_status(org):
@@ -178,3 +195,12 @@ def test_the_office_enters_a_units_progress_on_its_page(client, org):
     assert event.actor_id == org.supervisor.pk and event.extra["entered_by_office"] is True
     assert set(Notification.objects.filter(title__startswith="督查室代录进展").values_list("recipient_id", flat=True)) >= {
         org.lead_admin.pk, org.lead_staff.pk}
+
+
+def test_withdrawing_an_issued_task_says_it_was_withdrawn_not_deleted(org, client):
+    """撤销 keeps the task (状态“已撤销”): the message says 已撤销, not 已删除."""
+    task = org.task_in("accepted")
+    login(client, org.supervisor)
+    page = client.post(f"/tasks/{task.pk}/withdraw/", {"reason": "会议决定取消"}, follow=True).content.decode()
+    assert f"已撤销事项“{task.title}”" in page and "已删除" not in page
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.WITHDRAWN
