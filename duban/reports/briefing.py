@@ -21,8 +21,10 @@ from duban.core.gongwen import FONTS_CONF, GongwenDocument, Letterhead, chinese_
 from duban.reports.selectors import BriefingData, CircularData, latest_progress
 
 AREA_COLUMNS = ("序号", "事项", "牵头单位", "时限", "状态", "最新进展")
-# 156 mm, the type area: 序号 and a date on one line, 事项 the most, then the latest progress (often long)
-AREA_WIDTHS_MM = (11, 52, 22, 24, 15, 32)
+# 156 mm, the type area: 序号 and a date on one line, 事项 the most, then the latest progress (often long, wrapped
+# anyway). 时限 takes 27 mm: "2026-12-26" in 小四 needs 26 mm in the wide figures (DejaVu Serif) a reader's
+# LibreOffice may fall back on
+AREA_WIDTHS_MM = (11, 52, 22, 27, 15, 29)
 RANKING_COLUMNS = ("名次", "单位", "办结数", "平均得分", "按时办结率", "逾期数")
 RANKING_WIDTHS_MM = (14, 52, 20, 22, 26, 22)
 
@@ -48,7 +50,7 @@ def _ranking_table(doc: GongwenDocument, ranking) -> None:
     if ranking:
         doc.table(RANKING_COLUMNS, [
             (r.rank, r.unit, r.closed, "—" if r.average_score is None else f"{r.average_score:.1f}",
-             f"{r.on_time_rate:.1f}%" if r.closed else "—", r.overdue) for r in ranking], RANKING_WIDTHS_MM,
+             r.on_time_rate_label, r.overdue) for r in ranking], RANKING_WIDTHS_MM,
             left=("单位",))
     else:
         doc.para("暂无可排名的单位。")

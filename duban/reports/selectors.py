@@ -380,6 +380,12 @@ class RankingRow:
         return self.closed_late + self.overdue_open
 
     @property
+    def on_time_rate_label(self) -> str:
+        """按时办结率 as every page and document shows it: "66.7%", or "—" while the unit has closed nothing (no
+        rate: not 0%)."""
+        return f"{self.on_time_rate:.1f}%" if self.closed else "—"
+
+    @property
     def total_score(self) -> float | None:
         """The average score plus the manual 加减分; none while the unit has closed nothing scored."""
         return None if self.average_score is None else round(self.average_score + self.adjustment, 1)
@@ -680,27 +686,41 @@ class BriefingData:
     scope: str = ""  # the subtree's unit, when the briefing is taken for one
 
 
-def meeting_day(meeting) -> str:
-    """The meeting's date as the briefing states it: its date; for a communique that gave only month and day
-    ("09-29"), that day in the year the meeting record was made (the year before, if the day would come after
-    the record); with no date at all, the day the record was made, said to be the record's."""
+def _meeting_date(meeting) -> dt.date | None:
+    """The meeting's date: its date; for a communique that gave only month and day ("09-29"), that day in the year
+    the meeting record was made (the year before, if the day would come after the record); else None."""
     from django.utils import timezone as tz
 
     if meeting.date:
-        return f"{meeting.date.year}年{meeting.date.month}月{meeting.date.day}日"
-    recorded = tz.localdate(meeting.created_at) if meeting.created_at else today_local()
+        return meeting.date
     parts = (meeting.date_text or "").split("-")[-2:]
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
-        month, day = int(parts[0]), int(parts[1])
-        year = recorded.year - 1 if (month, day) > (recorded.month, recorded.day) else recorded.year
-        return f"{year}年{month}月{day}日"
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    recorded = tz.localdate(meeting.created_at) if meeting.created_at else today_local()
+    month, day = int(parts[0]), int(parts[1])
+    try:
+        return dt.date(recorded.year - 1 if (month, day) > (recorded.month, recorded.day) else recorded.year,
+                       month, day)
+    except ValueError:  # no such day ("02-30", or 02-29 outside a leap year)
+        return None
+
+
+def meeting_day(meeting) -> str:
+    """The meeting's date as the briefing states it (``_meeting_date``); with no date at all, the day the record
+    was made, said to be the record's."""
+    from django.utils import timezone as tz
+
+    when = _meeting_date(meeting)
+    if when is not None:
+        return f"{when.year}年{when.month}月{when.day}日"
+    recorded = tz.localdate(meeting.created_at) if meeting.created_at else today_local()
     return f"{recorded.year}年{recorded.month}月{recorded.day}日（录入日期）"
 
 
 @dataclass
 class CircularData:
     """What the 督查通报 says: totals, the overdue items (oldest deadline first), the ranking; ``serial`` numbers
-    the 发文字号 (the count of 督查通报 issued before, plus one)."""
+    the 发文字号 (``document_number_in_txn``)."""
     today: dt.date
     serial: int
     total: int
@@ -728,15 +748,16 @@ def circular_data(*, viewer, serial: int, today: dt.date | None = None,
                         unit_ranking(viewer=viewer, today=today, subtree=subtree), subtree.name if subtree else "")
 
 
-def briefing_title(meeting) -> str:
-    """关于X月X日市委常委会会议决定事项落实情况的通报 — from the meeting's date (or its undated "09-29") and body."""
-    if meeting.date:
-        when = f"{meeting.date.month}月{meeting.date.day}日"
-    elif meeting.date_text and "-" in meeting.date_text:
-        month, day = meeting.date_text.split("-")[-2:]
-        when = f"{int(month)}月{int(day)}日" if month.isdigit() and day.isdigit() else ""
-    else:
+def briefing_title(meeting, today: dt.date | None = None) -> str:
+    """关于X月X日市委常委会会议决定事项落实情况的通报 — from the meeting's date (``_meeting_date``) and body; a
+    meeting of another year than the document's (``today``) is named with its year: 关于2025年5月29日…."""
+    held, today = _meeting_date(meeting), today or today_local()
+    if held is None:
         when = ""
+    elif held.year != today.year:
+        when = f"{held.year}年{held.month}月{held.day}日"
+    else:
+        when = f"{held.month}月{held.day}日"
     body = (meeting.body or "").strip() or "市委常委会"
     if not body.endswith("会议"):
         body += "会议"
@@ -777,7 +798,7 @@ def briefing_data(*, viewer, meeting_id: int, today: dt.date | None = None,
         areas.setdefault(task.area.name if task.area else "其他", []).append(task)
     for task in late:
         task.days_overdue = (today - task.deadline).days
-    return BriefingData(meeting, briefing_title(meeting), today, len(tasks), closed, len(tasks) - closed,
+    return BriefingData(meeting, briefing_title(meeting, today), today, len(tasks), closed, len(tasks) - closed,
                         len(late), round(100 * closed / len(tasks), 1) if tasks else 0.0, list(areas.items()),
                         sorted(late, key=lambda t: (t.deadline, t.pk)),
                         unit_ranking(viewer=viewer, meeting_id=meeting.pk, today=today, subtree=subtree),

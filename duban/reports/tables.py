@@ -43,6 +43,8 @@ def chart_table(dashboard: Dashboard, chart: str) -> tuple[list[str], list[list]
 
 RANKING_HEADER = ["名次", "单位", "办结数", "平均得分", "按时办结数", "按时办结率(%)", "逾期办结", "逾期未办结", "逾期合计",
                   "事项数", "加减分", "总分"]
+# the page shows the rate with its % sign (``RankingRow.on_time_rate_label``); the CSV's cells are plain numbers
+RANKING_PAGE_HEADER = [("按时办结率" if h == "按时办结率(%)" else h) for h in RANKING_HEADER]
 
 
 def ranking_rows(rows: list[RankingRow]) -> list[list]:

@@ -123,7 +123,7 @@ def ranking(request):
                        **({"meeting": meeting_id} if meeting_id else {}), **scope})
     return render(request, "reports/ranking.html", {
         "rows": rows, "date_from": date_from, "date_to": date_to, "meeting_id": meeting_id, "query": query,
-        "options": selectors.filter_options(viewer=request.user), "header": tables.RANKING_HEADER,
+        "options": selectors.filter_options(viewer=request.user), "header": tables.RANKING_PAGE_HEADER,
         "subtree": subtree, "circular_query": urlencode(scope),
         "subtrees": select_options(selectors.subtree_choices(viewer=request.user),
                                    subtree.unit_id if subtree else None),

@@ -39,9 +39,18 @@ def build(org):
 
 
 def test_title_uses_meeting_date_and_body(org):
-    assert briefing_title(meeting_for(org)) == "关于9月29日市委常委会会议决定事项落实情况的通报"
+    assert briefing_title(meeting_for(org), TODAY) == "关于9月29日市委常委会会议决定事项落实情况的通报"
     assert briefing_title(meeting_for(org, date=None, date_text="03-05", body="县政府常务会议")) == \
         "关于3月5日县政府常务会议决定事项落实情况的通报"
+
+
+def test_the_title_names_the_year_of_a_meeting_of_an_earlier_year(org):
+    """A 2024 meeting's briefing dated 2025 says which 9月29日 it means."""
+    meeting = meeting_for(org)
+    org.task_in("assigned", meeting=meeting)
+    assert briefing_title(meeting, dt.date(2025, 1, 10)) == "关于2024年9月29日市委常委会会议决定事项落实情况的通报"
+    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=dt.date(2025, 1, 10))))
+    assert "关于2024年9月29日市委常委会会议决定事项落实情况的通报" in [p.text for p in doc.paragraphs]
 
 
 def test_items_of_no_area_come_last_under_other_on_every_database(org):

@@ -363,6 +363,27 @@ def test_demo_briefing_pdf_fonts_page_size_and_pictures(settings):
 
 @pytest.mark.slow
 @pytest.mark.nodb
+def test_a_deadline_stays_on_one_line_in_the_briefings_table(tmp_path):
+    """The 时限 column holds a date on one line (2026-12-26, not "2026-12-" over "26"), also where the .docx is opened
+    with the wide fallback figures LibreOffice takes without the document's fonts (DejaVu Serif here)."""
+    from duban.reports.briefing import AREA_COLUMNS, AREA_WIDTHS_MM
+
+    require_tool(soffice_path() is not None, "libreoffice")
+    require_tool(shutil.which("pdftotext") is not None, "poppler-utils")
+    doc = GongwenDocument(LETTERHEAD)
+    doc.table(AREA_COLUMNS, [(i, "加快专项债券和超长期特别国债项目建设", "市财政局", f"2026-12-{20 + i}", "已交办",
+                              "暂无报送") for i in range(1, 6)], AREA_WIDTHS_MM, left=("事项", "最新进展"))
+    (tmp_path / "t.docx").write_bytes(doc.save())
+    subprocess.run([soffice_path(), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "t.docx")],
+                   check=True, capture_output=True, timeout=300)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert all(f"2026-12-{20 + i}" in text for i in range(1, 6)), text
+
+
+@pytest.mark.slow
+@pytest.mark.nodb
 def test_the_signature_is_never_alone_on_a_page_after_a_table(tmp_path):
     """GB/T 9704: the 发文机关署名 and 成文日期 share a page with the text. A text that ends with a table (the
     briefing's ranking) of 15 to 44 rows: for each length, LibreOffice's PDF has the table's last row on the page

@@ -128,6 +128,23 @@ def test_ranking_exports(client, org):
     assert text.startswith(b"\xef\xbb\xbf") and "市应急管理局".encode() in text
 
 
+def test_the_on_time_rate_reads_the_same_on_the_page_and_in_the_circular(client, org):
+    """A unit that has closed nothing has no 按时办结率: "—" on the ranking page as in the Word 通报, and a unit
+    that has closed its task shows the same "100.0%" in both."""
+    from docx import Document
+
+    org.task_in("closed")
+    org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[])
+    login(client, org.supervisor)
+    page = client.get("/reports/ranking/").content.decode()
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr><td>.*?</tr>", page, re.S)]
+    on_page = {cells[1]: cells[5] for cells in rows}
+    table = Document(io.BytesIO(client.get("/reports/circular.docx").content)).tables[-1]
+    in_word = {r.cells[1].text: r.cells[4].text for r in table.rows[1:]}
+    assert on_page == in_word == {"市应急管理局": "100.0%", "市教育局": "—"}
+    assert "按时办结率(%)" not in page  # the values carry their % sign
+
+
 def test_briefing_of_a_meeting_out_of_scope_is_404(client, org):
     meeting = meeting_for(org)
     org.task_in("assigned", meeting=meeting)
