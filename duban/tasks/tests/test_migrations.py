@@ -48,7 +48,8 @@ def test_the_task_tally_is_dropped_and_comes_back_counted_on_the_way_back(transa
     assert "tasks_tasktally" in connection.introspection.table_names()
     assert tally_triggers()
     assert old_counts() == counts_by_rule()
-    task = Task.objects.filter(status=TaskStatus.ASSIGNED).first()
+    # its key only: the model's later columns (schedule_start) are not in the table at this migration
+    task = Task.objects.filter(status=TaskStatus.ASSIGNED).only("pk").first()
     Task.objects.filter(pk=task.pk).update(status=TaskStatus.ACCEPTED)  # the triggers count it
     assert old_counts() == counts_by_rule()
 
