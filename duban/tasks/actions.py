@@ -108,6 +108,9 @@ def task_lock_visible_in_txn(actor, task_id: int) -> Task:
 
 
 TASK_CHANGED = ("该事项已被他人修改，请刷新后重试", "the task was changed by someone else; reload and try again")
+NOT_REPORTER = ("只有牵头单位和配合单位可以报送进展；下达子任务的单位负责审核，不代为报送",
+                "only the lead and cooperating units report progress; the unit that issued a sub-task reviews it and "
+                "does not report for it")
 
 
 def _bump(task: Task, *, expected_version: int | None = None, **fields) -> None:
@@ -846,7 +849,7 @@ def task_accept(*, actor, task_id: int) -> Task:
     """The lead unit signs for an assigned task (签收). Repeating it changes nothing. Event TASK_ACCEPTED."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_accept_task(actor, task):
-        raise PermissionDenied()
+        raise PermissionDenied("只有牵头单位可以签收或退回交办", "only the lead unit signs for or sends back a task")
     if task.status == TaskStatus.ACCEPTED:
         return task
     _require_status(task, TaskStatus.ASSIGNED)
@@ -861,7 +864,7 @@ def task_decline(*, actor, task_id: int, reason: str) -> Task:
     supervision office is told and reassigns."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_accept_task(actor, task):
-        raise PermissionDenied()
+        raise PermissionDenied("只有牵头单位可以签收或退回交办", "only the lead unit signs for or sends back a task")
     _require_status(task, TaskStatus.ASSIGNED)
     if not (reason or "").strip():
         raise InvalidInput("请填写退回理由", "a reason is required")
@@ -945,7 +948,7 @@ def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: in
             raise PermissionDenied("督查室只能代录牵头单位的进展，不能代为申请办结",
                                    "the office may enter a lead unit's progress, never a completion request")
     elif not perms.can_report_on_task(actor, task):
-        raise PermissionDenied()
+        raise PermissionDenied(*NOT_REPORTER)
     if request_close and not perms.can_request_close(actor, task):
         raise PermissionDenied("只有牵头单位可以申请办结", "only the lead unit may request closing")
     _require_status(task, *REPORTABLE_STATUSES)
@@ -1023,6 +1026,9 @@ def _reviewable_report(actor, report_id: int) -> ProgressReport:
     if report is None:
         raise NotFound()
     if not perms.can_review_report(actor, report):
+        if perms.wrote_report(actor, report):
+            raise PermissionDenied("不能审核本人报送的进展，须由其他人员审核",
+                                   "you may not review a report you submitted; another reviewer must")
         raise PermissionDenied()
     return report
 

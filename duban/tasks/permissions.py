@@ -127,19 +127,37 @@ def can_adjust_deadline(user, task: Task) -> bool:
     return supervises_task(user, task)
 
 
+def handed_down_by(user, task: Task) -> bool:
+    """Whether the task is a sub-task that the user's unit, or a unit under it, issued (分解下达): there the user's
+    side is the issuer, which supervises the work (审核, 办结, 催办) and does not do it in the name of the unit it
+    gave it to. The one exception to a unit acting for the units under it (``is_lead_member``,
+    ``is_coop_member``)."""
+    return in_unit_tree(user, task.issuing_unit_id)
+
+
 def is_lead_member(user, task: Task) -> bool:
-    return is_unit_member(user) and in_unit_tree(user, task.lead_unit_id)
+    """Acts for the lead unit (签收, 报送进展, 申请办结, 申请延期): its people, and those of a unit above it (a bureau
+    for its 分局) on work that came from above, never on a sub-task their own side issued (``handed_down_by``:
+    a district does not report in a township's name what it gave the township)."""
+    if not is_unit_member(user) or not in_unit_tree(user, task.lead_unit_id):
+        return False
+    return unit_of(user).pk == task.lead_unit_id or not handed_down_by(user, task)
 
 
 def is_coop_member(user, task: Task) -> bool:
+    """Gives a cooperating unit's part (配合意见), as ``is_lead_member`` acts for the lead unit."""
     if not is_unit_member(user):
         return False
     if getattr(user, "request_memo", None) is not None:
         # a request's user: its scope's ids (read once a request) against the task's cooperating units (prefetched
         # by the task page), rather than a query each time a predicate asks
         scope = set(scope_unit_ids(user))
-        return any(unit.pk in scope for unit in task.coop_units.all())
-    return task.coop_units.filter(path__startswith=unit_of(user).path).exists()
+        cooperates = [unit.pk for unit in task.coop_units.all() if unit.pk in scope]
+    else:
+        cooperates = list(task.coop_units.filter(path__startswith=unit_of(user).path).values_list("pk", flat=True))
+    if not cooperates:
+        return False
+    return unit_of(user).pk in cooperates or not handed_down_by(user, task)
 
 
 def can_accept_task(user, task: Task) -> bool:
@@ -148,7 +166,8 @@ def can_accept_task(user, task: Task) -> bool:
 
 
 def can_report_on_task(user, task: Task) -> bool:
-    """Lead and cooperating units both report progress; only the lead may ask to close."""
+    """Lead and cooperating units both report progress (``is_lead_member``, ``is_coop_member``: not the unit that
+    issued a sub-task, which reviews it); only the lead may ask to close."""
     return is_lead_member(user, task) or is_coop_member(user, task)
 
 
@@ -162,7 +181,17 @@ def can_enter_report_for_unit(user, task: Task) -> bool:
     return is_supervisor(user) and task.lead_unit_id is not None
 
 
+def wrote_report(user, report: ProgressReport) -> bool:
+    """Whether ``user`` is the report's author: nobody reviews their own report (``can_review_report``)."""
+    return report.author_id is not None and report.author_id == user.pk
+
+
 def can_review_report(user, report: ProgressReport) -> bool:
+    """采纳/退回 by the office that supervises the task, never by the report's own author. (The office's 代录 is
+    recorded as accepted when entered, ``can_enter_report_for_unit``: it is the lead unit's report, taken down, and
+    never waits for a review.)"""
+    if wrote_report(user, report):
+        return False
     return supervises_task(user, report.task)
 
 

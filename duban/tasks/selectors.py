@@ -294,8 +294,9 @@ def task_history(*, viewer, task_id: int | None = None, task: Task | None = None
 # ``task_report_values``): read as plain values, not as events or reports with their users, profiles and units.
 HISTORY_FIELDS = ("event_type", "extra", "created_at", "actor__username", "actor__first_name",
                   "actor__profile__display_name", "unit__name")
-REPORT_FIELDS = ("pk", "created_at", "unit__name", "author__username", "author__profile__display_name",
-                 "progress_percent", "request_close", "status", "text", "review_comment", "entered_by_office")
+REPORT_FIELDS = ("pk", "created_at", "unit_id", "unit__name", "author_id", "author__username",
+                 "author__profile__display_name", "progress_percent", "request_close", "status", "text",
+                 "review_comment", "entered_by_office")
 
 
 def task_history_values(*, task: Task) -> list[dict]:

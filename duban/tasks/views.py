@@ -33,8 +33,8 @@ from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_error
                               select_options_marked)
 from duban.tasks import actions, palette, selectors
 from duban.tasks import permissions as perms
-from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ReportStatus, RollupMode, TaskStatus,
-                                choice_label, is_late)
+from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ProgressReport, ReportStatus, RollupMode,
+                                TaskStatus, choice_label, is_late)
 from duban.tasks.page_parts import light_badge_of_values, light_of, meeting_choices, rollup_lights
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
@@ -279,6 +279,8 @@ def task_detail(request, task_id: int):
     for r in reports:
         r["status_label"] = choice_label(ReportStatus, r["status"])
         r["files"] = files.get(r["pk"], [])
+        # 采纳/退回 on each report: the supervising office's, never on a report of the reviewer's own
+        r["can_review"] = perms.can_review_report(user, ProgressReport(task=task, author_id=r["author_id"]))
     history = task_history_items(events)
     can_accept = task.status == TaskStatus.ASSIGNED and perms.can_accept_task(user, task)
     can_report = (task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)

@@ -476,3 +476,79 @@ def test_a_district_opens_the_city_task_its_part_came_from_read_only(lv, client)
     assert f'href="/tasks/{part2.pk}/"' not in page and f'href="/tasks/{town_b.pk}/"' not in page
     assert client.post(f"/tasks/{part.pk}/accept/").status_code == 403
     assert Task.objects.get(pk=part.pk).status == TaskStatus.ASSIGNED
+
+
+def test_the_district_reviews_the_part_it_gave_a_township_and_does_not_report_it(lv, client):
+    """Progress on a township's part is the township's to report: the district that issued the part (its 督查室
+    and its staff) gets no 报送进展, 申请办结 or 申请延期 on its page, and the actions refuse it with a reason. The
+    district still reports on its own part, which the city gave it."""
+    from duban.conftest import login
+    from duban.followup import actions as followup_actions
+    from duban.tasks.models import ProgressReport
+
+    city, part, part2, town_a, town_b = lv.world()
+    actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
+    report_form = f'action="/tasks/{town_a.pk}/report/"'
+    login(client, lv.town_a_staff)
+    page = client.get(f"/tasks/{town_a.pk}/").content.decode()
+    assert report_form in page and 'id="extension-form"' in page
+    for user in (lv.district_sup, lv.district_staff):
+        login(client, user)
+        page = client.get(f"/tasks/{town_a.pk}/").content.decode()
+        assert report_form not in page and 'id="extension-form"' not in page, user.username
+        refused = client.post(f"/tasks/{town_a.pk}/report/", {"text": "区里代为报送", "progress_percent": 10},
+                              follow=True).content.decode()
+        assert "下达子任务的单位负责审核，不代为报送" in refused, user.username
+        with pytest.raises(PermissionDenied) as caught:
+            actions.report_submit(actor=user, task_id=town_a.pk, text="区里代为报送", progress_percent=10)
+        assert caught.value.message_en.startswith("only the lead and cooperating units report progress")
+        with pytest.raises(PermissionDenied):
+            actions.report_submit(actor=user, task_id=town_a.pk, text="区里代为申请办结", progress_percent=100,
+                                  request_close=True, evidence_text="台账")
+        with pytest.raises(PermissionDenied):
+            followup_actions.extension_request(actor=user, task_id=town_a.pk, reason="区里代为申请",
+                                               new_deadline=town_a.deadline + dt.timedelta(days=3))
+    # the township before it signs: only the township signs for it
+    with pytest.raises(PermissionDenied):
+        actions.task_accept(actor=lv.district_staff, task_id=town_b.pk)
+    assert not ProgressReport.objects.filter(task=town_a).exists()
+    assert Task.objects.get(pk=town_a.pk).status == TaskStatus.ACCEPTED
+    # its own part, from the city: the district signs for it and reports
+    actions.task_accept(actor=lv.district_staff, task_id=part.pk)
+    assert actions.report_submit(actor=lv.district_sup, task_id=part.pk, text="已部署", progress_percent=20).pk
+
+
+def test_nobody_reviews_a_report_they_wrote(lv, client):
+    """A township's clerk reports, then moves to the district as its 督查室 (which supervises the township's
+    part): the report waits for someone else, with no 采纳/退回 for its author, who is refused with a reason."""
+    from duban.conftest import login
+    from duban.core.actions import user_move, user_update
+    from duban.tasks.models import ProgressReport, ReportStatus
+
+    city, part, part2, town_a, town_b = lv.world()
+    actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
+    report = actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="已排查一半", progress_percent=50)
+    clerk = lv.town_a_staff
+    user_move(actor=lv.org.sysadmin, user_id=clerk.pk, version=clerk.profile.version, unit_id=lv.district.pk)
+    clerk.profile.refresh_from_db()
+    user_update(actor=lv.org.sysadmin, user_id=clerk.pk, version=clerk.profile.version,
+                changes={"role": "unit_supervisor"})
+    clerk.refresh_from_db()
+    assert perms.supervises_task(clerk, town_a)
+    login(client, clerk)
+    accept_url = f"/tasks/reports/{report.pk}/accept/"
+    assert accept_url not in client.get(f"/tasks/{town_a.pk}/").content.decode()
+    assert accept_url not in client.get("/tasks/reports/pending/").content.decode()
+    for review in (lambda: actions.report_accept(actor=clerk, report_id=report.pk),
+                   lambda: actions.report_return(actor=clerk, report_id=report.pk, reason="不够具体")):
+        with pytest.raises(PermissionDenied) as caught:
+            review()
+        assert caught.value.message_zh.startswith("不能审核本人报送的进展")
+    page = client.post(accept_url, follow=True).content.decode()
+    assert "不能审核本人报送的进展" in page
+    assert ProgressReport.objects.get(pk=report.pk).status == ReportStatus.SUBMITTED
+    # the district's other supervisor reviews it
+    login(client, lv.district_sup)
+    assert accept_url in client.get(f"/tasks/{town_a.pk}/").content.decode()
+    actions.report_accept(actor=lv.district_sup, report_id=report.pk)
+    assert ProgressReport.objects.get(pk=report.pk).status == ReportStatus.ACCEPTED

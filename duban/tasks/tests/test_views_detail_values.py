@@ -21,6 +21,7 @@ from duban.core.errors import NotFound
 from duban.core.models import Profile, Unit
 from duban.followup import selectors as followup_selectors
 from duban.tasks import actions, selectors, views
+from duban.tasks import permissions as perms
 from duban.tasks.models import ProgressReport
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,8 @@ def test_reports_are_what_the_template_loop_made(rf, org, role):
     values = selectors.task_report_values(viewer=viewer, task=task)
     for r in values:
         r["status_label"] = views.choice_label(views.ReportStatus, r["status"])
+        # as the view marks each report (no report here is its reviewer's own)
+        r["can_review"] = perms.can_review_report(viewer, ProgressReport(task=task, author_id=r["author_id"]))
     assert Template(loop).render(Context({**common, "reports": values})) == former
     assert ("review-forms" in former) == (role == "supervisor")
 
