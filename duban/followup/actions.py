@@ -209,7 +209,8 @@ def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> Superv
 @durable_action
 def extension_request(*, actor, task_id: int, new_deadline: dt.date, reason: str,
                       today: dt.date | None = None) -> ExtensionRequest:
-    """The lead unit asks to extend the deadline (申请延期). One pending request per task. Event
+    """The lead unit asks to extend the deadline (申请延期), for a sub-task not past its parent's (the rule its approval
+    applies, ``check_subtask_deadline``). One pending request per task. Event
     TASK_EXTENSION_REQUESTED; the supervisors are told."""
     today = today or timezone.localdate()
     task = task_lock_visible_in_txn(actor, task_id)
@@ -222,6 +223,8 @@ def extension_request(*, actor, task_id: int, new_deadline: dt.date, reason: str
         raise InvalidInput("请填写延期理由", "a reason is required")
     if new_deadline <= today or (task.deadline is not None and new_deadline <= task.deadline):
         raise InvalidInput("新的时限须晚于原时限和今天", "the new deadline must be after the current one and today")
+    # the approval's own rule, asked now: a request nobody could approve is refused while the unit is at the form
+    check_subtask_deadline(task, new_deadline, what=("申请延至的时限", "the requested deadline"))
     if ExtensionRequest.objects.filter(task=task, status=ExtensionStatus.PENDING).exists():
         raise Conflict("该事项已有待审批的延期申请", "an extension request is already pending")
     request = ExtensionRequest.objects.create(task=task, unit=perms.unit_of(actor), requested_by=actor,

@@ -653,14 +653,18 @@ def task_assign(*, actor, task_id: int) -> Task:
 MAX_SUBTASKS = 50  # one per district or township of a city: far more is a ledger import, not a split
 
 
-def check_subtask_deadline(task: Task, deadline: dt.date | None) -> None:
+SUBTASK_DEADLINE = ("子任务时限", "the sub-task's deadline")
+
+
+def check_subtask_deadline(task: Task, deadline: dt.date | None, *, what: tuple[str, str] = SUBTASK_DEADLINE) -> None:
     """A sub-task's deadline may not fall after its parent's (the level above must report on time), nor a
     parent's before an open sub-task's: refused with a message wherever a deadline in a tree is set (分解,
-    调整时限, 延期)."""
+    调整时限, 延期: asked for and approved). ``what`` names the date in the message (the unit's 申请延至)."""
     if deadline is None or not task.tree_path:
         return
     if task.parent_id is not None:
-        _within_parent(deadline, Task.objects.filter(pk=task.parent_id).values_list("deadline", flat=True).first())
+        _within_parent(deadline, Task.objects.filter(pk=task.parent_id).values_list("deadline", flat=True).first(),
+                       what=what)
     latest = (Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES, deadline__gt=deadline)
               .order_by("-deadline").values_list("deadline", flat=True).first())
     if latest is not None:
@@ -668,11 +672,11 @@ def check_subtask_deadline(task: Task, deadline: dt.date | None) -> None:
                            f"the deadline {deadline.isoformat()} is before an open sub-task's {latest.isoformat()}")
 
 
-def _within_parent(deadline: dt.date | None, parent_deadline: dt.date | None) -> None:
+def _within_parent(deadline: dt.date | None, parent_deadline: dt.date | None, *,
+                   what: tuple[str, str] = SUBTASK_DEADLINE) -> None:
     if deadline is not None and parent_deadline is not None and deadline > parent_deadline:
-        raise InvalidInput(f"子任务时限 {deadline.isoformat()} 晚于上级任务时限 {parent_deadline.isoformat()}",
-                           f"the sub-task's deadline {deadline.isoformat()} is after its parent's "
-                           f"{parent_deadline.isoformat()}")
+        raise InvalidInput(f"{what[0]} {deadline.isoformat()} 晚于上级任务时限 {parent_deadline.isoformat()}",
+                           f"{what[1]} {deadline.isoformat()} is after its parent's {parent_deadline.isoformat()}")
 
 
 def _subtask_part(task: Task, part: dict, seen: set[int], today: dt.date) -> dict:

@@ -68,3 +68,31 @@ def test_a_decision_from_a_request_read_before_another_was_taken_records_nothing
     row = ExtensionRequest.objects.get(pk=request.pk)
     assert (row.status, row.decided_by, row.decision_comment, row.decided_at) == (
         ExtensionStatus.REJECTED, org.supervisor, "理由不充分", decided.decided_at)
+
+
+def test_a_township_cannot_ask_for_a_deadline_past_its_parents_which_nobody_could_approve(org, client):
+    """A sub-task's extension may not go past its parent task's deadline (the rule its approval applies): the
+    request is refused at the form, naming the parent's deadline, and nothing waits to be approved; a date within
+    it is asked for and approved by the district's 督查室 that issued the part."""
+    from duban.conftest import login
+    from duban.tasks import actions as task_actions
+    from duban.tasks.models import Task
+    from duban.tasks.tests.levels_world import make_levels
+
+    lv = make_levels(org)
+    part, _part2 = lv.split(org.supervisor, lv.city_task(days=60), lv.district, lv.district2)
+    (town,) = lv.split(lv.district_sup, part, lv.town_a, days=20)
+    task_actions.task_accept(actor=lv.town_a_staff, task_id=town.pk)
+    parent_deadline = Task.objects.get(pk=part.pk).deadline
+    too_late = parent_deadline + dt.timedelta(days=5)
+    login(client, lv.town_a_staff)
+    page = client.post(f"/followup/tasks/{town.pk}/extension/",
+                       {"new_deadline": too_late.isoformat(), "reason": "房主在外地"}, follow=True).content.decode()
+    assert f"晚于上级任务时限 {parent_deadline.isoformat()}" in page and "延期申请已提交" not in page
+    assert not ExtensionRequest.objects.filter(task_id=town.pk).exists()
+    assert not AuditEvent.objects.filter(task_id=town.pk, event_type=EventType.TASK_EXTENSION_REQUESTED).exists()
+    within = parent_deadline - dt.timedelta(days=1)
+    request = actions.extension_request(actor=lv.town_a_staff, task_id=town.pk, new_deadline=within,
+                                        reason="房主在外地")
+    actions.extension_approve(actor=lv.district_sup, request_id=request.pk)
+    assert Task.objects.get(pk=town.pk).deadline == within
