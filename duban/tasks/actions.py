@@ -1094,10 +1094,27 @@ def _open_subtasks_check(task: Task, override_reason: str) -> list[int]:
     return open_ids
 
 
+def _standing_progress(task: Task, returned: ProgressReport) -> dict:
+    """What the task shows once ``returned`` is returned: a returned report's percent and text no longer stand.
+    The percent is the lead unit's best report still standing; the latest report (最新进展 on the list, the ledger
+    and the 通报, and the date the reporting cycle counts from) the lead unit's newest one still standing, unless
+    the returned one is a close request, which stays the latest so the ledger and the 工作台 say it was returned
+    (``被退回的办结申请``). The fields to change, none when nothing does."""
+    standing = ProgressReport.objects.filter(task=task, unit_id=task.lead_unit_id).exclude(status=ReportStatus.RETURNED)
+    fields = {}
+    if returned.unit_id == task.lead_unit_id:
+        percent = standing.aggregate(m=Max("progress_percent"))["m"] or 0
+        if percent != task.progress_percent:
+            fields["progress_percent"] = percent
+    if task.latest_report_id == returned.pk and not returned.request_close:
+        fields["latest_report_id"] = standing.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+    return fields
+
+
 @durable_action
 def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
-    """Supervisors return a report with a reason (退回); a returned close request puts the task back into 办理中
-    and counts against the unit. Events REPORT_RETURNED (and TASK_CLOSE_RETURNED); the unit is told."""
+    """Supervisors return a report with a reason (退回); it is no longer the task's progress (``_standing_progress``),
+    and a returned close request puts the task back into 办理中 and counts against the unit. Events REPORT_RETURNED (and TASK_CLOSE_RETURNED); the unit is told."""
     report = _reviewable_report(actor, report_id)
     if report.status == ReportStatus.RETURNED:
         return report
@@ -1108,11 +1125,11 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
         report.refresh_from_db()
         return report
     returning = report.request_close and task.status == TaskStatus.CLOSE_REQUESTED
-    if returning:  # before the chain: lock order
-        # The returned request's 100% no longer stands: the task shows the lead unit's best report still standing.
-        standing = (ProgressReport.objects.filter(task=task, unit_id=task.lead_unit_id)
-                    .exclude(status=ReportStatus.RETURNED).aggregate(m=Max("progress_percent"))["m"] or 0)
-        _bump(task, status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1, progress_percent=standing)
+    fields = _standing_progress(task, report)
+    if returning:
+        fields.update(status=TaskStatus.IN_PROGRESS, returns_count=task.returns_count + 1)
+    if fields:  # before the chain: lock order
+        _bump(task, **fields)
     audit_log(actor=actor, event_type=EventType.REPORT_RETURNED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"reason": reason})
     if returning:

@@ -151,6 +151,32 @@ def test_close_request_returned_goes_back_with_reason(org):
     assert Notification.objects.filter(task=task, kind="report_returned", recipient=org.lead_staff).exists()
 
 
+def test_a_returned_report_is_not_the_tasks_latest_progress(org, client):
+    """The office returns a report: the task's 最新进展 and percent are those of the lead unit's newest report still
+    standing, on the task list and in the exported ledger (the 落实情况通报 reads the same), not the returned one."""
+    from duban.conftest import login
+    from duban.reports.selectors import ledger_lines
+
+    task = org.task_in("in_progress")  # the lead unit's 30%, "已部署"
+    standing = ProgressReport.objects.get(task=task)
+    report = actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="已召开专题会议研究部署",
+                                   progress_percent=40)
+    actions.report_return(actor=org.supervisor, report_id=report.pk, reason="进展过于笼统")
+    task.refresh_from_db()
+    assert (task.latest_report_id, task.progress_percent, task.status) == (standing.pk, 30, TaskStatus.IN_PROGRESS)
+    lines, _subtitle = ledger_lines(viewer=org.supervisor)
+    (line,) = [line for line in lines if line.values["督办事项"] == task.title]
+    assert line.values["最新进展"] == "30%；已部署"
+    login(client, org.supervisor)
+    listed = client.get("/tasks/").content.decode()
+    assert f'<a href="/tasks/{task.pk}/" class="fw-semibold">' in listed
+    assert "进度 30%" in listed and "进度 40%" not in listed
+    # the only report returned: no progress stands
+    actions.report_return(actor=org.supervisor, report_id=standing.pk, reason="不实")
+    task.refresh_from_db()
+    assert (task.latest_report_id, task.progress_percent) == (None, 0)
+
+
 def test_unit_cannot_review_reports(org):
     task = org.task_in("close_requested")
     report = ProgressReport.objects.get(task=task, request_close=True)
