@@ -931,8 +931,9 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
                   evidence_text: str = "", files=(), for_unit: bool = False) -> ProgressReport:
     """Lead or cooperating units report progress (a cooperating unit's report is its part, 配合意见/配合进展), with
     photos and documents (``files``: name and bytes); the lead may ask to close (申请办结) — the one path to it,
-    needing evidence (``evidence_text`` or files) for the kinds in ``DUBAN_CLOSE_EVIDENCE_KINDS``. The first report
-    moves an accepted task into 办理中. With ``for_unit`` the supervision office records the lead unit's progress
+    needing evidence (``evidence_text`` or files) for the kinds in ``DUBAN_CLOSE_EVIDENCE_KINDS``. The lead unit's
+    first report moves an accepted task into 办理中; a cooperating unit's part changes nothing of the task (its
+    status, progress and latest report are the lead unit's). With ``for_unit`` the supervision office records the lead unit's progress
     on its behalf (由督查室代录): the report is the lead unit's, marked as entered by the office, and needs no
     review of the office's own. Event REPORT_SUBMITTED (and TASK_CLOSE_REQUESTED, which records which cooperating
     units' parts are in); supervisors are told, and on a cooperating unit's part or the office's entry the lead
@@ -969,13 +970,13 @@ def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: in
                                            evidence_text=evidence_text if request_close else "", **office_entry)
     stored = report_files_store_in_txn(actor=actor, report=report, uploads=uploads)
     lead_member = for_unit or perms.is_lead_member(actor, task)
-    fields = {"latest_report_id": report.pk, "progress_percent": max(task.progress_percent, int(progress_percent))
-              if lead_member else task.progress_percent}
-    if request_close:
-        fields["status"] = TaskStatus.CLOSE_REQUESTED
-    elif task.status == TaskStatus.ACCEPTED:
-        fields["status"] = TaskStatus.IN_PROGRESS
-    _bump(task, **fields)
+    if lead_member:  # a cooperating unit's part is its own: the task's progress, latest report and status stay
+        fields = {"latest_report_id": report.pk, "progress_percent": max(task.progress_percent, int(progress_percent))}
+        if request_close:
+            fields["status"] = TaskStatus.CLOSE_REQUESTED
+        elif task.status == TaskStatus.ACCEPTED:
+            fields["status"] = TaskStatus.IN_PROGRESS
+        _bump(task, **fields)
     audit_log(actor=actor, event_type=EventType.REPORT_SUBMITTED, task=task, report=report, meeting=task.meeting,
               target_unit=unit if for_unit else None,
               extra={"progress_percent": report.progress_percent, "request_close": request_close,

@@ -276,8 +276,10 @@ def task_detail(request, task_id: int):
                                     with_files=bool(kinds & FILE_EVENTS)),
         **task_page_parts(viewer=user, task=task, history_kinds=kinds), **source_parts(task=task)})
     files = selectors.files_of_rows(lists.get("files", ()))
+    coop_ids = {unit.pk for unit in task.coop_units.all()}  # prefetched with the task
     for r in reports:
         r["status_label"] = choice_label(ReportStatus, r["status"])
+        r["coop_part"] = r["unit_id"] in coop_ids  # a cooperating unit's 配合意见, not the task's progress
         r["files"] = files.get(r["pk"], [])
         # 采纳/退回 on each report: the supervising office's, never on a report of the reviewer's own
         r["can_review"] = perms.can_review_report(user, ProgressReport(task=task, author_id=r["author_id"]))

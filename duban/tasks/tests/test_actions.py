@@ -127,6 +127,30 @@ def test_coop_unit_reports_but_cannot_request_close(org):
                               request_close=True)
 
 
+def test_a_cooperating_units_part_is_labelled_as_such_and_leaves_the_lead_task_as_it_was(org, client):
+    """A cooperating unit's 配合意见 on a task its lead unit has signed for but not reported on: the lead's page
+    shows it as 配合意见 (its 配合进度, not the task's 进度), and the task stays 已签收 with no latest progress;
+    the lead unit's own first report moves it into 办理中."""
+    from duban.conftest import login
+
+    task = org.task_in("accepted")
+    part = actions.report_submit(actor=org.coop_staff, task_id=task.pk, text="已配合排查", progress_percent=50)
+    task.refresh_from_db()
+    assert (task.status, task.progress_percent, task.latest_report_id) == (TaskStatus.ACCEPTED, 0, None)
+    login(client, org.lead_staff)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    entry = page[page.index(f'id="report-{part.pk}"'):]
+    entry = entry[:entry.index("</div>")]
+    assert "配合意见" in entry and "配合进度 50%" in entry and "进度 50%" not in entry.replace("配合进度 50%", "")
+    own = actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="已部署", progress_percent=20)
+    task.refresh_from_db()
+    assert (task.status, task.progress_percent, task.latest_report_id) == (TaskStatus.IN_PROGRESS, 20, own.pk)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    entry = page[page.index(f'id="report-{own.pk}"'):]
+    entry = entry[:entry.index("</div>")]
+    assert "配合意见" not in entry and "进度 20%" in entry
+
+
 def test_close_request_accepted_closes_task(org):
     task = org.task_in("close_requested")
     report = ProgressReport.objects.get(task=task, request_close=True)
