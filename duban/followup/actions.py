@@ -34,7 +34,7 @@ from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_aud
                                  report_uploads_check, task_lock_in_txn, task_lock_visible_in_txn,
                                  task_supervisors, task_units_notify_in_txn, task_units_people, unit_people,
                                  unit_recipients)
-from duban.tasks.models import ProgressReport, ReportStatus, Task
+from duban.tasks.models import REPORTABLE_STATUSES, ProgressReport, ReportStatus, Task, TaskStatus
 from duban.tasks.report_due import report_due_refresh_in_txn
 
 STAGE_EVENT = {Stage.REMIND: EventType.TASK_REMINDED, Stage.WARN: EventType.TASK_WARNED,
@@ -209,14 +209,17 @@ def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> Superv
 @durable_action
 def extension_request(*, actor, task_id: int, new_deadline: dt.date, reason: str,
                       today: dt.date | None = None) -> ExtensionRequest:
-    """The lead unit asks to extend the deadline (申请延期), for a sub-task not past its parent's (the rule its approval
+    """The lead unit asks to extend the deadline (申请延期) of a task it signed for, for a sub-task not past its parent's (the rule its approval
     applies, ``check_subtask_deadline``). One pending request per task. Event
     TASK_EXTENSION_REQUESTED; the supervisors are told."""
     today = today or timezone.localdate()
     task = task_lock_visible_in_txn(actor, task_id)
     if not fperms.can_request_extension(actor, task):
         raise PermissionDenied("只有牵头单位可以申请延期", "only the lead unit may request an extension")
-    if task.status not in SUPERVISED_STATUSES:
+    if task.status == TaskStatus.ASSIGNED:
+        raise Conflict("请先签收该事项，再申请延期（不属于本单位职责的可退回）",
+                       "sign for the task before asking for an extension (or send it back)")
+    if task.status not in REPORTABLE_STATUSES:  # signed for, not yet asking to close: as its reports
         raise Conflict(f"当前状态“{task.get_status_display()}”不能申请延期",
                        f"no extension while the task is {task.status}")
     if not (reason or "").strip():

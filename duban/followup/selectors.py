@@ -21,7 +21,8 @@ from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, Ex
 from duban.tasks import selectors as task_selectors
 from duban.tasks import permissions as perms
 from duban.tasks.selectors import newest_rows, page_list_part
-from duban.tasks.models import OPEN_STATUSES, ProgressReport, ReportFile, ReportStatus, Task, TaskStatus
+from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ProgressReport, ReportFile, ReportStatus, Task,
+                                TaskStatus)
 
 
 def task_light_get(*, viewer, task_id: int, today: dt.date | None = None) -> tuple[Task, Light]:
@@ -280,12 +281,13 @@ def task_followup(*, viewer, task: Task, today: dt.date | None = None, light: Li
     if close_request:
         filed = {r.id for r in lists.get("filed", ())}
         coop_parts = [(u.name, u.pk in filed) for u in task.coop_units.all()]
-    supervised = task.status in SUPERVISED_STATUSES
     return TaskFollowup(
         task=task, light=light or rolled_light(task, today), reminders=reminders, extensions=extensions,
         pending_extension=pending, close_request=close_request, close_files=close_files,
         coop_parts=coop_parts,
-        can_request_extension=supervised and pending is None and fperms.can_request_extension(viewer, task),
+        # 申请延期 once signed for (before, the unit may send the task back), as ``actions.extension_request``
+        can_request_extension=task.status in REPORTABLE_STATUSES and pending is None
+        and fperms.can_request_extension(viewer, task),
         can_decide_extension=pending is not None and perms.supervises_task(viewer, task),
         can_request_close=task.status in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
         and perms.can_request_close(viewer, task),

@@ -96,3 +96,20 @@ def test_a_township_cannot_ask_for_a_deadline_past_its_parents_which_nobody_coul
                                         reason="房主在外地")
     actions.extension_approve(actor=lv.district_sup, request_id=request.pk)
     assert Task.objects.get(pk=town.pk).deadline == within
+
+
+def test_an_extension_is_asked_for_only_once_the_task_is_signed_for(org, client):
+    """Before 签收 the lead unit has not taken the task on (it may 退回 it, saying why): no 申请延期 form, and a
+    request is refused, saying to sign first; once signed, the form is there."""
+    from duban.conftest import login
+    from duban.tasks import actions as task_actions
+
+    task = org.task_in("assigned")
+    login(client, org.lead_staff)
+    assert 'id="extension-form"' not in client.get(f"/tasks/{task.pk}/").content.decode()
+    with pytest.raises(Conflict) as caught:
+        actions.extension_request(actor=org.lead_staff, task_id=task.pk, new_deadline=NEW_DEADLINE, reason="资金未到位")
+    assert "签收" in caught.value.message_zh
+    assert not ExtensionRequest.objects.filter(task_id=task.pk).exists()
+    task_actions.task_accept(actor=org.lead_staff, task_id=task.pk)
+    assert 'id="extension-form"' in client.get(f"/tasks/{task.pk}/").content.decode()
