@@ -396,7 +396,7 @@ UNRANKED_STATUSES = (TaskStatus.DRAFT, TaskStatus.WITHDRAWN)  # not (or no longe
 
 def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date | None = None,
                  meeting_id: int | None = None, today: dt.date | None = None,
-                 subtree: Subtree | None = None) -> list[RankingRow]:
+                 subtree: Subtree | None = None, rules: ScoreRules | None = None) -> list[RankingRow]:
     """Every lead unit with tasks in the period (assigned by its end and not closed before its start), ranked by
     the average score of its tasks plus the manual 加减分 of the period, then by on-time rate, then by fewer
     overdue tasks (units level on all three share a place): tasks, tasks closed, on-time rate, closed late, still
@@ -404,8 +404,9 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     closed in it by its stored score, one still open by the score it would get if closed at the period's end (or
     today): the on-time points while its deadline has not passed, late by the working days so far once it has
     (``score_of``; not stored). A unit does not rank above others by leaving its overdue work open. ``subtree``:
-    the units of that subtree only, each with the tasks it leads. Three queries: the rules in force at the period's end, the counts with the names,
-    and the adjustments."""
+    the units of that subtree only, each with the tasks it leads. ``rules``: those in force at the period's end
+    (``ranking_cutoff``), when the caller has read them. Three queries: those rules (unless given), the counts
+    with the names, and the adjustments."""
     today = today or today_local()
     base = task_list(viewer=viewer, meeting_id=meeting_id).select_related(None).prefetch_related(None).order_by()
     base = base.filter(lead_unit__isnull=False) if subtree is None else subtree.narrow(base)
@@ -417,7 +418,7 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     if date_to:
         closed = closed.filter(closed_at__lt=_local_start(date_to + dt.timedelta(days=1)))
     on_time = Q(deadline__isnull=True) | Q(day__lte=F("deadline"))
-    cutoff = min(date_to, today) if date_to else today
+    cutoff = ranking_cutoff(date_to, today)
     in_period = base.exclude(status__in=UNRANKED_STATUSES)
     if date_to:
         in_period = in_period.filter(Q(assigned_at__isnull=True) | Q(assigned_at__date__lte=date_to))
@@ -428,7 +429,7 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     # few hundred short rows), not those of the units found, which would take a second statement.
     zero, no_name = Value(0, output_field=IntegerField()), Value(None, output_field=CharField())
     no_average = Value(None, output_field=DecimalField())
-    rules, _ = rules_for(cutoff)
+    rules = rules or rules_for(cutoff)[0]
     late_day, late_returns = F("deadline"), F("returns_count")
     floor_on = _floor_deadline(rules, cutoff)
     if floor_on is not None:
@@ -499,6 +500,11 @@ def unit_ranking(*, viewer, date_from: dt.date | None = None, date_to: dt.date |
     for index, row in enumerate(result, start=1):
         row.rank = result[index - 2].rank if index > 1 and standing(result[index - 2]) == standing(row) else index
     return result
+
+
+def ranking_cutoff(date_to: dt.date | None, today: dt.date) -> dt.date:
+    """The day a ranking's open tasks are scored as if closed: the period's end, today at most."""
+    return min(date_to, today) if date_to else today
 
 
 def _floor_deadline(rules: ScoreRules, day: dt.date) -> dt.date | None:
@@ -622,7 +628,7 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
                    "meeting__date_text", "area__name", "lead_unit__name", "lead_unit__contact_name",
                    "lead_unit__contact_phone", "latest_report__text",
                    "latest_report__status", "latest_report__request_close", "latest_report__review_comment",
-                   "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path"))
+                   "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path", "schedule_start"))
     tasks = list(tasks)
     lights = lights_for(tasks, today)  # a split task's rolled up: one more read for the split ones' sub-tasks
     for task in tasks:

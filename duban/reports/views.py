@@ -116,8 +116,10 @@ def chart_csv(request, chart: str):
 def ranking(request):
     date_from, date_to, meeting_id = selectors.ranking_period(request.GET)
     subtree = selectors.subtree_get(viewer=request.user, unit_id=selectors.subtree_param(request.GET))
+    # the rules that scored the open tasks, which the page's rule line states
+    rules = selectors.score_rules_in_force(day=selectors.ranking_cutoff(date_to, selectors.today_local()))
     rows = selectors.unit_ranking(viewer=request.user, date_from=date_from, date_to=date_to, meeting_id=meeting_id,
-                                  subtree=subtree)
+                                  subtree=subtree, rules=rules)
     scope = {"subtree": subtree.unit_id} if subtree else {}
     query = urlencode({"from": date_from.isoformat(), "to": date_to.isoformat(),
                        **({"meeting": meeting_id} if meeting_id else {}), **scope})
@@ -128,7 +130,7 @@ def ranking(request):
         "subtrees": select_options(selectors.subtree_choices(viewer=request.user),
                                    subtree.unit_id if subtree else None),
         "can_circular": report_perms.can_export_briefing(request.user, subtree.unit_ids if subtree else ()),
-        "rules": selectors.score_rules_in_force(), "can_set_rules": report_perms.can_set_score_rules(request.user),
+        "rules": rules, "can_set_rules": report_perms.can_set_score_rules(request.user),
     })
 
 

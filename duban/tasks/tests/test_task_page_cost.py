@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from duban.conftest import login
 from duban.core.actions import unit_rename
 from duban.followup.actions import extension_request, task_urge
+from duban.tasks.models import Task, TaskStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,7 @@ def test_reminders_and_extension_requests_are_read_once_the_history_has_them(cli
     """The two lists left out above come back with the first reminder and the first extension request, both in one
     statement (the page's short lists), and the page shows them."""
     task = _plain_task(org)
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.ACCEPTED)  # signed for: an extension may be asked
     login(client, org.supervisor)
     _, before = _statements(client, f"/tasks/{task.pk}/")
     task_urge(actor=org.supervisor, task_id=task.pk, message="请加快办理进度")
