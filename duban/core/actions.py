@@ -16,7 +16,7 @@ from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import ApiToken, LoginFailureTally, Notification, Profile, Role, UNIT_ROLES, Unit
-from duban.core.rules import check_text
+from duban.core.rules import check_phone, check_text
 from duban.core.unit_signals import unit_merging, unit_retiring
 from duban.core.txn import durable_action
 
@@ -25,15 +25,44 @@ def _can_manage_org(actor) -> bool:
     return perms.role_of(actor) == Role.SYSADMIN or getattr(actor, "username", None) == "duban-system"
 
 
+def unit_names_free(names: list[str], *, unit_pk: int | None = None) -> None:
+    """The one rule for what a unit is called: none of ``names`` (a name or aliases, trimmed) may be the name or
+    an alias of another unit (active or not: communiques name old units too), so a name in a communique points to
+    one unit. ``InvalidInput`` names the unit that has it. Used when a unit is added, renamed or its aliases edited."""
+    wanted = {n for n in names if n}
+    if not wanted:
+        return
+    for pk, name, aliases in Unit.objects.exclude(pk=unit_pk).values_list("pk", "name", "aliases"):
+        taken = wanted & {name, *(aliases or [])}
+        if taken:
+            clash = sorted(taken)[0]
+            raise InvalidInput(f"“{clash}”已是单位“{name}”的名称或别名，不能重复使用",
+                               f"“{clash}” is already the name or an alias of the unit “{name}”")
+
+
+def _clean_aliases(aliases, name: str) -> list[str]:
+    """Aliases trimmed, without blanks, repeats or the unit's own name, in the order given."""
+    seen: list[str] = []
+    for alias in aliases or []:
+        alias = check_text(str(alias).strip(), label_zh="别名", label_en="alias", max_length=100, single_line=True)
+        if alias and alias != name and alias not in seen:
+            seen.append(alias)
+    return seen
+
+
 def unit_create_in_txn(*, actor, name: str, parent: Unit | None = None, short_name: str = "",
                        aliases: list[str] | None = None, sort_order: int = 0, **contacts) -> Unit:
     if not _can_manage_org(actor):
         raise PermissionDenied()
-    if not name.strip():
+    name = check_text((name or "").strip(), label_zh="单位名称", label_en="unit name", max_length=100,
+                      single_line=True)
+    if not name:
         raise InvalidInput("单位名称不能为空", "the unit name must not be empty")
-    unit = Unit(name=name.strip(), parent=parent, short_name=short_name, aliases=aliases or [],
+    aliases = _clean_aliases(aliases, name)
+    unit_names_free([name, *aliases])
+    unit = Unit(name=name, parent=parent, short_name=(short_name or "").strip(), aliases=aliases,
                 sort_order=sort_order, **contacts)
-    unit.full_clean(exclude=["parent", "path"])
+    _unit_clean(unit, exclude=["parent", "path", "name"])
     unit.save()
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     unit.save(update_fields=["path"])
@@ -420,8 +449,8 @@ def unit_rename(*, actor, unit_id: int, version: int, name: str, short_name: str
     name = name.strip()
     if not name:
         raise InvalidInput("单位名称不能为空", "the unit name must not be empty")
-    if Unit.objects.filter(name=name).exclude(pk=unit.pk).exists():
-        raise InvalidInput("已有同名单位", "another unit has this name")
+    check_text(name, label_zh="单位名称", label_en="unit name", max_length=100, single_line=True)
+    unit_names_free([name], unit_pk=unit.pk)
     if name == unit.name and (short_name is None or short_name == unit.short_name):
         return unit
     aliases = [a for a in unit.aliases if a != name]
@@ -439,35 +468,52 @@ def unit_rename(*, actor, unit_id: int, version: int, name: str, short_name: str
 
 UNIT_CONTACT_FIELDS = ("short_name", "head_name", "contact_name", "contact_phone", "contact_email", "webhook_url",
                       "webhook_kind", "sort_order")
+# what ``unit_update`` changes: the contacts and the aliases (a list; the name changes only by ``unit_rename``)
+UNIT_EDITABLE = (*UNIT_CONTACT_FIELDS, "aliases")
+
+
+def _unit_clean(unit: Unit, *, exclude: list[str]) -> None:
+    """The unit's fields in their formats (phone, email, robot address…), or ``InvalidInput`` naming the fields."""
+    if unit.contact_phone:
+        unit.contact_phone = check_phone(unit.contact_phone)
+    if unit.webhook_url and not unit.webhook_kind:
+        raise InvalidInput("请选择群机器人类型（企业微信或钉钉）", "choose the robot's kind (wecom or dingtalk)")
+    try:
+        unit.full_clean(exclude=exclude, validate_unique=False)
+    except ValidationError as exc:
+        fields = "、".join(str(unit._meta.get_field(k).verbose_name) for k in exc.message_dict if k != "__all__")
+        raise InvalidInput(f"格式不正确：{fields}", "invalid values: " + ", ".join(exc.message_dict),
+                           details=exc.message_dict) from None
 
 
 @durable_action
 def unit_update(*, actor, unit_id: int, version: int, changes: dict) -> Unit:
     """The sysadmin edits a unit's contacts and its channel targets: the group robot (``webhook_url`` of
-    ``webhook_kind`` 企业微信/钉钉) that gets its people's notifications, and the contact email. Names change only
-    through ``unit_rename``. Event UNIT_UPDATED (``extra.old``/``extra.new``)."""
+    ``webhook_kind`` 企业微信/钉钉) that gets its people's notifications, and the contact email; and its aliases
+    (a list: a wrong one can be taken off; none may belong to another unit, ``unit_names_free``). The name changes
+    only through ``unit_rename``. Event UNIT_UPDATED (``extra.old``/``extra.new``)."""
     return unit_update_in_txn(actor=actor, unit_id=unit_id, version=version, changes=changes)
 
 
 def unit_update_in_txn(*, actor, unit_id: int, version: int, changes: dict) -> Unit:
     """``unit_update`` joining the caller's transaction (the units import)."""
     unit = _managed_unit(actor, unit_id, version)
-    unknown = set(changes) - set(UNIT_CONTACT_FIELDS)
+    unknown = set(changes) - set(UNIT_EDITABLE)
     if unknown:
         raise InvalidInput("不能修改这些字段：" + "、".join(sorted(unknown)), "fields not editable here")
-    new = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items() if getattr(unit, k) != v}
+    changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
+    if "aliases" in changes:
+        changes["aliases"] = _clean_aliases(changes["aliases"], unit.name)
+    if "contact_phone" in changes:
+        changes["contact_phone"] = check_phone(changes["contact_phone"])
+    new = {k: v for k, v in changes.items() if getattr(unit, k) != v}
     if not new:
         return unit
+    if "aliases" in new:  # those it has already (a merged unit's name among them) stay as they are
+        unit_names_free([a for a in new["aliases"] if a not in unit.aliases], unit_pk=unit.pk)
     for key, value in new.items():
         setattr(unit, key, value)
-    if unit.webhook_url and not unit.webhook_kind:
-        raise InvalidInput("请选择群机器人类型（企业微信或钉钉）", "choose the robot's kind (wecom or dingtalk)")
-    try:
-        unit.full_clean(exclude=["parent", "path", "name"])
-    except ValidationError as exc:
-        fields = "、".join(str(unit._meta.get_field(k).verbose_name) for k in exc.message_dict if k != "__all__")
-        raise InvalidInput(f"格式不正确：{fields}", "invalid values: " + ", ".join(exc.message_dict),
-                           details=exc.message_dict) from None
+    _unit_clean(unit, exclude=["parent", "path", "name"])
     old = Unit.objects.filter(pk=unit.pk).values(*new).get()
     _bump_unit(Unit(pk=unit.pk, version=version), **new)
     audit_log(actor=actor, event_type=EventType.UNIT_UPDATED, target_unit=unit, unit=unit,

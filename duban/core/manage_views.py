@@ -4,6 +4,7 @@ message (Chinese, English alongside), never half done."""
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -146,23 +147,34 @@ def _require_unit_admin(viewer) -> None:
         raise PermissionDenied()
 
 
-@login_required
-@page_errors
-def unit_list(request):
+def _unit_list_page(request, **extra):
     _require_unit_admin(request.user)
     show_inactive = request.GET.get("inactive") == "1"
     return render(request, "core/manage_units.html", {
         "tree": selectors.unit_tree(viewer=request.user, include_inactive=show_inactive),
-        "show_inactive": show_inactive,
+        "show_inactive": show_inactive, "form": {}, **extra,
     })
 
 
-@back_on_refusal("manage:units")
+@login_required
+@page_errors
+def unit_list(request):
+    return _unit_list_page(request)
+
+
+@login_required
+@require_POST
+@page_errors
 def unit_create(request):
-    parent_id = _int(request.POST.get("parent"))
+    """A refused unit comes back on the same page with the reason and what was typed."""
+    form = {k: request.POST.get(k, "") for k in ("name", "short_name", "parent")}
+    parent_id = _int(form["parent"])
     parent = selectors.unit_get(viewer=request.user, unit_id=parent_id) if parent_id else None
-    unit = actions.unit_create(actor=request.user, name=request.POST.get("name", ""), parent=parent,
-                               short_name=request.POST.get("short_name", "").strip())
+    try:
+        unit = actions.unit_create(actor=request.user, name=form["name"], parent=parent,
+                                   short_name=form["short_name"])
+    except (InvalidInput, Conflict) as exc:
+        return _unit_list_page(request, form={**form, "parent": parent_id}, form_error=exc)
     messages.success(request, f"已添加单位 {unit.name}。")
     return redirect("manage:units")
 
@@ -182,7 +194,9 @@ def unit_detail(request, unit_id: int):
 
 @back_on_refusal("manage:unit", "unit_id")
 def _unit_update(request, unit_id: int):
-    changes = {k: request.POST.get(k, "") for k in actions.UNIT_CONTACT_FIELDS if k in request.POST}
+    changes = {k: request.POST.get(k, "") for k in actions.UNIT_EDITABLE if k in request.POST}
+    if "aliases" in changes:  # one a line (or separated by 、 or commas)
+        changes["aliases"] = re.split(r"[\r\n、,，;；]+", changes["aliases"])
     if "sort_order" in changes:
         changes["sort_order"] = int(changes["sort_order"]) if changes["sort_order"].lstrip("-").isdigit() else 0
     actions.unit_update(actor=request.user, unit_id=unit_id, version=_int(request.POST.get("version")) or 0,

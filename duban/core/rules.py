@@ -58,3 +58,28 @@ def check_id(value, *, label_zh: str = "编号", label_en: str = "id") -> int | 
     if not 0 < number <= MAX_ID:
         raise InvalidInput(f"{label_zh}超出范围", f"the {label_en} is out of range")
     return number
+
+
+_MOBILE = re.compile(r"1\d{10}")
+_PHONE = re.compile(r"\+?[\d\s()（）-]+((转|ext\.?|x)\s*\d{1,6})?", re.IGNORECASE)
+
+
+def check_mobile(value: str, *, label_zh: str = "手机", label_en: str = "mobile number") -> str:
+    """A mainland mobile number (11 digits starting with 1; spaces, hyphens and a leading +86 are dropped), or ""
+    when none is given. SMS reminders go to it, so a number that cannot be one is refused, naming the field."""
+    value = re.sub(r"[\s-]", "", value or "")
+    if value.startswith("+86"):
+        value = value[3:]
+    if value and not _MOBILE.fullmatch(value):
+        raise InvalidInput(f"{label_zh}应为11位手机号码，以1开头", f"the {label_en} must be 11 digits starting with 1")
+    return value
+
+
+def check_phone(value: str, *, label_zh: str = "联系电话", label_en: str = "phone number") -> str:
+    """A telephone number as offices write them ("0794-8221234", "(0794) 822 1234", "13800000000", "…转 801"): digits
+    with spaces, hyphens, brackets, a leading + and an extension; 7 to 20 digits. "" when none is given."""
+    value = (value or "").strip()
+    if value and not (_PHONE.fullmatch(value) and 7 <= sum(c.isdigit() for c in value) <= 20):
+        raise InvalidInput(f"{label_zh}格式不正确，应为电话号码，如 0794-8221234 或 13800000000",
+                           f"the {label_en} is not a telephone number")
+    return value

@@ -72,3 +72,53 @@ def test_a_task_page_keeps_the_name_its_unit_had_when_the_task_was_given(org):
     lead = login(Client(), org.supervisor).get(f"/tasks/{fresh.pk}/").content.decode().split(
         'id="task-lead">')[1].split("</dd>")[0]
     assert "交办时名称" not in lead
+
+
+def test_adding_a_unit_whose_name_is_taken_comes_back_with_the_reason_and_the_form(org):
+    client = login(Client(), org.sysadmin)
+    before = Unit.objects.count()
+    for name in ("市卫健委", "市卫健委 ", "应急局"):  # an exact name, with a trailing space, another unit's alias
+        response = client.post("/manage/units/new/", {"name": name, "short_name": "卫健", "parent": ""})
+        body = response.content.decode()
+        assert response.status_code == 200, name
+        assert "alert-danger" in body and "已是单位" in body and "already" in body, name
+        form = body.split('id="unit-create"')[1].split("</form>")[0]
+        assert f'value="{name}"' in form and 'value="卫健"' in form, name
+    assert Unit.objects.count() == before
+    client.post("/manage/units/new/", {"name": "  市医保局  ", "parent": ""})
+    assert Unit.objects.filter(name="市医保局").exists()
+
+
+def test_a_unit_cannot_take_another_units_alias_and_its_aliases_can_be_edited(org):
+    client = login(Client(), org.sysadmin)
+    health = Unit.objects.get(pk=org.health.pk)
+    refused = client.post(f"/manage/units/{health.pk}/rename/", {"version": health.version, "name": "应急局"},
+                          follow=True).content.decode()
+    assert "已是单位“市应急管理局”的名称或别名" in refused
+    assert Unit.objects.get(pk=health.pk).name == "市卫健委"
+    edit = client.get(f"/manage/units/{health.pk}/").content.decode().split('id="unit-edit"')[1].split("</form>")[0]
+    assert 'name="aliases"' in edit
+    client.post(f"/manage/units/{health.pk}/", {"version": health.version, "aliases": "卫健委\n市卫生健康委员会\n卫健委"})
+    health = Unit.objects.get(pk=health.pk)
+    assert health.aliases == ["卫健委", "市卫生健康委员会"]
+    shown = client.get(f"/manage/units/{health.pk}/").content.decode().split('id="ue-aliases"')[1].split("</textarea>")[0]
+    assert ">卫健委\n市卫生健康委员会\n" in shown
+    taken = client.post(f"/manage/units/{health.pk}/", {"version": health.version, "aliases": "卫健委\n应急局"},
+                        follow=True).content.decode()
+    assert "已是单位“市应急管理局”的名称或别名" in taken
+    assert Unit.objects.get(pk=health.pk).aliases == ["卫健委", "市卫生健康委员会"]
+    client.post(f"/manage/units/{health.pk}/", {"version": health.version, "aliases": "市卫生健康委员会"})
+    assert Unit.objects.get(pk=health.pk).aliases == ["市卫生健康委员会"]  # a slip can be undone
+    new = client.post("/manage/units/new/", {"name": "卫健委", "parent": ""}).content.decode()
+    assert "已是单位“市卫健委”的名称或别名" not in new and Unit.objects.filter(name="卫健委").exists()
+
+
+def test_a_units_phone_must_be_a_phone_number(org):
+    client = login(Client(), org.sysadmin)
+    health = Unit.objects.get(pk=org.health.pk)
+    refused = client.post(f"/manage/units/{health.pk}/", {"version": health.version, "contact_phone": "电话"},
+                          follow=True).content.decode()
+    assert "联系电话格式不正确" in refused and "not a telephone number" in refused
+    assert Unit.objects.get(pk=health.pk).contact_phone == ""
+    client.post(f"/manage/units/{health.pk}/", {"version": health.version, "contact_phone": "0794-8221234转801"})
+    assert Unit.objects.get(pk=health.pk).contact_phone == "0794-8221234转801"
