@@ -380,7 +380,7 @@ def user_reset_password(*, actor, user_id: int) -> str:
     sign-in. Also lifts a lockout, since the admin has just vouched for them. Event USER_PASSWORD_RESET."""
     user = _managed_person(actor, user_id)
     _not_self(actor, user, "重置", "reset the password of")
-    password = secrets.token_urlsafe(9) + "-Dx7"
+    password = _generated_password(user)
     user.set_password(password)
     get_user_model().objects.filter(pk=user.pk).update(password=user.password)
     _bump_profile(user.profile, None, must_change_password=True)
@@ -388,6 +388,19 @@ def user_reset_password(*, actor, user_id: int) -> str:
     audit_log(actor=actor, event_type=EventType.USER_PASSWORD_RESET, target_user=user, unit=user.profile.unit,
               extra={"lockout_cleared": unlocked})
     return password
+
+
+def _generated_password(user) -> str:
+    """A password easy to read out (``duban.core.passwords.readable_password``) that keeps the policy for ``user``."""
+    from duban.core.passwords import readable_password
+
+    while True:
+        password = readable_password()
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError:
+            continue
+        return password
 
 
 def _axes_reset(username: str) -> int:

@@ -87,12 +87,18 @@ def _person_page(request, user_id: int, **extra):
     })
 
 
+def _new_password_key(user_id: int) -> str:
+    return f"manage:new_password:{user_id}"
+
+
 @login_required
 @page_errors
 def person_detail(request, user_id: int):
     if request.method == "POST":
         return _person_update(request, user_id=user_id)
-    return _person_page(request, user_id)
+    # A password just reset is shown on this page once: taken out of the session as it is shown, so a reload
+    # shows nothing and resets nothing.
+    return _person_page(request, user_id, new_password=request.session.pop(_new_password_key(user_id), None))
 
 
 @back_on_refusal("manage:person", "user_id")
@@ -126,11 +132,24 @@ def person_reactivate(request, user_id: int):
     return redirect("manage:person", user_id=user_id)
 
 
-@back_on_refusal("manage:person", "user_id")
+@login_required
+@page_errors
 def person_password_reset(request, user_id: int):
-    # Shown once, in this response only: the password is in no URL, session, log or audit event.
+    """GET asks to confirm; POST resets and redirects to the person's page, which shows the new password once
+    (Post/Redirect/Get: reloading that page does not reset again)."""
+    if request.method != "POST":
+        return render(request, "core/manage_password_reset.html",
+                      {"person": selectors.person_get(viewer=request.user, user_id=user_id)})
+    return _person_password_reset(request, user_id=user_id)
+
+
+@back_on_refusal("manage:person", "user_id")
+def _person_password_reset(request, user_id: int):
     password = actions.user_reset_password(actor=request.user, user_id=user_id)
-    return _person_page(request, user_id, new_password=password)
+    # Kept in the admin's own session (stored server-side) only until the next page shows it; in no URL, log
+    # or audit event.
+    request.session[_new_password_key(user_id)] = password
+    return redirect("manage:person", user_id=user_id)
 
 
 @back_on_refusal("manage:person", "user_id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import string
 import threading
 
@@ -30,6 +31,19 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return "至少10位，包含大写字母、小写字母、数字、符号中的至少三类，且不含用户名。"
+
+
+# What a generated password is made of: lower-case letters and digits without those read alike on the phone
+# (0/o, 1/l/i), in groups joined by "-", which is the third character class the policy asks for.
+READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def readable_password(groups: int = 3, size: int = 4) -> str:
+    """A random password to be read out, e.g. ``k7fp-xm3q-rt9w`` (about 59 bits), with a letter and a digit."""
+    while True:
+        password = "-".join("".join(secrets.choice(READABLE) for _ in range(size)) for _ in range(groups))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password
 
 
 class OwaspArgon2PasswordHasher(Argon2PasswordHasher):

@@ -32,8 +32,12 @@ def test_sysadmin_manages_people_and_units_in_the_browser(live_server, demo_peop
         expect(page.locator(".alert-success")).to_contain_text("已添加 zhou.xin")
         page.screenshot(path=str(out / "manage-person.png"), full_page=True)
         page.click("#reset-password")
+        page.click("#reset-password-confirm button[type=submit]")
         expect(page.locator("#new-password")).to_contain_text("只显示这一次")
         password = page.locator("#new-password code").inner_text()
+        assert get_user_model().objects.get(username="zhou.xin").check_password(password)
+        page.reload()  # reloading the page that showed it neither shows nor resets it again
+        expect(page.locator("#new-password")).to_have_count(0)
         assert get_user_model().objects.get(username="zhou.xin").check_password(password)
         page.goto(f"{base}/manage/people/")
         page.screenshot(path=str(out / "manage-people.png"), full_page=True)

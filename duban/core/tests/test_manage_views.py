@@ -34,14 +34,33 @@ def test_a_refused_form_comes_back_with_the_reason_and_writes_nothing(org):
     assert Profile.objects.get(user=org.lead_staff).display_name == "lead_staff"
 
 
-def test_password_reset_is_shown_once_and_not_kept(org):
+def test_password_reset_asks_first_is_shown_once_and_a_reload_does_not_reset_again(org):
     client = login(Client(), org.sysadmin)
-    shown = client.post(f"/manage/people/{org.lead_staff.pk}/password-reset/").content.decode()
+    url = f"/manage/people/{org.lead_staff.pk}/password-reset/"
+    before = get_user_model().objects.get(pk=org.lead_staff.pk).password
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and "确认重置" in confirm.content.decode()
+    assert get_user_model().objects.get(pk=org.lead_staff.pk).password == before  # asking changes nothing
+    done = client.post(url)
+    assert done.status_code == 302 and done["Location"] == f"/manage/people/{org.lead_staff.pk}/"
+    shown = client.get(done["Location"]).content.decode()
     assert 'id="new-password"' in shown
-    password = shown.split('user-select-all">')[1].split("<")[0]
+    password = shown.split('id="new-password"')[1].split("<code")[1].split(">")[1].split("<")[0]
     assert get_user_model().objects.get(pk=org.lead_staff.pk).check_password(password)
-    again = client.get(f"/manage/people/{org.lead_staff.pk}/").content.decode()
-    assert password not in again
+    again = client.get(done["Location"]).content.decode()  # the reload
+    assert password not in again and 'id="new-password"' not in again
+    assert get_user_model().objects.get(pk=org.lead_staff.pk).check_password(password)
+
+
+def test_a_reset_password_is_easy_to_read_aloud_and_keeps_the_policy(org):
+    from django.contrib.auth.password_validation import validate_password
+
+    from duban.core import actions
+
+    for _ in range(30):
+        password = actions.user_reset_password(actor=org.sysadmin, user_id=org.lead_staff.pk)
+        assert not set(password) & set("0Oo1lIi"), password
+        validate_password(password, get_user_model().objects.get(pk=org.lead_staff.pk))
 
 
 def test_unit_tree_page_adds_renames_and_refuses_to_retire_a_busy_unit(org):
