@@ -270,6 +270,8 @@ DUBAN_LOGIN_IP_FAILURE_LIMIT = env_int("DUBAN_LOGIN_IP_FAILURE_LIMIT", 30)
 # Failures on a locked account are audited once a minute per username and address, with their count.
 DUBAN_LOGIN_AUDIT_BURST_SECONDS = env_int("DUBAN_LOGIN_AUDIT_BURST_SECONDS", 60)
 AXES_RESET_ON_SUCCESS = True
+# A locked account gets the app's own page (in Chinese, how long, whom to ask) instead of axes' English sentence.
+AXES_LOCKOUT_CALLABLE = "duban.core.views.account_locked"
 AXES_VERBOSE = False
 DUBAN_API_TOKEN_DAYS = env_int("DUBAN_API_TOKEN_DAYS", 90)  # a new API token's validity
 SESSION_COOKIE_AGE = env_int("DUBAN_SESSION_IDLE_MINUTES", 30) * 60

@@ -27,7 +27,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from duban.core import actions, selectors
-from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, error_envelope, is_api_path
 from duban.core.rules import check_id
 from duban.core.signals import client_ip
 
@@ -152,7 +152,18 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         # An OpenID Connect sign-in that failed comes back here with its reason (duban.core.directory).
         return {**super().get_context_data(**kwargs), "oidc_enabled": settings.DUBAN_OIDC_ENABLED,
-                "directory_error": self.request.session.pop("directory_error", None)}
+                "directory_error": self.request.session.pop("directory_error", None),
+                "failure_limit": settings.AXES_FAILURE_LIMIT, "lock_minutes": lock_minutes()}
+
+    def form_invalid(self, form):
+        """A wrong password says how many tries are left once the next wrong one would lock the account (django-axes'
+        own count for this username from this address)."""
+        from axes.handlers.proxy import AxesProxyHandler
+
+        username = str(self.request.POST.get("username") or "")
+        failures = AxesProxyHandler.get_failures(self.request, {"username": username}) if username else 0
+        left = settings.AXES_FAILURE_LIMIT - failures
+        return self.render_to_response(self.get_context_data(form=form, attempts_left=left if 0 < left <= 1 else None))
 
     def post(self, request, *args, **kwargs):
         ip = client_ip(request)
@@ -162,6 +173,21 @@ class LoginView(auth_views.LoginView):
             context = self.get_context_data(form=self.form_class(request), throttled=True)
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
+
+
+def lock_minutes() -> int:
+    """How long django-axes keeps an account locked (``AXES_COOLOFF_TIME``, in hours), in minutes."""
+    return round(settings.AXES_COOLOFF_TIME * 60)
+
+
+def account_locked(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in on a locked account (``AXES_LOCKOUT_CALLABLE``): the app's own page saying
+    what happened, for how long and whom to ask, with HTTP 429 as before."""
+    if is_api_path(request.path):
+        return error_envelope(429, "account_locked", f"登录失败次数过多，账号已锁定 {lock_minutes()} 分钟",
+                              f"too many failed sign-ins: the account is locked for {lock_minutes()} minutes")
+    return render(request, "registration/locked.html",
+                  {"failure_limit": settings.AXES_FAILURE_LIMIT, "lock_minutes": lock_minutes()}, status=429)
 
 
 class LogoutView(auth_views.LogoutView):

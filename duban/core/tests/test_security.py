@@ -116,6 +116,22 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(org, clien
     assert client.session["_auth_user_id"] == str(org.coop_staff.pk)
 
 
+def test_the_lockout_is_the_apps_own_page_saying_how_long_and_whom_to_ask(org, client):
+    pages = [_post_login(client, "lead_staff", "Wrong#pass99") for _ in range(settings.AXES_FAILURE_LIMIT - 2)]
+    assert all("锁定" not in p.content.decode().split("<main")[1].split("</form>")[0] for p in pages)
+    last_but_one = _post_login(client, "lead_staff", "Wrong#pass99").content.decode()
+    assert "再输错 1 次" in last_but_one and "30 分钟" in last_but_one  # warned before the last try
+    locked = _post_login(client, "lead_staff", "Wrong#pass99")
+    body = locked.content.decode()
+    assert locked.status_code == 429
+    assert 'id="account-locked"' in body and '<main class="container' in body  # the app's styled layout
+    assert "登录失败次数过多" in body and "30 分钟" in body and "系统管理员" in body
+    assert "Too many failed sign-ins" in body and "Account locked: too many login attempts" not in body
+    assert 'href="/accounts/login/"' in body
+    again = _post_login(client, "lead_staff", PASSWORD)  # the right password while locked: the same page
+    assert again.status_code == 429 and 'id="account-locked"' in again.content.decode()
+
+
 def test_four_failures_then_the_right_password_signs_in(org, client):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         _post_login(client, "lead_staff", "Wrong#pass99")
