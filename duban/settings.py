@@ -248,10 +248,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    # Django's rules with Chinese messages (duban.core.passwords), in the order 密码要求 lists them
+    {"NAME": "duban.core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "duban.core.passwords.CharacterClassValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "duban.core.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "duban.core.passwords.CommonPasswordValidator"},
 ]
 # A new password may not be any of the last N (the current one and N - 1 before it).
 DUBAN_PASSWORD_HISTORY = env_int("DUBAN_PASSWORD_HISTORY", 5)

@@ -16,7 +16,7 @@ from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import ApiToken, LoginFailureTally, Notification, Profile, Role, UNIT_ROLES, Unit
-from duban.core.rules import check_phone, check_text
+from duban.core.rules import check_mobile, check_phone, check_text
 from duban.core.unit_signals import unit_merging, unit_retiring
 from duban.core.txn import durable_action
 
@@ -77,31 +77,81 @@ def unit_create(*, actor, **fields) -> Unit:
     return unit_create_in_txn(actor=actor, **fields)
 
 
+class _Fields:
+    """Refusals gathered field by field, so a form hears every problem at once: ``check`` runs one rule and keeps
+    its ``InvalidInput`` under the field's name; ``raise_any`` raises one ``InvalidInput`` listing them all (Chinese,
+    then English; ``details`` maps each field to its message)."""
+
+    def __init__(self):
+        self.errors: dict[str, InvalidInput] = {}
+
+    def check(self, field: str, rule, *args, **kwargs):
+        try:
+            return rule(*args, **kwargs)
+        except InvalidInput as exc:
+            self.errors.setdefault(field, exc)
+            return None
+
+    def refuse(self, field: str, message_zh: str, message_en: str) -> None:
+        self.errors.setdefault(field, InvalidInput(message_zh, message_en))
+
+    def raise_any(self) -> None:
+        if self.errors:
+            found = self.errors.values()
+            raise InvalidInput("；".join(e.message_zh for e in found), "; ".join(e.message_en for e in found),
+                               details={k: e.message for k, e in self.errors.items()})
+
+
+def check_display_name(value: str) -> str:
+    """A person's 姓名: required, one line, at most 50 characters."""
+    value = check_text((value or "").strip(), label_zh="姓名", label_en="name", max_length=50, single_line=True)
+    if not value:
+        raise InvalidInput("请填写姓名", "the name is required")
+    return value
+
+
+def _check_email(user) -> None:
+    try:
+        user.clean_fields(exclude=[f.name for f in user._meta.fields if f.name != "email"])
+    except ValidationError:
+        raise InvalidInput("邮箱格式不正确", "the email address is not valid") from None
+
+
+def _check_username(username: str, user) -> None:
+    """An account name: required, letters, digits and @.+-_ (Django's rule), not taken in any letter case."""
+    if not username:
+        raise InvalidInput("请填写账号", "the username is required")
+    try:
+        user.clean_fields(exclude=[f.name for f in user._meta.fields if f.name != "username"])
+    except ValidationError:
+        raise InvalidInput("账号只能包含字母、数字和 @ . + - _，且不超过150个字符",
+                           "the username may contain only letters, digits and @ . + - _ (at most 150)") from None
+    if get_user_model().objects.filter(username__iexact=username).exists():
+        raise InvalidInput("账号已存在（不区分大小写）", "the username is taken (letter case aside)")
+
+
 def user_create_in_txn(*, actor, username: str, password: str | None, role: str, unit: Unit | None = None,
                        display_name: str = "", email: str = "", phone: str = "", must_change_password: bool = True):
     if role not in Role.values:
         raise InvalidInput("未知角色", "unknown role")
     if not (_can_manage_org(actor) or perms.can_give_role(actor, role, unit)):
         raise PermissionDenied()
+    fields = _Fields()
+    display_name = fields.check("display_name", check_display_name, display_name) or ""
+    username = (username or "").strip()
+    email = (email or "").strip()
+    user = get_user_model()(username=username, email=email, first_name=display_name)
+    fields.check("username", _check_username, username, user)
+    phone = fields.check("phone", check_mobile, phone) or ""
+    fields.check("email", _check_email, user)
     if role in UNIT_ROLES and unit is None:
-        raise InvalidInput("单位用户必须属于一个单位", "a unit user needs a unit")
-    username = username.strip()
-    if not username:
-        raise InvalidInput("账号不能为空", "the username must not be empty")
-    User = get_user_model()
-    if User.objects.filter(username=username).exists():
-        raise InvalidInput("用户名已存在", "the username is taken")
-    user = User(username=username, email=email, first_name=display_name)
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        raise InvalidInput("账号或邮箱格式不正确", "the username or email is not valid",
-                           details=exc.message_dict) from None
+        fields.refuse("unit", "单位用户必须属于一个单位", "a unit user needs a unit")
     if password is None:  # imported: no one can sign in until an admin resets the password and hands it over
         user.set_unusable_password()
     else:
-        _validate_password(password, user)
+        fields.check("password", _validate_password, password, user)
         user.set_password(password)
+    fields.raise_any()
     user.save()
     Profile.objects.create(user=user, unit=unit, role=role, display_name=display_name, phone=phone,
                            must_change_password=must_change_password)
@@ -111,10 +161,13 @@ def user_create_in_txn(*, actor, username: str, password: str | None, role: str,
 
 
 def _validate_password(password: str, user) -> None:
+    """The password policy (``AUTH_PASSWORD_VALIDATORS``): every rule it breaks, in Chinese and in English."""
+    from duban.core.passwords import english_of
+
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise InvalidInput("；".join(exc.messages), "the password does not meet the policy") from None
+        raise InvalidInput("；".join(exc.messages), "; ".join(english_of(e) for e in exc.error_list)) from None
 
 
 @durable_action
@@ -291,6 +344,16 @@ def user_update_in_txn(*, actor, user_id: int, version: int | None, changes: dic
         raise InvalidInput("不能修改这些字段：" + "、".join(sorted(unknown)), "fields not editable here")
     old = {"display_name": profile.display_name, "phone": profile.phone, "email": user.email, "role": profile.role}
     new = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items() if old.get(k) != v}
+    fields = _Fields()  # the same rules as on adding a person, every problem at once
+    if "display_name" in new:
+        new["display_name"] = fields.check("display_name", check_display_name, new["display_name"])
+    if "phone" in new:
+        new["phone"] = fields.check("phone", check_mobile, new["phone"])
+    if "email" in new:
+        user.email = new["email"]
+        fields.check("email", _check_email, user)
+    fields.raise_any()
+    new = {k: v for k, v in new.items() if old.get(k) != v}
     if not new:
         return user
     role = new.get("role", profile.role)
@@ -302,12 +365,6 @@ def user_update_in_txn(*, actor, user_id: int, version: int | None, changes: dic
         raise InvalidInput("单位用户必须属于一个单位", "a unit user needs a unit")
     if "role" in new:
         _not_self(actor, user, "修改", "change the role of")
-    if "email" in new:
-        user.email = new["email"]
-        try:
-            user.full_clean(exclude=["password"], validate_unique=False)
-        except ValidationError:
-            raise InvalidInput("邮箱格式不正确", "the email address is not valid") from None
     _bump_profile(profile, version, **{k: v for k, v in new.items() if k != "email"})
     get_user_model().objects.filter(pk=user.pk).update(email=user.email, first_name=new.get(
         "display_name", profile.display_name))

@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -55,27 +56,42 @@ def _unit_choices(viewer):
 
 # --- people ------------------------------------------------------------------------------------------------
 
-@login_required
-@page_errors
-def person_list(request):
+def _person_list_page(request, **extra):
     query = (request.GET.get("q") or "").strip()
     unit_id = _int(request.GET.get("unit"))
     page = paginate(request, selectors.person_list(viewer=request.user, query=query, unit_id=unit_id))
     return render(request, "core/manage_people.html", {
         "page": page, "q": query, "unit_id": unit_id, "units": _unit_choices(request.user),
-        "roles": _role_choices(request.user),
+        "roles": _role_choices(request.user), "password_rules": password_validators_help_texts(),
+        "form": {"role": "unit_staff"}, "field_errors": {}, **extra,
     })
 
 
-@back_on_refusal("manage:people")
+@login_required
+@page_errors
+def person_list(request):
+    return _person_list_page(request)
+
+
+PERSON_FORM = ("display_name", "username", "phone", "email", "role", "unit")
+
+
+@login_required
+@require_POST
+@page_errors
 def person_create(request):
-    unit_id = _int(request.POST.get("unit"))
+    """A refused person comes back on the same page with every problem at its field and what was typed (never
+    the password)."""
+    form = {k: request.POST.get(k, "") for k in PERSON_FORM}
+    unit_id = _int(form["unit"])
     unit = selectors.unit_get(viewer=request.user, unit_id=unit_id) if unit_id else None
-    user = actions.user_create(actor=request.user, username=request.POST.get("username", ""),
-                               password=request.POST.get("password", ""), role=request.POST.get("role", ""),
-                               unit=unit, display_name=request.POST.get("display_name", "").strip(),
-                               phone=request.POST.get("phone", "").strip(),
-                               email=request.POST.get("email", "").strip())
+    try:
+        user = actions.user_create(actor=request.user, username=form["username"],
+                                   password=request.POST.get("password", ""), role=form["role"], unit=unit,
+                                   display_name=form["display_name"], phone=form["phone"], email=form["email"])
+    except (InvalidInput, Conflict) as exc:
+        return _person_list_page(request, form={**form, "unit": unit_id}, form_error=exc,
+                                 field_errors=exc.details if isinstance(exc.details, dict) else {})
     messages.success(request, f"已添加 {user.username}，首次登录须修改密码。")
     return redirect("manage:person", user_id=user.pk)
 

@@ -1,4 +1,5 @@
-"""Password rules of 等保三级 beyond Django's built-ins: at least three of four character classes."""
+"""The password policy (``AUTH_PASSWORD_VALIDATORS``): Django's rules with Chinese messages, and 等保三级's
+three of four character classes; the readable generated password; the hashers."""
 
 from __future__ import annotations
 
@@ -6,12 +7,61 @@ import secrets
 import string
 import threading
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import Argon2PasswordHasher
-
 from django.core.exceptions import ValidationError
 
 
+def _refuse(zh: str, en: str, code: str) -> ValidationError:
+    """A broken rule: the message in Chinese (what pages show), its English in ``params["en"]`` (``english_of``)."""
+    return ValidationError(zh, code=code, params={"en": en})
+
+
+def english_of(error: ValidationError) -> str:
+    """The English of one of these validators' refusals (the policy's name for any other's)."""
+    return (error.params or {}).get("en") or "the password does not meet the policy"
+
+
+# Django's own rules with their messages and help in Chinese (its zh-hans catalogue lacks the plural of the
+# length rule, which showed in English) and an English twin for the API. Help texts are one short rule each, so
+# the list under 密码要求 names every rule once.
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    def validate(self, password: str, user=None) -> None:
+        if len(password) < self.min_length:
+            raise _refuse(f"密码太短，至少需要{self.min_length}位", f"the password must have at least {self.min_length} "
+                          "characters", "password_too_short")
+
+    def get_help_text(self) -> str:
+        return f"至少{self.min_length}位"
+
+
+class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    def validate(self, password: str, user=None) -> None:
+        try:
+            super().validate(password, user)
+        except ValidationError:
+            raise _refuse("密码与账号、姓名或邮箱太相似", "the password is too similar to the username, name or email",
+                          "password_too_similar") from None
+
+    def get_help_text(self) -> str:
+        return "不能与账号、姓名或邮箱相似"
+
+
+class CommonPasswordValidator(password_validation.CommonPasswordValidator):
+    def validate(self, password: str, user=None) -> None:
+        try:
+            super().validate(password, user)
+        except ValidationError:
+            raise _refuse("这个密码太常见，容易被猜中", "the password is too common", "password_too_common") from None
+
+    def get_help_text(self) -> str:
+        return "不能是常见密码（如 123456、password）"
+
+
 class CharacterClassValidator:
+    """等保三级: at least three of four character classes, and not the username."""
+
     def __init__(self, min_classes: int = 3):
         self.min_classes = min_classes
 
@@ -23,14 +73,14 @@ class CharacterClassValidator:
             any(c in string.punctuation or not c.isalnum() for c in password),
         ]
         if sum(classes) < self.min_classes:
-            raise ValidationError("密码须包含大写字母、小写字母、数字、符号中的至少三类 / the password needs at least three of: "
-                                  "lower case, upper case, digits, symbols", code="password_classes")
+            raise _refuse("密码须包含大写字母、小写字母、数字、符号中的至少三类",
+                          "the password needs at least three of: lower case, upper case, digits, symbols",
+                          "password_classes")
         if user is not None and user.get_username() and user.get_username().lower() in password.lower():
-            raise ValidationError("密码不能包含用户名 / the password must not contain the username",
-                                  code="password_has_username")
+            raise _refuse("密码不能包含账号", "the password must not contain the username", "password_has_username")
 
     def get_help_text(self) -> str:
-        return "至少10位，包含大写字母、小写字母、数字、符号中的至少三类，且不含用户名。"
+        return "包含大写字母、小写字母、数字、符号中的至少三类，且不含账号"
 
 
 # What a generated password is made of: lower-case letters and digits without those read alike on the phone

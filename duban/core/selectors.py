@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from duban.core import permissions as perms
-from duban.core.errors import NotFound, PermissionDenied
+from duban.core.errors import InvalidInput, NotFound, PermissionDenied
 from duban.core.models import ApiToken, Area, Notification, Role, UNIT_ROLES, Unit
+from duban.core.rules import check_mobile
 
 
 def unit_list(*, viewer, active_only: bool = True) -> QuerySet[Unit]:
@@ -180,6 +181,15 @@ def _unit_names() -> dict[str, Unit]:
     return {**{a: us[0] for a, us in by_alias.items() if len(us) == 1}, **{u.name: u for u in units}}
 
 
+def _refusal(rule, *args) -> str | None:
+    """What ``rule`` says against ``args`` (its Chinese), or None when it accepts them."""
+    try:
+        rule(*args)
+    except InvalidInput as exc:
+        return exc.message_zh
+    return None
+
+
 def people_import_plan(*, viewer, rows: list[tuple[int, dict]]) -> list[PlanRow]:
     """What importing ``rows`` (姓名, 账号, 单位, 角色, 手机) would do, row by row, for ``viewer``: create, update
     (with old and new values), leave as is, or an error saying why. A unit admin may only touch people and units
@@ -218,7 +228,10 @@ def people_import_plan(*, viewer, rows: list[tuple[int, dict]]) -> list[PlanRow]
             plan.append(error("无权授予该角色，或单位不在您的管理范围"))
         elif username in existing and username not in manageable:
             plan.append(error("账号已存在，且不在您的管理范围"))
+        elif phone_error := _refusal(check_mobile, phone):
+            plan.append(error(phone_error))
         else:
+            phone = check_mobile(phone)
             values = {"role": role, "unit_id": unit.pk if unit else None, "display_name": name, "phone": phone}
             user = existing.get(username)
             if user is None:

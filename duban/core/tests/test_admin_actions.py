@@ -76,9 +76,9 @@ def test_edit_records_old_and_new_and_refuses_a_stale_version(org):
     start = last_id()
     v = version_of(org.child_staff)
     actions.user_update(actor=org.lead_admin, user_id=org.child_staff.pk, version=v,
-                        changes={"display_name": "王五", "phone": "0519-1234", "role": "unit_admin"})
+                        changes={"display_name": "王五", "phone": "13951901234", "role": "unit_admin"})
     profile = Profile.objects.get(user=org.child_staff)
-    assert (profile.display_name, profile.phone, profile.role) == ("王五", "0519-1234", "unit_admin")
+    assert (profile.display_name, profile.phone, profile.role) == ("王五", "13951901234", "unit_admin")
     [event] = events_since(start)
     assert event.event_type == EventType.USER_UPDATED
     assert event.extra["old"] == {"display_name": "child_staff", "phone": "", "role": "unit_staff"}
@@ -244,7 +244,7 @@ def test_deactivate_refuses_a_unit_with_work_left_and_retires_an_empty_one(org):
 
 def test_an_office_units_admin_cannot_touch_the_supervisors_sitting_in_it(org):
     office_admin = actions.user_create(actor=org.sysadmin, username="office_admin", password=PASSWORD,
-                                       role="unit_admin", unit=org.office)
+                                       role="unit_admin", unit=org.office, display_name="办公室管理员")
     Profile.objects.filter(user=office_admin).update(must_change_password=False)
     with pytest.raises(NotFound):
         actions.user_update(actor=office_admin, user_id=org.supervisor.pk, version=version_of(org.supervisor),

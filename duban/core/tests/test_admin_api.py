@@ -16,9 +16,9 @@ def test_unit_admin_lists_only_their_subtree_and_manages_it(org):
     assert {p["username"] for p in listed["items"]} == {"lead_admin", "lead_staff", "child_staff"}
     person = client.get(f"/api/v1/people/{org.child_staff.pk}").json()
     assert person["unit_name"] == "市应急管理局临川分局" and person["locked"] is False
-    done = client.patch(f"/api/v1/people/{org.child_staff.pk}", {"version": person["version"], "phone": "139"},
+    done = client.patch(f"/api/v1/people/{org.child_staff.pk}", {"version": person["version"], "phone": "13900000000"},
                         content_type="application/json")
-    assert done.status_code == 200 and done.json()["phone"] == "139"
+    assert done.status_code == 200 and done.json()["phone"] == "13900000000"
     reset = client.post(f"/api/v1/people/{org.child_staff.pk}/password-reset")
     assert reset.status_code == 200 and len(reset.json()["password"]) >= 10
     assert Profile.objects.get(user=org.child_staff).must_change_password is True

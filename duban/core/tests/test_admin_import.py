@@ -35,14 +35,14 @@ def xlsx(header, *rows, title_row: str | None = "人员名单") -> bytes:
 
 def test_unit_admin_imports_creates_updates_and_moves_in_one_go(org):
     data = xlsx(PEOPLE, ["孙七", "sun7", "市应急管理局临川分局", "单位经办人", 13900000000],
-                ["李四", "lead_staff", "市应急管理局", "单位经办人", "0519-2"],
+                ["李四", "lead_staff", "市应急管理局", "单位经办人", "139-5190-0002"],
                 ["child_staff", "child_staff", "应急局", "单位经办人", ""])  # an alias names the unit: moved
     counts = actions.people_import(actor=org.lead_admin, data=data, filename="名单.xlsx")
     assert counts == {"create": 1, "update": 2, "same": 0}
     new = User.objects.get(username="sun7")
     assert new.profile.unit_id == org.child.pk and new.profile.phone == "13900000000"
     assert not new.has_usable_password() and new.profile.must_change_password
-    assert Profile.objects.get(user=org.lead_staff).phone == "0519-2"
+    assert Profile.objects.get(user=org.lead_staff).phone == "13951900002"
     assert Profile.objects.get(user=org.child_staff).unit_id == org.safety.pk
     kinds = [e.event_type for e in AuditEvent.objects.filter(actor=org.lead_admin).order_by("id")]
     assert kinds == [EventType.USER_CREATED, EventType.USER_UPDATED, EventType.USER_MOVED, EventType.USERS_IMPORTED]
@@ -56,13 +56,15 @@ def test_one_bad_row_imports_nothing_and_names_every_error(org):
                 ["外单位", "other_staff", "市应急管理局", "单位经办人", ""],
                 ["越权", "boss1", "市应急管理局", "督查室", ""],
                 ["无单位", "x2", "不存在的局", "单位经办人", ""],
-                ["重复", "good1", "市应急管理局", "单位经办人", ""])
+                ["重复", "good1", "市应急管理局", "单位经办人", ""],
+                ["错号", "phone1", "市应急管理局", "单位经办人", "0519-2"])
     before = AuditEvent.objects.count()
     with pytest.raises(InvalidInput) as info:
         actions.people_import(actor=org.lead_admin, data=data)
     rows = {d["row"]: d["error"] for d in info.value.details}
-    assert set(rows) == {4, 5, 6, 7}
+    assert set(rows) == {4, 5, 6, 7, 8}
     assert "不在您的管理范围" in rows[4] and "无权授予" in rows[5] and "找不到单位" in rows[6] and "重复" in rows[7]
+    assert "手机应为11位手机号码" in rows[8]
     assert "第4行" in info.value.message_zh and info.value.message_en
     assert not User.objects.filter(username__in=["good1", "boss1", "x2"]).exists()
     assert AuditEvent.objects.count() == before

@@ -63,7 +63,8 @@ def test_a_whole_workflow_writes_one_event_per_step(org):
     task = Task.objects.get(pk=tasks[0].pk)
     lead = task.lead_unit
     staff = org.lead_staff if lead == org.safety else user_create(
-        actor=org.system, username="lead2", password="Xk7#mPq2Lw", role="unit_staff", unit=lead)
+        actor=org.system, username="lead2", password="Xk7#mPq2Lw", role="unit_staff", unit=lead,
+        display_name="牵头经办人")
     with expect_events(EventType.TASK_ACCEPTED, actor=staff, task=task):
         actions.task_accept(actor=staff, task_id=task.pk)
     with expect_events(EventType.REPORT_SUBMITTED, actor=staff, task=task):

@@ -664,7 +664,7 @@ def test_a_token_cannot_be_made_before_the_password_change_nor_by_another_token(
     from duban.core.models import ApiToken
 
     fresh = user_create(actor=org.sysadmin, username="newcomer", password="Zq8#mWp2Lx", role="unit_staff",
-                        unit=org.safety)
+                        unit=org.safety, display_name="新同事")
     client = Client()
     client.force_login(get_user_model().objects.get(pk=fresh.pk))
     page = client.post("/accounts/me/", {"name": "脚本"})

@@ -141,3 +141,50 @@ def test_a_units_phone_must_be_a_phone_number(org):
     assert Unit.objects.get(pk=health.pk).contact_phone == ""
     client.post(f"/manage/units/{health.pk}/", {"version": health.version, "contact_phone": "0794-8221234转801"})
     assert Unit.objects.get(pk=health.pk).contact_phone == "0794-8221234转801"
+
+
+def test_a_refused_person_keeps_what_was_typed_and_names_every_problem_in_chinese_and_english(org):
+    client = login(Client(), org.sysadmin)
+    response = client.post("/manage/people/new/", {
+        "display_name": "  ", "username": "LEAD_STAFF", "password": "qwerty", "phone": "1380000",
+        "email": "not-an-address", "unit": "", "role": "unit_staff"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    errors = body.split('id="person-create-errors"')[1].split("</div>")[0]
+    for zh, en in [("请填写姓名", "the name is required"), ("账号已存在", "the username is taken"),
+                   ("密码太短，至少需要10位", "at least 10 characters"), ("这个密码太常见", "too common"),
+                   ("手机应为11位手机号码", "11 digits"), ("邮箱格式不正确", "email address is not valid"),
+                   ("单位用户必须属于一个单位", "needs a unit")]:
+        assert zh in errors and en in errors, zh
+    assert "This password" not in body and "密码须包含大写字母" in errors
+    form = body.split('id="person-create"')[1].split("</form>")[0]
+    assert 'value="LEAD_STAFF"' in form and 'value="1380000"' in form and 'value="not-an-address"' in form
+    assert "qwerty" not in form  # never the password
+    assert 'class="form-control is-invalid" id="pc-phone"' in form
+    assert "至少10位" in form.split('id="pc-password-rules"')[1].split("</div>")[0]
+    assert not get_user_model().objects.filter(username__iexact="lead_staff").exclude(pk=org.lead_staff.pk).exists()
+    kept = client.post("/manage/people/new/", {"display_name": "张三", "username": "zhang3", "password": "x",
+                                               "unit": org.child.pk, "role": "unit_admin"}).content.decode()
+    form = kept.split('id="person-create"')[1].split("</form>")[0]
+    assert f'value="{org.child.pk}" selected' in form and 'value="unit_admin" selected' in form
+
+
+def test_people_edits_keep_the_same_field_rules(org):
+    client = login(Client(), org.sysadmin)
+    version = Profile.objects.get(user=org.lead_staff).version
+    refused = client.post(f"/manage/people/{org.lead_staff.pk}/", {"version": version, "display_name": "",
+                                                                    "phone": "abc123"}, follow=True).content.decode()
+    assert "请填写姓名" in refused and "手机应为11位手机号码" in refused
+    assert Profile.objects.get(user=org.lead_staff).phone == ""
+    client.post(f"/manage/people/{org.lead_staff.pk}/", {"version": version, "phone": "138 0000 0000"})
+    assert Profile.objects.get(user=org.lead_staff).phone == "13800000000"
+
+
+def test_the_password_page_lists_each_rule_once_and_refuses_in_chinese(org):
+    client = login(Client(), org.lead_staff)
+    page = client.get("/accounts/password/").content.decode()
+    rules = page.split('id="password-policy"')[1].split("</ul>")[0]
+    assert rules.count("<li>") == 4 and rules.count("10") == 1 and "你" not in rules
+    weak = client.post("/accounts/password/", {"old_password": "x", "new_password1": "123456",
+                                               "new_password2": "123456"}).content.decode()
+    assert "This password" not in weak

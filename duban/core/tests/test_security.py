@@ -24,7 +24,7 @@ LOGIN = "/accounts/login/"
 
 def _new_user(org, username="zhangwei", password=GOOD, **kw):
     return actions.user_create(actor=org.system, username=username, password=password, role="unit_staff",
-                               unit=org.safety, **kw)
+                               unit=org.safety, **{"display_name": "张伟", **kw})
 
 
 # --- password policy -----------------------------------------------------------------------------------------
@@ -37,8 +37,9 @@ def _new_user(org, username="zhangwei", password=GOOD, **kw):
 ])
 def test_user_create_refuses_a_password_against_the_policy(org, password, why):
     before = AuditEvent.objects.count()
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         _new_user(org, password=password)
+    assert set(refused.value.details) == {"password"}, why
     assert not get_user_model().objects.filter(username="zhangwei").exists(), why
     assert AuditEvent.objects.count() == before
 

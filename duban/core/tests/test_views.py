@@ -51,7 +51,7 @@ def test_logout_needs_post(client, org):
 
 def test_forced_password_change(client, org):
     user = user_create(actor=org.system, username="newclerk", password=PASSWORD, role="supervisor",
-                       unit=org.office)
+                       unit=org.office, display_name="新文书")
     client.post("/accounts/login/", {"username": "newclerk", "password": PASSWORD})
     response = client.get("/tasks/")
     assert response.status_code == 302 and response["Location"] == "/accounts/password/"

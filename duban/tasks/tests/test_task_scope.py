@@ -49,7 +49,8 @@ def test_both_spellings_equal_the_first_formulation(org, seed):
     viewers = list(org.roles().values()) + [org.child_staff]
     for i, unit in enumerate(rng.sample(units[5:], 4)):
         viewers.append(user_create(actor=org.system, username=f"v{seed}-{i}", password=PASSWORD,
-                                   role=rng.choice(["unit_staff", "unit_admin"]), unit=unit))
+                                   role=rng.choice(["unit_staff", "unit_admin"]), unit=unit,
+                                   display_name=f"v{seed}-{i}"))
     statuses = [s for s, _ in TaskStatus.choices]
     tasks, coops = [], {}
     for i in range(120):
