@@ -53,3 +53,26 @@ def test_sysadmin_manages_people_and_units_in_the_browser(live_server, demo_peop
         expect(page.locator("#re-name")).to_have_value("市应急管理局")
         page.screenshot(path=str(out / "responsibility.png"))
     assert errors == []
+
+
+def test_the_people_list_reads_on_a_phone(live_server, demo_people_db, monkeypatch):
+    """At 390 px a name stays on one line (it wrapped a character a line) and the row says unit and role."""
+    from playwright.sync_api import expect
+
+    from duban.demo.loader import DEMO_PASSWORD
+
+    base = live_server.url
+    with chromium_page(monkeypatch, width=390, height=844) as (page, errors):
+        sign_in(page, base, "admin", DEMO_PASSWORD)
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/manage/people/")
+        name = page.locator("#people tbody tr td:first-child a").first
+        expect(name).to_be_visible()
+        line = float(name.evaluate("a => parseFloat(getComputedStyle(a).lineHeight) || 24"))
+        box = name.bounding_box()
+        assert box["height"] <= line * 1.5 and box["width"] >= 40, box
+        first_row = page.locator("#people tbody tr").first.inner_text()
+        assert any(role in first_row for role in ("单位经办人", "单位管理员", "督查室", "领导", "系统管理员"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(SCREENSHOTS / "manage-people-phone.png"), full_page=True)
+    assert errors == []
