@@ -414,11 +414,16 @@ def _set_active(actor, user_id: int, active: bool):
 def user_deactivate(*, actor, user_id: int, reason: str = ""):
     """Someone left: their login stops working at once (sessions and API tokens included: both check
     ``is_active``); the account and all it did stay. Never a delete. Event USER_DEACTIVATED; a second call
-    changes nothing and writes nothing."""
+    changes nothing and writes nothing. A reason is required (the person's page shows it, with who and when)."""
+    _managed_person(actor, user_id)
+    reason = check_text((reason or "").strip(), label_zh="停用原因", label_en="reason", max_length=200,
+                        single_line=True)
+    if not reason:
+        raise InvalidInput("请填写停用原因", "give the reason for deactivating")
     user, changed = _set_active(actor, user_id, False)
     if changed:
         audit_log(actor=actor, event_type=EventType.USER_DEACTIVATED, target_user=user, unit=user.profile.unit,
-                  extra={"reason": reason.strip()[:200]})
+                  extra={"reason": reason})
     return user
 
 

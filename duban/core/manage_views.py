@@ -99,7 +99,7 @@ def person_create(request):
 def _person_page(request, user_id: int, **extra):
     person = selectors.person_get(viewer=request.user, user_id=user_id)
     return render(request, "core/manage_person.html", {**extra,
-        "person": person, "units": _unit_choices(request.user), "roles": _role_choices(request.user),
+        "person": person, "deactivation": selectors.person_deactivation(viewer=request.user, user=person), "units": _unit_choices(request.user), "roles": _role_choices(request.user),
     })
 
 

@@ -99,6 +99,18 @@ def person_get(*, viewer, user_id: int):
     return user
 
 
+def person_deactivation(*, viewer, user):
+    """For a deactivated ``user`` (one ``viewer`` manages, from ``person_get``): the audit event that deactivated
+    them (``actor`` with profile, ``created_at``, ``extra["reason"]``), or None while the account is active."""
+    from duban.core.audit import EventType
+    from duban.core.models import AuditEvent
+
+    if user.is_active:
+        return None
+    return (AuditEvent.objects.filter(target_user_id=user.pk, event_type=EventType.USER_DEACTIVATED)
+            .select_related("actor", "actor__profile").order_by("-id").first())
+
+
 def unit_tree(*, viewer, include_inactive: bool = False) -> list[tuple[Unit, int]]:
     """Units in tree order (each after its parent) with their depth, for the unit administration page."""
     if not perms.can_manage_units(viewer):

@@ -188,3 +188,25 @@ def test_the_password_page_lists_each_rule_once_and_refuses_in_chinese(org):
     weak = client.post("/accounts/password/", {"old_password": "x", "new_password1": "123456",
                                                "new_password2": "123456"}).content.decode()
     assert "This password" not in weak
+
+
+def test_deactivating_asks_first_needs_a_reason_and_the_person_page_says_who_when_and_why(org):
+    client = login(Client(), org.sysadmin)
+    page = client.get(f"/manage/people/{org.lead_staff.pk}/").content.decode()
+    form = page.split('id="person-deactivate"')[1].split("</form>")[0]
+    assert "data-confirm=" in form and "required" in form.split('name="reason"')[1].split(">")[0]
+    refused = client.post(f"/manage/people/{org.lead_staff.pk}/deactivate/", {"reason": "  "},
+                          follow=True).content.decode()
+    assert "请填写停用原因" in refused and "reason" in refused
+    assert get_user_model().objects.get(pk=org.lead_staff.pk).is_active
+    client.post(f"/manage/people/{org.lead_staff.pk}/deactivate/", {"reason": "重复账号，误建"})
+    assert not get_user_model().objects.get(pk=org.lead_staff.pk).is_active
+    shown = client.get(f"/manage/people/{org.lead_staff.pk}/").content.decode()
+    note = shown.split('id="deactivated"')[1].split("</div>")[0]
+    assert "重复账号，误建" in note and "sysadmin" in note and "停用" in note
+
+
+def test_the_admin_pages_link_the_delivery_log(org):
+    page = login(Client(), org.sysadmin).get("/manage/people/").content.decode()
+    assert 'href="/followup/deliveries/"' in page
+    assert 'href="/followup/deliveries/"' not in login(Client(), org.lead_admin).get("/manage/people/").content.decode()
