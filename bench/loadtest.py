@@ -57,13 +57,15 @@ from duban.tasks import actions
 import datetime as dt
 system = system_actor()
 office = unit_create(actor=system, name="市委督查室")
-sup = user_create(actor=system, username="office", password={PASSWORD!r}, role="supervisor", unit=office)
+sup = user_create(actor=system, username="office", password={PASSWORD!r}, role="supervisor", unit=office,
+                  display_name="督查室")
 units = [unit_create(actor=system, name=f"测试单位{{i}}") for i in range({UNITS})]
 out = []
 tasks = {{}}
 for w in range({writers}):
     unit = units[(w // 2) % {UNITS}]
-    user = user_create(actor=system, username=f"writer{{w}}", password={PASSWORD!r}, role="unit_staff", unit=unit)
+    user = user_create(actor=system, username=f"writer{{w}}", password={PASSWORD!r}, role="unit_staff", unit=unit,
+                       display_name=f"写入{{w}}")
     Profile.objects.filter(user=user).update(must_change_password=False)
     user = type(user).objects.select_related("profile").get(pk=user.pk)  # with the password change recorded
     key = w // 2

@@ -52,7 +52,8 @@ from duban.core.models import Profile
 system = system_actor()
 unit = unit_create(actor=system, name="登录压力测试单位")
 for i in range({users}):
-    u = user_create(actor=system, username=f"signin-{{i}}", password={PASSWORD!r}, role="unit_staff", unit=unit)
+    u = user_create(actor=system, username=f"signin-{{i}}", password={PASSWORD!r}, role="unit_staff", unit=unit,
+                  display_name=f"签到{{i}}")
     Profile.objects.filter(user=u).update(must_change_password=False)
 print("HASH=" + "$".join(u.password.split("$")[:4]))
 """
