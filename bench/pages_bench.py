@@ -89,6 +89,7 @@ def pages(t: dict) -> list[tuple[str, str, str]]:
         ("search", "supervisor", "/search/?q=燃气"),
         ("reports dashboard", "supervisor", "/reports/"),
         ("reports dashboard (cold)", "supervisor", "/reports/"),
+        ("ranking (this year)", "supervisor", "/reports/ranking/"),  # every task of the year scored, open ones too
         ("briefing .docx", "supervisor", f"/reports/briefing/{t['meeting']}.docx"),
         ("API task list filtered", "supervisor", f"/api/v1/tasks?status=in_progress&area_id={t['area']}"),
         ("API task list (all)", "supervisor", "/api/v1/tasks"),
