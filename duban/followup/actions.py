@@ -19,6 +19,7 @@ from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.files import files_follow_transaction, random_name, stage_file
 from duban.core.locking import update_versioned_in_txn
 from duban.core.models import Role
+from duban.core.rules import check_mobile
 from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.followup import permissions as fperms
@@ -563,7 +564,6 @@ NOTICE_KINDS = {
     "extension_rejected": "延期未批准", "task_withdrawn": "事项撤销",
 }
 PERSON_CHANNELS = {"wecom_app": "企业微信应用消息", "dingtalk_work": "钉钉工作通知", "sms": "短信"}
-MOBILE = re.compile(r"1\d{10}")
 ACCOUNT_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
@@ -576,10 +576,9 @@ def contact_update(*, actor, user_id: int, version: int | None = None, mobile: s
     person = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if person is None or not fperms.can_edit_contact(actor, person):
         raise NotFound()
-    mobile, wecom_userid, dingtalk_userid = (mobile or "").strip(), (wecom_userid or "").strip(), (
-        dingtalk_userid or "").strip()
-    if mobile and not MOBILE.fullmatch(mobile):
-        raise InvalidInput("手机号应为11位数字，以1开头", "the mobile number must be 11 digits starting with 1")
+    # the one rule for a mobile number (the people's page and the import check it the same way)
+    mobile = check_mobile(mobile)
+    wecom_userid, dingtalk_userid = (wecom_userid or "").strip(), (dingtalk_userid or "").strip()
     for value in (wecom_userid, dingtalk_userid):
         if value and not ACCOUNT_ID.fullmatch(value):
             raise InvalidInput("账号只能包含字母、数字和 _ . @ -，不超过64个字符",
