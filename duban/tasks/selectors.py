@@ -81,7 +81,7 @@ def _cooperated_on_by(unit_id: int) -> QuerySet:
 # and latest report (~300 objects) cost more than the rest of the page.
 LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent", "meeting_id", "meeting__title",
                    "lead_unit__name", "area__name", "assigned_at", "report_cycle", "report_every",
-                   "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path")
+                   "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path", "kind")
 
 
 def task_list_page_keys(*, viewer, status: str | None = None, area_id: int | None = None,

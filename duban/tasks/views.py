@@ -34,7 +34,7 @@ from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_error
 from duban.tasks import actions, palette, selectors
 from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ProgressReport, ReportStatus, RollupMode,
-                                TaskStatus, choice_label, is_late)
+                                TaskKind, TaskStatus, choice_label, is_late)
 from duban.tasks.page_parts import light_badge_of_values, light_of, meeting_choices, rollup_lights
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
@@ -195,7 +195,7 @@ def _filter_options(viewer) -> dict[str, str]:
 TASK_ROW = (
     '\n    <tr{attrs}>\n'
     '      <td class="d-none d-sm-table-cell text-nowrap small text-muted">{seq}</td>\n'
-    '      <td class="cell-text"><a href="{url}" class="fw-semibold">{title}</a>\n'
+    '      <td class="cell-text"><a href="{url}" class="fw-semibold">{title}</a>{marks}\n'
     '        {meeting}\n'
     '        <div class="d-sm-none small">牵头：{lead} · 时限：<span class="{late}">{deadline}</span>'
     ' · 进度 {pct}%</div></td>\n'
@@ -212,6 +212,10 @@ TASK_ROW = (
 )
 
 
+SUBTASK_MARK = ' <span class="badge text-bg-light border fw-normal">子任务</span>'
+SPLIT_MARK = ' <span class="badge text-bg-light border fw-normal">已分解</span>'
+
+
 def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
     """Task rows as HTML from ``selectors.LIST_ROW_FIELDS`` tuples (``task_list_page_rows``; values after them
     are passed over), built in one pass: the same cells through the template language (lookups, filters,
@@ -225,10 +229,13 @@ def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
     rolled = rollup_lights([SimpleNamespace(pk=row[0], rolled_progress=row[14], rollup_mode=row[15],
                                             tree_path=row[16]) for row in rows], today)
     labels = {value: quote(str(label)) for value, label in TaskStatus.choices}  # in the active language
+    # a task from another source than a meeting (领导批示, 督察交办件...) says which, where a meeting's says the meeting
+    sources = {value: f'<div class="small text-muted">来源：{quote(str(label))}</div>'
+               for value, label in TaskKind.choices if value != TaskKind.MEETING}
     prefix = reverse("tasks:list")
     out = []
     for (pk, seq, title, status, deadline, pct, meeting_id, meeting_title, lead_name, area_name, assigned_at,
-         report_cycle, report_every, reported_at, rolled_progress, _mode, _path, *_) in rows:
+         report_cycle, report_every, reported_at, rolled_progress, _mode, path, kind, *_) in rows:
         lead = quote(lead_name or "—")
         units = lead
         if pk in coops:
@@ -238,8 +245,11 @@ def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
         out.append(mark_safe(TASK_ROW.format(  # every part escaped above
             attrs=f' data-span-for="{int(pk)}"' if in_meeting else "",
             seq=int(seq) if seq else "", url=f"{prefix}{int(pk)}/", title=quote(title),
-            meeting=f'<div class="small text-muted">{quote(meeting_title)}</div>'
-            if meeting_id is not None and not in_meeting else "",
+            meeting="" if in_meeting else f'<div class="small text-muted">{quote(meeting_title)}</div>'
+            if meeting_id is not None else sources.get(kind, ""),
+            # a sub-task (分解下达) shares its parent's 序号 and title: the marks tell them apart (``tree_path``
+            # is "/<root>/.../<task>/" on every task of a split, "" on one never split)
+            marks=(SUBTASK_MARK if path.count("/") > 2 else "") + (SPLIT_MARK if rolled_progress is not None else ""),
             lead=lead, units=units, area=quote(area_name or "—"),
             late="text-danger fw-semibold" if late else "", late_td=" text-danger fw-semibold" if late else "",
             deadline=deadline.isoformat() if deadline else "无时限", status=quote(status),

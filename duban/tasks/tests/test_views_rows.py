@@ -79,3 +79,30 @@ def test_meeting_options_are_per_scope(client, org):
     assert "只给应急局看的会议" not in client.get("/tasks/").content.decode()
     login(client, org.lead_staff)
     assert "只给应急局看的会议" in client.get("/tasks/").content.decode()
+
+
+def _row_of(body: str, task_id: int) -> str:
+    """The task list's row (``<tr>...</tr>``) linking to ``task_id``."""
+    return next(row for row in body.split("<tr")[1:] if f'href="/tasks/{task_id}/"' in row).split("</tr>")[0]
+
+
+def test_rows_mark_sub_tasks_and_name_other_sources(client, org):
+    from duban.tasks import actions
+
+    parent = org.task_in("assigned", title="开展燃气安全隐患排查整治", seq=39)
+    subs = actions.task_decompose(actor=org.supervisor, task_id=parent.pk, version=parent.version,
+                                  parts=[{"lead_unit_id": org.health.pk}, {"lead_unit_id": org.other.pk}])
+    instruction = org.task_in("assigned", title="落实张伟同志批示", kind="instruction")
+    hazard = org.task_in("assigned", title="自建出租房隐患整改", kind="hazard")
+    plain = org.task_in("assigned", title="未分解的事项")
+    login(client, org.supervisor)
+    body = client.get("/tasks/").content.decode()
+    # the parent says it was split, each sub-task says it is one; a task never split says neither
+    assert "已分解" in _row_of(body, parent.pk) and "子任务" not in _row_of(body, parent.pk)
+    for sub in subs:
+        assert "子任务" in _row_of(body, sub.pk) and "已分解" not in _row_of(body, sub.pk)
+    assert "子任务" not in _row_of(body, plain.pk) and "已分解" not in _row_of(body, plain.pk)
+    # a task from another source than a meeting names its source
+    assert "来源：领导批示" in _row_of(body, instruction.pk)
+    assert "来源：隐患整改" in _row_of(body, hazard.pk)
+    assert "来源：" not in _row_of(body, plain.pk)  # a meeting's task (here without its meeting) has no source line
