@@ -212,6 +212,24 @@ def can_split_task(user, task: Task) -> bool:
     return task.lead_unit_id == unit_of(user).pk
 
 
+def reviews_reports(user) -> bool:
+    """Whether progress reports wait for ``user``'s review on some tasks (``supervised_by``): the office, and a
+    unit's own supervision office on the sub-tasks its unit issued. The task list offers them 待审核进展."""
+    return is_supervisor(user) or is_unit_supervisor(user)
+
+
+def sees_drafts(user) -> bool:
+    """Drafts belong to the office until they are assigned (``tasks_visible_to``): nobody else can list them."""
+    return is_office(user)
+
+
+def keeps_task_ledger(user) -> bool:
+    """Who keeps a ledger of tasks and exports it from the task list: the office that runs them and the units that
+    do them. A leader reads the list (the ledger is on 统计报表 too); the export itself is anyone's
+    (``duban.reports.actions.ledger_export``)."""
+    return is_supervisor(user) or is_unit_member(user)
+
+
 def can_configure_close_evidence(user) -> bool:
     """Which kinds of task need evidence to close is the supervision office's rule."""
     return is_supervisor(user)

@@ -174,19 +174,29 @@ def task_list(request):
     return render(request, "tasks/list.html", {
         # the rows joined here: one template node instead of a loop (each row is built escaped)
         "page": page, "rows": mark_safe("".join(row + "\n  " for row in task_list_rows(page, today))),
-        "filters": filters, "statuses": TaskStatus.choices,
+        "filters": filters,
+        "statuses": [(value, label) for value, label in TaskStatus.choices
+                     if value != TaskStatus.DRAFT or perms.sees_drafts(user)],
         "area_options": select_options_marked(options["area"], filters["area"]),
-        "unit_options": select_options_marked(options["unit"], filters["unit"]),
+        # a unit's people choose among their own unit and those under it, none when that is their unit alone
+        "unit_options": select_options_marked(options["unit"], filters["unit"])
+        if options["unit"].count("<option") > 1 or filters["unit"] else "",
         "meeting_options": select_options_marked(options["meeting"], filters["meeting"]),
         "today": today,
+        "reviews_reports": perms.reviews_reports(user), "keeps_ledger": perms.keeps_task_ledger(user),
     })
 
 
 def _filter_options(viewer) -> dict[str, str]:
     """The task list's filter options, nothing selected, read in one statement (``lists_in_one``). A unit's
-    meetings are found through its tasks (80 ms for a county on PostgreSQL at 100k)."""
+    meetings are found through its tasks (80 ms for a county on PostgreSQL at 100k). The office's units are every
+    unit; a unit's people's are their unit and those under it (the city's other units are only ever partners on
+    a few of their tasks)."""
+    units = unit_list(viewer=viewer).select_related(None)
+    if not perms.is_office(viewer):
+        units = units.filter(pk__in=perms.scope_unit_ids(viewer))
     lists = lists_in_one({"area": (area_list(viewer=viewer), ("id", "name")),
-                          "unit": (unit_list(viewer=viewer).select_related(None), ("id", "name")),
+                          "unit": (units, ("id", "name")),
                           "meeting": (meeting_choices(viewer=viewer), ("id", "title"))})
     return {name: str(select_options(rows, None)) for name, rows in lists.items()}
 
@@ -197,8 +207,8 @@ TASK_ROW = (
     '      <td class="d-none d-sm-table-cell text-nowrap small text-muted">{seq}</td>\n'
     '      <td class="cell-text"><a href="{url}" class="fw-semibold">{title}</a>{marks}\n'
     '        {meeting}\n'
-    '        <div class="d-sm-none small">牵头：{lead} · 时限：<span class="{late}">{deadline}</span>'
-    ' · 进度 {pct}%</div></td>\n'
+    '        <div class="d-sm-none small">牵头：{lead} · <span class="text-nowrap">时限：<span class="{late}">'
+    '{deadline}</span></span> · <span class="text-nowrap">进度 {pct}%</span></div></td>\n'
     '      <td class="d-none d-sm-table-cell small">{units}</td>\n'
     '      <td class="d-none d-md-table-cell text-nowrap small">{area}</td>\n'
     '      <td class="d-none d-sm-table-cell text-nowrap small{late_td}">{deadline}</td>\n'

@@ -7,9 +7,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from duban.conftest import login
+from duban.conftest import PASSWORD, login
+from duban.core.actions import user_create
 from duban.core.audit import EventType
-from duban.core.models import AuditEvent
+from duban.core.models import AuditEvent, Profile
 from duban.tasks.models import ProgressReport, ReportStatus, Task, TaskStatus
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,53 @@ def test_task_list_filters(client, org):
     assert "甲事项" in body and "乙事项" not in body
     body = client.get("/tasks/", {"unit": org.other.pk}).content.decode()
     assert "乙事项" in body and "甲事项" not in body
+
+
+PENDING = 'href="/tasks/reports/pending/"'
+
+
+def _status_options(body: str) -> list[str]:
+    select = body.split('id="f-status"')[1].split("</select>")[0]
+    return [part.split(">")[1].split("<")[0] for part in select.split("<option")[2:]]
+
+
+def test_task_list_offers_each_control_to_whom_it_serves(client, org):
+    org.task_in("assigned")
+    district_office = user_create(actor=org.system, username="district_office", password=PASSWORD,
+                                  role="unit_supervisor", unit=org.safety, display_name="区督查室")
+    Profile.objects.filter(user=district_office).update(must_change_password=False)
+    # the office: reviews reports, keeps the ledger, filters by every unit, lists drafts
+    login(client, org.supervisor)
+    body = client.get("/tasks/").content.decode()
+    assert PENDING in body and 'id="ledger-export"' in body and 'id="ledger-export-meetings"' in body
+    assert 'id="f-unit"' in body and ">市教育局</option>" in body
+    assert "草稿" in _status_options(body) and "已撤销" in _status_options(body)
+    # a leader reads: no review queue, no export buttons (his ledger is on 统计报表)
+    login(client, org.leader)
+    body = client.get("/tasks/").content.decode()
+    assert PENDING not in body and "待审核进展" not in body
+    assert 'id="ledger-export"' not in body and "按会议分表导出" not in body
+    # a unit's staff: nothing to review, its own ledger, its own units to filter by, no drafts (never theirs)
+    login(client, org.lead_staff)
+    body = client.get("/tasks/").content.decode()
+    assert "待审核进展" not in body and 'id="ledger-export"' in body
+    units = body.split('id="f-unit"')[1].split("</select>")[0]
+    assert ">市应急管理局</option>" in units and ">市应急管理局临川分局</option>" in units
+    assert "市教育局" not in units and "市卫健委" not in units
+    assert "草稿" not in _status_options(body) and "已撤销" in _status_options(body)
+    # a unit without units under it has nothing to filter by unit
+    login(client, org.other_staff)
+    assert 'id="f-unit"' not in client.get("/tasks/").content.decode()
+    # a unit's own supervision office reviews the sub-tasks its unit issued
+    login(client, district_office)
+    assert PENDING in client.get("/tasks/").content.decode()
+
+
+def test_task_list_keeps_a_dates_on_one_line_on_a_phone(client, org):
+    task = org.task_in("assigned")
+    login(client, org.lead_staff)
+    body = client.get("/tasks/").content.decode()
+    assert f'<span class="text-nowrap">时限：<span class="">{task.deadline.isoformat()}</span></span>' in body
 
 
 def test_task_list_query_count_does_not_grow(client, org):
