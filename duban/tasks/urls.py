@@ -13,6 +13,7 @@ urlpatterns = [
     path("tasks/reports/<int:report_id>/return/", views.report_return, name="report_return"),
     path("tasks/report-files/<int:file_id>/", views.report_file_download, name="report_file"),
     path("tasks/close-evidence-rules/", views.close_evidence_rules, name="close_evidence_rules"),
+    path("tasks/deadline-note/", views.deadline_note, name="deadline_note"),
     path("tasks/<int:task_id>/", views.task_detail, name="detail"),
     path("tasks/<int:task_id>/accept/", views.task_accept, name="accept"),
     path("tasks/<int:task_id>/decline/", views.task_decline, name="decline"),

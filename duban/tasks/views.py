@@ -14,6 +14,8 @@ from types import SimpleNamespace
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms.utils import flatatt
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +36,7 @@ from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_error
 from duban.tasks import actions, palette, selectors
 from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ProgressReport, ReportStatus, RollupMode,
-                                TaskKind, TaskStatus, choice_label, is_late)
+                                TaskKind, TaskStatus, choice_label, deadline_warning, is_late)
 from duban.tasks.page_parts import light_badge_of_values, light_of, meeting_choices, rollup_lights
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
@@ -314,6 +316,7 @@ def task_detail(request, task_id: int):
     # A unit renamed since the task was made (机构更名) shows the name the task was given to as well.
     lead_name_then = selectors.lead_name_then(task, lists)
     office = _office_actions(user, task)
+    may_edit = perms.can_edit_task(user, task)
     tree = task_tree(viewer=user, task=task)  # None (and no query) for a task never split
     return render(request, "tasks/detail.html", {
         "tree": tree, "rolled": tree.top if tree is not None and tree.top.subtasks else None,
@@ -325,10 +328,13 @@ def task_detail(request, task_id: int):
         "can_report": can_report, "can_request_close": can_report and perms.can_request_close(user, task),
         "can_review": can_review,
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
-        "can_withdraw": task.status in OPEN_STATUSES and perms.can_edit_task(user, task),
+        "can_withdraw": task.status in OPEN_STATUSES and may_edit,
+        # a deadline on a non-working day is for whoever may still change it to check, not for the unit doing it
+        "deadline_warning": task.deadline_warning if may_edit else "",
         "commented": EventType.TASK_COMMENTED in kinds, "lists": lists,
         "history_kinds": {e["event_type"] for e in events},
         "split": _split_form(user, task, office.get("unit_options")),
+        "note_attrs": flatatt(deadline_note_attrs()),  # the 调整时限 and 分解下达 date fields'
     })
 
 
@@ -621,6 +627,24 @@ def report_return(request, report_id: int):
 
 # --- editing the draft ledger (from the meeting page) ---------------------------------------------------------
 
+@login_required
+@page_errors
+def deadline_note(request):
+    """A date field's warning as the office picks a deadline (HTMX on the field's change, before anything is saved):
+    ``deadline_warning`` of the date sent (the field's own value, whatever its name), or nothing."""
+    try:
+        day = dt.date.fromisoformat(next(iter(request.GET.values()), "").strip())
+    except ValueError:
+        return HttpResponse("")
+    return HttpResponse(quote(deadline_warning(day)))
+
+
+def deadline_note_attrs() -> dict[str, str]:
+    """What a date field needs to show ``deadline_note`` in the ``.workday-note`` element after it."""
+    return {"hx-get": reverse("tasks:deadline_note"), "hx-trigger": "change", "hx-target": "next .workday-note",
+            "hx-swap": "innerHTML", "hx-sync": "this:queue last"}
+
+
 class TaskEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     title = forms.CharField(label="事项", max_length=rules.TITLE_MAX)
@@ -641,6 +665,7 @@ class TaskEditForm(forms.Form):
                 "form-control form-control-sm"
             field.widget.attrs.setdefault("class", css)
         self.fields["coop_units"].widget.attrs["class"] += " units-select"
+        self.fields["deadline"].widget.attrs.update(deadline_note_attrs())
 
     @classmethod
     def for_task(cls, task, *, viewer):

@@ -71,7 +71,9 @@
         field.value = "";
       }
     });
+    row.querySelectorAll(".workday-note").forEach(function (note) { note.textContent = ""; });
     last.parentNode.insertBefore(row, last.nextSibling);
+    if (window.htmx) { window.htmx.process(row); }  // the copied date field's 非工作日 check (hx-get)
     button.disabled = n + 1 >= limit;
     var first = row.querySelector("select");
     if (first) { first.focus(); }

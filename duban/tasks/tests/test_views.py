@@ -309,3 +309,49 @@ def test_the_breadcrumb_numbers_only_an_item_of_a_meeting(client, org):
     assert f"{crumb}第 7 项<" in page
     page = client.get(f"/tasks/{unnumbered.pk}/").content.decode()
     assert f"{crumb}领导批示交办的事项<" in page and "第 0 项" not in page
+
+
+def _day(weekend: bool):
+    """A day weeks ahead that is (not) a working day by the official calendar."""
+    import datetime as dt
+
+    from duban.tasks.models import deadline_warning
+    day = dt.date.today() + dt.timedelta(days=20)
+    while bool(deadline_warning(day)) is not weekend:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def test_a_non_working_day_deadline_is_pointed_out_to_whoever_may_change_it(client, org):
+    sunday = _day(weekend=True)
+    task = org.task_in("accepted", deadline=sunday)
+    warning = f"办理时限{sunday.isoformat()}不是工作日"
+    login(client, org.supervisor)
+    assert warning in client.get(f"/tasks/{task.pk}/").content.decode()
+    # the units doing the task cannot change it: not theirs to check
+    for user in (org.lead_staff, org.coop_staff, org.leader):
+        login(client, user)
+        assert "不是工作日" not in client.get(f"/tasks/{task.pk}/").content.decode(), user
+    # once closed, nobody changes it any more
+    closed = org.task_in("closed", deadline=sunday)
+    login(client, org.supervisor)
+    assert "不是工作日" not in client.get(f"/tasks/{closed.pk}/").content.decode()
+
+
+def test_picking_a_deadline_warns_of_a_non_working_day_before_saving(client, org):
+    sunday, monday = _day(weekend=True), _day(weekend=False)
+    task = org.task_in("accepted", deadline=monday)
+    login(client, org.supervisor)
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    field = page.split('id="adjust-deadline"')[1].split(">")[0]
+    assert 'hx-get="/tasks/deadline-note/"' in field and 'hx-target="next .workday-note"' in field
+    split_field = page.split('id="split-deadline-0"')[1].split(">")[0]
+    assert 'hx-get="/tasks/deadline-note/"' in split_field
+    # what the field's change fetches: the warning for the date picked, whatever the field's name
+    assert f"{sunday.isoformat()}不是工作日" in client.get("/tasks/deadline-note/",
+                                                        {"deadline": sunday.isoformat()}).content.decode()
+    assert f"{sunday.isoformat()}不是工作日" in client.get("/tasks/deadline-note/",
+                                                        {"deadline_3": sunday.isoformat()}).content.decode()
+    assert client.get("/tasks/deadline-note/", {"deadline": monday.isoformat()}).content.decode() == ""
+    assert client.get("/tasks/deadline-note/", {"deadline": "2026-13-45"}).content.decode() == ""
+    assert client.get("/tasks/deadline-note/").content.decode() == ""
