@@ -1137,7 +1137,7 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_RETURNED, task=task, report=report,
                   meeting=task.meeting, extra={"reason": reason})
     notify(recipients=unit_recipients(report.unit_id), kind="report_returned", task=task,
-           title=f"进展被退回：{task.title}", body=reason)
+           title=f"{'办结申请' if report.request_close else '进展'}被退回：{task.title}", body=reason)
     return report
 
 

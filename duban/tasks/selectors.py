@@ -293,7 +293,7 @@ def task_history(*, viewer, task_id: int | None = None, task: Task | None = None
 # What a task page shows of each event of its history and each of its reports (``task_history_values``,
 # ``task_report_values``): read as plain values, not as events or reports with their users, profiles and units.
 HISTORY_FIELDS = ("event_type", "extra", "created_at", "actor__username", "actor__first_name",
-                  "actor__profile__display_name", "unit__name")
+                  "actor__profile__display_name", "unit__name", "report_id")
 REPORT_FIELDS = ("pk", "created_at", "unit_id", "unit__name", "author_id", "author__username",
                  "author__profile__display_name", "progress_percent", "request_close", "status", "text",
                  "review_comment", "entered_by_office")

@@ -216,6 +216,34 @@ def test_report_return_needs_reason_and_reopens(client, org):
     assert report.status == ReportStatus.RETURNED and task.status == TaskStatus.IN_PROGRESS
 
 
+def test_a_returned_close_request_is_told_and_recorded_as_one(client, org):
+    from duban.core.models import Notification
+
+    task = org.task_in("close_requested")
+    report = ProgressReport.objects.get(task=task, request_close=True)
+    login(client, org.supervisor)
+    client.post(f"/tasks/reports/{report.pk}/return/", {"reason": "佐证照片只有一张", "next": f"/tasks/{task.pk}/"})
+    # the unit is told its close request came back, not a progress report
+    titles = set(Notification.objects.filter(recipient=org.lead_staff, task=task).values_list("title", flat=True))
+    assert f"办结申请被退回：{task.title}" in titles and f"进展被退回：{task.title}" not in titles
+    login(client, org.lead_staff)
+    history = client.get(f"/tasks/{task.pk}/").content.decode().split('id="task-history"')[1].split("</ol>")[0]
+    assert history.count("办结申请被退回") == 1 and "退回进展" not in history
+    assert history.count("佐证照片只有一张") == 1
+
+
+def test_a_returned_progress_report_is_still_recorded_as_one(client, org):
+    from duban.core.models import Notification
+
+    task = org.task_in("in_progress")
+    report = ProgressReport.objects.get(task=task)
+    login(client, org.supervisor)
+    client.post(f"/tasks/reports/{report.pk}/return/", {"reason": "内容过于笼统", "next": f"/tasks/{task.pk}/"})
+    assert Notification.objects.filter(recipient=org.lead_staff, title=f"进展被退回：{task.title}").exists()
+    history = client.get(f"/tasks/{task.pk}/").content.decode().split('id="task-history"')[1].split("</ol>")[0]
+    assert history.count("退回进展") == 1 and "办结申请被退回" not in history
+
+
 def test_unit_user_cannot_review_reports(client, org):
     task = org.task_in("close_requested")
     report = ProgressReport.objects.get(task=task, request_close=True)
