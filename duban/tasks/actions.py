@@ -781,7 +781,7 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
     returned a new lead and assign it again in one step (重新交办). A new lead unit must sign again: the task goes
     back to 已交办 from now; a change of cooperating units alone keeps the status. Not while a close request waits
     (review it first). Event TASK_REASSIGNED with the old and new units; every unit concerned is told, old and new,
-    lead and cooperating."""
+    lead and cooperating (the new ones as ``task_units_notify_in_txn`` tells them)."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_reassign_task(actor, task):
         raise PermissionDenied()
@@ -813,9 +813,14 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
                              "coop_units": [names[u] for u in old_coop]},
                      "new": {"lead_unit_id": lead, "coop_unit_ids": coop, "lead_unit": names.get(lead),
                              "coop_units": [names[u] for u in coop]}})
-    notify(recipients=units_people([old_lead, lead, *old_coop, *coop]), kind="task_reassigned", task=task,
-           title=f"督办事项改派：{task.title}",
-           body=f"牵头单位：{task.lead_unit.name}。改派理由：{reason}")
+    # the units it now goes to as on 交办 (a lead unit with nobody to tell: the office stands in and phones it),
+    # the units it left as well
+    title = f"督办事项改派：{task.title}"
+    task_units_notify_in_txn(task=task, kind="task_reassigned", title=title, body=f"改派理由：{reason}")
+    left = {old_lead, *old_coop} - {lead, *coop} - {None}
+    notify(recipients=units_people(left), kind="task_reassigned", task=task,
+           title=title, body=f"牵头单位：{task.lead_unit.name}。改派理由：{reason}")
+    task.left_unit_ids = sorted(left)  # told too: the page's message counts them (``task_units_reach``)
     return task
 
 
@@ -823,7 +828,7 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
 def task_deadline_adjust(*, actor, task_id: int, version: int, deadline: dt.date, reason: str) -> Task:
     """Supervisors move the deadline of an assigned task (调整时限), saying why; a unit asks for 延期 instead
     (``duban.followup.actions.extension_request``). The new deadline must not lie in the past. Event
-    TASK_DEADLINE_ADJUSTED; the lead and cooperating units are told."""
+    TASK_DEADLINE_ADJUSTED; the lead and cooperating units are told (``task_units_notify_in_txn``)."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_adjust_deadline(actor, task):
         raise PermissionDenied()
@@ -841,10 +846,8 @@ def task_deadline_adjust(*, actor, task_id: int, version: int, deadline: dt.date
     audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_ADJUSTED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit,
               extra={"old_deadline": _jsonable(old), "new_deadline": deadline.isoformat(), "reason": reason})
-    coop = list(task.coop_units.values_list("id", flat=True))
-    notify(recipients=units_people([task.lead_unit_id, *coop]), kind="task_deadline_adjusted", task=task,
-           title=f"办理时限调整：{task.title}",
-           body=f"时限由 {_jsonable(old) or '未定'} 调整为 {deadline.isoformat()}。理由：{reason}")
+    task_units_notify_in_txn(task=task, kind="task_deadline_adjusted", title=f"办理时限调整：{task.title}",
+                             body=f"时限由 {_jsonable(old) or '未定'} 调整为 {deadline.isoformat()}。理由：{reason}")
     return task
 
 

@@ -219,9 +219,10 @@ class UnitsReach:
         return f"{told}{names}尚无可接收通知的人员，未能送达：{stand_in}请电话告知，或为其开通账号。"
 
 
-def task_units_reach(*, viewer, task_ids=None, meeting_id: int | None = None) -> UnitsReach:
+def task_units_reach(*, viewer, task_ids=None, meeting_id: int | None = None, also_unit_ids=()) -> UnitsReach:
     """Whom the notices to the lead and cooperating units of the viewer's tasks ``task_ids`` (or those of a meeting
-    issued to the units: neither draft nor withdrawn) reach: the people ``units_people`` counts (who are told)."""
+    issued to the units: neither draft nor withdrawn) reach: the people ``units_people`` counts (who are told).
+    ``also_unit_ids``: units told besides, as cooperating units are (those a task was moved away from by 改派)."""
     from duban.tasks.actions import units_people  # who a unit's notice reaches: one rule, kept with the writers
 
     tasks = perms.tasks_visible_to(viewer)
@@ -231,6 +232,7 @@ def task_units_reach(*, viewer, task_ids=None, meeting_id: int | None = None) ->
         tasks = tasks.filter(pk__in=list(task_ids or ()))
     lead = set(tasks.exclude(lead_unit_id=None).values_list("lead_unit_id", flat=True))
     coop = set(Task.coop_units.through.objects.filter(task__in=tasks).values_list("unit_id", flat=True))
+    coop |= {int(u) for u in also_unit_ids if u is not None}
     people = dict(units_people(lead | coop).values_list("pk", "profile__unit_id"))
     reached = set(people.values())
     nobody = Unit.objects.filter(pk__in=(lead | coop) - reached).order_by("sort_order", "pk").values_list("pk", "name")

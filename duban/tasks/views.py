@@ -422,6 +422,21 @@ def _task_step(request, task_id: int, action, ok: str, **kwargs):
     return _back_to_task(request, task_id, ok=ok)
 
 
+def _told_step(request, task_id: int, action, done: str, **kwargs):
+    """``_task_step`` for a step that tells the units of tasks (改派, 调整时限, 分解下达), saying whom it reached
+    (``selectors.task_units_reach``): a warning naming the units with nobody to tell, so that the clerk phones
+    them. ``action`` returns the task or the tasks whose units were told."""
+    try:
+        told = action(actor=request.user, task_id=task_id, **kwargs)
+    except (Conflict, InvalidInput) as exc:
+        return _back_to_task(request, task_id, exc)
+    tasks = told if isinstance(told, list) else [told]
+    reach = selectors.task_units_reach(viewer=request.user, task_ids=[t.pk for t in tasks],
+                                       also_unit_ids=getattr(told, "left_unit_ids", ()))
+    (messages.warning if reach.unreached else messages.success)(request, done + reach.sentence())
+    return redirect("tasks:detail", task_id=task_id)
+
+
 @login_required
 @require_POST
 @page_errors
@@ -464,7 +479,7 @@ def task_reassign(request, task_id: int):
         return _back_to_task(request, task_id, _form_error(form))
     d = form.cleaned_data
     coop = [int(v) for v in request.POST.getlist("coop_units") if v.isdigit()]  # the action checks each unit
-    return _task_step(request, task_id, actions.task_reassign, "已改派，相关单位已收到通知。", version=d["version"],
+    return _told_step(request, task_id, actions.task_reassign, "已改派。", version=d["version"],
                       lead_unit_id=d["lead_unit"], coop_unit_ids=coop, reason=d["reason"].strip())
 
 
@@ -494,7 +509,7 @@ def task_decompose(request, task_id: int):
     except ValueError:
         return _back_to_task(request, task_id, InvalidInput("日期或版本格式不正确", "a date or the version is malformed"))
     parts = [p for p in parts if p["lead_unit_id"] or p["deadline"] or p["coop_unit_ids"] or p["title"]]
-    return _task_step(request, task_id, actions.task_decompose, "已分解下达，各单位已收到通知。", version=version,
+    return _told_step(request, task_id, actions.task_decompose, "已分解下达。", version=version,
                       parts=parts, rollup_mode=request.POST.get("rollup_mode", "worst"))
 
 
@@ -513,7 +528,7 @@ def task_deadline_adjust(request, task_id: int):
     if not form.is_valid():
         return _back_to_task(request, task_id, _form_error(form))
     d = form.cleaned_data
-    return _task_step(request, task_id, actions.task_deadline_adjust, "时限已调整，相关单位已收到通知。",
+    return _told_step(request, task_id, actions.task_deadline_adjust, "时限已调整。",
                       version=d["version"], deadline=d["deadline"], reason=d["reason"].strip())
 
 

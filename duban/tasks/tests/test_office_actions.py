@@ -204,3 +204,48 @@ def test_withdrawing_an_issued_task_says_it_was_withdrawn_not_deleted(org, clien
     page = client.post(f"/tasks/{task.pk}/withdraw/", {"reason": "会议决定取消"}, follow=True).content.decode()
     assert f"已撤销事项“{task.title}”" in page and "已删除" not in page
     assert Task.objects.get(pk=task.pk).status == TaskStatus.WITHDRAWN
+
+
+def _message(client, url: str, data: dict) -> str:
+    """The message the page shows after posting ``data`` to ``url`` (followed to the task page)."""
+    page = client.post(url, data, follow=True).content.decode()
+    return page.split('class="alert')[1].split("</div>")[0]
+
+
+def test_the_office_is_told_whom_a_reassignment_reached(org, client):
+    from duban.core.actions import unit_create
+
+    nobody = unit_create(actor=org.system, name="市科技局")  # no account yet
+    task = org.task_in("in_progress")  # 市应急管理局 leads (2 people), 市卫健委 cooperates (1)
+    login(client, org.supervisor)
+    told = _message(client, f"/tasks/{task.pk}/reassign/", {"version": task.version, "lead_unit": nobody.pk,
+                                                            "coop_units": [org.health.pk], "reason": "职责调整"})
+    # the old lead's 2 people and the cooperating unit's 1 were told; the new lead has nobody: phone it
+    assert "已改派。已通知相关单位3人。" in told and "相关单位已收到通知" not in told
+    assert "市科技局尚无可接收通知的人员，未能送达" in told and "alert-warning" in told
+    # the office stands in for the lead unit with nobody, as on 交办
+    assert Notification.objects.filter(recipient=org.supervisor, kind="task_reassigned",
+                                       title__startswith="（代收）").exists()
+    # a unit with people: a plain success, everyone counted (new lead 1, cooperating 1, the lead it left 0)
+    task = Task.objects.get(pk=task.pk)
+    told = _message(client, f"/tasks/{task.pk}/reassign/", {"version": task.version, "lead_unit": org.other.pk,
+                                                            "coop_units": [org.health.pk], "reason": "再次调整"})
+    assert "已改派。已通知相关单位2人。" in told and "未能送达" in told  # 市科技局, which it left, had nobody
+
+
+def test_the_office_is_told_whom_a_deadline_change_and_a_split_reached(org, client):
+    from duban.core.actions import unit_create
+
+    nobody = unit_create(actor=org.system, name="市科技局")
+    task = org.task_in("accepted", coop_unit_ids=[org.health.pk, nobody.pk])
+    login(client, org.supervisor)
+    new = task.deadline + dt.timedelta(days=7)
+    told = _message(client, f"/tasks/{task.pk}/deadline/", {"version": task.version, "deadline": new.isoformat(),
+                                                            "reason": "工作量大"})
+    assert "时限已调整。已通知相关单位3人。" in told and "市科技局尚无可接收通知的人员" in told
+    assert "代收" not in told  # the lead unit had people: nobody stood in
+    task = Task.objects.get(pk=task.pk)
+    told = _message(client, f"/tasks/{task.pk}/decompose/", {"version": task.version, "lead_0": org.other.pk,
+                                                             "lead_1": nobody.pk, "rollup_mode": "worst"})
+    assert "已分解下达。已通知相关单位1人。" in told and "市科技局尚无可接收通知的人员" in told
+    assert "牵头单位的通知已由督查室代收" in told and "各单位已收到通知" not in told
