@@ -156,9 +156,11 @@ def ledger_columns(names=None) -> list[str]:
 @dataclass(frozen=True)
 class LedgerLine:
     """One task as a ledger line: ``values`` maps every column of LEDGER_COLUMNS to its cell value (text, a date
-    or a number); ``source`` groups lines into sheets."""
+    or a number); ``source`` groups lines into sheets, which come in the order of their lines' ``order`` (a
+    meeting's sheet by its date)."""
     source: str
     values: dict
+    order: tuple = ()
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
@@ -181,12 +183,15 @@ def write_ledger(lines, *, title: str = TITLE, subtitle: str = "", columns=None,
     formula is neutralised (``cells.safe_cell``)."""
     columns = ledger_columns(columns)
     groups: dict[str, list[LedgerLine]] = {}
+    order: dict[str, tuple] = {}
     for line in lines:
-        groups.setdefault(line.source if per_meeting else "", []).append(line)
+        key = line.source if per_meeting else ""
+        groups.setdefault(key, []).append(line)
+        order[key] = min(order.get(key, line.order), line.order)
     if not groups:
         groups[""] = []
-    # Sheets by meeting name (titles begin with the body and the number or date), tasks of no meeting last.
-    groups = dict(sorted(groups.items(), key=lambda item: (item[0] == OTHER_SOURCE, item[0])))
+    # Sheets in their lines' order (meetings by date, then the other sources), tasks of no source last.
+    groups = dict(sorted(groups.items(), key=lambda item: (item[0] == OTHER_SOURCE, order.get(item[0], ()), item[0])))
     wb = Workbook(write_only=True)
     thin = Side(style="thin")
     border = Border(top=thin, bottom=thin, left=thin, right=thin)
@@ -213,8 +218,8 @@ def write_ledger(lines, *, title: str = TITLE, subtitle: str = "", columns=None,
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_title_rows = "2:2"
-        heading_text = title + (f"（{source}）" if per_meeting and source else "") + (
-            f"（{subtitle}）" if subtitle else "")
+        # a sheet's source before the title (a meeting's title may end in brackets of its own)
+        heading_text = (source if per_meeting else "") + title + (f"（{subtitle}）" if subtitle else "")
         heading = WriteOnlyCell(ws, safe_cell(heading_text))
         heading.font = Font(size=16, bold=True)
         heading.alignment = Alignment(horizontal="center", vertical="center")

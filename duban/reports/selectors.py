@@ -25,7 +25,7 @@ from duban.reports.ical import calendar_token_digest
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.reports.scoring import ScoreRules, rules_for, score_of
 from duban.tasks import permissions as perms
-from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskStatus, count_rows
+from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskKind, TaskStatus, count_rows
 from duban.tasks.palette import light_colours
 from duban.tasks.selectors import meeting_item_q, task_list, task_stats, today_local
 
@@ -591,11 +591,31 @@ def _progress(task: Task) -> str:
 
 
 def ledger_source(meeting) -> str:
-    """来源会议/文号 of a task's meeting: its title, with the date when the title does not say it."""
+    """来源会议/文号 of a task's meeting: its title, with the date when the title does not say it (as 2024-09-29
+    or 2024年9月29日)."""
     if meeting is None:
         return OTHER_SOURCE
     when = meeting.date.isoformat() if meeting.date else meeting.date_text
+    if meeting.date and f"{meeting.date.year}年{meeting.date.month}月{meeting.date.day}日" in meeting.title:
+        return meeting.title
     return meeting.title if not when or when in meeting.title else f"{meeting.title}（{when}）"
+
+
+_KIND_ORDER = {kind: n for n, kind in enumerate(TaskKind.values)}
+
+
+def _ledger_sheet(task: Task, source_names: dict[int, str]) -> tuple[str, str, tuple]:
+    """(来源会议/文号, the sheet of 按会议分表, the sheet's place) of a task: its meeting (sheets by the meeting's
+    date), else the record it came from (批示 with its 文号, a case's number, …; one sheet a kind, after the
+    meetings), else 其他来源 (last)."""
+    name = source_names.get(task.pk)
+    if name is not None:
+        return name, str(TaskKind(task.kind).label), (1, _KIND_ORDER.get(task.kind, 0))
+    if task.meeting_id is None:
+        return OTHER_SOURCE, OTHER_SOURCE, (2,)
+    meeting = task.meeting
+    return ledger_source(meeting), ledger_source(meeting), (
+        0, meeting.date or dt.date.max, meeting.pk)
 
 
 def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=None, overdue=None,
@@ -607,6 +627,7 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
     from duban.followup.lights import lights_for
     from duban.followup.models import ReminderSent
     from duban.reports.ledger import task_key
+    from duban.sources.selectors import task_source_names
 
     today = today or today_local()
     qs = task_list(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
@@ -623,7 +644,7 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
     labels = {value: str(label) for value, label in TaskStatus.choices}
     lines = []
     tasks = (qs.select_related("meeting", "area", "lead_unit", "latest_report")
-             .only("title", "text", "status", "deadline", "deadline_text", "progress_percent", "assigned_at", "parent",
+             .only("kind", "title", "text", "status", "deadline", "deadline_text", "progress_percent", "assigned_at", "parent",
                    "closed_at", "report_cycle", "report_every", "returns_count", "meeting__title", "meeting__date",
                    "meeting__date_text", "area__name", "lead_unit__name", "lead_unit__contact_name",
                    "lead_unit__contact_phone", "latest_report__text",
@@ -631,10 +652,11 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
                    "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path", "schedule_start"))
     tasks = list(tasks)
     lights = lights_for(tasks, today)  # a split task's rolled up: one more read for the split ones' sub-tasks
+    source_names = task_source_names(tasks=qs)
     for task in tasks:
         light = lights[task.pk]
-        source = ledger_source(task.meeting)
-        lines.append(LedgerLine(source, {
+        source, sheet, order = _ledger_sheet(task, source_names)
+        lines.append(LedgerLine(sheet, order=order, values={
             "任务编号": task_key(task.pk), "上级任务编号": task_key(task.parent_id) if task.parent_id else "",
             "来源会议/文号": source, "督办事项": task.title, "督办内容": task.text,
             "领域": task.area.name if task.area else "", "牵头单位": task.lead_unit.name if task.lead_unit else "",
@@ -652,6 +674,37 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
         parts.append("逾期")
     parts.append(f"导出日期{today.isoformat()}")
     return lines, "，".join(parts)
+
+
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def ledger_file_name(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=None, overdue=None,
+                     subtree_id: int | None = None, per_meeting: bool = False, today: dt.date | None = None) -> str:
+    """The name of an exported ledger: 督办事项台账, what it was filtered by (the meeting's title, the scope, the
+    unit, the area, the status, 逾期), 按会议分表, and the day, e.g. 督办事项台账-市委常委会第12次会议-2024-09-30.xlsx.
+    Names the viewer may not see are left out."""
+    from duban.core.models import Area
+
+    parts = []
+    if meeting_id is not None:
+        title = meetings_visible_to(viewer).filter(pk=meeting_id).values_list("title", flat=True).first()
+        parts.append((title or "")[:30])
+    for pk, suffix in ((subtree_id, "及所属单位"), (unit_id, "")):
+        if pk is not None:
+            name = perms.units_visible_to(viewer).filter(pk=pk).values_list("name", flat=True).first()
+            parts.append(f"{name}{suffix}" if name else "")
+    if area_id is not None:
+        parts.append(Area.objects.filter(pk=area_id).values_list("name", flat=True).first() or "")
+    if status:
+        parts.append(str(TaskStatus(status).label) if status in TaskStatus.values else "")
+    if overdue:
+        parts.append("逾期")
+    if per_meeting:
+        parts.append("按会议分表")
+    parts.append((today or today_local()).isoformat())
+    cleaned = (_NOT_IN_FILE_NAMES.sub("", " ".join(part.split())) for part in ["督办事项台账", *parts])
+    return "-".join(part for part in cleaned if part) + ".xlsx"
 
 
 def _contact(unit) -> str:

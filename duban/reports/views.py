@@ -173,9 +173,12 @@ def circular(request, fmt: str):
 def ledger_export(request):
     """The /tasks/ list as an .xlsx ledger: link here with the list's own query string (``sheets=meeting`` for
     one sheet per meeting)."""
-    content = actions.ledger_export(actor=request.user, filters=selectors.task_list_filters(request.GET),
-                                    per_meeting=request.GET.get("sheets") == "meeting")
-    return download(content, "督办事项台账.xlsx", XLSX)
+    filters = selectors.task_list_filters(request.GET)
+    per_meeting = request.GET.get("sheets") == "meeting"
+    today = today_local()
+    content = actions.ledger_export(actor=request.user, filters=filters, per_meeting=per_meeting, today=today)
+    return download(content, selectors.ledger_file_name(viewer=request.user, per_meeting=per_meeting, today=today,
+                                                        **filters), XLSX)
 
 
 class LedgerImportForm(forms.Form):

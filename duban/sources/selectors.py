@@ -295,3 +295,34 @@ def task_source_link(*, task: Task, lists: dict) -> tuple[str, str] | None:
     if record is None or not rows:
         return None
     return record.label(rows[0]), reverse(record.page, args=[rows[0].id])
+
+
+# --- the ledger's 来源会议/文号 (``duban.reports.selectors.ledger_lines``) ---------------------------------------
+
+def _instruction_source(leader: str, day: dt.date | None, doc_number: str) -> str:
+    if doc_number:
+        return f"{doc_number}（{leader}）"
+    return f"{leader} {day:%Y-%m-%d}" if day else leader
+
+
+# Each kind's record read by its task ids, and what names it in a ledger: the 文号 of a leader's instruction (or
+# the leader and the day when it has none), a case's number, a project's indicator, a hazard's place.
+_SOURCE_NAMES = {
+    TaskKind.INSTRUCTION: (InstructionTask, ("instruction__leader", "instruction__date", "instruction__doc_number"),
+                           _instruction_source),
+    TaskKind.INSPECTION: (InspectionCase, ("case_number",), lambda number: number),
+    TaskKind.LIVELIHOOD: (LivelihoodProject, ("indicator",), lambda indicator: indicator),
+    TaskKind.HAZARD: (Hazard, ("place",), lambda place: place),
+}
+
+
+def task_source_names(*, tasks: QuerySet[Task]) -> dict[int, str]:
+    """task id → "kind：what names its record" (领导批示：江督批〔2026〕3号（张伟）, 督察交办件：SD2-031, …)
+    for the tasks of ``tasks`` (a queryset the caller scoped) that came from a leader's instruction, a case, a
+    livelihood project or a hazard. One query a kind; the records are visible to whoever sees their tasks."""
+    names: dict[int, str] = {}
+    for kind, (model, columns, name) in _SOURCE_NAMES.items():
+        rows = model.objects.filter(task_id__in=tasks.filter(kind=kind).values("pk")).values_list("task_id", *columns)
+        for task_id, *values in rows:
+            names[task_id] = f"{TaskKind(kind).label}：{name(*values)}"
+    return names

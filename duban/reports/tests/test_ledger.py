@@ -124,6 +124,56 @@ def test_export_one_sheet_per_meeting(org):
 
 
 @pytest.mark.django_db
+def test_export_names_the_source_of_tasks_from_other_sources(org):
+    # The rule: 来源会议/文号 says where a task came from: a leader's instruction by its 文号, an inspection case by
+    # its number, a hazard by its place; and a re-import of that file changes nothing.
+    from duban.sources import actions as sources
+
+    sources.instruction_create(actor=org.supervisor, text="请排查燃气隐患。", leader="张伟", date=dt.date(2024, 8, 6),
+                               doc_number="江督批〔2024〕7号", assign=True,
+                               tasks=[{"title": "排查燃气隐患", "lead_unit_id": org.safety.pk}])
+    sources.instruction_create(actor=org.supervisor, text="请整治校园周边。", leader="李明", date=dt.date(2024, 8, 9),
+                               tasks=[{"title": "整治校园周边", "lead_unit_id": org.other.pk}])
+    sources.case_create(actor=org.supervisor, case_number="SD2-031", batch="第二批", complaint="河道有异味",
+                        lead_unit_id=org.safety.pk, title="河道异味", assign=True)
+    sources.hazard_create(actor=org.supervisor, place="城东农贸市场", category="gas", severity="larger",
+                          description="燃气管道老化", deadline=dt.date(2024, 10, 1), responsible_person="王强",
+                          lead_unit_id=org.safety.pk, title="农贸市场燃气管道")
+    org.task_in("assigned", title="手工立项")
+    data = ledger_export(actor=org.supervisor, today=TODAY)
+    sources_of = {r["督办事项"]: r["来源会议/文号"] for r in by_header(read(data))}
+    assert sources_of == {"排查燃气隐患": "领导批示：江督批〔2024〕7号（张伟）",
+                          "整治校园周边": "领导批示：李明 2024-08-09",
+                          "河道异味": "督察交办件：SD2-031",
+                          "农贸市场燃气管道": "隐患整改：城东农贸市场",
+                          "手工立项": "其他来源"}
+    before = Task.objects.count()
+    result = ledger_import(actor=org.supervisor, data=data, today=TODAY)
+    assert result.noop and Task.objects.count() == before
+    wb = load_workbook(io.BytesIO(ledger_export(actor=org.supervisor, today=TODAY, per_meeting=True)))
+    assert wb.sheetnames == ["领导批示", "督察交办件", "隐患整改", "其他来源"]
+    assert {r["督办事项"] for r in by_header(wb["领导批示"])} == {"排查燃气隐患", "整治校园周边"}
+
+
+@pytest.mark.django_db
+def test_export_sheets_per_meeting_come_in_date_order(org):
+    # The rule: 按会议分表导出 puts the meetings' sheets in the order the meetings were held, whatever their titles.
+    from duban.meetings.models import Meeting
+
+    for title, day in (("2025年5月29日市委常委会会议", dt.date(2025, 5, 29)), ("市政府常务会议", dt.date(2026, 11, 10)),
+                       ("2026年1月20日市委常委会会议", dt.date(2026, 1, 20))):
+        meeting = Meeting.objects.create(title=title, date=day, source_text="x", created_by=org.supervisor,
+                                         status="confirmed")
+        task = org.task_in("assigned", title=f"{title}的事项")
+        Task.objects.filter(pk=task.pk).update(meeting=meeting)
+    wb = load_workbook(io.BytesIO(ledger_export(actor=org.supervisor, today=TODAY, per_meeting=True)))
+    assert wb.sheetnames == ["2025年5月29日市委常委会会议", "2026年1月20日市委常委会会议", "市政府常务会议（2026-11-10）"]
+    # a title that says its date is not given it again, and the heading nests no brackets
+    heading = wb.worksheets[0]["A1"].value
+    assert heading.startswith("2025年5月29日市委常委会会议督办事项台账（") and "））" not in heading
+
+
+@pytest.mark.django_db
 def test_export_is_scoped_and_filtered(org):
     mine = org.task_in("assigned", title="本单位事项")
     org.task_in("assigned", title="教育局事项", lead_unit_id=org.other.pk, coop_unit_ids=[])

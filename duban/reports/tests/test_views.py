@@ -162,6 +162,25 @@ def test_ledger_export_one_sheet_per_meeting_from_the_task_list(client, org):
     assert load_workbook(io.BytesIO(response.content)).sheetnames == ["市委常委会第12次会议（2024-09-29）", "其他来源"]
 
 
+def test_ledger_export_file_is_named_by_its_filter_and_day(client, org):
+    # The rule: the downloaded file's name says what was exported and when, so two exports are not both
+    # 督办事项台账.xlsx.
+    from urllib.parse import quote
+
+    from duban.tasks.selectors import today_local
+
+    meeting = meeting_for(org)
+    org.task_in("assigned", title="甲", meeting=meeting)
+    login(client, org.supervisor)
+    day = today_local().isoformat()
+    response = client.get(reverse("reports:ledger_export") + f"?meeting={meeting.pk}&sheets=meeting")
+    name = f"督办事项台账-市委常委会第12次会议-按会议分表-{day}.xlsx"
+    assert response.headers["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
+    response = client.get(reverse("reports:ledger_export") + f"?status=assigned&overdue=1&unit={org.safety.pk}")
+    name = f"督办事项台账-市应急管理局-已交办-逾期-{day}.xlsx"
+    assert response.headers["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
+
+
 def test_import_page_previews_the_changes_of_an_edited_export(client, org):
     from duban.reports.actions import ledger_export
 
