@@ -59,7 +59,7 @@ def _max_rows() -> int:
 
 @durable_action
 def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = False, dry_run: bool = False,
-                  today: dt.date | None = None) -> ledger_mod.ImportResult:
+                  today: dt.date | None = None, plan: str | None = None) -> ledger_mod.ImportResult:
     """Supervisors import an .xlsx ledger. A line with a 任务编号 (an exported ledger, edited) updates its task
     through the actions a person would use (``task_update``, ``task_assign``, ``task_withdraw``, and for an
     edited 最新进展 ``report_submit`` as the office's entry for the lead unit, each writing its own event and
@@ -69,7 +69,9 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
     bad date...), nothing is written and ``InvalidInput.details`` lists every row's errors in Chinese. Lines
     imported before (same 事项, 牵头单位, 时限) are skipped; a file that neither creates nor changes anything is a
     no-op that writes nothing and says so. Event LEDGER_IMPORTED (plus TASK_CREATED and TASK_ASSIGNED per new
-    task). ``dry_run`` checks only and returns the preview of the changes."""
+    task). ``dry_run`` checks only and returns the preview of the changes, with its ``plan`` (a digest of what it
+    shows); applying with that ``plan`` refuses (``Conflict``, nothing written) when the file would now do anything
+    else than the preview showed (a task edited, a line imported meanwhile)."""
     if not report_perms.can_import_ledger(actor):
         raise PermissionDenied()
     if not data:
@@ -101,10 +103,15 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
         message = (f"该台账的{skipped}项均已导入过，本次未新建任何事项" if skipped else "台账与系统一致，无需更新")
         return ledger_mod.ImportResult(0, skipped, len(parsed.rows), [], [], True, message + refusals, 0, [],
                                        refused)
+    digest = ledger_mod.plan_digest(fresh=[(row.row, row.key) for row in fresh], updates=updates,
+                                    refused=[e.as_dict() for e in refused], assign=assign)
     if dry_run:
         return ledger_mod.ImportResult(0, skipped, len(parsed.rows), [], [], False,
                                        f"检查通过：将新建{len(fresh)}项，更新{len(changes)}项，跳过已导入的{skipped}项"
-                                       + refusals, 0, updates, refused)
+                                       + refusals, 0, updates, refused, plan=digest)
+    if plan is not None and plan != digest:
+        raise Conflict("检查之后事项已有变动，导入结果将与预览不同，未导入任何内容。请重新检查后再确认导入",
+                       "the tasks changed since the preview; nothing was imported: check the file again")
     _ledger_apply_changes_in_txn(actor=actor, changes=changes)
     from duban.tasks.actions import task_bulk_create_in_txn, title_from_text
 

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -491,6 +492,7 @@ class ImportResult:
     updated: int = 0  # tasks changed by lines carrying their 任务编号
     updates: list[dict] = field(default_factory=list)  # each such line's changes (the preview)
     refused: list[RowError] = field(default_factory=list)  # lines with a 任务编号 that changed nothing, and why
+    plan: str = ""  # a preview's digest of what applying the file will do (``plan_digest``)
 
     def describe(self) -> str:
         english = (f"nothing new: all {self.skipped} row(s) were imported before" if self.noop else
@@ -501,4 +503,13 @@ class ImportResult:
     def as_dict(self) -> dict:
         return {"created": self.created, "skipped": self.skipped, "rows": self.rows, "noop": self.noop,
                 "message": self.message, "task_ids": self.task_ids, "errors": [e.as_dict() for e in self.errors],
-                "updated": self.updated, "updates": self.updates, "refused": [e.as_dict() for e in self.refused]}
+                "updated": self.updated, "updates": self.updates, "refused": [e.as_dict() for e in self.refused],
+                "plan": self.plan}
+
+
+def plan_digest(*, fresh, updates, refused, assign: bool) -> str:
+    """What an import will do, as a preview shows it (the new lines, each update's old and new values, the
+    refusals, whether new tasks are assigned), in a short digest: applying after a preview checks the file still
+    does just that."""
+    shown = json.dumps([fresh, updates, refused, assign], ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from duban.core.rules import check_id
-from duban.core.errors import InvalidInput, NotFound, PermissionDenied
+from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.views import numbers_are_plain, page_errors, select_options, template_text
 from duban.reports import actions, selectors, tables
 from duban.core import cache as stats_cache
@@ -182,30 +182,60 @@ def ledger_export(request):
 
 
 class LedgerImportForm(forms.Form):
-    file = forms.FileField(label="台账文件（.xlsx）")
+    file = forms.FileField(label="台账文件（.xlsx）", required=False)
     assign = forms.BooleanField(label="导入后立即交办", required=False)
-    dry_run = forms.BooleanField(label="只检查，不导入", required=False)
+
+
+def _carried(data: bytes) -> str:
+    """The checked file as the preview page carries it to 确认导入 (base64 in a hidden field, as the people and
+    units imports do), or "" when that would exceed the request size Django accepts: then the page asks for the
+    file again, and the plan of the preview still guards what is applied."""
+    import base64
+
+    from django.conf import settings
+
+    encoded = base64.b64encode(data).decode()
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return encoded if limit is None or len(encoded) + 64 * 1024 <= limit else ""
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @page_errors
 def ledger_import(request):
+    """Two steps: 检查 (a dry run that previews what the file will do) and 确认导入 from the preview, which applies
+    the same file only while it still does what the preview showed (``plan``)."""
+    import base64
+    import binascii
+
     if not report_perms.can_import_ledger(request.user):
         raise PermissionDenied()
     form = LedgerImportForm(request.POST or None, request.FILES or None)
-    result = error = None
+    context = {"form": form, "result": None, "error": None, "preview": False}
+    apply = request.POST.get("do") == "apply"
+    if request.method == "POST" and form.is_valid() and not apply and not form.cleaned_data["file"]:
+        form.add_error("file", "请选择台账文件（.xlsx）")
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = actions.ledger_import(actor=request.user, data=upload.read(), filename=upload.name,
-                                           assign=form.cleaned_data["assign"],
-                                           dry_run=form.cleaned_data["dry_run"])
-        except InvalidInput as exc:
-            error = exc
-    status = 422 if error else 200
-    return render(request, "reports/ledger_import.html", {"form": form, "result": result, "error": error},
-                  status=status)
+            data = upload.read() if upload else base64.b64decode(request.POST.get("data", ""), validate=True)
+        except binascii.Error:
+            data = b""
+        filename = upload.name if upload else request.POST.get("filename", "")
+        assign = form.cleaned_data["assign"]
+        try:
+            if not data:
+                raise InvalidInput("请选择台账文件（.xlsx）", "choose an .xlsx file")
+            if apply and not request.POST.get("plan"):
+                raise InvalidInput("请先检查台账，确认预览无误后再导入", "check the file first, then confirm")
+            result = actions.ledger_import(actor=request.user, data=data, filename=filename, assign=assign,
+                                           dry_run=not apply, plan=request.POST.get("plan") if apply else None)
+            context.update(result=result, preview=not apply, filename=filename, assign=assign,
+                           data=_carried(data) if not apply and not result.noop else "")
+        except (InvalidInput, Conflict) as exc:
+            context["error"] = exc
+    status = 409 if isinstance(context["error"], Conflict) else 422 if context["error"] else 200
+    return render(request, "reports/ledger_import.html", context, status=status)
 
 
 @login_required

@@ -86,7 +86,7 @@ def test_reports_dashboard_renders(live_server, busy_org, monkeypatch):
 
 def test_ledger_round_trip_in_the_browser(live_server, transactional_db, monkeypatch, tmp_path):
     """A clerk downloads the ledger from the task list, changes a deadline in the file, previews the import (the
-    change shown, nothing written), imports it, and the task has the new deadline; nothing new was created."""
+    change shown, nothing written), confirms the import, and the task has the new deadline; nothing new was created."""
     require_tool(CHROMIUM.exists(), "chromium")
     from openpyxl import load_workbook
     from playwright.sync_api import expect, sync_playwright
@@ -117,15 +117,12 @@ def test_ledger_round_trip_in_the_browser(live_server, transactional_db, monkeyp
             wb.save(path)
             page.goto(f"{live_server.url}/reports/ledger/import/")
             page.set_input_files("#id_file", str(path))
-            page.check("#id_dry_run")
             page.click("#ledger-import-form button[type=submit]")
             expect(page.locator("#import-updates")).to_contain_text("2030-03-01")
             expect(page.locator("#import-updates")).to_contain_text("预览")
             assert Task.objects.get(pk=task.pk).deadline == dt.date(2030, 1, 1)
             page.screenshot(path=str(out / "ledger-import-preview.png"), full_page=True)
-            page.set_input_files("#id_file", str(path))
-            page.uncheck("#id_dry_run")
-            page.click("#ledger-import-form button[type=submit]")
+            page.click("#ledger-import-apply button[type=submit]")
             expect(page.locator("#import-result")).to_contain_text("更新1项")
         finally:
             browser.close()

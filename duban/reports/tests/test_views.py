@@ -231,9 +231,60 @@ def test_import_page_previews_errors_then_imports(client, org):
     assert Task.objects.count() == 0
     good = _xlsx([("事项", "牵头单位", "时限"), ("事项一", "市教育局", "2024-10-31")])
     response = client.post("/reports/ledger/import/", {"file": SimpleUploadedFile("good.xlsx", good)})
+    assert "将新建1项" in response.content.decode() and Task.objects.count() == 0  # checked, not imported
+    response = client.post("/reports/ledger/import/", _confirm(response.content.decode()))
     assert "已导入1项" in response.content.decode() and Task.objects.count() == 1
     response = client.post("/reports/ledger/import/", {"file": SimpleUploadedFile("good.xlsx", good)})
     assert "均已导入过" in response.content.decode() and Task.objects.count() == 1
+    assert 'id="ledger-import-apply"' not in response.content.decode()  # nothing to confirm
+
+
+def _confirm(page: str) -> dict:
+    """The fields of the preview's 确认导入 form, as the browser posts them."""
+    form = re.search(r'<form[^>]*id="ledger-import-apply".*?</form>', page, re.S)
+    assert form, "the preview offers 确认导入"
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[0]))
+    fields.pop("csrfmiddlewaretoken", None)
+    return {**fields, "do": "apply"}
+
+
+def test_import_page_checks_first_and_applies_only_on_confirmation(client, org):
+    # The rule (guide, 用台账批量更新): the import first shows what it will change; nothing is written until the
+    # clerk confirms from the preview, and a confirmation applies what the preview showed, or nothing.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from duban.reports.actions import ledger_export
+    from duban.tasks.actions import task_update
+
+    task = org.task_in("assigned", title="改时限的事项", deadline=dt.date(2030, 1, 1))
+    wb = load_workbook(io.BytesIO(ledger_export(actor=org.supervisor)))
+    ws = wb.active
+    ws.cell(row=3, column=[c.value for c in ws[2]].index("时限") + 1).value = dt.datetime(2030, 2, 1)
+    out = io.BytesIO()
+    wb.save(out)
+    login(client, org.supervisor)
+    page = client.get("/reports/ledger/import/").content.decode()
+    assert 'name="dry_run"' not in page and "检查并预览" in page
+    response = client.post("/reports/ledger/import/", {"file": SimpleUploadedFile("台账.xlsx", out.getvalue())})
+    page = response.content.decode()
+    assert response.status_code == 200 and "预览，尚未写入" in page and "确认导入" in page
+    assert Task.objects.get(pk=task.pk).deadline == dt.date(2030, 1, 1)
+    assert not AuditEvent.objects.filter(event_type=EventType.LEDGER_IMPORTED).exists()
+    confirm = _confirm(page)
+    # someone edits the task after the preview: the confirmation would not do what was shown, so nothing is done
+    current = Task.objects.get(pk=task.pk)
+    task_update(actor=org.supervisor, task_id=task.pk, version=current.version, changes={"deadline": dt.date(2030, 1, 5)})
+    response = client.post("/reports/ledger/import/", confirm)
+    assert response.status_code == 409 and "未导入任何内容" in response.content.decode()
+    assert Task.objects.get(pk=task.pk).deadline == dt.date(2030, 1, 5)
+    assert not AuditEvent.objects.filter(event_type=EventType.LEDGER_IMPORTED).exists()
+    # checked again, then confirmed: applied
+    response = client.post("/reports/ledger/import/", {"file": SimpleUploadedFile("台账.xlsx", out.getvalue())})
+    assert "2030-01-05" in response.content.decode()
+    response = client.post("/reports/ledger/import/", _confirm(response.content.decode()))
+    assert response.status_code == 200 and "更新1项" in response.content.decode()
+    assert Task.objects.get(pk=task.pk).deadline == dt.date(2030, 2, 1)
+    assert AuditEvent.objects.filter(event_type=EventType.LEDGER_IMPORTED).count() == 1
 
 
 def test_calendar_page_rotates_and_feed_follows_the_token(client, org):
