@@ -627,7 +627,7 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
     from duban.followup.lights import lights_for
     from duban.followup.models import ReminderSent
     from duban.reports.ledger import task_key
-    from duban.sources.selectors import task_source_names
+    from duban.tasks.page_parts import source_names
 
     today = today or today_local()
     qs = task_list(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
@@ -652,10 +652,10 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
                    "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path", "schedule_start"))
     tasks = list(tasks)
     lights = lights_for(tasks, today)  # a split task's rolled up: one more read for the split ones' sub-tasks
-    source_names = task_source_names(tasks=qs)
+    names = source_names(tasks=qs)
     for task in tasks:
         light = lights[task.pk]
-        source, sheet, order = _ledger_sheet(task, source_names)
+        source, sheet, order = _ledger_sheet(task, names)
         lines.append(LedgerLine(sheet, order=order, values={
             "任务编号": task_key(task.pk), "上级任务编号": task_key(task.parent_id) if task.parent_id else "",
             "来源会议/文号": source, "督办事项": task.title, "督办内容": task.text,

@@ -35,8 +35,10 @@ class SourcesConfig(AppConfig):
         task_closing.connect(_check_can_close, dispatch_uid="duban.sources.check_can_close")
         # An imported communique's phrases are indexed with it (``duban.meetings.signals``).
         meeting_imported.connect(_collect_phrases, dispatch_uid="duban.sources.collect_phrases")
-        # A task page's 来源 names and links the record its task came from (``duban.tasks.page_parts``).
-        from duban.sources.selectors import task_source_link, task_source_parts
+        # A task page's 来源 names and links the record its task came from, and a ledger names it
+        # (``duban.tasks.page_parts``).
+        from duban.sources.selectors import task_source_link, task_source_names, task_source_parts
         from duban.tasks.page_parts import register_page_parts
 
-        register_page_parts(source_parts=task_source_parts, source_link=task_source_link)
+        register_page_parts(source_parts=task_source_parts, source_link=task_source_link,
+                            source_names=task_source_names)

@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 PARTS = frozenset(("rollup_lights", "light_of", "light_badge", "light_badge_of_values", "task_tree", "task_top_html",
                    "task_followup_html", "task_tree_html", "can_urge_task", "can_issue_notice", "meeting_choices",
-                   "task_page_parts", "source_parts", "source_link"))
+                   "task_page_parts", "source_parts", "source_link", "source_names"))
 _parts: dict[str, Callable] = {}
 
 
@@ -111,3 +111,9 @@ def source_link(*, task, lists) -> tuple[str, str] | None:
     """(label, address) of the record ``task`` came from, from the page's ``lists``; None when it has none
     (``duban.sources.selectors``)."""
     return _part("source_link")(task=task, lists=lists)
+
+
+def source_names(*, tasks) -> dict:
+    """task id → what names the record each task of the queryset ``tasks`` came from, for a ledger's 来源会议/文号
+    (领导批示：its 文号, 督察交办件：its number, …); none for a meeting's task (``duban.sources.selectors``)."""
+    return _part("source_names")(tasks=tasks)

@@ -22,7 +22,8 @@ def test_every_part_of_the_task_pages_is_registered_by_the_app_that_owns_it():
               "can_urge_task": permissions.can_urge_task, "can_issue_notice": permissions.can_issue_notice,
               "meeting_choices": meeting_selectors.meeting_choices,
               "task_page_parts": selectors.task_page_parts,
-              "source_parts": source_selectors.task_source_parts, "source_link": source_selectors.task_source_link}
+              "source_parts": source_selectors.task_source_parts, "source_link": source_selectors.task_source_link,
+              "source_names": source_selectors.task_source_names}
     assert set(owners) == page_parts.PARTS
     for name, function in owners.items():
         assert page_parts._part(name) is function, name
