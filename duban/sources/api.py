@@ -220,6 +220,7 @@ class SearchHitOut(Schema):
     title: str
     snippet: str
     score: float
+    url: str = ""  # the hit's page: set for 领导批示 (a task's 批示 or a registered instruction) and 安全隐患
 
 
 class SearchGroupOut(Schema):
@@ -391,7 +392,7 @@ def hazard_attach(request, hazard_id: int, file: UploadedFile = File(...)):
 
 # --- search and phrases --------------------------------------------------------------------------------------
 
-@router.get("/search", response=SearchOut, summary="搜索 search meetings, tasks, reports and cases")
+@router.get("/search", response=SearchOut, summary="搜索 search meetings, tasks, 批示, reports, cases and hazards")
 def search(request, q: str, kind: str | None = None, limit: int = 20,
            offset: int = Query(0, ge=0, le=rules.MAX_OFFSET)):
     results = search_module.search(viewer=request.user, q=q, kinds=[kind] if kind else None,
@@ -399,7 +400,7 @@ def search(request, q: str, kind: str | None = None, limit: int = 20,
     return {"query": results.query, "total": results.total, "groups": [
         {"kind": g.kind, "label": g.label, "total": g.total, "capped": g.capped,
          "hits": [{"kind": h.kind, "id": h.obj.pk, "title": h.title, "snippet": "".join(h.snippet),
-                   "score": h.score} for h in g.hits]} for g in results.groups]}
+                   "score": h.score, "url": h.url} for h in g.hits]} for g in results.groups]}
 
 
 @router.get("/phrases", response=list[PhraseOut], summary="提法 policy phrases with counts")

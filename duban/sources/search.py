@@ -1,4 +1,4 @@
-"""One search box over meetings, tasks, progress reports and inspection cases.
+"""One search box over meetings, tasks, progress reports and inspection cases, and leaders' 批示 and hazards.
 
 SQLite: FTS5 tables with the trigram tokenizer (``migrations/0002_search_index.py``), ranked by bm25 with titles
 weighted above bodies; words shorter than three characters (a trigram index cannot look them up; 燃气, 安全 are two)
@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
+from django.urls import reverse
 
 from duban.core import permissions as core
 from duban.extraction.chars import spellings
@@ -63,6 +65,63 @@ KINDS = {
 }
 
 
+@dataclass(frozen=True)
+class PlainSource:
+    """One table of a kind searched by a plain substring filter: the viewer's rows of it (``scoped``), the
+    columns searched, the joins a hit shows, a hit's (title, address), and when a row was made (newest first)."""
+
+    scoped: Callable[[object], QuerySet]
+    columns: tuple[str, ...]
+    related: tuple[str, ...]
+    shown: Callable[[object], tuple[str, str]]
+    made: str = "created_at"
+
+
+@dataclass(frozen=True)
+class PlainKind:
+    """A kind of small tables (leaders' 批示, hazards), searched without an index: every word, short or long, by
+    the substring filter of the indexed kinds' short words, in each of the kind's tables, newest first. Its
+    tables hold a few rows per task at most, so the scan costs little and the other kinds are untouched."""
+
+    key: str
+    label: str
+    sources: tuple[PlainSource, ...]
+
+
+def _comments_visible_to(viewer) -> QuerySet:
+    """Leaders' 批示 on the tasks the viewer sees (as ``duban.followup.selectors.comment_get`` reads them)."""
+    from duban.followup.models import LeaderComment
+
+    rows = LeaderComment.objects.all()
+    return rows if core.is_office(viewer) else rows.filter(task__in=task_perms.tasks_visible_to(viewer).values("pk"))
+
+
+def _comment_shown(comment) -> tuple[str, str]:
+    author = getattr(getattr(comment.author, "profile", None), "display_name", "") or comment.author.username
+    return f"{author}批示：{comment.task.title}", reverse("tasks:detail", args=[comment.task_id])
+
+
+def _instruction_shown(instruction) -> tuple[str, str]:
+    title = " ".join(p for p in (f"{instruction.leader}批示", f"{instruction.date:%Y-%m-%d}", instruction.doc_number)
+                     if p)
+    return title, reverse("sources:instruction_detail", args=[instruction.pk])
+
+
+PLAIN_KINDS = {
+    "comment": PlainKind("comment", "领导批示", (
+        PlainSource(_comments_visible_to, ("text",), ("task", "author", "author__profile"), _comment_shown),
+        PlainSource(perms.instructions_visible_to, ("text", "leader", "doc_number"), (), _instruction_shown))),
+    "hazard": PlainKind("hazard", "安全隐患", (
+        PlainSource(perms.hazards_visible_to, ("place", "description", "rectification"), ("task",),
+                    lambda hazard: (f"{hazard.place}（{hazard.get_category_display()}）：{hazard.task.title}",
+                                    reverse("sources:hazard_detail", args=[hazard.pk])), made="found_at"),)),
+}
+
+
+# every kind by its key, in the order the page lists their groups
+KIND_LABELS = {key: kind.label for key, kind in (*KINDS.items(), *PLAIN_KINDS.items())}
+
+
 def _shaped(kind: str, qs: QuerySet) -> QuerySet:
     """The columns and joins a hit of this kind shows."""
     if kind == "meeting":
@@ -102,6 +161,7 @@ class Hit:
     title: str
     snippet: tuple[str, str, str]  # before, match, after: the template escapes each part
     score: float = 0.0
+    url: str = ""  # the hit's page, for the kinds of PLAIN_KINDS (the template knows the others')
 
 
 @dataclass
@@ -292,6 +352,35 @@ def _search_orm(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[str
 
 
 SEARCH_CANDIDATES = 2000
+
+
+def _search_plain(kind: PlainKind, viewer, terms: list[str], limit: int, offset: int) -> Group:
+    """The newest SEARCH_CANDIDATES rows of each of the kind's tables holding every word (in either script),
+    merged newest first; the page's rows are then read with what they show."""
+    found = []
+    for n, source in enumerate(kind.sources):
+        qs = source.scoped(viewer)
+        for term in terms:
+            qs = qs.filter(_substring_q(source, term))
+        found += [(at, pk, n) for pk, at in qs.order_by(f"-{source.made}", "-pk")
+                  .values_list("pk", source.made)[:SEARCH_CANDIDATES + 1]]
+    found.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    capped = len(found) > SEARCH_CANDIDATES
+    page = found[:SEARCH_CANDIDATES][offset:offset + limit]
+    hits = []
+    for n, source in enumerate(kind.sources):
+        ids = [pk for _at, pk, m in page if m == n]
+        if not ids:
+            continue
+        model = source.scoped(viewer).model
+        for obj in model._default_manager.select_related(*source.related).filter(pk__in=ids):
+            title, url = source.shown(obj)
+            body = " ".join(str(getattr(obj, c) or "") for c in source.columns)
+            hits.append((getattr(obj, source.made), obj.pk, Hit(kind=kind.key, obj=obj, title=title,
+                                                     snippet=_snippet(body, terms), url=url)))
+    hits.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return Group(kind=kind.key, label=kind.label, total=min(len(found), SEARCH_CANDIDATES), capped=capped,
+                 hits=[hit for _at, _pk, hit in hits])
 
 
 def _tail_index(table: str, column: str) -> str:
@@ -490,8 +579,10 @@ def _index_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | Q | None:
 
 
 def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, offset: int = 0) -> SearchResults:
-    """Ranked hits per kind (meetings, tasks, progress reports, inspection cases) that the viewer may open."""
+    """Ranked hits per kind (meetings, tasks, progress reports, inspection cases) that the viewer may open, then
+    the newest of leaders' 批示 and of hazards (``PLAIN_KINDS``)."""
     terms = parse_terms(q)
+    plain = [k for k in (kinds or PLAIN_KINDS) if k in PLAIN_KINDS]
     wanted = [k for k in (kinds or KINDS) if k in KINDS]
     if not terms:
         return SearchResults(query=q or "", terms=[], groups=[], mode="index")
@@ -511,6 +602,7 @@ def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, o
         else:
             candidates = _index_candidates(kind, lookups.get(kind.fts))
             groups.append(_search_orm(kind, qs, long_terms, terms, limit, offset, candidates))
+    groups += [_search_plain(PLAIN_KINDS[key], viewer, terms, limit, offset) for key in plain]
     mode = "index" if long_terms and connection.vendor in ("sqlite", "postgresql") else "substring"
     return SearchResults(query=q, terms=terms, groups=groups, mode=mode)
 

@@ -339,7 +339,7 @@ def search_page(request):
     results = search_module.search(viewer=request.user, q=q, kinds=[kind] if kind else None, limit=limit,
                                    offset=(page - 1) * limit) if q else None
     return render(request, "sources/search.html", {"q": q, "kind": kind, "results": results, "page": page,
-                                                   "limit": limit, "kinds": search_module.KINDS})
+                                                   "limit": limit, "kinds": search_module.KIND_LABELS})
 
 
 @login_required

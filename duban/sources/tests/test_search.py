@@ -291,3 +291,53 @@ def test_snippet_marks_the_word_in_the_other_script(org):
     org.task_in("assigned", title="落實會議紀要事項", text="要按照會議紀要抓好落實。")
     hit = next(g for g in search.search(viewer=org.supervisor, q="会议纪要").groups if g.kind == "task").hits[0]
     assert hit.snippet[1] == "會議紀要"
+
+
+def test_leaders_comments_and_instructions_are_found_in_their_units_scope(org, corpus):
+    # The rule: the box promises 批示; a leader's 批示 on a task, and a registered leader's instruction, are found
+    # under 领导批示, each by whoever may see its task, and by no one else.
+    import datetime as dt
+
+    from duban.followup.actions import task_comment
+
+    task_comment(actor=org.leader, task_id=corpus["gas"].pk, text="请于本周内报送进展")
+    task_comment(actor=org.leader, task_id=corpus["body_only"].pk, text="校园食堂本周内报送整改方案")
+    instruction = actions.instruction_create(actor=org.supervisor, text="请抓紧处置河道污染，本周内报结果。",
+                                             leader="张伟", date=dt.date(2024, 8, 6), doc_number="江督批〔2024〕7号",
+                                             tasks=[{"title": "处置河道污染", "lead_unit_id": org.safety.pk}],
+                                             assign=True)
+    for q in ("本周内", "周内"):  # a long word through no index, and a short one
+        results = search.search(viewer=org.supervisor, q=q)
+        group = next(g for g in results.groups if g.kind == "comment")
+        assert group.label == "领导批示" and group.total == 3
+        assert [h.title for h in group.hits] == ["张伟批示 2024-08-06 江督批〔2024〕7号", "leader批示：加强校园管理",
+                                                 "leader批示：排查整治燃气安全隐患"]
+        assert group.hits[0].url == f"/sources/instructions/{instruction.pk}/"
+        assert group.hits[2].url == f"/tasks/{corpus['gas'].pk}/" and group.hits[2].snippet[1] == q
+    # the safety bureau leads the gas task and the instruction's task, not the school's
+    titles = [h.title for h in next(g for g in search.search(viewer=org.lead_staff, q="本周内").groups
+                                    if g.kind == "comment").hits]
+    assert titles == ["张伟批示 2024-08-06 江督批〔2024〕7号", "leader批示：排查整治燃气安全隐患"]
+    titles = [h.title for h in next(g for g in search.search(viewer=org.other_staff, q="本周内").groups
+                                    if g.kind == "comment").hits]
+    assert titles == ["leader批示：加强校园管理"]
+    assert ids(search.search(viewer=org.other_staff, q="江督批"), "comment") == []
+    # the kind alone, as 查看全部 asks for it
+    results = search.search(viewer=org.supervisor, q="报送进展", kinds=["comment"])
+    assert [g.kind for g in results.groups] == ["comment"] and results.total == 1
+
+
+def test_hazards_are_found_in_their_units_scope(org, corpus):
+    import datetime as dt
+
+    hazard = actions.hazard_create(actor=org.supervisor, place="城东农贸市场", category="gas", severity="larger",
+                                   description="燃气管道老化锈蚀", deadline=dt.date(2030, 10, 1),
+                                   responsible_person="王强", lead_unit_id=org.safety.pk, title="农贸市场燃气管道",
+                                   assign=True)
+    group = next(g for g in search.search(viewer=org.supervisor, q="管道老化").groups if g.kind == "hazard")
+    assert group.label == "安全隐患" and [h.obj.pk for h in group.hits] == [hazard.pk]
+    assert group.hits[0].title == "城东农贸市场（燃气）：农贸市场燃气管道"
+    assert group.hits[0].url == f"/sources/hazards/{hazard.pk}/"
+    assert ids(search.search(viewer=org.supervisor, q="农贸"), "hazard") == [hazard.pk]
+    assert ids(search.search(viewer=org.lead_staff, q="管道老化"), "hazard") == [hazard.pk]
+    assert ids(search.search(viewer=org.other_staff, q="管道老化"), "hazard") == []

@@ -67,6 +67,19 @@ def test_a_task_hit_says_which_unit_leads_it_by_when_and_where_it_stands(client,
     assert "牵头：市应急管理局 · 时限：无时限 · 办理中" in body
 
 
+def test_search_page_lists_leaders_comments_with_a_link_to_their_task(client, org):
+    # The rule: the box says 搜索事项、批示: a leader's 批示 is a result of its own, opening its task.
+    from duban.followup.actions import task_comment
+
+    task = org.task_in("assigned", title="开展燃气安全排查")
+    task_comment(actor=org.leader, task_id=task.pk, text="请本周内报送进展")
+    login(client, org.leader)
+    body = client.get("/search/", {"q": "本周内报送进展"}).content.decode()
+    assert 'data-kind="comment"' in body and "领导批示" in body
+    assert f'<a href="/tasks/{task.pk}/">leader批示：开展燃气安全排查</a>' in body
+    assert '<option value="comment">领导批示</option>' in body and '<option value="hazard">安全隐患</option>' in body
+
+
 def test_lists_hide_other_units_records(client, org, records):
     login(client, org.other_staff)
     body = client.get("/sources/").content.decode()
@@ -156,7 +169,9 @@ def test_api_roundtrip_and_scoping(client, org, records):
                            content_type="application/json")
     assert response.status_code == 201 and len(response.json()["tasks"]) == 2
     results = client.get("/api/v1/search", {"q": "脚手架"}).json()
-    assert results["total"] == 1
+    found = {g["kind"]: [h["id"] for h in g["hits"]] for g in results["groups"] if g["hits"]}
+    assert found == {"task": [hazard["task"]["id"]], "hazard": [hazard["id"]]}  # the hazard and its task
+    assert results["groups"][-1]["hits"][0]["url"] == f"/sources/hazards/{hazard['id']}/"
     login(client, org.other_staff)
     for url in [f"/api/v1/hazards/{hazard['id']}", f"/api/v1/cases/{records['case'].pk}",
                 f"/api/v1/livelihood/{records['project'].pk}", f"/api/v1/instructions/{records['instruction'].pk}"]:
