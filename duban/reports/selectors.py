@@ -604,11 +604,10 @@ def ledger_source(meeting) -> str:
 _KIND_ORDER = {kind: n for n, kind in enumerate(TaskKind.values)}
 
 
-def _ledger_sheet(task: Task, source_names: dict[int, str]) -> tuple[str, str, tuple]:
+def _ledger_sheet(task: Task, name: str | None) -> tuple[str, str, tuple]:
     """(来源会议/文号, the sheet of 按会议分表, the sheet's place) of a task: its meeting (sheets by the meeting's
     date), else the record it came from (批示 with its 文号, a case's number, …; one sheet a kind, after the
-    meetings), else 其他来源 (last)."""
-    name = source_names.get(task.pk)
+    meetings), else 其他来源 (last). ``name``: the record's (``page_parts.source_name``)."""
     if name is not None:
         return name, str(TaskKind(task.kind).label), (1, _KIND_ORDER.get(task.kind, 0))
     if task.meeting_id is None:
@@ -627,7 +626,7 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
     from duban.followup.lights import lights_for
     from duban.followup.models import ReminderSent
     from duban.reports.ledger import task_key
-    from duban.tasks.page_parts import source_names
+    from duban.tasks.page_parts import source_name, source_name_column
 
     today = today or today_local()
     qs = task_list(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
@@ -649,13 +648,13 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
                    "meeting__date_text", "area__name", "lead_unit__name", "lead_unit__contact_name",
                    "lead_unit__contact_phone", "latest_report__text",
                    "latest_report__status", "latest_report__request_close", "latest_report__review_comment",
-                   "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path", "schedule_start"))
+                   "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path", "schedule_start")
+             .annotate(source_record=source_name_column()))
     tasks = list(tasks)
     lights = lights_for(tasks, today)  # a split task's rolled up: one more read for the split ones' sub-tasks
-    names = source_names(tasks=qs)
     for task in tasks:
         light = lights[task.pk]
-        source, sheet, order = _ledger_sheet(task, names)
+        source, sheet, order = _ledger_sheet(task, source_name(task.kind, task.source_record))
         lines.append(LedgerLine(sheet, order=order, values={
             "任务编号": task_key(task.pk), "上级任务编号": task_key(task.parent_id) if task.parent_id else "",
             "来源会议/文号": source, "督办事项": task.title, "督办内容": task.text,

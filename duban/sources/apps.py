@@ -37,8 +37,9 @@ class SourcesConfig(AppConfig):
         meeting_imported.connect(_collect_phrases, dispatch_uid="duban.sources.collect_phrases")
         # A task page's 来源 names and links the record its task came from, and a ledger names it
         # (``duban.tasks.page_parts``).
-        from duban.sources.selectors import task_source_link, task_source_names, task_source_parts
+        from duban.sources.selectors import (task_source_link, task_source_name, task_source_name_column,
+                                             task_source_parts)
         from duban.tasks.page_parts import register_page_parts
 
         register_page_parts(source_parts=task_source_parts, source_link=task_source_link,
-                            source_names=task_source_names)
+                            source_name_column=task_source_name_column, source_name=task_source_name)

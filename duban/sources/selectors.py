@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db.models import Count, Min, Prefetch, QuerySet
+from django.db.models import (Case, CharField, Count, Min, OuterRef, Prefetch, QuerySet, Subquery, Value,
+                              When)
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
 from duban.core.errors import NotFound
@@ -299,30 +301,47 @@ def task_source_link(*, task: Task, lists: dict) -> tuple[str, str] | None:
 
 # --- the ledger's 来源会议/文号 (``duban.reports.selectors.ledger_lines``) ---------------------------------------
 
-def _instruction_source(leader: str, day: dt.date | None, doc_number: str) -> str:
-    if doc_number:
-        return f"{doc_number}（{leader}）"
-    return f"{leader} {day:%Y-%m-%d}" if day else leader
+_SEP = "\x1f"  # between the parts of a record's name read in one column (no name holds a control character)
 
 
-# Each kind's record read by its task ids, and what names it in a ledger: the 文号 of a leader's instruction (or
+def _parts(*parts):
+    """``parts`` as one text column, ``_SEP`` between them (NULL-safe: ``Concat`` coalesces)."""
+    out = []
+    for part in parts:
+        out += [part, Value(_SEP)]
+    return Concat(*out, output_field=CharField())  # the last separator keeps one part a Concat of two
+
+
+# Each kind's record by its task, and the parts that name it in a ledger: the 文号 of a leader's instruction (or
 # the leader and the day when it has none), a case's number, a project's indicator, a hazard's place.
-_SOURCE_NAMES = {
-    TaskKind.INSTRUCTION: (InstructionTask, ("instruction__leader", "instruction__date", "instruction__doc_number"),
-                           _instruction_source),
-    TaskKind.INSPECTION: (InspectionCase, ("case_number",), lambda number: number),
-    TaskKind.LIVELIHOOD: (LivelihoodProject, ("indicator",), lambda indicator: indicator),
-    TaskKind.HAZARD: (Hazard, ("place",), lambda place: place),
+_SOURCE_NAME_PARTS = {
+    TaskKind.INSTRUCTION: (InstructionTask, lambda: _parts("instruction__doc_number", "instruction__leader",
+                                                           Cast("instruction__date", CharField()))),
+    TaskKind.INSPECTION: (InspectionCase, lambda: _parts("case_number")),
+    TaskKind.LIVELIHOOD: (LivelihoodProject, lambda: _parts("indicator")),
+    TaskKind.HAZARD: (Hazard, lambda: _parts("place")),
 }
 
 
-def task_source_names(*, tasks: QuerySet[Task]) -> dict[int, str]:
-    """task id → "kind：what names its record" (领导批示：江督批〔2026〕3号（张伟）, 督察交办件：SD2-031, …)
-    for the tasks of ``tasks`` (a queryset the caller scoped) that came from a leader's instruction, a case, a
-    livelihood project or a hazard. One query a kind; the records are visible to whoever sees their tasks."""
-    names: dict[int, str] = {}
-    for kind, (model, columns, name) in _SOURCE_NAMES.items():
-        rows = model.objects.filter(task_id__in=tasks.filter(kind=kind).values("pk")).values_list("task_id", *columns)
-        for task_id, *values in rows:
-            names[task_id] = f"{TaskKind(kind).label}：{name(*values)}"
-    return names
+def task_source_name_column():
+    """An expression to annotate a task queryset with: the parts naming the record each task of another source
+    came from (one indexed lookup a row, for its kind only; NULL for a meeting's task). ``task_source_name`` words
+    it. Read with the tasks, so an export takes no statement more for it."""
+    return Case(*(When(kind=kind, then=Subquery(model.objects.filter(task_id=OuterRef("pk"))
+                                                 .annotate(source_name=parts()).values("source_name")[:1]))
+                  for kind, (model, parts) in _SOURCE_NAME_PARTS.items()),
+                default=Value(None), output_field=CharField())
+
+
+def task_source_name(kind: str, column: str | None) -> str | None:
+    """"kind：what names its record" from the column ``task_source_name_column`` read (领导批示：江督批〔2026〕3号
+    （张伟）, 领导批示：张伟 2026-11-02, 督察交办件：SD2-031, 民生实事：…, 隐患整改：…), None without a record."""
+    if not column or kind not in _SOURCE_NAME_PARTS:
+        return None
+    parts = column.split(_SEP)
+    if kind == TaskKind.INSTRUCTION:
+        number, leader, day = (parts + ["", "", ""])[:3]
+        name = f"{number}（{leader}）" if number else " ".join(p for p in (leader, day[:10]) if p)
+    else:
+        name = parts[0]
+    return f"{TaskKind(kind).label}：{name}"

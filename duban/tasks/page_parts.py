@@ -16,7 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 PARTS = frozenset(("rollup_lights", "light_of", "light_badge", "light_badge_of_values", "task_tree", "task_top_html",
                    "task_followup_html", "task_tree_html", "can_urge_task", "can_issue_notice", "meeting_choices",
-                   "task_page_parts", "source_parts", "source_link", "source_names"))
+                   "task_page_parts", "source_parts", "source_link", "source_name_column",
+                   "source_name"))
 _parts: dict[str, Callable] = {}
 
 
@@ -113,7 +114,13 @@ def source_link(*, task, lists) -> tuple[str, str] | None:
     return _part("source_link")(task=task, lists=lists)
 
 
-def source_names(*, tasks) -> dict:
-    """task id → what names the record each task of the queryset ``tasks`` came from, for a ledger's 来源会议/文号
-    (领导批示：its 文号, 督察交办件：its number, …); none for a meeting's task (``duban.sources.selectors``)."""
-    return _part("source_names")(tasks=tasks)
+def source_name_column():
+    """An expression to annotate tasks with, read by ``source_name`` (``duban.sources.selectors``)."""
+    return _part("source_name_column")()
+
+
+def source_name(kind: str, column) -> str | None:
+    """What names the record a task of another source came from, for a ledger's 来源会议/文号 (领导批示：its 文号,
+    督察交办件：its number, …), from the task's kind and the column ``source_name_column`` read; None for a
+    meeting's task (``duban.sources.selectors``)."""
+    return _part("source_name")(kind, column)

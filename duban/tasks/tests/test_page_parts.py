@@ -23,7 +23,8 @@ def test_every_part_of_the_task_pages_is_registered_by_the_app_that_owns_it():
               "meeting_choices": meeting_selectors.meeting_choices,
               "task_page_parts": selectors.task_page_parts,
               "source_parts": source_selectors.task_source_parts, "source_link": source_selectors.task_source_link,
-              "source_names": source_selectors.task_source_names}
+              "source_name_column": source_selectors.task_source_name_column,
+              "source_name": source_selectors.task_source_name}
     assert set(owners) == page_parts.PARTS
     for name, function in owners.items():
         assert page_parts._part(name) is function, name
