@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from duban.core.models import Notification
 
 
-def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", task=None,
+def notify(*, actor, recipients: Iterable, kind: str, title: str, body: str = "", task=None,
            payload: dict | None = None) -> list[Notification]:
-    """Queue one in-app notification per distinct recipient and return them."""
-    seen: set[int] = set()
+    """Queue one in-app notification per distinct recipient and return them. The ``actor`` (the person whose
+    action this is; None for none) is never one of them: nobody is told of what they did themselves."""
+    seen: set[int] = {actor.pk} if actor is not None else set()
     rows = []
     for user in recipients:
         if user.pk in seen or not user.is_active:

@@ -106,7 +106,7 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
               extra={"due_key": due_key, "light": light.code, "reason": light.reason, "for_date": today.isoformat(),
                      "stage": stage, "recipients": sorted({u.pk for u in recipients}),
                      **({"notice_id": notice.pk, "overdue_days": light.overdue_days} if notice else {})})
-    rows = notify(recipients=recipients, kind=STAGE_KIND[stage], task=task,
+    rows = notify(actor=actor, recipients=recipients, kind=STAGE_KIND[stage], task=task,
                   title=f"{STAGE_TITLE[stage]}（{light.label}）：{task.title}", body=light.reason,
                   payload={"group": f"reminder:{reminder.pk}", "stage": stage, "light": light.code,
                            **({"notice_id": notice.pk} if notice else {})})
@@ -168,7 +168,7 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
               target_unit=task.lead_unit,
               extra={"message": message, "light": light.code, "recipients": sorted(u.pk for u in recipients)})
     # as 交办: a lead unit with nobody to tell is stood in for by the office (代收), which phones it
-    rows = task_units_notify_in_txn(task=task, kind="task_urged", title=f"督查室催办：{task.title}", body=message,
+    rows = task_units_notify_in_txn(actor=actor, task=task, kind="task_urged", title=f"督查室催办：{task.title}", body=message,
                                     payload={"group": f"reminder:{reminder.pk}", "stage": Stage.REMIND,
                                              "light": light.code})
     _enqueue_after_commit(rows)
@@ -199,7 +199,7 @@ def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> Superv
     audit_log(actor=actor, event_type=EventType.TASK_NOTICE_ISSUED, task=task, meeting=task.meeting,
               unit=task.lead_unit, target_unit=task.lead_unit,
               extra={"notice_id": notice.pk, "number": notice.number, "overdue_days": light.overdue_days})
-    rows = task_units_notify_in_txn(task=task, kind="notice_issued", title=f"督办通知单：{task.title}",
+    rows = task_units_notify_in_txn(actor=actor, task=task, kind="notice_issued", title=f"督办通知单：{task.title}",
                                     body=f"督查室下发督办通知单（编号 {notice.number}），请按要求办理并报送情况。",
                                     payload={"group": f"reminder:{reminder.pk}", "notice_id": notice.pk})
     _enqueue_after_commit(rows)
@@ -237,7 +237,7 @@ def extension_request(*, actor, task_id: int, new_deadline: dt.date, reason: str
     audit_log(actor=actor, event_type=EventType.TASK_EXTENSION_REQUESTED, task=task, target_unit=task.lead_unit,
               extra={"request_id": request.pk, "old_deadline": _iso(task.deadline),
                      "new_deadline": new_deadline.isoformat(), "reason": request.reason})
-    rows = notify(recipients=task_supervisors(task), kind="extension_requested", task=task,
+    rows = notify(actor=actor, recipients=task_supervisors(task), kind="extension_requested", task=task,
                   title=f"申请延期：{task.title}", body=f"申请延至{new_deadline.isoformat()}。理由：{request.reason}")
     _enqueue_after_commit(rows)
     return request
@@ -295,7 +295,7 @@ def extension_approve(*, actor, request_id: int, version: int | None = None, com
     audit_log(actor=actor, event_type=EventType.TASK_EXTENSION_APPROVED, task=task, target_unit=task.lead_unit,
               extra={"request_id": request.pk, "old": {"deadline": _iso(old)},
                      "new": {"deadline": request.new_deadline.isoformat()}, "comment": comment})
-    rows = notify(recipients=unit_people(task.lead_unit_id), kind="extension_approved", task=task,
+    rows = notify(actor=actor, recipients=unit_people(task.lead_unit_id), kind="extension_approved", task=task,
                   title=f"延期已批准：{task.title}", body=f"办理时限调整为{request.new_deadline.isoformat()}。{comment}")
     _enqueue_after_commit(rows)
     return request
@@ -317,7 +317,7 @@ def extension_reject(*, actor, request_id: int, reason: str) -> ExtensionRequest
         return request
     audit_log(actor=actor, event_type=EventType.TASK_EXTENSION_REJECTED, task=task, target_unit=task.lead_unit,
               extra={"request_id": request.pk, "reason": reason.strip()})
-    rows = notify(recipients=unit_people(task.lead_unit_id), kind="extension_rejected", task=task,
+    rows = notify(actor=actor, recipients=unit_people(task.lead_unit_id), kind="extension_rejected", task=task,
                   title=f"延期未获批准：{task.title}", body=reason.strip())
     _enqueue_after_commit(rows)
     return request
@@ -460,7 +460,7 @@ def task_comment(*, actor, task_id: int, text: str, deadline: dt.date | None = N
                      "current_deadline": _iso(task.deadline)})
     body = text + (f"（批示时限：{deadline.isoformat()}，待督查室确认）" if deadline else "")
     # the level that supervises the task confirms a deadline in it: a sub-task's 本级督查室 hears of it first
-    rows = notify(recipients=[*unit_people(task.lead_unit_id), *task_supervisors(task)], kind="task_commented",
+    rows = notify(actor=actor, recipients=[*unit_people(task.lead_unit_id), *task_supervisors(task)], kind="task_commented",
                   task=task, title=f"领导批示：{task.title}", body=body)
     _enqueue_after_commit(rows)
     return comment
@@ -502,7 +502,7 @@ def deadline_change_confirm(*, actor, comment_id: int, version: int | None = Non
     audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_CHANGE_CONFIRMED, task=task, target_unit=task.lead_unit,
               extra={"comment_id": comment.pk, "old": {"deadline": _iso(old)},
                      "new": {"deadline": _iso(comment.proposed_deadline)}})
-    rows = notify(recipients=unit_people(task.lead_unit_id), kind="deadline_changed", task=task,
+    rows = notify(actor=actor, recipients=unit_people(task.lead_unit_id), kind="deadline_changed", task=task,
                   title=f"办理时限调整：{task.title}",
                   body=f"根据领导批示，办理时限调整为{comment.proposed_deadline.isoformat()}。")
     _enqueue_after_commit(rows)
@@ -530,7 +530,7 @@ def deadline_change_decline(*, actor, comment_id: int, reason: str) -> LeaderCom
     comment.decision_comment = reason
     audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_CHANGE_DECLINED, task=task, target_user=comment.author,
               extra={"comment_id": comment.pk, "reason": reason})
-    rows = notify(recipients=[comment.author], kind="deadline_change_declined", task=task,
+    rows = notify(actor=actor, recipients=[comment.author], kind="deadline_change_declined", task=task,
                   title=f"批示时限未调整：{task.title}", body=reason)
     _enqueue_after_commit(rows)
     return comment

@@ -176,7 +176,7 @@ def case_record_rectification(*, actor, case_id: int, version: int, rectificatio
           rectification_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.CASE_RECTIFICATION_RECORDED, task=case.task,
               extra={"case_id": case.pk, "old": old, "new": {"rectification": rectification, "disclose": disclose}})
-    notify(recipients=unit_recipients(case.task.lead_unit_id), kind="case_rectification", task=case.task,
+    notify(actor=actor, recipients=unit_recipients(case.task.lead_unit_id), kind="case_rectification", task=case.task,
            title=f"督察交办件{case.case_number}整改情况已登记")
     return case
 
@@ -284,7 +284,7 @@ def livelihood_record_actual(*, actor, project_id: int, month: dt.date, value, n
                      "version": row.version, "old_value": str(current.value) if current else None,
                      "task_percent": percent})
     if not core.is_office(actor):
-        notify(recipients=supervisors(), kind="livelihood_actual", task=project.task,
+        notify(actor=actor, recipients=supervisors(), kind="livelihood_actual", task=project.task,
                title=f"民生实事进度：{project.task.title} {month:%Y-%m} {value.normalize():f}{project.measure_unit}")
     return row
 
@@ -358,7 +358,7 @@ def hazard_rectify(*, actor, hazard_id: int, version: int, rectification: str, f
     audit_log(actor=actor, event_type=EventType.HAZARD_RECTIFIED, task=hazard.task,
               extra={"hazard_id": hazard.pk, "old_status": old, "rectification": rectification,
                      "files": [_attachment_audit(a) for a in stored]})
-    notify(recipients=supervisors(), kind="hazard_rectified", task=hazard.task,
+    notify(actor=actor, recipients=supervisors(), kind="hazard_rectified", task=hazard.task,
            title=f"隐患已整改待复查：{hazard.place}", body=rectification[:500])
     return hazard
 
@@ -376,7 +376,7 @@ def hazard_review(*, actor, hazard_id: int, version: int, passed: bool, note: st
     old = _move(hazard, target, version=version, review_note=note, reviewed_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.HAZARD_REVIEWED if passed else EventType.HAZARD_REVIEW_FAILED,
               task=hazard.task, extra={"hazard_id": hazard.pk, "old_status": old, "note": note})
-    notify(recipients=unit_recipients(hazard.task.lead_unit_id), kind="hazard_reviewed", task=hazard.task,
+    notify(actor=actor, recipients=unit_recipients(hazard.task.lead_unit_id), kind="hazard_reviewed", task=hazard.task,
            title=("隐患复查通过：" if passed else "隐患复查未通过，请继续整改：") + hazard.place, body=note)
     return hazard
 
@@ -393,7 +393,7 @@ def hazard_close(*, actor, hazard_id: int, version: int) -> Hazard:
         task_close_in_txn(actor=actor, task=task, now=now)
     audit_log(actor=actor, event_type=EventType.HAZARD_CLOSED, task=hazard.task,
               extra={"hazard_id": hazard.pk, "old_status": old})
-    notify(recipients=unit_recipients(hazard.task.lead_unit_id), kind="hazard_closed", task=hazard.task,
+    notify(actor=actor, recipients=unit_recipients(hazard.task.lead_unit_id), kind="hazard_closed", task=hazard.task,
            title=f"隐患已销号：{hazard.place}")
     return hazard
 

@@ -376,7 +376,7 @@ def task_bulk_create_in_txn(*, actor, rows: list[dict], assign: bool = False) ->
         people: dict[int, list] = {}
         for user in get_user_model().objects.filter(
                 is_active=True, profile__unit_id__in={t.lead_unit_id for t in tasks},
-                profile__role__in=[Role.UNIT_ADMIN, Role.UNIT_STAFF]).select_related("profile"):
+                profile__role__in=[Role.UNIT_ADMIN, Role.UNIT_STAFF]).exclude(pk=actor.pk).select_related("profile"):
             people.setdefault(user.profile.unit_id, []).append(user)
         Notification.objects.bulk_create(
             [Notification(recipient=user, kind="task_assigned", task=task, title=f"新交办事项：{task.title}"[:200],
@@ -442,7 +442,7 @@ def task_update_in_txn(*, actor, task: Task, version: int, changes: dict, coop_u
     audit_log(actor=actor, event_type=EventType.TASK_UPDATED, task=task, meeting=task.meeting,
               extra={"old": old, "new": {k: _jsonable(v) for k, v in new.items()}})
     if task.status in OPEN_STATUSES:
-        notify(recipients=unit_recipients(task.lead_unit_id), kind="task_updated", task=task,
+        notify(actor=actor, recipients=unit_recipients(task.lead_unit_id), kind="task_updated", task=task,
                title=f"督办事项有变更：{task.title}")
     return task
 
@@ -590,7 +590,7 @@ def task_withdraw_in_txn(*, actor, task_id: int, reason: str) -> Task:
     audit_log(actor=actor, event_type=EventType.TASK_WITHDRAWN, task=task, meeting=task.meeting,
               extra={"reason": reason, "old_status": old_status})
     if was_open:
-        notify(recipients=unit_recipients(task.lead_unit_id), kind="task_withdrawn", task=task,
+        notify(actor=actor, recipients=unit_recipients(task.lead_unit_id), kind="task_withdrawn", task=task,
                title=f"督办事项已撤销：{task.title}", body=reason)
     return task
 
@@ -606,14 +606,14 @@ def task_assign_in_txn(*, actor, task: Task) -> Task:
     _bump(task, status=TaskStatus.ASSIGNED, assigned_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.TASK_ASSIGNED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit, extra={"old_status": old_status, "lead_unit_id": task.lead_unit_id})
-    task_assigned_notify_in_txn(task=task)
+    task_assigned_notify_in_txn(actor=actor, task=task)
     return task
 
 
-def task_assigned_notify_in_txn(*, task: Task) -> list:
+def task_assigned_notify_in_txn(*, actor, task: Task) -> list:
     """The 交办 notice to the task's lead and cooperating units (a task assigned, a sub-task issued), joining the
     caller's transaction."""
-    return task_units_notify_in_txn(task=task, kind="task_assigned", title=f"新交办事项：{task.title}",
+    return task_units_notify_in_txn(actor=actor, task=task, kind="task_assigned", title=f"新交办事项：{task.title}",
                                     body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
 
 
@@ -622,23 +622,26 @@ def task_units_people(task: Task):
     return units_people([task.lead_unit_id, *task.coop_units.values_list("pk", flat=True)])
 
 
-def task_units_notify_in_txn(*, task: Task, kind: str, title: str, body: str = "", payload: dict | None = None) -> list:
+def task_units_notify_in_txn(*, actor, task: Task, kind: str, title: str, body: str = "",
+                             payload: dict | None = None) -> list:
     """Tell the lead unit and every cooperating unit about the task (交办, 改派, 催办, 督办通知单), joining the
-    caller's transaction; a cooperating unit's notice says it cooperates; ``payload`` is added to each row's.
-    Returns the notification rows."""
+    caller's transaction; a cooperating unit's notice says it cooperates; ``payload`` is added to each row's;
+    the ``actor`` is not told (``notify``), but for a lead unit with nobody the office's 代收 notice reaches all
+    of the office. Returns the notification rows."""
     extra = payload or {}
     # never nobody: staff, else anyone there, else the office, which is told that it stands in and for whom
     lead, standing_in = unit_recipients_standing_in(task.lead_unit_id)
     lead_ids = {u.pk for u in lead}
     coop = [u for u in task_units_people(task) if u.pk not in lead_ids]
     if standing_in:
+        # the unit's own notice, held by the office to pass on: it reaches the office's clerk who acted too
         unit = task.lead_unit.name if task.lead_unit_id else "牵头单位"
-        rows = notify(recipients=lead, kind=kind, task=task, title=f"（代收）{title}",
+        rows = notify(actor=None, recipients=lead, kind=kind, task=task, title=f"（代收）{title}",
                       body=f"{unit}尚无可接收通知的人员，由督查室代收：请另行告知该单位，或为其开通账号。{body}",
                       payload={**extra, "role": "stand_in"})
     else:
-        rows = notify(recipients=lead, kind=kind, task=task, title=title, body=body, payload={**extra, "role": "lead"})
-    rows += notify(recipients=coop, kind=kind, task=task, title=f"（配合）{title}",
+        rows = notify(actor=actor, recipients=lead, kind=kind, task=task, title=title, body=body, payload={**extra, "role": "lead"})
+    rows += notify(actor=actor, recipients=coop, kind=kind, task=task, title=f"（配合）{title}",
                    body=f"牵头单位：{task.lead_unit.name if task.lead_unit_id else '未定'}。{body}",
                    payload={**extra, "role": "coop"})
     return rows
@@ -768,7 +771,7 @@ def task_decompose(*, actor, task_id: int, version: int, parts: list[dict], roll
               extra={"child_ids": [c.pk for c, _ in children], "rollup_mode": rollup_mode,
                      "issuing_unit_id": issuing_unit_id})
     for child, _ in children:
-        task_assigned_notify_in_txn(task=child)
+        task_assigned_notify_in_txn(actor=actor, task=child)
     return [child for child, _ in children]
 
 
@@ -816,9 +819,9 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
     # the units it now goes to as on 交办 (a lead unit with nobody to tell: the office stands in and phones it),
     # the units it left as well
     title = f"督办事项改派：{task.title}"
-    task_units_notify_in_txn(task=task, kind="task_reassigned", title=title, body=f"改派理由：{reason}")
+    task_units_notify_in_txn(actor=actor, task=task, kind="task_reassigned", title=title, body=f"改派理由：{reason}")
     left = {old_lead, *old_coop} - {lead, *coop} - {None}
-    notify(recipients=units_people(left), kind="task_reassigned", task=task,
+    notify(actor=actor, recipients=units_people(left), kind="task_reassigned", task=task,
            title=title, body=f"牵头单位：{task.lead_unit.name}。改派理由：{reason}")
     task.left_unit_ids = sorted(left)  # told too: the page's message counts them (``task_units_reach``)
     return task
@@ -846,7 +849,7 @@ def task_deadline_adjust(*, actor, task_id: int, version: int, deadline: dt.date
     audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_ADJUSTED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit,
               extra={"old_deadline": _jsonable(old), "new_deadline": deadline.isoformat(), "reason": reason})
-    task_units_notify_in_txn(task=task, kind="task_deadline_adjusted", title=f"办理时限调整：{task.title}",
+    task_units_notify_in_txn(actor=actor, task=task, kind="task_deadline_adjusted", title=f"办理时限调整：{task.title}",
                              body=f"时限由 {_jsonable(old) or '未定'} 调整为 {deadline.isoformat()}。理由：{reason}")
     return task
 
@@ -878,7 +881,7 @@ def task_decline(*, actor, task_id: int, reason: str) -> Task:
     _bump(task, status=TaskStatus.RETURNED)
     audit_log(actor=actor, event_type=EventType.TASK_DECLINED, task=task, meeting=task.meeting,
               extra={"reason": reason})
-    notify(recipients=task_supervisors(task), kind="task_declined", task=task, title=f"交办事项被退回：{task.title}",
+    notify(actor=actor, recipients=task_supervisors(task), kind="task_declined", task=task, title=f"交办事项被退回：{task.title}",
            body=reason)
     return task
 
@@ -994,7 +997,7 @@ def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: in
         recipients += list(unit_people(task.lead_unit_id))
     prefix = ("申请办结：" if request_close else "督查室代录进展：" if for_unit
               else "配合单位报送：" if not lead_member else "新进展：")
-    notify(recipients=recipients, kind="report_submitted", task=task, title=prefix + task.title, body=text[:500])
+    notify(actor=actor, recipients=recipients, kind="report_submitted", task=task, title=prefix + task.title, body=text[:500])
     return report
 
 
@@ -1082,7 +1085,7 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
                   meeting=task.meeting, extra={"reason": override_reason.strip(), "open_subtask_ids": open_subtasks})
     if closing:
         _close_log(actor=actor, task=task, report=report, closed_reports=closed_reports)
-    notify(recipients=unit_recipients(report.unit_id), kind="report_accepted", task=task,
+    notify(actor=actor, recipients=unit_recipients(report.unit_id), kind="report_accepted", task=task,
            title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
     return report
 
@@ -1139,7 +1142,7 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
     if returning:
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_RETURNED, task=task, report=report,
                   meeting=task.meeting, extra={"reason": reason})
-    notify(recipients=unit_recipients(report.unit_id), kind="report_returned", task=task,
+    notify(actor=actor, recipients=unit_recipients(report.unit_id), kind="report_returned", task=task,
            title=f"{'办结申请' if report.request_close else '进展'}被退回：{task.title}", body=reason)
     return report
 

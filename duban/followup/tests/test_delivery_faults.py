@@ -100,7 +100,7 @@ def _wire(org, slow_url: str, fast_url: str) -> None:
 
 def _messages(org, n: int) -> None:
     for i in range(n):
-        notify(recipients=[org.lead_admin, org.coop_staff], kind="task_reminded", title=f"催办提醒{i}",
+        notify(actor=org.system, recipients=[org.lead_admin, org.coop_staff], kind="task_reminded", title=f"催办提醒{i}",
                body="请按时报送进展", payload={"group": f"test:{i}"})
 
 
@@ -159,7 +159,7 @@ def test_a_receiver_slower_than_the_timeout_fails_once_then_rests_while_the_othe
     assert event.target_user_id == org.lead_admin.pk
 
     # More messages later: mail and the quick group go; the resting lane is not tried at all.
-    notify(recipients=[org.lead_admin, org.coop_staff], kind="task_reminded", title="催办提醒后续", body="x",
+    notify(actor=org.system, recipients=[org.lead_admin, org.coop_staff], kind="task_reminded", title="催办提醒后续", body="x",
            payload={"group": "test:later"})
     deliveries_enqueue(now=now)
     later = deliveries_send(now=now + timezone.timedelta(seconds=120))
@@ -179,7 +179,7 @@ def test_the_last_allowed_attempt_is_audited_as_given_up(org, receivers, setting
     slow = receivers(delay=2.0)
     deliveries_enqueue()  # the set-up's messages, before the robot is set
     Unit.objects.filter(pk=org.safety.pk).update(webhook_url=slow.url, webhook_kind="wecom")
-    notify(recipients=[org.lead_staff], kind="task_reminded", title="催办提醒", body="x")
+    notify(actor=org.system, recipients=[org.lead_staff], kind="task_reminded", title="催办提醒", body="x")
     deliveries_enqueue()
     assert deliveries_send() == {"sent": 0, "failed": 0, "dead": 1}
     event = AuditEvent.objects.get(event_type=EventType.DELIVERY_GAVE_UP)
