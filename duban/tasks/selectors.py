@@ -385,8 +385,17 @@ def lead_name_then(task: Task, lists: dict[str, list[PageRow]]) -> str:
     return name_then((row.text for row in lists.get("renamed", ())), task.lead_unit.name)
 
 
-def report_list(*, viewer, task_id: int | None = None, status: str | None = None) -> QuerySet[ProgressReport]:
-    qs = perms.reports_visible_to(viewer)
+def reports_to_review(viewer) -> QuerySet[ProgressReport]:
+    """The progress reports waiting for ``viewer``'s review (待审核进展): submitted, on the tasks whose supervision
+    it runs (``perms.supervised_by``: the office's those no unit issued, a unit's 督查室's those its unit issued).
+    The 工作台's count and the review list are these."""
+    return perms.reports_visible_to(viewer).filter(perms.supervised_by(viewer, "task__"), status=ReportStatus.SUBMITTED)
+
+
+def report_list(*, viewer, task_id: int | None = None, status: str | None = None,
+                to_review: bool = False) -> QuerySet[ProgressReport]:
+    """The reports the viewer may read; ``to_review``: only those waiting for its review (``reports_to_review``)."""
+    qs = reports_to_review(viewer) if to_review else perms.reports_visible_to(viewer)
     if task_id is not None:
         qs = qs.filter(task_id=task_id)
     if status:

@@ -569,14 +569,17 @@ def report_submit(request, task_id: int):
 @login_required
 @page_errors
 def reports_pending(request):
-    reports = selectors.report_list(viewer=request.user, status=ReportStatus.SUBMITTED)
+    # a reviewing office sees what waits for its own review (the 工作台's count), or every pending report it reads
+    reviewer = perms.is_supervisor(request.user) or perms.is_unit_supervisor(request.user)
+    mine = reviewer and request.GET.get("all") != "1"
+    reports = selectors.report_list(viewer=request.user, status=ReportStatus.SUBMITTED, to_review=mine)
     page = paginate(request, reports)
     files = selectors.report_files_of(report_ids=[r.pk for r in page])
     for r in page:
         r.shown_files = files.get(r.pk, [])
         r.can_review = perms.can_review_report(request.user, r)  # a level's office reviews only what it issued
     return render(request, "tasks/reports_pending.html", {
-        "page": page, "can_review": perms.is_supervisor(request.user),
+        "page": page, "can_review": perms.is_supervisor(request.user), "reviewer": reviewer, "mine": mine,
     })
 
 

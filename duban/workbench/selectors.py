@@ -26,7 +26,7 @@ from duban.followup.selectors import watch_list
 from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, Priority, ProgressReport, ReportStatus, Task,
                                 TaskStatus)
-from duban.tasks.selectors import parts_filed_by, task_stats
+from duban.tasks.selectors import parts_filed_by, reports_to_review, task_stats
 
 SHOWN = 8  # rows a section shows; its count says how many there are
 NEW_RED_DAYS = 7  # "新亮红灯": the deadline passed within this many days
@@ -160,8 +160,7 @@ def workbench_get(*, viewer, today: dt.date) -> Workbench:
 def _review_sections(viewer, tasks) -> list[_Wanted]:
     """What the supervising office must decide on the tasks it supervises (``perms.tasks_supervised_by``):
     reports to review, extension requests, assignments sent back."""
-    reports = (perms.reports_visible_to(viewer).filter(perms.supervised_by(viewer, "task__"),
-                                                       status=ReportStatus.SUBMITTED)
+    reports = (reports_to_review(viewer)
                .select_related("task", "unit").only("id", "request_close", "progress_percent", "created_at",
                                                     "task__id", "task__title", "unit__name")
                .order_by("-request_close", "created_at"))

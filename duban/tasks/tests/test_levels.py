@@ -151,12 +151,40 @@ def test_the_review_queue_says_who_reviews_what_its_reader_may_not(lv, client):
     actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
     report = actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="已排查", progress_percent=40)
     login(client, lv.org.supervisor)
-    page = client.get("/tasks/reports/pending/").content.decode()
+    page = client.get("/tasks/reports/pending/?all=1").content.decode()
     assert f'id="report-{report.pk}"' in page and f"/tasks/reports/{report.pk}/accept/" not in page
     assert "由临川区人民政府督查室审核" in page  # the queue's one report
     login(client, lv.district_sup)
     page = client.get("/tasks/reports/pending/").content.decode()
     assert f"/tasks/reports/{report.pk}/accept/" in page and "由临川区人民政府督查室审核" not in page
+
+
+def test_the_review_queue_is_what_the_workbench_counts_and_the_rest_one_click_away(lv, client):
+    """待审核进展 on each office's 工作台 and the review list it links to are one rule: the reports waiting for that
+    office's own review (what the city office issued for it, what the district's 督查室 issued for the district).
+    The reports another level's office reviews stay readable under 全部."""
+    import re
+
+    from duban.conftest import login
+    from duban.workbench.selectors import workbench_get
+
+    city, part, part2, town_a, town_b = lv.world()
+    actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
+    town_report = actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="已排查", progress_percent=40)
+    actions.task_accept(actor=lv.district2_staff, task_id=part2.pk)
+    city_report = actions.report_submit(actor=lv.district2_staff, task_id=part2.pk, text="已部署", progress_percent=20)
+    today = dt.date.today()
+    for user, mine, other in ((lv.org.supervisor, city_report, town_report),
+                              (lv.district_sup, town_report, None)):
+        section = next(s for s in workbench_get(viewer=user, today=today).sections if s.key == "reports")
+        assert [r.pk for r in section.rows] == [mine.pk] and section.count == 1
+        login(client, user)
+        page = client.get("/tasks/reports/pending/").content.decode()
+        assert re.findall(r'id="report-(\d+)"', page) == [str(mine.pk)]
+        assert "共 1 条" in page
+        if other is not None:
+            everything = client.get("/tasks/reports/pending/?all=1").content.decode()
+            assert set(re.findall(r'id="report-(\d+)"', everything)) == {str(mine.pk), str(other.pk)}
 
 
 def test_a_parent_is_not_signed_off_while_a_subtask_is_open_unless_overridden(lv):
