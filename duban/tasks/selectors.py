@@ -18,24 +18,48 @@ from duban.core.rows import lists_in_one, plain_rows
 from duban.core.selectors import name_then, unit_may_have_been_renamed, unit_renames_after
 from duban.tasks import unit_tally
 from duban.tasks import permissions as perms
-from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, CloseEvidenceRule, ProgressReport, ReportFile,
-                                ReportStatus, Task, TaskKind, TaskStatus, count_rows, count_rows_where)
+from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, SUPERVISED_STATUSES, CloseEvidenceRule, ProgressReport,
+                                ReportFile, ReportStatus, Task, TaskKind, TaskStatus, count_rows, count_rows_where)
 
 
 def today_local() -> dt.date:
     return timezone.localdate()
 
 
+DUE_SOON_DAYS = 3  # "三日内到期"
+DUE_WEEK_DAYS = 7  # a unit's "逾期和即将到期"
+NEW_RED_DAYS = 7  # "新亮红灯": the deadline passed within this many days
+# The task list's 时限 filter (``due``): each value one rule, which the 工作台's section of that name counts
+# (``duban.workbench.selectors``), so a section's count and the list its 全部 link opens are the same tasks.
+DUE_FILTERS = {"soon": "三日内到期", "week": "逾期和七日内到期", "new_red": "近七日新超期", "none": "无时限"}
+
+
+def due_q(due: str, today: dt.date) -> Q:
+    """The open tasks ``due`` (a key of ``DUE_FILTERS``) picks on ``today``: due within three days (the deadline
+    today or later) while being worked on; overdue or due within seven days while being worked on; overdue
+    since at most seven days; open without a deadline."""
+    if due == "soon":
+        return Q(status__in=SUPERVISED_STATUSES, deadline__gte=today,
+                 deadline__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
+    if due == "week":
+        return Q(status__in=SUPERVISED_STATUSES, deadline__lte=today + dt.timedelta(days=DUE_WEEK_DAYS))
+    if due == "new_red":
+        return Q(status__in=OPEN_STATUSES, deadline__lt=today, deadline__gte=today - dt.timedelta(days=NEW_RED_DAYS))
+    if due == "none":
+        return Q(status__in=OPEN_STATUSES, deadline__isnull=True)
+    raise ValueError(due)
+
+
 def task_list(*, viewer, status: str | None = None, area_id: int | None = None, unit_id: int | None = None,
               meeting_id: int | None = None, kind: str | None = None, overdue: bool | None = None,
               include_withdrawn: bool = False, today: dt.date | None = None,
-              in_list_order: bool = False) -> QuerySet[Task]:
+              in_list_order: bool = False, due: str | None = None) -> QuerySet[Task]:
     """Tasks the viewer may see, filtered. ``unit_id`` matches the lead unit or a cooperating unit.
     ``in_list_order``: the same rows with the scope spelled for reading a page in list order (see
-    ``tasks_visible_to``); count with the default spelling."""
+    ``tasks_visible_to``); count with the default spelling. ``due``: a key of ``DUE_FILTERS`` (``due_q``)."""
     qs = _task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
                         kind=kind, overdue=overdue, include_withdrawn=include_withdrawn, today=today,
-                        in_list_order=in_list_order)
+                        in_list_order=in_list_order, due=due)
     return _with_list_joins(qs).order_by(*LIST_ORDER)
 
 
@@ -50,7 +74,7 @@ def _with_list_joins(qs: QuerySet[Task], *, lead_unit_aliases: bool = False) -> 
 
 
 def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdue, include_withdrawn, today,
-                   in_list_order) -> QuerySet[Task]:
+                   in_list_order, due=None) -> QuerySet[Task]:
     """``task_list``'s rows, unordered and without what rides along (see there)."""
     qs = perms.tasks_visible_to(viewer, in_list_order=in_list_order)
     if status:
@@ -68,6 +92,8 @@ def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdu
     if overdue is not None:
         late = Q(status__in=OPEN_STATUSES, deadline__lt=today or today_local())
         qs = qs.filter(late) if overdue else qs.exclude(late)
+    if due:
+        qs = qs.filter(due_q(due, today or today_local()))
     return qs
 
 
@@ -86,13 +112,14 @@ LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent
 
 def task_list_page_keys(*, viewer, status: str | None = None, area_id: int | None = None,
                         unit_id: int | None = None, meeting_id: int | None = None, overdue: bool | None = None,
-                        today: dt.date | None = None) -> QuerySet[int]:
+                        today: dt.date | None = None, due: str | None = None) -> QuerySet[int]:
     """The ids of ``task_list(viewer=..., in_list_order=True, ...)`` in list order, for a page to slice (a list
     page reads its keys first: see ``duban.core.views.KeysFirstPaginator``, then ``task_list_page_rows``). The
     tasks' table alone: a join, even one PostgreSQL removes as unused, keeps it from walking
     ``task_list_order_idx`` without reading each task's row."""
     return (_task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
-                           kind=None, overdue=overdue, include_withdrawn=False, today=today, in_list_order=True)
+                           kind=None, overdue=overdue, include_withdrawn=False, today=today, in_list_order=True,
+                           due=due)
             .order_by(*LIST_ORDER).values_list("pk", flat=True))
 
 
@@ -114,12 +141,12 @@ UNIT_MERGED_FROM = 1000  # pages starting at this row or later are merged
 
 def task_list_keys(*, viewer, bottom: int, top: int, listed: int, status: str | None = None,
                    area_id: int | None = None, unit_id: int | None = None, meeting_id: int | None = None,
-                   overdue: bool | None = None, today: dt.date | None = None) -> list[int]:
+                   overdue: bool | None = None, today: dt.date | None = None, due: str | None = None) -> list[int]:
     """The ids of rows ``bottom:top`` of ``task_list(viewer=..., ...)`` in list order, ``listed`` being the
     list's total (``task_list_count``, which a page knows before it reads its rows): a list by one unit with fewer
     than ``UNIT_MERGED_BELOW`` tasks, or from row ``UNIT_MERGED_FROM`` on, as the merge of the unit's two parts,
     otherwise a slice of ``task_list_page_keys`` (see above)."""
-    filters = dict(status=status, area_id=area_id, meeting_id=meeting_id, overdue=overdue, today=today)
+    filters = dict(status=status, area_id=area_id, meeting_id=meeting_id, overdue=overdue, today=today, due=due)
     if top <= bottom:
         return []  # an empty list's page
     if unit_id and (listed < UNIT_MERGED_BELOW or bottom >= UNIT_MERGED_FROM):
@@ -149,7 +176,8 @@ def task_list_page_rows(*, viewer, keys) -> QuerySet[tuple]:
 
 
 def task_list_count(*, viewer, status: str | None = None, area_id: int | None = None, unit_id: int | None = None,
-                    meeting_id: int | None = None, overdue: bool | None = None, today: dt.date | None = None) -> int:
+                    meeting_id: int | None = None, overdue: bool | None = None, today: dt.date | None = None,
+                    due: str | None = None) -> int:
     """``task_list(viewer=..., ...).count()`` (the same rows: a count drops the order and the joins). By one unit,
     the tasks it leads and those it cooperates on but does not lead are counted apart, each from its own index
     (the lead units' with the status; the unit's cooperations, then those tasks by id): one count of "leads or
@@ -158,7 +186,7 @@ def task_list_count(*, viewer, status: str | None = None, area_id: int | None = 
     (``tasks_visible_to``), not against a hash of the whole scope's cooperations (a county's: 400 -> 60 ms)."""
     rows = _task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=None, meeting_id=meeting_id,
                           kind=None, overdue=overdue, include_withdrawn=False, today=today,
-                          in_list_order=bool(unit_id))
+                          in_list_order=bool(unit_id), due=due)
     if not unit_id:
         return rows.count()
     return (rows.filter(lead_unit_id=unit_id).count()

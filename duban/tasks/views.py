@@ -162,10 +162,11 @@ def task_list(request):
     user = request.user
     status = g.get("status") if g.get("status") in TaskStatus.values else None
     overdue = True if g.get("overdue") == "1" else None
+    due = g.get("due") if g.get("due") in selectors.DUE_FILTERS else None
     filters = {"status": status or "", "area": _int(g.get("area")), "unit": _int(g.get("unit")),
-               "meeting": _int(g.get("meeting")), "overdue": overdue}
+               "meeting": _int(g.get("meeting")), "overdue": overdue, "due": due or ""}
     chosen = {"status": status, "area_id": filters["area"], "unit_id": filters["unit"],
-              "meeting_id": filters["meeting"], "overdue": overdue}
+              "meeting_id": filters["meeting"], "overdue": overdue, "due": due}
     today = selectors.today_local()
     # A page that only reads: the audit chain head is read once for both cached figures below.
     head = chain_head() if cache_timeout_seconds() > 0 else None
@@ -184,6 +185,7 @@ def task_list(request):
         "filters": filters,
         "statuses": [(value, label) for value, label in TaskStatus.choices
                      if value != TaskStatus.DRAFT or perms.sees_drafts(user)],
+        "due_choices": selectors.DUE_FILTERS.items(),
         "area_options": select_options_marked(options["area"], filters["area"]),
         # a unit's people choose among their own unit and those under it, none when that is their unit alone
         "unit_options": select_options_marked(options["unit"], filters["unit"])

@@ -20,18 +20,15 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Va
 from django.db.models.functions import RowNumber
 
 from duban.core.models import Notification, Unit
-from duban.followup.lights import SUPERVISED_STATUSES
 from duban.followup.models import ExtensionRequest, ExtensionStatus
 from duban.followup.selectors import watch_list
 from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, Priority, ProgressReport, ReportStatus, Task,
                                 TaskStatus)
-from duban.tasks.selectors import parts_filed_by, reports_to_review, task_stats
+from duban.tasks.selectors import DUE_WEEK_DAYS, NEW_RED_DAYS, due_q, parts_filed_by, reports_to_review, task_stats
 
 SHOWN = 8  # rows a section shows; its count says how many there are
-NEW_RED_DAYS = 7  # "新亮红灯": the deadline passed within this many days
-SOON_DAYS = 3  # the office's "三日内到期"
-UNIT_SOON_DAYS = 7  # a unit's "即将到期" and reports due
+UNIT_SOON_DAYS = DUE_WEEK_DAYS  # a unit's "即将到期" and reports due
 # What the office and the leaders asked of a unit lately: changes, urging, returns, and leaders' 批示.
 OFFICE_NEWS = ("task_reassigned", "task_deadline_adjusted", "task_urged", "notice_issued", "task_updated",
                "task_withdrawn", "report_returned", "task_commented")
@@ -45,6 +42,8 @@ class Section:
     rows: list = field(default_factory=list)
     more_url: str = ""
     empty: str = "暂无"
+    # the list at ``more_url`` holds exactly the ``count`` items (the same rule), so its link says 全部 N 项
+    more_counted: bool = False
 
 
 @dataclass
@@ -67,13 +66,15 @@ class _Wanted:
     qs: object
     more_url: str = ""
     empty: str = "暂无"
+    more_counted: bool = False
 
     def section(self, count: int, rows: list) -> Section:
-        return Section(self.key, self.title, count, rows, self.more_url, self.empty)
+        return Section(self.key, self.title, count, rows, self.more_url, self.empty, self.more_counted)
 
 
-def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂无") -> _Wanted:
-    return _Wanted(key, title, qs, more_url, empty)
+def _section(key: str, title: str, qs, *, more_url: str = "", empty: str = "暂无",
+             more_counted: bool = False) -> _Wanted:
+    return _Wanted(key, title, qs, more_url, empty, more_counted)
 
 
 def _matching(qs) -> Subquery:
@@ -145,6 +146,13 @@ def _open_tasks(viewer):
     return perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES)
 
 
+def _due(key: str, title: str, tasks, due: str, today: dt.date, order: tuple, *, empty: str) -> _Wanted:
+    """A section of the tasks by their deadline: the task list's 时限 filter ``due`` (``due_q``), which its 全部
+    link opens, so the count and the list are the same tasks."""
+    return _section(key, title, tasks.filter(due_q(due, today)).order_by(*order), more_url=f"/tasks/?due={due}",
+                    empty=empty, more_counted=True)
+
+
 def workbench_get(*, viewer, today: dt.date) -> Workbench:
     if perms.is_supervisor(viewer):
         return _office(viewer, today)
@@ -171,7 +179,8 @@ def _review_sections(viewer, tasks) -> list[_Wanted]:
         status=ExtensionStatus.PENDING)
                   .select_related("task", "unit").order_by("created_at"))
     return [
-        _section("reports", "待审核进展", reports, more_url="/tasks/reports/pending/", empty="没有待审核的进展"),
+        _section("reports", "待审核进展", reports, more_url="/tasks/reports/pending/", empty="没有待审核的进展",
+                 more_counted=True),
         _section("extensions", "待审批延期", extensions, empty="没有待审批的延期申请"),
         _section("returned", "被退回交办", tasks.filter(perms.supervised_by(viewer), status=TaskStatus.RETURNED)
                  .order_by("-updated_at"), more_url="/tasks/?status=returned", empty="没有被退回的事项"),
@@ -194,14 +203,10 @@ def _office(viewer, today: dt.date) -> Workbench:
     tasks = _open_tasks(viewer)
     return Workbench("office", _read([
         *_review_sections(viewer, tasks),
-        _section("new_red", "新亮红灯", tasks.filter(deadline__lt=today,
-                                                  deadline__gte=today - dt.timedelta(days=NEW_RED_DAYS))
-                 .order_by("-deadline", "id"), more_url="/tasks/?overdue=1", empty=f"近{NEW_RED_DAYS}天没有新超期的事项"),
-        _section("due_soon", "三日内到期", tasks.filter(status__in=SUPERVISED_STATUSES, deadline__gte=today,
-                                                      deadline__lte=today + dt.timedelta(days=SOON_DAYS))
-                 .order_by("deadline", "id"), empty="三日内没有到期的事项"),
-        _section("no_deadline", "无时限事项", tasks.filter(deadline__isnull=True).order_by("id"),
-                 empty="所有在办事项都有时限"),
+        _due("new_red", "新亮红灯", tasks, "new_red", today, ("-deadline", "id"),
+             empty=f"近{NEW_RED_DAYS}天没有新超期的事项"),
+        _due("due_soon", "三日内到期", tasks, "soon", today, ("deadline", "id"), empty="三日内没有到期的事项"),
+        _due("no_deadline", "无时限事项", tasks, "none", today, ("id",), empty="所有在办事项都有时限"),
     ]))
 
 
@@ -239,9 +244,7 @@ def _unit_sections(viewer, today: dt.date) -> list[_Wanted]:
                  .order_by("deadline", "id"), more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
         _section("to_report", "待报送", due, empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
         _section("coop", "待报送配合意见", coop_open, empty="没有待报送配合意见的事项"),
-        _section("due_soon", "逾期和即将到期", tasks.filter(status__in=SUPERVISED_STATUSES,
-                                                    deadline__lte=today + dt.timedelta(days=UNIT_SOON_DAYS))
-                 .order_by("deadline", "id"), more_url="/tasks/?overdue=1", empty="近期没有到期的事项"),
+        _due("due_soon", "逾期和即将到期", tasks, "week", today, ("deadline", "id"), empty="近期没有到期的事项"),
         _section("close_returned", "被退回的办结申请",
                  # from the few returned close requests (an index of them), not each task's latest report
                  led.filter(status=TaskStatus.IN_PROGRESS, latest_report__in=ProgressReport.objects.filter(
@@ -262,7 +265,7 @@ def _leader(viewer, today: dt.date) -> Workbench:
     watched = watch_list(viewer=viewer, today=today)
     return Workbench("leader", [
         Section("watch", "重点关注", len(watched), watched[:SHOWN], more_url="/followup/watchlist/",
-                empty="尚未设置重点关注事项，在事项页面点“重点关注”加入"),
+                empty="尚未设置重点关注事项，在事项页面点“重点关注”加入", more_counted=True),
         *_read([_section("important", "重要紧急事项", important, more_url="/tasks/", empty="没有标为重要或紧急的事项")]),
     ], summary={"red_total": stats.overdue, "by_area": most_red(stats.by_area), "by_unit": most_red(stats.by_unit)})
 

@@ -252,3 +252,43 @@ def test_a_leaders_comment_reaches_the_lead_units_workbench(org, client):
     page = client.get("/").content.decode()
     news = page[page.index('id="wb-news"'):]
     assert "领导批示" in news and "月底前报结果" in news
+
+
+def test_a_sections_all_link_opens_the_task_list_of_exactly_its_items(org, day, client):
+    """A section by deadline shows eight rows; its “全部 N 项” opens the task list filtered by the same rule, which
+    lists those N tasks and no other: due within three days while being worked on (三日内到期), open without a
+    deadline (无时限事项), overdue since at most seven days (新亮红灯), and a unit's overdue or due within seven
+    days while being worked on (逾期和即将到期)."""
+    from duban.workbench.selectors import SHOWN
+
+    for i in range(SHOWN + 1):
+        org.task_in("accepted", title=f"没有时限的事项{i}", deadline=None)
+        soon = org.task_in("in_progress", title=f"即将到期的事项{i}")
+        Task.objects.filter(pk=soon.pk).update(deadline=TODAY + dt.timedelta(days=i % 4))
+    org.task_in("closed", title="已办结的无时限事项", deadline=None)  # closed: in no section
+    org.task_in("draft", title="草稿事项", deadline=None)
+    supervised, open_ = ("assigned", "accepted", "in_progress"), ("assigned", "accepted", "in_progress",
+                                                                  "close_requested", "returned")
+    week = dt.timedelta(days=7)
+    expected = {
+        (org.supervisor, "due_soon"): Task.objects.filter(status__in=supervised, deadline__gte=TODAY,
+                                                          deadline__lte=TODAY + dt.timedelta(days=3)),
+        (org.supervisor, "no_deadline"): Task.objects.filter(status__in=open_, deadline=None),
+        (org.supervisor, "new_red"): Task.objects.filter(status__in=open_, deadline__lt=TODAY,
+                                                         deadline__gte=TODAY - week),
+        (org.lead_staff, "due_soon"): Task.objects.filter(status__in=supervised, deadline__lte=TODAY + week),
+    }
+    for (viewer, key), tasks in expected.items():
+        wanted = sorted(tasks.values_list("pk", flat=True))
+        section = _section(workbench_get(viewer=viewer, today=TODAY), key)
+        assert section.count == len(wanted) and len(section.rows) == min(SHOWN, len(wanted)), key
+        login(client, viewer)
+        page = client.get("/").content.decode()
+        header = page[page.index(f'id="wb-{key}"'):]
+        header = header[:header.index("</div>")]
+        link = re.search(r'href="([^"]+)">全部 (\d+) 项</a>', header)
+        assert link and int(link.group(2)) == len(wanted), key
+        listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+        assert f"共 {len(wanted)} 条" in listed, key
+        assert sorted(int(pk) for pk in re.findall(r'<a href="/tasks/(\d+)/" class="fw-semibold">', listed)) == wanted
+    assert len(expected[(org.supervisor, "due_soon")]) > SHOWN and len(expected[(org.supervisor, "no_deadline")]) > SHOWN
