@@ -130,12 +130,18 @@ def _task_sections(wanted: list[_Wanted]) -> list[Section]:
 
 def _task_rows(picked: str, params) -> list[Task]:
     """What a section's row shows of each task ``picked`` (a statement of ``pk, wb_section, wb_rank, wb_count``):
-    tasks with those columns and their lead unit's name (the other fields deferred, as ``only`` leaves them)."""
+    tasks with those columns, their lead unit's name and, to tell apart tasks of one title, who issued each
+    (``wb_issuer_name``: the issuing unit, None for the office) and where it comes from (``wb_meeting_title``, its
+    kind) (the other fields deferred, as ``only`` leaves them)."""
     q = connection.ops.quote_name
+    meetings = q(Task.meeting.field.related_model._meta.db_table)
     rows = list(Task.objects.raw(
-        f"SELECT t.id, t.title, t.lead_unit_id, t.deadline, t.status, t.version, t.report_due, u.name AS wb_lead_name, "
+        f"SELECT t.id, t.title, t.lead_unit_id, t.deadline, t.status, t.version, t.report_due, t.kind, t.meeting_id, "
+        f"t.issuing_unit_id, u.name AS wb_lead_name, i.name AS wb_issuer_name, m.title AS wb_meeting_title, "
         f"w.wb_section, w.wb_rank, w.wb_count FROM ({picked}) w INNER JOIN {q(Task._meta.db_table)} t ON t.id = w.pk "
-        f"LEFT OUTER JOIN {q(Unit._meta.db_table)} u ON u.id = t.lead_unit_id", params))
+        f"LEFT OUTER JOIN {q(Unit._meta.db_table)} u ON u.id = t.lead_unit_id "
+        f"LEFT OUTER JOIN {q(Unit._meta.db_table)} i ON i.id = t.issuing_unit_id "
+        f"LEFT OUTER JOIN {meetings} m ON m.id = t.meeting_id", params))
     for row in rows:
         row.lead_unit = None if row.lead_unit_id is None else Unit.from_db(
             connection.alias, ["id", "name"], [row.lead_unit_id, row.wb_lead_name])

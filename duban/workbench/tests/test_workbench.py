@@ -292,3 +292,32 @@ def test_a_sections_all_link_opens_the_task_list_of_exactly_its_items(org, day, 
         assert f"共 {len(wanted)} 条" in listed, key
         assert sorted(int(pk) for pk in re.findall(r'<a href="/tasks/(\d+)/" class="fw-semibold">', listed)) == wanted
     assert len(expected[(org.supervisor, "due_soon")]) > SHOWN and len(expected[(org.supervisor, "no_deadline")]) > SHOWN
+
+
+def test_each_row_is_one_tap_target_and_says_who_issued_it_and_where_from(org, client):
+    """Two tasks of one title waiting for a township are told apart on its 工作台: each row says who issued it
+    (the district's 督查室 for its sub-task, the city's 督查室 for the one it assigned) and where it comes from (the
+    meeting, else the kind of task); the whole row is the link (stretched over the row), not only the title."""
+    from duban.tasks.tests.levels_world import make_levels
+
+    lv = make_levels(org)
+    city, part, part2, town_a, town_b = lv.world()
+    from duban.meetings.models import Meeting
+
+    direct = org.task_in("assigned", title=town_a.title, lead_unit_id=lv.town_a.pk, coop_unit_ids=[],
+                         kind="instruction")
+    meeting = Meeting.objects.create(title="市政府第12次常务会议", date=TODAY, source_text="会议",
+                                     created_by=org.supervisor)
+    Task.objects.filter(pk=town_a.pk).update(meeting=meeting)
+    login(client, lv.town_a_staff)
+    page = client.get("/").content.decode()
+    section = page[page.index('id="wb-to_sign"'):]
+    section = section[:section.index("</section>")]
+    rows = re.findall(r'<li class="list-group-item wb-item">(.*?)</li>', section, re.S)
+    assert len(rows) == 2
+    by_task = {int(re.search(r'href="/tasks/(\d+)/"', row).group(1)): row for row in rows}
+    source = {pk: re.search(r'class="small text-muted wb-source">(.*?)</div>', row).group(1)
+              for pk, row in by_task.items()}
+    assert source == {town_a.pk: "临川区人民政府督查室下达 · 市政府第12次常务会议", direct.pk: "督查室下达 · 领导批示"}
+    for row in rows:
+        assert re.search(r'<a class="[^"]*\bstretched-link\b[^"]*" href="/tasks/\d+/"', row)
