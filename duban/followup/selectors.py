@@ -16,8 +16,8 @@ from duban.core.errors import NotFound
 from duban.followup import permissions as fperms
 from duban.followup.lights import (ORDER, ROLLUP_FIELDS, SUPERVISED_STATUSES, Light, LightCodes, RollupCodes,
                                    lights_for, rolled_light, rollup_light)
-from duban.followup.models import (CloseEvidence, Delivery, ExtensionRequest, ExtensionStatus, LeaderComment,
-                                   ReminderSent, SupervisionNotice, TaskWatch)
+from duban.followup.models import (CloseEvidence, DeadlineChange, Delivery, ExtensionRequest, ExtensionStatus,
+                                   LeaderComment, ReminderSent, SupervisionNotice, TaskWatch)
 from duban.tasks import selectors as task_selectors
 from duban.tasks import permissions as perms
 from duban.tasks.selectors import newest_rows, page_list_part
@@ -342,6 +342,15 @@ def comment_get(*, viewer, comment_id: int) -> LeaderComment:
     if found is None:
         raise NotFound()
     return found
+
+
+def deadline_change_pending() -> Q:
+    """A task with a leader's 批示 whose deadline waits for the supervising office to confirm it (待督查室确认),
+    while its units work on it (the only time a deadline can change): the office's queue on its 工作台, each
+    confirmed or not on the task page (``deadline_change_confirm``, ``deadline_change_decline``). Read from the
+    few pending 批示, not tested task by task (an office's open tasks are most of a million)."""
+    return Q(pk__in=LeaderComment.objects.filter(deadline_status=DeadlineChange.PENDING).values("task_id"),
+             status__in=SUPERVISED_STATUSES)
 
 
 def watch_list(*, viewer, today: dt.date | None = None) -> list[tuple[Task, Light]]:

@@ -21,7 +21,7 @@ from django.db.models.functions import RowNumber
 
 from duban.core.models import Notification, Unit
 from duban.followup.models import ExtensionRequest, ExtensionStatus
-from duban.followup.selectors import watch_list
+from duban.followup.selectors import deadline_change_pending, watch_list
 from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, Priority, ProgressReport, ReportStatus, Task,
                                 TaskStatus)
@@ -173,7 +173,7 @@ def workbench_get(*, viewer, today: dt.date) -> Workbench:
 
 def _review_sections(viewer, tasks) -> list[_Wanted]:
     """What the supervising office must decide on the tasks it supervises (``perms.tasks_supervised_by``):
-    reports to review, extension requests, assignments sent back."""
+    reports to review, extension requests, leaders' 批示 deadlines to confirm, assignments sent back."""
     reports = (reports_to_review(viewer)
                .select_related("task", "unit").only("id", "request_close", "progress_percent", "created_at",
                                                     "task__id", "task__title", "unit__name")
@@ -188,6 +188,9 @@ def _review_sections(viewer, tasks) -> list[_Wanted]:
         _section("reports", "待审核进展", reports, more_url="/tasks/reports/pending/", empty="没有待审核的进展",
                  more_counted=True),
         _section("extensions", "待审批延期", extensions, empty="没有待审批的延期申请"),
+        _section("deadline_changes", "待确认批示时限",
+                 tasks.filter(perms.supervised_by(viewer), deadline_change_pending()).order_by("deadline", "id"),
+                 empty="没有待确认的批示时限"),
         _section("returned", "被退回交办", tasks.filter(perms.supervised_by(viewer), status=TaskStatus.RETURNED)
                  .order_by("-updated_at"), more_url="/tasks/?status=returned", empty="没有被退回的事项"),
     ]

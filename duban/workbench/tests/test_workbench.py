@@ -321,3 +321,42 @@ def test_each_row_is_one_tap_target_and_says_who_issued_it_and_where_from(org, c
     assert source == {town_a.pk: "临川区人民政府督查室下达 · 市政府第12次常务会议", direct.pk: "督查室下达 · 领导批示"}
     for row in rows:
         assert re.search(r'<a class="[^"]*\bstretched-link\b[^"]*" href="/tasks/\d+/"', row)
+
+
+def test_a_leaders_deadline_waits_on_the_offices_workbench_until_it_is_decided(org, client):
+    """A 批示 that sets a deadline waits for the supervising office to confirm it: the office's 工作台 lists its
+    task, linked to the 批示 on the task page where it is confirmed or not; once decided it leaves the list. A 批示
+    without a deadline waits for nobody."""
+    task = org.task_in("accepted", title="待确认批示时限的事项")
+    other = org.task_in("accepted", title="只有批示内容的事项")
+    proposed = task.deadline - dt.timedelta(days=10)
+    comment = followup_actions.task_comment(actor=org.leader, task_id=task.pk, text="请提前办结", deadline=proposed)
+    followup_actions.task_comment(actor=org.leader, task_id=other.pk, text="抓紧落实")
+    wb = workbench_get(viewer=org.supervisor, today=TODAY)
+    section = _section(wb, "deadline_changes")
+    assert section.count == 1 and _ids(section) == [task.pk]
+    assert "deadline_changes" not in [s.key for s in workbench_get(viewer=org.lead_staff, today=TODAY).sections]
+    login(client, org.supervisor)
+    page = client.get("/").content.decode()
+    part = page[page.index('id="wb-deadline_changes"'):]
+    part = part[:part.index("</section>")]
+    assert f'href="/tasks/{task.pk}/#leader-comments"' in part and "待确认批示时限的事项" in part
+    assert "领导批示调整时限，待确认" in part
+    assert "只有批示内容的事项" not in part
+    detail = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert f'action="/followup/comments/{comment.pk}/confirm-deadline/"' in detail  # confirmed right there
+    followup_actions.deadline_change_confirm(actor=org.supervisor, comment_id=comment.pk)
+    assert _section(workbench_get(viewer=org.supervisor, today=TODAY), "deadline_changes").count == 0
+
+
+def test_a_leaders_deadline_on_a_sub_task_waits_on_the_issuing_levels_workbench(org):
+    """The level that issued a task confirms a 批示's deadline on it: the district's 督查室 for its sub-task, not the
+    city office."""
+    from duban.tasks.tests.levels_world import make_levels
+
+    lv = make_levels(org)
+    city, part, part2, town_a, town_b = lv.world()
+    followup_actions.task_comment(actor=org.leader, task_id=town_a.pk, text="请提前完成",
+                                  deadline=town_a.deadline - dt.timedelta(days=5))
+    assert _ids(_section(workbench_get(viewer=lv.district_sup, today=TODAY), "deadline_changes")) == [town_a.pk]
+    assert _section(workbench_get(viewer=org.supervisor, today=TODAY), "deadline_changes").count == 0
