@@ -311,6 +311,7 @@ def test_each_row_is_one_tap_target_and_says_who_issued_it_and_where_from(org, c
     Task.objects.filter(pk=town_a.pk).update(meeting=meeting)
     login(client, lv.town_a_staff)
     page = client.get("/").content.decode()
+    assert "{#" not in page  # no template comment shows
     section = page[page.index('id="wb-to_sign"'):]
     section = section[:section.index("</section>")]
     rows = re.findall(r'<li class="list-group-item wb-item">(.*?)</li>', section, re.S)
