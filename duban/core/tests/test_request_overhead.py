@@ -106,6 +106,25 @@ def test_nav_unread_count_comes_with_the_user_and_follows_changes(client, org):
     assert 'id="notif-badge" class="badge rounded-pill bg-danger d-none">0</span>' in body
 
 
+def test_the_closed_phone_menu_shows_unread_notifications_with_no_query_of_its_own(client, org):
+    """On a phone the menu (☰) is closed: its button carries the unread count (and says it to a screen reader), from
+    the count loaded with the user; with nothing unread the button shows no badge."""
+    task = org.task_in("assigned")
+    unread = Notification.objects.filter(recipient=org.lead_staff, read_at__isnull=True).count()
+    assert unread >= 1
+    login(client, org.lead_staff)
+    response, sql = _statements(client, f"/tasks/{task.pk}/")
+    body = response.content.decode()
+    toggler = body[body.index('class="navbar-toggler'):]
+    toggler = toggler[:toggler.index("</button>")]
+    assert f'<span id="toggler-badge" class="badge rounded-pill text-bg-light ms-1" aria-hidden="true">{unread}</span>' in toggler
+    assert f'aria-label="展开菜单（{unread} 条未读通知）"' in toggler
+    assert not [s for s in sql if 'FROM "core_notification"' in s and s.startswith("SELECT COUNT")]
+    Notification.objects.filter(recipient=org.lead_staff).update(read_at=timezone.now())
+    body = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'id="toggler-badge"' not in body and 'aria-label="展开菜单"' in body
+
+
 def test_the_unread_count_is_the_viewers_own(client, org):
     org.task_in("assigned")
     login(client, org.other_staff)
