@@ -168,8 +168,8 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
               target_unit=task.lead_unit,
               extra={"message": message, "light": light.code, "recipients": sorted(u.pk for u in recipients)})
     # as 交办: a lead unit with nobody to tell is stood in for by the office (代收), which phones it
-    rows = task_units_notify_in_txn(actor=actor, task=task, kind="task_urged", title=f"督查室催办：{task.title}", body=message,
-                                    payload={"group": f"reminder:{reminder.pk}", "stage": Stage.REMIND,
+    rows = task_units_notify_in_txn(actor=actor, task=task, kind="task_urged", title=f"督查室催办：{task.title}",
+                                    body=message, payload={"group": f"reminder:{reminder.pk}", "stage": Stage.REMIND,
                                              "light": light.code})
     _enqueue_after_commit(rows)
     reminder.reach = task_selectors.task_units_reach(viewer=actor, task_ids=[task.pk])
@@ -460,8 +460,8 @@ def task_comment(*, actor, task_id: int, text: str, deadline: dt.date | None = N
                      "current_deadline": _iso(task.deadline)})
     body = text + (f"（批示时限：{deadline.isoformat()}，待督查室确认）" if deadline else "")
     # the level that supervises the task confirms a deadline in it: a sub-task's 本级督查室 hears of it first
-    rows = notify(actor=actor, recipients=[*unit_people(task.lead_unit_id), *task_supervisors(task)], kind="task_commented",
-                  task=task, title=f"领导批示：{task.title}", body=body)
+    rows = notify(actor=actor, recipients=[*unit_people(task.lead_unit_id), *task_supervisors(task)],
+                  kind="task_commented", task=task, title=f"领导批示：{task.title}", body=body)
     _enqueue_after_commit(rows)
     return comment
 

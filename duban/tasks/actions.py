@@ -640,7 +640,8 @@ def task_units_notify_in_txn(*, actor, task: Task, kind: str, title: str, body: 
                       body=f"{unit}尚无可接收通知的人员，由督查室代收：请另行告知该单位，或为其开通账号。{body}",
                       payload={**extra, "role": "stand_in"})
     else:
-        rows = notify(actor=actor, recipients=lead, kind=kind, task=task, title=title, body=body, payload={**extra, "role": "lead"})
+        rows = notify(actor=actor, recipients=lead, kind=kind, task=task, title=title, body=body,
+                      payload={**extra, "role": "lead"})
     rows += notify(actor=actor, recipients=coop, kind=kind, task=task, title=f"（配合）{title}",
                    body=f"牵头单位：{task.lead_unit.name if task.lead_unit_id else '未定'}。{body}",
                    payload={**extra, "role": "coop"})
@@ -881,8 +882,8 @@ def task_decline(*, actor, task_id: int, reason: str) -> Task:
     _bump(task, status=TaskStatus.RETURNED)
     audit_log(actor=actor, event_type=EventType.TASK_DECLINED, task=task, meeting=task.meeting,
               extra={"reason": reason})
-    notify(actor=actor, recipients=task_supervisors(task), kind="task_declined", task=task, title=f"交办事项被退回：{task.title}",
-           body=reason)
+    notify(actor=actor, recipients=task_supervisors(task), kind="task_declined", task=task,
+           title=f"交办事项被退回：{task.title}", body=reason)
     return task
 
 
@@ -997,7 +998,8 @@ def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: in
         recipients += list(unit_people(task.lead_unit_id))
     prefix = ("申请办结：" if request_close else "督查室代录进展：" if for_unit
               else "配合单位报送：" if not lead_member else "新进展：")
-    notify(actor=actor, recipients=recipients, kind="report_submitted", task=task, title=prefix + task.title, body=text[:500])
+    notify(actor=actor, recipients=recipients, kind="report_submitted", task=task, title=prefix + task.title,
+           body=text[:500])
     return report
 
 

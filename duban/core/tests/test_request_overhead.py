@@ -117,7 +117,8 @@ def test_the_closed_phone_menu_shows_unread_notifications_with_no_query_of_its_o
     body = response.content.decode()
     toggler = body[body.index('class="navbar-toggler'):]
     toggler = toggler[:toggler.index("</button>")]
-    assert f'<span id="toggler-badge" class="badge rounded-pill text-bg-light ms-1" aria-hidden="true">{unread}</span>' in toggler
+    assert (f'<span id="toggler-badge" class="badge rounded-pill text-bg-light ms-1" aria-hidden="true">{unread}</span>'
+            in toggler)
     assert f'aria-label="展开菜单（{unread} 条未读通知）"' in toggler
     assert not [s for s in sql if 'FROM "core_notification"' in s and s.startswith("SELECT COUNT")]
     Notification.objects.filter(recipient=org.lead_staff).update(read_at=timezone.now())

@@ -66,7 +66,8 @@ def test_dingtalk_payload_and_one_post_per_group(org, webhook_server):
     # a message to several people of one unit is one group post
     from duban.core.notifications import notify
 
-    notify(actor=org.system, recipients=[org.lead_admin, org.lead_staff], kind="task_assigned", title="新交办事项：测试", body="x")
+    notify(actor=org.system, recipients=[org.lead_admin, org.lead_staff], kind="task_assigned", title="新交办事项：测试",
+           body="x")
     deliveries_enqueue()
     deliveries_send()
     posts = [r["json"] for r in webhook_server.recorder.requests]

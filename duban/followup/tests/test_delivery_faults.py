@@ -159,8 +159,8 @@ def test_a_receiver_slower_than_the_timeout_fails_once_then_rests_while_the_othe
     assert event.target_user_id == org.lead_admin.pk
 
     # More messages later: mail and the quick group go; the resting lane is not tried at all.
-    notify(actor=org.system, recipients=[org.lead_admin, org.coop_staff], kind="task_reminded", title="催办提醒后续", body="x",
-           payload={"group": "test:later"})
+    notify(actor=org.system, recipients=[org.lead_admin, org.coop_staff], kind="task_reminded", title="催办提醒后续",
+           body="x", payload={"group": "test:later"})
     deliveries_enqueue(now=now)
     later = deliveries_send(now=now + timezone.timedelta(seconds=120))
     assert later == {"sent": 2, "failed": 0, "dead": 0}, later
