@@ -233,6 +233,8 @@ ROWS: list[Row] = [
     page("GET", "sources/livelihood/new/", E(302, signed_in=403, sup=200)),
     page("POST", "sources/livelihood/new/", E(302, signed_in=403, sup=200)),
     page("GET", "tasks/", E(302, signed_in=200)),
+    # whether a date is a working day (the official calendar: nothing of anyone's)
+    page("GET", "tasks/deadline-note/", E(302, signed_in=200)),
     page("GET", "tasks/<int:task_id>/", E(302, signed_in=200, other_staff=404)),
     page("GET", "tasks/<int:task_id>/accept/", E(302, signed_in=405)),
     page("POST", "tasks/<int:task_id>/accept/", E(302, signed_in=403, lead=302, other_staff=404)),

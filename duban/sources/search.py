@@ -26,6 +26,7 @@ from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 
 from duban.core import permissions as core
+from duban.core.rows import lists_in_one
 from duban.extraction.chars import spellings
 from duban.meetings.permissions import meetings_visible_to
 from duban.sources import permissions as perms
@@ -354,16 +355,29 @@ def _search_orm(kind: Kind, qs: QuerySet, long_terms: list[str], terms: list[str
 SEARCH_CANDIDATES = 2000
 
 
-def _search_plain(kind: PlainKind, viewer, terms: list[str], limit: int, offset: int) -> Group:
-    """The newest SEARCH_CANDIDATES rows of each of the kind's tables holding every word (in either script),
-    merged newest first; the page's rows are then read with what they show."""
-    found = []
-    for n, source in enumerate(kind.sources):
-        qs = source.scoped(viewer)
-        for term in terms:
-            qs = qs.filter(_substring_q(source, term))
-        found += [(at, pk, n) for pk, at in qs.order_by(f"-{source.made}", "-pk")
-                  .values_list("pk", source.made)[:SEARCH_CANDIDATES + 1]]
+def _plain_candidates(kinds: list[PlainKind], viewer, terms: list[str]) -> dict[str, list[tuple]]:
+    """The newest SEARCH_CANDIDATES + 1 rows of each table of ``kinds`` holding every word (in either script), as
+    (key, made) lists by "kind:table number", newest first: one statement for them all (``lists_in_one``, each
+    part filtered by a sliced subquery of its keys), so the small tables add one round trip to a search, not one
+    each."""
+    parts = {}
+    for kind in kinds:
+        for n, source in enumerate(kind.sources):
+            qs = source.scoped(viewer)
+            for term in terms:
+                qs = qs.filter(_substring_q(source, term))
+            order = (f"-{source.made}", "-pk")
+            newest = qs.order_by(*order).values("pk")[:SEARCH_CANDIDATES + 1]
+            parts[f"{kind.key}:{n}"] = (qs.model._default_manager.filter(pk__in=newest).order_by(*order),
+                                        ("pk", source.made))
+    return lists_in_one(parts) if parts else {}
+
+
+def _search_plain(kind: PlainKind, viewer, terms: list[str], limit: int, offset: int,
+                  candidates: dict[str, list[tuple]]) -> Group:
+    """The kind's rows among ``candidates`` (``_plain_candidates``), its tables merged newest first; the page's
+    rows are then read with what they show."""
+    found = [(at, pk, n) for n in range(len(kind.sources)) for pk, at in candidates.get(f"{kind.key}:{n}", ())]
     found.sort(key=lambda row: (row[0], row[1]), reverse=True)
     capped = len(found) > SEARCH_CANDIDATES
     page = found[:SEARCH_CANDIDATES][offset:offset + limit]
@@ -456,22 +470,34 @@ def _bigrams(words: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(word[i:i + 2] for word in words for i in range(len(word) - 1)))
 
 
-def _bigram_sql(kinds: list[Kind], words: list[str]) -> tuple[str, list]:
-    """The statement of ``_bigram_rows``: (kind, id) of each kind's rows holding every two characters of the
+def _bigram_sql(kinds: list[Kind], words: list[str], counted: tuple[str, list] | None = None) -> tuple[str, list]:
+    """The statement of ``_bigram_rows``: (kind, id, NULL) of each kind's rows holding every two characters of the
     words, for each way of writing them (a row holding the words in either script is found by one of the parts),
     up to one past the kind's cap. The first words only, past MAX_SPELLING_COMBINATIONS ways: rows holding those
-    hold a superset of the query's rows, which the words' filters then narrow."""
+    hold a superset of the query's rows, which the words' filters then narrow. ``counted``: ANALYZE's count of the
+    word's rows (``_analyze_sql``) as a first part of the statement; a kind it counts past COMMON_PAST_CAP times
+    its cap is not read (a condition PostgreSQL tests once, before any scan) and gives one row (kind, NULL,
+    count) instead."""
     while len(words) > 1 and len(list(itertools.product(*map(spellings, words)))) > MAX_SPELLING_COMBINATIONS:
         words = words[:-1]
     parts, params = [], []
     for kind in kinds:
-        table = SEARCH_TABLES[kind.fts][0]
+        table, index = SEARCH_TABLES[kind.fts][0], BIGRAM_KINDS[kind.fts][2]
         expression, cap, _index = BIGRAM_KINDS[kind.fts]
+        common = "COALESCE((SELECT n FROM counted WHERE idx = %s), 0) > %s"
         for written in itertools.product(*map(spellings, words)):
             bigrams = _bigrams(written)
-            parts.append(f"(SELECT %s, id FROM {table} WHERE duban_bigrams({expression}) @> "
-                         f"ARRAY[{', '.join(['%s'] * len(bigrams))}]::text[] LIMIT %s)")
-            params += [kind.fts, *bigrams, cap + 1]
+            parts.append(f"(SELECT %s, id, NULL::float8 FROM {table} WHERE "
+                         + (f"NOT {common} AND " if counted else "")
+                         + f"duban_bigrams({expression}) @> ARRAY[{', '.join(['%s'] * len(bigrams))}]::text[] LIMIT %s)")
+            params += [kind.fts, *((index, COMMON_PAST_CAP * cap) if counted else ()), *bigrams, cap + 1]
+        if counted:
+            parts.append("(SELECT %s, NULL::bigint, n FROM counted WHERE idx = %s AND n > %s)")
+            params += [kind.fts, index, COMMON_PAST_CAP * cap]
+    if not parts:
+        return "", []
+    if counted:
+        return f"WITH counted AS ({counted[0]}) " + " UNION ALL ".join(parts), [*counted[1], *params]
     return " UNION ALL ".join(parts), params
 
 
@@ -490,16 +516,20 @@ def _bigram_rows(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
     if not kinds:
         return {}
     # A word ANALYZE counts far past the cap is not read up to it (20,000 rows, ~30 ms at a million tasks, spent
-    # only to learn that the newest rows are to be walked).
-    common = {fts: rows for fts, rows in _counted_by_analyze(kinds, words).items()
-              if rows > COMMON_PAST_CAP * BIGRAM_KINDS[fts][1]}
-    found: dict[str, set] = {kind.fts: set() for kind in kinds if kind.fts not in common}
-    sql, params = _bigram_sql([kind for kind in kinds if kind.fts in found], words)
+    # only to learn that the newest rows are to be walked): its count rides in the same statement.
+    common: dict[str, float] = {}
+    found: dict[str, set] = {kind.fts: set() for kind in kinds}
+    sql, params = _bigram_sql(kinds, words, _analyze_sql(kinds, words))
     if sql:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for fts, pk in cursor.fetchall():
-                found[fts].add(pk)  # one set for the ways of writing the words: a row counts once
+            for fts, pk, rows in cursor.fetchall():
+                if pk is None:
+                    common[fts] = rows
+                else:
+                    found[fts].add(pk)  # one set for the ways of writing the words: a row counts once
+    for fts in common:
+        found.pop(fts, None)
     # more than the cap in any one part means more than the cap in all
     return {**{fts: (0, [(len(ids), " ".join(words), frozenset(ids))]) for fts, ids in found.items()},
             **{fts: (0, [(int(rows), " ".join(words), frozenset())]) for fts, rows in common.items()}}
@@ -510,28 +540,37 @@ def _bigram_rows(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
 COMMON_PAST_CAP = 2
 
 
-def _counted_by_analyze(kinds: list[Kind], words: list[str]) -> dict[str, float]:
-    """For a query of one two-character word: per kind, the rows holding it by ANALYZE's statistics of the bigram
-    index (the share of rows it keeps for each of the commonest pairs of characters, times the rows), added over
-    the word's spellings; a pair it keeps no share for counts 0 (unknown: the lookup is made). Nothing for other
-    queries: the rows holding several pairs at once are not known from their shares (燃气 and 养老 are each in a
-    twentieth of the tasks, and together in none)."""
+def _analyze_sql(kinds: list[Kind], words: list[str]) -> tuple[str, list] | None:
+    """For a query of one two-character word: a statement of (index, rows) per kind's bigram index, the rows holding
+    the word by ANALYZE's statistics (the share of rows it keeps for each of the commonest pairs of characters,
+    times the rows), added over the word's spellings; an index that keeps no share for it has no row (unknown: the
+    lookup is made). None for other queries: the rows holding several pairs at once are not known from their
+    shares (燃气 and 养老 are each in a twentieth of the tasks, and together in none)."""
     if len(words) != 1 or any(len(spelling) != 2 for spelling in spellings(words[0])):
-        return {}
-    indexes = {BIGRAM_KINDS[kind.fts][2]: kind.fts for kind in kinds}
-    counted = dict.fromkeys(indexes.values(), 0.0)
-    with connection.cursor() as cursor:
-        # the shares run three past the pairs (their least, greatest and the share of nulls): unnest pairs those
-        # with no pair, which the filter drops
-        cursor.execute(
-            "SELECT s.tablename, u.share * c.reltuples FROM pg_stats s "
+        return None
+    # the shares run three past the pairs (their least, greatest and the share of nulls): unnest pairs those with
+    # no pair, which the filter drops
+    return ("SELECT s.tablename AS idx, sum(u.share * c.reltuples)::float8 AS n FROM pg_stats s "
             "JOIN pg_class c ON c.oid = (quote_ident(s.schemaname) || '.' || quote_ident(s.tablename))::regclass "
             "CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(pair, share) "
-            "WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s) AND u.pair = ANY(%s)",
-            [list(indexes), spellings(words[0])])
+            "WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s) AND u.pair = ANY(%s) "
+            "GROUP BY s.tablename",
+            [[BIGRAM_KINDS[kind.fts][2] for kind in kinds], spellings(words[0])])
+
+
+def _counted_by_analyze(kinds: list[Kind], words: list[str]) -> dict[str, float]:
+    """``_analyze_sql`` alone, by kind (0 where ANALYZE keeps no share; nothing for other queries): what the lookup
+    decides by, to be looked at (the search itself reads it in the lookup's statement)."""
+    counted = _analyze_sql(kinds, words)
+    if counted is None:
+        return {}
+    indexes = {BIGRAM_KINDS[kind.fts][2]: kind.fts for kind in kinds}
+    out = dict.fromkeys(indexes.values(), 0.0)
+    with connection.cursor() as cursor:
+        cursor.execute(*counted)
         for index, rows in cursor.fetchall():
-            counted[indexes[index]] += rows
-    return counted
+            out[indexes[index]] += rows
+    return out
 
 
 def _index_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | Q | None:
@@ -602,7 +641,8 @@ def search(*, viewer, q: str, kinds: list[str] | None = None, limit: int = 20, o
         else:
             candidates = _index_candidates(kind, lookups.get(kind.fts))
             groups.append(_search_orm(kind, qs, long_terms, terms, limit, offset, candidates))
-    groups += [_search_plain(PLAIN_KINDS[key], viewer, terms, limit, offset) for key in plain]
+    candidates = _plain_candidates([PLAIN_KINDS[key] for key in plain], viewer, terms)
+    groups += [_search_plain(PLAIN_KINDS[key], viewer, terms, limit, offset, candidates) for key in plain]
     mode = "index" if long_terms and connection.vendor in ("sqlite", "postgresql") else "substring"
     return SearchResults(query=q, terms=terms, groups=groups, mode=mode)
 
