@@ -60,7 +60,7 @@ def main(argv=None) -> int:
     from django.core.handlers.wsgi import WSGIHandler
     from django.test import RequestFactory
 
-    from bench.peer.redmine_bench import stored_session
+    from benchenv import stored_session
     from duban.core.models import Profile
 
     user = Profile.objects.select_related("user").filter(role="supervisor").order_by("id").first().user

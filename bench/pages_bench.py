@@ -165,7 +165,7 @@ def run(iterations: int, only: str = "") -> dict:
         if "sessions" in settings.DATABASES:
             # a database served read-only (bench/peer/readonly_settings.py): the session stored as a sign-in
             # stores it, without the sign-in's writes (last sign-in time, audit event)
-            from bench.peer.redmine_bench import stored_session
+            from benchenv import stored_session
 
             c.cookies[settings.SESSION_COOKIE_NAME] = stored_session(user)
         else:

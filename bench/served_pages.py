@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     from django.conf import settings
 
     from bench.pages_bench import pages, pick_targets
-    from bench.peer.redmine_bench import stored_session
+    from benchenv import stored_session
     from bench.throughput_bench import free_port, start_server, stop_server
     from duban.core.models import Profile
 

@@ -225,23 +225,6 @@ def redmine_database(redmine_url: str, duban_url: str) -> bool:
     return False
 
 
-def stored_session(user) -> str:
-    """A signed-in session of ``user`` saved without signing in (which would write the last sign-in time and an
-    audit event into duban's database): what ``django.contrib.auth.login`` stores, through the session engine."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
-    from django.utils.module_loading import import_string
-
-    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
-    store[SESSION_KEY] = str(user.pk)
-    # the first backend that loads users, as Django's test client's force_login picks it
-    store[BACKEND_SESSION_KEY] = next(b for b in settings.AUTHENTICATION_BACKENDS
-                                      if hasattr(load_backend(b), "get_user"))
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
-
-
 # --- servers and the client ---------------------------------------------------------------------------------------
 
 def wait_port(port: int, proc: subprocess.Popen, what: str, seconds: float = 120) -> None:
@@ -488,7 +471,7 @@ def one_engine(args) -> dict:
     apart = redmine_url != url
     data_dir = Path(os.environ["DUBAN_DATA_DIR"])
     if apart:
-        from bench.throughput_bench import django_setup
+        from benchenv import django_setup, stored_session
 
         django_setup()
         from duban.core.models import Profile
