@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from duban.core import permissions as core
@@ -20,6 +21,7 @@ from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.files import Upload, check_upload, files_follow_transaction, store_upload
 from duban.core.locking import update_versioned_in_txn
 from duban.core.notifications import notify
+from duban.core.rules import PROGRESS_TEXT_MAX, check_text
 from duban.core.txn import durable_action
 from duban.meetings.models import Meeting
 from duban.sources import permissions as perms
@@ -28,8 +30,9 @@ from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, Hazard
                                   LivelihoodProject, Phrase, PhraseOccurrence)
 from duban.sources.selectors import livelihood_percent, livelihood_progress
 from duban.tasks import permissions as task_perms
-from duban.tasks.actions import (supervisors, task_assign_in_txn, task_close_in_txn, task_create_in_txn,
-                                 task_lock_in_txn, task_progress_set_in_txn, title_from_text, unit_recipients)
+from duban.tasks.actions import (report_submit_in_txn, supervisors, task_assign_in_txn, task_close_in_txn,
+                                 task_create_in_txn, task_lock_in_txn, task_progress_set_in_txn, title_from_text,
+                                 unit_recipients)
 from duban.tasks.models import OPEN_STATUSES, Task, TaskKind, TaskStatus
 
 
@@ -342,25 +345,66 @@ def _move(hazard: Hazard, to: str, *, version: int, **fields) -> str:
     return old
 
 
+RECTIFICATION_REPORT = "隐患整改情况："  # the start of the progress report a rectification files on its task
+
+
 @files_follow_transaction
 @durable_action
-def hazard_rectify(*, actor, hazard_id: int, version: int, rectification: str, files=()) -> Hazard:
+def hazard_rectify(*, actor, hazard_id: int, version: int, rectification: str, files=(),
+                   progress_percent: int | None = None) -> Hazard:
     """The lead unit (or the office) reports the rectification (整改), moving 发现 → 整改, with its photos
     (``files``: name and bytes, checked as attachments): the report and its photos are kept together or not at all.
-    Event HAZARD_RECTIFIED (its ``files``); supervisors are told to re-inspect."""
+
+    The rectification is also the unit's progress on the hazard's task, filed in the same step so nobody enters it
+    twice: a progress report (``report_submit_in_txn``, the one way a report is made) by the same unit, its text
+    the rectification, its photos the rectification's by reference (the bytes are stored once), its percent
+    ``progress_percent`` (None: the task's current one), reviewed as any report; by the office it is its entry for
+    the lead unit (由督查室代录). A task that cannot take that report now (not yet signed for, asking to close,
+    closed …) does not stop the rectification: it is saved without the report, and ``progress_refused`` on the
+    result says why (``progress_report`` holds the report when filed).
+    Events REPORT_SUBMITTED (when filed) and HAZARD_RECTIFIED (its ``files``, the ``report_id`` or why none);
+    supervisors are told to re-inspect (and, by the report, of the new progress)."""
     hazard = _locked_hazard(actor, hazard_id)
     _require(perms.can_rectify_hazard(actor, hazard))
     rectification = _text(rectification, "整改情况", "the rectification report")
+    check_text(rectification, label_zh="整改情况", label_en="rectification report",
+               max_length=PROGRESS_TEXT_MAX - len(RECTIFICATION_REPORT))
     uploads = attachment_uploads_check(files)
     old = _move(hazard, HazardStatus.RECTIFIED, version=version, rectification=rectification,
                 rectified_at=timezone.now())
     stored = attachments_store_in_txn(actor=actor, task=hazard.task, hazard=hazard, uploads=uploads)
+    report, refused = _rectification_report_in_txn(actor, hazard, rectification, stored, progress_percent)
     audit_log(actor=actor, event_type=EventType.HAZARD_RECTIFIED, task=hazard.task,
               extra={"hazard_id": hazard.pk, "old_status": old, "rectification": rectification,
-                     "files": [_attachment_audit(a) for a in stored]})
+                     "files": [_attachment_audit(a) for a in stored],
+                     "report_id": report.pk if report else None,
+                     **({"report_refused": refused[0]} if refused else {})})
     notify(actor=actor, recipients=supervisors(), kind="hazard_rectified", task=hazard.task,
            title=f"隐患已整改待复查：{hazard.place}", body=rectification[:500])
+    hazard.progress_report, hazard.progress_refused = report, refused
     return hazard
+
+
+def _rectification_report_in_txn(actor, hazard: Hazard, rectification: str, photos: list[Attachment],
+                                 percent: int | None):
+    """File the rectification as a progress report on the hazard's task (``hazard_rectify``): (report, None), or
+    (None, (why in Chinese, in English)) when the task's own rules refuse the report now. The report's checks run
+    before it writes anything, and in a savepoint, so a refusal leaves the rectification's writes as they are. Its
+    writes come before the rectification's audit row (the lock order: task rows before the audit chain)."""
+    task = hazard.task
+    by_office = not task_perms.is_lead_member(actor, task)
+    kept = [{"name": a.original_name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
+             "storage_name": attachment_storage_name(a)} for a in photos]
+    try:
+        with transaction.atomic():
+            report = report_submit_in_txn(
+                actor=actor, task_id=task.pk, text=RECTIFICATION_REPORT + rectification,
+                progress_percent=task.progress_percent if percent is None else percent, for_unit=by_office,
+                kept_files=kept)
+    except (Conflict, PermissionDenied) as exc:
+        return None, (exc.message_zh, exc.message_en)
+    hazard.task = report.task
+    return report, None
 
 
 @durable_action

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -191,6 +191,12 @@ class VersionIn(Schema):
 class RectifyIn(Schema):
     version: int
     rectification: str
+    progress_percent: int | None = Field(None, ge=0, le=100)  # of the progress report it files (None: unchanged)
+
+
+class RectifiedOut(HazardOut):
+    progress_report_id: int | None  # the progress report the rectification filed on its task, if it did
+    progress_refused: str  # why it did not ("" when it did)
 
 
 class ReviewIn(Schema):
@@ -358,10 +364,14 @@ def hazard_get(request, hazard_id: int):
     return selectors.hazard_get(viewer=request.user, hazard_id=hazard_id)
 
 
-@router.post("/hazards/{hazard_id}/rectify", response=HazardOut, summary="整改 report the rectification")
+@router.post("/hazards/{hazard_id}/rectify", response=RectifiedOut,
+             summary="整改 report the rectification (also filed as progress on its task when it takes reports)")
 def hazard_rectify(request, hazard_id: int, payload: RectifyIn):
-    actions.hazard_rectify(actor=request.user, hazard_id=hazard_id, **payload.dict())
-    return selectors.hazard_get(viewer=request.user, hazard_id=hazard_id)
+    done = actions.hazard_rectify(actor=request.user, hazard_id=hazard_id, **payload.dict())
+    hazard = selectors.hazard_get(viewer=request.user, hazard_id=hazard_id)
+    hazard.progress_report_id = done.progress_report.pk if done.progress_report else None
+    hazard.progress_refused = done.progress_refused[0] if done.progress_refused else ""
+    return hazard
 
 
 @router.post("/hazards/{hazard_id}/review", response=HazardOut, summary="复查 review (pass or send back)")

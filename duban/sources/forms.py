@@ -93,4 +93,6 @@ class HazardStepForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     text = forms.CharField(required=False, widget=AREA)
     passed = forms.CharField(required=False)
+    # 整改: the percent of the progress report the rectification files on its task (empty: the task's current one)
+    progress_percent = forms.IntegerField(required=False, min_value=0, max_value=100)
 

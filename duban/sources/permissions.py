@@ -18,6 +18,7 @@ from duban.meetings.permissions import meetings_visible_to
 from duban.sources.models import (Attachment, Hazard, HazardStatus, InspectionCase, Instruction, LivelihoodProject,
                                   PhraseOccurrence)
 from duban.tasks import permissions as task_perms
+from duban.tasks.models import REPORTABLE_STATUSES
 
 
 def instructions_visible_to(user) -> QuerySet[Instruction]:
@@ -93,6 +94,12 @@ def can_attach(user, task) -> bool:
     if core.is_supervisor(user):
         return True
     return task_perms.can_report_on_task(user, task)
+
+
+def rectification_files_progress(hazard: Hazard) -> bool:
+    """Whether a rectification reported now also goes to the hazard's task as progress (``hazard_rectify``): its
+    task takes reports (signed for, not asking to close). For the form's note; the report's own checks decide."""
+    return hazard.task.status in REPORTABLE_STATUSES
 
 
 def hazard_next_steps(user, hazard: Hazard) -> list[str]:

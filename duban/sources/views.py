@@ -24,6 +24,7 @@ from duban.core.views import page_errors, page_step, paginate
 from duban.sources import actions, forms, search as search_module, selectors
 from duban.sources import permissions as perms
 from duban.sources.models import HazardCategory, HazardSeverity, HazardStatus
+from duban.tasks.models import TaskStatus
 
 
 def _today(request) -> dt.date:
@@ -265,6 +266,7 @@ def hazard_detail(request, hazard_id: int):
         "hazard": hazard, "steps": perms.hazard_next_steps(request.user, hazard),
         "attachments": selectors.attachment_list(viewer=request.user, hazard_id=hazard.pk),
         "can_attach": perms.can_attach(request.user, hazard.task),
+        "files_progress": perms.rectification_files_progress(hazard),
         "max_mb": settings.DUBAN_ATTACHMENT_MAX_BYTES // (1024 * 1024), "today": _today(request)})
 
 
@@ -279,15 +281,37 @@ def hazard_step(request, hazard_id: int, step: str):
         return redirect(back)
     d = form.cleaned_data
     if step == "rectify":
-        return page_step(request, lambda: actions.hazard_rectify(
-            actor=request.user, hazard_id=hazard_id, version=d["version"], rectification=d["text"],
-            files=_posted_files(request)), "已报送整改", back, extra_tags="draft-sent")
+        try:
+            hazard = actions.hazard_rectify(actor=request.user, hazard_id=hazard_id, version=d["version"],
+                                            rectification=d["text"], files=_posted_files(request),
+                                            progress_percent=d["progress_percent"])
+        except (Conflict, InvalidInput) as exc:
+            messages.error(request, exc.message_zh)
+            return redirect(back)
+        done, not_filed = _rectified_messages(hazard)
+        messages.success(request, done, extra_tags="draft-sent")
+        if not_filed:
+            messages.warning(request, not_filed)
+        return redirect(back)
     if step == "review":
         return _step(request, actions.hazard_review, back, hazard_id=hazard_id, version=d["version"],
                      passed=d["passed"] == "1", note=d["text"])
     if step == "close":
         return _step(request, actions.hazard_close, back, hazard_id=hazard_id, version=d["version"])
     raise Http404()
+
+
+def _rectified_messages(hazard) -> tuple[str, str]:
+    """What the page says after 报送整改: done, and whether the rectification went to its task as progress too
+    (when it did not, a warning saying why; else "")."""
+    if hazard.progress_report is not None:
+        if hazard.progress_report.entered_by_office:
+            return "已报送整改，并已代录为牵头单位在督办事项上的进展。", ""
+        return "已报送整改，并已同时作为督办事项的进展报送，等待督查室审核。", ""
+    why = hazard.progress_refused[0]
+    if hazard.task.status == TaskStatus.ASSIGNED:
+        why += "（该事项尚未签收，签收后报送的整改才会同时作为进展报送）"
+    return "已报送整改。", f"整改情况未作为督办事项的进展报送：{why}。如需报送进展，请到督办事项页面报送。"
 
 
 def _posted_files(request) -> list[tuple[str, bytes]]:

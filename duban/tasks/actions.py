@@ -897,13 +897,16 @@ def report_uploads_check(files) -> list[Upload]:
     return [check_upload(name, content, limit=settings.DUBAN_REPORT_FILE_MAX_BYTES) for name, content in files]
 
 
-def report_files_store_in_txn(*, actor, report: ProgressReport, uploads: list[Upload]) -> list[ReportFile]:
+def report_files_store_in_txn(*, actor, report: ProgressReport, uploads: list[Upload], kept=()) -> list[ReportFile]:
     """Stage checked uploads (``duban.core.files``) and record them on the report, joining the caller's
-    transaction (which must be a ``files_follow_transaction`` action). Writes no audit row: the caller's event
+    transaction (which must be a ``files_follow_transaction`` action). ``kept``: files the same action already
+    stored and checked elsewhere (dicts of name, content_type, size, sha256, storage_name: a hazard's rectification
+    photos), recorded on the report by reference, their bytes not copied. Writes no audit row: the caller's event
     lists the files."""
     rows = [ReportFile(report=report, task_id=report.task_id, name=u.name, content_type=u.content_type, size=u.size,
                        sha256=u.sha256, storage_name=store_upload(f"reports/{report.task_id}", u), uploaded_by=actor)
             for u in uploads]
+    rows += [ReportFile(report=report, task_id=report.task_id, uploaded_by=actor, **k) for k in kept]
     return ReportFile.objects.bulk_create(rows)
 
 
@@ -951,9 +954,10 @@ def report_submit(*, actor, task_id: int, text: str, progress_percent: int, requ
 
 
 def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: int, request_close: bool = False,
-                         evidence_text: str = "", files=(), for_unit: bool = False) -> ProgressReport:
+                         evidence_text: str = "", files=(), for_unit: bool = False, kept_files=()) -> ProgressReport:
     """``report_submit`` joining the caller's transaction (an edited ledger's 最新进展 is the office's entry for
-    the unit); files only when the caller is a ``files_follow_transaction`` action."""
+    the unit, a hazard's 整改 the unit's report); files only when the caller is a ``files_follow_transaction``
+    action; ``kept_files`` as ``report_files_store_in_txn``'s ``kept``."""
     task = task_lock_visible_in_txn(actor, task_id)
     if for_unit:
         if not perms.can_enter_report_for_unit(actor, task) or request_close:
@@ -967,7 +971,7 @@ def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: in
     rules.check_report(text, progress_percent)
     uploads = report_uploads_check(files)
     evidence_text = (evidence_text or "").strip()
-    if request_close and close_evidence_required_for(task.kind) and not evidence_text and not uploads:
+    if request_close and close_evidence_required_for(task.kind) and not evidence_text and not uploads and not kept_files:
         raise InvalidInput("申请办结须提供佐证说明或佐证材料", "a completion request needs evidence (a description or a file)")
     unit = task.lead_unit if for_unit else perms.unit_of(actor)
     office_entry = {"entered_by_office": True, "status": ReportStatus.ACCEPTED, "reviewed_by": actor,
@@ -975,7 +979,7 @@ def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: in
     report = ProgressReport.objects.create(task=task, unit=unit, author=actor, text=text,
                                            progress_percent=int(progress_percent), request_close=request_close,
                                            evidence_text=evidence_text if request_close else "", **office_entry)
-    stored = report_files_store_in_txn(actor=actor, report=report, uploads=uploads)
+    stored = report_files_store_in_txn(actor=actor, report=report, uploads=uploads, kept=kept_files)
     lead_member = for_unit or perms.is_lead_member(actor, task)
     if lead_member:  # a cooperating unit's part is its own: the task's progress, latest report and status stay
         fields = {"latest_report_id": report.pk, "progress_percent": max(task.progress_percent, int(progress_percent))}

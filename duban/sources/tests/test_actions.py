@@ -396,3 +396,107 @@ def test_hazard_refusals_leave_no_trace(org):
         actions.hazard_review(actor=org.supervisor, hazard_id=hazard.pk, version=rectified.version, passed=False)
     assert counts() == after_rectify
     assert before[1] + 1 == after_rectify[1]
+
+
+# --- a hazard's 整改 is its task's progress ----------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_rectification_is_filed_as_the_units_progress_on_its_task(org, settings, tmp_path,
+                                                                   django_capture_on_commit_callbacks):
+    """The unit reports the 整改 once: the same step files a progress report on the hazard's task, by the same
+    unit, its text the rectification and its photos the rectification's (the same stored file, not a copy); the
+    report waits for the office's review like any other and is audited."""
+    from pathlib import Path
+
+    from duban.conftest import use_data_dir
+    from duban.tasks.models import ProgressReport, ReportStatus
+
+    use_data_dir(settings, tmp_path)
+    hazard = make_hazard(org)
+    task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                                      rectification="已更换燃气软管并加装报警器", progress_percent=80,
+                                      files=[("整改后.png", PNG)])
+    assert done.status == HazardStatus.RECTIFIED and done.progress_refused is None
+    [report] = ProgressReport.objects.filter(task_id=hazard.task_id)
+    assert done.progress_report == report
+    assert (report.unit, report.author, report.status) == (org.safety, org.lead_staff, ReportStatus.SUBMITTED)
+    assert not report.entered_by_office and not report.request_close
+    assert "已更换燃气软管并加装报警器" in report.text and report.progress_percent == 80
+    [photo] = done.attachments.all()
+    [file] = report.files.all()
+    assert (file.name, file.sha256, file.size) == (photo.original_name, photo.sha256, photo.size)
+    assert file.storage_name == actions.attachment_storage_name(photo)  # by reference: one stored copy
+    assert (Path(tmp_path) / file.storage_name).read_bytes() == PNG
+    assert not (Path(tmp_path) / "reports").exists()
+    task = Task.objects.get(pk=hazard.task_id)
+    assert (task.status, task.progress_percent, task.latest_report_id) == (TaskStatus.IN_PROGRESS, 80, report.pk)
+    [submitted] = events(EventType.REPORT_SUBMITTED)
+    assert submitted.report_id == report.pk and submitted.actor == org.lead_staff
+    assert [f["sha256"] for f in submitted.extra["files"]] == [photo.sha256]
+    [rectified] = events(EventType.HAZARD_RECTIFIED)
+    assert rectified.extra["report_id"] == report.pk
+    assert Notification.objects.filter(kind="report_submitted", recipient=org.supervisor, task=task).exists()
+    # the office reviews it as any report; the hazard's own loop (复查, 销号) is unchanged
+    task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    assert ProgressReport.objects.get(pk=report.pk).status == ReportStatus.ACCEPTED
+    assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.RECTIFIED
+
+
+def _ask_to_close(org, task_id):
+    task_actions.task_accept(actor=org.lead_staff, task_id=task_id)
+    task_actions.report_submit(actor=org.lead_staff, task_id=task_id, text="已整改", progress_percent=100,
+                               request_close=True, evidence_text="见附件")
+
+
+@pytest.mark.parametrize("status", [TaskStatus.ASSIGNED, TaskStatus.CLOSE_REQUESTED])
+def test_a_rectification_whose_task_takes_no_report_is_saved_and_says_why(org, status):
+    """A task not yet signed for (or already asking to close) takes no progress report: the rectification is saved
+    all the same, without a report, and the result and its audit row say why."""
+    from duban.tasks.models import ProgressReport
+
+    hazard = make_hazard(org)
+    if status == TaskStatus.CLOSE_REQUESTED:
+        _ask_to_close(org, hazard.task_id)
+    reports_before = ProgressReport.objects.count()
+    done = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                                  rectification="已更换管道")
+    assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.RECTIFIED
+    assert ProgressReport.objects.count() == reports_before and done.progress_report is None
+    label = str(TaskStatus(status).label)
+    assert label in done.progress_refused[0]
+    assert Task.objects.get(pk=hazard.task_id).status == status
+    [rectified] = events(EventType.HAZARD_RECTIFIED)
+    assert rectified.extra["report_id"] is None and label in rectified.extra["report_refused"]
+
+
+def test_the_offices_rectification_is_its_entry_for_the_lead_unit(org):
+    """The office reporting a hazard's 整改 (the unit told it by phone) records it as the lead unit's progress, as
+    its 代录 of any progress: the lead unit's report, marked as entered by the office."""
+    from duban.tasks.models import ProgressReport, ReportStatus
+
+    hazard = make_hazard(org)
+    task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
+    done = actions.hazard_rectify(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version,
+                                  rectification="电话告知：已更换管道")
+    [report] = ProgressReport.objects.filter(task_id=hazard.task_id)
+    assert done.progress_report == report and report.entered_by_office
+    assert (report.unit, report.author, report.status) == (org.safety, org.supervisor, ReportStatus.ACCEPTED)
+
+
+def test_a_refused_rectification_files_no_report(org):
+    from duban.tasks.models import ProgressReport
+
+    hazard = make_hazard(org)
+    task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
+    with pytest.raises(InvalidInput):
+        actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                               rectification="已整改", progress_percent=101)
+    with pytest.raises(Conflict):
+        actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=99, rectification="已整改")
+    assert ProgressReport.objects.count() == 0
+    assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.FOUND
+    assert Task.objects.get(pk=hazard.task_id).status == TaskStatus.ACCEPTED

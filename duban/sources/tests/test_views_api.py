@@ -373,3 +373,62 @@ def test_the_task_log_says_which_month_and_what_figure_was_recorded(client, org,
     page = client.get(f"/tasks/{project.task_id}/").content.decode()
     for line in ("2024-01 完成 100张", "2024-02 完成 150.5张", "2024-01 完成 120张（更正，原为 100张）"):
         assert line in page, line
+
+
+def test_the_hazard_page_says_whether_a_rectification_goes_to_its_task_as_progress(
+        client, org, records, django_capture_on_commit_callbacks):
+    """Before signing for the task the form says the 整改 will not be filed as progress, and after 报送整改 the page
+    says plainly that it was not and why; once signed for, it says the 整改 is the task's progress too, and the task
+    page shows that report with the photo, which opens."""
+    from duban.tasks import actions as task_actions
+    from duban.tasks.models import ProgressReport
+
+    hazard = records["hazard"]
+    login(client, org.lead_staff)
+    note = client.get(f"/sources/hazards/{hazard.pk}/").content.decode().split('id="rectify-progress-note">')[1]
+    assert note.split("</p>")[0] == "督办事项当前状态为“已交办”，本次整改不会同时作为其进展报送（请先签收该事项）。"
+    page = client.post(f"/sources/hazards/{hazard.pk}/rectify/", {"version": hazard.version, "text": "已分区存放"},
+                       follow=True).content.decode()
+    assert "已报送整改。" in page
+    assert "整改情况未作为督办事项的进展报送：当前状态“已交办”不允许此操作（该事项尚未签收" in page
+    assert ProgressReport.objects.count() == 0
+
+    login(client, org.supervisor)  # 复查不通过: the unit rectifies again, now that it has signed for the task
+    client.post(f"/sources/hazards/{hazard.pk}/review/", {"version": hazard.version + 1, "text": "未分区",
+                                                          "passed": "0"})
+    task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
+    login(client, org.lead_staff)
+    page = client.get(f"/sources/hazards/{hazard.pk}/").content.decode()
+    assert "整改情况和照片将同时作为督办事项的进展报送" in page and 'name="progress_percent"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/sources/hazards/{hazard.pk}/rectify/", {
+            "version": hazard.version + 2, "text": "已按类别分区存放", "progress_percent": "90",
+            "files": [_file(PNG, "分区后.png")]}, follow=True).content.decode()
+    assert "已报送整改，并已同时作为督办事项的进展报送，等待督查室审核。" in page
+    [report] = ProgressReport.objects.all()
+    assert report.progress_percent == 90 and report.unit == org.safety
+    task_page = client.get(f"/tasks/{hazard.task_id}/").content.decode()
+    assert "已按类别分区存放" in task_page and "分区后.png" in task_page
+    [file] = report.files.all()
+    response = client.get(f"/tasks/report-files/{file.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+
+
+def test_the_api_says_whether_a_rectification_went_to_its_task_as_progress(client, org, records):
+    from duban.tasks import actions as task_actions
+
+    hazard = records["hazard"]
+    login(client, org.lead_staff)
+    body = client.post(f"/api/v1/hazards/{hazard.pk}/rectify", {"version": hazard.version, "rectification": "已整改"},
+                       content_type="application/json").json()
+    assert body["status"] == "rectified" and body["progress_report_id"] is None
+    assert "已交办" in body["progress_refused"]
+    login(client, org.supervisor)
+    client.post(f"/api/v1/hazards/{hazard.pk}/review", {"version": hazard.version + 1, "passed": False, "note": "未整改"},
+                content_type="application/json")
+    task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
+    login(client, org.lead_staff)
+    body = client.post(f"/api/v1/hazards/{hazard.pk}/rectify", {"version": hazard.version + 2,
+                                                                 "rectification": "已整改", "progress_percent": 60},
+                       content_type="application/json").json()
+    assert body["progress_report_id"] is not None and body["progress_refused"] == ""
