@@ -28,7 +28,7 @@ from duban.sources import permissions as perms
 from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, HazardCategory, HazardSeverity,
                                   HazardStatus, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase, PhraseOccurrence)
-from duban.sources.selectors import livelihood_percent, livelihood_progress
+from duban.sources.selectors import livelihood_percent, livelihood_short_of_target
 from duban.tasks import permissions as task_perms
 from duban.tasks.actions import (report_submit_in_txn, supervisors, task_assign_in_txn, task_close_in_txn,
                                  task_create_in_txn, task_lock_in_txn, task_progress_set_in_txn, title_from_text,
@@ -184,7 +184,7 @@ def case_record_rectification(*, actor, case_id: int, version: int, rectificatio
     return case
 
 
-def check_can_close_in_txn(task: Task) -> None:
+def check_can_close_in_txn(task: Task, *, requesting: bool = False) -> None:
     """Run by ``duban.tasks.signals.task_closing`` before a task is closed, inside its transaction: a kind's own
     record owns the fact that its work is done, so the task closes only when that record says so.
 
@@ -192,7 +192,15 @@ def check_can_close_in_txn(task: Task) -> None:
       refused too, so an inspection task cannot slip through unrecorded);
     - hazard: the hazard is closed by being struck off the ledger (销号), which closes its task itself
       (``hazard_close``), so a close request on a hazard task is refused while the hazard is open;
-    - livelihood project: the target is met."""
+    - livelihood project: the target is met (``livelihood_short_of_target``).
+
+    With ``requesting`` (the lead unit applying to close, 申请办结) only the livelihood rule is asked: the lead unit
+    records the project's figures itself, so a request short of the target could never be approved; a case's
+    rectification is recorded by the office after the unit's request."""
+    if requesting:
+        if task.kind == TaskKind.LIVELIHOOD:
+            _check_livelihood_target(task)
+        return
     if task.kind == TaskKind.INSPECTION:
         case = InspectionCase.objects.filter(task_id=task.pk).first()
         if case is None or not case.ready_to_close:
@@ -204,10 +212,14 @@ def check_can_close_in_txn(task: Task) -> None:
                            "a hazard task closes when the hazard is struck off the ledger after rectification "
                            "and review")
     elif task.kind == TaskKind.LIVELIHOOD:
-        project = (LivelihoodProject.objects.filter(task_id=task.pk)
-                   .prefetch_related("actuals").first())
-        if project is None or livelihood_progress(project) < 1:
-            raise InvalidInput("民生实事须达到目标值才能办结", "a livelihood project closes only once its target is met")
+        _check_livelihood_target(task)
+
+
+def _check_livelihood_target(task: Task) -> None:
+    refusal = livelihood_short_of_target(LivelihoodProject.objects.filter(task_id=task.pk)
+                                         .prefetch_related("actuals").first())
+    if refusal is not None:
+        raise InvalidInput(*refusal)
 
 
 # --- livelihood projects (民生实事) ------------------------------------------------------------------------------

@@ -5,10 +5,10 @@ from duban.meetings.signals import meeting_imported
 from duban.tasks.signals import task_closing
 
 
-def _check_can_close(sender, task, **kwargs):
+def _check_can_close(sender, task, requesting=False, **kwargs):
     from duban.sources.actions import check_can_close_in_txn
 
-    check_can_close_in_txn(task)
+    check_can_close_in_txn(task, requesting=requesting)
 
 
 def _collect_phrases(sender, meeting, **kwargs):
@@ -37,9 +37,11 @@ class SourcesConfig(AppConfig):
         meeting_imported.connect(_collect_phrases, dispatch_uid="duban.sources.collect_phrases")
         # A task page's 来源 names and links the record its task came from, and a ledger names it
         # (``duban.tasks.page_parts``).
-        from duban.sources.selectors import (task_source_link, task_source_name, task_source_name_column,
-                                             task_source_parts)
+        # The 申请办结 form says beforehand what its kind's record would refuse (``task_close_note``).
+        from duban.sources.selectors import (task_close_note, task_source_link, task_source_name,
+                                             task_source_name_column, task_source_parts)
         from duban.tasks.page_parts import register_page_parts
 
         register_page_parts(source_parts=task_source_parts, source_link=task_source_link,
-                            source_name_column=task_source_name_column, source_name=task_source_name)
+                            source_name_column=task_source_name_column, source_name=task_source_name,
+                            close_note=task_close_note)

@@ -90,6 +90,22 @@ def livelihood_progress(project: LivelihoodProject) -> float:
     return float(livelihood_cumulative(project) / project.target) if project.target else 0.0
 
 
+def livelihood_short_of_target(project: LivelihoodProject | None) -> tuple[str, str] | None:
+    """The one rule for closing a livelihood project's task: its target is met (``livelihood_progress`` at least 1).
+    None when it is; else why not, in Chinese and English, with the figures. Asked when the lead unit applies to
+    close (申请办结), when the office signs the close off (the figures may have been corrected since), and by the
+    task page's form before the request is sent."""
+    if project is None:
+        return ("民生实事须达到目标值才能办结", "a livelihood project closes only once its target is met")
+    if livelihood_progress(project) >= 1:
+        return None
+    unit, reached = project.measure_unit, livelihood_cumulative(project)
+    return (f"民生实事须达到目标值才能办结：目标{project.target.normalize():f}{unit}，目前累计完成"
+            f"{reached.normalize():f}{unit}（{livelihood_shown_percent(project, reached)}%）",
+            f"a livelihood project closes only once its target is met: target {project.target.normalize():f}, "
+            f"reached {reached.normalize():f}")
+
+
 def livelihood_shown_percent(project: LivelihoodProject, cumulative: Decimal | None = None) -> int:
     """Reached / target in whole percent, rounded down (90 of 95 is 94%, never shown as the 95% that looks met);
     may exceed 100. The one rounding of a project's percent: its pages show it, its task's percent is it capped."""
@@ -297,6 +313,17 @@ def task_source_link(*, task: Task, lists: dict) -> tuple[str, str] | None:
     if record is None or not rows:
         return None
     return record.label(rows[0]), reverse(record.page, args=[rows[0].id])
+
+
+def task_close_note(*, task: Task) -> str:
+    """What the lead unit's 申请办结 form says before the request is sent: the refusal the request would get from
+    the task's own record (``livelihood_short_of_target``, the rule ``check_can_close_in_txn`` asks), "" for a
+    project that met its target and for other kinds (no query for those)."""
+    if task.kind != TaskKind.LIVELIHOOD:
+        return ""
+    refusal = livelihood_short_of_target(LivelihoodProject.objects.filter(task_id=task.pk)
+                                         .prefetch_related("actuals").first())
+    return f"{refusal[0]}，暂不能申请办结。" if refusal else ""
 
 
 # --- the ledger's 来源会议/文号 (``duban.reports.selectors.ledger_lines``) ---------------------------------------

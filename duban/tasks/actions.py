@@ -973,6 +973,8 @@ def report_submit_in_txn(*, actor, task_id: int, text: str, progress_percent: in
     evidence_text = (evidence_text or "").strip()
     if request_close and close_evidence_required_for(task.kind) and not evidence_text and not uploads and not kept_files:
         raise InvalidInput("申请办结须提供佐证说明或佐证材料", "a completion request needs evidence (a description or a file)")
+    if request_close:  # a kind's own record refuses now what its sign-off would refuse (a livelihood target unmet)
+        task_closing.send(sender=Task, task=task, requesting=True)
     unit = task.lead_unit if for_unit else perms.unit_of(actor)
     office_entry = {"entered_by_office": True, "status": ReportStatus.ACCEPTED, "reviewed_by": actor,
                     "reviewed_at": timezone.now()} if for_unit else {}

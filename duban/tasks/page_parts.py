@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 PARTS = frozenset(("rollup_lights", "light_of", "light_badge", "light_badge_of_values", "task_tree", "task_top_html",
                    "task_followup_html", "task_tree_html", "can_urge_task", "can_issue_notice", "meeting_choices",
                    "task_page_parts", "source_parts", "source_link", "source_name_column",
-                   "source_name"))
+                   "source_name", "close_note"))
 _parts: dict[str, Callable] = {}
 
 
@@ -124,3 +124,10 @@ def source_name(kind: str, column) -> str | None:
     督察交办件：its number, …), from the task's kind and the column ``source_name_column`` read; None for a
     meeting's task (``duban.sources.selectors``)."""
     return _part("source_name")(kind, column)
+
+
+def close_note(*, task) -> str:
+    """Why a close request on ``task`` would be refused now by its kind's own record (a livelihood project short of
+    its target), for the 申请办结 form before it is sent; "" when nothing stands in the way
+    (``duban.sources.selectors``)."""
+    return _part("close_note")(task=task)

@@ -298,7 +298,7 @@ def task_detail(request, task_id: int):
     # reports' files, the lead unit's name at 交办, the follow-up's) come in one statement.
     kinds = {e["event_type"] for e in events if e["event_type"] not in FILE_EVENTS or (e["extra"] or {}).get("files")}
     # the follow-up app's and the sources' (``page_parts``)
-    from duban.tasks.page_parts import source_link, source_parts, task_page_parts, task_tree
+    from duban.tasks.page_parts import close_note, source_link, source_parts, task_page_parts, task_tree
 
     lists = selectors.page_lists({
         **selectors.task_page_parts(task=task, report_ids=[r["pk"] for r in reports],
@@ -333,6 +333,8 @@ def task_detail(request, task_id: int):
         "can_accept": can_accept, "can_decline": can_accept, "waiting_for_lead": waiting_for_lead,
         "source": source_link(task=task, lists=lists),
         "can_report": can_report, "can_request_close": can_report and perms.can_request_close(user, task),
+        # what the task's own record would refuse a close request for, said before it is sent
+        "close_note": close_note(task=task) if can_report and perms.can_request_close(user, task) else "",
         "can_review": can_review,
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
         "can_withdraw": task.status in OPEN_STATUSES and may_edit,

@@ -306,17 +306,47 @@ def test_a_split_livelihood_task_shows_its_rolled_up_light_on_every_livelihood_p
 
 
 def test_livelihood_task_closes_only_once_the_target_is_met(org):
+    """One rule, asked twice: the lead unit cannot apply to close (申请办结) a project short of its target, with the
+    same error its sign-off gives, and nothing is written; once the target is met it can, and the sign-off asks
+    again (a figure corrected down since the request is refused there)."""
+    from duban.tasks.models import ProgressReport
+
     project = _project_running_now(org)
     task_actions.task_accept(actor=org.lead_staff, task_id=project.task_id)
-    report = task_actions.report_submit(actor=org.lead_staff, task_id=project.task_id, text="已完成大半",
+    actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=dt.date.today(), value=300)
+    before = (counts(), ProgressReport.objects.count())
+    with pytest.raises(InvalidInput) as refused:
+        task_actions.report_submit(actor=org.lead_staff, task_id=project.task_id, text="已完成大半",
+                                   progress_percent=100, request_close=True, evidence_text="见附件")
+    assert refused.value.message_zh == "民生实事须达到目标值才能办结：目标1000张，目前累计完成300张（30%）"
+    assert refused.value.message_en.startswith("a livelihood project closes only once its target is met")
+    assert (counts(), ProgressReport.objects.count()) == before
+    assert Task.objects.get(pk=project.task_id).status == TaskStatus.ACCEPTED  # not asking to close
+    # a plain progress report on the same project is still taken
+    task_actions.report_submit(actor=org.lead_staff, task_id=project.task_id, text="已完成大半", progress_percent=30)
+    actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=dt.date.today(), value=1000)
+    report = task_actions.report_submit(actor=org.lead_staff, task_id=project.task_id, text="已全部完成",
                                         progress_percent=100, request_close=True, evidence_text="见附件")
-    with pytest.raises(InvalidInput):
+    assert Task.objects.get(pk=project.task_id).status == TaskStatus.CLOSE_REQUESTED
+    actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=dt.date.today(), value=900)
+    with pytest.raises(InvalidInput) as refused:
         task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    assert refused.value.message_zh == "民生实事须达到目标值才能办结：目标1000张，目前累计完成900张（90%）"
     assert Task.objects.get(pk=project.task_id).status == TaskStatus.CLOSE_REQUESTED
     actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date.today(),
                                      value=1000)
     task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
     assert Task.objects.get(pk=project.task_id).status == TaskStatus.CLOSED
+
+
+def test_the_close_request_rule_asks_only_what_the_unit_can_meet_before_asking(org):
+    """An inspection case's rectification is recorded by the office after the unit's request: the request is taken
+    before it, and the sign-off still waits for it."""
+    case = make_case(org)
+    report = drive_to_close_request(org, case.task_id)
+    assert Task.objects.get(pk=case.task_id).status == TaskStatus.CLOSE_REQUESTED
+    with pytest.raises(InvalidInput):
+        task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
 
 
 # --- hazards -------------------------------------------------------------------------------------------------

@@ -432,3 +432,33 @@ def test_the_api_says_whether_a_rectification_went_to_its_task_as_progress(clien
                                                                  "rectification": "已整改", "progress_percent": 60},
                        content_type="application/json").json()
     assert body["progress_report_id"] is not None and body["progress_refused"] == ""
+
+
+def test_the_close_form_of_a_project_short_of_its_target_says_so_before_it_is_sent(client, org):
+    """The lead unit's 申请办结 form on a livelihood task below its target shows the refusal it would get; sent
+    anyway, the page gives that error and the task does not ask to close. Once the target is met the note is gone
+    and the request is taken."""
+    from duban.tasks import actions as task_actions
+    from duban.tasks.models import Task, TaskStatus
+
+    today = dt.date.today()
+    project = actions.livelihood_create(actor=org.supervisor, title="新建幼儿园10所", indicator="新建幼儿园",
+                                        target=10, measure_unit="所", lead_unit_id=org.safety.pk,
+                                        period_start=today.replace(day=1), period_end=today + dt.timedelta(days=90),
+                                        assign=True)
+    task_actions.task_accept(actor=org.lead_staff, task_id=project.task_id)
+    actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=today, value=3)
+    login(client, org.lead_staff)
+    note = "民生实事须达到目标值才能办结：目标10所，目前累计完成3所（30%），暂不能申请办结。"
+    form = client.get(f"/tasks/{project.task_id}/").content.decode().split('id="report-form"', 1)[1]
+    assert f'id="close-note">{note}</p>' in form.split("</form>", 1)[0]
+    page = client.post(f"/tasks/{project.task_id}/report/", {"text": "已建成3所", "progress_percent": "100",
+                                                             "request_close": "on", "evidence_text": "验收材料"},
+                       follow=True).content.decode()
+    assert "民生实事须达到目标值才能办结：目标10所，目前累计完成3所（30%）" in page
+    assert Task.objects.get(pk=project.task_id).status == TaskStatus.ACCEPTED
+    actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=today, value=10)
+    assert 'id="close-note"' not in client.get(f"/tasks/{project.task_id}/").content.decode()
+    client.post(f"/tasks/{project.task_id}/report/", {"text": "已建成10所", "progress_percent": "100",
+                                                      "request_close": "on", "evidence_text": "验收材料"})
+    assert Task.objects.get(pk=project.task_id).status == TaskStatus.CLOSE_REQUESTED
