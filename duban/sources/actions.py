@@ -28,7 +28,7 @@ from duban.sources import permissions as perms
 from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, HazardCategory, HazardSeverity,
                                   HazardStatus, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase, PhraseOccurrence)
-from duban.sources.selectors import livelihood_percent, livelihood_short_of_target
+from duban.sources.selectors import HAZARD_CLOSES_BY_STRIKE_OFF, livelihood_percent, livelihood_short_of_target
 from duban.tasks import permissions as task_perms
 from duban.tasks.actions import (report_submit_in_txn, supervisors, task_assign_in_txn, task_close_in_txn,
                                  task_create_in_txn, task_lock_in_txn, task_progress_set_in_txn, title_from_text,
@@ -194,10 +194,12 @@ def check_can_close_in_txn(task: Task, *, requesting: bool = False) -> None:
       (``hazard_close``), so a close request on a hazard task is refused while the hazard is open;
     - livelihood project: the target is met (``livelihood_short_of_target``).
 
-    With ``requesting`` (the lead unit applying to close, 申请办结) only the livelihood rule is asked: the lead unit
-    records the project's figures itself, so a request short of the target could never be approved; a case's
-    rectification is recorded by the office after the unit's request."""
+    With ``requesting`` (the lead unit applying to close, 申请办结) the rules a request can never get past are
+    asked: a hazard task's (its hazard's 销号 closes it) and a project short of its target (the lead unit records
+    the project's figures itself); a case's rectification is recorded by the office after the unit's request."""
     if requesting:
+        if task.kind == TaskKind.HAZARD:
+            raise InvalidInput(*HAZARD_CLOSES_BY_STRIKE_OFF)
         if task.kind == TaskKind.LIVELIHOOD:
             _check_livelihood_target(task)
         return
@@ -208,9 +210,7 @@ def check_can_close_in_txn(task: Task, *, requesting: bool = False) -> None:
                                "an inspection case closes only after its rectification report and disclosure "
                                "decision are recorded")
     elif task.kind == TaskKind.HAZARD:
-        raise InvalidInput("隐患事项随隐患销号办结：请先完成整改、复查并销号",
-                           "a hazard task closes when the hazard is struck off the ledger after rectification "
-                           "and review")
+        raise InvalidInput(*HAZARD_CLOSES_BY_STRIKE_OFF)
     elif task.kind == TaskKind.LIVELIHOOD:
         _check_livelihood_target(task)
 

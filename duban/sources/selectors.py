@@ -90,6 +90,12 @@ def livelihood_progress(project: LivelihoodProject) -> float:
     return float(livelihood_cumulative(project) / project.target) if project.target else 0.0
 
 
+# A hazard's task is closed by the hazard's 销号 (``hazard_close``): a close request on it could never be approved.
+HAZARD_CLOSES_BY_STRIKE_OFF = ("隐患事项随隐患销号办结：请先完成整改、复查并销号",
+                               "a hazard task closes when the hazard is struck off the ledger after rectification "
+                               "and review")
+
+
 def livelihood_short_of_target(project: LivelihoodProject | None) -> tuple[str, str] | None:
     """The one rule for closing a livelihood project's task: its target is met (``livelihood_progress`` at least 1).
     None when it is; else why not, in Chinese and English, with the figures. Asked when the lead unit applies to
@@ -318,7 +324,9 @@ def task_source_link(*, task: Task, lists: dict) -> tuple[str, str] | None:
 def task_close_note(*, task: Task) -> str:
     """What the lead unit's 申请办结 form says before the request is sent: the refusal the request would get from
     the task's own record (``livelihood_short_of_target``, the rule ``check_can_close_in_txn`` asks), "" for a
-    project that met its target and for other kinds (no query for those)."""
+    project that met its target and for other kinds (no query for those); a hazard's task closes by its 销号."""
+    if task.kind == TaskKind.HAZARD:
+        return f"{HAZARD_CLOSES_BY_STRIKE_OFF[0]}，不必申请办结。"
     if task.kind != TaskKind.LIVELIHOOD:
         return ""
     refusal = livelihood_short_of_target(LivelihoodProject.objects.filter(task_id=task.pk)

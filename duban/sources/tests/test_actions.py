@@ -359,6 +359,23 @@ def make_hazard(org, **kw):
     return actions.hazard_create(actor=org.supervisor, **fields)
 
 
+def test_a_close_request_on_a_hazard_task_is_refused_when_asked(org):
+    """A hazard's task is closed by the hazard's 销号, never by a sign-off: 申请办结 on it is refused when asked,
+    with the reason, and nothing is written; the task page's form says so before it is sent."""
+    from duban.tasks.models import ProgressReport
+    from duban.tasks.page_parts import close_note
+
+    hazard = make_hazard(org)
+    task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
+    with pytest.raises(InvalidInput) as refused:
+        task_actions.report_submit(actor=org.lead_staff, task_id=hazard.task_id, text="已整改完毕",
+                                   progress_percent=100, request_close=True, evidence_text="整改报告")
+    assert "销号" in refused.value.message_zh and "struck off" in refused.value.message_en
+    assert Task.objects.get(pk=hazard.task_id).status == TaskStatus.ACCEPTED
+    assert not ProgressReport.objects.filter(task_id=hazard.task_id).exists()
+    assert "销号" in close_note(task=Task.objects.get(pk=hazard.task_id))
+
+
 def test_hazard_closed_loop(org):
     hazard = make_hazard(org)
     assert hazard.status == HazardStatus.FOUND and hazard.task.kind == TaskKind.HAZARD
@@ -389,11 +406,21 @@ def test_hazard_closed_loop(org):
         == {"lead_admin", "lead_staff"}
 
 
+def _legacy_close_request(org, task_id):
+    """A close request on a hazard task as one made before such requests were refused when asked (data kept from
+    an earlier version): the task waits for its sign-off."""
+    from duban.tasks.models import ProgressReport
+
+    task_actions.task_accept(actor=org.lead_staff, task_id=task_id)
+    report = ProgressReport.objects.create(task_id=task_id, unit=org.safety, author=org.lead_staff, text="已整改",
+                                           progress_percent=100, request_close=True, evidence_text="见附件")
+    Task.objects.filter(pk=task_id).update(status=TaskStatus.CLOSE_REQUESTED, latest_report_id=report.pk)
+    return report
+
+
 def test_hazard_task_cannot_close_while_the_hazard_is_open(org):
     hazard = make_hazard(org)
-    task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
-    report = task_actions.report_submit(actor=org.lead_staff, task_id=hazard.task_id, text="已整改",
-                                        progress_percent=100, request_close=True, evidence_text="见附件")
+    report = _legacy_close_request(org, hazard.task_id)
     with pytest.raises(InvalidInput):
         task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
     assert Task.objects.get(pk=hazard.task_id).status == TaskStatus.CLOSE_REQUESTED
@@ -476,12 +503,6 @@ def test_a_rectification_is_filed_as_the_units_progress_on_its_task(org, setting
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.RECTIFIED
 
 
-def _ask_to_close(org, task_id):
-    task_actions.task_accept(actor=org.lead_staff, task_id=task_id)
-    task_actions.report_submit(actor=org.lead_staff, task_id=task_id, text="已整改", progress_percent=100,
-                               request_close=True, evidence_text="见附件")
-
-
 @pytest.mark.parametrize("status", [TaskStatus.ASSIGNED, TaskStatus.CLOSE_REQUESTED])
 def test_a_rectification_whose_task_takes_no_report_is_saved_and_says_why(org, status):
     """A task not yet signed for (or already asking to close) takes no progress report: the rectification is saved
@@ -490,7 +511,7 @@ def test_a_rectification_whose_task_takes_no_report_is_saved_and_says_why(org, s
 
     hazard = make_hazard(org)
     if status == TaskStatus.CLOSE_REQUESTED:
-        _ask_to_close(org, hazard.task_id)
+        _legacy_close_request(org, hazard.task_id)
     reports_before = ProgressReport.objects.count()
     done = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
                                   rectification="已更换管道")
