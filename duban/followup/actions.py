@@ -30,10 +30,9 @@ from duban.followup.models import (DeadlineChange, Delivery, DeliveryStatus, Ext
 from duban.followup.notices import notice_docx, urge_docx
 from duban.followup.queueing import deliveries_enqueue
 from duban.tasks import permissions as perms
-from duban.tasks import selectors as task_selectors
 from duban.tasks.actions import (TASK_CHANGED, check_subtask_deadline, files_audit, report_files_store_in_txn,
                                  report_uploads_check, task_lock_in_txn, task_lock_visible_in_txn,
-                                 task_supervisors, task_units_notify_in_txn, task_units_people, unit_people,
+                                 task_supervisors, task_units_notify_in_txn, unit_people,
                                  unit_recipients)
 from duban.tasks.models import REPORTABLE_STATUSES, ProgressReport, ReportStatus, Task, TaskStatus
 from duban.tasks.report_due import report_due_refresh_in_txn
@@ -160,20 +159,25 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
         raise InvalidInput("催办内容不能超过500字", "the message must be at most 500 characters")
     today = today or timezone.localdate()
     light = rolled_light(task, today)
-    recipients = list(task_units_people(task))  # whom the office's own 催办 and 通知单 reach
     reminder = ReminderSent.objects.create(task=task, stage=Stage.REMIND, due_key=f"manual:{uuid.uuid4().hex[:12]}",
-                                           light=light.code, reason=message[:200], for_date=today,
-                                           recipient_count=len(recipients))
+                                           light=light.code, reason=message[:200], for_date=today)
+    # as 交办: a lead unit with nobody to tell is stood in for by the office (代收), which phones it
+    told = task_units_notify_in_txn(actor=actor, task=task, kind="task_urged", title=f"督查室催办：{task.title}",
+                                    body=message, payload={"group": f"reminder:{reminder.pk}", "stage": Stage.REMIND,
+                                                           "light": light.code})
+    _count_told_in_txn(reminder, told.reach)
     audit_log(actor=actor, event_type=EventType.TASK_URGED, task=task, meeting=task.meeting, unit=task.lead_unit,
               target_unit=task.lead_unit,
-              extra={"message": message, "light": light.code, "recipients": sorted(u.pk for u in recipients)})
-    # as 交办: a lead unit with nobody to tell is stood in for by the office (代收), which phones it
-    rows = task_units_notify_in_txn(actor=actor, task=task, kind="task_urged", title=f"督查室催办：{task.title}",
-                                    body=message, payload={"group": f"reminder:{reminder.pk}", "stage": Stage.REMIND,
-                                             "light": light.code})
-    _enqueue_after_commit(rows)
-    reminder.reach = task_selectors.task_units_reach(viewer=actor, task_ids=[task.pk])
+              extra={"message": message, "light": light.code, "recipients": sorted(told.reach.told)})
+    _enqueue_after_commit(told.rows)
+    reminder.reach = told.reach
     return reminder
+
+
+def _count_told_in_txn(reminder: ReminderSent, reach) -> None:
+    """The office's own 催办 or 通知单 counts the units' people it told (通知人数; 0: it reached none of them)."""
+    reminder.recipient_count = reach.people
+    ReminderSent.objects.filter(pk=reminder.pk).update(recipient_count=reminder.recipient_count)
 
 
 @files_follow_transaction
@@ -191,19 +195,18 @@ def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> Superv
                        f"no notice for a task that is {task.status}")
     today = today or timezone.localdate()
     light = rolled_light(task, today)
-    recipients = list(task_units_people(task))
     reminder = ReminderSent.objects.create(task=task, stage=Stage.ESCALATE, due_key=f"notice:{uuid.uuid4().hex[:12]}",
-                                           light=light.code, reason="督查室下发督办通知单", for_date=today,
-                                           recipient_count=len(recipients))
+                                           light=light.code, reason="督查室下发督办通知单", for_date=today)
     notice = _notice_in_txn(task, reminder, light, today)
+    told = task_units_notify_in_txn(actor=actor, task=task, kind="notice_issued", title=f"督办通知单：{task.title}",
+                                    body=f"督查室下发督办通知单（编号 {notice.number}），请按要求办理并报送情况。",
+                                    payload={"group": f"reminder:{reminder.pk}", "notice_id": notice.pk})
+    _count_told_in_txn(reminder, told.reach)
     audit_log(actor=actor, event_type=EventType.TASK_NOTICE_ISSUED, task=task, meeting=task.meeting,
               unit=task.lead_unit, target_unit=task.lead_unit,
               extra={"notice_id": notice.pk, "number": notice.number, "overdue_days": light.overdue_days})
-    rows = task_units_notify_in_txn(actor=actor, task=task, kind="notice_issued", title=f"督办通知单：{task.title}",
-                                    body=f"督查室下发督办通知单（编号 {notice.number}），请按要求办理并报送情况。",
-                                    payload={"group": f"reminder:{reminder.pk}", "notice_id": notice.pk})
-    _enqueue_after_commit(rows)
-    notice.reach = task_selectors.task_units_reach(viewer=actor, task_ids=[task.pk])
+    _enqueue_after_commit(told.rows)
+    notice.reach = told.reach
     return notice
 
 

@@ -28,6 +28,7 @@ from duban.tasks.actions import (check_deadline, task_assign_in_txn, task_create
                                  title_from_text)
 from duban.tasks.models import Task, TaskStatus
 from duban.tasks.report_due import report_due_refresh_in_txn
+from duban.tasks.selectors import UnitsReach
 
 
 class DuplicateMeeting(Conflict):
@@ -250,11 +251,13 @@ def meeting_confirm(*, actor, meeting_id: int, allow_missing_deadline: bool = Tr
     is (a task without a lead unit stops the whole confirmation). ``deadline_for_missing`` first gives the drafts
     without a deadline that one (TASK_UPDATED each); with ``allow_missing_deadline`` false, drafts still without
     one stop the confirmation with ``MissingDeadlines`` (the web page asks once). Events MEETING_CONFIRMED and
-    TASK_ASSIGNED per task; each lead unit is told."""
+    TASK_ASSIGNED per task; each lead unit is told. ``reach`` on the result says whom the notices reached
+    (``UnitsReach``); None when the meeting had been confirmed already (nobody was told again)."""
     meeting = _locked_meeting(actor, meeting_id)
     if not perms.can_edit_meeting(actor, meeting):
         raise PermissionDenied()
     if meeting.status == MeetingStatus.CONFIRMED:
+        meeting.reach = None
         return meeting
     if meeting.status != MeetingStatus.DRAFT:
         raise Conflict("会议已撤销", "the meeting was withdrawn")
@@ -274,13 +277,13 @@ def meeting_confirm(*, actor, meeting_id: int, allow_missing_deadline: bool = Tr
     no_deadline = [t for t in drafts if t.deadline is None]
     if no_deadline and not allow_missing_deadline:
         raise MissingDeadlines(no_deadline)
-    for task in drafts:
-        task_assign_in_txn(actor=actor, task=task)
+    reach = UnitsReach.of(task_assign_in_txn(actor=actor, task=task).reach for task in drafts)
     Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.CONFIRMED, confirmed_at=timezone.now(),
                                                  version=meeting.version + 1)
     meeting.refresh_from_db()
     audit_log(actor=actor, event_type=EventType.MEETING_CONFIRMED, meeting=meeting,
               extra={"assigned": len(drafts)})
+    meeting.reach = reach
     return meeting
 
 

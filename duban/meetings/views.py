@@ -218,9 +218,9 @@ def meeting_confirm(request, meeting_id: int):
     except (Conflict, InvalidInput) as exc:
         messages.error(request, exc.message_zh)
     else:
-        reach = task_selectors.task_units_reach(viewer=request.user, meeting_id=meeting.pk)
-        (messages.warning if reach.unreached else messages.success)(
-            request, f"已确认交办（{meeting.title}）。{reach.sentence()}")
+        reach = meeting.reach  # None: confirmed before, nobody told again
+        (messages.warning if reach and reach.unreached else messages.success)(
+            request, f"已确认交办（{meeting.title}）。{reach.sentence() if reach else ''}")
     return redirect("meetings:detail", meeting_id=meeting_id)
 
 

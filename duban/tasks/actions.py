@@ -8,8 +8,10 @@ row, then its kept counts (the row's update), then the audit chain (``audit_log`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -32,7 +34,7 @@ from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenc
                                 ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus,
                                 rollup_progress)
 from duban.tasks.report_due import DUE_FIELDS, report_due_refresh_in_txn
-from duban.tasks.selectors import close_evidence_required_for, coop_parts_in
+from duban.tasks.selectors import UnitsReach, close_evidence_required_for, coop_parts_in
 from duban.tasks.signals import task_closed, task_closing
 
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
@@ -83,7 +85,7 @@ def unit_recipients_standing_in(unit_id: int | None, *, first=(Role.UNIT_ADMIN, 
     preferred = [user for user in people if user.profile.role in first]
     if preferred or people:
         return preferred or people, False
-    return list(supervisors()), True
+    return list(supervisors().select_related("profile")), True
 
 
 def task_lock_in_txn(task_id: int) -> Task:
@@ -596,7 +598,8 @@ def task_withdraw_in_txn(*, actor, task_id: int, reason: str) -> Task:
 
 
 def task_assign_in_txn(*, actor, task: Task) -> Task:
-    """Assign (交办) a draft or returned task to its lead unit, joining the caller's transaction."""
+    """Assign (交办) a draft or returned task to its lead unit, joining the caller's transaction. ``reach`` on the
+    result says whom the notice reached (``task_units_notify_in_txn``)."""
     if not perms.can_assign_task(actor, task):
         raise PermissionDenied()
     _require_status(task, TaskStatus.DRAFT, TaskStatus.RETURNED)
@@ -606,51 +609,77 @@ def task_assign_in_txn(*, actor, task: Task) -> Task:
     _bump(task, status=TaskStatus.ASSIGNED, assigned_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.TASK_ASSIGNED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit, extra={"old_status": old_status, "lead_unit_id": task.lead_unit_id})
-    task_assigned_notify_in_txn(actor=actor, task=task)
+    task.reach = task_assigned_notify_in_txn(actor=actor, task=task).reach
     return task
 
 
-def task_assigned_notify_in_txn(*, actor, task: Task) -> list:
+def task_assigned_notify_in_txn(*, actor, task: Task) -> Told:
     """The 交办 notice to the task's lead and cooperating units (a task assigned, a sub-task issued), joining the
     caller's transaction."""
     return task_units_notify_in_txn(actor=actor, task=task, kind="task_assigned", title=f"新交办事项：{task.title}",
                                     body=f"办理时限：{task.deadline.isoformat() if task.deadline else '未定'}")
 
 
-def task_units_people(task: Task):
-    """The people of the task's lead unit and of its cooperating units (配合单位)."""
-    return units_people([task.lead_unit_id, *task.coop_units.values_list("pk", flat=True)])
+class Told(NamedTuple):
+    """What a notice to a task's units did: the notification rows (for delivery over the channels) and whom they
+    reached (the page's message)."""
+
+    rows: list
+    reach: UnitsReach
+
+
+def units_reach(units: dict, people, rows, *, lead_unit_id: int | None = None) -> UnitsReach:
+    """Whom ``rows``, the notices to ``people`` (read with their profiles) of ``units`` (id → (sort order, name)),
+    reached: the people told, and the units none of ``people`` belongs to (``lead_unit_id``'s as the lead unit)."""
+    reached = {user.profile.unit_id for user in people}
+    return UnitsReach(told=frozenset(row.recipient_id for row in rows),
+                      nobody=frozenset((order, pk, name, pk == lead_unit_id) for pk, (order, name) in units.items()
+                                       if pk not in reached))
 
 
 def task_units_notify_in_txn(*, actor, task: Task, kind: str, title: str, body: str = "",
-                             payload: dict | None = None) -> list:
+                             payload: dict | None = None) -> Told:
     """Tell the lead unit and every cooperating unit about the task (交办, 改派, 催办, 督办通知单), joining the
-    caller's transaction; a cooperating unit's notice says it cooperates; ``payload`` is added to each row's;
-    the ``actor`` is not told (``notify``), but for a lead unit with nobody the office's 代收 notice reaches all
-    of the office. Returns the notification rows."""
+    caller's transaction; a cooperating unit's notice says it cooperates; ``payload`` is added to each row's.
+    The ``actor`` is not told (``notify``), nor of the office's 代收 notice for a lead unit with nobody, unless
+    nobody else in the office could receive it (then nobody would hold it but the actor). Returns the rows and
+    whom they reached (``UnitsReach``), which the page says: nothing is read again for it."""
     extra = payload or {}
     # never nobody: staff, else anyone there, else the office, which is told that it stands in and for whom
     lead, standing_in = unit_recipients_standing_in(task.lead_unit_id)
     lead_ids = {u.pk for u in lead}
-    coop = [u for u in task_units_people(task) if u.pk not in lead_ids]
+    coop_units = {pk: (order, name) for pk, order, name in task.coop_units.values_list("pk", "sort_order", "name")}
+    coop = [u for u in units_people(coop_units).select_related("profile") if u.pk not in lead_ids]
+    lead_name = task.lead_unit.name if task.lead_unit_id else "牵头单位"
+    stood_in, by_actor = frozenset(), False
     if standing_in:
-        # the unit's own notice, held by the office to pass on: it reaches the office's clerk who acted too
-        unit = task.lead_unit.name if task.lead_unit_id else "牵头单位"
-        rows = notify(actor=None, recipients=lead, kind=kind, task=task, title=f"（代收）{title}",
-                      body=f"{unit}尚无可接收通知的人员，由督查室代收：请另行告知该单位，或为其开通账号。{body}",
+        # the unit's own notice, held by the office to pass on; the clerk who acted keeps it only when the office
+        # has nobody else to hold it
+        alone = actor is not None and all(u.pk == actor.pk for u in lead)
+        rows = notify(actor=None if alone else actor, recipients=lead, kind=kind, task=task, title=f"（代收）{title}",
+                      body=f"{lead_name}尚无可接收通知的人员，由督查室代收：请另行告知该单位，或为其开通账号。{body}",
                       payload={**extra, "role": "stand_in"})
+        names = {u.pk: str(u.profile) for u in lead}
+        stood_in, by_actor = frozenset((row.recipient_id, names[row.recipient_id]) for row in rows), alone and bool(rows)
+        told_lead = []
     else:
-        rows = notify(actor=actor, recipients=lead, kind=kind, task=task, title=title, body=body,
-                      payload={**extra, "role": "lead"})
-    rows += notify(actor=actor, recipients=coop, kind=kind, task=task, title=f"（配合）{title}",
-                   body=f"牵头单位：{task.lead_unit.name if task.lead_unit_id else '未定'}。{body}",
-                   payload={**extra, "role": "coop"})
-    return rows
+        rows = told_lead = notify(actor=actor, recipients=lead, kind=kind, task=task, title=title, body=body,
+                                  payload={**extra, "role": "lead"})
+    told_coop = notify(actor=actor, recipients=coop, kind=kind, task=task, title=f"（配合）{title}",
+                       body=f"牵头单位：{lead_name if task.lead_unit_id else '未定'}。{body}",
+                       payload={**extra, "role": "coop"})
+    units = dict(coop_units)
+    if task.lead_unit_id is not None:
+        units[task.lead_unit_id] = (task.lead_unit.sort_order, lead_name)
+    reach = units_reach(units, coop if standing_in else [*lead, *coop], [*told_lead, *told_coop],
+                        lead_unit_id=task.lead_unit_id)
+    return Told(rows + told_coop, dataclasses.replace(reach, stood_in=stood_in, stood_in_by_actor=by_actor))
 
 
 @durable_action
 def task_assign(*, actor, task_id: int) -> Task:
-    """Supervisors assign a task (交办). Event TASK_ASSIGNED; the lead unit's people are told."""
+    """Supervisors assign a task (交办). Event TASK_ASSIGNED; the lead unit's people are told (``reach`` on the
+    result: whom it reached)."""
     return task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, task_id))
 
 
@@ -723,7 +752,7 @@ def task_decompose(*, actor, task_id: int, version: int, parts: list[dict], roll
     own split issues them as the office). Sub-tasks may split again, to any depth. ``rollup_mode`` says how the
     parent takes its progress and light from them. All parts or none; ``version`` is the parent's as read.
     Events SUBTASK_ISSUED per sub-task, then TASK_DECOMPOSED on the parent; each sub-task's units are told as on
-    交办."""
+    交办 (``reach`` on each sub-task: whom its notice reached)."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_split_task(actor, task):
         raise PermissionDenied()
@@ -772,7 +801,7 @@ def task_decompose(*, actor, task_id: int, version: int, parts: list[dict], roll
               extra={"child_ids": [c.pk for c, _ in children], "rollup_mode": rollup_mode,
                      "issuing_unit_id": issuing_unit_id})
     for child, _ in children:
-        task_assigned_notify_in_txn(actor=actor, task=child)
+        child.reach = task_assigned_notify_in_txn(actor=actor, task=child).reach
     return [child for child, _ in children]
 
 
@@ -785,7 +814,8 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
     returned a new lead and assign it again in one step (重新交办). A new lead unit must sign again: the task goes
     back to 已交办 from now; a change of cooperating units alone keeps the status. Not while a close request waits
     (review it first). Event TASK_REASSIGNED with the old and new units; every unit concerned is told, old and new,
-    lead and cooperating (the new ones as ``task_units_notify_in_txn`` tells them)."""
+    lead and cooperating (the new ones as ``task_units_notify_in_txn`` tells them); ``reach`` on the result says
+    whom it reached, the units it left included."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_reassign_task(actor, task):
         raise PermissionDenied()
@@ -809,7 +839,9 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
     if coop != old_coop:
         task.coop_units.set(coop)
     # the units' names as they were (the history names them: "市市场监管局 → 市卫健委"; a unit may be renamed later)
-    names = dict(Unit.objects.filter(pk__in={old_lead, lead, *old_coop, *coop} - {None}).values_list("pk", "name"))
+    units = {pk: (order, name) for pk, order, name in Unit.objects.filter(
+        pk__in={old_lead, lead, *old_coop, *coop} - {None}).values_list("pk", "sort_order", "name")}
+    names = {pk: name for pk, (_, name) in units.items()}
     audit_log(actor=actor, event_type=EventType.TASK_REASSIGNED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit,
               extra={"reason": reason, "old_status": old_status,
@@ -820,11 +852,13 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
     # the units it now goes to as on 交办 (a lead unit with nobody to tell: the office stands in and phones it),
     # the units it left as well
     title = f"督办事项改派：{task.title}"
-    task_units_notify_in_txn(actor=actor, task=task, kind="task_reassigned", title=title, body=f"改派理由：{reason}")
+    told = task_units_notify_in_txn(actor=actor, task=task, kind="task_reassigned", title=title,
+                                    body=f"改派理由：{reason}")
     left = {old_lead, *old_coop} - {lead, *coop} - {None}
-    notify(actor=actor, recipients=units_people(left), kind="task_reassigned", task=task,
-           title=title, body=f"牵头单位：{task.lead_unit.name}。改派理由：{reason}")
-    task.left_unit_ids = sorted(left)  # told too: the page's message counts them (``task_units_reach``)
+    left_people = list(units_people(left).select_related("profile"))
+    rows = notify(actor=actor, recipients=left_people, kind="task_reassigned", task=task,
+                  title=title, body=f"牵头单位：{task.lead_unit.name}。改派理由：{reason}")
+    task.reach = told.reach | units_reach({pk: units[pk] for pk in left}, left_people, rows)
     return task
 
 
@@ -832,7 +866,8 @@ def task_reassign(*, actor, task_id: int, version: int, lead_unit_id: int, coop_
 def task_deadline_adjust(*, actor, task_id: int, version: int, deadline: dt.date, reason: str) -> Task:
     """Supervisors move the deadline of an assigned task (调整时限), saying why; a unit asks for 延期 instead
     (``duban.followup.actions.extension_request``). The new deadline must not lie in the past. Event
-    TASK_DEADLINE_ADJUSTED; the lead and cooperating units are told (``task_units_notify_in_txn``)."""
+    TASK_DEADLINE_ADJUSTED; the lead and cooperating units are told (``task_units_notify_in_txn``; ``reach`` on
+    the result: whom it reached)."""
     task = task_lock_visible_in_txn(actor, task_id)
     if not perms.can_adjust_deadline(actor, task):
         raise PermissionDenied()
@@ -850,8 +885,9 @@ def task_deadline_adjust(*, actor, task_id: int, version: int, deadline: dt.date
     audit_log(actor=actor, event_type=EventType.TASK_DEADLINE_ADJUSTED, task=task, meeting=task.meeting,
               target_unit=task.lead_unit,
               extra={"old_deadline": _jsonable(old), "new_deadline": deadline.isoformat(), "reason": reason})
-    task_units_notify_in_txn(actor=actor, task=task, kind="task_deadline_adjusted", title=f"办理时限调整：{task.title}",
-                             body=f"时限由 {_jsonable(old) or '未定'} 调整为 {deadline.isoformat()}。理由：{reason}")
+    task.reach = task_units_notify_in_txn(
+        actor=actor, task=task, kind="task_deadline_adjusted", title=f"办理时限调整：{task.title}",
+        body=f"时限由 {_jsonable(old) or '未定'} 调整为 {deadline.isoformat()}。理由：{reason}").reach
     return task
 
 

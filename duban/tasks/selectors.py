@@ -225,48 +225,75 @@ def draft_counts(*, viewer, meeting_id: int) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class UnitsReach:
-    """Whom a notice to tasks' lead and cooperating units reaches: how many of those units' people, and the units
-    with nobody to tell (lead units first), whom the clerk has to phone; the supervision office receives a lead
-    unit's notice in its stead (代收, ``task_units_notify_in_txn``), a cooperating unit's reaches nobody."""
+    """Whom a notice to tasks' lead and cooperating units reached, as ``task_units_notify_in_txn`` sent it (and
+    ``task_reassign`` to the units a task left): the people of those units told, the units with nobody to tell
+    (whom the clerk has to phone), and who in the supervision office received a lead unit's notice in its stead
+    (代收; a cooperating unit's reaches nobody). Reaches of several notices of one action join with ``|``.
 
-    people: int
-    unreached: tuple[str, ...] = ()
-    lead_unreached: bool = False
+    ``told``: the ids of the units' people told. ``nobody``: (sort order, id, name, lead unit) of each unit with
+    nobody. ``stood_in``: (id, name) of the office's people who received a 代收 notice; ``stood_in_by_actor``: the
+    one who acted received it, nobody else in the office could."""
 
-    SHOWN = 10  # names in a message; the rest are counted
+    told: frozenset[int] = frozenset()
+    nobody: frozenset[tuple[int, int, str, bool]] = frozenset()
+    stood_in: frozenset[tuple[int, str]] = frozenset()
+    stood_in_by_actor: bool = False
+
+    SHOWN = 10  # unit names in a message; the rest are counted
+    SHOWN_PEOPLE = 3  # names of the office's people who stood in
+
+    def __or__(self, other: UnitsReach) -> UnitsReach:
+        return UnitsReach(told=self.told | other.told, nobody=self.nobody | other.nobody,
+                          stood_in=self.stood_in | other.stood_in,
+                          stood_in_by_actor=self.stood_in_by_actor or other.stood_in_by_actor)
+
+    @classmethod
+    def of(cls, reaches) -> UnitsReach:
+        """The reaches of one action's notices joined (``分解下达``'s sub-tasks, a meeting's tasks)."""
+        joined = cls()
+        for reach in reaches:
+            joined |= reach
+        return joined
+
+    @property
+    def people(self) -> int:
+        return len(self.told)
+
+    @property
+    def lead_unreached(self) -> bool:
+        return any(lead for *_, lead in self.nobody)
+
+    @property
+    def unreached(self) -> tuple[str, ...]:
+        """The units with nobody, lead units first (a unit that leads one task and cooperates on another leads),
+        in the office's order within each."""
+        lead = {pk for _, pk, _, is_lead in self.nobody if is_lead}
+        units = {(pk not in lead, order, pk, name) for order, pk, name, _ in self.nobody}
+        return tuple(name for *_, name in sorted(units))
 
     def sentence(self) -> str:
-        """The message's truth, in the clerk's words: "已通知相关单位3人。" and, when some unit has nobody, which."""
+        """The message's truth, in the clerk's words: "已通知相关单位3人。" and, when some unit has nobody, which,
+        and who in the office received the lead unit's notice."""
         told = f"已通知相关单位{self.people}人。"
         if not self.unreached:
             return told
         names = "、".join(self.unreached[:self.SHOWN])
         if len(self.unreached) > self.SHOWN:
             names += f"等{len(self.unreached)}个单位"
-        stand_in = "牵头单位的通知已由督查室代收，" if self.lead_unreached else ""
-        return f"{told}{names}尚无可接收通知的人员，未能送达：{stand_in}请电话告知，或为其开通账号。"
+        return f"{told}{names}尚无可接收通知的人员，未能送达，请电话告知，或为其开通账号。{self._stand_in()}"
 
-
-def task_units_reach(*, viewer, task_ids=None, meeting_id: int | None = None, also_unit_ids=()) -> UnitsReach:
-    """Whom the notices to the lead and cooperating units of the viewer's tasks ``task_ids`` (or those of a meeting
-    issued to the units: neither draft nor withdrawn) reach: the people ``units_people`` counts (who are told).
-    ``also_unit_ids``: units told besides, as cooperating units are (those a task was moved away from by 改派)."""
-    from duban.tasks.actions import units_people  # who a unit's notice reaches: one rule, kept with the writers
-
-    tasks = perms.tasks_visible_to(viewer)
-    if meeting_id is not None:
-        tasks = tasks.filter(meeting_id=meeting_id).exclude(status__in=[TaskStatus.DRAFT, TaskStatus.WITHDRAWN])
-    else:
-        tasks = tasks.filter(pk__in=list(task_ids or ()))
-    lead = set(tasks.exclude(lead_unit_id=None).values_list("lead_unit_id", flat=True))
-    coop = set(Task.coop_units.through.objects.filter(task__in=tasks).values_list("unit_id", flat=True))
-    coop |= {int(u) for u in also_unit_ids if u is not None}
-    people = dict(units_people(lead | coop).values_list("pk", "profile__unit_id"))
-    reached = set(people.values())
-    nobody = Unit.objects.filter(pk__in=(lead | coop) - reached).order_by("sort_order", "pk").values_list("pk", "name")
-    nobody = sorted(nobody, key=lambda row: row[0] not in lead)  # stable: the office's order within each
-    return UnitsReach(people=len(people), unreached=tuple(name for _, name in nobody),
-                      lead_unreached=bool(lead - reached))
+    def _stand_in(self) -> str:
+        if not self.lead_unreached:
+            return ""
+        if self.stood_in_by_actor:
+            return "牵头单位的通知已由督查室代收，发给了您（督查室只有您能接收通知）。"
+        if not self.stood_in:
+            return "督查室也没有能接收通知的人员，牵头单位的通知无人代收。"
+        people = [name for _, name in sorted(self.stood_in)]
+        names = "、".join(people[:self.SHOWN_PEOPLE])
+        if len(people) > self.SHOWN_PEOPLE:
+            names += f"等{len(people)}人"
+        return f"牵头单位的通知已由督查室代收，发给了{names}。"
 
 
 def task_get(*, viewer, task_id: int) -> Task:

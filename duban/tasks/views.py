@@ -427,16 +427,14 @@ def _task_step(request, task_id: int, action, ok: str, **kwargs):
 
 
 def _told_step(request, task_id: int, action, done: str, **kwargs):
-    """``_task_step`` for a step that tells the units of tasks (改派, 调整时限, 分解下达), saying whom it reached
-    (``selectors.task_units_reach``): a warning naming the units with nobody to tell, so that the clerk phones
-    them. ``action`` returns the task or the tasks whose units were told."""
+    """``_task_step`` for a step that tells the units of tasks (重新交办, 改派, 调整时限, 分解下达), saying whom it
+    reached: a warning naming the units with nobody to tell, so that the clerk phones them. ``action`` returns the
+    task or the tasks whose units were told, each with its ``reach`` (``selectors.UnitsReach``)."""
     try:
         told = action(actor=request.user, task_id=task_id, **kwargs)
     except (Conflict, InvalidInput) as exc:
         return _back_to_task(request, task_id, exc)
-    tasks = told if isinstance(told, list) else [told]
-    reach = selectors.task_units_reach(viewer=request.user, task_ids=[t.pk for t in tasks],
-                                       also_unit_ids=getattr(told, "left_unit_ids", ()))
+    reach = selectors.UnitsReach.of(t.reach for t in (told if isinstance(told, list) else [told]))
     (messages.warning if reach.unreached else messages.success)(request, done + reach.sentence())
     return redirect("tasks:detail", task_id=task_id)
 
@@ -460,7 +458,7 @@ def task_decline(request, task_id: int):
 @require_POST
 @page_errors
 def task_assign(request, task_id: int):
-    return _task_step(request, task_id, actions.task_assign, "已重新交办。")
+    return _told_step(request, task_id, actions.task_assign, "已重新交办。")
 
 
 class ReassignForm(forms.Form):

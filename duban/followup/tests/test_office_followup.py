@@ -43,6 +43,9 @@ def test_urging_now_tells_lead_and_cooperating_units_and_queues_delivery(org, dj
     assert (event.actor_id, event.task_id, event.target_unit_id) == (org.supervisor.pk, task.pk, org.safety.pk)
     assert event.extra["message"] == "请本周五前报送排查进展"
     assert _told("task_urged") == ["coop_staff", "lead_admin", "lead_staff"]
+    # 通知人数 and the event's recipients: the units' people told
+    assert ReminderSent.objects.get(pk=reminder.pk).recipient_count == 3
+    assert event.extra["recipients"] == sorted([org.lead_admin.pk, org.lead_staff.pk, org.coop_staff.pk])
     sent = Notification.objects.filter(kind="task_urged")
     # the channels' enqueue pass ran after commit for every one of them
     assert NotificationDispatch.objects.filter(notification__in=sent).count() == sent.count() == 3
@@ -157,3 +160,23 @@ def test_a_step_to_units_with_nobody_names_them_and_the_office_receives_it(org, 
     assert stand_in.recipient_id == org.supervisor.pk and stand_in.title.startswith("（代收）")
     assert "市信访局" in stand_in.body
     assert ReminderSent.objects.get(task=task).recipient_count == 0  # 通知人数: nobody of the units
+
+
+@pytest.mark.parametrize("step", ["urge", "notice"])
+def test_a_step_reads_the_units_once_to_tell_them_and_says_what_that_reached(org, client, step):
+    """催办 and 督办通知单 count (通知人数) and word whom they reached from the notices they sent: the cooperating
+    units and the units' people are read once, to tell them, not again for the count or the message."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    task = org.task_in("accepted")
+    login(client, org.supervisor)
+    with CaptureQueriesContext(connection) as ctx:
+        back = client.post(f"/followup/tasks/{task.pk}/{step}/", {"message": "请加快"})
+    sql = [q["sql"] for q in ctx.captured_queries]  # before the next request empties the log
+    shown = _messages(client.get(back.url).content.decode())
+    units_people = "\"core_profile\".\"role\" IN ('unit_admin', 'unit_staff')"
+    assert sum(units_people in s for s in sql) == 2  # the lead unit's people, the cooperating units'
+    assert sum(s.startswith("SELECT") and '"tasks_task_coop_units"' in s for s in sql) == 1
+    assert "已通知相关单位3人" in shown
+    assert ReminderSent.objects.get(task=task).recipient_count == 3

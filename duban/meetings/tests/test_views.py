@@ -380,3 +380,43 @@ def test_confirm_says_whom_it_reached_and_names_the_units_with_nobody(client, or
     assert "已确认交办" in shown and "已收到通知" not in shown
     assert "已通知相关单位1人" in shown  # coop_staff of 市卫健委
     assert "市信访局尚无可接收通知的人员" in shown and "督查室代收" in shown
+
+
+def test_confirm_says_whom_it_reached_from_the_notices_and_reads_nothing_again(client, org):
+    """确认交办's message comes from the notices it sent: each task's units' people are read once, to tell them (the
+    lead unit's, the cooperating units' if any), and not again for the message; another person of the office received the
+    notice of the lead unit with nobody (代收), not the clerk who confirmed, and the message names her; pressing
+    确认交办 again tells nobody and claims nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.conftest import PASSWORD
+    from duban.core.actions import unit_create, user_create
+    from duban.core.models import Notification
+
+    colleague = user_create(actor=org.system, username="wangfang", password=PASSWORD, role="supervisor",
+                            unit=org.office, display_name="王芳")
+    petitions = unit_create(actor=org.system, name="市信访局")
+    login(client, org.supervisor)
+    _import(client)
+    meeting = Meeting.objects.get()
+    first, second = Task.objects.filter(meeting=meeting).order_by("seq")
+    Task.objects.filter(pk=first.pk).update(lead_unit=petitions)
+    Task.objects.filter(pk=second.pk).update(lead_unit=org.health)
+    first.coop_units.clear()
+    second.coop_units.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        back = client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"})
+    units_people = "\"core_profile\".\"role\" IN ('unit_admin', 'unit_staff')"
+    # each task's lead unit's people (neither has cooperating units: nothing more to read)
+    assert sum(units_people in q["sql"] for q in ctx.captured_queries) == 2
+    page = client.get(back.url).content.decode()
+    shown = " ".join(re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S))
+    assert "已通知相关单位1人" in shown and "市信访局尚无可接收通知的人员" in shown
+    assert "牵头单位的通知已由督查室代收，发给了王芳。" in shown
+    stand_in = Notification.objects.filter(title__startswith="（代收）")
+    assert list(stand_in.values_list("recipient_id", flat=True)) == [colleague.pk]
+
+    page = client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"}, follow=True).content.decode()
+    shown = " ".join(re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S))
+    assert "已确认交办" in shown and "已通知" not in shown

@@ -249,3 +249,98 @@ def test_the_office_is_told_whom_a_deadline_change_and_a_split_reached(org, clie
                                                              "lead_1": nobody.pk, "rollup_mode": "worst"})
     assert "已分解下达。已通知相关单位1人。" in told and "市科技局尚无可接收通知的人员" in told
     assert "牵头单位的通知已由督查室代收" in told and "各单位已收到通知" not in told
+
+
+def test_assigning_a_returned_task_again_says_whom_it_reached(org, client):
+    """重新交办 tells the lead and cooperating units again: the page says how many it reached, as 改派 does."""
+    task = org.task_in("returned")
+    login(client, org.supervisor)
+    told = _message(client, f"/tasks/{task.pk}/assign/", {})
+    assert "已重新交办。已通知相关单位3人。" in told and "alert-success" in told  # lead 2, cooperating 1
+
+
+def _office_colleague(org, name="王芳"):
+    """A second person of the supervision office (督查室), besides ``org.supervisor``."""
+    from duban.conftest import PASSWORD
+    from duban.core.actions import user_create
+
+    return user_create(actor=org.system, username="wangfang", password=PASSWORD, role="supervisor", unit=org.office,
+                       display_name=name)
+
+
+def _led_by_nobody(org):
+    """An assigned task whose lead unit has nobody to tell (市科技局, no account yet), 市卫健委 cooperating."""
+    from duban.core.actions import unit_create
+
+    return org.task_in("assigned", lead_unit_id=unit_create(actor=org.system, name="市科技局").pk)
+
+
+def _adjust_deadline(client, task) -> str:
+    new = task.deadline + dt.timedelta(days=7)
+    return _message(client, f"/tasks/{task.pk}/deadline/", {"version": task.version, "deadline": new.isoformat(),
+                                                            "reason": "工作量大"})
+
+
+def test_the_stand_in_notice_goes_to_the_rest_of_the_office_not_to_the_clerk_who_acted(org, client):
+    """代收: a lead unit with nobody has its notice received by the office, and, as with every notice, not by the
+    person who acted (she knows); the page names who in the office received it."""
+    colleague = _office_colleague(org)
+    task = _led_by_nobody(org)
+    login(client, org.supervisor)
+    told = _adjust_deadline(client, task)
+    stand_in = Notification.objects.filter(kind="task_deadline_adjusted", title__startswith="（代收）")
+    assert list(stand_in.values_list("recipient_id", flat=True)) == [colleague.pk]
+    assert "市科技局尚无可接收通知的人员，未能送达" in told
+    assert "牵头单位的通知已由督查室代收，发给了王芳。" in told and "您" not in told
+    assert "已通知相关单位1人。" in told  # the cooperating unit's one; the office's 代收 is not a unit reached
+
+
+def test_the_clerk_alone_in_the_office_keeps_the_stand_in_notice(org, client):
+    """When nobody else in the office can receive notices, the 代收 notice goes to the clerk who acted (else nobody
+    would keep it), and the page says that it went to her."""
+    task = _led_by_nobody(org)
+    login(client, org.supervisor)
+    told = _adjust_deadline(client, task)
+    stand_in = Notification.objects.filter(kind="task_deadline_adjusted", title__startswith="（代收）")
+    assert list(stand_in.values_list("recipient_id", flat=True)) == [org.supervisor.pk]
+    assert "牵头单位的通知已由督查室代收，发给了您（督查室只有您能接收通知）。" in told
+
+
+UNITS_PEOPLE = "\"core_profile\".\"role\" IN ('unit_admin', 'unit_staff')"  # a read of units' people (``units_people``)
+
+
+def _statements(client, url: str, data: dict) -> list[str]:
+    """The SQL statements of one POST (transaction control left out)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        client.post(url, data)
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_the_message_says_what_the_notices_reached_without_reading_the_units_again(org, client):
+    """The step's message words whom its notices reached, as the notices were sent: the cooperating units and the
+    units' people are read once, to tell them, and nothing after the step for the message."""
+    from duban.core.actions import unit_create
+
+    nobody = unit_create(actor=org.system, name="市科技局")
+    task = org.task_in("accepted", coop_unit_ids=[org.health.pk, nobody.pk])
+    login(client, org.supervisor)
+    new = task.deadline + dt.timedelta(days=7)
+    sql = _statements(client, f"/tasks/{task.pk}/deadline/", {"version": task.version, "deadline": new.isoformat(),
+                                                                "reason": "工作量大"})
+    # the session and its user (2); the task found in scope and locked (2); its deadline written, its report due
+    # refreshed (2); the audit event (4); the lead unit's people, the cooperating units, their people (3); the
+    # two notices (2)
+    assert len(sql) == 15
+    assert sum('"tasks_task_coop_units"' in s for s in sql) == 1
+    assert sum(UNITS_PEOPLE in s for s in sql) == 2  # the lead unit's people, the cooperating units'
+
+    task = Task.objects.get(pk=task.pk)
+    sql = _statements(client, f"/tasks/{task.pk}/reassign/", {"version": task.version, "lead_unit": org.other.pk,
+                                                              "coop_units": [org.health.pk], "reason": "职责调整"})
+    # as above, but the old cooperating units and the units' names read, those left (市科技局) taken off the task,
+    # and the people of the units it left (市应急管理局, 市科技局) told too
+    assert sum(UNITS_PEOPLE in s for s in sql) == 3
+    assert sum(s.startswith("SELECT") and '"tasks_task_coop_units"' in s for s in sql) == 3
