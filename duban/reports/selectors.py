@@ -27,7 +27,8 @@ from duban.reports.scoring import ScoreRules, rules_for, score_of
 from duban.tasks import permissions as perms
 from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskKind, TaskStatus, count_rows
 from duban.tasks.palette import light_colours
-from duban.tasks.selectors import meeting_item_q, task_list, task_stats, today_local
+from duban.tasks.selectors import (DUE_FILTERS, ISSUED, NO_AREA, TODO_FILTERS, UNIT_ROLES, list_filters, meeting_item_q,
+                                   task_list, task_stats, today_local)
 
 LIGHTS = (("red", "红灯"), ("yellow", "黄灯"), ("blue", "蓝灯"), ("green", "绿灯"), ("nodeadline", "无时限"),
           ("closed", "已办结"))
@@ -135,13 +136,9 @@ def dashboard_filters(params) -> DashboardFilters:
 
 
 def task_list_filters(params) -> dict:
-    """The /tasks/ query string (status, area, unit, meeting, overdue) as ``task_list`` keywords, and the
-    reports' ``subtree`` (``ledger_lines``)."""
-    overdue = params.get("overdue")
-    return {"status": (params.get("status") or None), "area_id": _int(params.get("area")),
-            "unit_id": _int(params.get("unit")), "meeting_id": _int(params.get("meeting")),
-            "overdue": None if overdue in (None, "") else overdue in ("1", "true", "yes", "on"),
-            "subtree_id": subtree_param(params)}
+    """The /tasks/ query string as ``task_list`` keywords, read by the list's own ``list_filters`` (so an export has
+    the list's rows), and the reports' ``subtree`` (``ledger_lines``)."""
+    return {**list_filters(params), "subtree_id": subtree_param(params)}
 
 
 def _base(viewer, filters: DashboardFilters, subtree: Subtree | None = None) -> QuerySet[Task]:
@@ -617,10 +614,11 @@ def _ledger_sheet(task: Task, name: str | None) -> tuple[str, str, tuple]:
         0, meeting.date or dt.date.max, meeting.pk)
 
 
-def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=None, overdue=None,
-                 subtree_id: int | None = None, today: dt.date | None = None) -> tuple[list[LedgerLine], str]:
-    """The rows of an exported ledger (every column of ``ledger.LEDGER_COLUMNS``), with a subtitle naming the
-    filters; with ``subtree_id``, the tasks led in that unit subtree (``Subtree``). Three queries whatever the size
+def ledger_lines(*, viewer, status=None, subtree_id: int | None = None, today: dt.date | None = None,
+                 overdue=None, due=None, todo=None, **filters) -> tuple[list[LedgerLine], str]:
+    """The rows of an exported ledger (every column of ``ledger.LEDGER_COLUMNS``): the task list's rows by its
+    filters (``task_list``'s keywords, as ``list_filters`` reads them), with a subtitle naming the filters; with
+    ``subtree_id``, the tasks led in that unit subtree (``Subtree``). Three queries whatever the size
     (two more for a subtree, one for the sub-tasks of split ones): the tasks with their meeting, area, lead unit and latest report; the names of their
     cooperating units in the units' own order; the follow-ups (督办次数) per task."""
     from duban.followup.lights import lights_for
@@ -629,8 +627,8 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
     from duban.tasks.page_parts import source_name, source_name_column
 
     today = today or today_local()
-    qs = task_list(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
-                   overdue=overdue, today=today).select_related(None).prefetch_related(None)
+    qs = task_list(viewer=viewer, status=status, overdue=overdue, due=due, todo=todo, today=today,
+                   **filters).select_related(None).prefetch_related(None)
     subtree = subtree_get(viewer=viewer, unit_id=subtree_id)
     if subtree is not None:
         qs = subtree.narrow(qs)
@@ -668,9 +666,10 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
             "备注": _remark(task)}))
     parts = [f"{subtree.name}及其所属单位牵头"] if subtree else []
     if status:
-        parts.append(str(TaskStatus(status).label) if status in TaskStatus.values else status)
+        parts.append(_status_label(status))
     if overdue:
         parts.append("逾期")
+    parts += [labels[key] for labels, key in ((DUE_FILTERS, due), (TODO_FILTERS, todo)) if key in labels]
     parts.append(f"导出日期{today.isoformat()}")
     return lines, "，".join(parts)
 
@@ -678,27 +677,38 @@ def ledger_lines(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-def ledger_file_name(*, viewer, status=None, area_id=None, unit_id=None, meeting_id=None, overdue=None,
-                     subtree_id: int | None = None, per_meeting: bool = False, today: dt.date | None = None) -> str:
+def _status_label(status: str) -> str:
+    """A ``status`` filter's name (a status, or ``ISSUED``)."""
+    if status == ISSUED:
+        return "不含草稿"
+    return str(TaskStatus(status).label) if status in TaskStatus.values else status
+
+
+def ledger_file_name(*, viewer, status=None, area_id=None, unit_id=None, unit_role=None, meeting_id=None,
+                     overdue=None, due=None, todo=None, subtree_id: int | None = None, per_meeting: bool = False,
+                     today: dt.date | None = None) -> str:
     """The name of an exported ledger: 督办事项台账, what it was filtered by (the meeting's title, the scope, the
-    unit, the area, the status, 逾期), 按会议分表, and the day, e.g. 督办事项台账-市委常委会第12次会议-2024-09-30.xlsx.
-    Names the viewer may not see are left out."""
+    unit and its role, the area, the status, 逾期, the 时限 and 待办 filters), 按会议分表, and the day, e.g.
+    督办事项台账-市委常委会第12次会议-2024-09-30.xlsx. Names the viewer may not see are left out."""
     from duban.core.models import Area
 
     parts = []
     if meeting_id is not None:
         title = meetings_visible_to(viewer).filter(pk=meeting_id).values_list("title", flat=True).first()
         parts.append((title or "")[:30])
-    for pk, suffix in ((subtree_id, "及所属单位"), (unit_id, "")):
+    for pk, suffix in ((subtree_id, "及所属单位"), (unit_id, UNIT_ROLES.get(unit_role, ""))):
         if pk is not None:
             name = perms.units_visible_to(viewer).filter(pk=pk).values_list("name", flat=True).first()
             parts.append(f"{name}{suffix}" if name else "")
-    if area_id is not None:
+    if area_id == NO_AREA:
+        parts.append("未分类")
+    elif area_id is not None:
         parts.append(Area.objects.filter(pk=area_id).values_list("name", flat=True).first() or "")
     if status:
-        parts.append(str(TaskStatus(status).label) if status in TaskStatus.values else "")
+        parts.append(_status_label(status) if status in TaskStatus.values or status == ISSUED else "")
     if overdue:
         parts.append("逾期")
+    parts += [labels[key] for labels, key in ((DUE_FILTERS, due), (TODO_FILTERS, todo)) if key in labels]
     if per_meeting:
         parts.append("按会议分表")
     parts.append((today or today_local()).isoformat())

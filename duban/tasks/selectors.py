@@ -7,19 +7,20 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import (CharField, Count, DateField, DateTimeField, IntegerField, Prefetch, Q, QuerySet, TextField,
-                              Value)
+from django.db.models import (CharField, Count, DateField, DateTimeField, Exists, IntegerField, OuterRef, Prefetch, Q,
+                              QuerySet, TextField, Value)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from duban.core.errors import NotFound, PermissionDenied
+from duban.core.errors import InvalidInput, NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Unit
 from duban.core.rows import lists_in_one, plain_rows
 from duban.core.selectors import name_then, unit_may_have_been_renamed, unit_renames_after
 from duban.tasks import unit_tally
 from duban.tasks import permissions as perms
-from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, SUPERVISED_STATUSES, CloseEvidenceRule, ProgressReport,
-                                ReportFile, ReportStatus, Task, TaskKind, TaskStatus, count_rows, count_rows_where)
+from duban.tasks.models import (LIST_ORDER, OPEN_STATUSES, REPORTABLE_STATUSES, SUPERVISED_STATUSES, CloseEvidenceRule,
+                                Priority, ProgressReport, ReportFile, ReportStatus, Task, TaskKind, TaskStatus, count_rows,
+                                count_rows_where)
 
 
 def today_local() -> dt.date:
@@ -29,9 +30,23 @@ def today_local() -> dt.date:
 DUE_SOON_DAYS = 3  # "三日内到期"
 DUE_WEEK_DAYS = 7  # a unit's "逾期和即将到期"
 NEW_RED_DAYS = 7  # "新亮红灯": the deadline passed within this many days
-# The task list's 时限 filter (``due``): each value one rule, which the 工作台's section of that name counts
-# (``duban.workbench.selectors``), so a section's count and the list its 全部 link opens are the same tasks.
+# The task list's filters, one implementation for the list page, its count, its export (台账) and the API list:
+# ``list_filters`` reads them from a query string, ``_task_filtered`` applies them. Each that a 工作台 section or a
+# dashboard figure links to is that number's own rule, so the list it opens holds exactly the tasks it counts.
+
+# 时限 (``due``): each value one rule, which the 工作台's section of that name counts (``duban.workbench.selectors``).
 DUE_FILTERS = {"soon": "三日内到期", "week": "逾期和七日内到期", "new_red": "近七日新超期", "none": "无时限"}
+# 承办 (``unit_role``, with a unit): the tasks the unit leads, or those it cooperates on and does not lead; neither:
+# both. The dashboard's 按牵头单位 figures count the tasks a unit leads.
+UNIT_ROLES = {"lead": "牵头", "coop": "配合"}
+# 待办 (``todo``): a 工作台 section's tasks, by the section's own rule (``todo_q``), each for whom has the section.
+TODO_FILTERS = {"sign": "待签收", "report": "待报送", "coop": "待报送配合意见", "close_returned": "被退回的办结申请",
+                "returned": "被退回交办", "deadline_change": "待确认批示时限", "issued_red": "下达事项超期",
+                "important": "重要紧急事项"}
+# ``status``: besides a status, every task given to a unit (not a draft, not withdrawn): what the dashboard counts.
+ISSUED = "issued"
+# ``area_id``: tasks without an area (未分类), as the dashboard and the 工作台 count them.
+NO_AREA = "none"
 
 
 def due_q(due: str, today: dt.date) -> Q:
@@ -47,19 +62,103 @@ def due_q(due: str, today: dt.date) -> Q:
         return Q(status__in=OPEN_STATUSES, deadline__lt=today, deadline__gte=today - dt.timedelta(days=NEW_RED_DAYS))
     if due == "none":
         return Q(status__in=OPEN_STATUSES, deadline__isnull=True)
-    raise ValueError(due)
+    raise InvalidInput(f"时限筛选条件无效：{due}", f"unknown due filter {due!r}; one of {', '.join(DUE_FILTERS)}")
+
+
+def coop_parts_due_q(unit_ids) -> Q:
+    """Tasks the units ``unit_ids`` cooperate on and do not lead, while the lead unit works on them, with their part
+    (配合意见) not filed yet (``parts_filed_by``). "Not filed" is a NOT EXISTS per task (an anti-join on the reports'
+    task index), not NOT IN over the units' reports: a county's 500,000 reports at a million tasks do not fit in
+    PostgreSQL's work_mem as a hash, and an unhashed NOT IN rescans them for every task."""
+    return (Q(status__in=REPORTABLE_STATUSES,
+              pk__in=Task.coop_units.through.objects.filter(unit_id__in=unit_ids).values("task_id"))
+            & ~Q(lead_unit_id__in=unit_ids) & ~Q(Exists(parts_filed_by(unit_ids).filter(task_id=OuterRef("pk")))))
+
+
+def todo_q(todo: str, viewer, today: dt.date) -> Q:
+    """The tasks of the 工作台 section ``todo`` (a key of ``TODO_FILTERS``) of ``viewer`` on ``today``, among the
+    tasks it sees; open ones only. A unit's: to sign for (its units lead them, not the sub-tasks its own unit issued
+    to the units below, which wait for those units), reports due within seven days (``Task.report_due``), its part
+    to file as a cooperating unit, close requests the office returned. The supervising office's (``supervised_by``):
+    assignments sent back, leaders' 批示 deadlines to confirm, what it issued now overdue. A leader's: tasks marked
+    important or urgent. Nobody else's section: no task."""
+    from duban.followup.selectors import deadline_change_pending  # it reads tasks through this module
+
+    open_ = Q(status__in=OPEN_STATUSES)
+    if todo in ("sign", "report", "coop", "close_returned"):
+        unit = perms.unit_of(viewer) if perms.is_unit_member(viewer) else None
+        if unit is None:
+            return Q(pk__in=[])
+        unit_ids = perms.scope_unit_ids(viewer)
+        if todo == "sign":
+            return Q(status=TaskStatus.ASSIGNED, lead_unit_id__in=unit_ids) & ~Q(issuing_unit_id=unit.pk)
+        if todo == "report":
+            return open_ & Q(report_due__lte=today + dt.timedelta(days=DUE_WEEK_DAYS))
+        if todo == "coop":
+            return coop_parts_due_q(unit_ids)
+        # from the few returned close requests (an index of them), not each task's latest report
+        return Q(status=TaskStatus.IN_PROGRESS, lead_unit_id__in=unit_ids, latest_report__in=ProgressReport.objects
+                 .filter(request_close=True, status=ReportStatus.RETURNED))
+    if todo == "returned":
+        return perms.supervised_by(viewer) & Q(status=TaskStatus.RETURNED)
+    if todo == "deadline_change":
+        return perms.supervised_by(viewer) & deadline_change_pending()
+    if todo == "issued_red":
+        return perms.supervised_by(viewer) & open_ & Q(deadline__lt=today)
+    if todo == "important":
+        return open_ & Q(priority__in=(Priority.URGENT, Priority.HIGH))
+    raise InvalidInput(f"待办筛选条件无效：{todo}", f"unknown todo filter {todo!r}; one of {', '.join(TODO_FILTERS)}")
+
+
+def todo_choices(viewer) -> list[tuple[str, str]]:
+    """The 待办 filters that are sections of the viewer's 工作台 (``TODO_FILTERS``), for the list's form."""
+    keys: list[str] = []
+    if perms.is_supervisor(viewer) or perms.is_unit_supervisor(viewer):
+        keys += ["returned", "deadline_change"]
+    if perms.is_unit_supervisor(viewer):
+        keys.append("issued_red")
+    if perms.is_unit_member(viewer):
+        keys += ["sign", "report", "coop", "close_returned"]
+    elif perms.is_office(viewer) and not perms.is_supervisor(viewer):
+        keys.append("important")
+    return [(key, TODO_FILTERS[key]) for key in keys]
+
+
+def _int_param(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def list_filters(params) -> dict:
+    """The task list's query string as ``task_list``'s keywords (the list page, its export): ``status`` (a status or
+    ``ISSUED``), ``area`` (an id, or ``none`` for 未分类: ``NO_AREA``), ``unit`` with ``role`` (``UNIT_ROLES``),
+    ``meeting``, ``overdue`` (``1``: only the overdue ones, ``0``: none of them), ``due`` (``DUE_FILTERS``) and
+    ``todo`` (``TODO_FILTERS``). A value not among them is no filter (a link typed by hand shows the whole list)."""
+    status = params.get("status")
+    area = params.get("area")
+    overdue = params.get("overdue")
+    unit_id = _int_param(params.get("unit"))
+    return {"status": status if status in TaskStatus.values or status == ISSUED else None,
+            "area_id": NO_AREA if area == NO_AREA else _int_param(area) or None,
+            "unit_id": unit_id or None,
+            "unit_role": params.get("role") if unit_id and params.get("role") in UNIT_ROLES else None,
+            "meeting_id": _int_param(params.get("meeting")) or None,
+            "overdue": True if overdue in ("1", "true", "yes", "on") else False if overdue in ("0", "false", "no")
+            else None,
+            "due": params.get("due") if params.get("due") in DUE_FILTERS else None,
+            "todo": params.get("todo") if params.get("todo") in TODO_FILTERS else None}
 
 
 def task_list(*, viewer, status: str | None = None, area_id: int | None = None, unit_id: int | None = None,
               meeting_id: int | None = None, kind: str | None = None, overdue: bool | None = None,
               include_withdrawn: bool = False, today: dt.date | None = None,
-              in_list_order: bool = False, due: str | None = None) -> QuerySet[Task]:
-    """Tasks the viewer may see, filtered. ``unit_id`` matches the lead unit or a cooperating unit.
-    ``in_list_order``: the same rows with the scope spelled for reading a page in list order (see
-    ``tasks_visible_to``); count with the default spelling. ``due``: a key of ``DUE_FILTERS`` (``due_q``)."""
+              in_list_order: bool = False, due: str | None = None, unit_role: str | None = None,
+              todo: str | None = None) -> QuerySet[Task]:
+    """Tasks the viewer may see, filtered (``list_filters`` says what each filter means). ``unit_id`` matches the
+    lead unit or a cooperating unit, or one of them by ``unit_role``. ``in_list_order``: the same rows with the
+    scope spelled for reading a page in list order (see ``tasks_visible_to``); count with the default spelling."""
     qs = _task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
                         kind=kind, overdue=overdue, include_withdrawn=include_withdrawn, today=today,
-                        in_list_order=in_list_order, due=due)
+                        in_list_order=in_list_order, due=due, unit_role=unit_role, todo=todo)
     return _with_list_joins(qs).order_by(*LIST_ORDER)
 
 
@@ -74,17 +173,21 @@ def _with_list_joins(qs: QuerySet[Task], *, lead_unit_aliases: bool = False) -> 
 
 
 def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdue, include_withdrawn, today,
-                   in_list_order, due=None) -> QuerySet[Task]:
+                   in_list_order, due=None, unit_role=None, todo=None) -> QuerySet[Task]:
     """``task_list``'s rows, unordered and without what rides along (see there)."""
     qs = perms.tasks_visible_to(viewer, in_list_order=in_list_order)
-    if status:
+    if status == ISSUED:
+        qs = qs.exclude(status__in=(TaskStatus.DRAFT, TaskStatus.WITHDRAWN))
+    elif status:
         qs = qs.filter(status=status)
     elif not include_withdrawn:
         qs = qs.exclude(status=TaskStatus.WITHDRAWN)
-    if area_id:
+    if area_id == NO_AREA:
+        qs = qs.filter(area__isnull=True)
+    elif area_id:
         qs = qs.filter(area_id=area_id)
     if unit_id:
-        qs = qs.filter(Q(lead_unit_id=unit_id) | Q(pk__in=_cooperated_on_by(unit_id)))
+        qs = qs.filter(unit_q(unit_id, unit_role))
     if meeting_id:
         qs = qs.filter(meeting_id=meeting_id)
     if kind:
@@ -94,7 +197,22 @@ def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdu
         qs = qs.filter(late) if overdue else qs.exclude(late)
     if due:
         qs = qs.filter(due_q(due, today or today_local()))
+    if todo:
+        qs = qs.filter(todo_q(todo, viewer, today or today_local()))
     return qs
+
+
+def unit_q(unit_id: int, unit_role: str | None) -> Q:
+    """The tasks of the unit ``unit_id`` in the role ``unit_role`` (``UNIT_ROLES``): those it leads, those it
+    cooperates on and does not lead; None: either."""
+    if unit_role == "lead":
+        return Q(lead_unit_id=unit_id)
+    if unit_role == "coop":
+        return Q(pk__in=_cooperated_on_by(unit_id)) & ~Q(lead_unit_id=unit_id)
+    if unit_role is None:
+        return Q(lead_unit_id=unit_id) | Q(pk__in=_cooperated_on_by(unit_id))
+    raise InvalidInput(f"承办筛选条件无效：{unit_role}",
+                       f"unknown unit role filter {unit_role!r}; one of {', '.join(UNIT_ROLES)}")
 
 
 def _cooperated_on_by(unit_id: int) -> QuerySet:
@@ -110,17 +228,25 @@ LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent
                    "latest_report__created_at", "rolled_progress", "rollup_mode", "tree_path", "kind")
 
 
-def task_list_page_keys(*, viewer, status: str | None = None, area_id: int | None = None,
-                        unit_id: int | None = None, meeting_id: int | None = None, overdue: bool | None = None,
-                        today: dt.date | None = None, due: str | None = None) -> QuerySet[int]:
-    """The ids of ``task_list(viewer=..., in_list_order=True, ...)`` in list order, for a page to slice (a list
-    page reads its keys first: see ``duban.core.views.KeysFirstPaginator``, then ``task_list_page_rows``). The
-    tasks' table alone: a join, even one PostgreSQL removes as unused, keeps it from walking
-    ``task_list_order_idx`` without reading each task's row."""
-    return (_task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=unit_id, meeting_id=meeting_id,
-                           kind=None, overdue=overdue, include_withdrawn=False, today=today, in_list_order=True,
-                           due=due)
+def task_list_page_keys(*, viewer, **filters) -> QuerySet[int]:
+    """The ids of ``task_list(viewer=..., in_list_order=True, **filters)`` (its filters but ``kind``) in list order,
+    for a page to slice (a list page reads its keys first: see ``duban.core.views.KeysFirstPaginator``, then
+    ``task_list_page_rows``). The tasks' table alone: a join, even one PostgreSQL removes as unused, keeps it from
+    walking ``task_list_order_idx`` without reading each task's row."""
+    return (_task_filtered(viewer=viewer, kind=None, include_withdrawn=False, in_list_order=True,
+                           **_list_filters(filters))
             .order_by(*LIST_ORDER).values_list("pk", flat=True))
+
+
+_LIST_FILTER_NAMES = ("status", "area_id", "unit_id", "unit_role", "meeting_id", "overdue", "due", "todo", "today")
+
+
+def _list_filters(filters: dict) -> dict:
+    """The list's filters (``list_filters``' keywords and ``today``), those not given None."""
+    unknown = set(filters) - set(_LIST_FILTER_NAMES)
+    if unknown:
+        raise TypeError(f"not a filter of the task list: {', '.join(sorted(unknown))}")
+    return {name: filters.get(name) for name in _LIST_FILTER_NAMES}
 
 
 # A list by one unit (``unit_id``: tasks it leads or cooperates on) is read one of two ways, by its size and the page
@@ -139,32 +265,35 @@ UNIT_MERGED_BELOW = 1000  # units listing fewer tasks than this are merged on ev
 UNIT_MERGED_FROM = 1000  # pages starting at this row or later are merged
 
 
-def task_list_keys(*, viewer, bottom: int, top: int, listed: int, status: str | None = None,
-                   area_id: int | None = None, unit_id: int | None = None, meeting_id: int | None = None,
-                   overdue: bool | None = None, today: dt.date | None = None, due: str | None = None) -> list[int]:
-    """The ids of rows ``bottom:top`` of ``task_list(viewer=..., ...)`` in list order, ``listed`` being the
+def task_list_keys(*, viewer, bottom: int, top: int, listed: int, **filters) -> list[int]:
+    """The ids of rows ``bottom:top`` of ``task_list(viewer=..., **filters)`` in list order, ``listed`` being the
     list's total (``task_list_count``, which a page knows before it reads its rows): a list by one unit with fewer
-    than ``UNIT_MERGED_BELOW`` tasks, or from row ``UNIT_MERGED_FROM`` on, as the merge of the unit's two parts,
-    otherwise a slice of ``task_list_page_keys`` (see above)."""
-    filters = dict(status=status, area_id=area_id, meeting_id=meeting_id, overdue=overdue, today=today, due=due)
+    than ``UNIT_MERGED_BELOW`` tasks, or from row ``UNIT_MERGED_FROM`` on, as the merge of the unit's two parts (or
+    the one part its ``unit_role`` names), otherwise a slice of ``task_list_page_keys`` (see above)."""
+    filters = _list_filters(filters)
     if top <= bottom:
         return []  # an empty list's page
-    if unit_id and (listed < UNIT_MERGED_BELOW or bottom >= UNIT_MERGED_FROM):
-        return [row[-1] for row in _unit_keys_merged(viewer=viewer, unit_id=unit_id, **filters)[bottom:top]]
-    return list(task_list_page_keys(viewer=viewer, unit_id=unit_id, **filters)[bottom:top])
+    if filters["unit_id"] and (listed < UNIT_MERGED_BELOW or bottom >= UNIT_MERGED_FROM):
+        return [row[-1] for row in _unit_keys_merged(viewer=viewer, **filters)[bottom:top]]
+    return list(task_list_page_keys(viewer=viewer, **filters)[bottom:top])
 
 
-def _unit_keys_merged(*, viewer, unit_id: int, **filters) -> QuerySet[tuple]:
+def _unit_parts(rows: QuerySet[Task], unit_id: int, unit_role: str | None) -> list[QuerySet[Task]]:
+    """``rows`` (filtered but by the unit) of the unit ``unit_id`` in ``unit_role`` as the parts read each from its
+    own index: the tasks it leads, those it cooperates on but does not lead (``unit_q``), or the one of them
+    ``unit_role`` names."""
+    return [rows.filter(unit_q(unit_id, role)) for role in UNIT_ROLES if unit_role in (None, role)]
+
+
+def _unit_keys_merged(*, viewer, unit_id: int, unit_role: str | None = None, **filters) -> QuerySet[tuple]:
     """``task_list_page_keys(viewer=..., unit_id=unit_id, ...)`` as rows of the list's order's columns (the id
     last) in the same order: the tasks the unit leads and those it cooperates on but does not lead, each read
     from its own index, in one UNION ALL sorted by the list's order."""
     rows = _task_filtered(viewer=viewer, unit_id=None, kind=None, include_withdrawn=False, in_list_order=True,
                           **filters)
     columns = tuple(name.lstrip("-") for name in LIST_ORDER)  # the order's columns, the id last
-    led = rows.filter(lead_unit_id=unit_id).order_by().values_list(*columns)
-    cooperated = (rows.filter(pk__in=_cooperated_on_by(unit_id)).exclude(lead_unit_id=unit_id).order_by()
-                  .values_list(*columns))
-    return led.union(cooperated, all=True).order_by(*LIST_ORDER)
+    first, *rest = (part.order_by().values_list(*columns) for part in _unit_parts(rows, unit_id, unit_role))
+    return first.union(*rest, all=True).order_by(*LIST_ORDER)
 
 
 def task_list_page_rows(*, viewer, keys) -> QuerySet[tuple]:
@@ -175,22 +304,21 @@ def task_list_page_rows(*, viewer, keys) -> QuerySet[tuple]:
             .order_by(*LIST_ORDER).values_list(*LIST_ROW_FIELDS))
 
 
-def task_list_count(*, viewer, status: str | None = None, area_id: int | None = None, unit_id: int | None = None,
-                    meeting_id: int | None = None, overdue: bool | None = None, today: dt.date | None = None,
-                    due: str | None = None) -> int:
-    """``task_list(viewer=..., ...).count()`` (the same rows: a count drops the order and the joins). By one unit,
-    the tasks it leads and those it cooperates on but does not lead are counted apart, each from its own index
-    (the lead units' with the status; the unit's cooperations, then those tasks by id): one count of "leads or
-    cooperates" cannot use either and reads every task (the busiest unit at a million tasks: 170 -> 30 ms). The
-    few thousand tasks of one unit are each tested for a unit member's scope with the probe of a list page
-    (``tasks_visible_to``), not against a hash of the whole scope's cooperations (a county's: 400 -> 60 ms)."""
-    rows = _task_filtered(viewer=viewer, status=status, area_id=area_id, unit_id=None, meeting_id=meeting_id,
-                          kind=None, overdue=overdue, include_withdrawn=False, today=today,
-                          in_list_order=bool(unit_id), due=due)
+def task_list_count(*, viewer, **filters) -> int:
+    """``task_list(viewer=..., **filters).count()`` (its filters but ``kind``; the same rows: a count drops the
+    order and the joins). By one unit, the tasks it leads and those it cooperates on but does not lead are counted
+    apart, each from its own index (the lead units' with the status; the unit's cooperations, then those tasks by
+    id): one count of "leads or cooperates" cannot use either and reads every task (the busiest unit at a million
+    tasks: 170 -> 30 ms). The few thousand tasks of one unit are each tested for a unit member's scope with the
+    probe of a list page (``tasks_visible_to``), not against a hash of the whole scope's cooperations (a county's:
+    400 -> 60 ms)."""
+    filters = _list_filters(filters)
+    unit_id, unit_role = filters.pop("unit_id"), filters.pop("unit_role")
+    rows = _task_filtered(viewer=viewer, unit_id=None, kind=None, include_withdrawn=False,
+                          in_list_order=bool(unit_id), **filters)
     if not unit_id:
         return rows.count()
-    return (rows.filter(lead_unit_id=unit_id).count()
-            + rows.filter(pk__in=_cooperated_on_by(unit_id)).exclude(lead_unit_id=unit_id).count())
+    return sum(part.count() for part in _unit_parts(rows, unit_id, unit_role))
 
 
 def meeting_item_q(visible, *, prefix: str = "", all_visible: bool = False) -> Q:

@@ -160,13 +160,10 @@ class ListPaginator(KeysFirstPaginator):
 def task_list(request):
     g = request.GET
     user = request.user
-    status = g.get("status") if g.get("status") in TaskStatus.values else None
-    overdue = True if g.get("overdue") == "1" else None
-    due = g.get("due") if g.get("due") in selectors.DUE_FILTERS else None
-    filters = {"status": status or "", "area": _int(g.get("area")), "unit": _int(g.get("unit")),
-               "meeting": _int(g.get("meeting")), "overdue": overdue, "due": due or ""}
-    chosen = {"status": status, "area_id": filters["area"], "unit_id": filters["unit"],
-              "meeting_id": filters["meeting"], "overdue": overdue, "due": due}
+    chosen = selectors.list_filters(g)  # the export (台账) reads the same filters from the same query string
+    filters = {"status": chosen["status"] or "", "area": chosen["area_id"], "unit": chosen["unit_id"],
+               "role": chosen["unit_role"] or "", "meeting": chosen["meeting_id"], "overdue": chosen["overdue"],
+               "due": chosen["due"] or "", "todo": chosen["todo"] or ""}
     today = selectors.today_local()
     # A page that only reads: the audit chain head is read once for both cached figures below.
     head = chain_head() if cache_timeout_seconds() > 0 else None
@@ -185,8 +182,14 @@ def task_list(request):
         "filters": filters,
         "statuses": [(value, label) for value, label in TaskStatus.choices
                      if value != TaskStatus.DRAFT or perms.sees_drafts(user)],
+        # what the dashboard counts (every task but drafts), for those who see drafts
+        "issued": (selectors.ISSUED, "全部（不含草稿）") if perms.sees_drafts(user) else None,
         "due_choices": selectors.DUE_FILTERS.items(),
-        "area_options": select_options_marked(options["area"], filters["area"]),
+        "role_choices": selectors.UNIT_ROLES.items(),
+        "todo_choices": selectors.todo_choices(user),
+        "no_area": selectors.NO_AREA,
+        "area_options": select_options_marked(options["area"],
+                                              None if filters["area"] == selectors.NO_AREA else filters["area"]),
         # a unit's people choose among their own unit and those under it, none when that is their unit alone
         "unit_options": select_options_marked(options["unit"], filters["unit"])
         if options["unit"].count("<option") > 1 or filters["unit"] else "",
