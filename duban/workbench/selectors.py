@@ -21,11 +21,11 @@ from django.db.models.functions import RowNumber
 
 from duban.core.models import Notification, Unit
 from duban.followup.models import ExtensionRequest, ExtensionStatus
-from duban.followup.selectors import deadline_change_pending, watch_list
+from duban.followup.selectors import watch_list
 from duban.tasks import permissions as perms
-from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, Priority, ProgressReport, ReportStatus, Task,
-                                TaskStatus)
-from duban.tasks.selectors import DUE_WEEK_DAYS, NEW_RED_DAYS, due_q, parts_filed_by, reports_to_review, task_stats
+from duban.tasks.models import OPEN_STATUSES, Task
+from duban.tasks.selectors import (DUE_WEEK_DAYS, NEW_RED_DAYS, coop_parts_due_q, due_q, reports_to_review, task_stats,
+                                   todo_q)
 
 SHOWN = 8  # rows a section shows; its count says how many there are
 UNIT_SOON_DAYS = DUE_WEEK_DAYS  # a unit's "即将到期" and reports due
@@ -152,6 +152,13 @@ def _open_tasks(viewer):
     return perms.tasks_visible_to(viewer).filter(status__in=OPEN_STATUSES)
 
 
+def _todo(key: str, title: str, tasks, todo: str, viewer, today: dt.date, order: tuple, *, empty: str) -> _Wanted:
+    """A section of the tasks by the task list's 待办 filter ``todo`` (``todo_q``), which its 全部 link opens, so the
+    count and the list are the same tasks."""
+    return _section(key, title, tasks.filter(todo_q(todo, viewer, today)).order_by(*order),
+                    more_url=f"/tasks/?todo={todo}", empty=empty, more_counted=True)
+
+
 def _due(key: str, title: str, tasks, due: str, today: dt.date, order: tuple, *, empty: str) -> _Wanted:
     """A section of the tasks by their deadline: the task list's 时限 filter ``due`` (``due_q``), which its 全部
     link opens, so the count and the list are the same tasks."""
@@ -171,7 +178,7 @@ def workbench_get(*, viewer, today: dt.date) -> Workbench:
     return Workbench("", [])
 
 
-def _review_sections(viewer, tasks) -> list[_Wanted]:
+def _review_sections(viewer, tasks, today: dt.date) -> list[_Wanted]:
     """What the supervising office must decide on the tasks it supervises (``perms.tasks_supervised_by``):
     reports to review, extension requests, leaders' 批示 deadlines to confirm, assignments sent back."""
     reports = (reports_to_review(viewer)
@@ -188,11 +195,9 @@ def _review_sections(viewer, tasks) -> list[_Wanted]:
         _section("reports", "待审核进展", reports, more_url="/tasks/reports/pending/", empty="没有待审核的进展",
                  more_counted=True),
         _section("extensions", "待审批延期", extensions, empty="没有待审批的延期申请"),
-        _section("deadline_changes", "待确认批示时限",
-                 tasks.filter(perms.supervised_by(viewer), deadline_change_pending()).order_by("deadline", "id"),
-                 empty="没有待确认的批示时限"),
-        _section("returned", "被退回交办", tasks.filter(perms.supervised_by(viewer), status=TaskStatus.RETURNED)
-                 .order_by("-updated_at"), more_url="/tasks/?status=returned", empty="没有被退回的事项"),
+        _todo("deadline_changes", "待确认批示时限", tasks, "deadline_change", viewer, today, ("deadline", "id"),
+              empty="没有待确认的批示时限"),
+        _todo("returned", "被退回交办", tasks, "returned", viewer, today, ("-updated_at",), empty="没有被退回的事项"),
     ]
 
 
@@ -201,9 +206,9 @@ def _unit_supervisor(viewer, today: dt.date) -> Workbench:
     newly red, then its unit's own work as any unit's."""
     issued = _open_tasks(viewer).filter(issuing_unit_id=perms.unit_of(viewer).pk)
     return Workbench("unit", _read([
-        *_review_sections(viewer, issued),
-        _section("issued_red", "下达事项超期", issued.filter(deadline__lt=today).order_by("deadline", "id"),
-                 empty="本级下达的事项没有超期"),
+        *_review_sections(viewer, issued, today),
+        _todo("issued_red", "下达事项超期", issued, "issued_red", viewer, today, ("deadline", "id"),
+              empty="本级下达的事项没有超期"),
         *_unit_sections(viewer, today),
     ]))
 
@@ -211,7 +216,7 @@ def _unit_supervisor(viewer, today: dt.date) -> Workbench:
 def _office(viewer, today: dt.date) -> Workbench:
     tasks = _open_tasks(viewer)
     return Workbench("office", _read([
-        *_review_sections(viewer, tasks),
+        *_review_sections(viewer, tasks, today),
         _due("new_red", "新亮红灯", tasks, "new_red", today, ("-deadline", "id"),
              empty=f"近{NEW_RED_DAYS}天没有新超期的事项"),
         _due("due_soon", "三日内到期", tasks, "soon", today, ("deadline", "id"), empty="三日内没有到期的事项"),
@@ -226,39 +231,29 @@ def _unit(viewer, today: dt.date) -> Workbench:
 def _unit_sections(viewer, today: dt.date) -> list[_Wanted]:
     unit_ids = perms.scope_unit_ids(viewer)
     tasks = _open_tasks(viewer)
-    led = tasks.filter(lead_unit_id__in=unit_ids)
     # Reports due by each task's cycle: the next report due is kept on each task (``Task.report_due``, by the
     # light rule's own function: ``duban.tasks.report_due``), None for a task not working, a one-off cycle, a task
     # split into sub-tasks (its progress comes from them) or a due on or after the deadline, so the section is an
     # indexed filter with its count, not the scope's working tasks read and computed (a county's 25,000: 1.2 s).
-    due = tasks.filter(report_due__lte=today + dt.timedelta(days=UNIT_SOON_DAYS)).order_by("report_due", "id")
-    # Tasks the unit cooperates on (not leads) while the lead unit works on them, its part not yet filed. "Not
-    # filed" is a NOT EXISTS per task (an anti-join on the reports' task index), not NOT IN over the unit's reports:
-    # a county's 500,000 reports at a million tasks do not fit in PostgreSQL's work_mem as a hash, and an unhashed
-    # NOT IN rescans them for every task (the county's 工作台 ran for over ten minutes).
-    # The tasks the scope cooperates on are in its scope by definition (``perms.tasks_visible_to``'s cooperation
-    # arm; not drafts, being reportable), so they are not tested against the whole scope again: that test hashed
-    # the scope's cooperations once more for every task read (a county at a million tasks: 115 -> 92 ms).
-    coop_open = (Task.objects.filter(status__in=REPORTABLE_STATUSES, pk__in=Task.coop_units.through.objects.filter(
-                     unit_id__in=unit_ids).values("task_id"))
-                 .exclude(lead_unit_id__in=unit_ids)
-                 .exclude(Exists(parts_filed_by(unit_ids).filter(task_id=OuterRef("pk")))).order_by("deadline", "id"))
+    # Tasks the unit cooperates on (not leads) while the lead unit works on them, its part not yet filed
+    # (``coop_parts_due_q``). They are in its scope by definition (``perms.tasks_visible_to``'s cooperation arm;
+    # not drafts, being reportable), so they are not tested against the whole scope again: that test hashed the
+    # scope's cooperations once more for every task read (a county at a million tasks: 115 -> 92 ms).
+    coop_open = Task.objects.filter(coop_parts_due_q(unit_ids)).order_by("deadline", "id")
     news = (Notification.objects.filter(recipient_id=viewer.pk, kind__in=OFFICE_NEWS,
                                         created_at__date__gte=today - dt.timedelta(days=14))
             .select_related("task").order_by("-id"))
     return [
         # 待签收 is what this unit is to sign for: not the sub-tasks its own unit issued to the units below (they
         # wait for those units, and their issuer sees them as the office sees what it assigned: in its list)
-        _section("to_sign", "待签收", led.filter(status=TaskStatus.ASSIGNED).exclude(issuing_unit_id=viewer.profile.unit_id)
-                 .order_by("deadline", "id"), more_url="/tasks/?status=assigned", empty="没有待签收的事项"),
-        _section("to_report", "待报送", due, empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
-        _section("coop", "待报送配合意见", coop_open, empty="没有待报送配合意见的事项"),
+        _todo("to_sign", "待签收", tasks, "sign", viewer, today, ("deadline", "id"), empty="没有待签收的事项"),
+        _todo("to_report", "待报送", tasks, "report", viewer, today, ("report_due", "id"),
+              empty=f"{UNIT_SOON_DAYS}日内没有到期的报送"),
+        _section("coop", "待报送配合意见", coop_open, more_url="/tasks/?todo=coop", empty="没有待报送配合意见的事项",
+                 more_counted=True),
         _due("due_soon", "逾期和即将到期", tasks, "week", today, ("deadline", "id"), empty="近期没有到期的事项"),
-        _section("close_returned", "被退回的办结申请",
-                 # from the few returned close requests (an index of them), not each task's latest report
-                 led.filter(status=TaskStatus.IN_PROGRESS, latest_report__in=ProgressReport.objects.filter(
-                     request_close=True, status=ReportStatus.RETURNED))
-                 .order_by("-updated_at"), empty="没有被退回的办结申请"),
+        _todo("close_returned", "被退回的办结申请", tasks, "close_returned", viewer, today, ("-updated_at",),
+              empty="没有被退回的办结申请"),
         _section("news", "督查室最新要求和领导批示", news, more_url="/notifications/", empty="近两周没有新的要求"),
     ]
 
@@ -269,12 +264,12 @@ def _leader(viewer, today: dt.date) -> Workbench:
 
     def most_red(rows: list[dict]) -> list[dict]:
         return sorted((row for row in rows if row["overdue"]), key=lambda row: (-row["overdue"], row["name"]))[:10]
-    important = tasks.filter(priority__in=(Priority.URGENT, Priority.HIGH)).order_by("priority", "deadline", "id")
     # The leader's own 重点关注 marks: a leader follows tens of tasks, read with their lights in one pass.
     watched = watch_list(viewer=viewer, today=today)
     return Workbench("leader", [
         Section("watch", "重点关注", len(watched), watched[:SHOWN], more_url="/followup/watchlist/",
                 empty="尚未设置重点关注事项，在事项页面点“重点关注”加入", more_counted=True),
-        *_read([_section("important", "重要紧急事项", important, more_url="/tasks/", empty="没有标为重要或紧急的事项")]),
+        *_read([_todo("important", "重要紧急事项", tasks, "important", viewer, today, ("priority", "deadline", "id"),
+                      empty="没有标为重要或紧急的事项")]),
     ], summary={"red_total": stats.overdue, "by_area": most_red(stats.by_area), "by_unit": most_red(stats.by_unit)})
 
