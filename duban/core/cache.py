@@ -34,7 +34,7 @@ from duban.core import permissions as perms
 from duban.core.models import AuditChainHead
 
 T = TypeVar("T")
-VERSION = 2  # bump when what is cached changes shape
+VERSION = 3  # bump when what is cached changes shape
 
 
 def timeout_seconds() -> int:
