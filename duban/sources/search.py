@@ -510,7 +510,7 @@ def _bigram_rows(kinds: list[Kind], words: list[str]) -> dict[str, tuple]:
     rare query costs a lookup of a few index entries; a common one stops at the cap and is walked. The rows
     themselves, exact where it matters: ANALYZE's statistics keep only the commonest pairs of characters and
     leave the rest to a guess (they serve only to skip a word they count far past the cap,
-    ``_counted_by_analyze``), and the planner, left to estimate the lookup, guesses thousands of rows and walks
+    ``_analyze_sql``), and the planner, left to estimate the lookup, guesses thousands of rows and walks
     the whole table newest first for a word that no row holds (2.4 s at 5M reports), or a few thousand rows' word
     through most of a million tasks (0.7 s)."""
     if not kinds:
@@ -556,21 +556,6 @@ def _analyze_sql(kinds: list[Kind], words: list[str]) -> tuple[str, list] | None
             "WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s) AND u.pair = ANY(%s) "
             "GROUP BY s.tablename",
             [[BIGRAM_KINDS[kind.fts][2] for kind in kinds], spellings(words[0])])
-
-
-def _counted_by_analyze(kinds: list[Kind], words: list[str]) -> dict[str, float]:
-    """``_analyze_sql`` alone, by kind (0 where ANALYZE keeps no share; nothing for other queries): what the lookup
-    decides by, to be looked at (the search itself reads it in the lookup's statement)."""
-    counted = _analyze_sql(kinds, words)
-    if counted is None:
-        return {}
-    indexes = {BIGRAM_KINDS[kind.fts][2]: kind.fts for kind in kinds}
-    out = dict.fromkeys(indexes.values(), 0.0)
-    with connection.cursor() as cursor:
-        cursor.execute(*counted)
-        for index, rows in cursor.fetchall():
-            out[indexes[index]] += rows
-    return out
 
 
 def _index_candidates(kind: Kind, lookup: tuple | None) -> RawSQL | Q | None:
