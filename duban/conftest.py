@@ -127,7 +127,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        if not database.get("TEST", {}).get("NAME"):
+        # A new file each session, not the one an earlier session of this process left in the settings (mutmut runs
+        # pytest again and again in one process and its forks; any later pytest run deletes a finished session's
+        # folder)
+        if not os.environ.get("DUBAN_TEST_SQLITE"):
             database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
         options = database.setdefault("OPTIONS", {})
         options["init_command"] = re.sub(r"PRAGMA synchronous=\w+;", "PRAGMA synchronous=OFF;",

@@ -76,3 +76,12 @@ def test_the_runtime_lock_has_no_test_tools_and_the_test_lock_builds_on_it():
     assert names & test_tools == set()
     assert _runtime() - {"psycopg"} <= names  # psycopg[binary] pins psycopg and psycopg-binary
     assert "-r requirements.lock" in (REPO / "requirements-test.lock").read_text().splitlines()
+
+
+def test_mutation_testing_names_modules_and_tests_that_exist():
+    """`make mutate` runs mutmut over the rule modules against the tests listed under [tool.mutmut]: a file moved
+    away leaves pytest with a path it cannot find, and mutmut stops before its first mutant ("Failed to run pytest")
+    without saying which."""
+    mutmut = _pyproject()["tool"]["mutmut"]
+    listed = mutmut["only_mutate"] + mutmut["pytest_add_cli_args_test_selection"]
+    assert [path for path in listed if not (REPO / path).is_file()] == []
