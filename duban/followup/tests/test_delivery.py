@@ -106,3 +106,21 @@ def test_enqueue_sees_each_notification_once(org):
     assert deliveries_enqueue() == 1
     assert deliveries_enqueue() == 0
     assert Notification.objects.filter(kind="task_warned").count() == 1
+
+
+def test_each_failed_attempt_waits_twice_as_long_as_the_one_before(org, webhook_server, settings):
+    """DUBAN_DELIVERY_BACKOFF_SECONDS is the first retry delay; it doubles at each attempt."""
+    settings.DUBAN_DELIVERY_BACKOFF_SECONDS = 60
+    settings.DUBAN_DELIVERY_MAX_ATTEMPTS = 10
+    _setup(org, webhook_url=webhook_server.url + "/wecom?key=abc", kind="wecom")
+    webhook_server.recorder.statuses = [500, 500, 500]
+    reminders_run(today=D(2025, 9, 3))
+    now = timezone.now()
+    deliveries_enqueue(now=now)
+    waits = []
+    for _ in range(3):
+        assert deliveries_send(now=now) == {"sent": 0, "failed": 1, "dead": 0}
+        delivery = Delivery.objects.get(channel="wecom")
+        waits.append((delivery.next_attempt_at - now).total_seconds())
+        now = delivery.next_attempt_at
+    assert waits == [60, 120, 240]

@@ -63,11 +63,16 @@ def test_a_decision_from_a_request_read_before_another_was_taken_records_nothing
     actions.extension_reject(actor=org.supervisor, request_id=request.pk, reason="理由不充分")
     decided = ExtensionRequest.objects.get(pk=request.pk)
     assert actions._decide_in_txn(stale, ExtensionStatus.REJECTED, actor=org.sysadmin, comment="另一意见") is False
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as during:
         actions._decide_in_txn(stale, ExtensionStatus.APPROVED, actor=org.sysadmin, comment="同意")
     row = ExtensionRequest.objects.get(pk=request.pk)
     assert (row.status, row.decided_by, row.decision_comment, row.decided_at) == (
         ExtensionStatus.REJECTED, org.supervisor, "理由不充分", decided.decided_at)
+    # the second reviewer is told what one told after the decision is: it was decided, in Chinese and English
+    with pytest.raises(Conflict) as after:
+        actions.extension_approve(actor=org.sysadmin, request_id=request.pk)
+    told = (during.value.message_zh, during.value.message_en)
+    assert told == (after.value.message_zh, after.value.message_en) and "已审批" in told[0] and "decided" in told[1]
 
 
 def test_a_township_cannot_ask_for_a_deadline_past_its_parents_which_nobody_could_approve(org, client):

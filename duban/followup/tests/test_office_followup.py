@@ -180,3 +180,36 @@ def test_a_step_reads_the_units_once_to_tell_them_and_says_what_that_reached(org
     assert sum(s.startswith("SELECT") and '"tasks_task_coop_units"' in s for s in sql) == 1
     assert "已通知相关单位3人" in shown
     assert ReminderSent.objects.get(task=task).recipient_count == 3
+
+
+def _notice_text(notice) -> str:
+    doc = Document(str(Path(settings.DATA_DIR) / notice.file_path))
+    return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+
+
+def test_a_notice_names_the_meeting_that_decided_the_task_and_states_the_task_itself(
+        org, django_capture_on_commit_callbacks):
+    """The 督办通知单 tells the unit which meeting decided the task (none for a task without one) and what the task
+    is (its text, under 督办事项); its record keeps the 编号 printed on the notice, which the message to the units
+    gives."""
+    from duban.meetings.models import Meeting
+
+    meeting = Meeting.objects.create(title="第九次安全生产专题会", source_text="", date=dt.date(2026, 1, 5),
+                                     status="confirmed", created_by=org.supervisor)
+    task = org.task_in("in_progress", title="整治老旧小区燃气管道", text="更换老旧小区燃气立管，年底前完成八成。")
+    Task.objects.filter(pk=task.pk).update(meeting=meeting)
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = SupervisionNotice.objects.get(pk=actions.notice_issue(actor=org.supervisor, task_id=task.pk).pk)
+    text = _notice_text(notice)
+    assert "第九次安全生产专题会确定的" in text
+    assert "更换老旧小区燃气立管，年底前完成八成。" in text
+    printed = re.search(r"督办〔\d{4}〕(\d+)号", text)
+    assert printed and notice.number and int(notice.number) == int(printed.group(1))
+    told = [n.body for n in Notification.objects.filter(kind="notice_issued")]
+    assert told and all(f"编号 {notice.number}" in body for body in told)  # the cooperating unit's says the lead
+
+    alone = org.task_in("in_progress", title="整治无主管道", text="摸清无主管道底数。")
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = actions.notice_issue(actor=org.supervisor, task_id=alone.pk)
+    text = _notice_text(notice)
+    assert "确定的" not in text and "“整治无主管道”事项由你单位牵头办理" in text
