@@ -22,7 +22,7 @@ class FollowupConfig(AppConfig):
         # The task pages show lights, the tree of sub-tasks and the office's follow-up buttons the same way.
         from duban.followup.lights import rollup_lights
         from duban.followup.permissions import can_issue_notice, can_urge_task
-        from duban.followup.selectors import task_page_parts, task_tree
+        from duban.followup.selectors import deadline_change_pending, task_page_parts, task_tree
         from duban.followup.templatetags import followup_tags
         from duban.tasks.page_parts import register_page_parts
 
@@ -31,4 +31,5 @@ class FollowupConfig(AppConfig):
                             light_badge_of_values=followup_tags.light_badge_of_values, task_tree=task_tree,
                             task_top_html=followup_tags.task_top, task_followup_html=followup_tags.task_followup,
                             task_tree_html=followup_tags.task_tree, can_urge_task=can_urge_task,
-                            can_issue_notice=can_issue_notice, task_page_parts=task_page_parts)
+                            can_issue_notice=can_issue_notice, task_page_parts=task_page_parts,
+                            deadline_change_pending=deadline_change_pending)

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 PARTS = frozenset(("rollup_lights", "light_of", "light_badge", "light_badge_of_values", "task_tree", "task_top_html",
                    "task_followup_html", "task_tree_html", "can_urge_task", "can_issue_notice", "meeting_choices",
                    "task_page_parts", "source_parts", "source_link", "source_name_column",
-                   "source_name", "close_note"))
+                   "source_name", "close_note", "deadline_change_pending"))
 _parts: dict[str, Callable] = {}
 
 
@@ -131,3 +131,9 @@ def close_note(*, task) -> str:
     its target), for the 申请办结 form before it is sent; "" when nothing stands in the way
     (``duban.sources.selectors``)."""
     return _part("close_note")(task=task)
+
+
+def deadline_change_pending():
+    """The tasks whose leader's 批示 deadline waits for the supervising office to confirm it, as a ``Q`` (the
+    follow-up app's rule, which the 工作台's queue and the task list's 待办 filter share)."""
+    return _part("deadline_change_pending")()

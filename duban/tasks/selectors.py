@@ -82,7 +82,7 @@ def todo_q(todo: str, viewer, today: dt.date) -> Q:
     to file as a cooperating unit, close requests the office returned. The supervising office's (``supervised_by``):
     assignments sent back, leaders' 批示 deadlines to confirm, what it issued now overdue. A leader's: tasks marked
     important or urgent. Nobody else's section: no task."""
-    from duban.followup.selectors import deadline_change_pending  # it reads tasks through this module
+    from duban.tasks.page_parts import deadline_change_pending  # the follow-up app's rule, handed over
 
     open_ = Q(status__in=OPEN_STATUSES)
     if todo in ("sign", "report", "coop", "close_returned"):
