@@ -14,25 +14,25 @@ from django.utils import timezone
 from duban.reports import selectors
 from duban.reports.selectors import DashboardFilters, dashboard_stats, unit_ranking
 from duban.tasks.models import Task
+from duban.tasks.selectors import today_local
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def build(org):
     """Safety: 1 closed, 1 overdue, 1 due in 30 days. Education: 1 overdue. Health (coop only)."""
     closed = org.task_in("closed")
-    late = org.task_in("in_progress", title="逾期事项", deadline=TODAY - dt.timedelta(days=5))
+    late = org.task_in("in_progress", title="逾期事项", deadline=today_local() - dt.timedelta(days=5))
     ok = org.task_in("accepted", title="正常事项", area_id=org.area_health.pk)
     other = org.task_in("assigned", title="教育局逾期", lead_unit_id=org.other.pk, coop_unit_ids=[],
-                        deadline=TODAY - dt.timedelta(days=2))
+                        deadline=today_local() - dt.timedelta(days=2))
     org.draft_task(title="草稿不计")
     return closed, late, ok, other
 
 
 def test_dashboard_figures_match_the_tasks(org):
     closed, late, ok, other = build(org)
-    data = dashboard_stats(viewer=org.supervisor, today=TODAY)
+    data = dashboard_stats(viewer=org.supervisor, today=today_local())
     assert (data.total, data.closed, data.overdue) == (4, 1, 2)
     assert data.completion_rate == 25.0
     assert data.lights["red"] == 2 and data.lights["closed"] == 1
@@ -46,7 +46,7 @@ def test_dashboard_figures_match_the_tasks(org):
     assert units["市教育局"]["red"] == 1 and units["市教育局"]["overdue"] == 1
     assert [t.pk for t in data.overdue_tasks] == [late.pk, other.pk]
     assert data.overdue_tasks[0].days_overdue == 5
-    this_week = TODAY - dt.timedelta(days=TODAY.weekday())
+    this_week = today_local() - dt.timedelta(days=today_local().weekday())
     week = {w["week"]: w for w in data.weeks}
     assert week[this_week]["completed"] == 1
     assert sum(w["overdue"] for w in data.weeks) == 2
@@ -62,7 +62,7 @@ def test_filters_by_area_unit_meeting_and_period(org):
     # The health unit cooperates on the safety tasks made by draft_task's defaults.
     assert dashboard_stats(viewer=org.supervisor, filters=DashboardFilters(unit_id=org.health.pk)).total == 3
     period = dashboard_stats(viewer=org.supervisor, filters=DashboardFilters(
-        date_from=TODAY - dt.timedelta(days=10), date_to=TODAY))
+        date_from=today_local() - dt.timedelta(days=10), date_to=today_local()))
     assert period.total == 2 and period.overdue == 2
     assert dashboard_stats(viewer=org.supervisor, filters=DashboardFilters(meeting_id=999)).total == 0
 
@@ -89,7 +89,7 @@ def test_dashboard_query_count_does_not_grow(org):
     counting = count()
     first = count()
     for i in range(6):
-        org.task_in("assigned", title=f"加量{i}", deadline=TODAY - dt.timedelta(days=i + 1),
+        org.task_in("assigned", title=f"加量{i}", deadline=today_local() - dt.timedelta(days=i + 1),
                     lead_unit_id=org.other.pk, coop_unit_ids=[])
     assert count() <= counting + 1
     assert count() == first <= 10
@@ -116,30 +116,30 @@ def late_by_rule(deadline: dt.date, day: dt.date) -> float:
 def test_ranking(org):
     on_time = org.task_in("closed", title="按期")
     late = org.task_in("closed", title="逾期办结", lead_unit_id=org.child.pk, coop_unit_ids=[])
-    Task.objects.filter(pk=late.pk).update(deadline=TODAY - dt.timedelta(days=10), score=Decimal("80"))
+    Task.objects.filter(pk=late.pk).update(deadline=today_local() - dt.timedelta(days=10), score=Decimal("80"))
     # three weeks late: working days late on any day of the year (a holiday week has working days around it)
-    three_weeks = TODAY - dt.timedelta(days=21)
+    three_weeks = today_local() - dt.timedelta(days=21)
     org.task_in("assigned", title="分局逾期未办", lead_unit_id=org.child.pk, coop_unit_ids=[], deadline=three_weeks)
     org.task_in("assigned", title="卫健委逾期未办", lead_unit_id=org.health.pk, coop_unit_ids=[], deadline=three_weeks)
-    rows = unit_ranking(viewer=org.supervisor, date_from=TODAY - dt.timedelta(days=30), date_to=TODAY, today=TODAY)
+    rows = unit_ranking(viewer=org.supervisor, date_from=today_local() - dt.timedelta(days=30), date_to=today_local(), today=today_local())
     assert [r.unit for r in rows] == ["市应急管理局", "市应急管理局临川分局", "市卫健委"]
     safety, edu, health = rows
     assert (safety.rank, safety.closed, safety.average_score, safety.on_time_rate, safety.overdue) == (
         1, 1, float(Task.objects.get(pk=on_time.pk).score), 100.0, 0)
     # the open task past its deadline counts in the average as if closed today
-    open_late = late_by_rule(three_weeks, TODAY)
+    open_late = late_by_rule(three_weeks, today_local())
     assert open_late < 80
     assert (edu.closed, edu.average_score, edu.on_time, edu.closed_late, edu.overdue_open, edu.overdue) == (
         1, round((80 + open_late) / 2, 1), 0, 1, 1, 2)
     # nothing closed, but its overdue task is scored: it does not escape the ranking by leaving the task open
     assert (health.closed, health.average_score, health.overdue_open) == (0, open_late, 1)
     # Out of the period: nothing closed counts.
-    old = unit_ranking(viewer=org.supervisor, date_from=TODAY - dt.timedelta(days=90),
-                       date_to=TODAY - dt.timedelta(days=60), today=TODAY)
+    old = unit_ranking(viewer=org.supervisor, date_from=today_local() - dt.timedelta(days=90),
+                       date_to=today_local() - dt.timedelta(days=60), today=today_local())
     assert all(r.closed == 0 for r in old)
     # Scoped: the district office ranks only what it sees.
-    assert [r.unit for r in unit_ranking(viewer=org.child_staff, today=TODAY)] == ["市应急管理局临川分局"]
-    assert unit_ranking(viewer=org.other_staff, today=TODAY) == []
+    assert [r.unit for r in unit_ranking(viewer=org.child_staff, today=today_local())] == ["市应急管理局临川分局"]
+    assert unit_ranking(viewer=org.other_staff, today=today_local()) == []
 
 
 def test_units_level_on_every_figure_share_a_place_and_the_next_place_counts_them(org):
@@ -150,15 +150,15 @@ def test_units_level_on_every_figure_share_a_place_and_the_next_place_counts_the
     for unit, score in ((org.safety, "95"), (org.health, "95"), (org.child, "90")):
         task = org.task_in("closed", title=f"{unit.name}按期", coop_unit_ids=[])
         Task.objects.filter(pk=task.pk).update(lead_unit_id=unit.pk, score=Decimal(score))
-    rows = unit_ranking(viewer=org.supervisor, today=TODAY)
+    rows = unit_ranking(viewer=org.supervisor, today=today_local())
     assert [(r.rank, r.unit) for r in rows] == [(1, "市卫健委"), (1, "市应急管理局"), (3, "市应急管理局临川分局")]
     # nothing closed: no late task ranks above late ones, and the late ones are level
     org.task_in("assigned", title="教育局未到期", lead_unit_id=org.other.pk, coop_unit_ids=[],
-                deadline=TODAY + dt.timedelta(days=9))
+                deadline=today_local() + dt.timedelta(days=9))
     for unit in (org.safety, org.health):
         org.task_in("assigned", title=f"{unit.name}逾期未办", lead_unit_id=unit.pk, coop_unit_ids=[],
-                    deadline=TODAY - dt.timedelta(days=21))
-    rows = unit_ranking(viewer=org.supervisor, date_from=TODAY + dt.timedelta(days=1), today=TODAY)
+                    deadline=today_local() - dt.timedelta(days=21))
+    rows = unit_ranking(viewer=org.supervisor, date_from=today_local() + dt.timedelta(days=1), today=today_local())
     assert [(r.rank, r.unit, r.overdue) for r in rows] == [
         (1, "市教育局", 0), (2, "市卫健委", 1), (2, "市应急管理局", 1)]
 
@@ -166,7 +166,7 @@ def test_units_level_on_every_figure_share_a_place_and_the_next_place_counts_the
 def test_ranking_uses_local_close_date(org):
     task = org.task_in("closed")
     Task.objects.filter(pk=task.pk).update(closed_at=timezone.now() - dt.timedelta(days=400))
-    assert unit_ranking(viewer=org.supervisor, date_from=TODAY - dt.timedelta(days=30), date_to=TODAY) == []
+    assert unit_ranking(viewer=org.supervisor, date_from=today_local() - dt.timedelta(days=30), date_to=today_local()) == []
 
 
 def _weeks_by_rule(tasks, week_from, week_to, today):
@@ -194,7 +194,7 @@ def test_a_bucket_is_the_first_bound_a_value_is_before(org):
     import bisect
 
     model = org.task_in("closed")
-    bounds = [timezone.make_aware(dt.datetime.combine(TODAY + dt.timedelta(days=k), dt.time())) for k in range(84)]
+    bounds = [timezone.make_aware(dt.datetime.combine(today_local() + dt.timedelta(days=k), dt.time())) for k in range(84)]
     values = [None, bounds[0] - dt.timedelta(days=3)] + [b + dt.timedelta(seconds=s) for b in bounds for s in (-1, 0, 1)]
     Task.objects.bulk_create(Task(title=f"分桶{i}", meeting_id=model.meeting_id, area_id=model.area_id,
                                   lead_unit_id=model.lead_unit_id, status="closed", closed_at=value,

@@ -16,9 +16,9 @@ from duban.core.audit import EventType
 from duban.core.models import AuditEvent
 from duban.reports.actions import calendar_token_rotate
 from duban.tasks.models import Task
+from duban.tasks.selectors import today_local
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def meeting_for(org, **kw):
@@ -79,7 +79,7 @@ def test_every_route_is_in_the_table():
 
 
 def test_dashboard_page_shows_tables_csv_links_and_chart_data(client, org):
-    org.task_in("in_progress", title="逾期事项", deadline=TODAY - dt.timedelta(days=3))
+    org.task_in("in_progress", title="逾期事项", deadline=today_local() - dt.timedelta(days=3))
     login(client, org.supervisor)
     response = client.get("/reports/", {"area": org.area_safety.pk})
     html = response.content.decode()
@@ -93,7 +93,7 @@ def test_dashboard_page_shows_tables_csv_links_and_chart_data(client, org):
 
 def test_chart_csv_has_bom_and_matches_the_figures(client, org):
     org.task_in("closed")
-    org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[], deadline=TODAY - dt.timedelta(days=1))
+    org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[], deadline=today_local() - dt.timedelta(days=1))
     login(client, org.supervisor)
     response = client.get("/reports/csv/by_unit.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"

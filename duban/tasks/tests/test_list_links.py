@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from duban.conftest import login
 from duban.tasks import actions
 from duban.tasks.models import Task
+from duban.tasks.selectors import today_local
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def _listed(client, url: str) -> tuple[int, set[int]]:
@@ -96,7 +96,7 @@ def test_the_api_list_has_the_pages_filters(org, both_roles, client):
 
     assert ids(unit_id=org.safety.pk, unit_role="coop") == {t.pk for t in coop}
     assert ids(unit_id=org.safety.pk, unit_role="lead", status="issued") == {t.pk for t in led}
-    Task.objects.filter(pk=led[0].pk).update(deadline=TODAY + dt.timedelta(days=1))
+    Task.objects.filter(pk=led[0].pk).update(deadline=today_local() + dt.timedelta(days=1))
     assert ids(due="soon") == {led[0].pk}
     bad = client.get("/api/v1/tasks", {"due": "someday"})
     assert bad.status_code == 422 and bad.json()["message"] == "时限筛选条件无效：someday"
@@ -115,7 +115,7 @@ def _exported(client, query: str) -> set[str]:
 def test_the_export_of_a_filtered_list_has_exactly_the_lists_rows(org, both_roles, client, query):
     """导出台账 links with the list's own query string; whatever it filters by, the ledger has the list's tasks."""
     led, coop = both_roles
-    Task.objects.filter(pk=led[0].pk).update(deadline=TODAY + dt.timedelta(days=2))
+    Task.objects.filter(pk=led[0].pk).update(deadline=today_local() + dt.timedelta(days=2))
     org.task_in("accepted", title="无时限事项", deadline=None)
     returned = org.task_in("assigned", title="被退回事项")
     actions.task_decline(actor=org.lead_staff, task_id=returned.pk, reason="不属于本单位职责")

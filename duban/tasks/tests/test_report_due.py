@@ -19,10 +19,10 @@ from duban.followup.lights import task_report_due
 from duban.tasks import actions
 from duban.tasks.models import ProgressReport, ReportCycle, ReportStatus, Task, TaskStatus
 from duban.tasks.report_due import report_due_refresh_all
+from duban.tasks.selectors import today_local
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
 CYCLES = [(ReportCycle.WEEKLY, 0), (ReportCycle.BIWEEKLY, 0), (ReportCycle.MONTHLY, 0), (ReportCycle.WORKDAYS, 3),
           (ReportCycle.WORKDAYS, 1), (ReportCycle.ONCE, 0)]
 
@@ -50,7 +50,7 @@ def world(org):
     for i, (cycle, every) in enumerate(CYCLES):
         for status in ("assigned", "accepted", "in_progress", "close_requested"):
             task = org.task_in(status, report_cycle=cycle, report_every=every,
-                               deadline=TODAY + dt.timedelta(days=(4 if i % 2 else 60)))
+                               deadline=today_local() + dt.timedelta(days=(4 if i % 2 else 60)))
             Task.objects.filter(pk=task.pk).update(assigned_at=timezone.now() - dt.timedelta(days=3 + 5 * i))
     report_due_refresh_all()
     return org
@@ -102,13 +102,13 @@ def apply(org, op) -> None:
                                 changes={"report_cycle": cycle, "report_every": every})
         elif what == "deadline":
             actions.task_deadline_adjust(actor=org.supervisor, task_id=task.pk, version=task.version,
-                                         deadline=TODAY + dt.timedelta(days=b), reason="工作需要")
+                                         deadline=today_local() + dt.timedelta(days=b), reason="工作需要")
         elif what == "extension":
             request = extension_request(actor=org.lead_staff, task_id=task.pk, reason="需要更多时间",
-                                        new_deadline=(task.deadline or TODAY) + dt.timedelta(days=b))
+                                        new_deadline=(task.deadline or today_local()) + dt.timedelta(days=b))
             extension_approve(actor=org.supervisor, request_id=request.pk)
         elif what == "split":
-            deadline = min(task.deadline or TODAY + dt.timedelta(days=30), TODAY + dt.timedelta(days=30))
+            deadline = min(task.deadline or today_local() + dt.timedelta(days=30), today_local() + dt.timedelta(days=30))
             actions.task_decompose(actor=org.supervisor, task_id=task.pk, version=task.version,
                                    parts=[{"lead_unit_id": org.child.pk, "coop_unit_ids": [], "deadline": deadline}])
         elif what == "withdraw":
@@ -150,11 +150,11 @@ def test_a_report_moves_the_due_to_a_cycle_after_it(world):
 
 def test_splitting_a_task_clears_its_due_and_a_sub_task_is_due_once_it_is_signed_for(world):
     parent = Task.objects.filter(status=TaskStatus.IN_PROGRESS, report_cycle=ReportCycle.WEEKLY,
-                                 deadline__gt=TODAY + dt.timedelta(days=30)).first()
+                                 deadline__gt=today_local() + dt.timedelta(days=30)).first()
     assert parent.report_due is not None
     [child] = actions.task_decompose(actor=world.supervisor, task_id=parent.pk, version=parent.version,
                                      parts=[{"lead_unit_id": world.child.pk, "coop_unit_ids": [],
-                                             "deadline": TODAY + dt.timedelta(days=30)}])
+                                             "deadline": today_local() + dt.timedelta(days=30)}])
     parent.refresh_from_db()
     child.refresh_from_db()
     assert parent.rolled_progress is not None and parent.report_due is None
@@ -169,15 +169,15 @@ def test_the_nightly_pass_heals_writes_that_bypassed_the_actions(world, monkeypa
     working = Task.objects.filter(status__in=(TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS))
     wrong = list(working.exclude(report_due=None).values_list("id", flat=True)[:3])
     assert wrong
-    Task.objects.filter(pk__in=wrong).update(report_due=TODAY - dt.timedelta(days=400))
-    Task.objects.filter(status=TaskStatus.CLOSE_REQUESTED).update(report_due=TODAY)  # a due on a task not working
+    Task.objects.filter(pk__in=wrong).update(report_due=today_local() - dt.timedelta(days=400))
+    Task.objects.filter(status=TaskStatus.CLOSE_REQUESTED).update(report_due=today_local())  # a due on a task not working
     Task.objects.filter(report_cycle=ReportCycle.ONCE, status=TaskStatus.IN_PROGRESS).update(
         report_cycle=ReportCycle.WEEKLY)  # a bulk change of the cycle beside the actions
     monkeypatch.setattr(scheduler, "_dues_checked_on", {})
-    result = scheduler.run_pass(today=TODAY)
+    result = scheduler.run_pass(today=today_local())
     assert result.dues_fixed >= len(wrong) + 1
     check()
-    assert scheduler.run_pass(today=TODAY).dues_fixed == 0  # once a day per process
+    assert scheduler.run_pass(today=today_local()).dues_fixed == 0  # once a day per process
 
 
 def test_the_migration_fills_the_due_from_the_historical_rows_and_can_be_rerun(world):
@@ -193,7 +193,7 @@ def test_the_migration_fills_the_due_from_the_historical_rows_and_can_be_rerun(w
     Task.objects.update(report_due=None)
     fill(historical, None)
     assert dict(Task.objects.values_list("pk", "report_due")) == kept
-    Task.objects.update(report_due=TODAY)  # wrong everywhere: the rerun sets every row right again
+    Task.objects.update(report_due=today_local())  # wrong everywhere: the rerun sets every row right again
     fill(historical, None)
     assert dict(Task.objects.values_list("pk", "report_due")) == kept
     check()

@@ -28,11 +28,10 @@ from duban.tasks import permissions as perms
 from duban.tasks import unit_tally
 from duban.tasks.actions import task_bulk_create_in_txn
 from duban.tasks.models import OPEN_STATUSES, Task, TaskStatus, UnitTally, UnitTallyStamp
-from duban.tasks.selectors import _kept_scope, task_stats
+from duban.tasks.selectors import _kept_scope, task_stats, today_local
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
 STATUSES = list(TaskStatus.values)
 COOP = Task.coop_units.through
 
@@ -51,14 +50,14 @@ def kept(viewer, today: dt.date, subtree=None) -> Counter:
     return Counter({k: n for k, n in unit_tally.kept_counts(*_kept_scope(viewer, subtree), today).items() if n})
 
 
-def counted(today: dt.date = TODAY) -> Counter:
+def counted(today: dt.date | None = None) -> Counter:
     """The office's kept counts (every task at its lead unit), as a read keeps them: a unit whose rows a write did
     not make stale is read as kept, so a write the triggers missed shows as a difference from ``recounted``."""
-    return Counter({k: n for k, n in unit_tally.kept_counts(None, 0, today).items() if n})
+    return Counter({k: n for k, n in unit_tally.kept_counts(None, 0, today or today_local()).items() if n})
 
 
-def recounted(today: dt.date = TODAY) -> Counter:
-    return direct(Task.objects.all(), today)
+def recounted(today: dt.date | None = None) -> Counter:
+    return direct(Task.objects.all(), today or today_local())
 
 
 def per_axis(counts: Counter) -> Counter:
@@ -100,9 +99,9 @@ def world(org):
     org.units = [org.safety, org.child, org.grandchild, org.health, org.other]
     for status in ("assigned", "in_progress", "close_requested", "closed", "returned", "draft"):
         org.task_in(status, coop_unit_ids=[org.health.pk, org.child.pk])
-    org.task_in("in_progress", deadline=TODAY - dt.timedelta(days=2), coop_unit_ids=[org.grandchild.pk])
+    org.task_in("in_progress", deadline=today_local() - dt.timedelta(days=2), coop_unit_ids=[org.grandchild.pk])
     org.task_in("accepted", deadline=None, coop_unit_ids=[])
-    org.task_in("assigned", deadline=TODAY + dt.timedelta(days=1), coop_unit_ids=[org.other.pk, org.child.pk])
+    org.task_in("assigned", deadline=today_local() + dt.timedelta(days=1), coop_unit_ids=[org.other.pk, org.child.pk])
     org.baseline = list(Task.objects.values_list("id", *BASE))
     org.links = list(COOP.objects.values_list("task_id", "unit_id"))
     return org
@@ -192,7 +191,7 @@ def apply(org, op, today: dt.date) -> dt.date:
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(step, min_size=1, max_size=8))
 def test_kept_counts_equal_a_direct_count_after_any_writes(world, ops):
-    today = TODAY
+    today = today_local()
     reset(world)
     check(world, today)  # kept for today (and the examples before this one), so a write a trigger missed shows
     for op in ops:
@@ -202,7 +201,7 @@ def test_kept_counts_equal_a_direct_count_after_any_writes(world, ops):
 
 def test_a_write_makes_only_its_units_stale_and_a_read_counts_only_those(world):
     org = world
-    check(org, TODAY)  # every unit counted and kept
+    check(org, today_local())  # every unit counted and kept
     stamps = dict(UnitTallyStamp.objects.values_list("unit_id", "counted"))
     task = Task.objects.filter(lead_unit=org.safety, status=TaskStatus.IN_PROGRESS).first()
     Task.objects.filter(pk=task.pk).update(progress_percent=5)
@@ -210,14 +209,14 @@ def test_a_write_makes_only_its_units_stale_and_a_read_counts_only_those(world):
              if version != counted}
     assert stale == {org.safety.pk, *task.coop_units.values_list("id", flat=True)}
     assert stale < set(stamps)
-    check(org, TODAY)
+    check(org, today_local())
     assert not UnitTallyStamp.objects.exclude(counted=F("version")).exists()
 
 
 def test_the_next_day_is_counted_again_and_the_pass_refreshes_every_unit(world):
     org = world
-    check(org, TODAY)
-    later = TODAY + dt.timedelta(days=60)  # every open deadline passed: red
+    check(org, today_local())
+    later = today_local() + dt.timedelta(days=60)  # every open deadline passed: red
     assert unit_tally.refresh_all(later) >= len(org.units)
     assert unit_tally.refresh_all(later) == 0  # nothing stale any more
     assert not UnitTallyStamp.objects.exclude(day=later).exists()
@@ -227,15 +226,15 @@ def test_the_next_day_is_counted_again_and_the_pass_refreshes_every_unit(world):
 
 def test_a_kept_read_costs_a_fixed_number_of_queries_and_touches_no_task(world):
     org = world
-    unit_tally.refresh_all(TODAY)
+    unit_tally.refresh_all(today_local())
     scope = _kept_scope(org.lead_staff, None)
     with CaptureQueriesContext(connection) as ctx:
-        unit_tally.kept_counts(*scope, TODAY)
+        unit_tally.kept_counts(*scope, today_local())
     assert len(ctx.captured_queries) == 2
     assert not any("tasks_task" in q["sql"] for q in ctx.captured_queries)
-    unit_tally.kept_figures(*scope, TODAY)  # the scope's sum is kept: read with the stamps, one statement
+    unit_tally.kept_figures(*scope, today_local())  # the scope's sum is kept: read with the stamps, one statement
     with CaptureQueriesContext(connection) as ctx:
-        unit_tally.kept_figures(*scope, TODAY)
+        unit_tally.kept_figures(*scope, today_local())
     assert len(ctx.captured_queries) == 1
 
 
@@ -243,11 +242,11 @@ def test_the_dashboards_read_the_kept_counts_when_unfiltered_and_count_directly_
     org = world
     UnitTally.objects.update(n=1000)  # kept rows that disagree with the tasks: who reads them shows it
     UnitTallyStamp.objects.update(counted=None)
-    unit_tally.refresh_all(TODAY)
+    unit_tally.refresh_all(today_local())
     UnitTally.objects.filter(level=0).update(n=1000)
-    assert task_stats(viewer=org.supervisor, today=TODAY).total >= 1000
-    assert dashboard_stats(viewer=org.supervisor, today=TODAY).total >= 1000
-    filtered = dashboard_stats(viewer=org.supervisor, today=TODAY,
+    assert task_stats(viewer=org.supervisor, today=today_local()).total >= 1000
+    assert dashboard_stats(viewer=org.supervisor, today=today_local()).total >= 1000
+    filtered = dashboard_stats(viewer=org.supervisor, today=today_local(),
                                filters=DashboardFilters(area_id=org.area_safety.pk))
     assert filtered.total == Task.objects.filter(area=org.area_safety).exclude(
         status__in=[TaskStatus.DRAFT, TaskStatus.WITHDRAWN]).count()
@@ -255,36 +254,36 @@ def test_the_dashboards_read_the_kept_counts_when_unfiltered_and_count_directly_
 
 def test_the_dashboard_lights_from_the_kept_counts_equal_the_direct_ones(world):
     org = world
-    org.task_in("in_progress", deadline=TODAY + dt.timedelta(days=1))  # blue
+    org.task_in("in_progress", deadline=today_local() + dt.timedelta(days=1))  # blue
     org.task_in("assigned", deadline=None, coop_unit_ids=[])  # no deadline
     for viewer in (org.supervisor, org.lead_staff):
         for subtree in (None, org.safety.pk):
-            board = dashboard_stats(viewer=viewer, filters=DashboardFilters(subtree_id=subtree), today=TODAY)
+            board = dashboard_stats(viewer=viewer, filters=DashboardFilters(subtree_id=subtree), today=today_local())
             tasks = perms.tasks_visible_to(viewer)
             if subtree:
                 tasks = tasks.filter(lead_unit_id__in=subtree_of(org.safety))
             lights = Counter()
-            for (area, lead, status, light, late), n in direct(tasks, TODAY).items():
+            for (area, lead, status, light, late), n in direct(tasks, today_local()).items():
                 lights[light] += n
             assert {code: board.lights[code] for code in ("red", "yellow", "blue", "green", "nodeadline")} == {
                 code: lights[code] for code in ("red", "yellow", "blue", "green", "nodeadline")}
-            assert board.total == sum(direct(tasks, TODAY).values())
+            assert board.total == sum(direct(tasks, today_local()).values())
 
 
 def test_a_unit_moved_in_the_tree_is_counted_in_its_new_parents_scope(world):
     org = world
-    check(org, TODAY)
-    apply(org, ("move", 1, 0), TODAY)  # 市教育局 under 市卫健委: its tasks join 市卫健委's scope, counted once
-    check(org, TODAY)
-    apply(org, ("move", 0, 0), TODAY)
-    check(org, TODAY)
+    check(org, today_local())
+    apply(org, ("move", 1, 0), today_local())  # 市教育局 under 市卫健委: its tasks join 市卫健委's scope, counted once
+    check(org, today_local())
+    apply(org, ("move", 0, 0), today_local())
+    check(org, today_local())
 
 
 def test_the_follow_up_pass_counts_every_unit_for_its_day(world):
     from duban.followup.scheduler import run_pass
 
     org = world
-    later = TODAY + dt.timedelta(days=3)
+    later = today_local() + dt.timedelta(days=3)
     assert run_pass(today=later).recounted >= len(org.units)
     assert not UnitTallyStamp.objects.exclude(day=later).exists()
     assert not UnitTallyStamp.objects.exclude(counted=F("version")).exists()
@@ -295,14 +294,14 @@ def test_counts_of_a_unit_written_between_its_count_and_its_store_stay_stale(wor
     """A reader counts, a writer commits, the reader stores: the rows it counted before the write must not be kept
     as valid for the units the write touched (their version moved on), only for the others."""
     org = world
-    versions, stale = unit_tally._stale(None, TODAY)
-    recounted = unit_tally._recount(sorted(stale), TODAY)
+    versions, stale = unit_tally._stale(None, today_local())
+    recounted = unit_tally._recount(sorted(stale), today_local())
     task = Task.objects.filter(lead_unit=org.safety, coop_units=org.health).first()
     Task.objects.filter(pk=task.pk).update(progress_percent=7)  # the write, between the count and the store
-    unit_tally._store(stale, recounted, TODAY)
-    _, still = unit_tally._stale(None, TODAY)
+    unit_tally._store(stale, recounted, today_local())
+    _, still = unit_tally._stale(None, today_local())
     assert set(still) == {org.safety.pk, *task.coop_units.values_list("id", flat=True)}
-    check(org, TODAY)
+    check(org, today_local())
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -314,7 +313,7 @@ def test_every_way_of_writing_tasks_is_counted(org, seed):
     units, areas = [org.safety.pk, org.other.pk, org.child.pk, None], [org.area_safety.pk, other_area.pk, None]
     for _ in range(4):
         org.task_in(rnd.choice(["draft", "assigned", "in_progress", "closed", "withdrawn"]))
-    check(org, TODAY)
+    check(org, today_local())
     assert counted() == recounted()
     for step in range(30):
         ids = list(Task.objects.values_list("pk", flat=True))
@@ -326,7 +325,7 @@ def test_every_way_of_writing_tasks_is_counted(org, seed):
                 lead_unit_id=rnd.choice(units), area_id=rnd.choice(areas))
         elif what == 2:  # a deadline moved: late, and the light, follow the date
             Task.objects.filter(pk=rnd.choice(ids)).update(
-                deadline=rnd.choice([None, TODAY - dt.timedelta(days=2), TODAY + dt.timedelta(days=1)]))
+                deadline=rnd.choice([None, today_local() - dt.timedelta(days=2), today_local() + dt.timedelta(days=1)]))
         elif what == 3:  # the ledger import's path (multi-row INSERT on SQLite, COPY on PostgreSQL)
             with transaction.atomic():
                 task_bulk_create_in_txn(actor=org.supervisor, assign=rnd.random() < 0.5, rows=[
@@ -344,13 +343,13 @@ def test_every_way_of_writing_tasks_is_counted(org, seed):
             Task.objects.filter(pk__in=list(Task.objects.filter(title="直接写入").values_list("pk", flat=True)[:2]),
                                 ).delete()
         assert counted() == recounted(), (step, what)
-    check(org, TODAY)
+    check(org, today_local())
 
 
 def test_the_office_dashboards_give_the_figures_of_a_direct_count(org):
     """Read from the kept counts (the office's scope is unfiltered): the total leaves out drafts and withdrawn
     tasks, overdue counts the open ones past their deadline, and the rows per area add up to the total."""
-    today = TODAY
+    today = today_local()
     for status in ("assigned", "in_progress", "close_requested", "closed", "withdrawn", "draft", "returned"):
         org.task_in(status)
         org.task_in(status, deadline=today - dt.timedelta(days=3))  # late while open

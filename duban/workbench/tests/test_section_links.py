@@ -15,9 +15,9 @@ from duban.tasks import actions
 from duban.tasks.models import Priority, ProgressReport, Task
 from duban.tasks.tests.levels_world import make_levels
 from duban.workbench.selectors import workbench_get
+from duban.tasks.selectors import today_local
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 # sections that are not lists of tasks: progress reports (their own page), extension requests, notifications,
 # the leader's marks (their own page)
 NOT_TASK_LISTS = {"reports", "extensions", "news", "watch"}
@@ -30,7 +30,7 @@ def _health_led(org, title: str, **kw):
 
 
 def _shift(task, days: int):
-    Task.objects.filter(pk=task.pk).update(deadline=TODAY + dt.timedelta(days=days))
+    Task.objects.filter(pk=task.pk).update(deadline=today_local() + dt.timedelta(days=days))
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def busy(org):
     # a unit (市应急管理局): to sign for, a report due, its part as a cooperating unit, a close request returned
     org.task_in("assigned", title="待签收的事项")
     due = org.task_in("accepted", title="该报送进展的事项")
-    Task.objects.filter(pk=due.pk).update(report_due=TODAY + dt.timedelta(days=2))
+    Task.objects.filter(pk=due.pk).update(report_due=today_local() + dt.timedelta(days=2))
     _health_led(org, "配合市卫健委的事项")
     filed = _health_led(org, "已报配合意见的事项")
     ProgressReport.objects.create(task=filed, unit=org.safety, author=org.lead_staff, text="配合意见")
@@ -84,7 +84,7 @@ CHECKED = {"supervisor": {"deadline_changes", "returned", "new_red", "due_soon",
 @pytest.mark.parametrize("who", sorted(CHECKED))
 def test_each_section_of_tasks_opens_the_list_of_exactly_its_tasks(org, busy, client, who):
     viewer = getattr(busy, who, None) or getattr(org, who)
-    wb = workbench_get(viewer=viewer, today=TODAY)
+    wb = workbench_get(viewer=viewer, today=today_local())
     login(client, viewer)
     page = client.get("/").content.decode()
     checked = []

@@ -16,9 +16,9 @@ from duban.followup.tests.conftest import place_task
 from duban.tasks import actions
 from duban.tasks.models import Priority, Task
 from duban.workbench.selectors import workbench_get
+from duban.tasks.selectors import today_local
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def _section(wb, key):
@@ -38,22 +38,22 @@ def day(org):
     t["report"] = org.task_in("in_progress", title="有新进展的事项")
     t["close"] = org.task_in("close_requested", title="申请办结的事项")
     t["new_red"] = org.task_in("accepted", title="刚超期的事项")
-    Task.objects.filter(pk=t["new_red"].pk).update(deadline=TODAY - dt.timedelta(days=2))
+    Task.objects.filter(pk=t["new_red"].pk).update(deadline=today_local() - dt.timedelta(days=2))
     t["old_red"] = org.task_in("accepted", title="早已超期的事项")
-    Task.objects.filter(pk=t["old_red"].pk).update(deadline=TODAY - dt.timedelta(days=40))
+    Task.objects.filter(pk=t["old_red"].pk).update(deadline=today_local() - dt.timedelta(days=40))
     t["soon"] = org.task_in("accepted", title="三日内到期的事项")
-    Task.objects.filter(pk=t["soon"].pk).update(deadline=TODAY + dt.timedelta(days=2))
+    Task.objects.filter(pk=t["soon"].pk).update(deadline=today_local() + dt.timedelta(days=2))
     t["no_deadline"] = org.task_in("accepted", title="没有时限的事项", deadline=None)
     t["far"] = org.task_in("accepted", title="时间充裕的事项")
     t["close_returned"] = org.task_in("close_requested", title="办结被退回的事项")
     actions.report_return(actor=org.supervisor, report_id=t["close_returned"].latest_report_id, reason="佐证不足")
     followup_actions.extension_request(actor=org.lead_staff, task_id=t["far"].pk,
-                                       new_deadline=TODAY + dt.timedelta(days=90), reason="工程量大")
+                                       new_deadline=today_local() + dt.timedelta(days=90), reason="工程量大")
     return t
 
 
 def test_the_office_sees_what_waits_for_it(org, day):
-    wb = workbench_get(viewer=org.supervisor, today=TODAY)
+    wb = workbench_get(viewer=org.supervisor, today=today_local())
     assert wb.role == "office"
     reports = _section(wb, "reports")
     assert {r.task_id for r in reports.rows} == {day["report"].pk, day["close"].pk}
@@ -67,7 +67,7 @@ def test_the_office_sees_what_waits_for_it(org, day):
 
 
 def test_a_unit_sees_what_waits_for_it(org, day):
-    wb = workbench_get(viewer=org.lead_staff, today=TODAY)
+    wb = workbench_get(viewer=org.lead_staff, today=today_local())
     assert wb.role == "unit"
     assert _ids(_section(wb, "to_sign")) == [day["to_sign"].pk]
     due = _section(wb, "due_soon")
@@ -75,20 +75,20 @@ def test_a_unit_sees_what_waits_for_it(org, day):
     assert day["far"].pk not in _ids(due) and day["no_deadline"].pk not in _ids(due)
     assert _ids(_section(wb, "close_returned")) == [day["close_returned"].pk]
     # another unit sees none of it
-    other = workbench_get(viewer=org.other_staff, today=TODAY)
+    other = workbench_get(viewer=org.other_staff, today=today_local())
     assert all(s.count == 0 for s in other.sections)
 
 
 def test_reports_due_follow_each_tasks_cycle(org):
-    weekly = place_task(org.task_in("in_progress", title="每周报送"), assigned=TODAY - dt.timedelta(days=30),
-                        deadline=TODAY + dt.timedelta(days=60), cycle="weekly",
-                        reported=TODAY - dt.timedelta(days=6))
-    monthly = place_task(org.task_in("in_progress", title="每月报送"), assigned=TODAY - dt.timedelta(days=3),
-                         deadline=TODAY + dt.timedelta(days=200), cycle="monthly",
-                         reported=TODAY - dt.timedelta(days=1))
-    rows = _section(workbench_get(viewer=org.lead_staff, today=TODAY), "to_report").rows
+    weekly = place_task(org.task_in("in_progress", title="每周报送"), assigned=today_local() - dt.timedelta(days=30),
+                        deadline=today_local() + dt.timedelta(days=60), cycle="weekly",
+                        reported=today_local() - dt.timedelta(days=6))
+    monthly = place_task(org.task_in("in_progress", title="每月报送"), assigned=today_local() - dt.timedelta(days=3),
+                         deadline=today_local() + dt.timedelta(days=200), cycle="monthly",
+                         reported=today_local() - dt.timedelta(days=1))
+    rows = _section(workbench_get(viewer=org.lead_staff, today=today_local()), "to_report").rows
     assert [t.pk for t in rows] == [weekly.pk]  # the monthly one is due in about a month
-    assert rows[0].report_due <= TODAY + dt.timedelta(days=7)
+    assert rows[0].report_due <= today_local() + dt.timedelta(days=7)
     assert monthly.pk not in [t.pk for t in rows]
 
 
@@ -105,24 +105,24 @@ def test_reports_due_are_the_working_tasks_due_by_the_rule_computed_one_by_one(o
         cycle, every = cycles[i % len(cycles)]
         status = ("in_progress", "accepted", "assigned", "close_requested")[i % 4]
         place_task(org.task_in(status, title=f"报送事项{i}", coop_unit_ids=[org.health.pk]),
-                   assigned=TODAY - dt.timedelta(days=3 * i), deadline=TODAY + dt.timedelta(days=(5, 90)[i % 2]),
-                   cycle=cycle, every=every, reported=TODAY - dt.timedelta(days=2 * i))
-    horizon = TODAY + dt.timedelta(days=UNIT_SOON_DAYS)
+                   assigned=today_local() - dt.timedelta(days=3 * i), deadline=today_local() + dt.timedelta(days=(5, 90)[i % 2]),
+                   cycle=cycle, every=every, reported=today_local() - dt.timedelta(days=2 * i))
+    horizon = today_local() + dt.timedelta(days=UNIT_SOON_DAYS)
     for viewer in (org.lead_staff, org.coop_staff, org.other_staff):
         working = (perms.tasks_visible_to(viewer).filter(status__in=("accepted", "in_progress"), rolled_progress=None)
                    .select_related("latest_report"))
         due = sorted((task_report_due(t), t.pk) for t in working
                      if task_report_due(t) is not None and task_report_due(t) <= horizon)
-        section = _section(workbench_get(viewer=viewer, today=TODAY), "to_report")
+        section = _section(workbench_get(viewer=viewer, today=today_local()), "to_report")
         assert section.count == len(due), viewer.username
         assert [(t.report_due, t.pk) for t in section.rows] == due[:SHOWN], viewer.username
-    assert _section(workbench_get(viewer=org.lead_staff, today=TODAY), "to_report").count > 0
+    assert _section(workbench_get(viewer=org.lead_staff, today=today_local()), "to_report").count > 0
 
 
 def test_a_unit_sees_the_offices_changes_in_its_workbench(org, client):
     task = org.task_in("accepted")
     actions.task_deadline_adjust(actor=org.supervisor, task_id=task.pk, version=task.version,
-                                 deadline=TODAY + dt.timedelta(days=100), reason="统筹安排")
+                                 deadline=today_local() + dt.timedelta(days=100), reason="统筹安排")
     followup_actions.task_urge(actor=org.supervisor, task_id=task.pk, message="请周五前报送")
     login(client, org.coop_staff)
     page = client.get("/").content.decode()
@@ -132,7 +132,7 @@ def test_a_unit_sees_the_offices_changes_in_its_workbench(org, client):
 
 def test_the_leader_sees_important_tasks_and_red_by_area_and_unit(org, day, client):
     Task.objects.filter(pk=day["soon"].pk).update(priority=Priority.URGENT)
-    wb = workbench_get(viewer=org.leader, today=TODAY)
+    wb = workbench_get(viewer=org.leader, today=today_local())
     assert wb.role == "leader"
     assert _ids(_section(wb, "important")) == [day["soon"].pk]
     assert wb.summary["red_total"] == 2
@@ -150,7 +150,7 @@ def test_the_leader_follows_the_tasks_they_marked_reddest_first(org, day, client
         followup_actions.task_watch_set(actor=org.leader, task_id=day[key].pk, watching=True)
     followup_actions.task_watch_set(actor=org.leader, task_id=day["soon"].pk, watching=True)
     followup_actions.task_watch_set(actor=org.leader, task_id=day["soon"].pk, watching=False)
-    watch = _section(workbench_get(viewer=org.leader, today=TODAY), "watch")
+    watch = _section(workbench_get(viewer=org.leader, today=today_local()), "watch")
     assert watch.count == 2
     assert [task.pk for task, _light in watch.rows] == [day["old_red"].pk, day["far"].pk]
     assert [light.code for _task, light in watch.rows] == ["red", "green"]
@@ -182,7 +182,7 @@ def test_the_office_approves_a_close_request_from_the_workbench(org, day, client
 
 def test_the_navigation_count(org, day, client):
     login(client, org.lead_staff)
-    expected = workbench_get(viewer=org.lead_staff, today=TODAY).total
+    expected = workbench_get(viewer=org.lead_staff, today=today_local()).total
     assert expected > 0
     assert client.get("/workbench/count/").content.decode() == str(expected)
     assert 'hx-get="/workbench/count/"' in client.get("/tasks/").content.decode()
@@ -196,7 +196,7 @@ def test_the_workbench_costs_the_same_queries_at_any_size(org, client, viewer):
 
     def queries():
         with CaptureQueriesContext(connection) as ctx:
-            workbench_get(viewer=user, today=TODAY)
+            workbench_get(viewer=user, today=today_local())
         return len(ctx.captured_queries)
 
     for i in range(3):
@@ -217,11 +217,11 @@ def test_a_section_counts_every_item_though_it_shows_eight(org):
 
     ours = [org.task_in("assigned", title=f"待签收的事项{i}", deadline=None) for i in range(SHOWN + 3)]
     org.task_in("assigned", title="另一单位待签收的事项", deadline=None, lead_unit_id=org.other.pk, coop_unit_ids=[])
-    to_sign = _section(workbench_get(viewer=org.lead_staff, today=TODAY), "to_sign")
+    to_sign = _section(workbench_get(viewer=org.lead_staff, today=today_local()), "to_sign")
     assert to_sign.count == SHOWN + 3  # not the other unit's
     assert _ids(to_sign) == sorted(t.pk for t in ours)[:SHOWN]
-    assert _section(workbench_get(viewer=org.other_staff, today=TODAY), "to_sign").count == 1
-    office = _section(workbench_get(viewer=org.supervisor, today=TODAY), "no_deadline")
+    assert _section(workbench_get(viewer=org.other_staff, today=today_local()), "to_sign").count == 1
+    office = _section(workbench_get(viewer=org.supervisor, today=today_local()), "no_deadline")
     assert office.count == SHOWN + 4 and len(office.rows) == SHOWN
 
 
@@ -231,7 +231,7 @@ def test_a_cooperating_unit_is_asked_for_its_part_until_it_files_it(org, client)
     org.task_in("assigned", title="牵头单位尚未签收")  # nobody reports before the lead unit accepts
     own = org.task_in("assigned", title="卫健委牵头的事项", lead_unit_id=org.health.pk, coop_unit_ids=[])
     actions.task_accept(actor=org.coop_staff, task_id=own.pk)  # its own task: reported as the lead, not a part
-    wb = workbench_get(viewer=org.coop_staff, today=TODAY)
+    wb = workbench_get(viewer=org.coop_staff, today=today_local())
     assert _ids(_section(wb, "coop")) == [working.pk]
     assert _section(wb, "coop").count == 1 and wb.total >= 1
     login(client, org.coop_staff)
@@ -239,10 +239,10 @@ def test_a_cooperating_unit_is_asked_for_its_part_until_it_files_it(org, client)
     assert f'href="/tasks/{working.pk}/#report-form"' in page[page.index('id="wb-coop"'):]
     report = actions.report_submit(actor=org.coop_staff, task_id=working.pk, text="配合意见：已完成演练",
                                    progress_percent=0)
-    assert _section(workbench_get(viewer=org.coop_staff, today=TODAY), "coop").count == 0
+    assert _section(workbench_get(viewer=org.coop_staff, today=today_local()), "coop").count == 0
     actions.report_return(actor=org.supervisor, report_id=report.pk, reason="请写明演练时间")
-    assert _ids(_section(workbench_get(viewer=org.coop_staff, today=TODAY), "coop")) == [working.pk]  # returned
-    assert _section(workbench_get(viewer=org.lead_staff, today=TODAY), "coop").count == 0  # the lead's own
+    assert _ids(_section(workbench_get(viewer=org.coop_staff, today=today_local()), "coop")) == [working.pk]  # returned
+    assert _section(workbench_get(viewer=org.lead_staff, today=today_local()), "coop").count == 0  # the lead's own
 
 
 def test_a_leaders_comment_reaches_the_lead_units_workbench(org, client):
@@ -264,23 +264,23 @@ def test_a_sections_all_link_opens_the_task_list_of_exactly_its_items(org, day, 
     for i in range(SHOWN + 1):
         org.task_in("accepted", title=f"没有时限的事项{i}", deadline=None)
         soon = org.task_in("in_progress", title=f"即将到期的事项{i}")
-        Task.objects.filter(pk=soon.pk).update(deadline=TODAY + dt.timedelta(days=i % 4))
+        Task.objects.filter(pk=soon.pk).update(deadline=today_local() + dt.timedelta(days=i % 4))
     org.task_in("closed", title="已办结的无时限事项", deadline=None)  # closed: in no section
     org.task_in("draft", title="草稿事项", deadline=None)
     supervised, open_ = ("assigned", "accepted", "in_progress"), ("assigned", "accepted", "in_progress",
                                                                   "close_requested", "returned")
     week = dt.timedelta(days=7)
     expected = {
-        (org.supervisor, "due_soon"): Task.objects.filter(status__in=supervised, deadline__gte=TODAY,
-                                                          deadline__lte=TODAY + dt.timedelta(days=3)),
+        (org.supervisor, "due_soon"): Task.objects.filter(status__in=supervised, deadline__gte=today_local(),
+                                                          deadline__lte=today_local() + dt.timedelta(days=3)),
         (org.supervisor, "no_deadline"): Task.objects.filter(status__in=open_, deadline=None),
-        (org.supervisor, "new_red"): Task.objects.filter(status__in=open_, deadline__lt=TODAY,
-                                                         deadline__gte=TODAY - week),
-        (org.lead_staff, "due_soon"): Task.objects.filter(status__in=supervised, deadline__lte=TODAY + week),
+        (org.supervisor, "new_red"): Task.objects.filter(status__in=open_, deadline__lt=today_local(),
+                                                         deadline__gte=today_local() - week),
+        (org.lead_staff, "due_soon"): Task.objects.filter(status__in=supervised, deadline__lte=today_local() + week),
     }
     for (viewer, key), tasks in expected.items():
         wanted = sorted(tasks.values_list("pk", flat=True))
-        section = _section(workbench_get(viewer=viewer, today=TODAY), key)
+        section = _section(workbench_get(viewer=viewer, today=today_local()), key)
         assert section.count == len(wanted) and len(section.rows) == min(SHOWN, len(wanted)), key
         login(client, viewer)
         page = client.get("/").content.decode()
@@ -307,7 +307,7 @@ def test_each_row_is_one_tap_target_and_says_who_issued_it_and_where_from(org, c
 
     direct = org.task_in("assigned", title=town_a.title, lead_unit_id=lv.town_a.pk, coop_unit_ids=[],
                          kind="instruction")
-    meeting = Meeting.objects.create(title="市政府第12次常务会议", date=TODAY, source_text="会议",
+    meeting = Meeting.objects.create(title="市政府第12次常务会议", date=today_local(), source_text="会议",
                                      created_by=org.supervisor)
     Task.objects.filter(pk=town_a.pk).update(meeting=meeting)
     login(client, lv.town_a_staff)
@@ -334,10 +334,10 @@ def test_a_leaders_deadline_waits_on_the_offices_workbench_until_it_is_decided(o
     proposed = task.deadline - dt.timedelta(days=10)
     comment = followup_actions.task_comment(actor=org.leader, task_id=task.pk, text="请提前办结", deadline=proposed)
     followup_actions.task_comment(actor=org.leader, task_id=other.pk, text="抓紧落实")
-    wb = workbench_get(viewer=org.supervisor, today=TODAY)
+    wb = workbench_get(viewer=org.supervisor, today=today_local())
     section = _section(wb, "deadline_changes")
     assert section.count == 1 and _ids(section) == [task.pk]
-    assert "deadline_changes" not in [s.key for s in workbench_get(viewer=org.lead_staff, today=TODAY).sections]
+    assert "deadline_changes" not in [s.key for s in workbench_get(viewer=org.lead_staff, today=today_local()).sections]
     login(client, org.supervisor)
     page = client.get("/").content.decode()
     part = page[page.index('id="wb-deadline_changes"'):]
@@ -348,7 +348,7 @@ def test_a_leaders_deadline_waits_on_the_offices_workbench_until_it_is_decided(o
     detail = client.get(f"/tasks/{task.pk}/").content.decode()
     assert f'action="/followup/comments/{comment.pk}/confirm-deadline/"' in detail  # confirmed right there
     followup_actions.deadline_change_confirm(actor=org.supervisor, comment_id=comment.pk)
-    assert _section(workbench_get(viewer=org.supervisor, today=TODAY), "deadline_changes").count == 0
+    assert _section(workbench_get(viewer=org.supervisor, today=today_local()), "deadline_changes").count == 0
 
 
 def test_a_leaders_deadline_on_a_sub_task_waits_on_the_issuing_levels_workbench(org):
@@ -360,5 +360,5 @@ def test_a_leaders_deadline_on_a_sub_task_waits_on_the_issuing_levels_workbench(
     city, part, part2, town_a, town_b = lv.world()
     followup_actions.task_comment(actor=org.leader, task_id=town_a.pk, text="请提前完成",
                                   deadline=town_a.deadline - dt.timedelta(days=5))
-    assert _ids(_section(workbench_get(viewer=lv.district_sup, today=TODAY), "deadline_changes")) == [town_a.pk]
-    assert _section(workbench_get(viewer=org.supervisor, today=TODAY), "deadline_changes").count == 0
+    assert _ids(_section(workbench_get(viewer=lv.district_sup, today=today_local()), "deadline_changes")) == [town_a.pk]
+    assert _section(workbench_get(viewer=org.supervisor, today=today_local()), "deadline_changes").count == 0
