@@ -97,6 +97,8 @@ ROWS: list[Row] = [
     page("GET", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=405)),
     page("POST", "followup/deliveries/<int:delivery_id>/retry/", E(302, signed_in=404, sysadmin=302)),
     page("GET", "followup/evidence/<int:evidence_id>/", E(302, signed_in=200, other_staff=404)),
+    # the requests waiting for the viewer's decision: the office's and a district 督查室's; an empty list for others
+    page("GET", "followup/extensions/", E(302, signed_in=200)),
     page("GET", "followup/extensions/<int:request_id>/approve/", E(302, signed_in=405)),
     page("POST", "followup/extensions/<int:request_id>/approve/", E(302, signed_in=403, sup=302, other_staff=404)),
     page("GET", "followup/extensions/<int:request_id>/reject/", E(302, signed_in=405)),

@@ -114,6 +114,17 @@ def extension_list(*, viewer, task_id: int | None = None, status: str | None = N
     return qs.select_related("task", "unit", "requested_by", "requested_by__profile", "decided_by").order_by("-id")
 
 
+def extensions_to_decide(viewer) -> QuerySet[ExtensionRequest]:
+    """The extension requests waiting for ``viewer``'s decision (待审批延期): pending, on the tasks whose supervision
+    it runs (``perms.supervised_by``: the office's those no unit issued, a unit's 督查室's those its unit issued;
+    ``can_decide_extension`` as a queryset) and may see, oldest first. The 工作台's section and its count, and the
+    list of them (``/followup/extensions/``), are these. The viewer's scope is tested request by request (the
+    pending few), not collected first (every task the office reads: 258 ms at a million tasks on SQLite)."""
+    return (ExtensionRequest.objects.filter(
+        perms.supervised_by(viewer, "task__"), Exists(perms.tasks_visible_to(viewer).filter(pk=OuterRef("task_id"))),
+        status=ExtensionStatus.PENDING).order_by("created_at", "id"))
+
+
 def extension_get(*, viewer, request_id: int) -> ExtensionRequest:
     request = extension_list(viewer=viewer).filter(pk=request_id).first()
     if request is None:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("followup/tasks/<int:task_id>/extension/", views.extension_request, name="extension_request"),
     path("followup/tasks/<int:task_id>/urge/", views.task_urge, name="urge"),
     path("followup/tasks/<int:task_id>/notice/", views.notice_issue, name="notice_issue"),
+    path("followup/extensions/", views.extensions_pending, name="extensions_pending"),
     path("followup/extensions/<int:request_id>/approve/", views.extension_approve, name="extension_approve"),
     path("followup/extensions/<int:request_id>/reject/", views.extension_reject, name="extension_reject"),
     path("followup/tasks/<int:task_id>/close-request/", views.close_request, name="close_request"),

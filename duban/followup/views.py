@@ -111,6 +111,16 @@ def extension_reject(request, request_id: int):
                    reason=request.POST.get("reason", ""))
 
 
+@login_required
+@page_errors
+def extensions_pending(request):
+    """待审批延期: the extension requests waiting for the viewer's decision (the 工作台's section, all of them),
+    oldest first, each decided here through the task page's own forms (the same posts, back to this page)."""
+    requests = selectors.extensions_to_decide(request.user).select_related(
+        "task", "task__lead_unit", "requested_by", "requested_by__profile")
+    return render(request, "followup/extensions_pending.html", {"page": paginate(request, requests)})
+
+
 def uploaded_files(request, field: str = "files") -> list[tuple[str, bytes]]:
     """The files of a multipart form field as (name, bytes), empty parts skipped."""
     return [(f.name, f.read()) for f in request.FILES.getlist(field) if f.size]

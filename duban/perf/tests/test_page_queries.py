@@ -10,8 +10,8 @@ chain head read for their key. Transaction control (SAVEPOINT/RELEASE) is not co
 
 The world is given a few rows of every kind the pages list (so that no list is empty: an empty one may skip a
 query), every page counted; then ten times as many (three hundred tasks with cooperating units and reports,
-reports waiting for review, notifications for every person, units and people, meetings), and every page must
-cost the same.
+reports and extension requests waiting for a decision, notifications for every person, units and people, meetings),
+and every page must cost the same.
 
 A page that needs more than ten statements is listed in ``ABOVE_TEN`` with its number and the reason.
 """
@@ -76,11 +76,13 @@ def statements(client: Client, url: str) -> tuple[int, int]:
 
 def grow(org, world: dict, levels, n: int, start: int) -> None:
     """``n`` more tasks of the world's meeting (with a cooperating unit and a report each), a fifth of them with a
-    report waiting for review, ``n // 10`` notifications for every person, units with a person each and meetings."""
+    report waiting for review and a tenth with an extension request waiting, ``n // 10`` notifications for every
+    person, units with a person each and meetings."""
     from django.utils import timezone
 
     from duban.core.actions import unit_create, user_create
     from duban.core.models import Notification
+    from duban.followup.models import ExtensionRequest
     from duban.meetings.models import Meeting
     from duban.tasks.models import ProgressReport
 
@@ -89,6 +91,11 @@ def grow(org, world: dict, levels, n: int, start: int) -> None:
     ProgressReport.objects.bulk_create([
         ProgressReport(task=t, unit=t.lead_unit, author=org.lead_staff, text="进展", progress_percent=40,
                        status="submitted", request_close=i % 4 == 0) for i, t in enumerate(tasks[:n // 5])])
+    # a tenth of them with an extension request waiting for the office (待审批延期), asked by two people in turn
+    ExtensionRequest.objects.bulk_create([
+        ExtensionRequest(task=t, unit=t.lead_unit, requested_by=levels.district_staff if i % 2 else org.lead_staff,
+                         reason="工程量大", old_deadline=t.deadline, new_deadline=dt.date(2030, 1, 1))
+        for i, t in enumerate(tasks[n // 5:n // 5 + n // 10])])
     people = [*org.roles().values(), levels.district_sup, levels.district_staff, levels.town_a_staff]
     Notification.objects.bulk_create([
         Notification(recipient=u, kind=("task_urged", "task_assigned", "task_commented")[i % 3], title=f"通知{i}",

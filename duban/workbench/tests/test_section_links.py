@@ -18,8 +18,8 @@ from duban.workbench.selectors import workbench_get
 from duban.tasks.selectors import today_local
 
 pytestmark = pytest.mark.django_db
-# sections that are not lists of tasks: progress reports (their own page), extension requests, notifications,
-# the leader's marks (their own page)
+# sections that are not lists of tasks: progress reports (their own page), extension requests (their own page:
+# duban/followup/tests/test_extensions_pending.py), notifications, the leader's marks (their own page)
 NOT_TASK_LISTS = {"reports", "extensions", "news", "watch"}
 
 
