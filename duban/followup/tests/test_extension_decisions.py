@@ -14,15 +14,18 @@ from duban.core.errors import Conflict
 from duban.core.models import AuditEvent
 from duban.followup import actions
 from duban.followup.models import ExtensionRequest, ExtensionStatus
+from duban.tasks.selectors import today_local
 
 pytestmark = pytest.mark.django_db
 
-NEW_DEADLINE = dt.date.today() + dt.timedelta(days=90)
+
+def new_deadline() -> dt.date:
+    return today_local() + dt.timedelta(days=90)
 
 
 def requested(org) -> ExtensionRequest:
     task = org.task_in("in_progress")
-    return actions.extension_request(actor=org.lead_staff, task_id=task.pk, new_deadline=NEW_DEADLINE,
+    return actions.extension_request(actor=org.lead_staff, task_id=task.pk, new_deadline=new_deadline(),
                                      reason="资金未到位")
 
 
@@ -39,7 +42,7 @@ def test_an_approval_is_stored_with_who_when_and_why_and_once(org):
     assert (row.status, row.decided_by, row.decision_comment) == (ExtensionStatus.APPROVED, org.supervisor,
                                                                  "同意，务必按期完成")
     assert before <= row.decided_at <= timezone.now()
-    assert row.task.deadline == NEW_DEADLINE and decisions(request) == 1
+    assert row.task.deadline == new_deadline() and decisions(request) == 1
     actions.extension_approve(actor=org.supervisor, request_id=request.pk)  # again: nothing changes
     assert decisions(request) == 1 and ExtensionRequest.objects.get(pk=request.pk).decided_at == row.decided_at
     with pytest.raises(Conflict):
@@ -113,7 +116,7 @@ def test_an_extension_is_asked_for_only_once_the_task_is_signed_for(org, client)
     login(client, org.lead_staff)
     assert 'id="extension-form"' not in client.get(f"/tasks/{task.pk}/").content.decode()
     with pytest.raises(Conflict) as caught:
-        actions.extension_request(actor=org.lead_staff, task_id=task.pk, new_deadline=NEW_DEADLINE, reason="资金未到位")
+        actions.extension_request(actor=org.lead_staff, task_id=task.pk, new_deadline=new_deadline(), reason="资金未到位")
     assert "签收" in caught.value.message_zh
     assert not ExtensionRequest.objects.filter(task_id=task.pk).exists()
     task_actions.task_accept(actor=org.lead_staff, task_id=task.pk)
