@@ -60,32 +60,54 @@ def supervisors():
     return get_user_model().objects.filter(is_active=True, profile__role=Role.SUPERVISOR)
 
 
-def task_supervisors(task: Task) -> list:
-    """Who supervises ``task`` and hears what its units send up (reports, close requests, 退回, 延期, 督办): for a
-    sub-task, the supervision office of the unit that issued it (本级督查室); for any other task, or when that
-    unit has nobody in the role, the supervision office."""
-    if task.issuing_unit_id is not None:
+class Office(NamedTuple):
+    """A supervision office as it receives notices: its people who can (read with their profiles and units) and
+    its name as a notice or a page says it."""
+
+    people: list
+    name: str
+
+
+def supervision_office(task: Task | None = None) -> Office:
+    """The office that supervises ``task`` and hears what its units send up (reports, close requests, 退回, 延期,
+    督办) or cannot receive (代收): for a sub-task, the supervision office of the unit that issued it (本级督查室,
+    named after that unit: 临川区人民政府督查室); for any other task, no task, or when that unit has nobody in the
+    role, the supervision office (named after the unit its people sit in: 市委督查室)."""
+    if task is not None and task.issuing_unit_id is not None:
         own = list(get_user_model().objects.filter(is_active=True, profile__unit_id=task.issuing_unit_id,
-                                                   profile__role=Role.UNIT_SUPERVISOR))
+                                                   profile__role=Role.UNIT_SUPERVISOR).select_related("profile__unit"))
         if own:
-            return own
-    return list(supervisors())
+            return Office(own, f"{own[0].profile.unit.name}督查室")
+    people = list(supervisors().select_related("profile__unit"))
+    units = {user.profile.unit.name for user in people if user.profile.unit is not None}
+    # its people all sit in one unit (the 督查室's own): that unit's name; else, or nobody, just 督查室
+    return Office(people, units.pop() if len(units) == 1 else "督查室")
 
 
-def unit_recipients(unit_id: int | None, *, first=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> list:
+def task_supervisors(task: Task) -> list:
+    """Who supervises ``task`` (``supervision_office``'s people)."""
+    return supervision_office(task).people
+
+
+def unit_recipients(unit_id: int | None, *, task: Task | None = None,
+                    first=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> list:
     """Who hears about a unit's task, so that no notice reaches nobody: the unit's people of the ``first`` roles;
-    when it has none of those, all its people; when the unit has nobody (or no unit is set), the supervision
-    office. Empty only when the office has nobody either (the caller records that as undelivered)."""
-    return unit_recipients_standing_in(unit_id, first=first)[0]
+    when it has none of those, all its people; when the unit has nobody (or no unit is set), the office that
+    supervises ``task`` (``supervision_office``). Empty only when the office has nobody either (the caller records
+    that as undelivered)."""
+    return unit_recipients_standing_in(unit_id, task=task, first=first)[0]
 
 
-def unit_recipients_standing_in(unit_id: int | None, *, first=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> tuple[list, bool]:
-    """``unit_recipients``, and whether the supervision office stands in for a unit that has nobody to tell."""
+def unit_recipients_standing_in(unit_id: int | None, *, task: Task | None = None,
+                                first=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> tuple[list, Office | None]:
+    """``unit_recipients``, and the office that stands in for a unit that has nobody to tell (None when the unit
+    has someone)."""
     people = list(unit_people(unit_id).select_related("profile"))
     preferred = [user for user in people if user.profile.role in first]
     if preferred or people:
-        return preferred or people, False
-    return list(supervisors().select_related("profile")), True
+        return preferred or people, None
+    office = supervision_office(task)
+    return office.people, office
 
 
 def task_lock_in_txn(task_id: int) -> Task:
@@ -444,7 +466,7 @@ def task_update_in_txn(*, actor, task: Task, version: int, changes: dict, coop_u
     audit_log(actor=actor, event_type=EventType.TASK_UPDATED, task=task, meeting=task.meeting,
               extra={"old": old, "new": {k: _jsonable(v) for k, v in new.items()}})
     if task.status in OPEN_STATUSES:
-        notify(actor=actor, recipients=unit_recipients(task.lead_unit_id), kind="task_updated", task=task,
+        notify(actor=actor, recipients=unit_recipients(task.lead_unit_id, task=task), kind="task_updated", task=task,
                title=f"督办事项有变更：{task.title}")
     return task
 
@@ -592,7 +614,7 @@ def task_withdraw_in_txn(*, actor, task_id: int, reason: str) -> Task:
     audit_log(actor=actor, event_type=EventType.TASK_WITHDRAWN, task=task, meeting=task.meeting,
               extra={"reason": reason, "old_status": old_status})
     if was_open:
-        notify(actor=actor, recipients=unit_recipients(task.lead_unit_id), kind="task_withdrawn", task=task,
+        notify(actor=actor, recipients=unit_recipients(task.lead_unit_id, task=task), kind="task_withdrawn", task=task,
                title=f"督办事项已撤销：{task.title}", body=reason)
     return task
 
@@ -641,26 +663,29 @@ def task_units_notify_in_txn(*, actor, task: Task, kind: str, title: str, body: 
                              payload: dict | None = None) -> Told:
     """Tell the lead unit and every cooperating unit about the task (交办, 改派, 催办, 督办通知单), joining the
     caller's transaction; a cooperating unit's notice says it cooperates; ``payload`` is added to each row's.
-    The ``actor`` is not told (``notify``), nor of the office's 代收 notice for a lead unit with nobody, unless
-    nobody else in the office could receive it (then nobody would hold it but the actor). Returns the rows and
-    whom they reached (``UnitsReach``), which the page says: nothing is read again for it."""
+    A lead unit with nobody has its notice held (代收) by the office that supervises the task
+    (``supervision_office``: a sub-task's by the 督查室 of the unit that issued it), which the notice names. The
+    ``actor`` is not told (``notify``), nor of that 代收 notice, unless nobody else in that office could receive it
+    (then nobody would hold it but the actor). Returns the rows and whom they reached (``UnitsReach``), which the
+    page says: nothing is read again for it."""
     extra = payload or {}
-    # never nobody: staff, else anyone there, else the office, which is told that it stands in and for whom
-    lead, standing_in = unit_recipients_standing_in(task.lead_unit_id)
+    # never nobody: staff, else anyone there, else the task's office, which is told that it stands in and for whom
+    lead, standing_in = unit_recipients_standing_in(task.lead_unit_id, task=task)
     lead_ids = {u.pk for u in lead}
     coop_units = {pk: (order, name) for pk, order, name in task.coop_units.values_list("pk", "sort_order", "name")}
     coop = [u for u in units_people(coop_units).select_related("profile") if u.pk not in lead_ids]
     lead_name = task.lead_unit.name if task.lead_unit_id else "牵头单位"
-    stood_in, by_actor = frozenset(), False
-    if standing_in:
+    stood_in, by_actor = frozenset(), frozenset()
+    if standing_in is not None:
         # the unit's own notice, held by the office to pass on; the clerk who acted keeps it only when the office
         # has nobody else to hold it
         alone = actor is not None and all(u.pk == actor.pk for u in lead)
         rows = notify(actor=None if alone else actor, recipients=lead, kind=kind, task=task, title=f"（代收）{title}",
-                      body=f"{lead_name}尚无可接收通知的人员，由督查室代收：请另行告知该单位，或为其开通账号。{body}",
-                      payload={**extra, "role": "stand_in"})
+                      body=f"{lead_name}尚无可接收通知的人员，由{standing_in.name}代收：请另行告知该单位，或为其开通账号。"
+                           f"{body}", payload={**extra, "role": "stand_in"})
         names = {u.pk: str(u.profile) for u in lead}
-        stood_in, by_actor = frozenset((row.recipient_id, names[row.recipient_id]) for row in rows), alone and bool(rows)
+        stood_in = frozenset((standing_in.name, row.recipient_id, names[row.recipient_id]) for row in rows)
+        by_actor = frozenset({standing_in.name} if alone and rows else ())
         told_lead = []
     else:
         rows = told_lead = notify(actor=actor, recipients=lead, kind=kind, task=task, title=title, body=body,
@@ -671,7 +696,7 @@ def task_units_notify_in_txn(*, actor, task: Task, kind: str, title: str, body: 
     units = dict(coop_units)
     if task.lead_unit_id is not None:
         units[task.lead_unit_id] = (task.lead_unit.sort_order, lead_name)
-    reach = units_reach(units, coop if standing_in else [*lead, *coop], [*told_lead, *told_coop],
+    reach = units_reach(units, coop if standing_in is not None else [*lead, *coop], [*told_lead, *told_coop],
                         lead_unit_id=task.lead_unit_id)
     return Told(rows + told_coop, dataclasses.replace(reach, stood_in=stood_in, stood_in_by_actor=by_actor))
 
@@ -1129,7 +1154,7 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
                   meeting=task.meeting, extra={"reason": override_reason.strip(), "open_subtask_ids": open_subtasks})
     if closing:
         _close_log(actor=actor, task=task, report=report, closed_reports=closed_reports)
-    notify(actor=actor, recipients=unit_recipients(report.unit_id), kind="report_accepted", task=task,
+    notify(actor=actor, recipients=unit_recipients(report.unit_id, task=task), kind="report_accepted", task=task,
            title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
     return report
 
@@ -1186,7 +1211,7 @@ def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
     if returning:
         audit_log(actor=actor, event_type=EventType.TASK_CLOSE_RETURNED, task=task, report=report,
                   meeting=task.meeting, extra={"reason": reason})
-    notify(actor=actor, recipients=unit_recipients(report.unit_id), kind="report_returned", task=task,
+    notify(actor=actor, recipients=unit_recipients(report.unit_id, task=task), kind="report_returned", task=task,
            title=f"{'办结申请' if report.request_close else '进展'}被退回：{task.title}", body=reason)
     return report
 

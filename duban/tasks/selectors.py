@@ -359,13 +359,14 @@ class UnitsReach:
     (代收; a cooperating unit's reaches nobody). Reaches of several notices of one action join with ``|``.
 
     ``told``: the ids of the units' people told. ``nobody``: (sort order, id, name, lead unit) of each unit with
-    nobody. ``stood_in``: (id, name) of the office's people who received a 代收 notice; ``stood_in_by_actor``: the
-    one who acted received it, nobody else in the office could."""
+    nobody. ``stood_in``: (office, id, name) of the people of an office (named as the notice names it:
+    市委督查室, 临川区人民政府督查室) who received a 代收 notice; ``stood_in_by_actor``: the offices where the one
+    who acted received it, as nobody else there could."""
 
     told: frozenset[int] = frozenset()
     nobody: frozenset[tuple[int, int, str, bool]] = frozenset()
-    stood_in: frozenset[tuple[int, str]] = frozenset()
-    stood_in_by_actor: bool = False
+    stood_in: frozenset[tuple[str, int, str]] = frozenset()
+    stood_in_by_actor: frozenset[str] = frozenset()
 
     SHOWN = 10  # unit names in a message; the rest are counted
     SHOWN_PEOPLE = 3  # names of the office's people who stood in
@@ -373,7 +374,7 @@ class UnitsReach:
     def __or__(self, other: UnitsReach) -> UnitsReach:
         return UnitsReach(told=self.told | other.told, nobody=self.nobody | other.nobody,
                           stood_in=self.stood_in | other.stood_in,
-                          stood_in_by_actor=self.stood_in_by_actor or other.stood_in_by_actor)
+                          stood_in_by_actor=self.stood_in_by_actor | other.stood_in_by_actor)
 
     @classmethod
     def of(cls, reaches) -> UnitsReach:
@@ -411,17 +412,22 @@ class UnitsReach:
         return f"{told}{names}尚无可接收通知的人员，未能送达，请电话告知，或为其开通账号。{self._stand_in()}"
 
     def _stand_in(self) -> str:
+        """Who held the lead units' notices, office by office: "牵头单位的通知已由市委督查室代收，发给了王芳。"."""
         if not self.lead_unreached:
             return ""
-        if self.stood_in_by_actor:
-            return "牵头单位的通知已由督查室代收，发给了您（督查室只有您能接收通知）。"
         if not self.stood_in:
             return "督查室也没有能接收通知的人员，牵头单位的通知无人代收。"
-        people = [name for _, name in sorted(self.stood_in)]
-        names = "、".join(people[:self.SHOWN_PEOPLE])
-        if len(people) > self.SHOWN_PEOPLE:
-            names += f"等{len(people)}人"
-        return f"牵头单位的通知已由督查室代收，发给了{names}。"
+        held = []
+        for office in sorted({office for office, *_ in self.stood_in}):
+            if office in self.stood_in_by_actor:
+                held.append(f"由{office}代收，发给了您（{office}只有您能接收通知）")
+                continue
+            people = [name for _, _, name in sorted(p for p in self.stood_in if p[0] == office)]
+            names = "、".join(people[:self.SHOWN_PEOPLE])
+            if len(people) > self.SHOWN_PEOPLE:
+                names += f"等{len(people)}人"
+            held.append(f"由{office}代收，发给了{names}")
+        return f"牵头单位的通知已{'；'.join(held)}。"
 
 
 def task_get(*, viewer, task_id: int) -> Task:

@@ -155,7 +155,7 @@ def test_a_step_to_units_with_nobody_names_them_and_the_office_receives_it(org, 
     assert "已收到通知" not in shown
     assert "已通知相关单位0人" in shown
     assert "市信访局、市发改委尚无可接收通知的人员" in shown and "请电话告知" in shown
-    assert "督查室代收" in shown
+    assert "由市委督查室代收" in shown
     [stand_in] = Notification.objects.filter(kind=kind)
     assert stand_in.recipient_id == org.supervisor.pk and stand_in.title.startswith("（代收）")
     assert "市信访局" in stand_in.body

@@ -379,7 +379,7 @@ def test_confirm_says_whom_it_reached_and_names_the_units_with_nobody(client, or
     shown = " ".join(re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S))
     assert "已确认交办" in shown and "已收到通知" not in shown
     assert "已通知相关单位1人" in shown  # coop_staff of 市卫健委
-    assert "市信访局尚无可接收通知的人员" in shown and "督查室代收" in shown
+    assert "市信访局尚无可接收通知的人员" in shown and "由市委督查室代收" in shown
 
 
 def test_confirm_says_whom_it_reached_from_the_notices_and_reads_nothing_again(client, org):
@@ -413,7 +413,7 @@ def test_confirm_says_whom_it_reached_from_the_notices_and_reads_nothing_again(c
     page = client.get(back.url).content.decode()
     shown = " ".join(re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S))
     assert "已通知相关单位1人" in shown and "市信访局尚无可接收通知的人员" in shown
-    assert "牵头单位的通知已由督查室代收，发给了王芳。" in shown
+    assert "牵头单位的通知已由市委督查室代收，发给了王芳。" in shown
     stand_in = Notification.objects.filter(title__startswith="（代收）")
     assert list(stand_in.values_list("recipient_id", flat=True)) == [colleague.pk]
 

@@ -248,7 +248,7 @@ def test_the_office_is_told_whom_a_deadline_change_and_a_split_reached(org, clie
     told = _message(client, f"/tasks/{task.pk}/decompose/", {"version": task.version, "lead_0": org.other.pk,
                                                              "lead_1": nobody.pk, "rollup_mode": "worst"})
     assert "已分解下达。已通知相关单位1人。" in told and "市科技局尚无可接收通知的人员" in told
-    assert "牵头单位的通知已由督查室代收" in told and "各单位已收到通知" not in told
+    assert "牵头单位的通知已由市委督查室代收" in told and "各单位已收到通知" not in told
 
 
 def test_assigning_a_returned_task_again_says_whom_it_reached(org, client):
@@ -291,7 +291,7 @@ def test_the_stand_in_notice_goes_to_the_rest_of_the_office_not_to_the_clerk_who
     stand_in = Notification.objects.filter(kind="task_deadline_adjusted", title__startswith="（代收）")
     assert list(stand_in.values_list("recipient_id", flat=True)) == [colleague.pk]
     assert "市科技局尚无可接收通知的人员，未能送达" in told
-    assert "牵头单位的通知已由督查室代收，发给了王芳。" in told and "您" not in told
+    assert "牵头单位的通知已由市委督查室代收，发给了王芳。" in told and "您" not in told
     assert "已通知相关单位1人。" in told  # the cooperating unit's one; the office's 代收 is not a unit reached
 
 
@@ -303,7 +303,7 @@ def test_the_clerk_alone_in_the_office_keeps_the_stand_in_notice(org, client):
     told = _adjust_deadline(client, task)
     stand_in = Notification.objects.filter(kind="task_deadline_adjusted", title__startswith="（代收）")
     assert list(stand_in.values_list("recipient_id", flat=True)) == [org.supervisor.pk]
-    assert "牵头单位的通知已由督查室代收，发给了您（督查室只有您能接收通知）。" in told
+    assert "牵头单位的通知已由市委督查室代收，发给了您（市委督查室只有您能接收通知）。" in told
 
 
 UNITS_PEOPLE = "\"core_profile\".\"role\" IN ('unit_admin', 'unit_staff')"  # a read of units' people (``units_people``)
@@ -344,3 +344,80 @@ def test_the_message_says_what_the_notices_reached_without_reading_the_units_aga
     # and the people of the units it left (市应急管理局, 市科技局) told too
     assert sum(UNITS_PEOPLE in s for s in sql) == 3
     assert sum(s.startswith("SELECT") and '"tasks_task_coop_units"' in s for s in sql) == 3
+
+
+# --- 代收 at the level that issued the task: a district's own 督查室 holds its sub-tasks' notices ---------------
+
+def _district_split_to_a_township_with_nobody(org, client, *, colleague: bool):
+    """The city task split to 临川区 by the office, whose 督查室 splits its part, on the task page, to a township
+    with no account yet (临川区罗针镇人民政府); with ``colleague``, the district office has a second person (李静).
+    Returns (levels, the page's message, the district colleague or None)."""
+    from duban.conftest import PASSWORD
+    from duban.core.actions import unit_create, user_create
+    from duban.tasks.tests.levels_world import make_levels
+
+    lv = make_levels(org)
+    town = unit_create(actor=org.system, name="临川区罗针镇人民政府", parent=lv.district)
+    mate = user_create(actor=org.system, username="lijing", password=PASSWORD, role="unit_supervisor",
+                       unit=lv.district, display_name="李静") if colleague else None
+    _office_colleague(org)  # the city office has someone besides the clerk: it could hold the notice too
+    city = lv.city_task()
+    part, _ = lv.split(org.supervisor, city, lv.district, lv.district2)
+    part = Task.objects.get(pk=part.pk)
+    login(client, lv.district_sup)
+    told = _message(client, f"/tasks/{part.pk}/decompose/", {"version": part.version, "lead_0": town.pk,
+                                                             "rollup_mode": "worst"})
+    return lv, told, mate
+
+
+def test_the_district_office_holds_the_notice_of_a_sub_task_it_issued_to_a_township_with_nobody(org, client):
+    """A sub-task that a district's 督查室 issued (分解下达) to a township with nobody: its notice is held by the
+    office that issued it, the district's 督查室 (not the clerk who acted, who has a colleague there), never by the
+    city office, which did not issue it and cannot reach the township; the notice and the page name that office."""
+    lv, told, mate = _district_split_to_a_township_with_nobody(org, client, colleague=True)
+    stand_in = Notification.objects.filter(kind="task_assigned", title__startswith="（代收）",
+                                           task__lead_unit__name="临川区罗针镇人民政府")
+    assert list(stand_in.values_list("recipient_id", flat=True)) == [mate.pk]
+    assert "临川区罗针镇人民政府尚无可接收通知的人员，由临川区人民政府督查室代收" in stand_in.get().body
+    assert "临川区罗针镇人民政府尚无可接收通知的人员，未能送达" in told
+    assert "牵头单位的通知已由临川区人民政府督查室代收，发给了李静。" in told and "市委督查室" not in told
+
+
+def test_the_district_clerk_alone_in_the_district_office_keeps_the_notice(org, client):
+    """The district's 督查室 has only the clerk who split: the notice goes to her (the rule of the office at every
+    level), not to the city office, and the page says it went to her, naming the district office."""
+    lv, told, _ = _district_split_to_a_township_with_nobody(org, client, colleague=False)
+    stand_in = Notification.objects.filter(kind="task_assigned", title__startswith="（代收）",
+                                           task__lead_unit__name="临川区罗针镇人民政府")
+    assert list(stand_in.values_list("recipient_id", flat=True)) == [lv.district_sup.pk]
+    assert "牵头单位的通知已由临川区人民政府督查室代收，发给了您（临川区人民政府督查室只有您能接收通知）。" in told
+
+
+def test_a_sub_task_whose_issuing_office_has_nobody_has_its_notice_held_by_the_city_office(org):
+    """When the district's 督查室 has nobody either, the city office holds the township's notice, and says so."""
+    from django.db import transaction
+
+    from duban.core.actions import unit_create
+    from duban.tasks.tests.levels_world import make_levels
+
+    lv = make_levels(org)
+    town = unit_create(actor=org.system, name="临川区罗针镇人民政府", parent=lv.district)
+    part, _ = lv.split(org.supervisor, lv.city_task(), lv.district, lv.district2)
+    [sub] = lv.split(lv.district_sup, part, town)
+    lv.district_sup.is_active = False  # the district office's one person has left
+    lv.district_sup.save(update_fields=["is_active"])
+    with transaction.atomic():
+        rows, reach = actions.task_units_notify_in_txn(actor=None, task=Task.objects.get(pk=sub.pk),
+                                                       kind="task_urged", title="催办")
+    assert [row.recipient_id for row in rows] == [org.supervisor.pk]
+    assert "由市委督查室代收" in rows[0].body
+    assert "牵头单位的通知已由市委督查室代收，发给了supervisor。" in reach.sentence()
+
+
+def test_a_withdrawn_sub_task_of_a_township_with_nobody_is_told_to_the_district_office(org, client):
+    """Every notice to a sub-task's unit with nobody goes to the office that issued it, not only 交办's: the
+    district's 督查室 withdraws its sub-task (撤销), and its colleague, not the city office, hears of it."""
+    lv, _, mate = _district_split_to_a_township_with_nobody(org, client, colleague=True)
+    sub = Task.objects.get(lead_unit__name="临川区罗针镇人民政府")
+    actions.task_withdraw(actor=lv.district_sup, task_id=sub.pk, reason="并入上级任务办理")
+    assert list(Notification.objects.filter(kind="task_withdrawn").values_list("recipient_id", flat=True)) == [mate.pk]
