@@ -55,10 +55,11 @@ def stage_recipients(task: Task, stage: str) -> list:
     """Blue reminds the lead unit's staff (its head when it has no staff); yellow warns the unit head (its staff
     when it has no head); red tells the unit head and the office that supervises the task: for a sub-task, the
     supervision office of the unit that issued it first (``task_supervisors``). A unit with nobody in it leaves the
-    step to the office (``unit_recipients``), so a step reaches nobody only when the office is empty too."""
+    step to the office that supervises the task (``unit_recipients``), so a step reaches nobody only when the
+    offices are empty too."""
     if stage == Stage.REMIND:
-        return unit_recipients(task.lead_unit_id, first=(Role.UNIT_STAFF,))
-    heads = unit_recipients(task.lead_unit_id, first=(Role.UNIT_ADMIN,))
+        return unit_recipients(task.lead_unit_id, task=task, first=(Role.UNIT_STAFF,))
+    heads = unit_recipients(task.lead_unit_id, task=task, first=(Role.UNIT_ADMIN,))
     if stage == Stage.WARN:
         return heads
     return heads + task_supervisors(task)

@@ -61,6 +61,22 @@ def test_every_step_on_a_unit_with_nobody_goes_to_the_office(org, empty_unit, da
     assert not AuditEvent.objects.filter(event_type=EventType.REMINDER_UNDELIVERED).exists()
 
 
+@pytest.mark.parametrize("day, kind", [(REMIND_DAY, "task_reminded"), (WARN_DAY, "task_warned")])
+def test_a_step_on_a_sub_task_whose_unit_has_nobody_goes_to_the_office_that_issued_it(org, day, kind):
+    """A sub-task that a district's 督查室 issued to a township with nobody: its reminders and warnings go to that
+    office (the district's 督查室, which can reach the township), not to the city office."""
+    from duban.tasks.tests.levels_world import make_levels
+
+    lv = make_levels(org)
+    town = unit_create(actor=org.system, name="临川区罗针镇人民政府", parent=lv.district)
+    part, _ = lv.split(org.supervisor, lv.city_task(days=200), lv.district, lv.district2)
+    [sub] = lv.split(lv.district_sup, part, town)
+    place_task(sub, assigned=D(2025, 9, 1), deadline=D(2025, 12, 31), cycle="weekly", progress=30)
+    reminders_run(today=day, actor=org.system)
+    told = Notification.objects.filter(kind=kind, task=sub).values_list("recipient__username", flat=True)
+    assert sorted(told) == ["district_sup"]
+
+
 def test_assigning_to_a_unit_with_nobody_tells_the_office(org, empty_unit):
     org.task_in("assigned", lead_unit_id=empty_unit.pk, coop_unit_ids=[])
     assert _told("task_assigned") == ["supervisor"]
