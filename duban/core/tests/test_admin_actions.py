@@ -195,12 +195,13 @@ def test_rename_keeps_the_old_name_as_alias_and_in_history(org):
 def test_merge_moves_tasks_people_and_sub_units_and_deactivates_the_old_unit(org):
     from duban.tasks.permissions import tasks_visible_to
     from duban.tasks.models import Task
-    from duban.tasks.tests.test_unit_tally import TODAY, counted, direct, kept, recounted
+    from duban.tasks.selectors import today_local
+    from duban.tasks.tests.test_unit_tally import counted, direct, kept, recounted
 
     led = org.task_in("accepted")  # led by safety, health cooperating
     health_led = org.task_in("assigned", lead_unit_id=org.health.pk, coop_unit_ids=[org.safety.pk])
     both = org.task_in("assigned", lead_unit_id=org.other.pk, coop_unit_ids=[org.safety.pk, org.health.pk])
-    assert counted() == recounted() and kept(org.coop_staff, TODAY)  # kept before the merge
+    assert counted() == recounted() and kept(org.coop_staff, today_local())  # kept before the merge
     start = last_id()
     moved = actions.unit_merge(actor=org.sysadmin, unit_id=org.safety.pk, into_id=org.health.pk,
                                version=Unit.objects.get(pk=org.safety.pk).version)
@@ -224,7 +225,8 @@ def test_merge_moves_tasks_people_and_sub_units_and_deactivates_the_old_unit(org
     assert not any(n for (lead, _status), n in by_lead.items() if lead == org.safety.pk)
     assert by_lead[(org.health.pk, "accepted")] == 1
     assert counted() == recounted()
-    assert kept(org.coop_staff, TODAY) == direct(tasks_visible_to(org.coop_staff), TODAY)
+    today = today_local()
+    assert kept(org.coop_staff, today) == direct(tasks_visible_to(org.coop_staff), today)
     with pytest.raises(InvalidInput):
         actions.unit_merge(actor=org.sysadmin, unit_id=org.health.pk, into_id=org.child.pk, version=health.version)
 
