@@ -361,9 +361,9 @@ def test_the_year_prompt_says_what_a_missing_year_changes_in_each_case(client, o
     assert "不填年份只影响会议日期" in note
 
 
-def test_confirm_says_whom_it_reached_and_names_the_units_with_nobody(client, org):
-    """确认交办 does not claim that every lead unit received it: it counts the people told and names the units that
-    have nobody to tell (their notice goes to the office, 代收), so that the clerk phones them."""
+def _imported_with_a_lead_unit_of_nobody(client, org):
+    """The office imports a two-task meeting whose first task is led by a new unit with nobody (市信访局) and the
+    second by 市卫健委, neither with cooperating units; the clerk is signed in."""
     from duban.core.actions import unit_create
 
     petitions = unit_create(actor=org.system, name="市信访局")
@@ -373,8 +373,16 @@ def test_confirm_says_whom_it_reached_and_names_the_units_with_nobody(client, or
     first, second = Task.objects.filter(meeting=meeting).order_by("seq")
     Task.objects.filter(pk=first.pk).update(lead_unit=petitions)
     Task.objects.filter(pk=second.pk).update(lead_unit=org.health)
-    second.coop_units.clear()
     first.coop_units.clear()
+    second.coop_units.clear()
+    return meeting
+
+
+def test_confirm_says_whom_it_reached_and_names_the_units_with_nobody(client, org):
+    """确认交办 does not claim that every lead unit received it: it counts the people told and names the units that
+    have nobody to tell (their notice goes to the office, 代收), so that the clerk phones them."""
+
+    meeting = _imported_with_a_lead_unit_of_nobody(client, org)
     page = client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"}, follow=True).content.decode()
     shown = " ".join(re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', page, re.S))
     assert "已确认交办" in shown and "已收到通知" not in shown
@@ -391,20 +399,12 @@ def test_confirm_says_whom_it_reached_from_the_notices_and_reads_nothing_again(c
     from django.test.utils import CaptureQueriesContext
 
     from duban.conftest import PASSWORD
-    from duban.core.actions import unit_create, user_create
+    from duban.core.actions import user_create
     from duban.core.models import Notification
 
     colleague = user_create(actor=org.system, username="wangfang", password=PASSWORD, role="supervisor",
                             unit=org.office, display_name="王芳")
-    petitions = unit_create(actor=org.system, name="市信访局")
-    login(client, org.supervisor)
-    _import(client)
-    meeting = Meeting.objects.get()
-    first, second = Task.objects.filter(meeting=meeting).order_by("seq")
-    Task.objects.filter(pk=first.pk).update(lead_unit=petitions)
-    Task.objects.filter(pk=second.pk).update(lead_unit=org.health)
-    first.coop_units.clear()
-    second.coop_units.clear()
+    meeting = _imported_with_a_lead_unit_of_nobody(client, org)
     with CaptureQueriesContext(connection) as ctx:
         back = client.post(f"/meetings/{meeting.pk}/confirm/", {"without_deadline": "on"})
     units_people = "\"core_profile\".\"role\" IN ('unit_admin', 'unit_staff')"
