@@ -11,6 +11,9 @@ interleaved round by round so a shared machine's drift touches them alike):
 - the base template with nothing in it (``base.html``, the navigation, the context processors);
 - named pages (``--pages``: paths).
 
+``--pause S`` sleeps S seconds before each request, as the side-by-side comparison's client leaves a server while
+the other one answers: the work then runs on cold CPU caches and costs more.
+
 Each line gives the median thread CPU time and the median wall time (which adds the database server's work when it
 is another process, as PostgreSQL is).
 
@@ -51,6 +54,9 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--each", action="store_true", help="also every middleware left out in turn")
     parser.add_argument("--pages", nargs="*", default=["/notifications/"], help="paths of pages to time too")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds of sleep before each request, as a client that waits for another server "
+                             "between two requests leaves the process (its CPU caches go cold)")
     args = parser.parse_args(argv)
 
     django_setup()
@@ -88,6 +94,8 @@ def main(argv=None) -> int:
         for i in range(args.requests + 5):
             environ = factory.get(url, HTTP_COOKIE=cookie).environ
             statuses.clear()
+            if args.pause:
+                time.sleep(args.pause)
             t0, w0 = time.thread_time(), time.perf_counter()
             b"".join(wsgi(environ, lambda status, headers, exc_info=None: statuses.append(status)))
             if i >= 5:

@@ -355,6 +355,8 @@ def page_pairs(t: dict, yesterday: str) -> list[tuple[str, str, str]]:
         ("search 燃气", "/search/?q=燃气", "/search?q=燃气"),
         ("API list, page 1", "/api/v1/tasks", api),
         ("API list, page 100", "/api/v1/tasks?page=100", api + "&offset=4950"),
+        # what any signed-in page costs on each side (the session, the user, the layout): the floor under the rest
+        ("my account (a light signed-in page)", "/accounts/me/", "/my/account"),
     ]
 
 
