@@ -71,6 +71,7 @@ def api_key(method, route):
 ROWS: list[Row] = [
     page("GET", "", E(302, signed_in=200)),
     page("GET", r"^reports/briefing/(?P<meeting_id>\d+)\.(?P<fmt>docx|pdf)$", E(302, signed_in=403, sup=200, leader=200), params={"fmt": "docx"}),
+    page("POST", r"^reports/briefing/(?P<meeting_id>\d+)\.(?P<fmt>docx|pdf)$", E(302, signed_in=403, sup=200, leader=200), params={"fmt": "docx"}),
     page("GET", r"^reports/circular\.(?P<fmt>docx|pdf)$", E(302, signed_in=403, sup=200, leader=200), params={"fmt": "docx"}),
     page("GET", r"^reports/csv/(?P<chart>lights|by_area|by_unit|weeks|overdue)\.csv$", E(302, signed_in=200)),
     page("GET", r"^reports/ical/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", E(200)),
@@ -201,6 +202,8 @@ ROWS: list[Row] = [
     page("GET", "reports/ledger/import/", E(302, signed_in=403, sup=200)),
     page("POST", "reports/ledger/import/", E(302, signed_in=403, sup=200)),
     page("GET", "reports/ranking/", E(302, signed_in=200)),
+    page("GET", "reports/document-settings/", E(302, signed_in=403, sysadmin=200)),
+    page("POST", "reports/document-settings/", E(302, signed_in=403, sysadmin=302), data={"issuer": "县政府督查室", "number_code": "督查", "addressee": "各有关单位"}),
     page("GET", "reports/score-rules/", E(302, signed_in=200)),
     page("POST", "reports/score-rules/", E(302, signed_in=403, sup=302), data={"on_time": "100", "per_overdue_workday": "2", "per_return": "5", "floor": "0", "per_early_workday": "0", "max_early_bonus": "0", "effective_from": "2099-01-01"}),
     page("GET", "reports/score-rules/adjust/", E(302, signed_in=405)),

@@ -96,6 +96,7 @@ class EventType(enum.IntEnum):
     TASK_SCORED = 451
     SCORE_RULES_CHANGED = 452
     SCORE_ADJUSTED = 453
+    DOCUMENT_SETTINGS_CHANGED = 454
 
     REPORT_SUBMITTED = 501
     REPORT_ACCEPTED = 502
@@ -229,6 +230,7 @@ EVENT_LABELS = {
     EventType.REMINDER_UNDELIVERED: "催办无人接收",
     EventType.SCORE_RULES_CHANGED: "修改考评规则",
     EventType.SCORE_ADJUSTED: "考评加减分",
+    EventType.DOCUMENT_SETTINGS_CHANGED: "修改公文设置",
     EventType.CLOSE_EVIDENCE_RULE_SET: "设置办结佐证要求",
     EventType.CIRCULAR_EXPORTED: "生成督查通报",
     EventType.URGE_SLIP_EXPORTED: "生成催办单",

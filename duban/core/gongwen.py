@@ -106,12 +106,14 @@ def quoted(text: str) -> str:
 
 @dataclass(frozen=True)
 class Letterhead:
-    """What the settings say about the issuing office (DUBAN_DOC_*)."""
+    """How a document names its issuing office: from the DUBAN_DOC_* settings (``from_settings``), or the record
+    the system administrator keeps on screen (``duban.reports.selectors.letterhead``)."""
     issuer: str
     number_code: str
     red_header: bool
     cc: str
     printed_by: str
+    addressee: str = "各有关单位"  # 主送机关
 
     @classmethod
     def from_settings(cls) -> Letterhead:
@@ -124,6 +126,48 @@ class Letterhead:
     def number(self, year: int, serial: int | str) -> str:
         """发文字号: 督查〔2024〕3号 (六角括号, no 第, no leading zeros)."""
         return f"{self.number_code}〔{year}〕{int(serial)}号"
+
+
+# A 2号 title line: the type area (156 mm) holds 20 Chinese characters of 22 pt; a Latin letter or figure takes half
+TITLE_LINE_WIDTH = 20
+# Where a title may be broken: after punctuation, after 关于, a date's 日 and 会议 closing a meeting's name, and
+# before the words the office's titles end with. Nowhere else: a break inside 落实 or 情况 reads as two words.
+_TITLE_BREAK_AFTER = re.compile(r"(?:[，、；：）》”]|^关于|日|会议)(?=.)")
+_TITLE_BREAK_BEFORE = re.compile(r"(?<=.)(?:决定事项|落实情况|有关情况|情况的|的通报|的督查通报|督查通报|的通知|[（《“])")
+
+
+def _title_width(text: str) -> float:
+    return sum(0.5 if ch.isascii() else 1 for ch in text)
+
+
+def title_lines(text: str, width: float = TITLE_LINE_WIDTH) -> list[str]:
+    """A title as the lines it is set in (GB/T 9704-2012 7.3.3: 回行时，要做到词意完整，排列对称): one line when it
+    fits, else the fewest lines that fit, broken only where ``_TITLE_BREAK_AFTER``/``_TITLE_BREAK_BEFORE`` allow,
+    the longest line as short as it can be (so the lines come out balanced, the shape the standard asks for).
+    A title with no allowed break that fits is left whole, for the renderer to wrap."""
+    if _title_width(text) <= width:
+        return [text]
+    cuts = sorted({m.end() for m in _TITLE_BREAK_AFTER.finditer(text)}
+                  | {m.start() for m in _TITLE_BREAK_BEFORE.finditer(text)})
+    best: tuple[float, list[str]] | None = None
+
+    def search(start: int, lines: list[str]) -> None:
+        nonlocal best
+        rest = text[start:]
+        if _title_width(rest) <= width:
+            candidate = [*lines, rest]
+            key = (len(candidate), max(_title_width(line) for line in candidate))
+            if best is None or key < best[0]:
+                best = (key, candidate)
+            return
+        if len(lines) >= 3:
+            return
+        for cut in cuts:
+            if cut > start and _title_width(text[start:cut]) <= width:
+                search(cut, [*lines, text[start:cut]])
+
+    search(0, [])
+    return best[1] if best else [text]
 
 
 def _fonts(run, east_asia: str, size: float, *, bold: bool = False, color: RGBColor | None = None) -> None:
@@ -268,11 +312,16 @@ class GongwenDocument:
 
     def title(self, text: str, *, number: str = "") -> None:
         """The title in 2号 小标宋, centred, followed by a blank line; without a red header the 发文字号 (if any)
-        stands under the title."""
+        stands under the title. A title longer than a line is broken where ``title_lines`` says (never inside a
+        word), each line ended by a line break."""
         p = self.doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.paragraph_format.line_spacing = Pt(SIZE_2 * 1.5)
-        _fonts(p.add_run(text), TITLE_FONT, SIZE_2)
+        for index, line in enumerate(title_lines(text)):
+            run = p.add_run(line)
+            if index:
+                run._element.insert(0, OxmlElement("w:br"))
+            _fonts(run, TITLE_FONT, SIZE_2)
         if number and not self.letterhead.red_header:
             n = self.doc.add_paragraph()
             n.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -362,6 +411,13 @@ class GongwenDocument:
     def _cell(cell, text: str, width, font: str, size: float, *, center: bool = False) -> None:
         cell.width = width
         p = cell.paragraphs[0]
+        # no extra space between Chinese and figures in a cell (Word adds a quarter em by default; LibreOffice
+        # keeps its own, so the columns are wide enough with it)
+        ppr = p._p.get_or_add_pPr()
+        for name in ("w:autoSpaceDE", "w:autoSpaceDN"):
+            element = OxmlElement(name)
+            element.set(qn("w:val"), "0")
+            ppr.append(element)
         p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         if center:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER

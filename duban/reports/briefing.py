@@ -17,21 +17,22 @@ from pathlib import Path
 from django.utils import timezone
 
 from duban.core.errors import InvalidInput
-from duban.core.gongwen import FONTS_CONF, GongwenDocument, Letterhead, chinese_date, quoted
+from duban.core.gongwen import FONTS_CONF, HEI, GongwenDocument, Letterhead, chinese_date, quoted
 from duban.reports.selectors import BriefingData, CircularData, latest_progress
 
 AREA_COLUMNS = ("序号", "事项", "牵头单位", "时限", "状态", "最新进展")
 # 156 mm, the type area: 序号 and a date on one line, 事项 the most, then the latest progress (often long, wrapped
-# anyway). 时限 takes 27 mm: "2026-12-26" in 小四 needs 26 mm in the wide figures (DejaVu Serif) a reader's
-# LibreOffice may fall back on
-AREA_WIDTHS_MM = (11, 52, 22, 27, 15, 29)
+# anyway). 时限 takes 38 mm: "2026年12月26日" in 小四 is 31 mm, 36 with the space LibreOffice sets between Chinese
+# and figures, plus the cell's margins
+AREA_WIDTHS_MM = (11, 52, 20, 38, 15, 20)
 RANKING_COLUMNS = ("名次", "单位", "办结数", "平均得分", "按时办结率", "逾期数")
 RANKING_WIDTHS_MM = (14, 52, 20, 22, 26, 22)
 
 
 def _deadline(task) -> str:
+    """时限 in a table: 2024年10月31日 as everywhere in a 公文, or the communique's own words."""
     if task.deadline:
-        return task.deadline.isoformat()
+        return chinese_date(task.deadline)
     return task.deadline_text or "—"
 
 
@@ -40,6 +41,17 @@ def _deadline_words(task) -> str:
     if task.deadline:
         return chinese_date(task.deadline)
     return task.deadline_text or "未定"
+
+
+DRAFT_MARK = "草稿（预览，未编号，不作正式发文）"
+
+
+def _number(doc: GongwenDocument, year: int, serial: int | None) -> str:
+    """The 发文字号, or for a preview (no serial) the 代字 and year with the serial left blank, as a draft on
+    paper leaves it for the 发文登记 to fill in."""
+    if serial is None:
+        return f"{doc.letterhead.number_code}〔{year}〕\u3000\u3000号"
+    return doc.letterhead.number(year, serial)
 
 
 def _lead(task) -> str:
@@ -70,13 +82,17 @@ def _scope_words(scope: str) -> str:
     return f"由{scope}及其所属单位牵头的" if scope else ""
 
 
-def briefing_docx(data: BriefingData, *, serial: int, letterhead: Letterhead | None = None) -> bytes:
-    """落实情况通报 on a meeting's decisions; ``serial``: its 发文字号 (``document_number_in_txn``)."""
+def briefing_docx(data: BriefingData, *, serial: int | None, letterhead: Letterhead | None = None) -> bytes:
+    """落实情况通报 on a meeting's decisions; ``serial``: its 发文字号 (``document_number_in_txn``), or None for a
+    preview: marked as a draft at the top, the serial left blank."""
     doc = GongwenDocument(letterhead)
     meeting = data.meeting
-    number = doc.letterhead.number(data.today.year, serial)
+    number = _number(doc, data.today.year, serial)
+    if serial is None:
+        doc.para(DRAFT_MARK, indent=False, font=HEI)
     doc.red_header(number)
     doc.title(data.title, number=number)
+    doc.addressee(doc.letterhead.addressee)
     body = meeting.body or "会议"
     counted = (f"部署的决定事项中，{_scope_words(data.scope)}共{data.total}项" if data.scope
                else f"共部署决定事项{data.total}项")
@@ -123,7 +139,7 @@ def circular_docx(data: CircularData, *, letterhead: Letterhead | None = None) -
     number = doc.letterhead.number(data.today.year, data.serial)
     doc.red_header(number)
     doc.title("关于重点督办事项落实情况的督查通报", number=number)
-    doc.addressee("各有关单位")
+    doc.addressee(doc.letterhead.addressee)
     doc.para(f"截至{chinese_date(data.today)}，{_scope_words(data.scope) or '纳入督办的'}事项共{data.total}项，"
              f"已办结{data.closed}项，逾期未办结{len(data.overdue_tasks)}项。现将逾期事项和各单位考评排名通报如下。")
     doc.heading(1, "逾期未办结事项")

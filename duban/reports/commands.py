@@ -17,6 +17,8 @@ def register(subparsers) -> None:
     p.add_argument("--meeting", type=int, required=True, metavar="ID", help="会议编号 meeting id")
     p.add_argument("--format", choices=["docx", "pdf"], default="docx", help="输出格式 output format")
     p.add_argument("--output", metavar="FILE", help="输出文件（默认 briefing-ID.docx；- 为标准输出）")
+    p.add_argument("--issue", action="store_true",
+                   help="正式生成并取发文字号（默认只生成不编号的草稿预览） issue it with its number (default: a draft)")
     p.add_argument("--user", metavar="USERNAME", help="以此用户身份读取 the office user to read as")
     p.set_defaults(handler=report)
 
@@ -90,7 +92,7 @@ def _document(content: bytes, output: str, name: str, english: str) -> int:
 def report(args) -> int:
     from duban.reports.actions import briefing_export
 
-    content = briefing_export(actor=_actor(args.user), meeting_id=args.meeting, fmt=args.format)
+    content = briefing_export(actor=_actor(args.user), meeting_id=args.meeting, fmt=args.format, issue=args.issue)
     return _document(content, args.output or f"briefing-{args.meeting}.{args.format}", "通报", "briefing")
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(r"^reports/circular\.(?P<fmt>docx|pdf)$", views.circular, name="circular"),
     path("reports/ledger/export.xlsx", views.ledger_export, name="ledger_export"),
     path("reports/ledger/import/", views.ledger_import, name="ledger_import"),
+    path("reports/document-settings/", views.document_settings, name="document_settings"),
     path("reports/calendar/", views.calendar, name="calendar"),
     re_path(r"^reports/ical/(?P<token>[A-Za-z0-9_-]{1,64})\.ics$", views.ical_feed, name="ical"),
 ]

@@ -150,12 +150,17 @@ def ranking_export(request, fmt: str):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 @page_errors
 def briefing(request, meeting_id: int, fmt: str):
-    content = actions.briefing_export(actor=request.user, meeting_id=int(meeting_id), fmt=fmt,
-                                      subtree_id=selectors.subtree_param(request.GET))
-    return download(content, f"会议决定事项落实情况通报-{meeting_id}.{fmt}",
+    """GET: the preview (草稿, no number taken); POST: 正式生成, which takes the 发文字号."""
+    issue = request.method == "POST"
+    subtree_id = selectors.subtree_param(request.POST if issue else request.GET)
+    today = today_local()
+    content = actions.briefing_export(actor=request.user, meeting_id=int(meeting_id), fmt=fmt, today=today,
+                                      subtree_id=subtree_id, issue=issue)
+    return download(content, selectors.briefing_file_name(viewer=request.user, meeting_id=int(meeting_id), fmt=fmt,
+                                                          today=today, subtree_id=subtree_id, issued=issue),
                     DOCX if fmt == "docx" else "application/pdf")
 
 
@@ -324,3 +329,38 @@ def score_adjust(request):
     except InvalidInput as exc:
         messages.error(request, exc.message)
     return redirect("reports:score_rules")
+
+
+# --- how the documents name the office --------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page_errors
+def document_settings(request):
+    """公文设置: the system administrator sets the 发文机关, 代字, 红头, 主送, 抄送 and 印发机关 of the briefing and the
+    督查通报."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    if not report_perms.can_set_document_settings(request.user):
+        raise PermissionDenied()
+    error = None
+    if request.method == "POST":
+        try:
+            actions.document_settings_set(actor=request.user,
+                                          values={k: request.POST.get(k, "") for k in actions.DOCUMENT_SETTING_FIELDS},
+                                          red_header=request.POST.get("red_header") == "on")
+            messages.success(request, "已保存公文设置，此后生成的通报和督查通报按此署名。")
+            return redirect("reports:document_settings")
+        except InvalidInput as exc:
+            error = exc
+    head = selectors.letterhead()
+    values = ({k: request.POST.get(k, "") for k in actions.DOCUMENT_SETTING_FIELDS} if error else
+              {"issuer": head.issuer, "number_code": head.number_code, "addressee": head.addressee, "cc": head.cc,
+               "printed_by": "" if head.printed_by == head.issuer else head.printed_by})
+    red = (request.POST.get("red_header") == "on") if error else head.red_header
+    fields = [(k, label, limit, required, values[k]) for k, (label, limit, required)
+              in actions.DOCUMENT_SETTING_FIELDS.items()]
+    return render(request, "reports/document_settings.html", {
+        "fields": fields, "red_header": red, "error": error, "sample": head.number(today_local().year, 1),
+        "versions": selectors.document_settings_versions(viewer=request.user)}, status=422 if error else 200)

@@ -50,7 +50,8 @@ def test_the_title_names_the_year_of_a_meeting_of_an_earlier_year(org):
     org.task_in("assigned", meeting=meeting)
     assert briefing_title(meeting, dt.date(2025, 1, 10)) == "关于2024年9月29日市委常委会会议决定事项落实情况的通报"
     doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=dt.date(2025, 1, 10))))
-    assert "关于2024年9月29日市委常委会会议决定事项落实情况的通报" in [p.text for p in doc.paragraphs]
+    # set in two lines (a line break between the meeting and 决定事项)
+    assert "关于2024年9月29日市委常委会会议决定事项落实情况的通报" in [p.text.replace("\n", "") for p in doc.paragraphs]
 
 
 def test_items_of_no_area_come_last_under_other_on_every_database(org):
@@ -64,9 +65,9 @@ def test_items_of_no_area_come_last_under_other_on_every_database(org):
 
 def test_docx_contents_match_the_database(org):
     meeting, closed, late, health = build(org)
-    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY)))
+    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY, issue=True)))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert doc.paragraphs[0].text == "关于9月29日市委常委会会议决定事项落实情况的通报"
+    assert doc.paragraphs[0].text == "关于9月29日市委常委会会议\n决定事项落实情况的通报"
     assert "共部署决定事项3项" in text and "已办结1项" in text and "正在办理2项" in text
     assert "逾期未办结1项" in text and "办结率33.3%" in text
     assert "（一）安全生产（2项）" in text and "（二）疫情防控（1项）" in text
@@ -79,7 +80,8 @@ def test_docx_contents_match_the_database(org):
     assert set(safety_rows) == {"整治燃气隐患", "完善应急预案"}
     for title, row in safety_rows.items():
         assert row[2] == db[title].lead_unit.name
-        assert row[3] == db[title].deadline.isoformat()
+        d = db[title].deadline
+        assert row[3] == f"{d.year}年{d.month}月{d.day}日"  # a 公文 writes its dates in words
         assert row[4] == db[title].get_status_display()
     assert safety_rows["完善应急预案"][5] == "30%；已部署"
     assert [c.text for c in area_tables[1].rows[1].cells][1:3] == ["加强传染病监测", "市卫健委"]
@@ -93,7 +95,8 @@ def test_docx_contents_match_the_database(org):
     assert [c.text for c in ranking.rows[2].cells][:4] == ["2", "市应急管理局", "1", "89.0"]
     (event,) = AuditEvent.objects.filter(event_type=EventType.BRIEFING_EXPORTED)
     assert event.meeting == meeting and event.actor == org.supervisor
-    assert event.extra == {"format": "docx", "tasks": 3, "serial": 1, "year": TODAY.year, "number_again": False}
+    assert event.extra == {"format": "docx", "tasks": 3, "issued": True, "serial": 1, "year": TODAY.year,
+                           "number_again": False}
 
 
 def test_leaders_comments_are_in_the_briefing_with_name_date_and_text(org):

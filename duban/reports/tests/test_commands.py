@@ -22,9 +22,9 @@ def test_report_writes_docx_as_the_default_office_user(org, tmp_path, capsys):
     meeting = meeting_for(org)
     org.task_in("assigned", meeting=meeting)
     out = tmp_path / "brief.docx"
-    assert main(["report", "--meeting", str(meeting.pk), "--output", str(out)]) == 0
+    assert main(["report", "--meeting", str(meeting.pk), "--output", str(out), "--issue"]) == 0
     # a meeting of 2024 in a document of a later year is named with its year
-    assert Document(str(out)).paragraphs[0].text == "关于2024年9月29日市委常委会会议决定事项落实情况的通报"
+    assert Document(str(out)).paragraphs[0].text == "关于2024年9月29日市委常委会会议\n决定事项落实情况的通报"
     assert "已生成通报" in capsys.readouterr().out
     assert AuditEvent.objects.get(event_type=EventType.BRIEFING_EXPORTED).actor == org.supervisor
 

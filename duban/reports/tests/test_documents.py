@@ -117,7 +117,7 @@ def test_briefing_layout_facts(org, settings):
     settings.DUBAN_DOC_ISSUER = "江州市委督查室"
     settings.DUBAN_DOC_CC = "市委办公室，市政府办公室"
     meeting = many_areas(org, 12)
-    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY)))
+    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY, issue=True)))
     texts = [p.text for p in doc.paragraphs]
     # red header: the issuer's mark in red 小标宋, the 发文字号 under it on a red rule
     mark = doc.paragraphs[0]
@@ -195,7 +195,7 @@ def test_without_red_header_the_number_stands_under_the_title(org, settings):
     settings.DUBAN_DOC_RED_HEADER = False
     settings.DUBAN_DOC_CC = ""
     meeting = many_areas(org, 1)
-    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY)))
+    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY, issue=True)))
     texts = [p.text for p in doc.paragraphs]
     assert texts[0].startswith("关于") and texts[1] == "督查〔2024〕1号"  # the office's first document of 2024
     assert not any(t.endswith("文件") for t in texts)
@@ -304,8 +304,8 @@ def test_downloading_a_document_again_does_not_use_up_a_new_number(org, settings
     meeting = many_areas(org, 1)
     circular = _number(circular_export(actor=org.supervisor, today=TODAY))
     assert _number(circular_export(actor=org.leader, today=TODAY)) == circular
-    briefing = _number(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY))
-    assert _number(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY)) == briefing
+    briefing = _number(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY, issue=True))
+    assert _number(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY, issue=True)) == briefing
 
 
 @pytest.mark.django_db
@@ -314,9 +314,9 @@ def test_the_offices_documents_never_share_a_number_within_a_year(org, settings)
     the next year starts at 1 again."""
     settings.DUBAN_DOC_RED_HEADER = False
     first, second = many_areas(org, 1), meeting_for(org, title="市委常委会第13次会议", sha256="1" * 64)
-    numbers = [_number(briefing_export(actor=org.supervisor, meeting_id=first.pk, today=TODAY)),
+    numbers = [_number(briefing_export(actor=org.supervisor, meeting_id=first.pk, today=TODAY, issue=True)),
                _number(circular_export(actor=org.supervisor, today=TODAY)),
-               _number(briefing_export(actor=org.supervisor, meeting_id=second.pk, today=TODAY)),
+               _number(briefing_export(actor=org.supervisor, meeting_id=second.pk, today=TODAY, issue=True)),
                _number(circular_export(actor=org.supervisor, today=TODAY + dt.timedelta(days=1)))]
     assert numbers == ["督查〔2024〕1号", "督查〔2024〕2号", "督查〔2024〕3号", "督查〔2024〕4号"]
     assert _number(circular_export(actor=org.supervisor, today=dt.date(2025, 1, 6))) == "督查〔2025〕1号"
@@ -413,3 +413,118 @@ def test_the_signature_is_never_alone_on_a_page_after_a_table(tmp_path):
         signed = [page for page in pages if re.search(r"2026年12月6日(?!印发)", page)]
         assert len(signed) == 1, (n, pages)
         assert f"第{n}号单位" in signed[0], (n, signed[0])
+
+
+# --- a document a leader signs: preview and issue, 主送, title lines, dates, file name ---------------------------
+
+@pytest.mark.django_db
+def test_a_preview_takes_no_number_and_says_it_is_a_draft(org, settings):
+    """Looking at the briefing (预览) leaves no gap in the 发文登记: it is marked as a draft with its serial blank,
+    and the first 正式生成 afterwards is still the year's first number; the issued one carries no draft mark."""
+    settings.DUBAN_DOC_RED_HEADER = False
+    meeting = many_areas(org, 1)
+    for _ in range(2):
+        texts = [p.text for p in Document(io.BytesIO(
+            briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY))).paragraphs]
+        assert texts[0].startswith("草稿") and "督查〔2024〕\u3000\u3000号" in texts
+        assert not any(re.fullmatch(r"督查〔\d{4}〕\d+号", t) for t in texts)
+    issued = [p.text for p in Document(io.BytesIO(
+        briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY, issue=True))).paragraphs]
+    assert "督查〔2024〕1号" in issued and not any(t.startswith("草稿") for t in issued)
+    # the 督查通报 of the same day takes the next number: the previews used none
+    assert _number(circular_export(actor=org.supervisor, today=TODAY)) == "督查〔2024〕2号"
+
+
+@pytest.mark.django_db
+def test_the_briefing_has_a_main_addressee_and_dates_as_a_gongwen_writes_them(org, settings):
+    """A 主送 line under the title and number, flush left with a full-width colon; the 时限 in the tables as
+    2024年12月31日, never 2024-12-31."""
+    settings.DUBAN_DOC_RED_HEADER = False
+    meeting = many_areas(org, 1)
+    doc = Document(io.BytesIO(briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY, issue=True)))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[1:4] == ["督查〔2024〕1号", "", "各有关单位："]
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert "2024年12月31日" in cells and not any(re.search(r"\d{4}-\d{2}-\d{2}", c) for c in cells)
+
+
+@pytest.mark.parametrize("title, lines", [
+    ("关于2026年12月18日县政府常务会议决定事项落实情况的通报",
+     ["关于2026年12月18日县政府常务会议", "决定事项落实情况的通报"]),
+    ("关于2020年南县人民政府第16次常务会议决定事项落实情况的通报",
+     ["关于2020年南县人民政府第16次常务会议", "决定事项落实情况的通报"]),
+    ("关于9月29日市委常委会会议决定事项落实情况的通报", ["关于9月29日市委常委会会议", "决定事项落实情况的通报"]),
+    ("关于重点督办事项落实情况的督查通报", ["关于重点督办事项落实情况的督查通报"]),
+])
+def test_a_long_title_breaks_between_words_into_balanced_lines(title, lines):
+    """GB/T 9704: a title of more than one line breaks where the words allow (never 落|实), lines balanced;
+    each line fits the 20 characters of 2号 in the type area."""
+    from duban.core.gongwen import title_lines
+
+    assert title_lines(title) == lines
+
+
+@pytest.mark.django_db
+def test_the_file_names_the_meeting_and_its_number(org, client):
+    """GET is the preview (named 草稿), POST 正式生成 takes the number and names it."""
+    from urllib.parse import unquote
+
+    meeting = many_areas(org, 1)
+    client.force_login(org.supervisor)
+    url = f"/reports/briefing/{meeting.pk}.docx"
+    preview = client.get(url)
+    assert preview.status_code == 200
+    assert "市委常委会第12次会议-落实情况通报-草稿.docx" in unquote(preview.headers["Content-Disposition"])
+    issued = client.post(url)
+    assert issued.status_code == 200
+    year = dt.date.today().year
+    assert f"市委常委会第12次会议-落实情况通报-督查〔{year}〕1号.docx" in unquote(issued.headers["Content-Disposition"])
+
+
+# --- how the documents name the office (公文设置) ----------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_sysadmin_sets_the_issuer_on_screen_and_both_documents_use_it(org, client, settings):
+    """Before anything is saved, the DUBAN_DOC_* settings stand; once the system administrator saves the county's
+    names on 公文设置, the briefing and the 督查通报 are signed, numbered, addressed and copied with them, and the
+    change is audited with old and new values."""
+    from duban.core.audit import EventType
+    from duban.core.models import AuditEvent
+
+    settings.DUBAN_DOC_RED_HEADER = False
+    settings.DUBAN_DOC_CC = ""
+    meeting = many_areas(org, 1)
+    client.force_login(org.sysadmin)
+    page = client.get("/reports/document-settings/")
+    assert page.status_code == 200 and 'value="市委督查室"' in page.content.decode()
+    response = client.post("/reports/document-settings/", {
+        "issuer": "南县人民政府督查室", "number_code": "南督查", "addressee": "各乡镇人民政府，县直各单位",
+        "cc": "县委办公室，县政府办公室", "printed_by": "", "red_header": "on"})
+    assert response.status_code == 302
+    for data in (briefing_export(actor=org.supervisor, meeting_id=meeting.pk, today=TODAY, issue=True),
+                 circular_export(actor=org.supervisor, today=TODAY)):
+        texts = [p.text for p in Document(io.BytesIO(data)).paragraphs]
+        assert texts[0] == "南县人民政府督查室文件"
+        assert any(re.fullmatch(r"南督查〔2024〕\d号", t) for t in texts)
+        assert "各乡镇人民政府，县直各单位：" in texts and "南县人民政府督查室" in texts
+        assert "抄送：县委办公室，县政府办公室。" in texts and texts[-1] == "南县人民政府督查室\t2024年11月15日印发"
+    event = AuditEvent.objects.get(event_type=EventType.DOCUMENT_SETTINGS_CHANGED)
+    assert event.actor == org.sysadmin
+    assert event.extra["old"]["issuer"] == "市委督查室" and event.extra["new"]["issuer"] == "南县人民政府督查室"
+
+
+@pytest.mark.django_db
+def test_only_the_sysadmin_sets_the_issuer_and_bad_input_changes_nothing(org, client):
+    from duban.reports.models import DocumentSettings
+
+    client.force_login(org.supervisor)
+    assert client.get("/reports/document-settings/").status_code == 403
+    assert client.post("/reports/document-settings/", {"issuer": "甲", "number_code": "甲",
+                                                       "addressee": "乙"}).status_code == 403
+    client.force_login(org.sysadmin)
+    refused = client.post("/reports/document-settings/", {"issuer": "南县督查室", "number_code": "南督查〔2026〕",
+                                                          "addressee": "各有关单位"})
+    assert refused.status_code == 422 and "发文机关代字只填代字本身" in refused.content.decode()
+    empty = client.post("/reports/document-settings/", {"issuer": " ", "number_code": "督查", "addressee": "各单位"})
+    assert empty.status_code == 422 and "请填写发文机关" in empty.content.decode()
+    assert not DocumentSettings.objects.exists()

@@ -53,6 +53,8 @@ ROUTES = {
                                               "other_staff": 200}),
     "score_adjust": ("/reports/score-rules/adjust/", {"anon": 302, "supervisor": 405, "leader": 405,
                                                       "lead_staff": 405, "other_staff": 405}),
+    "document_settings": ("/reports/document-settings/", {"anon": 302, "supervisor": 403, "leader": 403,
+                                                          "lead_staff": 403, "other_staff": 403}),
     "ical": ("/reports/ical/not-a-token.ics", {"anon": 404, "supervisor": 404, "leader": 404, "lead_staff": 404,
                                                "other_staff": 404}),
 }
