@@ -26,7 +26,7 @@ from duban.reports.ical import calendar_token_digest
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.reports.scoring import ScoreRules, rules_for, score_of
 from duban.tasks import permissions as perms
-from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskKind, TaskStatus, count_rows
+from duban.tasks.models import OPEN_STATUSES, ReportStatus, Task, TaskKind, TaskStatus, count_rows, shown_progress
 from duban.tasks.palette import light_colours
 from duban.tasks.selectors import (DUE_FILTERS, ISSUED, NO_AREA, TODO_FILTERS, UNIT_ROLES, list_filters, meeting_item_q,
                                    task_list, task_stats, today_local)
@@ -615,6 +615,23 @@ def _ledger_sheet(task: Task, name: str | None) -> tuple[str, str, tuple]:
         0, meeting.date or dt.date.max, meeting.pk)
 
 
+def _ledger_origins(tasks: list[Task]) -> dict[int, Task]:
+    """The task each sub-task (分解下达) takes its 来源 from in a ledger: the root of its split (``tree_path``
+    "/<root>/.../<task>/"), which holds the meeting or the record (领导批示 and its 文号, …) the work came from; a
+    sub-task has no record of its own. One query for the roots (with the column ``source_name`` reads), none when
+    nothing is split."""
+    from duban.tasks.page_parts import source_name_column
+
+    root_of = {t.pk: int(t.tree_path.split("/")[1]) for t in tasks if t.tree_path.count("/") > 2
+               and int(t.tree_path.split("/")[1]) != t.pk}
+    if not root_of:
+        return {}
+    roots = {r.pk: r for r in Task.objects.filter(pk__in=set(root_of.values())).select_related("meeting")
+             .only("kind", "meeting__title", "meeting__date", "meeting__date_text")
+             .annotate(source_record=source_name_column())}
+    return {pk: roots[root] for pk, root in root_of.items() if root in roots}
+
+
 def ledger_lines(*, viewer, status=None, subtree_id: int | None = None, today: dt.date | None = None,
                  overdue=None, due=None, todo=None, **filters) -> tuple[list[LedgerLine], str]:
     """The rows of an exported ledger (every column of ``ledger.LEDGER_COLUMNS``): the task list's rows by its
@@ -651,15 +668,18 @@ def ledger_lines(*, viewer, status=None, subtree_id: int | None = None, today: d
              .annotate(source_record=source_name_column()))
     tasks = list(tasks)
     lights = lights_for(tasks, today)  # a split task's rolled up: one more read for the split ones' sub-tasks
+    origins = _ledger_origins(tasks)
     for task in tasks:
         light = lights[task.pk]
-        source, sheet, order = _ledger_sheet(task, source_name(task.kind, task.source_record))
+        origin = origins.get(task.pk, task)
+        source, sheet, order = _ledger_sheet(origin, source_name(origin.kind, origin.source_record))
         lines.append(LedgerLine(sheet, order=order, values={
             "任务编号": task_key(task.pk), "上级任务编号": task_key(task.parent_id) if task.parent_id else "",
             "来源会议/文号": source, "督办事项": task.title, "督办内容": task.text,
             "领域": task.area.name if task.area else "", "牵头单位": task.lead_unit.name if task.lead_unit else "",
             "配合单位": "、".join(coop.get(task.pk, ())), "时限": task.deadline or task.deadline_text,
             "状态": labels.get(task.status, task.status), "亮灯": light.label,
+            "进度（%）": shown_progress(task.status, task.progress_percent, task.rolled_progress),
             "交办日期": timezone.localdate(task.assigned_at) if task.assigned_at else None,
             "办结日期": timezone.localdate(task.closed_at) if task.closed_at else None,
             "最新进展": _progress(task), "责任领导/联系人": _contact(task.lead_unit),

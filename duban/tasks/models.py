@@ -283,6 +283,12 @@ def is_late(status: str, deadline, today) -> bool:
     return status in OPEN_STATUSES and deadline is not None and deadline < today
 
 
+def shown_progress(status: str, progress_percent: int, rolled_progress: int | None) -> int:
+    """The progress a task is shown with (the task list, the exported ledger): a split task's rolled up from its
+    sub-tasks (``rolled_progress``), unless it is closed (then its own, 100 as closing set it); else its own."""
+    return int(progress_percent if rolled_progress is None or status == TaskStatus.CLOSED else rolled_progress)
+
+
 def count_rows() -> models.Count:
     """``COUNT(*)`` for a grouped count of tasks. ``Count("id")`` means the same, but makes PostgreSQL read each
     row from the table to see its id, where ``COUNT(*)`` lets a covering index answer alone (an index-only scan:

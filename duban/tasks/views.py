@@ -36,7 +36,7 @@ from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_error
 from duban.tasks import actions, palette, selectors
 from duban.tasks import permissions as perms
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, ProgressReport, ReportStatus, RollupMode,
-                                TaskKind, TaskStatus, choice_label, deadline_warning, is_late)
+                                TaskKind, TaskStatus, choice_label, deadline_warning, is_late, shown_progress)
 from duban.tasks.page_parts import light_badge_of_values, light_of, meeting_choices, rollup_lights
 
 # --- the audit trail in the office's words ------------------------------------------------------------------
@@ -263,7 +263,7 @@ def task_list_rows(rows, today, *, in_meeting: bool = False) -> list[str]:
         if pk in coops:
             units += '<div class="text-muted">配合：' + "、".join(quote(name) for name in coops[pk]) + "</div>"
         late = is_late(status, deadline, today)
-        pct = int(pct if rolled_progress is None or status == TaskStatus.CLOSED else rolled_progress)
+        pct = shown_progress(status, pct, rolled_progress)
         out.append(mark_safe(TASK_ROW.format(  # every part escaped above
             attrs=f' data-span-for="{int(pk)}"' if in_meeting else "",
             seq=int(seq) if seq else "", url=f"{prefix}{int(pk)}/", title=quote(title),

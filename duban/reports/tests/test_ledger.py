@@ -45,8 +45,8 @@ def read(data: bytes):
 # --- export --------------------------------------------------------------------------------------------------
 
 DEFAULT_COLUMNS = ["序号", "任务编号", "来源会议/文号", "督办事项", "督办内容", "领域", "牵头单位", "配合单位", "时限",
-                   "状态", "亮灯", "交办日期", "办结日期", "最新进展", "责任领导/联系人", "督办次数", "备注",
-                   "上级任务编号"]
+                   "状态", "亮灯", "进度（%）", "交办日期", "办结日期", "最新进展", "责任领导/联系人", "督办次数",
+                   "备注", "上级任务编号"]
 
 
 def by_header(ws, header_row=2):
@@ -67,10 +67,10 @@ def test_export_layout_matches_database(org):
     assert wb.sheetnames == ["督办台账"]
     ws = wb.active
     assert ws["A1"].value.startswith("督办事项台账")
-    assert "A1:R1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:S1" in {str(r) for r in ws.merged_cells.ranges}
     # the columns a 督查室's ledger keeps, in that order
     assert [c.value for c in ws[2]] == DEFAULT_COLUMNS
-    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:R4"
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:S4"
     assert ws.print_title_rows == "$2:$2" and ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9  # A4 in the format's paper codes
     widths = {c.value: ws.column_dimensions[c.column_letter].width for c in ws[2]}
@@ -306,6 +306,8 @@ def test_round_trip_with_the_latest_progress_entered_for_the_unit(org, django_ca
     first = ledger_export(actor=org.supervisor, today=TODAY)
     edited = _edit(first, {(ledger.task_key(a.pk), "时限"): dt.datetime(2035, 1, 20),
                            (ledger.task_key(b.pk), "最新进展"): "60%；已完成招标，正在施工",
+                           # the 进度 column shows the task's progress; the import reads it from 最新进展
+                           (ledger.task_key(b.pk), "进度（%）"): 60,
                            (ledger.task_key(c.pk), "督办事项"): "事项丙（修订）"})
     preview = ledger_import(actor=org.supervisor, data=edited, dry_run=True, today=TODAY)
     assert {u["task_id"]: u["changes"] for u in preview.updates}[b.pk] == [
@@ -568,3 +570,36 @@ def test_followups_are_counted_in_the_ledger(org):
     rows = {r["督办事项"]: r for r in by_header(read(ledger_export(actor=org.supervisor, today=TODAY)))}
     assert rows["逾期事项"]["督办次数"] == 1 and rows["逾期事项"]["亮灯"] == "红灯"
     assert rows["未到期事项"]["督办次数"] == 0
+
+
+@pytest.mark.django_db
+def test_a_sub_task_takes_its_root_tasks_source_and_a_split_task_its_rolled_up_progress(org):
+    # The rule: a sub-task (分解下达) came from what its root task came from, so its 来源会议/文号 is the root's (a
+    # leader's instruction by its 文号), in every viewer's export; the 进度 column is the progress the task list
+    # shows: a split task's rolled up from its sub-tasks, a task's own otherwise.
+    from duban.sources import actions as sources
+    from duban.tasks import actions as task_actions
+    from duban.tasks.tests.levels_world import make_levels
+
+    lv = make_levels(org)
+    sources.instruction_create(actor=org.supervisor, text="请排查出租自建房隐患。", leader="李华",
+                               date=dt.date(2024, 8, 6), doc_number="江督批〔2024〕12号", assign=True,
+                               tasks=[{"title": "出租自建房隐患排查", "lead_unit_id": lv.all_districts.pk,
+                                       "deadline": dt.date.today() + dt.timedelta(days=60)}])
+    root = Task.objects.get(title="出租自建房隐患排查")
+    part, _part2 = lv.split(org.supervisor, root, lv.district, lv.district2)
+    town_a, _town_b = lv.split(lv.district_sup, part, lv.town_a, lv.town_b)
+    task_actions.task_accept(actor=lv.town_a_staff, task_id=town_a.pk)
+    task_actions.report_submit(actor=lv.town_a_staff, task_id=town_a.pk, text="已排查一半", progress_percent=60)
+    source = "领导批示：江督批〔2024〕12号（李华）"
+    rows = by_header(read(ledger_export(actor=org.supervisor, today=TODAY)))
+    assert {r["来源会议/文号"] for r in rows} == {source} and len(rows) == 5
+    rows = by_header(read(ledger_export(actor=lv.district_sup, today=TODAY)))
+    assert rows and {r["来源会议/文号"] for r in rows} == {source}
+    progress = {r["任务编号"]: r["进度（%）"] for r in by_header(read(ledger_export(actor=org.supervisor, today=TODAY)))}
+    part.refresh_from_db()
+    assert part.progress_percent == 0 and part.rolled_progress not in (None, 0)
+    assert progress[ledger.task_key(part.pk)] == part.rolled_progress
+    assert progress[ledger.task_key(town_a.pk)] == 60
+    sheets = load_workbook(io.BytesIO(ledger_export(actor=org.supervisor, today=TODAY, per_meeting=True))).sheetnames
+    assert sheets == ["领导批示"]
