@@ -112,17 +112,25 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
     if plan is not None and plan != digest:
         raise Conflict("检查之后事项已有变动，导入结果将与预览不同，未导入任何内容。请重新检查后再确认导入",
                        "the tasks changed since the preview; nothing was imported: check the file again")
-    _ledger_apply_changes_in_txn(actor=actor, changes=changes)
-    from duban.tasks.actions import task_bulk_create_in_txn, title_from_text
+    assigned = _ledger_apply_changes_in_txn(actor=actor, changes=changes)
+    from duban.tasks.actions import task_assign_in_txn, task_bulk_create_in_txn, task_lock_visible_in_txn, title_from_text
+    from duban.tasks.selectors import UnitsReach
 
     record = LedgerImport.objects.create(actor=actor, filename=filename[:255], sha256=parsed.sha256,
                                          rows=len(parsed.rows), created_count=len(fresh), skipped_count=skipped)
-    tasks = task_bulk_create_in_txn(actor=actor, assign=assign, rows=[dict(
+    # created as drafts, then each assigned (交办) as 确认交办 assigns a meeting's: the same notices to the lead and
+    # cooperating units (代收 by the office for a unit with nobody), and the same account of whom they reached
+    # No 序号 (``seq``): that is an item's number in its meeting (第N项), and a ledger line has no meeting; its row
+    # in the file is kept with the import (``ImportedRow.row_number``, the task's TASK_CREATED event).
+    tasks = task_bulk_create_in_txn(actor=actor, rows=[dict(
         title=" ".join(row.title.split()) if len(row.title) <= 200 else title_from_text(row.title, limit=200),
-        text=row.text or row.title, kind="other", seq=row.row, area_id=row.area_id, lead_unit_id=row.lead_unit_id,
+        text=row.text or row.title, kind="other", area_id=row.area_id, lead_unit_id=row.lead_unit_id,
         coop_unit_ids=row.coop_unit_ids, deadline=row.deadline, deadline_text=row.deadline_text,
         extra={"ledger_import_id": record.pk, "row": row.row}) for row in fresh]) if fresh else []
     task_ids = [task.pk for task in tasks]
+    if assign:
+        assigned += [task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, pk)) for pk in task_ids]
+    reach = UnitsReach.of(task.reach for task in assigned) if assigned else None
     # Plain rows with reserved ids through one prepared insert (bulk_create builds and compiles per 200 rows).
     if fresh:
         insert_rows_in_txn(ImportedRow, [
@@ -133,19 +141,22 @@ def ledger_import(*, actor, data: bytes, filename: str = "", assign: bool = Fals
                      "rows": len(parsed.rows), "created": len(fresh), "skipped": skipped, "assigned": assign,
                      "updated": len(changes), "refused": [e.as_dict() for e in refused]})
     message = (f"已导入{len(fresh)}项" + (f"，跳过已导入的{skipped}项" if skipped else "")
-               + ("并已交办" if assign and fresh else "") + (f"，更新{len(changes)}项" if changes else "") + refusals)
+               + ("并已交办" if assign and fresh else "") + (f"，更新{len(changes)}项" if changes else "") + refusals
+               + (f"。交办{len(assigned)}项：{reach.sentence()}" if reach is not None else ""))
     return ledger_mod.ImportResult(len(fresh), skipped, len(parsed.rows), [], task_ids, False, message,
-                                   len(changes), updates, refused)
+                                   len(changes), updates, refused, reach=reach)
 
 
-def _ledger_apply_changes_in_txn(*, actor, changes) -> None:
+def _ledger_apply_changes_in_txn(*, actor, changes) -> list:
     """Each line's changes through the task actions, in the caller's transaction: the edit (``task_update``,
     with the version read when the line was compared, so an edit made meanwhile is a ``Conflict`` and nothing is
     imported), the 最新进展 (``report_submit`` for the lead unit, 由督查室代录), then the status (``task_assign``
-    or ``task_withdraw`` with the line's 备注 as the reason)."""
+    or ``task_withdraw`` with the line's 备注 as the reason). Returns the tasks it assigned (with their
+    ``reach``)."""
     from duban.tasks.actions import (report_submit_in_txn, task_assign_in_txn, task_lock_visible_in_txn,
                                      task_update_in_txn, task_withdraw_in_txn)
 
+    assigned = []
     for change in changes:
         if change.fields or change.coop_unit_ids is not None:
             task_update_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id),
@@ -156,9 +167,10 @@ def _ledger_apply_changes_in_txn(*, actor, changes) -> None:
             report_submit_in_txn(actor=actor, task_id=change.task_id, text=text, progress_percent=percent,
                                  for_unit=True)
         if change.status == TaskStatus.ASSIGNED:
-            task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id))
+            assigned.append(task_assign_in_txn(actor=actor, task=task_lock_visible_in_txn(actor, change.task_id)))
         elif change.status == TaskStatus.WITHDRAWN:
             task_withdraw_in_txn(actor=actor, task_id=change.task_id, reason=change.note)
+    return assigned
 
 
 @durable_action
@@ -172,7 +184,7 @@ def ledger_export(*, actor, filters: dict | None = None, today: dt.date | None =
     if perms.role_of(actor) is None:
         raise PermissionDenied()
     filters = dict(filters or {})
-    lines, subtitle = ledger_lines(viewer=actor, today=today, **filters)
+    lines, subtitle = ledger_lines(viewer=actor, today=today, facts=per_meeting, **filters)
     data = ledger_mod.write_ledger(lines, subtitle=subtitle, per_meeting=per_meeting, columns=columns)
     audit_log(actor=actor, event_type=EventType.LEDGER_EXPORTED,
               extra={"filters": {k: v for k, v in filters.items() if v not in (None, "")}, "rows": len(lines),

@@ -162,6 +162,14 @@ class LedgerLine:
     source: str
     values: dict
     order: tuple = ()
+    # the key facts of the record the task came from (民生实事's 目标值, a hazard's 等级, …): columns after the
+    # ledger's own on that source's sheet of 按会议分表 (``source_facts``)
+    facts: dict = field(default_factory=dict)
+
+
+# Widths of the facts' columns on a source's own sheet (others take FACT_WIDTH).
+FACT_WIDTHS = {"整改情况": 40, "要求回复日期": 12, "督察组": 24, "隐患状态": 16}
+FACT_WIDTH = 12
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
@@ -204,13 +212,19 @@ def write_ledger(lines, *, title: str = TITLE, subtitle: str = "", columns=None,
                                            ("台账换行", Alignment(wrap_text=True, vertical="top"), "General"),
                                            ("台账日期", Alignment(vertical="top"), "yyyy-mm-dd")):
         wb.add_named_style(NamedStyle(name=name, border=border, alignment=alignment, number_format=number_format))
-    styles = ["台账换行" if name in WRAPPED_COLUMNS else "台账" for name in columns]
-    last = get_column_letter(len(columns))
+    base_columns = columns
+    base_styles = ["台账换行" if name in WRAPPED_COLUMNS else "台账" for name in columns]
     taken: set[str] = set()
     for source, group in groups.items():
+        # a source's own sheet adds its records' key facts after the ledger's columns
+        facts = list(dict.fromkeys(name for line in group for name in line.facts)) if per_meeting else []
+        columns = base_columns + facts
+        styles = base_styles + ["台账换行" if FACT_WIDTHS.get(name, 0) >= 40 else "台账" for name in facts]
+        last = get_column_letter(len(columns))
         ws = wb.create_sheet(_sheet_name(source or "督办台账", taken))
         for index, name in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = LEDGER_COLUMNS[name]
+            ws.column_dimensions[get_column_letter(index)].width = (
+                LEDGER_COLUMNS[name] if name in LEDGER_COLUMNS else FACT_WIDTHS.get(name, FACT_WIDTH))
         ws.row_dimensions[1].height = 30
         ws.merged_cells.add(f"A1:{last}1")
         ws.freeze_panes = "A3"
@@ -234,7 +248,7 @@ def write_ledger(lines, *, title: str = TITLE, subtitle: str = "", columns=None,
         for seq, line in enumerate(group, start=1):
             row = []
             for name, style in zip(columns, styles):
-                value = seq if name == "序号" else line.values.get(name)
+                value = seq if name == "序号" else line.values[name] if name in line.values else line.facts.get(name)
                 cell = WriteOnlyCell(ws, safe_cell("" if value is None else value))
                 cell.style = "台账日期" if isinstance(value, dt.date) else style
                 row.append(cell)
@@ -493,6 +507,13 @@ class ImportResult:
     updates: list[dict] = field(default_factory=list)  # each such line's changes (the preview)
     refused: list[RowError] = field(default_factory=list)  # lines with a 任务编号 that changed nothing, and why
     plan: str = ""  # a preview's digest of what applying the file will do (``plan_digest``)
+    # whom the 交办 notices of the tasks it assigned reached (``duban.tasks.selectors.UnitsReach``), None when it
+    # assigned nothing
+    reach: object = None
+
+    @property
+    def unreached(self) -> bool:
+        return bool(self.reach is not None and self.reach.unreached)
 
     def describe(self) -> str:
         english = (f"nothing new: all {self.skipped} row(s) were imported before" if self.noop else

@@ -603,3 +603,87 @@ def test_a_sub_task_takes_its_root_tasks_source_and_a_split_task_its_rolled_up_p
     assert progress[ledger.task_key(town_a.pk)] == 60
     sheets = load_workbook(io.BytesIO(ledger_export(actor=org.supervisor, today=TODAY, per_meeting=True))).sheetnames
     assert sheets == ["领导批示"]
+
+
+@pytest.mark.django_db
+def test_each_sources_sheet_carries_its_records_key_facts(org):
+    # The rule: on 按会议分表, a source's own sheet says what a reader of that source needs after the ledger's
+    # columns: 民生实事 its 目标值 and 累计完成; 隐患 its 类别, 等级, 状态 and 责任人; 督察交办件 its 督察组, 批次,
+    # 要求回复日期, 整改情况 and 是否公开. The single-sheet ledger keeps its own columns.
+    from duban.sources import actions as sources
+    from duban.sources.models import LivelihoodProject
+
+    sources.case_create(actor=org.supervisor, case_number="SD2-031", batch="第二批", complaint="河道有异味",
+                        inspection="中央第二生态环境保护督察组", reply_due=dt.date(2024, 11, 30),
+                        lead_unit_id=org.safety.pk, title="河道异味", assign=True)
+    sources.hazard_create(actor=org.supervisor, place="城东农贸市场", category="gas", severity="larger",
+                          description="燃气管道老化", deadline=dt.date.today() + dt.timedelta(days=30),
+                          responsible_person="王强", lead_unit_id=org.safety.pk, title="农贸市场燃气管道")
+    sources.livelihood_create(actor=org.supervisor, indicator="新增公办幼儿园学位", target="3000", measure_unit="个",
+                              period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
+                              lead_unit_id=org.safety.pk, title="新增公办幼儿园学位3000个")
+    project = LivelihoodProject.objects.get()
+    sources.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, 9, 1), value="1200")
+    sources.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, 10, 1), value="600")
+    wb = load_workbook(io.BytesIO(ledger_export(actor=org.supervisor, today=TODAY, per_meeting=True)))
+    case = by_header(wb["督察交办件"])[0]
+    assert (case["督察组"], case["批次"], case["整改情况"], case["是否公开"]) == (
+        "中央第二生态环境保护督察组", "第二批", None, "未定")
+    assert case["要求回复日期"].date() == dt.date(2024, 11, 30)
+    hazard = by_header(wb["隐患整改"])[0]
+    assert (hazard["隐患类别"], hazard["隐患等级"], hazard["隐患状态"], hazard["责任人"]) == (
+        "燃气", "较大", "已发现（待整改）", "王强")
+    project_row = by_header(wb["民生实事"])[0]
+    assert (project_row["目标值"], project_row["累计完成"]) == ("3000个", "1800个")
+    assert "目标值" not in [c.value for c in read(ledger_export(actor=org.supervisor, today=TODAY))[2]]
+
+
+@pytest.mark.django_db
+def test_assigning_by_ledger_import_says_whom_it_notified_as_confirming_a_meeting_does(org, client):
+    # The rule: 交办 tells the lead and cooperating units, the office holding (代收) the notice of a lead unit with
+    # nobody; whoever assigns is told whom the notices reached and which units have nobody (确认交办's message).
+    from duban.core.actions import unit_create
+
+    empty = unit_create(actor=org.system, name="市人社局")
+    data = xlsx([HEADER, (1, "事项甲", "市教育局", "市卫健委", "2035-11-30", ""), (2, "事项乙", "市人社局", "", "", "")])
+    ledger_import(actor=org.supervisor, data=data, today=TODAY)
+    drafts = list(Task.objects.filter(status=TaskStatus.DRAFT).order_by("id"))
+    edited = _edit(ledger_export(actor=org.supervisor, today=TODAY),
+                   {(ledger.task_key(t.pk), "状态"): "已交办" for t in drafts})
+    client.force_login(org.supervisor)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    preview = client.post("/reports/ledger/import/", {"file": SimpleUploadedFile("edited.xlsx", edited)})
+    page = client.post("/reports/ledger/import/", {"do": "apply", "data": preview.context["data"],
+                                                   "filename": "edited.xlsx", "plan": preview.context["result"].plan})
+    assert page.status_code == 200
+    message = page.context["result"].message
+    # other_staff (市教育局, lead) and coop_staff (市卫健委, cooperating): two people; 市人社局 has nobody
+    assert "交办2项：已通知相关单位2人。市人社局尚无可接收通知的人员，未能送达，请电话告知，或为其开通账号。" in message
+    assert "牵头单位的通知已由市委督查室代收" in message
+    assert 'class="alert alert-warning"' in page.content.decode()
+    assert set(Task.objects.filter(pk__in=[t.pk for t in drafts]).values_list("status", flat=True)) == {"assigned"}
+    assert empty.pk == drafts[1].lead_unit_id
+
+
+@pytest.mark.django_db
+def test_imported_tasks_carry_no_meeting_item_number(org, client):
+    # The rule: 序号 on a task (第N项) is its number among its meeting's items; a task imported from a ledger line
+    # belongs to no meeting, so it has none, whatever row of the file it stood on (the export numbers its own
+    # rows 1, 2, 3 …).
+    for i in range(3):
+        org.task_in("assigned", title=f"已有事项{i}", deadline=dt.date(2035, 10, i + 1))
+    wb = load_workbook(io.BytesIO(ledger_export(actor=org.supervisor, today=TODAY)))
+    ws = wb.active
+    for title in ("新事项一", "新事项二", "新事项三"):  # rows 6, 7 and 8 of the sheet
+        ws.append([None, None, "", title, title, "", "市教育局", "", "2035-12-31"])
+    out = io.BytesIO()
+    wb.save(out)
+    result = ledger_import(actor=org.supervisor, data=out.getvalue(), today=TODAY)
+    assert result.created == 3
+    new = Task.objects.filter(pk__in=result.task_ids)
+    assert set(new.values_list("seq", flat=True)) == {0}
+    client.force_login(org.supervisor)
+    assert "第 6 项" not in client.get(f"/tasks/{result.task_ids[0]}/").content.decode()
+    rows = by_header(read(ledger_export(actor=org.supervisor, today=TODAY)))
+    assert [r["序号"] for r in rows] == [1, 2, 3, 4, 5, 6]
