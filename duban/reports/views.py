@@ -153,9 +153,10 @@ def ranking_export(request, fmt: str):
 @require_http_methods(["GET", "POST"])
 @page_errors
 def briefing(request, meeting_id: int, fmt: str):
-    """GET: the preview (草稿, no number taken); POST: 正式生成, which takes the 发文字号."""
+    """GET: the preview (草稿, no number taken); POST: 正式生成, which takes the 发文字号 (the subtree, if any, in
+    the query string either way)."""
     issue = request.method == "POST"
-    subtree_id = selectors.subtree_param(request.POST if issue else request.GET)
+    subtree_id = selectors.subtree_param(request.GET)
     today = today_local()
     content = actions.briefing_export(actor=request.user, meeting_id=int(meeting_id), fmt=fmt, today=today,
                                       subtree_id=subtree_id, issue=issue)
