@@ -101,8 +101,7 @@ def reminder_send(*, actor, task_id: int, stage: str, due_key: str, today: dt.da
     ReminderSent.objects.filter(pk=reminder.pk).update(recipient_count=len({u.pk for u in recipients}))
     # A step that reaches nobody is recorded as a failure (its own event), never as sent; the office lists them.
     event_type = STAGE_EVENT[stage] if recipients else EventType.REMINDER_UNDELIVERED
-    audit_log(actor=actor, event_type=event_type, task=task, meeting=task.meeting, unit=task.lead_unit,
-              target_unit=task.lead_unit,
+    audit_log(actor=actor, event_type=event_type, task=task, meeting=task.meeting, target_unit=task.lead_unit,
               extra={"due_key": due_key, "light": light.code, "reason": light.reason, "for_date": today.isoformat(),
                      "stage": stage, "recipients": sorted({u.pk for u in recipients}),
                      **({"notice_id": notice.pk, "overdue_days": light.overdue_days} if notice else {})})
@@ -167,8 +166,8 @@ def task_urge(*, actor, task_id: int, message: str = "", today: dt.date | None =
                                     body=message, payload={"group": f"reminder:{reminder.pk}", "stage": Stage.REMIND,
                                                            "light": light.code})
     _count_told_in_txn(reminder, told.reach)
-    audit_log(actor=actor, event_type=EventType.TASK_URGED, task=task, meeting=task.meeting, unit=task.lead_unit,
-              target_unit=task.lead_unit,
+    # the row's unit is the sender's (the default, as on every row); the unit urged is its target
+    audit_log(actor=actor, event_type=EventType.TASK_URGED, task=task, meeting=task.meeting, target_unit=task.lead_unit,
               extra={"message": message, "light": light.code, "recipients": sorted(told.reach.told)})
     _enqueue_after_commit(told.rows)
     reminder.reach = told.reach
@@ -204,7 +203,7 @@ def notice_issue(*, actor, task_id: int, today: dt.date | None = None) -> Superv
                                     payload={"group": f"reminder:{reminder.pk}", "notice_id": notice.pk})
     _count_told_in_txn(reminder, told.reach)
     audit_log(actor=actor, event_type=EventType.TASK_NOTICE_ISSUED, task=task, meeting=task.meeting,
-              unit=task.lead_unit, target_unit=task.lead_unit,
+              target_unit=task.lead_unit,
               extra={"notice_id": notice.pk, "number": notice.number, "overdue_days": light.overdue_days})
     _enqueue_after_commit(told.rows)
     notice.reach = told.reach

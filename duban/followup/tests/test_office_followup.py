@@ -213,3 +213,30 @@ def test_a_notice_names_the_meeting_that_decided_the_task_and_states_the_task_it
         notice = actions.notice_issue(actor=org.supervisor, task_id=alone.pk)
     text = _notice_text(notice)
     assert "确定的" not in text and "“整治无主管道”事项由你单位牵头办理" in text
+
+
+def test_the_urge_and_the_notice_are_recorded_under_the_senders_unit_not_the_one_urged(org, client, settings,
+                                                                                       tmp_path):
+    """The audit row of a 催办 or a 督办通知单 carries the unit of the person who sent it, as every other row does: a
+    district office's reminder to a township reads as the district's, and the city's as the city office's."""
+    from duban.conftest import use_data_dir
+    from duban.tasks.tests.levels_world import make_levels
+
+    use_data_dir(settings, tmp_path)
+    lv = make_levels(org)
+    city, part, part2, town_a, town_b = lv.world()
+    actions.task_urge(actor=lv.district_sup, task_id=town_a.pk, message="请加快")
+    actions.notice_issue(actor=lv.district_sup, task_id=town_a.pk)
+    actions.task_urge(actor=org.supervisor, task_id=part2.pk, message="请加快")
+    actions.notice_issue(actor=org.supervisor, task_id=part2.pk)
+    sent = {(e.task_id, e.event_type): (e.unit_id, e.target_unit_id) for e in AuditEvent.objects.filter(
+        event_type__in=(EventType.TASK_URGED, EventType.TASK_NOTICE_ISSUED))}
+    assert sent == {(town_a.pk, EventType.TASK_URGED): (lv.district.pk, lv.town_a.pk),
+                    (town_a.pk, EventType.TASK_NOTICE_ISSUED): (lv.district.pk, lv.town_a.pk),
+                    (part2.pk, EventType.TASK_URGED): (org.office.pk, lv.district2.pk),
+                    (part2.pk, EventType.TASK_NOTICE_ISSUED): (org.office.pk, lv.district2.pk)}
+    # the task's 办理记录 names the sender with the sender's unit
+    login(client, lv.district_sup)
+    page = client.get(f"/tasks/{town_a.pk}/").content.decode()
+    assert "督查室催办</span> · district_sup（临川区人民政府）" in page
+    assert "district_sup（临川区上顿渡镇人民政府）" not in page
