@@ -1134,7 +1134,8 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
     """The office that supervises the task accepts a report; accepting a close request closes the task (办结销号).
     A task split into sub-tasks is not signed off while one of them is open, unless the office gives
     ``override_reason`` (then TASK_CLOSED_OVER_OPEN_SUBTASKS records it). Events REPORT_ACCEPTED (and TASK_CLOSED);
-    the reporting unit is told. Repeating it changes nothing."""
+    the reporting unit is told; when closed over open sub-tasks, it and the offices that issued them
+    (``supervision_office``) are told the reason and which are open. Repeating it changes nothing."""
     report = _reviewable_report(actor, report_id)
     if report.status == ReportStatus.ACCEPTED:
         return report
@@ -1154,8 +1155,25 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
                   meeting=task.meeting, extra={"reason": override_reason.strip(), "open_subtask_ids": open_subtasks})
     if closing:
         _close_log(actor=actor, task=task, report=report, closed_reports=closed_reports)
-    notify(actor=actor, recipients=unit_recipients(report.unit_id, task=task), kind="report_accepted", task=task,
-           title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
+    told = unit_recipients(report.unit_id, task=task)
+    if not (closing and open_subtasks):
+        notify(actor=actor, recipients=told, kind="report_accepted", task=task,
+               title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
+        return report
+    # closed over open sub-tasks: the unit, and the offices that issued those sub-tasks and go on supervising
+    # them (``supervision_office`` of each), learn why and which are still open
+    still_open = list(Task.objects.filter(pk__in=open_subtasks).select_related("lead_unit").order_by("pk"))
+    title = f"已办结（尚有{len(still_open)}项子任务未办结）：{task.title}"
+    note = (f"尚有{len(still_open)}项子任务未办结，{supervision_office(task).name}同意办结，理由：{override_reason.strip()}\n未办结的子任务："
+            + "；".join(f"{sub.lead_unit.name if sub.lead_unit else '未定单位'}“{sub.title}”"
+                       f"（{sub.get_status_display()}）" for sub in still_open))
+    notify(actor=actor, recipients=told, kind="report_accepted", task=task, title=title,
+           body="\n".join(part for part in (comment, note) if part))
+    offices = {sub.issuing_unit_id: sub for sub in still_open}  # one office per issuing unit
+    told_ids = {user.pk for user in told}
+    office_people = [user for sub in offices.values() for user in supervision_office(sub).people
+                     if user.pk not in told_ids]
+    notify(actor=actor, recipients=office_people, kind="report_accepted", task=task, title=title, body=note)
     return report
 
 

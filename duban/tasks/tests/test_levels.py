@@ -205,6 +205,28 @@ def test_a_parent_is_not_signed_off_while_a_subtask_is_open_unless_overridden(lv
     assert override.extra["open_subtask_ids"] == sorted([town_a.pk, town_b.pk])
 
 
+def test_a_parent_closed_over_open_subtasks_tells_its_unit_and_the_office_of_those_subtasks_why(lv):
+    """The city signs off the district's part while one township's sub-task is still open: the district's people
+    and the district office, which issued that sub-task and keeps following it, are both told that it was closed
+    with sub-tasks open, the reason, and which ones are open."""
+    city, part, part2, town_a, town_b = lv.world()
+    _close(lv, town_a, staff=lv.town_a_staff, supervisor=lv.district_sup)
+    report = lv.ask_to_close(lv.district_staff, part)
+    before = Notification.objects.latest("pk").pk
+    actions.report_accept(actor=lv.org.supervisor, report_id=report.pk,
+                          override_reason="温泉镇的收尾工作由临川区督查室继续跟踪")
+    told = {n.recipient_id: n for n in Notification.objects.filter(pk__gt=before, task_id=part.pk)}
+    assert set(told) >= {lv.district_staff.pk, lv.district_sup.pk}
+    assert len(Notification.objects.filter(pk__gt=before, recipient=lv.district_staff)) == 1
+    for who in (lv.district_staff, lv.district_sup):
+        note = told[who.pk]
+        assert "已办结" in note.title and "1项子任务未办结" in note.title
+        assert "市委督查室同意办结" in note.body
+        assert "温泉镇的收尾工作由临川区督查室继续跟踪" in note.body
+        assert "临川区温泉镇人民政府" in note.body  # the open one
+        assert "临川区上顿渡镇人民政府" not in note.body  # closed before
+
+
 def test_a_subtask_deadline_cannot_be_moved_past_the_parents(lv):
     city, part, part2, town_a, town_b = lv.world(days=40)
     town_a.refresh_from_db()
