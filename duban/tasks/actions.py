@@ -917,16 +917,25 @@ def task_deadline_adjust(*, actor, task_id: int, version: int, deadline: dt.date
 
 
 @durable_action
-def task_accept(*, actor, task_id: int) -> Task:
-    """The lead unit signs for an assigned task (签收). Repeating it changes nothing. Event TASK_ACCEPTED."""
+def task_accept(*, actor, task_id: int, for_unit: bool = False) -> Task:
+    """The lead unit signs for an assigned task (签收). With ``for_unit`` the office that supervises the task signs
+    for a lead unit that has nobody who could (代为签收, ``can_accept_for_unit``), so that it can then take down the
+    unit's progress (代录); recorded as the office's, for the unit. Repeating it changes nothing. Event
+    TASK_ACCEPTED (``extra.entered_by_office`` when signed for the unit); nobody is told (the unit has nobody)."""
     task = task_lock_visible_in_txn(actor, task_id)
-    if not perms.can_accept_task(actor, task):
+    if for_unit:
+        if not perms.can_accept_for_unit(actor, task):
+            raise PermissionDenied("只有督办该事项的督查室，在牵头单位尚无能签收的人员时，才能代为签收",
+                                   "only the supervising office signs for a lead unit, and only when nobody of the "
+                                   "unit can sign")
+    elif not perms.can_accept_task(actor, task):
         raise PermissionDenied("只有牵头单位可以签收或退回交办", "only the lead unit signs for or sends back a task")
     if task.status == TaskStatus.ACCEPTED:
         return task
     _require_status(task, TaskStatus.ASSIGNED)
     _bump(task, status=TaskStatus.ACCEPTED, accepted_at=timezone.now())
-    audit_log(actor=actor, event_type=EventType.TASK_ACCEPTED, task=task, meeting=task.meeting)
+    audit_log(actor=actor, event_type=EventType.TASK_ACCEPTED, task=task, meeting=task.meeting,
+              **({"target_unit": task.lead_unit, "extra": {"entered_by_office": True}} if for_unit else {}))
     return task
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from duban.core.models import UNIT_ROLES
 from duban.core.permissions import (in_unit_tree, is_office, is_supervisor, is_unit_member, is_unit_supervisor,
                                     scope_unit_ids, unit_of)
 from duban.core.permissions import role_of as role_of
@@ -165,6 +166,45 @@ def can_accept_task(user, task: Task) -> bool:
     return is_lead_member(user, task)
 
 
+def unit_members(unit_id):
+    """The active people of a unit in a unit role (``is_unit_member``): each may act for the unit's own tasks."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True, profile__unit_id=unit_id, profile__role__in=list(UNIT_ROLES))
+
+
+def has_lead_signer(task: Task) -> bool:
+    """Whether someone active can sign for the task's lead unit (``is_lead_member``): its people, or those of a
+    unit above it. Who may act depends on the unit one sits in, so one active person of each unit in the lead
+    unit's chain is asked, the lead unit's own first; a task read with ``lead_unit_staffed`` (the task page's,
+    ``selectors.task_get``) already says whether the lead unit has its own, and a unit with people costs nothing
+    more."""
+    if task.lead_unit_id is None:
+        return False
+    staffed = getattr(task, "lead_unit_staffed", None)
+    if staffed:
+        return True
+    chain = [int(pk) for pk in reversed(task.lead_unit.path.strip("/").split("/")) if pk] or [task.lead_unit_id]
+    if staffed is False:
+        chain = [pk for pk in chain if pk != task.lead_unit_id]
+    for unit_id in chain:
+        person = unit_members(unit_id).select_related("profile__unit").first()
+        if person is not None and is_lead_member(person, task):
+            return True
+    return False
+
+
+def can_accept_for_unit(user, task: Task) -> bool:
+    """代为签收: the office that supervises the task signs for a lead unit that has nobody who can sign for itself
+    (no active account: ``has_lead_signer``), so that the work it reports by telephone can be taken down
+    (``can_enter_report_for_unit``). Never while someone can sign: 签收 is the unit's own."""
+    if not supervises_task(user, task):
+        return False
+    if task.lead_unit_id is None:
+        return False
+    return not has_lead_signer(task)
+
+
 def can_report_on_task(user, task: Task) -> bool:
     """Lead and cooperating units both report progress (``is_lead_member``, ``is_coop_member``: not the unit that
     issued a sub-task, which reviews it); only the lead may ask to close."""
@@ -177,8 +217,14 @@ def can_request_close(user, task: Task) -> bool:
 
 def can_enter_report_for_unit(user, task: Task) -> bool:
     """The supervision office records progress a lead unit gave it another way (a telephoned update, an edited
-    ledger): 由督查室代录, shown as such. Never a close request: 申请办结 is the unit's own."""
-    return is_supervisor(user) and task.lead_unit_id is not None
+    ledger): 由督查室代录, shown as such. A unit's own supervision office reviews what the units it gave sub-tasks
+    report and does not write it (``handed_down_by``), except for a unit with nobody who could, for which it also
+    signs (``can_accept_for_unit``). Never a close request: 申请办结 is the unit's own."""
+    if task.lead_unit_id is None:
+        return False
+    if is_supervisor(user):
+        return True
+    return can_accept_for_unit(user, task)
 
 
 def wrote_report(user, report: ProgressReport) -> bool:

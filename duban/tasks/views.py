@@ -63,6 +63,8 @@ def event_detail(event) -> str:
     if event.event_type == EventType.REPORT_SUBMITTED:
         return (f"进度 {extra.get('progress_percent', 0)}%" + ("，申请办结" if extra.get("request_close") else "")
                 + ("，由督查室代录" if extra.get("entered_by_office") else ""))
+    if event.event_type == EventType.TASK_ACCEPTED and extra.get("entered_by_office"):
+        return "牵头单位尚无能签收的人员，由督查室代为签收"
     if event.event_type == EventType.TASK_WITHDRAWN and extra.get("reason") == "merged":
         return f"并入事项 #{extra.get('into_task_id')}"
     if event.event_type == EventType.LIVELIHOOD_ACTUAL_RECORDED and extra.get("month"):
@@ -395,6 +397,7 @@ def _office_actions(user, task) -> dict:
         "urge": supervised and can_urge_task(user, task),
         "notice": supervised and can_issue_notice(user, task),
         "enter_report": task.status in REPORTABLE_STATUSES and perms.can_enter_report_for_unit(user, task),
+        "accept_for_unit": task.status == TaskStatus.ASSIGNED and perms.can_accept_for_unit(user, task),
     }
     if not any(office.values()):
         return {}
@@ -446,6 +449,8 @@ def _told_step(request, task_id: int, action, done: str, **kwargs):
 @require_POST
 @page_errors
 def task_accept(request, task_id: int):
+    if request.POST.get("for_unit"):  # the office's 代为签收 for a lead unit with nobody who can sign
+        return _task_step(request, task_id, actions.task_accept, "已代为签收，可代录该单位的进展。", for_unit=True)
     return _task_step(request, task_id, actions.task_accept, "已签收。")
 
 

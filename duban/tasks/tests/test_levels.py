@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from duban.conftest import login
 from duban.core.audit import EventType
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Notification
@@ -225,6 +226,63 @@ def test_a_parent_closed_over_open_subtasks_tells_its_unit_and_the_office_of_tho
         assert "温泉镇的收尾工作由临川区督查室继续跟踪" in note.body
         assert "临川区温泉镇人民政府" in note.body  # the open one
         assert "临川区上顿渡镇人民政府" not in note.body  # closed before
+
+
+def _split_with_a_unit_of_nobody(lv):
+    """The district's part split to a township (with people) and to a district department with no account."""
+    from duban.core.actions import unit_create
+
+    dept = unit_create(actor=lv.org.system, name="临川区住房和城乡建设局", parent=lv.district)
+    city = lv.city_task()
+    part, part2 = lv.split(lv.org.supervisor, city, lv.district, lv.district2)
+    town_a, of_dept = lv.split(lv.district_sup, part, lv.town_a, dept)
+    return dept, town_a, of_dept
+
+
+def test_the_office_signs_for_a_unit_with_nobody_and_then_takes_down_its_progress(lv, client):
+    """A department with no account can never sign (签收), so its work could never be recorded: the office that
+    supervises its sub-task signs for it (代为签收), recorded as the office's for the unit, and then enters what
+    the department reports by telephone (代录). The page says why the button is there."""
+    dept, town_a, of_dept = _split_with_a_unit_of_nobody(lv)
+    login(client, lv.district_sup)
+    page = client.get(f"/tasks/{of_dept.pk}/").content.decode()
+    assert 'id="accept-for-unit"' in page and "临川区住房和城乡建设局尚无能登录签收的人员" in page
+    before = AuditEvent.objects.latest("pk").pk
+    response = client.post(f"/tasks/{of_dept.pk}/accept/", {"for_unit": "on"}, follow=True)
+    assert "已代为签收" in response.content.decode()
+    assert Task.objects.get(pk=of_dept.pk).status == TaskStatus.ACCEPTED
+    [event] = AuditEvent.objects.filter(pk__gt=before)
+    assert (event.event_type, event.actor_id, event.unit_id, event.target_unit_id) == (
+        EventType.TASK_ACCEPTED, lv.district_sup.pk, lv.district.pk, dept.pk)
+    assert event.extra == {"entered_by_office": True}
+    page = client.get(f"/tasks/{of_dept.pk}/").content.decode()
+    assert "由督查室代为签收" in page and 'id="accept-for-unit"' not in page
+    assert 'id="enter-report-form"' in page  # 代录, now that it is signed for
+    report = actions.report_submit(actor=lv.district_sup, task_id=of_dept.pk, text="电话报：已排查32户",
+                                   progress_percent=30, for_unit=True)
+    assert (report.unit_id, report.entered_by_office, report.status) == (dept.pk, True, "accepted")
+    assert Task.objects.get(pk=of_dept.pk).status == TaskStatus.IN_PROGRESS
+
+
+def test_nobody_signs_for_a_unit_that_has_someone_who_can(lv, org, client):
+    """代为签收 only where the lead unit has nobody who can sign, and only by the office that supervises the task:
+    refused with no trace for a township with people, for a 分局 whose bureau above it can sign for it, for the
+    city office on the district's sub-task and for the district's staff."""
+    dept, town_a, of_dept = _split_with_a_unit_of_nobody(lv)
+    of_child = org.task_in("assigned", lead_unit_id=org.child.pk, coop_unit_ids=[])  # 分局: the bureau can sign
+    refused = [(lv.district_sup, town_a), (org.supervisor, of_child), (org.supervisor, of_dept),
+               (lv.district_staff, of_dept)]
+    before = (AuditEvent.objects.count(), Notification.objects.count())
+    for actor, task in refused:
+        with pytest.raises(PermissionDenied):
+            actions.task_accept(actor=actor, task_id=task.pk, for_unit=True)
+        assert Task.objects.get(pk=task.pk).status == TaskStatus.ASSIGNED
+    assert (AuditEvent.objects.count(), Notification.objects.count()) == before
+    assert perms.can_accept_task(org.lead_staff, Task.objects.get(pk=of_child.pk))  # who signs it instead
+    login(client, lv.district_sup)
+    assert 'id="accept-for-unit"' not in client.get(f"/tasks/{town_a.pk}/").content.decode()
+    login(client, org.supervisor)
+    assert 'id="accept-for-unit"' not in client.get(f"/tasks/{of_child.pk}/").content.decode()
 
 
 def test_a_subtask_deadline_cannot_be_moved_past_the_parents(lv):
