@@ -212,7 +212,7 @@ def followup_parts(*, viewer, task: Task, history_kinds: frozenset | set | None 
             task_selectors.parts_filed_by(coop).filter(task_id=task.pk).order_by("unit_id"), id="unit_id")
         if task.tree_path:
             parts["open_subtasks"] = page_list_part(
-                Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).order_by("id"), id="id")
+                task_selectors.open_subtasks(task.pk).order_by("id"), id="id")
     return parts
 
 

@@ -34,7 +34,7 @@ from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenc
                                 ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus,
                                 rollup_progress)
 from duban.tasks.report_due import DUE_FIELDS, report_due_refresh_in_txn
-from duban.tasks.selectors import UnitsReach, close_evidence_required_for, coop_parts_in
+from duban.tasks.selectors import UnitsReach, close_evidence_required_for, coop_parts_in, open_subtasks
 from duban.tasks.signals import task_closed, task_closing
 
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
@@ -1155,23 +1155,23 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
     closing = report.request_close and task.status == TaskStatus.CLOSE_REQUESTED
     if closing:
         task_closing.send(sender=Task, task=task)  # a kind's own record may refuse the close (sources)
-        open_subtasks = _open_subtasks_check(task, override_reason)
+        open_ids = _open_subtasks_check(task, override_reason)
         closed_reports = _close_bump(task, now, actor=actor)  # before the chain: lock order
     audit_log(actor=actor, event_type=EventType.REPORT_ACCEPTED, task=task, report=report, meeting=task.meeting,
               target_unit=report.unit, extra={"comment": comment})
-    if closing and open_subtasks:
+    if closing and open_ids:
         audit_log(actor=actor, event_type=EventType.TASK_CLOSED_OVER_OPEN_SUBTASKS, task=task, report=report,
-                  meeting=task.meeting, extra={"reason": override_reason.strip(), "open_subtask_ids": open_subtasks})
+                  meeting=task.meeting, extra={"reason": override_reason.strip(), "open_subtask_ids": open_ids})
     if closing:
         _close_log(actor=actor, task=task, report=report, closed_reports=closed_reports)
     told = unit_recipients(report.unit_id, task=task)
-    if not (closing and open_subtasks):
+    if not (closing and open_ids):
         notify(actor=actor, recipients=told, kind="report_accepted", task=task,
                title=("已办结：" if task.status == TaskStatus.CLOSED else "进展已采纳：") + task.title, body=comment)
         return report
     # closed over open sub-tasks: the unit, and the offices that issued those sub-tasks and go on supervising
     # them (``supervision_office`` of each), learn why and which are still open
-    still_open = list(Task.objects.filter(pk__in=open_subtasks).select_related("lead_unit").order_by("pk"))
+    still_open = list(Task.objects.filter(pk__in=open_ids).select_related("lead_unit").order_by("pk"))
     title = f"已办结（尚有{len(still_open)}项子任务未办结）：{task.title}"
     note = (f"尚有{len(still_open)}项子任务未办结，{supervision_office(task).name}同意办结，理由：{override_reason.strip()}\n未办结的子任务："
             + "；".join(f"{sub.lead_unit.name if sub.lead_unit else '未定单位'}“{sub.title}”"
@@ -1189,7 +1189,7 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
 def _open_subtasks_check(task: Task, override_reason: str) -> list[int]:
     """The ids of the task's sub-tasks still open; refused while there are any and no reason overrides (a parent
     is signed off when its parts are, or by the office's explicit, audited decision)."""
-    open_ids = sorted(Task.objects.filter(parent_id=task.pk, status__in=OPEN_STATUSES).values_list("pk", flat=True))
+    open_ids = sorted(open_subtasks(task.pk).values_list("pk", flat=True))
     if open_ids and not (override_reason or "").strip():
         raise Conflict(f"该事项还有{len(open_ids)}项子任务未办结；如确需办结，请填写理由",
                        f"{len(open_ids)} sub-task(s) are still open; give a reason to sign off anyway",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (CharField, Count, DateField, DateTimeField, Exists, IntegerField, OuterRef, Prefetch, Q,
-                              QuerySet, TextField, Value)
-from django.db.models.functions import Cast
+                              QuerySet, Subquery, TextField, Value)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from duban.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -577,6 +577,18 @@ def lead_name_then(task: Task, lists: dict[str, list[PageRow]]) -> str:
     if not task.lead_unit_id:
         return ""
     return name_then((row.text for row in lists.get("renamed", ())), task.lead_unit.name)
+
+
+def open_subtasks(parent) -> QuerySet[Task]:
+    """The sub-tasks of ``parent`` (a task's id, or an ``OuterRef`` to one) still open: while there are any, the
+    parent is signed off only with the office's reason (``actions.report_accept``)."""
+    return Task.objects.filter(parent_id=parent, status__in=OPEN_STATUSES)
+
+
+def open_subtasks_count(parent) -> Subquery:
+    """``open_subtasks(parent)`` counted, as a scalar subquery (``parent`` an ``OuterRef``); 0 when none."""
+    counted = open_subtasks(parent).order_by().values("parent_id").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def reports_to_review(viewer) -> QuerySet[ProgressReport]:

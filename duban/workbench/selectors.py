@@ -16,15 +16,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, IntegerField, Subquery, Value, Window
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 
 from duban.core.models import Notification, Unit
 from duban.followup.selectors import extensions_to_decide, watch_list
 from duban.tasks import permissions as perms
 from duban.tasks.models import OPEN_STATUSES, Task
-from duban.tasks.selectors import (DUE_WEEK_DAYS, NEW_RED_DAYS, coop_parts_due_q, due_q, reports_to_review, task_stats,
-                                   todo_q)
+from duban.tasks.selectors import (DUE_WEEK_DAYS, NEW_RED_DAYS, coop_parts_due_q, due_q, open_subtasks_count,
+                                   reports_to_review, task_stats, todo_q)
 
 SHOWN = 8  # rows a section shows; its count says how many there are
 UNIT_SOON_DAYS = DUE_WEEK_DAYS  # a unit's "即将到期" and reports due
@@ -180,9 +180,11 @@ def workbench_get(*, viewer, today: dt.date) -> Workbench:
 def _review_sections(viewer, tasks, today: dt.date) -> list[_Wanted]:
     """What the supervising office must decide on the tasks it supervises (``perms.tasks_supervised_by``):
     reports to review, extension requests, leaders' 批示 deadlines to confirm, assignments sent back."""
+    # a close request's open sub-tasks: its sign-off needs a reason, asked on the task page, not in one click
     reports = (reports_to_review(viewer)
                .select_related("task", "unit").only("id", "request_close", "progress_percent", "created_at",
                                                     "task__id", "task__title", "unit__name")
+               .annotate(open_subtasks=open_subtasks_count(OuterRef("task_id")))
                .order_by("-request_close", "created_at"))
     extensions = extensions_to_decide(viewer).select_related("task", "unit")
     return [

@@ -180,6 +180,28 @@ def test_the_office_approves_a_close_request_from_the_workbench(org, day, client
     assert Task.objects.get(pk=day["close"].pk).status == "closed"
 
 
+def test_a_close_request_with_open_subtasks_is_sent_to_the_task_page_not_approved_in_one_click(org, client):
+    """A close request on a task whose sub-tasks are still open can only be approved with a reason, which the
+    工作台 has no field for: its row offers the task page (and says why) instead of a 同意办结 that would be
+    refused; a close request without open sub-tasks keeps its one-click 同意办结."""
+    from duban.tasks.tests.levels_world import make_levels
+
+    lv = make_levels(org)
+    city, part, part2, town_a, town_b = lv.world()
+    split = lv.ask_to_close(lv.district_staff, part)
+    plain = lv.ask_to_close(lv.district2_staff, part2)
+    login(client, org.supervisor)
+    page = client.get("/").content.decode()
+    section = page[page.index('id="wb-reports"'):]
+    section = section[:section.index("</section>")]
+    rows = {int(re.search(r'href="/tasks/(\d+)/', row).group(1)): row
+            for row in re.findall(r'<li class="list-group-item wb-item">(.*?)</li>', section, re.S)}
+    assert f'/followup/reports/{split.pk}/accept/' not in rows[part.pk]
+    assert "尚有2项子任务未办结，须填写理由方可办结" in rows[part.pk]
+    assert f'href="/tasks/{part.pk}/#task-followup"' in rows[part.pk]
+    assert f'action="/followup/reports/{plain.pk}/accept/"' in rows[part2.pk] and "未办结" not in rows[part2.pk]
+
+
 def test_the_navigation_count(org, day, client):
     login(client, org.lead_staff)
     expected = workbench_get(viewer=org.lead_staff, today=today_local()).total
