@@ -285,6 +285,27 @@ def test_nobody_signs_for_a_unit_that_has_someone_who_can(lv, org, client):
     assert 'id="accept-for-unit"' not in client.get(f"/tasks/{of_child.pk}/").content.decode()
 
 
+def test_the_lead_unit_is_warned_of_open_subtasks_on_its_close_request_form_and_may_still_ask(lv, client):
+    """The district asking to close its part while townships' sub-tasks are open is told how many are open (the
+    count the office sees on the request), and may still ask."""
+    city, part, part2, town_a, town_b = lv.world()
+    _close(lv, town_a, staff=lv.town_a_staff, supervisor=lv.district_sup)
+    actions.task_accept(actor=lv.district_staff, task_id=part.pk)
+    login(client, lv.district_staff)
+    page = client.get(f"/tasks/{part.pk}/").content.decode()
+    assert 'id="id_request_close"' in page
+    assert "本事项尚有1项子任务未办结" in page
+    response = client.post(f"/tasks/{part.pk}/report/", {"text": "已完成", "progress_percent": 100,
+                                                         "request_close": "on", "evidence_text": "台账"})
+    assert response.status_code == 302 and Task.objects.get(pk=part.pk).status == TaskStatus.CLOSE_REQUESTED
+    login(client, lv.org.supervisor)
+    assert "尚有1项子任务未办结" in client.get(f"/tasks/{part.pk}/").content.decode()  # what the office sees
+    # a township with no sub-tasks of its own sees no such line
+    actions.task_accept(actor=lv.town_b_staff, task_id=town_b.pk)
+    login(client, lv.town_b_staff)
+    assert "子任务未办结" not in client.get(f"/tasks/{town_b.pk}/").content.decode()
+
+
 def test_a_subtask_deadline_cannot_be_moved_past_the_parents(lv):
     city, part, part2, town_a, town_b = lv.world(days=40)
     town_a.refresh_from_db()
