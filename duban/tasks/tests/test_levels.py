@@ -306,6 +306,35 @@ def test_the_lead_unit_is_warned_of_open_subtasks_on_its_close_request_form_and_
     assert "子任务未办结" not in client.get(f"/tasks/{town_b.pk}/").content.decode()
 
 
+def test_a_split_task_says_its_progress_comes_from_its_subtasks_and_once_closed_what_is_open(lv, client):
+    """On a split task the percent a report gives does not move the task's progress (rolled up from the sub-tasks):
+    the report form says so at the field. Closed over open sub-tasks, the page does not call its 100% a roll-up
+    of sub-tasks of which one of two is closed: it says the task is closed and how many are open."""
+    city, part, part2, town_a, town_b = lv.world()
+    _close(lv, town_a, staff=lv.town_a_staff, supervisor=lv.district_sup)
+    actions.task_accept(actor=lv.district_staff, task_id=part.pk)
+    login(client, lv.district_staff)
+    page = client.get(f"/tasks/{part.pk}/").content.decode()
+    assert 'id="progress-rolled-note"' in page and "此处填写的进度只记入本条进展，不改变事项进度" in page
+    actions.task_accept(actor=lv.town_b_staff, task_id=town_b.pk)
+    login(client, lv.town_b_staff)  # a task never split: its percent is the task's
+    assert 'id="progress-rolled-note"' not in client.get(f"/tasks/{town_b.pk}/").content.decode()
+    report = actions.report_submit(actor=lv.district_staff, task_id=part.pk, text="已完成", progress_percent=100,
+                                   request_close=True, evidence_text="台账")
+    actions.report_accept(actor=lv.org.supervisor, report_id=report.pk, override_reason="温泉镇收尾由区督查室跟踪")
+    for viewer in (lv.district_staff, lv.org.supervisor):
+        login(client, viewer)
+        page = client.get(f"/tasks/{part.pk}/").content.decode()
+        assert "由子任务汇总" not in page, viewer.username
+        assert "事项已办结，尚有1项子任务未办结" in page and "子任务已办结 1/2" in page, viewer.username
+        rollup = page[page.index('id="rollup"'):]
+        rollup = rollup[:rollup.index("</div>")]
+        assert "进度 100%" not in rollup and "事项已办结" in rollup, viewer.username
+    login(client, lv.town_b_staff)  # the township reads the closed part above its own
+    page = client.get(f"/tasks/{part.pk}/").content.decode()
+    assert "由子任务汇总" not in page and "事项已办结，尚有1项子任务未办结" in page
+
+
 def test_a_subtask_deadline_cannot_be_moved_past_the_parents(lv):
     city, part, part2, town_a, town_b = lv.world(days=40)
     town_a.refresh_from_db()
