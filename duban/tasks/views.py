@@ -359,7 +359,10 @@ def _task_above(request, task):
 
     tree = task_tree(viewer=request.user, task=task)
     return render(request, "tasks/above.html", {
-        "task": task, "tree": tree, "rolled": tree.top if tree is not None and tree.top.subtasks else None})
+        "task": task, "tree": tree, "rolled": tree.top if tree is not None and tree.top.subtasks else None,
+        # who issued it, named as the 工作台 names it: a level's office after its unit (临川区人民政府督查室), the
+        # office by its own name (市委督查室)
+        "issuer": (f"{task.issuing_unit.name}督查室" if task.issuing_unit_id else actions.supervision_office().name)})
 
 
 def _unit_options(units) -> str:

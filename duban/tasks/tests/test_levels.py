@@ -4,10 +4,11 @@ tree, and the roll-up of a parent from its children."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from duban.conftest import login
+from duban.conftest import PASSWORD, login
 from duban.core.audit import EventType
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import AuditEvent, Notification
@@ -634,6 +635,30 @@ def test_a_district_opens_the_city_task_its_part_came_from_read_only(lv, client)
     assert f'href="/tasks/{part2.pk}/"' not in page and f'href="/tasks/{town_b.pk}/"' not in page
     assert client.post(f"/tasks/{part.pk}/accept/").status_code == 403
     assert Task.objects.get(pk=part.pk).status == TaskStatus.ASSIGNED
+
+
+def test_the_task_above_names_the_office_that_issued_it(lv, client):
+    """A task opened read-only from below names who issued it as the 工作台 does: the office by its name (市委督查室)
+    for a part the city issued, a district's office (临川区人民政府督查室) for a part the district issued."""
+    from duban.core.actions import unit_create, user_create
+    from duban.core.models import Profile
+
+    city, part, part2, town_a, town_b = lv.world()
+    village = unit_create(actor=lv.org.system, name="上顿渡镇杨泗村", parent=lv.town_a)
+    villager = user_create(actor=lv.org.system, username="village_staff", password=PASSWORD, role="unit_staff",
+                           unit=village, display_name="村干部")
+    Profile.objects.filter(user=villager).update(must_change_password=False)
+    lv.split(lv.town_a_sup, town_a, village)
+
+    def issuer(user, task):
+        login(client, user)
+        page = client.get(f"/tasks/{task.pk}/").content.decode()
+        assert 'id="task-above"' in page
+        return re.search(r'id="task-issuer">(.*?)</dd>', page).group(1)
+
+    assert issuer(lv.town_a_staff, part) == "市委督查室"  # issued by the city office
+    assert issuer(lv.district_staff, city) == "市委督查室"
+    assert issuer(villager, town_a) == "临川区人民政府督查室"  # issued by the district
 
 
 def test_the_district_reviews_the_part_it_gave_a_township_and_does_not_report_it(lv, client):
