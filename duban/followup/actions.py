@@ -279,7 +279,7 @@ def _decide_in_txn(request: ExtensionRequest, status: str, *, actor, comment: st
 def extension_approve(*, actor, request_id: int, version: int | None = None, comment: str = "") -> ExtensionRequest:
     """Supervisors approve an extension: the task's deadline becomes the requested one (optimistic locking on the
     task ``version`` the approver read). Approving twice changes nothing. Event TASK_EXTENSION_APPROVED with the
-    old and new deadline; the lead unit's people are told."""
+    old and new deadline; the lead unit's people are told, and those who watch the task."""
     request = _decidable(actor, request_id)
     if request.status == ExtensionStatus.APPROVED:
         return request
@@ -301,6 +301,9 @@ def extension_approve(*, actor, request_id: int, version: int | None = None, com
     rows = notify(actor=actor, recipients=unit_people(task.lead_unit_id), kind="extension_approved", task=task,
                   title=f"延期已批准：{task.title}", body=f"办理时限调整为{request.new_deadline.isoformat()}。{comment}")
     _enqueue_after_commit(rows)
+    watchers_notify_in_txn(actor=actor, task=task, kind="extension_approved", title="已延期",
+                           body=f"办理时限由{_iso(old) or '未定'}延至{request.new_deadline.isoformat()}。"
+                                f"延期理由：{request.reason}")
     return request
 
 
@@ -435,7 +438,9 @@ def task_comment(*, actor, task_id: int, text: str, deadline: dt.date | None = N
     """A leader's 批示 on a task. A ``deadline`` from today on (none yet, earlier than the current one, or any on a
     task already past its deadline: a 限期 such as "12月15日前办结") is a proposal the supervision office confirms
     (``deadline_change_confirm``); a later one on a task still within its deadline is an extension, which is the
-    lead unit's to request. Event TASK_COMMENTED; the lead unit's people and the supervisors are told."""
+    lead unit's to request. The leader then watches the task (重点关注, TASK_WATCHED unless already), so is told
+    what becomes of it (``watchers_notify_in_txn``). Event TASK_COMMENTED; the lead unit's people and the
+    supervisors are told."""
     task = _leader_task(actor, task_id)
     if not fperms.can_comment_on_task(actor, task):
         raise PermissionDenied("只有领导可以批示", "only leaders comment (批示)")
@@ -461,6 +466,8 @@ def task_comment(*, actor, task_id: int, text: str, deadline: dt.date | None = N
     audit_log(actor=actor, event_type=EventType.TASK_COMMENTED, task=task, target_unit=task.lead_unit,
               extra={"comment_id": comment.pk, "text": text, "proposed_deadline": _iso(deadline),
                      "current_deadline": _iso(task.deadline)})
+    # who writes a 批示 follows what becomes of it: the task joins the leader's 重点关注 (told of its outcomes)
+    _watch_set_in_txn(actor=actor, task=task, watching=True)
     body = text + (f"（批示时限：{deadline.isoformat()}，待督查室确认）" if deadline else "")
     # the level that supervises the task confirms a deadline in it: a sub-task's 本级督查室 hears of it first
     rows = notify(actor=actor, recipients=[*unit_people(task.lead_unit_id), *task_supervisors(task)],
@@ -542,10 +549,16 @@ def deadline_change_decline(*, actor, comment_id: int, reason: str) -> LeaderCom
 @durable_action
 def task_watch_set(*, actor, task_id: int, watching: bool) -> bool:
     """A leader marks (or unmarks) a task 重点关注; setting what is already set changes nothing. Events TASK_WATCHED
-    / TASK_UNWATCHED; nobody is told. Returns whether anything changed."""
+    / TASK_UNWATCHED; nobody is told. Returns whether anything changed. A watched task's outcomes (a report
+    accepted, an extension approved, the close) reach the leader (``watchers_notify_in_txn``)."""
     task = _leader_task(actor, task_id)
     if not fperms.can_watch_task(actor, task):
         raise PermissionDenied("只有领导可以设为重点关注", "only leaders keep a watch list")
+    return _watch_set_in_txn(actor=actor, task=task, watching=watching)
+
+
+def _watch_set_in_txn(*, actor, task: Task, watching: bool) -> bool:
+    """``task_watch_set``'s write on a locked task, joining the caller's transaction (a 批示 watches its task)."""
     current = TaskWatch.objects.select_for_update().filter(user=actor, task=task).first()
     if (current is not None and current.active) == watching:
         return False
@@ -555,6 +568,33 @@ def task_watch_set(*, actor, task_id: int, watching: bool) -> bool:
         TaskWatch.objects.filter(pk=current.pk).update(active=watching, updated_at=timezone.now())
     audit_log(actor=actor, event_type=EventType.TASK_WATCHED if watching else EventType.TASK_UNWATCHED, task=task)
     return True
+
+
+def watchers_notify_in_txn(*, actor, task: Task, kind: str, title: str, body: str = "") -> list:
+    """Tell the leaders who watch ``task`` (重点关注, which a 批示 of theirs sets) what became of it, joining the
+    caller's transaction: a report accepted, an extension approved, the close. The one rule of who hears a
+    watched task's outcomes; the actor is not told (``notify``)."""
+    watches = TaskWatch.objects.filter(task_id=task.pk, active=True).values("user_id")
+    people = get_user_model().objects.filter(pk__in=watches, is_active=True).select_related("profile")
+    rows = notify(actor=actor, recipients=[p for p in people if fperms.can_watch_task(p, task)], kind=kind,
+                  task=task, title=f"您关注的事项{title}：{task.title}", body=body)
+    _enqueue_after_commit(rows)
+    return rows
+
+
+def watchers_told_of_report(sender, *, actor, task: Task, report, **kwargs) -> None:
+    """``report_accepted`` (tasks): a watched task's report accepted."""
+    text = (report.text or "")[:300]
+    watchers_notify_in_txn(actor=actor, task=task, kind="report_accepted", title="有新进展",
+                           body=f"{report.unit.name if report.unit_id else ''}报送的进展（进度{report.progress_percent}%）"
+                                f"已采纳：{text}")
+
+
+def watchers_told_of_close(sender, *, actor, task: Task, **kwargs) -> None:
+    """``task_closed`` (tasks): a watched task closed (办结销号), on a close request or by its kind's own record."""
+    report = task.latest_report if task.latest_report_id else None
+    watchers_notify_in_txn(actor=actor, task=task, kind="report_accepted", title="已办结",
+                           body=f"办结情况：{report.text[:300]}" if report is not None and report.request_close else "")
 
 
 # --- where messages reach a person ---------------------------------------------------------------------------

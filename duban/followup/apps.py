@@ -26,6 +26,12 @@ class FollowupConfig(AppConfig):
         from duban.followup.templatetags import followup_tags
         from duban.tasks.page_parts import register_page_parts
 
+        # A watched task's outcomes reach the leaders who watch it (重点关注, or a 批示 they wrote on it).
+        from duban.followup.actions import watchers_told_of_close, watchers_told_of_report
+        from duban.tasks.signals import report_accepted, task_closed
+
+        task_closed.connect(watchers_told_of_close, dispatch_uid="duban.followup.watchers_closed")
+        report_accepted.connect(watchers_told_of_report, dispatch_uid="duban.followup.watchers_report")
         register_page_parts(rollup_lights=rollup_lights, light_of=followup_tags.light_of,
                             light_badge=followup_tags.light_badge,
                             light_badge_of_values=followup_tags.light_badge_of_values, task_tree=task_tree,

@@ -35,7 +35,7 @@ from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenc
                                 rollup_progress)
 from duban.tasks.report_due import DUE_FIELDS, report_due_refresh_in_txn
 from duban.tasks.selectors import UnitsReach, close_evidence_required_for, coop_parts_in, open_subtasks
-from duban.tasks.signals import task_closed, task_closing
+from duban.tasks.signals import report_accepted, task_closed, task_closing
 
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
                    "report_cycle", "report_every", "heading")
@@ -1144,7 +1144,8 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
     A task split into sub-tasks is not signed off while one of them is open, unless the office gives
     ``override_reason`` (then TASK_CLOSED_OVER_OPEN_SUBTASKS records it). Events REPORT_ACCEPTED (and TASK_CLOSED);
     the reporting unit is told; when closed over open sub-tasks, it and the offices that issued them
-    (``supervision_office``) are told the reason and which are open. Repeating it changes nothing."""
+    (``supervision_office``) are told the reason and which are open; those who watch the task through the
+    follow-up (``task_closed``, ``report_accepted``). Repeating it changes nothing."""
     report = _reviewable_report(actor, report_id)
     if report.status == ReportStatus.ACCEPTED:
         return report
@@ -1164,6 +1165,8 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
                   meeting=task.meeting, extra={"reason": override_reason.strip(), "open_subtask_ids": open_ids})
     if closing:
         _close_log(actor=actor, task=task, report=report, closed_reports=closed_reports)
+    else:
+        report_accepted.send(sender=Task, actor=actor, task=task, report=report)  # its watchers (follow-up)
     told = unit_recipients(report.unit_id, task=task)
     if not (closing and open_ids):
         notify(actor=actor, recipients=told, kind="report_accepted", task=task,

@@ -257,6 +257,52 @@ def test_the_watch_list_holds_what_the_leader_marked_with_lights(client, org):
         actions.task_watch_set(actor=org.supervisor, task_id=other.pk, watching=True)
 
 
+def test_a_leader_who_writes_a_pishi_is_told_what_becomes_of_the_task(org, django_capture_on_commit_callbacks):
+    """The leader who wrote a 批示 on a task follows it (重点关注) and is told when it is answered: a report
+    accepted, an extension approved, the close; a leader who neither wrote one nor watches the task is not, nor,
+    after unwatching, the one who did."""
+    from django.utils import timezone
+
+    from duban.core.actions import user_create
+    from duban.conftest import PASSWORD
+
+    other_leader = user_create(actor=org.system, username="leader2", password=PASSWORD, role="leader",
+                               display_name="另一位领导")
+    task = org.task_in("in_progress")
+    actions.task_comment(actor=org.leader, task_id=task.pk, text="燃气安全关系群众生命财产，请抓紧排查，书面报我")
+    assert [t.pk for t, _light in selectors.watch_list(viewer=org.leader)] == [task.pk]
+    [watched] = _events(EventType.TASK_WATCHED, task)
+    assert watched.actor_id == org.leader.pk
+
+    def told(user):
+        return list(Notification.objects.filter(recipient=user, task=task).exclude(kind="task_commented")
+                    .order_by("pk").values_list("title", "body"))
+
+    report = task_actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="已排查120户", progress_percent=60)
+    task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    [(title, body)] = told(org.leader)
+    assert title == f"您关注的事项有新进展：{task.title}" and "已排查120户" in body and "60%" in body
+    new_deadline = task.deadline + dt.timedelta(days=5)
+    request = actions.extension_request(actor=org.lead_staff, task_id=task.pk, new_deadline=new_deadline,
+                                        reason="需协调燃气公司")
+    actions.extension_approve(actor=org.supervisor, request_id=request.pk)
+    title, body = told(org.leader)[-1]
+    assert title == f"您关注的事项已延期：{task.title}" and new_deadline.isoformat() in body and "需协调燃气公司" in body
+    closing = task_actions.report_submit(actor=org.lead_staff, task_id=task.pk, text="排查整治完成，已书面报送",
+                                         progress_percent=100, request_close=True, evidence_text="台账")
+    task_actions.report_accept(actor=org.supervisor, report_id=closing.pk)
+    title, body = told(org.leader)[-1]
+    assert title == f"您关注的事项已办结：{task.title}" and "排查整治完成" in body
+    assert len(told(org.leader)) == 3 and told(other_leader) == []
+    # unwatched, the next outcome of another task it commented on no longer reaches it
+    second = org.task_in("in_progress", title="第二个事项")
+    actions.task_comment(actor=org.leader, task_id=second.pk, text="请关注", today=timezone.localdate())
+    actions.task_watch_set(actor=org.leader, task_id=second.pk, watching=False)
+    report = task_actions.report_submit(actor=org.lead_staff, task_id=second.pk, text="进展", progress_percent=10)
+    task_actions.report_accept(actor=org.supervisor, report_id=report.pk)
+    assert not Notification.objects.filter(recipient=org.leader, task=second).exclude(kind="task_commented").exists()
+
+
 def test_the_office_sets_which_kinds_need_evidence_on_its_page(client, org):
     from duban.tasks.models import CloseEvidenceRule
 
