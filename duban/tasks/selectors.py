@@ -599,13 +599,17 @@ def reports_to_review(viewer) -> QuerySet[ProgressReport]:
 
 
 def report_list(*, viewer, task_id: int | None = None, status: str | None = None,
-                to_review: bool = False) -> QuerySet[ProgressReport]:
-    """The reports the viewer may read; ``to_review``: only those waiting for its review (``reports_to_review``)."""
+                to_review: bool = False, with_open_subtasks: bool = False) -> QuerySet[ProgressReport]:
+    """The reports the viewer may read; ``to_review``: only those waiting for its review (``reports_to_review``);
+    ``with_open_subtasks``: each with its task's ``open_subtasks`` counted (a close request's sign-off then needs
+    a reason)."""
     qs = reports_to_review(viewer) if to_review else perms.reports_visible_to(viewer)
     if task_id is not None:
         qs = qs.filter(task_id=task_id)
     if status:
         qs = qs.filter(status=status)
+    if with_open_subtasks:
+        qs = qs.annotate(open_subtasks=open_subtasks_count(OuterRef("task_id")))
     return qs.select_related("unit", "author", "author__profile", "reviewed_by", "task",
                              "task__issuing_unit").order_by("-id")
 

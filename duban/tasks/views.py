@@ -585,7 +585,8 @@ def reports_pending(request):
     # a reviewing office sees what waits for its own review (the 工作台's count), or every pending report it reads
     reviewer = perms.is_supervisor(request.user) or perms.is_unit_supervisor(request.user)
     mine = reviewer and request.GET.get("all") != "1"
-    reports = selectors.report_list(viewer=request.user, status=ReportStatus.SUBMITTED, to_review=mine)
+    reports = selectors.report_list(viewer=request.user, status=ReportStatus.SUBMITTED, to_review=mine,
+                                    with_open_subtasks=True)
     page = paginate(request, reports)
     files = selectors.report_files_of(report_ids=[r.pk for r in page])
     for r in page:

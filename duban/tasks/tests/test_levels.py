@@ -336,6 +336,22 @@ def test_a_split_task_says_its_progress_comes_from_its_subtasks_and_once_closed_
     assert "由子任务汇总" not in page and "事项已办结，尚有1项子任务未办结" in page
 
 
+def test_the_review_list_asks_the_reason_where_a_close_request_has_open_subtasks(lv, client):
+    """On 待审核进展 a close request whose task has open sub-tasks is approved only with a reason, asked right
+    there, as on the task page; one without keeps its plain 同意办结."""
+    city, part, part2, town_a, town_b = lv.world()
+    split = lv.ask_to_close(lv.district_staff, part)
+    plain = lv.ask_to_close(lv.district2_staff, part2)
+    login(client, lv.org.supervisor)
+    page = client.get("/tasks/reports/pending/").content.decode()
+    rows = {pk: page[page.index(f'id="report-{pk}"'):] for pk in (split.pk, plain.pk)}
+    rows = {pk: row[:row.index("</form>")] for pk, row in rows.items()}
+    assert "尚有2项子任务未办结" in rows[split.pk] and 'name="override_reason" required' in rows[split.pk]
+    assert "override_reason" not in rows[plain.pk]
+    client.post(f"/tasks/reports/{split.pk}/accept/", {"override_reason": "乡镇收尾由区督查室跟踪"})
+    assert Task.objects.get(pk=part.pk).status == TaskStatus.CLOSED
+
+
 def test_a_subtask_deadline_cannot_be_moved_past_the_parents(lv):
     city, part, part2, town_a, town_b = lv.world(days=40)
     town_a.refresh_from_db()
