@@ -1176,7 +1176,8 @@ def report_accept(*, actor, report_id: int, comment: str = "", override_reason: 
     # them (``supervision_office`` of each), learn why and which are still open
     still_open = list(Task.objects.filter(pk__in=open_ids).select_related("lead_unit").order_by("pk"))
     title = f"已办结（尚有{len(still_open)}项子任务未办结）：{task.title}"
-    note = (f"尚有{len(still_open)}项子任务未办结，{supervision_office(task).name}同意办结，理由：{override_reason.strip()}\n未办结的子任务："
+    note = (f"尚有{len(still_open)}项子任务未办结，{supervision_office(task).name}同意办结，"
+            f"理由：{override_reason.strip()}\n未办结的子任务："
             + "；".join(f"{sub.lead_unit.name if sub.lead_unit else '未定单位'}“{sub.title}”"
                        f"（{sub.get_status_display()}）" for sub in still_open))
     notify(actor=actor, recipients=told, kind="report_accepted", task=task, title=title,
