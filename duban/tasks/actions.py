@@ -30,6 +30,7 @@ from duban.core.notifications import notify
 from duban.core.txn import durable_action
 from duban.extraction.directives import has_modal
 from duban.tasks import permissions as perms
+from duban.tasks.permissions import unit_people as unit_people  # one rule for who hears about a unit
 from duban.tasks.models import (OPEN_STATUSES, REPORTABLE_STATUSES, CloseEvidenceRule, Priority, ProgressReport,
                                 ReportCycle, ReportFile, ReportStatus, RollupMode, Task, TaskKind, TaskStatus,
                                 rollup_progress)
@@ -40,13 +41,6 @@ from duban.tasks.signals import report_accepted, task_closed, task_closing
 EDITABLE_FIELDS = ("title", "text", "area_id", "lead_unit_id", "deadline", "deadline_text", "priority",
                    "report_cycle", "report_every", "heading")
 MAX_COOP_UNITS = 10
-
-
-def unit_people(unit_id: int | None, *, roles=(Role.UNIT_ADMIN, Role.UNIT_STAFF)):
-    User = get_user_model()
-    if unit_id is None:
-        return User.objects.none()
-    return User.objects.filter(is_active=True, profile__unit_id=unit_id, profile__role__in=list(roles))
 
 
 def units_people(unit_ids):

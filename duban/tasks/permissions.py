@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from duban.core.models import UNIT_ROLES
+from duban.core.models import UNIT_ROLES, Role
 from duban.core.permissions import (in_unit_tree, is_office, is_supervisor, is_unit_member, is_unit_supervisor,
                                     scope_unit_ids, unit_of)
 from duban.core.permissions import role_of as role_of
@@ -166,11 +166,21 @@ def can_accept_task(user, task: Task) -> bool:
     return is_lead_member(user, task)
 
 
-def unit_members(unit_id):
-    """The active people of a unit in a unit role (``is_unit_member``): each may act for the unit's own tasks."""
+def unit_people(unit_id: int | None, *, roles=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> QuerySet:
+    """The active people of a unit in ``roles``: by default its staff and heads, who hear about its tasks
+    (``actions.unit_recipients``); ``UNIT_ROLES``, everyone who may act for the unit's own tasks
+    (``has_lead_signer``)."""
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(is_active=True, profile__unit_id=unit_id, profile__role__in=list(UNIT_ROLES))
+    User = get_user_model()
+    if unit_id is None:
+        return User.objects.none()
+    return User.objects.filter(is_active=True, profile__unit_id=unit_id, profile__role__in=list(roles))
+
+
+def unit_members(unit_id):
+    """The active people of a unit in a unit role (``is_unit_member``): each may act for the unit's own tasks."""
+    return unit_people(unit_id, roles=UNIT_ROLES)
 
 
 def has_lead_signer(task: Task) -> bool:
