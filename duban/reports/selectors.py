@@ -632,37 +632,6 @@ def _ledger_origins(tasks: list[Task]) -> dict[int, Task]:
     return {pk: roots[root] for pk, root in root_of.items() if root in roots}
 
 
-def _decimal(value) -> str:
-    return f"{value.normalize():f}"
-
-
-def source_facts(task_ids) -> dict[int, dict]:
-    """The key facts of the records tasks came from, by task id, as a source's own sheet of the ledger shows them
-    after the ledger's columns: a 民生实事's 目标值 and 累计完成 (``livelihood_cumulative``, what its page shows); a
-    隐患's 类别, 等级, 状态 and 责任人; a 督察交办件's 督察组, 批次, 要求回复日期, 整改情况 and 是否公开. Three
-    queries (four with the projects' monthly figures), for the kinds present."""
-    from django.db.models import Prefetch
-
-    from duban.sources.models import Hazard, InspectionCase, LivelihoodActual, LivelihoodProject
-    from duban.sources.selectors import livelihood_cumulative
-
-    ids = list(task_ids)
-    facts: dict[int, dict] = {}
-    for project in (LivelihoodProject.objects.filter(task_id__in=ids).prefetch_related(
-            Prefetch("actuals", queryset=LivelihoodActual.objects.order_by("month", "version")))):
-        unit = project.measure_unit
-        facts[project.task_id] = {"目标值": f"{_decimal(project.target)}{unit}",
-                                  "累计完成": f"{_decimal(livelihood_cumulative(project))}{unit}"}
-    for hazard in Hazard.objects.filter(task_id__in=ids):
-        facts[hazard.task_id] = {"隐患类别": hazard.get_category_display(), "隐患等级": hazard.get_severity_display(),
-                                 "隐患状态": hazard.get_status_display(), "责任人": hazard.responsible_person}
-    for case in InspectionCase.objects.filter(task_id__in=ids):
-        facts[case.task_id] = {"督察组": case.inspection, "批次": case.batch, "要求回复日期": case.reply_due,
-                               "整改情况": case.rectification,
-                               "是否公开": {True: "是", False: "否"}.get(case.disclose, "未定")}
-    return facts
-
-
 def ledger_lines(*, viewer, status=None, subtree_id: int | None = None, today: dt.date | None = None,
                  overdue=None, due=None, todo=None, facts: bool = False, **filters) -> tuple[list[LedgerLine], str]:
     """The rows of an exported ledger (every column of ``ledger.LEDGER_COLUMNS``): the task list's rows by its
@@ -673,6 +642,7 @@ def ledger_lines(*, viewer, status=None, subtree_id: int | None = None, today: d
     from duban.followup.lights import lights_for
     from duban.followup.models import ReminderSent
     from duban.reports.ledger import task_key
+    from duban.tasks.page_parts import source_facts as page_source_facts
     from duban.tasks.page_parts import source_name, source_name_column
 
     today = today or today_local()
@@ -701,7 +671,7 @@ def ledger_lines(*, viewer, status=None, subtree_id: int | None = None, today: d
     lights = lights_for(tasks, today)  # a split task's rolled up: one more read for the split ones' sub-tasks
     origins = _ledger_origins(tasks)
     # a source's own sheet (按会议分表) adds its records' key facts; a sub-task shows its root's record's
-    records = (source_facts({origins.get(t.pk, t).pk for t in tasks if t.kind != TaskKind.MEETING}) if facts
+    records = (page_source_facts({origins.get(t.pk, t).pk for t in tasks if t.kind != TaskKind.MEETING}) if facts
                else {})
     for task in tasks:
         light = lights[task.pk]

@@ -35,13 +35,14 @@ class SourcesConfig(AppConfig):
         task_closing.connect(_check_can_close, dispatch_uid="duban.sources.check_can_close")
         # An imported communique's phrases are indexed with it (``duban.meetings.signals``).
         meeting_imported.connect(_collect_phrases, dispatch_uid="duban.sources.collect_phrases")
-        # A task page's 来源 names and links the record its task came from, and a ledger names it
+        # A task page's 来源 names and links the record its task came from, and a ledger names it (with its key
+        # facts on that source's sheet)
         # (``duban.tasks.page_parts``).
         # The 申请办结 form says beforehand what its kind's record would refuse (``task_close_note``).
-        from duban.sources.selectors import (task_close_note, task_source_link, task_source_name,
-                                             task_source_name_column, task_source_parts)
+        from duban.sources.selectors import (task_close_note, task_source_facts, task_source_link,
+                                             task_source_name, task_source_name_column, task_source_parts)
         from duban.tasks.page_parts import register_page_parts
 
         register_page_parts(source_parts=task_source_parts, source_link=task_source_link,
                             source_name_column=task_source_name_column, source_name=task_source_name,
-                            close_note=task_close_note)
+                            close_note=task_close_note, source_facts=task_source_facts)

@@ -380,3 +380,29 @@ def task_source_name(kind: str, column: str | None) -> str | None:
     else:
         name = parts[0]
     return f"{TaskKind(kind).label}：{name}"
+
+
+def _decimal(value) -> str:
+    return f"{value.normalize():f}"
+
+
+def task_source_facts(task_ids) -> dict[int, dict]:
+    """The key facts of the records tasks came from, by task id, as a source's own sheet of the ledger shows them
+    after the ledger's columns (``duban.tasks.page_parts.source_facts``): a 民生实事's 目标值 and 累计完成 (``livelihood_cumulative``, what its page shows); a
+    隐患's 类别, 等级, 状态 and 责任人; a 督察交办件's 督察组, 批次, 要求回复日期, 整改情况 and 是否公开. Three
+    queries (four with the projects' monthly figures), for the kinds present."""
+    ids = list(task_ids)
+    facts: dict[int, dict] = {}
+    for project in (LivelihoodProject.objects.filter(task_id__in=ids).prefetch_related(
+            Prefetch("actuals", queryset=LivelihoodActual.objects.order_by("month", "version")))):
+        unit = project.measure_unit
+        facts[project.task_id] = {"目标值": f"{_decimal(project.target)}{unit}",
+                                  "累计完成": f"{_decimal(livelihood_cumulative(project))}{unit}"}
+    for hazard in Hazard.objects.filter(task_id__in=ids):
+        facts[hazard.task_id] = {"隐患类别": hazard.get_category_display(), "隐患等级": hazard.get_severity_display(),
+                                 "隐患状态": hazard.get_status_display(), "责任人": hazard.responsible_person}
+    for case in InspectionCase.objects.filter(task_id__in=ids):
+        facts[case.task_id] = {"督察组": case.inspection, "批次": case.batch, "要求回复日期": case.reply_due,
+                               "整改情况": case.rectification,
+                               "是否公开": {True: "是", False: "否"}.get(case.disclose, "未定")}
+    return facts

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 PARTS = frozenset(("rollup_lights", "light_of", "light_badge", "light_badge_of_values", "task_tree", "task_top_html",
                    "task_followup_html", "task_tree_html", "can_urge_task", "can_issue_notice", "meeting_choices",
                    "task_page_parts", "source_parts", "source_link", "source_name_column",
-                   "source_name", "close_note", "deadline_change_pending"))
+                   "source_name", "source_facts", "close_note", "deadline_change_pending"))
 _parts: dict[str, Callable] = {}
 
 
@@ -124,6 +124,13 @@ def source_name(kind: str, column) -> str | None:
     督察交办件：its number, …), from the task's kind and the column ``source_name_column`` read; None for a
     meeting's task (``duban.sources.selectors``)."""
     return _part("source_name")(kind, column)
+
+
+def source_facts(task_ids) -> dict[int, dict]:
+    """The key facts of the records tasks came from, by task id, as a source's own sheet of the ledger shows them
+    after the ledger's columns (a 民生实事's target and what is done, a 隐患's class and state, a 督察交办件's group,
+    batch and rectification) (``duban.sources.selectors``)."""
+    return _part("source_facts")(task_ids)
 
 
 def close_note(*, task) -> str:
