@@ -690,6 +690,8 @@ def ledger_lines(*, viewer, status=None, subtree_id: int | None = None, today: d
             "督办次数": followups.get(task.pk, 0),
             "备注": _remark(task)}, facts=records.get(origin.pk, {})))
     parts = [f"{subtree.name}及其所属单位牵头"] if subtree else []
+    if filters.get("kind") in TaskKind.values:
+        parts.append(str(TaskKind(filters["kind"]).label))
     if status:
         parts.append(_status_label(status))
     if overdue:
@@ -710,10 +712,10 @@ def _status_label(status: str) -> str:
 
 
 def ledger_file_name(*, viewer, status=None, area_id=None, unit_id=None, unit_role=None, meeting_id=None,
-                     overdue=None, due=None, todo=None, subtree_id: int | None = None, per_meeting: bool = False,
+                     kind=None, overdue=None, due=None, todo=None, subtree_id: int | None = None, per_meeting: bool = False,
                      today: dt.date | None = None) -> str:
     """The name of an exported ledger: 督办事项台账, what it was filtered by (the meeting's title, the scope, the
-    unit and its role, the area, the status, 逾期, the 时限 and 待办 filters), 按会议分表, and the day, e.g.
+    unit and its role, the area, the source, the status, 逾期, the 时限 and 待办 filters), 按会议分表, and the day, e.g.
     督办事项台账-市委常委会第12次会议-2024-09-30.xlsx. Names the viewer may not see are left out."""
     from duban.core.models import Area
 
@@ -729,6 +731,8 @@ def ledger_file_name(*, viewer, status=None, area_id=None, unit_id=None, unit_ro
         parts.append("未分类")
     elif area_id is not None:
         parts.append(Area.objects.filter(pk=area_id).values_list("name", flat=True).first() or "")
+    if kind in TaskKind.values:
+        parts.append(str(TaskKind(kind).label))
     if status:
         parts.append(_status_label(status) if status in TaskStatus.values or status == ISSUED else "")
     if overdue:

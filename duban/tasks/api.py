@@ -110,13 +110,14 @@ def task_out_rows(tasks) -> list[dict]:
 
 
 class TaskFilter(Schema):
-    """The task list page's filters (``selectors.list_filters`` says what each means), and the kind of task."""
+    """The task list page's filters (``selectors.list_filters`` says what each means)."""
     status: str | None = None
     area_id: int | None = None
     unit_id: int | None = None
     unit_role: str | None = Field(None, description="with unit_id: lead (牵头) / coop (配合); none: both")
     meeting_id: int | None = None
-    kind: str | None = None
+    kind: str | None = Field(None, description="meeting / instruction / inspection / livelihood / hazard / other "
+                                                "(来源)")
     overdue: bool | None = None
     due: str | None = Field(None, description="soon / week / new_red / none (时限)")
     todo: str | None = Field(None, description="a 工作台 section: sign / report / coop / close_returned / returned / "

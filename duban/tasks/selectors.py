@@ -131,8 +131,9 @@ def _int_param(value) -> int | None:
 def list_filters(params) -> dict:
     """The task list's query string as ``task_list``'s keywords (the list page, its export): ``status`` (a status or
     ``ISSUED``), ``area`` (an id, or ``none`` for 未分类: ``NO_AREA``), ``unit`` with ``role`` (``UNIT_ROLES``),
-    ``meeting``, ``overdue`` (``1``: only the overdue ones, ``0``: none of them), ``due`` (``DUE_FILTERS``) and
-    ``todo`` (``TODO_FILTERS``). A value not among them is no filter (a link typed by hand shows the whole list)."""
+    ``meeting``, ``kind`` (来源: a ``TaskKind``), ``overdue`` (``1``: only the overdue ones, ``0``: none of them),
+    ``due`` (``DUE_FILTERS``) and ``todo`` (``TODO_FILTERS``). A value not among them is no filter (a link typed by
+    hand shows the whole list)."""
     status = params.get("status")
     area = params.get("area")
     overdue = params.get("overdue")
@@ -142,6 +143,7 @@ def list_filters(params) -> dict:
             "unit_id": unit_id or None,
             "unit_role": params.get("role") if unit_id and params.get("role") in UNIT_ROLES else None,
             "meeting_id": _int_param(params.get("meeting")) or None,
+            "kind": params.get("kind") if params.get("kind") in TaskKind.values else None,
             "overdue": True if overdue in ("1", "true", "yes", "on") else False if overdue in ("0", "false", "no")
             else None,
             "due": params.get("due") if params.get("due") in DUE_FILTERS else None,
@@ -191,6 +193,9 @@ def _task_filtered(*, viewer, status, area_id, unit_id, meeting_id, kind, overdu
     if meeting_id:
         qs = qs.filter(meeting_id=meeting_id)
     if kind:
+        if kind not in TaskKind.values:
+            raise InvalidInput(f"来源筛选条件无效：{kind}",
+                               f"unknown source (kind) filter {kind!r}; one of {', '.join(TaskKind.values)}")
         qs = qs.filter(kind=kind)
     if overdue is not None:
         late = Q(status__in=OPEN_STATUSES, deadline__lt=today or today_local())
@@ -229,16 +234,16 @@ LIST_ROW_FIELDS = ("pk", "seq", "title", "status", "deadline", "progress_percent
 
 
 def task_list_page_keys(*, viewer, **filters) -> QuerySet[int]:
-    """The ids of ``task_list(viewer=..., in_list_order=True, **filters)`` (its filters but ``kind``) in list order,
+    """The ids of ``task_list(viewer=..., in_list_order=True, **filters)`` in list order,
     for a page to slice (a list page reads its keys first: see ``duban.core.views.KeysFirstPaginator``, then
     ``task_list_page_rows``). The tasks' table alone: a join, even one PostgreSQL removes as unused, keeps it from
     walking ``task_list_order_idx`` without reading each task's row."""
-    return (_task_filtered(viewer=viewer, kind=None, include_withdrawn=False, in_list_order=True,
-                           **_list_filters(filters))
+    return (_task_filtered(viewer=viewer, include_withdrawn=False, in_list_order=True, **_list_filters(filters))
             .order_by(*LIST_ORDER).values_list("pk", flat=True))
 
 
-_LIST_FILTER_NAMES = ("status", "area_id", "unit_id", "unit_role", "meeting_id", "overdue", "due", "todo", "today")
+_LIST_FILTER_NAMES = ("status", "area_id", "unit_id", "unit_role", "meeting_id", "kind", "overdue", "due", "todo",
+                      "today")
 
 
 def _list_filters(filters: dict) -> dict:
@@ -289,8 +294,7 @@ def _unit_keys_merged(*, viewer, unit_id: int, unit_role: str | None = None, **f
     """``task_list_page_keys(viewer=..., unit_id=unit_id, ...)`` as rows of the list's order's columns (the id
     last) in the same order: the tasks the unit leads and those it cooperates on but does not lead, each read
     from its own index, in one UNION ALL sorted by the list's order."""
-    rows = _task_filtered(viewer=viewer, unit_id=None, kind=None, include_withdrawn=False, in_list_order=True,
-                          **filters)
+    rows = _task_filtered(viewer=viewer, unit_id=None, include_withdrawn=False, in_list_order=True, **filters)
     columns = tuple(name.lstrip("-") for name in LIST_ORDER)  # the order's columns, the id last
     first, *rest = (part.order_by().values_list(*columns) for part in _unit_parts(rows, unit_id, unit_role))
     return first.union(*rest, all=True).order_by(*LIST_ORDER)
@@ -305,7 +309,7 @@ def task_list_page_rows(*, viewer, keys) -> QuerySet[tuple]:
 
 
 def task_list_count(*, viewer, **filters) -> int:
-    """``task_list(viewer=..., **filters).count()`` (its filters but ``kind``; the same rows: a count drops the
+    """``task_list(viewer=..., **filters).count()`` (the same rows: a count drops the
     order and the joins). By one unit, the tasks it leads and those it cooperates on but does not lead are counted
     apart, each from its own index (the lead units' with the status; the unit's cooperations, then those tasks by
     id): one count of "leads or cooperates" cannot use either and reads every task (the busiest unit at a million
@@ -314,8 +318,8 @@ def task_list_count(*, viewer, **filters) -> int:
     400 -> 60 ms)."""
     filters = _list_filters(filters)
     unit_id, unit_role = filters.pop("unit_id"), filters.pop("unit_role")
-    rows = _task_filtered(viewer=viewer, unit_id=None, kind=None, include_withdrawn=False,
-                          in_list_order=bool(unit_id), **filters)
+    rows = _task_filtered(viewer=viewer, unit_id=None, include_withdrawn=False, in_list_order=bool(unit_id),
+                          **filters)
     if not unit_id:
         return rows.count()
     return sum(part.count() for part in _unit_parts(rows, unit_id, unit_role))

@@ -164,7 +164,8 @@ def task_list(request):
     user = request.user
     chosen = selectors.list_filters(g)  # the export (台账) reads the same filters from the same query string
     filters = {"status": chosen["status"] or "", "area": chosen["area_id"], "unit": chosen["unit_id"],
-               "role": chosen["unit_role"] or "", "meeting": chosen["meeting_id"], "overdue": chosen["overdue"],
+               "role": chosen["unit_role"] or "", "meeting": chosen["meeting_id"], "kind": chosen["kind"] or "",
+               "overdue": chosen["overdue"],
                "due": chosen["due"] or "", "todo": chosen["todo"] or ""}
     today = selectors.today_local()
     # A page that only reads: the audit chain head is read once for both cached figures below.
@@ -187,6 +188,7 @@ def task_list(request):
         # what the dashboard counts (every task but drafts), for those who see drafts
         "issued": (selectors.ISSUED, "全部（不含草稿）") if perms.sees_drafts(user) else None,
         "due_choices": selectors.DUE_FILTERS.items(),
+        "kind_choices": TaskKind.choices,
         "role_choices": selectors.UNIT_ROLES.items(),
         "todo_choices": selectors.todo_choices(user),
         "no_area": selectors.NO_AREA,

@@ -126,3 +126,38 @@ def test_the_export_of_a_filtered_list_has_exactly_the_lists_rows(org, both_role
     list_page = client.get(f"/tasks/?{query}").content.decode()
     assert f'href="/reports/ledger/export.xlsx?{query.replace("&", "&amp;")}"' in list_page
     assert _exported(client, query) == set(Task.objects.filter(pk__in=shown).values_list("title", flat=True))
+
+
+def test_the_list_its_count_its_export_and_the_api_filter_by_source(org, client):
+    """来源 (the kind of task): "all 督察交办件 in progress" on the list, counted as the list shows it, exported as the
+    list's rows, and the same by the API; an unknown 来源 is refused by the API in both languages."""
+    inspection = [org.task_in("accepted", title="督察交办件甲", kind="inspection", coop_unit_ids=[]),
+                  org.task_in("assigned", title="督察交办件乙", kind="inspection", lead_unit_id=org.health.pk,
+                              coop_unit_ids=[org.safety.pk])]
+    org.task_in("accepted", title="会议事项", coop_unit_ids=[])
+    org.task_in("assigned", title="批示件", kind="instruction", coop_unit_ids=[])
+    login(client, org.supervisor)
+    total, shown = _listed(client, "/tasks/?kind=inspection")
+    assert total == 2 and shown == {t.pk for t in inspection}
+    # with a unit (its count and its page are read apart from the rest): the one the unit leads or cooperates on
+    assert _listed(client, f"/tasks/?kind=inspection&unit={org.safety.pk}&role=coop") == (1, {inspection[1].pk})
+    assert _listed(client, "/tasks/?kind=instruction&status=accepted") == (0, set())
+    form = client.get("/tasks/?kind=inspection").content.decode()
+    assert 'name="kind"' in form and '<option value="inspection" selected>督察交办件</option>' in form
+    assert _exported(client, "kind=inspection") == {"督察交办件甲", "督察交办件乙"}
+    response = client.get("/api/v1/tasks", {"kind": "inspection"})
+    assert {item["id"] for item in response.json()["items"]} == {t.pk for t in inspection}
+    assert response.json()["count"] == 2
+    bad = client.get("/api/v1/tasks", {"kind": "rumour"})
+    assert bad.status_code == 422
+    assert bad.json()["message"] == "来源筛选条件无效：rumour" and "rumour" in bad.json()["message_en"]
+    # a value typed by hand on the page is no filter, as with the others
+    assert _listed(client, "/tasks/?kind=rumour")[0] == 4
+
+
+def test_the_role_filter_is_wide_enough_for_its_longest_choice(org, client):
+    """承办's "牵头和配合" was cut off in a column one twelfth wide."""
+    login(client, org.supervisor)
+    page = client.get(f"/tasks/?unit={org.safety.pk}").content.decode()
+    column = page[:page.index('for="f-role"')].rsplit("<div", 1)[1]
+    assert "col-md-1" not in column
