@@ -18,6 +18,8 @@ def duban(request):
         "viewer_is_office": perms.is_office(user),
         "unread_notifications": _unread(user),
         "nav_urls": _nav_urls(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF),
+        # what a form's files may add up to (``duban.core.uploads.body_limit``), for its picker (data-max-bytes)
+        "upload_max_bytes": settings.DUBAN_MAX_UPLOAD_BYTES,
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from django.core.exceptions import DisallowedHost
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
@@ -92,8 +93,27 @@ def server_error(request):
 
 
 def too_large(request):
-    kind = (413, "too_large", "请求内容过大（如上传文件超过上限），未被接收", "the request body is too large")
-    return _answer(request, kind, "400.html", {"exception": kind[2]})
+    """The request was refused by its size before anything read it (``RequestSizeMiddleware``): the page says the
+    limit of this address and leads back to the form (the page the request came from, when it is ours), where
+    what was typed is kept (``data-draft``) but the files have to be chosen again."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from duban.core.uploads import size_text, upload_limit
+
+    limit, signed_in = upload_limit(request)
+    stated = size_text(limit)
+    zh = (f"请求内容过大，未被接收：上传的文件合计不能超过{stated}" if signed_in
+          else "请求内容过大，未被接收")
+    kind = (413, "too_large", zh, f"the request body is too large (at most {stated})")
+    back = request.META.get("HTTP_REFERER", "")
+    try:
+        ours = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure())
+    except DisallowedHost:
+        ours = False
+    back = back if ours else ""
+    return _answer(request, kind, "413.html", {"exception": zh, "limit": stated, "signed_in": signed_in,
+                                              "back": back})
 
 
 def csrf_failure(request, reason: str = ""):

@@ -36,18 +36,32 @@ def check_zip_package(data: bytes, *, kind: str) -> None:
         raise InvalidInput(exc.message_zh, exc.message_en) from None
 
 
-def body_limit(request) -> int:
-    """The largest body this request may carry."""
+def upload_limit(request) -> tuple[int, bool]:
+    """The most this request's files may add up to, as the forms state it (合计不超过5MB), and whether the
+    request is signed in (nobody signed in may post only the sign-in form: no files at all)."""
     signed_in = "HTTP_AUTHORIZATION" in request.META  # checked by the API before it reads the body
     if not signed_in:
         user = getattr(request, "user", None)
         signed_in = bool(user is not None and user.is_authenticated)
     if not signed_in:
-        return settings.DUBAN_ANONYMOUS_MAX_BODY_BYTES
+        return settings.DUBAN_ANONYMOUS_MAX_BODY_BYTES, False
     for prefix, limit in settings.DUBAN_ROUTE_MAX_BODY_BYTES:
         if request.path.startswith(prefix):
-            return limit + _MULTIPART_OVERHEAD
-    return settings.DUBAN_MAX_UPLOAD_BYTES + _MULTIPART_OVERHEAD
+            return limit, True
+    return settings.DUBAN_MAX_UPLOAD_BYTES, True
+
+
+def body_limit(request) -> int:
+    """The largest body this request may carry."""
+    limit, signed_in = upload_limit(request)
+    return limit + _MULTIPART_OVERHEAD if signed_in else limit
+
+
+def size_text(size: int) -> str:
+    """A size as a person reads it: 5MB, 3.8MB, 64KB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + "MB"
+    return f"{max(1, round(size / 1024))}KB"
 
 
 class RequestSizeMiddleware:

@@ -26,6 +26,133 @@
     }, 0);
   });
 
+  // File pickers marked data-max-bytes (what their files may add up to, as the field states it): a JPEG or PNG
+  // photo over 1 MB is shrunk in the browser when chosen (longest side 2000 px, sent as JPEG; a camera's 4 MB
+  // photo becomes a few hundred KB), other files are sent as they are. A form whose files still add up to more is
+  // not sent: the field says which file is too large, instead of the server refusing the whole request.
+  var SHRINK_OVER = 1024 * 1024, LONGEST_SIDE = 2000, JPEG_QUALITY = 0.85;
+  function sizeText(bytes) {
+    return bytes >= 1024 * 1024 ? (Math.round(bytes / 104857.6) / 10) + "MB" : Math.max(1, Math.round(bytes / 1024)) + "KB";
+  }
+  function decoded(file) {  // the photo, turned upright as its EXIF says (a data: URL: the CSP allows no blob:)
+    var viaImage = function () {
+      return new Promise(function (resolve, reject) {
+        var reader = new FileReader();
+        reader.onerror = reject;
+        reader.onload = function () {
+          var img = new Image();
+          img.onload = function () { resolve(img); };
+          img.onerror = reject;
+          img.src = reader.result;
+        };
+        reader.readAsDataURL(file);
+      });
+    };
+    if (!window.createImageBitmap) { return viaImage(); }
+    return window.createImageBitmap(file, { imageOrientation: "from-image" }).catch(viaImage);
+  }
+  function shrunk(file) {
+    if (!/^image\/(jpeg|png)$/.test(file.type) || file.size <= SHRINK_OVER) { return Promise.resolve(file); }
+    return decoded(file).then(function (img) {
+      var w = img.width, h = img.height, scale = Math.min(1, LONGEST_SIDE / Math.max(w, h));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(w * scale));
+      canvas.height = Math.max(1, Math.round(h * scale));
+      var ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#fff";  // a PNG's transparent parts, which JPEG cannot keep
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+      if (img.close) { img.close(); }
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          if (!blob || blob.size >= file.size) { resolve(file); return; }
+          resolve(new File([blob], file.name.replace(/\.(jpe?g|png)$/i, "") + ".jpg",
+                           { type: "image/jpeg", lastModified: file.lastModified }));
+        }, "image/jpeg", JPEG_QUALITY);
+      });
+    }).catch(function () { return file; });  // a photo the browser cannot read goes as it is
+  }
+  function uploadNote(input) {
+    var note = input.parentNode.querySelector(".upload-note");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "upload-note small mt-1";
+      note.setAttribute("aria-live", "polite");
+      input.parentNode.insertBefore(note, input.nextSibling);
+    }
+    return note;
+  }
+  function say(input, text, bad) {
+    var note = uploadNote(input);
+    note.textContent = text;
+    note.classList.toggle("text-danger", !!bad);
+    note.classList.toggle("text-muted", !bad);
+    input.classList.toggle("is-invalid", !!bad);
+  }
+  function tooLarge(input) {  // what is wrong with the chosen files, or "" when they fit
+    var limit = parseInt(input.getAttribute("data-max-bytes"), 10), files = Array.prototype.slice.call(input.files || []);
+    var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
+    if (!limit || total <= limit) { return ""; }
+    var largest = files.reduce(function (a, b) { return b.size > a.size ? b : a; });
+    if (largest.size > limit) {
+      return "“" + largest.name + "”（" + sizeText(largest.size) + "）过大：本栏文件合计不能超过" + sizeText(limit) +
+        "，请换一个较小的文件。";
+    }
+    return "所选文件合计" + sizeText(total) + "，超过本栏上限" + sizeText(limit) + "；其中最大的是“" + largest.name +
+      "”（" + sizeText(largest.size) + "），请少选几个或换用较小的文件。";
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) { return; }
+    var chosen = Array.prototype.slice.call(input.files || []);
+    var before = chosen.reduce(function (sum, f) { return sum + f.size; }, 0);
+    if (!chosen.some(function (f) { return /^image\/(jpeg|png)$/.test(f.type) && f.size > SHRINK_OVER; })
+        || typeof DataTransfer === "undefined") {
+      var wrong = tooLarge(input);
+      say(input, wrong, !!wrong);
+      return;
+    }
+    say(input, "正在压缩照片…", false);
+    input.uploadPending = Promise.all(chosen.map(shrunk)).then(function (files) {
+      if (input.uploadPending !== pending) { return; }  // chosen again meanwhile
+      try {
+        var list = new DataTransfer();
+        files.forEach(function (f) { list.items.add(f); });
+        input.files = list.files;
+      } catch (e) { /* the browser keeps the files as chosen */ }
+      input.uploadPending = null;
+      var after = Array.prototype.reduce.call(input.files, function (sum, f) { return sum + f.size; }, 0);
+      var wrong = tooLarge(input);
+      say(input, wrong || (after < before ? "照片已压缩：" + sizeText(before) + " → " + sizeText(after) : ""), !!wrong);
+    });
+    var pending = input.uploadPending;
+  });
+  // Runs before the form's other submit handlers (capture): a refused form is neither marked busy nor its draft
+  // forgotten. A form sent while its photos are still being shrunk is sent when they are done.
+  document.addEventListener("submit", function (event) {
+    var form = event.target, inputs = form.querySelectorAll ? form.querySelectorAll("input[type=file][data-max-bytes]") : [];
+    var pending = Array.prototype.filter.call(inputs, function (i) { return i.uploadPending; });
+    if (pending.length) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      var submitter = event.submitter;
+      Promise.all(pending.map(function (i) { return i.uploadPending; })).then(function () {
+        if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
+      });
+      return;
+    }
+    for (var n = 0; n < inputs.length; n++) {
+      var wrong = tooLarge(inputs[n]);
+      if (wrong) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        say(inputs[n], wrong, true);
+        inputs[n].focus();
+        return;
+      }
+    }
+  }, true);
+
   // Buttons that ask first: <button data-confirm="确定…？">.
   document.addEventListener("click", function (event) {
     var el = event.target.closest ? event.target.closest("[data-confirm]") : null;
