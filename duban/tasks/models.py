@@ -380,6 +380,12 @@ class ReportFile(models.Model):
     def is_pdf(self) -> bool:
         return self.content_type == "application/pdf"
 
+    @property
+    def type_label(self) -> str:
+        """What a file chip shows of the type: the name's suffix (XLSX, DOCX, PDF), else 文件."""
+        suffix = self.name.rsplit(".", 1)[1] if "." in self.name else ""
+        return suffix.upper()[:4] if suffix.isascii() and suffix.isalnum() else "文件"
+
 
 class CloseEvidenceRule(models.Model):
     """Whether a close request (申请办结) on a kind of task needs evidence, as the supervision office set it on the

@@ -559,12 +559,12 @@ def task_page_parts(*, task: Task, report_ids, with_files: bool) -> dict[str, tu
 
 def report_files_part(files: QuerySet[ReportFile]) -> tuple[QuerySet, tuple]:
     """Reports' files as a list of ``page_lists``, by id; ``file_of_row`` reads each row back."""
-    return page_list_part(files.order_by("id"), id="id", code="content_type", text="name", n="report_id")
+    return page_list_part(files.order_by("id"), id="id", code="content_type", text="name", n="report_id", n2="size")
 
 
 def file_of_row(row: PageRow) -> ReportFile:
-    """A file of a ``report_files_part`` list (what a page shows of it: name, type, report)."""
-    return ReportFile(id=row.id, content_type=row.code, name=row.text, report_id=row.n)
+    """A file of a ``report_files_part`` list (what a page shows of it: name, type, size, report)."""
+    return ReportFile(id=row.id, content_type=row.code, name=row.text, report_id=row.n, size=row.n2)
 
 
 def files_of_rows(rows: list[PageRow]) -> dict[int, list[ReportFile]]:

@@ -28,7 +28,7 @@ from duban.core.audit import EventType, event_label
 from duban.core.cache import cached, chain_head
 from duban.core.cache import timeout_seconds as cache_timeout_seconds
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
-from duban.core.files import file_response
+from duban.core.files import file_response, thumbnail_name
 from duban.core.rows import lists_in_one
 from duban.core.selectors import area_list, unit_list
 from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate, select_options,
@@ -622,8 +622,13 @@ def close_evidence_rules(request):
 @page_errors
 def report_file_download(request, file_id: int):
     """A report's photo or document, for a viewer who may see the report (404 otherwise). Images and PDFs open
-    in the browser (thumbnails on the review list); ``?download=1`` saves them instead."""
+    in the browser; ``?thumb=1`` gives a photo's small copy (``thumbnail_name``: the lists of reports), or the photo
+    when none can be made; ``?download=1`` saves them instead."""
     found = selectors.report_file_get(viewer=request.user, file_id=file_id)
+    if request.GET.get("thumb") == "1" and found.is_image:
+        thumb = thumbnail_name(found.storage_name)
+        if thumb is not None:
+            return file_response(thumb, shown=found.name, content_type="image/jpeg", inline=True)
     return file_response(found.storage_name, shown=found.name, content_type=found.content_type,
                          inline=request.GET.get("download") != "1")
 
