@@ -153,6 +153,80 @@
     }
   }, true);
 
+  // A long <select multiple> (配合单位: fifty units) becomes a list of checkboxes with a search box: no Ctrl-click,
+  // and a phone can tick units. The select stays in the form, hidden, and carries the choice; without script it
+  // is the plain select. Its label's "按住 Ctrl" hint is dropped, since the checkboxes need none.
+  var CHECKLIST_FROM = 8;  // options; a short select stays as it is
+  function checklist(select) {
+    if (select.dataset.checklist || select.options.length < CHECKLIST_FROM) { return; }
+    select.dataset.checklist = "1";
+    var key = (select.id || select.name).replace(/[^\w-]/g, "_");
+    var label = select.id ? document.querySelector("label[for='" + select.id + "']") : null;
+    var named = (select.getAttribute("aria-label") || (label ? label.textContent : "") || "").replace(/（按住 ?Ctrl ?可多选）/, "");
+    if (label) { label.textContent = label.textContent.replace(/（按住 ?Ctrl ?可多选）/, "（可多选）"); }
+    var box = document.createElement("div");
+    box.className = "checklist";
+    var search = document.createElement("input");
+    search.type = "search";
+    search.className = "form-control form-control-sm checklist-search";
+    search.placeholder = "输入名称筛选";
+    search.setAttribute("aria-label", "筛选" + (named || "选项"));
+    var chosen = document.createElement("div");
+    chosen.className = "checklist-chosen small text-muted";
+    chosen.setAttribute("aria-live", "polite");
+    var items = document.createElement("div");
+    items.className = "checklist-items";
+    items.setAttribute("role", "group");
+    if (named) { items.setAttribute("aria-label", named); }
+    Array.prototype.forEach.call(select.options, function (option, n) {
+      if (!option.value) { return; }
+      var row = document.createElement("div");
+      row.className = "form-check";
+      var tick = document.createElement("input");
+      tick.type = "checkbox";
+      tick.className = "form-check-input";
+      tick.id = "cl-" + key + "-" + n;
+      tick.checked = option.selected;
+      tick.disabled = option.disabled;
+      tick.addEventListener("change", function () {
+        option.selected = tick.checked;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+        sayChosen();
+      });
+      var text = document.createElement("label");
+      text.className = "form-check-label";
+      text.htmlFor = tick.id;
+      text.textContent = option.textContent;
+      row.appendChild(tick);
+      row.appendChild(text);
+      items.appendChild(row);
+    });
+    function sayChosen() {
+      var names = Array.prototype.filter.call(select.options, function (o) { return o.selected && o.value; })
+        .map(function (o) { return o.textContent; });
+      chosen.textContent = names.length ? "已选" + names.length + "个：" + names.join("、") : "未选";
+    }
+    search.addEventListener("input", function () {
+      var q = search.value.trim();
+      items.querySelectorAll(".form-check").forEach(function (row) {
+        row.hidden = q !== "" && row.textContent.indexOf(q) < 0;
+      });
+    });
+    search.addEventListener("keydown", function (event) {  // Enter filters; it must not send the form
+      if (event.key === "Enter") { event.preventDefault(); }
+    });
+    box.appendChild(search);
+    box.appendChild(chosen);
+    box.appendChild(items);
+    select.hidden = true;
+    select.classList.add("d-none");
+    select.parentNode.insertBefore(box, select.nextSibling);
+    sayChosen();
+  }
+  function checklists(root) {
+    (root || document).querySelectorAll("select[multiple]").forEach(checklist);
+  }
+
   // Buttons that ask first: <button data-confirm="确定…？">.
   document.addEventListener("click", function (event) {
     var el = event.target.closest ? event.target.closest("[data-confirm]") : null;
@@ -199,10 +273,17 @@
       }
     });
     row.querySelectorAll(".workday-note").forEach(function (note) { note.textContent = ""; });
+    row.querySelectorAll(".checklist").forEach(function (copied) { copied.remove(); });  // rebuilt below, unticked
+    row.querySelectorAll("select[data-checklist]").forEach(function (select) {
+      delete select.dataset.checklist;
+      select.hidden = false;
+      select.classList.remove("d-none");
+    });
     last.parentNode.insertBefore(row, last.nextSibling);
+    checklists(row);
     if (window.htmx) { window.htmx.process(row); }  // the copied date field's 非工作日 check (hx-get)
     button.disabled = n + 1 >= limit;
-    var first = row.querySelector("select");
+    var first = row.querySelector("select:not([hidden])");
     if (first) { first.focus(); }
   });
 
@@ -263,7 +344,7 @@
     });
   }
 
-  function init(root) { applyWidths(root); linkSpans(root); keepDrafts(root); }
+  function init(root) { applyWidths(root); linkSpans(root); keepDrafts(root); checklists(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.body.addEventListener("htmx:afterSwap", function (event) { init(event.detail.target.parentNode || document); });
   init(document);
