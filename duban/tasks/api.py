@@ -121,7 +121,7 @@ class TaskFilter(Schema):
     overdue: bool | None = None
     due: str | None = Field(None, description="soon / week / new_red / none (时限)")
     todo: str | None = Field(None, description="a 工作台 section: sign / report / coop / close_returned / returned / "
-                                               "deadline_change / issued_red / important (待办)")
+                                               "deadline_change / issued_red / unsigned / unreached / important (待办)")
 
 
 class TaskPatch(Schema):

@@ -166,16 +166,20 @@ def can_accept_task(user, task: Task) -> bool:
     return is_lead_member(user, task)
 
 
-def unit_people(unit_id: int | None, *, roles=(Role.UNIT_ADMIN, Role.UNIT_STAFF)) -> QuerySet:
-    """The active people of a unit in ``roles``: by default its staff and heads, who hear about its tasks
-    (``actions.unit_recipients``); ``UNIT_ROLES``, everyone who may act for the unit's own tasks
-    (``has_lead_signer``)."""
+# who hears about a unit's tasks (its notices): its staff and heads
+NOTICE_ROLES = (Role.UNIT_ADMIN, Role.UNIT_STAFF)
+
+
+def unit_people(unit, *, roles=NOTICE_ROLES) -> QuerySet:
+    """The active people of ``unit`` (an id, None, or ``OuterRef`` to one) in ``roles``: by default those who
+    receive its notices (``actions.unit_recipients``; the 工作台's 牵头单位无人接收通知 counts tasks whose lead unit
+    has none); ``UNIT_ROLES``, everyone who may act for the unit's own tasks (``has_lead_signer``)."""
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    if unit_id is None:
+    if unit is None:
         return User.objects.none()
-    return User.objects.filter(is_active=True, profile__unit_id=unit_id, profile__role__in=list(roles))
+    return User.objects.filter(is_active=True, profile__unit_id=unit, profile__role__in=list(roles))
 
 
 def unit_members(unit_id):

@@ -42,7 +42,9 @@ UNIT_ROLES = {"lead": "牵头", "coop": "配合"}
 # 待办 (``todo``): a 工作台 section's tasks, by the section's own rule (``todo_q``), each for whom has the section.
 TODO_FILTERS = {"sign": "待签收", "report": "待报送", "coop": "待报送配合意见", "close_returned": "被退回的办结申请",
                 "returned": "被退回交办", "deadline_change": "待确认批示时限", "issued_red": "下达事项超期",
-                "important": "重要紧急事项"}
+                "unsigned": "未签收", "unreached": "牵头单位无人接收通知", "important": "重要紧急事项"}
+# Who receives a unit's notices (``duban.tasks.actions.unit_people``): its active heads and staff. A lead unit
+# without any has its notices held by the supervising office instead (代收).
 # ``status``: besides a status, every task given to a unit (not a draft, not withdrawn): what the dashboard counts.
 ISSUED = "issued"
 # ``area_id``: tasks without an area (未分类), as the dashboard and the 工作台 count them.
@@ -80,7 +82,9 @@ def todo_q(todo: str, viewer, today: dt.date) -> Q:
     tasks it sees; open ones only. A unit's: to sign for (its units lead them, not the sub-tasks its own unit issued
     to the units below, which wait for those units), reports due within seven days (``Task.report_due``), its part
     to file as a cooperating unit, close requests the office returned. The supervising office's (``supervised_by``):
-    assignments sent back, leaders' 批示 deadlines to confirm, what it issued now overdue. A leader's: tasks marked
+    assignments sent back, leaders' 批示 deadlines to confirm, what it issued now overdue, what it gave out and the
+    lead unit has not signed for yet (未签收: the status the dashboard counts so), open tasks whose lead unit has
+    nobody to receive notices (``permissions.unit_people``: the office receives them, 代收). A leader's: tasks marked
     important or urgent. Nobody else's section: no task."""
     from duban.tasks.page_parts import deadline_change_pending  # the follow-up app's rule, handed over
 
@@ -105,6 +109,11 @@ def todo_q(todo: str, viewer, today: dt.date) -> Q:
         return perms.supervised_by(viewer) & deadline_change_pending()
     if todo == "issued_red":
         return perms.supervised_by(viewer) & open_ & Q(deadline__lt=today)
+    if todo == "unsigned":
+        return perms.supervised_by(viewer) & Q(status=TaskStatus.ASSIGNED)
+    if todo == "unreached":
+        return (perms.supervised_by(viewer) & open_ & Q(lead_unit__isnull=False)
+                & ~Exists(perms.unit_people(OuterRef("lead_unit_id"))))
     if todo == "important":
         return open_ & Q(priority__in=(Priority.URGENT, Priority.HIGH))
     raise InvalidInput(f"待办筛选条件无效：{todo}", f"unknown todo filter {todo!r}; one of {', '.join(TODO_FILTERS)}")
@@ -114,7 +123,7 @@ def todo_choices(viewer) -> list[tuple[str, str]]:
     """The 待办 filters that are sections of the viewer's 工作台 (``TODO_FILTERS``), for the list's form."""
     keys: list[str] = []
     if perms.is_supervisor(viewer) or perms.is_unit_supervisor(viewer):
-        keys += ["returned", "deadline_change"]
+        keys += ["returned", "deadline_change", "unsigned", "unreached"]
     if perms.is_unit_supervisor(viewer):
         keys.append("issued_red")
     if perms.is_unit_member(viewer):

@@ -33,6 +33,11 @@ OFFICE_NEWS = ("task_reassigned", "task_deadline_adjusted", "task_urged", "notic
                "task_withdrawn", "report_returned", "task_commented")
 
 
+# Sections that inform rather than wait for this person's decision: news, summaries, and what waits for the units
+# (未签收, a lead unit with nobody to receive notices). The navigation's count leaves them out.
+INFORMED = ("news", "important", "watch", "unsigned", "unreached")
+
+
 @dataclass
 class Section:
     key: str
@@ -53,8 +58,8 @@ class Workbench:
 
     @property
     def total(self) -> int:
-        """What the navigation counts: the items waiting for this person (news and summaries excluded)."""
-        return sum(s.count for s in self.sections if s.key not in ("news", "important", "watch"))
+        """What the navigation counts: the items waiting for this person (``INFORMED`` sections excluded)."""
+        return sum(s.count for s in self.sections if s.key not in INFORMED)
 
 
 @dataclass
@@ -195,6 +200,12 @@ def _review_sections(viewer, tasks, today: dt.date) -> list[_Wanted]:
         _todo("deadline_changes", "待确认批示时限", tasks, "deadline_change", viewer, today, ("deadline", "id"),
               empty="没有待确认的批示时限"),
         _todo("returned", "被退回交办", tasks, "returned", viewer, today, ("-updated_at",), empty="没有被退回的事项"),
+        # what the units have not taken up yet, and the lead units nobody in which hears of their tasks (the office
+        # holds their notices: 代收), to telephone or to open accounts for
+        _todo("unsigned", "未签收", tasks, "unsigned", viewer, today, ("assigned_at", "id"),
+              empty="交办的事项均已签收"),
+        _todo("unreached", "牵头单位无人接收通知", tasks, "unreached", viewer, today, ("lead_unit_id", "deadline", "id"),
+              empty="各牵头单位均有人接收通知"),
     ]
 
 

@@ -552,8 +552,10 @@ def test_each_level_has_its_own_workbench(lv):
     # yet), which the district's 督查室 follows as the office does what it assigned (no 待签收 of its own)
     assert {t.pk for t in district["to_sign"].rows} == {part.pk}
     office = {s.key: s for s in workbench_get(viewer=lv.org.supervisor, today=today).sections}
+    # the office follows what it assigned and is not signed for yet (未签收), nothing of it to act on itself
     assert "to_sign" not in office and part.pk not in [t.pk for s in office.values() for t in s.rows
-                                                       if isinstance(t, Task)]
+                                                       if isinstance(t, Task) and s.key != "unsigned"]
+    assert part.pk in [t.pk for t in office["unsigned"].rows]
     town = {s.key: s for s in workbench_get(viewer=lv.town_b_staff, today=today).sections}
     assert {t.pk for t in town["to_sign"].rows} == {town_b.pk}  # the township signs for its own part
     assert report.pk not in [r.pk for r in office["reports"].rows]  # not the city's to review

@@ -384,3 +384,51 @@ def test_a_leaders_deadline_on_a_sub_task_waits_on_the_issuing_levels_workbench(
                                   deadline=town_a.deadline - dt.timedelta(days=5))
     assert _ids(_section(workbench_get(viewer=lv.district_sup, today=today_local()), "deadline_changes")) == [town_a.pk]
     assert _section(workbench_get(viewer=org.supervisor, today=today_local()), "deadline_changes").count == 0
+
+
+def test_the_morning_after_assigning_the_office_sees_what_is_unsigned_and_whom_nobody_hears(org, client):
+    """The day after 交办 most tasks are still unsigned and some lead units have nobody to receive notices (the
+    office holds them: 代收; one unit's only person has left). The office's 工作台 shows 未签收 (the tasks the
+    dashboard counts so: given out, not signed for) and 牵头单位无人接收通知 (its open tasks whose lead unit has
+    nobody), each with a link to the task list of exactly those tasks."""
+    from django.contrib.auth import get_user_model
+
+    from duban.core.actions import unit_create, user_create
+
+    nobody = unit_create(actor=org.system, name="市人社局")
+    left = unit_create(actor=org.system, name="市农业农村局")
+    gone = user_create(actor=org.system, username="wutao", password="x-Y-z-12345678", role="unit_staff", unit=left,
+                       display_name="吴涛")
+    signed_unreached = org.task_in("assigned", title="农业农村局已签收", lead_unit_id=left.pk, coop_unit_ids=[])
+    actions.task_accept(actor=gone, task_id=signed_unreached.pk)
+    get_user_model().objects.filter(pk=gone.pk).update(is_active=False)  # 吴涛 left after signing for it
+    unsigned_reached = org.task_in("assigned", title="应急局未签收")
+    unsigned_unreached = org.task_in("assigned", title="人社局未签收", lead_unit_id=nobody.pk, coop_unit_ids=[])
+    org.task_in("accepted", title="应急局已签收")
+    closed = org.task_in("closed", title="已办结")
+    Task.objects.filter(pk=closed.pk).update(lead_unit=nobody)  # closed: nothing to hear of
+    org.task_in("draft", title="人社局草稿", lead_unit_id=nobody.pk, coop_unit_ids=[])
+    expected = {"unsigned": {unsigned_reached.pk, unsigned_unreached.pk},
+                "unreached": {unsigned_unreached.pk, signed_unreached.pk}}
+    wb = workbench_get(viewer=org.supervisor, today=today_local())
+    for key, wanted in expected.items():
+        section = _section(wb, key)
+        assert section.count == len(wanted) and set(_ids(section)) == wanted, key
+    assert _section(wb, "unsigned").title == "未签收"
+    assert _section(wb, "unreached").title == "牵头单位无人接收通知"
+    assert wb.total == 0  # what waits for the units: not counted as waiting for the office
+    login(client, org.supervisor)
+    page = client.get("/").content.decode()
+    for key, wanted in expected.items():
+        header = page[page.index(f'id="wb-{key}"'):]
+        header = header[:header.index("</div>")]
+        link = re.search(r'href="([^"]+)">全部 (\d+) 项</a>', header)
+        assert link and link.group(1) == f"/tasks/?todo={key}" and int(link.group(2)) == len(wanted), key
+        listed = client.get(link.group(1)).content.decode()
+        assert f"共 {len(wanted)} 条" in listed, key
+        assert {int(pk) for pk in re.findall(r'<a href="/tasks/(\d+)/" class="fw-semibold">', listed)} == wanted
+    # the list's 待办 filter offers both
+    assert '<option value="unsigned" selected>未签收</option>' in client.get("/tasks/?todo=unsigned").content.decode()
+    # a unit's people have neither section
+    unit = workbench_get(viewer=org.lead_staff, today=today_local())
+    assert not {"unsigned", "unreached"} & {s.key for s in unit.sections}
