@@ -16,7 +16,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value, Window
+from django.db.models import (Case, CharField, Count, DateField, IntegerField, OuterRef, Subquery, TextField, Value,
+                              When, Window)
 from django.db.models.functions import RowNumber
 
 from duban.core.models import Notification, Unit
@@ -28,9 +29,10 @@ from duban.tasks.selectors import (DUE_WEEK_DAYS, NEW_RED_DAYS, coop_parts_due_q
 
 SHOWN = 8  # rows a section shows; its count says how many there are
 UNIT_SOON_DAYS = DUE_WEEK_DAYS  # a unit's "即将到期" and reports due
-# What the office and the leaders asked of a unit lately: changes, urging, returns, and leaders' 批示.
+# What the office and the leaders asked of a unit lately: changes, urging, returns, leaders' 批示, a 批示's
+# deadline the office confirmed (根据领导批示，办理时限调整为…) and a hazard's review (复查未通过，请继续整改).
 OFFICE_NEWS = ("task_reassigned", "task_deadline_adjusted", "task_urged", "notice_issued", "task_updated",
-               "task_withdrawn", "report_returned", "task_commented")
+               "task_withdrawn", "report_returned", "task_commented", "deadline_changed", "hazard_reviewed")
 
 
 # Sections that inform rather than wait for this person's decision: news, summaries, and what waits for the units
@@ -250,7 +252,7 @@ def _unit_sections(viewer, today: dt.date) -> list[_Wanted]:
     coop_open = Task.objects.filter(coop_parts_due_q(unit_ids)).order_by("deadline", "id")
     news = (Notification.objects.filter(recipient_id=viewer.pk, kind__in=OFFICE_NEWS,
                                         created_at__date__gte=today - dt.timedelta(days=14))
-            .select_related("task").order_by("-id"))
+            .select_related("task").annotate(**_comment_now()).order_by("-id"))
     return [
         # 待签收 is what this unit is to sign for: not the sub-tasks its own unit issued to the units below (they
         # wait for those units, and their issuer sees them as the office sees what it assigned: in its list)
@@ -264,6 +266,23 @@ def _unit_sections(viewer, today: dt.date) -> list[_Wanted]:
               empty="没有被退回的办结申请"),
         _section("news", "督查室最新要求和领导批示", news, more_url="/notifications/", empty="近两周没有新的要求"),
     ]
+
+
+def _comment_now() -> dict:
+    """A 批示's news as it stands now, not as it was sent (its notice said "待督查室确认" for good): the 批示 the
+    notice told of (the task's latest up to the notice: made in the same transaction, just before it), its text,
+    its deadline and whether the office has confirmed it since (``wb_deadline_status``). None for other news."""
+    from duban.followup.models import LeaderComment
+
+    comment = (LeaderComment.objects.filter(task_id=OuterRef("task_id"), created_at__lte=OuterRef("created_at"))
+               .order_by("-created_at", "-id"))
+
+    def of_comment(column: str, output_field):
+        return Case(When(kind="task_commented", then=Subquery(comment.values(column)[:1])), default=None,
+                    output_field=output_field)
+    return {"wb_comment_text": of_comment("text", TextField()),
+            "wb_proposed": of_comment("proposed_deadline", DateField()),
+            "wb_deadline_status": of_comment("deadline_status", CharField())}
 
 
 def _leader(viewer, today: dt.date) -> Workbench:

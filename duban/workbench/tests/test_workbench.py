@@ -432,3 +432,39 @@ def test_the_morning_after_assigning_the_office_sees_what_is_unsigned_and_whom_n
     # a unit's people have neither section
     unit = workbench_get(viewer=org.lead_staff, today=today_local())
     assert not {"unsigned", "unreached"} & {s.key for s in unit.sections}
+
+
+def test_a_units_latest_requests_say_what_holds_now(org, client):
+    """督查室最新要求和领导批示 on the lead unit's 工作台: a 批示's deadline reads 待督查室确认 only until the office
+    decides it (then 督查室已确认), the confirmation itself (根据领导批示，办理时限调整为…) is listed, and so is a
+    hazard's failed review (隐患复查未通过，请继续整改), the request the unit most needs."""
+    from duban.sources import actions as source_actions
+
+    task = org.task_in("accepted", title="燃气安全排查")
+    proposed = task.deadline - dt.timedelta(days=10)
+    comment = followup_actions.task_comment(actor=org.leader, task_id=task.pk, text="请提前报初步排查情况",
+                                            deadline=proposed)
+    login(client, org.lead_staff)
+
+    def news() -> str:
+        page = client.get("/").content.decode()
+        part = page[page.index('id="wb-news"'):]
+        return re.sub(r"<[^>]+>", "", part[:part.index("</section>")])  # as read
+
+    assert f"请提前报初步排查情况（批示时限：{proposed.isoformat()}，待督查室确认）" in news()
+    followup_actions.deadline_change_confirm(actor=org.supervisor, comment_id=comment.pk)
+    shown = news()
+    assert "待督查室确认" not in shown
+    assert f"请提前报初步排查情况（批示时限：{proposed.isoformat()}，督查室已确认）" in shown
+    assert f"根据领导批示，办理时限调整为{proposed.isoformat()}" in shown
+
+    hazard = source_actions.hazard_create(actor=org.supervisor, place="城南农贸市场", category="gas",
+                                          severity="major", description="钢瓶与灶具间距不足。",
+                                          deadline=today_local() + dt.timedelta(days=10), responsible_person="张建国",
+                                          lead_unit_id=org.safety.pk, assign=True)
+    hazard = source_actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                                           rectification="已移至室外。")
+    source_actions.hazard_review(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version, passed=False,
+                                 note="软管仍未更换")
+    shown = news()
+    assert "隐患复查未通过，请继续整改：城南农贸市场" in shown and "软管仍未更换" in shown
