@@ -17,6 +17,28 @@ def unit_list(*, viewer, active_only: bool = True) -> QuerySet[Unit]:
     return qs.filter(is_active=True) if active_only else qs
 
 
+def unit_filter_list(*, viewer) -> QuerySet[Unit]:
+    """The units a list's 单位 filter offers (the task list, the reports): every active unit to the office and the
+    leaders; to a unit's people (a district's 督查室 too) their unit and those under it, which lead their tasks (the
+    city's other units are only ever partners on a few of them, and always count 0 in their reports)."""
+    units = unit_list(viewer=viewer).select_related(None)
+    if not perms.is_office(viewer):
+        units = units.filter(pk__in=perms.scope_unit_ids(viewer))
+    return units
+
+
+def in_tree_order(rows) -> list[tuple[int, str]]:
+    """Units ``(id, name, path, sort_order)`` as ``(id, name)`` in tree order: each unit followed by those under
+    it, units at one level in the office's order (``sort_order``, then id). A unit above those given (their common
+    ancestors) orders by its id."""
+    rows = list(rows)
+    place = {pk: (order, pk) for pk, _name, _path, order in rows}
+
+    def key(row) -> list[tuple[int, int]]:
+        return [place.get(int(p), (0, int(p))) for p in row[2].strip("/").split("/") if p]
+    return [(pk, name) for pk, name, *_ in sorted(rows, key=key)]
+
+
 def unit_get(*, viewer, unit_id: int) -> Unit:
     unit = perms.units_visible_to(viewer).filter(pk=unit_id).first()
     if unit is None:

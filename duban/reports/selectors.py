@@ -16,6 +16,7 @@ from django.utils import timezone
 from duban.core.errors import InvalidInput, NotFound
 from duban.core.models import Unit
 from duban.core.rows import lists_in_one, plain_rows
+from duban.core.selectors import in_tree_order, unit_filter_list
 from duban.extraction import default_calendar
 from duban.extraction.deadlines import workdays_after
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
@@ -959,7 +960,8 @@ class FilterOptions:
 
 
 def _filter_choices(viewer, subtree: Subtree | None = None) -> tuple[QuerySet, QuerySet, QuerySet]:
-    """What the dashboard's filters offer: meetings the viewer may see (newest first), areas, active units. Under a
+    """What the dashboard's filters offer: meetings the viewer may see (newest first), areas, the units of the task
+    list's 单位 filter (``unit_filter_list``: a district's its own subtree, not the city's units). Under a
     ``subtree``, the meetings of the viewer's tasks led there (a subset of those the viewer may see, read from the
     lead units' covering index instead of testing every meeting against the viewer's whole scope)."""
     from duban.core.models import Area
@@ -969,15 +971,17 @@ def _filter_choices(viewer, subtree: Subtree | None = None) -> tuple[QuerySet, Q
         meetings = Meeting.objects.filter(pk__in=subtree.narrow(task_list(viewer=viewer)).order_by()
                                           .values("meeting_id"))
     return (meetings.exclude(status="withdrawn").order_by("-date", "-id"),
-            Area.objects.filter(is_active=True), perms.units_visible_to(viewer).filter(is_active=True))
+            Area.objects.filter(is_active=True), unit_filter_list(viewer=viewer))
 
 
 def filter_options(*, viewer) -> FilterOptions:
     """Choices for the dashboard's filters (``_filter_choices``): the 200 newest meetings, areas, active units
     (three queries)."""
     meetings, areas, units = _filter_choices(viewer)
+    tree = dict(in_tree_order(units.values_list("id", "name", "path", "sort_order")))
+    ordered = {unit.pk: unit for unit in units.only("id", "name")}
     return FilterOptions(list(meetings.only("id", "title", "date")[:200]), list(areas.only("id", "name")),
-                         list(units.only("id", "name")))
+                         [ordered[pk] for pk in tree if pk in ordered])
 
 
 def filter_option_values(*, viewer, subtree_id: int | None = None) -> FilterOptions:
@@ -987,12 +991,17 @@ def filter_option_values(*, viewer, subtree_id: int | None = None) -> FilterOpti
     each row with its list and its place in that list's order (the 200 newest meetings by a sliced subquery of
     their ids, as SQLite allows no LIMIT in a part of a compound statement)."""
     meetings, areas, units = _filter_choices(viewer, subtree_get(viewer=viewer, unit_id=subtree_id))
-    no_date = Value(None, output_field=DateField())
+    # typed NULLs: PostgreSQL takes a bare NULL as text, which an integer column of another part does not match
+    no_date, no_path, no_order = (Value(None, output_field=DateField()), Cast(Value(None), output_field=CharField()),
+                                  Cast(Value(None), output_field=IntegerField()))
     lists = lists_in_one({
         "m": (Meeting.objects.filter(pk__in=meetings.values("pk")[:200]).order_by(*meetings.query.order_by),
-              ("id", "title", "date")),
-        "a": (areas, ("id", "name", no_date)), "u": (units, ("id", "name", no_date))})
-    lists["a"], lists["u"] = ([(pk, name) for pk, name, _ in lists[kind]] for kind in ("a", "u"))
+              ("id", "title", "date", no_path, no_order)),
+        "a": (areas, ("id", "name", no_date, no_path, no_order)),
+        "u": (units, ("id", "name", no_date, "path", "sort_order"))})
+    lists["m"] = [row[:3] for row in lists["m"]]
+    lists["a"] = [(pk, name) for pk, name, *_ in lists["a"]]
+    lists["u"] = in_tree_order((pk, name, path, order) for pk, name, _, path, order in lists["u"])
     return FilterOptions(lists["m"], lists["a"], lists["u"])
 
 

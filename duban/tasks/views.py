@@ -30,7 +30,7 @@ from duban.core.cache import timeout_seconds as cache_timeout_seconds
 from duban.core.errors import Conflict, InvalidInput, PermissionDenied
 from duban.core.files import file_response, thumbnail_name
 from duban.core.rows import lists_in_one
-from duban.core.selectors import area_list, unit_list
+from duban.core.selectors import area_list, unit_filter_list, unit_list
 from duban.core.views import (PAGE_SIZE, KeysFirstPaginator, is_htmx, page_errors, paginate, select_options,
                               select_options_marked)
 from duban.tasks import actions, palette, selectors
@@ -208,11 +208,8 @@ def _filter_options(viewer) -> dict[str, str]:
     meetings are found through its tasks (80 ms for a county on PostgreSQL at 100k). The office's units are every
     unit; a unit's people's are their unit and those under it (the city's other units are only ever partners on
     a few of their tasks)."""
-    units = unit_list(viewer=viewer).select_related(None)
-    if not perms.is_office(viewer):
-        units = units.filter(pk__in=perms.scope_unit_ids(viewer))
     lists = lists_in_one({"area": (area_list(viewer=viewer), ("id", "name")),
-                          "unit": (units, ("id", "name")),
+                          "unit": (unit_filter_list(viewer=viewer), ("id", "name")),
                           "meeting": (meeting_choices(viewer=viewer), ("id", "title"))})
     return {name: str(select_options(rows, None)) for name, rows in lists.items()}
 

@@ -240,3 +240,28 @@ def test_the_ledger_for_a_subtree_holds_the_tasks_led_there(world, client):
     assert "临川区人民政府及其所属单位牵头" in str(ws.cell(1, 1).value)
     event = AuditEvent.objects.filter(event_type=EventType.LEDGER_EXPORTED).latest("pk")
     assert event.extra["filters"]["subtree_id"] == world.district.pk and event.extra["rows"] == 4
+
+
+def test_a_districts_unit_filter_offers_its_own_units_in_tree_order(world, client):
+    """/reports/ as the district's 督查室: its 单位 filter offers the district and the units under it, as the task
+    list's does (never the city's units, which always count 0 there), each unit before those under it; a newly
+    added district department, first in the office's order, comes under the district, not before it."""
+    import re
+
+    from duban.core.actions import unit_create
+
+    dept = unit_create(actor=world.org.system, name="临川区住房和城乡建设局", parent=world.district)
+    Unit.objects.filter(pk=dept.pk).update(sort_order=-1)
+
+    def offered(user, path: str, select_id: str) -> list[str]:
+        login(client, user)
+        page = client.get(path).content.decode()
+        select = page[page.index(f'id="{select_id}"'):]
+        select = select[:select.index("</select>")]
+        return [name for name in re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select)]
+
+    expected = ["临川区人民政府", "临川区住房和城乡建设局", "临川区上顿渡镇人民政府", "临川区温泉镇人民政府"]
+    assert offered(world.district_sup, "/reports/", "f-unit") == expected
+    assert set(offered(world.district_sup, "/tasks/", "f-unit")) == set(expected)  # the task list's scope rule
+    city = offered(world.org.supervisor, "/reports/", "f-unit")
+    assert "市教育局" in city and city.index("临川区人民政府") < city.index("临川区住房和城乡建设局")
