@@ -136,7 +136,7 @@ def test_the_review_list_shows_evidence_inline(client, org, django_capture_on_co
     photo, pdf = report.files.order_by("id")
     login(client, org.supervisor)
     html = client.get("/tasks/reports/pending/").content.decode()
-    assert f'<img class="report-thumb img-thumbnail" src="/tasks/report-files/{photo.pk}/"' in html
+    assert f'<img class="report-thumb img-thumbnail" src="/tasks/report-files/{photo.pk}/?thumb=1"' in html
     assert f'href="/tasks/report-files/{pdf.pk}/" target="_blank"' in html
     response = client.get(f"/tasks/report-files/{pdf.pk}/")
     assert response["Content-Disposition"].startswith("inline") and response["Content-Type"] == "application/pdf"
