@@ -154,10 +154,3 @@ def test_the_list_its_count_its_export_and_the_api_filter_by_source(org, client)
     # a value typed by hand on the page is no filter, as with the others
     assert _listed(client, "/tasks/?kind=rumour")[0] == 4
 
-
-def test_the_role_filter_is_wide_enough_for_its_longest_choice(org, client):
-    """承办's "牵头和配合" was cut off in a column one twelfth wide."""
-    login(client, org.supervisor)
-    page = client.get(f"/tasks/?unit={org.safety.pk}").content.decode()
-    column = page[:page.index('for="f-role"')].rsplit("<div", 1)[1]
-    assert "col-md-1" not in column
