@@ -25,6 +25,7 @@ def test_every_part_of_the_task_pages_is_registered_by_the_app_that_owns_it():
               "source_parts": source_selectors.task_source_parts, "source_link": source_selectors.task_source_link,
               "source_name_column": source_selectors.task_source_name_column,
               "source_name": source_selectors.task_source_name, "close_note": source_selectors.task_close_note,
+              "source_facts": source_selectors.task_source_facts,
               "deadline_change_pending": selectors.deadline_change_pending}
     assert set(owners) == page_parts.PARTS
     for name, function in owners.items():
