@@ -82,7 +82,8 @@ def _instructions(users: dict, today: dt.date) -> None:
             doc_number=item["doc"].format(year=today.year), assign=True,
             tasks=[{"title": item["title"], "lead_unit_id": _unit(item["lead"]),
                     "coop_unit_ids": [_unit(n) for n in item["coop"]],
-                    "deadline": today + dt.timedelta(days=item["deadline"])}])
+                    "deadline": today + dt.timedelta(days=item["deadline"])}],
+            allow_past_deadline=True)
         task_id = instruction.links.get().task_id
         if item["key"] == "charging":
             # the unit signs for it and reports part of the work; the deadline passes with the work half done,
@@ -116,7 +117,7 @@ def _cases(users: dict, today: dt.date) -> None:
         case = source_actions.case_create(
             actor=office, case_number=item["number"], complaint=item["complaint"], lead_unit_id=_unit(item["lead"]),
             coop_unit_ids=[_unit(n) for n in item["coop"]], batch=CASE_BATCH, inspection=INSPECTION,
-            reply_due=today + dt.timedelta(days=item["reply_due"]), assign=True)
+            reply_due=today + dt.timedelta(days=item["reply_due"]), assign=True, allow_past_deadline=True)
         _accept(staff, case.task_id)
         if item["number"] == "SD2-031":  # being worked
             task_actions.report_submit(actor=staff, task_id=case.task_id, progress_percent=60,
@@ -157,7 +158,7 @@ def _livelihood(users: dict, today: dt.date) -> None:
         project = source_actions.livelihood_create(
             actor=office, title=item["title"], indicator=item["indicator"], target=item["target"],
             measure_unit=item["unit"], lead_unit_id=_unit(item["lead"]), period_start=start, period_end=end,
-            assign=True)
+            assign=True, allow_past_deadline=True)
         by = users[item["by"]]
         if item["by"] != "office":
             _accept(by, project.task_id)
@@ -254,7 +255,8 @@ def _hazards(users: dict, today: dt.date) -> None:
         hazard = source_actions.hazard_create(
             actor=office, place=item["place"], category=item["category"], severity=item["severity"],
             description=item["description"], deadline=today + dt.timedelta(days=item["deadline"]),
-            responsible_person=item["person"], lead_unit_id=_unit(item["lead"]), assign=True)
+            responsible_person=item["person"], lead_unit_id=_unit(item["lead"]), assign=True,
+            allow_past_deadline=True)
         _photo(office, hazard)
         staff = users[item["by"]]
         _accept(staff, hazard.task_id)
@@ -284,7 +286,9 @@ def source_count() -> int:
 
 
 def load_sources(*, today: dt.date) -> None:
-    """Create what is missing of the demo's instructions, cases, livelihood projects and hazards."""
+    """Create what is missing of the demo's instructions, cases, livelihood projects and hazards. Their dates are
+    set around ``today`` (which may be another day than the clock's) and some are overdue on purpose, so they are
+    entered as they stand (``allow_past_deadline``)."""
     users = _users()
     _instructions(users, today)
     _cases(users, today)

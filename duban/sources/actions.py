@@ -30,8 +30,8 @@ from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, Hazard
                                   LivelihoodProject, Phrase, PhraseOccurrence)
 from duban.sources.selectors import HAZARD_CLOSES_BY_STRIKE_OFF, livelihood_percent, livelihood_short_of_target
 from duban.tasks import permissions as task_perms
-from duban.tasks.actions import (report_submit_in_txn, supervisors, task_assign_in_txn, task_close_in_txn,
-                                 task_create_in_txn, task_lock_in_txn, task_progress_set_in_txn, title_from_text,
+from duban.tasks.actions import (check_deadline, report_submit_in_txn, supervisors, task_assign_in_txn,
+                                 task_close_in_txn, task_create_in_txn, task_lock_in_txn, task_progress_set_in_txn, title_from_text,
                                  unit_recipients)
 from duban.tasks.models import OPEN_STATUSES, Task, TaskKind, TaskStatus
 
@@ -48,6 +48,18 @@ def _text(value: str | None, name_zh: str, name_en: str, *, limit: int | None = 
     if limit is not None and len(value) > limit:
         raise InvalidInput(f"{name_zh}不能超过{limit}字", f"{name_en} must be at most {limit} characters")
     return value
+
+
+def _check_deadline(deadline: dt.date | None, field: str, *, allow_past: bool = False) -> None:
+    """The one rule for a deadline a person sets (``duban.tasks.actions.check_deadline``: not before today, or the
+    task is born red and its unit told a date already passed), with the form field it belongs to in ``details`` so
+    a page shows the error at that field. ``allow_past``: a record entered as it was (the demo's overdue ones)."""
+    if allow_past:
+        return
+    try:
+        check_deadline(deadline)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message_zh, exc.message_en, details={"field": field}) from None
 
 
 def _make_task(*, actor, kind: str, title: str, text: str, lead_unit_id=None, coop_unit_ids=(), deadline=None,
@@ -72,10 +84,11 @@ def _task_spec(spec: dict, default_text: str) -> dict:
 
 @durable_action
 def instruction_create(*, actor, text: str, leader: str, date: dt.date, doc_number: str = "",
-                       tasks: list[dict], assign: bool = False) -> Instruction:
+                       tasks: list[dict], assign: bool = False, allow_past_deadline: bool = False) -> Instruction:
     """Supervisors register a leader instruction (领导批示) and the tasks made from it (each a dict of title, text,
-    lead_unit_id, coop_unit_ids, deadline; text defaults to the instruction's). Events INSTRUCTION_CREATED and
-    TASK_CREATED per task (TASK_ASSIGNED too when ``assign``; then each lead unit is told)."""
+    lead_unit_id, coop_unit_ids, deadline; text defaults to the instruction's). A deadline before today is refused
+    (unless ``allow_past_deadline``). Events INSTRUCTION_CREATED and TASK_CREATED per task (TASK_ASSIGNED too when
+    ``assign``; then each lead unit is told)."""
     _require(perms.can_create_source(actor))
     text = _text(text, "批示内容", "the instruction text")
     leader = _text(leader, "批示领导", "the leader", limit=50)
@@ -85,6 +98,8 @@ def instruction_create(*, actor, text: str, leader: str, date: dt.date, doc_numb
         raise InvalidInput("文号不能超过100字", "the document number must be at most 100 characters")
     if not tasks:
         raise InvalidInput("至少要交办一项任务", "at least one task is required")
+    for spec in tasks:
+        _check_deadline(spec.get("deadline"), "deadline", allow_past=allow_past_deadline)
     instruction = Instruction.objects.create(text=text, leader=leader, date=date, doc_number=(doc_number or "").strip(),
                                              created_by=actor)
     made = []
@@ -107,6 +122,7 @@ def instruction_add_task(*, actor, instruction_id: int, task: dict, assign: bool
     if instruction is None:
         raise NotFound()
     _require(perms.can_create_source(actor))
+    _check_deadline(task.get("deadline"), "deadline")
     made = _make_task(actor=actor, kind=TaskKind.INSTRUCTION, assign=assign,
                       extra={"instruction_id": instruction.pk}, **_task_spec(task, instruction.text))
     InstructionTask.objects.create(instruction=instruction, task=made)
@@ -137,9 +153,10 @@ def summary(text: str, limit: int = 30) -> str:
 @durable_action
 def case_create(*, actor, case_number: str, complaint: str, lead_unit_id: int, batch: str = "",
                 inspection: str = "", reply_due: dt.date | None = None, coop_unit_ids=(), title: str = "",
-                assign: bool = False) -> InspectionCase:
+                assign: bool = False, allow_past_deadline: bool = False) -> InspectionCase:
     """Supervisors register a case handed over by an inspection, with its task (kind inspection, deadline = the
-    required reply date). Case numbers are unique. Events TASK_CREATED and CASE_CREATED."""
+    required reply date, not before today unless ``allow_past_deadline``). Case numbers are unique. Events
+    TASK_CREATED and CASE_CREATED."""
     _require(perms.can_create_source(actor))
     case_number = _text(case_number, "案件编号", "the case number", limit=50)
     complaint = _text(complaint, "投诉内容", "the complaint")
@@ -147,6 +164,7 @@ def case_create(*, actor, case_number: str, complaint: str, lead_unit_id: int, b
         raise Conflict(f"案件编号“{case_number}”已存在", f"case number {case_number} already exists")
     if lead_unit_id is None:
         raise InvalidInput("请指定承办单位", "a lead unit is required")
+    _check_deadline(reply_due, "reply_due", allow_past=allow_past_deadline)
     task = _make_task(actor=actor, kind=TaskKind.INSPECTION, assign=assign, lead_unit_id=lead_unit_id,
                       coop_unit_ids=coop_unit_ids, deadline=reply_due,
                       title=(title or "").strip() or f"{(batch or '').strip()}督察交办件{case_number}：{summary(complaint)}",
@@ -237,11 +255,11 @@ def _decimal(value, name_zh: str, name_en: str) -> Decimal:
 @durable_action
 def livelihood_create(*, actor, title: str, indicator: str, target, measure_unit: str, lead_unit_id: int,
                       period_start: dt.date, period_end: dt.date, text: str = "", coop_unit_ids=(),
-                      assign: bool = False) -> LivelihoodProject:
+                      assign: bool = False, allow_past_deadline: bool = False) -> LivelihoodProject:
     """Supervisors register a livelihood project with a numeric target (新增养老床位 1000 张) over a period; its
     task's deadline is the period's end and its time runs from the period's start (``schedule_start``), so a
-    project registered late in its period is behind schedule from the first day. Events TASK_CREATED and
-    LIVELIHOOD_CREATED."""
+    project registered late in its period is behind schedule from the first day; a period that ended before today
+    is refused (unless ``allow_past_deadline``). Events TASK_CREATED and LIVELIHOOD_CREATED."""
     _require(perms.can_create_source(actor))
     title = _text(title, "项目名称", "the title", limit=200)
     indicator = _text(indicator, "指标", "the indicator", limit=100)
@@ -251,6 +269,7 @@ def livelihood_create(*, actor, title: str, indicator: str, target, measure_unit
         raise InvalidInput("目标值必须大于0", "the target must be positive")
     if not (isinstance(period_start, dt.date) and isinstance(period_end, dt.date)) or period_end <= period_start:
         raise InvalidInput("起止日期不正确", "the period must end after it starts")
+    _check_deadline(period_end, "period_end", allow_past=allow_past_deadline)
     task = _make_task(actor=actor, kind=TaskKind.LIVELIHOOD, assign=assign, title=title,
                       text=(text or "").strip() or f"{indicator}{target.normalize():f}{measure_unit}",
                       lead_unit_id=lead_unit_id, coop_unit_ids=coop_unit_ids, deadline=period_end,
@@ -309,9 +328,9 @@ def livelihood_record_actual(*, actor, project_id: int, month: dt.date, value, n
 @durable_action
 def hazard_create(*, actor, place: str, category: str, severity: str, description: str, deadline: dt.date,
                   responsible_person: str, lead_unit_id: int, coop_unit_ids=(), title: str = "",
-                  assign: bool = False) -> Hazard:
+                  assign: bool = False, allow_past_deadline: bool = False) -> Hazard:
     """Supervisors enter a hazard in the ledger (发现) with its rectification task (kind hazard, deadline = the
-    rectification deadline). Events TASK_CREATED and HAZARD_FOUND (TASK_ASSIGNED too when ``assign``)."""
+    rectification deadline, not before today unless ``allow_past_deadline``). Events TASK_CREATED and HAZARD_FOUND (TASK_ASSIGNED too when ``assign``)."""
     _require(perms.can_create_source(actor))
     place = _text(place, "隐患地点", "the place", limit=200)
     description = _text(description, "隐患描述", "the description")
@@ -324,6 +343,7 @@ def hazard_create(*, actor, place: str, category: str, severity: str, descriptio
         raise InvalidInput("请填写整改期限", "the rectification deadline is required")
     if lead_unit_id is None:
         raise InvalidInput("请指定整改责任单位", "a lead unit is required")
+    _check_deadline(deadline, "deadline", allow_past=allow_past_deadline)
     label = HazardCategory(category).label
     task = _make_task(actor=actor, kind=TaskKind.HAZARD, assign=assign, lead_unit_id=lead_unit_id,
                       coop_unit_ids=coop_unit_ids, deadline=deadline, text=description,

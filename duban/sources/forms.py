@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 
 from duban.sources.models import HazardCategory, HazardSeverity
 
@@ -28,6 +29,17 @@ class TaskFieldsForm(UnitChoiceMixin, forms.Form):
     coop_unit_ids = forms.TypedMultipleChoiceField(label="配合单位", coerce=int, required=False, widget=MULTI)
     assign = forms.BooleanField(label="立即交办", required=False, initial=True,
                                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+    # The dates a task's deadline comes from; the picker starts at today, as 调整时限's does (the action refuses an
+    # earlier date: ``duban.tasks.actions.check_deadline``).
+    DEADLINE_FIELDS = ("deadline", "reply_due", "period_end")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate().isoformat()
+        for name in self.DEADLINE_FIELDS:
+            if name in self.fields:
+                self.fields[name].widget = forms.DateInput(attrs={**DATE.attrs, "min": today})
 
 
 class InstructionForm(TaskFieldsForm):

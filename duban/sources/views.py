@@ -45,7 +45,11 @@ def _create_page(request, *, form_class, template: str, run, title: str):
         try:
             return redirect(run(form.cleaned_data))
         except (InvalidInput, Conflict) as exc:
-            error = exc.message_zh
+            field = (exc.details or {}).get("field") if isinstance(exc.details, dict) else None
+            if field in form.fields:  # the refusal of one field's value (a deadline already passed) at that field
+                form.add_error(field, exc.message_zh)
+            else:
+                error = exc.message_zh
     return render(request, template, {"form": form, "error": error, "title": title})
 
 

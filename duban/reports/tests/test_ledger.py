@@ -138,7 +138,7 @@ def test_export_names_the_source_of_tasks_from_other_sources(org):
                         lead_unit_id=org.safety.pk, title="河道异味", assign=True)
     sources.hazard_create(actor=org.supervisor, place="城东农贸市场", category="gas", severity="larger",
                           description="燃气管道老化", deadline=dt.date(2024, 10, 1), responsible_person="王强",
-                          lead_unit_id=org.safety.pk, title="农贸市场燃气管道")
+                          lead_unit_id=org.safety.pk, title="农贸市场燃气管道", allow_past_deadline=True)
     org.task_in("assigned", title="手工立项")
     data = ledger_export(actor=org.supervisor, today=TODAY)
     sources_of = {r["督办事项"]: r["来源会议/文号"] for r in by_header(read(data))}

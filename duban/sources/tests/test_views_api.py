@@ -30,7 +30,7 @@ def records(org, settings, tmp_path):
     project = actions.livelihood_create(actor=org.supervisor, title="新增养老床位1000张", indicator="新增养老床位",
                                         target=1000, measure_unit="张", lead_unit_id=org.safety.pk,
                                         period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
-                                        assign=True)
+                                        assign=True, allow_past_deadline=True)
     hazard = actions.hazard_create(actor=org.supervisor, place="某仓库", category="chemicals", severity="major",
                                    description="危化品混存", deadline=dt.date(2030, 1, 1), responsible_person="赵六",
                                    lead_unit_id=org.safety.pk, assign=True)
@@ -242,7 +242,8 @@ def test_livelihood_chart_shows_what_was_reached_by_each_month(client, org, meas
     figure, 60, 80, 95 of a 95% target, not a sum running to 235%; for a count the months added up."""
     project = actions.livelihood_create(actor=org.supervisor, title="项目", indicator="指标", target=95,
                                         measure_unit=measure_unit, lead_unit_id=org.safety.pk,
-                                        period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31))
+                                        period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
+                                        allow_past_deadline=True)
     for month, value in ((1, 60), (2, 80), (3, 95)):
         actions.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, month, 1),
                                          value=value)
@@ -462,3 +463,48 @@ def test_the_close_form_of_a_project_short_of_its_target_says_so_before_it_is_se
     client.post(f"/tasks/{project.task_id}/report/", {"text": "已建成10所", "progress_percent": "100",
                                                       "request_close": "on", "evidence_text": "验收材料"})
     assert Task.objects.get(pk=project.task_id).status == TaskStatus.CLOSE_REQUESTED
+
+
+PAST_DATE_FORMS = [
+    ("/sources/instructions/new/", "deadline", {"leader": "张市长", "date": "{today}", "text": "请排查燃气隐患"}),
+    ("/sources/cases/new/", "reply_due", {"case_number": "HB-9", "complaint": "噪声扰民", "inspection": ""}),
+    ("/sources/livelihood/new/", "period_end", {"title": "新增床位", "indicator": "床位", "target": "10",
+                                                "measure_unit": "张", "period_start": "2020-01-01"}),
+    ("/sources/hazards/new/", "deadline", {"place": "某仓库", "category": "gas", "severity": "larger",
+                                           "description": "管道锈蚀", "responsible_person": "王五"}),
+]
+
+
+@pytest.mark.parametrize("url, field, data", PAST_DATE_FORMS)
+def test_a_source_form_refuses_a_deadline_already_passed_at_its_field(client, org, url, field, data):
+    """The rule: a deadline a person sets is not before today (as 调整时限 and the draft ledger say), or the task is
+    born red and its unit is told a date already passed. The form says so at the date's field, and nothing is
+    registered, assigned or notified; today itself is taken."""
+    from duban.core.models import Notification
+    from duban.tasks.models import Task
+
+    today = dt.date.today()
+    yesterday = today - dt.timedelta(days=1)
+    login(client, org.supervisor)
+    post = {k: v.format(today=today.isoformat()) for k, v in data.items()}
+    post.update({"lead_unit_id": org.safety.pk, "assign": "on", field: yesterday.isoformat()})
+    response = client.post(url, post)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors[field] == [f"时限 {yesterday.isoformat()} 早于今天，请选择今天或以后的日期"]
+    assert not Task.objects.exists() and not Notification.objects.exists()
+    assert f'min="{today.isoformat()}"' in str(form[field])
+    post[field] = today.isoformat()
+    assert client.post(url, post).status_code == 302
+    assert Task.objects.get().deadline == today
+
+
+def test_the_api_refuses_a_source_deadline_already_passed_naming_the_field(client, org):
+    past = (dt.date.today() - dt.timedelta(days=5)).isoformat()
+    login(client, org.supervisor)
+    response = client.post("/api/v1/hazards", {
+        "place": "某仓库", "category": "gas", "severity": "larger", "description": "管道锈蚀", "deadline": past,
+        "responsible_person": "王五", "lead_unit_id": org.safety.pk}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["message"] == f"时限 {past} 早于今天，请选择今天或以后的日期"
+    assert response.json()["details"] == {"field": "deadline"}
