@@ -183,6 +183,10 @@ class HazardOut(Schema):
     version: int
     task: TaskRefOut
 
+    @staticmethod
+    def resolve_deadline(obj) -> dt.date:
+        return obj.current_deadline  # the 整改期限 in force: its task's 时限
+
 
 class VersionIn(Schema):
     version: int

@@ -64,7 +64,8 @@ class CaseForm(TaskFieldsForm):
                                  initial="中央生态环境保护督察")
     batch = forms.CharField(label="批次", max_length=50, required=False, widget=TEXT)
     complaint = forms.CharField(label="投诉内容", widget=AREA)
-    reply_due = forms.DateField(label="要求回复日期", required=False, widget=DATE)
+    reply_due = forms.DateField(label="要求回复日期", required=False, widget=DATE,
+                                help_text="督察组要求回复的日期，同时作为督办事项的办理时限")
 
 
 class RectificationForm(forms.Form):

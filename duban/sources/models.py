@@ -186,6 +186,16 @@ class Hazard(models.Model):
     def __str__(self) -> str:
         return f"{self.place}（{self.get_category_display()}）"
 
+    @property
+    def current_deadline(self):
+        """The 整改期限 in force: its task's 时限, which 调整时限 and approved extensions move (``deadline`` keeps the
+        date set when the hazard was found). A task whose 时限 was cleared leaves the registered date."""
+        return self.task.deadline or self.deadline
+
+    @property
+    def deadline_moved(self) -> bool:
+        return self.current_deadline != self.deadline
+
 
 class Attachment(models.Model):
     """A file kept outside the web root (``DATA_DIR/attachments``) under a random name; served only through a view

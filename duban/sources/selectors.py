@@ -192,7 +192,8 @@ def hazard_list(*, viewer, status: str | None = None, category: str | None = Non
         qs = qs.filter(category=category)
     if severity:
         qs = qs.filter(severity=severity)
-    return qs.order_by("status", "deadline", "-id")
+    # by the 整改期限 in force, its task's 时限 (``Hazard.current_deadline``)
+    return qs.order_by("status", "task__deadline", "-id")
 
 
 def hazard_get(*, viewer, hazard_id: int) -> Hazard:

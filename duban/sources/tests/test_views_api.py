@@ -508,3 +508,43 @@ def test_the_api_refuses_a_source_deadline_already_passed_naming_the_field(clien
     assert response.status_code == 422
     assert response.json()["message"] == f"时限 {past} 早于今天，请选择今天或以后的日期"
     assert response.json()["details"] == {"field": "deadline"}
+
+
+def test_a_hazards_deadline_is_its_tasks_deadline_once_that_is_adjusted(client, org):
+    """The rule: one date rules. After 调整时限 on a hazard's task the hazard page, the 隐患台账 and the API show the
+    task's new 时限 as the 整改期限 (not the old date in red), and say the date set at discovery."""
+    from duban.tasks.actions import task_deadline_adjust
+
+    today = dt.date.today()
+    hazard = actions.hazard_create(actor=org.supervisor, place="某仓库", category="gas", severity="larger",
+                                   description="管道锈蚀", deadline=today, responsible_person="王五",
+                                   lead_unit_id=org.safety.pk, assign=True)
+    later = today + dt.timedelta(days=11)
+    task = hazard.task
+    task_deadline_adjust(actor=org.supervisor, task_id=task.pk, version=task.version, deadline=later,
+                         reason="现场条件所限")
+    login(client, org.supervisor)
+    page = client.get(f"/sources/hazards/{hazard.pk}/").content.decode()
+    assert f'<span id="hazard-deadline">{later:%Y-%m-%d}</span>' in page
+    assert f"随督办事项时限调整，登记时为 {today:%Y-%m-%d}" in page
+    listing = client.get("/sources/hazards/").content.decode()
+    assert f'hazard-deadline">{later:%Y-%m-%d}</td>' in listing and f"期限 {later:%Y-%m-%d}" in listing
+    assert f">{today:%Y-%m-%d}<" not in listing
+    assert client.get(f"/api/v1/hazards/{hazard.pk}").json()["deadline"] == later.isoformat()
+
+
+def test_a_cases_page_says_which_date_the_unit_works_to_when_its_task_was_moved(client, org):
+    from duban.tasks.actions import task_deadline_adjust
+
+    today = dt.date.today()
+    reply_due, later = today + dt.timedelta(days=3), today + dt.timedelta(days=7)
+    case = actions.case_create(actor=org.supervisor, case_number="D3-1", complaint="噪声扰民",
+                               lead_unit_id=org.safety.pk, reply_due=reply_due, assign=True)
+    login(client, org.supervisor)
+    page = client.get(f"/sources/cases/{case.pk}/").content.decode()
+    assert "督察组要求回复日期" in page and "承办单位按督办事项的办理时限" not in page
+    task_deadline_adjust(actor=org.supervisor, task_id=case.task_id, version=case.task.version, deadline=later,
+                         reason="需补充监测")
+    page = client.get(f"/sources/cases/{case.pk}/").content.decode()
+    assert (f'id="reply-due">{reply_due:%Y-%m-%d}<div class="small text-muted">承办单位按督办事项的办理时限 '
+            f"{later:%Y-%m-%d} 办理；向督察组回复仍以本日期为准</div>") in page
