@@ -224,7 +224,9 @@ def check_can_close_in_txn(task: Task, *, requesting: bool = False) -> None:
     if task.kind == TaskKind.INSPECTION:
         case = InspectionCase.objects.filter(task_id=task.pk).first()
         if case is None or not case.ready_to_close:
-            raise InvalidInput("督察交办件须先登记整改情况和是否公开，才能办结",
+            # the task page's 来源 links the case's form while it is not recorded (``task_source_link``)
+            raise InvalidInput(f"督察交办件{case.case_number if case else ''}须先在交办件页面登记整改情况和是否公开，"
+                               "才能办结",
                                "an inspection case closes only after its rectification report and disclosure "
                                "decision are recorded")
     elif task.kind == TaskKind.HAZARD:

@@ -71,8 +71,9 @@ class CaseForm(TaskFieldsForm):
 class RectificationForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     rectification = forms.CharField(label="整改情况", widget=AREA)
-    disclose = forms.TypedChoiceField(label="是否公开", choices=[("1", "公开"), ("0", "不公开")],
-                                      coerce=lambda v: v == "1", widget=SELECT)
+    # no choice made beforehand: the clerk decides (an undecided case shows 未定, and the form must not say 不公开)
+    disclose = forms.TypedChoiceField(label="是否公开", choices=[("", "请选择"), ("1", "公开"), ("0", "不公开")],
+                                      coerce=lambda v: v == "1", empty_value=None, widget=SELECT)
 
 
 class LivelihoodForm(TaskFieldsForm):

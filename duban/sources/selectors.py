@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db.models import (Case, CharField, Count, Min, OuterRef, Prefetch, QuerySet, Subquery, Value,
-                              When)
+from django.db.models import (Case, CharField, Count, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery,
+                              Value, When)
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
@@ -19,7 +19,7 @@ from duban.sources import permissions as perms
 from duban.sources.models import (Attachment, Hazard, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
                                   LivelihoodProject, Phrase)
 from duban.tasks import permissions as task_perms
-from duban.tasks.models import Task, TaskKind
+from duban.tasks.models import ProgressReport, ReportStatus, Task, TaskKind
 from duban.tasks.selectors import page_list_part
 
 TASK_RELATED = ("task", "task__lead_unit", "task__latest_report")
@@ -56,6 +56,16 @@ def case_list(*, viewer, batch: str | None = None) -> QuerySet[InspectionCase]:
 
 def case_get(*, viewer, case_id: int) -> InspectionCase:
     return _first(case_list(viewer=viewer), case_id)
+
+
+def case_rectification_draft(case: InspectionCase) -> str:
+    """What the office's 整改情况 form starts from: the case's recorded report, or else the lead unit's latest
+    progress text on the case's task (a returned one left out), so the clerk edits the unit's words rather than
+    typing them again; "" when there is none."""
+    if case.rectification:
+        return case.rectification
+    return (ProgressReport.objects.filter(task_id=case.task_id, unit_id=case.task.lead_unit_id)
+            .exclude(status=ReportStatus.RETURNED).order_by("-id").values_list("text", flat=True).first() or "")
 
 
 # --- livelihood projects ---------------------------------------------------------------------------------------
@@ -292,15 +302,23 @@ _SOURCE_RECORDS = {
     TaskKind.INSTRUCTION: _SourceRecord(
         InstructionTask, {"id": "instruction_id", "day": "instruction__date", "text": "instruction__leader"},
         "sources:instruction_detail", lambda row: f"{row.text}批示 {row.day:%Y-%m-%d}" if row.day else f"{row.text}批示"),
-    TaskKind.INSPECTION: _SourceRecord(InspectionCase, {"id": "id", "text": "case_number", "text2": "batch"},
-                                       "sources:case_detail",
-                                       lambda row: f"{row.text2} {row.text}" if row.text2 else row.text),
+    # n: 1 once the case's 整改情况 and 是否公开 are recorded (``InspectionCase.ready_to_close``), which its task
+    # needs to close: until then the link says so and opens the case's form (``task_source_link``)
+    TaskKind.INSPECTION: _SourceRecord(
+        InspectionCase, {"id": "id", "text": "case_number", "text2": "batch",
+                         "n": Case(When(~Q(rectification="") & Q(disclose__isnull=False), then=Value(1)),
+                                   default=Value(0), output_field=IntegerField())},
+        "sources:case_detail",
+        lambda row: (f"{row.text2} {row.text}" if row.text2 else row.text) + ("" if row.n else CASE_NOT_RECORDED)),
     TaskKind.LIVELIHOOD: _SourceRecord(
         LivelihoodProject, {"id": "id", "text": "indicator", "day": "period_start", "day2": "period_end"},
         "sources:livelihood_detail", lambda row: f"{row.text}（{row.day:%Y-%m-%d} 至 {row.day2:%Y-%m-%d}）"),
     TaskKind.HAZARD: _SourceRecord(Hazard, {"id": "id", "text": "place"}, "sources:hazard_detail",
                                    lambda row: row.text),
 }
+# A case's task closes only once its 整改情况 and 是否公开 are recorded, on the case's page (its form's anchor).
+CASE_NOT_RECORDED = "（须先登记整改情况和是否公开，才能办结）"
+CASE_FORM_ANCHOR = "rectification-form"
 # The page puts the kind before the label (督察交办件：…, 隐患整改：…): a label does not name the kind again.
 
 
@@ -319,7 +337,10 @@ def task_source_link(*, task: Task, lists: dict) -> tuple[str, str] | None:
     record, rows = _SOURCE_RECORDS.get(task.kind), lists.get("source")
     if record is None or not rows:
         return None
-    return record.label(rows[0]), reverse(record.page, args=[rows[0].id])
+    address = reverse(record.page, args=[rows[0].id])
+    if task.kind == TaskKind.INSPECTION and not rows[0].n:
+        address += "#" + CASE_FORM_ANCHOR
+    return record.label(rows[0]), address
 
 
 def task_close_note(*, task: Task) -> str:

@@ -158,8 +158,9 @@ def case_detail(request, case_id: int):
     case = selectors.case_get(viewer=request.user, case_id=case_id)
     form = None
     if perms.can_record_case(request.user, case):
-        form = forms.RectificationForm(initial={"version": case.version, "rectification": case.rectification,
-                                                "disclose": "1" if case.disclose else "0"})
+        form = forms.RectificationForm(initial={
+            "version": case.version, "rectification": selectors.case_rectification_draft(case),
+            "disclose": "" if case.disclose is None else "1" if case.disclose else "0"})
     return render(request, "sources/case_detail.html", {"case": case, "form": form})
 
 

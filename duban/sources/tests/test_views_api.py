@@ -267,7 +267,10 @@ def test_a_source_tasks_page_links_the_record_it_came_from(client, org, records,
              "case": records["case"].task_id, "project": records["project"].task_id,
              "hazard": records["hazard"].task_id}
     login(client, org.roles()[role])
-    for kind, url in zip(("instruction", "case", "project", "hazard"), detail_urls(records)):
+    # a case without its 整改情况 and 是否公开 (which its task needs to close) is linked at its form
+    links = dict(zip(("instruction", "case", "project", "hazard"), detail_urls(records)))
+    links["case"] += "#rectification-form"
+    for kind, url in links.items():
         page = client.get(f"/tasks/{tasks[kind]}/").content.decode()
         assert f'href="{url}" id="task-source"' in page, kind
         assert client.get(url).status_code == 200, (kind, url)
@@ -276,9 +279,10 @@ def test_a_source_tasks_page_links_the_record_it_came_from(client, org, records,
     assert len(statements) <= 10, [q["sql"][:80] for q in statements]
     # the kind is said once, before the record's name (not "督察交办件：督察交办件 …", "隐患整改：隐患台账：…"),
     # and a project is named, not called 民生实事项目
-    expected = {"instruction": "领导批示：{}张市长批示 2024-05-06</a>", "case": "督察交办件：{}第一批 HB-1</a>",
+    expected = {"instruction": "领导批示：{}张市长批示 2024-05-06</a>",
+                "case": "督察交办件：{}第一批 HB-1（须先登记整改情况和是否公开，才能办结）</a>",
                 "project": "民生实事：{}新增养老床位（2024-01-01 至 2024-12-31）</a>", "hazard": "隐患整改：{}某仓库</a>"}
-    for kind, url in zip(("instruction", "case", "project", "hazard"), detail_urls(records)):
+    for kind, url in links.items():
         page = client.get(f"/tasks/{tasks[kind]}/").content.decode()
         assert expected[kind].format(f'<a href="{url}" id="task-source">') in page, kind
 
@@ -548,3 +552,38 @@ def test_a_cases_page_says_which_date_the_unit_works_to_when_its_task_was_moved(
     page = client.get(f"/sources/cases/{case.pk}/").content.decode()
     assert (f'id="reply-due">{reply_due:%Y-%m-%d}<div class="small text-muted">承办单位按督办事项的办理时限 '
             f"{later:%Y-%m-%d} 办理；向督察组回复仍以本日期为准</div>") in page
+
+
+def test_an_unrecorded_case_leads_the_office_from_its_task_to_a_form_started_from_the_units_report(client, org):
+    """The rule: a case's task closes only once the office records 整改情况 and 是否公开. The task page links the
+    case's form while they are missing, and the refusal names the case; the form starts from the lead unit's
+    latest report (not empty) and makes no choice of 是否公开 for the clerk (the page says 未定)."""
+    from duban.tasks import actions as task_actions
+
+    case = actions.case_create(actor=org.supervisor, case_number="D3-7", complaint="化工厂夜间排污",
+                               lead_unit_id=org.safety.pk, reply_due=dt.date.today(), assign=True)
+    task_actions.task_accept(actor=org.lead_staff, task_id=case.task_id)
+    report = task_actions.report_submit(actor=org.lead_staff, task_id=case.task_id, progress_percent=100,
+                                        text="已关停排污口，完成河道清淤", request_close=True, evidence_text="整改报告")
+    login(client, org.supervisor)
+    form_address = f"/sources/cases/{case.pk}/#rectification-form"
+    task_page = client.get(f"/tasks/{case.task_id}/").content.decode()
+    assert f'<a href="{form_address}" id="task-source">D3-7（须先登记整改情况和是否公开，才能办结）</a>' in task_page
+    refused = client.post(f"/followup/reports/{report.pk}/accept/", follow=True).content.decode()
+    assert "督察交办件D3-7须先在交办件页面登记整改情况和是否公开，才能办结" in refused
+    assert f'href="{form_address}"' in refused
+
+    page = client.get(f"/sources/cases/{case.pk}/")
+    form = page.context["form"]
+    assert form["rectification"].value() == "已关停排污口，完成河道清淤"
+    assert form["disclose"].value() == ""
+    assert '<option value="" selected>请选择</option>' in str(form["disclose"])
+    assert "已填入承办单位最新报送的进展" in page.content.decode()
+    response = client.post(f"/sources/cases/{case.pk}/rectification/",
+                           {"version": case.version, "rectification": "已关停排污口，完成河道清淤"}, follow=True)
+    assert "请填写整改情况并选择是否公开" in response.content.decode()
+    client.post(f"/sources/cases/{case.pk}/rectification/",
+                {"version": case.version, "rectification": "已关停排污口，完成河道清淤。", "disclose": "0"})
+    task_page = client.get(f"/tasks/{case.task_id}/").content.decode()
+    assert f'<a href="/sources/cases/{case.pk}/" id="task-source">D3-7</a>' in task_page
+    assert client.get(f"/sources/cases/{case.pk}/").context["form"]["disclose"].value() == "0"
