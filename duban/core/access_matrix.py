@@ -296,7 +296,7 @@ ROWS: list[Row] = [
     api("POST", "/instructions/{instruction_id}/tasks", E(401, signed_in=403, sup=201, other_staff=404), data={"task": {"title": "新增任务", "lead_unit_id": "$unit_id", "deadline": "2030-01-01"}}),
     api("GET", "/lights", E(401, signed_in=200)),
     api("GET", "/livelihood", E(401, signed_in=200)),
-    api("POST", "/livelihood", E(401, signed_in=403, sup=201), data={"title": "新增停车位", "indicator": "车位", "target": "50", "measure_unit": "个", "lead_unit_id": "$unit_id", "period_start": "2026-01-01", "period_end": "2026-12-31"}),
+    api("POST", "/livelihood", E(401, signed_in=403, sup=201), data={"title": "新增停车位", "indicator": "车位", "target": "50", "measure_unit": "个", "lead_unit_id": "$unit_id", "period_start": "2026-01-01", "period_end": "2030-12-31"}),
     api("GET", "/livelihood/{project_id}", E(401, signed_in=200, other_staff=404)),
     api("POST", "/livelihood/{project_id}/actuals", E(401, signed_in=201, leader=403, coop_staff=403, other_staff=404), data={"month": "2026-01-01", "value": "10"}),
     api("GET", "/me", E(401, signed_in=200)),
