@@ -235,6 +235,8 @@ ROWS: list[Row] = [
     page("GET", "sources/livelihood/<int:project_id>/", E(302, signed_in=200, other_staff=404)),
     page("GET", "sources/livelihood/<int:project_id>/actuals/", E(302, signed_in=405)),
     page("POST", "sources/livelihood/<int:project_id>/actuals/", E(302, signed_in=302, leader=403, coop_staff=403, other_staff=404), data={"month": "2026-01", "value": "10"}),
+    page("GET", "sources/livelihood/<int:project_id>/target/", E(302, signed_in=405)),
+    page("POST", "sources/livelihood/<int:project_id>/target/", E(302, signed_in=403, sup=302, other_staff=404), data={"seen_target": "100", "target": "80", "reason": "经批准调整"}),
     page("GET", "sources/livelihood/new/", E(302, signed_in=403, sup=200)),
     page("POST", "sources/livelihood/new/", E(302, signed_in=403, sup=200)),
     page("GET", "tasks/", E(302, signed_in=200)),

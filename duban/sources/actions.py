@@ -325,6 +325,43 @@ def livelihood_record_actual(*, actor, project_id: int, month: dt.date, value, n
     return row
 
 
+@durable_action
+def livelihood_target_change(*, actor, project_id: int, target, seen_target, reason: str) -> LivelihoodProject:
+    """Supervisors change a project's target (an approved adjustment of the 民生实事 list), saying why: the way
+    forward for a project that will not reach its registered target, since its task closes only once the target
+    is met. ``seen_target`` is the target the editor saw: another change since is a ``Conflict``. The task's percent
+    follows the new target (as a recorded figure moves it). Event LIVELIHOOD_TARGET_CHANGED (old and new target,
+    reason); the lead unit is told."""
+    project = perms.livelihood_visible_to(actor).filter(pk=project_id).values_list("task_id", flat=True).first()
+    if project is None:
+        raise NotFound()
+    _require(perms.can_create_source(actor))
+    task = task_lock_in_txn(project)  # the task row first, as every action on a task locks it first
+    project = LivelihoodProject.objects.select_for_update().prefetch_related("actuals").get(pk=project_id)
+    reason = _text(reason, "调整理由", "the reason", limit=200)
+    target = _decimal(target, "目标值", "the target")
+    if target <= 0:
+        raise InvalidInput("目标值必须大于0", "the target must be positive")
+    if _decimal(seen_target, "目标值", "the target") != project.target:
+        raise Conflict("目标值已被他人修改，请刷新后重试", "the target was changed meanwhile; reload and retry")
+    old = project.target
+    if target == old:
+        return project
+    project.target = target
+    project.save(update_fields=["target"])
+    percent = livelihood_percent(project)
+    if task.status in OPEN_STATUSES and task.progress_percent != percent:
+        task_progress_set_in_txn(task=task, percent=percent)
+    audit_log(actor=actor, event_type=EventType.LIVELIHOOD_TARGET_CHANGED, task=task,
+              extra={"project_id": project.pk, "old_target": str(old), "new_target": str(target),
+                     "measure_unit": project.measure_unit, "reason": reason, "task_percent": percent})
+    notify(actor=actor, recipients=unit_recipients(task.lead_unit_id), kind="livelihood_target", task=task,
+           title=f"民生实事目标值调整：{task.title} {old.normalize():f} → {target.normalize():f}{project.measure_unit}",
+           body=reason)
+    project.task = task
+    return project
+
+
 # --- hazards (隐患台账) -----------------------------------------------------------------------------------------
 
 @durable_action

@@ -86,6 +86,14 @@ class LivelihoodForm(TaskFieldsForm):
     period_end = forms.DateField(label="截止日期", widget=DATE)
 
 
+class TargetForm(forms.Form):
+    seen_target = forms.DecimalField(widget=forms.HiddenInput)
+    target = forms.DecimalField(label="新目标值", max_digits=14, decimal_places=2,
+                                widget=forms.NumberInput(attrs={"class": "form-control", "step": "any"}))
+    reason = forms.CharField(label="调整理由", max_length=200, widget=TEXT,
+                             help_text="如：经批准调整年度目标，写明批准文件")
+
+
 class ActualForm(forms.Form):
     month = forms.DateField(label="月份", input_formats=["%Y-%m", "%Y-%m-%d"],
                             widget=forms.DateInput(attrs={"type": "month", "class": "form-control"}, format="%Y-%m"))

@@ -21,6 +21,7 @@ urlpatterns = [
     path("sources/livelihood/new/", views.livelihood_new, name="livelihood_new"),
     path("sources/livelihood/<int:project_id>/", views.livelihood_detail, name="livelihood_detail"),
     path("sources/livelihood/<int:project_id>/actuals/", views.livelihood_actual, name="livelihood_actual"),
+    path("sources/livelihood/<int:project_id>/target/", views.livelihood_target, name="livelihood_target"),
     path("sources/hazards/", views.hazard_list, name="hazard_list"),
     path("sources/hazards/new/", views.hazard_new, name="hazard_new"),
     path("sources/hazards/<int:hazard_id>/", views.hazard_detail, name="hazard_detail"),

@@ -24,7 +24,7 @@ from duban.core.views import page_errors, page_step, paginate
 from duban.sources import actions, forms, search as search_module, selectors
 from duban.sources import permissions as perms
 from duban.sources.models import HazardCategory, HazardSeverity, HazardStatus
-from duban.tasks.models import TaskStatus
+from duban.tasks.models import OPEN_STATUSES, TaskStatus
 
 
 def _today(request) -> dt.date:
@@ -218,7 +218,25 @@ def livelihood_detail(request, project_id: int):
         "row": row, "project": project, "today": today,
         "history": selectors.livelihood_history(viewer=request.user, project_id=project_id),
         "chart": {"target": float(project.target), "unit": project.measure_unit, "months": chart},
-        "form": forms.ActualForm() if perms.can_record_livelihood(request.user, project) else None})
+        "form": forms.ActualForm() if perms.can_record_livelihood(request.user, project) else None,
+        # the office's way forward for a project short of its target: change the target, saying why
+        "target_form": (forms.TargetForm(initial={"seen_target": project.target, "target": project.target})
+                        if perms.can_create_source(request.user) and project.task.status in OPEN_STATUSES else None)})
+
+
+@login_required
+@require_POST
+@page_errors
+def livelihood_target(request, project_id: int):
+    back = reverse("sources:livelihood_detail", args=[project_id])
+    form = forms.TargetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写新目标值和调整理由")
+        return redirect(back)
+    d = form.cleaned_data
+    return page_step(request, lambda: actions.livelihood_target_change(
+        actor=request.user, project_id=project_id, target=d["target"], seen_target=d["seen_target"],
+        reason=d["reason"]), lambda p: f"目标值已调整为{p.target.normalize():f}{p.measure_unit}，并已通知牵头单位。", back)
 
 
 @login_required

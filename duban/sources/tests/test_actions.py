@@ -551,3 +551,40 @@ def test_a_refused_rectification_files_no_report(org):
     assert ProgressReport.objects.count() == 0
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.FOUND
     assert Task.objects.get(pk=hazard.task_id).status == TaskStatus.ACCEPTED
+
+
+def test_the_office_changes_a_projects_target_with_a_reason_and_its_task_follows(org):
+    """The rule: a project below its target cannot close; the office's way forward is to change the target
+    (an approved adjustment), saying why, audited with old and new values, the lead unit told; the task's percent
+    and the close rule follow the new target. Only the office may; a stale form is refused; a refusal leaves no
+    trace."""
+    project = make_project(org, target=20, measure_unit="个")
+    for month, value in ((1, 4), (2, 6), (3, 6)):
+        actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=dt.date(2024, month, 1),
+                                         value=value)
+    task = Task.objects.get(pk=project.task_id)
+    assert task.progress_percent == 80
+    before = counts()
+    with pytest.raises(PermissionDenied):
+        actions.livelihood_target_change(actor=org.lead_staff, project_id=project.pk, target=16, seen_target=20,
+                                         reason="选址调整")
+    with pytest.raises(InvalidInput):
+        actions.livelihood_target_change(actor=org.supervisor, project_id=project.pk, target=16, seen_target=20,
+                                         reason=" ")
+    with pytest.raises(Conflict):
+        actions.livelihood_target_change(actor=org.supervisor, project_id=project.pk, target=16, seen_target=25,
+                                         reason="选址调整")
+    assert counts() == before
+    actions.livelihood_target_change(actor=org.supervisor, project_id=project.pk, target=16, seen_target=20,
+                                     reason="经市政府批准，4个因选址调整转入明年")
+    assert LivelihoodProject.objects.get(pk=project.pk).target == 16
+    assert Task.objects.get(pk=project.task_id).progress_percent == 100
+    [event] = events(EventType.LIVELIHOOD_TARGET_CHANGED)
+    assert event.actor == org.supervisor and event.task_id == project.task_id
+    assert (event.extra["old_target"], event.extra["new_target"]) == ("20.00", "16.00")
+    assert event.extra["reason"] == "经市政府批准，4个因选址调整转入明年"
+    told = Notification.objects.filter(kind="livelihood_target")
+    assert set(told.values_list("recipient__username", flat=True)) == {"lead_admin", "lead_staff"}
+    assert told.first().title.endswith("20 → 16个")
+    assert selectors.livelihood_short_of_target(LivelihoodProject.objects.prefetch_related("actuals").get(pk=project.pk)) \
+        is None

@@ -587,3 +587,19 @@ def test_an_unrecorded_case_leads_the_office_from_its_task_to_a_form_started_fro
     task_page = client.get(f"/tasks/{case.task_id}/").content.decode()
     assert f'<a href="/sources/cases/{case.pk}/" id="task-source">D3-7</a>' in task_page
     assert client.get(f"/sources/cases/{case.pk}/").context["form"]["disclose"].value() == "0"
+
+
+def test_the_project_page_gives_the_office_a_target_change_and_says_what_it_did(client, org):
+    today = dt.date.today()
+    project = actions.livelihood_create(actor=org.supervisor, title="新建卫生室20个", indicator="新建卫生室",
+                                        target=20, measure_unit="个", lead_unit_id=org.safety.pk,
+                                        period_start=today.replace(day=1), period_end=today + dt.timedelta(days=30),
+                                        assign=True)
+    login(client, org.lead_staff)
+    assert client.get(f"/sources/livelihood/{project.pk}/").context["target_form"] is None
+    login(client, org.supervisor)
+    page = client.get(f"/sources/livelihood/{project.pk}/").content.decode()
+    assert 'id="target-change" open' in page and "调整理由" in page
+    response = client.post(f"/sources/livelihood/{project.pk}/target/",
+                           {"seen_target": "20", "target": "16", "reason": "经批准调整"}, follow=True)
+    assert "目标值已调整为16个，并已通知牵头单位。" in response.content.decode()
