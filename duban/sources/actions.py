@@ -34,6 +34,7 @@ from duban.tasks.actions import (check_deadline, report_submit_in_txn, superviso
                                  task_close_in_txn, task_create_in_txn, task_lock_in_txn, task_progress_set_in_txn, title_from_text,
                                  unit_recipients)
 from duban.tasks.models import OPEN_STATUSES, Task, TaskKind, TaskStatus
+from duban.tasks.selectors import UnitsReach
 
 
 def _require(condition: bool) -> None:
@@ -69,8 +70,14 @@ def _make_task(*, actor, kind: str, title: str, text: str, lead_unit_id=None, co
                               coop_unit_ids=coop_unit_ids or (), deadline=deadline, extra=extra,
                               schedule_start=schedule_start)
     if assign:
-        task_assign_in_txn(actor=actor, task=task)
+        task_assign_in_txn(actor=actor, task=task)  # sets ``task.reach``: whom the 交办 notice reached
     return task
+
+
+def _reach(record, task: Task):
+    """``record`` with ``reach``: whom its task's 交办 notice reached (``UnitsReach``), None when not assigned."""
+    record.reach = getattr(task, "reach", None)
+    return record
 
 
 # --- leader instructions (领导批示) ----------------------------------------------------------------------------
@@ -102,12 +109,14 @@ def instruction_create(*, actor, text: str, leader: str, date: dt.date, doc_numb
         _check_deadline(spec.get("deadline"), "deadline", allow_past=allow_past_deadline)
     instruction = Instruction.objects.create(text=text, leader=leader, date=date, doc_number=(doc_number or "").strip(),
                                              created_by=actor)
-    made = []
+    made, reaches = [], []
     for spec in tasks:
         task = _make_task(actor=actor, kind=TaskKind.INSTRUCTION, assign=assign,
                           extra={"instruction_id": instruction.pk}, **_task_spec(spec, text))
         InstructionTask.objects.create(instruction=instruction, task=task)
         made.append(task.pk)
+        reaches.append(getattr(task, "reach", None))
+    instruction.reach = UnitsReach.of(reaches) if assign else None
     audit_log(actor=actor, event_type=EventType.INSTRUCTION_CREATED, task=Task.objects.get(pk=made[0]),
               extra={"instruction_id": instruction.pk, "leader": leader, "date": date.isoformat(),
                      "doc_number": instruction.doc_number, "task_ids": made})
@@ -128,6 +137,7 @@ def instruction_add_task(*, actor, instruction_id: int, task: dict, assign: bool
     InstructionTask.objects.create(instruction=instruction, task=made)
     audit_log(actor=actor, event_type=EventType.INSTRUCTION_TASK_ADDED, task=made,
               extra={"instruction_id": instruction.pk})
+    made.reach = getattr(made, "reach", None)
     return made
 
 
@@ -174,7 +184,7 @@ def case_create(*, actor, case_number: str, complaint: str, lead_unit_id: int, b
     audit_log(actor=actor, event_type=EventType.CASE_CREATED, task=task, target_unit=task.lead_unit,
               extra={"case_id": case.pk, "case_number": case_number, "batch": case.batch,
                      "reply_due": reply_due.isoformat() if reply_due else None})
-    return case
+    return _reach(case, task)
 
 
 @durable_action
@@ -282,7 +292,7 @@ def livelihood_create(*, actor, title: str, indicator: str, target, measure_unit
     audit_log(actor=actor, event_type=EventType.LIVELIHOOD_CREATED, task=task,
               extra={"project_id": project.pk, "indicator": indicator, "target": str(target),
                      "measure_unit": measure_unit, "period": [period_start.isoformat(), period_end.isoformat()]})
-    return project
+    return _reach(project, task)
 
 
 @durable_action
@@ -393,7 +403,7 @@ def hazard_create(*, actor, place: str, category: str, severity: str, descriptio
     audit_log(actor=actor, event_type=EventType.HAZARD_FOUND, task=task, target_unit=task.lead_unit,
               extra={"hazard_id": hazard.pk, "place": place, "category": category, "severity": severity,
                      "deadline": deadline.isoformat(), "responsible_person": responsible_person})
-    return hazard
+    return _reach(hazard, task)
 
 
 def _locked_hazard(actor, hazard_id: int) -> Hazard:

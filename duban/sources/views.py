@@ -53,6 +53,16 @@ def _create_page(request, *, form_class, template: str, run, title: str):
     return render(request, template, {"form": form, "error": error, "title": title})
 
 
+def _registered(request, record) -> None:
+    """The message after a record is registered: whether its task was assigned and, when it was, whom the 交办
+    notice reached, as 交办 itself says it (``UnitsReach.sentence``: the people told, the units with nobody, 代收)."""
+    reach = record.reach
+    if reach is None:
+        messages.success(request, "已登记，尚未交办（未通知任何单位）。")
+    else:
+        (messages.warning if reach.unreached else messages.success)(request, "已登记并交办。" + reach.sentence())
+
+
 def _step(request, fn, back: str, **kw):
     return page_step(request, lambda: fn(actor=request.user, **kw), "已保存", back)
 
@@ -93,6 +103,7 @@ def instruction_new(request):
             actor=request.user, text=d["text"], leader=d["leader"], date=d["date"], doc_number=d["doc_number"],
             assign=d["assign"], tasks=[{"title": d["task_title"], "lead_unit_id": d["lead_unit_id"],
                                         "coop_unit_ids": d["coop_unit_ids"], "deadline": d["deadline"]}])
+        _registered(request, instruction)
         return reverse("sources:instruction_detail", args=[instruction.pk])
     return _create_page(request, form_class=forms.InstructionForm, template="sources/form.html", run=run,
                         title="登记领导批示")
@@ -121,9 +132,16 @@ def instruction_add_task(request, instruction_id: int):
         messages.error(request, "请检查输入：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(back)
     d = form.cleaned_data
-    return _step(request, actions.instruction_add_task, back, instruction_id=instruction_id, assign=d["assign"],
-                 task={"title": d["title"], "text": d["text"], "lead_unit_id": d["lead_unit_id"],
-                       "coop_unit_ids": d["coop_unit_ids"], "deadline": d["deadline"]})
+    try:
+        task = actions.instruction_add_task(
+            actor=request.user, instruction_id=instruction_id, assign=d["assign"],
+            task={"title": d["title"], "text": d["text"], "lead_unit_id": d["lead_unit_id"],
+                  "coop_unit_ids": d["coop_unit_ids"], "deadline": d["deadline"]})
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+    else:
+        _registered(request, task)
+    return redirect(back)
 
 
 # --- inspection cases ----------------------------------------------------------------------------------------
@@ -146,6 +164,7 @@ def case_new(request):
                                    lead_unit_id=d["lead_unit_id"], coop_unit_ids=d["coop_unit_ids"],
                                    batch=d["batch"], inspection=d["inspection"], reply_due=d["reply_due"],
                                    assign=d["assign"])
+        _registered(request, case)
         return reverse("sources:case_detail", args=[case.pk])
     return _create_page(request, form_class=forms.CaseForm, template="sources/form.html", run=run,
                         title="登记督察交办件")
@@ -200,6 +219,7 @@ def livelihood_new(request):
             actor=request.user, title=d["title"], indicator=d["indicator"], target=d["target"],
             measure_unit=d["measure_unit"], period_start=d["period_start"], period_end=d["period_end"],
             lead_unit_id=d["lead_unit_id"], coop_unit_ids=d["coop_unit_ids"], assign=d["assign"])
+        _registered(request, project)
         return reverse("sources:livelihood_detail", args=[project.pk])
     return _create_page(request, form_class=forms.LivelihoodForm, template="sources/form.html", run=run,
                         title="登记民生实事")
@@ -275,6 +295,7 @@ def hazard_new(request):
             actor=request.user, place=d["place"], category=d["category"], severity=d["severity"],
             description=d["description"], deadline=d["deadline"], responsible_person=d["responsible_person"],
             lead_unit_id=d["lead_unit_id"], coop_unit_ids=d["coop_unit_ids"], assign=d["assign"])
+        _registered(request, hazard)
         return reverse("sources:hazard_detail", args=[hazard.pk])
     return _create_page(request, form_class=forms.HazardForm, template="sources/form.html", run=run,
                         title="登记安全隐患")

@@ -603,3 +603,31 @@ def test_the_project_page_gives_the_office_a_target_change_and_says_what_it_did(
     response = client.post(f"/sources/livelihood/{project.pk}/target/",
                            {"seen_target": "20", "target": "16", "reason": "经批准调整"}, follow=True)
     assert "目标值已调整为16个，并已通知牵头单位。" in response.content.decode()
+
+
+def test_registering_a_source_says_whom_its_assignment_reached(client, org):
+    """The rule: a step that tells units says whom it reached, as 交办 does (the people told; a unit with nobody by
+    name, its notice held by the office, 代收); a record registered without 交办 says nobody was told."""
+    import re
+
+    from duban.core.actions import unit_create
+
+    nobody = unit_create(actor=org.system, name="市住建局")
+    today = dt.date.today().isoformat()
+    login(client, org.supervisor)
+
+    def shown(response):
+        return " ".join(re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', response.content.decode(), re.S))
+
+    hazard = {"place": "某仓库", "category": "gas", "severity": "larger", "description": "管道锈蚀",
+              "responsible_person": "王五", "deadline": today, "assign": "on"}
+    told = shown(client.post("/sources/hazards/new/", {**hazard, "lead_unit_id": org.safety.pk,
+                                                       "coop_unit_ids": [org.health.pk]}, follow=True))
+    assert "已登记并交办。已通知相关单位3人。" in told  # lead_admin, lead_staff, coop_staff
+    case = shown(client.post("/sources/cases/new/", {"case_number": "D3-0113", "complaint": "噪声扰民",
+                                                     "inspection": "", "lead_unit_id": nobody.pk, "assign": "on"},
+                             follow=True))
+    assert "已登记并交办。已通知相关单位0人。市住建局尚无可接收通知的人员" in case and "由市委督查室代收" in case
+    kept = shown(client.post("/sources/hazards/new/", {**hazard, "place": "另一仓库", "assign": "",
+                                                       "lead_unit_id": org.safety.pk}, follow=True))
+    assert "已登记，尚未交办（未通知任何单位）。" in kept
