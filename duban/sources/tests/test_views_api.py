@@ -631,3 +631,16 @@ def test_registering_a_source_says_whom_its_assignment_reached(client, org):
     kept = shown(client.post("/sources/hazards/new/", {**hazard, "place": "另一仓库", "assign": "",
                                                        "lead_unit_id": org.safety.pk}, follow=True))
     assert "已登记，尚未交办（未通知任何单位）。" in kept
+
+
+def test_a_task_made_from_a_registered_instruction_does_not_say_it_has_no_instruction(client, org, records):
+    """The rule: the registered 批示 is the task's 批示; its page must not say 暂无批示 above 来源 领导批示：…."""
+    from duban.sources.models import InstructionTask
+
+    task_id = InstructionTask.objects.get(instruction=records["instruction"]).task_id
+    login(client, org.leader)
+    page = client.get(f"/tasks/{task_id}/").content.decode()
+    assert "暂无批示" not in page
+    assert "本事项根据登记的领导批示交办，批示见下方“来源”" in page and 'id="task-source">张市长批示 2024-05-06' in page
+    other = client.get(f"/tasks/{records['hazard'].task_id}/").content.decode()
+    assert "暂无批示" in other
