@@ -30,10 +30,10 @@ from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, Hazard
                                   LivelihoodProject, Phrase, PhraseOccurrence)
 from duban.sources.selectors import HAZARD_CLOSES_BY_STRIKE_OFF, livelihood_percent, livelihood_short_of_target
 from duban.tasks import permissions as task_perms
-from duban.tasks.actions import (check_deadline, report_submit_in_txn, supervisors, task_assign_in_txn,
-                                 task_close_in_txn, task_create_in_txn, task_lock_in_txn, task_progress_set_in_txn, title_from_text,
-                                 unit_recipients)
-from duban.tasks.models import OPEN_STATUSES, Task, TaskKind, TaskStatus
+from duban.tasks.actions import (check_deadline, report_return_in_txn, report_submit_in_txn, supervisors,
+                                 task_assign_in_txn, task_close_in_txn, task_create_in_txn, task_lock_in_txn,
+                                 task_progress_set_in_txn, title_from_text, unit_recipients)
+from duban.tasks.models import OPEN_STATUSES, ProgressReport, ReportStatus, Task, TaskKind, TaskStatus
 from duban.tasks.selectors import UnitsReach
 
 
@@ -279,8 +279,12 @@ def livelihood_create(*, actor, title: str, indicator: str, target, measure_unit
     target = _decimal(target, "目标值", "the target")
     if target <= 0:
         raise InvalidInput("目标值必须大于0", "the target must be positive")
-    if not (isinstance(period_start, dt.date) and isinstance(period_end, dt.date)) or period_end <= period_start:
-        raise InvalidInput("起止日期不正确", "the period must end after it starts")
+    if not (isinstance(period_start, dt.date) and isinstance(period_end, dt.date)):
+        raise InvalidInput("请填写起始日期和截止日期", "the period's start and end are required")
+    if period_end <= period_start:
+        raise InvalidInput(f"截止日期 {period_end.isoformat()} 不晚于起始日期 {period_start.isoformat()}，"
+                           "截止日期须晚于起始日期",
+                           f"the period's end {period_end.isoformat()} is not after its start", details={"field": "period_end"})
     _check_deadline(period_end, "period_end", allow_past=allow_past_deadline)
     task = _make_task(actor=actor, kind=TaskKind.LIVELIHOOD, assign=assign, title=title,
                       text=(text or "").strip() or f"{indicator}{target.normalize():f}{measure_unit}",
@@ -491,7 +495,11 @@ def _rectification_report_in_txn(actor, hazard: Hazard, rectification: str, phot
 @durable_action
 def hazard_review(*, actor, hazard_id: int, version: int, passed: bool, note: str = "") -> Hazard:
     """Supervisors re-inspect (复查): passing moves 整改 → 复查; failing sends it back to 发现 (待整改) and needs a
-    note. Event HAZARD_REVIEWED or HAZARD_REVIEW_FAILED; the lead unit is told."""
+    note. A failed one also returns (退回, ``report_return_in_txn``) the rectification's progress report still
+    waiting for review, the note its reason: that rectification was not accepted, so it must not stand as the
+    task's progress or be closed with the task as if it had been (a report the actor may not review is left
+    waiting). Event HAZARD_REVIEW_FAILED (with ``returned_report_ids``; REPORT_RETURNED before it) or
+    HAZARD_REVIEWED; the lead unit is told."""
     hazard = _locked_hazard(actor, hazard_id)
     _require(perms.can_review_hazard(actor, hazard))
     note = (note or "").strip()
@@ -499,11 +507,27 @@ def hazard_review(*, actor, hazard_id: int, version: int, passed: bool, note: st
         raise InvalidInput("复查不通过须填写意见", "a failed review needs a note")
     target = HazardStatus.REVIEWED if passed else HazardStatus.FOUND
     old = _move(hazard, target, version=version, review_note=note, reviewed_at=timezone.now())
+    returned = [] if passed else _rectification_reports_return_in_txn(actor, hazard, note)
+    hazard.returned_report_ids = returned
     audit_log(actor=actor, event_type=EventType.HAZARD_REVIEWED if passed else EventType.HAZARD_REVIEW_FAILED,
-              task=hazard.task, extra={"hazard_id": hazard.pk, "old_status": old, "note": note})
+              task=hazard.task, extra={"hazard_id": hazard.pk, "old_status": old, "note": note,
+                                       **({} if passed else {"returned_report_ids": returned})})
     notify(actor=actor, recipients=unit_recipients(hazard.task.lead_unit_id), kind="hazard_reviewed", task=hazard.task,
            title=("隐患复查通过：" if passed else "隐患复查未通过，请继续整改：") + hazard.place, body=note)
     return hazard
+
+
+def _rectification_reports_return_in_txn(actor, hazard: Hazard, note: str) -> list[int]:
+    """Return the hazard's rectification reports (``RECTIFICATION_REPORT``) still waiting for review, with the
+    failed re-inspection's note as the reason; the ids returned. The task row is already locked (the lock order)."""
+    waiting = ProgressReport.objects.filter(task_id=hazard.task_id, status=ReportStatus.SUBMITTED,
+                                            text__startswith=RECTIFICATION_REPORT).select_related("task")
+    returned = []
+    for report in waiting.order_by("id"):
+        if task_perms.can_review_report(actor, report):
+            report_return_in_txn(actor=actor, report_id=report.pk, reason=f"复查未通过：{note}")
+            returned.append(report.pk)
+    return returned
 
 
 @durable_action

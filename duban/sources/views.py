@@ -338,11 +338,21 @@ def hazard_step(request, hazard_id: int, step: str):
             messages.warning(request, not_filed)
         return redirect(back)
     if step == "review":
-        return _step(request, actions.hazard_review, back, hazard_id=hazard_id, version=d["version"],
-                     passed=d["passed"] == "1", note=d["text"])
+        passed = d["passed"] == "1"
+        return page_step(request, lambda: actions.hazard_review(
+            actor=request.user, hazard_id=hazard_id, version=d["version"], passed=passed, note=d["text"]),
+            _reviewed_message if not passed else "复查通过，已通知整改责任单位；可以销号。", back)
     if step == "close":
-        return _step(request, actions.hazard_close, back, hazard_id=hazard_id, version=d["version"])
+        return page_step(request, lambda: actions.hazard_close(
+            actor=request.user, hazard_id=hazard_id, version=d["version"]),
+            "隐患已销号，督办事项随之办结，已通知整改责任单位。", back)
     raise Http404()
+
+
+def _reviewed_message(hazard) -> str:
+    """What the page says after 复查不通过: where the hazard went, who was told, and the report returned."""
+    returned = "，这次整改报送的进展已退回" if hazard.returned_report_ids else ""
+    return f"复查未通过：隐患退回待整改{returned}，已通知整改责任单位继续整改。"
 
 
 def _rectified_messages(hazard) -> tuple[str, str]:

@@ -1216,6 +1216,12 @@ def _standing_progress(task: Task, returned: ProgressReport) -> dict:
 def report_return(*, actor, report_id: int, reason: str) -> ProgressReport:
     """Supervisors return a report with a reason (退回); it is no longer the task's progress (``_standing_progress``),
     and a returned close request puts the task back into 办理中 and counts against the unit. Events REPORT_RETURNED (and TASK_CLOSE_RETURNED); the unit is told."""
+    return report_return_in_txn(actor=actor, report_id=report_id, reason=reason)
+
+
+def report_return_in_txn(*, actor, report_id: int, reason: str) -> ProgressReport:
+    """``report_return`` joining the caller's transaction (a hazard's failed re-inspection returns the
+    rectification's report)."""
     report = _reviewable_report(actor, report_id)
     if report.status == ReportStatus.RETURNED:
         return report

@@ -75,7 +75,7 @@ def event_detail(event) -> str:
         return _reassigned(extra)
     if event.event_type == EventType.TASK_DEADLINE_ADJUSTED:
         return f"{extra.get('old_deadline') or '未定'} → {extra.get('new_deadline')}：{extra.get('reason', '')}"
-    for key in ("reason", "comment", "message"):
+    for key in ("reason", "comment", "message", "note"):  # note: a hazard's 复查意见
         if extra.get(key):
             return str(extra[key])
     return ""

@@ -389,7 +389,8 @@ def test_hazard_closed_loop(org):
                                    note="阀门未更换")
     assert hazard.status == HazardStatus.FOUND
     [failed] = events(EventType.HAZARD_REVIEW_FAILED)
-    assert failed.extra == {"hazard_id": hazard.pk, "old_status": "rectified", "note": "阀门未更换"}
+    assert failed.extra == {"hazard_id": hazard.pk, "old_status": "rectified", "note": "阀门未更换",
+                            "returned_report_ids": []}  # not signed for: the rectification filed no report
     hazard = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
                                     rectification="阀门已更换")
     hazard = actions.hazard_review(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version, passed=True)
@@ -588,3 +589,41 @@ def test_the_office_changes_a_projects_target_with_a_reason_and_its_task_follows
     assert told.first().title.endswith("20 → 16个")
     assert selectors.livelihood_short_of_target(LivelihoodProject.objects.prefetch_related("actuals").get(pk=project.pk)) \
         is None
+
+
+def test_a_failed_re_inspection_returns_the_rectifications_report_rather_than_closing_it_as_accepted(org):
+    """The rule: 复查不通过 means that rectification was not accepted. Its progress report, still waiting for
+    review, is returned with the 复查意见 as the reason (the unit is told), so it neither stands as the task's
+    progress nor is closed with the task at 销号 (随事项办结) as if accepted; the second, passed rectification's
+    report is the one the 销号 closes."""
+    from duban.tasks.models import ProgressReport, ReportStatus
+
+    hazard = make_hazard(org)
+    task_actions.task_accept(actor=org.lead_staff, task_id=hazard.task_id)
+    hazard = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                                    rectification="氧化剂已移至隔壁库房", progress_percent=90)
+    first = hazard.progress_report
+    hazard = actions.hazard_review(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version, passed=False,
+                                   note="两库共用一道门，隔离仍不符合要求")
+    first.refresh_from_db()
+    assert first.status == ReportStatus.RETURNED
+    assert first.review_comment == "复查未通过：两库共用一道门，隔离仍不符合要求"
+    [failed] = events(EventType.HAZARD_REVIEW_FAILED)
+    assert failed.extra["returned_report_ids"] == [first.pk]
+    [returned] = events(EventType.REPORT_RETURNED)
+    assert returned.report_id == first.pk and returned.actor == org.supervisor
+    assert Task.objects.get(pk=hazard.task_id).progress_percent == 0  # the returned report's 90% no longer stands
+    hazard = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                                    rectification="两库之间已砌筑防火隔墙", progress_percent=100)
+    second = hazard.progress_report
+    hazard = actions.hazard_review(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version, passed=True)
+    actions.hazard_close(actor=org.supervisor, hazard_id=hazard.pk, version=hazard.version)
+    statuses = dict(ProgressReport.objects.filter(task_id=hazard.task_id).values_list("pk", "status"))
+    assert statuses == {first.pk: ReportStatus.RETURNED, second.pk: ReportStatus.CLOSED}
+
+
+def test_a_livelihood_period_refusal_says_which_date_is_wrong(org):
+    with pytest.raises(InvalidInput) as exc:
+        make_project(org, period_start=dt.date(2030, 6, 1), period_end=dt.date(2030, 5, 31))
+    assert exc.value.message_zh == "截止日期 2030-05-31 不晚于起始日期 2030-06-01，截止日期须晚于起始日期"
+    assert exc.value.details == {"field": "period_end"}

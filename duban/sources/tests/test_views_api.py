@@ -13,7 +13,7 @@ from django.test import override_settings
 
 from duban.conftest import login, use_data_dir
 from duban.sources import actions
-from duban.sources.models import Attachment
+from duban.sources.models import Attachment, Hazard
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -644,3 +644,33 @@ def test_a_task_made_from_a_registered_instruction_does_not_say_it_has_no_instru
     assert "本事项根据登记的领导批示交办，批示见下方“来源”" in page and 'id="task-source">张市长批示 2024-05-06' in page
     other = client.get(f"/tasks/{records['hazard'].task_id}/").content.decode()
     assert "暂无批示" in other
+
+
+def test_the_hazard_page_says_what_a_re_inspection_and_a_strike_off_did_and_the_history_keeps_the_note(client, org):
+    """Not "已保存": 复查不通过 says the hazard went back to 整改 and the unit was told; 销号 says the task closed
+    with it; the task's 办理记录 line 复查未通过 carries the 复查意见."""
+    import re
+
+    hazard = actions.hazard_create(actor=org.supervisor, place="某仓库", category="gas", severity="larger",
+                                   description="管道锈蚀", deadline=dt.date.today(), responsible_person="王五",
+                                   lead_unit_id=org.safety.pk, assign=True)
+    hazard = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk, version=hazard.version,
+                                    rectification="已更换管道")
+    login(client, org.supervisor)
+
+    def shown(response):
+        return " ".join(re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', response.content.decode(), re.S))
+
+    url = f"/sources/hazards/{hazard.pk}/"
+    failed = shown(client.post(url + "review/", {"version": hazard.version, "passed": "0", "text": "阀门未更换"},
+                               follow=True))
+    assert "复查未通过：隐患退回待整改，已通知整改责任单位继续整改。" in failed and "已保存" not in failed
+    assert 'hazard-review-failed">复查未通过</span>' in client.get("/sources/hazards/").content.decode()
+    history = client.get(f"/tasks/{hazard.task_id}/").content.decode()
+    assert re.search(r"复查未通过.{0,400}阀门未更换", history, re.S)
+    hazard = actions.hazard_rectify(actor=org.lead_staff, hazard_id=hazard.pk,
+                                    version=Hazard.objects.get(pk=hazard.pk).version, rectification="阀门已更换")
+    passed = shown(client.post(url + "review/", {"version": hazard.version, "passed": "1", "text": ""}, follow=True))
+    assert "复查通过，已通知整改责任单位；可以销号。" in passed
+    closed = shown(client.post(url + "close/", {"version": hazard.version + 1}, follow=True))
+    assert "隐患已销号，督办事项随之办结，已通知整改责任单位。" in closed
