@@ -25,9 +25,9 @@ from duban.core.rules import PROGRESS_TEXT_MAX, check_text
 from duban.core.txn import durable_action
 from duban.meetings.models import Meeting
 from duban.sources import permissions as perms
-from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, HazardCategory, HazardSeverity,
-                                  HazardStatus, InspectionCase, Instruction, InstructionTask, LivelihoodActual,
-                                  LivelihoodProject, Phrase, PhraseOccurrence)
+from duban.sources.models import (HAZARD_TRANSITIONS, Attachment, Hazard, HazardCategory, HazardPhotoStage,
+                                  HazardSeverity, HazardStatus, InspectionCase, Instruction, InstructionTask,
+                                  LivelihoodActual, LivelihoodProject, Phrase, PhraseOccurrence)
 from duban.sources.selectors import HAZARD_CLOSES_BY_STRIKE_OFF, livelihood_percent, livelihood_short_of_target
 from duban.tasks import permissions as task_perms
 from duban.tasks.actions import (check_deadline, report_return_in_txn, report_submit_in_txn, supervisors,
@@ -378,12 +378,14 @@ def livelihood_target_change(*, actor, project_id: int, target, seen_target, rea
 
 # --- hazards (隐患台账) -----------------------------------------------------------------------------------------
 
+@files_follow_transaction
 @durable_action
 def hazard_create(*, actor, place: str, category: str, severity: str, description: str, deadline: dt.date,
                   responsible_person: str, lead_unit_id: int, coop_unit_ids=(), title: str = "",
-                  assign: bool = False, allow_past_deadline: bool = False) -> Hazard:
+                  assign: bool = False, allow_past_deadline: bool = False, files=()) -> Hazard:
     """Supervisors enter a hazard in the ledger (发现) with its rectification task (kind hazard, deadline = the
-    rectification deadline, not before today unless ``allow_past_deadline``). Events TASK_CREATED and HAZARD_FOUND (TASK_ASSIGNED too when ``assign``)."""
+    rectification deadline, not before today unless ``allow_past_deadline``) and the inspector's photos
+    (``files``: name and bytes, kept as the hazard's 发现 photos, all or none). Events TASK_CREATED and HAZARD_FOUND (TASK_ASSIGNED too when ``assign``)."""
     _require(perms.can_create_source(actor))
     place = _text(place, "隐患地点", "the place", limit=200)
     description = _text(description, "隐患描述", "the description")
@@ -397,6 +399,7 @@ def hazard_create(*, actor, place: str, category: str, severity: str, descriptio
     if lead_unit_id is None:
         raise InvalidInput("请指定整改责任单位", "a lead unit is required")
     _check_deadline(deadline, "deadline", allow_past=allow_past_deadline)
+    uploads = attachment_uploads_check(files)
     label = HazardCategory(category).label
     task = _make_task(actor=actor, kind=TaskKind.HAZARD, assign=assign, lead_unit_id=lead_unit_id,
                       coop_unit_ids=coop_unit_ids, deadline=deadline, text=description,
@@ -404,9 +407,12 @@ def hazard_create(*, actor, place: str, category: str, severity: str, descriptio
     hazard = Hazard.objects.create(task=task, place=place, category=category, severity=severity,
                                    description=description, deadline=deadline,
                                    responsible_person=responsible_person)
+    stored = attachments_store_in_txn(actor=actor, task=task, hazard=hazard, uploads=uploads,
+                                      stage=(HazardPhotoStage.FOUND, None))
     audit_log(actor=actor, event_type=EventType.HAZARD_FOUND, task=task, target_unit=task.lead_unit,
               extra={"hazard_id": hazard.pk, "place": place, "category": category, "severity": severity,
-                     "deadline": deadline.isoformat(), "responsible_person": responsible_person})
+                     "deadline": deadline.isoformat(), "responsible_person": responsible_person,
+                     **({"files": [_attachment_audit(a) for a in stored]} if stored else {})})
     return _reach(hazard, task)
 
 
@@ -456,8 +462,9 @@ def hazard_rectify(*, actor, hazard_id: int, version: int, rectification: str, f
                max_length=PROGRESS_TEXT_MAX - len(RECTIFICATION_REPORT))
     uploads = attachment_uploads_check(files)
     old = _move(hazard, HazardStatus.RECTIFIED, version=version, rectification=rectification,
-                rectified_at=timezone.now())
-    stored = attachments_store_in_txn(actor=actor, task=hazard.task, hazard=hazard, uploads=uploads)
+                rectified_at=timezone.now(), rectification_rounds=hazard.rectification_rounds + 1)
+    stored = attachments_store_in_txn(actor=actor, task=hazard.task, hazard=hazard, uploads=uploads,
+                                      stage=(HazardPhotoStage.RECTIFICATION, hazard.rectification_rounds))
     report, refused = _rectification_report_in_txn(actor, hazard, rectification, stored, progress_percent)
     audit_log(actor=actor, event_type=EventType.HAZARD_RECTIFIED, task=hazard.task,
               extra={"hazard_id": hazard.pk, "old_status": old, "rectification": rectification,
@@ -590,7 +597,8 @@ def _attachments_upload_in_txn(*, actor, task_id: int, hazard_id: int | None, fi
             raise NotFound()
     if not files:
         raise InvalidInput("请选择文件", "choose a file")
-    rows = attachments_store_in_txn(actor=actor, task=task, hazard=hazard, uploads=attachment_uploads_check(files))
+    rows = attachments_store_in_txn(actor=actor, task=task, hazard=hazard, uploads=attachment_uploads_check(files),
+                                    stage=hazard_photo_stage(actor, hazard) if hazard else ("", None))
     for attachment in rows:
         audit_log(actor=actor, event_type=EventType.ATTACHMENT_UPLOADED, task=task,
                   extra={"attachment_id": attachment.pk, "hazard_id": hazard_id, "name": attachment.original_name,
@@ -609,16 +617,32 @@ def attachment_uploads_check(files) -> list[Upload]:
     return [check_upload(name, data, limit=settings.DUBAN_ATTACHMENT_MAX_BYTES, office=False) for name, data in files]
 
 
-def attachments_store_in_txn(*, actor, task: Task, hazard: Hazard | None, uploads: list[Upload]) -> list[Attachment]:
+def attachments_store_in_txn(*, actor, task: Task, hazard: Hazard | None, uploads: list[Upload],
+                             stage: tuple[str, int | None] = ("", None)) -> list[Attachment]:
     """Stage checked uploads under random names and record them, joining the caller's transaction (which must be a
-    ``files_follow_transaction`` action, so a rollback deletes the staged files). The caller audits."""
+    ``files_follow_transaction`` action, so a rollback deletes the staged files). ``stage``: the hazard's step and
+    round they document (``hazard_photo_stage``). The caller audits."""
     rows = []
     for upload in uploads:
         stored = store_upload(ATTACHMENT_FOLDER, upload).removeprefix(ATTACHMENT_FOLDER + "/")
         rows.append(Attachment.objects.create(task=task, hazard=hazard, original_name=upload.name,
                                               content_type=upload.content_type, size=upload.size,
-                                              sha256=upload.sha256, stored_name=stored, uploaded_by=actor))
+                                              sha256=upload.sha256, stored_name=stored, uploaded_by=actor,
+                                              hazard_stage=stage[0], hazard_round=stage[1]))
     return rows
+
+
+def hazard_photo_stage(actor, hazard: Hazard) -> tuple[str, int | None]:
+    """The step and round a photo added to ``hazard`` on its own (只上传照片, 补充照片) documents, from who adds it
+    and where the hazard stands: the office's before any rectification is the 发现 photo, its later ones the
+    re-inspection's (复查) of the latest round; the responsible unit's are its rectification's, of the round it is
+    working on (the next one while the hazard waits for 整改, else the latest)."""
+    rounds = hazard.rectification_rounds
+    if perms.can_review_hazard(actor, hazard):
+        if rounds == 0:
+            return HazardPhotoStage.FOUND, None
+        return HazardPhotoStage.REVIEW, rounds
+    return HazardPhotoStage.RECTIFICATION, rounds + 1 if hazard.status == HazardStatus.FOUND else rounds or None
 
 
 def _attachment_audit(attachment: Attachment) -> dict:

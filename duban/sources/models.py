@@ -175,6 +175,9 @@ class Hazard(models.Model):
     rectified_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # how many rectifications were reported (整改 rounds: a failed re-inspection asks for the next one); the round
+    # a photo belongs to
+    rectification_rounds = models.PositiveSmallIntegerField(_("整改轮次"), default=0)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -197,12 +200,24 @@ class Hazard(models.Model):
         return self.current_deadline != self.deadline
 
 
+class HazardPhotoStage(models.TextChoices):
+    """Which step of a hazard's loop a photo documents, so the re-inspector compares before and after."""
+
+    FOUND = "found", _("发现")
+    RECTIFICATION = "rectification", _("整改")
+    REVIEW = "review", _("复查")
+
+
 class Attachment(models.Model):
     """A file kept outside the web root (``DATA_DIR/attachments``) under a random name; served only through a view
     that checks the viewer may see its task."""
 
     task = models.ForeignKey("tasks.Task", on_delete=models.PROTECT, related_name="attachments")
     hazard = models.ForeignKey(Hazard, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    # a hazard's file: the step it documents and, for 整改 and 复查, the rectification round ("" and None: files
+    # kept before this was recorded, and files of no hazard)
+    hazard_stage = models.CharField(_("环节"), max_length=20, choices=HazardPhotoStage.choices, blank=True)
+    hazard_round = models.PositiveSmallIntegerField(_("轮次"), null=True, blank=True)
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
@@ -213,6 +228,14 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    @property
+    def stage_label(self) -> str:
+        """发现, 整改（第2轮）, 复查（第1轮）; "" when not recorded."""
+        if not self.hazard_stage:
+            return ""
+        label = self.get_hazard_stage_display()
+        return f"{label}（第{self.hazard_round}轮）" if self.hazard_round else label
 
 
 class Phrase(models.Model):

@@ -218,7 +218,7 @@ def attachment_list(*, viewer, task_id: int | None = None, hazard_id: int | None
         qs = qs.filter(task_id=task_id)
     if hazard_id is not None:
         qs = qs.filter(hazard_id=hazard_id)
-    return qs.order_by("id")
+    return qs.select_related("uploaded_by__profile").order_by("id")
 
 
 def attachment_get(*, viewer, attachment_id: int) -> Attachment:

@@ -31,9 +31,9 @@ def _today(request) -> dt.date:
     return timezone.localdate()
 
 
-def _create_page(request, *, form_class, template: str, run, title: str):
+def _create_page(request, *, form_class, template: str, run, title: str, photo_label: str = ""):
     """GET shows the form; POST runs the action and redirects to the new record, or shows the form again with the
-    action's message."""
+    action's message. ``photo_label``: the form takes photos too (the page's one file picker), under that label."""
     if not perms.can_create_source(request.user):
         from duban.core.errors import PermissionDenied
 
@@ -50,7 +50,8 @@ def _create_page(request, *, form_class, template: str, run, title: str):
                 form.add_error(field, exc.message_zh)
             else:
                 error = exc.message_zh
-    return render(request, template, {"form": form, "error": error, "title": title})
+    return render(request, template, {"form": form, "error": error, "title": title, "photo_label": photo_label,
+                                      "max_mb": settings.DUBAN_ATTACHMENT_MAX_BYTES // (1024 * 1024)})
 
 
 def _registered(request, record) -> None:
@@ -294,11 +295,12 @@ def hazard_new(request):
         hazard = actions.hazard_create(
             actor=request.user, place=d["place"], category=d["category"], severity=d["severity"],
             description=d["description"], deadline=d["deadline"], responsible_person=d["responsible_person"],
-            lead_unit_id=d["lead_unit_id"], coop_unit_ids=d["coop_unit_ids"], assign=d["assign"])
+            lead_unit_id=d["lead_unit_id"], coop_unit_ids=d["coop_unit_ids"], assign=d["assign"],
+            files=_posted_files(request))
         _registered(request, hazard)
         return reverse("sources:hazard_detail", args=[hazard.pk])
     return _create_page(request, form_class=forms.HazardForm, template="sources/form.html", run=run,
-                        title="登记安全隐患")
+                        title="登记安全隐患", photo_label="现场照片（发现隐患时拍摄）")
 
 
 @login_required

@@ -674,3 +674,39 @@ def test_the_hazard_page_says_what_a_re_inspection_and_a_strike_off_did_and_the_
     assert "复查通过，已通知整改责任单位；可以销号。" in passed
     closed = shown(client.post(url + "close/", {"version": hazard.version + 1}, follow=True))
     assert "隐患已销号，督办事项随之办结，已通知整改责任单位。" in closed
+
+
+def test_hazard_photos_say_which_step_and_round_they_document(client, org, settings, tmp_path,
+                                                              django_capture_on_commit_callbacks):
+    """The rule: the re-inspector compares before and after. The new-hazard form takes the inspector's photo (发现);
+    each rectification's photos are 整改 of its round; the office's photo after a rectification is 复查 of that
+    round; the page labels each photo and says who added it."""
+    import re
+
+    use_data_dir(settings, tmp_path)
+    login(client, org.supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/sources/hazards/new/", {
+            "place": "某仓库", "category": "gas", "severity": "larger", "description": "管道锈蚀",
+            "responsible_person": "王五", "deadline": dt.date.today().isoformat(), "lead_unit_id": org.safety.pk,
+            "assign": "on", "files": _file(PNG, "现场.png")})
+    assert response.status_code == 302
+    hazard = Hazard.objects.get()
+    url = f"/sources/hazards/{hazard.pk}/"
+    login(client, org.lead_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url + "rectify/", {"version": hazard.version, "text": "已更换管道", "files": _file(PNG, "a.png")})
+    login(client, org.supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url + "attachments/", {"files": _file(PNG, "复查.png")})
+    client.post(url + "review/", {"version": hazard.version + 1, "passed": "0", "text": "阀门未换"})
+    login(client, org.lead_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url + "attachments/", {"files": _file(PNG, "b.png")})
+    stages = list(Attachment.objects.order_by("id").values_list("original_name", "hazard_stage", "hazard_round"))
+    assert stages == [("现场.png", "found", None), ("a.png", "rectification", 1), ("复查.png", "review", 1),
+                      ("b.png", "rectification", 2)]
+    page = client.get(url).content.decode()
+    labels = re.findall(r'photo-stage">([^<]+)</span> <span class="text-muted">(\w+) · ', page)
+    assert labels == [("发现", "supervisor"), ("整改（第1轮）", "lead_staff"), ("复查（第1轮）", "supervisor"),
+                      ("整改（第2轮）", "lead_staff")]
