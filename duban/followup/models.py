@@ -157,6 +157,14 @@ class LeaderComment(models.Model):
     class Meta:
         ordering = ["-id"]
 
+    @property
+    def proposed_deadline_warning(self) -> str:
+        """The workday check of a task's deadline (``duban.tasks.models.deadline_warning``) on the proposed one,
+        said before the office confirms it."""
+        from duban.tasks.models import deadline_warning
+
+        return deadline_warning(self.proposed_deadline)
+
 
 class TaskWatch(models.Model):
     """A leader's 重点关注 mark on a task. Unmarking keeps the row (``active`` false): when a task was watched is

@@ -75,6 +75,8 @@ def event_detail(event) -> str:
         return _reassigned(extra)
     if event.event_type == EventType.TASK_DEADLINE_ADJUSTED:
         return f"{extra.get('old_deadline') or '未定'} → {extra.get('new_deadline')}：{extra.get('reason', '')}"
+    if event.event_type == EventType.TASK_DEADLINE_CHANGE_CONFIRMED:  # a 批示's deadline, confirmed
+        return f"{(extra.get('old') or {}).get('deadline') or '未定'} → {(extra.get('new') or {}).get('deadline')}"
     for key in ("reason", "comment", "message", "note"):  # note: a hazard's 复查意见
         if extra.get(key):
             return str(extra[key])
