@@ -212,6 +212,10 @@ def case_record_rectification(*, actor, case_id: int, version: int, rectificatio
     return case
 
 
+# The details of a close request refused by its task's own record (``check_can_close_in_txn``), not by its form.
+CLOSE_REFUSED_BY_RECORD = {"close_refused_by_record": True}
+
+
 def check_can_close_in_txn(task: Task, *, requesting: bool = False) -> None:
     """Run by ``duban.tasks.signals.task_closing`` before a task is closed, inside its transaction: a kind's own
     record owns the fact that its work is done, so the task closes only when that record says so.
@@ -224,12 +228,17 @@ def check_can_close_in_txn(task: Task, *, requesting: bool = False) -> None:
 
     With ``requesting`` (the lead unit applying to close, 申请办结) the rules a request can never get past are
     asked: a hazard task's (its hazard's 销号 closes it) and a project short of its target (the lead unit records
-    the project's figures itself); a case's rectification is recorded by the office after the unit's request."""
+    the project's figures itself); a case's rectification is recorded by the office after the unit's request. Such
+    a refusal carries ``CLOSE_REFUSED_BY_RECORD`` in its details: the request's text and files are still progress,
+    which the page keeps as an ordinary report rather than drop."""
     if requesting:
-        if task.kind == TaskKind.HAZARD:
-            raise InvalidInput(*HAZARD_CLOSES_BY_STRIKE_OFF)
-        if task.kind == TaskKind.LIVELIHOOD:
-            _check_livelihood_target(task)
+        try:
+            if task.kind == TaskKind.HAZARD:
+                raise InvalidInput(*HAZARD_CLOSES_BY_STRIKE_OFF)
+            if task.kind == TaskKind.LIVELIHOOD:
+                _check_livelihood_target(task)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message_zh, exc.message_en, details=CLOSE_REFUSED_BY_RECORD) from None
         return
     if task.kind == TaskKind.INSPECTION:
         case = InspectionCase.objects.filter(task_id=task.pk).first()

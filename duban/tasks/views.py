@@ -564,18 +564,34 @@ def report_submit(request, task_id: int):
         errors = "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items() if k in form.fields)
         messages.error(request, errors or "请检查填写内容")
         return redirect("tasks:detail", task_id=task_id)
+    d = form.cleaned_data
+    files = [(f.name, f.read()) for f in request.FILES.getlist("files") if f.size]
     try:
-        actions.report_submit(actor=request.user, task_id=task_id, text=form.cleaned_data["text"],
-                              progress_percent=form.cleaned_data["progress_percent"],
-                              request_close=form.cleaned_data["request_close"],
-                              evidence_text=form.cleaned_data["evidence_text"],
-                              files=[(f.name, f.read()) for f in request.FILES.getlist("files") if f.size],
-                              for_unit=form.cleaned_data["for_unit"])
+        actions.report_submit(actor=request.user, task_id=task_id, text=d["text"],
+                              progress_percent=d["progress_percent"], request_close=d["request_close"],
+                              evidence_text=d["evidence_text"], files=files, for_unit=d["for_unit"])
     except (Conflict, InvalidInput) as exc:
-        return _back_to_task(request, task_id, exc)
+        if not (d["request_close"] and isinstance(exc.details, dict) and exc.details.get("close_refused_by_record")):
+            return _back_to_task(request, task_id, exc)
+        # The task's own record refuses the close (a 民生实事 short of its target): what the unit typed and attached
+        # is still its progress, kept as an ordinary report rather than dropped, and the page says so.
+        return _report_kept_without_close(request, task_id, d, files, exc)
     return _back_to_task(request, task_id, sent=True,
                          ok="已提交办结申请，等待督查室审核。" if form.cleaned_data["request_close"] else
                          "已代录进展，并通知牵头单位。" if form.cleaned_data["for_unit"] else "进展已报送。")
+
+
+def _report_kept_without_close(request, task_id: int, d: dict, files, refusal):
+    evidence = d["evidence_text"].strip()
+    try:
+        actions.report_submit(actor=request.user, task_id=task_id,
+                              text=d["text"] + (f"\n佐证说明：{evidence}" if evidence else ""),
+                              progress_percent=d["progress_percent"], files=files)
+    except (Conflict, InvalidInput) as exc:
+        return _back_to_task(request, task_id, exc)
+    messages.warning(request, f"未申请办结：{refusal.message_zh}。您填写的内容和附件已作为一般进展报送。",
+                     extra_tags="draft-sent")
+    return redirect("tasks:detail", task_id=task_id)
 
 
 # --- reviewing reports ---------------------------------------------------------------------------------------

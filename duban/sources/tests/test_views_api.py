@@ -441,7 +441,8 @@ def test_the_api_says_whether_a_rectification_went_to_its_task_as_progress(clien
 
 def test_the_close_form_of_a_project_short_of_its_target_says_so_before_it_is_sent(client, org):
     """The lead unit's 申请办结 form on a livelihood task below its target shows the refusal it would get; sent
-    anyway, the page gives that error and the task does not ask to close. Once the target is met the note is gone
+    anyway, the page gives that error and the task does not ask to close (what was sent is kept as an ordinary
+    report). Once the target is met the note is gone
     and the request is taken."""
     from duban.tasks import actions as task_actions
     from duban.tasks.models import Task, TaskStatus
@@ -461,7 +462,8 @@ def test_the_close_form_of_a_project_short_of_its_target_says_so_before_it_is_se
                                                              "request_close": "on", "evidence_text": "验收材料"},
                        follow=True).content.decode()
     assert "民生实事须达到目标值才能办结：目标10所，目前累计完成3所（30%）" in page
-    assert Task.objects.get(pk=project.task_id).status == TaskStatus.ACCEPTED
+    # the task does not ask to close: what was sent is kept as an ordinary report
+    assert Task.objects.get(pk=project.task_id).status == TaskStatus.IN_PROGRESS
     actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=today, value=10)
     assert 'id="close-note"' not in client.get(f"/tasks/{project.task_id}/").content.decode()
     client.post(f"/tasks/{project.task_id}/report/", {"text": "已建成10所", "progress_percent": "100",
@@ -710,3 +712,35 @@ def test_hazard_photos_say_which_step_and_round_they_document(client, org, setti
     labels = re.findall(r'photo-stage">([^<]+)</span> <span class="text-muted">(\w+) · ', page)
     assert labels == [("发现", "supervisor"), ("整改（第1轮）", "lead_staff"), ("复查（第1轮）", "supervisor"),
                       ("整改（第2轮）", "lead_staff")]
+
+
+def test_a_close_request_below_target_keeps_what_the_unit_typed_and_attached_as_progress(
+        client, org, settings, tmp_path, django_capture_on_commit_callbacks):
+    """The rule: the user must not lose what they typed. A 民生实事 below its target cannot be asked to close; the
+    submission (text, 佐证说明, file) is filed as an ordinary progress report without the close request, and the
+    page says the close was not requested, why, and that the rest was kept."""
+    import re
+
+    from duban.tasks import actions as task_actions
+    from duban.tasks.models import ProgressReport, ReportFile, Task, TaskStatus
+
+    use_data_dir(settings, tmp_path)
+    today = dt.date.today()
+    project = actions.livelihood_create(actor=org.supervisor, title="新建卫生室20个", indicator="新建卫生室",
+                                        target=20, measure_unit="个", lead_unit_id=org.safety.pk,
+                                        period_start=today.replace(day=1), period_end=today + dt.timedelta(days=30),
+                                        assign=True)
+    task_actions.task_accept(actor=org.lead_staff, task_id=project.task_id)
+    actions.livelihood_record_actual(actor=org.lead_staff, project_id=project.pk, month=today, value=16)
+    login(client, org.lead_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/tasks/{project.task_id}/report/", {
+            "text": "另有4个因选址调整转入明年", "progress_percent": "80", "request_close": "on",
+            "evidence_text": "验收记录已归档", "files": _file(PNG, "验收.png")}, follow=True)
+    shown = " ".join(re.findall(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', response.content.decode(), re.S))
+    assert "未申请办结：民生实事须达到目标值才能办结：目标20个，目前累计完成16个（80%）" in shown
+    assert "您填写的内容和附件已作为一般进展报送" in shown
+    report = ProgressReport.objects.get(task_id=project.task_id)
+    assert not report.request_close and report.text == "另有4个因选址调整转入明年\n佐证说明：验收记录已归档"
+    assert list(ReportFile.objects.filter(report=report).values_list("name", flat=True)) == ["验收.png"]
+    assert Task.objects.get(pk=project.task_id).status == TaskStatus.IN_PROGRESS
