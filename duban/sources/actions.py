@@ -367,8 +367,12 @@ def livelihood_target_change(*, actor, project_id: int, target, seen_target, rea
         raise InvalidInput("目标值必须大于0", "the target must be positive")
     if _decimal(seen_target, "目标值", "the target") != project.target:
         raise Conflict("目标值已被他人修改，请刷新后重试", "the target was changed meanwhile; reload and retry")
+    if task.status not in OPEN_STATUSES:
+        raise Conflict(f"事项当前状态为“{task.get_status_display()}”，不能调整目标值",
+                       f"the target cannot change while the task is {task.status}")
     old = project.target
-    if target == old:
+    project.changed = target != old
+    if not project.changed:
         return project
     project.target = target
     project.save(update_fields=["target"])

@@ -257,7 +257,9 @@ def livelihood_target(request, project_id: int):
     d = form.cleaned_data
     return page_step(request, lambda: actions.livelihood_target_change(
         actor=request.user, project_id=project_id, target=d["target"], seen_target=d["seen_target"],
-        reason=d["reason"]), lambda p: f"目标值已调整为{p.target.normalize():f}{p.measure_unit}，并已通知牵头单位。", back)
+        reason=d["reason"]),
+        lambda p: (f"目标值已调整为{p.target.normalize():f}{p.measure_unit}，并已通知牵头单位。" if p.changed
+                   else "目标值未变，无需调整。"), back)
 
 
 @login_required
