@@ -135,7 +135,7 @@ def test_export_names_the_source_of_tasks_from_other_sources(org):
     sources.instruction_create(actor=org.supervisor, text="请整治校园周边。", leader="李明", date=dt.date(2024, 8, 9),
                                tasks=[{"title": "整治校园周边", "lead_unit_id": org.other.pk}])
     sources.case_create(actor=org.supervisor, case_number="SD2-031", batch="第二批", complaint="河道有异味",
-                        lead_unit_id=org.safety.pk, title="河道异味", assign=True)
+                        lead_unit_id=org.safety.pk, title="河道异味", assign=True, allow_past_deadline=True)
     sources.hazard_create(actor=org.supervisor, place="城东农贸市场", category="gas", severity="larger",
                           description="燃气管道老化", deadline=dt.date(2024, 10, 1), responsible_person="王强",
                           lead_unit_id=org.safety.pk, title="农贸市场燃气管道", allow_past_deadline=True)
@@ -621,7 +621,7 @@ def test_each_sources_sheet_carries_its_records_key_facts(org):
                           responsible_person="王强", lead_unit_id=org.safety.pk, title="农贸市场燃气管道")
     sources.livelihood_create(actor=org.supervisor, indicator="新增公办幼儿园学位", target="3000", measure_unit="个",
                               period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
-                              lead_unit_id=org.safety.pk, title="新增公办幼儿园学位3000个")
+                              lead_unit_id=org.safety.pk, title="新增公办幼儿园学位3000个", allow_past_deadline=True)
     project = LivelihoodProject.objects.get()
     sources.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, 9, 1), value="1200")
     sources.livelihood_record_actual(actor=org.supervisor, project_id=project.pk, month=dt.date(2024, 10, 1), value="600")
