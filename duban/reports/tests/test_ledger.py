@@ -135,7 +135,7 @@ def test_export_names_the_source_of_tasks_from_other_sources(org):
     sources.instruction_create(actor=org.supervisor, text="请整治校园周边。", leader="李明", date=dt.date(2024, 8, 9),
                                tasks=[{"title": "整治校园周边", "lead_unit_id": org.other.pk}])
     sources.case_create(actor=org.supervisor, case_number="SD2-031", batch="第二批", complaint="河道有异味",
-                        lead_unit_id=org.safety.pk, title="河道异味", assign=True, allow_past_deadline=True)
+                        lead_unit_id=org.safety.pk, title="河道异味", assign=True)
     sources.hazard_create(actor=org.supervisor, place="城东农贸市场", category="gas", severity="larger",
                           description="燃气管道老化", deadline=dt.date(2024, 10, 1), responsible_person="王强",
                           lead_unit_id=org.safety.pk, title="农贸市场燃气管道", allow_past_deadline=True)
@@ -615,7 +615,7 @@ def test_each_sources_sheet_carries_its_records_key_facts(org):
 
     sources.case_create(actor=org.supervisor, case_number="SD2-031", batch="第二批", complaint="河道有异味",
                         inspection="中央第二生态环境保护督察组", reply_due=dt.date(2024, 11, 30),
-                        lead_unit_id=org.safety.pk, title="河道异味", assign=True)
+                        lead_unit_id=org.safety.pk, title="河道异味", assign=True, allow_past_deadline=True)
     sources.hazard_create(actor=org.supervisor, place="城东农贸市场", category="gas", severity="larger",
                           description="燃气管道老化", deadline=dt.date.today() + dt.timedelta(days=30),
                           responsible_person="王强", lead_unit_id=org.safety.pk, title="农贸市场燃气管道")
