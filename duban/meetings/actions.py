@@ -238,6 +238,38 @@ def meeting_date_set(*, actor, meeting_id: int, date: dt.date, version: int) -> 
     return meeting
 
 
+@durable_action
+def meeting_task_add(*, actor, meeting_id: int, text: str, title: str = "", source_start: int | None = None,
+                     source_end: int | None = None) -> Task:
+    """Supervisors add to a draft meeting a 部署 the extraction missed (新增事项): a draft task of the meeting
+    like an extracted one, numbered after its last row, assigned with the others by 确认交办. Its span in the
+    communique is the one given (a selection of the source text) when it holds exactly the text, else the text's
+    only occurrence in the communique, else none. The name is made from the text when none is given. Event
+    TASK_CREATED (``extra.added`` true); nobody is told (a draft reaches no unit)."""
+    meeting = _locked_meeting(actor, meeting_id)
+    if not perms.can_edit_meeting(actor, meeting):
+        raise PermissionDenied()
+    if meeting.status != MeetingStatus.DRAFT:
+        raise Conflict("会议已确认交办或已撤销，不能再新增事项",
+                       "the meeting was confirmed or withdrawn; no task can be added to it")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("请填写事项内容，或在通报原文中选中一段", "the task's text is required")
+    source = meeting.source_text
+    if not (source_start is not None and source_end is not None and 0 <= source_start < source_end <= len(source)
+            and source[source_start:source_end].strip() == text):
+        found = source.find(text)
+        source_start, source_end = ((found, found + len(text)) if found >= 0 and source.find(text, found + 1) < 0
+                                    else (None, None))
+    elif source[source_start:source_end] != text:  # the selection's own blanks around the text are not the task's
+        source_start += source[source_start:source_end].index(text)
+        source_end = source_start + len(text)
+    last = Task.objects.filter(meeting=meeting).order_by("-seq").values_list("seq", flat=True).first() or 0
+    return task_create_in_txn(actor=actor, meeting=meeting, seq=last + 1, title=(title or "").strip()
+                              or title_from_text(text), text=text, source_start=source_start, source_end=source_end,
+                              extra={"added": True})
+
+
 def _locked_meeting(actor, meeting_id: int) -> Meeting:
     if not perms.meetings_visible_to(actor).filter(pk=meeting_id).exists():
         raise NotFound()

@@ -247,6 +247,34 @@ def meeting_bulk_edit(request, meeting_id: int):
                      reverse("meetings:detail", args=[meeting_id]))
 
 
+class TaskAddForm(forms.Form):
+    text = forms.CharField(max_length=5000, required=False)
+    title = forms.CharField(max_length=200, required=False)
+    source_start = forms.IntegerField(required=False, min_value=0)
+    source_end = forms.IntegerField(required=False, min_value=0)
+
+
+@login_required
+@require_POST
+@page_errors
+def meeting_task_add(request, meeting_id: int):
+    """新增事项: a 部署 the extraction missed, typed or selected in the communique, as the draft's next row."""
+    form = TaskAddForm(request.POST)
+    back = reverse("meetings:detail", args=[meeting_id])
+    if not form.is_valid():
+        messages.error(request, "事项内容过长或选区不正确")
+        return redirect(back)
+    d = form.cleaned_data
+    try:
+        task = actions.meeting_task_add(actor=request.user, meeting_id=meeting_id, text=d["text"], title=d["title"],
+                                        source_start=d["source_start"], source_end=d["source_end"])
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+        return redirect(back)
+    messages.success(request, f"已新增第 {task.seq} 项“{task.title}”，请指定牵头单位和时限。")
+    return redirect(f"{back}#task-row-{task.pk}")
+
+
 @login_required
 @require_POST
 @page_errors

@@ -343,7 +343,11 @@ def task_detail(request, task_id: int):
         "close_note": close_note(task=task) if can_report and perms.can_request_close(user, task) else "",
         "can_review": can_review,
         "can_assign": task.status == TaskStatus.RETURNED and perms.can_assign_task(user, task),
-        "can_withdraw": task.status in OPEN_STATUSES and may_edit,
+        # a draft outside a meeting (a ledger import's, one made by hand) is edited and issued here; a meeting's
+        # drafts are issued together by its 确认交办
+        "can_issue_draft": (task.status == TaskStatus.DRAFT and task.meeting_id is None
+                            and perms.can_assign_task(user, task) and may_edit),
+        "can_withdraw": (task.status in OPEN_STATUSES or task.status == TaskStatus.DRAFT) and may_edit,
         # a deadline on a non-working day is for whoever may still change it to check, not for the unit doing it
         "deadline_warning": task.deadline_warning if may_edit else "",
         "commented": EventType.TASK_COMMENTED in kinds, "lists": lists,
@@ -470,7 +474,10 @@ def task_decline(request, task_id: int):
 @require_POST
 @page_errors
 def task_assign(request, task_id: int):
-    return _told_step(request, task_id, actions.task_assign, "已重新交办。")
+    """交办 of a draft, 重新交办 of a task a unit returned: the same action."""
+    task = selectors.task_get(viewer=request.user, task_id=task_id)
+    return _told_step(request, task_id, actions.task_assign,
+                      "已交办。" if task.status == TaskStatus.DRAFT else "已重新交办。")
 
 
 class ReassignForm(forms.Form):
