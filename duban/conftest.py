@@ -55,8 +55,9 @@ class Org:
         self.child = unit_create(actor=system, name="市应急管理局临川分局", parent=self.safety)
         self.health = unit_create(actor=system, name="市卫健委")
         self.other = unit_create(actor=system, name="市教育局")
-        self.area_safety = Area.objects.create(name="安全生产", sort_order=1)
-        self.area_health = Area.objects.create(name="疫情防控", sort_order=2)
+        # the packaged area list is in the database from the start (a migration): these two come first
+        self.area_safety, _ = Area.objects.update_or_create(name="安全生产", defaults={"sort_order": -2})
+        self.area_health, _ = Area.objects.update_or_create(name="疫情防控", defaults={"sort_order": -1})
 
         def user(username, role, unit=None):
             u = user_create(actor=system, username=username, password=PASSWORD, role=role, unit=unit,

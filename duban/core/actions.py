@@ -15,7 +15,7 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from duban.core.models import ApiToken, LoginFailureTally, Notification, Profile, Role, UNIT_ROLES, Unit
+from duban.core.models import ApiToken, Area, LoginFailureTally, Notification, Profile, Role, UNIT_ROLES, Unit
 from duban.core.rules import check_mobile, check_phone, check_text
 from duban.core.unit_signals import unit_merging, unit_retiring
 from duban.core.txn import durable_action
@@ -653,6 +653,70 @@ def unit_deactivate(*, actor, unit_id: int, version: int) -> Unit:
               extra={"name": unit.name})
     return Unit.objects.get(pk=unit.pk)
 
+
+
+# --- work areas (工作领域): the list the clerk classifies tasks by -------------------------------------------
+
+def _area_name(name: str, *, area_pk: int | None = None) -> str:
+    """The one rule for what an area is called: one line, 1-50 characters, not another area's name (active or not:
+    a retired area's tasks still carry it)."""
+    name = check_text((name or "").strip(), label_zh="领域名称", label_en="area name", max_length=50,
+                      single_line=True)
+    if not name:
+        raise InvalidInput("领域名称不能为空", "the area name must not be empty")
+    if Area.objects.filter(name=name).exclude(pk=area_pk).exists():
+        raise InvalidInput(f"已有名为“{name}”的领域（含已停用的）", f"an area named {name} exists (perhaps retired)")
+    return name
+
+
+def _managed_area(actor, area_id: int) -> Area:
+    if not perms.can_manage_units(actor):
+        raise PermissionDenied()
+    area = Area.objects.select_for_update().filter(pk=area_id).first()
+    if area is None:
+        raise NotFound()
+    return area
+
+
+@durable_action
+def area_create(*, actor, name: str) -> Area:
+    """The sysadmin adds a work area, placed last. Event AREA_CREATED."""
+    if not perms.can_manage_units(actor):
+        raise PermissionDenied()
+    name = _area_name(name)
+    last = Area.objects.order_by("-sort_order").values_list("sort_order", flat=True).first() or 0
+    area = Area.objects.create(name=name, sort_order=last + 1)
+    audit_log(actor=actor, event_type=EventType.AREA_CREATED, extra={"area_id": area.pk, "name": name})
+    return area
+
+
+@durable_action
+def area_rename(*, actor, area_id: int, name: str) -> Area:
+    """The sysadmin renames a work area; its tasks follow (they hold the area, not its name). Event AREA_RENAMED
+    with the old and new names."""
+    area = _managed_area(actor, area_id)
+    name = _area_name(name, area_pk=area.pk)
+    if name == area.name:
+        return area
+    old = area.name
+    Area.objects.filter(pk=area.pk).update(name=name)
+    audit_log(actor=actor, event_type=EventType.AREA_RENAMED, extra={"area_id": area.pk, "old": old, "new": name})
+    area.name = name
+    return area
+
+
+@durable_action
+def area_active_set(*, actor, area_id: int, active: bool) -> Area:
+    """The sysadmin retires a work area (停用: no longer offered for tasks nor accepted by a ledger import; the
+    tasks that have it keep it) or restores it. Nothing is deleted. Event AREA_DEACTIVATED or AREA_REACTIVATED."""
+    area = _managed_area(actor, area_id)
+    if area.is_active == active:
+        return area
+    Area.objects.filter(pk=area.pk).update(is_active=active)
+    audit_log(actor=actor, event_type=EventType.AREA_REACTIVATED if active else EventType.AREA_DEACTIVATED,
+              extra={"area_id": area.pk, "name": area.name})
+    area.is_active = active
+    return area
 
 
 # --- bulk import from .xlsx (previewed by duban.core.selectors.*_import_plan) ---------------------------------

@@ -46,6 +46,11 @@ class EventType(enum.IntEnum):
     UNIT_DEACTIVATED = 204
     UNIT_UPDATED = 205
     UNITS_IMPORTED = 206
+    # 220-229 administration of the work areas (duban.core.actions)
+    AREA_CREATED = 220
+    AREA_RENAMED = 221
+    AREA_DEACTIVATED = 222
+    AREA_REACTIVATED = 223
 
     MEETING_IMPORTED = 301
     MEETING_CONFIRMED = 302
@@ -218,6 +223,10 @@ EVENT_LABELS = {
     EventType.UNIT_DEACTIVATED: "停用单位",
     EventType.UNIT_UPDATED: "修改单位信息",
     EventType.UNITS_IMPORTED: "批量导入单位",
+    EventType.AREA_CREATED: "添加工作领域",
+    EventType.AREA_RENAMED: "工作领域更名",
+    EventType.AREA_DEACTIVATED: "停用工作领域",
+    EventType.AREA_REACTIVATED: "恢复工作领域",
     EventType.MEETING_DATE_CHANGED: "修改会议日期",
     EventType.MEETING_WITHDRAWN: "撤销导入",
     EventType.SCAN_QUEUED: "扫描件待识别",

@@ -1,4 +1,4 @@
-"""Administration pages (系统管理) under /manage/: people and the unit tree."""
+"""Administration pages (系统管理) under /manage/: people, the unit tree and the work areas."""
 
 from django.urls import path
 
@@ -23,4 +23,8 @@ urlpatterns = [
     path("manage/units/<int:unit_id>/rename/", views.unit_rename, name="unit_rename"),
     path("manage/units/<int:unit_id>/merge/", views.unit_merge, name="unit_merge"),
     path("manage/units/<int:unit_id>/deactivate/", views.unit_deactivate, name="unit_deactivate"),
+    path("manage/areas/", views.area_list, name="areas"),
+    path("manage/areas/new/", views.area_create, name="area_create"),
+    path("manage/areas/<int:area_id>/rename/", views.area_rename, name="area_rename"),
+    path("manage/areas/<int:area_id>/active/", views.area_active_set, name="area_active"),
 ]

@@ -264,6 +264,37 @@ def unit_deactivate(request, unit_id: int):
     return redirect("manage:unit", unit_id=unit_id)
 
 
+# --- work areas (工作领域) ------------------------------------------------------------------------------------
+
+@login_required
+@page_errors
+def area_list(request):
+    _require_unit_admin(request.user)
+    return render(request, "core/manage_areas.html", {"areas": selectors.area_admin_list(viewer=request.user)})
+
+
+@back_on_refusal("manage:areas")
+def area_create(request):
+    area = actions.area_create(actor=request.user, name=request.POST.get("name", ""))
+    messages.success(request, f"已添加工作领域“{area.name}”。")
+    return redirect("manage:areas")
+
+
+@back_on_refusal("manage:areas")
+def area_rename(request, area_id: int):
+    area = actions.area_rename(actor=request.user, area_id=area_id, name=request.POST.get("name", ""))
+    messages.success(request, f"已更名为“{area.name}”，原有事项随之改名。")
+    return redirect("manage:areas")
+
+
+@back_on_refusal("manage:areas")
+def area_active_set(request, area_id: int):
+    area = actions.area_active_set(actor=request.user, area_id=area_id, active=request.POST.get("active") == "1")
+    messages.success(request, f"已恢复“{area.name}”。" if area.is_active
+                     else f"已停用“{area.name}”：不再供选择，已有事项保留该领域。")
+    return redirect("manage:areas")
+
+
 # --- bulk import from .xlsx: preview, then apply all rows or none --------------------------------------------
 
 IMPORTS = {

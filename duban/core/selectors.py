@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -48,6 +48,13 @@ def unit_get(*, viewer, unit_id: int) -> Unit:
 
 def area_list(*, viewer) -> QuerySet[Area]:
     return Area.objects.filter(is_active=True) if perms.role_of(viewer) else Area.objects.none()
+
+
+def area_admin_list(*, viewer) -> QuerySet[Area]:
+    """Every work area, retired ones too, with how many tasks have it (``task_count``): the sysadmin's list."""
+    if not perms.can_manage_units(viewer):
+        return Area.objects.none()
+    return Area.objects.annotate(task_count=Count("tasks")).order_by("-is_active", "sort_order", "id")
 
 
 def notification_list(*, viewer, unread_only: bool = False) -> QuerySet[Notification]:

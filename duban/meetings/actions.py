@@ -174,13 +174,13 @@ def meeting_import_in_txn(*, actor, extracted: dict, source_text: str, source_na
     audit_log(actor=actor, event_type=EventType.MEETING_IMPORTED, meeting=meeting,
               extra={"sha256": meeting.sha256, "directives": len(extracted["directives"]),
                      "duplicate_of": existing.pk if existing else None})
-    areas = {a.name: a.pk for a in Area.objects.all()}
+    # The office's list of areas (系统管理 › 工作领域) is the one in force: an area the extraction names that is not
+    # an active one there (retired, renamed, or never kept) leaves the task 未分类 for the clerk to choose.
+    areas = dict(Area.objects.filter(is_active=True).values_list("name", "pk"))
     units = _unit_index()
     headings = extracted.get("headings") or []
     for seq, directive in enumerate(extracted["directives"], start=1):
         area_name = directive.get("area")
-        if area_name and area_name not in areas:
-            areas[area_name] = Area.objects.create(name=area_name, sort_order=len(areas) + 1).pk
         lead = next((u["name"] for u in directive.get("units") or [] if u.get("role") == "lead"), None)
         coops = [u["name"] for u in directive.get("units") or [] if u.get("role") != "lead"]
         deadline = directive.get("deadline") or {}

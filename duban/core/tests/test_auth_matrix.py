@@ -33,6 +33,7 @@ def build_world(org) -> dict:
     from duban.reports.actions import calendar_token_rotate
     from duban.sources import actions as sources
     from duban.tasks import actions
+    from duban.core.models import Area
     from duban.tasks.models import Task
 
     text = "市委常委会召开会议\n会议强调，要全面排查整治燃气安全隐患，市应急管理局牵头，2026年12月底前完成。\n"
@@ -86,6 +87,7 @@ def build_world(org) -> dict:
         # administration: a person of 市卫健委 (a unit admin of 市应急管理局 must meet "not found"), another unit
         "user_id": org.coop_staff.pk, "person_version": org.coop_staff.profile.version,
         "unit_version": org.safety.version, "other_unit_id": org.other.pk,
+        "area_id": Area.objects.get(name="民生实事").pk,
     }
 
 

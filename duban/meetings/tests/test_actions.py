@@ -214,3 +214,21 @@ def test_the_date_is_fixed_after_confirmation_and_refused_actors_leave_no_trace(
     with pytest.raises(Conflict):
         actions.meeting_date_set(actor=org.supervisor, meeting_id=meeting.pk, date=dt.date(2024, 9, 29),
                                  version=Meeting.objects.get(pk=meeting.pk).version)
+
+
+def test_an_import_files_tasks_under_the_offices_active_areas_only(org):
+    from duban.core import actions as core_actions
+    from duban.core.models import Area
+
+    text = ("2026年3月2日，市委书记许文博主持召开市委常委会会议。\n"
+            "会议强调，要全面排查整治燃气安全隐患，市应急管理局要牵头开展专项检查，3月底前完成。\n")
+    extracted, source = actions.extract_upload(text=text)
+    assert extracted["directives"][0]["area"] == "安全生产"
+    areas = Area.objects.count()
+    first = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=source)
+    assert first.tasks.get().area == org.area_safety
+    core_actions.area_active_set(actor=org.sysadmin, area_id=org.area_safety.pk, active=False)
+    second = actions.meeting_import(actor=org.supervisor, extracted=extracted, source_text=source,
+                                    allow_duplicate=True)
+    assert second.tasks.get().area is None  # 未分类, for the clerk to choose; the retired area is not made again
+    assert Area.objects.count() == areas
