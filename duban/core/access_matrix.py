@@ -179,6 +179,9 @@ ROWS: list[Row] = [
     # The world's meeting is confirmed: the office is let in and refused on the merits (back to the page).
     page("POST", "meetings/<int:meeting_id>/add-task/", E(302, signed_in=403, sup=302, other_staff=404),
          data={"text": "会议还要求做好冬季供暖保障。"}),
+    page("GET", "meetings/<int:meeting_id>/facts/", E(302, signed_in=405)),
+    page("POST", "meetings/<int:meeting_id>/facts/", E(302, signed_in=403, sup=302, other_staff=404),
+         data={"version": "1", "title": "2026年1月5日市委常委会第1次会议"}),
     page("GET", "meetings/<int:meeting_id>/bulk-edit/", E(302, signed_in=405)),
     page("POST", "meetings/<int:meeting_id>/bulk-edit/", E(302, signed_in=403, sup=302, other_staff=404), data={"task_ids": ["$task_id"], "deadline": "2030-01-01"}),
     page("GET", "meetings/import/", E(302, signed_in=403, sup=200)),

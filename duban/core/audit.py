@@ -55,6 +55,7 @@ class EventType(enum.IntEnum):
     MEETING_IMPORTED = 301
     MEETING_CONFIRMED = 302
     MEETING_DATE_CHANGED = 303
+    MEETING_UPDATED = 304
     MEETING_WITHDRAWN = 310
     SCAN_QUEUED = 311
     SCAN_RECOGNISED = 312
@@ -228,6 +229,7 @@ EVENT_LABELS = {
     EventType.AREA_DEACTIVATED: "停用工作领域",
     EventType.AREA_REACTIVATED: "恢复工作领域",
     EventType.MEETING_DATE_CHANGED: "修改会议日期",
+    EventType.MEETING_UPDATED: "修改会议信息",
     EventType.MEETING_WITHDRAWN: "撤销导入",
     EventType.SCAN_QUEUED: "扫描件待识别",
     EventType.SCAN_RECOGNISED: "扫描件识别完成",

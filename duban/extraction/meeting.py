@@ -1,4 +1,5 @@
-"""Meeting facts from the opening of a communique: date, body, presider and the reports heard.
+"""Meeting facts from the opening of a communique: date, body and its session number, presider and the reports
+heard.
 
 Everything is matched on the shadow text (simplified, full-width punctuation) and sliced from the source, so a
 traditional-character text keeps its own characters. A fact not found is None, never guessed.
@@ -164,6 +165,7 @@ def plausible_document_date(stamp: dt.date | None, shadow: str, today: dt.date |
 def find_meeting(text: str, shadow: str, *, year: int | None = None, document_date: dt.date | None = None,
                  meeting_date: dt.date | None = None) -> MeetingFacts:
     end = _opening(shadow)
+    name = _find_name(text, shadow, end)
     date_text: str | None = None
     full: dt.date | None = None
     if meeting_date is not None:
@@ -173,7 +175,7 @@ def find_meeting(text: str, shadow: str, *, year: int | None = None, document_da
         found = _find_date(shadow, end) or _find_date(shadow, _presider_reach(shadow, end))
         if found:
             found_year, month, day = found
-            chosen = found_year or year
+            chosen = found_year or _year_before_name(shadow, name) or year
             document_date = plausible_document_date(document_date, shadow) if chosen is None else None
             if chosen is None and document_date is not None:
                 # A document is written on or after its meeting: a December meeting saved in January is last year's.
@@ -190,7 +192,7 @@ def find_meeting(text: str, shadow: str, *, year: int | None = None, document_da
     if full is not None:
         date_text = full.isoformat()
 
-    body = _find_body(text, shadow, end)
+    body = name.body
 
     presider = presider_title = None
     reach = _presider_reach(shadow, end)
@@ -202,33 +204,77 @@ def find_meeting(text: str, shadow: str, *, year: int | None = None, document_da
         presider_title = text[found_presider.start("title"):found_presider.end("title")]
 
     meeting = Meeting(date=date_text, body=body, presider=presider, presider_title=presider_title,
-                      reports_heard=find_reports(text, shadow))
+                      reports_heard=find_reports(text, shadow), session=name.session)
     return MeetingFacts(meeting, full)
+
+
+_SESSION = re.compile(r"第[0-9一二三四五六七八九十百零〇]+次")
+_SESSION_BEFORE = re.compile(r"第[0-9一二三四五六七八九十百零〇]+次$")
+
+
+@dataclass(frozen=True)
+class _Name:
+    body: str | None  # the kind of meeting (``_find_body``)
+    session: str | None  # its number as written: "第16次"
+    start: int | None  # where the name starts in the shadow text, for a year written before it
 
 
 def _find_body(text: str, shadow: str, end: int) -> str | None:
     """The kind of meeting, in simplified characters and without its numbering (docs: "市政府常务会议", not
     "市人民政府第15次常務會議"); for other meetings, the meeting's own name."""
+    return _find_name(text, shadow, end).body
+
+
+def _session(text: str, shadow: str, start: int, stop: int) -> str | None:
+    """The session number written in the name (shadow[start:stop]), as the source text has it."""
+    found = _SESSION.search(shadow, start, stop)
+    return text[found.start():found.end()] if found else None
+
+
+def _find_name(text: str, shadow: str, end: int) -> _Name:
     wide = min(len(shadow), 1000)
     term = _BODY_TERM.search(shadow, 0, end)
     if term:
-        return term.group("level") + "政府" + _kind(term.group("kind"))
+        return _Name(term.group("level") + "政府" + _kind(term.group("kind")),
+                     _session(text, shadow, term.start(), term.end()), term.start())
     split = _BODY_SPLIT.search(shadow, 0, end)
     if split:
-        return split.group("level") + "委常委会" + ("扩大会议" if split.group("wide") else "会议")
+        return _Name(split.group("level") + "委常委会" + ("扩大会议" if split.group("wide") else "会议"),
+                     _session(text, shadow, split.start(), split.end()), split.start())
     match = _BODY.search(shadow, 0, end)
     named = _NAMED_MEETING.search(shadow, 0, end)
     if not match and named:
         # "防汛抗旱指挥部第二次会议" is the 防汛抗旱指挥部会议: the name without its session number.
-        return re.sub(r"第[0-9一二三四五六七八九十百]+次(?=会议$)", "", named.group("name") or named.group("before"))
+        group = "name" if named.group("name") else "before"
+        return _Name(re.sub(r"第[0-9一二三四五六七八九十百]+次(?=会议$)", "", named.group(group)),
+                     _session(text, shadow, named.start(group), named.end(group)), None)
     match = match or _BODY.search(shadow, 0, wide)
     if not match:
-        return None
+        return _Name(None, None, None)
     body = shadow[match.start("body"):match.end()]
     # Name the body, not the session: "市政府第15次常务会议" and "市人民政府常务会议" are both 市政府常务会议.
+    session = _session(text, shadow, match.start("body"), match.end())
+    if session is None:  # "2023年第5次县政府常务会议": the number before the body
+        before = _SESSION_BEFORE.search(shadow, max(0, match.start() - 8), match.start())
+        session = text[before.start():before.end()] if before else None
     body = re.sub(r"第?[0-9一二三四五六七八九十]+届|第?[0-9一二三四五六七八九十百零〇]+次|（扩大）|(?<=[市县区州])人民(?=政府)",
                   "", body)
-    return _kind(body)
+    return _Name(_kind(body), session, match.start() if match.start() < end else None)
+
+
+# A year written right before the meeting's name, with at most a place name or the session between ("召开2020年
+# 南县人民政府第16次常务会议", "2023年第5次县政府常务会议"), is the year of that session: governments and party
+# committees number their sessions within the year. (A named meeting's year is not taken: "2025年全县农村工作
+# 会议" may be held in December 2024 for the year ahead.)
+_YEAR_BEFORE_NAME = re.compile(r"(?P<year>(?:19|20)[0-9]{2}|[二][〇零○][一二三四五六七八九〇零○]{2})年"
+                               r"(?:第[0-9一二三四五六七八九十百]+次)?[\u4e00-\u9fff]{0,6}$")
+
+
+def _year_before_name(shadow: str, name: _Name) -> int | None:
+    if name.start is None:
+        return None
+    found = _YEAR_BEFORE_NAME.search(shadow, max(0, name.start - 20), name.start)
+    return _year_number(found.group("year")) if found else None
 
 
 def _kind(body: str) -> str:

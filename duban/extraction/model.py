@@ -23,6 +23,7 @@ class Meeting:
     presider: str | None = None
     presider_title: str | None = None
     reports_heard: tuple[str, ...] | None = None
+    session: str | None = None  # the session number as written in the meeting's name: "第16次"
 
     def to_dict(self) -> dict:
         return {
@@ -31,6 +32,7 @@ class Meeting:
             "presider": self.presider,
             "presider_title": self.presider_title,
             "reports_heard": list(self.reports_heard) if self.reports_heard is not None else None,
+            "session": self.session,
         }
 
 

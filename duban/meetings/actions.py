@@ -19,6 +19,7 @@ from duban.extraction.formats import NeedsOcr
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.models import Area, Unit
+from duban.core.rules import check_text
 from duban.core.txn import durable_action
 from duban.meetings import permissions as perms
 from duban.meetings import responsibility
@@ -121,8 +122,22 @@ class MissingDeadlines(InvalidInput):
         self.tasks = tasks
 
 
+def _with_session(body: str, session: str | None) -> str:
+    """The meeting's kind with its session number back in its place: 县政府常务会议 + 第16次 → 县政府第16次常务会议,
+    市委常委会会议 → 市委常委会第5次会议, 指挥部会议 → 指挥部第一次会议."""
+    if not session or session in body:
+        return body
+    if "政府" in body:
+        at = body.rindex("政府") + 2
+        return body[:at] + session + body[at:]
+    for tail in ("会议", "会"):
+        if body.endswith(tail):
+            return body[:-len(tail)] + session + tail
+    return body + session
+
+
 def _meeting_title(found: dict) -> str:
-    body = found.get("body") or "会议"
+    body = _with_session(found.get("body") or "会议", found.get("session"))
     date = found.get("date")
     if date and len(date) == 10:
         d = dt.date.fromisoformat(date)
@@ -223,9 +238,14 @@ def meeting_date_set(*, actor, meeting_id: int, date: dt.date, version: int) -> 
             new = extraction.resolve_deadline(task.deadline_text, date, calendar)
             if new != task.deadline:
                 redated[task.pk] = new
+    # A name still the one made from the facts follows the new date; one the clerk wrote stays theirs.
+    session = (meeting.extraction.get("meeting") or {}).get("session")
+    made = _meeting_title({"body": meeting.body, "session": session, "date": meeting.date.isoformat()
+                           if meeting.date else meeting.date_text})
+    title = (_meeting_title({"body": meeting.body, "session": session, "date": date.isoformat()})
+             if meeting.title == made else meeting.title)
     updated = Meeting.objects.filter(pk=meeting.pk, version=version).update(
-        date=date, date_text=date.isoformat(), title=_meeting_title({"body": meeting.body, "date": date.isoformat()}),
-        version=version + 1)
+        date=date, date_text=date.isoformat(), title=title, version=version + 1)
     if not updated:
         raise Conflict("会议已被他人修改，请刷新后重试", "the meeting was changed by someone else; reload and retry")
     for task_id, new in redated.items():
@@ -268,6 +288,40 @@ def meeting_task_add(*, actor, meeting_id: int, text: str, title: str = "", sour
     return task_create_in_txn(actor=actor, meeting=meeting, seq=last + 1, title=(title or "").strip()
                               or title_from_text(text), text=text, source_start=source_start, source_end=source_end,
                               extra={"added": True})
+
+
+MEETING_FACTS = {"title": ("会议名称", "meeting name", 200), "body": ("会议类型", "meeting type", 100),
+                 "presider": ("主持人", "presider", 50), "presider_title": ("主持人职务", "presider's title", 50)}
+
+
+@durable_action
+def meeting_facts_set(*, actor, meeting_id: int, version: int, changes: dict) -> Meeting:
+    """Supervisors correct what the extraction read of a meeting: its name (会议名称, which the 通报 and the
+    ledger carry), type (会议类型), presider and the presider's title; a draft or a confirmed meeting alike (not a
+    withdrawn one). The name is required. Event MEETING_UPDATED with the old and new values; nobody is told."""
+    meeting = _locked_meeting(actor, meeting_id)
+    if not perms.can_edit_meeting(actor, meeting):
+        raise PermissionDenied()
+    if meeting.status == MeetingStatus.WITHDRAWN:
+        raise Conflict("会议已撤销", "the meeting was withdrawn")
+    if meeting.version != version:
+        raise Conflict("会议已被他人修改，请刷新后重试", "the meeting was changed by someone else; reload and retry")
+    new = {}
+    for field, value in changes.items():
+        if field not in MEETING_FACTS:
+            raise InvalidInput("不能修改该项", f"{field} cannot be changed here")
+        zh, en, limit = MEETING_FACTS[field]
+        new[field] = check_text((value or "").strip(), label_zh=zh, label_en=en, max_length=limit, single_line=True)
+    if "title" in new and not new["title"]:
+        raise InvalidInput("会议名称不能为空", "the meeting name must not be empty")
+    new = {k: v for k, v in new.items() if v != getattr(meeting, k)}
+    if not new:
+        return meeting
+    old = {k: getattr(meeting, k) for k in new}
+    Meeting.objects.filter(pk=meeting.pk, version=version).update(version=version + 1, **new)
+    meeting.refresh_from_db()
+    audit_log(actor=actor, event_type=EventType.MEETING_UPDATED, meeting=meeting, extra={"old": old, "new": new})
+    return meeting
 
 
 def _locked_meeting(actor, meeting_id: int) -> Meeting:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/merge/", views.meeting_merge, name="merge"),
     path("meetings/<int:meeting_id>/withdraw/", views.meeting_withdraw, name="withdraw"),
     path("meetings/<int:meeting_id>/date/", views.meeting_date_set, name="date"),
+    path("meetings/<int:meeting_id>/facts/", views.meeting_facts_set, name="facts"),
     path("meetings/<int:meeting_id>/bulk-edit/", views.meeting_bulk_edit, name="bulk_edit"),
     path("meetings/<int:meeting_id>/add-task/", views.meeting_task_add, name="task_add"),
 ]

@@ -81,7 +81,7 @@ def meeting_import(request):
             if note is not None:
                 # The text gives no year and the document's own date is not plausible: ask, prefilled with this
                 # year, and say what cannot be dated without it.
-                asked = ImportForm(initial={"text": text, "year": task_selectors.today_local().year,
+                asked = ImportForm(initial={"text": text, "year": _likely_year(extracted),
                                             "source_name": source_name, "year_asked": True,
                                             "allow_duplicate": d["allow_duplicate"]})
                 return render(request, "meetings/import.html", {
@@ -104,6 +104,25 @@ def meeting_import(request):
             return redirect("meetings:detail", meeting_id=meeting.pk)
     return render(request, "meetings/import.html", {"form": form, "error": error,
                                                     "max_mb": settings.DUBAN_MAX_UPLOAD_BYTES // (1024 * 1024)})
+
+
+def _likely_year(extracted: dict) -> int:
+    """The year the prompt offers for a date without one: this year, or last year when the day has not come yet
+    this year (a communique reports a meeting held, not one to come)."""
+    today = task_selectors.today_local()
+    date = (extracted.get("meeting") or {}).get("date") or ""
+    try:
+        month, day = (int(part) for part in date.split("-"))
+    except ValueError:
+        return today.year
+    return today.year - 1 if (month, day) > (today.month, today.day) else today.year
+
+
+def future_note(meeting, today) -> str:
+    """A meeting dated after today is a wrong year, more likely than not: said on its page until 交办."""
+    if meeting.date is None or meeting.date <= today:
+        return ""
+    return f"会议日期 {meeting.date:%Y年%-m月%-d日} 晚于今天，请核对会议年份。"
 
 
 def source_segments(text: str, tasks) -> list[dict]:
@@ -182,6 +201,8 @@ def _meeting_page(request, meeting, *, missing_deadlines=(), status: int = 200):
         "missing_deadlines": missing_deadlines, "units": unit_list(viewer=user) if can_edit else (),
         "today": today,
         "undated_note": _undated_note(meeting, tasks) if is_draft and meeting.date is None else "",
+        "future_note": future_note(meeting, today) if is_draft else "",
+        "can_edit_facts": meeting.status != MeetingStatus.WITHDRAWN and perms.can_edit_meeting(user, meeting),
     }, status=status)
 
 
@@ -314,10 +335,42 @@ def meeting_date_set(request, meeting_id: int):
     if not form.is_valid():
         messages.error(request, "请填写正确的会议日期（年-月-日）")
         return redirect("meetings:detail", meeting_id=meeting_id)
-    return page_step(request, lambda: actions.meeting_date_set(
-        actor=request.user, meeting_id=meeting_id, date=form.cleaned_data["date"], version=form.cleaned_data["version"]),
-        lambda meeting: f"会议日期已改为 {meeting.date:%Y年%-m月%-d日}，相对时限已按新日期重新推算。",
-        reverse("meetings:detail", args=[meeting_id]))
+    back = reverse("meetings:detail", args=[meeting_id])
+    try:
+        meeting = actions.meeting_date_set(actor=request.user, meeting_id=meeting_id, date=form.cleaned_data["date"],
+                                           version=form.cleaned_data["version"])
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message_zh)
+        return redirect(back)
+    done = f"会议日期已改为 {meeting.date:%Y年%-m月%-d日}，相对时限已按新日期重新推算。"
+    future = future_note(meeting, task_selectors.today_local())
+    (messages.warning if future else messages.success)(request, done + future)
+    return redirect(back)
+
+
+class MeetingFactsForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    title = forms.CharField(required=False)
+    body = forms.CharField(required=False)
+    presider = forms.CharField(required=False)
+    presider_title = forms.CharField(required=False)
+
+
+@login_required
+@require_POST
+@page_errors
+def meeting_facts_set(request, meeting_id: int):
+    """Correct the meeting's name, type and presider (what the extraction read)."""
+    form = MeetingFactsForm(request.POST)
+    back = reverse("meetings:detail", args=[meeting_id])
+    if not form.is_valid():
+        messages.error(request, "请刷新页面后重试")
+        return redirect(back)
+    d = form.cleaned_data
+    changes = {k: d[k] for k in actions.MEETING_FACTS if k in request.POST}
+    return page_step(request, lambda: actions.meeting_facts_set(actor=request.user, meeting_id=meeting_id,
+                                                                version=d["version"], changes=changes),
+                     "会议信息已保存。", back)
 
 
 # --- scans: recognised by the worker, checked by the clerk beside the image ----------------------------------

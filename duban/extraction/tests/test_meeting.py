@@ -84,3 +84,29 @@ def test_a_document_date_counts_only_when_plausible_and_consistent():
     assert plausible_document_date(dt.date(2016, 5, 1), shadow("3月2日，要完成2023年目标任务。"), today) is None
     assert plausible_document_date(dt.date(2024, 1, 3), shadow("要总结2023年工作，谋划2024年任务。"), today) == \
         dt.date(2024, 1, 3)
+
+
+def _meeting(text, **kwargs):
+    return facts(text, **kwargs).meeting
+
+
+def test_a_year_written_before_the_meetings_name_is_the_meetings_year():
+    # the date gives month and day only; the session's name carries its year
+    meeting = _meeting("11月3日上午，县长王某主持召开2019年某县人民政府第9次常务会议，研究了三项议题。\n"
+                       "会议要求，要做好冬季供暖保障工作。\n")
+    assert meeting.date == "2019-11-03"
+    assert meeting.body == "县政府常务会议" and meeting.session == "第9次"
+    numbered_first = _meeting("11月3日，县长王某主持召开2019年第9次县政府常务会议。\n会议要求，做好供暖保障。\n")
+    assert numbered_first.date == "2019-11-03" and numbered_first.session == "第9次"
+    # the text's own year beats the one the clerk typed, as for a date written with its year
+    assert _meeting("11月3日，县长王某主持召开2019年县政府常务会议。\n会议要求，做好供暖保障。\n",
+                    year=2026).date == "2019-11-03"
+
+
+def test_a_year_elsewhere_in_the_opening_is_not_the_meetings_year():
+    # a year naming the work a report is about, or the year a named conference plans for, is not taken
+    report = _meeting("4月2日，区长李某主持召开区政府常务会议，听取2018年度援建项目进展情况汇报。\n会议要求，抓紧推进。\n")
+    assert report.date == "04-02"
+    annual = _meeting("12月28日，县委书记赵某出席并讲话，召开2025年全县农村工作会议。\n会议要求，抓好春耕备耕。\n")
+    assert annual.date == "12-28"
+    assert _meeting("3月5日，区长李某主持召开区政府常务会议。\n会议要求，抓紧推进。\n").session is None
