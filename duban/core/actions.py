@@ -543,8 +543,9 @@ def unit_rename(*, actor, unit_id: int, version: int, name: str, short_name: str
 
 UNIT_CONTACT_FIELDS = ("short_name", "head_name", "contact_name", "contact_phone", "contact_email", "webhook_url",
                       "webhook_kind", "sort_order")
-# what ``unit_update`` changes: the contacts and the aliases (a list; the name changes only by ``unit_rename``)
-UNIT_EDITABLE = (*UNIT_CONTACT_FIELDS, "aliases")
+# what ``unit_update`` changes: the contacts, the aliases (a list; the name changes only by ``unit_rename``) and
+# whether the unit only groups others (仅用于分组)
+UNIT_EDITABLE = (*UNIT_CONTACT_FIELDS, "aliases", "is_group")
 
 
 def _unit_clean(unit: Unit, *, exclude: list[str]) -> None:

@@ -67,7 +67,7 @@ class TokenInfo(Schema):
 
 @router.get("/units", response=list[UnitOut], summary="单位列表 units")
 def units(request):
-    return list(selectors.unit_list(viewer=request.user))
+    return list(selectors.unit_list(viewer=request.user, groups=True))
 
 
 @router.get("/units/{int:unit_id}", response=UnitOut, summary="单位 unit")

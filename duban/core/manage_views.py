@@ -207,7 +207,7 @@ def unit_create(request):
     parent = selectors.unit_get(viewer=request.user, unit_id=parent_id) if parent_id else None
     try:
         unit = actions.unit_create(actor=request.user, name=form["name"], parent=parent,
-                                   short_name=form["short_name"])
+                                   short_name=form["short_name"], is_group=request.POST.get("is_group") == "1")
     except (InvalidInput, Conflict) as exc:
         return _unit_list_page(request, form={**form, "parent": parent_id}, form_error=exc)
     messages.success(request, f"已添加单位 {unit.name}。")
@@ -230,6 +230,8 @@ def unit_detail(request, unit_id: int):
 @back_on_refusal("manage:unit", "unit_id")
 def _unit_update(request, unit_id: int):
     changes = {k: request.POST.get(k, "") for k in actions.UNIT_EDITABLE if k in request.POST}
+    if "is_group" in changes:  # a hidden "0" before the checkbox's "1": unticked is sent too
+        changes["is_group"] = "1" in request.POST.getlist("is_group")
     if "aliases" in changes:  # one a line (or separated by 、 or commas)
         changes["aliases"] = re.split(r"[\r\n、,，;；]+", changes["aliases"])
     if "sort_order" in changes:

@@ -47,6 +47,8 @@ class Unit(models.Model):
                                     choices=[("wecom", "企业微信"), ("dingtalk", "钉钉")])
     sort_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # a node of the tree that only groups units (县直部门, 乡镇): never a lead or cooperating unit of a task
+    is_group = models.BooleanField(_("仅用于分组"), default=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -12,8 +12,12 @@ from duban.core.models import ApiToken, Area, Notification, Role, UNIT_ROLES, Un
 from duban.core.rules import check_mobile
 
 
-def unit_list(*, viewer, active_only: bool = True) -> QuerySet[Unit]:
+def unit_list(*, viewer, active_only: bool = True, groups: bool = False) -> QuerySet[Unit]:
+    """The units a viewer picks from (牵头单位, 配合单位, the lists' unit filters): active ones, without the nodes
+    that only group units (仅用于分组) unless ``groups``."""
     qs = perms.units_visible_to(viewer).select_related("parent")
+    if not groups:
+        qs = qs.filter(is_group=False)
     return qs.filter(is_active=True) if active_only else qs
 
 

@@ -150,7 +150,7 @@ def _meeting_title(found: dict) -> str:
 
 def _unit_index() -> dict[str, int]:
     index: dict[str, int] = {}
-    for unit in Unit.objects.filter(is_active=True).only("id", "name", "short_name", "aliases"):
+    for unit in Unit.objects.filter(is_active=True, is_group=False).only("id", "name", "short_name", "aliases"):
         for name in [unit.name, unit.short_name, *(unit.aliases or [])]:
             if name:
                 index.setdefault(name, unit.pk)

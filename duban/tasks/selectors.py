@@ -823,7 +823,8 @@ def task_stats(*, viewer, tasks: QuerySet[Task] | None = None, unfiltered: bool 
 def split_unit_choices(*, viewer) -> QuerySet[Unit]:
     """The units a viewer's 分解下达 may name: any active unit for the office, the active units below its own for a
     unit's supervision office (``task_decompose`` refuses any other)."""
-    units = Unit.objects.filter(is_active=True).only("id", "name", "path").order_by("path", "sort_order", "id")
+    units = (Unit.objects.filter(is_active=True, is_group=False).only("id", "name", "path")
+             .order_by("path", "sort_order", "id"))
     if perms.is_supervisor(viewer):
         return units
     own = perms.unit_of(viewer)
