@@ -60,6 +60,37 @@ def entries_from_unit_list(units) -> list[dict]:
              "areas": list(u.areas)} for u in units.units]
 
 
+_LEVEL_PREFIX = re.compile(r"^[\u4e00-\u9fff]{0,3}?[省市县区州旗]")
+
+
+def _function(name: str) -> str:
+    """A unit's name without its place: 市民政局, 县民政局 and 南县民政局 are all 民政局."""
+    return _LEVEL_PREFIX.sub("", name, count=1) or name
+
+
+def entries_from_units(units, current: list[dict]) -> list[dict]:
+    """The list built from the units of 单位管理 (``units``: (name, short name, aliases) in order): one entry per
+    unit, named as the unit, its short name and aliases as aliases. Keywords and areas come from the entry in
+    ``current`` for the same unit (by any of its names), else from the entry for the same function at another
+    level (市民政局's for 县民政局), else none; entries of ``current`` for no unit are left out."""
+    by_name: dict[str, dict] = {}
+    by_function: dict[str, dict] = {}
+    for entry in current:
+        for name in (entry["name"], entry.get("full_name") or "", *entry.get("aliases", ())):
+            if name:
+                by_name.setdefault(name, entry)
+                by_function.setdefault(_function(name), entry)
+    out = []
+    for name, short_name, aliases in units:
+        names = [name, *([short_name] if short_name else []), *(aliases or ())]
+        known = next((by_name[n] for n in names if n in by_name), None) or next(
+            (by_function[_function(n)] for n in names if _function(n) in by_function), None)
+        out.append({"name": name, "full_name": name, "aliases": [n for n in names[1:] if n != name],
+                    "keywords": list(known["keywords"]) if known else [],
+                    "areas": list(known["areas"]) if known else []})
+    return clean_entries(out)
+
+
 def entries_from_toml(raw: bytes) -> list[dict]:
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))

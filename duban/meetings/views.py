@@ -456,6 +456,13 @@ def _proposed(request, current: list[dict]) -> tuple[list[dict], str, str]:
     from duban.meetings import responsibility
 
     post = request.POST
+    if post.get("build") == "units":  # 按本机单位生成: one entry per unit of 单位管理
+        units = unit_list(viewer=request.user).values_list("name", "short_name", "aliases").order_by("path",
+                                                                                                    "sort_order")
+        return responsibility.entries_from_units(list(units), current), "", ""
+    removed = set(post.getlist("remove_names"))
+    if removed:  # several entries ticked in the table, removed in one version
+        return [e for e in current if e["name"] not in removed], "", ""
     upload = request.FILES.get("file")
     if upload or post.get("toml"):
         raw = upload.read() if upload else post["toml"].encode("utf-8")
@@ -493,12 +500,16 @@ def responsibility_list(request):
                                                   note=request.POST.get("note", ""), imported_from=filename)
                 messages.success(request, f"已保存为第 {row.pk} 版，此后导入的通报按新清单推荐单位。")
                 return redirect("meetings:responsibility")
+            whole = request.POST.get("build") == "units" or request.POST.getlist("remove_names")
             context.update(
                 preview=selectors.responsibility_preview(viewer=request.user, entries=entries,
                                                          text=request.POST.get("sample", "")),
                 previewed=True, sample=request.POST.get("sample", ""), pending_toml=toml_text, filename=filename,
-                editing=_entry_from_post(request.POST) if not filename else None, remove=request.POST.get("remove"),
-                original=request.POST.get("original", ""), note=request.POST.get("note", ""))
+                editing=_entry_from_post(request.POST) if not (filename or whole) else None,
+                remove=request.POST.get("remove"), original=request.POST.get("original", ""),
+                note=request.POST.get("note", ""), build=request.POST.get("build", ""),
+                remove_names=request.POST.getlist("remove_names"), proposed=len(entries),
+                dropped=sorted({e["name"] for e in current} - {e["name"] for e in entries}))
         except (InvalidInput, Conflict) as exc:
             messages.error(request, exc.message)
             context.update(editing=_entry_from_post(request.POST), original=request.POST.get("original", ""),

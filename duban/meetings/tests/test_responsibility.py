@@ -96,3 +96,45 @@ def test_page_previews_then_saves_an_edited_entry(org):
     entry = next(e for e in responsibility_in_force()[1] if e["name"] == "市林业局")
     assert entry["keywords"] == ["候鸟迁徙", "湿地"]
     assert login(Client(), org.lead_staff).post("/meetings/responsibility/", form).status_code == 403
+
+
+def test_the_list_is_built_from_the_units_of_unit_management_keeping_known_keywords(org):
+    from duban.core.actions import unit_create
+
+    county = unit_create(actor=org.sysadmin, name="县民政局", short_name="民政局", aliases=["县民政"])
+    group = unit_create(actor=org.sysadmin, name="乡镇", is_group=True)
+    client = login(Client(), org.supervisor)
+    _, seed = responsibility_in_force()
+    city = next(e for e in seed if e["name"] == "市民政局")
+    preview = client.post("/meetings/responsibility/", {"base_version": "", "build": "units",
+                                                        "do": "preview"}).content.decode()
+    assert 'id="responsibility-whole-confirm"' in preview and not ResponsibilityVersion.objects.exists()
+    client.post("/meetings/responsibility/", {"base_version": "", "build": "units", "do": "save", "note": "按本县单位"})
+    version, entries = responsibility_in_force()
+    names = [e["name"] for e in entries]
+    # every active unit that is not a grouping node, and nothing else
+    assert set(names) == {"市委督查室", "市应急管理局", "市应急管理局临川分局", "市卫健委", "市教育局", "县民政局"}
+    assert group.name not in names
+    built = next(e for e in entries if e["name"] == county.name)
+    assert built["aliases"] == ["民政局", "县民政"]
+    assert built["keywords"] == city["keywords"] and built["areas"] == city["areas"]  # the city's 民政局 entry
+    safety = next(e for e in entries if e["name"] == "市应急管理局")
+    assert safety["keywords"] == next(e for e in seed if e["name"] == "市应急管理局")["keywords"]
+    event = AuditEvent.objects.get(event_type=EventType.RESPONSIBILITY_LIST_CHANGED)
+    assert event.extra["version"] == version and "县民政局" in event.extra["changed"]["added"]
+
+
+def test_several_entries_are_removed_in_one_version(org):
+    client = login(Client(), org.supervisor)
+    _, seed = responsibility_in_force()
+    gone = [seed[0]["name"], seed[1]["name"], seed[2]["name"]]
+    preview = client.post("/meetings/responsibility/", {"base_version": "", "remove_names": gone,
+                                                        "do": "preview"}).content.decode()
+    assert "将移除 3 个" in preview and not ResponsibilityVersion.objects.exists()
+    client.post("/meetings/responsibility/", {"base_version": "", "remove_names": gone, "do": "save"})
+    assert ResponsibilityVersion.objects.count() == 1
+    version, entries = responsibility_in_force()
+    assert [e["name"] for e in entries] == [e["name"] for e in seed[3:]]
+    assert login(Client(), org.lead_staff).post("/meetings/responsibility/", {
+        "base_version": str(version), "remove_names": [entries[0]["name"]], "do": "save"}).status_code == 403
+    assert ResponsibilityVersion.objects.count() == 1
