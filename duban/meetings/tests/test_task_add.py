@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 SHORT = ("2026年3月2日，市委书记许文博主持召开市委常委会会议。\n"
          "会议强调，要全面排查整治燃气安全隐患，市应急管理局要牵头开展专项检查，3月底前完成。\n"
          "会议要求，要加强冬春季传染病防控，市卫健委要做好药品储备。\n"
-         "会议还明确提高乡镇工作人员待遇。\n")
-MISSED = "会议还明确提高乡镇工作人员待遇。"
+         "乡镇工作人员待遇偏低的问题，会上也作了研究。\n")
+MISSED = "乡镇工作人员待遇偏低的问题，会上也作了研究。"  # not a directive the extraction finds
 
 
 def _draft(org) -> Meeting:
@@ -29,6 +29,7 @@ def _draft(org) -> Meeting:
 def test_an_added_task_is_the_meetings_next_row_with_its_span_and_is_issued_by_confirm(org):
     meeting = _draft(org)
     rows = Task.objects.filter(meeting=meeting).count()
+    assert not Task.objects.filter(meeting=meeting, text=MISSED).exists()
     start = meeting.source_text.index(MISSED)
     task = actions.meeting_task_add(actor=org.supervisor, meeting_id=meeting.pk, text=MISSED,
                                     source_start=start - 1, source_end=start + len(MISSED) + 1)  # the newlines
