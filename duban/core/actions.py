@@ -15,7 +15,8 @@ from django.utils import timezone
 from duban.core import permissions as perms
 from duban.core.audit import EventType, audit_log
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from duban.core.models import ApiToken, Area, LoginFailureTally, Notification, Profile, Role, UNIT_ROLES, Unit
+from duban.core.models import (UNIT_ROLES, ApiToken, Area, DocumentSettings, LoginFailureTally, Notification, Profile,
+                               Role, Unit)
 from duban.core.rules import check_mobile, check_phone, check_text
 from duban.core.unit_signals import unit_merging, unit_retiring
 from duban.core.txn import durable_action
@@ -832,3 +833,45 @@ def directory_user_sync(*, user, source: str, role: str | None, unit_name: str =
               extra={"source": source, "old": old, "new": new, "unit_name": unit_name[:100]})
     user.refresh_from_db()
     return user
+
+
+# --- how the documents name the office --------------------------------------------------------------------------
+
+DOCUMENT_SETTING_FIELDS = {  # field: (label, max length, required)
+    "issuer": ("发文机关", 60, True), "number_code": ("发文机关代字", 20, True), "addressee": ("主送机关", 200, True),
+    "cc": ("抄送机关", 300, False), "printed_by": ("印发机关", 60, False)}
+
+
+@durable_action
+def document_settings_set(*, actor, values: dict, red_header: bool):
+    """The system administrator sets how the office's documents (the briefing, the 督查通报, the 督办通知单 and the
+    催办单) name the issuing office: 发文机关 (落款 and 版记), 代字 (of the 发文字号), the red 版头, 主送 and 抄送,
+    the 印发机关 (the 发文机关 when empty). A new version row each time (``DocumentSettings``), read by every
+    document from the next one generated (``selectors.letterhead``). Event
+    DOCUMENT_SETTINGS_CHANGED (old and new values); nobody is told."""
+    from duban.core.selectors import letterhead
+
+    if not perms.can_set_document_settings(actor):
+        raise PermissionDenied()
+    clean = {}
+    for key, (label, limit, required) in DOCUMENT_SETTING_FIELDS.items():
+        value = " ".join(str(values.get(key) or "").split())
+        if required and not value:
+            raise InvalidInput(f"请填写{label}", f"{key} is required")
+        if len(value) > limit:
+            raise InvalidInput(f"{label}不能超过{limit}个字", f"{key} is longer than {limit} characters")
+        clean[key] = value
+    if any(ch in clean["number_code"] for ch in "〔〕[]()（）0123456789号"):
+        raise InvalidInput("发文机关代字只填代字本身（如“督查”），年份和序号由系统生成",
+                           "the code is the word alone; the year and serial are added")
+    old = letterhead()
+    row = DocumentSettings.objects.create(created_by=actor, red_header=bool(red_header), **clean)
+    new = letterhead()
+    audit_log(actor=actor, event_type=EventType.DOCUMENT_SETTINGS_CHANGED,
+              extra={"old": _letterhead_values(old), "new": _letterhead_values(new), "version": row.pk})
+    return row
+
+
+def _letterhead_values(head) -> dict:
+    return {"issuer": head.issuer, "number_code": head.number_code, "red_header": head.red_header,
+            "addressee": head.addressee, "cc": head.cc, "printed_by": head.printed_by}

@@ -136,3 +136,9 @@ def can_give_role(user, role: str, unit: Unit | None) -> bool:
 def can_manage_units(user) -> bool:
     """The unit tree is the sysadmin's."""
     return role_of(user) == Role.SYSADMIN
+
+
+def can_set_document_settings(user) -> bool:
+    """How the documents name the issuing office (发文机关, 代字, 红头, 主送, 抄送) is set once for the
+    installation, like units and accounts: by the system administrator."""
+    return role_of(user) == Role.SYSADMIN

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from duban.core import permissions as perms
 from duban.core.errors import InvalidInput, NotFound, PermissionDenied
-from duban.core.models import ApiToken, Area, Notification, Role, UNIT_ROLES, Unit
+from duban.core.models import UNIT_ROLES, ApiToken, Area, DocumentSettings, Notification, Role, Unit
 from duban.core.rules import check_mobile
 
 
@@ -324,3 +324,26 @@ def units_import_plan(*, viewer, rows: list[tuple[int, dict]]) -> list[PlanRow]:
             created.add(name)
             plan.append(PlanRow(number, name, "create", values={"parent": parent_name, "short_name": short}))
     return plan
+
+
+# --- how the documents name the office ------------------------------------------------------------------------
+
+def letterhead():
+    """The issuing office as every document names it (the briefing, the 督查通报, the 督办通知单 and 催办单:
+    ``Letterhead``): the latest
+    ``DocumentSettings`` the system administrator saved, else the DUBAN_DOC_* settings."""
+    from duban.core.gongwen import Letterhead
+
+    row = DocumentSettings.objects.order_by("-id").first()
+    if row is None:
+        return Letterhead.from_settings()
+    return Letterhead(row.issuer, row.number_code, row.red_header, row.cc, row.printed_by or row.issuer,
+                      row.addressee)
+
+
+def document_settings_versions(*, viewer) -> list:
+    """The saved versions of the document settings, newest first, with who saved them (the sysadmin's page)."""
+
+    if not perms.can_set_document_settings(viewer):
+        return []
+    return list(DocumentSettings.objects.select_related("created_by__profile").order_by("-id")[:50])

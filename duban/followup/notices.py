@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from duban.core.gongwen import GongwenDocument, Letterhead, chinese_date, quoted
+from duban.core.selectors import letterhead as current_letterhead
 
 REQUIREMENT = ("该事项已超过办理时限。请你单位接到本通知后，由主要负责同志亲自督促，加快办理进度，"
                "并于3个工作日内将办理情况、超期原因及下一步措施书面报送督查室。")
@@ -21,7 +22,7 @@ def _deadline_text(deadline: dt.date | None) -> str:
 
 def _slip(*, title: str, code: str, number: str, unit_name: str, task_title: str, task_text: str, source: str,
           facts: list[str], requirement: str, issued_on: dt.date, letterhead: Letterhead | None) -> bytes:
-    doc = GongwenDocument(letterhead)
+    doc = GongwenDocument(letterhead or current_letterhead())
     serial = f"{code}〔{issued_on.year}〕{int(number)}号"
     doc.red_header(serial)
     doc.title(title, number=serial)

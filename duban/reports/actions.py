@@ -226,7 +226,8 @@ def briefing_export(*, actor, meeting_id: int, fmt: str = "docx", today: dt.date
     from (``document_number_in_txn``): issuing it again that day gives the same number. Event BRIEFING_EXPORTED
     (with the subtree, and the serial when issued); nobody is told."""
     from duban.reports.briefing import briefing_docx, docx_to_pdf
-    from duban.reports.selectors import briefing_data, letterhead, subtree_get
+    from duban.core.selectors import letterhead
+    from duban.reports.selectors import briefing_data, subtree_get
 
     subtree = subtree_get(viewer=actor, unit_id=subtree_id)
     if not report_perms.can_export_briefing(actor, subtree.unit_ids if subtree else ()):
@@ -257,7 +258,8 @@ def circular_export(*, actor, fmt: str = "docx", today: dt.date | None = None,
     for the same day's 通报. Event CIRCULAR_EXPORTED (with the subtree and the serial); nobody is told (the office
     circulates the signed document)."""
     from duban.reports.briefing import circular_docx, docx_to_pdf
-    from duban.reports.selectors import circular_data, letterhead, subtree_get
+    from duban.core.selectors import letterhead
+    from duban.reports.selectors import circular_data, subtree_get
 
     subtree = subtree_get(viewer=actor, unit_id=subtree_id)
     if not report_perms.can_export_briefing(actor, subtree.unit_ids if subtree else ()):
@@ -361,45 +363,3 @@ def score_adjust(*, actor, unit_id: int, points, reason: str, on: dt.date, task_
     audit_log(actor=actor, event_type=EventType.SCORE_ADJUSTED, target_unit=unit, task=task,
               extra={"adjustment_id": row.pk, "points": str(value), "reason": row.reason, "on": on.isoformat()})
     return row
-
-
-# --- how the documents name the office --------------------------------------------------------------------------
-
-DOCUMENT_SETTING_FIELDS = {  # field: (label, max length, required)
-    "issuer": ("发文机关", 60, True), "number_code": ("发文机关代字", 20, True), "addressee": ("主送机关", 200, True),
-    "cc": ("抄送机关", 300, False), "printed_by": ("印发机关", 60, False)}
-
-
-@durable_action
-def document_settings_set(*, actor, values: dict, red_header: bool):
-    """The system administrator sets how the briefing and the 督查通报 name the issuing office: 发文机关 (落款 and
-    版记), 代字 (of the 发文字号), the red 版头, 主送 and 抄送, the 印发机关 (the 发文机关 when empty). A new version
-    row each time (``DocumentSettings``), read by both documents from the next one generated. Event
-    DOCUMENT_SETTINGS_CHANGED (old and new values); nobody is told."""
-    from duban.reports.models import DocumentSettings
-    from duban.reports.selectors import letterhead
-
-    if not report_perms.can_set_document_settings(actor):
-        raise PermissionDenied()
-    clean = {}
-    for key, (label, limit, required) in DOCUMENT_SETTING_FIELDS.items():
-        value = " ".join(str(values.get(key) or "").split())
-        if required and not value:
-            raise InvalidInput(f"请填写{label}", f"{key} is required")
-        if len(value) > limit:
-            raise InvalidInput(f"{label}不能超过{limit}个字", f"{key} is longer than {limit} characters")
-        clean[key] = value
-    if any(ch in clean["number_code"] for ch in "〔〕[]()（）0123456789号"):
-        raise InvalidInput("发文机关代字只填代字本身（如“督查”），年份和序号由系统生成",
-                           "the code is the word alone; the year and serial are added")
-    old = letterhead()
-    row = DocumentSettings.objects.create(created_by=actor, red_header=bool(red_header), **clean)
-    new = letterhead()
-    audit_log(actor=actor, event_type=EventType.DOCUMENT_SETTINGS_CHANGED,
-              extra={"old": _letterhead_values(old), "new": _letterhead_values(new), "version": row.pk})
-    return row
-
-
-def _letterhead_values(head) -> dict:
-    return {"issuer": head.issuer, "number_code": head.number_code, "red_header": head.red_header,
-            "addressee": head.addressee, "cc": head.cc, "printed_by": head.printed_by}

@@ -111,23 +111,3 @@ class DocumentNumber(models.Model):
         ]
         verbose_name = _("发文字号")
         verbose_name_plural = _("发文字号")
-
-
-class DocumentSettings(models.Model):
-    """How the office's documents (the meeting briefing, the 督查通报) name their issuer, one version a row: the
-    latest is in force, earlier ones stay as the record of who changed what. Set by the system administrator on
-    /reports/document-settings/; until the first row exists, the DUBAN_DOC_* settings stand."""
-
-    issuer = models.CharField(_("发文机关"), max_length=60)
-    number_code = models.CharField(_("发文机关代字"), max_length=20)
-    red_header = models.BooleanField(_("使用红头（版头）"), default=False)
-    addressee = models.CharField(_("主送机关"), max_length=200)
-    cc = models.CharField(_("抄送机关"), max_length=300, blank=True)
-    printed_by = models.CharField(_("印发机关"), max_length=60, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-id"]
-        verbose_name = _("公文设置")
-        verbose_name_plural = _("公文设置")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from duban.core import permissions as perms
-from duban.core.models import Role
 
 
 def can_export_briefing(user, subtree_unit_ids: tuple[int, ...] = ()) -> bool:
@@ -29,9 +28,3 @@ def can_set_score_rules(user) -> bool:
 
 def can_adjust_score(user) -> bool:
     return perms.is_supervisor(user)
-
-
-def can_set_document_settings(user) -> bool:
-    """How the documents name the issuing office (发文机关, 代字, 红头, 主送, 抄送) is set once for the
-    installation, like units and accounts: by the system administrator."""
-    return perms.role_of(user) == Role.SYSADMIN

@@ -13,6 +13,7 @@ from django.db.models import Avg, Case, CharField, Count, DateField, DecimalFiel
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
+from duban.core import selectors as core_selectors
 from duban.core.errors import InvalidInput, NotFound
 from duban.core.models import Unit
 from duban.core.rows import lists_in_one, plain_rows
@@ -22,7 +23,6 @@ from duban.extraction.deadlines import workdays_after
 from duban.followup.lights import SUPERVISED_STATUSES, LightCodes
 from duban.meetings.models import Meeting
 from duban.meetings.permissions import meetings_visible_to
-from duban.reports import permissions as report_perms
 from duban.reports.ical import calendar_token_digest
 from duban.reports.ledger import OTHER_SOURCE, LedgerLine
 from duban.reports.scoring import ScoreRules, rules_for, score_of
@@ -1189,29 +1189,6 @@ def score_adjustment_list(*, viewer, limit: int = 200):
     return qs.order_by("-on", "-id")[:limit]
 
 
-# --- how the documents name the office ------------------------------------------------------------------------
-
-def letterhead():
-    """The issuing office as the briefing and the 督查通报 name it (``Letterhead``): the latest
-    ``DocumentSettings`` the system administrator saved, else the DUBAN_DOC_* settings."""
-    from duban.core.gongwen import Letterhead
-    from duban.reports.models import DocumentSettings
-
-    row = DocumentSettings.objects.order_by("-id").first()
-    if row is None:
-        return Letterhead.from_settings()
-    return Letterhead(row.issuer, row.number_code, row.red_header, row.cc, row.printed_by or row.issuer,
-                      row.addressee)
-
-
-def document_settings_versions(*, viewer) -> list:
-    """The saved versions of the document settings, newest first, with who saved them (the sysadmin's page)."""
-    from duban.reports.models import DocumentSettings
-
-    if not report_perms.can_set_document_settings(viewer):
-        return []
-    return list(DocumentSettings.objects.select_related("created_by__profile").order_by("-id")[:50])
-
 
 def briefing_file_name(*, viewer, meeting_id: int, fmt: str, today: dt.date, subtree_id: int | None = None,
                        issued: bool = False) -> str:
@@ -1224,6 +1201,6 @@ def briefing_file_name(*, viewer, meeting_id: int, fmt: str, today: dt.date, sub
     if issued:
         serial = (DocumentNumber.objects.filter(scope=subtree_id or 0, kind="briefing", subject=f"meeting:{meeting_id}",
                                                 day=today).values_list("serial", flat=True).first())
-        number = letterhead().number(today.year, serial) if serial is not None else ""
+        number = core_selectors.letterhead().number(today.year, serial) if serial is not None else ""
     parts = [_NOT_IN_FILE_NAMES.sub("", " ".join(title.split()))[:60], "落实情况通报", number or "草稿"]
     return "-".join(part for part in parts if part) + f".{fmt}"

@@ -16,6 +16,9 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from duban.core import actions as core_actions
+from duban.core import permissions as perms
+from duban.core import selectors as core_selectors
 from duban.core.rules import check_id
 from duban.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from duban.core.views import numbers_are_plain, page_errors, select_options, template_text
@@ -343,25 +346,25 @@ def document_settings(request):
     from django.contrib import messages
     from django.shortcuts import redirect
 
-    if not report_perms.can_set_document_settings(request.user):
+    if not perms.can_set_document_settings(request.user):
         raise PermissionDenied()
     error = None
     if request.method == "POST":
         try:
-            actions.document_settings_set(actor=request.user,
-                                          values={k: request.POST.get(k, "") for k in actions.DOCUMENT_SETTING_FIELDS},
+            core_actions.document_settings_set(actor=request.user,
+                                          values={k: request.POST.get(k, "") for k in core_actions.DOCUMENT_SETTING_FIELDS},
                                           red_header=request.POST.get("red_header") == "on")
             messages.success(request, "已保存公文设置，此后生成的通报和督查通报按此署名。")
             return redirect("reports:document_settings")
         except InvalidInput as exc:
             error = exc
-    head = selectors.letterhead()
-    values = ({k: request.POST.get(k, "") for k in actions.DOCUMENT_SETTING_FIELDS} if error else
+    head = core_selectors.letterhead()
+    values = ({k: request.POST.get(k, "") for k in core_actions.DOCUMENT_SETTING_FIELDS} if error else
               {"issuer": head.issuer, "number_code": head.number_code, "addressee": head.addressee, "cc": head.cc,
                "printed_by": "" if head.printed_by == head.issuer else head.printed_by})
     red = (request.POST.get("red_header") == "on") if error else head.red_header
     fields = [(k, label, limit, required, values[k]) for k, (label, limit, required)
-              in actions.DOCUMENT_SETTING_FIELDS.items()]
+              in core_actions.DOCUMENT_SETTING_FIELDS.items()]
     return render(request, "reports/document_settings.html", {
         "fields": fields, "red_header": red, "error": error, "sample": head.number(today_local().year, 1),
-        "versions": selectors.document_settings_versions(viewer=request.user)}, status=422 if error else 200)
+        "versions": core_selectors.document_settings_versions(viewer=request.user)}, status=422 if error else 200)

@@ -514,8 +514,25 @@ def test_the_sysadmin_sets_the_issuer_on_screen_and_both_documents_use_it(org, c
 
 
 @pytest.mark.django_db
+def test_the_followup_slips_are_signed_as_the_saved_settings_say(org):
+    """The rule: 公文设置 names the issuer of every document the office sends, the 督办通知单 and the 催办单 as
+    well as the briefing and the 督查通报; one saved record, one reading of it."""
+    from duban.core.actions import document_settings_set
+
+    document_settings_set(actor=org.sysadmin, values={"issuer": "南县人民政府督查室", "number_code": "南督查",
+                                                      "addressee": "各乡镇人民政府"}, red_header=True)
+    for data in (notice_docx(number="1", unit_name="县应急管理局", task_title="排查", task_text="排查燃气",
+                             deadline=None, overdue_days=3, issued_on=TODAY),
+                 urge_docx(number="2", unit_name="县应急管理局", task_title="排查", task_text="排查燃气",
+                           deadline=None, reason="已超期", issued_on=TODAY)):
+        texts = [p.text for p in Document(io.BytesIO(data)).paragraphs]
+        assert texts[0] == "南县人民政府督查室文件"
+        assert "市委督查室" not in "\n".join(texts)
+
+
+@pytest.mark.django_db
 def test_only_the_sysadmin_sets_the_issuer_and_bad_input_changes_nothing(org, client):
-    from duban.reports.models import DocumentSettings
+    from duban.core.models import DocumentSettings
 
     client.force_login(org.supervisor)
     assert client.get("/reports/document-settings/").status_code == 403
