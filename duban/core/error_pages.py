@@ -92,15 +92,20 @@ def server_error(request):
     return response or _answer(request, _PAGES[500], "500.html")
 
 
-def too_large(request):
-    """The request was refused by its size before anything read it (``RequestSizeMiddleware``): the page says the
-    limit of this address and leads back to the form (the page the request came from, when it is ours), where
+def size_text(size: int) -> str:
+    """A size as a person reads it: 5MB, 3.8MB, 64KB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + "MB"
+    return f"{max(1, round(size / 1024))}KB"
+
+
+def too_large(request, limit: int, signed_in: bool):
+    """The request was refused by its size before anything read it (``RequestSizeMiddleware``, which gives this
+    address's ``limit`` and whether the request is signed in: ``uploads.upload_limit``): the page says the limit
+    and leads back to the form (the page the request came from, when it is ours), where
     what was typed is kept (``data-draft``) but the files have to be chosen again."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    from duban.core.uploads import size_text, upload_limit
-
-    limit, signed_in = upload_limit(request)
     stated = size_text(limit)
     zh = (f"请求内容过大，未被接收：上传的文件合计不能超过{stated}" if signed_in
           else "请求内容过大，未被接收")

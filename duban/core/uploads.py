@@ -57,13 +57,6 @@ def body_limit(request) -> int:
     return limit + _MULTIPART_OVERHEAD if signed_in else limit
 
 
-def size_text(size: int) -> str:
-    """A size as a person reads it: 5MB, 3.8MB, 64KB."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + "MB"
-    return f"{max(1, round(size / 1024))}KB"
-
-
 class RequestSizeMiddleware:
     """413 for a body larger than ``body_limit`` by its declared length, before anything reads it (the CSRF check
     would parse a multipart body into temporary files). Placed after the authentication middleware."""
@@ -79,5 +72,5 @@ class RequestSizeMiddleware:
         if length > 0 and length > body_limit(request):
             from duban.core.error_pages import too_large
 
-            return too_large(request)
+            return too_large(request, *upload_limit(request))
         return self.get_response(request)
