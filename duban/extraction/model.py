@@ -23,7 +23,9 @@ class Meeting:
     presider: str | None = None
     presider_title: str | None = None
     reports_heard: tuple[str, ...] | None = None
-    session: str | None = None  # the session number as written in the meeting's name: "第16次"
+    # the session number as written in the meeting's name ("第16次"); not in ``to_dict``, whose shape is the one
+    # other tools and the held-out evaluation read (docs/extraction.md): the app keeps it apart
+    session: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -32,7 +34,6 @@ class Meeting:
             "presider": self.presider,
             "presider_title": self.presider_title,
             "reports_heard": list(self.reports_heard) if self.reports_heard is not None else None,
-            "session": self.session,
         }
 
 

@@ -81,7 +81,9 @@ def extract_upload(*, data: bytes | None = None, filename: str = "", text: str |
         raise
     except extraction.ExtractionError as exc:
         raise InvalidInput(exc.message_zh, exc.message_en) from None
-    return result.to_dict(), decoded.text
+    found = result.to_dict()  # the extraction's documented shape, and the session number the app names it by
+    found["meeting"]["session"] = result.meeting.session
+    return found, decoded.text
 
 
 def undated_note(extracted: dict) -> tuple[str, str] | None:

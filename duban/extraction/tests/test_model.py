@@ -19,7 +19,7 @@ def test_json_has_exactly_the_documented_shape():
     assert list(data) == ["source", "meeting", "headings", "directives", "phrases"]
     assert data["source"] == {"sha256": "ab" * 32, "chars": 12, "encoding": "utf-8"}
     assert data["meeting"] == {"date": "2022-09-29", "body": "市委常委会会议", "presider": "张三",
-                               "presider_title": "市委书记", "reports_heard": ["安全生产"], "session": None}
+                               "presider_title": "市委书记", "reports_heard": ["安全生产"]}
     assert data["headings"] == [{"start": 0, "end": 6, "text": "要守牢底线。", "area": "安全生产"}]
     assert data["directives"] == [{"start": 6, "end": 12, "text": "要抓好落实。", "area": "安全生产", "heading": 0,
                                    "units": [{"name": "市应急管理局", "role": "lead", "reason": "安全",
@@ -31,7 +31,6 @@ def test_json_has_exactly_the_documented_shape():
 
 def test_missing_facts_are_null():
     data = Meeting().to_dict()
-    assert data == {"date": None, "body": None, "presider": None, "presider_title": None, "reports_heard": None,
-                    "session": None}
+    assert data == {"date": None, "body": None, "presider": None, "presider_title": None, "reports_heard": None}
     directive = Directive(0, 1, "要", "其他").to_dict()
     assert directive["deadline"] is None and directive["heading"] is None and directive["units"] == []
