@@ -133,12 +133,14 @@ _FORMS = [
     ("xun", rf"{_year('xun')}(?P<m2>{_M})月(?P<part>上旬|中旬|下旬|底|末|份)(?:{_BEFORE})?"),
     ("month_before", rf"{_year('month_before')}(?P<m3>{_M})月{_BEFORE}"),
     ("next_year_month", r"明年(?P<m4>" + _M + r")月"),
-    ("quarter", rf"{_year('quarter')}(?<!前)第?(?P<q>[一二三四1-4])季度(?:末|底)?(?:{_BEFORE})?"),
-    ("half", rf"{_year('half')}(?P<halfword>上半年|下半年)(?:末|底)?(?:{_BEFORE})?"),
+    # A quarter or half named as the period of some work ("抓好二季度工作", "上半年工作部署会") is no deadline.
+    ("quarter", rf"{_year('quarter')}(?<!前)第?(?P<q>[一二三四1-4])季度(?:末|底)?(?:{_BEFORE})?(?!工作|的|各项)"),
+    ("half", rf"{_year('half')}(?P<halfword>上半年|下半年)(?:末|底)?(?:{_BEFORE})?(?!工作|的|各项)"),
     ("holiday", r"(?P<hol>国庆|春节|元旦|五一|劳动节|端午|中秋|清明)(?:节|假期|长假|节日)?" + _BEFORE + r"(?!后)"),
     ("workdays", rf"(?:限期|在)?(?P<wd>{_N})个工作日(?:内|之内)?"),
     ("days", rf"(?<![月年])(?P<nd>{_N})(?:日|天)(?:内|之内)"),
-    ("year_end", r"(?P<ye>明年底前|明年年底|明年底|今年年底|今年底前|今年底|今年内|本年度内|本年内"
+    # "今明两年内": this year and the next, so by the end of the next
+    ("year_end", r"(?P<ye>今明两年内|今明两年底前|明年底前|明年年底|明年底|今年年底|今年底前|今年底|今年内|本年度内|本年内"
                  r"|(?<![去前上0-9一二两三四五六七八九十])(?:年底前|年底|年末|年内)|(?P<yy>20\d\d)年(?:底前|底|末|内))"),
     ("week", r"(?P<wk>本周内|本周|下周)"),
     ("month", r"(?P<mo>本月底前|本月底|本月内|本月|下月底)"),
@@ -277,7 +279,7 @@ def _resolve(match: re.Match, meeting: dt.date, calendar: Calendar) -> dt.date |
     if kind == "year_end":
         if match.group("yy"):
             return dt.date(int(match.group("yy")), 12, 31)
-        return dt.date(meeting.year + (1 if match.group("ye").startswith("明年") else 0), 12, 31)
+        return dt.date(meeting.year + (1 if match.group("ye").startswith(("明年", "今明两年")) else 0), 12, 31)
     if kind == "week":
         sunday = meeting + dt.timedelta(days=6 - meeting.weekday())
         return sunday + dt.timedelta(days=7) if match.group("wk") == "下周" else sunday

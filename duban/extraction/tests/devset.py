@@ -7,7 +7,9 @@ with many directives weighs more than a short one, as it does for a clerk:
 - meeting facts: date (with the gold's year passed in, as the import form asks for it), presider and body, each
   one fact, right when equal to the gold;
 - named-unit recall: of the units the gold lists on a directive (the units the text names), those returned on the
-  matching predicted directive with the same name as written and the same role.
+  matching predicted directive with the same name as written and the same role;
+- deadlines: of the matched directives where the gold or the extractor has a deadline, those where both agree (the
+  same ``{text, date}``, or both none).
 
 The realworld texts are split for leave-some-out checks: UNSEEN names the files held back while rules were written.
 """
@@ -38,6 +40,8 @@ class Totals(Rates):
     facts: int = 0
     units_found: int = 0
     units_gold: int = 0
+    deadlines_right: int = 0
+    deadlines: int = 0
     misses: list = field(default_factory=list)  # (file, what, detail) for reading errors
 
     @property
@@ -53,6 +57,10 @@ class Totals(Rates):
         return self.facts_right / self.facts if self.facts else 1.0
 
     @property
+    def deadline_accuracy(self) -> float:
+        return self.deadlines_right / self.deadlines if self.deadlines else 1.0
+
+    @property
     def unit_recall(self) -> float:
         return self.units_found / self.units_gold if self.units_gold else 1.0
 
@@ -60,7 +68,8 @@ class Totals(Rates):
         return (f"{label:<8} files {self.files:2d}  directives P {self.precision:.3f} R {self.recall:.3f} "
                 f"F1 {self.f1:.3f}  area {self.area_accuracy:.3f}  headings {self.heading_recall:.3f} "
                 f"({self.headings_found}/{self.headings_gold})  facts {self.fact_accuracy:.3f} "
-                f"({self.facts_right}/{self.facts})  units {self.unit_recall:.3f} ({self.units_found}/{self.units_gold})")
+                f"({self.facts_right}/{self.facts})  units {self.unit_recall:.3f} ({self.units_found}/{self.units_gold})  "
+                f"deadlines {self.deadline_accuracy:.3f} ({self.deadlines_right}/{self.deadlines})")
 
 
 def gold_files(shared: Path) -> list[Path]:
@@ -104,6 +113,15 @@ def add_file(totals: Totals, gold_path: Path) -> None:
             totals.facts_right += 1
         else:
             totals.misses.append((name, fact, f"{result['meeting'][fact]!r} != {gold['meeting'][fact]!r}"))
+    for i, j in directives.matched:
+        got, want = result["directives"][i]["deadline"], gold["directives"][j].get("deadline")
+        if got is None and want is None:
+            continue
+        totals.deadlines += 1
+        if got == want:
+            totals.deadlines_right += 1
+        else:
+            totals.misses.append((name, "deadline", f"{got} != {want}: {gold['directives'][j]['text'][:30]}"))
     for j, item in enumerate(gold["directives"]):
         for unit in item.get("units", ()):
             totals.units_gold += 1

@@ -31,6 +31,8 @@ MEETING = dt.date(2022, 9, 29)  # a Thursday, two days before the National Day h
     ("本周内报送。", "本周内", "2022-10-02"),
     ("15日内办结。", "15日内", "2022-10-14"),
     ("30天内整改到位。", "30天内", "2022-10-29"),
+    ("今明两年内新建停车场6处。", "今明两年内", "2023-12-31"),  # this year and the next
+    ("确保二季度末前完成。", "二季度末前", "2023-06-30"),
 ])
 def test_calendar_words(sentence, text, date):
     deadline = find_deadline(sentence, MEETING, official_calendar())
@@ -66,6 +68,10 @@ def test_no_deadline_and_unknown_meeting_date():
     assert find_deadline("要加强监管，严防事故发生。", MEETING) is None
     assert find_deadline("国庆假期及前后做好防控。", MEETING) is None
     assert find_deadline("前三季度经济运行平稳。", MEETING) is None
+    # a quarter or half named as the period of the work, not as the time to finish it
+    assert find_deadline("要抓好四季度工作，冲刺全年目标。", MEETING) is None
+    assert find_deadline("会议部署了下半年工作。", MEETING) is None
+    assert find_deadline("落实一季度各项任务。", MEETING) is None
     undated = find_deadline("年底前完成。", None)
     assert (undated.text, undated.date) == ("年底前", None)
 
