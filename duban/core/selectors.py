@@ -27,7 +27,7 @@ def unit_filter_list(*, viewer) -> QuerySet[Unit]:
     city's other units are only ever partners on a few of them, and always count 0 in their reports)."""
     units = unit_list(viewer=viewer).select_related(None)
     if not perms.is_office(viewer):
-        units = units.filter(pk__in=perms.scope_unit_ids(viewer))
+        units = units.filter(pk__in=perms.units_in_scope(viewer).values("pk"))  # within the same statement
     return units
 
 

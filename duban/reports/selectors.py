@@ -978,10 +978,10 @@ def filter_options(*, viewer) -> FilterOptions:
     """Choices for the dashboard's filters (``_filter_choices``): the 200 newest meetings, areas, active units
     (three queries)."""
     meetings, areas, units = _filter_choices(viewer)
-    tree = dict(in_tree_order(units.values_list("id", "name", "path", "sort_order")))
-    ordered = {unit.pk: unit for unit in units.only("id", "name")}
+    read = {unit.pk: unit for unit in units.only("id", "name", "path", "sort_order")}  # one statement
+    tree = in_tree_order((unit.pk, unit.name, unit.path, unit.sort_order) for unit in read.values())
     return FilterOptions(list(meetings.only("id", "title", "date")[:200]), list(areas.only("id", "name")),
-                         [ordered[pk] for pk in tree if pk in ordered])
+                         [read[pk] for pk, _name in tree])
 
 
 def filter_option_values(*, viewer, subtree_id: int | None = None) -> FilterOptions:

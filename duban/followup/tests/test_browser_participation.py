@@ -71,14 +71,19 @@ def test_everyone_takes_part_in_the_browser(live_server, transactional_db, setti
         page.goto(f"{base}/tasks/{task.pk}/")
         expect(page.locator("#close-returned")).to_contain_text("请补充验收单")
 
-        # 4. A leader writes a 批示 with an earlier deadline and marks the task 重点关注.
+        # 4. A leader writes a 批示 with an earlier deadline: the task is then on their 重点关注 (they are told what
+        # becomes of it), which the toggle shows and can undo.
         earlier = Task.objects.get(pk=task.pk).deadline - dt.timedelta(days=3)
         page = signed_in_page(browser, base, "leader", errors)
         page.goto(f"{base}/tasks/{task.pk}/")
+        expect(page.locator("#watch-toggle")).not_to_contain_text("已重点关注")
         page.fill("#comment-text", "请市应急管理局加快进度，提前报结果。")
         page.fill("#comment-deadline", earlier.isoformat())
         page.click("#comment-form button[type=submit]")
         expect(page.locator("#leader-comments")).to_contain_text("待督查室确认")
+        expect(page.locator("#watch-toggle")).to_contain_text("已重点关注")
+        page.click("#watch-toggle")
+        expect(page.locator("#watch-toggle")).not_to_contain_text("已重点关注")
         page.click("#watch-toggle")
         expect(page.locator("#watch-toggle")).to_contain_text("已重点关注")
         page.goto(f"{base}/followup/watchlist/")

@@ -39,13 +39,14 @@ _EXPORT = "an export appends its audit event (4 statements) to its reads"
 # route -> (the most statements it may take, why it needs more than TARGET). Keep it short; a fix empties a row.
 ABOVE_TEN: dict[str, tuple[int, str]] = {
     # the meeting, its tasks, the ranking (3: the rules that score its open tasks, the counts, 加减分), the 批示,
-    # its 发文字号 (read again when downloaded again, taken the first time) + the session and the person (2) + the
-    # audit event (4)
-    r"^reports/briefing/(?P<meeting_id>\d+)\.(?P<fmt>docx|pdf)$": (13, _EXPORT),
-    # the totals, the overdue tasks, the ranking (3), its 发文字号 + session, person + audit event
-    r"^reports/circular\.(?P<fmt>docx|pdf)$": (12, _EXPORT),
-    # a district's: its units, the tasks, their cooperating units, reminders and lights + session, person + audit
-    "reports/ledger/export.xlsx": (11, _EXPORT),
+    # its 发文字号 (read again when downloaded again, taken the first time), the 公文设置 in force + the session and
+    # the person (2) + the audit event (4)
+    r"^reports/briefing/(?P<meeting_id>\d+)\.(?P<fmt>docx|pdf)$": (14, _EXPORT),
+    # the totals, the overdue tasks, the ranking (3), its 发文字号, the 公文设置 + session, person + audit event
+    r"^reports/circular\.(?P<fmt>docx|pdf)$": (13, _EXPORT),
+    # a district's: its units, the tasks, the tops of its split tasks (their 来源), their cooperating units,
+    # reminders and lights + session, person + audit
+    "reports/ledger/export.xlsx": (12, _EXPORT),
 }
 
 LEVEL_ROLES = ("district_sup", "district_staff", "town_a_staff")
