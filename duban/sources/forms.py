@@ -34,8 +34,13 @@ class TaskFieldsForm(UnitChoiceMixin, forms.Form):
     # earlier date: ``duban.tasks.actions.check_deadline``).
     DEADLINE_FIELDS = ("deadline", "reply_due", "period_end")
 
+    # who does the work, and whether it goes out now, after what the record says (a clerk copies a 批示 or a case
+    # from the paper in its order: who wrote or found it, when, what; then assigns it)
+    TASK_FIELDS = ("lead_unit_id", "coop_unit_ids", "assign")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.order_fields([name for name in self.fields if name not in self.TASK_FIELDS] + list(self.TASK_FIELDS))
         today = timezone.localdate().isoformat()
         for name in self.DEADLINE_FIELDS:
             if name in self.fields:

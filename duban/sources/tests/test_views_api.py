@@ -744,3 +744,12 @@ def test_a_close_request_below_target_keeps_what_the_unit_typed_and_attached_as_
     assert not report.request_close and report.text == "另有4个因选址调整转入明年\n佐证说明：验收记录已归档"
     assert list(ReportFile.objects.filter(report=report).values_list("name", flat=True)) == ["验收.png"]
     assert Task.objects.get(pk=project.task_id).status == TaskStatus.IN_PROGRESS
+
+
+@pytest.mark.parametrize("url", [url for url, _field, _data in PAST_DATE_FORMS])
+def test_a_source_form_asks_what_the_record_says_before_who_does_it(client, org, url):
+    """A clerk copies a 批示, a case, a project or a hazard from paper in its own order (who wrote or found it,
+    when, what) and then assigns it: the units and 立即交办 come after every field of the record."""
+    login(client, org.supervisor)
+    names = [field.name for field in client.get(url).context["form"]]
+    assert names[-3:] == ["lead_unit_id", "coop_unit_ids", "assign"]
