@@ -112,8 +112,10 @@ def todo_q(todo: str, viewer, today: dt.date) -> Q:
     if todo == "unsigned":
         return perms.supervised_by(viewer) & Q(status=TaskStatus.ASSIGNED)
     if todo == "unreached":
-        return (perms.supervised_by(viewer) & open_ & Q(lead_unit__isnull=False)
-                & ~Exists(perms.unit_people(OuterRef("lead_unit_id"))))
+        # the few units nobody in which receives notices, then their open tasks from the lead units' index (a test
+        # of every open task against its unit's people read 150,000 tasks at a million: 220 ms on PostgreSQL)
+        nobody = Unit.objects.filter(~Exists(perms.unit_people(OuterRef("pk")))).values("pk")
+        return perms.supervised_by(viewer) & open_ & Q(lead_unit_id__in=nobody)
     if todo == "important":
         return open_ & Q(priority__in=(Priority.URGENT, Priority.HIGH))
     raise InvalidInput(f"待办筛选条件无效：{todo}", f"unknown todo filter {todo!r}; one of {', '.join(TODO_FILTERS)}")
